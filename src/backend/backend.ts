@@ -1,0 +1,213 @@
+/**
+ * The Backend interface: memory, BLAS-named primitives and named fused kernels.
+ *
+ * Layers and solvers are written once against this interface and never know which backend runs
+ * them. The TypeScript backend (`js/`) is the executable specification; every other backend must
+ * agree with it within floating-point tolerance.
+ *
+ * Conventions, for every method:
+ * - Arrays are row-major. `n` is an element count; buffers may be longer than `n`.
+ * - Buffers are opaque `Buf` handles made by the same backend (`alloc` or `view`).
+ * - Calls are synchronous from the caller's point of view; a device backend may queue them, and
+ *   only `download` (and methods returning numbers) wait for the queue.
+ * - "accumulates" means the result is added to what the output holds; otherwise it is overwritten.
+ */
+
+export type DType = 'float32' | 'float64';
+export type HostArray = Float32Array | Float64Array;
+
+/** A backend-owned buffer of `length` elements (a typed array on CPU backends, a handle on devices). */
+export interface Buf {
+  readonly length: number;
+}
+
+/** Elementwise activations. All backward passes are computed from the output y (in place safe). */
+export type NeuronOp = 'identity' | 'relu' | 'lrelu' | 'sigmoid' | 'tanh' | 'exp';
+
+/**
+ * Geometry of a 2-d convolution over a batch. Input [num, channels, height, width], weights
+ * [numOutput, channels / group, kernelH, kernelW], output [num, numOutput, outH, outW] with
+ * outH = floor((height + 2 padH - (dilationH (kernelH - 1) + 1)) / strideH) + 1.
+ */
+export interface ConvGeom {
+  num: number;
+  channels: number;
+  height: number;
+  width: number;
+  numOutput: number;
+  group: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  outH: number;
+  outW: number;
+}
+
+/**
+ * Geometry of 2-d pooling. Input [num, channels, height, width], output [num, channels, outH, outW]
+ * with Caffe's rule: outH = ceil((height + 2 padH - kernelH) / strideH) + 1, minus one when the
+ * last window would start inside the bottom padding.
+ */
+export interface PoolGeom {
+  num: number;
+  channels: number;
+  height: number;
+  width: number;
+  kernelH: number;
+  kernelW: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  outH: number;
+  outW: number;
+}
+
+export type PoolMethod = 'max' | 'mean';
+
+/**
+ * How a loss sum is divided: 'valid' by the number of labels not ignored, 'batch' by `outer`,
+ * 'full' by outer × inner, 'none' not at all (Caffe's LossParameter.NormalizationMode).
+ */
+export type LossNormalization = 'valid' | 'batch' | 'full' | 'none';
+
+/**
+ * Layout of a classifier score blob seen as [outer, classes, inner]: for [N, C, H, W] scores,
+ * outer = N, classes = C, inner = H × W. Labels are [outer, inner] class indices stored as floats.
+ */
+export interface ClassGeom {
+  outer: number;
+  classes: number;
+  inner: number;
+}
+
+export interface Backend {
+  /** 'js', 'native', 'cuda'. */
+  readonly name: string;
+  readonly dtype: DType;
+
+  // ---- memory ----
+  /** A zero-filled buffer of n elements. */
+  alloc(n: number): Buf;
+  /** Releases a buffer; using it afterwards is undefined. CPU backends may do nothing. */
+  free(buf: Buf): void;
+  /** A buffer aliasing elements [offset, offset + n) of `buf`. */
+  view(buf: Buf, offset: number, n: number): Buf;
+  /** Copies host values into `dst` starting at element `dstOffset`. */
+  upload(dst: Buf, src: ArrayLike<number>, dstOffset?: number): void;
+  /** Copies `n` elements (default: all) of `src` to the host, into `out` when given. */
+  download(src: Buf, out?: HostArray, n?: number): HostArray;
+  /** Waits until all queued work is done (a no-op on CPU backends). */
+  synchronize(): void;
+
+  // ---- BLAS level 1 ----
+  /** y[i] = alpha */
+  set(n: number, alpha: number, y: Buf): void;
+  /** y[i] = x[i] */
+  copy(n: number, x: Buf, y: Buf): void;
+  /** x[i] *= alpha */
+  scal(n: number, alpha: number, x: Buf): void;
+  /** y[i] += alpha x[i] */
+  axpy(n: number, alpha: number, x: Buf, y: Buf): void;
+  /** y[i] = alpha x[i] + beta y[i] */
+  axpby(n: number, alpha: number, x: Buf, beta: number, y: Buf): void;
+  /** sum x[i] y[i] (waits for the device) */
+  dot(n: number, x: Buf, y: Buf): number;
+  /** sum |x[i]| (waits for the device) */
+  asum(n: number, x: Buf): number;
+
+  // ---- BLAS level 2 and 3 (row-major) ----
+  /**
+   * C = alpha op(A) op(B) + beta C, with op(A) M×K, op(B) K×N, C M×N. A is stored M×K (K×M when
+   * transA), B is stored K×N (N×K when transB). beta = 0 overwrites C even if it holds NaN.
+   */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Buf, B: Buf, beta: number, C: Buf): void;
+  /** y = alpha op(A) x + beta y, A stored M×N; op(A) is A (y has M) or Aᵀ when transA (y has N). */
+  gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void;
+
+  // ---- elementwise (y may alias an input) ----
+  /** y = a + b */
+  add(n: number, a: Buf, b: Buf, y: Buf): void;
+  /** y = a - b */
+  sub(n: number, a: Buf, b: Buf, y: Buf): void;
+  /** y = a * b */
+  mul(n: number, a: Buf, b: Buf, y: Buf): void;
+  /** y = a / b */
+  div(n: number, a: Buf, b: Buf, y: Buf): void;
+  /** y = a ^ p */
+  powx(n: number, a: Buf, p: number, y: Buf): void;
+  /** y = exp(a) */
+  exp(n: number, a: Buf, y: Buf): void;
+  /** y = log(a) */
+  log(n: number, a: Buf, y: Buf): void;
+  /** y = |a| */
+  abs(n: number, a: Buf, y: Buf): void;
+  /** y = sign(a) in {-1, 0, 1} */
+  sign(n: number, a: Buf, y: Buf): void;
+  /** y = a + alpha */
+  addScalar(n: number, alpha: number, y: Buf): void;
+
+  // ---- fused kernels ----
+  /** Workspace elements that the convolution kernels need for this geometry. */
+  convWorkspaceSize(g: ConvGeom): number;
+  /** y = conv(x, w) (no bias). */
+  convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, workspace: Buf): void;
+  /** dx = conv_transpose(dy, w) (overwrites dx). */
+  convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, workspace: Buf): void;
+  /** dw += correlation of x and dy (accumulates). */
+  convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, workspace: Buf): void;
+  /** y[o, c, i] += bias[c] for y seen as [outer, channels, inner]. */
+  biasForward(outer: number, channels: number, inner: number, bias: Buf, y: Buf): void;
+  /** dbias[c] += sum over o, i of dy[o, c, i] (accumulates). */
+  biasBackward(outer: number, channels: number, inner: number, dy: Buf, dbias: Buf): void;
+
+  /** Pooling; `mask` (same size as y) records the argmax index within each input plane for 'max'. */
+  poolForward(g: PoolGeom, method: PoolMethod, x: Buf, y: Buf, mask: Buf): void;
+  /** dx = pooling backward (overwrites dx). Mean pooling divides by the window clipped to the padded input, as Caffe. */
+  poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void;
+
+  /** y = f(x), `alpha` is the negative slope of 'lrelu'. */
+  neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void;
+  /** dx = f'(x) dy computed from y = f(x) (dx may alias dy). */
+  neuronBackward(op: NeuronOp, n: number, y: Buf, dy: Buf, dx: Buf, alpha: number): void;
+
+  /** y = softmax of x over the class axis. */
+  softmaxForward(g: ClassGeom, x: Buf, y: Buf): void;
+  /** dx = y * (dy - sum_c(dy * y)) over the class axis. */
+  softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void;
+  /**
+   * loss[0] = sum over labelled positions of -log(max(prob[label], FLT_MIN)), divided as
+   * `normalization` says; positions whose label equals `ignoreLabel` (when not null) are skipped.
+   * The loss weight is applied by the net, not here (as Caffe's top blob holds the plain loss).
+   */
+  softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, loss: Buf): void;
+  /** dx = lossWeight * (prob - onehot(label)) / normalizer, zero at ignored positions. */
+  softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, lossWeight: number, dx: Buf): void;
+  /**
+   * out[0] = fraction of labelled positions whose label is among the topK highest scores (ties
+   * counted against the label, as Caffe), skipping `ignoreLabel`.
+   */
+  accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void;
+
+  /** Inverted dropout: y = rand >= ratio ? x * scale : 0, rand uniform in [0, 1). */
+  dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void;
+  /** dx = rand >= ratio ? dy * scale : 0. */
+  dropoutBackward(n: number, dy: Buf, rand: Buf, ratio: number, scale: number, dx: Buf): void;
+
+  /**
+   * One SGD step with momentum and weight decay, fused (Caffe's formulation):
+   *   g = diff + decay * reg(w)   where reg is w (L2) or sign(w) (L1)
+   *   hist = momentum * hist + lr * g
+   *   w -= hist
+   */
+  sgdUpdate(n: number, w: Buf, diff: Buf, hist: Buf, lr: number, momentum: number,
+    decay: number, regularization: 'L2' | 'L1'): void;
+}

@@ -1,0 +1,160 @@
+/**
+ * Reading plain-JSON layer and solver definitions: every field is typed, checked and defaulted in
+ * one place, and a field the reader never asked for is reported as unknown (a typo such as
+ * `kernal` is an error, not a silently ignored setting).
+ */
+import { ConfigError } from './errors.js';
+
+export type Raw = Record<string, unknown>;
+
+interface NumberRule {
+  min?: number;
+  max?: number;
+  /** Strictly greater than. */
+  above?: number;
+}
+
+export class ConfigReader {
+  private readonly used = new Set<string>();
+
+  /** `where` prefixes every message, e.g. `layer "conv1" (Convolution)`. */
+  constructor(readonly raw: Raw, readonly where: string) {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new ConfigError(`${where}: expected an object, found ${describe(raw)}`);
+    }
+  }
+
+  has(key: string): boolean {
+    return this.raw[key] !== undefined;
+  }
+
+  /** Marks keys as read without reading them (fields handled elsewhere). */
+  accept(...keys: string[]): void {
+    for (const k of keys) this.used.add(k);
+  }
+
+  private get(key: string): unknown {
+    this.used.add(key);
+    return this.raw[key];
+  }
+
+  fail(key: string, expected: string, found: unknown): never {
+    throw new ConfigError(`${this.where}: field "${key}" must be ${expected}, found ${describe(found)}`);
+  }
+
+  number(key: string, def?: number, rule: NumberRule = {}): number {
+    const v = this.get(key);
+    if (v === undefined) {
+      if (def === undefined) this.fail(key, 'given (a number)', v);
+      return def;
+    }
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(key, 'a finite number', v);
+    checkRange(this, key, v, rule);
+    return v;
+  }
+
+  int(key: string, def?: number, rule: NumberRule = {}): number {
+    const v = this.number(key, def, rule);
+    if (!Number.isInteger(v)) this.fail(key, 'an integer', v);
+    return v;
+  }
+
+  bool(key: string, def: boolean): boolean {
+    const v = this.get(key);
+    if (v === undefined) return def;
+    if (typeof v !== 'boolean') this.fail(key, 'true or false', v);
+    return v;
+  }
+
+  string(key: string, def?: string): string {
+    const v = this.get(key);
+    if (v === undefined) {
+      if (def === undefined) this.fail(key, 'given (a string)', v);
+      return def;
+    }
+    if (typeof v !== 'string' || v.length === 0) this.fail(key, 'a non-empty string', v);
+    return v;
+  }
+
+  optionalString(key: string): string | undefined {
+    return this.has(key) ? this.string(key) : (this.used.add(key), undefined);
+  }
+
+  oneOf<T extends string>(key: string, choices: readonly T[], def?: T): T {
+    const v = this.string(key, def);
+    if (!choices.includes(v as T)) this.fail(key, `one of ${choices.map((c) => `'${c}'`).join(', ')}`, v);
+    return v as T;
+  }
+
+  strings(key: string, def?: string[]): string[] {
+    const v = this.get(key);
+    if (v === undefined) {
+      if (def === undefined) this.fail(key, 'given (a list of names)', v);
+      return def;
+    }
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.length === 0)) {
+      this.fail(key, 'a list of non-empty strings', v);
+    }
+    return v as string[];
+  }
+
+  numbers(key: string, def?: number[], rule: NumberRule = {}): number[] {
+    const v = this.get(key);
+    if (v === undefined) {
+      if (def === undefined) this.fail(key, 'given (a list of numbers)', v);
+      return def;
+    }
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'number' || !Number.isFinite(x))) {
+      this.fail(key, 'a list of finite numbers', v);
+    }
+    for (const x of v as number[]) checkRange(this, key, x, rule);
+    return v as number[];
+  }
+
+  /** A 2-d size given as one number for both axes or as [h, w]. */
+  pair(key: string, def?: number, rule: NumberRule = {}): [number, number] {
+    const v = this.get(key);
+    if (v === undefined) {
+      if (def === undefined) this.fail(key, 'given (a number or [h, w])', v);
+      return [def, def];
+    }
+    const hw = typeof v === 'number' ? [v, v] : v;
+    if (!Array.isArray(hw) || hw.length !== 2 || hw.some((x) => typeof x !== 'number' || !Number.isInteger(x))) {
+      this.fail(key, 'an integer or a pair [h, w] of integers', v);
+    }
+    for (const x of hw as number[]) checkRange(this, key, x, rule);
+    return [hw[0] as number, hw[1] as number];
+  }
+
+  /** A nested object, read by its own reader. */
+  object(key: string): ConfigReader | undefined {
+    const v = this.get(key);
+    if (v === undefined) return undefined;
+    return new ConfigReader(v as Raw, `${this.where}, field "${key}"`);
+  }
+
+  /** Throws on any key never read. */
+  finish(): void {
+    const unknown = Object.keys(this.raw).filter((k) => !this.used.has(k) && this.raw[k] !== undefined);
+    if (unknown.length > 0) {
+      throw new ConfigError(`${this.where}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);
+    }
+  }
+}
+
+function checkRange(r: ConfigReader, key: string, v: number, rule: NumberRule): void {
+  if (rule.min !== undefined && v < rule.min) r.fail(key, `>= ${rule.min}`, v);
+  if (rule.max !== undefined && v > rule.max) r.fail(key, `<= ${rule.max}`, v);
+  if (rule.above !== undefined && v <= rule.above) r.fail(key, `> ${rule.above}`, v);
+}
+
+export function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return `"${v}"`;
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 60 ? s.slice(0, 57) + '...' : s;
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Layer: a validated plain-JSON config plus setup / forward / backward written once against the
+ * Backend interface. Config (what the user declared) and state (buffers a backend allocated at
+ * setup) stay apart: the config object is never mutated.
+ *
+ * Contract for every layer:
+ * - `setup` sees the bottoms (shapes known), declares parameters and scratch buffers through the
+ *   context, and returns the shapes of its tops. It runs once per net.
+ * - `forward` overwrites the tops' data.
+ * - `backward` overwrites the bottoms' diff where `propagateDown[i]` is true, and accumulates
+ *   parameter gradients into each parameter's diff (the net zeroes them once per iteration, so
+ *   shared parameters and gradient accumulation just work).
+ */
+import type { Backend, Buf } from '../backend/backend.js';
+import type { Blob, Shape } from './blob.js';
+import { ConfigReader, type Raw } from './config.js';
+import type { Initializer } from '../initializers/initializer.js';
+import type { Random } from './random.js';
+
+export type Phase = 'train' | 'test';
+
+/** Per-parameter multipliers, Caffe's ParamSpec: effective lr = baseLr × lrMult, decay = weightDecay × decayMult. */
+export interface ParamSpec {
+  lrMult?: number;
+  decayMult?: number;
+}
+
+/** Fields every layer accepts. */
+export interface LayerConfig {
+  type: string;
+  name: string;
+  bottoms?: string[];
+  tops?: string[];
+  /** Build this layer only in the given phase (Caffe's include). */
+  include?: { phase: Phase };
+  /** Leave this layer out in the given phase (Caffe's exclude). */
+  exclude?: { phase: Phase };
+  /** Layers with the same paramKey share their parameters (Mocha's param_key). Default: the name. */
+  paramKey?: string;
+  /** Multipliers for each parameter in order (weight, bias). Default lrMult 1, decayMult 1. */
+  params?: ParamSpec[];
+  [field: string]: unknown;
+}
+
+/** The common fields after validation. */
+export interface BaseConfig {
+  type: string;
+  name: string;
+  bottoms: string[];
+  tops: string[];
+  paramKey: string;
+  params: Required<ParamSpec>[];
+}
+
+/** A learnable parameter. Shared parameters are the same Param object in every layer that uses it. */
+export interface Param {
+  /** Sharing key, also the name in snapshots and weight files: `<paramKey>___<name>`. */
+  readonly key: string;
+  /** 'weight', 'bias', ... */
+  readonly name: string;
+  readonly blob: Blob;
+  readonly lrMult: number;
+  readonly decayMult: number;
+}
+
+/** What a layer gets from the net: the backend, the phase, the run's random source, allocation. */
+export interface LayerContext {
+  readonly backend: Backend;
+  readonly phase: Phase;
+  readonly rng: Random;
+  /**
+   * Declares parameter `name` (the `index`-th of the layer, for ParamSpec lookup). Returns the
+   * shared parameter when another layer with the same paramKey created it (shapes must agree).
+   */
+  param(name: string, index: number, shape: Shape, init: Initializer): Param;
+  /** A scratch buffer owned by the layer for the life of the net. */
+  buffer(n: number): Buf;
+}
+
+export abstract class Layer<C extends BaseConfig = BaseConfig> {
+  /** Parameters in declaration order (filled by setup). */
+  readonly params: Param[] = [];
+  /** Set by the net; a frozen layer's parameters receive no gradient and no update. */
+  frozen = false;
+  protected ctx!: LayerContext;
+
+  constructor(readonly config: C) {}
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get type(): string {
+    return this.config.type;
+  }
+
+  /** A data layer has no bottoms and feeds the net from outside. */
+  get isData(): boolean {
+    return false;
+  }
+
+  /** Weight of this layer's first top in the net's objective (0 unless a loss). */
+  get lossWeight(): number {
+    return 0;
+  }
+
+  /** Whether backward can produce a gradient for bottom `i` (false for labels, accuracy...). */
+  propagatesTo(_i: number): boolean {
+    return true;
+  }
+
+  /** Called by the net once, before setup. */
+  bind(ctx: LayerContext): void {
+    this.ctx = ctx;
+  }
+
+  abstract setup(bottoms: Blob[]): Shape[];
+  abstract forward(bottoms: Blob[], tops: Blob[]): void;
+  backward(_tops: Blob[], _propagateDown: boolean[], _bottoms: Blob[]): void {}
+
+  /** Layers with state that a resumed run needs (data position, shuffle order) return it here. */
+  getState?(): Record<string, unknown>;
+  setState?(state: Record<string, unknown>): void;
+
+  /** Declares a parameter, keeping it in `this.params`. */
+  protected param(name: string, shape: Shape, init: Initializer): Param {
+    const p = this.ctx.param(name, this.params.length, shape, init);
+    this.params.push(p);
+    return p;
+  }
+}
+
+/** A layer type: how to read its config and make a layer from it. One per file in src/layers. */
+export interface LayerType<C extends BaseConfig = BaseConfig> {
+  readonly type: string;
+  /** Reads the type-specific fields (the common ones are already read into `base`). */
+  parse(r: ConfigReader, base: BaseConfig): C;
+  create(config: C): Layer<C>;
+}
+
+/** Reads the fields common to all layers, then the type's own, and rejects unknown fields. */
+export function parseLayerConfig<C extends BaseConfig>(raw: Raw, lt: LayerType<C>): C {
+  const name = typeof raw.name === 'string' && raw.name ? raw.name : '?';
+  const r = new ConfigReader(raw, `layer "${name}" (${lt.type})`);
+  r.accept('type', 'include', 'exclude');
+  const params = (r.has('params') ? (raw.params as unknown[]) : []).map((p, i) => {
+    const pr = new ConfigReader(p as Raw, `${r.where}, params[${i}]`);
+    const spec = { lrMult: pr.number('lrMult', 1, { min: 0 }), decayMult: pr.number('decayMult', 1, { min: 0 }) };
+    pr.finish();
+    return spec;
+  });
+  r.accept('params');
+  const base: BaseConfig = {
+    type: lt.type,
+    name: r.string('name'),
+    bottoms: r.strings('bottoms', []),
+    tops: r.strings('tops', []),
+    paramKey: r.string('paramKey', name),
+    params,
+  };
+  const config = lt.parse(r, base);
+  r.finish();
+  return config;
+}
+
+/** Checks bottom and top counts, for use in `parse`. */
+export function expectBlobs(r: ConfigReader, base: BaseConfig, bottoms: number | [number, number], tops: number | [number, number]): void {
+  const check = (what: string, n: number, want: number | [number, number]) => {
+    const [lo, hi] = typeof want === 'number' ? [want, want] : want;
+    if (n < lo || n > hi) {
+      const expected = lo === hi ? `${lo}` : hi === Infinity ? `at least ${lo}` : `${lo} to ${hi}`;
+      r.fail(what, `a list of ${expected} blob name${hi === 1 ? '' : 's'}`, what === 'bottoms' ? base.bottoms : base.tops);
+    }
+  };
+  check('bottoms', base.bottoms.length, bottoms);
+  check('tops', base.tops.length, tops);
+}
