@@ -8,6 +8,7 @@
  */
 import type { Blob, Shape } from '../core/blob.js';
 import { countOf } from '../core/blob.js';
+import { ShapeError, layerRef, shapeStr } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
 import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
 import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
@@ -17,7 +18,7 @@ export interface InnerProductConfig extends BaseConfig {
   numOutput: number;
   /** Whether to add a learned bias (default true). */
   bias: boolean;
-  /** First axis flattened into the feature vector (default 1). */
+  /** First axis flattened into the feature vector (default 1); must be below the bottom's axis count. */
   axis: number;
   /** Weight initializer (default Xavier). */
   weightInit: Initializer;
@@ -36,6 +37,9 @@ export class InnerProductLayer extends Layer<InnerProductConfig> {
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
     const shape = bottoms[0].shape;
+    if (c.axis >= shape.length) {
+      throw new ShapeError(`${layerRef(c.name, c.type)}: field "axis" is ${c.axis} but bottom "${bottoms[0].name}" ${shapeStr(shape)} has only ${shape.length} axes; axis must be below ${shape.length}`);
+    }
     this.M = countOf(shape.slice(0, c.axis));
     this.K = countOf(shape.slice(c.axis));
     this.weight = this.param('weight', [c.numOutput, this.K], c.weightInit);
@@ -68,7 +72,7 @@ export const InnerProduct: LayerType<InnerProductConfig> = {
   type: 'InnerProduct',
   parse(r, base) {
     expectBlobs(r, base, 1, 1);
-    return {
+    const config: InnerProductConfig = {
       ...base,
       numOutput: r.int('numOutput', undefined, { min: 1 }),
       bias: r.bool('bias', true),
@@ -76,8 +80,9 @@ export const InnerProduct: LayerType<InnerProductConfig> = {
       weightInit: parseInitializer(r.raw.weightInit, `${r.where}, field "weightInit"`, xavier()),
       biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
       neuron: parseNeuron(r.raw.neuron, r.where),
-      ...(r.accept('weightInit', 'biasInit', 'neuron'), {}),
     };
+    r.accept('weightInit', 'biasInit', 'neuron');
+    return config;
   },
   create: (c) => new InnerProductLayer(c),
 };

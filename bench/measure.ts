@@ -1,0 +1,90 @@
+/**
+ * The measuring protocol shared by every system in `npm run bench` (bench/peers/pytorch_lenet.py
+ * follows the same one):
+ * 1. warm up: `warmup` steps, or fewer when they pass `warmupMs` (at least one);
+ * 2. size a repetition to about `repMs` (at least one step);
+ * 3. time `reps` repetitions, fewer (not under `minReps`) when they would pass `budgetMs`, so that
+ *    a system taking seconds per step still finishes;
+ * 4. report the median rate over the repetitions.
+ * Each system runs in its own child process, which prints one JSON line on stdout (the last line)
+ * for bench/run.ts to collect.
+ */
+
+export interface Protocol {
+  warmup: number;
+  warmupMs: number;
+  reps: number;
+  minReps: number;
+  repMs: number;
+  budgetMs: number;
+}
+
+/** Full runs: 10 warm-up steps, 7 repetitions of about 1 s. `--quick`: 3 and 3 of 0.3 s. */
+export function protocol(quick: boolean): Protocol {
+  return quick
+    ? { warmup: 3, warmupMs: 1000, reps: 3, minReps: 1, repMs: 300, budgetMs: 5000 }
+    : { warmup: 10, warmupMs: 5000, reps: 7, minReps: 3, repMs: 1000, budgetMs: 60000 };
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export interface Rate {
+  /** Median items per second over the repetitions. */
+  perSecond: number;
+  /** Steps in one repetition. */
+  steps: number;
+  /** Repetitions timed. */
+  reps: number;
+  /** Every repetition's rate, for the results file. */
+  all: number[];
+}
+
+/** Median rate of `step`, which handles `items` items (images, flops) per call. */
+export async function measure(step: () => void | Promise<void>, items: number, p: Protocol): Promise<Rate> {
+  const now = () => performance.now();
+  let t = now();
+  let done = 0;
+  while (done < Math.max(p.warmup, 1) && (done === 0 || now() - t < p.warmupMs)) {
+    await step();
+    done++;
+  }
+  const perStep = Math.max((now() - t) / done, 1e-4);
+  const steps = Math.max(1, Math.round(p.repMs / perStep));
+  const reps = Math.min(p.reps, Math.max(p.minReps, Math.floor(p.budgetMs / (steps * perStep))));
+  const all: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    t = now();
+    for (let i = 0; i < steps; i++) await step();
+    all.push((items * steps * 1000) / (now() - t));
+  }
+  return { perSecond: median(all), steps, reps, all };
+}
+
+/** Command-line flags of a child: `--quick`, `--name value` pairs. */
+export function childArgs(argv = process.argv.slice(2)): { quick: boolean; get(name: string, def: string): string } {
+  return {
+    quick: argv.includes('--quick'),
+    get(name, def) {
+      const i = argv.indexOf(`--${name}`);
+      return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
+    },
+  };
+}
+
+/** Prints the child's result as the one JSON line bench/run.ts reads. */
+export function emit(result: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+/** LeNet's input: one fixed batch of uniform [0, 1) pixels and labels in 0..9, from a small LCG. */
+export function randomBatch(batch: number, seed = 1): { images: Float32Array; labels: Float32Array } {
+  let s = seed >>> 0;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const images = new Float32Array(batch * 28 * 28).map(next);
+  const labels = new Float32Array(batch).map(() => Math.floor(next() * 10));
+  return { images, labels };
+}

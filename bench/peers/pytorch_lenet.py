@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""PyTorch peer for `npm run bench`: Caffe's MNIST LeNet and SGEMM on the CPU, printed as one JSON line.
+
+Measures with the protocol shared by every system (bench/measure.ts): warm-up, then repetitions
+of about `rep_ms` each, fewer when slow; the figure is the median over repetitions.
+- train_ips: images/s of SGD steps (momentum 0.9, lr 0.01 with Caffe's 'inv' policy, weight
+  decay 5e-4) at batch 64, on one fixed random batch;
+- infer_ips: images/s of forward passes (logits + softmax) at batch 64 in inference mode;
+- latency_ms: milliseconds per forward pass at batch 1;
+- sgemm_gflops: 2 n^3 / t for C = A B with n x n float32 matrices (torch.mm, i.e. OpenBLAS here).
+
+OpenBLAS picks its kernels from the CPU model. An OpenBLAS older than the CPU falls back to a
+generic core (Prescott: SSE3 only) that runs several times slower than what the CPU can do; when
+that happens and the CPU has AVX-512 or AVX2, this script runs itself again with
+OPENBLAS_CORETYPE naming the newest core the CPU supports, and reports both names.
+"""
+import argparse
+import ctypes
+import json
+import os
+import statistics
+import sys
+import time
+
+FALLBACK_CORES = {'prescott', 'core2', 'nehalem', 'katmai', 'coppermine', 'northwood', 'banias', 'atom', 'dunnington', 'penryn'}
+
+
+def cpu_flags():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('flags'):
+                    return set(line.split(':', 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def best_core_for(flags):
+    if {'avx512f', 'avx512bw', 'avx512vl', 'avx512_bf16'} <= flags:
+        return 'Cooperlake'
+    if {'avx512f', 'avx512bw', 'avx512vl'} <= flags:
+        return 'SkylakeX'
+    if {'avx2', 'fma'} <= flags:
+        return 'Haswell'
+    return None
+
+
+def openblas():
+    """The OpenBLAS library loaded in this process (by torch), or None."""
+    with open('/proc/self/maps') as f:
+        paths = {line.split()[-1] for line in f if 'openblas' in line.split()[-1].lower() and '.so' in line}
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_corename.restype = ctypes.c_char_p
+            lib.openblas_get_config.restype = ctypes.c_char_p
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+QUICK = dict(warmup=3, warmup_ms=1000, reps=3, min_reps=1, rep_ms=300, budget_ms=5000)
+FULL = dict(warmup=10, warmup_ms=5000, reps=7, min_reps=3, rep_ms=1000, budget_ms=60000)
+
+
+def measure(step, items, p):
+    """Median items/s over repetitions of about rep_ms each (bench/measure.ts's protocol)."""
+    t0 = time.perf_counter()
+    done = 0
+    while done < max(p['warmup'], 1) and (done == 0 or time.perf_counter() - t0 < p['warmup_ms'] / 1000):
+        step()
+        done += 1
+    per = max((time.perf_counter() - t0) / done, 1e-7)
+    iters = max(1, round(p['rep_ms'] / 1000 / per))
+    reps = min(p['reps'], max(p['min_reps'], int(p['budget_ms'] / 1000 / (iters * per))))
+    rates = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        for _ in range(iters):
+            step()
+        rates.append(items * iters / (time.perf_counter() - t))
+    return statistics.median(rates), iters
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--quick', action='store_true')
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--batch', type=int, default=64)
+    ap.add_argument('--gemm', default='128,512,2048')
+    ap.add_argument('--blas-core', default='fix', choices=['fix', 'auto'],
+                    help="'fix': rerun with OPENBLAS_CORETYPE when detection fell back to a generic core")
+    args = ap.parse_args()
+
+    import torch
+    import torch.nn as nn
+
+    lib = openblas()
+    core = lib.openblas_get_corename().decode() if lib else None
+    if (args.blas_core == 'fix' and core and core.lower() in FALLBACK_CORES
+            and 'OPENBLAS_CORETYPE' not in os.environ and not os.environ.get('CORTADO_BENCH_REEXEC')):
+        better = best_core_for(cpu_flags())
+        if better:
+            env = dict(os.environ, OPENBLAS_CORETYPE=better, CORTADO_BENCH_REEXEC=core)
+            sys.stdout.flush()
+            os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    p = QUICK if args.quick else FULL
+    n = args.batch
+
+    def lenet():
+        return nn.Sequential(
+            nn.Conv2d(1, 20, 5), nn.MaxPool2d(2, 2),
+            nn.Conv2d(20, 50, 5), nn.MaxPool2d(2, 2),
+            nn.Flatten(), nn.Linear(800, 500), nn.ReLU(), nn.Linear(500, 10))
+
+    model = lenet()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda it: (1 + 1e-4 * it) ** -0.75)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.rand(n, 1, 28, 28)
+    y = torch.randint(0, 10, (n,))
+
+    def train_step():
+        opt.zero_grad(set_to_none=False)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+
+    model.train()
+    train_ips, train_iters = measure(train_step, n, p)
+
+    model.eval()
+    x1 = x[:1].clone()
+    with torch.inference_mode():
+        infer_ips, _ = measure(lambda: torch.softmax(model(x), 1), n, p)
+        per_s, _ = measure(lambda: torch.softmax(model(x1), 1), 1, p)
+
+    gemm = {}
+    with torch.inference_mode():
+        for size in (int(s) for s in args.gemm.split(',') if s):
+            a = torch.rand(size, size)
+            b = torch.rand(size, size)
+            c = torch.empty(size, size)
+            flops = 2.0 * size ** 3
+            rate, _ = measure(lambda: torch.mm(a, b, out=c), 1, p)
+            gemm[str(size)] = rate * flops / 1e9
+
+    lib = openblas()
+    print(json.dumps({
+        'system': 'pytorch',
+        'version': torch.__version__,
+        'threads': torch.get_num_threads(),
+        'blas': lib.openblas_get_config().decode() if lib else None,
+        'blasCore': lib.openblas_get_corename().decode() if lib else None,
+        'blasCoreDetected': os.environ.get('CORTADO_BENCH_REEXEC') or (lib.openblas_get_corename().decode() if lib else None),
+        'blasCoreForced': os.environ.get('OPENBLAS_CORETYPE'),
+        'batch': n,
+        'trainIps': train_ips,
+        'trainItersPerRep': train_iters,
+        'inferIps': infer_ips,
+        'latencyMs': 1000.0 / per_s,
+        'sgemmGflops': gemm,
+    }))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,176 @@
+// Convolution through cuDNN's legacy convolution API: one plan per geometry holds the descriptors
+// and the fastest algorithm cuDNN measured for each direction (plain fp32 math unless TF32 is on).
+#include "addon.h"
+
+struct ConvPlan {
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  int fwdAlgo = 0, bwdDataAlgo = 0, bwdFilterAlgo = 0;
+  size_t workspace = 0;
+};
+
+namespace {
+
+const size_t kMaxWorkspace = size_t(1) << 30;
+
+// The first (fastest) result that succeeded, fits the workspace limit and, unless TF32 is
+// allowed, ran in plain fp32.
+bool pick(const cudnnConvAlgoPerf* perf, int n, int& algo, size_t& memory) {
+  for (int i = 0; i < n; i++) {
+    const auto& p = perf[i];
+    bool tensorOp = p.mathType == CUDNN_TENSOR_OP_MATH || p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspace || (tensorOp && !S.tf32)) continue;
+    algo = p.algo;
+    memory = p.memory;
+    return true;
+  }
+  return false;
+}
+
+ConvPlan* planOf(napi_env env, napi_value v, const char* fn) {
+  int id = -1;
+  if (!getInt(env, v, id, fn, 0)) return nullptr;
+  if (!S.dnn || id < 0 || id >= static_cast<int>(S.plans.size())) {
+    throwError(env, std::string("cortado_cuda.") + fn + ": no cuDNN convolution plan " + std::to_string(id));
+    return nullptr;
+  }
+  return S.plans[id];
+}
+
+}  // namespace
+
+/**
+ * convPlan(num, channels, height, width, numOutput, kernelH, kernelW, padH, padW, strideH,
+ * strideW, dilationH, dilationW, group, outH, outW) -> [planId, workspaceBytes].
+ */
+napi_value ConvPlanCreate(napi_env env, napi_callback_info info) {
+  napi_value argv[16];
+  if (!getArgs(env, info, 16, argv, "convPlan") || !readyOrThrow(env, "convPlan")) return nullptr;
+  if (!S.dnn) {
+    throwError(env, "cortado_cuda.convPlan: cuDNN is not loaded");
+    return nullptr;
+  }
+  int g[16];
+  for (int i = 0; i < 16; i++) {
+    if (!getInt(env, argv[i], g[i], "convPlan", i)) return nullptr;
+  }
+  const int num = g[0], channels = g[1], height = g[2], width = g[3], numOutput = g[4], kh = g[5],
+            kw = g[6], padH = g[7], padW = g[8], strideH = g[9], strideW = g[10], dilH = g[11],
+            dilW = g[12], group = g[13], outH = g[14], outW = g[15];
+  auto& d = S.libs.cudnn;
+  auto* p = new ConvPlan();
+  bool ok =
+      cudnnOk(env, d.cudnnCreateTensorDescriptor(&p->x), "cudnnCreateTensorDescriptor") &&
+      cudnnOk(env, d.cudnnCreateTensorDescriptor(&p->y), "cudnnCreateTensorDescriptor") &&
+      cudnnOk(env, d.cudnnCreateFilterDescriptor(&p->w), "cudnnCreateFilterDescriptor") &&
+      cudnnOk(env, d.cudnnCreateConvolutionDescriptor(&p->conv), "cudnnCreateConvolutionDescriptor") &&
+      cudnnOk(env, d.cudnnSetTensor4dDescriptor(p->x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, num, channels, height, width),
+              "cudnnSetTensor4dDescriptor(bottom)") &&
+      cudnnOk(env, d.cudnnSetTensor4dDescriptor(p->y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, num, numOutput, outH, outW),
+              "cudnnSetTensor4dDescriptor(top)") &&
+      cudnnOk(env, d.cudnnSetFilter4dDescriptor(p->w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, numOutput, channels / group, kh, kw),
+              "cudnnSetFilter4dDescriptor") &&
+      cudnnOk(env, d.cudnnSetConvolution2dDescriptor(p->conv, padH, padW, strideH, strideW, dilH, dilW,
+                                                     CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT),
+              "cudnnSetConvolution2dDescriptor") &&
+      cudnnOk(env, d.cudnnSetConvolutionGroupCount(p->conv, group), "cudnnSetConvolutionGroupCount") &&
+      cudnnOk(env, d.cudnnSetConvolutionMathType(p->conv, S.tf32 ? CUDNN_DEFAULT_MATH : CUDNN_FMA_MATH),
+              "cudnnSetConvolutionMathType");
+  if (!ok) return nullptr;
+
+  cudnnConvAlgoPerf perf[16];
+  int n = 0;
+  size_t fwdMem = 0, dataMem = 0, filterMem = 0;
+  if (!cudnnOk(env, d.cudnnFindConvolutionForwardAlgorithm(S.dnn, p->x, p->w, p->conv, p->y, 16, &n, perf),
+               "cudnnFindConvolutionForwardAlgorithm"))
+    return nullptr;
+  if (!pick(perf, n, p->fwdAlgo, fwdMem)) {
+    throwError(env, "cuDNN: no usable forward convolution algorithm for this geometry");
+    return nullptr;
+  }
+  if (!cudnnOk(env, d.cudnnFindConvolutionBackwardDataAlgorithm(S.dnn, p->w, p->y, p->conv, p->x, 16, &n, perf),
+               "cudnnFindConvolutionBackwardDataAlgorithm"))
+    return nullptr;
+  if (!pick(perf, n, p->bwdDataAlgo, dataMem)) {
+    throwError(env, "cuDNN: no usable backward-data convolution algorithm for this geometry");
+    return nullptr;
+  }
+  if (!cudnnOk(env, d.cudnnFindConvolutionBackwardFilterAlgorithm(S.dnn, p->x, p->y, p->conv, p->w, 16, &n, perf),
+               "cudnnFindConvolutionBackwardFilterAlgorithm"))
+    return nullptr;
+  if (!pick(perf, n, p->bwdFilterAlgo, filterMem)) {
+    throwError(env, "cuDNN: no usable backward-filter convolution algorithm for this geometry");
+    return nullptr;
+  }
+  p->workspace = fwdMem > dataMem ? fwdMem : dataMem;
+  if (filterMem > p->workspace) p->workspace = filterMem;
+  S.plans.push_back(p);
+  napi_value out;
+  napi_create_array_with_length(env, 2, &out);
+  napi_set_element(env, out, 0, makeNumber(env, static_cast<double>(S.plans.size() - 1)));
+  napi_set_element(env, out, 1, makeNumber(env, static_cast<double>(p->workspace)));
+  return out;
+}
+
+// The three directions share one argument shape: (plan, a, b, out, workspace, workspaceBytes).
+static bool convArgs(napi_env env, napi_callback_info info, const char* fn, ConvPlan*& plan,
+                     CUdeviceptr ptrs[4], double& wsBytes) {
+  napi_value argv[6];
+  if (!getArgs(env, info, 6, argv, fn) || !readyOrThrow(env, fn)) return false;
+  plan = planOf(env, argv[0], fn);
+  if (!plan) return false;
+  for (int i = 0; i < 4; i++) {
+    if (!getPtr(env, argv[i + 1], ptrs[i], fn, i + 1)) return false;
+  }
+  if (!getNumber(env, argv[5], wsBytes, fn, 5)) return false;
+  if (wsBytes < static_cast<double>(plan->workspace)) {
+    throwError(env, std::string("cortado_cuda.") + fn + ": the workspace holds " + std::to_string(static_cast<size_t>(wsBytes)) +
+                        " bytes, cuDNN needs " + std::to_string(plan->workspace) +
+                        " (size it with convWorkspaceSize for the same geometry)");
+    return false;
+  }
+  return true;
+}
+
+/** convForward(plan, x, w, y, workspace, workspaceBytes): y = conv(x, w). */
+napi_value ConvForward(napi_env env, napi_callback_info info) {
+  ConvPlan* p;
+  CUdeviceptr a[4];
+  double ws;
+  if (!convArgs(env, info, "convForward", p, a, ws)) return nullptr;
+  const float one = 1, zero = 0;
+  cudnnStatus_t s = S.libs.cudnn.cudnnConvolutionForward(
+      S.dnn, &one, p->x, reinterpret_cast<void*>(a[0]), p->w, reinterpret_cast<void*>(a[1]), p->conv,
+      p->fwdAlgo, reinterpret_cast<void*>(a[3]), static_cast<size_t>(ws), &zero, p->y, reinterpret_cast<void*>(a[2]));
+  if (!cudnnOk(env, s, "cudnnConvolutionForward")) return nullptr;
+  return undefinedValue(env);
+}
+
+/** convBackwardData(plan, dy, w, dx, workspace, workspaceBytes): dx = conv_transpose(dy, w). */
+napi_value ConvBackwardData(napi_env env, napi_callback_info info) {
+  ConvPlan* p;
+  CUdeviceptr a[4];
+  double ws;
+  if (!convArgs(env, info, "convBackwardData", p, a, ws)) return nullptr;
+  const float one = 1, zero = 0;
+  cudnnStatus_t s = S.libs.cudnn.cudnnConvolutionBackwardData(
+      S.dnn, &one, p->w, reinterpret_cast<void*>(a[1]), p->y, reinterpret_cast<void*>(a[0]), p->conv,
+      p->bwdDataAlgo, reinterpret_cast<void*>(a[3]), static_cast<size_t>(ws), &zero, p->x, reinterpret_cast<void*>(a[2]));
+  if (!cudnnOk(env, s, "cudnnConvolutionBackwardData")) return nullptr;
+  return undefinedValue(env);
+}
+
+/** convBackwardFilter(plan, x, dy, dw, workspace, workspaceBytes): dw += correlation(x, dy). */
+napi_value ConvBackwardFilter(napi_env env, napi_callback_info info) {
+  ConvPlan* p;
+  CUdeviceptr a[4];
+  double ws;
+  if (!convArgs(env, info, "convBackwardFilter", p, a, ws)) return nullptr;
+  const float one = 1;
+  cudnnStatus_t s = S.libs.cudnn.cudnnConvolutionBackwardFilter(
+      S.dnn, &one, p->x, reinterpret_cast<void*>(a[0]), p->y, reinterpret_cast<void*>(a[1]), p->conv,
+      p->bwdFilterAlgo, reinterpret_cast<void*>(a[3]), static_cast<size_t>(ws), &one, p->w, reinterpret_cast<void*>(a[2]));
+  if (!cudnnOk(env, s, "cudnnConvolutionBackwardFilter")) return nullptr;
+  return undefinedValue(env);
+}

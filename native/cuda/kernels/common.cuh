@@ -1,0 +1,30 @@
+// Shared by every Cortado kernel. Kernels are compiled at run time by NVRTC (no host headers), so
+// this file declares what they need itself. All kernels take float32 data and int sizes (the
+// backend checks that sizes fit), and loop over their range with a grid-stride loop so that any
+// grid size is correct; the backend picks the grid.
+#pragma once
+
+#define CORTADO_FLT_MAX 3.402823466e+38f
+#define CORTADO_FLT_MIN 1.175494351e-38f
+
+/** i runs over [0, n) across the whole grid. */
+#define CORTADO_LOOP(i, n) \
+  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
+
+/** Block size of the kernels that reduce in shared memory (the backend launches them with it). */
+#define CORTADO_REDUCE_THREADS 256
+
+/**
+ * Sums v over the block (blockDim.x == CORTADO_REDUCE_THREADS); the result is valid in thread 0.
+ * `buf` is a __shared__ array of CORTADO_REDUCE_THREADS floats.
+ */
+__device__ __forceinline__ float cortadoBlockSum(float v, float* buf) {
+  __syncthreads();  // an earlier call may still be reading buf[0]
+  buf[threadIdx.x] = v;
+  __syncthreads();
+  for (int s = CORTADO_REDUCE_THREADS / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) buf[threadIdx.x] += buf[threadIdx.x + s];
+    __syncthreads();
+  }
+  return buf[0];
+}

@@ -1,0 +1,122 @@
+// Softmax over the class axis of x seen as [outer, classes, inner], the softmax loss and accuracy.
+// Labels are [outer, inner] class indices stored as floats. The loss and accuracy kernels reduce
+// in one block of CORTADO_REDUCE_THREADS threads and write one number to device memory, so that
+// reading them back is the caller's choice.
+#include "common.cuh"
+
+/** What a loss sum is divided by: 0 valid count, 1 outer (batch), 2 outer * inner, 3 none; at least 1. */
+__device__ __forceinline__ float lossNormalizer(int norm, float valid, int outer, int inner) {
+  float d = norm == 0 ? valid : (norm == 1 ? (float)outer : (norm == 2 ? (float)outer * (float)inner : 1.0f));
+  return fmaxf(d, 1.0f);
+}
+
+/** y = exp(x - max) / sum exp(x - max), one thread per (outer, inner) position. */
+extern "C" __global__ void softmax_fwd_f32(int outer, int classes, int inner, const float* x, float* y) {
+  CORTADO_LOOP(pos, outer * inner) {
+    int o = pos / inner, i = pos - o * inner;
+    const float* xp = x + o * classes * inner + i;
+    float* yp = y + o * classes * inner + i;
+    float m = -CORTADO_FLT_MAX;
+    for (int c = 0; c < classes; c++) m = fmaxf(m, xp[c * inner]);
+    float s = 0.0f;
+    for (int c = 0; c < classes; c++) {
+      float e = expf(xp[c * inner] - m);
+      yp[c * inner] = e;
+      s += e;
+    }
+    float inv = 1.0f / s;
+    for (int c = 0; c < classes; c++) yp[c * inner] *= inv;
+  }
+}
+
+/** dx = y * (dy - sum_c(dy * y)); dx may alias dy. */
+extern "C" __global__ void softmax_bwd_f32(int outer, int classes, int inner, const float* y, const float* dy, float* dx) {
+  CORTADO_LOOP(pos, outer * inner) {
+    int o = pos / inner, i = pos - o * inner;
+    int base = o * classes * inner + i;
+    float dot = 0.0f;
+    for (int c = 0; c < classes; c++) dot += dy[base + c * inner] * y[base + c * inner];
+    for (int c = 0; c < classes; c++) dx[base + c * inner] = y[base + c * inner] * (dy[base + c * inner] - dot);
+  }
+}
+
+/**
+ * loss[0] = sum over labelled positions of -log(max(prob[label], FLT_MIN)) / normalizer. A label
+ * outside [0, classes) makes the loss NaN. One block.
+ */
+extern "C" __global__ void softmax_loss_fwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
+                                                int hasIgnore, int ignoreLabel, int norm, float* loss) {
+  __shared__ float buf[CORTADO_REDUCE_THREADS];
+  float sum = 0.0f, count = 0.0f;
+  for (int pos = threadIdx.x; pos < outer * inner; pos += blockDim.x) {
+    int l = (int)label[pos];
+    if (hasIgnore && l == ignoreLabel) continue;
+    count += 1.0f;
+    if (l < 0 || l >= classes) {
+      sum = nanf("");
+      continue;
+    }
+    int o = pos / inner, i = pos - o * inner;
+    sum -= logf(fmaxf(prob[(o * classes + l) * inner + i], CORTADO_FLT_MIN));
+  }
+  sum = cortadoBlockSum(sum, buf);
+  count = cortadoBlockSum(count, buf);
+  if (threadIdx.x == 0) loss[0] = sum / lossNormalizer(norm, count, outer, inner);
+}
+
+/** count[0] = number of positions whose label is not ignored. One block. */
+extern "C" __global__ void label_count_f32(int n, const float* label, int hasIgnore, int ignoreLabel, float* count) {
+  __shared__ float buf[CORTADO_REDUCE_THREADS];
+  float c = 0.0f;
+  for (int pos = threadIdx.x; pos < n; pos += blockDim.x) {
+    if (!(hasIgnore && (int)label[pos] == ignoreLabel)) c += 1.0f;
+  }
+  c = cortadoBlockSum(c, buf);
+  if (threadIdx.x == 0) count[0] = c;
+}
+
+/**
+ * dx = lossWeight * (prob - onehot(label)) / normalizer, zero at ignored positions; `count` holds
+ * the valid count (read only when norm is 0). dx may alias prob.
+ */
+extern "C" __global__ void softmax_loss_bwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
+                                                int hasIgnore, int ignoreLabel, int norm, const float* count,
+                                                float lossWeight, float* dx) {
+  float scale = lossWeight / lossNormalizer(norm, norm == 0 ? count[0] : 0.0f, outer, inner);
+  CORTADO_LOOP(idx, outer * classes * inner) {
+    int o = idx / (classes * inner);
+    int rem = idx - o * classes * inner;
+    int c = rem / inner, i = rem - c * inner;
+    int l = (int)label[o * inner + i];
+    if (hasIgnore && l == ignoreLabel) {
+      dx[idx] = 0.0f;
+    } else {
+      dx[idx] = scale * (prob[idx] - (c == l ? 1.0f : 0.0f));
+    }
+  }
+}
+
+/**
+ * out[0] = fraction of labelled positions where fewer than topK other classes score at least as
+ * high as the label (ties count against the label); 0 when no position is labelled. One block.
+ */
+extern "C" __global__ void accuracy_f32(int outer, int classes, int inner, const float* x, const float* label, int topK,
+                                        int hasIgnore, int ignoreLabel, float* out) {
+  __shared__ float buf[CORTADO_REDUCE_THREADS];
+  float correct = 0.0f, count = 0.0f;
+  for (int pos = threadIdx.x; pos < outer * inner; pos += blockDim.x) {
+    int l = (int)label[pos];
+    if (hasIgnore && l == ignoreLabel) continue;
+    count += 1.0f;
+    if (l < 0 || l >= classes) continue;
+    int o = pos / inner, i = pos - o * inner;
+    const float* xp = x + o * classes * inner + i;
+    float s = xp[l * inner];
+    int better = 0;
+    for (int c = 0; c < classes; c++) better += (c != l && xp[c * inner] >= s) ? 1 : 0;
+    if (better < topK) correct += 1.0f;
+  }
+  correct = cortadoBlockSum(correct, buf);
+  count = cortadoBlockSum(count, buf);
+  if (threadIdx.x == 0) out[0] = count > 0.0f ? correct / count : 0.0f;
+}

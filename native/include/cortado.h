@@ -1,0 +1,92 @@
+// The seam between the Node-API glue (native/src) and the float32 kernels (native/kernels).
+//
+// The kernels are compiled three times, once per instruction set (CORTADO_ISA = avx512, avx2,
+// portable), each copy in its own namespace so that no inline function or template compiled with
+// wide-vector flags can be picked by the linker for code that runs on an older CPU. Each copy
+// fills a `Kernels` table of plain function pointers; dispatch.cc picks one table at load time.
+//
+// Semantics of every entry are those of the method of the same name in src/backend/backend.ts.
+// Pointers are element 0 of the caller's Float32Array views (zero copy); the glue has checked
+// every length before a kernel runs, so kernels trust their arguments.
+#pragma once
+#include <stdint.h>
+
+namespace cortado {
+
+// Field order is the order in which src/backend/native/native-backend.ts packs the geometry.
+struct ConvGeom {
+  int32_t num, channels, height, width, numOutput, group, kernelH, kernelW, strideH, strideW,
+      padH, padW, dilationH, dilationW, outH, outW;
+};
+struct PoolGeom {
+  int32_t num, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW;
+};
+struct ClassGeom {
+  int32_t outer, classes, inner;
+};
+
+enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+enum UnaryOp : int32_t { kExp = 0, kLog = 1, kAbs = 2, kSign = 3, kPowx = 4, kAddScalar = 5 };
+enum NeuronOp : int32_t { kIdentity = 0, kRelu = 1, kLrelu = 2, kSigmoid = 3, kTanh = 4, kExpNeuron = 5 };
+enum PoolMethod : int32_t { kMaxPool = 0, kMeanPool = 1 };
+enum Normalization : int32_t { kValid = 0, kBatch = 1, kFull = 2, kNoNorm = 3 };
+
+struct Kernels {
+  const char* isa;
+
+  void (*set)(int64_t n, float alpha, float* y);
+  void (*copy)(int64_t n, const float* x, float* y);
+  void (*scal)(int64_t n, float alpha, float* x);
+  void (*axpy)(int64_t n, float alpha, const float* x, float* y);
+  void (*axpby)(int64_t n, float alpha, const float* x, float beta, float* y);
+  double (*dot)(int64_t n, const float* x, const float* y);
+  double (*asum)(int64_t n, const float* x);
+
+  void (*gemm)(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+               const float* A, const float* B, float beta, float* C);
+  void (*gemv)(bool transA, int64_t M, int64_t N, float alpha, const float* A, const float* x,
+               float beta, float* y);
+
+  void (*binary)(BinaryOp op, int64_t n, const float* a, const float* b, float* y);
+  void (*unary)(UnaryOp op, int64_t n, const float* a, float p, float* y);
+
+  void (*convForward)(const ConvGeom& g, const float* x, const float* w, float* y);
+  void (*convBackwardData)(const ConvGeom& g, const float* dy, const float* w, float* dx);
+  void (*convBackwardFilter)(const ConvGeom& g, const float* x, const float* dy, float* dw);
+  void (*biasForward)(int64_t outer, int64_t channels, int64_t inner, const float* bias, float* y);
+  void (*biasBackward)(int64_t outer, int64_t channels, int64_t inner, const float* dy, float* dbias);
+
+  void (*poolForward)(const PoolGeom& g, PoolMethod method, const float* x, float* y, float* mask);
+  void (*poolBackward)(const PoolGeom& g, PoolMethod method, const float* dy, const float* mask,
+                       float* dx);
+
+  void (*neuronForward)(NeuronOp op, int64_t n, const float* x, float* y, float alpha);
+  void (*neuronBackward)(NeuronOp op, int64_t n, const float* y, const float* dy, float* dx,
+                         float alpha);
+
+  void (*softmaxForward)(const ClassGeom& g, const float* x, float* y);
+  void (*softmaxBackward)(const ClassGeom& g, const float* y, const float* dy, float* dx);
+  // Both return -1, or the flat [outer, inner] position of the first label that is neither the
+  // ignore label nor an integer class in [0, classes): nothing is written then.
+  int64_t (*softmaxLossForward)(const ClassGeom& g, const float* prob, const float* label,
+                                bool hasIgnore, int32_t ignoreLabel, Normalization norm,
+                                float* loss);
+  int64_t (*softmaxLossBackward)(const ClassGeom& g, const float* prob, const float* label,
+                                 bool hasIgnore, int32_t ignoreLabel, Normalization norm,
+                                 float lossWeight, float* dx);
+
+  void (*dropoutForward)(int64_t n, const float* x, const float* rand, float ratio, float scale,
+                         float* y);
+  void (*sgdUpdate)(int64_t n, float* w, const float* diff, float* hist, float lr, float momentum,
+                    float decay, bool l1);
+};
+
+namespace avx512 { const Kernels* table(); }
+namespace avx2 { const Kernels* table(); }
+namespace portable { const Kernels* table(); }
+
+// The table for the best instruction set this CPU supports (CORTADO_ISA=portable|avx2|avx512
+// in the environment caps it, for testing the narrower paths on a wide machine).
+const Kernels& kernels();
+
+}  // namespace cortado

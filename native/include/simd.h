@@ -1,0 +1,171 @@
+// One vector vocabulary for every kernel: `V` holds W floats, chosen by the compile flags of the
+// translation unit (AVX-512: 16 lanes, AVX2+FMA: 8, portable: 1 lane of plain float that the
+// compiler may still auto-vectorize). Kernels write `for (i; i + W <= n; i += W)` loops over V
+// and finish with one partial vector (`loadp`/`storep` touch only the first `r` < W lanes, the
+// others read as 0), so every op is written once.
+//
+// Everything here lives in the per-ISA namespace: include it inside
+// `namespace cortado { namespace CORTADO_ISA {`.
+#pragma once
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#if !defined(CORTADO_ISA)
+#error "CORTADO_ISA must name the instruction set of this translation unit (binding.gyp sets it)"
+#endif
+
+namespace cortado {
+namespace CORTADO_ISA {
+
+inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t imax(int64_t a, int64_t b) { return a > b ? a : b; }
+
+#if defined(__AVX512F__)
+constexpr int W = 16;
+typedef __m512 V;
+inline __mmask16 lanes(int64_t r) { return __mmask16((1u << r) - 1u); }
+inline V load(const float* p) { return _mm512_loadu_ps(p); }
+inline void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+inline V loadp(const float* p, int64_t r) { return _mm512_maskz_loadu_ps(lanes(r), p); }
+inline void storep(float* p, V v, int64_t r) { _mm512_mask_storeu_ps(p, lanes(r), v); }
+inline V set1(float a) { return _mm512_set1_ps(a); }
+inline V zero() { return _mm512_setzero_ps(); }
+inline V add(V a, V b) { return _mm512_add_ps(a, b); }
+inline V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+inline V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+inline V div(V a, V b) { return _mm512_div_ps(a, b); }
+inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+// max/min return the second operand when either is NaN: put the data there to keep NaN.
+inline V max(V a, V b) { return _mm512_max_ps(a, b); }
+inline V min(V a, V b) { return _mm512_min_ps(a, b); }
+inline V abs(V a) { return _mm512_abs_ps(a); }
+inline V sqrt(V a) { return _mm512_sqrt_ps(a); }
+// a > b ? x : y, a >= b ? x : y, a < b ? x : y (false for NaN).
+inline V select_gt(V a, V b, V x, V y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), y, x); }
+inline V select_ge(V a, V b, V x, V y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GE_OQ), y, x); }
+inline V select_lt(V a, V b, V x, V y) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), y, x); }
+inline float hsum(V a) { return _mm512_reduce_add_ps(a); }
+inline float hmax(V a) { return _mm512_reduce_max_ps(a); }
+// 2^n for integral n in [-126, 127].
+inline V pow2i(V n) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
+}
+inline V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+#elif defined(__AVX2__)
+constexpr int W = 8;
+typedef __m256 V;
+inline __m256i lanes(int64_t r) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(int(r)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+inline V load(const float* p) { return _mm256_loadu_ps(p); }
+inline void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+inline V loadp(const float* p, int64_t r) { return _mm256_maskload_ps(p, lanes(r)); }
+inline void storep(float* p, V v, int64_t r) { _mm256_maskstore_ps(p, lanes(r), v); }
+inline V set1(float a) { return _mm256_set1_ps(a); }
+inline V zero() { return _mm256_setzero_ps(); }
+inline V add(V a, V b) { return _mm256_add_ps(a, b); }
+inline V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+inline V div(V a, V b) { return _mm256_div_ps(a, b); }
+inline V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+inline V max(V a, V b) { return _mm256_max_ps(a, b); }
+inline V min(V a, V b) { return _mm256_min_ps(a, b); }
+inline V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+inline V sqrt(V a) { return _mm256_sqrt_ps(a); }
+inline V select_gt(V a, V b, V x, V y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
+inline V select_ge(V a, V b, V x, V y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_GE_OQ)); }
+inline V select_lt(V a, V b, V x, V y) { return _mm256_blendv_ps(y, x, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
+inline float hsum(V a) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+inline float hmax(V a) {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+inline V pow2i(V n) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
+}
+inline V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+#else
+constexpr int W = 1;
+typedef float V;
+inline V load(const float* p) { return *p; }
+inline void store(float* p, V v) { *p = v; }
+inline V loadp(const float* p, int64_t) { return *p; }
+inline void storep(float* p, V v, int64_t) { *p = v; }
+inline V set1(float a) { return a; }
+inline V zero() { return 0.0f; }
+inline V add(V a, V b) { return a + b; }
+inline V sub(V a, V b) { return a - b; }
+inline V mul(V a, V b) { return a * b; }
+inline V div(V a, V b) { return a / b; }
+inline V fma(V a, V b, V c) { return a * b + c; }
+inline V max(V a, V b) { return a > b || a != a ? a : b; }
+inline V min(V a, V b) { return a < b || a != a ? a : b; }
+inline V abs(V a) { return fabsf(a); }
+inline V sqrt(V a) { return sqrtf(a); }
+inline V select_gt(V a, V b, V x, V y) { return a > b ? x : y; }
+inline V select_ge(V a, V b, V x, V y) { return a >= b ? x : y; }
+inline V select_lt(V a, V b, V x, V y) { return a < b ? x : y; }
+inline float hsum(V a) { return a; }
+inline float hmax(V a) { return a; }
+inline V pow2i(V n) { return ldexpf(1.0f, int(n)); }
+inline V round(V a) { return nearbyintf(a); }
+#endif
+
+// The portable max/min keep NaN from either side; the SIMD ones from the second operand only:
+// kernels pass the data as the second operand.
+
+// exp(x) to about 2 ulp: x = n ln2 + r with |r| <= ln2/2, e^r by a degree-7 polynomial, times 2^n.
+// Below -87.3 the result is flushed to 0 (true value < 1.2e-38); above 88.72 it is +inf.
+inline V exp(V x) {
+  const V hi = set1(88.7228394f), lo = set1(-87.3365448f);
+  V xc = min(hi, max(lo, x));
+  V n = round(mul(xc, set1(1.44269504089f)));
+  V r = fma(n, set1(-0.693145751953125f), xc);
+  r = fma(n, set1(-1.428606765330187e-06f), r);
+  V p = set1(1.9875691500e-4f);
+  p = fma(p, r, set1(1.3981999507e-3f));
+  p = fma(p, r, set1(8.3334519073e-3f));
+  p = fma(p, r, set1(4.1665795894e-2f));
+  p = fma(p, r, set1(1.6666665459e-1f));
+  p = fma(p, r, set1(5.0000001201e-1f));
+  p = fma(p, mul(r, r), add(r, set1(1.0f)));
+  V e = mul(p, pow2i(n));
+  e = select_lt(x, lo, zero(), e);
+  return select_gt(x, hi, set1(INFINITY), e);
+}
+
+// 1 / (1 + e^-x).
+inline V sigmoid(V x) {
+  const V one = set1(1.0f);
+  return div(one, add(one, exp(sub(zero(), x))));
+}
+
+// tanh(x): an odd Taylor polynomial below |x| = 0.3 (where 1 - e^-2|x| would cancel), else
+// sign(x) (1 - e^-2|x|) / (1 + e^-2|x|).
+inline V tanh(V x) {
+  V ax = abs(x);
+  V e = exp(mul(ax, set1(-2.0f)));
+  V big = div(sub(set1(1.0f), e), add(set1(1.0f), e));
+  V x2 = mul(x, x);
+  V p = set1(62.0f / 2835.0f);
+  p = fma(p, x2, set1(-17.0f / 315.0f));
+  p = fma(p, x2, set1(2.0f / 15.0f));
+  p = fma(p, x2, set1(-1.0f / 3.0f));
+  V small = fma(mul(p, x2), x, x);
+  V signed_big = select_lt(x, zero(), sub(zero(), big), big);
+  return select_lt(ax, set1(0.3f), small, signed_big);
+}
+
+}  // namespace CORTADO_ISA
+}  // namespace cortado

@@ -1,0 +1,41 @@
+// A process-wide pool of persistent threads (one per core, CORTADO_NUM_THREADS overrides).
+//
+// parallel_run(n, fn, ctx) calls fn(ctx, i, thread) for every task i in [0, n) and returns when
+// all are done. Threads claim tasks one at a time from a shared counter (the calling thread is
+// thread 0 and works too), so a thread that the OS preempts on a busy machine just takes fewer
+// tasks. `thread` (< num_threads()) indexes per-thread scratch or partial sums. Calls from inside a task, or while another JS thread
+// holds the pool, run serially on the caller, so kernels can nest without deadlock.
+//
+// Only plain C types cross this header: it is included by every per-ISA translation unit.
+#pragma once
+#include <stdint.h>
+
+namespace cortado {
+
+typedef void (*TaskFn)(void* ctx, int64_t task, int thread);
+
+int num_threads();
+void parallel_run(int64_t tasks, TaskFn fn, void* ctx);
+
+// fn(task, thread) for task in [0, tasks) on the pool.
+template <class F>
+inline void parallel_for(int64_t tasks, const F& fn) {
+  if (tasks <= 1) {
+    if (tasks == 1) fn(int64_t(0), 0);
+    return;
+  }
+  parallel_run(tasks, [](void* ctx, int64_t task, int thread) { (*static_cast<const F*>(ctx))(task, thread); },
+               const_cast<F*>(&fn));
+}
+
+// Splits [0, n) into about `parts` contiguous ranges whose bounds are multiples of `align`; the
+// part-th range is [begin, end).
+inline void split_range(int64_t n, int64_t parts, int64_t part, int64_t align, int64_t* begin,
+                        int64_t* end) {
+  int64_t blocks = (n + align - 1) / align;
+  int64_t b0 = blocks * part / parts, b1 = blocks * (part + 1) / parts;
+  *begin = b0 * align < n ? b0 * align : n;
+  *end = b1 * align < n ? b1 * align : n;
+}
+
+}  // namespace cortado

@@ -1,0 +1,269 @@
+// SGEMM and SGEMV (row-major, all four transposes), see gemm.h for the blocking.
+#include "gemm.h"
+
+#include <stdlib.h>
+
+#include "threads.h"
+
+namespace cortado {
+namespace CORTADO_ISA {
+
+namespace {
+
+struct Buffer {
+  float* p = nullptr;
+  int64_t cap = 0;
+  ~Buffer() { free(p); }
+};
+thread_local Buffer tl_scratch[kSlots];
+
+#if defined(__AVX512F__) || defined(__AVX2__)
+// One MR_ x NR tile: for each k, two vectors of the B panel times MR_ broadcasts of the A panel.
+template <int M_>
+void micro(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
+           float alpha, float beta, int64_t nr) {
+  V c0[M_], c1[M_];
+#pragma GCC unroll 16
+  for (int i = 0; i < M_; ++i) {
+    c0[i] = zero();
+    c1[i] = zero();
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+  }
+  for (int64_t k = 0; k < kc; ++k) {
+    V b0 = load(b), b1 = load(b + W);
+    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * M_), _MM_HINT_T0);
+#pragma GCC unroll 16
+    for (int i = 0; i < M_; ++i) {
+      V ai = set1(a[i]);
+      c0[i] = fma(ai, b0, c0[i]);
+      c1[i] = fma(ai, b1, c1[i]);
+    }
+    a += M_;
+    b += NR;
+  }
+  V va = set1(alpha), vb = set1(beta);
+  if (nr == NR) {
+#pragma GCC unroll 16
+    for (int i = 0; i < M_; ++i) {
+      float* row = c + i * ldc;
+      V r0 = mul(va, c0[i]), r1 = mul(va, c1[i]);
+      if (beta != 0.0f) {
+        r0 = fma(vb, load(row), r0);
+        r1 = fma(vb, load(row + W), r1);
+      }
+      store(row, r0);
+      store(row + W, r1);
+    }
+  } else {
+    int64_t n0 = imin(nr, W), n1 = nr - n0;
+#pragma GCC unroll 16
+    for (int i = 0; i < M_; ++i) {
+      float* row = c + i * ldc;
+      V r0 = mul(va, c0[i]), r1 = mul(va, c1[i]);
+      if (beta != 0.0f) {
+        r0 = fma(vb, loadp(row, n0), r0);
+        if (n1 > 0) r1 = fma(vb, loadp(row + W, n1), r1);
+      }
+      storep(row, r0, n0);
+      if (n1 > 0) storep(row + W, r1, n1);
+    }
+  }
+}
+#else
+// Portable tile: plain loops that the compiler can vectorize over the NR columns.
+template <int M_>
+void micro(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
+           float alpha, float beta, int64_t nr) {
+  float acc[M_][NR] = {};
+  for (int64_t k = 0; k < kc; ++k) {
+    for (int i = 0; i < M_; ++i)
+      for (int j = 0; j < NR; ++j) acc[i][j] += a[i] * b[j];
+    a += M_;
+    b += NR;
+  }
+  for (int i = 0; i < M_; ++i) {
+    float* row = c + i * ldc;
+    for (int64_t j = 0; j < nr; ++j) row[j] = alpha * acc[i][j] + (beta != 0.0f ? beta * row[j] : 0.0f);
+  }
+}
+#endif
+
+typedef void (*MicroFn)(int64_t, const float*, const float*, float*, int64_t, float, float, int64_t);
+
+MicroFn micro_for(int64_t mr) {
+  switch (mr) {
+#define CORTADO_MICRO_CASE(m) \
+  case m:                     \
+    return m <= MR ? micro<(m <= MR ? m : 1)> : nullptr;
+    CORTADO_MICRO_CASE(1) CORTADO_MICRO_CASE(2) CORTADO_MICRO_CASE(3) CORTADO_MICRO_CASE(4)
+    CORTADO_MICRO_CASE(5) CORTADO_MICRO_CASE(6) CORTADO_MICRO_CASE(7) CORTADO_MICRO_CASE(8)
+    CORTADO_MICRO_CASE(9) CORTADO_MICRO_CASE(10) CORTADO_MICRO_CASE(11) CORTADO_MICRO_CASE(12)
+    CORTADO_MICRO_CASE(13) CORTADO_MICRO_CASE(14)
+#undef CORTADO_MICRO_CASE
+    default:
+      return nullptr;
+  }
+}
+
+// C = beta C for the degenerate products (K = 0 or alpha = 0).
+void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
+  for (int64_t i = 0; i < M; ++i) {
+    float* row = C + i * ldc;
+    if (beta == 0.0f) memset(row, 0, size_t(N) * sizeof(float));
+    else if (beta != 1.0f)
+      for (int64_t j = 0; j < N; ++j) row[j] *= beta;
+  }
+}
+
+}  // namespace
+
+float* scratch(ScratchSlot slot, int64_t floats) {
+  Buffer& b = tl_scratch[slot];
+  if (b.cap < floats) {
+    free(b.p);
+    int64_t cap = round_up(imax(floats, b.cap * 3 / 2), 16);
+    b.p = static_cast<float*>(aligned_alloc(64, size_t(cap) * sizeof(float)));
+    if (!b.p) abort();  // out of memory with no way to report it from inside a kernel
+    b.cap = cap;
+  }
+  return b.p;
+}
+
+void pack_a(Mat A, int64_t mc, int64_t kc, float* dst) {
+  for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+    int64_t mr = imin(MR, mc - i0);
+    if (A.rs == 1) {
+      for (int64_t k = 0; k < kc; ++k) memcpy(dst + k * mr, A.at(i0, k), size_t(mr) * sizeof(float));
+    } else {
+      for (int64_t r = 0; r < mr; ++r) {
+        const float* src = A.at(i0 + r, 0);
+        for (int64_t k = 0; k < kc; ++k) dst[k * mr + r] = src[k * A.cs];
+      }
+    }
+    dst += mr * kc;
+  }
+}
+
+void pack_b(Mat B, int64_t kc, int64_t nc, float* dst) {
+  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    int64_t nr = imin(NR, nc - j0);
+    if (B.cs == 1) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float* src = B.at(k, j0);
+        float* d = dst + k * NR;
+        if (nr == NR) {
+          for (int64_t j = 0; j < NR; j += W) store(d + j, load(src + j));
+        } else {
+          for (int64_t j = 0; j < nr; ++j) d[j] = src[j];
+          for (int64_t j = nr; j < NR; ++j) d[j] = 0.0f;
+        }
+      }
+    } else {
+      for (int64_t j = 0; j < nr; ++j) {
+        const float* src = B.at(0, j0 + j);
+        for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = src[k * B.rs];
+      }
+      if (nr < NR)
+        for (int64_t k = 0; k < kc; ++k)
+          for (int64_t j = nr; j < NR; ++j) dst[k * NR + j] = 0.0f;
+    }
+    dst += kc * NR;
+  }
+}
+
+void macro_kernel(int64_t mc, int64_t nc, int64_t kc, float alpha, const float* ap, const float* bp,
+                  int64_t bstride, float beta, float* C, int64_t ldc) {
+  MicroFn full = micro_for(MR);
+  MicroFn tail = mc % MR ? micro_for(mc % MR) : full;
+  for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    int64_t nr = imin(NR, nc - j0);
+    const float* b = bp + (j0 / NR) * bstride;
+    for (int64_t i0 = 0; i0 < mc; i0 += MR) {
+      MicroFn f = i0 + MR <= mc ? full : tail;
+      f(kc, ap + i0 * kc, b, C + i0 * ldc + j0, ldc, alpha, beta, nr);
+    }
+  }
+}
+
+void gemm_serial(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, float beta, float* C,
+                 int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.0f) return scale_c(M, N, beta, C, ldc);
+  float* bp = scratch(kPackB, imin(K, KC) * round_up(imin(N, NC), NR));
+  float* ap = scratch(kPackA, imin(M, MC) * imin(K, KC));
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    int64_t nc = imin(NC, N - jc);
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      int64_t kc = imin(KC, K - pc);
+      pack_b(Mat{B.at(pc, jc), B.rs, B.cs}, kc, nc, bp);
+      float beta_k = pc == 0 ? beta : 1.0f;
+      for (int64_t ic = 0; ic < M; ic += MC) {
+        int64_t mc = imin(MC, M - ic);
+        pack_a(Mat{A.at(ic, pc), A.rs, A.cs}, mc, kc, ap);
+        macro_kernel(mc, nc, kc, alpha, ap, bp, kc * NR, beta_k, C + ic * ldc + jc, ldc);
+      }
+    }
+  }
+}
+
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          const float* B, float beta, float* C) {
+  if (M <= 0 || N <= 0) return;
+  Mat a = transA ? Mat{A, 1, M} : Mat{A, K, 1};
+  Mat b = transB ? Mat{B, 1, K} : Mat{B, N, 1};
+  int64_t T = num_threads();
+  if (T == 1 || double(M) * double(N) * double(K) < 5e5) return gemm_serial(a, b, M, N, K, alpha, beta, C, N);
+  // Each thread takes a slab of C's columns (or rows when C is too narrow) and packs its own
+  // blocks: no synchronization inside the product, at the price of packing A (or B) T times.
+  bool by_cols = (N + NR - 1) / NR >= T;
+  parallel_for(T, [&](int64_t part, int) {
+    int64_t lo, hi;
+    if (by_cols) {
+      split_range(N, T, part, NR, &lo, &hi);
+      if (hi > lo) gemm_serial(a, Mat{b.at(0, lo), b.rs, b.cs}, M, hi - lo, K, alpha, beta, C + lo, N);
+    } else {
+      split_range(M, T, part, MR, &lo, &hi);
+      if (hi > lo) gemm_serial(Mat{a.at(lo, 0), a.rs, a.cs}, b, hi - lo, N, K, alpha, beta, C + lo * N, N);
+    }
+  });
+}
+
+void gemv(bool transA, int64_t M, int64_t N, float alpha, const float* A, const float* x,
+          float beta, float* y) {
+  int64_t rows = transA ? N : M;
+  int64_t T = double(M) * double(N) < 1e5 ? 1 : num_threads();
+  if (!transA) {
+    // y[i] = alpha A[i, :] . x + beta y[i]
+    parallel_for(T, [&](int64_t part, int) {
+      int64_t lo, hi;
+      split_range(rows, T, part, 1, &lo, &hi);
+      for (int64_t i = lo; i < hi; ++i) {
+        const float* r = A + i * N;
+        V acc = zero();
+        int64_t j = 0;
+        for (; j + W <= N; j += W) acc = fma(load(r + j), load(x + j), acc);
+        if (j < N) acc = fma(loadp(r + j, N - j), loadp(x + j, N - j), acc);
+        float s = alpha * hsum(acc);
+        y[i] = beta == 0.0f ? s : s + beta * y[i];
+      }
+    });
+  } else {
+    // y[j] = alpha sum_i A[i, j] x[i] + beta y[j], a column slab of y per thread.
+    parallel_for(T, [&](int64_t part, int) {
+      int64_t lo, hi;
+      split_range(rows, T, part, W, &lo, &hi);
+      for (int64_t j = lo; j < hi; ++j) y[j] = beta == 0.0f ? 0.0f : beta * y[j];
+      for (int64_t i = 0; i < M; ++i) {
+        const float* r = A + i * N;
+        V s = set1(alpha * x[i]);
+        int64_t j = lo;
+        for (; j + W <= hi; j += W) store(y + j, fma(s, load(r + j), load(y + j)));
+        if (j < hi) storep(y + j, fma(s, loadp(r + j, hi - j), loadp(y + j, hi - j)), hi - j);
+      }
+    });
+  }
+}
+
+}  // namespace CORTADO_ISA
+}  // namespace cortado

@@ -1,0 +1,59 @@
+// SGEMM building blocks shared by gemm.cc and conv.cc (one copy per ISA namespace).
+//
+// C = alpha op(A) op(B) + beta C is computed the usual cache-blocked way: B is packed KC rows by
+// NR-column panels (zero padded to NR), A in MC x KC blocks of MR-row panels (the last panel holds
+// only the remaining rows), and a register-blocked micro-kernel multiplies one A panel by one B
+// panel into an MR x NR tile of C.
+#pragma once
+#include "simd.h"
+
+namespace cortado {
+namespace CORTADO_ISA {
+
+#if defined(__AVX512F__)
+constexpr int64_t MR = 14, NR = 32;  // 28 zmm accumulators + 2 for B
+#elif defined(__AVX2__)
+constexpr int64_t MR = 6, NR = 16;  // 12 ymm accumulators + 2 for B
+#else
+constexpr int64_t MR = 4, NR = 16;
+#endif
+constexpr int64_t KC = 256;        // a KC x NR panel of B stays in L1
+constexpr int64_t MC = MR * 24;    // an MC x KC block of A stays in L2
+constexpr int64_t NC = 4096;
+
+inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
+
+// A strided matrix: element (i, j) at p[i * rs + j * cs]. Transposes are just swapped strides.
+struct Mat {
+  const float* p;
+  int64_t rs, cs;
+  const float* at(int64_t i, int64_t j) const { return p + i * rs + j * cs; }
+};
+
+// Scratch memory of the calling thread, 64-byte aligned, grown on demand and kept for reuse.
+// Slots let one kernel hold several buffers at once.
+enum ScratchSlot { kPackA, kPackB, kCol, kAux, kSlots };
+float* scratch(ScratchSlot slot, int64_t floats);
+
+// Packs rows [0, mc) x cols [0, kc) of A into MR-row panels: panel p is kc x mr floats, k-major.
+void pack_a(Mat A, int64_t mc, int64_t kc, float* dst);
+// Packs rows [0, kc) x cols [0, nc) of B into NR-column panels of kc x NR floats, zero padded.
+void pack_b(Mat B, int64_t kc, int64_t nc, float* dst);
+
+// C[mc x nc] = alpha Ap Bp + beta C (beta 0 overwrites C without reading it). Ap is pack_a's
+// output for kc; the B panel j starts at bp + j * bstride (kc * NR for pack_b's output).
+void macro_kernel(int64_t mc, int64_t nc, int64_t kc, float alpha, const float* ap, const float* bp,
+                  int64_t bstride, float beta, float* C, int64_t ldc);
+
+// C = alpha A B + beta C on the calling thread only, A M x K, B K x N, C with row stride ldc.
+void gemm_serial(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, float beta, float* C,
+                 int64_t ldc);
+
+// Public entries (kernel table).
+void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+          const float* B, float beta, float* C);
+void gemv(bool transA, int64_t M, int64_t N, float alpha, const float* A, const float* x,
+          float beta, float* y);
+
+}  // namespace CORTADO_ISA
+}  // namespace cortado

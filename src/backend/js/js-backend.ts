@@ -1,0 +1,283 @@
+/**
+ * The TypeScript backend: the executable specification every other backend is compared with.
+ *
+ * Buffers are plain Float32Array or Float64Array (the dtype decides); `view` is `subarray`, so
+ * views alias their parent with no copy. Everything is synchronous and runs in a browser (no
+ * Node-only imports). Arithmetic is done in float64 JS numbers and rounded to the dtype on store.
+ *
+ * This file holds memory, BLAS levels 1 and 2 and the elementwise ops; GEMM, convolution,
+ * pooling, softmax and the per-element kernels live in their own files next to it.
+ */
+import type {
+  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
+} from '../backend.js';
+import { BackendError } from '../../core/errors.js';
+import { Gemm } from './gemm.js';
+import * as conv from './conv.js';
+import * as pool from './pool.js';
+import * as softmax from './softmax.js';
+import * as pw from './pointwise.js';
+
+/** The typed array behind a Buf of this backend. */
+function h(b: Buf): HostArray {
+  return b as HostArray;
+}
+
+function need(op: string, name: string, b: Buf, n: number): void {
+  if (b.length < n) throw new BackendError(`js backend ${op}: ${name} has ${b.length} elements, needs ${n}`);
+}
+
+export class JsBackend implements Backend {
+  readonly name = 'js';
+  private readonly gemmKernel = new Gemm();
+  /** Float64 accumulators for gemv with transA, grown when needed. */
+  private acc = new Float64Array(0);
+
+  constructor(readonly dtype: DType = 'float32') {
+    if (dtype !== 'float32' && dtype !== 'float64') {
+      throw new BackendError(`js backend: dtype must be 'float32' or 'float64', got ${JSON.stringify(dtype)}`);
+    }
+  }
+
+  // ---- memory ----
+  alloc(n: number): Buf {
+    if (!Number.isInteger(n) || n < 0) throw new BackendError(`js backend alloc: expected a count >= 0, got ${n}`);
+    return this.dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  }
+
+  free(_buf: Buf): void {}
+
+  view(buf: Buf, offset: number, n: number): Buf {
+    if (!(offset >= 0 && n >= 0 && offset + n <= buf.length)) {
+      throw new BackendError(`js backend view: range [${offset}, ${offset + n}) is outside a buffer of ${buf.length} elements`);
+    }
+    return h(buf).subarray(offset, offset + n);
+  }
+
+  upload(dst: Buf, src: ArrayLike<number>, dstOffset = 0): void {
+    if (dstOffset < 0 || dstOffset + src.length > dst.length) {
+      throw new BackendError(`js backend upload: ${src.length} values at offset ${dstOffset} do not fit a buffer of ${dst.length} elements`);
+    }
+    h(dst).set(src, dstOffset);
+  }
+
+  download(src: Buf, out?: HostArray, n = src.length): HostArray {
+    if (n > src.length) throw new BackendError(`js backend download: asked for ${n} elements of a buffer of ${src.length}`);
+    const s = h(src);
+    if (!out) return s.slice(0, n);
+    if (out.length < n) throw new BackendError(`js backend download: output holds ${out.length} elements, needs ${n}`);
+    out.set(s.subarray(0, n));
+    return out;
+  }
+
+  synchronize(): void {}
+
+  // ---- BLAS level 1 ----
+  set(n: number, alpha: number, y: Buf): void {
+    h(y).fill(alpha, 0, n);
+  }
+
+  copy(n: number, x: Buf, y: Buf): void {
+    if (x !== y) h(y).set(h(x).subarray(0, n));
+  }
+
+  scal(n: number, alpha: number, x: Buf): void {
+    const a = h(x);
+    for (let i = 0; i < n; i++) a[i] *= alpha;
+  }
+
+  axpy(n: number, alpha: number, x: Buf, y: Buf): void {
+    const a = h(x), b = h(y);
+    for (let i = 0; i < n; i++) b[i] += alpha * a[i];
+  }
+
+  /** beta = 0 overwrites y without reading it (NaN in y does not survive). */
+  axpby(n: number, alpha: number, x: Buf, beta: number, y: Buf): void {
+    const a = h(x), b = h(y);
+    if (beta === 0) {
+      for (let i = 0; i < n; i++) b[i] = alpha * a[i];
+    } else {
+      for (let i = 0; i < n; i++) b[i] = alpha * a[i] + beta * b[i];
+    }
+  }
+
+  dot(n: number, x: Buf, y: Buf): number {
+    const a = h(x), b = h(y);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+  }
+
+  asum(n: number, x: Buf): number {
+    const a = h(x);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += Math.abs(a[i]);
+    return s;
+  }
+
+  // ---- BLAS level 2 and 3 ----
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Buf, B: Buf, beta: number, C: Buf): void {
+    need('gemm', 'A', A, M * K);
+    need('gemm', 'B', B, K * N);
+    need('gemm', 'C', C, M * N);
+    this.gemmKernel.run(transA, transB, M, N, K, alpha, h(A), 0, h(B), 0, beta, h(C), 0);
+  }
+
+  /** beta = 0 overwrites y without reading it. */
+  gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
+    need('gemv', 'A', A, M * N);
+    need('gemv', 'x', x, transA ? M : N);
+    need('gemv', 'y', y, transA ? N : M);
+    const a = h(A), v = h(x), out = h(y);
+    if (!transA) {
+      for (let i = 0; i < M; i++) {
+        const row = i * N;
+        let s = 0;
+        for (let j = 0; j < N; j++) s += a[row + j] * v[j];
+        out[i] = beta === 0 ? alpha * s : alpha * s + beta * out[i];
+      }
+      return;
+    }
+    if (this.acc.length < N) this.acc = new Float64Array(N);
+    const acc = this.acc;
+    acc.fill(0, 0, N);
+    for (let i = 0; i < M; i++) {
+      const row = i * N;
+      const xi = v[i];
+      for (let j = 0; j < N; j++) acc[j] += a[row + j] * xi;
+    }
+    for (let j = 0; j < N; j++) out[j] = beta === 0 ? alpha * acc[j] : alpha * acc[j] + beta * out[j];
+  }
+
+  // ---- elementwise ----
+  add(n: number, a: Buf, b: Buf, y: Buf): void {
+    const p = h(a), q = h(b), r = h(y);
+    for (let i = 0; i < n; i++) r[i] = p[i] + q[i];
+  }
+
+  sub(n: number, a: Buf, b: Buf, y: Buf): void {
+    const p = h(a), q = h(b), r = h(y);
+    for (let i = 0; i < n; i++) r[i] = p[i] - q[i];
+  }
+
+  mul(n: number, a: Buf, b: Buf, y: Buf): void {
+    const p = h(a), q = h(b), r = h(y);
+    for (let i = 0; i < n; i++) r[i] = p[i] * q[i];
+  }
+
+  div(n: number, a: Buf, b: Buf, y: Buf): void {
+    const p = h(a), q = h(b), r = h(y);
+    for (let i = 0; i < n; i++) r[i] = p[i] / q[i];
+  }
+
+  powx(n: number, a: Buf, p: number, y: Buf): void {
+    const s = h(a), r = h(y);
+    for (let i = 0; i < n; i++) r[i] = Math.pow(s[i], p);
+  }
+
+  exp(n: number, a: Buf, y: Buf): void {
+    const s = h(a), r = h(y);
+    for (let i = 0; i < n; i++) r[i] = Math.exp(s[i]);
+  }
+
+  log(n: number, a: Buf, y: Buf): void {
+    const s = h(a), r = h(y);
+    for (let i = 0; i < n; i++) r[i] = Math.log(s[i]);
+  }
+
+  abs(n: number, a: Buf, y: Buf): void {
+    const s = h(a), r = h(y);
+    for (let i = 0; i < n; i++) r[i] = Math.abs(s[i]);
+  }
+
+  /** sign(0) = sign(NaN) = 0, as Caffe's (0 < x) - (x < 0). */
+  sign(n: number, a: Buf, y: Buf): void {
+    const s = h(a), r = h(y);
+    for (let i = 0; i < n; i++) {
+      const v = s[i];
+      r[i] = v > 0 ? 1 : v < 0 ? -1 : 0;
+    }
+  }
+
+  addScalar(n: number, alpha: number, y: Buf): void {
+    const r = h(y);
+    for (let i = 0; i < n; i++) r[i] += alpha;
+  }
+
+  // ---- fused kernels ----
+  convWorkspaceSize(g: ConvGeom): number {
+    return conv.convWorkspaceSize(g);
+  }
+
+  convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, workspace: Buf): void {
+    conv.convForward(this.gemmKernel, g, h(x), h(w), h(y), h(workspace));
+  }
+
+  convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, workspace: Buf): void {
+    conv.convBackwardData(this.gemmKernel, g, h(dy), h(w), h(dx), h(workspace));
+  }
+
+  convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, workspace: Buf): void {
+    conv.convBackwardFilter(this.gemmKernel, g, h(x), h(dy), h(dw), h(workspace));
+  }
+
+  biasForward(outer: number, channels: number, inner: number, bias: Buf, y: Buf): void {
+    pw.biasForward(outer, channels, inner, h(bias), h(y));
+  }
+
+  biasBackward(outer: number, channels: number, inner: number, dy: Buf, dbias: Buf): void {
+    pw.biasBackward(outer, channels, inner, h(dy), h(dbias));
+  }
+
+  poolForward(g: PoolGeom, method: PoolMethod, x: Buf, y: Buf, mask: Buf): void {
+    pool.poolForward(g, method, h(x), h(y), h(mask));
+  }
+
+  poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void {
+    pool.poolBackward(g, method, h(dy), h(mask), h(dx));
+  }
+
+  neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void {
+    pw.neuronForward(op, n, h(x), h(y), alpha);
+  }
+
+  neuronBackward(op: NeuronOp, n: number, y: Buf, dy: Buf, dx: Buf, alpha: number): void {
+    pw.neuronBackward(op, n, h(y), h(dy), h(dx), alpha);
+  }
+
+  softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
+    softmax.softmaxForward(g, h(x), h(y));
+  }
+
+  softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
+    softmax.softmaxBackward(g, h(y), h(dy), h(dx));
+  }
+
+  softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, loss: Buf): void {
+    softmax.softmaxLossForward(g, h(prob), h(label), ignoreLabel, normalization, h(loss));
+  }
+
+  softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, lossWeight: number, dx: Buf): void {
+    softmax.softmaxLossBackward(g, h(prob), h(label), ignoreLabel, normalization, lossWeight, h(dx));
+  }
+
+  accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void {
+    softmax.accuracyForward(g, h(x), h(label), topK, ignoreLabel, h(out));
+  }
+
+  dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
+    pw.dropout(n, h(x), h(rand), ratio, scale, h(y));
+  }
+
+  dropoutBackward(n: number, dy: Buf, rand: Buf, ratio: number, scale: number, dx: Buf): void {
+    pw.dropout(n, h(dy), h(rand), ratio, scale, h(dx));
+  }
+
+  sgdUpdate(n: number, w: Buf, diff: Buf, hist: Buf, lr: number, momentum: number,
+    decay: number, regularization: 'L2' | 'L1'): void {
+    pw.sgdUpdate(n, h(w), h(diff), h(hist), lr, momentum, decay, regularization);
+  }
+}

@@ -1,0 +1,422 @@
+/**
+ * Net: layers joined by blob names into a DAG.
+ *
+ * Construction (all errors name the layer and blob concerned):
+ * 1. keep the layers of this phase (Caffe's include / exclude), read and validate every config;
+ * 2. sort topologically: every bottom must be some layer's top, a top has one producer, no cycles;
+ *    layers that do not depend on each other keep their order of definition;
+ * 3. insert a Split after any blob that feeds two or more back-propagating consumers, so that each
+ *    consumer owns the diff it writes (Caffe's insert_splits);
+ * 4. set every layer up in order, inferring the shapes of its tops; parameters are created or
+ *    shared through one store keyed `<paramKey>___<name>` (a test net built with `shareParamsWith`
+ *    uses the train net's store).
+ */
+import type { Backend } from '../backend/backend.js';
+import { Blob, type Shape } from './blob.js';
+import { ConfigError, NumericError, ShapeError, layerRef, shapeStr } from './errors.js';
+import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type Param, type Phase } from './layer.js';
+import { Random } from './random.js';
+import type { Raw } from './config.js';
+import { describe } from './config.js';
+import { layerTypes } from '../layers/index.js';
+
+export interface NetOptions {
+  backend: Backend;
+  /** Which layers to build (default 'train'). */
+  phase?: Phase;
+  /** The run's random source; made from `seed` (default 42) when not given. */
+  rng?: Random;
+  seed?: number;
+  /** Share parameters with a net built from the same definition (a test net and its train net). */
+  shareParamsWith?: Net;
+  /** Shown in messages and toString (default 'net'). */
+  name?: string;
+}
+
+interface Node {
+  layer: Layer;
+  bottoms: Blob[];
+  tops: Blob[];
+  bottomNames: string[];
+  topNames: string[];
+  /** Whether backward runs for this layer, and which bottoms it must produce a diff for. */
+  needsBackward: boolean;
+  propagateDown: boolean[];
+}
+
+/** Layers that alias their bottom's data in their tops (Split) say so with this flag. */
+interface SharesData {
+  readonly sharesData?: boolean;
+}
+
+export class Net {
+  readonly name: string;
+  readonly backend: Backend;
+  readonly phase: Phase;
+  readonly rng: Random;
+  /** Parameters by key; shared with the nets built with `shareParamsWith` this net. */
+  readonly paramStore: Map<string, Param>;
+  private readonly nodes: Node[] = [];
+  private readonly blobMap = new Map<string, Blob>();
+  private readonly buffers: import('../backend/backend.js').Buf[] = [];
+
+  constructor(definition: readonly LayerConfig[], options: NetOptions) {
+    this.name = options.name ?? 'net';
+    this.backend = options.backend;
+    this.phase = options.phase ?? 'train';
+    this.rng = options.rng ?? options.shareParamsWith?.rng ?? new Random(options.seed ?? 42);
+    this.paramStore = options.shareParamsWith?.paramStore ?? new Map();
+    if (options.shareParamsWith && options.shareParamsWith.backend !== this.backend) {
+      throw new ConfigError(`${this.name}: shareParamsWith needs both nets on the same backend`);
+    }
+    if (!Array.isArray(definition)) throw new ConfigError(`${this.name}: the definition must be a list of layers, found ${describe(definition)}`);
+    const layers = definition.filter((d, i) => inPhase(d, i, this.phase)).map((d, i) => makeLayer(d, i));
+    const sorted = insertSplits(topoSort(layers));
+    for (const entry of sorted) this.setupNode(entry.layer, entry.bottomNames);
+    this.computeBackwardNeeds();
+  }
+
+  /** Layers in execution order (Splits included). */
+  get layers(): readonly Layer[] {
+    return this.nodes.map((n) => n.layer);
+  }
+
+  layer(name: string): Layer {
+    const n = this.nodes.find((x) => x.layer.name === name);
+    if (!n) throw new ConfigError(`${this.name}: no layer named "${name}"; layers are ${this.nodes.map((x) => `"${x.layer.name}"`).join(', ')}`);
+    return n.layer;
+  }
+
+  blob(name: string): Blob {
+    const b = this.blobMap.get(name);
+    if (!b) throw new ConfigError(`${this.name}: no blob named "${name}"; blobs are ${[...this.blobMap.keys()].map((k) => `"${k}"`).join(', ')}`);
+    return b;
+  }
+
+  get blobs(): ReadonlyMap<string, Blob> {
+    return this.blobMap;
+  }
+
+  /** Distinct parameters used by this net's layers, in first-use order. */
+  get params(): Param[] {
+    const seen = new Set<Param>();
+    for (const n of this.nodes) for (const p of n.layer.params) seen.add(p);
+    return [...seen];
+  }
+
+  /** Parameters the solver updates: used by a layer that is not frozen, with lrMult > 0. */
+  get learnableParams(): Param[] {
+    const seen = new Set<Param>();
+    for (const n of this.nodes) {
+      if (n.layer.frozen) continue;
+      for (const p of n.layer.params) if (p.lrMult > 0) seen.add(p);
+    }
+    return [...seen];
+  }
+
+  get dataLayers(): Layer[] {
+    return this.nodes.filter((n) => n.layer.isData).map((n) => n.layer);
+  }
+
+  /** Completed passes over the data of the first data layer (0 when it has no epoch counter). */
+  get epoch(): number {
+    const d = this.dataLayers[0] as unknown as { epoch?: number } | undefined;
+    return d?.epoch ?? 0;
+  }
+
+  /** Samples per forward pass: the first dimension of the first data layer's first top. */
+  get batchSize(): number {
+    const d = this.nodes.find((n) => n.layer.isData);
+    return d ? d.tops[0].num : this.nodes[0]?.bottoms[0]?.num ?? 0;
+  }
+
+  /** Stops gradient computation and updates for these layers' parameters (Mocha's freeze!). */
+  freeze(...names: string[]): void {
+    for (const name of names) this.layer(name).frozen = true;
+    this.computeBackwardNeeds();
+  }
+
+  unfreeze(...names: string[]): void {
+    for (const name of names) this.layer(name).frozen = false;
+    this.computeBackwardNeeds();
+  }
+
+  forward(): void {
+    for (const n of this.nodes) n.layer.forward(n.bottoms, n.tops);
+  }
+
+  backward(): void {
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i];
+      if (n.needsBackward) n.layer.backward(n.tops, n.propagateDown, n.bottoms);
+    }
+  }
+
+  /** Zeroes every parameter gradient of this net (backward accumulates into them). */
+  clearParamDiffs(): void {
+    for (const p of this.params) p.blob.zeroDiff();
+  }
+
+  /** The objective of the last forward pass: Σ lossWeight × loss over the loss layers. */
+  loss(): number {
+    let total = 0;
+    for (const n of this.nodes) {
+      const w = n.layer.lossWeight;
+      if (w !== 0) total += w * this.scalar(n.tops[0]);
+    }
+    return total;
+  }
+
+  /** The losses of the last forward pass by top name (unweighted), plus every accuracy-like scalar top. */
+  outputs(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const n of this.nodes) {
+      if (n.layer.lossWeight !== 0 || isMetric(n.layer)) out.set(n.topNames[0], this.scalar(n.tops[0]));
+    }
+    return out;
+  }
+
+  /**
+   * After a non-finite loss (checked before backward, so every top still holds the last forward
+   * pass): names the first layer, in execution order, whose top holds a NaN or an infinity, and
+   * its parameter if one of them is non-finite.
+   */
+  findNonFinite(): string {
+    for (const n of this.nodes) {
+      const top = n.tops.find((t) => !allFinite(this.backend.download(t.data)));
+      if (!top) continue;
+      const param = n.layer.params.find((p) => !allFinite(this.backend.download(p.blob.data)));
+      const because = param ? ` (its parameter "${param.key}" holds a non-finite value)` : '';
+      return `${layerRef(n.layer.name, n.layer.type)} first produced a non-finite value, in top "${top.name}"${because}`;
+    }
+    return 'no top holds a non-finite value';
+  }
+
+  /** Throws a NumericError naming the first offending layer when `loss` is not finite. */
+  checkFinite(loss: number, iter: number): void {
+    if (Number.isFinite(loss)) return;
+    throw new NumericError(`${this.name}: the loss is ${loss} at iteration ${iter}; ${this.findNonFinite()}. Lower the learning rate or check the data.`);
+  }
+
+  /** Positions of the data layers, for exact resume. */
+  getDataState(): Record<string, Record<string, unknown>> {
+    const s: Record<string, Record<string, unknown>> = {};
+    for (const n of this.nodes) if (n.layer.getState) s[n.layer.name] = n.layer.getState();
+    return s;
+  }
+
+  setDataState(state: Record<string, Record<string, unknown>>): void {
+    for (const n of this.nodes) {
+      const st = state[n.layer.name];
+      if (st && n.layer.setState) n.layer.setState(st);
+    }
+  }
+
+  /** Layers with their bottoms and tops and the tops' shapes, one per line. */
+  toString(): string {
+    const lines = [`${this.name} (${this.phase}, ${this.backend.name}): ${this.nodes.length} layers`];
+    for (const n of this.nodes) {
+      const bottoms = n.bottomNames.length ? n.bottomNames.join(', ') : '-';
+      const tops = n.tops.map((t) => `${t.name}${shapeStr(t.shape)}`).join(', ');
+      const frozen = n.layer.frozen ? ' (frozen)' : '';
+      lines.push(`  ${n.layer.name.padEnd(16)} ${n.layer.type.padEnd(14)} ${bottoms} -> ${tops}${frozen}`);
+    }
+    return lines.join('\n');
+  }
+
+  /** Releases every buffer this net allocated (its own blobs and scratch; shared parameters stay). */
+  destroy(): void {
+    for (const b of this.buffers) this.backend.free(b);
+    this.buffers.length = 0;
+  }
+
+  private scalar(b: Blob): number {
+    return this.backend.download(this.backend.view(b.data, 0, 1))[0];
+  }
+
+  private setupNode(layer: Layer, bottomNames: string[]): void {
+    const bottoms = bottomNames.map((name) => this.blobMap.get(name) as Blob);
+    const ctx = this.context(layer);
+    layer.bind(ctx);
+    let shapes: Shape[];
+    try {
+      shapes = layer.setup(bottoms);
+    } catch (e) {
+      throw withLayer(e, layer);
+    }
+    const topNames = layer.config.tops;
+    if (shapes.length !== topNames.length) {
+      throw new ShapeError(`${layerRef(layer.name, layer.type)}: setup gave ${shapes.length} top shapes for ${topNames.length} tops`);
+    }
+    const shares = (layer as unknown as SharesData).sharesData === true;
+    const tops = topNames.map((name, i) => {
+      const blob = new Blob(this.backend, name, shapes[i], shares ? bottoms[0] : undefined);
+      if (!shares) this.buffers.push(blob.data);
+      this.buffers.push(blob.diff);
+      this.blobMap.set(name, blob);
+      return blob;
+    });
+    this.nodes.push({ layer, bottoms, tops, bottomNames, topNames, needsBackward: false, propagateDown: bottoms.map(() => false) });
+  }
+
+  private context(layer: Layer): LayerContext {
+    const net = this;
+    return {
+      backend: this.backend,
+      phase: this.phase,
+      rng: this.rng,
+      buffer(n: number) {
+        const b = net.backend.alloc(n);
+        net.buffers.push(b);
+        return b;
+      },
+      param(name, index, shape, init) {
+        const key = `${layer.config.paramKey}___${name}`;
+        const existing = net.paramStore.get(key);
+        if (existing) {
+          if (shapeStr(existing.blob.shape) !== shapeStr(shape)) {
+            throw new ShapeError(`${layerRef(layer.name, layer.type)}: parameter "${key}" is shared with shape ${shapeStr(existing.blob.shape)} but this layer needs ${shapeStr(shape)}`);
+          }
+          return existing;
+        }
+        const blob = new Blob(net.backend, key, shape);
+        const host = net.backend.dtype === 'float64' ? new Float64Array(blob.count) : new Float32Array(blob.count);
+        init.fill(host, shape, net.rng);
+        blob.write(host);
+        const spec = layer.config.params[index];
+        const p: Param = { key, name, blob, lrMult: spec?.lrMult ?? 1, decayMult: spec?.decayMult ?? 1 };
+        net.paramStore.set(key, p);
+        return p;
+      },
+    };
+  }
+
+  /**
+   * Caffe's need_backward: a layer runs backward when it has parameters to learn or when one of
+   * the bottoms it propagates to carries a gradient; its tops then carry one too.
+   */
+  private computeBackwardNeeds(): void {
+    const carries = new Set<Blob>();
+    for (const n of this.nodes) {
+      const learns = !n.layer.frozen && n.layer.params.some((p) => p.lrMult > 0);
+      n.propagateDown = n.bottoms.map((b, i) => carries.has(b) && n.layer.propagatesTo(i));
+      n.needsBackward = learns || n.propagateDown.some(Boolean);
+      if (n.needsBackward) for (const t of n.tops) carries.add(t);
+    }
+  }
+}
+
+interface Entry {
+  layer: Layer;
+  bottomNames: string[];
+}
+
+function inPhase(d: LayerConfig, index: number, phase: Phase): boolean {
+  if (d === null || typeof d !== 'object') throw new ConfigError(`layer #${index}: expected an object, found ${describe(d)}`);
+  for (const key of ['include', 'exclude'] as const) {
+    const rule = d[key];
+    if (rule === undefined) continue;
+    if (typeof rule !== 'object' || rule === null || (rule.phase !== 'train' && rule.phase !== 'test')) {
+      throw new ConfigError(`${layerRef(String(d.name ?? `#${index}`))}: field "${key}" must be { phase: 'train' | 'test' }, found ${describe(rule)}`);
+    }
+  }
+  if (d.include && d.include.phase !== phase) return false;
+  if (d.exclude && d.exclude.phase === phase) return false;
+  return true;
+}
+
+function makeLayer(d: LayerConfig, index: number): Entry {
+  if (typeof d.type !== 'string') throw new ConfigError(`layer #${index} ("${d.name ?? '?'}"): field "type" must be a layer type name, found ${describe(d.type)}`);
+  const lt = layerTypes.get(d.type);
+  if (!lt) {
+    throw new ConfigError(`layer "${d.name ?? `#${index}`}": unknown layer type "${d.type}"; known types: ${[...layerTypes.keys()].sort().join(', ')}`);
+  }
+  const config = parseLayerConfig(d as Raw, lt);
+  const layer = lt.create(config);
+  return { layer, bottomNames: [...config.bottoms] };
+}
+
+/** Kahn's algorithm, taking the earliest-defined ready layer first. */
+function topoSort(entries: Entry[]): Entry[] {
+  const names = new Set<string>();
+  const producer = new Map<string, number>();
+  entries.forEach((e, i) => {
+    if (names.has(e.layer.name)) throw new ConfigError(`two layers are named "${e.layer.name}"; layer names must be unique`);
+    names.add(e.layer.name);
+    for (const t of e.layer.config.tops) {
+      const other = producer.get(t);
+      if (other !== undefined) {
+        throw new ConfigError(`blob "${t}" is a top of both ${layerRef(entries[other].layer.name)} and ${layerRef(e.layer.name)}; each blob must have one producer (in-place layers are not supported: give the top a new name)`);
+      }
+      producer.set(t, i);
+    }
+  });
+  const deps = entries.map((e) => {
+    const set = new Set<number>();
+    for (const b of e.bottomNames) {
+      const p = producer.get(b);
+      if (p === undefined) {
+        const known = [...producer.keys()].map((k) => `"${k}"`).join(', ') || 'none';
+        throw new ConfigError(`${layerRef(e.layer.name, e.layer.type)}: bottom "${b}" is not the top of any layer (blobs are ${known})`);
+      }
+      set.add(p);
+    }
+    return set;
+  });
+  const done = new Array<boolean>(entries.length).fill(false);
+  const order: Entry[] = [];
+  while (order.length < entries.length) {
+    const next = entries.findIndex((_, i) => !done[i] && [...deps[i]].every((d) => done[d]));
+    if (next < 0) {
+      const stuck = entries.filter((_, i) => !done[i]).map((e) => `"${e.layer.name}"`);
+      throw new ConfigError(`the net has a cycle among layers ${stuck.join(', ')}: each of them waits, through its bottoms, for another's top`);
+    }
+    done[next] = true;
+    order.push(entries[next]);
+  }
+  return order;
+}
+
+/** Gives each back-propagating consumer of a shared blob its own copy of the blob (with its own diff). */
+function insertSplits(order: Entry[]): Entry[] {
+  const consumers = new Map<string, { entry: Entry; slot: number }[]>();
+  for (const e of order) {
+    e.bottomNames.forEach((b, slot) => {
+      if (!e.layer.propagatesTo(slot)) return;
+      const list = consumers.get(b) ?? [];
+      list.push({ entry: e, slot });
+      consumers.set(b, list);
+    });
+  }
+  const splitType = layerTypes.get('Split');
+  const out: Entry[] = [];
+  for (const e of order) {
+    out.push(e);
+    for (const top of e.layer.config.tops) {
+      const list = consumers.get(top);
+      if (!list || list.length < 2) continue;
+      if (!splitType) throw new ConfigError(`blob "${top}" feeds ${list.length} layers but no Split layer type is registered`);
+      const tops = list.map((_, i) => `${top}_split_${i}`);
+      const config = parseLayerConfig({ type: 'Split', name: `${top}_split`, bottoms: [top], tops }, splitType);
+      list.forEach(({ entry, slot }, i) => (entry.bottomNames[slot] = tops[i]));
+      out.push({ layer: splitType.create(config), bottomNames: [top] });
+    }
+  }
+  return out;
+}
+
+function isMetric(layer: Layer): boolean {
+  return layer.type === 'Accuracy' || layer.type === 'BinaryAccuracy';
+}
+
+function allFinite(a: ArrayLike<number>): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
+function withLayer(e: unknown, layer: Layer): unknown {
+  if (e instanceof Error && !e.message.includes(`"${layer.name}"`)) {
+    e.message = `${layerRef(layer.name, layer.type)}: ${e.message}`;
+  }
+  return e;
+}

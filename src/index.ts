@@ -1,0 +1,20 @@
+/**
+ * Cortado's browser-safe API: the core, the TypeScript backend, the layers and the solver. Nothing
+ * here imports Node-only modules. In Node, import 'cortado' for this plus files, snapshots, the
+ * native and CUDA backends.
+ */
+export type * from './backend/backend.js';
+export { JsBackend } from './backend/js/js-backend.js';
+export { Blob, countOf, type Shape } from './core/blob.js';
+export { ConfigError, ShapeError, NumericError, DataError, BackendError } from './core/errors.js';
+export { Layer, type LayerConfig, type LayerType, type BaseConfig, type Param, type ParamSpec, type Phase, type LayerContext } from './core/layer.js';
+export { Net, type NetOptions } from './core/net.js';
+export { Random } from './core/random.js';
+export { layerTypes } from './layers/index.js';
+export { constant, gaussian, uniform, xavier, msra, type Initializer } from './initializers/initializer.js';
+export { Solver, parseSolverConfig, type SolverConfig, type SolverSettings, type SolverState } from './solver/solver.js';
+export { learningRate, momentumAt, type LrPolicy, type MomentumPolicy } from './solver/policies.js';
+export type { CoffeeBreak, BreakSchedule } from './solver/coffee/coffee-break.js';
+export { CoffeeLounge, type Statistics, type StatisticsStore } from './solver/coffee/lounge.js';
+export { TrainingSummary } from './solver/coffee/training-summary.js';
+export { ValidationPerformance } from './solver/coffee/validation-performance.js';

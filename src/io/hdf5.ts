@@ -1,0 +1,298 @@
+/**
+ * HDF5 files through h5wasm, the HDF5 C library compiled to WebAssembly. Its Node build reaches the
+ * host filesystem directly (Emscripten NODERAWFS), so paths are ordinary paths; this wrapper always
+ * hands it absolute ones.
+ *
+ * h5wasm reports most failures by printing HDF5 diagnostics to stderr and returning a negative id or
+ * an unchecked buffer; its optional throwing error handler leaks the wasm stack (the module faults
+ * after a few thousand errors), so it is not used. Instead nothing is trusted unchecked: a file is
+ * validated before HDF5 opens it (integrity.ts), every status is checked, anything h5wasm throws
+ * becomes a DataError naming the file, and each array carries a CRC-32 of its bytes, verified on
+ * read. A file damaged inside (right length, bad structure) may still make HDF5 print diagnostics
+ * to stderr before the DataError.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm/node';
+import type { HostArray } from '../backend/backend.js';
+import { DataError, ShapeError, shapeStr } from '../core/errors.js';
+import { checkHdf5File, crc32 } from './integrity.js';
+
+export { checkHdf5File, crc32 } from './integrity.js';
+
+export type H5Wasm = typeof import('h5wasm/node');
+
+/** An array as stored: row-major `values` of `shape`; float32 stays float32, float64 float64. */
+export interface ArrayEntry {
+  shape: number[];
+  values: HostArray;
+}
+
+/** An array as read back, with the CRC-32 of its bytes (verified against the file's when present). */
+export interface StoredArray extends ArrayEntry {
+  crc32: number;
+}
+
+/** Attribute holding the CRC-32 of a dataset's little-endian bytes. */
+export const CHECKSUM_ATTR = 'crc32';
+
+let loading: Promise<H5Wasm> | undefined;
+
+/** The h5wasm module, loaded and initialised once (the promise is cached). */
+export function hdf5(): Promise<H5Wasm> {
+  loading ??= import('h5wasm/node')
+    .then(async (lib) => {
+      await lib.ready;
+      return lib;
+    })
+    .catch((e: unknown) => {
+      loading = undefined;
+      throw new DataError(`cannot load the h5wasm package needed for HDF5 files (install it with npm install h5wasm): ${String(e)}`, { cause: e });
+    });
+  return loading;
+}
+
+function bytesOf(a: HostArray): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Kind of a group member, as `list` reports it. */
+export type MemberKind = 'dataset' | 'group' | 'other';
+
+/** An open HDF5 file: float datasets with checksums, string and number attributes. */
+export class Hdf5File {
+  private constructor(
+    private readonly lib: H5Wasm,
+    private readonly h5: H5File,
+    /** How errors name this file, e.g. `snapshot "/runs/snapshot-00000100.h5"`. */
+    readonly label: string,
+  ) {}
+
+  /** Opens an existing file read-only, after `checkHdf5File`. */
+  static async open(path: string, kind = 'HDF5 file'): Promise<Hdf5File> {
+    const file = resolve(path);
+    const label = `${kind} "${file}"`;
+    const lib = await hdf5();
+    checkHdf5File(file, label);
+    const h5 = new lib.File(file, 'r');
+    if (h5.file_id < 0n) throw new DataError(`${label}: HDF5 cannot open it (see the HDF5 diagnostics above)`);
+    return new Hdf5File(lib, h5, label);
+  }
+
+  /** Creates (or truncates) a file; members keep their creation order. */
+  static async create(path: string, kind = 'HDF5 file'): Promise<Hdf5File> {
+    const file = resolve(path);
+    const label = `${kind} "${file}"`;
+    const lib = await hdf5();
+    // Creating it with Node first turns a bad directory or permission into a plain Node error.
+    try {
+      closeSync(openSync(file, 'w'));
+    } catch (e) {
+      throw new DataError(`${label}: cannot create the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+    }
+    const h5 = new lib.File(file, 'w', { track_order: true });
+    if (h5.file_id < 0n) throw new DataError(`${label}: HDF5 cannot create it (see the HDF5 diagnostics above)`);
+    return new Hdf5File(lib, h5, label);
+  }
+
+  /**
+   * Writes a complete file atomically: `fill` writes into `<path>.tmp` in the same directory, which
+   * is closed, fsynced and renamed over `path`; on any failure the .tmp is removed and `path` is
+   * untouched. The directory is created if missing.
+   */
+  static async writeAtomic(path: string, kind: string, fill: (f: Hdf5File) => void): Promise<string> {
+    const file = resolve(path);
+    const tmp = `${file}.tmp`;
+    let f: Hdf5File | undefined;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      f = await Hdf5File.create(tmp, kind);
+      fill(f);
+      const open = f;
+      f = undefined;
+      open.close();
+      const fd = openSync(tmp, 'r+');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+    } catch (e) {
+      if (f) f.closeQuietly();
+      rmSync(tmp, { force: true });
+      if (e instanceof DataError || e instanceof ShapeError) throw e;
+      throw new DataError(`${kind} "${file}": writing failed: ${String(e)}`, { cause: e });
+    }
+    syncDir(dirname(file));
+    return file;
+  }
+
+  /**
+   * Runs h5wasm calls on this file, turning anything they throw (a plain Error or a string, on a
+   * corrupt file) into a DataError naming the file and `what` was being done.
+   */
+  private guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof DataError || e instanceof ShapeError) throw e;
+      throw new DataError(`${this.label}: HDF5 failed while ${what} (is the file corrupt?): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+
+  private member(path: string): ReturnType<H5Group['get']> {
+    return this.guard(`looking up "${path}"`, () => this.h5.get(path));
+  }
+
+  private group(path: string): H5Group {
+    const g = this.member(path);
+    if (!(g instanceof this.lib.Group)) throw new DataError(`${this.label}: expected a group at "${path}", found ${describe(g)}`);
+    return g;
+  }
+
+  /** Creates the group `path` (its parent must exist). */
+  createGroup(path: string): void {
+    this.guard(`creating the group "${path}"`, () => this.group(parentOf(path)).create_group(baseOf(path), true));
+    if (!(this.member(path) instanceof this.lib.Group)) throw new DataError(`${this.label}: HDF5 could not create the group "${path}"`);
+  }
+
+  /** Whether `path` names a group. */
+  hasGroup(path: string): boolean {
+    return this.member(path) instanceof this.lib.Group;
+  }
+
+  /** Members of the group `path`, in creation order where the file tracks it. */
+  list(path: string): { name: string; kind: MemberKind }[] {
+    const names = this.guard(`listing "${path}"`, () => this.group(path).keys());
+    return names.map((name) => {
+      const m = this.member(`${path === '/' ? '' : path}/${name}`);
+      const kind: MemberKind = m instanceof this.lib.Dataset ? 'dataset' : m instanceof this.lib.Group ? 'group' : 'other';
+      return { name, kind };
+    });
+  }
+
+  /**
+   * Writes a float32 or float64 dataset of `shape` at `path` with its CRC-32 attribute; returns
+   * the CRC-32.
+   */
+  writeArray(path: string, entry: ArrayEntry): number {
+    const { shape, values } = entry;
+    const where = `dataset "${path}"`;
+    if (!(values instanceof Float32Array || values instanceof Float64Array)) {
+      throw new DataError(`${this.label}, ${where}: values must be a Float32Array or Float64Array, found ${Object.prototype.toString.call(values)}`);
+    }
+    if (!Array.isArray(shape) || shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+      throw new ShapeError(`${this.label}, ${where}: invalid shape ${Array.isArray(shape) ? shapeStr(shape) : String(shape)}`);
+    }
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count !== values.length) throw new ShapeError(`${this.label}, ${where}: shape ${shapeStr(shape)} holds ${count} values, found ${values.length}`);
+    const crc = crc32(bytesOf(values));
+    this.guard(`writing ${where}`, () => {
+      const dtype = values instanceof Float32Array ? '<f' : '<d';
+      const ds = this.group(parentOf(path)).create_dataset({ name: baseOf(path), data: values, shape, dtype });
+      if (!(ds instanceof this.lib.Dataset)) throw new DataError(`${this.label}, ${where}: HDF5 could not create it`);
+      ds.create_attribute(CHECKSUM_ATTR, crc, null, '<I');
+    });
+    return crc;
+  }
+
+  /**
+   * Reads a float32 or float64 dataset bit-exactly. Its CRC-32 attribute is verified when present;
+   * `requireChecksum` makes a missing one an error (files this wrapper wrote always have it).
+   */
+  readArray(path: string, requireChecksum: boolean): StoredArray {
+    const where = `${this.label}, dataset "${path}"`;
+    return this.guard(`reading dataset "${path}"`, () => {
+      const ds = this.member(path);
+      if (!(ds instanceof this.lib.Dataset)) throw new DataError(`${where}: expected a dataset, found ${describe(ds)}`);
+      const md = (ds as H5Dataset).metadata;
+      if (md.type !== 1 || (md.size !== 4 && md.size !== 8) || md.vlen || !md.shape) {
+        throw new DataError(`${where}: expected float32 or float64 values, found HDF5 type class ${md.type} of ${md.size} bytes`);
+      }
+      const shape = [...md.shape];
+      const count = shape.reduce((a, b) => a * b, 1);
+      if (count !== md.total_size) throw new DataError(`${where}: shape ${shapeStr(shape)} disagrees with its size ${md.total_size}`);
+      const values = md.size === 4 ? new Float32Array(count) : new Float64Array(count);
+      const bytes = bytesOf(values);
+      // Read through the status-returning call: Dataset.value ignores a failed read.
+      const M = this.lib.Module;
+      const ptr = M._malloc(Math.max(bytes.length, 1));
+      if (ptr === 0) throw new DataError(`${where}: cannot allocate ${bytes.length} bytes in the HDF5 heap`);
+      try {
+        const status = M.get_dataset_data(this.h5.file_id, ds.path, null, null, null, BigInt(ptr));
+        if (status < 0) throw new DataError(`${where}: HDF5 cannot read the values (is the file corrupt?)`);
+        bytes.set(M.HEAPU8.subarray(ptr, ptr + bytes.length));
+      } finally {
+        M._free(ptr);
+      }
+      const crc = crc32(bytes);
+      if (Object.keys(ds.attrs).includes(CHECKSUM_ATTR)) {
+        const stored = ds.get_attribute(CHECKSUM_ATTR, false);
+        if (Number(stored) !== crc) throw new DataError(`${where}: checksum mismatch (stored ${String(stored)}, computed ${crc}); the file is corrupt`);
+      } else if (requireChecksum) {
+        throw new DataError(`${where}: missing its "${CHECKSUM_ATTR}" attribute`);
+      }
+      return { shape, values, crc32: crc };
+    });
+  }
+
+  /** Sets a string or float64 attribute on the root group. */
+  setAttr(name: string, value: string | number): void {
+    this.guard(`writing the attribute "${name}"`, () => {
+      if (typeof value === 'string') this.h5.create_attribute(name, value);
+      else this.h5.create_attribute(name, value, null, '<d');
+    });
+  }
+
+  /** A root attribute, or undefined when absent; strings and numbers only. */
+  getAttr(name: string): string | number | undefined {
+    const v: unknown = this.guard(`reading the attribute "${name}"`, () =>
+      Object.keys(this.h5.attrs).includes(name) ? this.h5.get_attribute(name, false) : undefined,
+    );
+    if (typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)) return Number(v);
+    if (v === undefined || typeof v === 'string' || typeof v === 'number') return v;
+    throw new DataError(`${this.label}: attribute "${name}" should be a string or a number, found ${typeof v}`);
+  }
+
+  /** Closes the file; a failed close (data not written) is an error. */
+  close(): void {
+    const status = this.guard('closing', () => this.h5.close());
+    if (status < 0) throw new DataError(`${this.label}: HDF5 failed to close (flush) the file`);
+  }
+
+  /** Closes without reporting, for cleanup after another error. */
+  closeQuietly(): void {
+    try {
+      this.h5.close();
+    } catch {
+      // already failing: the first error is the one to report
+    }
+  }
+}
+
+function describe(x: unknown): string {
+  return x ? `a ${x.constructor.name}` : 'nothing';
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Makes a rename durable; best effort where directories cannot be opened (Windows). */
+function syncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // not supported on this platform; the rename itself is still atomic
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

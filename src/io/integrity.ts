@@ -1,0 +1,107 @@
+/**
+ * Integrity checks for files read back: a CRC-32 for array bytes and manifests, and a check that a
+ * file is a complete HDF5 file before the HDF5 library is allowed to open it.
+ */
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import * as zlib from 'node:zlib';
+import { DataError } from '../core/errors.js';
+
+/** zlib's native CRC-32 where Node has it (20.15+, 22.2+): the same function, much faster. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) of `bytes`, as an unsigned integer. */
+export function crc32(bytes: Uint8Array): number {
+  if (nativeCrc32) return nativeCrc32(bytes) >>> 0;
+  return crc32Table(bytes);
+}
+
+/** The table-driven CRC-32, for Node versions without zlib.crc32. */
+export function crc32Table(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * Checks that `file` exists and is a complete HDF5 file before HDF5 sees it: the signature is at
+ * offset 0, 512, 1024, ... (after a user block) and the superblock's base address plus end-of-file
+ * address fits in the file's length (a cut file fails here). `label` names the file in errors.
+ */
+export function checkHdf5File(file: string, label: string): void {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new DataError(`${label}: not a regular file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`${label}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+  }
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    for (let at = 0; at + SIGNATURE.length <= size; at = at === 0 ? 512 : at * 2) {
+      const n = readSync(fd, head, 0, head.length, at);
+      if (!SIGNATURE.every((b, i) => head[i] === b)) continue;
+      const need = superblockEnd(head.subarray(0, n));
+      if (need === 'the superblock is cut') throw new DataError(`${label}: truncated HDF5 file (${size} bytes, the superblock at byte ${at} is cut)`);
+      if (typeof need === 'string') throw new DataError(`${label}: not a valid HDF5 file: ${need}`);
+      if (need > BigInt(size)) {
+        throw new DataError(`${label}: truncated HDF5 file: its superblock says ${need} bytes, the file has ${size}`);
+      }
+      return;
+    }
+    const start = Buffer.alloc(Math.min(size, SIGNATURE.length));
+    readSync(fd, start, 0, start.length, 0);
+    if (size === 0) throw new DataError(`${label}: the file is empty`);
+    if (size < SIGNATURE.length && start.every((b, i) => b === SIGNATURE[i])) {
+      throw new DataError(`${label}: truncated HDF5 file (${size} bytes)`);
+    }
+    throw new DataError(`${label}: not an HDF5 file (no HDF5 signature found in its ${size} bytes)`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Base address + end-of-file address from a superblock (versions 0 to 3): the length the file
+ * must have; 0n when unknown (a newer layout, an undefined address). A string says what is wrong.
+ */
+function superblockEnd(sb: Uint8Array): bigint | string {
+  if (sb.length < 16) return 'the superblock is cut';
+  const version = sb[8];
+  let sizeOfOffsets: number | undefined;
+  let at: number;
+  if (version === 0 || version === 1) {
+    sizeOfOffsets = sb[13];
+    at = version === 0 ? 24 : 28;
+  } else if (version === 2 || version === 3) {
+    sizeOfOffsets = sb[9];
+    at = 12;
+  } else {
+    return 0n; // a newer layout: left to HDF5 itself
+  }
+  if (sizeOfOffsets === undefined || ![2, 4, 8].includes(sizeOfOffsets)) return `its superblock is corrupt (size of offsets ${sizeOfOffsets})`;
+  if (at + 3 * sizeOfOffsets > sb.length) return 'the superblock is cut';
+  const read = (off: number): bigint => {
+    let v = 0n;
+    for (let i = sizeOfOffsets - 1; i >= 0; i--) v = (v << 8n) | BigInt(sb[off + i]!);
+    return v;
+  };
+  const undef = (1n << BigInt(8 * sizeOfOffsets)) - 1n;
+  const base = read(at);
+  const eof = read(at + 2 * sizeOfOffsets);
+  return base === undef || eof === undef ? 0n : base + eof;
+}

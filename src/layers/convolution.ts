@@ -1,0 +1,115 @@
+/**
+ * Convolution (2-d, cross-correlation as in Caffe), with groups, dilation and an optional neuron.
+ *
+ * Shapes: bottom x [N, C, H, W]; weight W [numOutput, C / group, kh, kw]; bias b [numOutput];
+ * top y [N, numOutput, outH, outW] with outH = floor((H + 2 padH - (dilationH (kh - 1) + 1)) / strideH) + 1
+ * (outW likewise). Channels and numOutput split into `group` equal groups; output group g sees
+ * only input group g.
+ *   forward   y = f(conv(x, W) + b)           (f is the optional neuron, applied in place)
+ *   backward  g = f'(y) ⊙ dy;  dW += corr(x, g);  db += Σ_{n,h,w} g;  dx = conv_transpose(g, W)
+ */
+import type { Buf, ConvGeom } from '../backend/backend.js';
+import type { Blob, Shape } from '../core/blob.js';
+import { ShapeError } from '../core/errors.js';
+import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
+import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
+import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
+import { image4d, where } from './shapes.js';
+
+export interface ConvolutionConfig extends BaseConfig {
+  /** Number of output channels (filters); required, a multiple of `group`. */
+  numOutput: number;
+  /** Kernel size [kh, kw], given as one number or [h, w]; required. */
+  kernel: [number, number];
+  /** Step between windows [h, w] (default 1). */
+  stride: [number, number];
+  /** Zero padding added on each side [h, w] (default 0). */
+  pad: [number, number];
+  /** Spacing between kernel taps [h, w] (default 1, no dilation). */
+  dilation: [number, number];
+  /** Number of channel groups (default 1); channels and numOutput must both divide by it. */
+  group: number;
+  /** Whether to add a learned bias per output channel (default true). */
+  bias: boolean;
+  /** Weight initializer (default Xavier). */
+  weightInit: Initializer;
+  /** Bias initializer (default Constant 0). */
+  biasInit: Initializer;
+  /** Activation applied in place to the top (default Identity). */
+  neuron: Neuron;
+}
+
+export class ConvolutionLayer extends Layer<ConvolutionConfig> {
+  private weight!: Param;
+  private biasParam?: Param;
+  private geom!: ConvGeom;
+  private workspace!: Buf;
+
+  setup(bottoms: Blob[]): Shape[] {
+    const c = this.config;
+    const [num, channels, height, width] = image4d(c, bottoms[0]);
+    if (channels % c.group !== 0) {
+      throw new ShapeError(`${where(c)}: bottom "${bottoms[0].name}" has ${channels} channels, not a multiple of group ${c.group}`);
+    }
+    const outH = Math.floor((height + 2 * c.pad[0] - (c.dilation[0] * (c.kernel[0] - 1) + 1)) / c.stride[0]) + 1;
+    const outW = Math.floor((width + 2 * c.pad[1] - (c.dilation[1] * (c.kernel[1] - 1) + 1)) / c.stride[1]) + 1;
+    if (outH < 1 || outW < 1) {
+      throw new ShapeError(`${where(c)}: the dilated kernel [${c.kernel}] (dilation [${c.dilation}]) does not fit the padded input ${height}×${width} (pad [${c.pad}]); the output would be ${outH}×${outW}`);
+    }
+    this.geom = {
+      num, channels, height, width, numOutput: c.numOutput, group: c.group,
+      kernelH: c.kernel[0], kernelW: c.kernel[1], strideH: c.stride[0], strideW: c.stride[1],
+      padH: c.pad[0], padW: c.pad[1], dilationH: c.dilation[0], dilationW: c.dilation[1], outH, outW,
+    };
+    this.weight = this.param('weight', [c.numOutput, channels / c.group, c.kernel[0], c.kernel[1]], c.weightInit);
+    if (c.bias) this.biasParam = this.param('bias', [c.numOutput], c.biasInit);
+    this.workspace = this.ctx.buffer(this.ctx.backend.convWorkspaceSize(this.geom));
+    return [[num, c.numOutput, outH, outW]];
+  }
+
+  forward(bottoms: Blob[], tops: Blob[]): void {
+    const b = this.ctx.backend;
+    const g = this.geom;
+    b.convForward(g, bottoms[0].data, this.weight.blob.data, tops[0].data, this.workspace);
+    if (this.biasParam) b.biasForward(g.num, g.numOutput, g.outH * g.outW, this.biasParam.blob.data, tops[0].data);
+    neuronForward(b, this.config.neuron, tops[0]);
+  }
+
+  override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
+    const b = this.ctx.backend;
+    const g = this.geom;
+    const top = tops[0];
+    neuronBackward(b, this.config.neuron, top);
+    if (!this.frozen) {
+      b.convBackwardFilter(g, bottoms[0].data, top.diff, this.weight.blob.diff, this.workspace);
+      if (this.biasParam) b.biasBackward(g.num, g.numOutput, g.outH * g.outW, top.diff, this.biasParam.blob.diff);
+    }
+    if (propagateDown[0]) b.convBackwardData(g, top.diff, this.weight.blob.data, bottoms[0].diff, this.workspace);
+  }
+}
+
+export const Convolution: LayerType<ConvolutionConfig> = {
+  type: 'Convolution',
+  parse(r, base) {
+    expectBlobs(r, base, 1, 1);
+    const group = r.int('group', 1, { min: 1 });
+    const numOutput = r.int('numOutput', undefined, { min: 1 });
+    if (numOutput % group !== 0) r.fail('numOutput', `a multiple of group ${group}`, numOutput);
+    const config: ConvolutionConfig = {
+      ...base,
+      numOutput,
+      kernel: r.pair('kernel', undefined, { min: 1 }),
+      stride: r.pair('stride', 1, { min: 1 }),
+      pad: r.pair('pad', 0, { min: 0 }),
+      dilation: r.pair('dilation', 1, { min: 1 }),
+      group,
+      bias: r.bool('bias', true),
+      weightInit: parseInitializer(r.raw.weightInit, `${r.where}, field "weightInit"`, xavier()),
+      biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
+      neuron: parseNeuron(r.raw.neuron, r.where),
+    };
+    r.accept('weightInit', 'biasInit', 'neuron');
+    return config;
+  },
+  create: (c) => new ConvolutionLayer(c),
+};

@@ -1,0 +1,150 @@
+/**
+ * MemoryData: serves batches from arrays held in memory, one array per top (e.g. data and label).
+ *
+ * Shapes: entry k holds N samples, `values` of shape [N, ...rest_k] (the same N for every entry);
+ * top k is [batchSize, ...rest_k].
+ *   forward   top_k[b] = scale_k × entry_k[order[(cursor + b) mod N]] for b < batchSize, where a
+ *             batch running past the end continues with the next epoch (wrap-around)
+ *   backward  none (a data layer has no bottoms)
+ * With `shuffle`, `order` is a permutation drawn from the run's random source at setup and again
+ * whenever an epoch completes; otherwise it is 0..N-1. `epoch` counts completed passes and
+ * changes as soon as the last sample of a pass has been served. getState/setState carry cursor,
+ * epoch and order, so a resumed run (with the random source restored) serves the same batches.
+ */
+import type { HostArray } from '../backend/backend.js';
+import type { Blob, Shape } from '../core/blob.js';
+import { countOf } from '../core/blob.js';
+import { ConfigReader, type Raw } from '../core/config.js';
+import { ConfigError } from '../core/errors.js';
+import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
+import { where } from './shapes.js';
+
+/** One array of samples. */
+export interface MemoryDataEntry {
+  /** Row-major values, shape[0] samples of countOf(shape.slice(1)) values each (typically a Float32Array). */
+  values: ArrayLike<number>;
+  /** [N, ...sample shape]; required. */
+  shape: number[];
+  /** Multiplies every value of this entry when batched (default 1; e.g. 1/255 for bytes). */
+  scale: number;
+}
+
+export interface MemoryDataConfig extends BaseConfig {
+  /** Samples per batch; required. */
+  batchSize: number;
+  /** One entry per top, in the order of `tops`; required. */
+  data: MemoryDataEntry[];
+  /** Reshuffle the sample order at the start of every epoch (default false). */
+  shuffle: boolean;
+}
+
+export class MemoryDataLayer extends Layer<MemoryDataConfig> {
+  private n = 0;
+  private cursor = 0;
+  private epochs = 0;
+  private order = new Int32Array(0);
+  private scratch: HostArray[] = [];
+
+  override get isData(): boolean {
+    return true;
+  }
+
+  /** Completed passes over the data. */
+  get epoch(): number {
+    return this.epochs;
+  }
+
+  setup(): Shape[] {
+    const c = this.config;
+    this.n = c.data[0].shape[0];
+    this.order = Int32Array.from({ length: this.n }, (_, i) => i);
+    if (c.shuffle) this.ctx.rng.shuffle(this.order);
+    const f64 = this.ctx.backend.dtype === 'float64';
+    const shapes = c.data.map((e) => [c.batchSize, ...e.shape.slice(1)]);
+    this.scratch = shapes.map((s) => (f64 ? new Float64Array(countOf(s)) : new Float32Array(countOf(s))));
+    return shapes;
+  }
+
+  forward(_bottoms: Blob[], tops: Blob[]): void {
+    const c = this.config;
+    for (let b = 0; b < c.batchSize; b++) {
+      const sample = this.order[this.cursor];
+      c.data.forEach((e, k) => {
+        const size = countOf(e.shape.slice(1));
+        const out = this.scratch[k];
+        const src = e.values;
+        const from = sample * size;
+        for (let j = 0; j < size; j++) out[b * size + j] = e.scale * src[from + j];
+      });
+      if (++this.cursor === this.n) this.nextEpoch();
+    }
+    tops.forEach((t, k) => this.ctx.backend.upload(t.data, this.scratch[k]));
+  }
+
+  private nextEpoch(): void {
+    this.cursor = 0;
+    this.epochs++;
+    if (this.config.shuffle) this.ctx.rng.shuffle(this.order);
+  }
+
+  override getState(): Record<string, unknown> {
+    return { cursor: this.cursor, epoch: this.epochs, order: Array.from(this.order) };
+  }
+
+  override setState(state: Record<string, unknown>): void {
+    const r = new ConfigReader(state as Raw, `${where(this.config)}, saved state`);
+    const cursor = r.int('cursor', undefined, { min: 0, max: this.n - 1 });
+    const epoch = r.int('epoch', undefined, { min: 0 });
+    const order = r.numbers('order');
+    r.finish();
+    const seen = new Uint8Array(this.n);
+    for (const i of order) if (Number.isInteger(i) && i >= 0 && i < this.n) seen[i] = 1;
+    if (order.length !== this.n || seen.some((s) => s === 0)) {
+      throw new ConfigError(`${r.where}: field "order" must be a permutation of 0..${this.n - 1} (${this.n} samples), found ${order.length} values that are not`);
+    }
+    this.cursor = cursor;
+    this.epochs = epoch;
+    this.order = Int32Array.from(order);
+  }
+}
+
+function parseEntry(raw: unknown, where: string): MemoryDataEntry {
+  const r: ConfigReader = new ConfigReader(raw as Raw, where);
+  const values = r.raw.values as ArrayLike<number>;
+  r.accept('values');
+  if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+    r.fail('values', 'an array of numbers (a Float32Array typically)', values);
+  }
+  const shape = r.numbers('shape', undefined, { min: 0 });
+  if (shape.length < 1 || shape[0] < 1 || shape.some((d) => !Number.isInteger(d))) {
+    r.fail('shape', 'a list of integers [N, ...] with N >= 1 samples', shape);
+  }
+  if (values.length !== countOf(shape)) {
+    r.fail('values', `${countOf(shape)} numbers to fill shape [${shape.join(', ')}]`, `${values.length} numbers`);
+  }
+  const scale = r.number('scale', 1);
+  r.finish();
+  return { values, shape, scale };
+}
+
+export const MemoryData: LayerType<MemoryDataConfig> = {
+  type: 'MemoryData',
+  parse(r, base) {
+    expectBlobs(r, base, 0, [1, Infinity]);
+    const batchSize = r.int('batchSize', undefined, { min: 1 });
+    const raw = r.raw.data as unknown[];
+    r.accept('data');
+    if (!Array.isArray(raw) || raw.length !== base.tops.length) {
+      r.fail('data', `a list of ${base.tops.length} entries { values, shape }, one per top`, raw === undefined ? raw : `${Array.isArray(raw) ? raw.length : 'not a list of'} entries`);
+    }
+    const data = raw.map((e, k) => parseEntry(e, `${r.where}, data[${k}] (top "${base.tops[k]}")`));
+    const n = data[0].shape[0];
+    data.forEach((e, k) => {
+      if (e.shape[0] !== n) {
+        throw new ConfigError(`${r.where}: every entry of "data" must hold the same number of samples; data[0] has ${n}, data[${k}] (top "${base.tops[k]}") has ${e.shape[0]}`);
+      }
+    });
+    return { ...base, batchSize, data, shuffle: r.bool('shuffle', false) };
+  },
+  create: (c) => new MemoryDataLayer(c),
+};

@@ -1,0 +1,29 @@
+/**
+ * The base of the standalone activation layers (ReLU, Sigmoid, TanH), Caffe style: one bottom,
+ * one top of the same shape, y = f(x) elementwise, dx = f'(x) ⊙ dy computed from y. Top and
+ * bottom may be the same blob (in place).
+ */
+import type { NeuronOp } from '../backend/backend.js';
+import type { Blob, Shape } from '../core/blob.js';
+import { Layer, type BaseConfig } from '../core/layer.js';
+
+export abstract class NeuronLayer<C extends BaseConfig = BaseConfig> extends Layer<C> {
+  /** The backend's activation and its `alpha` argument. */
+  protected abstract readonly op: NeuronOp;
+  protected get alpha(): number {
+    return 0;
+  }
+
+  setup(bottoms: Blob[]): Shape[] {
+    return [bottoms[0].shape];
+  }
+
+  forward(bottoms: Blob[], tops: Blob[]): void {
+    this.ctx.backend.neuronForward(this.op, bottoms[0].count, bottoms[0].data, tops[0].data, this.alpha);
+  }
+
+  override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
+    if (!propagateDown[0]) return;
+    this.ctx.backend.neuronBackward(this.op, tops[0].count, tops[0].data, tops[0].diff, bottoms[0].diff, this.alpha);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Net definition files: JSON holding either a list of layers, or an object
+ * `{ name?, seed?, solver?, coffeeBreaks?, layers }`. Data layers may name a `source` that is
+ * loaded here, in Node, before the net is built: `"source": "mnist:train"` or `"mnist:test"` on a
+ * MemoryData layer fills its `data` with the MNIST images (scaled to [0, 1)) and labels.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, DataError } from '../core/errors.js';
+import type { LayerConfig } from '../core/layer.js';
+import type { Raw } from '../core/config.js';
+import { loadMnist } from '../data/mnist.js';
+
+export interface CoffeeBreakSettings {
+  /** TrainingSummary every n iterations (default 100; 0 for none). */
+  summaryEvery?: number;
+  /** ValidationPerformance every n iterations (default 1000; 0 for none; needs test-phase data). */
+  validateEvery?: number;
+  /** Snapshot every n iterations (default 5000; 0 for none). */
+  snapshotEvery?: number;
+}
+
+export interface Definition {
+  name?: string;
+  seed?: number;
+  solver?: Raw;
+  coffeeBreaks?: CoffeeBreakSettings;
+  layers: LayerConfig[];
+}
+
+export function readDefinition(path: string): Definition {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new DataError(`cannot read net definition ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`net definition ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const def = (Array.isArray(json) ? { layers: json } : json) as Definition;
+  if (def === null || typeof def !== 'object' || !Array.isArray(def.layers)) {
+    throw new ConfigError(`net definition ${path}: expected a list of layers or an object with a "layers" list`);
+  }
+  const known = new Set(['name', 'seed', 'solver', 'coffeeBreaks', 'layers']);
+  const unknown = Object.keys(def).filter((k) => !known.has(k));
+  if (unknown.length) throw new ConfigError(`net definition ${path}: unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  return def;
+}
+
+/** Replaces `source` fields of data layers by the data they name. */
+export function resolveSources(layers: readonly LayerConfig[]): LayerConfig[] {
+  let mnist: ReturnType<typeof loadMnist> | undefined;
+  return layers.map((l) => {
+    if (l.source === undefined) return l;
+    const { source, ...rest } = l;
+    if (l.type !== 'MemoryData') throw new ConfigError(`layer "${l.name}" (${l.type}): field "source" is only understood on MemoryData layers`);
+    const m = /^mnist:(train|test)$/.exec(String(source));
+    if (!m) throw new ConfigError(`layer "${l.name}" (MemoryData): unknown source ${JSON.stringify(source)}; known sources: "mnist:train", "mnist:test"`);
+    mnist ??= loadMnist();
+    const set = m[1] === 'train' ? mnist.train : mnist.test;
+    return { ...rest, data: [{ values: set.images, shape: [set.count, ...mnist.shape] }, { values: set.labels, shape: [set.count] }] };
+  });
+}

@@ -1,0 +1,8 @@
+/** Cortado for Node.js: everything in the browser API, plus backends chosen at run time, files and snapshots. */
+export * from '../index.js';
+export { createBackend, BACKEND_NAMES, type BackendName } from './backends.js';
+export { Snapshot, saveSnapshot, loadFrom } from './snapshot.js';
+export { statisticsFile } from './statistics-file.js';
+export { readDefinition, resolveSources, type Definition } from './definition.js';
+export { train, type TrainOptions, type TrainResult } from './train.js';
+export { loadMnist } from '../data/mnist.js';

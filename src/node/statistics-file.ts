@@ -1,0 +1,26 @@
+/** A coffee lounge store in a JSON file, written atomically (temporary file, then rename). */
+import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataError } from '../core/errors.js';
+import type { Statistics, StatisticsStore } from '../solver/coffee/lounge.js';
+
+export function statisticsFile(path: string): StatisticsStore {
+  return {
+    load(): Statistics | null {
+      if (!existsSync(path)) return null;
+      try {
+        const s = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+        if (s === null || typeof s !== 'object' || Array.isArray(s)) throw new Error('not an object of statistics');
+        return s as Statistics;
+      } catch (e) {
+        throw new DataError(`statistics file ${path} cannot be read: ${(e as Error).message}; move it away to start a new one`);
+      }
+    },
+    save(stats: Statistics): void {
+      mkdirSync(dirname(path), { recursive: true });
+      const tmp = `${path}.tmp`;
+      writeFileSync(tmp, JSON.stringify(stats));
+      renameSync(tmp, path);
+    },
+  };
+}

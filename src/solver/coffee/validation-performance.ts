@@ -1,0 +1,60 @@
+/**
+ * ValidationPerformance: runs the test net over one epoch of its data and records the mean of
+ * each of its outputs (accuracy, losses) in the coffee lounge as 'validation/<top name>'.
+ *
+ * The test net shares its parameters with the train net (build it with `shareParamsWith`), so it
+ * always sees the current weights. One epoch ends when its data layer's epoch counter moves; each
+ * batch counts once (make the batch size divide the test set for an exact average, as Caffe's
+ * test_iter × batch does).
+ */
+import { ConfigError } from '../../core/errors.js';
+import type { Net } from '../../core/net.js';
+import type { Solver } from '../solver.js';
+import type { CoffeeBreak } from './coffee-break.js';
+
+export interface ValidationOptions {
+  log?: (line: string) => void;
+  /** Upper bound on batches per validation (default 1e6), against a data layer without epochs. */
+  maxBatches?: number;
+}
+
+export class ValidationPerformance implements CoffeeBreak {
+  private readonly log: (line: string) => void;
+  /** The means of the last validation by output name. */
+  last = new Map<string, number>();
+  /** The iteration of the last validation run by `enjoy` (-1 before any). */
+  lastIter = -1;
+
+  constructor(readonly testNet: Net, private readonly options: ValidationOptions = {}) {
+    if (testNet.dataLayers.length === 0) throw new ConfigError(`ValidationPerformance: the test net "${testNet.name}" has no data layer`);
+    this.log = options.log ?? ((line) => console.log(line));
+  }
+
+  /** Runs one epoch and returns the mean of every output. */
+  evaluate(): Map<string, number> {
+    const net = this.testNet;
+    const start = net.epoch;
+    const sums = new Map<string, number>();
+    let batches = 0;
+    const max = this.options.maxBatches ?? 1e6;
+    while (net.epoch === start && batches < max) {
+      net.forward();
+      for (const [k, v] of net.outputs()) sums.set(k, (sums.get(k) ?? 0) + v);
+      batches++;
+    }
+    const means = new Map([...sums].map(([k, v]) => [k, v / batches] as [string, number]));
+    this.last = means;
+    return means;
+  }
+
+  enjoy(solver: Solver): void {
+    const means = this.evaluate();
+    this.lastIter = solver.iter;
+    const parts: string[] = [];
+    for (const [k, v] of means) {
+      solver.lounge.update(`validation/${k}`, solver.iter, v);
+      parts.push(`${k} ${k.includes('acc') ? `${(v * 100).toFixed(2)}%` : v.toFixed(6)}`);
+    }
+    this.log(`iter ${String(solver.iter).padStart(6)} | validation | ${parts.join(' | ')}`);
+  }
+}

@@ -1,0 +1,146 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Net } from '../../src/core/net.js';
+import { JsBackend } from '../../src/backend/js/js-backend.js';
+import { ConfigError, NumericError, ShapeError } from '../../src/core/errors.js';
+import type { LayerConfig } from '../../src/core/layer.js';
+import { Solver } from '../../src/solver/solver.js';
+
+const backend = new JsBackend('float64');
+
+function data(n = 8, features = 4, classes = 3): LayerConfig {
+  const x = new Float64Array(n * features).map((_, i) => Math.sin(i * 1.7));
+  const y = new Float64Array(n).map((_, i) => i % classes);
+  return { type: 'MemoryData', name: 'data', tops: ['x', 'label'], batchSize: 4, data: [{ values: x, shape: [n, features] }, { values: y, shape: [n] }] };
+}
+
+const mlp = (): LayerConfig[] => [
+  data(),
+  { type: 'InnerProduct', name: 'ip1', bottoms: ['x'], tops: ['h'], numOutput: 5, neuron: 'ReLU' },
+  { type: 'InnerProduct', name: 'ip2', bottoms: ['h'], tops: ['score'], numOutput: 3 },
+  { type: 'SoftmaxLoss', name: 'loss', bottoms: ['score', 'label'], tops: ['loss'] },
+  { type: 'Accuracy', name: 'acc', bottoms: ['score', 'label'], tops: ['accuracy'], include: { phase: 'test' } },
+];
+
+test('layers in any order are sorted; toString shows every blob shape', () => {
+  const defs = mlp();
+  const net = new Net([defs[3], defs[2], defs[0], defs[1]], { backend });
+  assert.deepEqual(net.layers.map((l) => l.name), ['data', 'ip1', 'ip2', 'loss']);
+  const s = net.toString();
+  for (const part of ['x[4, 4]', 'label[4]', 'h[4, 5]', 'score[4, 3]', 'loss[1]']) assert.ok(s.includes(part), `${part} missing in\n${s}`);
+  assert.deepEqual(net.params.map((p) => p.key), ['ip1___weight', 'ip1___bias', 'ip2___weight', 'ip2___bias']);
+});
+
+test('topology errors name the layers and blobs', () => {
+  const defs = mlp();
+  assert.throws(() => new Net([...defs, { type: 'InnerProduct', name: 'dup', bottoms: ['x'], tops: ['h'], numOutput: 2 }], { backend }),
+    (e: Error) => e instanceof ConfigError && /blob "h"/.test(e.message) && /"ip1"/.test(e.message) && /"dup"/.test(e.message));
+  assert.throws(() => new Net([defs[0], { ...defs[1], bottoms: ['nope'] }], { backend }),
+    (e: Error) => e instanceof ConfigError && /layer "ip1"/.test(e.message) && /bottom "nope"/.test(e.message));
+  assert.throws(() => new Net([
+    { type: 'InnerProduct', name: 'a', bottoms: ['q'], tops: ['p'], numOutput: 2 },
+    { type: 'InnerProduct', name: 'b', bottoms: ['p'], tops: ['q'], numOutput: 2 },
+  ], { backend }), (e: Error) => e instanceof ConfigError && /cycle/.test(e.message) && /"a"/.test(e.message) && /"b"/.test(e.message));
+  assert.throws(() => new Net([...defs, { ...defs[1], name: 'ip1', tops: ['h2'] }], { backend }), /two layers are named "ip1"/);
+});
+
+test('malformed definitions are refused with what and where', () => {
+  assert.throws(() => new Net([{ type: 'Convolutoin', name: 'c', bottoms: ['x'], tops: ['y'] }], { backend }),
+    (e: Error) => /unknown layer type "Convolutoin"/.test(e.message) && /Convolution/.test(e.message));
+  assert.throws(() => new Net([data(), { type: 'InnerProduct', name: 'ip', bottoms: ['x'], tops: ['y'] }], { backend }),
+    (e: Error) => /layer "ip" \(InnerProduct\)/.test(e.message) && /"numOutput"/.test(e.message));
+  assert.throws(() => new Net([data(), { type: 'InnerProduct', name: 'ip', bottoms: ['x'], tops: ['y'], numOutput: 2, nuron: 'ReLU' }], { backend }),
+    /unknown field "nuron"/);
+  assert.throws(() => new Net({} as unknown as LayerConfig[], { backend }), /list of layers/);
+  assert.throws(() => new Net([data(), { type: 'InnerProduct', name: 'ip', bottoms: ['x'], tops: ['y'], numOutput: 2, include: { phase: 'training' } } as unknown as LayerConfig], { backend }),
+    /field "include"/);
+});
+
+test('shape mismatches are refused naming the layer', () => {
+  const defs = mlp();
+  const wrongLabels: LayerConfig = { ...data(), data: [{ values: new Float64Array(32), shape: [8, 4] }, { values: new Float64Array(16), shape: [8, 2] }] };
+  assert.throws(() => new Net([wrongLabels, defs[1], defs[2], defs[3]], { backend }),
+    (e: Error) => e instanceof ShapeError && /"loss"/.test(e.message));
+  assert.throws(() => new Net([
+    data(),
+    { type: 'InnerProduct', name: 'a', bottoms: ['x'], tops: ['y'], numOutput: 3, paramKey: 'shared' },
+    { type: 'InnerProduct', name: 'b', bottoms: ['y'], tops: ['z'], numOutput: 3, paramKey: 'shared' },
+  ], { backend }), (e: Error) => e instanceof ShapeError && /"shared___weight"/.test(e.message) && /\[3, 4\]/.test(e.message) && /\[3, 3\]/.test(e.message));
+});
+
+test('phases select layers; a test net shares the train net parameters', () => {
+  const train = new Net(mlp(), { backend, phase: 'train' });
+  const testNet = new Net(mlp(), { backend, phase: 'test', shareParamsWith: train });
+  assert.ok(!train.layers.some((l) => l.name === 'acc'));
+  assert.ok(testNet.layers.some((l) => l.name === 'acc'));
+  assert.equal(testNet.params[0], train.params[0]);
+  train.params[0].blob.write(new Float64Array(train.params[0].blob.count).fill(0.25));
+  assert.equal(testNet.params[0].blob.read()[3], 0.25);
+  const excluded = mlp();
+  excluded[1] = { ...excluded[1], exclude: { phase: 'train' } };
+  assert.throws(() => new Net(excluded, { backend, phase: 'train' }), /bottom "h"/);
+});
+
+test('a blob feeding two back-propagating layers gets a Split; its gradient is the sum', () => {
+  const defs: LayerConfig[] = [
+    data(),
+    { type: 'InnerProduct', name: 'shared-in', bottoms: ['x'], tops: ['h'], numOutput: 3 },
+    { type: 'InnerProduct', name: 'a', bottoms: ['h'], tops: ['sa'], numOutput: 3 },
+    { type: 'InnerProduct', name: 'b', bottoms: ['h'], tops: ['sb'], numOutput: 3 },
+    { type: 'SoftmaxLoss', name: 'la', bottoms: ['sa', 'label'], tops: ['lossa'] },
+    { type: 'SoftmaxLoss', name: 'lb', bottoms: ['sb', 'label'], tops: ['lossb'] },
+  ];
+  const net = new Net(defs, { backend, seed: 3 });
+  const split = net.layers.find((l) => l.type === 'Split');
+  assert.ok(split, net.toString());
+  assert.deepEqual(split.config.bottoms, ['h']);
+  net.clearParamDiffs();
+  net.forward();
+  net.backward();
+  const both = net.blob('h_split_0').readDiff().map((v, i) => v + net.blob('h_split_1').readDiff()[i]);
+  const hd = net.blob('h').readDiff();
+  hd.forEach((v, i) => assert.ok(Math.abs(v - both[i]) < 1e-12));
+  // A label consumed by two losses needs no split (losses do not propagate to labels).
+  assert.ok(!net.layers.some((l) => l.config.bottoms.includes('label') && l.type === 'Split'));
+});
+
+test('layers with the same paramKey share one parameter and add their gradients', () => {
+  const defs: LayerConfig[] = [
+    data(8, 3),
+    { type: 'InnerProduct', name: 'a', bottoms: ['x'], tops: ['y'], numOutput: 3, paramKey: 'tied' },
+    { type: 'InnerProduct', name: 'b', bottoms: ['y'], tops: ['z'], numOutput: 3, paramKey: 'tied' },
+    { type: 'SoftmaxLoss', name: 'loss', bottoms: ['z', 'label'], tops: ['loss'] },
+  ];
+  const net = new Net(defs, { backend });
+  assert.equal(net.layer('a').params[0], net.layer('b').params[0]);
+  assert.equal(net.params.length, 2);
+});
+
+test('freeze stops updates of a layer; unfreeze restarts them', () => {
+  const net = new Net(mlp(), { backend, seed: 5 });
+  const solver = new Solver(net, { baseLr: 0.1, momentum: 0.9, maxIter: 10 });
+  net.freeze('ip1');
+  assert.match(net.toString(), /ip1.*\(frozen\)/);
+  const w1 = net.layer('ip1').params[0].blob.read().slice();
+  const w2 = net.layer('ip2').params[0].blob.read().slice();
+  solver.step();
+  assert.deepEqual(net.layer('ip1').params[0].blob.read(), w1);
+  assert.notDeepEqual(net.layer('ip2').params[0].blob.read(), w2);
+  net.unfreeze('ip1');
+  solver.step();
+  assert.notDeepEqual(net.layer('ip1').params[0].blob.read(), w1);
+  assert.throws(() => net.freeze('nope'), /no layer named "nope"/);
+});
+
+test('a NaN loss stops training and names the layer that first produced it', () => {
+  const bad = data();
+  const x = new Float64Array(32).fill(0.5);
+  x[5] = NaN;
+  const defs = mlp();
+  defs[0] = { ...bad, data: [{ values: x, shape: [8, 4] }, (bad.data as unknown[])[1]] };
+  const net = new Net(defs, { backend });
+  const solver = new Solver(net, { baseLr: 0.1, maxIter: 10 });
+  const w = net.params[0].blob.read().slice();
+  assert.throws(() => solver.step(), (e: Error) => e instanceof NumericError && /layer "data"/.test(e.message) && /iteration 1/.test(e.message));
+  assert.deepEqual(net.params[0].blob.read(), w, 'weights must not be updated with a NaN gradient');
+});

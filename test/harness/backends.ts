@@ -1,0 +1,38 @@
+/**
+ * The backends the equivalence check runs every layer case on, each compared with
+ * JsBackend('float32').
+ *
+ * To add a backend: append an entry in `availableBackends`. Load it with a dynamic `import()` inside
+ * a try block so that this file stays free of Node-only imports and a machine without the addon or
+ * the GPU still runs the other backends; when it cannot be used, return the entry with `skip` set
+ * to the reason, so the tests show it as skipped instead of silently leaving it out:
+ *
+ *   try {
+ *     const { NativeBackend } = await import('../../src/backend/native/native-backend.js');
+ *     list.push({ name: 'native', create: () => new NativeBackend('float32') });
+ *   } catch (e) {
+ *     list.push({ name: 'native', create: unavailable, skip: `native addon not built: ${(e as Error).message}` });
+ *   }
+ */
+import type { Backend } from '../../src/backend/backend.js';
+import { BackendError } from '../../src/core/errors.js';
+import { JsBackend } from '../../src/backend/js/js-backend.js';
+
+export interface BackendEntry {
+  /** Shown in test names. */
+  name: string;
+  /** A fresh float32 backend. */
+  create(): Backend;
+  /** When set, the backend cannot run here and its tests are skipped with this reason. */
+  skip?: string;
+}
+
+/** For entries that are skipped. */
+export function unavailable(): Backend {
+  throw new BackendError('this backend is not available on this machine');
+}
+
+export async function availableBackends(): Promise<BackendEntry[]> {
+  const list: BackendEntry[] = [{ name: 'js', create: () => new JsBackend('float32') }];
+  return list;
+}

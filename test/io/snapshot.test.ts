@@ -1,0 +1,269 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { DataError, ShapeError } from '../../src/core/errors.js';
+import type { HostArray } from '../../src/backend/backend.js';
+import { hdf5 } from '../../src/io/hdf5.js';
+import {
+  latestSnapshot,
+  loadWeights,
+  readSnapshot,
+  saveWeights,
+  snapshotName,
+  writeSnapshot,
+  type ArrayEntry,
+  type SnapshotData,
+} from '../../src/io/snapshot.js';
+
+const root = mkdtempSync(join(tmpdir(), 'cortado-io-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let dirCount = 0;
+const freshDir = (): string => join(root, `d${dirCount++}`);
+
+/** Values from raw bit patterns: NaN payloads, -0, infinities and subnormals must survive. */
+function bitsF32(n: number, seed: number): Float32Array {
+  const u = new Uint32Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    u[i] = x;
+  }
+  const special = [0x7fc00001, 0xffc12345, 0x7f800000, 0xff800000, 0x80000000, 0x00000001];
+  special.forEach((v, i) => { if (i < n) u[i] = v; });
+  return new Float32Array(u.buffer);
+}
+
+function bitsF64(n: number, seed: number): Float64Array {
+  const a = new Float64Array(n);
+  const u = new Uint32Array(a.buffer);
+  u.set(new Uint32Array(bitsF32(2 * n, seed).buffer));
+  return a;
+}
+
+function sameBits(a: HostArray, b: HostArray, what: string): void {
+  assert.equal(a.constructor, b.constructor, `${what}: array type`);
+  assert.deepEqual(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), new Uint8Array(b.buffer, b.byteOffset, b.byteLength), `${what}: bytes`);
+}
+
+function sameEntries(got: Map<string, ArrayEntry>, want: Map<string, ArrayEntry>): void {
+  assert.deepEqual([...got.keys()], [...want.keys()]);
+  for (const [k, w] of want) {
+    const g = got.get(k)!;
+    assert.deepEqual(g.shape, w.shape, `shape of "${k}"`);
+    sameBits(g.values, w.values, `"${k}"`);
+  }
+}
+
+function sample(iter: number): SnapshotData {
+  const params = new Map<string, ArrayEntry>();
+  for (let i = 0; i < 40; i++) {
+    const f64 = i % 3 === 0;
+    const shape = [i % 4 + 1, 3, (i % 2) + 1];
+    const n = shape.reduce((a, b) => a * b, 1);
+    params.set(`layer${i}___${i % 2 ? 'weight' : 'bias'}`, { shape, values: f64 ? bitsF64(n, i + 1) : bitsF32(n, i + 1) });
+  }
+  params.set('odd/name%2F.with/slashes', { shape: [2, 2], values: bitsF32(4, 99) });
+  params.set('.', { shape: [1], values: new Float64Array([Math.PI]) });
+  params.set('%2E', { shape: [1], values: new Float32Array([2]) });
+  params.set('héllo 日本', { shape: [], values: new Float32Array([-0]) });
+  params.set('empty', { shape: [3, 0], values: new Float64Array(0) });
+  const solverState = new Map<string, ArrayEntry>();
+  solverState.set('momentum/layer1___weight', { shape: [18], values: bitsF32(18, 7) });
+  solverState.set('momentum/layer0___bias', { shape: [3, 1], values: bitsF64(3, 8) });
+  solverState.set('adam/m/layer0___bias', { shape: [3], values: bitsF64(3, 9) });
+  const meta = { rng: [1, 2, 3, 4294967295], data: { 'train-data': { pos: 128, epoch: 2 } }, method: 'sgd', lr: 0.1, note: 'ünïcode' };
+  return { iter, params, solverState, meta };
+}
+
+describe('snapshots', () => {
+  test('round-trip is bit-exact for float32 and float64, keys, order, shapes, iter and meta', async () => {
+    const dir = freshDir();
+    const data = sample(1234);
+    const file = await writeSnapshot(dir, data);
+    assert.equal(file, join(dir, 'snapshot-00001234.h5'));
+    const back = await readSnapshot(file);
+    assert.equal(back.iter, 1234);
+    assert.deepEqual(back.meta, data.meta);
+    sameEntries(back.params, data.params);
+    sameEntries(back.solverState, data.solverState);
+  });
+
+  test('the file is HDF5 with the documented layout and format marker', async () => {
+    const file = await writeSnapshot(freshDir(), sample(7));
+    const h5 = await hdf5();
+    const f = new h5.File(file, 'r');
+    try {
+      assert.equal(f.get_attribute('format', false), 'cortado-snapshot');
+      assert.equal(f.get_attribute('version', false), 1);
+      assert.equal(f.get_attribute('iter', false), 7);
+      assert.deepEqual(JSON.parse(f.get_attribute('meta', false) as string), sample(7).meta);
+      assert.deepEqual(f.keys(), ['params', 'solver']);
+      assert.ok(f.get('solver/momentum%2Flayer1___weight') instanceof h5.Dataset);
+      const ds = f.get('params/layer1___weight') as InstanceType<typeof h5.Dataset>;
+      assert.deepEqual(ds.shape, [2, 3, 2]);
+      assert.equal(ds.dtype, '<f');
+      assert.equal((f.get('params/layer0___bias') as InstanceType<typeof h5.Dataset>).dtype, '<d');
+    } finally {
+      f.close();
+    }
+  });
+
+  test('writes atomically: no .tmp left, rewrite replaces, a failed write leaves nothing', async () => {
+    const dir = freshDir();
+    const file = await writeSnapshot(dir, sample(5));
+    assert.deepEqual(readdirSync(dir), ['snapshot-00000005.h5']);
+    // A stale .tmp of the same name (an interrupted earlier run) is overwritten, then renamed away.
+    writeFileSync(`${file}.tmp`, 'half a file');
+    const again = sample(5);
+    again.meta = { second: true };
+    await writeSnapshot(dir, again);
+    assert.deepEqual(readdirSync(dir), ['snapshot-00000005.h5']);
+    assert.deepEqual((await readSnapshot(file)).meta, { second: true });
+
+    const bad = sample(6);
+    bad.params.set('broken', { shape: [2, 2], values: new Float32Array(3) });
+    await assert.rejects(writeSnapshot(dir, bad), (e: unknown) => e instanceof ShapeError && /broken/.test(e.message) && /\[2, 2\]/.test(e.message));
+    assert.deepEqual(readdirSync(dir), ['snapshot-00000005.h5']);
+    await assert.rejects(writeSnapshot(dir, { ...sample(8), meta: { big: 1n } }), DataError);
+    await assert.rejects(writeSnapshot(dir, { ...sample(8), iter: -1 }), DataError);
+    assert.deepEqual(readdirSync(dir), ['snapshot-00000005.h5']);
+  });
+
+  test('latestSnapshot picks the highest iteration and ignores .tmp leftovers and other names', async () => {
+    const dir = freshDir();
+    assert.equal(await latestSnapshot(dir), null);
+    for (const iter of [5, 100, 20]) await writeSnapshot(dir, sample(iter));
+    writeFileSync(join(dir, `${snapshotName(900)}.tmp`), 'interrupted');
+    writeFileSync(join(dir, 'snapshot-abc.h5'), '');
+    writeFileSync(join(dir, 'snapshot-99999.h5'), '');
+    writeFileSync(join(dir, 'other-00009999.h5'), '');
+    assert.equal(await latestSnapshot(dir), join(dir, 'snapshot-00000100.h5'));
+    await writeSnapshot(dir, { ...sample(123456789), params: new Map(), solverState: new Map() });
+    assert.equal(await latestSnapshot(dir), join(dir, 'snapshot-123456789.h5'));
+  });
+
+  describe('bad files give a DataError naming the file', () => {
+    const named = (file: string, what: RegExp) => (e: unknown): boolean => {
+      assert.ok(e instanceof DataError, `expected a DataError, got ${String(e)}`);
+      assert.ok(e.message.includes(file), `message names the file: ${e.message}`);
+      assert.match(e.message, what);
+      return true;
+    };
+
+    test('missing', async () => {
+      const file = join(root, 'nope', 'snapshot-00000001.h5');
+      await assert.rejects(readSnapshot(file), named(file, /cannot read|ENOENT/));
+    });
+
+    test('truncated at many lengths', async () => {
+      const dir = freshDir();
+      const good = await writeSnapshot(dir, sample(3));
+      const bytes = readFileSync(good);
+      for (const len of [0, 4, 40, 100, bytes.length >> 1, bytes.length - 1]) {
+        const cut = join(dir, `cut-${len}.h5`);
+        writeFileSync(cut, bytes.subarray(0, len));
+        await assert.rejects(readSnapshot(cut), named(cut, len === 0 ? /empty/ : /truncated/));
+      }
+      truncateSync(good, bytes.length - 1000);
+      await assert.rejects(readSnapshot(good), named(good, /truncated/));
+    });
+
+    test('garbage and a directory', async () => {
+      const file = join(root, 'garbage.h5');
+      writeFileSync(file, Buffer.from(bitsF32(4096, 5).buffer));
+      await assert.rejects(readSnapshot(file), named(file, /not an HDF5 file/));
+      const dir = freshDir();
+      await writeSnapshot(dir, sample(1));
+      await assert.rejects(readSnapshot(dir), named(dir, /not a regular file/));
+    });
+
+    test('HDF5 but not a Cortado snapshot', async () => {
+      const file = join(root, 'weights-not-snapshot.h5');
+      await saveWeights(file, sample(1).params);
+      await assert.rejects(readSnapshot(file), named(file, /not a Cortado snapshot/));
+      const h5 = await hdf5();
+      const plain = join(root, 'plain.h5');
+      const f = new h5.File(plain, 'w');
+      f.create_dataset({ name: 'x', data: new Float32Array([1, 2]) });
+      f.close();
+      await assert.rejects(readSnapshot(plain), named(plain, /no "format" attribute/));
+    });
+
+    test('corrupted values fail the checksum', async () => {
+      const dir = freshDir();
+      const data = { iter: 1, params: new Map<string, ArrayEntry>(), solverState: new Map<string, ArrayEntry>(), meta: {} };
+      const marker = new Float64Array(64).map((_, i) => 1e100 + i * 1e90);
+      data.params.set('fc___weight', { shape: [8, 8], values: marker });
+      const file = await writeSnapshot(dir, data);
+      const bytes = readFileSync(file);
+      const at = bytes.indexOf(Buffer.from(marker.buffer));
+      assert.ok(at > 0, 'the values are stored contiguously');
+      bytes[at + 100]! ^= 0x10;
+      writeFileSync(file, bytes);
+      await assert.rejects(readSnapshot(file), named(file, /checksum mismatch.*corrupt/));
+    });
+
+    test('a damaged attribute fails the manifest checksum', async () => {
+      const dir = freshDir();
+      const data = sample(11);
+      data.meta = { seedMarker: 'abcdefghijklmnop' };
+      const file = await writeSnapshot(dir, data);
+      const bytes = readFileSync(file);
+      const at = bytes.indexOf('abcdefghijklmnop');
+      assert.ok(at > 0, 'meta is stored as text');
+      bytes[at] = 'x'.charCodeAt(0);
+      writeFileSync(file, bytes);
+      await assert.rejects(readSnapshot(file), named(file, /checksum mismatch.*attribute or a name/));
+
+    });
+  });
+});
+
+describe('weights files', () => {
+  test('round-trip at the root in Mocha naming, atomically, directory created', async () => {
+    const dir = freshDir();
+    const file = join(dir, 'sub', 'lenet.h5');
+    const params = sample(1).params;
+    assert.equal(await saveWeights(file, params), file);
+    assert.deepEqual(readdirSync(join(dir, 'sub')), ['lenet.h5']);
+    sameEntries(await loadWeights(file), params);
+    const h5 = await hdf5();
+    const f = new h5.File(file, 'r');
+    assert.ok(f.get('layer1___weight') instanceof h5.Dataset);
+    assert.equal(f.get_attribute('format', false), 'cortado-weights');
+    f.close();
+  });
+
+  test('a weights file from another tool (no marker, no checksums) loads', async () => {
+    const h5 = await hdf5();
+    const file = join(root, 'foreign.h5');
+    // Oldest file format (superblock version 0), as h5py and HDF5.jl write by default.
+    const f = new h5.File(file, 'w', { libver: ['earliest', 'latest'] });
+    f.create_dataset({ name: 'conv1___weight', data: new Float32Array([1, 2, 3, 4, 5, 6]), shape: [2, 3], dtype: '<f' });
+    f.create_dataset({ name: 'conv1___bias', data: new Float64Array([0.5, -0.5]), shape: [2], dtype: '<d' });
+    f.close();
+    const w = await loadWeights(file);
+    assert.deepEqual(w.get('conv1___weight'), { shape: [2, 3], values: new Float32Array([1, 2, 3, 4, 5, 6]) });
+    assert.deepEqual(w.get('conv1___bias'), { shape: [2], values: new Float64Array([0.5, -0.5]) });
+    assert.equal(readFileSync(file)[8], 0, 'superblock version 0');
+    truncateSync(file, statSync(file).size - 8);
+    await assert.rejects(loadWeights(file), (e: unknown) => e instanceof DataError && e.message.includes(file) && /truncated/.test(e.message));
+  });
+
+  test('errors: a snapshot given as weights, integer data, a cut file', async () => {
+    const snap = await writeSnapshot(freshDir(), sample(2));
+    await assert.rejects(loadWeights(snap), (e: unknown) => e instanceof DataError && e.message.includes(snap) && /readSnapshot/.test(e.message));
+    const h5 = await hdf5();
+    const ints = join(root, 'ints.h5');
+    const f = new h5.File(ints, 'w');
+    f.create_dataset({ name: 'a___b', data: new Int32Array([1, 2]) });
+    f.close();
+    await assert.rejects(loadWeights(ints), (e: unknown) => e instanceof DataError && e.message.includes(ints) && /"\/a___b".*float32 or float64/.test(e.message));
+    const w = join(root, 'w.h5');
+    await saveWeights(w, sample(1).params);
+    truncateSync(w, statSync(w).size - 1);
+    await assert.rejects(loadWeights(w), (e: unknown) => e instanceof DataError && e.message.includes(w) && /truncated/.test(e.message));
+  });
+});

@@ -1,0 +1,68 @@
+/** Config validation: every message names the layer, its type and the field, and says what was expected. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { JsBackend } from '../../src/backend/js/js-backend.js';
+import { ConfigError, ShapeError } from '../../src/core/errors.js';
+import { parseLayerConfig, type LayerConfig } from '../../src/core/layer.js';
+import { layerTypes } from '../../src/layers/index.js';
+import { buildLayer } from '../harness/context.js';
+
+function parse(raw: LayerConfig) {
+  return parseLayerConfig(raw, layerTypes.get(raw.type)!);
+}
+
+/** Asserts that parsing throws a ConfigError whose message contains every fragment. */
+function rejects(raw: LayerConfig, ...fragments: string[]): void {
+  assert.throws(() => parse(raw), (e: Error) => {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e.name}: ${e.message}`);
+    for (const f of fragments) assert.ok(e.message.includes(f), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(f)}`);
+    return true;
+  });
+}
+
+const conv = (extra: Record<string, unknown>): LayerConfig => ({ type: 'Convolution', name: 'conv1', bottoms: ['x'], tops: ['y'], ...extra });
+
+describe('layer config validation', () => {
+  it('missing numOutput', () => {
+    rejects(conv({ kernel: 3 }), 'layer "conv1" (Convolution)', 'field "numOutput"', 'given');
+    rejects({ type: 'InnerProduct', name: 'fc', bottoms: ['x'], tops: ['y'] }, 'layer "fc" (InnerProduct)', 'field "numOutput"');
+  });
+
+  it('bad kernel: missing, zero, wrong length, not an integer', () => {
+    rejects(conv({ numOutput: 4 }), 'layer "conv1"', 'field "kernel"', 'given');
+    rejects(conv({ numOutput: 4, kernel: 0 }), 'field "kernel"', '>= 1', 'found 0');
+    rejects(conv({ numOutput: 4, kernel: [3] }), 'field "kernel"', 'pair [h, w]', 'found [3]');
+    rejects(conv({ numOutput: 4, kernel: 2.5 }), 'field "kernel"', 'integer', 'found 2.5');
+    rejects({ type: 'Pooling', name: 'pool1', bottoms: ['x'], tops: ['y'], kernel: -1 }, 'layer "pool1" (Pooling)', 'field "kernel"');
+  });
+
+  it('unknown fields (typos) are errors', () => {
+    rejects(conv({ numOutput: 4, kernal: 3, kernel: 3 }), 'layer "conv1" (Convolution)', 'unknown field "kernal"');
+    rejects({ type: 'ReLU', name: 'r', bottoms: ['x'], tops: ['y'], slope: 0.1 }, 'layer "r" (ReLU)', 'unknown field "slope"');
+    rejects(conv({ numOutput: 4, kernel: 3, weightInit: { type: 'Gaussian', sdt: 1 } }), 'field "weightInit"', 'unknown field "sdt"');
+  });
+
+  it('values out of range or of the wrong kind', () => {
+    rejects(conv({ numOutput: 6, kernel: 3, group: 4 }), 'field "numOutput"', 'multiple of group 4', 'found 6');
+    rejects(conv({ numOutput: 4, kernel: 3, neuron: 'Relu' }), 'field "neuron"', 'field "type"', "'ReLU'", 'found "Relu"');
+    rejects({ type: 'Pooling', name: 'p', bottoms: ['x'], tops: ['y'], kernel: 2, pad: 2 }, 'layer "p" (Pooling)', 'field "pad"', 'smaller than the kernel');
+    rejects({ type: 'Pooling', name: 'p', bottoms: ['x'], tops: ['y'], kernel: 2, method: 'median' }, 'field "method"', "'max'", 'found "median"');
+    rejects({ type: 'Dropout', name: 'd', bottoms: ['x'], tops: ['y'], ratio: 1 }, 'layer "d" (Dropout)', 'field "ratio"', 'in [0, 1)', 'found 1');
+    rejects({ type: 'SoftmaxLoss', name: 'loss', bottoms: ['x', 'l'], normalization: 'mean' }, 'layer "loss" (SoftmaxLoss)', 'field "normalization"', "'valid'");
+    rejects({ type: 'MemoryData', name: 'm', tops: ['d'], data: [{ values: [1], shape: [1] }] }, 'layer "m" (MemoryData)', 'field "batchSize"');
+  });
+
+  it('wrong number of bottoms or tops', () => {
+    rejects({ type: 'SoftmaxLoss', name: 'loss', bottoms: ['x'] }, 'layer "loss" (SoftmaxLoss)', 'field "bottoms"', '2 blob names', 'found ["x"]');
+    rejects(conv({ numOutput: 4, kernel: 3, tops: ['a', 'b'] }), 'field "tops"', '1 blob name');
+    rejects({ type: 'Split', name: 's', bottoms: ['x'], tops: [] }, 'layer "s" (Split)', 'field "tops"', 'at least 1');
+  });
+
+  it('InnerProduct axis past the bottom axes is a ShapeError naming the layer and the blob', () => {
+    const backend = new JsBackend('float64');
+    assert.throws(
+      () => buildLayer(backend, { type: 'InnerProduct', name: 'fc', bottoms: ['feat'], tops: ['y'], numOutput: 2, axis: 2 }, [[3, 4]]),
+      (e: Error) => e instanceof ShapeError && /layer "fc" \(InnerProduct\)/.test(e.message) && /"axis"/.test(e.message) && /"feat"/.test(e.message) && /\[3, 4\]/.test(e.message),
+    );
+  });
+});

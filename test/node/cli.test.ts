@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const cli = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
+
+function cortado(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, CORTADO_NO_CUDA: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const mlp = {
+  seed: 1,
+  solver: { baseLr: 0.05, momentum: 0.9, maxIter: 1000 },
+  layers: [
+    { type: 'MemoryData', name: 'train', tops: ['data', 'label'], batchSize: 50, shuffle: true, source: 'mnist:train', include: { phase: 'train' } },
+    { type: 'MemoryData', name: 'test', tops: ['data', 'label'], batchSize: 1000, source: 'mnist:test', include: { phase: 'test' } },
+    { type: 'InnerProduct', name: 'ip1', bottoms: ['data'], tops: ['h'], numOutput: 32, neuron: 'ReLU' },
+    { type: 'InnerProduct', name: 'ip2', bottoms: ['h'], tops: ['score'], numOutput: 10 },
+    { type: 'SoftmaxLoss', name: 'loss', bottoms: ['score', 'label'], tops: ['loss'] },
+    { type: 'Accuracy', name: 'acc', bottoms: ['score', 'label'], tops: ['accuracy'], include: { phase: 'test' } },
+  ],
+};
+
+test('cortado train runs a definition file, flags override its solver settings, and it resumes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-cli-'));
+  try {
+    const file = join(dir, 'mlp.json');
+    writeFileSync(file, JSON.stringify(mlp));
+    const out = join(dir, 'out');
+    const r = cortado(['train', file, '--backend', 'js', '--max-iter', '200', '--summary-every', '100', '--validate-every', '0', '--snapshot-every', '100', '--output', out]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /iter +100 \| loss/);
+    assert.match(r.out, /done: 200 iterations/);
+    const acc = Number(/accuracy ([\d.]+)/.exec(r.out)?.[1]);
+    assert.ok(acc > 0.85, `test accuracy ${acc} after 200 iterations`);
+    assert.ok(existsSync(join(out, 'statistics.json')));
+    const again = cortado(['train', file, '--backend', 'js', '--max-iter', '250', '--summary-every', '50', '--validate-every', '0', '--output', out]);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /resuming from .*00000200/);
+    assert.match(again.out, /done: 250 iterations/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cortado train refuses bad input with a clear message', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-cli-'));
+  try {
+    const missing = cortado(['train', join(dir, 'nope.json')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /cannot read net definition .*nope\.json/);
+
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "layers": [ { "type": "InnerProduct", ');
+    assert.match(cortado(['train', broken]).err, /broken\.json is not valid JSON/);
+
+    const unknownType = join(dir, 'unknown.json');
+    writeFileSync(unknownType, JSON.stringify({ ...mlp, layers: [...mlp.layers.slice(0, 2), { ...mlp.layers[2], type: 'FullyConnected' }, ...mlp.layers.slice(3)] }));
+    const u = cortado(['train', unknownType, '--backend', 'js']);
+    assert.equal(u.code, 1);
+    assert.match(u.err, /layer "ip1": unknown layer type "FullyConnected"/);
+
+    const noSolver = join(dir, 'nosolver.json');
+    writeFileSync(noSolver, JSON.stringify({ layers: mlp.layers }));
+    assert.match(cortado(['train', noSolver, '--backend', 'js']).err, /solver: field "baseLr" must be given/);
+
+    assert.match(cortado(['train', unknownType, '--backend', 'tpu']).err, /unknown backend "tpu"/);
+    assert.equal(cortado(['fly']).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
