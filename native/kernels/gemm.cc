@@ -21,7 +21,7 @@ thread_local Buffer tl_scratch[kSlots];
 // One MR_ x NR tile: for each k, two vectors of the B panel times MR_ broadcasts of the A panel.
 template <int M_>
 void micro(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
-           float alpha, float beta, int64_t nr) {
+           const float* ab, int64_t nr) {
   V c0[M_], c1[M_];
 #pragma GCC unroll 16
   for (int i = 0; i < M_; ++i) {
@@ -42,7 +42,9 @@ void micro(int64_t kc, const float* __restrict a, const float* __restrict b, flo
     a += M_;
     b += NR;
   }
-  V va = set1(alpha), vb = set1(beta);
+  // alpha and beta come through memory so that they hold no register during the k loop.
+  const float beta = ab[1];
+  V va = set1(ab[0]), vb = set1(beta);
   if (nr == NR) {
 #pragma GCC unroll 16
     for (int i = 0; i < M_; ++i) {
@@ -74,7 +76,8 @@ void micro(int64_t kc, const float* __restrict a, const float* __restrict b, flo
 // Portable tile: plain loops that the compiler can vectorize over the NR columns.
 template <int M_>
 void micro(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
-           float alpha, float beta, int64_t nr) {
+           const float* ab, int64_t nr) {
+  const float alpha = ab[0], beta = ab[1];
   float acc[M_][NR] = {};
   for (int64_t k = 0; k < kc; ++k) {
     for (int i = 0; i < M_; ++i)
@@ -89,7 +92,7 @@ void micro(int64_t kc, const float* __restrict a, const float* __restrict b, flo
 }
 #endif
 
-typedef void (*MicroFn)(int64_t, const float*, const float*, float*, int64_t, float, float, int64_t);
+typedef void (*MicroFn)(int64_t, const float*, const float*, float*, int64_t, const float*, int64_t);
 
 MicroFn micro_for(int64_t mr) {
   switch (mr) {
@@ -176,12 +179,13 @@ void macro_kernel(int64_t mc, int64_t nc, int64_t kc, float alpha, const float* 
                   int64_t bstride, float beta, float* C, int64_t ldc) {
   MicroFn full = micro_for(MR);
   MicroFn tail = mc % MR ? micro_for(mc % MR) : full;
+  const float ab[2] = {alpha, beta};
   for (int64_t j0 = 0; j0 < nc; j0 += NR) {
     int64_t nr = imin(NR, nc - j0);
     const float* b = bp + (j0 / NR) * bstride;
     for (int64_t i0 = 0; i0 < mc; i0 += MR) {
       MicroFn f = i0 + MR <= mc ? full : tail;
-      f(kc, ap + i0 * kc, b, C + i0 * ldc + j0, ldc, alpha, beta, nr);
+      f(kc, ap + i0 * kc, b, C + i0 * ldc + j0, ldc, ab, nr);
     }
   }
 }

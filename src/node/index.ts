@@ -6,3 +6,5 @@ export { statisticsFile } from './statistics-file.js';
 export { readDefinition, resolveSources, type Definition } from './definition.js';
 export { train, type TrainOptions, type TrainResult } from './train.js';
 export { loadMnist } from '../data/mnist.js';
+export { writeSnapshot, readSnapshot, latestSnapshot, saveWeights, loadWeights, type SnapshotData, type ArrayEntry } from '../io/snapshot.js';
+export { readIdx } from '../data/mnist.js';

@@ -91,16 +91,16 @@ export function packageRoot(): string {
   throw new Error('Cortado: cannot find the package root (package.json named "cortado") above ' + fileURLToPath(import.meta.url));
 }
 
-/** The built addon, or the reason it cannot be loaded. */
+/** The built addon (CORTADO_CUDA_ADDON, else build/Release/cortado_cuda.node), or why it cannot be loaded. */
 export function loadAddon(): { addon?: CudaAddon; error?: string } {
-  let path: string;
+  let path = process.env.CORTADO_CUDA_ADDON ?? '';
   try {
-    path = join(packageRoot(), 'build', 'Release', 'cortado_cuda.node');
+    path ||= join(packageRoot(), 'build', 'Release', 'cortado_cuda.node');
   } catch (e) {
     return { error: (e as Error).message };
   }
   if (!existsSync(path)) {
-    return { error: `the CUDA addon is not built (${path} is missing; run \`npm run build:cuda\` or \`node-gyp rebuild\`)` };
+    return { error: `the CUDA addon is not built (${path} is missing; \`npm install\` builds it with node-gyp, which needs g++ but no CUDA)` };
   }
   try {
     return { addon: createRequire(import.meta.url)(path) as CudaAddon };

@@ -8,14 +8,14 @@
  *   backward data    col_g = W_gᵀ dy'_g,  dx = col2im(col)                 (dy' = dy as [O, nb P])
  *   backward filter  dW_g += dy'_g col_gᵀ
  * The workspace holds the column buffer and, when nb > 1, the transposed top [O, nb P]. Chunks
- * are sized so that the workspace stays under WORKSPACE_LIMIT elements.
+ * are sized so that the workspace stays under 2^25 elements (128 MiB), or under
+ * CORTADO_CUDA_IM2COL_LIMIT elements when set (tests use it to force several chunks).
  */
 import type { Buf, ConvGeom } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
 import { CudaBuf, cudaBuf } from './buffer.js';
 import type { CudaBackend, CudaRuntime } from './cuda-backend.js';
 
-const WORKSPACE_LIMIT = 2 ** 25;
 
 interface Plan {
   /** cuDNN plan id and workspace bytes, or null for the column-buffer path. */
@@ -28,6 +28,7 @@ interface Plan {
 
 export class CudaConv {
   private readonly plans = new Map<string, Plan>();
+  private readonly limit = Number(process.env.CORTADO_CUDA_IM2COL_LIMIT) || 2 ** 25;
 
   constructor(private readonly rt: CudaRuntime, private readonly b: CudaBackend) {}
 
@@ -46,7 +47,7 @@ export class CudaConv {
     if (!p) {
       const P = g.outH * g.outW;
       const CK = g.channels * g.kernelH * g.kernelW;
-      const nb = Math.max(1, Math.min(g.num, Math.floor(WORKSPACE_LIMIT / Math.max(1, (CK + g.numOutput) * P))));
+      const nb = Math.max(1, Math.min(g.num, Math.floor(this.limit / Math.max(1, (CK + g.numOutput) * P))));
       p = { cudnn: null, nb, size: CK * nb * P + (nb > 1 ? g.numOutput * nb * P : 0) };
     }
     this.plans.set(key, p);

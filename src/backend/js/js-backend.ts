@@ -206,6 +206,7 @@ export class JsBackend implements Backend {
   }
 
   // ---- fused kernels ----
+  /** One image's im2col matrix: channels · kernelH · kernelW · outH · outW (every group, stacked). */
   convWorkspaceSize(g: ConvGeom): number {
     return conv.convWorkspaceSize(g);
   }

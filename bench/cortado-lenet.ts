@@ -1,0 +1,144 @@
+/**
+ * Cortado's side of `npm run bench`, one backend per process (--backend js|native|cuda).
+ *
+ * --mode speed (default): LeNet training images/s (Solver.step at batch 64: SGD, momentum 0.9,
+ * lr 0.01 with the 'inv' policy, weight decay 5e-4, fed by a MemoryData layer over random
+ * images), inference images/s (a test-phase net's forward at batch 64), latency at batch 1, and
+ * SGEMM GFLOP/s through Backend.gemm (C = A B, n x n, 2 n^3 flops).
+ *
+ * --mode memory: one training run; RSS and V8 heap sampled (after a full GC) at ten points past
+ * warm-up, peak RSS from the OS. `grows` is true when RSS or heap at the end exceeds the first
+ * sample by more than max(4 MiB, 5 %): a leak of one buffer per iteration shows within a few
+ * hundred iterations. Run it with `node --expose-gc` (bench/run.ts does).
+ *
+ * Flags: --quick, --batch N (default 64), --gemm 128,512,2048, --iters N (memory mode).
+ */
+import { readFileSync } from 'node:fs';
+import type { Backend } from '../src/backend/backend.js';
+import { Net } from '../src/core/net.js';
+import { Solver } from '../src/solver/solver.js';
+import { createBackend, type BackendName } from '../src/node/backends.js';
+import { lenet, syntheticMnist } from '../examples/mnist/lenet.js';
+import { childArgs, emit, measure, protocol } from './measure.js';
+
+const args = childArgs();
+const p = protocol(args.quick);
+const backendName = args.get('backend', 'js') as BackendName;
+const mode = args.get('mode', 'speed');
+const batch = Number(args.get('batch', '64'));
+const backend = createBackend(backendName);
+const seed = 1;
+
+function trainer(b: Backend): { net: Net; solver: Solver } {
+  const net = new Net(lenet({ batchSize: batch }), { backend: b, phase: 'train', seed });
+  const solver = new Solver(net, {
+    baseLr: 0.01,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 },
+    maxIter: Number.MAX_SAFE_INTEGER,
+  });
+  return { net, solver };
+}
+
+function tester(b: Backend, n: number): Net {
+  const layers = lenet({ batchSize: n, test: syntheticMnist(Math.max(n, 64), 2), testBatchSize: n });
+  return new Net(layers, { backend: b, phase: 'test', seed });
+}
+
+function version(): string {
+  const url = new URL('../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+async function speed(): Promise<Record<string, unknown>> {
+  const { net, solver } = trainer(backend);
+  const train = await measure(() => {
+    solver.step();
+    backend.synchronize();
+  }, batch, p);
+  const loss = solver.loss;
+  if (!Number.isFinite(loss)) throw new Error(`cortado-lenet (${backend.name}): training loss is ${loss} after ${solver.iter} iterations`);
+  net.destroy();
+
+  const inferOne = (n: Net) => () => {
+    n.forward();
+    backend.synchronize();
+  };
+  const big = tester(backend, batch);
+  const infer = await measure(inferOne(big), batch, p);
+  big.destroy();
+  const small = tester(backend, 1);
+  const single = await measure(inferOne(small), 1, p);
+  small.destroy();
+
+  const gemm: Record<string, number> = {};
+  for (const n of args.get('gemm', '128,512,2048').split(',').filter(Boolean).map(Number)) {
+    const [a, b, c] = [n * n, n * n, n * n].map((len) => backend.alloc(len));
+    const host = new Float32Array(n * n).map((_, i) => ((i * 7919) % 1000) / 1000);
+    backend.upload(a, host);
+    backend.upload(b, host);
+    const r = await measure(() => {
+      backend.gemm(false, false, n, n, n, 1, a, b, 0, c);
+      backend.synchronize();
+    }, 2 * n ** 3, p);
+    gemm[n] = r.perSecond / 1e9;
+    for (const buf of [a, b, c]) backend.free(buf);
+  }
+
+  return {
+    trainIps: train.perSecond,
+    trainItersPerRep: train.steps,
+    trainReps: train.reps,
+    finalLoss: loss,
+    inferIps: infer.perSecond,
+    latencyMs: 1000 / single.perSecond,
+    sgemmGflops: gemm,
+  };
+}
+
+function memory(): Record<string, unknown> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('cortado-lenet --mode memory: run node with --expose-gc so that heap samples are taken after a full collection');
+  const iters = Number(args.get('iters', args.quick ? '100' : '1000'));
+  const warm = Math.min(20, Math.floor(iters / 10));
+  const { net, solver } = trainer(backend);
+  const samples: { iter: number; rssMiB: number; heapMiB: number; externalMiB: number }[] = [];
+  const mib = (x: number) => x / 2 ** 20;
+  const sample = () => {
+    backend.synchronize();
+    gc();
+    const m = process.memoryUsage();
+    samples.push({ iter: solver.iter, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed), externalMiB: mib(m.external + m.arrayBuffers) });
+  };
+  for (let i = 0; i < warm; i++) solver.step();
+  sample();
+  const every = Math.max(1, Math.floor((iters - warm) / 10));
+  while (solver.iter < iters) {
+    solver.step();
+    if ((solver.iter - warm) % every === 0 || solver.iter === iters) sample();
+  }
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  const grew = (a: number, b: number) => b - a > Math.max(4, 0.05 * a);
+  net.destroy();
+  return {
+    iters: solver.iter,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    rssGrowthMiB: last.rssMiB - first.rssMiB,
+    heapGrowthMiB: last.heapMiB - first.heapMiB,
+    grows: grew(first.rssMiB, last.rssMiB) || grew(first.heapMiB, last.heapMiB),
+    samples,
+  };
+}
+
+const result = mode === 'memory' ? memory() : mode === 'speed' ? await speed() : null;
+if (!result) throw new Error(`cortado-lenet: --mode must be speed or memory, found "${mode}"`);
+emit({
+  system: `cortado-${backend.name}`,
+  version: version(),
+  threads: (backend as { threads?: number }).threads ?? null,
+  batch,
+  mode,
+  ...result,
+});

@@ -1,0 +1,112 @@
+/**
+ * The table `npm run bench` prints: one row per system, then the ratios of each Cortado backend
+ * to PyTorch and to the best TF.js backend, Cortado's training memory, and notes (BLAS core,
+ * skipped or failed systems).
+ */
+
+/** What became of one system: its JSON result, or why there is none. */
+export interface Outcome {
+  id: string;
+  seconds?: number;
+  result?: Record<string, unknown>;
+  skipped?: string;
+  error?: string;
+}
+
+const SIZES = ['128', '512', '2048'];
+
+function num(r: Record<string, unknown> | undefined, key: string): number | undefined {
+  const v = r?.[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+function gflops(r: Record<string, unknown> | undefined, size: string): number | undefined {
+  const g = r?.sgemmGflops as Record<string, number> | undefined;
+  return typeof g?.[size] === 'number' ? g[size] : undefined;
+}
+
+/** 3 significant digits, thousands grouped: 12,345 / 123 / 12.3 / 1.23 / 0.0123. */
+function fmt(v: number | undefined): string {
+  if (v === undefined) return '-';
+  if (v >= 100) return Math.round(v).toLocaleString('en-US');
+  return v.toPrecision(3);
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The metrics compared, each as a speed (higher is better). */
+const METRICS: { label: string; speed: (r?: Record<string, unknown>) => number | undefined }[] = [
+  { label: 'train', speed: (r) => num(r, 'trainIps') },
+  { label: 'infer', speed: (r) => num(r, 'inferIps') },
+  { label: 'latency@1', speed: (r) => { const l = num(r, 'latencyMs'); return l ? 1 / l : undefined; } },
+  ...SIZES.map((s) => ({ label: `sgemm ${s}`, speed: (r?: Record<string, unknown>) => gflops(r, s) })),
+];
+
+export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): string {
+  const ok = outcomes.filter((o) => o.result && o.result.mode !== 'memory');
+  const byId = new Map(ok.map((o) => [o.id, o.result!]));
+  const out: string[] = [];
+
+  out.push(`LeNet (Caffe's MNIST net), batch 64, float32, CPU; medians over repetitions after warm-up${opts.quick ? ' (--quick: provisional)' : ''}`);
+  out.push('images/s (higher is better), latency in ms at batch 1 (lower is better), SGEMM in GFLOP/s (n x n x n)\n');
+  out.push(table(
+    ['system', 'train img/s', 'infer img/s', 'latency@1 ms', ...SIZES.map((s) => `sgemm ${s}`), 'threads', 'version'],
+    ok.map((o) => {
+      const r = o.result!;
+      return [o.id, fmt(num(r, 'trainIps')), fmt(num(r, 'inferIps')), fmt(num(r, 'latencyMs')), ...SIZES.map((s) => fmt(gflops(r, s))), String(r.threads ?? '-'), String(r.version ?? '-')];
+    }),
+  ));
+
+  const cortado = ok.filter((o) => o.id === 'cortado-js' || o.id === 'cortado-native');
+  const tfjs = ok.filter((o) => o.id.startsWith('tfjs-'));
+  const torch = byId.get('pytorch');
+  const rows: string[][] = [];
+  for (const c of cortado) {
+    const mine = METRICS.map((m) => m.speed(c.result));
+    if (torch) rows.push([`${c.id} / pytorch`, ...METRICS.map((m, i) => ratio(mine[i], m.speed(torch)))]);
+    if (tfjs.length) {
+      rows.push([`${c.id} / best tfjs`, ...METRICS.map((m, i) => {
+        const best = tfjs.map((t) => ({ id: t.id, v: m.speed(t.result) })).filter((t) => t.v !== undefined).sort((a, b) => b.v! - a.v!)[0];
+        return best ? `${ratio(mine[i], best.v)} (${best.id.slice(5)})` : '-';
+      })]);
+    }
+  }
+  if (rows.length) {
+    out.push('\nCortado / peer, as speed ratios (> 1: Cortado is faster; latency compared as 1 / latency)\n');
+    out.push(table(['', ...METRICS.map((m) => m.label)], rows));
+  }
+
+  const mem = outcomes.filter((o) => o.result?.mode === 'memory');
+  if (mem.length) {
+    out.push('\nCortado LeNet training memory (RSS and V8 heap sampled after a full GC, from after warm-up to the end)\n');
+    out.push(table(['backend', 'iterations', 'peak RSS MiB', 'RSS growth MiB', 'heap growth MiB', 'grows'], mem.map((o) => {
+      const r = o.result!;
+      return [String(r.system), String(r.iters), fmt(num(r, 'peakRssMiB')), fmtSigned(num(r, 'rssGrowthMiB')), fmtSigned(num(r, 'heapGrowthMiB')), r.grows ? 'YES' : 'no'];
+    })));
+  }
+
+  const notes: string[] = [];
+  if (torch) {
+    const detected = torch.blasCoreDetected !== torch.blasCore ? ` (OpenBLAS detected ${String(torch.blasCoreDetected)}, a generic fallback core, so OPENBLAS_CORETYPE=${String(torch.blasCoreForced)} was set)` : '';
+    notes.push(`pytorch ${String(torch.version)}: ${String(torch.threads)} threads, SGEMM via ${String(torch.blas)}, core ${String(torch.blasCore)}${detected}`);
+  }
+  if (byId.has('tfjs-wasm')) notes.push('tfjs-wasm: inference only; TF.js runs its WASM backend single-threaded in Node');
+  for (const o of outcomes) {
+    if (o.skipped) notes.push(`${o.id}: skipped, ${o.skipped}`);
+    if (o.error) notes.push(`${o.id}: FAILED, ${o.error}`);
+  }
+  if (notes.length) out.push('\n' + notes.map((n) => `- ${n}`).join('\n'));
+  return out.join('\n');
+}
+
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a !== undefined && b !== undefined && b > 0 ? `${a / b >= 10 ? (a / b).toFixed(1) : (a / b).toFixed(2)}x` : '-';
+}
+
+function fmtSigned(v: number | undefined): string {
+  return v === undefined ? '-' : `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
+}

@@ -1,0 +1,153 @@
+/**
+ * `npm run bench`: Cortado against its peers on Caffe's MNIST LeNet (batch 64) and SGEMM, all
+ * measured in this one run, each system in its own child process, one after the other, so that
+ * none disturbs another. Prints one table with the ratios, and writes bench/results/<date>.json.
+ *
+ *   node dist/bench/run.js [--quick] [--only cortado,torch,tfjs,onnx,...] [--python PATH]
+ *
+ * Systems (--only takes these names, or the groups cortado, tfjs, torch, onnx, memory):
+ *   cortado-js, cortado-native   Cortado's backends (cortado-cuda when named explicitly)
+ *   memory-js, memory-native     RSS of a long Cortado training run, and whether it grows
+ *   pytorch                      Debian's python3-torch, 2 threads, OpenBLAS (scripts/setup-bench.sh)
+ *   tfjs-cpu, tfjs-wasm          @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm (inference only)
+ *   onnxruntime                  onnxruntime-node, CPU provider (inference only)
+ * A system that is not installed is listed as skipped, with what to install.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { protocol } from './measure.js';
+import { formatReport, type Outcome } from './report.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const dist = fileURLToPath(new URL('./', import.meta.url));
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = argv.includes('--quick');
+
+interface Task {
+  id: string;
+  /** Why it cannot run here, checked before spawning. */
+  missing?: () => string | undefined;
+  command: () => { file: string; args: string[]; env?: NodeJS.ProcessEnv };
+}
+
+/** A compiled bench script under dist/bench, run by this same node. */
+const node = (script: string, args: string[], nodeFlags: string[] = []) => () => ({
+  file: process.execPath,
+  args: [...nodeFlags, dist + script, ...args, ...(quick ? ['--quick'] : [])],
+});
+
+const requireHere = createRequire(import.meta.url);
+const npmPeer = (...pkgs: string[]) => () => {
+  const absent = pkgs.filter((p) => {
+    try {
+      requireHere.resolve(p);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return absent.length ? `npm package ${absent.join(', ')} not installed (see scripts/setup-bench.sh)` : undefined;
+};
+
+let python: string | undefined | null = null;
+/** The first Python that can import torch: --python, then Debian's, then the one on PATH. */
+function findPython(): string | undefined {
+  if (python !== null) return python;
+  const candidates = [flag('python'), '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
+  python = candidates.find((c) => spawnSync(c, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 }).status === 0);
+  return python;
+}
+
+/** The peer's OpenBLAS must pick its own kernels: the machine's overrides are dropped for it alone. */
+function torchEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
+const tasks: Task[] = [
+  { id: 'cortado-js', command: node('cortado-lenet.js', ['--backend', 'js']) },
+  { id: 'cortado-native', command: node('cortado-lenet.js', ['--backend', 'native']) },
+  { id: 'cortado-cuda', command: node('cortado-lenet.js', ['--backend', 'cuda']) },
+  { id: 'memory-js', command: node('cortado-lenet.js', ['--backend', 'js', '--mode', 'memory'], ['--expose-gc']) },
+  { id: 'memory-native', command: node('cortado-lenet.js', ['--backend', 'native', '--mode', 'memory'], ['--expose-gc']) },
+  {
+    id: 'pytorch',
+    missing: () => (findPython() ? undefined : 'no python3 can import torch (apt-get install python3-torch libopenblas0-pthread, or scripts/setup-bench.sh)'),
+    command: () => ({ file: findPython()!, args: [root + 'bench/peers/pytorch_lenet.py', ...(quick ? ['--quick'] : [])], env: torchEnv() }),
+  },
+  { id: 'tfjs-cpu', missing: npmPeer('@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'), command: node('peers/tfjs-lenet.js', ['--backend', 'cpu']) },
+  { id: 'tfjs-wasm', missing: npmPeer('@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'), command: node('peers/tfjs-lenet.js', ['--backend', 'wasm']) },
+  { id: 'onnxruntime', missing: npmPeer('onnxruntime-node'), command: node('peers/onnx-lenet.js', []) },
+];
+
+const GROUPS: Record<string, string[]> = {
+  cortado: ['cortado-js', 'cortado-native', 'memory-js', 'memory-native'],
+  memory: ['memory-js', 'memory-native'],
+  torch: ['pytorch'],
+  tfjs: ['tfjs-cpu', 'tfjs-wasm'],
+  onnx: ['onnxruntime'],
+};
+const DEFAULT = tasks.map((t) => t.id).filter((id) => id !== 'cortado-cuda');
+
+function selected(): Task[] {
+  const only = flag('only');
+  if (!only) return tasks.filter((t) => DEFAULT.includes(t.id));
+  const ids = new Set<string>();
+  for (const name of only.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const group = GROUPS[name] ?? (tasks.some((t) => t.id === name) ? [name] : undefined);
+    if (!group) {
+      throw new Error(`bench: --only: unknown system "${name}"; choose from ${[...Object.keys(GROUPS), ...tasks.map((t) => t.id)].join(', ')}`);
+    }
+    group.forEach((id) => ids.add(id));
+  }
+  return tasks.filter((t) => ids.has(t.id));
+}
+
+/** Runs one child and reads the last JSON line of its stdout. */
+function runTask(t: Task): Outcome {
+  const why = t.missing?.();
+  if (why) return { id: t.id, skipped: why };
+  const { file, args, env } = t.command();
+  const started = performance.now();
+  process.stdout.write(`bench: ${t.id} ... `);
+  const r = spawnSync(file, args, { cwd: root, env: env ?? process.env, encoding: 'utf8', timeout: (quick ? 6 : 20) * 60_000, maxBuffer: 16 << 20 });
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(`${seconds.toFixed(1)} s\n`);
+  const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  if (r.status === 0 && line) return { id: t.id, seconds, result: JSON.parse(line) as Record<string, unknown> };
+  const cause = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
+  const lines = (r.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const message = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.slice(-2).join(' | ');
+  return { id: t.id, seconds, error: `${cause}${message ? `: ${message}` : ''}` };
+}
+
+const chosen = selected();
+const [load] = os.loadavg();
+if (load > 0.5) {
+  process.stdout.write(`bench: warning: load average ${load.toFixed(2)} on ${os.cpus().length} cores; other processes will skew these numbers\n`);
+}
+const outcomes = chosen.map(runTask);
+const report = formatReport(outcomes, { quick });
+process.stdout.write('\n' + report + '\n');
+
+const now = new Date();
+const file = `${root}bench/results/${now.toISOString().replace(/[:]/g, '-').replace(/\..*/, '')}.json`;
+mkdirSync(`${root}bench/results`, { recursive: true });
+writeFileSync(file, JSON.stringify({
+  date: now.toISOString(),
+  quick,
+  loadAverage: os.loadavg(),
+  protocol: protocol(quick),
+  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: os.totalmem() / 2 ** 30, node: process.version, platform: `${os.platform()} ${os.release()}` },
+  outcomes,
+}, null, 2) + '\n');
+process.stdout.write(`bench: results written to ${file}\n`);

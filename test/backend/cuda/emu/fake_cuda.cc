@@ -1,0 +1,217 @@
+// A stand-in for libcuda.so.1 used by the CUDA backend's CPU emulation tests. Device memory is
+// host memory whose end touches an inaccessible page (a kernel writing past a buffer crashes
+// instead of passing silently); a launch runs every block in turn and every thread of a block
+// as a fiber, switching at __syncthreads. Kernel modules are shared objects built by
+// fake_nvrtc.cc.
+#include <dlfcn.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+struct Module {
+  void* so;
+};
+struct Function {
+  void (*tramp)(void**);
+  void (*setIndex)(const unsigned*);
+  bool barriers;
+};
+struct Mapping {
+  void* base;
+  size_t length;
+};
+std::map<uintptr_t, Mapping> allocations;
+
+const size_t kStack = 64 * 1024;
+ucontext_t scheduler;
+std::vector<ucontext_t> fibers;
+std::vector<char*> stacks;
+std::vector<int> state;  // 0 runnable, 1 waiting at the barrier, 2 finished
+int current = 0;
+Function* running = nullptr;
+void** runningParams = nullptr;
+
+void barrier() {
+  state[current] = 1;
+  swapcontext(&fibers[current], &scheduler);
+}
+
+void fiberMain() {
+  running->tramp(runningParams);
+  state[current] = 2;
+}
+
+void setIndex(Function* f, unsigned t, unsigned bx, unsigned by, unsigned bz, const unsigned* dims) {
+  unsigned v[12] = {t % dims[0], (t / dims[0]) % dims[1], t / (dims[0] * dims[1]), bx, by, bz,
+                    dims[0], dims[1], dims[2], dims[3], dims[4], dims[5]};
+  f->setIndex(v);
+}
+}  // namespace
+
+extern "C" {
+int cuInit(unsigned) { return 0; }
+int cuDriverGetVersion(int* v) {
+  *v = 13000;
+  return 0;
+}
+int cuDeviceGetCount(int* c) {
+  *c = 1;
+  return 0;
+}
+int cuDeviceGet(int* d, int i) {
+  *d = i;
+  return 0;
+}
+int cuDeviceGetName(char* name, int len, int) {
+  snprintf(name, len, "Cortado CPU emulator");
+  return 0;
+}
+int cuDeviceGetAttribute(int* v, int attr, int) {
+  *v = attr == 75 ? 9 : attr == 76 ? 0 : attr == 16 ? 1 : 0;
+  return 0;
+}
+int cuDeviceTotalMem_v2(size_t* m, int) {
+  *m = size_t(1) << 30;
+  return 0;
+}
+int cuDevicePrimaryCtxRetain(void** c, int) {
+  *c = reinterpret_cast<void*>(1);
+  return 0;
+}
+int cuCtxSetCurrent(void*) { return 0; }
+int cuCtxSynchronize() { return 0; }
+int cuMemGetInfo_v2(size_t* f, size_t* t) {
+  *f = *t = size_t(1) << 30;
+  return 0;
+}
+
+int cuMemAlloc_v2(unsigned long long* p, size_t n) {
+  if (n == 0) return 1;
+  size_t page = sysconf(_SC_PAGESIZE);
+  size_t rounded = (n + 3) & ~size_t(3);
+  size_t length = (rounded + page - 1) / page * page + page;
+  void* base = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (base == MAP_FAILED) return 2;
+  mprotect(static_cast<char*>(base) + length - page, page, PROT_NONE);
+  uintptr_t ptr = reinterpret_cast<uintptr_t>(base) + length - page - rounded;
+  memset(reinterpret_cast<void*>(ptr), 0xff, rounded);  // NaN: reading memory never written shows
+  allocations[ptr] = {base, length};
+  *p = ptr;
+  return 0;
+}
+int cuMemFree_v2(unsigned long long p) {
+  auto it = allocations.find(p);
+  if (it == allocations.end()) return 1;
+  munmap(it->second.base, it->second.length);
+  allocations.erase(it);
+  return 0;
+}
+int cuMemsetD32Async(unsigned long long p, unsigned v, size_t n, void*) {
+  auto* q = reinterpret_cast<uint32_t*>(p);
+  for (size_t i = 0; i < n; i++) q[i] = v;
+  return 0;
+}
+int cuMemcpyHtoDAsync_v2(unsigned long long d, const void* s, size_t n, void*) {
+  memcpy(reinterpret_cast<void*>(d), s, n);
+  return 0;
+}
+int cuMemcpyDtoH_v2(void* d, unsigned long long s, size_t n) {
+  memcpy(d, reinterpret_cast<void*>(s), n);
+  return 0;
+}
+int cuMemcpyDtoDAsync_v2(unsigned long long d, unsigned long long s, size_t n, void*) {
+  memmove(reinterpret_cast<void*>(d), reinterpret_cast<void*>(s), n);
+  return 0;
+}
+
+int cuModuleLoadData(void** module, const void* image) {
+  const char* prefix = "CORTADO-EMU-MODULE ";
+  const char* text = static_cast<const char*>(image);
+  if (strncmp(text, prefix, strlen(prefix)) != 0) return 200;  // CUDA_ERROR_INVALID_IMAGE
+  void* so = dlopen(text + strlen(prefix), RTLD_NOW | RTLD_LOCAL);
+  if (!so) return 200;
+  *module = new Module{so};
+  return 0;
+}
+int cuModuleGetFunction(void** fn, void* module, const char* name) {
+  void* so = static_cast<Module*>(module)->so;
+  std::string n = name;
+  auto tramp = reinterpret_cast<void (*)(void**)>(dlsym(so, ("cortado_emu_tramp_" + n).c_str()));
+  auto flag = static_cast<int*>(dlsym(so, ("cortado_emu_barriers_" + n).c_str()));
+  auto setIdx = reinterpret_cast<void (*)(const unsigned*)>(dlsym(so, "cortado_emu_set_index"));
+  auto setBarrier = reinterpret_cast<void (*)(void (*)())>(dlsym(so, "cortado_emu_set_barrier"));
+  if (!tramp || !flag || !setIdx || !setBarrier) return 500;  // CUDA_ERROR_NOT_FOUND
+  setBarrier(barrier);
+  *fn = new Function{tramp, setIdx, *flag != 0};
+  return 0;
+}
+
+int cuLaunchKernel(void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                   unsigned, void*, void** params, void**) {
+  auto* f = static_cast<Function*>(fn);
+  unsigned threads = bx * by * bz;
+  if (threads == 0 || threads > 1024 || gx == 0 || gy == 0 || gz == 0 || gy > 65535 || gz > 65535) return 1;
+  const unsigned dims[6] = {bx, by, bz, gx, gy, gz};
+  for (unsigned z = 0; z < gz; z++) {
+    for (unsigned y = 0; y < gy; y++) {
+      for (unsigned x = 0; x < gx; x++) {
+        if (!f->barriers) {
+          for (unsigned t = 0; t < threads; t++) {
+            setIndex(f, t, x, y, z, dims);
+            f->tramp(params);
+          }
+          continue;
+        }
+        if (fibers.size() < threads) {
+          fibers.resize(threads);
+          while (stacks.size() < threads) stacks.push_back(new char[kStack]);
+        }
+        state.assign(threads, 0);
+        running = f;
+        runningParams = params;
+        for (unsigned t = 0; t < threads; t++) {
+          getcontext(&fibers[t]);
+          fibers[t].uc_stack.ss_sp = stacks[t];
+          fibers[t].uc_stack.ss_size = kStack;
+          fibers[t].uc_link = &scheduler;
+          makecontext(&fibers[t], fiberMain, 0);
+        }
+        for (;;) {
+          for (unsigned t = 0; t < threads; t++) {
+            if (state[t] != 0) continue;
+            current = static_cast<int>(t);
+            setIndex(f, t, x, y, z, dims);
+            swapcontext(&scheduler, &fibers[t]);
+          }
+          bool waiting = false;
+          for (unsigned t = 0; t < threads; t++) {
+            if (state[t] == 1) {
+              state[t] = 0;
+              waiting = true;
+            }
+          }
+          if (!waiting) break;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+int cuGetErrorName(int r, const char** s) {
+  *s = r == 200 ? "CUDA_ERROR_INVALID_IMAGE" : r == 500 ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_EMULATED";
+  return 0;
+}
+int cuGetErrorString(int, const char** s) {
+  *s = "reported by the CPU emulation of the driver";
+  return 0;
+}
+}

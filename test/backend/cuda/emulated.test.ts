@@ -1,0 +1,57 @@
+/**
+ * The whole CUDA backend (addon, kernel sources, TypeScript) on the CPU emulation of the CUDA
+ * libraries (emulator.ts): every Backend method and every layer case against JsBackend. This
+ * checks the logic without a GPU; gpu.test.ts checks the same on a device when there is one.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { JsBackend } from '../../../src/backend/js/js-backend.js';
+import { CudaBackend } from '../../../src/backend/cuda/cuda-backend.js';
+import { loadCuda } from '../../../src/backend/cuda/load.js';
+import { BackendError } from '../../../src/core/errors.js';
+import { equivalenceCheck } from '../../harness/equivalence.js';
+import { layerCases } from '../../harness/layer-cases.js';
+import { buildEmulator, ensureAddon } from './emulator.js';
+import { compareMethods } from './method-cases.js';
+
+// Small chunks, so that the column-buffer convolution runs several chunks with a remainder.
+process.env.CORTADO_CUDA_IM2COL_LIMIT = '2000';
+const emu = buildEmulator();
+const addonError = emu.dir ? ensureAddon() : null;
+const skip = emu.skip ?? addonError ?? undefined;
+const loaded = skip ? {} : loadCuda({ libDir: emu.dir, cacheDir: mkdtempSync(join(tmpdir(), 'cortado-emu-cache-')), cudnn: false });
+
+test('emulated device starts', { skip }, () => {
+  assert.equal(loaded.error, undefined);
+  assert.equal(loaded.backend!.runtime.device.device, 'Cortado CPU emulator');
+  assert.equal(loaded.backend!.runtime.cudnn, false);
+});
+
+test('every backend method agrees with JsBackend (emulated device)', { skip }, () => {
+  const rows = compareMethods(loaded.backend!, new JsBackend('float32'));
+  const bad = rows.filter((r) => !r.ok).map((r) => `${r.name}: max relative error ${r.maxRelError} ${r.detail ?? ''}`);
+  assert.ok(rows.length > 90, `only ${rows.length} method cases`);
+  assert.deepEqual(bad, []);
+});
+
+test('every layer case agrees with JsBackend (emulated device)', { skip }, () => {
+  const problems: string[] = [];
+  for (const c of layerCases) problems.push(...equivalenceCheck(loaded.backend!, new JsBackend('float32'), c));
+  assert.deepEqual(problems, []);
+});
+
+test('misuse is a clear error: float64, foreign buffers, short buffers, missing kernels', { skip }, () => {
+  const b = loaded.backend!;
+  assert.throws(() => new CudaBackend(b.runtime, 'float64'), (e: Error) => e instanceof BackendError && /float64 is not supported/.test(e.message));
+  assert.throws(() => b.scal(3, 2, new Float32Array(3)), /expected a buffer made by the CUDA backend.*Float32Array/);
+  assert.throws(() => b.axpy(10, 1, b.alloc(10), b.alloc(9)), /axpy y: the buffer holds 9 elements, 10 are needed/);
+  assert.throws(() => b.view(b.alloc(4), 2, 3), /\[2, 5\) are not inside a buffer of 4/);
+  assert.throws(() => b.runtime.kernels.launch('no_such_kernel', 1, 32, []), /kernel no_such_kernel is missing/);
+  assert.throws(() => b.runtime.kernels.launch('scal_f32', 1, 32, [1, 2]), /2 arguments given, its declaration in elementwise.cu has 3/);
+  const freed = b.alloc(2);
+  b.free(freed);
+  assert.throws(() => b.download(freed), /was freed/);
+});

@@ -1,0 +1,15 @@
+/** The CUDA backend on a real device: every Backend method against JsBackend. Skipped without one. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { JsBackend } from '../../../src/backend/js/js-backend.js';
+import { loadCuda } from '../../../src/backend/cuda/load.js';
+import { compareMethods } from './method-cases.js';
+
+const loaded = loadCuda();
+const skip = loaded.error ? `no CUDA device: ${loaded.error}` : undefined;
+
+test('every backend method agrees with JsBackend (GPU)', { skip }, () => {
+  const rows = compareMethods(loaded.backend!, new JsBackend('float32'));
+  const bad = rows.filter((r) => !r.ok).map((r) => `${r.name}: max relative error ${r.maxRelError} ${r.detail ?? ''}`);
+  assert.deepEqual(bad, []);
+});

@@ -1,0 +1,377 @@
+/**
+ * Every Backend method on seeded random inputs of awkward sizes, for comparing a backend with
+ * JsBackend('float32'): each case runs on a backend and returns its observable results by name.
+ * Used by the emulated and the GPU tests here and by scripts/gpu-check.mjs (which prints the table).
+ */
+import type { Backend, Buf, ClassGeom, ConvGeom, LossNormalization, NeuronOp, PoolGeom, PoolMethod } from '../../../src/backend/backend.js';
+import { Random } from '../../../src/core/random.js';
+
+export type Results = Map<string, Float64Array>;
+
+export interface MethodCase {
+  name: string;
+  run(b: Backend): Results;
+  /** Largest error allowed, relative to |expected| + 1% of the largest |expected| (default 2e-5). */
+  rtol?: number;
+}
+
+/** Host inputs of one case: uniform in [lo, hi), rounded to float32 so both backends see the same values. */
+function values(seed: number, n: number, lo = -1, hi = 1): Float32Array {
+  const r = new Random(seed);
+  const a = new Float32Array(n);
+  r.fillUniform(a, lo, hi);
+  return a;
+}
+
+function put(b: Backend, v: ArrayLike<number>): Buf {
+  const buf = b.alloc(v.length);
+  b.upload(buf, v);
+  return buf;
+}
+
+function get(b: Backend, buf: Buf, n = buf.length): Float64Array {
+  return Float64Array.from(b.download(buf, undefined, n));
+}
+
+function one(key: string, v: Float64Array): Results {
+  return new Map([[key, v]]);
+}
+
+function convGeom(num: number, channels: number, size: number, numOutput: number, k: number,
+  o: { stride?: number; pad?: number; dilation?: number; group?: number } = {}): ConvGeom {
+  const stride = o.stride ?? 1, pad = o.pad ?? 0, dilation = o.dilation ?? 1;
+  const out = Math.floor((size + 2 * pad - (dilation * (k - 1) + 1)) / stride) + 1;
+  return {
+    num, channels, height: size, width: size, numOutput, group: o.group ?? 1, kernelH: k, kernelW: k,
+    strideH: stride, strideW: stride, padH: pad, padW: pad, dilationH: dilation, dilationW: dilation, outH: out, outW: out,
+  };
+}
+
+/** Caffe's pooled size: ceil, then one less when the last window starts inside the bottom padding. */
+function pooled(size: number, k: number, stride: number, pad: number): number {
+  let out = Math.ceil((size + 2 * pad - k) / stride) + 1;
+  if (pad > 0 && (out - 1) * stride >= size + pad) out--;
+  return out;
+}
+
+function poolGeom(num: number, channels: number, h: number, w: number, k: number, stride: number, pad: number): PoolGeom {
+  return {
+    num, channels, height: h, width: w, kernelH: k, kernelW: k, strideH: stride, strideW: stride, padH: pad, padW: pad,
+    outH: pooled(h, k, stride, pad), outW: pooled(w, k, stride, pad),
+  };
+}
+
+function convCases(label: string, g: ConvGeom, seed: number): MethodCase[] {
+  const wCount = g.numOutput * (g.channels / g.group) * g.kernelH * g.kernelW;
+  const xCount = g.num * g.channels * g.height * g.width;
+  const yCount = g.num * g.numOutput * g.outH * g.outW;
+  const run = (b: Backend, what: 'forward' | 'data' | 'filter'): Results => {
+    const ws = b.alloc(b.convWorkspaceSize(g));
+    const w = put(b, values(seed, wCount));
+    if (what === 'forward') {
+      const y = put(b, new Float32Array(yCount).fill(NaN));
+      b.convForward(g, put(b, values(seed + 1, xCount)), w, y, ws);
+      return one('y', get(b, y));
+    }
+    if (what === 'data') {
+      const dx = put(b, new Float32Array(xCount).fill(NaN));
+      b.convBackwardData(g, put(b, values(seed + 2, yCount)), w, dx, ws);
+      return one('dx', get(b, dx));
+    }
+    const dw = put(b, values(seed + 3, wCount));
+    b.convBackwardFilter(g, put(b, values(seed + 1, xCount)), put(b, values(seed + 2, yCount)), dw, ws);
+    return one('dw', get(b, dw));
+  };
+  return [
+    { name: `convForward ${label}`, run: (b) => run(b, 'forward'), rtol: 1e-4 },
+    { name: `convBackwardData ${label}`, run: (b) => run(b, 'data'), rtol: 1e-4 },
+    { name: `convBackwardFilter ${label}`, run: (b) => run(b, 'filter'), rtol: 1e-4 },
+  ];
+}
+
+function poolCases(label: string, g: PoolGeom, method: PoolMethod, seed: number): MethodCase[] {
+  const nIn = g.num * g.channels * g.height * g.width;
+  const nOut = g.num * g.channels * g.outH * g.outW;
+  const fwd = (b: Backend) => {
+    const y = b.alloc(nOut), mask = b.alloc(nOut);
+    b.poolForward(g, method, put(b, values(seed, nIn)), y, mask);
+    return { y, mask };
+  };
+  return [
+    {
+      name: `poolForward ${method} ${label}`,
+      run: (b) => {
+        const { y, mask } = fwd(b);
+        const r = one('y', get(b, y));
+        if (method === 'max') r.set('mask', get(b, mask));
+        return r;
+      },
+    },
+    {
+      name: `poolBackward ${method} ${label}`,
+      run: (b) => {
+        const { mask } = fwd(b);
+        const dx = put(b, new Float32Array(nIn).fill(NaN));
+        b.poolBackward(g, method, put(b, values(seed + 1, nOut)), mask, dx);
+        return one('dx', get(b, dx));
+      },
+    },
+  ];
+}
+
+function labelsFor(seed: number, g: ClassGeom, ignore: number | null): Float32Array {
+  const r = new Random(seed);
+  const out = new Float32Array(g.outer * g.inner);
+  for (let i = 0; i < out.length; i++) out[i] = ignore !== null && i % 3 === 1 ? ignore : r.int(g.classes);
+  return out;
+}
+
+function classCases(label: string, g: ClassGeom, seed: number): MethodCase[] {
+  const n = g.outer * g.classes * g.inner;
+  const probs = (b: Backend) => {
+    const p = b.alloc(n);
+    b.softmaxForward(g, put(b, values(seed, n, -3, 3)), p);
+    return p;
+  };
+  const cases: MethodCase[] = [
+    { name: `softmaxForward ${label}`, run: (b) => one('y', get(b, probs(b))) },
+    {
+      name: `softmaxBackward ${label}`,
+      run: (b) => {
+        const dx = b.alloc(n);
+        b.softmaxBackward(g, probs(b), put(b, values(seed + 1, n)), dx);
+        return one('dx', get(b, dx));
+      },
+    },
+  ];
+  const modes: LossNormalization[] = ['valid', 'batch', 'full', 'none'];
+  for (const ignore of [null, 2]) {
+    for (const norm of modes) {
+      cases.push({
+        name: `softmaxLoss ${norm}${ignore === null ? '' : ' ignore'} ${label}`,
+        run: (b) => {
+          const p = probs(b), lab = put(b, labelsFor(seed + 2, g, ignore));
+          const loss = b.alloc(1), dx = b.alloc(n);
+          b.softmaxLossForward(g, p, lab, ignore, norm, loss);
+          b.softmaxLossBackward(g, p, lab, ignore, norm, 0.7, dx);
+          return new Map([['loss', get(b, loss)], ['dx', get(b, dx)]]);
+        },
+      });
+    }
+  }
+  for (const topK of [1, 3]) {
+    cases.push({
+      name: `accuracy top-${topK} ${label}`,
+      run: (b) => {
+        const x = values(seed + 3, n);
+        for (let i = 0; i < n; i += 7) x[i] = 0.5; // ties, which count against the label
+        const out = b.alloc(1);
+        b.accuracyForward(g, put(b, x), put(b, labelsFor(seed + 4, g, 2)), topK, 2, out);
+        return one('accuracy', get(b, out));
+      },
+    });
+  }
+  return cases;
+}
+
+export function methodCases(): MethodCase[] {
+  const n = 1037;
+  const cases: MethodCase[] = [
+    {
+      name: 'memory: view, upload at offset, download into Float64Array',
+      run: (b) => {
+        const buf = put(b, values(1, n));
+        const v = b.view(buf, 5, 100);
+        b.upload(v, [1, 2, 3], 10);
+        const out = new Float64Array(120).fill(-7);
+        b.download(v, out, 50);
+        return new Map([['whole', get(b, buf)], ['partial', out]]);
+      },
+    },
+    { name: 'set', run: (b) => { const y = put(b, values(2, n)); b.set(n - 3, 2.5, b.view(y, 3, n - 3)); return one('y', get(b, y)); } },
+    { name: 'copy', run: (b) => { const y = put(b, values(3, n)); b.copy(n - 1, put(b, values(4, n)), y); return one('y', get(b, y)); } },
+    {
+      name: 'copy overlapping',
+      run: (b) => { const y = put(b, values(5, n)); b.copy(500, b.view(y, 0, 500), b.view(y, 100, 500)); return one('y', get(b, y)); },
+    },
+    { name: 'scal', run: (b) => { const x = put(b, values(6, n)); b.scal(n, -1.5, x); return one('x', get(b, x)); } },
+    { name: 'axpy', run: (b) => { const y = put(b, values(7, n)); b.axpy(n, 0.3, put(b, values(8, n)), y); return one('y', get(b, y)); } },
+    {
+      name: 'axpby beta 0 over NaN',
+      run: (b) => { const y = put(b, new Float32Array(n).fill(NaN)); b.axpby(n, 2, put(b, values(9, n)), 0, y); return one('y', get(b, y)); },
+    },
+    { name: 'axpby', run: (b) => { const y = put(b, values(10, n)); b.axpby(n, 2, put(b, values(11, n)), 0.5, y); return one('y', get(b, y)); } },
+    { name: 'dot', run: (b) => one('dot', Float64Array.of(b.dot(n, put(b, values(12, n)), put(b, values(13, n))))), rtol: 1e-4 },
+    { name: 'asum', run: (b) => one('asum', Float64Array.of(b.asum(n, put(b, values(14, n))))) },
+  ];
+  const dims: [number, number, number][] = [[17, 33, 65], [1, 130, 3], [64, 10, 500]];
+  for (const [M, N, K] of dims) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        for (const beta of [0, 0.5]) {
+          cases.push({
+            name: `gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K} beta ${beta}`,
+            rtol: 1e-4,
+            run: (b) => {
+              const C = put(b, beta === 0 ? new Float32Array(M * N).fill(NaN) : values(22, M * N));
+              b.gemm(tA, tB, M, N, K, 1.5, put(b, values(20, M * K)), put(b, values(21, K * N)), beta, C);
+              return one('C', get(b, C));
+            },
+          });
+        }
+      }
+    }
+  }
+  cases.push({
+    name: 'gemm K = 0',
+    run: (b) => { const C = put(b, values(23, 12)); b.gemm(false, false, 3, 4, 0, 1, b.alloc(0), b.alloc(0), 0.5, C); return one('C', get(b, C)); },
+  });
+  for (const tA of [false, true]) {
+    for (const beta of [0, 0.3]) {
+      cases.push({
+        name: `gemv ${tA ? 'T' : 'N'} beta ${beta}`,
+        rtol: 1e-4,
+        run: (b) => {
+          const M = 37, N = 65;
+          const y = put(b, beta === 0 ? new Float32Array(tA ? N : M).fill(NaN) : values(26, tA ? N : M));
+          b.gemv(tA, M, N, 0.7, put(b, values(24, M * N)), put(b, values(25, tA ? M : N)), beta, y);
+          return one('y', get(b, y));
+        },
+      });
+    }
+  }
+  const binary = { add: 0, sub: 0, mul: 0, div: 0 } as const;
+  for (const op of Object.keys(binary) as (keyof typeof binary)[]) {
+    cases.push({
+      name: op,
+      run: (b) => {
+        const a = put(b, values(30, n));
+        const c = put(b, op === 'div' ? values(31, n, 0.5, 2) : values(31, n));
+        b[op](n, a, c, a); // in place on the first input
+        return one('y', get(b, a));
+      },
+    });
+  }
+  cases.push(
+    { name: 'powx', run: (b) => { const y = b.alloc(n); b.powx(n, put(b, values(32, n, 0.1, 3)), 1.7, y); return one('y', get(b, y)); } },
+    { name: 'exp', run: (b) => { const y = b.alloc(n); b.exp(n, put(b, values(33, n, -5, 5)), y); return one('y', get(b, y)); } },
+    { name: 'log', run: (b) => { const y = b.alloc(n); b.log(n, put(b, values(34, n, 0.01, 10)), y); return one('y', get(b, y)); } },
+    { name: 'abs', run: (b) => { const y = b.alloc(n); b.abs(n, put(b, values(35, n)), y); return one('y', get(b, y)); } },
+    {
+      name: 'sign',
+      run: (b) => { const x = values(36, n); x[3] = 0; x[9] = NaN; const y = b.alloc(n); b.sign(n, put(b, x), y); return one('y', get(b, y)); },
+    },
+    { name: 'addScalar', run: (b) => { const y = put(b, values(37, n)); b.addScalar(n, 0.25, y); return one('y', get(b, y)); } },
+  );
+
+  cases.push(...convCases('LeNet conv1 shape', convGeom(3, 1, 12, 4, 5), 40));
+  cases.push(...convCases('stride 2 pad 1', convGeom(2, 3, 9, 5, 3, { stride: 2, pad: 1 }), 41));
+  cases.push(...convCases('dilation 2', convGeom(2, 2, 10, 3, 3, { dilation: 2, pad: 2 }), 42));
+  cases.push(...convCases('group 2', convGeom(3, 4, 7, 6, 3, { group: 2, pad: 1 }), 43));
+  cases.push(...convCases('one image, 1x1', convGeom(1, 5, 6, 7, 1), 44));
+
+  for (const [outer, channels, inner] of [[3, 5, 7], [8, 3, 1000]]) {
+    const count = outer * channels * inner;
+    cases.push(
+      { name: `biasForward ${outer}x${channels}x${inner}`, run: (b) => { const y = put(b, values(50, count)); b.biasForward(outer, channels, inner, put(b, values(51, channels)), y); return one('y', get(b, y)); } },
+      { name: `biasBackward ${outer}x${channels}x${inner}`, rtol: 1e-4, run: (b) => { const db = put(b, values(52, channels)); b.biasBackward(outer, channels, inner, put(b, values(53, count)), db); return one('dbias', get(b, db)); } },
+    );
+  }
+
+  for (const method of ['max', 'mean'] as PoolMethod[]) {
+    cases.push(...poolCases('LeNet 2x2/2', poolGeom(2, 3, 8, 8, 2, 2, 0), method, 60));
+    cases.push(...poolCases('3x3/2 pad 1, ceil', poolGeom(2, 2, 7, 6, 3, 2, 1), method, 61));
+    cases.push(...poolCases('3x3/1', poolGeom(1, 2, 5, 5, 3, 1, 0), method, 62));
+  }
+
+  const ops: NeuronOp[] = ['identity', 'relu', 'lrelu', 'sigmoid', 'tanh', 'exp'];
+  for (const op of ops) {
+    cases.push(
+      { name: `neuronForward ${op}`, run: (b) => { const x = put(b, values(70, n, -3, 3)); b.neuronForward(op, n, x, x, 0.1); return one('y', get(b, x)); } },
+      {
+        name: `neuronBackward ${op}`,
+        run: (b) => {
+          const y = b.alloc(n);
+          b.neuronForward(op, n, put(b, values(71, n, -3, 3)), y, 0.1);
+          const d = put(b, values(72, n));
+          b.neuronBackward(op, n, y, d, d, 0.1);
+          return one('dx', get(b, d));
+        },
+      },
+    );
+  }
+
+  cases.push(...classCases('10 classes', { outer: 64, classes: 10, inner: 1 }, 80));
+  cases.push(...classCases('5 classes x 6 positions', { outer: 3, classes: 5, inner: 6 }, 81));
+
+  cases.push(
+    {
+      name: 'dropout forward and backward',
+      run: (b) => {
+        const rand = put(b, values(90, n, 0, 1));
+        const y = b.alloc(n), dx = b.alloc(n);
+        b.dropoutForward(n, put(b, values(91, n)), rand, 0.3, 1 / 0.7, y);
+        b.dropoutBackward(n, put(b, values(92, n)), rand, 0.3, 1 / 0.7, dx);
+        return new Map([['y', get(b, y)], ['dx', get(b, dx)]]);
+      },
+    },
+  );
+  for (const reg of ['L2', 'L1'] as const) {
+    cases.push({
+      name: `sgdUpdate ${reg}`,
+      run: (b) => {
+        const w = put(b, values(93, n)), diff = put(b, values(94, n)), hist = put(b, values(95, n));
+        b.sgdUpdate(n, w, diff, hist, 0.01, 0.9, 0.0005, reg);
+        b.sgdUpdate(n, w, diff, hist, 0.01, 0.9, 0.0005, reg);
+        return new Map([['w', get(b, w)], ['hist', get(b, hist)], ['diff', get(b, diff)]]);
+      },
+    });
+  }
+  return cases;
+}
+
+export interface Comparison {
+  name: string;
+  /** Largest |actual - expected| / (|expected| + 1% of max |expected|) over every result. */
+  maxRelError: number;
+  ok: boolean;
+  detail?: string;
+}
+
+/** Runs each case on `backend` and on `reference`; one row per case. */
+export function compareMethods(backend: Backend, reference: Backend, cases = methodCases()): Comparison[] {
+  const rows: Comparison[] = [];
+  for (const c of cases) {
+    const rtol = c.rtol ?? 2e-5;
+    let actual: Results, expected: Results;
+    try {
+      expected = c.run(reference);
+      actual = c.run(backend);
+    } catch (e) {
+      rows.push({ name: c.name, maxRelError: NaN, ok: false, detail: `threw: ${(e as Error).message}` });
+      continue;
+    }
+    let worst = 0;
+    let detail: string | undefined;
+    for (const [key, e] of expected) {
+      const a = actual.get(key);
+      if (!a || a.length !== e.length) {
+        detail ??= `${key}: ${a ? a.length : 'no'} values, expected ${e.length}`;
+        worst = Infinity;
+        continue;
+      }
+      let scale = 0;
+      for (const v of e) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+      for (let i = 0; i < e.length; i++) {
+        if (Number.isNaN(e[i]) && Number.isNaN(a[i])) continue;
+        const err = Math.abs(a[i] - e[i]) / (Math.abs(e[i]) + 0.01 * scale + 1e-30);
+        if (!(err <= worst)) {
+          worst = Number.isNaN(err) ? Infinity : err;
+          if (!(err <= rtol)) detail = `${key}[${i}]: ${a[i]}, expected ${e[i]}`;
+        }
+      }
+    }
+    rows.push({ name: c.name, maxRelError: worst, ok: worst <= rtol, detail: worst <= rtol ? undefined : detail });
+  }
+  return rows;
+}
