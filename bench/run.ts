@@ -105,7 +105,8 @@ function selected(): Task[] {
   for (const name of only.split(',').map((s) => s.trim()).filter(Boolean)) {
     const group = GROUPS[name] ?? (tasks.some((t) => t.id === name) ? [name] : undefined);
     if (!group) {
-      throw new Error(`bench: --only: unknown system "${name}"; choose from ${[...Object.keys(GROUPS), ...tasks.map((t) => t.id)].join(', ')}`);
+      process.stderr.write(`bench: --only: unknown system "${name}"; choose from ${[...Object.keys(GROUPS), ...tasks.map((t) => t.id)].join(', ')}\n`);
+      process.exit(2);
     }
     group.forEach((id) => ids.add(id));
   }

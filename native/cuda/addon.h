@@ -1,6 +1,8 @@
 // Shared state and Node-API helpers of the cortado_cuda addon.
 #pragma once
+#ifndef NAPI_VERSION
 #define NAPI_VERSION 8
+#endif
 #include <node_api.h>
 
 #include <cstdint>

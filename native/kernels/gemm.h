@@ -15,7 +15,7 @@ constexpr int64_t MR = 14, NR = 32;  // 28 zmm accumulators + 2 for B
 #elif defined(__AVX2__)
 constexpr int64_t MR = 6, NR = 16;  // 12 ymm accumulators + 2 for B
 #else
-constexpr int64_t MR = 4, NR = 16;
+constexpr int64_t MR = 4, NR = 8;
 #endif
 constexpr int64_t KC = 256;        // a KC x NR panel of B stays in L1
 constexpr int64_t MC = MR * 24;    // an MC x KC block of A stays in L2

@@ -114,7 +114,7 @@ export interface Backend {
   scal(n: number, alpha: number, x: Buf): void;
   /** y[i] += alpha x[i] */
   axpy(n: number, alpha: number, x: Buf, y: Buf): void;
-  /** y[i] = alpha x[i] + beta y[i] */
+  /** y[i] = alpha x[i] + beta y[i]; beta = 0 overwrites y without reading it. */
   axpby(n: number, alpha: number, x: Buf, beta: number, y: Buf): void;
   /** sum x[i] y[i] (waits for the device) */
   dot(n: number, x: Buf, y: Buf): number;
@@ -128,7 +128,7 @@ export interface Backend {
    */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Buf, B: Buf, beta: number, C: Buf): void;
-  /** y = alpha op(A) x + beta y, A stored M×N; op(A) is A (y has M) or Aᵀ when transA (y has N). */
+  /** y = alpha op(A) x + beta y, A stored M×N; op(A) is A (y has M) or Aᵀ when transA (y has N); beta = 0 overwrites y. */
   gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void;
 
   // ---- elementwise (y may alias an input) ----
@@ -167,7 +167,7 @@ export interface Backend {
   /** dbias[c] += sum over o, i of dy[o, c, i] (accumulates). */
   biasBackward(outer: number, channels: number, inner: number, dy: Buf, dbias: Buf): void;
 
-  /** Pooling; `mask` (same size as y) records the argmax index within each input plane for 'max'. */
+  /** Pooling; `mask` (same size as y) records the argmax index within each input plane for 'max' (unused for 'mean'). */
   poolForward(g: PoolGeom, method: PoolMethod, x: Buf, y: Buf, mask: Buf): void;
   /** dx = pooling backward (overwrites dx). Mean pooling divides by the window clipped to the padded input, as Caffe. */
   poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void;
@@ -207,6 +207,7 @@ export interface Backend {
    *   g = diff + decay * reg(w)   where reg is w (L2) or sign(w) (L1)
    *   hist = momentum * hist + lr * g
    *   w -= hist
+   * `diff` is left unchanged.
    */
   sgdUpdate(n: number, w: Buf, diff: Buf, hist: Buf, lr: number, momentum: number,
     decay: number, regularization: 'L2' | 'L1'): void;

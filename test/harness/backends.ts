@@ -34,5 +34,13 @@ export function unavailable(): Backend {
 
 export async function availableBackends(): Promise<BackendEntry[]> {
   const list: BackendEntry[] = [{ name: 'js', create: () => new JsBackend('float32') }];
+  try {
+    const { loadCuda } = await import('../../src/backend/cuda/load.js');
+    const cuda = loadCuda();
+    if (cuda.backend) list.push({ name: 'cuda', create: () => loadCuda().backend! });
+    else list.push({ name: 'cuda', create: unavailable, skip: `no CUDA device: ${cuda.error}` });
+  } catch (e) {
+    list.push({ name: 'cuda', create: unavailable, skip: `CUDA backend cannot load: ${(e as Error).message}` });
+  }
   return list;
 }

@@ -1,0 +1,15 @@
+# The cortado_cuda addon (build/Release/cortado_cuda.node). It needs no CUDA headers or libraries
+# to build: it opens them with dlopen at run time. Included from binding.gyp:
+#   "includes": ["native/cuda/cuda.gypi"]
+# Paths below are relative to this file.
+{
+  "targets": [
+    {
+      "target_name": "cortado_cuda",
+      "sources": ["addon.cc", "loader.cc", "cudnn_conv.cc"],
+      "defines": ["NAPI_VERSION=8"],
+      "cflags_cc": ["-O2", "-Wall", "-Wno-unused-parameter"],
+      "libraries": ["-ldl"]
+    }
+  ]
+}
