@@ -6,7 +6,8 @@
  * images), inference images/s (a test-phase net's forward at batch 64), latency at batch 1, and
  * SGEMM GFLOP/s through Backend.gemm (C = A B, n x n, 2 n^3 flops).
  *
- * --mode memory: one training run; RSS and V8 heap sampled (after a full GC) at ten points past
+ * --mode memory: one training run of 1000 iterations past 20 of warm-up (fewer when slow: about
+ * 2 minutes; 100 with --quick); RSS and V8 heap sampled (after a full GC) at eleven points past
  * warm-up, peak RSS from the OS. `grows` is true when RSS or heap at the end exceeds the first
  * sample by more than max(4 MiB, 5 %): a leak of one buffer per iteration shows within a few
  * hundred iterations. Run it with `node --expose-gc` (bench/run.ts does).
@@ -25,6 +26,7 @@ const args = childArgs();
 const p = protocol(args.quick);
 const backendName = args.get('backend', 'js') as BackendName;
 const mode = args.get('mode', 'speed');
+if (mode !== 'speed' && mode !== 'memory') throw new Error(`cortado-lenet: --mode must be speed or memory, found "${mode}"`);
 const batch = Number(args.get('batch', '64'));
 const backend = createBackend(backendName);
 const seed = 1;
@@ -100,9 +102,15 @@ async function speed(): Promise<Record<string, unknown>> {
 function memory(): Record<string, unknown> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('cortado-lenet --mode memory: run node with --expose-gc so that heap samples are taken after a full collection');
-  const iters = Number(args.get('iters', args.quick ? '100' : '1000'));
-  const warm = Math.min(20, Math.floor(iters / 10));
   const { net, solver } = trainer(backend);
+  const warm = 20;
+  const t = performance.now();
+  for (let i = 0; i < warm; i++) solver.step();
+  backend.synchronize();
+  // 1000 iterations (100 with --quick), fewer on a slow backend: about 2 minutes (20 s) at most.
+  const perIter = (performance.now() - t) / warm;
+  const fit = Math.floor((args.quick ? 20_000 : 120_000) / perIter);
+  const iters = Number(args.get('iters', String(warm + Math.max(50, Math.min(args.quick ? 100 : 1000, fit)))));
   const samples: { iter: number; rssMiB: number; heapMiB: number; externalMiB: number }[] = [];
   const mib = (x: number) => x / 2 ** 20;
   const sample = () => {
@@ -111,7 +119,6 @@ function memory(): Record<string, unknown> {
     const m = process.memoryUsage();
     samples.push({ iter: solver.iter, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed), externalMiB: mib(m.external + m.arrayBuffers) });
   };
-  for (let i = 0; i < warm; i++) solver.step();
   sample();
   const every = Math.max(1, Math.floor((iters - warm) / 10));
   while (solver.iter < iters) {
@@ -132,12 +139,14 @@ function memory(): Record<string, unknown> {
   };
 }
 
-const result = mode === 'memory' ? memory() : mode === 'speed' ? await speed() : null;
-if (!result) throw new Error(`cortado-lenet: --mode must be speed or memory, found "${mode}"`);
+const result = mode === 'memory' ? memory() : await speed();
+/** The native backend says which SIMD kernels and how many threads it runs; js runs on one. */
+const info = (backend as { info?: { isa?: string; threads?: number } }).info;
 emit({
   system: `cortado-${backend.name}`,
   version: version(),
-  threads: (backend as { threads?: number }).threads ?? null,
+  threads: info?.threads ?? (backend.name === 'js' ? 1 : null),
+  ...(info?.isa ? { isa: info.isa } : {}),
   batch,
   mode,
   ...result,

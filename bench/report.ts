@@ -94,6 +94,7 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
     const detected = torch.blasCoreDetected !== torch.blasCore ? ` (OpenBLAS detected ${String(torch.blasCoreDetected)}, a generic fallback core, so OPENBLAS_CORETYPE=${String(torch.blasCoreForced)} was set)` : '';
     notes.push(`pytorch ${String(torch.version)}: ${String(torch.threads)} threads, SGEMM via ${String(torch.blas)}, core ${String(torch.blasCore)}${detected}`);
   }
+  for (const c of cortado) if (c.result!.isa) notes.push(`${c.id}: ${String(c.result!.isa)} kernels, ${String(c.result!.threads)} threads`);
   if (byId.has('tfjs-wasm')) notes.push('tfjs-wasm: inference only; TF.js runs its WASM backend single-threaded in Node');
   for (const o of outcomes) {
     if (o.skipped) notes.push(`${o.id}: skipped, ${o.skipped}`);

@@ -133,18 +133,21 @@ export function encodeModel(g: OnnxGraph, opset = 13): Uint8Array {
     .finish();
 }
 
-/** Uniform(-a, a) weights with a = sqrt(3 / fanIn) (Caffe's Xavier), from a small LCG so runs agree. */
-function xavierTensor(name: string, dims: number[], seed: number): OnnxTensor {
-  const n = dims.reduce((a, b) => a * b, 1);
-  const fanIn = n / dims[0];
-  const a = Math.sqrt(3 / fanIn);
-  const values = new Float32Array(n);
+/** Uniform(-a, a) values from a small LCG, so that every run builds the same model. */
+function uniformTensor(name: string, dims: number[], a: number, seed: number): OnnxTensor {
+  const values = new Float32Array(dims.reduce((x, y) => x * y, 1));
   let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < values.length; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     values[i] = (s / 2 ** 32) * 2 * a - a;
   }
   return { name, dims, values };
+}
+
+/** Caffe's Xavier: a = sqrt(3 / fanIn), fanIn = count / dims[0]. */
+function xavierTensor(name: string, dims: number[], seed: number): OnnxTensor {
+  const fanIn = dims.slice(1).reduce((x, y) => x * y, 1);
+  return uniformTensor(name, dims, Math.sqrt(3 / fanIn), seed);
 }
 
 /**
@@ -152,10 +155,10 @@ function xavierTensor(name: string, dims: number[], seed: number): OnnxTensor {
  * data[N,1,28,28] -> Conv 20 5x5 -> MaxPool 2/2 -> Conv 50 5x5 -> MaxPool 2/2 -> Flatten
  * -> Gemm 500 -> Relu -> Gemm 10 -> Softmax -> prob[N,10].
  */
-export function lenetOnnx(): Uint8Array {
-  const zeros = (name: string, n: number): OnnxTensor => ({ name, dims: [n], values: new Float32Array(n) });
+export function lenetGraph(): OnnxGraph {
+  const bias = (name: string, n: number, seed: number) => uniformTensor(name, [n], 0.1, seed);
   const pool = { kernel_shape: [2, 2], strides: [2, 2] };
-  return encodeModel({
+  return {
     name: 'lenet',
     nodes: [
       { op: 'Conv', inputs: ['data', 'conv1_w', 'conv1_b'], outputs: ['conv1'], attrs: { kernel_shape: [5, 5] } },
@@ -169,12 +172,17 @@ export function lenetOnnx(): Uint8Array {
       { op: 'Softmax', inputs: ['ip2'], outputs: ['prob'], attrs: { axis: 1 } },
     ],
     initializers: [
-      xavierTensor('conv1_w', [20, 1, 5, 5], 1), zeros('conv1_b', 20),
-      xavierTensor('conv2_w', [50, 20, 5, 5], 2), zeros('conv2_b', 50),
-      xavierTensor('ip1_w', [500, 800], 3), zeros('ip1_b', 500),
-      xavierTensor('ip2_w', [10, 500], 4), zeros('ip2_b', 10),
+      xavierTensor('conv1_w', [20, 1, 5, 5], 1), bias('conv1_b', 20, 5),
+      xavierTensor('conv2_w', [50, 20, 5, 5], 2), bias('conv2_b', 50, 6),
+      xavierTensor('ip1_w', [500, 800], 3), bias('ip1_b', 500, 7),
+      xavierTensor('ip2_w', [10, 500], 4), bias('ip2_b', 10, 8),
     ],
     inputs: [{ name: 'data', dims: ['N', 1, 28, 28] }],
     outputs: [{ name: 'prob', dims: ['N', 10] }],
-  });
+  };
+}
+
+/** lenetGraph() as ONNX bytes. */
+export function lenetOnnx(): Uint8Array {
+  return encodeModel(lenetGraph());
 }

@@ -44,9 +44,40 @@ napi_value undefinedValue(napi_env env);
 void throwError(napi_env env, const std::string& msg);
 /** Throws `what failed: CUDA_ERROR_NAME (description)` and returns false unless r is success. */
 bool cuOk(napi_env env, CUresult r, const std::string& what);
-/** The same for cuDNN statuses. */
+std::string cuErrorText(CUresult r);
+/** The same for cuDNN and cuBLAS statuses. */
 bool cudnnOk(napi_env env, cudnnStatus_t s, const std::string& what);
+bool blasOk(napi_env env, cublasStatus_t s, const char* what);
 bool readyOrThrow(napi_env env, const char* fn);
+void setProp(napi_env env, napi_value obj, const char* key, napi_value v);
+napi_value makeString(napi_env env, const std::string& s);
+bool getString(napi_env env, napi_value v, std::string& out);
+bool getStrings(napi_env env, napi_value arr, std::vector<std::string>& out);
+/** The bytes of a typed array (at its offset) or a Buffer. */
+bool getBytes(napi_env env, napi_value v, void*& data, size_t& bytes);
+
+// kernels.cc
+napi_value Compile(napi_env env, napi_callback_info info);
+napi_value LoadModule(napi_env env, napi_callback_info info);
+napi_value GetFunction(napi_env env, napi_callback_info info);
+napi_value SetArgBuffer(napi_env env, napi_callback_info info);
+napi_value Launch(napi_env env, napi_callback_info info);
+
+// memory.cc
+napi_value Malloc(napi_env env, napi_callback_info info);
+napi_value Free(napi_env env, napi_callback_info info);
+napi_value Memset32(napi_env env, napi_callback_info info);
+napi_value Upload(napi_env env, napi_callback_info info);
+napi_value Download(napi_env env, napi_callback_info info);
+napi_value Copy(napi_env env, napi_callback_info info);
+napi_value Synchronize(napi_env env, napi_callback_info info);
+napi_value MemInfo(napi_env env, napi_callback_info info);
+
+// blas.cc
+napi_value Sgemm(napi_env env, napi_callback_info info);
+napi_value Sgemv(napi_env env, napi_callback_info info);
+napi_value Sdot(napi_env env, napi_callback_info info);
+napi_value Sasum(napi_env env, napi_callback_info info);
 
 // cudnn_conv.cc
 napi_value ConvPlanCreate(napi_env env, napi_callback_info info);

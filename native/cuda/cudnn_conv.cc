@@ -2,6 +2,8 @@
 // and the fastest algorithm cuDNN measured for each direction (plain fp32 math unless TF32 is on).
 #include "addon.h"
 
+#include <memory>
+
 struct ConvPlan {
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
@@ -59,7 +61,8 @@ napi_value ConvPlanCreate(napi_env env, napi_callback_info info) {
             kw = g[6], padH = g[7], padW = g[8], strideH = g[9], strideW = g[10], dilH = g[11],
             dilW = g[12], group = g[13], outH = g[14], outW = g[15];
   auto& d = S.libs.cudnn;
-  auto* p = new ConvPlan();
+  std::unique_ptr<ConvPlan> owner(new ConvPlan());  // released into S.plans once complete
+  ConvPlan* p = owner.get();
   bool ok =
       cudnnOk(env, d.cudnnCreateTensorDescriptor(&p->x), "cudnnCreateTensorDescriptor") &&
       cudnnOk(env, d.cudnnCreateTensorDescriptor(&p->y), "cudnnCreateTensorDescriptor") &&
@@ -105,7 +108,7 @@ napi_value ConvPlanCreate(napi_env env, napi_callback_info info) {
   }
   p->workspace = fwdMem > dataMem ? fwdMem : dataMem;
   if (filterMem > p->workspace) p->workspace = filterMem;
-  S.plans.push_back(p);
+  S.plans.push_back(owner.release());
   napi_value out;
   napi_create_array_with_length(env, 2, &out);
   napi_set_element(env, out, 0, makeNumber(env, static_cast<double>(S.plans.size() - 1)));

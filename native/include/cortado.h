@@ -85,7 +85,7 @@ namespace avx512 { const Kernels* table(); }
 namespace avx2 { const Kernels* table(); }
 namespace portable { const Kernels* table(); }
 
-// The table for the best instruction set this CPU supports (CORTADO_ISA=portable|avx2|avx512
+// The table for the best instruction set this CPU supports (CORTADO_NATIVE_ISA=portable|avx2|avx512
 // in the environment caps it, for testing the narrower paths on a wide machine).
 const Kernels& kernels();
 

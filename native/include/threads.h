@@ -38,4 +38,20 @@ inline void split_range(int64_t n, int64_t parts, int64_t part, int64_t align, i
   *end = b1 * align < n ? b1 * align : n;
 }
 
+// f(lo, hi) over [0, n) in num_threads() contiguous chunks whose bounds are multiples of 16
+// floats (whole cache lines), or on the caller alone when n < grain (not worth a wake-up).
+template <class F>
+inline void parallel_range(int64_t n, int64_t grain, const F& f) {
+  int64_t parts = n >= grain ? num_threads() : 1;
+  if (parts <= 1) {
+    if (n > 0) f(int64_t(0), n);
+    return;
+  }
+  parallel_for(parts, [&](int64_t part, int) {
+    int64_t lo, hi;
+    split_range(n, parts, part, 16, &lo, &hi);
+    if (hi > lo) f(lo, hi);
+  });
+}
+
 }  // namespace cortado

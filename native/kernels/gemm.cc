@@ -1,5 +1,6 @@
 // SGEMM and SGEMV (row-major, all four transposes), see gemm.h for the blocking.
 #include "gemm.h"
+#include "kernels.h"
 
 #include <stdlib.h>
 
@@ -148,6 +149,16 @@ void pack_a(Mat A, int64_t mc, int64_t kc, float* dst) {
     int64_t mr = imin(MR, mc - i0);
     if (A.rs == 1) {
       for (int64_t k = 0; k < kc; ++k) memcpy(dst + k * mr, A.at(i0, k), size_t(mr) * sizeof(float));
+    } else if (A.cs == 1 && MR <= W) {
+      // Rows contiguous in k: transpose W x W tiles (rows past mr are zero and not stored).
+      for (int64_t k = 0; k < kc; k += W) {
+        int64_t kr = imin(W, kc - k);
+        V t[W];
+        for (int64_t q = 0; q < W; ++q)
+          t[q] = q >= mr ? zero() : kr == W ? load(A.at(i0 + q, k)) : loadp(A.at(i0 + q, k), kr);
+        transpose(t);
+        for (int64_t q = 0; q < kr; ++q) storep(dst + (k + q) * mr, t[q], mr);
+      }
     } else {
       for (int64_t r = 0; r < mr; ++r) {
         const float* src = A.at(i0 + r, 0);
@@ -173,14 +184,18 @@ void pack_b(Mat B, int64_t kc, int64_t nc, float* dst) {
         }
       }
     } else {
-      for (int64_t j = 0; j < nr; ++j) {
-        const float* src = B.at(0, j0 + j);
-        for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = src[k * B.rs];
+      // Columns contiguous in k (B stored transposed): transpose W x W tiles; columns past nr
+      // are zero.
+      for (int64_t k = 0; k < kc; k += W) {
+        int64_t kr = imin(W, kc - k);
+        for (int64_t g = 0; g < NR; g += W) {
+          V t[W];
+          for (int64_t q = 0; q < W; ++q)
+            t[q] = g + q >= nr ? zero() : kr == W ? load(B.at(k, j0 + g + q)) : loadp(B.at(k, j0 + g + q), kr);
+          transpose(t);
+          for (int64_t q = 0; q < kr; ++q) store(dst + (k + q) * NR + g, t[q]);
+        }
       }
-      if (nr < NR)
-        for (int64_t k = 0; k < kc; ++k)
-          for (int64_t j = nr; j < NR; ++j) dst[k * NR + j] = 0.0f;
-    }
     dst += kc * NR;
   }
 }

@@ -31,8 +31,9 @@ struct Mat {
 };
 
 // Scratch memory of the calling thread, 64-byte aligned, grown on demand and kept for reuse.
-// Slots let one kernel hold several buffers at once.
-enum ScratchSlot { kPackA, kPackB, kCol, kAux, kSlots };
+// Slots let one kernel hold several buffers at once; kShared is for buffers that the calling
+// thread hands to the whole pool during one call (the tasks themselves use the other slots).
+enum ScratchSlot { kPackA, kPackB, kCol, kGather, kShared, kSlots };
 float* scratch(ScratchSlot slot, int64_t floats);
 
 // Packs rows [0, mc) x cols [0, kc) of A into MR-row panels: panel p is kc x mr floats, k-major.
@@ -48,12 +49,6 @@ void macro_kernel(int64_t mc, int64_t nc, int64_t kc, float alpha, const float* 
 // C = alpha A B + beta C on the calling thread only, A M x K, B K x N, C with row stride ldc.
 void gemm_serial(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, float beta, float* C,
                  int64_t ldc);
-
-// Public entries (kernel table).
-void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-          const float* B, float beta, float* C);
-void gemv(bool transA, int64_t M, int64_t N, float alpha, const float* A, const float* x,
-          float beta, float* y);
 
 }  // namespace CORTADO_ISA
 }  // namespace cortado

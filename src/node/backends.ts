@@ -24,7 +24,7 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
       return new NativeBackend(dtype);
     }
     case 'cuda': {
-      const r = loadCuda();
+      const r = loadCuda({ dtype });
       if (!r.backend) throw new BackendError(`the CUDA backend cannot start: ${r.error}`);
       return r.backend;
     }

@@ -1,6 +1,9 @@
 /** Cortado for Node.js: everything in the browser API, plus backends chosen at run time, files and snapshots. */
 export * from '../index.js';
 export { createBackend, BACKEND_NAMES, type BackendName } from './backends.js';
+export { NativeBackend } from '../backend/native/native-backend.js';
+export { CudaBackend } from '../backend/cuda/cuda-backend.js';
+export { loadCuda, type CudaOptions } from '../backend/cuda/load.js';
 export { Snapshot, saveSnapshot, loadFrom } from './snapshot.js';
 export { statisticsFile } from './statistics-file.js';
 export { readDefinition, resolveSources, type Definition } from './definition.js';

@@ -35,6 +35,14 @@ export function unavailable(): Backend {
 export async function availableBackends(): Promise<BackendEntry[]> {
   const list: BackendEntry[] = [{ name: 'js', create: () => new JsBackend('float32') }];
   try {
+    const { NativeBackend } = await import('../../src/backend/native/native-backend.js');
+    const { loadNativeAddon, nativeLoadError } = await import('../../src/backend/native/load.js');
+    if (loadNativeAddon()) list.push({ name: 'native', create: () => new NativeBackend('float32') });
+    else list.push({ name: 'native', create: unavailable, skip: `native addon not built: ${nativeLoadError()}` });
+  } catch (e) {
+    list.push({ name: 'native', create: unavailable, skip: `native backend cannot load: ${(e as Error).message}` });
+  }
+  try {
     const { loadCuda } = await import('../../src/backend/cuda/load.js');
     const cuda = loadCuda();
     if (cuda.backend) list.push({ name: 'cuda', create: () => loadCuda().backend! });

@@ -11,6 +11,9 @@
 #define CORTADO_LOOP(i, n) \
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
 
+__device__ __forceinline__ int cortadoMin(int a, int b) { return a < b ? a : b; }
+__device__ __forceinline__ int cortadoMax(int a, int b) { return a > b ? a : b; }
+
 /** Block size of the kernels that reduce in shared memory (the backend launches them with it). */
 #define CORTADO_REDUCE_THREADS 256
 

@@ -12,9 +12,9 @@ extern "C" __global__ void max_pool_fwd_f32(int nc, int height, int width, int o
   CORTADO_LOOP(idx, nc * outH * outW) {
     int pw = idx % outW, ph = (idx / outW) % outH, plane = idx / (outW * outH);
     int hs = ph * strideH - padH, ws = pw * strideW - padW;
-    int he = min(hs + kernelH, height), we = min(ws + kernelW, width);
-    hs = max(hs, 0);
-    ws = max(ws, 0);
+    int he = cortadoMin(hs + kernelH, height), we = cortadoMin(ws + kernelW, width);
+    hs = cortadoMax(hs, 0);
+    ws = cortadoMax(ws, 0);
     const float* xp = x + plane * height * width;
     int arg = hs * width + ws;
     float best = xp[arg];
@@ -39,9 +39,9 @@ extern "C" __global__ void max_pool_bwd_f32(int nc, int height, int width, int o
   CORTADO_LOOP(idx, nc * height * width) {
     int w = idx % width, h = (idx / width) % height, plane = idx / (width * height);
     int phs = (h + padH < kernelH) ? 0 : (h + padH - kernelH) / strideH + 1;
-    int phe = min((h + padH) / strideH + 1, outH);
+    int phe = cortadoMin((h + padH) / strideH + 1, outH);
     int pws = (w + padW < kernelW) ? 0 : (w + padW - kernelW) / strideW + 1;
-    int pwe = min((w + padW) / strideW + 1, outW);
+    int pwe = cortadoMin((w + padW) / strideW + 1, outW);
     const float* dyp = dy + plane * outH * outW;
     const float* mp = mask + plane * outH * outW;
     float me = (float)(h * width + w), g = 0.0f;
@@ -61,12 +61,12 @@ extern "C" __global__ void mean_pool_fwd_f32(int nc, int height, int width, int 
   CORTADO_LOOP(idx, nc * outH * outW) {
     int pw = idx % outW, ph = (idx / outW) % outH, plane = idx / (outW * outH);
     int hs = ph * strideH - padH, ws = pw * strideW - padW;
-    int he = min(hs + kernelH, height + padH), we = min(ws + kernelW, width + padW);
+    int he = cortadoMin(hs + kernelH, height + padH), we = cortadoMin(ws + kernelW, width + padW);
     float size = (float)((he - hs) * (we - ws));
-    hs = max(hs, 0);
-    ws = max(ws, 0);
-    he = min(he, height);
-    we = min(we, width);
+    hs = cortadoMax(hs, 0);
+    ws = cortadoMax(ws, 0);
+    he = cortadoMin(he, height);
+    we = cortadoMin(we, width);
     const float* xp = x + plane * height * width;
     float s = 0.0f;
     for (int h = hs; h < he; h++) {
@@ -84,15 +84,15 @@ extern "C" __global__ void mean_pool_bwd_f32(int nc, int height, int width, int 
     int w = idx % width, h = (idx / width) % height, plane = idx / (width * height);
     int hp = h + padH, wp = w + padW;
     int phs = (hp < kernelH) ? 0 : (hp - kernelH) / strideH + 1;
-    int phe = min(hp / strideH + 1, outH);
+    int phe = cortadoMin(hp / strideH + 1, outH);
     int pws = (wp < kernelW) ? 0 : (wp - kernelW) / strideW + 1;
-    int pwe = min(wp / strideW + 1, outW);
+    int pwe = cortadoMin(wp / strideW + 1, outW);
     const float* dyp = dy + plane * outH * outW;
     float g = 0.0f;
     for (int ph = phs; ph < phe; ph++) {
       for (int pw = pws; pw < pwe; pw++) {
         int hs = ph * strideH - padH, ws = pw * strideW - padW;
-        int he = min(hs + kernelH, height + padH), we = min(ws + kernelW, width + padW);
+        int he = cortadoMin(hs + kernelH, height + padH), we = cortadoMin(ws + kernelW, width + padW);
         g += dyp[ph * outW + pw] / (float)((he - hs) * (we - ws));
       }
     }

@@ -11,11 +11,15 @@
  * CORTADO_CUDA_TF32=1 (allow TF32 tensor cores in cuBLAS and cuDNN: faster, ~1e-3 relative error),
  * CORTADO_CACHE_DIR (compiled kernels, default ~/.cache/cortado).
  */
+import type { DType } from '../backend.js';
+import { BackendError } from '../../core/errors.js';
 import { loadAddon, packageRoot } from './addon.js';
 import { CudaBackend, type CudaRuntime } from './cuda-backend.js';
 import { defaultCacheDir, Kernels } from './kernels.js';
 
 export interface CudaOptions {
+  /** Only 'float32' runs on CUDA; 'float64' throws a BackendError saying so. */
+  dtype?: DType;
   libDir?: string;
   device?: number;
   cudnn?: boolean;
@@ -70,12 +74,16 @@ function start(opts: CudaOptions): { runtime?: CudaRuntime; error?: string } {
 
 /**
  * A new CudaBackend on this process's device, or `error` naming what is missing (the addon, the
- * driver, a device, NVRTC, cuBLAS, a kernel that does not compile). Options apply to the first call.
+ * driver, a device, NVRTC, cuBLAS, a kernel that does not compile). Options other than dtype apply
+ * to the first call only. Asking for dtype 'float64' throws (a request no device can serve).
  */
 export function loadCuda(opts: CudaOptions = {}): { backend?: CudaBackend; error?: string } {
+  if (opts.dtype !== undefined && opts.dtype !== 'float32') {
+    throw new BackendError(`CUDA backend: dtype ${opts.dtype} is not supported, the CUDA backend computes in float32 only (use the js backend for float64, e.g. for gradient checks)`);
+  }
   started ??= start(opts);
   if (!started.runtime) return { error: started.error };
-  return { backend: new CudaBackend(started.runtime) };
+  return { backend: new CudaBackend(started.runtime, opts.dtype) };
 }
 
 /** The device's description once started (for reports), or undefined. */

@@ -26,3 +26,7 @@ test('loadCuda names what is missing', () => {
   // Asking again gives the same answer, without starting anything twice.
   assert.equal(loadCuda().error, r.error);
 });
+
+test('loadCuda refuses float64 before looking for a device', () => {
+  assert.throws(() => loadCuda({ dtype: 'float64' }), /dtype float64 is not supported, the CUDA backend computes in float32 only/);
+});

@@ -1,0 +1,121 @@
+// Max and mean pooling over each [height, width] plane (backend.ts poolForward / poolBackward),
+// with Caffe's windows: rows [oh sh - ph, oh sh - ph + kh) clipped to the input for max; for mean
+// the divisor counts the window clipped to the padded input (height + ph), the sum only the real one.
+// The max mask holds the argmax's index h W + w in its plane; ties keep the first in row-major
+// order, and the window's first element starts the scan (so a NaN there wins, as in the JS backend).
+#include "kernels.h"
+#include "loops.h"
+
+namespace cortado {
+namespace CORTADO_ISA {
+
+namespace {
+
+struct Window {
+  int64_t h0, h1, w0, w1, size;  // clipped bounds and the mean divisor
+};
+
+inline Window window(const PoolGeom& g, int64_t oh, int64_t ow) {
+  int64_t hs = oh * g.strideH - g.padH, ws = ow * g.strideW - g.padW;
+  int64_t he = imin(hs + g.kernelH, int64_t(g.height) + g.padH);
+  int64_t we = imin(ws + g.kernelW, int64_t(g.width) + g.padW);
+  Window w;
+  w.size = (he - hs) * (we - ws);
+  w.h0 = imax(hs, 0);
+  w.w0 = imax(ws, 0);
+  w.h1 = imin(he, g.height);
+  w.w1 = imin(we, g.width);
+  return w;
+}
+
+// The common 2 x 2 stride 2 unpadded max pool, a row of outputs at a time.
+void max_pool_2x2(const PoolGeom& g, const float* x, float* y, float* mask) {
+  const int64_t Wd = g.width, oW = g.outW;
+  for (int64_t oh = 0; oh < g.outH; ++oh) {
+    const float* r0 = x + 2 * oh * Wd;
+    const float* r1 = r0 + Wd;
+    for (int64_t ow = 0; ow < oW; ++ow) {
+      int64_t base = 2 * oh * Wd + 2 * ow;
+      float best = r0[2 * ow];
+      int64_t idx = base;
+      if (r0[2 * ow + 1] > best) best = r0[2 * ow + 1], idx = base + 1;
+      if (r1[2 * ow] > best) best = r1[2 * ow], idx = base + Wd;
+      if (r1[2 * ow + 1] > best) best = r1[2 * ow + 1], idx = base + Wd + 1;
+      y[oh * oW + ow] = best;
+      mask[oh * oW + ow] = float(idx);
+    }
+  }
+}
+
+void pool_plane_forward(const PoolGeom& g, PoolMethod method, const float* x, float* y, float* mask) {
+  if (method == kMaxPool && g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 &&
+      g.padH == 0 && g.padW == 0 && 2 * g.outH <= g.height && 2 * g.outW <= g.width)
+    return max_pool_2x2(g, x, y, mask);
+  for (int64_t oh = 0; oh < g.outH; ++oh)
+    for (int64_t ow = 0; ow < g.outW; ++ow) {
+      Window w = window(g, oh, ow);
+      int64_t o = oh * g.outW + ow;
+      if (w.h0 >= w.h1 || w.w0 >= w.w1) {
+        // Only a geometry whose last window misses the image gets here: nothing to pool.
+        y[o] = 0.0f;
+        if (mask) mask[o] = -1.0f;
+      } else if (method == kMaxPool) {
+        int64_t idx = w.h0 * g.width + w.w0;
+        float best = x[idx];
+        for (int64_t h = w.h0; h < w.h1; ++h)
+          for (int64_t c = w.w0; c < w.w1; ++c)
+            if (x[h * g.width + c] > best) best = x[h * g.width + c], idx = h * g.width + c;
+        y[o] = best;
+        mask[o] = float(idx);
+      } else {
+        float s = 0;
+        for (int64_t h = w.h0; h < w.h1; ++h)
+          for (int64_t c = w.w0; c < w.w1; ++c) s += x[h * g.width + c];
+        y[o] = s / float(w.size);
+      }
+    }
+}
+
+void pool_plane_backward(const PoolGeom& g, PoolMethod method, const float* dy, const float* mask, float* dx) {
+  const int64_t plane = int64_t(g.height) * g.width, out = int64_t(g.outH) * g.outW;
+  memset(dx, 0, size_t(plane) * sizeof(float));
+  if (method == kMaxPool) {
+    for (int64_t o = 0; o < out; ++o) {
+      float m = mask[o];
+      // A mask that is not an index into this plane (never written, or corrupted) is skipped
+      // rather than allowed to write outside dx.
+      if (m >= 0.0f && m < float(plane)) dx[int64_t(m)] += dy[o];
+    }
+    return;
+  }
+  for (int64_t oh = 0; oh < g.outH; ++oh)
+    for (int64_t ow = 0; ow < g.outW; ++ow) {
+      Window w = window(g, oh, ow);
+      float d = dy[oh * g.outW + ow] / float(w.size);
+      for (int64_t h = w.h0; h < w.h1; ++h)
+        for (int64_t c = w.w0; c < w.w1; ++c) dx[h * g.width + c] += d;
+    }
+}
+
+}  // namespace
+
+void pool_forward(const PoolGeom& g, PoolMethod method, const float* x, float* y, float* mask) {
+  const int64_t planes = int64_t(g.num) * g.channels, in = int64_t(g.height) * g.width,
+                out = int64_t(g.outH) * g.outW;
+  parallel_rows(planes, planes * in, [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; ++p)
+      pool_plane_forward(g, method, x + p * in, y + p * out, method == kMaxPool ? mask + p * out : nullptr);
+  });
+}
+
+void pool_backward(const PoolGeom& g, PoolMethod method, const float* dy, const float* mask, float* dx) {
+  const int64_t planes = int64_t(g.num) * g.channels, in = int64_t(g.height) * g.width,
+                out = int64_t(g.outH) * g.outW;
+  parallel_rows(planes, planes * in, [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; ++p)
+      pool_plane_backward(g, method, dy + p * out, method == kMaxPool ? mask + p * out : nullptr, dx + p * in);
+  });
+}
+
+}  // namespace CORTADO_ISA
+}  // namespace cortado

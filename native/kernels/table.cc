@@ -1,0 +1,26 @@
+// This instruction set's kernel table (see cortado.h).
+#include "kernels.h"
+
+#define CORTADO_STR2(x) #x
+#define CORTADO_STR(x) CORTADO_STR2(x)
+
+namespace cortado {
+namespace CORTADO_ISA {
+
+const Kernels* table() {
+  static const Kernels k = {
+      CORTADO_STR(CORTADO_ISA),
+      set, copy, scal, axpy, axpby, dot, asum,
+      gemm, gemv,
+      binary, unary,
+      conv_forward, conv_backward_data, conv_backward_filter, bias_forward, bias_backward,
+      pool_forward, pool_backward,
+      neuron_forward, neuron_backward,
+      softmax_forward, softmax_backward, softmax_loss_forward, softmax_loss_backward,
+      dropout_forward, sgd_update,
+  };
+  return &k;
+}
+
+}  // namespace CORTADO_ISA
+}  // namespace cortado

@@ -1,0 +1,285 @@
+#!/usr/bin/env node
+/**
+ * The CUDA backend's check on a GPU machine, over built output (npm run build, the addon built):
+ *
+ *   device          starts the device, compiles the kernels (NVRTC), cuBLAS SGEMM rate
+ *   methods         every Backend method against JsBackend on random inputs (table of errors)
+ *   methods-im2col  the same without cuDNN (convolution on our im2col kernels + cuBLAS)
+ *   layers          the layer-case table (test/harness/layer-cases.ts) against JsBackend, forward and backward
+ *   convtime        LeNet-sized convolutions, ms per call, with cuDNN and without
+ *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), and inference at 64
+ *   pytorch         the same LeNet in PyTorch (scripts/gpu_pytorch_lenet.py), same call
+ *   mnist           the MNIST tutorial (dist/examples/mnist/train.js --backend cuda): accuracy, wall time
+ *
+ * Each part runs in its own process with a time limit, so one failing part leaves the others
+ * running; the end prints one summary line per part.
+ *
+ *   node scripts/gpu-check.mjs [--parts device,methods,...] [--quick]
+ * (--quick: shorter timings and no MNIST tutorial). On the GPU machine: bash scripts/gpu-run.sh.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+
+const PARTS = {
+  device: { timeout: 90, run: partDevice },
+  methods: { timeout: 90, run: partMethods },
+  'methods-im2col': { timeout: 90, run: partMethods, env: { CORTADO_CUDNN: '0' } },
+  layers: { timeout: 120, run: partLayers },
+  convtime: { timeout: 60, run: partConvTime },
+  'convtime-im2col': { timeout: 60, run: partConvTime, env: { CORTADO_CUDNN: '0' } },
+  lenet: { timeout: 150, run: partLenet },
+  pytorch: { timeout: 150, run: partPytorch },
+  mnist: { timeout: 300, run: partMnist },
+};
+
+const pad = (s, n) => String(s).padEnd(n);
+const summary = (line) => console.log(`SUMMARY ${line}`);
+
+async function cuda() {
+  const { loadCuda } = await import(dist('src/backend/cuda/load.js'));
+  const t0 = performance.now();
+  const r = loadCuda();
+  if (!r.backend) throw new Error(r.error);
+  return { backend: r.backend, ms: performance.now() - t0 };
+}
+
+async function partDevice() {
+  const { backend, ms } = await cuda();
+  const rt = backend.runtime;
+  const d = rt.device;
+  console.log(`device        ${d.device}, compute capability ${d.ccMajor}.${d.ccMinor}, ${d.multiprocessors} SMs, ${(d.totalMemory / 2 ** 30).toFixed(1)} GiB`);
+  console.log(`driver        CUDA ${Math.floor(d.driverVersion / 1000)}.${(d.driverVersion % 1000) / 10}  (${d.cudaPath})`);
+  console.log(`NVRTC         ${d.nvrtcVersion}  (${d.nvrtcPath}), archs ${d.nvrtcArchs.join(' ')}`);
+  console.log(`cuBLAS        ${d.cublasVersion}  (${d.cublasPath})`);
+  console.log(`cuDNN         ${d.cudnnVersion || 'not used: ' + d.cudnnNote}  ${d.cudnnPath ? '(' + d.cudnnPath + ')' : ''}`);
+  console.log(`start         ${ms.toFixed(0)} ms, kernel files compiled by NVRTC now: ${rt.kernels.compiled.join(', ') || 'none (all cached)'}`);
+  const n = 4096;
+  const a = backend.alloc(n * n), b = backend.alloc(n * n), c = backend.alloc(n * n);
+  backend.set(n * n, 0.5, a);
+  backend.set(n * n, 0.25, b);
+  backend.gemm(false, false, n, n, n, 1, a, b, 0, c);
+  backend.synchronize();
+  const reps = 10, t0 = performance.now();
+  for (let i = 0; i < reps; i++) backend.gemm(false, false, n, n, n, 1, a, b, 0, c);
+  backend.synchronize();
+  const tflops = (2 * n ** 3 * reps) / ((performance.now() - t0) / 1000) / 1e12;
+  const v = backend.download(c, undefined, 1)[0];
+  console.log(`SGEMM ${n}³    ${tflops.toFixed(1)} TFLOP/s (C[0] = ${v}, expected ${n * 0.125})`);
+  summary(`device: ${d.device} cc ${d.ccMajor}.${d.ccMinor}, cuDNN ${d.cudnnVersion || 'absent'}, start ${ms.toFixed(0)} ms, SGEMM 4096 ${tflops.toFixed(1)} TFLOP/s${v === n * 0.125 ? '' : ' (WRONG RESULT)'}`);
+}
+
+async function partMethods() {
+  const { backend } = await cuda();
+  const { JsBackend } = await import(dist('src/backend/js/js-backend.js'));
+  const { compareMethods } = await import(dist('test/backend/cuda/method-cases.js'));
+  const rows = compareMethods(backend, new JsBackend('float32'));
+  console.log(`${pad('method case', 52)} max rel. error  ok`);
+  for (const r of rows) console.log(`${pad(r.name, 52)} ${pad(r.maxRelError.toExponential(2), 14)} ${r.ok ? 'ok' : 'FAIL ' + (r.detail ?? '')}`);
+  const bad = rows.filter((r) => !r.ok);
+  const worst = rows.reduce((m, r) => (r.maxRelError > m.maxRelError ? r : m), rows[0]);
+  const conv = backend.runtime.cudnn ? 'cuDNN' : 'im2col';
+  summary(`methods (${conv}): ${rows.length - bad.length}/${rows.length} agree with JsBackend; worst ${worst.name} ${worst.maxRelError.toExponential(2)}` +
+    (bad.length ? `; FAILING: ${bad.map((r) => r.name).join('; ')}` : ''));
+}
+
+async function partLayers() {
+  const { backend } = await cuda();
+  const { JsBackend } = await import(dist('src/backend/js/js-backend.js'));
+  const { layerCases } = await import(dist('test/harness/layer-cases.js'));
+  const { equivalenceCheck } = await import(dist('test/harness/equivalence.js'));
+  let ok = 0;
+  const failing = [];
+  console.log(`${pad('layer case (forward + backward, twice)', 44)} result`);
+  for (const c of layerCases) {
+    let problems;
+    try {
+      problems = equivalenceCheck(backend, new JsBackend('float32'), c);
+    } catch (e) {
+      problems = [`threw: ${e.message}`];
+    }
+    if (problems.length === 0) ok++;
+    else failing.push(c.name);
+    console.log(`${pad(c.name, 44)} ${problems.length === 0 ? 'agrees' : 'DIFFERS: ' + problems.join(' | ')}`);
+  }
+  summary(`layers: ${ok}/${layerCases.length} layer cases agree with JsBackend${failing.length ? '; FAILING: ' + failing.join(', ') : ''}`);
+}
+
+function convGeom(num, channels, size, numOutput, k) {
+  const out = size - k + 1;
+  return { num, channels, height: size, width: size, numOutput, group: 1, kernelH: k, kernelW: k, strideH: 1, strideW: 1,
+    padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: out, outW: out };
+}
+
+async function partConvTime() {
+  const { backend: b } = await cuda();
+  const mode = b.runtime.cudnn ? 'cuDNN' : 'im2col+cuBLAS';
+  const rows = [];
+  for (const [label, g] of [['conv1 64x1x28x28 -> 20', convGeom(64, 1, 28, 20, 5)], ['conv2 64x20x12x12 -> 50', convGeom(64, 20, 12, 50, 5)],
+    ['conv1 1024x1x28x28 -> 20', convGeom(1024, 1, 28, 20, 5)], ['conv2 1024x20x12x12 -> 50', convGeom(1024, 20, 12, 50, 5)]]) {
+    const x = b.alloc(g.num * g.channels * g.height * g.width), w = b.alloc(g.numOutput * g.channels * 25);
+    const y = b.alloc(g.num * g.numOutput * g.outH * g.outW), ws = b.alloc(b.convWorkspaceSize(g));
+    b.set(x.length, 0.1, x);
+    b.set(w.length, 0.1, w);
+    b.set(y.length, 0.1, y);
+    const time = (f) => {
+      f();
+      b.synchronize();
+      const reps = quick ? 20 : 100, t0 = performance.now();
+      for (let i = 0; i < reps; i++) f();
+      b.synchronize();
+      return (performance.now() - t0) / reps;
+    };
+    const fwd = time(() => b.convForward(g, x, w, y, ws));
+    const data = time(() => b.convBackwardData(g, y, w, x, ws));
+    const filter = time(() => b.convBackwardFilter(g, x, y, w, ws));
+    rows.push(`${label}: ${fwd.toFixed(3)}/${data.toFixed(3)}/${filter.toFixed(3)}`);
+    console.log(`${pad(label, 28)} ${mode}: forward ${fwd.toFixed(3)} ms, backward data ${data.toFixed(3)} ms, backward filter ${filter.toFixed(3)} ms`);
+    for (const buf of [x, w, y, ws]) b.free(buf);
+  }
+  summary(`convtime (${mode}, ms fwd/data/filter): ${rows.join('; ')}`);
+}
+
+async function partLenet() {
+  const { backend } = await cuda();
+  const { Net } = await import(dist('src/core/net.js'));
+  const { Solver } = await import(dist('src/solver/solver.js'));
+  const { lenet, syntheticMnist } = await import(dist('examples/mnist/lenet.js'));
+  const seconds = quick ? 1 : 2.5;
+  const rates = [];
+  for (const batchSize of [64, 256, 1024]) {
+    const net = new Net(lenet({ batchSize }), { backend, phase: 'train', seed: 1 });
+    const solver = new Solver(net, { baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 }, maxIter: 1e9 });
+    for (let i = 0; i < 20; i++) solver.step();
+    backend.synchronize();
+    let iters = 0, elapsed = 0;
+    const t0 = performance.now();
+    while (elapsed < seconds) {
+      for (let i = 0; i < 20; i++) solver.step();
+      iters += 20;
+      backend.synchronize();
+      elapsed = (performance.now() - t0) / 1000;
+    }
+    const rate = (iters * batchSize) / elapsed;
+    const loss = net.loss();
+    rates.push(`${batchSize}: ${Math.round(rate)}`);
+    console.log(`cortado lenet training, batch ${batchSize}: ${Math.round(rate).toLocaleString('en-US')} images/s (${iters} iterations in ${elapsed.toFixed(2)} s, loss ${loss.toFixed(3)})`);
+    net.destroy();
+  }
+  const test = syntheticMnist(640, 3);
+  const inf = new Net(lenet({ batchSize: 64, testBatchSize: 64, test }), { backend, phase: 'test', seed: 1 });
+  for (let i = 0; i < 20; i++) inf.forward();
+  backend.synchronize();
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < 1000) {
+    for (let i = 0; i < 50; i++) inf.forward();
+    n += 50;
+    backend.synchronize();
+  }
+  const infRate = (n * 64) / ((performance.now() - t0) / 1000);
+  console.log(`cortado lenet inference, batch 64: ${Math.round(infRate).toLocaleString('en-US')} images/s`);
+  // MemoryData builds each batch on the host and uploads it; the PyTorch script keeps its batches on the GPU.
+  summary(`lenet cortado (images/s, batches uploaded from the host): training ${rates.join(', ')}; inference 64: ${Math.round(infRate)}`);
+}
+
+function child(cmd, cmdArgs, env, timeoutS, onLine) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, cmdArgs, { cwd: root, env: { ...process.env, ...env } });
+    let out = '', timedOut = false;
+    const feed = (chunk, stream) => {
+      const text = chunk.toString();
+      out += text;
+      stream.write(text);
+      if (onLine) for (const l of text.split('\n')) onLine(l);
+    };
+    p.stdout.on('data', (c) => feed(c, process.stdout));
+    p.stderr.on('data', (c) => feed(c, process.stderr));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      p.kill('SIGKILL');
+    }, timeoutS * 1000);
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: -1, out: out + `\n${e.message}`, timedOut });
+    });
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, timedOut });
+    });
+  });
+}
+
+async function partPytorch() {
+  const r = await child('python3', [join(root, 'scripts', 'gpu_pytorch_lenet.py'), '--seconds', quick ? '1' : '2.5'], { PYTHONUNBUFFERED: '1' }, 140);
+  const line = r.out.split('\n').find((l) => l.startsWith('PYTORCH '));
+  if (!line) throw new Error(`PyTorch script gave no result (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
+  const rates = JSON.parse(line.slice(8));
+  summary(`lenet pytorch (images/s): training ${Object.entries(rates).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
+}
+
+async function partMnist() {
+  const out = mkdtempSync(join(tmpdir(), 'cortado-mnist-'));
+  const t0 = performance.now();
+  const r = await child(process.execPath, [join(root, 'dist', 'examples', 'mnist', 'train.js'), '--backend', 'cuda', '--fresh', '--output', out], {}, 290);
+  const wall = (performance.now() - t0) / 1000;
+  const done = r.out.split('\n').find((l) => l.startsWith('done:'));
+  if (!done) throw new Error(`the tutorial did not finish (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
+  summary(`mnist tutorial on cuda: ${done.replace(/^done:\s*/, '')}; wall ${wall.toFixed(1)} s`);
+}
+
+async function runPart(name) {
+  try {
+    await PARTS[name].run();
+    process.exit(0);
+  } catch (e) {
+    console.error(e?.stack ?? String(e));
+    summary(`${name}: FAILED: ${String(e?.message ?? e).split('\n')[0]}`);
+    process.exit(1);
+  }
+}
+
+async function main() {
+  const only = opt('--part');
+  if (only) {
+    if (!PARTS[only]) throw new Error(`unknown part ${only}`);
+    return runPart(only);
+  }
+  const names = (opt('--parts') ?? Object.keys(PARTS).filter((p) => !(quick && p === 'mnist')).join(',')).split(',');
+  const lines = [];
+  const start = performance.now();
+  for (const name of names) {
+    const part = PARTS[name];
+    if (!part) {
+      lines.push(`${name}: unknown part (choose from ${Object.keys(PARTS).join(', ')})`);
+      continue;
+    }
+    console.log(`\n==== ${name} ====`);
+    const t0 = performance.now();
+    const extra = quick ? ['--quick'] : [];
+    const r = await child(process.execPath, [fileURLToPath(import.meta.url), '--part', name, ...extra], part.env ?? {}, part.timeout);
+    const s = r.out.split('\n').filter((l) => l.startsWith('SUMMARY ')).pop();
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    if (s) lines.push(`${s.slice(8)} [${secs} s]`);
+    else if (r.timedOut) lines.push(`${name}: TIMED OUT after ${part.timeout} s`);
+    else lines.push(`${name}: FAILED (exit ${r.code}): ${r.out.trim().split('\n').pop() ?? ''}`);
+  }
+  console.log(`\n==== gpu-check summary (${((performance.now() - start) / 1000).toFixed(0)} s) ====`);
+  for (const l of lines) console.log(l);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

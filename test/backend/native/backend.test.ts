@@ -1,0 +1,59 @@
+/**
+ * The NativeBackend as a whole: its name and addon info, float64 going to the TypeScript kernels,
+ * argument checks that stop a bad call before it touches memory, and the narrower instruction sets
+ * (AVX2, portable) run in child processes so they are tested on an AVX-512 machine too.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { NativeBackend } from '../../../src/backend/native/native-backend.js';
+import { BackendError } from '../../../src/core/errors.js';
+import { buf, pair, read, skipReason } from './util.js';
+
+test('the native backend is named native and reports its instruction set and threads', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  assert.equal(native.name, 'native');
+  assert.ok(['avx512', 'avx2', 'portable'].includes(native.info.isa), native.info.isa);
+  assert.ok(native.info.threads >= 1);
+});
+
+test('a float64 native backend computes in float64 through the TypeScript kernels', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const b = new NativeBackend('float64');
+  const x = buf(b, [1 + 1e-12, 2]);
+  assert.ok(b.download(x) instanceof Float64Array);
+  b.scal(2, 3, x);
+  assert.equal(b.download(x)[0], 3 * (1 + 1e-12));
+  assert.ok(b.convWorkspaceSize({ num: 1, channels: 1, height: 3, width: 3, numOutput: 1, group: 1, kernelH: 2,
+    kernelW: 2, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 2, outW: 2 }) > 0);
+});
+
+test('native calls with short buffers or wrong types throw a BackendError naming the argument', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  const short = native.alloc(5);
+  assert.throws(() => native.gemm(false, false, 2, 3, 4, 1, native.alloc(8), native.alloc(12), 0, short),
+    (e: unknown) => e instanceof BackendError && e.message === 'native backend gemm: argument C has 5 elements, needs at least 6');
+  assert.throws(() => native.axpy(3, 1, new Float64Array(3), native.alloc(3)),
+    (e: unknown) => e instanceof BackendError && /axpy: argument x must be a Float32Array/.test(e.message));
+  assert.throws(() => native.set(-1, 0, short),
+    (e: unknown) => e instanceof BackendError && /set: argument n must be a non-negative integer, got -1/.test(e.message));
+  assert.deepEqual([...read(native, short)], [0, 0, 0, 0, 0], 'nothing was written');
+});
+
+test('the AVX2 and portable kernels agree with the TypeScript backend too', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const script = fileURLToPath(new URL('./isa-check.js', import.meta.url));
+  for (const isa of ['avx2', 'portable']) {
+    const r = spawnSync(process.execPath, [script], {
+      env: { ...process.env, CORTADO_NATIVE_ISA: isa }, encoding: 'utf8', timeout: 120_000,
+    });
+    assert.equal(r.status, 0, `${isa}: ${r.stderr}`);
+    const out = JSON.parse(r.stdout) as { isa: string; checks: number };
+    // On a CPU without AVX2 the cap has no effect on 'portable' and 'avx2' falls back to it.
+    assert.ok(out.isa === isa || out.isa === 'portable', `${isa} requested, ${out.isa} used`);
+    assert.ok(out.checks > 10);
+  }
+});

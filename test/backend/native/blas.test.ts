@@ -1,0 +1,170 @@
+/**
+ * The native BLAS entries and elementwise ops against JsBackend('float32'), on sizes that are not
+ * multiples of any SIMD width or register tile, and on views at odd offsets (zero copy: the
+ * kernels must read and write exactly the viewed elements).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Backend, Buf } from '../../../src/backend/backend.js';
+import { assertClose, buf, pair, read, skipReason, values } from './util.js';
+
+const SIZES = [0, 1, 3, 15, 17, 33, 100, 1000, 70001];
+
+test('native level-1 BLAS matches the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const n of SIZES) {
+    const X = values(n, 1), Y = values(n, 2);
+    const ops: [string, (b: Backend, x: Buf, y: Buf) => void][] = [
+      ['set', (b, _x, y) => b.set(n, 0.75, y)],
+      ['copy', (b, x, y) => b.copy(n, x, y)],
+      ['scal', (b, _x, y) => b.scal(n, -1.5, y)],
+      ['axpy', (b, x, y) => b.axpy(n, 0.3, x, y)],
+      ['axpby', (b, x, y) => b.axpby(n, 0.3, x, -2, y)],
+    ];
+    for (const [name, run] of ops) {
+      const yn = buf(native, Y), yj = buf(js, Y);
+      run(native, buf(native, X), yn);
+      run(js, buf(js, X), yj);
+      assertClose(read(native, yn), read(js, yj), `${name} n=${n}`);
+    }
+    const xn = buf(native, X), yn = buf(native, Y);
+    const tol = 1e-5 * Math.max(1, n);
+    assert.ok(Math.abs(native.dot(n, xn, yn) - js.dot(n, buf(js, X), buf(js, Y))) <= tol, `dot n=${n}`);
+    assert.ok(Math.abs(native.asum(n, xn) - js.asum(n, buf(js, X))) <= tol, `asum n=${n}`);
+  }
+});
+
+test('native axpby with beta = 0 overwrites NaN in y', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  const y = buf(native, [NaN, NaN, NaN, NaN, NaN]);
+  native.axpby(5, 2, buf(native, [1, 2, 3, 4, 5]), 0, y);
+  assert.deepEqual([...read(native, y)], [2, 4, 6, 8, 10]);
+});
+
+test('native elementwise ops match the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const n of [1, 7, 31, 129, 40000]) {
+    const A = values(n, 3, -3, 3), B = values(n, 4, 0.5, 2), P = values(n, 5, 0.01, 4);
+    A[0] = 0;
+    for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+      const yn = native.alloc(n), yj = js.alloc(n);
+      native[op](n, buf(native, A), buf(native, B), yn);
+      js[op](n, buf(js, A), buf(js, B), yj);
+      assertClose(read(native, yn), read(js, yj), `${op} n=${n}`);
+    }
+    for (const op of ['exp', 'abs', 'sign'] as const) {
+      const yn = native.alloc(n), yj = js.alloc(n);
+      native[op](n, buf(native, A), yn);
+      js[op](n, buf(js, A), yj);
+      assertClose(read(native, yn), read(js, yj), `${op} n=${n}`, 2e-6, 0);
+    }
+    const ln = native.alloc(n), lj = js.alloc(n);
+    native.log(n, buf(native, P), ln);
+    js.log(n, buf(js, P), lj);
+    assertClose(read(native, ln), read(js, lj), `log n=${n}`, 1e-6, 1e-6);
+    for (const p of [2, 0.5, -0.75, 3]) {
+      const yn = native.alloc(n), yj = js.alloc(n);
+      native.powx(n, buf(native, P), p, yn);
+      js.powx(n, buf(js, P), p, yj);
+      assertClose(read(native, yn), read(js, yj), `powx ${p} n=${n}`, 1e-6, 0);
+    }
+    const sn = buf(native, A), sj = buf(js, A);
+    native.addScalar(n, 0.25, sn);
+    js.addScalar(n, 0.25, sj);
+    assertClose(read(native, sn), read(js, sj), `addScalar n=${n}`);
+  }
+});
+
+test('native exp keeps exp semantics at the float limits', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  const X = [-Infinity, -200, -87, 0, 1e-8, 88, 89, Infinity, NaN];
+  const y = native.alloc(X.length);
+  native.exp(X.length, buf(native, X), y);
+  const got = read(native, y);
+  assert.equal(got[0], 0);
+  assert.equal(got[1], 0);
+  assertClose([got[2], got[3], got[4], got[5]], Float32Array.from([Math.exp(-87), 1, 1, Math.exp(88)]), 'exp', 2e-7, 0);
+  assert.equal(got[6], Infinity);
+  assert.equal(got[7], Infinity);
+  assert.ok(Number.isNaN(got[8]));
+});
+
+test('native kernels work in place on views at odd offsets and touch nothing else', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  const n = 37;
+  const parent = buf(native, values(3 * n + 5, 6));
+  const before = read(native, parent);
+  const x = native.view(parent, 1, n), y = native.view(parent, n + 3, n);
+  native.axpy(n, 2, x, y);
+  const after = read(native, parent);
+  for (let i = 0; i < after.length; i++) {
+    const inY = i >= n + 3 && i < 2 * n + 3;
+    const want = inY ? Math.fround(before[i] + 2 * before[i - n - 2]) : before[i];
+    assert.ok(Math.abs(after[i] - want) <= 1e-6, `element ${i}: ${after[i]} vs ${want}`);
+  }
+});
+
+test('native copy between overlapping views moves the data as one piece', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  const V = values(200000, 7);
+  const pn = buf(native, V), pj = buf(js, V);
+  native.copy(150000, native.view(pn, 0, 150000), native.view(pn, 1000, 150000));
+  js.copy(150000, js.view(pj, 0, 150000), js.view(pj, 1000, 150000));
+  assert.deepEqual(read(native, pn), read(js, pj));
+});
+
+const GEMM_SHAPES: [number, number, number][] = [
+  [1, 1, 1], [1, 7, 3], [5, 1, 9], [3, 5, 7], [14, 32, 256], [15, 33, 257], [29, 65, 300],
+  [20, 576, 25], [50, 64, 500], [64, 500, 800], [500, 800, 64], [130, 70, 513],
+];
+
+test('native gemm matches the TypeScript backend for all transposes and awkward shapes', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  let seed = 10;
+  for (const [M, N, K] of GEMM_SHAPES) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const [alpha, beta] of [[1, 0], [0.5, 1], [-1, 0.25]] as const) {
+        const A = values(M * K, ++seed), B = values(K * N, ++seed), C = values(M * N, ++seed);
+        if (beta === 0) C.fill(NaN);
+        const cn = buf(native, C), cj = buf(js, C);
+        native.gemm(ta, tb, M, N, K, alpha, buf(native, A), buf(native, B), beta, cn);
+        js.gemm(ta, tb, M, N, K, alpha, buf(js, A), buf(js, B), beta, cj);
+        assertClose(read(native, cn), read(js, cj), `gemm ${M}x${N}x${K} transA ${ta} transB ${tb} alpha ${alpha} beta ${beta}`);
+      }
+    }
+  }
+});
+
+test('native gemm with K = 0 or alpha = 0 only scales C', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  const c = buf(native, [1, 2, 3, 4, 5, 6]);
+  native.gemm(false, false, 2, 3, 0, 1, native.alloc(0), native.alloc(0), 2, c);
+  assert.deepEqual([...read(native, c)], [2, 4, 6, 8, 10, 12]);
+  native.gemm(false, false, 2, 3, 4, 0, buf(native, values(8, 1)), buf(native, values(12, 2)), 0, c);
+  assert.deepEqual([...read(native, c)], [0, 0, 0, 0, 0, 0]);
+});
+
+test('native gemv matches the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const [M, N] of [[1, 1], [3, 17], [17, 3], [100, 257], [700, 500]]) {
+    for (const transA of [false, true]) {
+      for (const beta of [0, 0.5]) {
+        const A = values(M * N, M + N), x = values(transA ? M : N, 3), Y = values(transA ? N : M, 4);
+        if (beta === 0) Y.fill(NaN);
+        const yn = buf(native, Y), yj = buf(js, Y);
+        native.gemv(transA, M, N, 1.5, buf(native, A), buf(native, x), beta, yn);
+        js.gemv(transA, M, N, 1.5, buf(js, A), buf(js, x), beta, yj);
+        assertClose(read(native, yn), read(js, yj), `gemv ${M}x${N} transA ${transA} beta ${beta}`);
+      }
+    }
+  }
+});

@@ -1,0 +1,96 @@
+/**
+ * Native convolution (forward, backward data, backward filter) and bias against
+ * JsBackend('float32') on awkward geometries: odd sizes, padding, strides, dilation, groups, 1 x 1,
+ * batch 1, column blocks of large images, and LeNet's own layers.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ConvGeom } from '../../../src/backend/backend.js';
+import { BackendError } from '../../../src/core/errors.js';
+import { assertClose, buf, pair, read, skipReason, values } from './util.js';
+
+/** A full geometry from the fields that differ from 1 x 1, stride 1, no padding, group 1. */
+function conv(p: Partial<ConvGeom> & Pick<ConvGeom, 'num' | 'channels' | 'height' | 'width' | 'numOutput'>): ConvGeom {
+  const g = {
+    group: 1, kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1,
+    outH: 0, outW: 0, ...p,
+  };
+  g.outH = Math.floor((g.height + 2 * g.padH - (g.dilationH * (g.kernelH - 1) + 1)) / g.strideH) + 1;
+  g.outW = Math.floor((g.width + 2 * g.padW - (g.dilationW * (g.kernelW - 1) + 1)) / g.strideW) + 1;
+  return g;
+}
+
+const CASES: [string, ConvGeom][] = [
+  ['LeNet conv1', conv({ num: 5, channels: 1, height: 28, width: 28, numOutput: 20, kernelH: 5, kernelW: 5 })],
+  ['LeNet conv2', conv({ num: 3, channels: 20, height: 12, width: 12, numOutput: 50, kernelH: 5, kernelW: 5 })],
+  ['batch 1, odd everything', conv({ num: 1, channels: 3, height: 7, width: 9, numOutput: 5, kernelH: 3, kernelW: 2 })],
+  ['stride 2, pad 1', conv({ num: 4, channels: 2, height: 9, width: 8, numOutput: 3, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 })],
+  ['pad larger than the kernel reach', conv({ num: 2, channels: 2, height: 4, width: 5, numOutput: 3, kernelH: 2, kernelW: 3, padH: 3, padW: 2 })],
+  ['dilation', conv({ num: 2, channels: 3, height: 11, width: 10, numOutput: 4, kernelH: 3, kernelW: 3, dilationH: 2, dilationW: 3, padH: 2, padW: 1 })],
+  ['groups 3 with stride and dilation', conv({ num: 3, channels: 6, height: 11, width: 10, numOutput: 9, kernelH: 3, kernelW: 2, group: 3, strideH: 2, strideW: 3, padH: 2, padW: 1, dilationH: 2, dilationW: 3 })],
+  ['1 x 1 pointwise with groups', conv({ num: 3, channels: 6, height: 4, width: 5, numOutput: 4, group: 2 })],
+  ['1 x 1 strided with padding', conv({ num: 2, channels: 2, height: 5, width: 5, numOutput: 3, padH: 1, padW: 2, strideW: 2 })],
+  ['many output channels (several register tiles)', conv({ num: 2, channels: 4, height: 6, width: 6, numOutput: 37, kernelH: 3, kernelW: 3, padH: 1, padW: 1 })],
+  ['large image (column blocks)', conv({ num: 1, channels: 16, height: 45, width: 47, numOutput: 8, kernelH: 3, kernelW: 3, padH: 1, padW: 1 })],
+  ['large 1 x 1 (column blocks without im2col)', conv({ num: 2, channels: 40, height: 70, width: 70, numOutput: 6 })],
+  ['wide kernel', conv({ num: 1, channels: 1, height: 3, width: 80, numOutput: 2, kernelH: 1, kernelW: 70 })],
+  ['many images, few columns', conv({ num: 19, channels: 5, height: 3, width: 3, numOutput: 7, kernelH: 2, kernelW: 2 })],
+];
+
+test('native convolution matches the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  let seed = 100;
+  for (const [name, g] of CASES) {
+    const nx = g.num * g.channels * g.height * g.width;
+    const nw = g.numOutput * (g.channels / g.group) * g.kernelH * g.kernelW;
+    const ny = g.num * g.numOutput * g.outH * g.outW;
+    const X = values(nx, ++seed), Wt = values(nw, ++seed), DY = values(ny, ++seed), DW = values(nw, ++seed);
+    const run = (b: typeof native | typeof js) => {
+      const ws = b.alloc(b.convWorkspaceSize(g));
+      const y = buf(b, new Float32Array(ny).fill(NaN));
+      const dx = buf(b, new Float32Array(nx).fill(NaN));
+      const dw = buf(b, DW);
+      const x = buf(b, X), w = buf(b, Wt), dy = buf(b, DY);
+      b.convForward(g, x, w, y, ws);
+      b.convBackwardData(g, dy, w, dx, ws);
+      b.convBackwardFilter(g, x, dy, dw, ws);
+      return { y: read(b, y), dx: read(b, dx), dw: read(b, dw) };
+    };
+    const got = run(native), want = run(js);
+    assertClose(got.y, want.y, `${name}: forward`);
+    assertClose(got.dx, want.dx, `${name}: backward data`);
+    assertClose(got.dw, want.dw, `${name}: backward filter (accumulated)`);
+  }
+});
+
+test('native convolution needs no workspace in float32', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  assert.equal(native.convWorkspaceSize(CASES[0][1]), 0);
+});
+
+test('native convolution rejects a geometry whose output size is wrong, naming both sizes', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  const g = { ...conv({ num: 1, channels: 1, height: 6, width: 6, numOutput: 1, kernelH: 3, kernelW: 3 }), outH: 5 };
+  assert.throws(() => native.convForward(g, native.alloc(36), native.alloc(9), native.alloc(30), native.alloc(0)),
+    (e: unknown) => e instanceof BackendError && /convForward: output 5x4 given, geometry gives 4x4/.test(e.message));
+});
+
+test('native bias forward and backward match the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const [outer, channels, inner] of [[1, 1, 1], [3, 5, 1], [64, 500, 1], [2, 17, 33], [64, 20, 576], [4, 3, 40000]]) {
+    const n = outer * channels * inner;
+    const Y = values(n, n), Bias = values(channels, channels), DB = values(channels, 3);
+    const yn = buf(native, Y), yj = buf(js, Y);
+    native.biasForward(outer, channels, inner, buf(native, Bias), yn);
+    js.biasForward(outer, channels, inner, buf(js, Bias), yj);
+    assertClose(read(native, yn), read(js, yj), `biasForward ${outer}x${channels}x${inner}`);
+    const dn = buf(native, DB), dj = buf(js, DB);
+    native.biasBackward(outer, channels, inner, buf(native, Y), dn);
+    js.biasBackward(outer, channels, inner, buf(js, Y), dj);
+    assertClose(read(native, dn), read(js, dj), `biasBackward ${outer}x${channels}x${inner}`, 1e-4, 1e-4);
+  }
+});

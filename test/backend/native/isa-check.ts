@@ -1,0 +1,61 @@
+/**
+ * Run by backend.test.ts in a child process with CORTADO_NATIVE_ISA set: compares a cross-section
+ * of native kernels with JsBackend('float32') under the chosen instruction set, throws on the first
+ * disagreement, and prints {"isa", "checks"} as JSON.
+ */
+import type { ConvGeom } from '../../../src/backend/backend.js';
+import { assertClose, buf, pair, read, skipReason, values } from './util.js';
+
+// The test runner may load this file as a test of its own: without the variable it does nothing.
+if (process.env.CORTADO_NATIVE_ISA && !skipReason) main();
+
+function main(): void {
+  const { native, js } = pair();
+  type B = typeof native | typeof js;
+  let checks = 0;
+
+  function check(what: string, run: (b: B) => Float32Array, rtol = 1e-4, atol = 1e-5): void {
+    assertClose(run(native), run(js), `${native.info.isa} ${what}`, rtol, atol);
+    checks++;
+  }
+
+  for (const [M, N, K] of [[1, 1, 1], [7, 19, 5], [29, 65, 300], [64, 500, 800]]) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const A = values(M * K, M), Bm = values(K * N, N), C = values(M * N, K);
+      check(`gemm ${M}x${N}x${K} ${ta} ${tb}`, (b) => {
+        const c = buf(b, C);
+        b.gemm(ta, tb, M, N, K, 0.5, buf(b, A), buf(b, Bm), 1, c);
+        return read(b, c);
+      });
+    }
+  }
+
+  const g: ConvGeom = { num: 3, channels: 4, height: 9, width: 8, numOutput: 15, group: 1, kernelH: 3, kernelW: 3,
+    strideH: 1, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 9, outW: 4 };
+  const nx = 3 * 4 * 9 * 8, nw = 15 * 4 * 9, ny = 3 * 15 * 9 * 4;
+  const X = values(nx, 1), Wt = values(nw, 2), DY = values(ny, 3);
+  check('conv forward', (b) => { const y = b.alloc(ny); b.convForward(g, buf(b, X), buf(b, Wt), y, b.alloc(b.convWorkspaceSize(g))); return read(b, y); });
+  check('conv backward data', (b) => { const dx = b.alloc(nx); b.convBackwardData(g, buf(b, DY), buf(b, Wt), dx, b.alloc(b.convWorkspaceSize(g))); return read(b, dx); });
+  check('conv backward filter', (b) => { const dw = b.alloc(nw); b.convBackwardFilter(g, buf(b, X), buf(b, DY), dw, b.alloc(b.convWorkspaceSize(g))); return read(b, dw); });
+
+  for (const n of [1, 13, 40001]) {
+    const A = values(n, n, -5, 5), D = values(n, n + 1);
+    check(`axpby ${n}`, (b) => { const y = buf(b, D); b.axpby(n, 0.5, buf(b, A), 0.25, y); return read(b, y); });
+    check(`exp ${n}`, (b) => { const y = b.alloc(n); b.exp(n, buf(b, A), y); return read(b, y); }, 2e-6, 0);
+    for (const op of ['relu', 'sigmoid', 'tanh'] as const) {
+      check(`${op} ${n}`, (b) => { const y = b.alloc(n); b.neuronForward(op, n, buf(b, A), y, 0); return read(b, y); }, 4e-6, 1e-7);
+    }
+    check(`sgd ${n}`, (b) => { const w = buf(b, A); b.sgdUpdate(n, w, buf(b, D), buf(b, D), 0.1, 0.9, 0.01, 'L2'); return read(b, w); });
+    check(`dot ${n}`, (b) => Float32Array.of(b.dot(n, buf(b, A), buf(b, D))), 1e-4, 1e-4);
+  }
+
+  const cg = { outer: 5, classes: 11, inner: 3 };
+  const S = values(165, 9, -4, 4);
+  check('softmax', (b) => { const y = b.alloc(165); b.softmaxForward(cg, buf(b, S), y); return read(b, y); }, 1e-5, 1e-7);
+  const pg = { num: 2, channels: 3, height: 9, width: 7, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, outH: 5, outW: 4 };
+  const P = values(2 * 3 * 9 * 7, 10);
+  check('max pool', (b) => { const y = b.alloc(120); b.poolForward(pg, 'max', buf(b, P), y, b.alloc(120)); return read(b, y); });
+  check('mean pool', (b) => { const y = b.alloc(120); b.poolForward(pg, 'mean', buf(b, P), y, b.alloc(120)); return read(b, y); });
+
+  process.stdout.write(JSON.stringify({ isa: native.info.isa, checks }));
+}

@@ -1,0 +1,224 @@
+/**
+ * Native pooling, neurons, softmax, softmax loss, dropout and the SGD step against
+ * JsBackend('float32'), including the edge cases the reference defines (ties and NaN in max
+ * pooling, padding in mean pooling, ignored and bad labels).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ClassGeom, LossNormalization, NeuronOp, PoolGeom } from '../../../src/backend/backend.js';
+import { BackendError, DataError } from '../../../src/core/errors.js';
+import { assertClose, buf, pair, read, skipReason, values } from './util.js';
+
+function pool(p: Partial<PoolGeom> & Pick<PoolGeom, 'num' | 'channels' | 'height' | 'width' | 'kernelH' | 'kernelW'>): PoolGeom {
+  const g = { strideH: 1, strideW: 1, padH: 0, padW: 0, outH: 0, outW: 0, ...p };
+  const out = (size: number, k: number, s: number, pad: number) => {
+    let o = Math.ceil((size + 2 * pad - k) / s) + 1;
+    if (pad > 0 && (o - 1) * s >= size + pad) o--;
+    return o;
+  };
+  g.outH = out(g.height, g.kernelH, g.strideH, g.padH);
+  g.outW = out(g.width, g.kernelW, g.strideW, g.padW);
+  return g;
+}
+
+const POOLS: [string, PoolGeom][] = [
+  ['LeNet 2x2 stride 2', pool({ num: 3, channels: 20, height: 24, width: 24, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
+  ['2x2 stride 2 on odd sizes (clipped last window)', pool({ num: 2, channels: 3, height: 7, width: 9, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
+  ['3x3 stride 2 pad 1', pool({ num: 2, channels: 4, height: 13, width: 10, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 })],
+  ['overlapping 3x2 stride 1', pool({ num: 1, channels: 2, height: 5, width: 6, kernelH: 3, kernelW: 2 })],
+  ['global 6x5', pool({ num: 2, channels: 3, height: 6, width: 5, kernelH: 6, kernelW: 5 })],
+  ['large (parallel planes)', pool({ num: 8, channels: 16, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 })],
+];
+
+test('native max and mean pooling match the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  let seed = 200;
+  for (const [name, g] of POOLS) {
+    const nx = g.num * g.channels * g.height * g.width, ny = g.num * g.channels * g.outH * g.outW;
+    const X = values(nx, ++seed), DY = values(ny, ++seed);
+    // Ties: quantize some values so equal maxima occur and the first one must win.
+    for (let i = 0; i < nx; i += 3) X[i] = Math.round(X[i] * 2) / 2;
+    for (const method of ['max', 'mean'] as const) {
+      const run = (b: typeof native | typeof js) => {
+        const y = b.alloc(ny), mask = b.alloc(ny), dx = buf(b, new Float32Array(nx).fill(NaN));
+        b.poolForward(g, method, buf(b, X), y, mask);
+        b.poolBackward(g, method, buf(b, DY), mask, dx);
+        return { y: read(b, y), mask: read(b, mask), dx: read(b, dx) };
+      };
+      const got = run(native), want = run(js);
+      assertClose(got.y, want.y, `${name} ${method}: forward`, 1e-6, 1e-6);
+      if (method === 'max') assert.deepEqual(got.mask, want.mask, `${name}: max mask`);
+      assertClose(got.dx, want.dx, `${name} ${method}: backward`, 1e-6, 1e-6);
+    }
+  }
+});
+
+test('native max pooling keeps NaN and -Infinity like the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  const g = pool({ num: 1, channels: 1, height: 2, width: 6, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 });
+  const X = [NaN, 1, -Infinity, -Infinity, 2, 2, 0, 5, -Infinity, -Infinity, 2, 2];
+  for (const b of [native, js]) {
+    const y = b.alloc(3), mask = b.alloc(3);
+    b.poolForward(g, 'max', buf(b, X), y, mask);
+    assert.ok(Number.isNaN(read(b, y)[0]), `${b.name}: NaN first in its window wins`);
+    assert.deepEqual([...read(b, y)].slice(1), [-Infinity, 2], b.name);
+    assert.deepEqual([...read(b, mask)], [0, 2, 4], b.name);
+  }
+});
+
+test('native pooling rejects padding as large as the kernel', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  const g = { ...pool({ num: 1, channels: 1, height: 4, width: 4, kernelH: 2, kernelW: 2 }), padH: 2 };
+  assert.throws(() => native.poolForward(g, 'max', native.alloc(16), native.alloc(64), native.alloc(64)),
+    (e: unknown) => e instanceof BackendError && /padding 2x0 must be smaller than the kernel 2x2/.test(e.message));
+});
+
+test('native neurons match the TypeScript backend, forward and backward', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  const ops: NeuronOp[] = ['identity', 'relu', 'lrelu', 'sigmoid', 'tanh', 'exp'];
+  for (const n of [1, 13, 100, 50001]) {
+    const X = values(n, n, -6, 6), DY = values(n, n + 1);
+    X[0] = 0;
+    if (n > 5) {
+      X[1] = 1e-7;
+      X[2] = -0.2;
+      X[3] = 0.29;
+      X[4] = 0.31;
+    }
+    for (const op of ops) {
+      const run = (b: typeof native | typeof js) => {
+        const y = b.alloc(n), dx = b.alloc(n);
+        b.neuronForward(op, n, buf(b, X), y, 0.1);
+        b.neuronBackward(op, n, y, buf(b, DY), dx, 0.1);
+        return { y: read(b, y), dx: read(b, dx) };
+      };
+      const got = run(native), want = run(js);
+      assertClose(got.y, want.y, `${op} n=${n}: forward`, 4e-6, 1e-7);
+      assertClose(got.dx, want.dx, `${op} n=${n}: backward`, 4e-6, 1e-6);
+    }
+  }
+});
+
+test('native neurons work in place and keep NaN through ReLU', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  const x = buf(native, [NaN, -1, 2, -0.5]);
+  native.neuronForward('relu', 4, x, x, 0);
+  const y = read(native, x);
+  assert.ok(Number.isNaN(y[0]));
+  assert.deepEqual([...y].slice(1), [0, 2, 0]);
+  const l = buf(native, [-1, 2]);
+  native.neuronForward('lrelu', 2, l, l, 0.25);
+  assert.deepEqual([...read(native, l)], [-0.25, 2]);
+});
+
+const CLASS_GEOMS: ClassGeom[] = [
+  { outer: 1, classes: 1, inner: 1 },
+  { outer: 64, classes: 10, inner: 1 },
+  { outer: 3, classes: 37, inner: 1 },
+  { outer: 2, classes: 5, inner: 7 },
+  { outer: 3, classes: 4, inner: 33 },
+  { outer: 2000, classes: 20, inner: 1 },
+];
+
+test('native softmax matches the TypeScript backend, forward and backward', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const g of CLASS_GEOMS) {
+    const n = g.outer * g.classes * g.inner;
+    const X = values(n, n, -30, 30), DY = values(n, n + 1);
+    X[0] = -1e4;  // far below the others: its exponential underflows
+    const run = (b: typeof native | typeof js) => {
+      const y = b.alloc(n), dx = b.alloc(n);
+      b.softmaxForward(g, buf(b, X), y);
+      b.softmaxBackward(g, y, buf(b, DY), dx);
+      return { y: read(b, y), dx: read(b, dx) };
+    };
+    const got = run(native), want = run(js);
+    const what = `${g.outer}x${g.classes}x${g.inner}`;
+    assertClose(got.y, want.y, `softmax ${what}: forward`, 1e-5, 1e-7);
+    assertClose(got.dx, want.dx, `softmax ${what}: backward`, 1e-4, 1e-6);
+  }
+});
+
+test('native softmax of a row of very negative scores is still a distribution', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native } = pair();
+  const y = native.alloc(19);
+  native.softmaxForward({ outer: 1, classes: 19, inner: 1 }, buf(native, new Float32Array(19).fill(-500)), y);
+  assertClose(read(native, y), new Float32Array(19).fill(1 / 19), 'uniform', 1e-6, 0);
+});
+
+test('native softmax loss matches the TypeScript backend for every normalization and ignored labels', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const g of CLASS_GEOMS) {
+    const n = g.outer * g.classes * g.inner, m = g.outer * g.inner;
+    const P = values(n, n, 0, 1);
+    P[0] = 0;  // log(0) is floored at FLT_MIN
+    const L = Float32Array.from(values(m, m + 7, 0, g.classes), Math.floor);
+    L[0] = 0;
+    if (m > 2) L[m - 1] = 255;
+    for (const ignore of [null, 255]) {
+      if (ignore === null && m > 2) continue;  // 255 is no class: only valid when ignored
+      for (const norm of ['valid', 'batch', 'full', 'none'] as LossNormalization[]) {
+        const run = (b: typeof native | typeof js) => {
+          const loss = b.alloc(1), dx = buf(b, new Float32Array(n).fill(NaN));
+          b.softmaxLossForward(g, buf(b, P), buf(b, L), ignore, norm, loss);
+          b.softmaxLossBackward(g, buf(b, P), buf(b, L), ignore, norm, 0.5, dx);
+          return { loss: read(b, loss), dx: read(b, dx) };
+        };
+        const got = run(native), want = run(js);
+        const what = `${g.outer}x${g.classes}x${g.inner} ${norm} ignore ${ignore}`;
+        assertClose(got.loss, want.loss, `loss ${what}`, 1e-5, 1e-6);
+        assertClose(got.dx, want.dx, `loss gradient ${what}`, 1e-5, 1e-7);
+      }
+    }
+  }
+});
+
+test('native softmax loss reports a bad label exactly as the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  const g = { outer: 3, classes: 4, inner: 1 };
+  const errorOf = (b: typeof native | typeof js) => {
+    try {
+      b.softmaxLossForward(g, buf(b, values(12, 1, 0, 1)), buf(b, [1, 4, 2]), null, 'valid', b.alloc(1));
+    } catch (e) {
+      return e;
+    }
+    return null;
+  };
+  const e = errorOf(native);
+  assert.ok(e instanceof DataError, 'a DataError');
+  assert.equal((e as Error).message, (errorOf(js) as Error).message);
+  assert.match((e as Error).message, /label 4 at item 1/);
+});
+
+test('native dropout and the SGD step match the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const n of [1, 17, 1000, 70001]) {
+    const X = values(n, n), R = values(n, n + 1, 0, 1), Wt = values(n, n + 2), D = values(n, n + 3), H = values(n, n + 4);
+    const dn = native.alloc(n), dj = js.alloc(n);
+    native.dropoutForward(n, buf(native, X), buf(native, R), 0.3, 1 / 0.7, dn);
+    js.dropoutForward(n, buf(js, X), buf(js, R), 0.3, 1 / 0.7, dj);
+    assertClose(read(native, dn), read(js, dj), `dropout forward n=${n}`, 1e-6, 0);
+    native.dropoutBackward(n, buf(native, X), buf(native, R), 0.5, 2, dn);
+    js.dropoutBackward(n, buf(js, X), buf(js, R), 0.5, 2, dj);
+    assertClose(read(native, dn), read(js, dj), `dropout backward n=${n}`, 1e-6, 0);
+    for (const reg of ['L2', 'L1'] as const) {
+      const wn = buf(native, Wt), hn = buf(native, H), diffN = buf(native, D);
+      const wj = buf(js, Wt), hj = buf(js, H);
+      native.sgdUpdate(n, wn, diffN, hn, 0.01, 0.9, 5e-4, reg);
+      js.sgdUpdate(n, wj, buf(js, D), hj, 0.01, 0.9, 5e-4, reg);
+      assertClose(read(native, wn), read(js, wj), `sgd ${reg} weights n=${n}`, 1e-6, 1e-7);
+      assertClose(read(native, hn), read(js, hj), `sgd ${reg} history n=${n}`, 1e-5, 1e-7);
+      assert.deepEqual(read(native, diffN), D, 'diff is left unchanged');
+    }
+  }
+});

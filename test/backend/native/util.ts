@@ -1,0 +1,54 @@
+/**
+ * Shared by the native backend tests: the backend pair (or why there is none), seeded inputs and
+ * a closeness check against JsBackend('float32').
+ */
+import assert from 'node:assert/strict';
+import type { Backend, Buf } from '../../../src/backend/backend.js';
+import { JsBackend } from '../../../src/backend/js/js-backend.js';
+import { NativeBackend } from '../../../src/backend/native/native-backend.js';
+import { loadNativeAddon, nativeLoadError } from '../../../src/backend/native/load.js';
+import { Random } from '../../../src/core/random.js';
+
+/** Why the native tests cannot run here (shown by t.skip), or null when the addon is built. */
+export const skipReason: string | null = loadNativeAddon() ? null : `native addon not built: ${nativeLoadError()}`;
+
+export interface Pair {
+  native: NativeBackend;
+  js: JsBackend;
+}
+
+export function pair(): Pair {
+  return { native: new NativeBackend('float32'), js: new JsBackend('float32') };
+}
+
+/** n values uniform in [lo, hi), the same for a given seed. */
+export function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const r = new Random(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * r.uniform();
+  return out;
+}
+
+/** A buffer of `b` holding a copy of `v`. */
+export function buf(b: Backend, v: ArrayLike<number>): Buf {
+  const x = b.alloc(v.length);
+  b.upload(x, v);
+  return x;
+}
+
+export function read(b: Backend, x: Buf): Float32Array {
+  return Float32Array.from(b.download(x));
+}
+
+/** Every |actual - expected| <= atol + rtol |expected|; the message names the first offender. */
+export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string,
+  rtol = 1e-4, atol = 1e-5): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i], e = expected[i];
+    if (Number.isNaN(e) && Number.isNaN(a)) continue;
+    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e))) {
+      assert.fail(`${what}: element ${i} is ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
+    }
+  }
+}

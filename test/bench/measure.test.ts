@@ -1,0 +1,56 @@
+/** The measuring protocol: medians, how many steps and repetitions run, the time budget. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { measure, median, protocol, randomBatch } from '../../bench/measure.js';
+
+test('median of odd and even counts, input left unsorted', () => {
+  const xs = [5, 1, 3];
+  assert.equal(median(xs), 3);
+  assert.deepEqual(xs, [5, 1, 3]);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+});
+
+test('a fast step runs the warm-up, then the planned repetitions of equal size', async () => {
+  let calls = 0;
+  const p = { warmup: 4, warmupMs: 10_000, reps: 5, minReps: 2, repMs: 2, budgetMs: 10_000 };
+  const r = await measure(() => void calls++, 64, p);
+  assert.equal(r.reps, 5);
+  assert.equal(r.all.length, 5);
+  assert.ok(r.steps >= 1);
+  assert.equal(calls, 4 + 5 * r.steps);
+  assert.equal(r.perSecond, median(r.all));
+  assert.ok(r.all.every((x) => x > 0 && Number.isFinite(x)));
+});
+
+test('a step slower than the warm-up and budget allow gets one warm-up step and minReps repetitions', async () => {
+  let calls = 0;
+  const slow = () => {
+    calls++;
+    const end = performance.now() + 15;
+    while (performance.now() < end);
+  };
+  const r = await measure(slow, 1, { warmup: 10, warmupMs: 1, reps: 7, minReps: 2, repMs: 1, budgetMs: 1 });
+  assert.equal(r.steps, 1);
+  assert.equal(r.reps, 2);
+  assert.equal(calls, 1 + 2);
+  assert.ok(r.perSecond < 1000 / 15 + 1e-9);
+});
+
+test('async steps are awaited', async () => {
+  let finished = 0;
+  const r = await measure(async () => {
+    await new Promise((ok) => setImmediate(ok));
+    finished++;
+  }, 1, { ...protocol(true), warmup: 1, reps: 1, minReps: 1, repMs: 1 });
+  assert.equal(finished, 1 + r.steps);
+});
+
+test('the random batch is fixed by its seed, pixels in [0, 1), labels 0..9', () => {
+  const a = randomBatch(8);
+  const b = randomBatch(8);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a.images, randomBatch(8, 2).images);
+  assert.equal(a.images.length, 8 * 784);
+  assert.ok(a.images.every((v) => v >= 0 && v < 1));
+  assert.ok(a.labels.every((v) => Number.isInteger(v) && v >= 0 && v <= 9));
+});

@@ -1,0 +1,44 @@
+/** The printed table: rows per system, Cortado / peer ratios, memory and notes. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatReport, type Outcome } from '../../bench/report.js';
+
+const outcomes: Outcome[] = [
+  { id: 'cortado-js', result: { trainIps: 200, inferIps: 800, latencyMs: 2, sgemmGflops: { 128: 5, 512: 10, 2048: 12 }, threads: 1, version: '0.1.0' } },
+  { id: 'pytorch', result: { trainIps: 100, inferIps: 1600, latencyMs: 1, sgemmGflops: { 128: 50, 512: 100, 2048: 120 }, threads: 2, version: '1.13', blas: 'OpenBLAS', blasCore: 'Cooperlake', blasCoreDetected: 'Prescott', blasCoreForced: 'Cooperlake' } },
+  { id: 'tfjs-cpu', result: { trainIps: 400, inferIps: 100, latencyMs: 8, threads: 1, version: '4.22.0' } },
+  { id: 'tfjs-wasm', result: { inferIps: 1000, latencyMs: 4, threads: 1, version: '4.22.0' } },
+  { id: 'onnxruntime', skipped: 'npm package onnxruntime-node not installed' },
+  { id: 'cortado-native', error: 'exit code 1: BackendError: the native backend is not available' },
+  { id: 'memory-js', result: { mode: 'memory', system: 'cortado-js', iters: 1020, peakRssMiB: 80, rssGrowthMiB: 12.5, heapGrowthMiB: 0.1, grows: true } },
+];
+
+const lines = formatReport(outcomes, { quick: true }).split('\n');
+const row = (start: string) => {
+  const l = lines.find((x) => x.startsWith(start));
+  assert.ok(l, `no line starting with "${start}" in:\n${lines.join('\n')}`);
+  return l.split(/\s{2,}/);
+};
+
+test('one row per measured system, with its figures', () => {
+  assert.deepEqual(row('pytorch ').slice(0, 7), ['pytorch', '100', '1,600', '1.00', '50.0', '100', '120']);
+  assert.deepEqual(row('tfjs-wasm ').slice(0, 4), ['tfjs-wasm', '-', '1,000', '4.00']);
+  assert.ok(lines.some((l) => l.includes('provisional')));
+});
+
+test('ratios to PyTorch are speed ratios, latency inverted', () => {
+  assert.deepEqual(row('cortado-js / pytorch'), ['cortado-js / pytorch', '2.00x', '0.50x', '0.50x', '0.10x', '0.10x', '0.10x']);
+});
+
+test('ratios to TF.js take the best TF.js backend of each metric and name it', () => {
+  assert.deepEqual(row('cortado-js / best tfjs').slice(0, 4), ['cortado-js / best tfjs', '0.50x (cpu)', '0.80x (wasm)', '2.00x (wasm)']);
+});
+
+test('memory, BLAS core, skipped and failed systems are reported', () => {
+  assert.deepEqual(row('cortado-js ').length >= 2, true);
+  const mem = lines.find((l) => l.includes('1020'));
+  assert.match(mem ?? '', /80\.0.*\+12\.5.*\+0\.1.*YES/);
+  assert.ok(lines.some((l) => l.includes('detected Prescott') && l.includes('OPENBLAS_CORETYPE=Cooperlake')));
+  assert.ok(lines.some((l) => l.startsWith('- onnxruntime: skipped, npm package onnxruntime-node not installed')));
+  assert.ok(lines.some((l) => l.startsWith('- cortado-native: FAILED') && l.includes('BackendError')));
+});
