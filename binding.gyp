@@ -13,6 +13,7 @@
       'native/kernels/dropout.cc',
       'native/kernels/gemm.cc',
       'native/kernels/im2col.cc',
+      'native/kernels/im2col_plan.cc',
       'native/kernels/neuron.cc',
       'native/kernels/pooling.cc',
       'native/kernels/sgd.cc',
@@ -36,7 +37,14 @@
     },
     {
       'target_name': 'cortado',
-      'sources': ['native/src/addon.cc', 'native/src/dispatch.cc', 'native/src/threads.cc'],
+      'sources': [
+        'native/src/activation_api.cc',
+        'native/src/addon.cc',
+        'native/src/blas_api.cc',
+        'native/src/conv_api.cc',
+        'native/src/dispatch.cc',
+        'native/src/threads.cc',
+      ],
       'dependencies': ['cortado_kernels_portable'],
       'conditions': [
         ['target_arch=="x64" and OS!="win"', {

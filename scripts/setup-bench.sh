@@ -2,9 +2,10 @@
 # Installs the peers that `npm run bench` compares Cortado with (Debian bookworm, run as root):
 #   - PyTorch from Debian (python3-torch) with OpenBLAS's pthread build, which torch's generic BLAS
 #     then uses for SGEMM; it runs under Debian's /usr/bin/python3 (bench/run.ts looks there first);
-#   - the npm peers, @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm and onnxruntime-node, from
-#     package.json's devDependencies. onnxruntime-node's install step is told to skip its optional
-#     download (ONNXRUNTIME_NODE_INSTALL=skip): the CPU binaries ship inside the npm package.
+#   - the npm peers: @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm are devDependencies;
+#     onnxruntime-node (288 MB, only the benchmark needs it) is installed here without being
+#     recorded, its install step told to skip its optional download (ONNXRUNTIME_NODE_INSTALL=skip):
+#     the CPU binaries ship inside the npm package. A later `npm install` removes it again.
 # Nothing is fetched from outside Debian's archive and the npm registry.
 # Usage: scripts/setup-bench.sh [--apt-only | --npm-only]
 set -euo pipefail

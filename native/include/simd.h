@@ -5,8 +5,9 @@
 // others read as 0), so every op is written once.
 //
 // Beyond arithmetic: loadm(p, lo, hi) reads only lanes [lo, hi) (the others are 0 and their
-// memory is not touched), deinterleave/interleave split and merge even and odd elements of two
-// consecutive vectors, and transpose turns a W x W tile held in W vectors around.
+// memory is not touched; loadl does the same with lanes made once by lane_range),
+// deinterleave/interleave split and merge the even and odd elements of two consecutive vectors,
+// and transpose turns a W x W tile held in W vectors around.
 #pragma once
 #include <math.h>
 #include <stdint.h>
@@ -61,6 +62,9 @@ inline V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT |
 inline V loadm(const float* p, int64_t lo, int64_t hi) {
   return hi > lo ? _mm512_maskz_loadu_ps(__mmask16(lanes(hi) & ~lanes(lo)), p) : zero();
 }
+typedef __mmask16 Lanes;
+inline Lanes lane_range(int64_t lo, int64_t hi) { return hi > lo ? __mmask16(lanes(hi) & ~lanes(lo)) : 0; }
+inline V loadl(const float* p, Lanes m) { return _mm512_maskz_loadu_ps(m, p); }
 inline void deinterleave(V a, V b, V& even, V& odd) {
   const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
@@ -148,6 +152,13 @@ inline V loadm(const float* p, int64_t lo, int64_t hi) {
                                   _mm256_cmpgt_epi32(_mm256_set1_epi32(int(hi)), lane));
   return _mm256_maskload_ps(p, m);
 }
+typedef __m256i Lanes;
+inline Lanes lane_range(int64_t lo, int64_t hi) {
+  __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(int(lo)), lane),
+                             _mm256_cmpgt_epi32(_mm256_set1_epi32(int(hi)), lane));
+}
+inline V loadl(const float* p, Lanes m) { return _mm256_maskload_ps(p, m); }
 inline void deinterleave(V a, V b, V& even, V& odd) {
   even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)));
   odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)));
@@ -202,6 +213,9 @@ inline float hmax(V a) { return a; }
 inline V pow2i(V n) { return ldexpf(1.0f, int(n)); }
 inline V round(V a) { return nearbyintf(a); }
 inline V loadm(const float* p, int64_t lo, int64_t hi) { return lo <= 0 && hi > 0 ? *p : 0.0f; }
+typedef bool Lanes;
+inline Lanes lane_range(int64_t lo, int64_t hi) { return lo <= 0 && hi > 0; }
+inline V loadl(const float* p, Lanes m) { return m ? *p : 0.0f; }
 inline void deinterleave(V a, V b, V& even, V& odd) {
   even = a;
   odd = b;

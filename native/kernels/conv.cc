@@ -6,9 +6,10 @@
 //   forward          y_g[Mg x N]  = W_g[Mg x Kg] col_g[Kg x N]
 //   backward data    col_g        = W_gᵀ dy_g,  dx_g = col2im(col_g)
 //   backward filter  dW_g        += dy_g col_gᵀ, summed over images
-// The weights are packed once per call and shared by all tasks. A 1 x 1 unstrided unpadded
-// convolution uses x itself as col. Large images are cut into column blocks so the col block
-// stays in L2.
+// The weights are packed once per call and shared by all tasks. With strideW 1, im2col is a
+// plan compiled once per call (im2col.h) and forward writes it straight into GEMM panels. A
+// 1 x 1 unstrided unpadded convolution uses x itself as col. Large images are cut into column
+// blocks so that a col block stays in L2.
 #include "gemm.h"
 #include "im2col.h"
 #include "kernels.h"
@@ -40,6 +41,26 @@ struct Dims {
   int64_t block() const { return imin(N, imax(NR, kColFloats / imax(Kg, 1) / NR * NR)); }
 };
 
+// im2col plans for the column blocks [b nb, min((b + 1) nb, N)), built by the caller in its
+// kPlan scratch and read by every task.
+struct Plans {
+  Im2colPlan* plan = nullptr;
+  Plans() = default;
+  Plans(const ConvGeom& g, const Dims& d, int64_t nb, bool panels) {
+    const int64_t blocks = (d.N + nb - 1) / nb;
+    int64_t floats = blocks * 4;
+    for (int64_t b = 0; b < blocks; ++b) floats += im2col_plan_floats(g, b * nb, imin(nb, d.N - b * nb));
+    float* mem = scratch(kPlan, floats);
+    plan = reinterpret_cast<Im2colPlan*>(mem);
+    mem += blocks * 4;
+    for (int64_t b = 0; b < blocks; ++b) {
+      const int64_t j0 = b * nb, nc = imin(nb, d.N - j0);
+      plan[b] = im2col_plan(g, j0, nc, panels, d.Kg, mem);
+      mem += im2col_plan_floats(g, j0, nc);
+    }
+  }
+};
+
 }  // namespace
 
 void conv_forward(const ConvGeom& g, const float* x, const float* w, float* y) {
@@ -52,14 +73,21 @@ void conv_forward(const ConvGeom& g, const float* x, const float* w, float* y) {
     for (int64_t pc = 0; pc < d.Kg; pc += KC)
       pack_a(Mat{w + gi * d.Mg * d.Kg + pc, d.Kg, 1}, d.Mg, imin(KC, d.Kg - pc), wp + gi * d.Mg * d.Kg + pc * d.Mg);
   const int64_t nb = d.block(), blocks = (d.N + nb - 1) / nb;
+  const bool planned = !d.pointwise && plannable(g);
+  const Plans plans = planned ? Plans(g, d, nb, true) : Plans();
   parallel_for(int64_t(g.num) * blocks, [&](int64_t task, int) {
-    const int64_t b = task / blocks, j0 = task % blocks * nb, nc = imin(nb, d.N - j0);
-    float* col = d.pointwise ? nullptr : scratch(kCol, d.Kg * nc);
+    const int64_t b = task / blocks, blk = task % blocks, j0 = blk * nb, nc = imin(nb, d.N - j0);
     float* bp = scratch(kPackB, d.Kg * round_up(nc, NR));
+    float* col = d.pointwise || planned ? nullptr : scratch(kCol, d.Kg * nc);
     for (int64_t gi = 0; gi < d.G; ++gi) {
       const float* xg = x + b * d.xs + gi * d.Cg * d.plane;
       if (d.pointwise) {
         pack_b(Mat{xg + j0, d.N, 1}, d.Kg, nc, bp);
+      } else if (planned) {
+        // The plan fills the first nc % NR lanes of the last panel; the rest must be 0 (not
+        // stale data that could hold denormals and slow the multiply down).
+        if (nc % NR) memset(bp + nc / NR * d.Kg * NR, 0, size_t(d.Kg * NR) * sizeof(float));
+        im2col_run(g, plans.plan[blk], xg, d.Cg, bp, NR);
       } else {
         im2col(g, xg, d.Cg, j0, nc, col, nc);
         pack_b(Mat{col, nc, 1}, d.Kg, nc, bp);
@@ -81,7 +109,9 @@ void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
   for (int64_t gi = 0; gi < d.G; ++gi)
     for (int64_t pc = 0; pc < d.Mg; pc += KC)
       pack_a(Mat{w + gi * d.Mg * d.Kg + pc * d.Kg, 1, d.Kg}, d.Kg, imin(KC, d.Mg - pc), wp + gi * d.Kg * d.Mg + pc * d.Kg);
-  const int64_t nb = d.block();
+  // col2im by rows needs blocks of whole output rows.
+  const bool by_rows = !d.pointwise && col2im_by_rows(g);
+  const int64_t nb = by_rows ? imax(1, d.block() / g.outW) * g.outW : d.block();
   // One task per image: column blocks of one image overlap in dx, so they stay on one thread.
   parallel_for(g.num, [&](int64_t b, int) {
     float* dxb = dx + b * d.xs;
@@ -99,7 +129,8 @@ void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
         for (int64_t pc = 0; pc < d.Mg; pc += KC)
           macro_kernel(d.Kg, nc, imin(KC, d.Mg - pc), 1.0f, wp + gi * d.Kg * d.Mg + pc * d.Kg, bp + pc * NR,
                        d.Mg * NR, pc == 0 ? 0.0f : 1.0f, out, ldo);
-        if (!d.pointwise) col2im(g, col, d.Cg, j0, nc, nc, dxg);
+        if (by_rows) col2im_rows(g, col, d.Cg, j0 / g.outW, (j0 + nc) / g.outW, nc, dxg);
+        else if (!d.pointwise) col2im(g, col, d.Cg, j0, nc, nc, dxg);
       }
     }
   });
@@ -111,7 +142,8 @@ void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, fl
   if (g.num == 0 || d.N == 0 || wsize == 0) return;
   // Fixed partitions of the batch, each summing into its own buffer (partition 0 into dw), added
   // in order at the end: the result does not depend on thread timing.
-  const int64_t parts = imin(num_threads(), g.num);
+  // (At most 64 M floats of partial sums: a machine with many cores and a big layer uses fewer.)
+  const int64_t parts = imax(1, imin(imin(num_threads(), g.num), 1 + (int64_t(1) << 26) / wsize));
   float* partial = parts > 1 ? scratch(kShared, (parts - 1) * wsize) : nullptr;
   if (parts > 1) memset(partial, 0, size_t((parts - 1) * wsize) * sizeof(float));
   // Images per GEMM (the GEMM's inner dimension runs over images x positions), or column blocks
@@ -119,6 +151,8 @@ void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, fl
   const bool whole = d.Kg * d.N <= kFilterFloats;
   const int64_t per = whole ? imax(1, imin(kFilterFloats / (d.Kg * d.N), 512 / d.N)) : 1;
   const int64_t nb = whole ? d.N : d.block();
+  const bool planned = !d.pointwise && plannable(g);
+  const Plans plans = planned ? Plans(g, d, nb, false) : Plans();
   parallel_for(parts, [&](int64_t part, int) {
     float* acc = part == 0 ? dw : partial + (part - 1) * wsize;
     int64_t b0, b1;
@@ -145,6 +179,8 @@ void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, fl
               const float* xg = x + (c0 + i) * d.xs + gi * d.Cg * d.plane;
               if (d.pointwise) {
                 for (int64_t c = 0; c < d.Cg; ++c) memcpy(col + c * L + i * nc, xg + c * d.plane + j0, size_t(nc) * sizeof(float));
+              } else if (planned) {
+                im2col_run(g, plans.plan[j0 / nb], xg, d.Cg, col + i * nc, L);
               } else {
                 im2col(g, xg, d.Cg, j0, nc, col + i * nc, L);
               }

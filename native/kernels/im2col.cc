@@ -1,7 +1,8 @@
-// im2col / col2im (see im2col.h). The work is organised as runs: for one input row ih and one
-// kernel column j, the outputs ow of one output row read x[ih][ow sw + j dw - pw], a contiguous
-// run when sw = 1. Each kernel column's valid ow range is computed once per call, so the inner
-// loop is a short vector copy (or add) with zero fill at the edges.
+// The general im2col / col2im (any stride), and col2im by rows for strideW 1 (see im2col.h).
+// The general pair works in runs: for one input row ih and one kernel column j, the outputs ow
+// of one output row read x[ih][ow sw + j dw - pw], a contiguous run when sw = 1; each kernel
+// column's valid ow range is computed once per call, so the inner loop is a short vector copy (or
+// add) with zero fill at the edges.
 #include "im2col.h"
 
 namespace cortado {
@@ -142,6 +143,66 @@ void col2im(const ConvGeom& g, const float* col, int64_t channels, int64_t j0, i
         }
       }
     });
+  }
+}
+
+void col2im_rows(const ConvGeom& g, const float* col, int64_t channels, int64_t oh0, int64_t oh1, int64_t ld,
+                 float* dx) {
+  const int64_t kh = g.kernelH, kw = g.kernelW, Wd = g.width, oW = g.outW;
+  const int64_t chunks = (Wd + W - 1) / W;
+  // Lane l of chunk q is input column q W + l, read from output column q W + l + pw - j dw of
+  // kernel column j: per (q, j) an offset and a lane range, the same for every row and channel.
+  struct Term {
+    int64_t off;
+    Lanes lanes;
+  };
+  constexpr int64_t kMaxTerms = 256;
+  Term terms[kMaxTerms];
+  const bool cached = chunks * kw <= kMaxTerms;
+  auto term_of = [&](int64_t q, int64_t j) {
+    const int64_t off = q * W + g.padW - j * g.dilationW;
+    return Term{off, lane_range(imax(0, -off), imin(imin(W, Wd - q * W), oW - off))};
+  };
+  if (cached)
+    for (int64_t q = 0; q < chunks; ++q)
+      for (int64_t j = 0; j < kw; ++j) terms[q * kw + j] = term_of(q, j);
+  int64_t src_of[kMaxKernelH];  // per kernel row reaching input row ih: where its output row starts in col
+  for (int64_t ih = 0; ih < g.height; ++ih) {
+    // The (kernel row, output row) pairs that read input row ih, the same for every channel.
+    int64_t n = 0;
+    for (int64_t i = 0; i < kh; ++i) {
+      const int64_t num = ih + g.padH - i * g.dilationH;
+      if (num < 0 || (g.strideH > 1 && num % g.strideH)) continue;
+      const int64_t oh = g.strideH > 1 ? num / g.strideH : num;
+      if (oh < oh0 || oh >= oh1) continue;
+      src_of[n++] = i * kw * ld + (oh - oh0) * oW;
+    }
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* cc = col + c * kh * kw * ld;
+      float* row = dx + (c * g.height + ih) * Wd;
+      for (int64_t q = 0; q < chunks; ++q) {
+        // Four partial sums, so that the adds do not wait on each other.
+        V acc0 = zero(), acc1 = zero(), acc2 = zero(), acc3 = zero();
+        for (int64_t r = 0; r < n; ++r) {
+          const float* src = cc + src_of[r];
+          auto load_term = [&](int64_t j) {
+            const Term t = cached ? terms[q * kw + j] : term_of(q, j);
+            return loadl(src + j * ld + t.off, t.lanes);
+          };
+          int64_t j = 0;
+          for (; j + 4 <= kw; j += 4) {
+            acc0 = add(acc0, load_term(j));
+            acc1 = add(acc1, load_term(j + 1));
+            acc2 = add(acc2, load_term(j + 2));
+            acc3 = add(acc3, load_term(j + 3));
+          }
+          for (; j < kw; ++j) acc0 = add(acc0, load_term(j));
+        }
+        const int64_t width = imin(W, Wd - q * W);
+        float* d = row + q * W;
+        storep(d, add(loadp(d, width), add(add(acc0, acc1), add(acc2, acc3))), width);
+      }
+    }
   }
 }
 

@@ -28,29 +28,66 @@ inline Window window(const PoolGeom& g, int64_t oh, int64_t ow) {
   return w;
 }
 
-// The common 2 x 2 stride 2 unpadded max pool, a row of outputs at a time.
+// The common 2 x 2 stride 2 unpadded max pool, W outputs at a time (the last chunk of a row
+// masked): the even and odd columns of two input rows are the four candidates, compared in the
+// scan order of the generic loop.
 void max_pool_2x2(const PoolGeom& g, const float* x, float* y, float* mask) {
   const int64_t Wd = g.width, oW = g.outW;
+  const V two_lanes = mul(iota(), set1(2.0f)), one = set1(1.0f), down = set1(float(Wd));
   for (int64_t oh = 0; oh < g.outH; ++oh) {
     const float* r0 = x + 2 * oh * Wd;
     const float* r1 = r0 + Wd;
-    for (int64_t ow = 0; ow < oW; ++ow) {
-      int64_t base = 2 * oh * Wd + 2 * ow;
-      float best = r0[2 * ow];
-      int64_t idx = base;
-      if (r0[2 * ow + 1] > best) best = r0[2 * ow + 1], idx = base + 1;
-      if (r1[2 * ow] > best) best = r1[2 * ow], idx = base + Wd;
-      if (r1[2 * ow + 1] > best) best = r1[2 * ow + 1], idx = base + Wd + 1;
-      y[oh * oW + ow] = best;
-      mask[oh * oW + ow] = float(idx);
+    for (int64_t ow = 0; ow < oW; ow += W) {
+      const int64_t r = imin(W, oW - ow), n0 = imin(2 * r, W), n1 = 2 * r - n0;
+      V e0, o0, e1, o1;
+      deinterleave(loadp(r0 + 2 * ow, n0), loadp(r0 + 2 * ow + W, n1), e0, o0);
+      deinterleave(loadp(r1 + 2 * ow, n0), loadp(r1 + 2 * ow + W, n1), e1, o1);
+      const V base = add(set1(float(2 * oh * Wd + 2 * ow)), two_lanes);
+      V best = e0, idx = base;
+      idx = select_gt(o0, best, add(base, one), idx);
+      best = select_gt(o0, best, o0, best);
+      idx = select_gt(e1, best, add(base, down), idx);
+      best = select_gt(e1, best, e1, best);
+      idx = select_gt(o1, best, add(add(base, down), one), idx);
+      best = select_gt(o1, best, o1, best);
+      storep(y + oh * oW + ow, best, r);
+      storep(mask + oh * oW + ow, idx, r);
     }
   }
 }
 
+// Its backward pass: the windows do not overlap, so each input gets dy of its window where the
+// mask points at it and 0 elsewhere (rows and columns past the last window too): no scatter.
+void max_unpool_2x2(const PoolGeom& g, const float* dy, const float* mask, float* dx) {
+  const int64_t Wd = g.width, oW = g.outW;
+  const V two_lanes = mul(iota(), set1(2.0f)), one = set1(1.0f), down = set1(float(Wd));
+  for (int64_t oh = 0; oh < g.outH; ++oh) {
+    float* r0 = dx + 2 * oh * Wd;
+    float* r1 = r0 + Wd;
+    for (int64_t ow = 0; ow < oW; ow += W) {
+      const int64_t r = imin(W, oW - ow), n0 = imin(2 * r, W), n1 = 2 * r - n0;
+      const V dv = loadp(dy + oh * oW + ow, r), mv = loadp(mask + oh * oW + ow, r);
+      const V base = add(set1(float(2 * oh * Wd + 2 * ow)), two_lanes), below = add(base, down);
+      V lo, hi;
+      interleave(select_eq(mv, base, dv, zero()), select_eq(mv, add(base, one), dv, zero()), lo, hi);
+      storep(r0 + 2 * ow, lo, n0);
+      storep(r0 + 2 * ow + W, hi, n1);
+      interleave(select_eq(mv, below, dv, zero()), select_eq(mv, add(below, one), dv, zero()), lo, hi);
+      storep(r1 + 2 * ow, lo, n0);
+      storep(r1 + 2 * ow + W, hi, n1);
+    }
+    for (int64_t w = 2 * oW; w < Wd; ++w) r0[w] = r1[w] = 0.0f;
+  }
+  for (int64_t h = 2 * g.outH; h < g.height; ++h) memset(dx + h * Wd, 0, size_t(Wd) * sizeof(float));
+}
+
+inline bool is_2x2(const PoolGeom& g) {
+  return g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
+         2 * g.outH <= g.height && 2 * g.outW <= g.width;
+}
+
 void pool_plane_forward(const PoolGeom& g, PoolMethod method, const float* x, float* y, float* mask) {
-  if (method == kMaxPool && g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 &&
-      g.padH == 0 && g.padW == 0 && 2 * g.outH <= g.height && 2 * g.outW <= g.width)
-    return max_pool_2x2(g, x, y, mask);
+  if (method == kMaxPool && is_2x2(g)) return max_pool_2x2(g, x, y, mask);
   for (int64_t oh = 0; oh < g.outH; ++oh)
     for (int64_t ow = 0; ow < g.outW; ++ow) {
       Window w = window(g, oh, ow);
@@ -77,6 +114,7 @@ void pool_plane_forward(const PoolGeom& g, PoolMethod method, const float* x, fl
 }
 
 void pool_plane_backward(const PoolGeom& g, PoolMethod method, const float* dy, const float* mask, float* dx) {
+  if (method == kMaxPool && is_2x2(g)) return max_unpool_2x2(g, dy, mask, dx);
   const int64_t plane = int64_t(g.height) * g.width, out = int64_t(g.outH) * g.outW;
   memset(dx, 0, size_t(plane) * sizeof(float));
   if (method == kMaxPool) {

@@ -102,6 +102,12 @@ export interface Backend {
   upload(dst: Buf, src: ArrayLike<number>, dstOffset?: number): void;
   /** Copies `n` elements (default: all) of `src` to the host, into `out` when given. */
   download(src: Buf, out?: HostArray, n?: number): HostArray;
+  /**
+   * A buffer holding `values`, for data that stays on the backend for a whole run (a data set).
+   * A CPU backend whose dtype matches may alias `values` instead of copying: do not change them
+   * afterwards.
+   */
+  fromHost(values: ArrayLike<number>): Buf;
   /** Waits until all queued work is done (a no-op on CPU backends). */
   synchronize(): void;
 
@@ -154,6 +160,11 @@ export interface Backend {
   addScalar(n: number, alpha: number, y: Buf): void;
 
   // ---- fused kernels ----
+  /**
+   * Row gather: dst[r, j] = scale · src[index[r], j] for r < rows, j < rowSize. `index` holds row
+   * numbers as floats (exact below 2^24). Data layers batch samples kept on the backend with it.
+   */
+  gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void;
   /** Workspace elements that the convolution kernels need for this geometry. */
   convWorkspaceSize(g: ConvGeom): number;
   /** y = conv(x, w) (no bias). */

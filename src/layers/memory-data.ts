@@ -6,12 +6,15 @@
  *   forward   top_k[b] = scale_k × entry_k[order[(cursor + b) mod N]] for b < batchSize, where a
  *             batch running past the end continues with the next epoch (wrap-around)
  *   backward  none (a data layer has no bottoms)
+ * The arrays are handed to the backend once, at setup (a CPU backend uses them in place, a device
+ * backend copies them to the device), and each batch is a row gather there: only the batch's
+ * sample numbers travel per iteration.
  * With `shuffle`, `order` is a permutation drawn from the run's random source at setup and again
  * whenever an epoch completes; otherwise it is 0..N-1. `epoch` counts completed passes and
  * changes as soon as the last sample of a pass has been served. getState/setState carry cursor,
  * epoch and order, so a resumed run (with the random source restored) serves the same batches.
  */
-import type { HostArray } from '../backend/backend.js';
+import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { countOf } from '../core/blob.js';
 import { ConfigReader, type Raw } from '../core/config.js';
@@ -43,7 +46,10 @@ export class MemoryDataLayer extends Layer<MemoryDataConfig> {
   private cursor = 0;
   private epochs = 0;
   private order = new Int32Array(0);
-  private scratch: HostArray[] = [];
+  /** The entries on the backend, and the sample numbers of the current batch. */
+  private sources: Buf[] = [];
+  private batchIndex = new Float32Array(0);
+  private indexBuf!: Buf;
 
   override get isData(): boolean {
     return true;
@@ -59,26 +65,22 @@ export class MemoryDataLayer extends Layer<MemoryDataConfig> {
     this.n = c.data[0].shape[0];
     this.order = Int32Array.from({ length: this.n }, (_, i) => i);
     if (c.shuffle) this.ctx.rng.shuffle(this.order);
-    const f64 = this.ctx.backend.dtype === 'float64';
-    const shapes = c.data.map((e) => [c.batchSize, ...e.shape.slice(1)]);
-    this.scratch = shapes.map((s) => (f64 ? new Float64Array(countOf(s)) : new Float32Array(countOf(s))));
-    return shapes;
+    const b = this.ctx.backend;
+    this.sources = c.data.map((e) => b.fromHost(e.values));
+    this.batchIndex = new Float32Array(c.batchSize);
+    this.indexBuf = this.ctx.buffer(c.batchSize);
+    return c.data.map((e) => [c.batchSize, ...e.shape.slice(1)]);
   }
 
   forward(_bottoms: Blob[], tops: Blob[]): void {
     const c = this.config;
+    const backend = this.ctx.backend;
     for (let b = 0; b < c.batchSize; b++) {
-      const sample = this.order[this.cursor];
-      c.data.forEach((e, k) => {
-        const size = countOf(e.shape.slice(1));
-        const out = this.scratch[k];
-        const src = e.values;
-        const from = sample * size;
-        for (let j = 0; j < size; j++) out[b * size + j] = e.scale * src[from + j];
-      });
+      this.batchIndex[b] = this.order[this.cursor];
       if (++this.cursor === this.n) this.nextEpoch();
     }
-    tops.forEach((t, k) => this.ctx.backend.upload(t.data, this.scratch[k]));
+    backend.upload(this.indexBuf, this.batchIndex);
+    c.data.forEach((e, k) => backend.gather(c.batchSize, countOf(e.shape.slice(1)), this.sources[k], this.indexBuf, e.scale, tops[k].data));
   }
 
   private nextEpoch(): void {
@@ -139,6 +141,7 @@ export const MemoryData: LayerType<MemoryDataConfig> = {
     }
     const data = raw.map((e, k) => parseEntry(e, `${r.where}, data[${k}] (top "${base.tops[k]}")`));
     const n = data[0].shape[0];
+    if (n > 2 ** 24) r.fail('data', 'at most 2^24 samples (sample numbers travel as float32)', `${n} samples`);
     data.forEach((e, k) => {
       if (e.shape[0] !== n) {
         throw new ConfigError(`${r.where}: every entry of "data" must hold the same number of samples; data[0] has ${n}, data[${k}] (top "${base.tops[k]}") has ${e.shape[0]}`);

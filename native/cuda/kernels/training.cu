@@ -1,6 +1,14 @@
 // Dropout and the fused SGD update.
 #include "common.cuh"
 
+/** Row gather: dst[r, j] = scale * src[index[r], j], index holding row numbers as floats. */
+extern "C" __global__ void gather_f32(int rows, int rowSize, const float* src, const float* index, float scale, float* dst) {
+  CORTADO_LOOP(i, rows * rowSize) {
+    int r = i / rowSize;
+    dst[i] = scale * src[(size_t)index[r] * (size_t)rowSize + (size_t)(i - r * rowSize)];
+  }
+}
+
 /** Inverted dropout: y = rand >= ratio ? x * scale : 0 (also the backward pass, with dy and dx). */
 extern "C" __global__ void dropout_f32(int n, const float* x, const float* rand, float ratio, float scale, float* y) {
   CORTADO_LOOP(i, n) y[i] = rand[i] >= ratio ? x[i] * scale : 0.0f;

@@ -104,6 +104,12 @@ export class CudaBackend implements Backend {
     this.addon.upload(d.ptr + dstOffset * 4, f32);
   }
 
+  fromHost(values: ArrayLike<number>): Buf {
+    const b = this.alloc(values.length);
+    this.upload(b, values);
+    return b;
+  }
+
   download(src: Buf, out?: HostArray, n?: number): HostArray {
     const count = n ?? src.length;
     const s = cudaBuf(src, count, 'download');
@@ -350,6 +356,11 @@ export class CudaBackend implements Backend {
   }
 
   // ---- dropout and solver ----
+
+  gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    const n = rows * rowSize;
+    this.run('gather_f32', n, [rows, rowSize, cudaBuf(src, 0, 'gather src'), cudaBuf(index, rows, 'gather index'), scale, cudaBuf(dst, n, 'gather dst')]);
+  }
 
   dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
     this.run('dropout_f32', n, [n, cudaBuf(x, n, 'dropoutForward x'), cudaBuf(rand, n, 'dropoutForward rand'), ratio, scale, cudaBuf(y, n, 'dropoutForward y')]);

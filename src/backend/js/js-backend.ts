@@ -61,6 +61,11 @@ export class JsBackend implements Backend {
     h(dst).set(src, dstOffset);
   }
 
+  fromHost(values: ArrayLike<number>): Buf {
+    const same = this.dtype === 'float32' ? values instanceof Float32Array : values instanceof Float64Array;
+    return same ? (values as HostArray) : this.dtype === 'float32' ? Float32Array.from(values) : Float64Array.from(values);
+  }
+
   download(src: Buf, out?: HostArray, n = src.length): HostArray {
     if (n > src.length) throw new BackendError(`js backend download: asked for ${n} elements of a buffer of ${src.length}`);
     const s = h(src);
@@ -206,6 +211,23 @@ export class JsBackend implements Backend {
   }
 
   // ---- fused kernels ----
+  gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    if (index.length < rows || dst.length < rows * rowSize) {
+      throw new BackendError(`js backend gather: ${rows} rows of ${rowSize} need an index of ${rows} and an output of ${rows * rowSize}, found ${index.length} and ${dst.length}`);
+    }
+    const s = h(src), ix = h(index), d = h(dst);
+    const srcRows = Math.floor(s.length / Math.max(1, rowSize));
+    for (let r = 0; r < rows; r++) {
+      const row = ix[r];
+      if (!(row >= 0 && row < srcRows && Number.isInteger(row))) {
+        throw new BackendError(`js backend gather: index[${r}] = ${row} is not a row of a source of ${srcRows} rows`);
+      }
+      const from = row * rowSize, to = r * rowSize;
+      if (scale === 1) d.set(s.subarray(from, from + rowSize), to);
+      else for (let j = 0; j < rowSize; j++) d[to + j] = scale * s[from + j];
+    }
+  }
+
   /** One image's im2col matrix: channels · kernelH · kernelW · outH · outW (every group, stacked). */
   convWorkspaceSize(g: ConvGeom): number {
     return conv.convWorkspaceSize(g);

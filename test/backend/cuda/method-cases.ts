@@ -306,6 +306,16 @@ export function methodCases(): MethodCase[] {
 
   cases.push(
     {
+      name: 'gather rows, scaled, from a source kept on the backend',
+      run: (b) => {
+        const src = b.fromHost(values(96, 7 * 13));
+        const index = put(b, Float32Array.from([6, 0, 3, 3, 1]));
+        const dst = b.alloc(5 * 13);
+        b.gather(5, 13, src, index, 0.5, dst);
+        return new Map([['dst', get(b, dst)]]);
+      },
+    },
+    {
       name: 'dropout forward and backward',
       run: (b) => {
         const rand = put(b, values(90, n, 0, 1));

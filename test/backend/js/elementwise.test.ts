@@ -132,3 +132,21 @@ test('sgdUpdate: Caffe momentum with L2 and L1 weight decay, hand-computed', () 
   assertClose(down(be, h1), [0.11, 0.09, 0.1], 1e-15, 'L1 hist');
   assertClose(down(be, w1), [2.89, -2.09, -0.1], 1e-15, 'L1 w');
 });
+
+test('gather copies scaled rows by index; fromHost aliases a matching typed array', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    const b = new JsBackend(dtype);
+    const host = dtype === 'float32' ? new Float32Array(12).map((_, i) => i) : new Float64Array(12).map((_, i) => i);
+    const src = b.fromHost(host);
+    assert.equal(src, host, 'a typed array of the backend dtype is used in place');
+    const dst = b.alloc(9) as Float32Array | Float64Array;
+    dst.fill(NaN);
+    b.gather(3, 3, src, b.fromHost([3, 0, 3]), 2, dst);
+    assert.deepEqual(Array.from(dst), [18, 20, 22, 0, 2, 4, 18, 20, 22]);
+    b.gather(2, 3, src, b.fromHost([1, 2]), 1, dst);
+    assert.deepEqual(Array.from(dst.subarray(0, 6)), [3, 4, 5, 6, 7, 8]);
+    assert.throws(() => b.gather(1, 3, src, b.fromHost([4]), 1, dst), /index\[0\] = 4 is not a row of a source of 4 rows/);
+  }
+  const copied = new JsBackend('float64').fromHost(new Float32Array([1.5, 2]));
+  assert.ok(copied instanceof Float64Array);
+});

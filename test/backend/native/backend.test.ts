@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NativeBackend } from '../../../src/backend/native/native-backend.js';
 import { BackendError } from '../../../src/core/errors.js';
-import { buf, pair, read, skipReason } from './util.js';
+import { buf, pair, read, skipReason, values } from './util.js';
 
 test('the native backend is named native and reports its instruction set and threads', (t) => {
   if (skipReason) return t.skip(skipReason);
@@ -43,17 +43,34 @@ test('native calls with short buffers or wrong types throw a BackendError naming
   assert.deepEqual([...read(native, short)], [0, 0, 0, 0, 0], 'nothing was written');
 });
 
-test('the AVX2 and portable kernels agree with the TypeScript backend too', (t) => {
+test('native results are the same bits run after run (fixed work partitions, no races)', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native: b } = pair();
+  const g = { num: 9, channels: 6, height: 10, width: 11, numOutput: 7, group: 1, kernelH: 3, kernelW: 3,
+    strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 10, outW: 11 };
+  const X = values(9 * 6 * 110, 1), DY = values(9 * 7 * 110, 2), A = values(300 * 200, 3), B = values(200 * 250, 4);
+  const run = () => {
+    const dw = b.alloc(7 * 6 * 9), c = b.alloc(300 * 250);
+    b.convBackwardFilter(g, buf(b, X), buf(b, DY), dw, b.alloc(0));
+    b.gemm(false, false, 300, 250, 200, 1, buf(b, A), buf(b, B), 0, c);
+    return [...read(b, dw), ...read(b, c), b.dot(60000, buf(b, A), buf(b, A))];
+  };
+  const first = run();
+  for (let i = 0; i < 3; i++) assert.deepEqual(run(), first);
+});
+
+test('the AVX2 and portable kernels agree with the TypeScript backend too, with other thread counts', (t) => {
   if (skipReason) return t.skip(skipReason);
   const script = fileURLToPath(new URL('./isa-check.js', import.meta.url));
-  for (const isa of ['avx2', 'portable']) {
+  for (const [isa, threads] of [['avx2', '3'], ['portable', '1']]) {
     const r = spawnSync(process.execPath, [script], {
-      env: { ...process.env, CORTADO_NATIVE_ISA: isa }, encoding: 'utf8', timeout: 120_000,
+      env: { ...process.env, CORTADO_NATIVE_ISA: isa, CORTADO_NUM_THREADS: threads }, encoding: 'utf8', timeout: 120_000,
     });
     assert.equal(r.status, 0, `${isa}: ${r.stderr}`);
-    const out = JSON.parse(r.stdout) as { isa: string; checks: number };
+    const out = JSON.parse(r.stdout) as { isa: string; threads: number; checks: number };
     // On a CPU without AVX2 the cap has no effect on 'portable' and 'avx2' falls back to it.
     assert.ok(out.isa === isa || out.isa === 'portable', `${isa} requested, ${out.isa} used`);
-    assert.ok(out.checks > 10);
+    assert.equal(out.threads, Number(threads));
+    assert.ok(out.checks > 40);
   }
 });

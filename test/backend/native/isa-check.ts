@@ -1,7 +1,7 @@
 /**
- * Run by backend.test.ts in a child process with CORTADO_NATIVE_ISA set: compares a cross-section
- * of native kernels with JsBackend('float32') under the chosen instruction set, throws on the first
- * disagreement, and prints {"isa", "checks"} as JSON.
+ * Run by backend.test.ts in a child process with CORTADO_NATIVE_ISA (and CORTADO_NUM_THREADS) set:
+ * compares a cross-section of native kernels with JsBackend('float32') under the chosen instruction
+ * set, throws on the first disagreement, and prints {"isa", "threads", "checks"} as JSON.
  */
 import type { ConvGeom } from '../../../src/backend/backend.js';
 import { assertClose, buf, pair, read, skipReason, values } from './util.js';
@@ -30,13 +30,21 @@ function main(): void {
     }
   }
 
-  const g: ConvGeom = { num: 3, channels: 4, height: 9, width: 8, numOutput: 15, group: 1, kernelH: 3, kernelW: 3,
-    strideH: 1, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 9, outW: 4 };
-  const nx = 3 * 4 * 9 * 8, nw = 15 * 4 * 9, ny = 3 * 15 * 9 * 4;
-  const X = values(nx, 1), Wt = values(nw, 2), DY = values(ny, 3);
-  check('conv forward', (b) => { const y = b.alloc(ny); b.convForward(g, buf(b, X), buf(b, Wt), y, b.alloc(b.convWorkspaceSize(g))); return read(b, y); });
-  check('conv backward data', (b) => { const dx = b.alloc(nx); b.convBackwardData(g, buf(b, DY), buf(b, Wt), dx, b.alloc(b.convWorkspaceSize(g))); return read(b, dx); });
-  check('conv backward filter', (b) => { const dw = b.alloc(nw); b.convBackwardFilter(g, buf(b, X), buf(b, DY), dw, b.alloc(b.convWorkspaceSize(g))); return read(b, dw); });
+  const convs: [string, ConvGeom][] = [
+    ['conv strided', { num: 3, channels: 4, height: 9, width: 8, numOutput: 15, group: 1, kernelH: 3, kernelW: 3,
+      strideH: 1, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1, outH: 9, outW: 4 }],
+    ['conv planned', { num: 3, channels: 4, height: 9, width: 19, numOutput: 15, group: 1, kernelH: 3, kernelW: 2,
+      strideH: 2, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 2, outH: 5, outW: 19 }],
+  ];
+  for (const [name, g] of convs) {
+    const nx = g.num * g.channels * g.height * g.width, nw = g.numOutput * g.channels * g.kernelH * g.kernelW;
+    const ny = g.num * g.numOutput * g.outH * g.outW;
+    const X = values(nx, 1), Wt = values(nw, 2), DY = values(ny, 3);
+    const ws = (b: B) => b.alloc(b.convWorkspaceSize(g));
+    check(`${name} forward`, (b) => { const y = b.alloc(ny); b.convForward(g, buf(b, X), buf(b, Wt), y, ws(b)); return read(b, y); });
+    check(`${name} backward data`, (b) => { const dx = b.alloc(nx); b.convBackwardData(g, buf(b, DY), buf(b, Wt), dx, ws(b)); return read(b, dx); });
+    check(`${name} backward filter`, (b) => { const dw = b.alloc(nw); b.convBackwardFilter(g, buf(b, X), buf(b, DY), dw, ws(b)); return read(b, dw); });
+  }
 
   for (const n of [1, 13, 40001]) {
     const A = values(n, n, -5, 5), D = values(n, n + 1);
@@ -56,6 +64,14 @@ function main(): void {
   const P = values(2 * 3 * 9 * 7, 10);
   check('max pool', (b) => { const y = b.alloc(120); b.poolForward(pg, 'max', buf(b, P), y, b.alloc(120)); return read(b, y); });
   check('mean pool', (b) => { const y = b.alloc(120); b.poolForward(pg, 'mean', buf(b, P), y, b.alloc(120)); return read(b, y); });
+  const p2 = { num: 2, channels: 3, height: 6, width: 42, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 3, outW: 21 };
+  const X2 = values(2 * 3 * 6 * 42, 11), D2 = values(2 * 3 * 3 * 21, 12);
+  check('2x2 max pool forward and backward', (b) => {
+    const y = b.alloc(378), mask = b.alloc(378), dx = b.alloc(1512);
+    b.poolForward(p2, 'max', buf(b, X2), y, mask);
+    b.poolBackward(p2, 'max', buf(b, D2), mask, dx);
+    return Float32Array.of(...read(b, y), ...read(b, mask), ...read(b, dx));
+  });
 
-  process.stdout.write(JSON.stringify({ isa: native.info.isa, checks }));
+  process.stdout.write(JSON.stringify({ isa: native.info.isa, threads: native.info.threads, checks }));
 }

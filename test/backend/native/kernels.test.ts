@@ -23,6 +23,7 @@ function pool(p: Partial<PoolGeom> & Pick<PoolGeom, 'num' | 'channels' | 'height
 
 const POOLS: [string, PoolGeom][] = [
   ['LeNet 2x2 stride 2', pool({ num: 3, channels: 20, height: 24, width: 24, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
+  ['2x2 stride 2, wide rows (whole and partial vectors)', pool({ num: 2, channels: 3, height: 6, width: 40, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
   ['2x2 stride 2 on odd sizes (clipped last window)', pool({ num: 2, channels: 3, height: 7, width: 9, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
   ['3x3 stride 2 pad 1', pool({ num: 2, channels: 4, height: 13, width: 10, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 })],
   ['overlapping 3x2 stride 1', pool({ num: 1, channels: 2, height: 5, width: 6, kernelH: 3, kernelW: 2 })],

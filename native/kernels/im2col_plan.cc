@@ -1,0 +1,86 @@
+// The compiled im2col for strideW 1 (see im2col.h): ops are cut at output rows, W lanes and
+// panel edges when the plan is built, so replaying it is one masked load and one masked store
+// per op, with no index arithmetic.
+#include "gemm.h"
+#include "im2col.h"
+
+namespace cortado {
+namespace CORTADO_ISA {
+
+namespace {
+
+// Emits (or counts, when out is null) the copies of kernel offset (i, j) for columns
+// [j0, j0 + ncols): runs are cut at output rows, at W lanes and at panel edges.
+int64_t emit_ops(const ConvGeom& g, int64_t i, int64_t j, int64_t j0, int64_t ncols, bool panels, int64_t rows,
+                 CopyOp* out) {
+  int64_t n = 0;
+  for (int64_t jj = 0; jj < ncols;) {
+    const int64_t col = j0 + jj, oh = col / g.outW, ow = col % g.outW;
+    int64_t len = imin(imin(W, g.outW - ow), ncols - jj);
+    if (panels) len = imin(len, NR - jj % NR);
+    if (out) {
+      const int64_t ih = oh * g.strideH - g.padH + i * g.dilationH, iw = ow - g.padW + j * g.dilationW;
+      CopyOp& op = out[n];
+      op.dst = int32_t(panels ? jj / NR * rows * NR + jj % NR : jj);
+      op.len = int8_t(len);
+      op.unused = 0;
+      if (ih < 0 || ih >= g.height) {
+        op.src = 0;
+        op.lo = op.hi = 0;
+      } else {
+        op.src = int32_t(ih * g.width + iw);
+        op.lo = int8_t(imin(imax(-iw, 0), len));
+        op.hi = int8_t(imax(imin(g.width - iw, len), op.lo));
+      }
+      op.load_mask = uint16_t(((1u << op.hi) - 1) & ~((1u << op.lo) - 1));
+      op.store_mask = uint16_t((1u << len) - 1);
+    }
+    ++n;
+    jj += len;
+  }
+  return n;
+}
+
+}  // namespace
+
+int64_t im2col_plan_floats(const ConvGeom& g, int64_t j0, int64_t ncols) {
+  const int64_t offsets = int64_t(g.kernelH) * g.kernelW;
+  const int64_t per = emit_ops(g, 0, 0, j0, ncols, true, 1, nullptr);
+  return offsets + 1 + offsets * per * int64_t(sizeof(CopyOp) / sizeof(float)) + 4;
+}
+
+Im2colPlan im2col_plan(const ConvGeom& g, int64_t j0, int64_t ncols, bool panels, int64_t rows, float* mem) {
+  const int64_t offsets = int64_t(g.kernelH) * g.kernelW;
+  int32_t* first = reinterpret_cast<int32_t*>(mem);
+  CopyOp* ops = reinterpret_cast<CopyOp*>(mem + round_up(offsets + 1, 4));
+  int64_t n = 0;
+  for (int64_t t = 0; t < offsets; ++t) {
+    first[t] = int32_t(n);
+    n += emit_ops(g, t / g.kernelW, t % g.kernelW, j0, ncols, panels, rows, ops + n);
+  }
+  first[offsets] = int32_t(n);
+  return Im2colPlan{first, ops};
+}
+
+void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
+                int64_t kstride) {
+  const int64_t offsets = int64_t(g.kernelH) * g.kernelW, plane = int64_t(g.height) * g.width;
+  const int32_t* __restrict first = plan.first;
+  const CopyOp* __restrict ops = plan.ops;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float* xc = x + c * plane;
+    for (int64_t t = 0; t < offsets; ++t) {
+      float* d = dst + (c * offsets + t) * kstride;
+      for (const CopyOp *op = ops + first[t], *end = ops + first[t + 1]; op < end; ++op) {
+#if defined(__AVX512F__)
+        _mm512_mask_storeu_ps(d + op->dst, op->store_mask, _mm512_maskz_loadu_ps(op->load_mask, xc + op->src));
+#else
+        storep(d + op->dst, loadm(xc + op->src, op->lo, op->hi), op->len);
+#endif
+      }
+    }
+  }
+}
+
+}  // namespace CORTADO_ISA
+}  // namespace cortado
