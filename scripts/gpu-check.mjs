@@ -190,8 +190,8 @@ async function partLenet() {
   }
   const infRate = (n * 64) / ((performance.now() - t0) / 1000);
   console.log(`cortado lenet inference, batch 64: ${Math.round(infRate).toLocaleString('en-US')} images/s`);
-  // MemoryData builds each batch on the host and uploads it; the PyTorch script keeps its batches on the GPU.
-  summary(`lenet cortado (images/s, batches uploaded from the host): training ${rates.join(', ')}; inference 64: ${Math.round(infRate)}`);
+  // MemoryData keeps its samples on the GPU and gathers each batch there, as the PyTorch script does.
+  summary(`lenet cortado (images/s): training ${rates.join(', ')}; inference 64: ${Math.round(infRate)}`);
 }
 
 function child(cmd, cmdArgs, env, timeoutS, onLine) {
