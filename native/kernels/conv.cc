@@ -21,7 +21,7 @@ namespace CORTADO_ISA {
 namespace {
 
 constexpr int64_t kColFloats = 1 << 17;    // a 512 KB col block for forward and backward data
-constexpr int64_t kFilterFloats = 1 << 16;  // backward filter concatenates images up to 1 MB
+constexpr int64_t kFilterFloats = 1 << 16;  // backward filter concatenates images up to 256 KB
 
 struct Dims {
   int64_t G, Cg, Mg, Kg, N, plane, xs, ys;

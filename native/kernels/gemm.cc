@@ -121,12 +121,15 @@ void gemm_serial(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, flo
                  int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) return scale_c(M, N, beta, C, ldc);
-  float* bp = scratch(kPackB, imin(K, KC) * round_up(imin(N, NC), NR));
-  float* ap = scratch(kPackA, imin(M, MC) * imin(K, KC));
+  // Equal k blocks of at most KC (800 is 4 x 200, not 3 x 256 + 32: C is read and written once
+  // per block, which a short last block does not pay for).
+  const int64_t kb = (K + (K + KC - 1) / KC - 1) / ((K + KC - 1) / KC);
+  float* bp = scratch(kPackB, kb * round_up(imin(N, NC), NR));
+  float* ap = scratch(kPackA, imin(M, MC) * kb);
   for (int64_t jc = 0; jc < N; jc += NC) {
     int64_t nc = imin(NC, N - jc);
-    for (int64_t pc = 0; pc < K; pc += KC) {
-      int64_t kc = imin(KC, K - pc);
+    for (int64_t pc = 0; pc < K; pc += kb) {
+      int64_t kc = imin(kb, K - pc);
       pack_b(Mat{B.at(pc, jc), B.rs, B.cs}, kc, nc, bp);
       float beta_k = pc == 0 ? beta : 1.0f;
       for (int64_t ic = 0; ic < M; ic += MC) {

@@ -28,7 +28,7 @@ function need(op: string, name: string, b: Buf, n: number): void {
 }
 
 export class JsBackend implements Backend {
-  readonly name = 'js';
+  readonly name: string = 'js';
   private readonly gemmKernel = new Gemm();
   /** Float64 accumulators for gemv with transA, grown when needed. */
   private acc = new Float64Array(0);

@@ -37,6 +37,7 @@ function packPool(g: PoolGeom): Int32Array {
 }
 
 export class NativeBackend extends JsBackend {
+  override readonly name: string = 'native';
   /** The addon when dtype is float32, else null (every call goes to JsBackend). */
   private readonly native: NativeAddon | null;
 
@@ -46,7 +47,6 @@ export class NativeBackend extends JsBackend {
     const addon = loadNativeAddon();
     if (!addon) throw new BackendError(`native backend unavailable: ${nativeLoadError()}`);
     this.native = dtype === 'float32' ? addon : null;
-    (this as { name: string }).name = 'native';
   }
 
   /** Instruction set of the kernels ('avx512', 'avx2', 'portable') and the pool's thread count. */
