@@ -6,7 +6,7 @@
  * images), inference images/s (a test-phase net's forward at batch 64), latency at batch 1, and
  * SGEMM GFLOP/s through Backend.gemm (C = A B, n x n, 2 n^3 flops).
  *
- * --mode memory: one training run of 1000 iterations past 20 of warm-up (fewer when slow: about
+ * --mode memory: one training run of 10,000 iterations past 20 of warm-up (fewer when slow: about
  * 2 minutes; 100 with --quick); RSS and V8 heap sampled (after a full GC) at eleven points past
  * warm-up, peak RSS from the OS. `grows` is true when RSS or heap at the end exceeds the first
  * sample by more than max(4 MiB, 5 %): a leak of one buffer per iteration shows within a few
@@ -107,10 +107,11 @@ function memory(): Record<string, unknown> {
   const t = performance.now();
   for (let i = 0; i < warm; i++) solver.step();
   backend.synchronize();
-  // 1000 iterations (100 with --quick), fewer on a slow backend: about 2 minutes (20 s) at most.
+  // 10,000 iterations, the MNIST tutorial's length (100 with --quick), fewer on a slow backend:
+  // about 2 minutes (20 s) at most.
   const perIter = (performance.now() - t) / warm;
   const fit = Math.floor((args.quick ? 20_000 : 120_000) / perIter);
-  const iters = Number(args.get('iters', String(warm + Math.max(50, Math.min(args.quick ? 100 : 1000, fit)))));
+  const iters = Number(args.get('iters', String(warm + Math.max(50, Math.min(args.quick ? 100 : 10_000, fit)))));
   const samples: { iter: number; rssMiB: number; heapMiB: number; externalMiB: number }[] = [];
   const mib = (x: number) => x / 2 ** 20;
   const sample = () => {
