@@ -13,11 +13,18 @@ import { parseKernels, readKernelSources, targetFor } from '../../../src/backend
 const root = packageRoot();
 const { sources, headers } = readKernelSources(root);
 const nvcc = process.env.NVCC ?? 'nvcc';
-const nvccMissing = spawnSync(nvcc, ['--version']).error ? `nvcc not found (set NVCC to its path to run this check)` : undefined;
+const works = (cmd: string) => {
+  const r = spawnSync(cmd, ['--version']);
+  return !r.error && r.status === 0;
+};
+// nvcc preprocesses with the host C++ compiler even for --ptx.
+const nvccMissing = !works(nvcc) ? 'nvcc not found (set NVCC to its path to run this check)'
+  : !works(process.env.NVCC_CCBIN ?? 'g++') ? 'nvcc has no host C++ compiler (g++) to preprocess with' : undefined;
 
 for (const s of sources) {
   test(`kernel source ${s.file}.cu compiles with nvcc for sm_80`, { skip: nvccMissing }, () => {
-    const r = spawnSync(nvcc, ['-arch=sm_80', '--ptx', '-std=c++17', '-I', join(root, 'native', 'cuda', 'kernels'), '-o', '/dev/null',
+    const ccbin = process.env.NVCC_CCBIN ? ['-ccbin', process.env.NVCC_CCBIN] : [];
+    const r = spawnSync(nvcc, [...ccbin, '-arch=sm_80', '--ptx', '-std=c++17', '-I', join(root, 'native', 'cuda', 'kernels'), '-o', '/dev/null',
       join(root, 'native', 'cuda', 'kernels', `${s.file}.cu`)], { encoding: 'utf8' });
     assert.equal(r.status, 0, `nvcc failed on ${s.file}.cu:\n${r.stderr}`);
     assert.ok(!/warning/i.test(r.stderr), `nvcc warned on ${s.file}.cu:\n${r.stderr}`);
