@@ -16,6 +16,9 @@ const USAGE = `usage: cortado train <net.json> [options]
 options:
   --backend NAME        auto (default), js, native or cuda
   --max-iter N          iterations to train to
+  --method M            SGD, Nesterov, Adam, AdaGrad, AdaDelta or RMSProp
+  --iter-size N         accumulate gradients over N batches per update
+  --clip-gradients X    scale gradients down to this global L2 norm
   --base-lr X           base learning rate
   --momentum X          momentum
   --weight-decay X      weight decay (L2 unless --regularization L1)
@@ -42,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     args: rest,
     allowPositionals: true,
     options: {
-      backend: s, 'max-iter': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
+      backend: s, 'max-iter': s, method: s, 'iter-size': s, 'clip-gradients': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
       'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s,
       'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' },
     },
@@ -61,6 +64,9 @@ async function main(argv: string[]): Promise<number> {
   const solver: Record<string, unknown> = { ...def.solver };
   const set = (key: string, v: unknown) => { if (v !== undefined) solver[key] = v; };
   set('maxIter', num('max-iter', f['max-iter']));
+  set('method', f.method);
+  set('iterSize', num('iter-size', f['iter-size']));
+  set('clipGradients', num('clip-gradients', f['clip-gradients']));
   set('baseLr', num('base-lr', f['base-lr']));
   set('momentum', num('momentum', f.momentum));
   set('weightDecay', num('weight-decay', f['weight-decay']));

@@ -24,7 +24,7 @@ export async function saveSnapshot(solver: Solver, dir: string): Promise<string>
     iter: state.iter,
     params,
     solverState,
-    meta: { rng: state.rng, data: state.data, method: solver.settings.method },
+    meta: { rng: state.rng, data: state.data, method: solver.settings.method, lrScale: state.lrScale },
   };
   return writeSnapshot(dir, data);
 }
@@ -48,9 +48,9 @@ export async function loadFrom(solver: Solver, path: string): Promise<string | n
   }
   const history = new Map<string, HostArray>();
   for (const [k, v] of snap.solverState) history.set(k, v.values);
-  const meta = snap.meta as { rng?: number[]; data?: Record<string, Record<string, unknown>> };
+  const meta = snap.meta as { rng?: number[]; data?: Record<string, Record<string, unknown>>; lrScale?: number };
   if (!meta.rng) throw new DataError(`snapshot ${file} has no random state`);
-  solver.setState({ iter: snap.iter, rng: meta.rng, history, data: meta.data ?? {} });
+  solver.setState({ iter: snap.iter, rng: meta.rng, history, data: meta.data ?? {}, lrScale: meta.lrScale });
   return file;
 }
 

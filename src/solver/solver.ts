@@ -6,8 +6,14 @@
  * × sign(w) (L1), and the loss reported excludes it. Mocha's `L2Regu(λ)` adds the gradient 2λw, so
  * it corresponds to weightDecay = 2λ.
  *
- * Exactness: everything a run depends on (weights, momentum history, iteration, random state,
- * data position) is in `getState`, so that a run resumed from a snapshot continues bit for bit.
+ * One iteration follows Caffe's Solver::Step and ApplyUpdate: `iterSize` forward/backward passes
+ * accumulate into the parameter diffs; if `clipGradients` is set and the global L2 norm of those
+ * (summed) diffs exceeds it, every diff is scaled by clipGradients / norm; then the diffs are
+ * divided by iterSize, regularized and handed to the update rule.
+ *
+ * Exactness: everything a run depends on (weights, update-rule history, iteration, lrScale, random
+ * state, data position) is in `getState`, so that a run resumed from a snapshot continues bit for
+ * bit.
  */
 import type { Buf, HostArray } from '../backend/backend.js';
 import { ConfigReader, type Raw } from '../core/config.js';
@@ -16,18 +22,25 @@ import type { Net } from '../core/net.js';
 import { ConfigError } from '../core/errors.js';
 import type { BreakSchedule, CoffeeBreak } from './coffee/coffee-break.js';
 import { CoffeeLounge } from './coffee/lounge.js';
-import type { UpdateRule } from './methods/update-rule.js';
+import type { StepSettings, UpdateRule } from './methods/update-rule.js';
 import { sgd } from './methods/sgd.js';
+import { nesterov } from './methods/nesterov.js';
+import { adam } from './methods/adam.js';
+import { adagrad } from './methods/adagrad.js';
+import { adadelta } from './methods/adadelta.js';
+import { rmsprop } from './methods/rmsprop.js';
 import { learningRate, momentumAt, parseLrPolicy, parseMomentumPolicy, type LrPolicy, type MomentumPolicy } from './policies.js';
 
+export type SolverMethod = 'SGD' | 'Nesterov' | 'Adam' | 'AdaGrad' | 'AdaDelta' | 'RMSProp';
+
 export interface SolverConfig {
-  /** Update rule (default 'SGD'). */
-  method?: 'SGD';
+  /** Update rule (default 'SGD'); see src/solver/methods/ for each formula. */
+  method?: SolverMethod;
   /** Base learning rate (required). */
   baseLr: number;
   /** Learning-rate policy (default fixed), e.g. { type: 'inv', gamma: 1e-4, power: 0.75 }. */
   lrPolicy?: LrPolicy | LrPolicy['type'];
-  /** Base momentum (default 0). */
+  /** Base momentum (default 0): SGD and Nesterov momentum, AdaDelta's decay rate; must stay 0 for Adam, AdaGrad and RMSProp. */
   momentum?: number;
   /** Momentum policy (default fixed). */
   momentumPolicy?: MomentumPolicy | MomentumPolicy['type'];
@@ -39,10 +52,24 @@ export interface SolverConfig {
   maxIter: number;
   /** Check that the loss is finite every this many iterations (default 1 on CPU backends, 100 on devices; 0 never). */
   checkLossEvery?: number;
+  /** Forward/backward passes per iteration, gradients averaged (Caffe's iter_size; default 1). */
+  iterSize?: number;
+  /** Scale all gradients down when their global L2 norm exceeds this (Caffe's clip_gradients; default: no clipping). */
+  clipGradients?: number;
+  /** AdaGrad, AdaDelta, RMSProp: added to the denominator (default 1e-8 as Caffe; AdaDelta is often run with 1e-6). */
+  delta?: number;
+  /** RMSProp: decay of the squared-gradient average (default 0.99). */
+  rmsDecay?: number;
+  /** Adam: first-moment decay (default 0.9). */
+  beta1?: number;
+  /** Adam: second-moment decay (default 0.999). */
+  beta2?: number;
+  /** Adam: denominator guard (default 1e-8). */
+  epsilon?: number;
 }
 
 export interface SolverSettings {
-  method: 'SGD';
+  method: SolverMethod;
   baseLr: number;
   lrPolicy: LrPolicy;
   momentum: number;
@@ -51,15 +78,32 @@ export interface SolverSettings {
   regularization: 'L2' | 'L1';
   maxIter: number;
   checkLossEvery: number | null;
+  iterSize: number;
+  clipGradients: number | null;
+  delta: number;
+  rmsDecay: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
 }
 
-const RULES: Record<SolverSettings['method'], UpdateRule> = { SGD: sgd };
+const RULES: Record<SolverMethod, UpdateRule> = { SGD: sgd, Nesterov: nesterov, Adam: adam, AdaGrad: adagrad, AdaDelta: adadelta, RMSProp: rmsprop };
+const METHODS = Object.keys(RULES) as SolverMethod[];
+/** Fields that only some methods read: giving one to another method is a mistake, not a no-op. */
+const METHOD_FIELDS: Record<string, readonly SolverMethod[]> = {
+  delta: ['AdaGrad', 'AdaDelta', 'RMSProp'],
+  rmsDecay: ['RMSProp'],
+  beta1: ['Adam'],
+  beta2: ['Adam'],
+  epsilon: ['Adam'],
+  momentumPolicy: ['SGD', 'Nesterov', 'AdaDelta'],
+};
 
 /** Reads and checks solver settings (from code, a JSON file or CLI flags). */
 export function parseSolverConfig(raw: SolverConfig | Raw, where = 'solver'): SolverSettings {
   const r = new ConfigReader(raw as Raw, where);
   const s: SolverSettings = {
-    method: r.oneOf('method', ['SGD'] as const, 'SGD'),
+    method: r.oneOf('method', METHODS, 'SGD'),
     baseLr: r.number('baseLr', undefined, { above: 0 }),
     lrPolicy: parseLrPolicy(r.raw.lrPolicy, `${where}, field "lrPolicy"`),
     momentum: r.number('momentum', 0, { min: 0, max: 1 }),
@@ -68,9 +112,26 @@ export function parseSolverConfig(raw: SolverConfig | Raw, where = 'solver'): So
     regularization: r.oneOf('regularization', ['L2', 'L1'] as const, 'L2'),
     maxIter: r.int('maxIter', undefined, { min: 0 }),
     checkLossEvery: r.has('checkLossEvery') ? r.int('checkLossEvery', undefined, { min: 0 }) : null,
+    iterSize: r.int('iterSize', 1, { min: 1 }),
+    clipGradients: r.has('clipGradients') ? r.number('clipGradients', undefined, { above: 0 }) : null,
+    delta: r.number('delta', 1e-8, { above: 0 }),
+    rmsDecay: r.number('rmsDecay', 0.99, { min: 0, max: 1 }),
+    beta1: r.number('beta1', 0.9, { min: 0, max: 1 }),
+    beta2: r.number('beta2', 0.999, { min: 0, max: 1 }),
+    epsilon: r.number('epsilon', 1e-8, { above: 0 }),
   };
   r.accept('lrPolicy', 'momentumPolicy');
   r.finish();
+  for (const [field, methods] of Object.entries(METHOD_FIELDS)) {
+    if (r.has(field) && !methods.includes(s.method)) {
+      throw new ConfigError(`${where}: field "${field}" is used only by method ${methods.join(', ')}, found method "${s.method}"; remove it`);
+    }
+  }
+  if ((s.method === 'Adam' || s.method === 'AdaGrad' || s.method === 'RMSProp') && s.momentum !== 0) {
+    const hint = s.method === 'Adam' ? ' (Adam\'s momentum is beta1)' : '';
+    throw new ConfigError(`${where}: field "momentum" must be 0 for method "${s.method}"${hint}, found ${s.momentum}`);
+  }
+  if (s.method === 'Adam' && s.beta1 === 1) throw new ConfigError(`${where}: field "beta1" must be below 1 (the bias correction divides by 1 - beta1^t), found 1`);
   return s;
 }
 
@@ -81,6 +142,8 @@ export interface SolverState {
   /** Update-rule history by `<state>/<param key>`. */
   history: Map<string, HostArray>;
   data: Record<string, Record<string, unknown>>;
+  /** Learning-rate multiplier set by coffee breaks such as DecayOnValidation (1 when absent). */
+  lrScale?: number;
 }
 
 interface Scheduled {
@@ -93,8 +156,13 @@ export class Solver {
   readonly lounge = new CoffeeLounge();
   /** Completed iterations. */
   iter = 0;
+  /** Multiplies the policy's learning rate (coffee breaks such as DecayOnValidation lower it); saved in getState. */
+  lrScale = 1;
   private readonly rule: UpdateRule;
   private readonly history = new Map<Param, Buf[]>();
+  private readonly scratch = new Map<Param, Buf[]>();
+  /** Mean loss of the iterSize passes of the last step (null when iterSize is 1: read from the net). */
+  private meanLoss: number | null = null;
   private readonly breaks: Scheduled[] = [];
   private lastEpoch: number;
   private checkEvery: number;
@@ -108,19 +176,19 @@ export class Solver {
     this.lastEpoch = net.epoch;
   }
 
-  /** Learning rate of the current iteration (before the lrMult of each parameter). */
+  /** Learning rate of the current iteration: policy rate × lrScale (before the lrMult of each parameter). */
   get learningRate(): number {
     const s = this.settings;
-    return learningRate(s.lrPolicy, s.baseLr, this.iter, s.maxIter);
+    return learningRate(s.lrPolicy, s.baseLr, this.iter, s.maxIter) * this.lrScale;
   }
 
   get momentum(): number {
     return momentumAt(this.settings.momentumPolicy, this.settings.momentum, this.iter);
   }
 
-  /** Objective of the last forward pass (reads it from the backend). */
+  /** Objective of the last forward pass (reads it from the backend); with iterSize > 1, the mean over the passes of the last step. */
   get loss(): number {
-    return this.net.loss();
+    return this.meanLoss ?? this.net.loss();
   }
 
   addCoffeeBreak(brk: CoffeeBreak, schedule: BreakSchedule): this {
@@ -139,21 +207,42 @@ export class Solver {
   step(): void {
     const { net, settings: s } = this;
     net.clearParamDiffs();
-    net.forward();
-    // Checked before the update, so that a diverging run stops with its weights still finite.
-    if (this.checkEvery > 0 && (this.iter + 1) % this.checkEvery === 0) net.checkFinite(net.loss(), this.iter + 1);
-    net.backward();
+    const check = this.checkEvery > 0 && (this.iter + 1) % this.checkEvery === 0;
+    let lossSum = 0;
+    for (let k = 0; k < s.iterSize; k++) {
+      net.forward();
+      if (check || s.iterSize > 1) {
+        const loss = net.loss();
+        // Checked before the update, so that a diverging run stops with its weights still finite.
+        if (check) net.checkFinite(loss, this.iter + 1);
+        lossSum += loss;
+      }
+      net.backward();
+    }
+    this.meanLoss = s.iterSize > 1 ? lossSum / s.iterSize : null;
+    const params = net.learnableParams;
+    if (s.clipGradients !== null) this.clipGradients(params, s.clipGradients);
     const lr = this.learningRate;
-    const momentum = this.momentum;
-    for (const p of net.learnableParams) {
-      this.rule.update(net.backend, p, this.historyOf(p), {
-        lr: lr * p.lrMult,
-        momentum,
-        decay: s.weightDecay * p.decayMult,
-        regularization: s.regularization,
-      });
+    const common = {
+      momentum: this.momentum, regularization: s.regularization, iter: this.iter, delta: s.delta,
+      rmsDecay: s.rmsDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
+    };
+    for (const p of params) {
+      if (s.iterSize > 1) net.backend.scal(p.blob.count, 1 / s.iterSize, p.blob.diff);
+      const st: StepSettings = { ...common, lr: lr * p.lrMult, decay: s.weightDecay * p.decayMult };
+      this.rule.update(net.backend, p, this.historyOf(p), st, this.scratchOf(p));
+      p.constraint?.apply(net.backend, p.blob);
     }
     this.iter++;
+  }
+
+  /** Caffe's ClipGradients: scales every diff by clip / ‖all diffs‖₂ when that norm exceeds clip. */
+  private clipGradients(params: Param[], clip: number): void {
+    const b = this.net.backend;
+    let sumsq = 0;
+    for (const p of params) sumsq += b.dot(p.blob.count, p.blob.diff, p.blob.diff);
+    const norm = Math.sqrt(sumsq);
+    if (norm > clip) for (const p of params) b.scal(p.blob.count, clip / norm, p.blob.diff);
   }
 
   /** Runs `iterations` more iterations (default: up to maxIter), with coffee breaks. */
@@ -182,24 +271,30 @@ export class Solver {
     for (const p of this.net.learnableParams) {
       this.historyOf(p).forEach((buf, i) => history.set(`${this.rule.stateNames[i]}/${p.key}`, this.net.backend.download(buf)));
     }
-    return { iter: this.iter, rng: this.net.rng.getState(), history, data: this.net.getDataState() };
+    return { iter: this.iter, rng: this.net.rng.getState(), history, data: this.net.getDataState(), lrScale: this.lrScale };
   }
 
   /** Restores a state from getState (weights are restored separately, by key). */
   setState(state: SolverState): void {
     this.iter = state.iter;
+    this.lrScale = state.lrScale ?? 1;
     this.net.rng.setState(state.rng);
     this.net.setDataState(state.data);
+    this.setHistory(state.history);
+    this.lastEpoch = this.net.epoch;
+  }
+
+  /** Restores only the update-rule history of a getState (iteration, random and data state go on). */
+  setHistory(history: Map<string, HostArray>): void {
     for (const p of this.net.learnableParams) {
       this.historyOf(p).forEach((buf, i) => {
         const name = `${this.rule.stateNames[i]}/${p.key}`;
-        const values = state.history.get(name);
+        const values = history.get(name);
         if (!values) throw new ConfigError(`solver state has no "${name}"; was the snapshot made with another net or method?`);
         if (values.length !== p.blob.count) throw new ConfigError(`solver state "${name}" has ${values.length} values, the parameter has ${p.blob.count}`);
         this.net.backend.upload(buf, values);
       });
     }
-    this.lastEpoch = this.net.epoch;
   }
 
   private historyOf(p: Param): Buf[] {
@@ -209,6 +304,15 @@ export class Solver {
       this.history.set(p, h);
     }
     return h;
+  }
+
+  private scratchOf(p: Param): Buf[] {
+    let t = this.scratch.get(p);
+    if (!t) {
+      t = Array.from({ length: this.rule.scratch ?? 0 }, () => this.net.backend.alloc(p.blob.count));
+      this.scratch.set(p, t);
+    }
+    return t;
   }
 
   private async coffeeBreaks(): Promise<void> {
