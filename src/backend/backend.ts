@@ -165,6 +165,11 @@ export interface Backend {
    * numbers as floats (exact below 2^24). Data layers batch samples kept on the backend with it.
    */
   gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void;
+  /**
+   * Row scatter-add, the transpose of `gather`: dst[index[r], j] += scale · src[r, j] for r < rows,
+   * j < rowSize (accumulates; repeated indices add up). Embed's weight gradient.
+   */
+  scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void;
   /** Workspace elements that the convolution kernels need for this geometry. */
   convWorkspaceSize(g: ConvGeom): number;
   /** y = conv(x, w) (no bias). */
@@ -207,6 +212,17 @@ export interface Backend {
    * counted against the label, as Caffe), skipping `ignoreLabel`.
    */
   accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void;
+  /**
+   * For each (o, i) of x seen as [outer, classes, inner]: the topK largest x[o, c, i] in decreasing
+   * order, ties to the lower c (topK <= classes); indices[o, k, i] = c as a float, values[o, k, i] =
+   * x[o, c, i]. ArgMax's forward.
+   */
+  topK(g: ClassGeom, topK: number, x: Buf, indices: Buf, values: Buf): void;
+  /**
+   * Strided block copy: dst[r dstStride + j] = src[r srcStride + j] for r < rows, j < cols, or +=
+   * when `accumulate`. src and dst must not overlap. Concat, Slice, Tile and Crop move rows with it.
+   */
+  copy2d(rows: number, cols: number, src: Buf, srcStride: number, dst: Buf, dstStride: number, accumulate: boolean): void;
 
   /** Inverted dropout: y = rand >= ratio ? x * scale : 0, rand uniform in [0, 1). */
   dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void;

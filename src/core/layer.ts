@@ -15,6 +15,7 @@ import type { Backend, Buf } from '../backend/backend.js';
 import type { Blob, Shape } from './blob.js';
 import { ConfigReader, type Raw } from './config.js';
 import type { Initializer } from '../initializers/initializer.js';
+import type { Constraint } from '../constraints/constraint.js';
 import type { Random } from './random.js';
 
 export type Phase = 'train' | 'test';
@@ -61,6 +62,19 @@ export interface Param {
   readonly blob: Blob;
   readonly lrMult: number;
   readonly decayMult: number;
+  /** Applied by the solver after each update of this parameter (e.g. L2Cons). */
+  readonly constraint?: Constraint;
+}
+
+/** Optional parts of a parameter declaration. */
+export interface ParamOptions {
+  /** Applied by the solver after each update (set by the layer that creates the parameter). */
+  constraint?: Constraint;
+  /**
+   * Use the parameter of this key, created by a layer set up earlier, instead of declaring
+   * `<paramKey>___<name>` (tied weights); the net fails if it does not exist yet.
+   */
+  tiedKey?: string;
 }
 
 /** What a layer gets from the net: the backend, the phase, the run's random source, allocation. */
@@ -71,8 +85,9 @@ export interface LayerContext {
   /**
    * Declares parameter `name` (the `index`-th of the layer, for ParamSpec lookup). Returns the
    * shared parameter when another layer with the same paramKey created it (shapes must agree).
+   * `options` attach a constraint or tie to another layer's parameter (see ParamOptions).
    */
-  param(name: string, index: number, shape: Shape, init: Initializer): Param;
+  param(name: string, index: number, shape: Shape, init: Initializer, options?: ParamOptions): Param;
   /** A scratch buffer owned by the layer for the life of the net. */
   buffer(n: number): Buf;
 }
@@ -123,8 +138,8 @@ export abstract class Layer<C extends BaseConfig = BaseConfig> {
   setState?(state: Record<string, unknown>): void;
 
   /** Declares a parameter, keeping it in `this.params`. */
-  protected param(name: string, shape: Shape, init: Initializer): Param {
-    const p = this.ctx.param(name, this.params.length, shape, init);
+  protected param(name: string, shape: Shape, init: Initializer, options?: ParamOptions): Param {
+    const p = this.ctx.param(name, this.params.length, shape, init, options);
     this.params.push(p);
     return p;
   }

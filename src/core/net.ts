@@ -270,9 +270,12 @@ export class Net {
         net.buffers.push(b);
         return b;
       },
-      param(name, index, shape, init) {
-        const key = `${layer.config.paramKey}___${name}`;
+      param(name, index, shape, init, options) {
+        const key = options?.tiedKey ?? `${layer.config.paramKey}___${name}`;
         const existing = net.paramStore.get(key);
+        if (options?.tiedKey && !existing) {
+          throw new ConfigError(`${layerRef(layer.name, layer.type)}: no parameter "${key}" to tie to; a layer with that paramKey must declare it and come before this one (feed this layer from its output)`);
+        }
         if (existing) {
           if (shapeStr(existing.blob.shape) !== shapeStr(shape)) {
             throw new ShapeError(`${layerRef(layer.name, layer.type)}: parameter "${key}" is shared with shape ${shapeStr(existing.blob.shape)} but this layer needs ${shapeStr(shape)}`);
@@ -284,7 +287,7 @@ export class Net {
         init.fill(host, shape, net.rng);
         blob.write(host);
         const spec = layer.config.params[index];
-        const p: Param = { key, name, blob, lrMult: spec?.lrMult ?? 1, decayMult: spec?.decayMult ?? 1 };
+        const p: Param = { key, name, blob, lrMult: spec?.lrMult ?? 1, decayMult: spec?.decayMult ?? 1, ...(options?.constraint && { constraint: options.constraint }) };
         net.paramStore.set(key, p);
         return p;
       },

@@ -9,6 +9,8 @@ import type { Shape } from '../core/blob.js';
 import { countOf } from '../core/blob.js';
 import { ConfigReader, type Raw } from '../core/config.js';
 import type { Random } from '../core/random.js';
+import { bilinear } from './bilinear.js';
+import { orthogonal } from './orthogonal.js';
 
 export type HostFill = { length: number; [i: number]: number };
 
@@ -60,12 +62,13 @@ export function msra(mode: FanMode = 'in'): Initializer {
 /**
  * Reads an initializer from a definition: `{ type: 'Xavier' }`, `{ type: 'Gaussian', std: 0.01 }`,
  * `{ type: 'Constant', value: 0.1 }`, `{ type: 'Uniform', min: -1, max: 1 }`, `{ type: 'MSRA' }`.
- * Xavier and MSRA take `fan: 'in' | 'out' | 'average'`.
+ * Xavier and MSRA take `fan: 'in' | 'out' | 'average'`; `{ type: 'Orthogonal', gain: 1 }`,
+ * `{ type: 'Bilinear' }` (for upsampling Deconvolutions).
  */
 export function parseInitializer(raw: unknown, where: string, def: Initializer): Initializer {
   if (raw === undefined) return def;
   const r = new ConfigReader(raw as Raw, where);
-  const type = r.oneOf('type', ['Constant', 'Gaussian', 'Uniform', 'Xavier', 'MSRA'] as const);
+  const type = r.oneOf('type', ['Constant', 'Gaussian', 'Uniform', 'Xavier', 'MSRA', 'Orthogonal', 'Bilinear'] as const);
   let init: Initializer;
   switch (type) {
     case 'Constant': init = constant(r.number('value', 0)); break;
@@ -77,6 +80,8 @@ export function parseInitializer(raw: unknown, where: string, def: Initializer):
     }
     case 'Xavier': init = xavier(r.oneOf('fan', ['in', 'out', 'average'] as const, 'in')); break;
     case 'MSRA': init = msra(r.oneOf('fan', ['in', 'out', 'average'] as const, 'in')); break;
+    case 'Orthogonal': init = orthogonal(r.number('gain', 1)); break;
+    case 'Bilinear': init = bilinear(); break;
   }
   r.finish();
   return init;

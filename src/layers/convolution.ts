@@ -14,6 +14,7 @@ import { ShapeError } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
 import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
 import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
+import { parseConstraint, type Constraint } from '../constraints/constraint.js';
 import { image4d, where } from './shapes.js';
 
 export interface ConvolutionConfig extends BaseConfig {
@@ -37,6 +38,10 @@ export interface ConvolutionConfig extends BaseConfig {
   biasInit: Initializer;
   /** Activation applied in place to the top (default Identity). */
   neuron: Neuron;
+  /** Constraint the solver applies to the weight after each update, e.g. { type: 'L2Cons', threshold: 4.5 } (default none). */
+  weightCons?: Constraint;
+  /** Constraint the solver applies to the bias after each update (default none). */
+  biasCons?: Constraint;
 }
 
 export class ConvolutionLayer extends Layer<ConvolutionConfig> {
@@ -61,8 +66,8 @@ export class ConvolutionLayer extends Layer<ConvolutionConfig> {
       kernelH: c.kernel[0], kernelW: c.kernel[1], strideH: c.stride[0], strideW: c.stride[1],
       padH: c.pad[0], padW: c.pad[1], dilationH: c.dilation[0], dilationW: c.dilation[1], outH, outW,
     };
-    this.weight = this.param('weight', [c.numOutput, channels / c.group, c.kernel[0], c.kernel[1]], c.weightInit);
-    if (c.bias) this.biasParam = this.param('bias', [c.numOutput], c.biasInit);
+    this.weight = this.param('weight', [c.numOutput, channels / c.group, c.kernel[0], c.kernel[1]], c.weightInit, { constraint: c.weightCons });
+    if (c.bias) this.biasParam = this.param('bias', [c.numOutput], c.biasInit, { constraint: c.biasCons });
     this.workspace = this.ctx.buffer(this.ctx.backend.convWorkspaceSize(this.geom));
     return [[num, c.numOutput, outH, outW]];
   }
@@ -107,8 +112,10 @@ export const Convolution: LayerType<ConvolutionConfig> = {
       weightInit: parseInitializer(r.raw.weightInit, `${r.where}, field "weightInit"`, xavier()),
       biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
       neuron: parseNeuron(r.raw.neuron, r.where),
+      weightCons: parseConstraint(r.raw.weightCons, `${r.where}, field "weightCons"`),
+      biasCons: parseConstraint(r.raw.biasCons, `${r.where}, field "biasCons"`),
     };
-    r.accept('weightInit', 'biasInit', 'neuron');
+    r.accept('weightInit', 'biasInit', 'neuron', 'weightCons', 'biasCons');
     return config;
   },
   create: (c) => new ConvolutionLayer(c),

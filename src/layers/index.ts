@@ -1,31 +1,109 @@
 /** Every layer type, registered explicitly (bundler-safe). One line per layer. */
 import type { LayerType } from '../core/layer.js';
 import { Accuracy } from './accuracy.js';
+import { BatchNorm } from './batch-norm.js';
 import { Convolution } from './convolution.js';
+import { Deconvolution } from './deconvolution.js';
 import { Dropout } from './dropout.js';
+import { Embed } from './embed.js';
 import { InnerProduct } from './inner-product.js';
+import { LRN } from './lrn.js';
 import { MemoryData } from './memory-data.js';
 import { Pooling } from './pooling.js';
+import { RandomMask } from './random-mask.js';
+import { RandomNormal } from './random-normal.js';
 import { ReLU } from './relu.js';
 import { Sigmoid } from './sigmoid.js';
 import { Softmax } from './softmax.js';
 import { SoftmaxLoss } from './softmax-loss.js';
 import { Split } from './split.js';
 import { TanH } from './tanh.js';
+import { TiedInnerProduct } from './tied-inner-product.js';
+// structural and elementwise layers
+import { AbsVal } from './abs-val.js';
+import { Clip } from './clip.js';
+import { Concat } from './concat.js';
+import { ELU } from './elu.js';
+import { Flatten } from './flatten.js';
+import { Identity } from './identity.js';
+import { Power } from './power.js';
+import { Reshape } from './reshape.js';
+import { Silence } from './silence.js';
+import { Slice } from './slice.js';
+import { Bias } from './bias.js';
+import { ElementWise } from './element-wise.js';
+import { Eltwise } from './eltwise.js';
+import { PReLU } from './prelu.js';
+import { Reduction } from './reduction.js';
+import { Scale } from './scale.js';
+import { Tile } from './tile.js';
+import { ChannelPooling } from './channel-pooling.js';
+import { Crop } from './crop.js';
+import { ArgMax } from './argmax.js';
+
+// losses and metrics
+import { BinaryAccuracy } from './binary-accuracy.js';
+import { BinaryCrossEntropyLoss } from './binary-cross-entropy-loss.js';
+import { EuclideanLoss } from './euclidean-loss.js';
+import { GaussianKLLoss } from './gaussian-kl-loss.js';
+import { HingeLoss } from './hinge-loss.js';
+import { MultinomialLogisticLoss } from './multinomial-logistic-loss.js';
+import { SigmoidCrossEntropyLoss } from './sigmoid-cross-entropy-loss.js';
+import { SoftlabelSoftmaxLoss } from './softlabel-softmax-loss.js';
+import { SquareLoss } from './square-loss.js';
+import { WassersteinLoss } from './wasserstein-loss.js';
 
 export const layerTypes: ReadonlyMap<string, LayerType<any>> = new Map<string, LayerType<any>>(
   [
     Accuracy,
+    BatchNorm,
     Convolution,
+    Deconvolution,
     Dropout,
+    Embed,
     InnerProduct,
+    LRN,
     MemoryData,
     Pooling,
+    RandomMask,
+    RandomNormal,
     ReLU,
     Sigmoid,
     Softmax,
     SoftmaxLoss,
     Split,
     TanH,
+    TiedInnerProduct,
+    AbsVal,
+    Clip,
+    Concat,
+    ELU,
+    Flatten,
+    Identity,
+    Power,
+    Reshape,
+    Silence,
+    Slice,
+    Bias,
+    ElementWise,
+    Eltwise,
+    PReLU,
+    Reduction,
+    Scale,
+    Tile,
+    ChannelPooling,
+    Crop,
+    ArgMax,
+    // losses and metrics
+    BinaryAccuracy,
+    BinaryCrossEntropyLoss,
+    EuclideanLoss,
+    GaussianKLLoss,
+    HingeLoss,
+    MultinomialLogisticLoss,
+    SigmoidCrossEntropyLoss,
+    SoftlabelSoftmaxLoss,
+    SquareLoss,
+    WassersteinLoss,
   ].map((t) => [t.type, t]),
 );

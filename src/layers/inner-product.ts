@@ -12,6 +12,7 @@ import { ShapeError, layerRef, shapeStr } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
 import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
 import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
+import { parseConstraint, type Constraint } from '../constraints/constraint.js';
 
 export interface InnerProductConfig extends BaseConfig {
   /** Number of outputs (required). */
@@ -26,6 +27,10 @@ export interface InnerProductConfig extends BaseConfig {
   biasInit: Initializer;
   /** Activation applied in place to the top (default Identity). */
   neuron: Neuron;
+  /** Constraint the solver applies to the weight after each update, e.g. { type: 'L2Cons', threshold: 4.5 } (default none). */
+  weightCons?: Constraint;
+  /** Constraint the solver applies to the bias after each update (default none). */
+  biasCons?: Constraint;
 }
 
 export class InnerProductLayer extends Layer<InnerProductConfig> {
@@ -42,8 +47,8 @@ export class InnerProductLayer extends Layer<InnerProductConfig> {
     }
     this.M = countOf(shape.slice(0, c.axis));
     this.K = countOf(shape.slice(c.axis));
-    this.weight = this.param('weight', [c.numOutput, this.K], c.weightInit);
-    if (c.bias) this.biasParam = this.param('bias', [c.numOutput], c.biasInit);
+    this.weight = this.param('weight', [c.numOutput, this.K], c.weightInit, { constraint: c.weightCons });
+    if (c.bias) this.biasParam = this.param('bias', [c.numOutput], c.biasInit, { constraint: c.biasCons });
     return [[...shape.slice(0, c.axis), c.numOutput]];
   }
 
@@ -80,8 +85,10 @@ export const InnerProduct: LayerType<InnerProductConfig> = {
       weightInit: parseInitializer(r.raw.weightInit, `${r.where}, field "weightInit"`, xavier()),
       biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
       neuron: parseNeuron(r.raw.neuron, r.where),
+      weightCons: parseConstraint(r.raw.weightCons, `${r.where}, field "weightCons"`),
+      biasCons: parseConstraint(r.raw.biasCons, `${r.where}, field "biasCons"`),
     };
-    r.accept('weightInit', 'biasInit', 'neuron');
+    r.accept('weightInit', 'biasInit', 'neuron', 'weightCons', 'biasCons');
     return config;
   },
   create: (c) => new InnerProductLayer(c),

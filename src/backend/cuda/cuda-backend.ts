@@ -355,11 +355,29 @@ export class CudaBackend implements Backend {
       cudaBuf(out, 1, 'accuracyForward out')]);
   }
 
+  topK(g: ClassGeom, topK: number, x: Buf, indices: Buf, values: Buf): void {
+    if (topK > g.classes) throw new BackendError(`CUDA backend, topK: top ${topK} of only ${g.classes} classes`);
+    const n = g.outer * topK * g.inner;
+    this.run('topk_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, topK, cudaBuf(x, g.outer * g.classes * g.inner, 'topK x'),
+      cudaBuf(indices, n, 'topK indices'), cudaBuf(values, n, 'topK values')]);
+  }
+
+  copy2d(rows: number, cols: number, src: Buf, srcStride: number, dst: Buf, dstStride: number, accumulate: boolean): void {
+    if (rows === 0 || cols === 0) return;
+    this.run('copy2d_f32', rows * cols, [rows, cols, cudaBuf(src, (rows - 1) * srcStride + cols, 'copy2d src'), srcStride,
+      cudaBuf(dst, (rows - 1) * dstStride + cols, 'copy2d dst'), dstStride, accumulate ? 1 : 0]);
+  }
+
   // ---- dropout and solver ----
 
   gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
     const n = rows * rowSize;
     this.run('gather_f32', n, [rows, rowSize, cudaBuf(src, 0, 'gather src'), cudaBuf(index, rows, 'gather index'), scale, cudaBuf(dst, n, 'gather dst')]);
+  }
+
+  scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    const n = rows * rowSize;
+    this.run('scatter_add_f32', n, [rows, rowSize, cudaBuf(src, n, 'scatterAdd src'), cudaBuf(index, rows, 'scatterAdd index'), scale, cudaBuf(dst, 0, 'scatterAdd dst')]);
   }
 
   dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {

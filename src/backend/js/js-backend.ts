@@ -17,6 +17,7 @@ import * as conv from './conv.js';
 import * as pool from './pool.js';
 import * as softmax from './softmax.js';
 import * as pw from './pointwise.js';
+import * as structure from './structure.js';
 
 /** The typed array behind a Buf of this backend. */
 function h(b: Buf): HostArray {
@@ -228,6 +229,22 @@ export class JsBackend implements Backend {
     }
   }
 
+  scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    if (index.length < rows || src.length < rows * rowSize) {
+      throw new BackendError(`js backend scatterAdd: ${rows} rows of ${rowSize} need an index of ${rows} and a source of ${rows * rowSize}, found ${index.length} and ${src.length}`);
+    }
+    const s = h(src), ix = h(index), d = h(dst);
+    const dstRows = Math.floor(d.length / Math.max(1, rowSize));
+    for (let r = 0; r < rows; r++) {
+      const row = ix[r];
+      if (!(row >= 0 && row < dstRows && Number.isInteger(row))) {
+        throw new BackendError(`js backend scatterAdd: index[${r}] = ${row} is not a row of a destination of ${dstRows} rows`);
+      }
+      const from = r * rowSize, to = row * rowSize;
+      for (let j = 0; j < rowSize; j++) d[to + j] += scale * s[from + j];
+    }
+  }
+
   /** One image's im2col matrix: channels · kernelH · kernelW · outH · outW (every group, stacked). */
   convWorkspaceSize(g: ConvGeom): number {
     return conv.convWorkspaceSize(g);
@@ -289,6 +306,23 @@ export class JsBackend implements Backend {
 
   accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void {
     softmax.accuracyForward(g, h(x), h(label), topK, ignoreLabel, h(out));
+  }
+
+  topK(g: ClassGeom, topK: number, x: Buf, indices: Buf, values: Buf): void {
+    const n = g.outer * topK * g.inner;
+    if (topK > g.classes || indices.length < n || values.length < n) {
+      throw new BackendError(`js backend topK: top ${topK} of ${g.classes} classes needs outputs of ${n}, found ${indices.length} and ${values.length}`);
+    }
+    structure.topK(g, topK, h(x), h(indices), h(values));
+  }
+
+  copy2d(rows: number, cols: number, src: Buf, srcStride: number, dst: Buf, dstStride: number, accumulate: boolean): void {
+    if (rows === 0 || cols === 0) return;
+    const srcEnd = (rows - 1) * srcStride + cols, dstEnd = (rows - 1) * dstStride + cols;
+    if (src.length < srcEnd || dst.length < dstEnd) {
+      throw new BackendError(`js backend copy2d: ${rows} rows of ${cols} with strides ${srcStride} and ${dstStride} need buffers of ${srcEnd} and ${dstEnd}, found ${src.length} and ${dst.length}`);
+    }
+    structure.copy2d(rows, cols, h(src), srcStride, h(dst), dstStride, accumulate);
   }
 
   dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {

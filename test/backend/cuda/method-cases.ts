@@ -316,6 +316,15 @@ export function methodCases(): MethodCase[] {
       },
     },
     {
+      name: 'scatterAdd rows, scaled, repeated indices adding up',
+      run: (b) => {
+        const dst = put(b, values(97, 7 * 13));
+        const index = put(b, Float32Array.from([6, 0, 3, 3, 1, 3]));
+        b.scatterAdd(6, 13, put(b, values(98, 6 * 13)), index, 0.5, dst);
+        return new Map([['dst', get(b, dst)]]);
+      },
+    },
+    {
       name: 'dropout forward and backward',
       run: (b) => {
         const rand = put(b, values(90, n, 0, 1));
@@ -334,6 +343,29 @@ export function methodCases(): MethodCase[] {
         b.sgdUpdate(n, w, diff, hist, 0.01, 0.9, 0.0005, reg);
         b.sgdUpdate(n, w, diff, hist, 0.01, 0.9, 0.0005, reg);
         return new Map([['w', get(b, w)], ['hist', get(b, hist)], ['diff', get(b, diff)]]);
+      },
+    });
+  }
+  for (const [label, g, k] of [['top-1 of 9 classes', { outer: 37, classes: 9, inner: 1 }, 1], ['top-3 of 5 classes x 7 positions', { outer: 4, classes: 5, inner: 7 }, 3]] as const) {
+    cases.push({
+      name: `topK ${label}`,
+      run: (b) => {
+        const count = g.outer * g.classes * g.inner;
+        const x = values(99, count);
+        for (let i = 0; i < count; i += 5) x[i] = 0.25; // ties, which go to the lower class
+        const indices = b.alloc(g.outer * k * g.inner), vals = b.alloc(g.outer * k * g.inner);
+        b.topK(g, k, put(b, x), indices, vals);
+        return new Map([['indices', get(b, indices)], ['values', get(b, vals)]]);
+      },
+    });
+  }
+  for (const accumulate of [false, true]) {
+    cases.push({
+      name: `copy2d ${accumulate ? 'accumulating' : 'overwriting'}, rows of 13 from stride 29 into stride 17 at an offset`,
+      run: (b) => {
+        const dst = put(b, values(101, 11 * 17 + 5));
+        b.copy2d(11, 13, b.view(put(b, values(100, 11 * 29)), 3, 10 * 29 + 13), 29, b.view(dst, 5, 11 * 17), 17, accumulate);
+        return one('dst', get(b, dst));
       },
     });
   }

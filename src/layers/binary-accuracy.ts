@@ -1,0 +1,52 @@
+/**
+ * BinaryAccuracy (Mocha's BinaryAccuracyLayer): the fraction of predictions on the same side of a
+ * threshold as their target.
+ *
+ * Shapes: bottoms [pred, label] with the same count; top [1] (named after the layer when `tops`
+ * is left out).
+ *   forward   acc = |{i : (pred_i > threshold) = (label_i > threshold)}| / count
+ *   backward  none: no gradient flows to either bottom.
+ * The threshold is 0 by default, as in Mocha: for scores (logits) with labels in {-1, 1} or
+ * {0, 1}. For probabilities (a Sigmoid's output) with labels in {0, 1}, set `threshold` to 0.5.
+ * The values are compared on the host (one download of each bottom per pass).
+ */
+import type { Blob, Shape } from '../core/blob.js';
+import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
+import { checkSameCount, setScalar } from './loss-util.js';
+import { defaultTop } from './shapes.js';
+
+export interface BinaryAccuracyConfig extends BaseConfig {
+  /** The decision threshold (default 0). */
+  threshold: number;
+}
+
+export class BinaryAccuracyLayer extends Layer<BinaryAccuracyConfig> {
+  override propagatesTo(): boolean {
+    return false;
+  }
+
+  setup(bottoms: Blob[]): Shape[] {
+    checkSameCount(this.config, bottoms);
+    return [[1]];
+  }
+
+  forward(bottoms: Blob[], tops: Blob[]): void {
+    const b = this.ctx.backend;
+    const n = bottoms[0].count;
+    const th = this.config.threshold;
+    const pred = b.download(bottoms[0].data, undefined, n);
+    const label = b.download(bottoms[1].data, undefined, n);
+    let right = 0;
+    for (let i = 0; i < n; i++) if ((pred[i] > th) === (label[i] > th)) right++;
+    setScalar(b, n === 0 ? 0 : right / n, tops[0].data);
+  }
+}
+
+export const BinaryAccuracy: LayerType<BinaryAccuracyConfig> = {
+  type: 'BinaryAccuracy',
+  parse(r, base) {
+    expectBlobs(r, base, 2, [0, 1]);
+    return { ...base, tops: defaultTop(base), threshold: r.number('threshold', 0) };
+  },
+  create: (c) => new BinaryAccuracyLayer(c),
+};

@@ -1,0 +1,79 @@
+/**
+ * HingeLoss (Caffe's HingeLossLayer): the one-versus-all hinge loss of a multi-class classifier,
+ * with labels as class indices. Mocha's HingeLossLayer is a different, binary loss (one score per
+ * value, labels ±1, Σ max(0, 1 - y ŷ) / N); Cortado provides Caffe's, under Caffe's name.
+ *
+ * Shapes: bottoms [scores, label]; scores [N, ...] flattened to N × C (C = count / N), label holds
+ * N class indices; top [1], the loss (named after the layer when `tops` is left out).
+ *   m[n, c] = max(0, 1 + δ[n, c] scores[n, c]),   δ = -1 for the labelled class, +1 otherwise
+ *   forward   'L1': loss = Σ m / N;   'L2': loss = Σ m² / N
+ *   backward  'L1': dscores = lossWeight δ sign(m) / N;   'L2': dscores = 2 lossWeight δ m / N
+ * No gradient for the label. Like Caffe's, this layer reads scores and labels on the host.
+ */
+import type { ClassGeom } from '../backend/backend.js';
+import type { Blob, Shape } from '../core/blob.js';
+import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
+import { readLabels, readLossWeight, setScalar, numOf } from './loss-util.js';
+import { checkLabels, defaultTop } from './shapes.js';
+
+export interface HingeLossConfig extends BaseConfig {
+  /** 'L1' (default) sums the margins, 'L2' their squares (Caffe's HingeLossParameter.norm). */
+  norm: 'L1' | 'L2';
+  /** Weight of the loss in the net's objective (default 1). */
+  lossWeight: number;
+}
+
+export class HingeLossLayer extends Layer<HingeLossConfig> {
+  private geom!: ClassGeom;
+  private grad!: Float64Array;
+
+  override get lossWeight(): number {
+    return this.config.lossWeight;
+  }
+
+  override propagatesTo(i: number): boolean {
+    return i === 0;
+  }
+
+  setup(bottoms: Blob[]): Shape[] {
+    const num = numOf(bottoms[0]);
+    this.geom = { outer: num, classes: bottoms[0].count / num, inner: 1 };
+    checkLabels(this.config, this.geom, bottoms[0], bottoms[1]);
+    this.grad = new Float64Array(bottoms[0].count);
+    return [[1]];
+  }
+
+  forward(bottoms: Blob[], tops: Blob[]): void {
+    const b = this.ctx.backend;
+    const { outer: N, classes: C } = this.geom;
+    const l2 = this.config.norm === 'L2';
+    const scores = b.download(bottoms[0].data, undefined, bottoms[0].count);
+    const labels = readLabels(this.config, b, this.geom, bottoms[1], null);
+    let sum = 0;
+    for (let n = 0; n < N; n++) {
+      for (let c = 0; c < C; c++) {
+        const k = n * C + c;
+        const delta = c === labels[n] ? -1 : 1;
+        const m = Math.max(0, 1 + delta * scores[k]);
+        sum += l2 ? m * m : m;
+        this.grad[k] = m > 0 ? delta * (l2 ? 2 * m : 1) : 0;
+      }
+    }
+    setScalar(b, sum / N, tops[0].data);
+  }
+
+  override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
+    if (!propagateDown[0]) return;
+    const scale = this.config.lossWeight / this.geom.outer;
+    this.ctx.backend.upload(bottoms[0].diff, this.grad.map((v) => v * scale));
+  }
+}
+
+export const HingeLoss: LayerType<HingeLossConfig> = {
+  type: 'HingeLoss',
+  parse(r, base) {
+    expectBlobs(r, base, 2, [0, 1]);
+    return { ...base, tops: defaultTop(base), norm: r.oneOf('norm', ['L1', 'L2'] as const, 'L1'), lossWeight: readLossWeight(r) };
+  },
+  create: (c) => new HingeLossLayer(c),
+};

@@ -1,0 +1,108 @@
+/**
+ * Helpers shared by the loss layers: the common config fields, the check that two bottoms hold
+ * the same number of values, and the host-side reading of labels for the losses that pick one
+ * class per position (Caffe computes those on the CPU too: MultinomialLogisticLoss, HingeLoss).
+ */
+import type { Backend, Buf, ClassGeom, HostArray, LossNormalization } from '../backend/backend.js';
+import type { Blob } from '../core/blob.js';
+import type { ConfigReader } from '../core/config.js';
+import { DataError, ShapeError, shapeStr } from '../core/errors.js';
+import type { BaseConfig } from '../core/layer.js';
+import { where } from './shapes.js';
+
+/** The smallest positive normal float32: Caffe's floor on probabilities before the log. */
+export const FLT_MIN = 1.17549435e-38;
+
+/** `lossWeight` (default 1, at least 0). */
+export function readLossWeight(r: ConfigReader): number {
+  return r.number('lossWeight', 1, { min: 0 });
+}
+
+/** `ignoreLabel` (default none). */
+export function readIgnoreLabel(r: ConfigReader): number | null {
+  if (r.has('ignoreLabel')) return r.int('ignoreLabel');
+  r.accept('ignoreLabel');
+  return null;
+}
+
+/** Checks that bottoms 0 and 1 hold the same number of values (prediction and target). */
+export function checkSameCount(c: BaseConfig, bottoms: Blob[], what = 'the prediction'): void {
+  const [a, b] = bottoms;
+  if (a.count !== b.count) {
+    throw new ShapeError(`${where(c)}: bottom "${b.name}" ${shapeStr(b.shape)} must hold one value per value of ${what} "${a.name}" ${shapeStr(a.shape)}, that is ${a.count} values, found ${b.count}`);
+  }
+}
+
+/** The first axis of a bottom (Caffe's num, Mocha's get_num), at least 1. */
+export function numOf(bottom: Blob): number {
+  return Math.max(1, bottom.shape.length > 0 ? bottom.shape[0] : 1);
+}
+
+/** Writes one number into a buffer (a loss top). */
+export function setScalar(b: Backend, value: number, y: Buf): void {
+  b.set(1, value, y);
+}
+
+/** max(v, ε) elementwise, composed as (v + ε + |v - ε|) / 2 so it runs on every backend; tmp must not alias v (y may alias either). */
+export function clampBelow(b: Backend, n: number, v: Buf, eps: number, tmp: Buf, y: Buf): void {
+  b.copy(n, v, tmp);
+  b.addScalar(n, -eps, tmp);
+  b.abs(n, tmp, tmp);
+  b.add(n, tmp, v, y);
+  b.addScalar(n, eps, y);
+  b.scal(n, 0.5, y);
+}
+
+/**
+ * Class indices of a label blob read on the host: -1 where the label equals ignoreLabel; throws a
+ * DataError naming the layer and the position when a label is not a class index.
+ */
+export function readLabels(c: BaseConfig, b: Backend, g: ClassGeom, label: Blob, ignoreLabel: number | null): Int32Array {
+  const raw: HostArray = b.download(label.data, undefined, label.count);
+  const out = new Int32Array(raw.length);
+  for (let j = 0; j < raw.length; j++) {
+    const v = Math.trunc(raw[j]);
+    if (ignoreLabel !== null && v === ignoreLabel) {
+      out[j] = -1;
+    } else if (v >= 0 && v < g.classes) {
+      out[j] = v;
+    } else {
+      const at = g.inner === 1 ? `item ${j}` : `item ${Math.floor(j / g.inner)}, position ${j % g.inner}`;
+      throw new DataError(`${where(c)}: label blob "${label.name}" holds ${raw[j]} at ${at}, not a class index in [0, ${g.classes})` +
+        (ignoreLabel === null ? '' : ` nor the ignore label ${ignoreLabel}`));
+    }
+  }
+  return out;
+}
+
+/** Caffe's LossLayer::GetNormalizer for elementwise losses: at least 1 in every mode. */
+export function normalizerOf(mode: LossNormalization, valid: number, num: number, count: number): number {
+  switch (mode) {
+    case 'valid': return Math.max(1, valid);
+    case 'batch': return Math.max(1, num);
+    case 'full': return Math.max(1, count);
+    case 'none': return 1;
+  }
+}
+
+/**
+ * Per-class weights as Mocha applies them by default (normalize = :local): rescaled so that they
+ * sum to the number of classes, so that equal weights change nothing. Null when none are given.
+ */
+export function readClassWeights(r: ConfigReader): number[] | null {
+  if (!r.has('weights')) {
+    r.accept('weights');
+    return null;
+  }
+  const w = r.numbers('weights', undefined, { min: 0 });
+  const sum = w.reduce((s, v) => s + v, 0);
+  if (w.length === 0 || !(sum > 0)) r.fail('weights', 'a non-empty list of class weights >= 0 with a positive sum', w);
+  return w.map((v) => (v * w.length) / sum);
+}
+
+/** Checks that a weights list has one entry per class. */
+export function checkClassWeights(c: BaseConfig, weights: number[] | null, g: ClassGeom, scores: Blob): void {
+  if (weights && weights.length !== g.classes) {
+    throw new ShapeError(`${where(c)}: field "weights" has ${weights.length} entries but bottom "${scores.name}" ${shapeStr(scores.shape)} has ${g.classes} classes; give one weight per class`);
+  }
+}

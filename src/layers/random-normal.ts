@@ -1,0 +1,46 @@
+/**
+ * RandomNormal (Mocha's): a source of noise. Every forward fills each top with fresh N(0, 1) values
+ * drawn on the host from the run's random source (so every backend sees the same values for the
+ * same seed) and uploaded. No bottoms, no parameters, nothing to propagate.
+ *
+ * Shapes: top i has `shapes[i]`.
+ */
+import type { HostArray } from '../backend/backend.js';
+import { countOf, type Blob, type Shape } from '../core/blob.js';
+import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
+
+export interface RandomNormalConfig extends BaseConfig {
+  /** The shape of each top, one per top name (required), e.g. [[64, 100]]. */
+  shapes: number[][];
+}
+
+export class RandomNormalLayer extends Layer<RandomNormalConfig> {
+  private host: HostArray[] = [];
+
+  setup(_bottoms: Blob[]): Shape[] {
+    const f64 = this.ctx.backend.dtype === 'float64';
+    this.host = this.config.shapes.map((s) => (f64 ? new Float64Array(countOf(s)) : new Float32Array(countOf(s))));
+    return this.config.shapes;
+  }
+
+  forward(_bottoms: Blob[], tops: Blob[]): void {
+    tops.forEach((t, i) => {
+      this.ctx.rng.fillNormal(this.host[i], 0, 1);
+      this.ctx.backend.upload(t.data, this.host[i]);
+    });
+  }
+}
+
+export const RandomNormal: LayerType<RandomNormalConfig> = {
+  type: 'RandomNormal',
+  parse(r, base) {
+    expectBlobs(r, base, 0, [1, Infinity]);
+    const raw = r.raw.shapes;
+    r.accept('shapes');
+    const ok = Array.isArray(raw) && raw.length === base.tops.length && raw.every((s) =>
+      Array.isArray(s) && s.length > 0 && s.every((d) => Number.isInteger(d) && d >= 1));
+    if (!ok) r.fail('shapes', `a list of ${base.tops.length} shape${base.tops.length === 1 ? '' : 's'} (one per top), each a non-empty list of positive integers`, raw);
+    return { ...base, shapes: raw as number[][] };
+  },
+  create: (c) => new RandomNormalLayer(c),
+};

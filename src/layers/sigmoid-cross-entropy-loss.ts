@@ -1,0 +1,113 @@
+/**
+ * SigmoidCrossEntropyLoss (Caffe's SigmoidCrossEntropyLossLayer): cross-entropy of the sigmoid of
+ * logits against targets in [0, 1], computed from the logits in the numerically stable form.
+ *
+ * Shapes: bottoms [x (logits), t (targets)] with the same count; top [1], the loss (named after
+ * the layer when `tops` is left out).
+ *   forward   ℓ_i = max(x_i, 0) - x_i t_i + log(1 + exp(-|x_i|))     (= -t log σ(x) - (1-t) log(1-σ(x)))
+ *             loss = Σ_{i valid} ℓ_i / normalizer
+ *   backward  dx = lossWeight (σ(x) - t) / normalizer, 0 where t equals ignoreLabel; no gradient
+ *             for the targets (Caffe refuses one too).
+ * The normalizer follows Caffe: 'batch' by default (the first axis of x, Caffe's choice for this
+ * layer), 'valid' the number of targets not ignored, 'full' the count, 'none' 1; at least 1.
+ * Every step is a Backend primitive, so the layer runs on every backend as is.
+ */
+import type { Buf, LossNormalization } from '../backend/backend.js';
+import type { Blob, Shape } from '../core/blob.js';
+import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
+import { checkSameCount, normalizerOf, numOf, readIgnoreLabel, readLossWeight, setScalar } from './loss-util.js';
+import { defaultTop } from './shapes.js';
+
+export interface SigmoidCrossEntropyLossConfig extends BaseConfig {
+  /** Weight of the loss in the net's objective (default 1). */
+  lossWeight: number;
+  /** A target value whose elements add no loss and no gradient (default none). */
+  ignoreLabel: number | null;
+  /** How the summed loss is divided: 'batch' (default, as Caffe), 'valid', 'full' or 'none'. */
+  normalization: LossNormalization;
+}
+
+export class SigmoidCrossEntropyLossLayer extends Layer<SigmoidCrossEntropyLossConfig> {
+  private elem!: Buf;
+  private tmp!: Buf;
+  /** 1 where the target counts, 0 where it equals ignoreLabel. */
+  private mask!: Buf;
+  private normalizer = 1;
+
+  override get lossWeight(): number {
+    return this.config.lossWeight;
+  }
+
+  override propagatesTo(i: number): boolean {
+    return i === 0;
+  }
+
+  setup(bottoms: Blob[]): Shape[] {
+    checkSameCount(this.config, bottoms, 'the logits');
+    const n = bottoms[0].count;
+    this.elem = this.ctx.buffer(n);
+    this.tmp = this.ctx.buffer(n);
+    this.mask = this.ctx.buffer(n);
+    return [[1]];
+  }
+
+  forward(bottoms: Blob[], tops: Blob[]): void {
+    const b = this.ctx.backend;
+    const c = this.config;
+    const n = bottoms[0].count;
+    const x = bottoms[0].data;
+    const t = bottoms[1].data;
+    const { elem, tmp, mask } = this;
+    // log(1 + exp(-|x|)): the exponent is never positive, so nothing overflows
+    b.abs(n, x, elem);
+    b.scal(n, -1, elem);
+    b.exp(n, elem, elem);
+    b.addScalar(n, 1, elem);
+    b.log(n, elem, elem);
+    // max(x, 0) = (x + |x|) / 2
+    b.abs(n, x, tmp);
+    b.add(n, x, tmp, tmp);
+    b.axpy(n, 0.5, tmp, elem);
+    b.mul(n, x, t, tmp);
+    b.sub(n, elem, tmp, elem);
+    let valid = n;
+    if (c.ignoreLabel === null) {
+      b.set(n, 1, mask);
+    } else {
+      // sign(|t - ignoreLabel|) is 0 exactly at the ignored targets and 1 elsewhere
+      b.copy(n, t, mask);
+      b.addScalar(n, -c.ignoreLabel, mask);
+      b.abs(n, mask, mask);
+      b.sign(n, mask, mask);
+      valid = b.asum(n, mask);
+    }
+    this.normalizer = normalizerOf(c.normalization, valid, numOf(bottoms[0]), n);
+    setScalar(b, b.dot(n, elem, mask) / this.normalizer, tops[0].data);
+  }
+
+  override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
+    if (!propagateDown[0]) return;
+    const b = this.ctx.backend;
+    const n = bottoms[0].count;
+    const dx = bottoms[0].diff;
+    b.neuronForward('sigmoid', n, bottoms[0].data, dx, 0);
+    b.sub(n, dx, bottoms[1].data, dx);
+    b.mul(n, dx, this.mask, dx);
+    b.scal(n, this.config.lossWeight / this.normalizer, dx);
+  }
+}
+
+export const SigmoidCrossEntropyLoss: LayerType<SigmoidCrossEntropyLossConfig> = {
+  type: 'SigmoidCrossEntropyLoss',
+  parse(r, base) {
+    expectBlobs(r, base, 2, [0, 1]);
+    return {
+      ...base,
+      tops: defaultTop(base),
+      lossWeight: readLossWeight(r),
+      ignoreLabel: readIgnoreLabel(r),
+      normalization: r.oneOf('normalization', ['valid', 'batch', 'full', 'none'] as const, 'batch'),
+    };
+  },
+  create: (c) => new SigmoidCrossEntropyLossLayer(c),
+};
