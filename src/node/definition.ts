@@ -2,13 +2,16 @@
  * Net definition files: JSON holding either a list of layers, or an object
  * `{ name?, seed?, solver?, coffeeBreaks?, layers }`. Data layers may name a `source` that is
  * loaded here, in Node, before the net is built: `"source": "mnist:train"` or `"mnist:test"` on a
- * MemoryData layer fills its `data` with the MNIST images (scaled to [0, 1)) and labels.
+ * MemoryData layer fills its `data` with the MNIST images (scaled to [0, 1)) and labels;
+ * `"source": "cifar10:<dir>/<file.bin>[,<file.bin>...]"` with the CIFAR-10 binary batches named
+ * (the first path relative to the working directory, the others to the first one's directory).
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, DataError } from '../core/errors.js';
 import type { LayerConfig } from '../core/layer.js';
 import type { Raw } from '../core/config.js';
 import { loadMnist } from '../data/mnist.js';
+import { CIFAR10_SHAPE, loadCifar10 } from '../data/cifar10.js';
 
 export interface CoffeeBreakSettings {
   /** TrainingSummary every n iterations (default 100; 0 for none). */
@@ -57,8 +60,21 @@ export function resolveSources(layers: readonly LayerConfig[]): LayerConfig[] {
     if (l.source === undefined) return l;
     const { source, ...rest } = l;
     if (l.type !== 'MemoryData') throw new ConfigError(`layer "${l.name}" (${l.type}): field "source" is only understood on MemoryData layers`);
+    const cifar = /^cifar10:(.+)$/.exec(String(source));
+    if (cifar) {
+      const files = cifar[1]!.split(',').map((f) => f.trim());
+      if (files.some((f) => f === '')) throw new ConfigError(`layer "${l.name}" (MemoryData): source ${JSON.stringify(source)} has an empty file name; expected "cifar10:<dir>/<file.bin>[,<file.bin>...]"`);
+      let set: ReturnType<typeof loadCifar10>;
+      try {
+        set = loadCifar10(files);
+      } catch (e) {
+        if (e instanceof DataError) throw new DataError(`layer "${l.name}" (MemoryData) source ${JSON.stringify(source)}: ${e.message}`, { cause: e });
+        throw e;
+      }
+      return { ...rest, data: [{ values: set.images, shape: [set.count, ...CIFAR10_SHAPE] }, { values: set.labels, shape: [set.count] }] };
+    }
     const m = /^mnist:(train|test)$/.exec(String(source));
-    if (!m) throw new ConfigError(`layer "${l.name}" (MemoryData): unknown source ${JSON.stringify(source)}; known sources: "mnist:train", "mnist:test"`);
+    if (!m) throw new ConfigError(`layer "${l.name}" (MemoryData): unknown source ${JSON.stringify(source)}; known sources: "mnist:train", "mnist:test", "cifar10:<dir>/<file.bin>[,<file.bin>...]"`);
     mnist ??= loadMnist();
     const set = m[1] === 'train' ? mnist.train : mnist.test;
     return { ...rest, data: [{ values: set.images, shape: [set.count, ...mnist.shape] }, { values: set.labels, shape: [set.count] }] };
