@@ -40,6 +40,7 @@ import { Tile } from './tile.js';
 import { ChannelPooling } from './channel-pooling.js';
 import { Crop } from './crop.js';
 import { ArgMax } from './argmax.js';
+import { Index2Onehot } from './index2onehot.js';
 
 // losses and metrics
 import { BinaryAccuracy } from './binary-accuracy.js';
@@ -94,6 +95,7 @@ export const layerTypes: ReadonlyMap<string, LayerType<any>> = new Map<string, L
     ChannelPooling,
     Crop,
     ArgMax,
+    Index2Onehot,
     // losses and metrics
     BinaryAccuracy,
     BinaryCrossEntropyLoss,

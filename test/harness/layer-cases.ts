@@ -315,6 +315,8 @@ export const layerCases: LayerCase[] = [
   { name: 'argmax-top3-maxval', config: { type: 'ArgMax', name: 'argmax3', bottoms: ['x'], tops: ['y'], topK: 3, outMaxVal: true }, bottoms: [[3, 5]], skipGradient: 'no backward' },
   { name: 'argmax-axis1-top2', config: { type: 'ArgMax', name: 'argmaxa', bottoms: ['x'], tops: ['y'], topK: 2, axis: 1 }, bottoms: [[2, 4, 3]], skipGradient: 'no backward' },
   { name: 'argmax-axis-last-maxval', config: { type: 'ArgMax', name: 'argmaxv', bottoms: ['x'], tops: ['y'], axis: -1, outMaxVal: true }, bottoms: [[2, 3, 4]], skipGradient: 'no backward' },
+  { name: 'index2onehot', config: { type: 'Index2Onehot', name: 'onehot', bottoms: ['label'], tops: ['y'], classes: 5 }, bottoms: [[6]], inputs: [labels(5)], skipGradient: 'no backward' },
+  { name: 'index2onehot-spatial', config: { type: 'Index2Onehot', name: 'onehotsp', bottoms: ['label'], tops: ['y'], classes: 3 }, bottoms: [[2, 1, 2, 3]], inputs: [labels(3)], skipGradient: 'no backward' },
 
   // ---- MemoryData ----
   {

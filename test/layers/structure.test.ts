@@ -149,3 +149,21 @@ describe('structural layer configuration errors', () => {
     fails(layer('ElementWise', ['a', 'b'], ['y'], { operation: 'pow' }), [[2], [2]], ConfigError, /field "operation" must be one of 'add'/);
   });
 });
+
+describe('Index2Onehot', () => {
+  const forward = (config: LayerConfig, shapes: Shape[], values: number[][]) => {
+    const built = buildLayer(backend, config, shapes, { values });
+    built.layer.forward(built.bottoms, built.tops);
+    return { shape: built.tops[0].shape, values: [...built.tops[0].read()] };
+  };
+  it('turns labels into one-hot vectors, appending or replacing the class axis', () => {
+    const flat = forward(layer('Index2Onehot', ['x'], ['y'], { classes: 3 }), [[4]], [[2, 0, 1, 2]]);
+    assert.deepEqual(flat.shape, [4, 3]);
+    assert.deepEqual(flat.values, [0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+    const spatial = forward(layer('Index2Onehot', ['x'], ['y'], { classes: 2 }), [[1, 1, 3]], [[1, 0, 1]]);
+    assert.deepEqual(spatial.shape, [1, 2, 3]);
+    assert.deepEqual(spatial.values, [0, 1, 0, 1, 0, 1]);
+    assert.throws(() => forward(layer('Index2Onehot', ['x'], ['y'], { classes: 2 }), [[2, 3]], [[0, 1, 0, 1, 0, 1]]),
+      (e: Error) => e instanceof ShapeError && /layer "index2onehot" \(Index2Onehot\).*needs size 1 at axis 1/.test(e.message));
+  });
+});
