@@ -1,7 +1,7 @@
 /**
- * Mocha's stacked denoising auto-encoder (its examples/mnist-sdae), narrowed to fit a few minutes
- * of a 2-core CPU: an encoder 784 → 500 → 500 of sigmoid InnerProducts `enc1`, `enc2`, …, then a
- * softmax classifier `out` on 10 classes.
+ * Mocha's stacked denoising auto-encoder (its examples/mnist-sdae): an encoder of sigmoid
+ * InnerProducts `enc1`, `enc2`, … (by default Mocha's 784 → 1000 → 1000 → 1000), then a softmax
+ * classifier `out` on 10 classes.
  *
  * Pre-training, one level k at a time (x0 = the image, xk = sigmoid(enck(x(k-1)))):
  *
@@ -23,7 +23,7 @@ import type { SolverConfig } from '../../src/solver/solver.js';
 import type { Dataset } from '../mnist/lenet.js';
 
 export interface SdaeOptions {
-  /** Hidden units of each encoder level, bottom first (default [500, 500]; Mocha's is [1000, 1000, 1000]). */
+  /** Hidden units of each encoder level, bottom first (default Mocha's [1000, 1000, 1000]). */
   hidden?: number[];
   /** Training batch size (default 100). */
   batchSize?: number;
@@ -37,7 +37,7 @@ export interface SdaeOptions {
 
 /** Input features of the encoder. */
 export const INPUT = 784;
-export const DEFAULT_HIDDEN = [500, 500];
+export const DEFAULT_HIDDEN: readonly number[] = [1000, 1000, 1000];
 /** Masking (corruption) ratio of the input of each level, as in Mocha's example: 0.1, 0.2, 0.3, … */
 export function corruption(level: number): number {
   return Math.min(0.1 * level, 0.5);
@@ -54,7 +54,7 @@ const input = (k: number) => (k === 1 ? 'data' : enc(k - 1));
  * sigmoid decoder, and the squared reconstruction error against the clean input, top `recon-loss`.
  */
 export function pretrainNet(o: SdaeOptions, level: number): LayerConfig[] {
-  const hidden = o.hidden ?? DEFAULT_HIDDEN;
+  const hidden = o.hidden ?? [...DEFAULT_HIDDEN];
   if (!Number.isInteger(level) || level < 1 || level > hidden.length) {
     throw new RangeError(`pretrainNet: level must be an integer from 1 to ${hidden.length} (the encoder levels), found ${level}`);
   }
@@ -80,7 +80,7 @@ export function frozenBelow(level: number): string[] {
 
 /** The whole encoder and a softmax classifier on its top: loss `loss`, test accuracy `accuracy`. */
 export function classifierNet(o: SdaeOptions): LayerConfig[] {
-  const hidden = o.hidden ?? DEFAULT_HIDDEN;
+  const hidden = o.hidden ?? [...DEFAULT_HIDDEN];
   return [
     ...dataLayers(o, true),
     ...encoder(hidden),

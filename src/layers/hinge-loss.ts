@@ -1,7 +1,8 @@
 /**
- * HingeLoss (Caffe's HingeLossLayer): the one-versus-all hinge loss of a multi-class classifier,
- * with labels as class indices. Mocha's HingeLossLayer is a different, binary loss (one score per
- * value, labels ±1, Σ max(0, 1 - y ŷ) / N); Cortado provides Caffe's, under Caffe's name.
+ * HingeLoss. With `labels: 'index'` (default) Caffe's HingeLossLayer: the one-versus-all hinge
+ * loss of a multi-class classifier, labels as class indices. With `labels: 'sign'` Mocha's
+ * HingeLossLayer: a binary loss with one ±1 label per score (the label blob has the scores' count),
+ *   m = max(0, 1 - y ŷ),  loss = Σ m / N (L1) or Σ m² / N (L2),  dŷ = -y (L1) or -2 y m (L2), × lossWeight / N.
  *
  * Shapes: bottoms [scores, label]; scores [N, ...] flattened to N × C (C = count / N), label holds
  * N class indices; top [1], the loss (named after the layer when `tops` is left out).
@@ -14,11 +15,14 @@ import type { ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { readLabels, readLossWeight, setScalar, numOf } from './loss-util.js';
-import { checkLabels, defaultTop } from './shapes.js';
+import { checkLabels, defaultTop, where } from './shapes.js';
+import { ShapeError } from '../core/errors.js';
 
 export interface HingeLossConfig extends BaseConfig {
   /** 'L1' (default) sums the margins, 'L2' their squares (Caffe's HingeLossParameter.norm). */
   norm: 'L1' | 'L2';
+  /** 'index' (default): class indices, Caffe's loss; 'sign': ±1 per score, Mocha's binary loss. */
+  labels: 'index' | 'sign';
   /** Weight of the loss in the net's objective (default 1). */
   lossWeight: number;
 }
@@ -38,7 +42,10 @@ export class HingeLossLayer extends Layer<HingeLossConfig> {
   setup(bottoms: Blob[]): Shape[] {
     const num = numOf(bottoms[0]);
     this.geom = { outer: num, classes: bottoms[0].count / num, inner: 1 };
-    checkLabels(this.config, this.geom, bottoms[0], bottoms[1]);
+    if (this.config.labels === 'index') checkLabels(this.config, this.geom, bottoms[0], bottoms[1]);
+    else if (bottoms[1].count !== bottoms[0].count) {
+      throw new ShapeError(`${where(this.config)}: with labels 'sign' the label blob "${bottoms[1].name}" needs one ±1 per score (${bottoms[0].count}), found ${bottoms[1].count}`);
+    }
     this.grad = new Float64Array(bottoms[0].count);
     return [[1]];
   }
@@ -48,6 +55,7 @@ export class HingeLossLayer extends Layer<HingeLossConfig> {
     const { outer: N, classes: C } = this.geom;
     const l2 = this.config.norm === 'L2';
     const scores = b.download(bottoms[0].data, undefined, bottoms[0].count);
+    if (this.config.labels === 'sign') return this.forwardSign(scores, b.download(bottoms[1].data, undefined, bottoms[1].count), tops[0]);
     const labels = readLabels(this.config, b, this.geom, bottoms[1], null);
     let sum = 0;
     for (let n = 0; n < N; n++) {
@@ -62,6 +70,17 @@ export class HingeLossLayer extends Layer<HingeLossConfig> {
     setScalar(b, sum / N, tops[0].data);
   }
 
+  private forwardSign(scores: ArrayLike<number>, y: ArrayLike<number>, top: Blob): void {
+    const l2 = this.config.norm === 'L2';
+    let sum = 0;
+    for (let k = 0; k < scores.length; k++) {
+      const m = Math.max(0, 1 - y[k] * scores[k]);
+      sum += l2 ? m * m : m;
+      this.grad[k] = m > 0 ? -y[k] * (l2 ? 2 * m : 1) : 0;
+    }
+    setScalar(this.ctx.backend, sum / this.geom.outer, top.data);
+  }
+
   override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     if (!propagateDown[0]) return;
     const scale = this.config.lossWeight / this.geom.outer;
@@ -73,7 +92,13 @@ export const HingeLoss: LayerType<HingeLossConfig> = {
   type: 'HingeLoss',
   parse(r, base) {
     expectBlobs(r, base, 2, [0, 1]);
-    return { ...base, tops: defaultTop(base), norm: r.oneOf('norm', ['L1', 'L2'] as const, 'L1'), lossWeight: readLossWeight(r) };
+    return {
+      ...base,
+      tops: defaultTop(base),
+      norm: r.oneOf('norm', ['L1', 'L2'] as const, 'L1'),
+      labels: r.oneOf('labels', ['index', 'sign'] as const, 'index'),
+      lossWeight: readLossWeight(r),
+    };
   },
   create: (c) => new HingeLossLayer(c),
 };

@@ -10,7 +10,7 @@ import type { Shape } from '../../src/core/blob.js';
 import { countOf } from '../../src/core/blob.js';
 import type { LayerConfig, Phase } from '../../src/core/layer.js';
 import type { Random } from '../../src/core/random.js';
-import { bits, distributions, uniform } from './loss-inputs.js';
+import { bits, distributions, signs, uniform } from './loss-inputs.js';
 
 /** Makes the values of one bottom from its shape and a seeded Random. */
 export type InputGen = (shape: Shape, rng: Random) => Float64Array;
@@ -190,6 +190,10 @@ export const layerCases: LayerCase[] = [
   ...(['L1', 'L2'] as const).map((norm): LayerCase => ({
     name: `hinge-loss-${norm}`, config: { type: 'HingeLoss', name: `hinge_${norm}`, bottoms: ['scores', 'label'], norm },
     bottoms: [[4, 5], [4]], inputs: [distinct(1.5), labels(5)],
+  })),
+  ...(['L1', 'L2'] as const).map((norm): LayerCase => ({
+    name: `hinge-loss-sign-${norm}`, config: { type: 'HingeLoss', name: `hinge_sign_${norm}`, bottoms: ['scores', 'label'], norm, labels: 'sign', lossWeight: 0.5 },
+    bottoms: [[4, 3], [4, 3]], inputs: [distinct(1.5), signs()],
   })),
   {
     name: 'wasserstein-loss',

@@ -16,6 +16,11 @@ export function bits(): InputGen {
   return (shape, rng) => Float64Array.from({ length: countOf(shape) }, () => rng.int(2));
 }
 
+/** -1 or +1 at random (Mocha's binary hinge labels). */
+export function signs(): InputGen {
+  return (shape, rng) => Float64Array.from({ length: countOf(shape) }, () => 2 * rng.int(2) - 1);
+}
+
 /**
  * A probability distribution over axis 1 at every position of [outer, C, inner...], each entry at
  * least 0.1 / C so that logs and quotients stay tame.

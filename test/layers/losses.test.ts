@@ -156,6 +156,18 @@ describe('HingeLoss', () => {
     nearAll(grads(active)[0], [1, -1]);
   });
 
+  it("labels 'sign': Mocha's binary hinge, one ±1 label per score", () => {
+    const sign = (norm: string): LayerConfig => ({ ...hinge(norm), labels: 'sign' });
+    // N = 2: margins max(0, 1 - 0.5) = 0.5, max(0, 1 + 0.25) = 1.25, max(0, 1 - 2) = 0, max(0, 1 + 3) = 4
+    const l1 = run(sign('L1'), [[2, 2], [2, 2]], [[0.5, 0.25, 2, -3], [1, -1, 1, 1]]);
+    near(loss(l1), (0.5 + 1.25 + 0 + 4) / 2);
+    nearAll(grads(l1)[0], [-1, 1, 0, -1].map((v) => v / 2));
+    const l2 = run(sign('L2'), [[2, 2], [2, 2]], [[0.5, 0.25, 2, -3], [1, -1, 1, 1]]);
+    near(loss(l2), (0.25 + 1.5625 + 0 + 16) / 2);
+    nearAll(grads(l2)[0], [-1, 2.5, 0, -8].map((v) => v / 2));
+    assert.throws(() => buildLayer(backend, sign('L1'), [[2, 2], [2]]), (e: Error) => e instanceof ShapeError && /one ±1 per score \(4\), found 2/.test(e.message));
+  });
+
   it('rejects an unknown norm', () => {
     assert.throws(() => buildLayer(backend, hinge('L3'), [[1, 3], [1]]), (e: Error) => e instanceof ConfigError && /field "norm"/.test(e.message));
   });
