@@ -3,38 +3,13 @@
  * `inv` 0.01 / 1e-4 / 0.75, weight decay 5e-4, 10,000 iterations), validated on the 10,000 test
  * images every 1,000 iterations, snapshotted every 5,000.
  *
- *   npm run mnist -- [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh]
+ *   npm run mnist -- [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N]
  */
-import { parseArgs } from 'node:util';
-import { createBackend, type BackendName } from '../../src/node/backends.js';
-import { loadMnist } from '../../src/data/mnist.js';
 import { train } from '../../src/node/train.js';
+import { mnistRun } from '../common/mnist-run.js';
 import { lenet } from './lenet.js';
 
-const { values: args } = parseArgs({
-  options: {
-    backend: { type: 'string', default: 'auto' },
-    iterations: { type: 'string', default: '10000' },
-    output: { type: 'string', default: 'examples/mnist/output' },
-    fresh: { type: 'boolean', default: false },
-    seed: { type: 'string', default: '42' },
-    help: { type: 'boolean', default: false },
-  },
-});
-
-if (args.help) {
-  console.log('usage: npm run mnist -- [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N]');
-  process.exit(0);
-}
-
-const iterations = Number(args.iterations);
-if (!Number.isInteger(iterations) || iterations < 1) {
-  console.error(`--iterations must be a positive integer, found "${args.iterations}"`);
-  process.exit(2);
-}
-const backend = createBackend(args.backend as BackendName);
-const mnist = loadMnist();
-console.log(`MNIST: ${mnist.train.count} training and ${mnist.test.count} test images; backend ${backend.name}`);
+const { backend, mnist, iterations, outputDir, resume, seed } = mnistRun('mnist', { iterations: 10000, seed: 42 });
 
 const result = await train({
   backend,
@@ -46,10 +21,10 @@ const result = await train({
     lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 },
     maxIter: iterations,
   },
-  seed: Number(args.seed),
+  seed,
   coffeeBreaks: { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000 },
-  outputDir: args.output,
-  resume: !args.fresh,
+  outputDir,
+  resume,
 });
 
 const accuracy = result.final?.get('accuracy');
