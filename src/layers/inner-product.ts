@@ -7,8 +7,7 @@
  *   backward  g = f'(y) ⊙ dy;  dW += gᵀ x;  db += Σ_rows g;  dx = g W
  */
 import type { Blob, Shape } from '../core/blob.js';
-import { countOf } from '../core/blob.js';
-import { ShapeError, layerRef, shapeStr } from '../core/errors.js';
+import { matrixAt } from './shapes.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
 import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
 import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
@@ -42,11 +41,7 @@ export class InnerProductLayer extends Layer<InnerProductConfig> {
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
     const shape = bottoms[0].shape;
-    if (c.axis >= shape.length) {
-      throw new ShapeError(`${layerRef(c.name, c.type)}: field "axis" is ${c.axis} but bottom "${bottoms[0].name}" ${shapeStr(shape)} has only ${shape.length} axes; axis must be below ${shape.length}`);
-    }
-    this.M = countOf(shape.slice(0, c.axis));
-    this.K = countOf(shape.slice(c.axis));
+    [this.M, this.K] = matrixAt(c, bottoms[0], c.axis);
     this.weight = this.param('weight', [c.numOutput, this.K], c.weightInit, { constraint: c.weightCons });
     if (c.bias) this.biasParam = this.param('bias', [c.numOutput], c.biasInit, { constraint: c.biasCons });
     return [[...shape.slice(0, c.axis), c.numOutput]];

@@ -21,11 +21,22 @@ export function image4d(c: BaseConfig, bottom: Blob): [number, number, number, n
   return [bottom.shape[0], bottom.shape[1], bottom.shape[2], bottom.shape[3]];
 }
 
+/** Fails unless `axis` is one of the bottom's axes. */
+function checkAxis(c: BaseConfig, bottom: Blob, axis: number): void {
+  if (axis >= bottom.shape.length) {
+    throw new ShapeError(`${where(c)}: field "axis" is ${axis} but bottom "${bottom.name}" ${shapeStr(bottom.shape)} has only ${bottom.shape.length} axes; axis must be below ${bottom.shape.length}`);
+  }
+}
+
+/** The bottom as a matrix [rows, features], flattened at `axis` (the fully connected layers' view). */
+export function matrixAt(c: BaseConfig, bottom: Blob, axis: number): [number, number] {
+  checkAxis(c, bottom, axis);
+  return [countOf(bottom.shape.slice(0, axis)), countOf(bottom.shape.slice(axis))];
+}
+
 /** [outer, classes, inner] around `axis`: for [N, C, H, W] and axis 1, outer N, classes C, inner H W. */
 export function classGeom(c: BaseConfig, bottom: Blob, axis: number): ClassGeom {
-  if (axis >= bottom.shape.length) {
-    throw new ShapeError(`${where(c)}: field "axis" is ${axis} but bottom "${bottom.name}" ${shapeStr(bottom.shape)} has only ${bottom.shape.length} axes`);
-  }
+  checkAxis(c, bottom, axis);
   return {
     outer: countOf(bottom.shape.slice(0, axis)),
     classes: bottom.shape[axis],

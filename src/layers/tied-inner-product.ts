@@ -10,8 +10,7 @@
  * W's gradient adds to the tied layer's, so the solver updates the shared weight once with both.
  */
 import type { Blob, Shape } from '../core/blob.js';
-import { countOf } from '../core/blob.js';
-import { ShapeError, layerRef, shapeStr } from '../core/errors.js';
+import { matrixAt } from './shapes.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
 import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
 import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
@@ -40,11 +39,7 @@ export class TiedInnerProductLayer extends Layer<TiedInnerProductConfig> {
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
     const shape = bottoms[0].shape;
-    if (c.axis >= shape.length) {
-      throw new ShapeError(`${layerRef(c.name, c.type)}: field "axis" is ${c.axis} but bottom "${bottoms[0].name}" ${shapeStr(shape)} has only ${shape.length} axes; axis must be below ${shape.length}`);
-    }
-    this.M = countOf(shape.slice(0, c.axis));
-    this.H = countOf(shape.slice(c.axis));
+    [this.M, this.H] = matrixAt(c, bottoms[0], c.axis);
     // The initializer is used only outside a net (a test context), where nothing else declares W.
     this.weight = this.param('weight', [this.H, c.numOutput], xavier(), { tiedKey: `${c.tiedParamKey}___weight` });
     if (c.bias) this.biasParam = this.param('bias', [c.numOutput], c.biasInit);

@@ -64,5 +64,9 @@ describe('layer config validation', () => {
       () => buildLayer(backend, { type: 'InnerProduct', name: 'fc', bottoms: ['feat'], tops: ['y'], numOutput: 2, axis: 2 }, [[3, 4]]),
       (e: Error) => e instanceof ShapeError && /layer "fc" \(InnerProduct\)/.test(e.message) && /"axis"/.test(e.message) && /"feat"/.test(e.message) && /\[3, 4\]/.test(e.message),
     );
+    assert.throws(
+      () => buildLayer(backend, { type: 'TiedInnerProduct', name: 'dec', bottoms: ['code'], tops: ['y'], numOutput: 2, tiedParamKey: 'enc', axis: 2 }, [[3, 4]]),
+      (e: Error) => e instanceof ShapeError && /layer "dec" \(TiedInnerProduct\)/.test(e.message) && /field "axis" is 2/.test(e.message) && /"code" \[3, 4\]/.test(e.message),
+    );
   });
 });
