@@ -12,6 +12,7 @@ import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { checkLabels, classGeom, defaultTop, where } from './shapes.js';
+import { readIgnoreLabel } from './loss-util.js';
 
 export interface AccuracyConfig extends BaseConfig {
   /** The class axis of the scores (default 1). */
@@ -54,7 +55,7 @@ export const Accuracy: LayerType<AccuracyConfig> = {
       tops: defaultTop(base),
       axis: r.int('axis', 1, { min: 0 }),
       topK: r.int('topK', 1, { min: 1 }),
-      ignoreLabel: r.has('ignoreLabel') ? r.int('ignoreLabel') : (r.accept('ignoreLabel'), null),
+      ignoreLabel: readIgnoreLabel(r),
     };
   },
   create: (c) => new AccuracyLayer(c),

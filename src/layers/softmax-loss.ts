@@ -21,7 +21,7 @@
 import type { Buf, ClassGeom, LossNormalization } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { FLT_MIN, checkClassWeights, normalizerOf, readClassWeights, readLabels } from './loss-util.js';
+import { FLT_MIN, checkClassWeights, normalizerOf, readClassWeights, readIgnoreLabel, readLabels } from './loss-util.js';
 import { checkLabels, classGeom, defaultTop } from './shapes.js';
 
 export interface SoftmaxLossConfig extends BaseConfig {
@@ -119,7 +119,7 @@ export const SoftmaxLoss: LayerType<SoftmaxLossConfig> = {
       tops: defaultTop(base),
       axis: r.int('axis', 1, { min: 0 }),
       lossWeight: r.number('lossWeight', 1, { min: 0 }),
-      ignoreLabel: r.has('ignoreLabel') ? r.int('ignoreLabel') : (r.accept('ignoreLabel'), null),
+      ignoreLabel: readIgnoreLabel(r),
       normalization: r.oneOf('normalization', ['valid', 'batch', 'full', 'none'] as const, 'valid'),
       weights: readClassWeights(r),
     };
