@@ -66,3 +66,8 @@ export function parseConstraint(raw: unknown, where: string): Constraint | undef
   r.finish();
   return c;
 }
+
+/** Reads constraint field `key` of a layer definition (undefined when absent). */
+export function readConstraint(r: ConfigReader, key: string): Constraint | undefined {
+  return r.custom(key, parseConstraint);
+}

@@ -126,6 +126,14 @@ export class ConfigReader {
     return [hw[0] as number, hw[1] as number];
   }
 
+  /**
+   * A field read by its own parser (an initializer, a constraint, a policy...), which gets the raw
+   * value (undefined when absent) and where it stands for its messages.
+   */
+  custom<T>(key: string, parse: (raw: unknown, where: string) => T): T {
+    return parse(this.get(key), `${this.where}, field "${key}"`);
+  }
+
   /** A nested object, read by its own reader. */
   object(key: string): ConfigReader | undefined {
     const v = this.get(key);

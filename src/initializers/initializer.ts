@@ -86,3 +86,8 @@ export function parseInitializer(raw: unknown, where: string, def: Initializer):
   r.finish();
   return init;
 }
+
+/** Reads initializer field `key` of a layer definition, `def` when absent. */
+export function readInitializer(r: ConfigReader, key: string, def: Initializer): Initializer {
+  return r.custom(key, (raw, where) => parseInitializer(raw, where, def));
+}

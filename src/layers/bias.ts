@@ -8,7 +8,7 @@
  */
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
-import { constant, parseInitializer, type Initializer } from '../initializers/initializer.js';
+import { constant, readInitializer, type Initializer } from '../initializers/initializer.js';
 import { broadcastGeom, type BroadcastGeom } from './axes.js';
 
 export interface BiasConfig extends BaseConfig {
@@ -61,9 +61,8 @@ export const Bias: LayerType<BiasConfig> = {
       ...base,
       axis: r.int('axis', 1),
       numAxes: r.int('numAxes', 1, { min: -1 }),
-      biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
+      biasInit: readInitializer(r, 'biasInit', constant(0)),
     };
-    r.accept('biasInit');
     if (base.bottoms.length === 2 && r.has('biasInit')) r.fail('biasInit', 'left out: the bias is the second bottom', r.raw.biasInit);
     return config;
   },

@@ -12,9 +12,9 @@ import type { Buf, ConvGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
-import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
-import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
-import { parseConstraint, type Constraint } from '../constraints/constraint.js';
+import { constant, readInitializer, xavier, type Initializer } from '../initializers/initializer.js';
+import { neuronBackward, neuronForward, readNeuron, type Neuron } from '../neurons/neuron.js';
+import { readConstraint, type Constraint } from '../constraints/constraint.js';
 import { image4d, where } from './shapes.js';
 
 export interface ConvolutionConfig extends BaseConfig {
@@ -109,13 +109,12 @@ export const Convolution: LayerType<ConvolutionConfig> = {
       dilation: r.pair('dilation', 1, { min: 1 }),
       group,
       bias: r.bool('bias', true),
-      weightInit: parseInitializer(r.raw.weightInit, `${r.where}, field "weightInit"`, xavier()),
-      biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
-      neuron: parseNeuron(r.raw.neuron, r.where),
-      weightCons: parseConstraint(r.raw.weightCons, `${r.where}, field "weightCons"`),
-      biasCons: parseConstraint(r.raw.biasCons, `${r.where}, field "biasCons"`),
+      weightInit: readInitializer(r, 'weightInit', xavier()),
+      biasInit: readInitializer(r, 'biasInit', constant(0)),
+      neuron: readNeuron(r),
+      weightCons: readConstraint(r, 'weightCons'),
+      biasCons: readConstraint(r, 'biasCons'),
     };
-    r.accept('weightInit', 'biasInit', 'neuron', 'weightCons', 'biasCons');
     return config;
   },
   create: (c) => new ConvolutionLayer(c),

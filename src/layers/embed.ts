@@ -9,7 +9,7 @@
  */
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
-import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
+import { constant, readInitializer, xavier, type Initializer } from '../initializers/initializer.js';
 
 export interface EmbedConfig extends BaseConfig {
   /** Number of rows of the table, the indices' range [0, inputDim) (required). */
@@ -66,10 +66,9 @@ export const Embed: LayerType<EmbedConfig> = {
       inputDim: r.int('inputDim', undefined, { min: 1 }),
       numOutput: r.int('numOutput', undefined, { min: 1 }),
       bias: r.bool('bias', true),
-      weightInit: parseInitializer(r.raw.weightInit, `${r.where}, field "weightInit"`, xavier()),
-      biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
+      weightInit: readInitializer(r, 'weightInit', xavier()),
+      biasInit: readInitializer(r, 'biasInit', constant(0)),
     };
-    r.accept('weightInit', 'biasInit');
     return config;
   },
   create: (c) => new EmbedLayer(c),

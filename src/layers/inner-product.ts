@@ -9,9 +9,9 @@
 import type { Blob, Shape } from '../core/blob.js';
 import { matrixAt } from './shapes.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
-import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
-import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
-import { parseConstraint, type Constraint } from '../constraints/constraint.js';
+import { constant, readInitializer, xavier, type Initializer } from '../initializers/initializer.js';
+import { neuronBackward, neuronForward, readNeuron, type Neuron } from '../neurons/neuron.js';
+import { readConstraint, type Constraint } from '../constraints/constraint.js';
 
 export interface InnerProductConfig extends BaseConfig {
   /** Number of outputs (required). */
@@ -77,13 +77,12 @@ export const InnerProduct: LayerType<InnerProductConfig> = {
       numOutput: r.int('numOutput', undefined, { min: 1 }),
       bias: r.bool('bias', true),
       axis: r.int('axis', 1, { min: 1 }),
-      weightInit: parseInitializer(r.raw.weightInit, `${r.where}, field "weightInit"`, xavier()),
-      biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
-      neuron: parseNeuron(r.raw.neuron, r.where),
-      weightCons: parseConstraint(r.raw.weightCons, `${r.where}, field "weightCons"`),
-      biasCons: parseConstraint(r.raw.biasCons, `${r.where}, field "biasCons"`),
+      weightInit: readInitializer(r, 'weightInit', xavier()),
+      biasInit: readInitializer(r, 'biasInit', constant(0)),
+      neuron: readNeuron(r),
+      weightCons: readConstraint(r, 'weightCons'),
+      biasCons: readConstraint(r, 'biasCons'),
     };
-    r.accept('weightInit', 'biasInit', 'neuron', 'weightCons', 'biasCons');
     return config;
   },
   create: (c) => new InnerProductLayer(c),

@@ -14,7 +14,7 @@ import type { Buf, PoolGeom, PoolMethod } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
+import { neuronBackward, neuronForward, readNeuron, type Neuron } from '../neurons/neuron.js';
 import { image4d, where } from './shapes.js';
 
 export interface PoolingConfig extends BaseConfig {
@@ -83,8 +83,7 @@ export const Pooling: LayerType<PoolingConfig> = {
     const stride = r.pair('stride', 1, { min: 1 });
     const pad = r.pair('pad', 0, { min: 0 });
     if (pad[0] >= kernel[0] || pad[1] >= kernel[1]) r.fail('pad', `smaller than the kernel [${kernel}]`, r.raw.pad);
-    const config: PoolingConfig = { ...base, method, kernel, stride, pad, neuron: parseNeuron(r.raw.neuron, r.where) };
-    r.accept('neuron');
+    const config: PoolingConfig = { ...base, method, kernel, stride, pad, neuron: readNeuron(r) };
     return config;
   },
   create: (c) => new PoolingLayer(c),

@@ -11,7 +11,7 @@ import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
-import { constant, parseInitializer, type Initializer } from '../initializers/initializer.js';
+import { constant, readInitializer, type Initializer } from '../initializers/initializer.js';
 import { where } from './shapes.js';
 
 export interface PReLUConfig extends BaseConfig {
@@ -84,9 +84,8 @@ export const PReLU: LayerType<PReLUConfig> = {
     const config: PReLUConfig = {
       ...base,
       channelShared: r.bool('channelShared', false),
-      slopeInit: parseInitializer(r.raw.slopeInit, `${r.where}, field "slopeInit"`, constant(0.25)),
+      slopeInit: readInitializer(r, 'slopeInit', constant(0.25)),
     };
-    r.accept('slopeInit');
     return config;
   },
   create: (c) => new PReLULayer(c),

@@ -12,7 +12,7 @@
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
-import { constant, parseInitializer, type Initializer } from '../initializers/initializer.js';
+import { constant, readInitializer, type Initializer } from '../initializers/initializer.js';
 import { broadcastGeom, type BroadcastGeom } from './axes.js';
 
 export interface ScaleConfig extends BaseConfig {
@@ -86,11 +86,10 @@ export const Scale: LayerType<ScaleConfig> = {
       ...base,
       axis: r.int('axis', 1),
       numAxes: r.int('numAxes', 1, { min: -1 }),
-      scaleInit: parseInitializer(r.raw.scaleInit, `${r.where}, field "scaleInit"`, constant(1)),
+      scaleInit: readInitializer(r, 'scaleInit', constant(1)),
       bias: r.bool('bias', false),
-      biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
+      biasInit: readInitializer(r, 'biasInit', constant(0)),
     };
-    r.accept('scaleInit', 'biasInit');
     if (base.bottoms.length === 2 && r.has('scaleInit')) r.fail('scaleInit', 'left out: the scale is the second bottom', r.raw.scaleInit);
     return config;
   },

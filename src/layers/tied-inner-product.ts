@@ -12,8 +12,8 @@
 import type { Blob, Shape } from '../core/blob.js';
 import { matrixAt } from './shapes.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from '../core/layer.js';
-import { constant, parseInitializer, xavier, type Initializer } from '../initializers/initializer.js';
-import { neuronBackward, neuronForward, parseNeuron, type Neuron } from '../neurons/neuron.js';
+import { constant, readInitializer, xavier, type Initializer } from '../initializers/initializer.js';
+import { neuronBackward, neuronForward, readNeuron, type Neuron } from '../neurons/neuron.js';
 
 export interface TiedInnerProductConfig extends BaseConfig {
   /** The paramKey (by default the name) of the InnerProduct whose weight is used (required). */
@@ -77,10 +77,9 @@ export const TiedInnerProduct: LayerType<TiedInnerProductConfig> = {
       numOutput: r.int('numOutput', undefined, { min: 1 }),
       bias: r.bool('bias', true),
       axis: r.int('axis', 1, { min: 1 }),
-      biasInit: parseInitializer(r.raw.biasInit, `${r.where}, field "biasInit"`, constant(0)),
-      neuron: parseNeuron(r.raw.neuron, r.where),
+      biasInit: readInitializer(r, 'biasInit', constant(0)),
+      neuron: readNeuron(r),
     };
-    r.accept('biasInit', 'neuron');
     return config;
   },
   create: (c) => new TiedInnerProductLayer(c),

@@ -24,14 +24,20 @@ const OPS: Record<string, NeuronOp> = {
   Identity: 'identity', ReLU: 'relu', LReLU: 'lrelu', Sigmoid: 'sigmoid', Tanh: 'tanh', Exponential: 'exp',
 };
 
+/** Reads a neuron definition; `where` names the field for messages. */
 export function parseNeuron(raw: unknown, where: string): Neuron {
   if (raw === undefined) return { op: 'identity', alpha: 0 };
   const obj = (typeof raw === 'string' ? { type: raw } : raw) as Raw;
-  const r = new ConfigReader(obj, `${where}, field "neuron"`);
+  const r = new ConfigReader(obj, where);
   const type = r.oneOf('type', Object.keys(OPS));
   const alpha = type === 'LReLU' ? r.number('slope', 0.01, { min: 0 }) : 0;
   r.finish();
   return { op: OPS[type], alpha };
+}
+
+/** Reads the `neuron` field of a layer definition (Identity when absent). */
+export function readNeuron(r: ConfigReader): Neuron {
+  return r.custom('neuron', parseNeuron);
 }
 
 /** Applies the neuron in place to a top's data. */
