@@ -125,10 +125,9 @@ function parseStages<P, K extends string>(r: ConfigReader, parse: (raw: unknown,
     const sr = new ConfigReader(s as Raw, `${r.where}, stages[${i}]`);
     const stage = {
       iterations: sr.int('iterations', undefined, { min: 1 }),
-      policy: parse(sr.raw.policy, `${sr.where}, field "policy"`),
+      policy: sr.custom('policy', parse),
       ...(sr.has(baseKey) ? { [baseKey]: sr.number(baseKey) } : {}),
     } as { iterations: number; policy: P } & Partial<Record<K, number>>;
-    sr.accept('policy');
     sr.finish();
     if ((stage.policy as { type: string }).type === 'staged') throw new ConfigError(`${sr.where}: stages cannot be nested`);
     return stage;

@@ -105,9 +105,9 @@ export function parseSolverConfig(raw: SolverConfig | Raw, where = 'solver'): So
   const s: SolverSettings = {
     method: r.oneOf('method', METHODS, 'SGD'),
     baseLr: r.number('baseLr', undefined, { above: 0 }),
-    lrPolicy: parseLrPolicy(r.raw.lrPolicy, `${where}, field "lrPolicy"`),
+    lrPolicy: r.custom('lrPolicy', parseLrPolicy),
     momentum: r.number('momentum', 0, { min: 0, max: 1 }),
-    momentumPolicy: parseMomentumPolicy(r.raw.momentumPolicy, `${where}, field "momentumPolicy"`),
+    momentumPolicy: r.custom('momentumPolicy', parseMomentumPolicy),
     weightDecay: r.number('weightDecay', 0, { min: 0 }),
     regularization: r.oneOf('regularization', ['L2', 'L1'] as const, 'L2'),
     maxIter: r.int('maxIter', undefined, { min: 0 }),
@@ -120,7 +120,6 @@ export function parseSolverConfig(raw: SolverConfig | Raw, where = 'solver'): So
     beta2: r.number('beta2', 0.999, { min: 0, max: 1 }),
     epsilon: r.number('epsilon', 1e-8, { above: 0 }),
   };
-  r.accept('lrPolicy', 'momentumPolicy');
   r.finish();
   for (const [field, methods] of Object.entries(METHOD_FIELDS)) {
     if (r.has(field) && !methods.includes(s.method)) {
