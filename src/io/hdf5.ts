@@ -37,12 +37,14 @@ export interface StoredArray extends ArrayEntry {
 export const CHECKSUM_ATTR = 'crc32';
 
 let loading: Promise<H5Wasm> | undefined;
+let loaded: H5Wasm | undefined;
 
 /** The h5wasm module, loaded and initialised once (the promise is cached). */
 export function hdf5(): Promise<H5Wasm> {
   loading ??= import('h5wasm/node')
     .then(async (lib) => {
       await lib.ready;
+      loaded = lib;
       return lib;
     })
     .catch((e: unknown) => {
@@ -50,6 +52,15 @@ export function hdf5(): Promise<H5Wasm> {
       throw new DataError(`cannot load the h5wasm package needed for HDF5 files (install it with npm install h5wasm): ${String(e)}`, { cause: e });
     });
   return loading;
+}
+
+/**
+ * The h5wasm module for synchronous code (layer setup and forward), which needs it loaded already:
+ * importing Cortado's Node entry (or src/node/layers.ts) does that, as does `await hdf5()`.
+ */
+export function hdf5Loaded(): H5Wasm {
+  if (!loaded) throw new DataError('HDF5 support is not loaded yet: import Cortado\'s Node entry ("cortado"), or await hdf5() before building a net with HDF5 layers');
+  return loaded;
 }
 
 function bytesOf(a: HostArray): Uint8Array {

@@ -54,7 +54,7 @@ import { SoftlabelSoftmaxLoss } from './softlabel-softmax-loss.js';
 import { SquareLoss } from './square-loss.js';
 import { WassersteinLoss } from './wasserstein-loss.js';
 
-export const layerTypes: ReadonlyMap<string, LayerType<any>> = new Map<string, LayerType<any>>(
+const registry = new Map<string, LayerType<any>>(
   [
     Accuracy,
     BatchNorm,
@@ -109,3 +109,18 @@ export const layerTypes: ReadonlyMap<string, LayerType<any>> = new Map<string, L
     WassersteinLoss,
   ].map((t) => [t.type, t]),
 );
+
+/** Every registered layer type by name. */
+export const layerTypes: ReadonlyMap<string, LayerType<any>> = registry;
+
+/**
+ * Adds a layer type defined outside this list: the Node-only data layers register themselves this
+ * way (src/node/layers.ts), and so can a user's own layer. A name already taken is an error.
+ */
+export function registerLayerType(t: LayerType<any>): void {
+  if (registry.has(t.type)) {
+    if (registry.get(t.type) === t) return;
+    throw new Error(`layer type "${t.type}" is already registered`);
+  }
+  registry.set(t.type, t);
+}
