@@ -10,7 +10,7 @@ export { ConfigError, ShapeError, NumericError, DataError, BackendError } from '
 export { Layer, type LayerConfig, type LayerType, type BaseConfig, type Param, type ParamSpec, type Phase, type LayerContext } from './core/layer.js';
 export { Net, type NetOptions } from './core/net.js';
 export { Random } from './core/random.js';
-export { layerTypes } from './layers/index.js';
+export { layerTypes, registerLayerType } from './layers/index.js';
 export { constant, gaussian, uniform, xavier, msra, type Initializer } from './initializers/initializer.js';
 export { Solver, parseSolverConfig, type SolverConfig, type SolverSettings, type SolverState, type SolverMethod } from './solver/solver.js';
 export { learningRate, momentumAt, type LrPolicy, type MomentumPolicy } from './solver/policies.js';
@@ -20,3 +20,7 @@ export { TrainingSummary } from './solver/coffee/training-summary.js';
 export { ValidationPerformance } from './solver/coffee/validation-performance.js';
 export { DecayOnValidation, type DecayOnValidationOptions } from './solver/coffee/decay-on-validation.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './solver/coffee/early-stopping.js';
+export { InputLayer, type InputConfig } from './layers/input.js';
+export { MemoryOutputLayer } from './layers/memory-output.js';
+export type { PredictInputs, PredictOptions } from './core/predict.js';
+export { plotStatistics, type ChartOptions } from './plot/chart.js';

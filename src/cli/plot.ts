@@ -1,4 +1,58 @@
-/** `cortado plot`: learning curves from a statistics file. */
-export async function plotCommand(_args: string[]): Promise<number> {
-  throw new Error('cortado plot is not available yet');
+/**
+ * `cortado plot <statistics.json>`: learning curves of a run, one panel per statistic, written as
+ * PREFIX.svg and PREFIX.png.
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { plotStatistics } from '../plot/chart.js';
+import { svgToPng } from '../plot/png.js';
+import { parseSmoothing } from '../plot/smooth.js';
+import { readStatistics } from '../plot/statistics-file.js';
+
+export const PLOT_USAGE = `usage: cortado plot <statistics.json> [options]
+
+options:
+  --out PREFIX          write PREFIX.svg and PREFIX.png (default: the statistics file without .json)
+  --keys A,B,...        statistics to draw, in this order (default: all of them)
+  --smooth K            K >= 2: centred moving average of K points; 0 < K < 1: exponential
+                        average of weight K; the recorded values are drawn faint under the
+                        smoothed curve (statistics of 40 points or fewer are drawn as recorded)
+  --width W --height H  image size in pixels (default 1000 wide, 300 per row of panels)
+  --title TEXT          title on top (default: "Training statistics: <folder>/<file>")`;
+
+export async function plotCommand(args: string[]): Promise<number> {
+  if (args[0] === '--help' || args[0] === '-h') {
+    console.log(PLOT_USAGE);
+    return 0;
+  }
+  const s = { type: 'string' } as const;
+  const { values: f, positionals } = parseArgs({ args, allowPositionals: true, options: { out: s, keys: s, smooth: s, width: s, height: s, title: s } });
+  if (positionals.length !== 1) {
+    console.error(`cortado plot: expected one statistics file, found ${positionals.length}\n\n${PLOT_USAGE}`);
+    return 2;
+  }
+  const file = positionals[0];
+  const size = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < 100 || x > 10000) throw new Error(`--${name} must be a whole number of pixels from 100 to 10000, found "${v}"`);
+    return x;
+  };
+  const smoothing = f.smooth === undefined ? undefined : parseSmoothing(f.smooth);
+  if (smoothing === null) throw new Error(`--smooth must be an integer K >= 1 (moving average) or a number in (0, 1) (exponential average), found "${f.smooth}"`);
+  const keys = f.keys?.split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const stats = readStatistics(file);
+  const chart = plotStatistics(stats, {
+    keys, smoothing, width: size('width', f.width), height: size('height', f.height),
+    title: f.title ?? `Training statistics: ${join(basename(dirname(resolve(file))), basename(file))}`,
+  });
+  const prefix = f.out ?? file.replace(/\.json$/i, '');
+  mkdirSync(dirname(prefix), { recursive: true });
+  writeFileSync(`${prefix}.svg`, chart.svg);
+  writeFileSync(`${prefix}.png`, svgToPng(chart.svg));
+  console.log(`wrote ${prefix}.svg and ${prefix}.png (${chart.width}×${chart.height}): ${chart.keys.join(', ')}`);
+  const plain = chart.keys.filter((k) => !chart.smoothed.includes(k));
+  if (smoothing && smoothing.kind !== 'none' && plain.length) console.log(`not smoothed (40 points or fewer, drawn as recorded): ${plain.join(', ')}`);
+  return 0;
 }

@@ -3,6 +3,7 @@
  * file's "solver" object; flags override them.
  */
 import { parseArgs } from 'node:util';
+import '../node/layers.js';
 import { createBackend, type BackendName } from '../node/backends.js';
 import { readDefinition, resolveSources } from '../node/definition.js';
 import { train } from '../node/train.js';
@@ -23,6 +24,8 @@ options:
   --gamma X --power X --stepsize N --stepvalues A,B,...   policy parameters
   --output DIR          snapshots and statistics go here (resumes from the newest snapshot)
   --fresh               do not resume
+  --init-from FILE      start from the weights in FILE (a weights file in the <layer>___<param>
+                        layout, or a snapshot) when there is no snapshot to resume from
   --seed N              random seed
   --summary-every N --validate-every N --snapshot-every N   coffee breaks (0 turns one off)`;
 
@@ -37,7 +40,7 @@ export async function trainCommand(rest: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       backend: s, 'max-iter': s, method: s, 'iter-size': s, 'clip-gradients': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
-      'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s,
+      'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s, 'init-from': s,
       'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' },
     },
   });
@@ -88,6 +91,7 @@ export async function trainCommand(rest: string[]): Promise<number> {
     coffeeBreaks: cb,
     outputDir: f.output,
     resume: !f.fresh,
+    initFrom: f['init-from'],
   });
   const parts = [...(result.final ?? new Map<string, number>())].map(([k, v]) => `${k} ${v.toFixed(4)}`);
   console.log(`done: ${result.solver.iter} iterations in ${result.seconds.toFixed(1)} s on ${backend.name}${parts.length ? ', test ' + parts.join(', ') : ''}`);

@@ -137,6 +137,9 @@ export abstract class Layer<C extends BaseConfig = BaseConfig> {
   getState?(): Record<string, unknown>;
   setState?(state: Record<string, unknown>): void;
 
+  /** Releases what the layer holds outside the backend (open files, worker threads); Net.destroy calls it. */
+  destroy?(): void;
+
   /** Declares a parameter, keeping it in `this.params`. */
   protected param(name: string, shape: Shape, init: Initializer, options?: ParamOptions): Param {
     const p = this.ctx.param(name, this.params.length, shape, init, options);

@@ -19,6 +19,7 @@ import { Random } from './random.js';
 import type { Raw } from './config.js';
 import { describe } from './config.js';
 import { layerTypes } from '../layers/index.js';
+import { predict, type PredictInputs, type PredictOptions } from './predict.js';
 
 export interface NetOptions {
   backend: Backend;
@@ -49,6 +50,10 @@ interface SharesData {
   readonly sharesData?: boolean;
 }
 
+/**
+ * In Node, `net.saveWeights(path)` and `net.loadWeights(path)` (weights files in Mocha's flat
+ * `<layer>___<param>` layout) are added by src/node/net-weights.ts, which the Node entry imports.
+ */
 export class Net {
   readonly name: string;
   readonly backend: Backend;
@@ -72,7 +77,13 @@ export class Net {
     if (!Array.isArray(definition)) throw new ConfigError(`${this.name}: the definition must be a list of layers, found ${describe(definition)}`);
     const layers = definition.filter((d, i) => inPhase(d, i, this.phase)).map((d, i) => makeLayer(d, i));
     const sorted = insertSplits(topoSort(layers));
-    for (const entry of sorted) this.setupNode(entry.layer, entry.bottomNames);
+    try {
+      for (const entry of sorted) this.setupNode(entry.layer, entry.bottomNames);
+    } catch (e) {
+      // Layers set up before the failure may hold files or threads (HDF5Output, AsyncHDF5Data).
+      this.destroy();
+      throw e;
+    }
     this.computeBackwardNeeds();
   }
 
@@ -152,6 +163,20 @@ export class Net {
     }
   }
 
+  /** Blobs that no layer reads: the net's outputs (a deploy net's probabilities, a loss). */
+  get outputBlobNames(): string[] {
+    const read = new Set(this.nodes.flatMap((n) => n.bottomNames));
+    return [...this.blobMap.keys()].filter((name) => !read.has(name));
+  }
+
+  /**
+   * Runs N samples through the net's Input layers, batch by batch, and returns chosen blobs (by
+   * default the outputs with a batch axis) as N × per-sample values each; see src/core/predict.ts.
+   */
+  predict(inputs: PredictInputs, options?: PredictOptions): Map<string, Float32Array> {
+    return predict(this, this.outputBlobNames, inputs, options);
+  }
+
   /** Zeroes every parameter gradient of this net (backward accumulates into them). */
   clearParamDiffs(): void {
     for (const p of this.params) p.blob.zeroDiff();
@@ -224,8 +249,9 @@ export class Net {
     return lines.join('\n');
   }
 
-  /** Releases every buffer this net allocated (its own blobs and scratch; shared parameters stay). */
+  /** Releases what the layers hold (files, worker threads: Layer.destroy) and every buffer this net allocated (its own blobs and scratch; shared parameters stay). */
   destroy(): void {
+    for (const n of this.nodes) n.layer.destroy?.();
     for (const b of this.buffers) this.backend.free(b);
     this.buffers.length = 0;
   }

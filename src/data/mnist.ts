@@ -101,6 +101,17 @@ export function loadMnist(options: MnistOptions = {}): Mnist {
 }
 
 function loadSplit(dir: string, prefix: 'train' | 't10k'): MnistSplit {
+  const { pixels, labels, count } = readMnistSplit(dir, prefix);
+  const images = new Float32Array(pixels.length);
+  for (let i = 0; i < images.length; i++) images[i] = pixels[i]! * MNIST_SCALE;
+  return { images, labels, count };
+}
+
+/**
+ * One split's IDX files as stored, checked: `pixels` [N, 28, 28] bytes 0..255, `labels` [N]
+ * class numbers 0..9 as float32. `prefix` is 'train' or 't10k'.
+ */
+export function readMnistSplit(dir: string, prefix: 'train' | 't10k'): { pixels: Uint8Array; labels: Float32Array; count: number } {
   const imagesFile = join(dir, `${prefix}-images-idx3-ubyte`);
   const labelsFile = join(dir, `${prefix}-labels-idx1-ubyte`);
   for (const f of [imagesFile, labelsFile]) {
@@ -120,9 +131,7 @@ function loadSplit(dir: string, prefix: 'train' | 't10k'): MnistSplit {
     if (l > 9) throw new DataError(`MNIST labels "${labelsFile}": label ${l} at index ${i} is outside 0..9`);
     labels[i] = l;
   }
-  const images = new Float32Array(img.data.length);
-  for (let i = 0; i < images.length; i++) images[i] = img.data[i]! * MNIST_SCALE;
-  return { images, labels, count };
+  return { pixels: img.data, labels, count };
 }
 
 function hex(b: number): string {

@@ -11,14 +11,14 @@
  * read. A file damaged inside (right length, bad structure) may still make HDF5 print diagnostics
  * to stderr before the DataError.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm/node';
 import type { HostArray } from '../backend/backend.js';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
-import { checkHdf5File, crc32 } from './integrity.js';
+import { appendSeal, checkHdf5File, checkSeal, crc32 } from './integrity.js';
 
-export { checkHdf5File, crc32 } from './integrity.js';
+export { checkHdf5File, checkSeal, crc32 } from './integrity.js';
 
 export type H5Wasm = typeof import('h5wasm/node');
 
@@ -84,6 +84,7 @@ export class Hdf5File {
     const file = resolve(path);
     const label = `${kind} "${file}"`;
     const lib = await hdf5();
+    checkSeal(file, label);
     checkHdf5File(file, label);
     const h5 = new lib.File(file, 'r');
     if (h5.file_id < 0n) throw new DataError(`${label}: HDF5 cannot open it (see the HDF5 diagnostics above)`);
@@ -108,10 +109,11 @@ export class Hdf5File {
 
   /**
    * Writes a complete file atomically: `fill` writes into `<path>.tmp` in the same directory, which
-   * is closed, fsynced and renamed over `path`; on any failure the .tmp is removed and `path` is
-   * untouched. The directory is created if missing.
+   * is closed, sealed when `options.seal` (see appendSeal: `open` then verifies the whole file
+   * before HDF5 reads it), fsynced and renamed over `path`; on any failure the .tmp is removed and
+   * `path` is untouched. The directory is created if missing.
    */
-  static async writeAtomic(path: string, kind: string, fill: (f: Hdf5File) => void): Promise<string> {
+  static async writeAtomic(path: string, kind: string, options: { seal?: boolean }, fill: (f: Hdf5File) => void): Promise<string> {
     const file = resolve(path);
     const tmp = `${file}.tmp`;
     let f: Hdf5File | undefined;
@@ -124,6 +126,7 @@ export class Hdf5File {
       open.close();
       const fd = openSync(tmp, 'r+');
       try {
+        if (options.seal) appendSeal(fd, statSync(tmp).size);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -296,7 +299,7 @@ function baseOf(path: string): string {
 }
 
 /** Makes a rename durable; best effort where directories cannot be opened (Windows). */
-function syncDir(dir: string): void {
+export function syncDir(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');

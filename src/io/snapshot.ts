@@ -14,7 +14,13 @@
  * caught as surely as damaged values.
  * Keys are stored flat with '%' -> '%25', '/' -> '%2F' and the key '.' -> '%2E' (the only names
  * HDF5 would read as paths), so any non-empty key round-trips exactly. Every dataset carries a
- * CRC-32 of its bytes; files are written atomically (see Hdf5File.writeAtomic).
+ * CRC-32 of its bytes.
+ *
+ * Seal: both kinds of file end with a seal (src/io/integrity.ts, appendSeal): the CRC-32 and length
+ * of everything before it, checked before HDF5 sees the file, because a single flipped bit in HDF5's own structures
+ * can make the HDF5 library loop forever or abort the process instead of failing. Files without a
+ * seal (other tools, older Cortado) are read without this check.
+ * Files are written atomically: into `<path>.tmp`, sealed, fsynced, renamed over `path`.
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -65,7 +71,7 @@ export async function writeSnapshot(dir: string, data: SnapshotData): Promise<st
   }
   const file = join(resolve(dir), snapshotName(data.iter));
   const meta = metaJson(data.meta, `snapshot "${file}"`);
-  return Hdf5File.writeAtomic(file, 'snapshot', (f) => {
+  return Hdf5File.writeAtomic(file, 'snapshot', { seal: true }, (f) => {
     f.setAttr('format', SNAPSHOT_FORMAT);
     f.setAttr('version', FORMAT_VERSION);
     f.setAttr('iter', data.iter);
@@ -79,49 +85,68 @@ export async function writeSnapshot(dir: string, data: SnapshotData): Promise<st
 export async function readSnapshot(file: string): Promise<SnapshotData> {
   const f = await Hdf5File.open(file, 'snapshot');
   try {
-    checkFormat(f, SNAPSHOT_FORMAT);
-    const iter = f.getAttr('iter');
-    if (typeof iter !== 'number' || !Number.isSafeInteger(iter) || iter < 0) {
-      throw new DataError(`${f.label}: attribute "iter" should be a non-negative integer, found ${String(iter)}`);
-    }
-    const metaText = f.getAttr('meta');
-    if (typeof metaText !== 'string') throw new DataError(`${f.label}: attribute "meta" should be a JSON string, found ${typeof metaText}`);
-    let meta: unknown;
-    try {
-      meta = JSON.parse(metaText);
-    } catch (e) {
-      throw new DataError(`${f.label}: attribute "meta" is not valid JSON (${String(e)})`, { cause: e });
-    }
-    if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
-      throw new DataError(`${f.label}: attribute "meta" should be a JSON object`);
-    }
-    const params = readGroup(f, '/params');
-    const solverState = readGroup(f, '/solver');
-    checkManifest(f, [SNAPSHOT_FORMAT, FORMAT_VERSION, iter, metaText], [params.listing, solverState.listing]);
-    return { iter, params: params.entries, solverState: solverState.entries, meta: meta as Record<string, unknown> };
+    return readSnapshotFrom(f);
   } finally {
     f.closeQuietly();
   }
 }
 
-/** The snapshot of highest iteration in `dir` (absolute path), or null; `.tmp` leftovers are ignored. */
-export async function latestSnapshot(dir: string): Promise<string | null> {
+function readSnapshotFrom(f: Hdf5File): SnapshotData {
+  checkFormat(f, SNAPSHOT_FORMAT);
+  const iter = f.getAttr('iter');
+  if (typeof iter !== 'number' || !Number.isSafeInteger(iter) || iter < 0) {
+    throw new DataError(`${f.label}: attribute "iter" should be a non-negative integer, found ${String(iter)}`);
+  }
+  const metaText = f.getAttr('meta');
+  if (typeof metaText !== 'string') throw new DataError(`${f.label}: attribute "meta" should be a JSON string, found ${typeof metaText}`);
+  let meta: unknown;
+  try {
+    meta = JSON.parse(metaText);
+  } catch (e) {
+    throw new DataError(`${f.label}: attribute "meta" is not valid JSON (${String(e)})`, { cause: e });
+  }
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) {
+    throw new DataError(`${f.label}: attribute "meta" should be a JSON object`);
+  }
+  const params = readGroup(f, '/params');
+  const solverState = readGroup(f, '/solver');
+  checkManifest(f, [SNAPSHOT_FORMAT, FORMAT_VERSION, iter, metaText], [params.listing, solverState.listing]);
+  return { iter, params: params.entries, solverState: solverState.entries, meta: meta as Record<string, unknown> };
+}
+
+/** The snapshot files of a directory and the leftovers of interrupted writes. */
+export interface SnapshotListing {
+  /** `snapshot-<iter>.h5` files (absolute paths), newest (highest iteration) first. */
+  files: { iter: number; path: string }[];
+  /** `snapshot-<iter>.h5.tmp` files (absolute paths): writes that never finished; never read. */
+  unfinished: string[];
+}
+
+/** Lists the snapshots in `dir` (none when it does not exist); other names are ignored. */
+export async function listSnapshots(dir: string): Promise<SnapshotListing> {
   const abs = resolve(dir);
   let names: string[];
   try {
     names = await readdir(abs);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { files: [], unfinished: [] };
     throw new DataError(`snapshot directory "${abs}": cannot list it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
   }
-  let best: { iter: number; name: string } | null = null;
+  const files: SnapshotListing['files'] = [];
+  const unfinished: string[] = [];
   for (const name of names) {
     const m = SNAPSHOT_NAME.exec(name);
-    if (!m) continue;
-    const iter = Number(m[1]);
-    if (!best || iter > best.iter) best = { iter, name };
+    if (m) files.push({ iter: Number(m[1]), path: join(abs, name) });
+    else if (name.endsWith('.tmp') && SNAPSHOT_NAME.test(name.slice(0, -4))) unfinished.push(join(abs, name));
   }
-  return best ? join(abs, best.name) : null;
+  files.sort((a, b) => b.iter - a.iter);
+  unfinished.sort();
+  return { files, unfinished };
+}
+
+/** The snapshot of highest iteration in `dir` (absolute path), or null; `.tmp` leftovers are ignored. */
+export async function latestSnapshot(dir: string): Promise<string | null> {
+  return (await listSnapshots(dir)).files[0]?.path ?? null;
 }
 
 /**
@@ -129,7 +154,7 @@ export async function latestSnapshot(dir: string): Promise<string | null> {
  * directory is created if missing. Returns the absolute path.
  */
 export async function saveWeights(path: string, params: Map<string, ArrayEntry>): Promise<string> {
-  return Hdf5File.writeAtomic(path, 'weights file', (f) => {
+  return Hdf5File.writeAtomic(path, 'weights file', { seal: true }, (f) => {
     f.setAttr('format', WEIGHTS_FORMAT);
     f.setAttr('version', FORMAT_VERSION);
     const groups = [writeGroup(f, '/', params)];
@@ -146,11 +171,36 @@ export async function loadWeights(path: string): Promise<Map<string, ArrayEntry>
   try {
     const format = f.getAttr('format');
     if (format === SNAPSHOT_FORMAT) throw new DataError(`${f.label}: this is a snapshot, not a weights file; read it with readSnapshot`);
-    if (format === undefined) return readGroup(f, '/', false).entries;
-    checkFormat(f, WEIGHTS_FORMAT);
-    const weights = readGroup(f, '/');
-    checkManifest(f, [WEIGHTS_FORMAT, FORMAT_VERSION], [weights.listing]);
-    return weights.entries;
+    return readWeightsFrom(f);
+  } finally {
+    f.closeQuietly();
+  }
+}
+
+function readWeightsFrom(f: Hdf5File): Map<string, ArrayEntry> {
+  if (f.getAttr('format') === undefined) return readGroup(f, '/', false).entries;
+  checkFormat(f, WEIGHTS_FORMAT);
+  const weights = readGroup(f, '/');
+  checkManifest(f, [WEIGHTS_FORMAT, FORMAT_VERSION], [weights.listing]);
+  return weights.entries;
+}
+
+/** What `readParamsFile` found: a snapshot, or a weights file (`foreign`: without Cortado's format marker). */
+export type ParamsFile =
+  | { kind: 'snapshot'; file: string; snapshot: SnapshotData }
+  | { kind: 'weights'; file: string; params: Map<string, ArrayEntry>; foreign: boolean };
+
+/**
+ * Reads a file of parameters whatever it is: a Cortado snapshot (format "cortado-snapshot"), a
+ * Cortado weights file, or a weights file from another tool in the same flat layout.
+ */
+export async function readParamsFile(path: string): Promise<ParamsFile> {
+  const f = await Hdf5File.open(path, 'parameters file');
+  const file = resolve(path);
+  try {
+    const format = f.getAttr('format');
+    if (format === SNAPSHOT_FORMAT) return { kind: 'snapshot', file, snapshot: readSnapshotFrom(f) };
+    return { kind: 'weights', file, params: readWeightsFrom(f), foreign: format === undefined };
   } finally {
     f.closeQuietly();
   }

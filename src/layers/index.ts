@@ -9,6 +9,8 @@ import { Embed } from './embed.js';
 import { InnerProduct } from './inner-product.js';
 import { LRN } from './lrn.js';
 import { MemoryData } from './memory-data.js';
+import { Input } from './input.js';
+import { MemoryOutput } from './memory-output.js';
 import { Pooling } from './pooling.js';
 import { RandomMask } from './random-mask.js';
 import { RandomNormal } from './random-normal.js';
@@ -65,6 +67,8 @@ const registry = new Map<string, LayerType<any>>(
     InnerProduct,
     LRN,
     MemoryData,
+    Input,
+    MemoryOutput,
     Pooling,
     RandomMask,
     RandomNormal,

@@ -5,8 +5,12 @@
  * MemoryData layer fills its `data` with the MNIST images (scaled to [0, 1)) and labels;
  * `"source": "cifar10:<dir>/<file.bin>[,<file.bin>...]"` with the CIFAR-10 binary batches named
  * (the first path relative to the working directory, the others to the first one's directory).
+ * File paths that the Node-only layers read or write (the `source` list of HDF5Data and
+ * AsyncHDF5Data, HDF5Output's `filename`, a SubMean transformer's `meanFile`) are relative to the
+ * definition file's folder when they are relative, so a definition runs from any working directory.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, DataError } from '../core/errors.js';
 import type { LayerConfig } from '../core/layer.js';
 import type { Raw } from '../core/config.js';
@@ -50,16 +54,33 @@ export function readDefinition(path: string): Definition {
   const known = new Set(['name', 'seed', 'solver', 'coffeeBreaks', 'layers']);
   const unknown = Object.keys(def).filter((k) => !known.has(k));
   if (unknown.length) throw new ConfigError(`net definition ${path}: unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
-  return def;
+  const base = dirname(resolve(path));
+  return { ...def, layers: def.layers.map((l) => relativeTo(base, l)) };
+}
+
+/** The layer with its file paths (see the module comment) made absolute against `base`. */
+function relativeTo(base: string, l: LayerConfig): LayerConfig {
+  if (l === null || typeof l !== 'object') return l;
+  const abs = (p: unknown) => (typeof p === 'string' && p !== '' && !isAbsolute(p) ? resolve(base, p) : p);
+  const out: LayerConfig = { ...l };
+  if (/HDF5Data$/.test(String(l.type)) && 'source' in l) out.source = abs(l.source);
+  if (l.type === 'HDF5Output' && 'filename' in l) out.filename = abs(l.filename);
+  const withMean = (list: unknown): unknown =>
+    Array.isArray(list) ? list.map((t) => (t && typeof t === 'object' && 'meanFile' in t ? { ...t, meanFile: abs((t as Raw).meanFile) } : t)) : list;
+  if (Array.isArray(l.transformers)) out.transformers = withMean(l.transformers);
+  else if (l.transformers && typeof l.transformers === 'object') {
+    out.transformers = Object.fromEntries(Object.entries(l.transformers as Raw).map(([k, v]) => [k, withMean(v)]));
+  }
+  return out;
 }
 
 /** Replaces `source` fields of data layers by the data they name. */
 export function resolveSources(layers: readonly LayerConfig[]): LayerConfig[] {
   let mnist: ReturnType<typeof loadMnist> | undefined;
   return layers.map((l) => {
-    if (l.source === undefined) return l;
+    // Other layers with a `source` (HDF5Data's list file) read it themselves.
+    if (l.source === undefined || l.type !== 'MemoryData') return l;
     const { source, ...rest } = l;
-    if (l.type !== 'MemoryData') throw new ConfigError(`layer "${l.name}" (${l.type}): field "source" is only understood on MemoryData layers`);
     const cifar = /^cifar10:(.+)$/.exec(String(source));
     if (cifar) {
       const files = cifar[1]!.split(',').map((f) => f.trim());

@@ -1,13 +1,16 @@
 /** Cortado for Node.js: everything in the browser API, plus backends chosen at run time, files and snapshots. */
 export * from '../index.js';
+import './layers.js';
+import './net-weights.js';
 export { createBackend, BACKEND_NAMES, type BackendName } from './backends.js';
 export { NativeBackend } from '../backend/native/native-backend.js';
 export { CudaBackend } from '../backend/cuda/cuda-backend.js';
 export { loadCuda, type CudaOptions } from '../backend/cuda/load.js';
-export { Snapshot, saveSnapshot, loadFrom } from './snapshot.js';
+export { Snapshot, saveSnapshot, loadFrom, type LoadOptions } from './snapshot.js';
 export { statisticsFile } from './statistics-file.js';
+export { ImageClassifier, type ClassifierOptions, type Classification, type ImageSource } from './classifier.js';
 export { readDefinition, resolveSources, type Definition } from './definition.js';
 export { train, type TrainOptions, type TrainResult } from './train.js';
 export { loadMnist } from '../data/mnist.js';
-export { writeSnapshot, readSnapshot, latestSnapshot, saveWeights, loadWeights, type SnapshotData, type ArrayEntry } from '../io/snapshot.js';
+export { writeSnapshot, readSnapshot, latestSnapshot, listSnapshots, readParamsFile, saveWeights, loadWeights, type SnapshotData, type ArrayEntry } from '../io/snapshot.js';
 export { readIdx } from '../data/mnist.js';

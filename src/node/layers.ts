@@ -5,7 +5,10 @@
  */
 import { hdf5 } from '../io/hdf5.js';
 import { registerLayerType } from '../layers/index.js';
+import { HDF5Output } from '../data/hdf5-output.js';
+import { HDF5Data } from '../data/hdf5-data.js';
+import { AsyncHDF5Data } from '../data/async-hdf5-data.js';
 
 await hdf5();
 
-for (const t of []) registerLayerType(t);
+for (const t of [HDF5Output, HDF5Data, AsyncHDF5Data]) registerLayerType(t);

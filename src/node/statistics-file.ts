@@ -1,5 +1,5 @@
 /** A coffee lounge store in a JSON file, written atomically (temporary file, then rename). */
-import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataError } from '../core/errors.js';
 import type { Statistics, StatisticsStore } from '../solver/coffee/lounge.js';
@@ -19,7 +19,13 @@ export function statisticsFile(path: string): StatisticsStore {
     save(stats: Statistics): void {
       mkdirSync(dirname(path), { recursive: true });
       const tmp = `${path}.tmp`;
-      writeFileSync(tmp, JSON.stringify(stats));
+      const fd = openSync(tmp, 'w');
+      try {
+        writeFileSync(fd, JSON.stringify(stats));
+        fsyncSync(fd); // so that a power cut leaves the old file or the new one, never an empty one
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, path);
     },
   };

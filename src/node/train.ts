@@ -1,10 +1,15 @@
 /**
  * Training from a definition, as the CLI and the examples do it: train and test nets sharing their
  * parameters, a solver, the usual coffee breaks, snapshots, statistics, and resuming from the
- * newest snapshot in the snapshot directory.
+ * newest usable snapshot in the snapshot directory (see loadFrom in ./snapshot.ts for damaged ones).
+ *
+ * Statistics on resume: those the snapshot carries, completed by statistics.json up to the
+ * snapshot's iteration. An unreadable statistics.json (cut by a crash, edited by hand) is moved
+ * aside to `statistics.unreadable-<time>.json`, with a warning, and the run goes on.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DataError } from '../core/errors.js';
 import type { Backend } from '../backend/backend.js';
 import type { LayerConfig } from '../core/layer.js';
 import { Net } from '../core/net.js';
@@ -27,7 +32,15 @@ export interface TrainOptions {
   outputDir?: string;
   /** Resume from the newest snapshot in outputDir when there is one (default true). */
   resume?: boolean;
+  /**
+   * A weights file or snapshot file to take the initial weights from (fine-tuning) when the run
+   * does not resume; only the weights are taken (see loadFrom).
+   */
+  initFrom?: string;
+  /** Progress lines (default console.log). */
   log?: (line: string) => void;
+  /** Warnings: damaged snapshots skipped, missing parameters... (default: `log` when given, else console.warn). */
+  warn?: (line: string) => void;
 }
 
 export interface TrainResult {
@@ -44,6 +57,7 @@ export interface TrainResult {
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const log = o.log ?? ((l: string) => console.log(l));
+  const warn = o.warn ?? o.log ?? ((l: string) => console.warn(l));
   const rng = new Random(o.seed ?? 42);
   const trainNet = new Net(o.layers, { backend: o.backend, phase: 'train', rng, name: 'train' });
   const hasTestData = o.layers.some((l) => l.include?.phase === 'test' && isDataType(l.type));
@@ -57,12 +71,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (o.outputDir) {
     const snapshots = join(o.outputDir, 'snapshots');
     if (cb.snapshotEvery > 0) solver.addCoffeeBreak(new Snapshot(snapshots, log), { everyIter: cb.snapshotEvery });
-    solver.lounge.store = statisticsFile(join(o.outputDir, 'statistics.json'));
+    const statsPath = join(o.outputDir, 'statistics.json');
+    solver.lounge.store = statisticsFile(statsPath);
     if ((o.resume ?? true) && existsSync(snapshots)) {
-      resumedFrom = await loadFrom(solver, snapshots);
+      resumedFrom = await loadFrom(solver, snapshots, { log: warn });
       if (resumedFrom) log(`resuming from ${resumedFrom} at iteration ${solver.iter}`);
     }
-    solver.lounge.loadFromStore(solver.iter);
+    loadStatistics(solver, statsPath, resumedFrom !== null, warn);
+  }
+  if (o.initFrom !== undefined) {
+    if (resumedFrom) warn(`cortado: initFrom "${o.initFrom}" not used: the run resumes from ${resumedFrom}`);
+    else log(`initial weights from ${await loadFrom(trainNet, o.initFrom, { log: warn })}`);
   }
   const startIter = solver.iter;
   const start = performance.now();
@@ -77,6 +96,21 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     solver.lounge.save();
   }
   return { solver, trainNet, testNet, final, resumedFrom, iterationsRun: solver.iter - startIter, seconds };
+}
+
+/** Adds statistics.json's values up to the current iteration, without overriding the snapshot's. */
+function loadStatistics(solver: Solver, path: string, resumed: boolean, warn: (line: string) => void): void {
+  const fromSnapshot = solver.lounge.toJSON();
+  try {
+    solver.lounge.loadFromStore(solver.iter);
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    const aside = join(dirname(path), `statistics.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    renameSync(path, aside);
+    const then = resumed ? 'went on with the statistics the snapshot holds' : 'started a new one';
+    warn(`cortado: ${e.message.replace(/; move it away.*$/, '')}; moved it to ${aside} and ${then}`);
+  }
+  solver.lounge.merge(fromSnapshot);
 }
 
 function isDataType(type: string): boolean {

@@ -332,4 +332,18 @@ export const layerCases: LayerCase[] = [
     bottoms: [],
     skipGradient: 'no bottoms and no parameters',
   },
+
+  // ---- Input (tops hold zeros until fed; test/layers/input.test.ts feeds it) ----
+  {
+    name: 'input',
+    config: {
+      type: 'Input', name: 'in', tops: ['data', 'label'], shapes: [[2, 1, 4, 5], [2]],
+      transformers: { data: [{ type: 'Scale', scale: 0.5 }, { type: 'RandomCrop', height: 2, width: 3 }] },
+    },
+    bottoms: [],
+    skipGradient: 'no bottoms and no parameters',
+  },
+
+  // ---- MemoryOutput (a sink: no tops, nothing to compare but that forward runs) ----
+  { name: 'memory-output', config: { type: 'MemoryOutput', name: 'memout', bottoms: ['x', 'y'] }, bottoms: [[2, 3], [2]], skipGradient: 'no tops and no backward' },
 ];

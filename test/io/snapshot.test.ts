@@ -8,7 +8,9 @@ import type { HostArray } from '../../src/backend/backend.js';
 import { hdf5 } from '../../src/io/hdf5.js';
 import {
   latestSnapshot,
+  listSnapshots,
   loadWeights,
+  readParamsFile,
   readSnapshot,
   saveWeights,
   snapshotName,
@@ -40,6 +42,13 @@ function bitsF64(n: number, seed: number): Float64Array {
   const u = new Uint32Array(a.buffer);
   u.set(new Uint32Array(bitsF32(2 * n, seed).buffer));
   return a;
+}
+
+/** The file's bytes without its seal: damage then reaches the checks inside the HDF5 file. */
+function unsealed(file: string): Buffer {
+  const bytes = readFileSync(file);
+  assert.equal(bytes.subarray(bytes.length - 20, bytes.length - 12).toString('latin1'), 'CRTDSEAL');
+  return bytes.subarray(0, bytes.length - 20);
 }
 
 function sameBits(a: HostArray, b: HostArray, what: string): void {
@@ -144,6 +153,42 @@ describe('snapshots', () => {
     assert.equal(await latestSnapshot(dir), join(dir, 'snapshot-123456789.h5'));
   });
 
+  test('listSnapshots: newest first, unfinished .tmp writes apart, other names ignored', async () => {
+    const dir = freshDir();
+    assert.deepEqual(await listSnapshots(dir), { files: [], unfinished: [] });
+    for (const iter of [40, 100, 20]) await writeSnapshot(dir, sample(iter));
+    writeFileSync(join(dir, `${snapshotName(120)}.tmp`), 'interrupted');
+    writeFileSync(join(dir, 'statistics.json.tmp'), '{');
+    writeFileSync(join(dir, 'snapshot-12.h5'), '');
+    const l = await listSnapshots(dir);
+    assert.deepEqual(l.files, [100, 40, 20].map((iter) => ({ iter, path: join(dir, snapshotName(iter)) })));
+    assert.deepEqual(l.unfinished, [join(dir, `${snapshotName(120)}.tmp`)]);
+  });
+
+  test('readParamsFile tells snapshots, Cortado weights files and foreign weights files apart', async () => {
+    const dir = freshDir();
+    const snap = await readParamsFile(await writeSnapshot(dir, sample(3)));
+    assert.equal(snap.kind, 'snapshot');
+    if (snap.kind === 'snapshot') assert.equal(snap.snapshot.iter, 3);
+    const w = join(dir, 'w.h5');
+    await saveWeights(w, sample(1).params);
+    const weights = await readParamsFile(w);
+    assert.ok(weights.kind === 'weights' && !weights.foreign);
+    if (weights.kind === 'weights') sameEntries(weights.params, sample(1).params);
+    const h5 = await hdf5();
+    const plain = join(dir, 'plain.h5');
+    const f = new h5.File(plain, 'w');
+    f.create_dataset({ name: 'ip___bias', data: new Float32Array([1, 2]) });
+    f.close();
+    const foreign = await readParamsFile(plain);
+    assert.ok(foreign.kind === 'weights' && foreign.foreign && foreign.params.has('ip___bias'));
+    const odd = join(dir, 'odd.h5');
+    const g = new h5.File(odd, 'w');
+    g.create_attribute('format', 'something-else');
+    g.close();
+    await assert.rejects(readParamsFile(odd), (e: unknown) => e instanceof DataError && e.message.includes(odd) && /found format "something-else"/.test(e.message));
+  });
+
   describe('bad files give a DataError naming the file', () => {
     const named = (file: string, what: RegExp) => (e: unknown): boolean => {
       assert.ok(e instanceof DataError, `expected a DataError, got ${String(e)}`);
@@ -161,13 +206,33 @@ describe('snapshots', () => {
       const dir = freshDir();
       const good = await writeSnapshot(dir, sample(3));
       const bytes = readFileSync(good);
-      for (const len of [0, 4, 40, 100, bytes.length >> 1, bytes.length - 1]) {
+      // The last 20 bytes are the seal: a cut inside it leaves the HDF5 data whole (see below).
+      for (const len of [0, 4, 40, 100, bytes.length >> 1, bytes.length - 21]) {
         const cut = join(dir, `cut-${len}.h5`);
         writeFileSync(cut, bytes.subarray(0, len));
         await assert.rejects(readSnapshot(cut), named(cut, len === 0 ? /empty/ : /truncated/));
       }
       truncateSync(good, bytes.length - 1000);
       await assert.rejects(readSnapshot(good), named(good, /truncated/));
+    });
+
+    test('a flipped bit anywhere fails the seal before HDF5 reads the file', async () => {
+      const dir = freshDir();
+      const good = readFileSync(await writeSnapshot(dir, sample(4)));
+      assert.equal(good.subarray(good.length - 20, good.length - 12).toString('latin1'), 'CRTDSEAL');
+      const file = join(dir, 'flipped.h5');
+      let x = 7;
+      for (let k = 0; k < 40; k++) {
+        x = (x * 1103515245 + 12345) >>> 0;
+        const at = 8 + (x % (good.length - 28)); // outside the signature and the seal's magic
+        const bytes = Buffer.from(good);
+        bytes[at]! ^= 1 << (k % 8);
+        writeFileSync(file, bytes);
+        await assert.rejects(readSnapshot(file), named(file, /file checksum mismatch|seal counts/), `flip at byte ${at}`);
+      }
+      // A seal cut short: the HDF5 data is whole, and its own checksums still vouch for it.
+      writeFileSync(file, good.subarray(0, good.length - 5));
+      assert.equal((await readSnapshot(file)).iter, 4);
     });
 
     test('garbage and a directory', async () => {
@@ -197,7 +262,7 @@ describe('snapshots', () => {
       const marker = new Float64Array(64).map((_, i) => 1e100 + i * 1e90);
       data.params.set('fc___weight', { shape: [8, 8], values: marker });
       const file = await writeSnapshot(dir, data);
-      const bytes = readFileSync(file);
+      const bytes = unsealed(file);
       const at = bytes.indexOf(Buffer.from(marker.buffer));
       assert.ok(at > 0, 'the values are stored contiguously');
       bytes[at + 100]! ^= 0x10;
@@ -210,7 +275,7 @@ describe('snapshots', () => {
       const data = sample(11);
       data.meta = { seedMarker: 'abcdefghijklmnop' };
       const file = await writeSnapshot(dir, data);
-      const bytes = readFileSync(file);
+      const bytes = unsealed(file);
       const at = bytes.indexOf('abcdefghijklmnop');
       assert.ok(at > 0, 'meta is stored as text');
       bytes[at] = 'x'.charCodeAt(0);
@@ -263,7 +328,7 @@ describe('weights files', () => {
     await assert.rejects(loadWeights(ints), (e: unknown) => e instanceof DataError && e.message.includes(ints) && /"\/a___b".*float32 or float64/.test(e.message));
     const w = join(root, 'w.h5');
     await saveWeights(w, sample(1).params);
-    truncateSync(w, statSync(w).size - 1);
+    truncateSync(w, statSync(w).size - 21);
     await assert.rejects(loadWeights(w), (e: unknown) => e instanceof DataError && e.message.includes(w) && /truncated/.test(e.message));
   });
 });

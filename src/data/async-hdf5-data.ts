@@ -1,0 +1,158 @@
+/**
+ * AsyncHDF5Data: HDF5Data whose chunks are read ahead by a worker thread, so the reading overlaps
+ * training; the main thread only picks each batch's rows and transforms them as it copies them. The batches are exactly HDF5Data's for the same seed and settings:
+ * the worker computes the same epoch plans from the same stream state (handed over when it
+ * starts) and posts the chunks in serving order.
+ *
+ * Protocol: the worker posts each chunk { epoch, chunk, tops } on a MessagePort, the arrays
+ * transferred, then bumps `produced` in a shared Int32Array and notifies. The synchronous forward
+ * takes messages with receiveMessageOnPort and blocks (Atomics.wait on `produced`) only when the
+ * next chunk is not there yet, then bumps `consumed`. The worker waits (Atomics.wait on
+ * `consumed`) while it is `readAhead` chunks ahead. An error in the worker (a file vanished or
+ * corrupt) is posted as a message and raised from forward as a DataError naming the file.
+ * The worker is unref'd (a process that never calls destroy still exits); destroy() stops it.
+ * setState restarts it at the saved position.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { DataError, layerRef } from '../core/errors.js';
+import type { LayerType } from '../core/layer.js';
+import { HDF5DataLayer, parseHDF5DataFields, type HDF5DataConfig } from './hdf5-data.js';
+import type { PlanSettings } from './epoch-plan.js';
+import type { SourceFile } from './hdf5-source.js';
+import type { StoredRows } from '../io/hdf5-reader.js';
+
+export interface AsyncHDF5DataConfig extends HDF5DataConfig {
+  /** Chunks the worker reads ahead of the one being served (default 2). */
+  readAhead: number;
+}
+
+/** Indices into the shared control array. */
+export const PRODUCED = 0;
+export const CONSUMED = 1;
+export const STOP = 2;
+
+/** What the worker is started with (structured-cloned). */
+export interface WorkerStart {
+  files: SourceFile[];
+  settings: PlanSettings;
+  /** First chunk to post: chunk `chunk` of epoch `epoch`, whose plan is drawn from `stream`. */
+  epoch: number;
+  chunk: number;
+  stream: number[];
+  readAhead: number;
+  control: SharedArrayBuffer;
+  port: MessagePort;
+  where: string;
+}
+
+/** A message from the worker. */
+export type WorkerMessage =
+  | { epoch: number; chunk: number; tops: StoredRows[] }
+  | { error: { name: string; message: string } };
+
+export class AsyncHDF5DataLayer extends HDF5DataLayer<AsyncHDF5DataConfig> {
+  private worker: Worker | undefined;
+  private port: MessagePort | undefined;
+  private control = new Int32Array(new SharedArrayBuffer(12));
+  private failure: Error | undefined;
+  private exited: Promise<unknown> = Promise.resolve();
+
+  /** Whether a worker thread is running. */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** Chunks the worker has posted that forward has not taken yet (at most readAhead). */
+  get pending(): number {
+    return Atomics.load(this.control, PRODUCED) - Atomics.load(this.control, CONSUMED);
+  }
+
+  /** Settles when the last stopped worker thread has exited (for tests and orderly shutdown). */
+  whenStopped(): Promise<unknown> {
+    return this.exited;
+  }
+
+  protected override loadChunk(index: number): StoredRows[] {
+    if (this.failure) throw this.failure;
+    if (!this.worker) this.start(index);
+    const ctl = this.control;
+    for (;;) {
+      const seen = Atomics.load(ctl, PRODUCED);
+      const got = receiveMessageOnPort(this.port!);
+      if (!got) {
+        Atomics.wait(ctl, PRODUCED, seen);
+        continue;
+      }
+      Atomics.add(ctl, CONSUMED, 1);
+      Atomics.notify(ctl, CONSUMED);
+      const msg = got.message as WorkerMessage;
+      if ('error' in msg) {
+        this.stop();
+        const text = `${layerRef(this.config.name, this.config.type)}, reader thread: ${msg.error.message}`;
+        this.failure = msg.error.name === 'DataError' ? new DataError(text) : new Error(text);
+        throw this.failure;
+      }
+      if (msg.epoch !== this.epochs || msg.chunk !== index) {
+        // The worker follows the same plan; a mismatch is a bug, not a data problem.
+        this.stop();
+        throw new Error(`${layerRef(this.config.name, this.config.type)}: the reader thread sent chunk ${msg.chunk} of epoch ${msg.epoch}, expected chunk ${index} of epoch ${this.epochs}`);
+      }
+      return msg.tops;
+    }
+  }
+
+  private start(index: number): void {
+    const c = this.config;
+    const channel = new MessageChannel();
+    this.control = new Int32Array(new SharedArrayBuffer(3 * 4));
+    const start: WorkerStart = {
+      files: this.source.files, settings: this.settings, epoch: this.epochs, chunk: index, stream: this.epochStart,
+      readAhead: c.readAhead, control: this.control.buffer, port: channel.port2, where: layerRef(c.name, c.type),
+    };
+    const script = new URL('./async-hdf5-worker.js', import.meta.url);
+    // A worker that cannot even load would leave forward waiting for ever: check the file first.
+    if (!existsSync(fileURLToPath(script))) throw new DataError(`${start.where}: the reader thread's script ${fileURLToPath(script)} is missing (rebuild Cortado)`);
+    this.worker = new Worker(script, { workerData: start, transferList: [channel.port2] });
+    this.worker.unref();
+    // Errors normally reach forward as messages; anything else fails the next forward.
+    const worker = this.worker;
+    worker.on('error', (e) => {
+      if (this.worker === worker) this.failure ??= e;
+    });
+    this.port = channel.port1;
+    this.port.unref();
+  }
+
+  /** Stops the worker thread (it exits from any wait) and drops undelivered chunks. */
+  private stop(): void {
+    if (!this.worker) return;
+    Atomics.store(this.control, STOP, 1);
+    Atomics.add(this.control, CONSUMED, 1 << 20);
+    Atomics.notify(this.control, CONSUMED);
+    this.exited = this.worker.terminate();
+    this.port?.close();
+    this.worker = undefined;
+    this.port = undefined;
+  }
+
+  override setState(state: Record<string, unknown>): void {
+    this.stop();
+    this.failure = undefined;
+    super.setState(state);
+  }
+
+  override destroy(): void {
+    this.stop();
+    super.destroy();
+  }
+}
+
+export const AsyncHDF5Data: LayerType<AsyncHDF5DataConfig> = {
+  type: 'AsyncHDF5Data',
+  parse(r, base) {
+    return { ...parseHDF5DataFields(r, base), readAhead: r.int('readAhead', 2, { min: 1, max: 64 }) };
+  },
+  create: (c) => new AsyncHDF5DataLayer(c),
+};

@@ -1,0 +1,132 @@
+/**
+ * ImageClassifier: class probabilities for image files or bytes, through a deploy net (Mocha's
+ * ImageClassifier). Node-only (decoding and resizing with sharp).
+ *
+ * Each image is decoded (PNG, JPEG and whatever else sharp reads), flattened onto black if it has
+ * an alpha channel, converted to grey (C = 1) or to RGB (C = 3), fitted to the Input's H×W
+ * (`resize`), and laid out C×H×W with the raw pixel values 0..255, in RGB or BGR order. Scaling
+ * and mean subtraction are the Input layer's transformers, so the deploy net states the same
+ * preprocessing as the data layer it was trained with. A list of images goes through `net.predict`
+ * in batches of the Input's batch size.
+ */
+import sharp from 'sharp';
+import type { Net } from '../core/net.js';
+import { ConfigError, DataError, shapeStr } from '../core/errors.js';
+import type { InputLayer } from '../layers/input.js';
+
+export interface ClassifierOptions {
+  /** The Input top that takes the images (default: the first top of the net's first Input layer). */
+  input?: string;
+  /** The blob of class probabilities (default: the net's output, when it has exactly one). */
+  probs?: string;
+  /** Class names by index (default "0", "1", ...); one per value of a sample of `probs`. */
+  classes?: readonly string[];
+  /**
+   * How an image is fitted to the Input's H×W: 'fill' stretches it (default, as Caffe does),
+   * 'cover' scales it to cover and crops the centre, 'contain' scales it to fit and pads with black.
+   */
+  resize?: 'fill' | 'cover' | 'contain';
+  /** Channel order for C = 3: 'RGB' (default) or 'BGR' (models trained on images read by OpenCV). */
+  channelOrder?: 'RGB' | 'BGR';
+  /** Classes reported in `top`, most probable first (default 5, at most the number of classes). */
+  topK?: number;
+}
+
+export interface Classification {
+  /** One probability per class. */
+  probs: Float32Array;
+  /** The topK most probable classes, most probable first (ties: lower index first). */
+  top: { index: number; name: string; prob: number }[];
+}
+
+/** An image file path, or its bytes. */
+export type ImageSource = string | Buffer;
+
+export class ImageClassifier {
+  readonly input: string;
+  readonly probs: string;
+  readonly classes: readonly string[];
+  /** The Input's sample shape: channels (1 or 3), height, width. */
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  private readonly resize: 'fill' | 'cover' | 'contain';
+  private readonly bgr: boolean;
+  private readonly topK: number;
+
+  constructor(readonly net: Net, options: ClassifierOptions = {}) {
+    const where = `ImageClassifier (${net.name})`;
+    const inputs = net.layers.filter((l) => l.type === 'Input') as InputLayer[];
+    if (inputs.length === 0) throw new ConfigError(`${where}: the net has no Input layer; build a deploy net whose images come from { type: 'Input', tops: ['data'], shapes: [[batch, channels, height, width]] }`);
+    this.input = options.input ?? inputs[0].topNames[0];
+    const layer = inputs.find((l) => l.topNames.includes(this.input));
+    if (!layer) throw new ConfigError(`${where}: "${this.input}" is not the top of an Input layer; Input tops are ${inputs.flatMap((l) => l.topNames).map((t) => `"${t}"`).join(', ')}`);
+    const shape = layer.sampleShape(this.input);
+    if (shape.length !== 3 || (shape[0] !== 1 && shape[0] !== 3)) {
+      throw new ConfigError(`${where}: Input top "${this.input}" must take images [channels, height, width] with 1 or 3 channels, found samples of shape ${shapeStr(shape)}`);
+    }
+    [this.channels, this.height, this.width] = shape;
+    const outputs = net.outputBlobNames.filter((b) => b !== this.input);
+    if (options.probs === undefined && outputs.length !== 1) {
+      throw new ConfigError(`${where}: name the probability blob in options.probs; the net's outputs are ${outputs.map((b) => `"${b}"`).join(', ') || 'none'}`);
+    }
+    this.probs = options.probs ?? outputs[0];
+    const perSample = net.blob(this.probs).count / layer.batchSize;
+    this.classes = options.classes ? [...options.classes] : Array.from({ length: perSample }, (_, i) => String(i));
+    if (this.classes.length !== perSample) {
+      throw new ConfigError(`${where}: ${this.classes.length} class names given, but blob "${this.probs}" ${shapeStr(net.blob(this.probs).shape)} holds ${perSample} values per sample`);
+    }
+    this.resize = options.resize ?? 'fill';
+    if (!['fill', 'cover', 'contain'].includes(this.resize)) throw new ConfigError(`${where}: option "resize" must be 'fill', 'cover' or 'contain', found "${this.resize}"`);
+    const order = options.channelOrder ?? 'RGB';
+    if (order !== 'RGB' && order !== 'BGR') throw new ConfigError(`${where}: option "channelOrder" must be 'RGB' or 'BGR', found "${order}"`);
+    this.bgr = order === 'BGR';
+    this.topK = Math.min(options.topK ?? 5, perSample);
+    if (!Number.isInteger(this.topK) || this.topK < 1) throw new ConfigError(`${where}: option "topK" must be a positive integer, found ${options.topK}`);
+  }
+
+  /** Classifies one image. */
+  async classify(image: ImageSource): Promise<Classification> {
+    return (await this.classifyAll([image]))[0];
+  }
+
+  /** Classifies several images, in batches of the Input's batch size; results in the same order. */
+  async classifyAll(images: readonly ImageSource[]): Promise<Classification[]> {
+    if (images.length === 0) return [];
+    const size = this.channels * this.height * this.width;
+    const data = new Float32Array(images.length * size);
+    for (let i = 0; i < images.length; i++) data.set(await this.pixels(images[i]), i * size);
+    const probs = this.net.predict({ [this.input]: data }, { blobs: [this.probs] }).get(this.probs) as Float32Array;
+    const k = this.classes.length;
+    return images.map((_, i) => this.result(probs.slice(i * k, (i + 1) * k)));
+  }
+
+  /** The image as the Input takes it: C×H×W, values 0..255. */
+  async pixels(image: ImageSource): Promise<Float32Array> {
+    const name = typeof image === 'string' ? `image ${image}` : `image (${image.length} bytes)`;
+    let raw: { data: Buffer; info: sharp.OutputInfo };
+    try {
+      let s = sharp(image).flatten({ background: '#000000' });
+      s = this.channels === 1 ? s.grayscale() : s.toColourspace('srgb');
+      raw = await s.resize(this.width, this.height, { fit: this.resize, background: '#000000' }).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    } catch (e) {
+      throw new DataError(`${name} cannot be decoded: ${(e as Error).message}`);
+    }
+    const { data, info } = raw;
+    if (info.channels !== this.channels || info.width !== this.width || info.height !== this.height) {
+      throw new DataError(`${name}: decoded to ${info.channels} channels ${info.height}×${info.width}, expected ${this.channels} channels ${this.height}×${this.width}`);
+    }
+    const plane = this.height * this.width;
+    const out = new Float32Array(this.channels * plane);
+    for (let c = 0; c < this.channels; c++) {
+      const from = this.bgr ? this.channels - 1 - c : c;
+      for (let p = 0; p < plane; p++) out[c * plane + p] = data[p * this.channels + from];
+    }
+    return out;
+  }
+
+  private result(probs: Float32Array): Classification {
+    const order = Array.from(probs, (_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
+    return { probs, top: order.slice(0, this.topK).map((index) => ({ index, name: this.classes[index], prob: probs[index] })) };
+  }
+}
