@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hdf5 } from '../../src/io/hdf5.js';
 import { listSnapshots, loadWeights, readSnapshot } from '../../src/io/snapshot.js';
-import { layerTypes } from '../../src/layers/index.js';
 import '../../src/node/layers.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/kill-train.js', import.meta.url));
@@ -87,10 +86,8 @@ function memoryDataLayers(): object[] {
 }
 
 /**
- * >>> AsyncHDF5Data variant: the same training samples in an HDF5 file read by an AsyncHDF5Data
- * layer (config as in the data layers' brief: `source` list file relative to the definition, tops
- * = dataset names, batchSize, shuffle, chunkSize, readAhead); adjust here if its fields change.
- * The test phase keeps MemoryData: a second worker's start-up in every process (a few hundred ms
+ * The AsyncHDF5Data variant: the same training samples in an HDF5 file read by an AsyncHDF5Data
+ * layer (its `source` list file is relative to the definition file). The test phase keeps MemoryData: a second worker's start-up in every process (a few hundred ms
  * at the first validation) would otherwise leave the kills little else to hit.
  */
 async function asyncHdf5DataLayers(dir: string): Promise<object[]> {
@@ -210,7 +207,6 @@ test('SIGKILL at random moments, then resume: final weights and statistics equal
   await killScenario('memory-data', () => memoryDataLayers());
 });
 
-const hasAsyncHdf5 = layerTypes.has('AsyncHDF5Data');
-test('the same with AsyncHDF5Data layers', { skip: hasAsyncHdf5 ? false : 'the AsyncHDF5Data layer type is not registered yet (src/node/layers.ts)' }, async () => {
+test('the same with AsyncHDF5Data layers', async () => {
   await killScenario('async-hdf5-data', asyncHdf5DataLayers);
 });
