@@ -12,16 +12,14 @@
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { FLT_MIN, checkSameCount, clampBelow, numOf, readLossWeight, setScalar } from './loss-util.js';
+import { expectBlobs, type LayerType } from '../core/layer.js';
+import { FLT_MIN, checkSameCount, clampBelow, type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
-export interface BinaryCrossEntropyLossConfig extends BaseConfig {
-  /** Weight of the loss in the net's objective (default 1). */
-  lossWeight: number;
-}
+/** No fields besides `lossWeight` (default 1). */
+export type BinaryCrossEntropyLossConfig = LossConfig;
 
-export class BinaryCrossEntropyLossLayer extends Layer<BinaryCrossEntropyLossConfig> {
+export class BinaryCrossEntropyLossLayer extends LossLayer<BinaryCrossEntropyLossConfig> {
   /** p̂, q̂, log p̂, log q̂, 1 - t and a scratch buffer, each of the bottoms' count. */
   private p!: Buf;
   private q!: Buf;
@@ -31,8 +29,9 @@ export class BinaryCrossEntropyLossLayer extends Layer<BinaryCrossEntropyLossCon
   private tmp!: Buf;
   private num = 1;
 
-  override get lossWeight(): number {
-    return this.config.lossWeight;
+  /** Both bottoms receive a gradient (the targets too, as in Mocha). */
+  override propagatesTo(): boolean {
+    return true;
   }
 
   setup(bottoms: Blob[]): Shape[] {

@@ -15,7 +15,7 @@ import { countOf } from '../core/blob.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { canonicalAxis } from './axes.js';
-import { pooledSize } from './pooling.js';
+import { pooledSize, readPoolMethod } from './pooling.js';
 import { where } from './shapes.js';
 
 export interface ChannelPoolingConfig extends BaseConfig {
@@ -63,13 +63,11 @@ export class ChannelPoolingLayer extends Layer<ChannelPoolingConfig> {
   }
 }
 
-const METHODS: Record<string, PoolMethod> = { max: 'max', mean: 'mean', MAX: 'max', AVE: 'mean' };
-
 export const ChannelPooling: LayerType<ChannelPoolingConfig> = {
   type: 'ChannelPooling',
   parse(r, base) {
     expectBlobs(r, base, 1, 1);
-    const method = METHODS[r.oneOf('method', Object.keys(METHODS), 'max')];
+    const method = readPoolMethod(r);
     const kernel = r.int('kernel', undefined, { min: 1 });
     const pad = r.int('pad', 0, { min: 0 });
     if (pad >= kernel) r.fail('pad', `smaller than the kernel (${kernel})`, pad);

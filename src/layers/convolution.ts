@@ -44,11 +44,26 @@ export interface ConvolutionConfig extends BaseConfig {
   biasCons?: Constraint;
 }
 
-export class ConvolutionLayer extends Layer<ConvolutionConfig> {
+/**
+ * What Convolution and Deconvolution share. `geom` is the convolution between the bottom's and
+ * the top's shapes: from the bottom to the top for Convolution, from the top to the bottom for
+ * Deconvolution (`transposed`), which runs the same three kernels with the roles of forward and
+ * backward-data swapped. In `geom`'s terms both keep the weight as [numOutput, channels / group,
+ * kh, kw] (for Deconvolution, Caffe's [C, numOutput / group, kh, kw]).
+ */
+export abstract class ConvolutionBase extends Layer<ConvolutionConfig> {
   private weight!: Param;
   private biasParam?: Param;
   private geom!: ConvGeom;
   private workspace!: Buf;
+  /** Values per channel of the top. */
+  private topSize = 0;
+
+  /** Whether the top is on the input side of `geom` (Deconvolution) rather than its output side. */
+  protected abstract readonly transposed: boolean;
+
+  /** `geom` for a bottom [num, channels, height, width], whose channels divide by `group`; throws when the top would be empty. */
+  protected abstract geometry(bottom: Blob, num: number, channels: number, height: number, width: number): ConvGeom;
 
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
@@ -56,27 +71,22 @@ export class ConvolutionLayer extends Layer<ConvolutionConfig> {
     if (channels % c.group !== 0) {
       throw new ShapeError(`${where(c)}: bottom "${bottoms[0].name}" has ${channels} channels, not a multiple of group ${c.group}`);
     }
-    const outH = Math.floor((height + 2 * c.pad[0] - (c.dilation[0] * (c.kernel[0] - 1) + 1)) / c.stride[0]) + 1;
-    const outW = Math.floor((width + 2 * c.pad[1] - (c.dilation[1] * (c.kernel[1] - 1) + 1)) / c.stride[1]) + 1;
-    if (outH < 1 || outW < 1) {
-      throw new ShapeError(`${where(c)}: the dilated kernel [${c.kernel}] (dilation [${c.dilation}]) does not fit the padded input ${height}×${width} (pad [${c.pad}]); the output would be ${outH}×${outW}`);
-    }
-    this.geom = {
-      num, channels, height, width, numOutput: c.numOutput, group: c.group,
-      kernelH: c.kernel[0], kernelW: c.kernel[1], strideH: c.stride[0], strideW: c.stride[1],
-      padH: c.pad[0], padW: c.pad[1], dilationH: c.dilation[0], dilationW: c.dilation[1], outH, outW,
-    };
-    this.weight = this.param('weight', [c.numOutput, channels / c.group, c.kernel[0], c.kernel[1]], c.weightInit, { constraint: c.weightCons });
+    const g = (this.geom = this.geometry(bottoms[0], num, channels, height, width));
+    const [topH, topW] = this.transposed ? [g.height, g.width] : [g.outH, g.outW];
+    this.topSize = topH * topW;
+    this.weight = this.param('weight', [g.numOutput, g.channels / g.group, g.kernelH, g.kernelW], c.weightInit, { constraint: c.weightCons });
     if (c.bias) this.biasParam = this.param('bias', [c.numOutput], c.biasInit, { constraint: c.biasCons });
-    this.workspace = this.ctx.buffer(this.ctx.backend.convWorkspaceSize(this.geom));
-    return [[num, c.numOutput, outH, outW]];
+    this.workspace = this.ctx.buffer(this.ctx.backend.convWorkspaceSize(g));
+    return [[num, c.numOutput, topH, topW]];
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
     const b = this.ctx.backend;
     const g = this.geom;
-    b.convForward(g, bottoms[0].data, this.weight.blob.data, tops[0].data, this.workspace);
-    if (this.biasParam) b.biasForward(g.num, g.numOutput, g.outH * g.outW, this.biasParam.blob.data, tops[0].data);
+    const [x, w, y] = [bottoms[0].data, this.weight.blob.data, tops[0].data];
+    if (this.transposed) b.convBackwardData(g, x, w, y, this.workspace);
+    else b.convForward(g, x, w, y, this.workspace);
+    if (this.biasParam) b.biasForward(g.num, this.config.numOutput, this.topSize, this.biasParam.blob.data, y);
     neuronForward(b, this.config.neuron, tops[0]);
   }
 
@@ -84,12 +94,34 @@ export class ConvolutionLayer extends Layer<ConvolutionConfig> {
     const b = this.ctx.backend;
     const g = this.geom;
     const top = tops[0];
+    const x = bottoms[0];
     neuronBackward(b, this.config.neuron, top);
     if (!this.frozen) {
-      b.convBackwardFilter(g, bottoms[0].data, top.diff, this.weight.blob.diff, this.workspace);
-      if (this.biasParam) b.biasBackward(g.num, g.numOutput, g.outH * g.outW, top.diff, this.biasParam.blob.diff);
+      if (this.transposed) b.convBackwardFilter(g, top.diff, x.data, this.weight.blob.diff, this.workspace);
+      else b.convBackwardFilter(g, x.data, top.diff, this.weight.blob.diff, this.workspace);
+      if (this.biasParam) b.biasBackward(g.num, this.config.numOutput, this.topSize, top.diff, this.biasParam.blob.diff);
     }
-    if (propagateDown[0]) b.convBackwardData(g, top.diff, this.weight.blob.data, bottoms[0].diff, this.workspace);
+    if (!propagateDown[0]) return;
+    if (this.transposed) b.convForward(g, top.diff, this.weight.blob.data, x.diff, this.workspace);
+    else b.convBackwardData(g, top.diff, this.weight.blob.data, x.diff, this.workspace);
+  }
+}
+
+export class ConvolutionLayer extends ConvolutionBase {
+  protected readonly transposed = false;
+
+  protected geometry(_bottom: Blob, num: number, channels: number, height: number, width: number): ConvGeom {
+    const c = this.config;
+    const outH = Math.floor((height + 2 * c.pad[0] - (c.dilation[0] * (c.kernel[0] - 1) + 1)) / c.stride[0]) + 1;
+    const outW = Math.floor((width + 2 * c.pad[1] - (c.dilation[1] * (c.kernel[1] - 1) + 1)) / c.stride[1]) + 1;
+    if (outH < 1 || outW < 1) {
+      throw new ShapeError(`${where(c)}: the dilated kernel [${c.kernel}] (dilation [${c.dilation}]) does not fit the padded input ${height}×${width} (pad [${c.pad}]); the output would be ${outH}×${outW}`);
+    }
+    return {
+      num, channels, height, width, numOutput: c.numOutput, group: c.group,
+      kernelH: c.kernel[0], kernelW: c.kernel[1], strideH: c.stride[0], strideW: c.stride[1],
+      padH: c.pad[0], padW: c.pad[1], dilationH: c.dilation[0], dilationW: c.dilation[1], outH, outW,
+    };
   }
 }
 

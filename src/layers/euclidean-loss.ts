@@ -9,22 +9,21 @@
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { checkSameCount, numOf, readLossWeight, setScalar } from './loss-util.js';
+import { expectBlobs, type LayerType } from '../core/layer.js';
+import { checkSameCount, type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
-export interface EuclideanLossConfig extends BaseConfig {
-  /** Weight of the loss in the net's objective (default 1). */
-  lossWeight: number;
-}
+/** No fields besides `lossWeight` (default 1). */
+export type EuclideanLossConfig = LossConfig;
 
-export class EuclideanLossLayer extends Layer<EuclideanLossConfig> {
+export class EuclideanLossLayer extends LossLayer<EuclideanLossConfig> {
   /** a - b from the last forward. */
   private delta!: Buf;
   private num = 1;
 
-  override get lossWeight(): number {
-    return this.config.lossWeight;
+  /** Both bottoms receive a gradient (either may be the learned one). */
+  override propagatesTo(): boolean {
+    return true;
   }
 
   setup(bottoms: Blob[]): Shape[] {

@@ -10,22 +10,21 @@
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { checkSameCount, numOf, readLossWeight, setScalar } from './loss-util.js';
+import { expectBlobs, type LayerType } from '../core/layer.js';
+import { checkSameCount, type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
-export interface GaussianKLLossConfig extends BaseConfig {
-  /** Weight of the loss in the net's objective (default 1). */
-  lossWeight: number;
-}
+/** No fields besides `lossWeight` (default 1). */
+export type GaussianKLLossConfig = LossConfig;
 
-export class GaussianKLLossLayer extends Layer<GaussianKLLossConfig> {
+export class GaussianKLLossLayer extends LossLayer<GaussianKLLossConfig> {
   private ones!: Buf;
   private tmp!: Buf;
   private num = 1;
 
-  override get lossWeight(): number {
-    return this.config.lossWeight;
+  /** Both bottoms receive a gradient (mu and sigma). */
+  override propagatesTo(): boolean {
+    return true;
   }
 
   setup(bottoms: Blob[]): Shape[] {

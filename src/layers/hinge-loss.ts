@@ -13,31 +13,21 @@
  */
 import type { ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { readLabels, readLossWeight, setScalar, numOf } from './loss-util.js';
+import { expectBlobs, type LayerType } from '../core/layer.js';
+import { type LossConfig, LossLayer, numOf, readLabels, readLossWeight, setScalar } from './loss-util.js';
 import { checkLabels, defaultTop, where } from './shapes.js';
 import { ShapeError } from '../core/errors.js';
 
-export interface HingeLossConfig extends BaseConfig {
+export interface HingeLossConfig extends LossConfig {
   /** 'L1' (default) sums the margins, 'L2' their squares (Caffe's HingeLossParameter.norm). */
   norm: 'L1' | 'L2';
   /** 'index' (default): class indices, Caffe's loss; 'sign': ±1 per score, Mocha's binary loss. */
   labels: 'index' | 'sign';
-  /** Weight of the loss in the net's objective (default 1). */
-  lossWeight: number;
 }
 
-export class HingeLossLayer extends Layer<HingeLossConfig> {
+export class HingeLossLayer extends LossLayer<HingeLossConfig> {
   private geom!: ClassGeom;
   private grad!: Float64Array;
-
-  override get lossWeight(): number {
-    return this.config.lossWeight;
-  }
-
-  override propagatesTo(i: number): boolean {
-    return i === 0;
-  }
 
   setup(bottoms: Blob[]): Shape[] {
     const num = numOf(bottoms[0]);

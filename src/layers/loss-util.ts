@@ -1,21 +1,49 @@
 /**
- * Helpers shared by the loss layers: the common config fields, the check that two bottoms hold
- * the same number of values, and the host-side reading of labels for the losses that pick one
- * class per position (Caffe computes those on the CPU too: MultinomialLogisticLoss, HingeLoss).
+ * Helpers shared by the loss layers: their base class, the common config fields, the check that
+ * two bottoms hold the same number of values, and the host-side reading of labels for the losses
+ * that pick one class per position (Caffe computes those on the CPU too: MultinomialLogisticLoss,
+ * HingeLoss).
  */
 import type { Backend, Buf, ClassGeom, HostArray, LossNormalization } from '../backend/backend.js';
 import type { Blob } from '../core/blob.js';
 import type { ConfigReader } from '../core/config.js';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
-import type { BaseConfig } from '../core/layer.js';
+import { Layer, type BaseConfig } from '../core/layer.js';
 import { where } from './shapes.js';
 
 /** The smallest positive normal float32: Caffe's floor on probabilities before the log. */
 export const FLT_MIN = 1.17549435e-38;
 
+/** The field every loss layer has. */
+export interface LossConfig extends BaseConfig {
+  /** Weight of the loss in the net's objective (default 1). */
+  lossWeight: number;
+}
+
+/**
+ * The base of the loss layers: the weight of the loss in the net's objective comes from the
+ * config, and only the first bottom (the prediction) receives a gradient, as in Caffe's LossLayer:
+ * labels and targets get none. A loss that differentiates its other bottoms too overrides
+ * `propagatesTo`.
+ */
+export abstract class LossLayer<C extends LossConfig = LossConfig> extends Layer<C> {
+  override get lossWeight(): number {
+    return this.config.lossWeight;
+  }
+
+  override propagatesTo(i: number): boolean {
+    return i === 0;
+  }
+}
+
 /** `lossWeight` (default 1, at least 0). */
 export function readLossWeight(r: ConfigReader): number {
   return r.number('lossWeight', 1, { min: 0 });
+}
+
+/** `normalization`, how a summed loss is divided (see normalizerOf). */
+export function readNormalization(r: ConfigReader, fallback: LossNormalization): LossNormalization {
+  return r.oneOf('normalization', ['valid', 'batch', 'full', 'none'] as const, fallback);
 }
 
 /** `ignoreLabel` (default none). */

@@ -16,17 +16,16 @@
  */
 import type { ClassGeom, LossNormalization } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
+import { expectBlobs, type LayerType } from '../core/layer.js';
 import {
-  FLT_MIN, checkClassWeights, normalizerOf, readClassWeights, readIgnoreLabel, readLabels, readLossWeight, setScalar,
+  FLT_MIN, checkClassWeights, type LossConfig, LossLayer, normalizerOf, readClassWeights, readIgnoreLabel, readLabels,
+  readLossWeight, readNormalization, setScalar,
 } from './loss-util.js';
 import { checkLabels, classGeom, defaultTop } from './shapes.js';
 
-export interface MultinomialLogisticLossConfig extends BaseConfig {
+export interface MultinomialLogisticLossConfig extends LossConfig {
   /** The class axis of the probabilities (default 1). */
   axis: number;
-  /** Weight of the loss in the net's objective (default 1). */
-  lossWeight: number;
   /** A label value whose positions add no loss and no gradient (default none). */
   ignoreLabel: number | null;
   /** How the summed loss is divided: 'valid' (default), 'batch', 'full' or 'none'. */
@@ -35,18 +34,10 @@ export interface MultinomialLogisticLossConfig extends BaseConfig {
   weights: number[] | null;
 }
 
-export class MultinomialLogisticLossLayer extends Layer<MultinomialLogisticLossConfig> {
+export class MultinomialLogisticLossLayer extends LossLayer<MultinomialLogisticLossConfig> {
   private geom!: ClassGeom;
   private grad!: Float64Array;
   private normalizer = 1;
-
-  override get lossWeight(): number {
-    return this.config.lossWeight;
-  }
-
-  override propagatesTo(i: number): boolean {
-    return i === 0;
-  }
 
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
@@ -100,7 +91,7 @@ export const MultinomialLogisticLoss: LayerType<MultinomialLogisticLossConfig> =
       axis: r.int('axis', 1, { min: 0 }),
       lossWeight: readLossWeight(r),
       ignoreLabel: readIgnoreLabel(r),
-      normalization: r.oneOf('normalization', ['valid', 'batch', 'full', 'none'] as const, 'valid'),
+      normalization: readNormalization(r, 'valid'),
       weights: readClassWeights(r),
     };
   },

@@ -12,6 +12,7 @@
  */
 import type { Buf, PoolGeom, PoolMethod } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
+import type { ConfigReader } from '../core/config.js';
 import { ShapeError } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { neuronBackward, neuronForward, readNeuron, type Neuron } from '../neurons/neuron.js';
@@ -35,6 +36,13 @@ export function pooledSize(size: number, kernel: number, stride: number, pad: nu
   let out = Math.ceil((size + 2 * pad - kernel) / stride) + 1;
   if (pad > 0 && (out - 1) * stride >= size + pad) out--;
   return out;
+}
+
+const METHODS: Record<string, PoolMethod> = { max: 'max', mean: 'mean', MAX: 'max', AVE: 'mean' };
+
+/** `method`: 'max' (default) or 'mean', Caffe's 'MAX' and 'AVE' accepted (Pooling and ChannelPooling). */
+export function readPoolMethod(r: ConfigReader): PoolMethod {
+  return METHODS[r.oneOf('method', Object.keys(METHODS), 'max')];
 }
 
 export class PoolingLayer extends Layer<PoolingConfig> {
@@ -72,13 +80,11 @@ export class PoolingLayer extends Layer<PoolingConfig> {
   }
 }
 
-const METHODS: Record<string, PoolMethod> = { max: 'max', mean: 'mean', MAX: 'max', AVE: 'mean' };
-
 export const Pooling: LayerType<PoolingConfig> = {
   type: 'Pooling',
   parse(r, base) {
     expectBlobs(r, base, 1, 1);
-    const method = METHODS[r.oneOf('method', Object.keys(METHODS), 'max')];
+    const method = readPoolMethod(r);
     const kernel = r.pair('kernel', undefined, { min: 1 });
     const stride = r.pair('stride', 1, { min: 1 });
     const pad = r.pair('pad', 0, { min: 0 });

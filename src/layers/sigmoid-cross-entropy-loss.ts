@@ -14,33 +14,25 @@
  */
 import type { Buf, LossNormalization } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { checkSameCount, normalizerOf, numOf, readIgnoreLabel, readLossWeight, setScalar } from './loss-util.js';
+import { expectBlobs, type LayerType } from '../core/layer.js';
+import {
+  checkSameCount, type LossConfig, LossLayer, normalizerOf, numOf, readIgnoreLabel, readLossWeight, readNormalization, setScalar,
+} from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
-export interface SigmoidCrossEntropyLossConfig extends BaseConfig {
-  /** Weight of the loss in the net's objective (default 1). */
-  lossWeight: number;
+export interface SigmoidCrossEntropyLossConfig extends LossConfig {
   /** A target value whose elements add no loss and no gradient (default none). */
   ignoreLabel: number | null;
   /** How the summed loss is divided: 'batch' (default, as Caffe), 'valid', 'full' or 'none'. */
   normalization: LossNormalization;
 }
 
-export class SigmoidCrossEntropyLossLayer extends Layer<SigmoidCrossEntropyLossConfig> {
+export class SigmoidCrossEntropyLossLayer extends LossLayer<SigmoidCrossEntropyLossConfig> {
   private elem!: Buf;
   private tmp!: Buf;
   /** 1 where the target counts, 0 where it equals ignoreLabel. */
   private mask!: Buf;
   private normalizer = 1;
-
-  override get lossWeight(): number {
-    return this.config.lossWeight;
-  }
-
-  override propagatesTo(i: number): boolean {
-    return i === 0;
-  }
 
   setup(bottoms: Blob[]): Shape[] {
     checkSameCount(this.config, bottoms, 'the logits');
@@ -106,7 +98,7 @@ export const SigmoidCrossEntropyLoss: LayerType<SigmoidCrossEntropyLossConfig> =
       tops: defaultTop(base),
       lossWeight: readLossWeight(r),
       ignoreLabel: readIgnoreLabel(r),
-      normalization: r.oneOf('normalization', ['valid', 'batch', 'full', 'none'] as const, 'batch'),
+      normalization: readNormalization(r, 'batch'),
     };
   },
   create: (c) => new SigmoidCrossEntropyLossLayer(c),

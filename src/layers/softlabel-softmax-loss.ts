@@ -14,30 +14,20 @@
 import type { Buf, ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { FLT_MIN, clampBelow, readLossWeight, setScalar } from './loss-util.js';
+import { expectBlobs, type LayerType } from '../core/layer.js';
+import { FLT_MIN, clampBelow, type LossConfig, LossLayer, readLossWeight, setScalar } from './loss-util.js';
 import { classGeom, defaultTop, where } from './shapes.js';
 
-export interface SoftlabelSoftmaxLossConfig extends BaseConfig {
+export interface SoftlabelSoftmaxLossConfig extends LossConfig {
   /** The class axis (default 1). */
   axis: number;
-  /** Weight of the loss in the net's objective (default 1). */
-  lossWeight: number;
 }
 
-export class SoftlabelSoftmaxLossLayer extends Layer<SoftlabelSoftmaxLossConfig> {
+export class SoftlabelSoftmaxLossLayer extends LossLayer<SoftlabelSoftmaxLossConfig> {
   private geom!: ClassGeom;
   private prob!: Buf;
   private logProb!: Buf;
   private positions = 1;
-
-  override get lossWeight(): number {
-    return this.config.lossWeight;
-  }
-
-  override propagatesTo(i: number): boolean {
-    return i === 0;
-  }
 
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;

@@ -20,15 +20,16 @@
  */
 import type { Buf, ClassGeom, LossNormalization } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { FLT_MIN, checkClassWeights, normalizerOf, readClassWeights, readIgnoreLabel, readLabels } from './loss-util.js';
+import { expectBlobs, type LayerType } from '../core/layer.js';
+import {
+  FLT_MIN, checkClassWeights, type LossConfig, LossLayer, normalizerOf, readClassWeights, readIgnoreLabel, readLabels,
+  readLossWeight, readNormalization,
+} from './loss-util.js';
 import { checkLabels, classGeom, defaultTop } from './shapes.js';
 
-export interface SoftmaxLossConfig extends BaseConfig {
+export interface SoftmaxLossConfig extends LossConfig {
   /** The class axis of the scores (default 1). */
   axis: number;
-  /** Weight of the loss in the net's objective (default 1). */
-  lossWeight: number;
   /** A label value whose positions add no loss and no gradient (default none). */
   ignoreLabel: number | null;
   /** How the summed loss is divided: 'valid' (default), 'batch', 'full' or 'none'. */
@@ -37,19 +38,11 @@ export interface SoftmaxLossConfig extends BaseConfig {
   weights: number[] | null;
 }
 
-export class SoftmaxLossLayer extends Layer<SoftmaxLossConfig> {
+export class SoftmaxLossLayer extends LossLayer<SoftmaxLossConfig> {
   private geom!: ClassGeom;
   private prob!: Buf;
   /** With class weights: w[label] (p - onehot(label)) / normalizer from the last forward. */
   private weightedGrad?: Float64Array;
-
-  override get lossWeight(): number {
-    return this.config.lossWeight;
-  }
-
-  override propagatesTo(i: number): boolean {
-    return i === 0;
-  }
 
   setup(bottoms: Blob[]): Shape[] {
     this.geom = classGeom(this.config, bottoms[0], this.config.axis);
@@ -118,9 +111,9 @@ export const SoftmaxLoss: LayerType<SoftmaxLossConfig> = {
       ...base,
       tops: defaultTop(base),
       axis: r.int('axis', 1, { min: 0 }),
-      lossWeight: r.number('lossWeight', 1, { min: 0 }),
+      lossWeight: readLossWeight(r),
       ignoreLabel: readIgnoreLabel(r),
-      normalization: r.oneOf('normalization', ['valid', 'batch', 'full', 'none'] as const, 'valid'),
+      normalization: readNormalization(r, 'valid'),
       weights: readClassWeights(r),
     };
   },

@@ -18,22 +18,20 @@
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { numOf, readLossWeight, setScalar } from './loss-util.js';
+import { expectBlobs, type LayerType } from '../core/layer.js';
+import { type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
 import { defaultTop, where } from './shapes.js';
 
-export interface WassersteinLossConfig extends BaseConfig {
+export interface WassersteinLossConfig extends LossConfig {
   /** The ground cost, P rows (prediction bins) of Q numbers (target bins) (required). */
   M: number[][];
   /** Entropic smoothing: K = exp(-lambda M); larger is closer to the exact cost (required, > 0). */
   lambda: number;
   /** Sinkhorn iterations (default 50). */
   sinkhornIter: number;
-  /** Weight of the loss in the net's objective (default 1). */
-  lossWeight: number;
 }
 
-export class WassersteinLossLayer extends Layer<WassersteinLossConfig> {
+export class WassersteinLossLayer extends LossLayer<WassersteinLossConfig> {
   private N = 1;
   private P = 0;
   private Q = 0;
@@ -44,14 +42,6 @@ export class WassersteinLossLayer extends Layer<WassersteinLossConfig> {
   private tmpP!: Buf;
   /** log(u) from the last forward. */
   private logU!: Buf;
-
-  override get lossWeight(): number {
-    return this.config.lossWeight;
-  }
-
-  override propagatesTo(i: number): boolean {
-    return i === 0;
-  }
 
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
