@@ -59,9 +59,6 @@ inline V pow2i(V n) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23));
 }
 inline V round(V a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-inline V loadm(const float* p, int64_t lo, int64_t hi) {
-  return hi > lo ? _mm512_maskz_loadu_ps(__mmask16(lanes(hi) & ~lanes(lo)), p) : zero();
-}
 typedef __mmask16 Lanes;
 inline Lanes lane_range(int64_t lo, int64_t hi) { return hi > lo ? __mmask16(lanes(hi) & ~lanes(lo)) : 0; }
 inline V loadl(const float* p, Lanes m) { return _mm512_maskz_loadu_ps(m, p); }
@@ -145,13 +142,6 @@ inline V pow2i(V n) {
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23));
 }
 inline V round(V a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-inline V loadm(const float* p, int64_t lo, int64_t hi) {
-  if (hi <= lo) return zero();
-  __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-  __m256i m = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(int(lo)), lane),
-                                  _mm256_cmpgt_epi32(_mm256_set1_epi32(int(hi)), lane));
-  return _mm256_maskload_ps(p, m);
-}
 typedef __m256i Lanes;
 inline Lanes lane_range(int64_t lo, int64_t hi) {
   __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -212,7 +202,6 @@ inline float hsum(V a) { return a; }
 inline float hmax(V a) { return a; }
 inline V pow2i(V n) { return ldexpf(1.0f, int(n)); }
 inline V round(V a) { return nearbyintf(a); }
-inline V loadm(const float* p, int64_t lo, int64_t hi) { return lo <= 0 && hi > 0 ? *p : 0.0f; }
 typedef bool Lanes;
 inline Lanes lane_range(int64_t lo, int64_t hi) { return lo <= 0 && hi > 0; }
 inline V loadl(const float* p, Lanes m) { return m ? *p : 0.0f; }
@@ -226,6 +215,9 @@ inline void interleave(V even, V odd, V& lo, V& hi) {
 }
 inline void transpose(V*) {}
 #endif
+
+// Lanes [lo, hi) of p (see the top of this file), with the lanes made on the spot.
+inline V loadm(const float* p, int64_t lo, int64_t hi) { return loadl(p, lane_range(lo, hi)); }
 
 // The portable max/min keep NaN from either side; the SIMD ones from the second operand only:
 // kernels pass the data as the second operand.

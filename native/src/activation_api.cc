@@ -73,37 +73,47 @@ Normalization normalization(Call& c, size_t i) {
   return Normalization(v);
 }
 
-// The loss kernels return -1, or (as a number, nothing written) the position of the first label
-// that is no class: the caller reports it in its own words.
-napi_value loss_result(napi_env env, Call& c, int64_t bad) { return c.ok() ? number_value(env, double(bad)) : nullptr; }
+// The arguments both loss entry points start with: the geometry (0 to 2), prob (3), label (4),
+// ignoreLabel (5) and normalization (6).
+struct LossArgs {
+  ClassGeom g;
+  float* prob = nullptr;
+  float* label = nullptr;
+  bool has_ignore = false;
+  int32_t ignore = 0;
+  Normalization norm = kValid;
+};
 
+bool loss_args(Call& c, LossArgs* a) {
+  if (!class_geom(c, &a->g)) return false;
+  a->prob = c.f32(3, "prob", class_size(a->g));
+  a->label = c.f32(4, "label", double(a->g.outer) * a->g.inner);
+  a->has_ignore = c.optional_int(5, "ignoreLabel", &a->ignore);
+  a->norm = normalization(c, 6);
+  return c.ok();
+}
+
+// The loss entry points return -1, or (nothing written) the position of the first label that is
+// no class: the caller reports it in its own words.
 napi_value SoftmaxLossForward(napi_env env, napi_callback_info info) {
   Call c(env, info, "softmaxLossForward");
-  ClassGeom g;
-  if (!class_geom(c, &g)) return nullptr;
-  float* prob = c.f32(3, "prob", class_size(g));
-  float* label = c.f32(4, "label", double(g.outer) * g.inner);
-  int32_t ignore = 0;
-  bool has_ignore = c.optional_int(5, "ignoreLabel", &ignore);
-  Normalization norm = normalization(c, 6);
+  LossArgs a;
+  if (!loss_args(c, &a)) return nullptr;
   float* loss = c.f32(7, "loss", 1);
   if (!c.ok()) return nullptr;
-  return loss_result(env, c, K().softmaxLossForward(g, prob, label, has_ignore, ignore, norm, loss));
+  int64_t bad = K().softmaxLossForward(a.g, a.prob, a.label, a.has_ignore, a.ignore, a.norm, loss);
+  return number_value(env, double(bad));
 }
 
 napi_value SoftmaxLossBackward(napi_env env, napi_callback_info info) {
   Call c(env, info, "softmaxLossBackward");
-  ClassGeom g;
-  if (!class_geom(c, &g)) return nullptr;
-  float* prob = c.f32(3, "prob", class_size(g));
-  float* label = c.f32(4, "label", double(g.outer) * g.inner);
-  int32_t ignore = 0;
-  bool has_ignore = c.optional_int(5, "ignoreLabel", &ignore);
-  Normalization norm = normalization(c, 6);
+  LossArgs a;
+  if (!loss_args(c, &a)) return nullptr;
   float weight = float(c.number(7, "lossWeight"));
-  float* dx = c.f32(8, "dx", class_size(g));
+  float* dx = c.f32(8, "dx", class_size(a.g));
   if (!c.ok()) return nullptr;
-  return loss_result(env, c, K().softmaxLossBackward(g, prob, label, has_ignore, ignore, norm, weight, dx));
+  int64_t bad = K().softmaxLossBackward(a.g, a.prob, a.label, a.has_ignore, a.ignore, a.norm, weight, dx);
+  return number_value(env, double(bad));
 }
 
 napi_value Dropout(napi_env env, napi_callback_info info) {

@@ -103,8 +103,7 @@ export class CudaConv {
     }
     for (let n0 = 0; n0 < g.num; n0 += p.nb) {
       const nb = Math.min(p.nb, g.num - n0);
-      const col = this.at(wsb, 0, g.group * CKg * nb * P);
-      this.b.run('im2col_f32', g.channels * nb * P, [...this.geomArgs(g, nb), this.at(xb, n0 * inImage, nb * inImage), col]);
+      const col = this.columns(g, xb, wsb, n0, nb);
       const target = nb === 1 ? yb.ptr + n0 * outImage * 4 : wsb.ptr + col.length * 4;
       for (let gi = 0; gi < g.group; gi++) {
         this.b.gemmAt(false, false, Og, nb * P, CKg, 1, wb.ptr + gi * Og * CKg * 4, col.ptr + gi * CKg * nb * P * 4, 0,
@@ -115,6 +114,14 @@ export class CudaConv {
           this.at(yb, n0 * outImage, nb * outImage)]);
       }
     }
+  }
+
+  /** im2col of images [n0, n0 + nb) of x into the start of the workspace, as [C kh kw, nb P]. */
+  private columns(g: ConvGeom, x: CudaBuf, wsb: CudaBuf, n0: number, nb: number): CudaBuf {
+    const { P, CKg, inImage } = this.sizes(g);
+    const col = this.at(wsb, 0, g.group * CKg * nb * P);
+    this.b.run('im2col_f32', g.channels * nb * P, [...this.geomArgs(g, nb), this.at(x, n0 * inImage, nb * inImage), col]);
+    return col;
   }
 
   /** dy of images [n0, n0 + nb) as [O, nb P]: the top itself for one image, else transposed into the workspace. */
@@ -162,8 +169,7 @@ export class CudaConv {
     }
     for (let n0 = 0; n0 < g.num; n0 += p.nb) {
       const nb = Math.min(p.nb, g.num - n0);
-      const col = this.at(wsb, 0, g.group * CKg * nb * P);
-      this.b.run('im2col_f32', g.channels * nb * P, [...this.geomArgs(g, nb), this.at(xb, n0 * inImage, nb * inImage), col]);
+      const col = this.columns(g, xb, wsb, n0, nb);
       const top = this.topColumns(g, dyb, wsb, col.length, n0, nb);
       for (let gi = 0; gi < g.group; gi++) {
         this.b.gemmAt(false, true, Og, CKg, nb * P, 1, top + gi * Og * nb * P * 4, col.ptr + gi * CKg * nb * P * 4, 1,

@@ -43,6 +43,16 @@ export function checkConv(op: string, g: ConvGeom, x: HostArray, w: HostArray, y
   if (!isPointwise(g)) need('workspace', ws, convWorkspaceSize(g));
 }
 
+/**
+ * The column matrix of the image at x[xOff ...], as [array, offset]: x itself for a pointwise
+ * kernel, else im2col of the image written to the start of the workspace.
+ */
+function imageColumns(g: ConvGeom, x: HostArray, xOff: number, ws: HostArray): [HostArray, number] {
+  if (isPointwise(g)) return [x, xOff];
+  im2col(g, x, xOff, ws, 0);
+  return [ws, 0];
+}
+
 interface Dims { Kg: number; Mg: number; P: number; imageIn: number; imageOut: number }
 
 function dims(g: ConvGeom): Dims {
@@ -59,11 +69,8 @@ function dims(g: ConvGeom): Dims {
 export function convForward(gemm: Gemm, g: ConvGeom, x: HostArray, w: HostArray, y: HostArray, ws: HostArray): void {
   checkConv('convForward', g, x, w, y, ws);
   const { Kg, Mg, P, imageIn, imageOut } = dims(g);
-  const direct = isPointwise(g);
   for (let n = 0; n < g.num; n++) {
-    const col = direct ? x : ws;
-    const colOff = direct ? n * imageIn : 0;
-    if (!direct) im2col(g, x, n * imageIn, ws, 0);
+    const [col, colOff] = imageColumns(g, x, n * imageIn, ws);
     for (let gi = 0; gi < g.group; gi++) {
       gemm.run(false, false, Mg, P, Kg, 1, w, gi * Mg * Kg, col, colOff + gi * Kg * P,
         0, y, n * imageOut + gi * Mg * P);
@@ -89,11 +96,8 @@ export function convBackwardData(gemm: Gemm, g: ConvGeom, dy: HostArray, w: Host
 export function convBackwardFilter(gemm: Gemm, g: ConvGeom, x: HostArray, dy: HostArray, dw: HostArray, ws: HostArray): void {
   checkConv('convBackwardFilter', g, x, dw, dy, ws);
   const { Kg, Mg, P, imageIn, imageOut } = dims(g);
-  const direct = isPointwise(g);
   for (let n = 0; n < g.num; n++) {
-    const col = direct ? x : ws;
-    const colOff = direct ? n * imageIn : 0;
-    if (!direct) im2col(g, x, n * imageIn, ws, 0);
+    const [col, colOff] = imageColumns(g, x, n * imageIn, ws);
     for (let gi = 0; gi < g.group; gi++) {
       gemm.run(false, true, Mg, Kg, P, 1, dy, n * imageOut + gi * Mg * P, col, colOff + gi * Kg * P,
         1, dw, gi * Mg * Kg);

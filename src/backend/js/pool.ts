@@ -25,24 +25,43 @@ function check(op: string, g: PoolGeom, x: HostArray, y: HostArray, mask: HostAr
   if (mask && mask.length < planes * g.outH * g.outW) fail('mask', mask, planes * g.outH * g.outW);
 }
 
+/**
+ * The windows of the `out` outputs along one axis of length `size`: output o reads [lo[o], hi[o])
+ * (its window clipped to the image), and span[o] is its extent clipped to the padded input only,
+ * the mean's divisor along this axis.
+ */
+interface Windows { lo: number[]; hi: number[]; span: number[] }
+
+function windows(out: number, stride: number, pad: number, kernel: number, size: number): Windows {
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const span: number[] = [];
+  for (let o = 0; o < out; o++) {
+    const start = o * stride - pad;
+    const end = Math.min(start + kernel, size + pad);
+    lo.push(Math.max(start, 0));
+    hi.push(Math.min(end, size));
+    span.push(end - start);
+  }
+  return { lo, hi, span };
+}
+
 export function poolForward(g: PoolGeom, method: PoolMethod, x: HostArray, y: HostArray, mask: HostArray): void {
   check('poolForward', g, x, y, method === 'max' ? mask : null);
-  const { height: H, width: W, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW } = g;
+  const { height: H, width: W, outH, outW } = g;
   const planes = g.num * g.channels;
   const isMax = method === 'max';
+  const rows = windows(outH, g.strideH, g.padH, g.kernelH, H);
+  const cols = windows(outW, g.strideW, g.padW, g.kernelW, W);
   let o = 0;
   for (let pl = 0; pl < planes; pl++) {
     const base = pl * H * W;
     for (let oh = 0; oh < outH; oh++) {
-      const h0 = oh * strideH - padH;
-      const hPad = Math.min(h0 + kernelH, H + padH);
-      const hs = Math.max(h0, 0);
-      const he = Math.min(hPad, H);
+      const hs = rows.lo[oh];
+      const he = rows.hi[oh];
       for (let ow = 0; ow < outW; ow++, o++) {
-        const w0 = ow * strideW - padW;
-        const wPad = Math.min(w0 + kernelW, W + padW);
-        const ws = Math.max(w0, 0);
-        const we = Math.min(wPad, W);
+        const ws = cols.lo[ow];
+        const we = cols.hi[ow];
         if (isMax) {
           let best = hs * W + ws;
           let bestVal = x[base + best];
@@ -61,7 +80,7 @@ export function poolForward(g: PoolGeom, method: PoolMethod, x: HostArray, y: Ho
             const row = base + h * W;
             for (let w = ws; w < we; w++) sum += x[row + w];
           }
-          y[o] = sum / ((hPad - h0) * (wPad - w0));
+          y[o] = sum / (rows.span[oh] * cols.span[ow]);
         }
       }
     }
@@ -70,7 +89,7 @@ export function poolForward(g: PoolGeom, method: PoolMethod, x: HostArray, y: Ho
 
 export function poolBackward(g: PoolGeom, method: PoolMethod, dy: HostArray, mask: HostArray, dx: HostArray): void {
   check('poolBackward', g, dx, dy, method === 'max' ? mask : null);
-  const { height: H, width: W, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW } = g;
+  const { height: H, width: W, outH, outW } = g;
   const planes = g.num * g.channels;
   const plane = H * W;
   dx.fill(0, 0, planes * plane);
@@ -83,19 +102,17 @@ export function poolBackward(g: PoolGeom, method: PoolMethod, dy: HostArray, mas
     }
     return;
   }
+  const rows = windows(outH, g.strideH, g.padH, g.kernelH, H);
+  const cols = windows(outW, g.strideW, g.padW, g.kernelW, W);
   for (let pl = 0; pl < planes; pl++) {
     const base = pl * plane;
     for (let oh = 0; oh < outH; oh++) {
-      const h0 = oh * strideH - padH;
-      const hPad = Math.min(h0 + kernelH, H + padH);
-      const hs = Math.max(h0, 0);
-      const he = Math.min(hPad, H);
+      const hs = rows.lo[oh];
+      const he = rows.hi[oh];
       for (let ow = 0; ow < outW; ow++, o++) {
-        const w0 = ow * strideW - padW;
-        const wPad = Math.min(w0 + kernelW, W + padW);
-        const ws = Math.max(w0, 0);
-        const we = Math.min(wPad, W);
-        const v = dy[o] / ((hPad - h0) * (wPad - w0));
+        const ws = cols.lo[ow];
+        const we = cols.hi[ow];
+        const v = dy[o] / (rows.span[oh] * cols.span[ow]);
         for (let h = hs; h < he; h++) {
           const row = base + h * W;
           for (let w = ws; w < we; w++) dx[row + w] += v;
