@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { plotStatistics } from '../plot/chart.js';
 import { svgToPng } from '../plot/png.js';
 import { parseSmoothing } from '../plot/smooth.js';
-import { readStatistics } from '../plot/statistics-file.js';
+import { readStatistics } from '../node/statistics-file.js';
 
 export const PLOT_USAGE = `usage: cortado plot <statistics.json> [options]
 

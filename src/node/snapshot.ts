@@ -19,7 +19,7 @@ import { ConfigError, DataError, ShapeError, shapeStr } from '../core/errors.js'
 import type { Param } from '../core/layer.js';
 import { Net } from '../core/net.js';
 import type { CoffeeBreak } from '../solver/coffee/coffee-break.js';
-import type { Statistics } from '../solver/coffee/lounge.js';
+import { checkStatistics } from '../solver/coffee/lounge.js';
 import { Solver } from '../solver/solver.js';
 import { listSnapshots, readParamsFile, readSnapshot, writeSnapshot, type ArrayEntry, type SnapshotData } from '../io/snapshot.js';
 
@@ -112,10 +112,7 @@ function applySnapshot(target: Solver | Net, file: string, snap: SnapshotData, l
   }
   const meta = snap.meta as { rng?: number[]; data?: Record<string, Record<string, unknown>>; lrScale?: number; method?: string; statistics?: unknown };
   if (!Array.isArray(meta.rng)) throw new DataError(`${what} has no random state (meta "rng"); it cannot resume a run`);
-  const statistics = meta.statistics;
-  if (statistics !== undefined && !isStatistics(statistics)) {
-    throw new DataError(`${what}: meta "statistics" should map names to lists of [iteration, value], found something else`);
-  }
+  const statistics = meta.statistics === undefined ? undefined : checkStatistics(meta.statistics, `${what}: meta "statistics"`);
   if (meta.method !== undefined && meta.method !== target.settings.method) {
     log(`cortado: ${what} was made by method ${meta.method}; this solver uses ${target.settings.method}`);
   }
@@ -178,11 +175,6 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   const sa = a.filter((d) => d !== 1);
   const sb = b.filter((d) => d !== 1);
   return sa.length === sb.length && sa.every((d, i) => d === sb[i]);
-}
-
-function isStatistics(x: unknown): x is Statistics {
-  if (x === null || typeof x !== 'object' || Array.isArray(x)) return false;
-  return Object.values(x).every((list) => Array.isArray(list) && list.every((e) => Array.isArray(e) && e.length === 2 && e.every((v) => typeof v === 'number' || v === null)));
 }
 
 function isDirectory(path: string): boolean {

@@ -12,7 +12,7 @@ import type { Statistics } from '../../src/solver/coffee/lounge.js';
 import { plotStatistics } from '../../src/plot/chart.js';
 import { svgToPng } from '../../src/plot/png.js';
 import { exponentialAverage, movingAverage, parseSmoothing, smooth } from '../../src/plot/smooth.js';
-import { readStatistics } from '../../src/plot/statistics-file.js';
+import { readStatistics } from '../../src/node/statistics-file.js';
 import { formatTick, niceAxis } from '../../src/plot/ticks.js';
 
 const cli = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');

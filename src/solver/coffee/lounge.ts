@@ -3,9 +3,32 @@
  * in a store (a file in Node, see src/node/statistics-file.ts); a resumed run loads the store,
  * drops what was recorded after the snapshot it resumes from, and carries on in the same file.
  */
+import { DataError } from '../../core/errors.js';
 
 /** Statistics as stored: name -> list of [iteration, value] in increasing iteration order. */
 export type Statistics = Record<string, [number, number][]>;
+
+/**
+ * Checks the shape of parsed statistics, { name: [[iteration, value], ...] }, as read from a
+ * statistics file or a snapshot; null values (NaN as JSON writes it) become NaN. Errors start
+ * with `label`, e.g. `statistics file runs/a/statistics.json`.
+ */
+export function checkStatistics(raw: unknown, label: string): Statistics {
+  const expected = 'an object mapping each statistic to a list of [iteration, value] pairs (a training run\'s statistics.json)';
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new DataError(`${label}: expected ${expected}, found ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : typeof raw}`);
+  }
+  const out: Statistics = {};
+  for (const [name, list] of Object.entries(raw as Record<string, unknown>)) {
+    if (!Array.isArray(list)) throw new DataError(`${label}: statistic "${name}" must be a list of [iteration, value] pairs, found ${typeof list}`);
+    out[name] = list.map((p, i) => {
+      const ok = Array.isArray(p) && p.length === 2 && typeof p[0] === 'number' && (typeof p[1] === 'number' || p[1] === null);
+      if (!ok) throw new DataError(`${label}: statistic "${name}", entry ${i} must be [iteration, value] with numbers, found ${JSON.stringify(p)?.slice(0, 60)}`);
+      return [p[0] as number, p[1] === null ? NaN : (p[1] as number)];
+    });
+  }
+  return out;
+}
 
 export interface StatisticsStore {
   load(): Statistics | null;
