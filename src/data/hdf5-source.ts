@@ -90,7 +90,7 @@ export function describeSource(source: string, tops: readonly string[], where: s
           );
         }
       });
-      const f = { path: reader.path, line, rows, datasets };
+      const f = { path, line, rows, datasets };
       first ??= f;
       files.push(f);
     } finally {

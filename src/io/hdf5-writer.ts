@@ -19,11 +19,12 @@
  *   removes it. The converters write this way, so a file at `path` is always complete.
  * An existing file at `path` is refused unless `overwrite` is set.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm/node';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
-import { hdf5Loaded, syncDir, type H5Wasm } from './hdf5.js';
+import { commitTmp } from './atomic.js';
+import { hdf5Loaded, type H5Wasm } from './hdf5.js';
 
 /** Element types a sample dataset can hold. */
 export type SampleDType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32';
@@ -292,18 +293,11 @@ export class Hdf5Writer {
       throw new DataError(`${this.label} appeared while it was being written; ${this.overwriteHint} to replace it, or choose another name`);
     }
     try {
-      const fd = openSync(this.target, 'r+');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(this.target, this.path);
+      commitTmp(this.target, this.path);
     } catch (e) {
       rmSync(this.target, { force: true });
       throw new DataError(`${this.label}: cannot move the finished "${this.target}" into place (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
     }
-    syncDir(dirname(this.path));
   }
 }
 
@@ -394,18 +388,11 @@ export function writeListFile(path: string, files: readonly string[], options: {
   try {
     mkdirSync(dirname(list), { recursive: true });
     writeFileSync(tmp, lines.map((l) => `${l}\n`).join(''));
-    const fd = openSync(tmp, 'r+');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, list);
+    commitTmp(tmp, list);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw new DataError(`${label}: cannot write it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
   }
-  syncDir(dirname(list));
   return list;
 }
 

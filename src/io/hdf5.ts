@@ -11,11 +11,12 @@
  * read. A file damaged inside (right length, bad structure) may still make HDF5 print diagnostics
  * to stderr before the DataError.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm/node';
 import type { HostArray } from '../backend/backend.js';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
+import { commitTmp } from './atomic.js';
 import { appendSeal, checkHdf5File, checkSeal, crc32 } from './integrity.js';
 
 export { checkHdf5File, checkSeal, crc32 } from './integrity.js';
@@ -79,14 +80,25 @@ export class Hdf5File {
     readonly label: string,
   ) {}
 
-  /** Opens an existing file read-only, after `checkHdf5File`. */
+  /** Opens an existing file read-only, after `checkSeal` and `checkHdf5File`. */
   static async open(path: string, kind = 'HDF5 file'): Promise<Hdf5File> {
+    await hdf5();
+    return Hdf5File.openSync(path, kind);
+  }
+
+  /** `open` for synchronous code (layer setup, a reader thread), with h5wasm loaded already (hdf5Loaded). */
+  static openSync(path: string, kind = 'HDF5 file'): Hdf5File {
     const file = resolve(path);
     const label = `${kind} "${file}"`;
-    const lib = await hdf5();
+    const lib = hdf5Loaded();
     checkSeal(file, label);
     checkHdf5File(file, label);
-    const h5 = new lib.File(file, 'r');
+    let h5: H5File;
+    try {
+      h5 = new lib.File(file, 'r');
+    } catch (e) {
+      throw new DataError(`${label}: HDF5 cannot open it (is the file corrupt?): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
     if (h5.file_id < 0n) throw new DataError(`${label}: HDF5 cannot open it (see the HDF5 diagnostics above)`);
     return new Hdf5File(lib, h5, label);
   }
@@ -124,21 +136,13 @@ export class Hdf5File {
       const open = f;
       f = undefined;
       open.close();
-      const fd = openSync(tmp, 'r+');
-      try {
-        if (options.seal) appendSeal(fd, statSync(tmp).size);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, file);
+      commitTmp(tmp, file, options.seal ? (fd) => appendSeal(fd, statSync(tmp).size) : undefined);
     } catch (e) {
       if (f) f.closeQuietly();
       rmSync(tmp, { force: true });
       if (e instanceof DataError || e instanceof ShapeError) throw e;
       throw new DataError(`${kind} "${file}": writing failed: ${String(e)}`, { cause: e });
     }
-    syncDir(dirname(file));
     return file;
   }
 
@@ -146,7 +150,7 @@ export class Hdf5File {
    * Runs h5wasm calls on this file, turning anything they throw (a plain Error or a string, on a
    * corrupt file) into a DataError naming the file and `what` was being done.
    */
-  private guard<T>(what: string, fn: () => T): T {
+  guard<T>(what: string, fn: () => T): T {
     try {
       return fn();
     } catch (e) {
@@ -163,6 +167,37 @@ export class Hdf5File {
     const g = this.member(path);
     if (!(g instanceof this.lib.Group)) throw new DataError(`${this.label}: expected a group at "${path}", found ${describe(g)}`);
     return g;
+  }
+
+  /** The dataset at `path`; a DataError naming what is there instead and what its group holds. */
+  dataset(path: string): H5Dataset {
+    const ds = this.member(path);
+    if (ds instanceof this.lib.Dataset) return ds;
+    const parent = parentOf(path);
+    const members = this.guard(`listing "${parent}"`, () => this.group(parent).keys());
+    const holder = parent === '/' ? "the file's root" : `group "${parent}"`;
+    throw new DataError(`${this.label}: expected a dataset "${baseOf(path)}", found ${describe(ds)}; ${holder} holds ${members.length ? members.map((m) => `"${m}"`).join(', ') : 'nothing'}`);
+  }
+
+  /**
+   * Reads dataset `path` into `into` (exactly its bytes, little-endian): all of it, or the
+   * hyperslab `slab` (per axis: count and offset). Goes through the status-returning call, since
+   * Dataset.value ignores a failed read; `what` names the part read in messages.
+   */
+  readRaw(path: string, into: Uint8Array, what: string, slab?: { count: bigint[]; offset: bigint[] }): void {
+    const where = `${this.label}, dataset "${path}"`;
+    const M = this.lib.Module;
+    const ptr = M._malloc(Math.max(into.length, 1));
+    if (ptr === 0) throw new DataError(`${where}: cannot allocate ${into.length} bytes in the HDF5 heap to read ${what}`);
+    try {
+      const strides = slab ? slab.count.map(() => 1n) : null;
+      const status = this.guard(`reading ${what} of "${path}"`, () => M.get_dataset_data(this.h5.file_id, path, slab?.count ?? null, slab?.offset ?? null, strides, BigInt(ptr)));
+      if (status < 0) throw new DataError(`${where}: HDF5 cannot read ${what} (is the file corrupt or changed since it was opened?)`);
+      // HEAPU8 may be replaced when the heap grows: take it after the read.
+      into.set(M.HEAPU8.subarray(ptr, ptr + into.length));
+    } finally {
+      M._free(ptr);
+    }
   }
 
   /** Creates the group `path` (its parent must exist). */
@@ -218,9 +253,8 @@ export class Hdf5File {
   readArray(path: string, requireChecksum: boolean): StoredArray {
     const where = `${this.label}, dataset "${path}"`;
     return this.guard(`reading dataset "${path}"`, () => {
-      const ds = this.member(path);
-      if (!(ds instanceof this.lib.Dataset)) throw new DataError(`${where}: expected a dataset, found ${describe(ds)}`);
-      const md = (ds as H5Dataset).metadata;
+      const ds = this.dataset(path);
+      const md = ds.metadata;
       if (md.type !== 1 || (md.size !== 4 && md.size !== 8) || md.vlen || !md.shape) {
         throw new DataError(`${where}: expected float32 or float64 values, found HDF5 type class ${md.type} of ${md.size} bytes`);
       }
@@ -229,17 +263,7 @@ export class Hdf5File {
       if (count !== md.total_size) throw new DataError(`${where}: shape ${shapeStr(shape)} disagrees with its size ${md.total_size}`);
       const values = md.size === 4 ? new Float32Array(count) : new Float64Array(count);
       const bytes = bytesOf(values);
-      // Read through the status-returning call: Dataset.value ignores a failed read.
-      const M = this.lib.Module;
-      const ptr = M._malloc(Math.max(bytes.length, 1));
-      if (ptr === 0) throw new DataError(`${where}: cannot allocate ${bytes.length} bytes in the HDF5 heap`);
-      try {
-        const status = M.get_dataset_data(this.h5.file_id, ds.path, null, null, null, BigInt(ptr));
-        if (status < 0) throw new DataError(`${where}: HDF5 cannot read the values (is the file corrupt?)`);
-        bytes.set(M.HEAPU8.subarray(ptr, ptr + bytes.length));
-      } finally {
-        M._free(ptr);
-      }
+      this.readRaw(ds.path, bytes, 'the values');
       const crc = crc32(bytes);
       if (Object.keys(ds.attrs).includes(CHECKSUM_ATTR)) {
         const stored = ds.get_attribute(CHECKSUM_ATTR, false);
@@ -296,17 +320,4 @@ function parentOf(path: string): string {
 
 function baseOf(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
-}
-
-/** Makes a rename durable; best effort where directories cannot be opened (Windows). */
-export function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // not supported on this platform; the rename itself is still atomic
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
