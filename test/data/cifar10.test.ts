@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DataError } from '../../src/core/errors.js';
+import { dataErrorNaming } from '../harness/errors.js';
 import { CIFAR10_RECORD_BYTES, CIFAR10_SCALE, loadCifar10, parseCifar10, readCifar10 } from '../../src/data/cifar10.js';
 import { resolveSources } from '../../src/node/definition.js';
 
@@ -25,13 +26,6 @@ function write(name: string, bytes: Uint8Array): string {
   writeFileSync(file, bytes);
   return file;
 }
-
-const dataError = (file: string, what: RegExp) => (e: unknown): boolean => {
-  assert.ok(e instanceof DataError, `expected a DataError, got ${String(e)}`);
-  assert.ok(e.message.includes(file), `message names the file: ${e.message}`);
-  assert.match(e.message, what);
-  return true;
-};
 
 describe('CIFAR-10 binary format', () => {
   test('labels and R, G, B planes land in NCHW order, scaled by 1/256 to [0, 1)', () => {
@@ -58,20 +52,20 @@ describe('CIFAR-10 binary format', () => {
 
   test('a truncated file is a DataError naming the file and the byte counts', () => {
     const file = write('short.bin', records([1, 2]).subarray(0, 2 * CIFAR10_RECORD_BYTES - 100));
-    assert.throws(() => readCifar10(file), dataError(file, /truncated.*6046 bytes.*3073-byte records \(1 records and 2973 bytes over\)/));
+    assert.throws(() => readCifar10(file), dataErrorNaming(file, /truncated.*6046 bytes.*3073-byte records \(1 records and 2973 bytes over\)/));
     const empty = write('empty.bin', new Uint8Array(0));
-    assert.throws(() => readCifar10(empty), dataError(empty, /empty/));
+    assert.throws(() => readCifar10(empty), dataErrorNaming(empty, /empty/));
   });
 
   test('a label above 9 is a DataError naming the record', () => {
     const file = write('label.bin', records([0, 10]));
-    assert.throws(() => readCifar10(file), dataError(file, /record 1 .*label 10, outside 0\.\.9/));
+    assert.throws(() => readCifar10(file), dataErrorNaming(file, /record 1 .*label 10, outside 0\.\.9/));
     assert.throws(() => parseCifar10(records([12]), 'here'), /here: record 0/);
   });
 
   test('a missing file is a DataError naming it', () => {
     const file = join(root, 'nope.bin');
-    assert.throws(() => readCifar10(file), dataError(file, /cannot read it \(ENOENT\)/));
+    assert.throws(() => readCifar10(file), dataErrorNaming(file, /cannot read it \(ENOENT\)/));
   });
 });
 

