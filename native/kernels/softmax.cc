@@ -145,7 +145,7 @@ int64_t softmax_loss_forward(const ClassGeom& g, const float* prob, const float*
       int64_t l = class_of(label[o * inner + i], C, hasIgnore, ignore);
       if (l < 0) continue;
       float p = prob[(o * C + l) * inner + i];
-      sum -= log(double(p > FLT_MIN ? p : FLT_MIN));
+      sum -= log(double(p < FLT_MIN ? FLT_MIN : p));  // a NaN probability stays NaN
     }
   loss[0] = float(sum / normalizer(g, norm, valid));
   return -1;

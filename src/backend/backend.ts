@@ -198,7 +198,7 @@ export interface Backend {
   /** dx = y * (dy - sum_c(dy * y)) over the class axis. */
   softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void;
   /**
-   * loss[0] = sum over labelled positions of -log(max(prob[label], FLT_MIN)), divided as
+   * loss[0] = sum over labelled positions of -log(max(prob[label], FLT_MIN)) (a NaN prob stays NaN), divided as
    * `normalization` says; positions whose label equals `ignoreLabel` (when not null) are skipped.
    * The loss weight is applied by the net, not here (as Caffe's top blob holds the plain loss).
    */
@@ -209,7 +209,7 @@ export interface Backend {
     normalization: LossNormalization, lossWeight: number, dx: Buf): void;
   /**
    * out[0] = fraction of labelled positions whose label is among the topK highest scores (ties
-   * counted against the label, as Caffe), skipping `ignoreLabel`.
+   * counted against the label, as Caffe, and so is a NaN score), skipping `ignoreLabel`.
    */
   accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void;
   /**

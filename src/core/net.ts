@@ -6,7 +6,8 @@
  * 2. sort topologically: every bottom must be some layer's top, a top has one producer, no cycles;
  *    layers that do not depend on each other keep their order of definition;
  * 3. insert a Split after any blob that feeds two or more back-propagating consumers, so that each
- *    consumer owns the diff it writes (Caffe's insert_splits);
+ *    consumer owns the diff it writes (Caffe's insert_splits); the split `<blob>_split` and its tops
+ *    `<blob>_split_<i>` get a suffix `_<k>` where the definition already uses such a name;
  * 4. set every layer up in order, inferring the shapes of its tops; parameters are created or
  *    shared through one store keyed `<paramKey>___<name>` (a test net built with `shareParamsWith`
  *    uses the train net's store).
@@ -202,25 +203,49 @@ export class Net {
   }
 
   /**
-   * After a non-finite loss (checked before backward, so every top still holds the last forward
-   * pass): names the first layer, in execution order, whose top holds a NaN or an infinity, and
-   * its parameter if one of them is non-finite.
+   * After a non-finite loss or parameter: names the first layer, in execution order, whose top
+   * holds a NaN or an infinity (the tops hold the last forward pass), with its non-finite
+   * parameter if it has one; when every top is finite, the first layer whose parameter (or its
+   * gradient) is non-finite.
    */
   findNonFinite(): string {
+    const bad = (p: Param) => !allFinite(this.backend.download(p.blob.data));
     for (const n of this.nodes) {
       const top = n.tops.find((t) => !allFinite(this.backend.download(t.data)));
       if (!top) continue;
-      const param = n.layer.params.find((p) => !allFinite(this.backend.download(p.blob.data)));
+      const param = n.layer.params.find(bad);
       const because = param ? ` (its parameter "${param.key}" holds a non-finite value)` : '';
       return `${layerRef(n.layer.name, n.layer.type)} first produced a non-finite value, in top "${top.name}"${because}`;
     }
-    return 'no top holds a non-finite value';
+    for (const n of this.nodes) {
+      const param = n.layer.params.find(bad);
+      if (param) return `${layerRef(n.layer.name, n.layer.type)} holds a non-finite value in its parameter "${param.key}" (every top of the last forward pass was finite)`;
+      const grad = n.layer.params.find((p) => !allFinite(this.backend.download(p.blob.diff)));
+      if (grad) return `${layerRef(n.layer.name, n.layer.type)} has a non-finite gradient for its parameter "${grad.key}"`;
+    }
+    return 'no top or parameter holds a non-finite value';
   }
 
   /** Throws a NumericError naming the first offending layer when `loss` is not finite. */
   checkFinite(loss: number, iter: number): void {
     if (Number.isFinite(loss)) return;
     throw new NumericError(`${this.name}: the loss is ${loss} at iteration ${iter}; ${this.findNonFinite()}. Lower the learning rate or check the data.`);
+  }
+
+  /**
+   * Throws a NumericError naming the first offending layer when a learnable parameter holds a NaN
+   * or an infinity (after an update). One `asum` per parameter, a single pass on every backend; a
+   * sum that overflows float32 while every value is finite is not an error.
+   */
+  checkParamsFinite(iter: number): void {
+    for (const p of this.learnableParams) {
+      if (Number.isFinite(this.backend.asum(p.blob.count, p.blob.data))) continue;
+      if (allFinite(this.backend.download(p.blob.data))) continue;
+      throw new NumericError(
+        `${this.name}: parameter "${p.key}" holds a non-finite value after the update of iteration ${iter}; ` +
+          `${this.findNonFinite()}. Lower the learning rate or check the data.`,
+      );
+    }
   }
 
   /** Positions of the data layers, for exact resume. */
@@ -418,6 +443,15 @@ function insertSplits(order: Entry[]): Entry[] {
     });
   }
   const splitType = layerTypes.get('Split');
+  // Generated names never take a name the definition uses (a user blob "x_split_0" would
+  // otherwise be silently replaced by the split's top).
+  const taken = new Set(order.flatMap((e) => [e.layer.name, ...e.layer.config.tops, ...e.bottomNames]));
+  const fresh = (base: string): string => {
+    let name = base;
+    for (let k = 1; taken.has(name); k++) name = `${base}_${k}`;
+    taken.add(name);
+    return name;
+  };
   const out: Entry[] = [];
   for (const e of order) {
     out.push(e);
@@ -425,8 +459,8 @@ function insertSplits(order: Entry[]): Entry[] {
       const list = consumers.get(top);
       if (!list || list.length < 2) continue;
       if (!splitType) throw new ConfigError(`blob "${top}" feeds ${list.length} layers but no Split layer type is registered`);
-      const tops = list.map((_, i) => `${top}_split_${i}`);
-      const config = parseLayerConfig({ type: 'Split', name: `${top}_split`, bottoms: [top], tops }, splitType);
+      const tops = list.map((_, i) => fresh(`${top}_split_${i}`));
+      const config = parseLayerConfig({ type: 'Split', name: fresh(`${top}_split`), bottoms: [top], tops }, splitType);
       list.forEach(({ entry, slot }, i) => (entry.bottomNames[slot] = tops[i]));
       out.push({ layer: splitType.create(config), bottomNames: [top] });
     }

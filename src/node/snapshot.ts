@@ -198,6 +198,9 @@ export class Snapshot implements CoffeeBreak {
   constructor(readonly dir: string, private readonly log: (line: string) => void = (l) => console.log(l)) {}
 
   async enjoy(solver: Solver): Promise<void> {
+    // Between the solver's own checks (every 100 iterations on a device) weights may have gone
+    // bad: such a snapshot is never written, so the last good one stays the newest.
+    solver.net.checkParamsFinite(solver.iter);
     solver.lounge.save();
     const file = await saveSnapshot(solver, this.dir);
     this.written.push(file);

@@ -19,7 +19,7 @@ import type { Buf, HostArray } from '../backend/backend.js';
 import { ConfigReader, type Raw } from '../core/config.js';
 import type { Param } from '../core/layer.js';
 import type { Net } from '../core/net.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, NumericError } from '../core/errors.js';
 import type { BreakSchedule, CoffeeBreak } from './coffee/coffee-break.js';
 import { CoffeeLounge } from './coffee/lounge.js';
 import type { StepSettings, UpdateRule } from './methods/update-rule.js';
@@ -222,8 +222,13 @@ export class Solver {
     const params = net.learnableParams;
     if (s.clipGradients !== null) this.clipGradients(params, s.clipGradients);
     const lr = this.learningRate;
+    const momentum = this.momentum;
+    if (!Number.isFinite(lr) || !Number.isFinite(momentum)) {
+      const what = Number.isFinite(lr) ? `momentum is ${momentum}` : `learning rate is ${lr}`;
+      throw new NumericError(`solver: the ${what} at iteration ${this.iter + 1} (lrPolicy "${s.lrPolicy.type}", baseLr ${s.baseLr}, momentumPolicy "${s.momentumPolicy.type}"); the policy overflows here: change its parameters or maxIter`);
+    }
     const common = {
-      momentum: this.momentum, regularization: s.regularization, iter: this.iter, delta: s.delta,
+      momentum, regularization: s.regularization, iter: this.iter, delta: s.delta,
       rmsDecay: s.rmsDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
     };
     for (const p of params) {
@@ -232,6 +237,9 @@ export class Solver {
       this.rule.update(net.backend, p, this.historyOf(p), st, this.scratchOf(p));
       p.constraint?.apply(net.backend, p.blob);
     }
+    // Checked after the update too: a NaN in the data or an update that overflows can leave the
+    // loss finite (a max-pooling or clamped loss hides it) while the weights are already lost.
+    if (check) net.checkParamsFinite(this.iter + 1);
     this.iter++;
   }
 

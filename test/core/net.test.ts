@@ -104,6 +104,34 @@ test('a blob feeding two back-propagating layers gets a Split; its gradient is t
   assert.ok(!net.layers.some((l) => l.config.bottoms.includes('label') && l.type === 'Split'));
 });
 
+test('generated split names never take a name the definition uses', () => {
+  // The user's blob "h_split_0" (a different shape) and layer "h_split" sit where the automatic
+  // split of "h" would put its own names.
+  const defs: LayerConfig[] = [
+    data(),
+    { type: 'InnerProduct', name: 'h_split', bottoms: ['x'], tops: ['h_split_0'], numOutput: 7 },
+    { type: 'InnerProduct', name: 'shared-in', bottoms: ['x'], tops: ['h'], numOutput: 3 },
+    { type: 'InnerProduct', name: 'a', bottoms: ['h'], tops: ['sa'], numOutput: 3 },
+    { type: 'InnerProduct', name: 'b', bottoms: ['h'], tops: ['sb'], numOutput: 3 },
+    { type: 'InnerProduct', name: 'c', bottoms: ['h_split_0'], tops: ['sc'], numOutput: 3 },
+    { type: 'SoftmaxLoss', name: 'la', bottoms: ['sa', 'label'], tops: ['lossa'] },
+    { type: 'SoftmaxLoss', name: 'lb', bottoms: ['sb', 'label'], tops: ['lossb'] },
+    { type: 'SoftmaxLoss', name: 'lc', bottoms: ['sc', 'label'], tops: ['lossc'] },
+  ];
+  const net = new Net(defs, { backend, seed: 3 });
+  const split = net.layers.find((l) => l.type === 'Split' && l.config.bottoms[0] === 'h');
+  assert.ok(split, net.toString());
+  assert.deepEqual(split.config.tops, ['h_split_0_1', 'h_split_1']);
+  assert.equal(split.name, 'h_split_2');
+  assert.equal(net.layer('h_split').type, 'InnerProduct');
+  assert.deepEqual(net.blob('h_split_0').shape, [net.batchSize, 7]);
+  assert.deepEqual(net.layer('c').params[0].blob.shape, [3, 7]);
+  assert.deepEqual(net.layer('a').config.bottoms, ['h']);
+  net.forward();
+  net.backward();
+  assert.ok(Number.isFinite(net.loss()));
+});
+
 test('layers with the same paramKey share one parameter and add their gradients', () => {
   const defs: LayerConfig[] = [
     data(8, 3),

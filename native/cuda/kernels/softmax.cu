@@ -57,7 +57,9 @@ extern "C" __global__ void softmax_loss_fwd_f32(int outer, int classes, int inne
       continue;
     }
     int o = pos / inner, i = pos - o * inner;
-    sum -= logf(fmaxf(prob[(o * classes + l) * inner + i], CORTADO_FLT_MIN));
+    // Not fmaxf, which would turn a NaN probability into FLT_MIN and hide it.
+    float p = prob[(o * classes + l) * inner + i];
+    sum -= logf(p < CORTADO_FLT_MIN ? CORTADO_FLT_MIN : p);
   }
   sum = cortadoBlockSum(sum, buf);
   count = cortadoBlockSum(count, buf);
@@ -98,7 +100,8 @@ extern "C" __global__ void softmax_loss_bwd_f32(int outer, int classes, int inne
 
 /**
  * out[0] = fraction of labelled positions where fewer than topK other classes score at least as
- * high as the label (ties count against the label); 0 when no position is labelled. One block.
+ * high as the label (ties and NaN scores count against the label); 0 when no position is labelled.
+ * One block.
  */
 extern "C" __global__ void accuracy_f32(int outer, int classes, int inner, const float* x, const float* label, int topK,
                                         int hasIgnore, int ignoreLabel, float* out) {
@@ -113,7 +116,7 @@ extern "C" __global__ void accuracy_f32(int outer, int classes, int inner, const
     const float* xp = x + o * classes * inner + i;
     float s = xp[l * inner];
     int better = 0;
-    for (int c = 0; c < classes; c++) better += (c != l && xp[c * inner] >= s) ? 1 : 0;
+    for (int c = 0; c < classes; c++) better += (c != l && !(xp[c * inner] < s)) ? 1 : 0;  // NaN counts against the label
     if (better < topK) correct += 1.0f;
   }
   correct = cortadoBlockSum(correct, buf);

@@ -125,8 +125,9 @@ export function accuracyForward(g: ClassGeom, x: HostArray, label: HostArray, to
       const end = base + C * inner;
       const at = base + c * inner;
       const s = x[at];
+      // !(x < s): a NaN score, the label's or a rival's, counts against the label.
       let rivals = 0;
-      for (let k = base; k < end; k += inner) if (x[k] >= s && k !== at) rivals++;
+      for (let k = base; k < end; k += inner) if (!(x[k] < s) && k !== at) rivals++;
       if (rivals < topK) correct++;
       valid++;
     }

@@ -6,8 +6,12 @@
  * always sees the current weights. One epoch ends when its data layer's epoch counter moves; each
  * batch counts once (make the batch size divide the test set for an exact average, as Caffe's
  * test_iter × batch does).
+ *
+ * A non-finite output (a NaN in the test data, say) stops the validation with a NumericError naming
+ * the first layer that produced it, rather than averaging into a meaningless figure; accuracy
+ * layers count a NaN score as a wrong answer.
  */
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, NumericError } from '../../core/errors.js';
 import type { Net } from '../../core/net.js';
 import type { Solver } from '../solver.js';
 import type { CoffeeBreak } from './coffee-break.js';
@@ -39,8 +43,13 @@ export class ValidationPerformance implements CoffeeBreak {
     const max = this.options.maxBatches ?? 1e6;
     while (net.epoch === start && batches < max) {
       net.forward();
-      for (const [k, v] of net.outputs()) sums.set(k, (sums.get(k) ?? 0) + v);
       batches++;
+      for (const [k, v] of net.outputs()) {
+        if (!Number.isFinite(v)) {
+          throw new NumericError(`${net.name}: output "${k}" is ${v} in validation batch ${batches}; ${net.findNonFinite()}. Check the test data.`);
+        }
+        sums.set(k, (sums.get(k) ?? 0) + v);
+      }
     }
     const means = new Map([...sums].map(([k, v]) => [k, v / batches] as [string, number]));
     this.last = means;
