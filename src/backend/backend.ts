@@ -51,7 +51,8 @@ export interface ConvGeom {
 /**
  * Geometry of 2-d pooling. Input [num, channels, height, width], output [num, channels, outH, outW]
  * with Caffe's rule: outH = ceil((height + 2 padH - kernelH) / strideH) + 1, minus one when the
- * last window would start inside the bottom padding.
+ * layer pads and the last window would start inside the bottom padding. A window that misses the
+ * image (stride > kernel, no padding) gives 0 (max: mask -1) and passes no gradient.
  */
 export interface PoolGeom {
   num: number;

@@ -2,8 +2,10 @@
  * Pooling (2-d max or mean), with an optional neuron.
  *
  * Shapes: bottom x [N, C, H, W]; top y [N, C, outH, outW] with Caffe's rounding-up rule
- *   outH = ceil((H + 2 padH - kh) / strideH) + 1, minus 1 when padH > 0 and the last window would
- *   start at or past H + padH (entirely in the bottom padding); outW likewise.
+ *   outH = ceil((H + 2 padH - kh) / strideH) + 1, minus 1 when the layer pads (padH or padW > 0:
+ *   Caffe's test covers both axes) and the last window would start at or past H + padH (entirely in
+ *   the bottom padding); outW likewise. Without padding and with stride > kernel, the last window
+ *   may miss the image altogether: its output is 0 and it passes no gradient.
  *   forward   max:  y = f(max over the window of x), the argmax kept in a mask
  *             mean: y = f(Σ window x / |window clipped to the padded input|)   (padding counts as 0)
  *   backward  g = f'(y) ⊙ dy;  max: dx[argmax] += g;  mean: dx[window] += g / |window|
@@ -31,10 +33,13 @@ export interface PoolingConfig extends BaseConfig {
   neuron: Neuron;
 }
 
-/** Output size along one axis by Caffe's rule (see the top comment). */
-export function pooledSize(size: number, kernel: number, stride: number, pad: number): number {
+/**
+ * Output size along one axis by Caffe's rule (see the top comment); `padded` says whether the
+ * layer pads at all, on any axis (Caffe drops a last window in the padding on every axis then).
+ */
+export function pooledSize(size: number, kernel: number, stride: number, pad: number, padded = pad > 0): number {
   let out = Math.ceil((size + 2 * pad - kernel) / stride) + 1;
-  if (pad > 0 && (out - 1) * stride >= size + pad) out--;
+  if (padded && (out - 1) * stride >= size + pad) out--;
   return out;
 }
 
@@ -55,8 +60,9 @@ export class PoolingLayer extends Layer<PoolingConfig> {
     if (height + 2 * c.pad[0] < c.kernel[0] || width + 2 * c.pad[1] < c.kernel[1]) {
       throw new ShapeError(`${where(c)}: kernel [${c.kernel}] is larger than the padded input ${height + 2 * c.pad[0]}×${width + 2 * c.pad[1]} of bottom "${bottoms[0].name}"`);
     }
-    const outH = pooledSize(height, c.kernel[0], c.stride[0], c.pad[0]);
-    const outW = pooledSize(width, c.kernel[1], c.stride[1], c.pad[1]);
+    const padded = c.pad[0] > 0 || c.pad[1] > 0;
+    const outH = pooledSize(height, c.kernel[0], c.stride[0], c.pad[0], padded);
+    const outW = pooledSize(width, c.kernel[1], c.stride[1], c.pad[1], padded);
     this.geom = {
       num, channels, height, width, kernelH: c.kernel[0], kernelW: c.kernel[1],
       strideH: c.stride[0], strideW: c.stride[1], padH: c.pad[0], padW: c.pad[1], outH, outW,

@@ -114,6 +114,11 @@ export const layerCases: LayerCase[] = [
   { name: 'pool-mean', config: pool('poolmean', { method: 'mean', kernel: 2, stride: 2 }), bottoms: [[2, 2, 4, 4]] },
   { name: 'pool-mean-ceil', config: pool('poolmeanceil', { method: 'mean', kernel: 3, stride: 2 }), bottoms: [[1, 2, 6, 6]] },
   { name: 'pool-mean-pad', config: pool('poolmeanpad', { method: 'AVE', kernel: 3, stride: 2, pad: 1 }), bottoms: [[2, 2, 5, 5]] },
+  // Stride above the kernel: the last window misses the image (Caffe's size), and one-axis padding.
+  { name: 'pool-max-stride-past-image', config: pool('poolmaxpast', { method: 'max', kernel: 2, stride: 3 }), bottoms: [[2, 2, 6, 6]] },
+  { name: 'pool-mean-stride-past-image', config: pool('poolmeanpast', { method: 'mean', kernel: 2, stride: 3 }), bottoms: [[2, 2, 6, 6]] },
+  { name: 'pool-max-pad-one-axis', config: pool('poolmaxpad01', { method: 'max', kernel: 2, stride: 3, pad: [0, 1] }), bottoms: [[1, 2, 6, 7]] },
+  { name: 'pool-mean-pad-one-axis', config: pool('poolmeanpad01', { method: 'mean', kernel: 2, stride: 3, pad: [0, 1] }), bottoms: [[1, 2, 6, 7]] },
   { name: 'pool-max-tanh', config: pool('pooltanh', { method: 'max', kernel: 2, stride: 2, neuron: 'Tanh' }), bottoms: [[1, 2, 4, 4]] },
 
   // ---- Softmax ----

@@ -28,6 +28,30 @@ describe('Pooling, closed form', () => {
     assert.deepEqual(pool({ kernel: 3, stride: 2 }, [1, 1, 6, 6], Array(36).fill(0)).tops[0].shape, [1, 1, 3, 3]);
   });
 
+  it("stride above the kernel: Caffe's size, a window past the image gives 0 and no gradient", () => {
+    // 6×6, kernel 2, stride 3: windows start at rows/columns 0, 3 and 6; the last misses the image.
+    const x = Array.from({ length: 36 }, (_, i) => i + 1); // x[r][c] = 6r + c + 1
+    const m = pool({ method: 'max', kernel: 2, stride: 3 }, [1, 1, 6, 6], x);
+    assert.deepEqual(m.tops[0].shape, [1, 1, 3, 3]);
+    assert.deepEqual([...m.tops[0].read()], [8, 11, 0, 26, 29, 0, 0, 0, 0]);
+    m.tops[0].writeDiff(Array(9).fill(1));
+    m.layer.backward(m.tops, [true], m.bottoms);
+    const dx = [...m.bottoms[0].readDiff()];
+    assert.deepEqual(dx.map((v, i) => (v ? i : -1)).filter((i) => i >= 0), [7, 10, 25, 28]);
+    assert.equal(dx.reduce((a, b) => a + b), 4);
+    const a = pool({ method: 'mean', kernel: 2, stride: 3 }, [1, 1, 6, 6], x);
+    close(a.tops[0].read(), [4.5, 7.5, 0, 22.5, 25.5, 0, 0, 0, 0]);
+    a.tops[0].writeDiff(Array(9).fill(1));
+    a.layer.backward(a.tops, [true], a.bottoms);
+    assert.equal([...a.bottoms[0].readDiff()].reduce((s, v) => s + v), 4);
+  });
+
+  it("padding on one axis drops the last window on both, as Caffe's test does", () => {
+    // 6×7, kernel 2, stride 3, pad [0, 1]: rows 3 → 2 (the third would start at row 6 = H), columns 4 → 3.
+    assert.deepEqual(pool({ kernel: 2, stride: 3, pad: [0, 1] }, [1, 1, 6, 7], Array(42).fill(1)).tops[0].shape, [1, 1, 2, 3]);
+    assert.deepEqual(pool({ kernel: 2, stride: 3, pad: [1, 0] }, [1, 1, 7, 6], Array(42).fill(1)).tops[0].shape, [1, 1, 3, 2]);
+  });
+
   it('max, kernel 3, stride 2, pad 1 on 4×4: forward and backward', () => {
     const b = pool({ method: 'max', kernel: 3, stride: 2, pad: 1 });
     assert.deepEqual(b.tops[0].shape, [1, 1, 3, 3]);

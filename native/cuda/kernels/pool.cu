@@ -5,7 +5,10 @@
 // need no atomics.
 #include "common.cuh"
 
-/** y = max over the window; mask = argmax as h * width + w in the plane (first maximum wins). */
+/**
+ * y = max over the window; mask = argmax as h * width + w in the plane (first maximum wins); a
+ * window that misses the image gives y = 0 and mask = -1.
+ */
 extern "C" __global__ void max_pool_fwd_f32(int nc, int height, int width, int outH, int outW, int kernelH,
                                             int kernelW, int strideH, int strideW, int padH, int padW,
                                             const float* x, float* y, float* mask) {
@@ -15,6 +18,12 @@ extern "C" __global__ void max_pool_fwd_f32(int nc, int height, int width, int o
     int he = cortadoMin(hs + kernelH, height), we = cortadoMin(ws + kernelW, width);
     hs = cortadoMax(hs, 0);
     ws = cortadoMax(ws, 0);
+    if (hs >= he || ws >= we) {
+      // Caffe's output size can leave a last window past the image (stride > kernel, no pad).
+      y[idx] = 0.0f;
+      mask[idx] = -1.0f;
+      continue;
+    }
     const float* xp = x + plane * height * width;
     int arg = hs * width + ws;
     float best = xp[arg];
@@ -72,7 +81,7 @@ extern "C" __global__ void mean_pool_fwd_f32(int nc, int height, int width, int 
     for (int h = hs; h < he; h++) {
       for (int w = ws; w < we; w++) s += xp[h * width + w];
     }
-    y[idx] = s / size;
+    y[idx] = (hs >= he || ws >= we) ? 0.0f : s / size;  // a window past the image pools nothing
   }
 }
 

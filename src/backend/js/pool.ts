@@ -8,6 +8,8 @@
  *   mean  y = sum of the window / size, where size is the window clipped to the padded input
  *         (height + padH, width + padW) BEFORE clipping to the image, so padding counts as zeros
  *         except past the bottom/right padding (Caffe's AVE).  dx += dy / size over the window.
+ * A window that misses the image entirely (Caffe's size rule allows one when stride > kernel and
+ * there is no padding) gives y = 0, mask = -1 and no gradient, as on every backend.
  */
 import type { HostArray, PoolGeom, PoolMethod } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
@@ -62,7 +64,11 @@ export function poolForward(g: PoolGeom, method: PoolMethod, x: HostArray, y: Ho
       for (let ow = 0; ow < outW; ow++, o++) {
         const ws = cols.lo[ow];
         const we = cols.hi[ow];
-        if (isMax) {
+        if (hs >= he || ws >= we) {
+          // Caffe's output size can leave a last window past the image (stride > kernel, no pad).
+          y[o] = 0;
+          if (isMax) mask[o] = -1;
+        } else if (isMax) {
           let best = hs * W + ws;
           let bestVal = x[base + best];
           for (let h = hs; h < he; h++) {
@@ -98,7 +104,7 @@ export function poolBackward(g: PoolGeom, method: PoolMethod, dy: HostArray, mas
     for (let pl = 0; pl < planes; pl++) {
       const base = pl * plane;
       const end = o + outH * outW;
-      for (; o < end; o++) dx[base + mask[o]] += dy[o];
+      for (; o < end; o++) if (mask[o] >= 0) dx[base + mask[o]] += dy[o];
     }
     return;
   }
