@@ -53,7 +53,7 @@ export function lockFolder(dir: string, warn: (line: string) => void = (l) => co
   const tmp = `${file}.${mine.token}.tmp`;
   writeFileSync(tmp, text);
   try {
-    if (!tryLink(tmp, file)) {
+    if (!createFrom(tmp, file, text)) {
       const { info, raw } = readLock(file);
       if (!info) throw new LockError(`lock file ${file} is unreadable (found ${JSON.stringify(raw.slice(0, 80))}); if no Cortado run uses ${dir}, delete the lock file`);
       const holder = `pid ${info.pid} on host ${info.host}, started ${info.started}${info.command ? `: ${info.command}` : ''}`;
@@ -62,9 +62,12 @@ export function lockFolder(dir: string, warn: (line: string) => void = (l) => co
       }
       if (alive(info.pid)) {
         const who = info.pid === process.pid ? 'this process' : 'another run';
-        throw new LockError(`output folder ${dir} is in use by ${who}: ${holder} (lock file ${file}). Wait for it to finish, stop it, or choose another --output`);
+        throw new LockError(
+          `output folder ${dir} is in use by ${who}: ${holder} (lock file ${file}). Wait for it to finish, stop it, or choose another --output ` +
+            '(if that pid is no Cortado run, e.g. after a reboot, delete the lock file)',
+        );
       }
-      takeOver(file, raw, tmp, holder);
+      takeOver(file, raw, tmp, text, holder);
       warn(`cortado: took over the stale lock ${file}: ${holder}, which no longer runs`);
     }
   } finally {
@@ -82,7 +85,7 @@ export function lockFolder(dir: string, warn: (line: string) => void = (l) => co
 }
 
 /** Moves the stale lock (exactly the text judged stale) away and links ours in its place. */
-function takeOver(file: string, staleText: string, tmp: string, holder: string): void {
+function takeOver(file: string, staleText: string, tmp: string, text: string, holder: string): void {
   const aside = `${file}.stale-${process.pid}`;
   try {
     renameSync(file, aside);
@@ -96,7 +99,7 @@ function takeOver(file: string, staleText: string, tmp: string, holder: string):
     if (moved !== staleText) tryLink(aside, file); // another run's fresh lock: give it back
     tryUnlink(aside);
   }
-  if (moved !== staleText || !tryLink(tmp, file)) {
+  if (moved !== staleText || !createFrom(tmp, file, text)) {
     throw new LockError(`output folder ${dirname(file)} was locked by another run while a stale lock was taken over (lock file ${file})`);
   }
 }
@@ -120,6 +123,26 @@ function alive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Creates `file` holding `text` unless it exists: a hard link to `tmp` (which holds `text`), so
+ * that the file never shows half written; where the file system has no hard links, an exclusive
+ * create and write.
+ */
+function createFrom(tmp: string, file: string, text: string): boolean {
+  try {
+    return tryLink(tmp, file);
+  } catch (e) {
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(String((e as NodeJS.ErrnoException).code))) throw e;
+  }
+  try {
+    writeFileSync(file, text, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
   }
 }
 
