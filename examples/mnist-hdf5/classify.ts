@@ -7,7 +7,7 @@
  *
  *   npm run mnist-hdf5:classify -- [--backend NAME] [--images N]
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
@@ -30,9 +30,20 @@ const deploy: LayerConfig[] = [
   { type: 'Softmax', name: 'prob', bottoms: ['ip2'], tops: ['prob'] },
 ];
 
+const snapshots = `${here}output/snapshots`;
+if (!existsSync(snapshots)) {
+  console.error(`mnist-hdf5:classify: no snapshot folder ${snapshots}; run npm run mnist-hdf5 first (a run writes a snapshot when it ends)`);
+  process.exit(1);
+}
 const net = new Net(deploy, { backend: createBackend(args.backend as BackendName), phase: 'test' });
-const from = await loadFrom(net, `${here}output/snapshots`);
-if (!from) throw new Error(`no snapshot in ${here}output/snapshots: run npm run mnist-hdf5 first`);
+const from = await loadFrom(net, snapshots).catch((e: unknown) => {
+  console.error(`mnist-hdf5:classify: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  process.exit(1);
+});
+if (!from) {
+  console.error(`mnist-hdf5:classify: no snapshot in ${snapshots}; run npm run mnist-hdf5 first (a run writes a snapshot when it ends)`);
+  process.exit(1);
+}
 console.log(`weights from ${from}`);
 
 const test = readMnistSplit(mnistDataDir(), 't10k');

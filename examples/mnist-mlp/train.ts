@@ -6,6 +6,7 @@
  *
  *   node dist/examples/mnist-mlp/train.js [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N]
  */
+import { signalExitCode } from '../../src/node/stop-on-signal.js';
 import { train } from '../../src/node/train.js';
 import { mnistRun } from '../common/mnist-run.js';
 import { EPOCH, mlp, mlpSolver } from './net.js';
@@ -21,6 +22,7 @@ const result = await train({
   outputDir,
   resume,
 });
+if (result.stoppedBy) process.exit(signalExitCode(result.stoppedBy)); // train() printed how to resume
 
 const accuracy = result.final?.get('accuracy');
 const trained = result.iterationsRun * 100;

@@ -5,6 +5,7 @@
  *
  *   npm run mnist -- [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N]
  */
+import { signalExitCode } from '../../src/node/stop-on-signal.js';
 import { train } from '../../src/node/train.js';
 import { mnistRun } from '../common/mnist-run.js';
 import { lenet } from './lenet.js';
@@ -26,6 +27,7 @@ const result = await train({
   outputDir,
   resume,
 });
+if (result.stoppedBy) process.exit(signalExitCode(result.stoppedBy)); // train() printed how to resume
 
 const accuracy = result.final?.get('accuracy');
 const trained = result.iterationsRun * 64;

@@ -5,6 +5,7 @@
  *
  *   node dist/examples/vae/train.js [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N]
  */
+import { signalExitCode } from '../../src/node/stop-on-signal.js';
 import { train } from '../../src/node/train.js';
 import { mnistRun } from '../common/mnist-run.js';
 import { vae, vaeSolver } from './net.js';
@@ -20,6 +21,7 @@ const result = await train({
   outputDir,
   resume,
 });
+if (result.stoppedBy) process.exit(signalExitCode(result.stoppedBy)); // train() printed how to resume
 
 const recon = result.final?.get('recon-loss');
 const kl = result.final?.get('kl-loss');

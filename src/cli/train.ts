@@ -1,12 +1,14 @@
 /**
  * `cortado train <net.json>`: trains a net from a definition file. Solver settings come from the
- * file's "solver" object; flags override them.
+ * file's "solver" object; flags override them. Exit status: 0 when the run ends, 1 on an error, 2
+ * on a bad command line, 130 / 143 after a stop by SIGINT / SIGTERM (a snapshot is written first).
  */
-import { parseArgs } from 'node:util';
 import '../node/layers.js';
 import { createBackend, type BackendName } from '../node/backends.js';
 import { readDefinition, resolveSources } from '../node/definition.js';
+import { signalExitCode } from '../node/stop-on-signal.js';
 import { train } from '../node/train.js';
+import { UsageError, decimalFlag, integerFlag, parseFlags } from './flags.js';
 
 export const TRAIN_USAGE = `usage: cortado train <net.json> [options]
 
@@ -22,52 +24,69 @@ options:
   --regularization R    L2 or L1
   --lr-policy P         fixed, step, exp, inv, multistep, poly or sigmoid
   --gamma X --power X --stepsize N --stepvalues A,B,...   policy parameters
-  --output DIR          snapshots and statistics go here (resumes from the newest snapshot)
-  --fresh               do not resume
-  --init-from FILE      start from the weights in FILE (a weights file in the <layer>___<param>
-                        layout, or a snapshot) when there is no snapshot to resume from
-  --seed N              random seed
-  --summary-every N --validate-every N --snapshot-every N   coffee breaks (0 turns one off)`;
+  --output DIR          snapshots and statistics go here; the run resumes from the newest snapshot
+                        there. One run at a time: DIR/cortado.lock names the run using it (a lock
+                        left by a run that no longer exists is taken over, with a warning)
+  --fresh               do not resume: start a new run, after moving an earlier run's snapshots/
+                        and statistics.json in DIR to DIR/previous-<time>/ (nothing is overwritten)
+  --init-from PATH      start from the weights in PATH (a weights file in the <layer>___<param>
+                        layout, a snapshot, or a folder of snapshots: its newest) when there is no
+                        snapshot to resume from
+  --seed N              random seed, an integer from 0 to 4294967295 (on resume the snapshot's
+                        random state is used; a different seed is reported)
+  --summary-every N --validate-every N --snapshot-every N   coffee breaks (0 turns one off)
+
+Numbers are plain decimals (200, 0.01, 1e-4); counts are integers. A negative value may follow its
+flag (--gamma -1) or be joined to it (--gamma=-1).
+A run that ends writes a final snapshot into DIR/snapshots when its last iteration has none. Ctrl-C
+(SIGINT) or SIGTERM stops after the iteration under way, writes a snapshot, prints the command that
+resumes (this one, without --fresh) and exits with 130 / 143; a second signal stops at once.`;
+
+/** The largest seed: seeds are 32-bit. */
+const MAX_SEED = 2 ** 32 - 1;
 
 export async function trainCommand(rest: string[]): Promise<number> {
   if (rest[0] === '--help' || rest[0] === '-h') {
     console.log(TRAIN_USAGE);
     return 0;
   }
-  const s = { type: 'string' } as const;
-  const { values: f, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      backend: s, 'max-iter': s, method: s, 'iter-size': s, 'clip-gradients': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
-      'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s, 'init-from': s,
-      'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' },
-    },
-  });
-  if (positionals.length !== 1) {
-    console.error(`cortado train: expected one net definition file, found ${positionals.length}\n\n${TRAIN_USAGE}`);
+  try {
+    return await trainWithFlags(rest);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`cortado train: ${e.message}
+
+${TRAIN_USAGE}`);
     return 2;
   }
-  const def = readDefinition(positionals[0]);
-  const num = (name: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const x = Number(v);
-    if (!Number.isFinite(x)) throw new Error(`--${name} must be a number, found "${v}"`);
-    return x;
-  };
+}
+
+async function trainWithFlags(rest: string[]): Promise<number> {
+  const s = { type: 'string' } as const;
+  const { values: f, positionals } = parseFlags(rest, {
+    backend: s, 'max-iter': s, method: s, 'iter-size': s, 'clip-gradients': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
+    'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s, 'init-from': s,
+    'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' },
+  });
+  if (positionals.length !== 1) throw new UsageError(`expected one net definition file, found ${positionals.length}`);
+  for (const flag of ['output', 'init-from'] as const) {
+    if (f[flag] === '') throw new UsageError(`--${flag} must name a path, found ""`);
+  }
+  const seed = integerFlag('seed', f.seed, 0, MAX_SEED);
+  const def = readDefinition(positionals[0]!);
   const solver: Record<string, unknown> = { ...def.solver };
   const set = (key: string, v: unknown) => { if (v !== undefined) solver[key] = v; };
-  set('maxIter', num('max-iter', f['max-iter']));
+  set('maxIter', integerFlag('max-iter', f['max-iter'], 0));
   set('method', f.method);
-  set('iterSize', num('iter-size', f['iter-size']));
-  set('clipGradients', num('clip-gradients', f['clip-gradients']));
-  set('baseLr', num('base-lr', f['base-lr']));
-  set('momentum', num('momentum', f.momentum));
-  set('weightDecay', num('weight-decay', f['weight-decay']));
+  set('iterSize', integerFlag('iter-size', f['iter-size'], 1));
+  set('clipGradients', decimalFlag('clip-gradients', f['clip-gradients']));
+  set('baseLr', decimalFlag('base-lr', f['base-lr']));
+  set('momentum', decimalFlag('momentum', f.momentum));
+  set('weightDecay', decimalFlag('weight-decay', f['weight-decay']));
   set('regularization', f.regularization);
   const policyFlags = {
-    type: f['lr-policy'], gamma: num('gamma', f.gamma), power: num('power', f.power), stepsize: num('stepsize', f.stepsize),
-    stepvalues: f.stepvalues?.split(',').map((v) => num('stepvalues', v)),
+    type: f['lr-policy'], gamma: decimalFlag('gamma', f.gamma), power: decimalFlag('power', f.power), stepsize: integerFlag('stepsize', f.stepsize, 1),
+    stepvalues: f.stepvalues?.split(',').map((v) => integerFlag('stepvalues', v, 1)),
   };
   if (Object.values(policyFlags).some((v) => v !== undefined)) {
     const base = (f['lr-policy'] ? {} : { ...(def.solver?.lrPolicy as object | undefined) }) as Record<string, unknown>;
@@ -75,8 +94,8 @@ export async function trainCommand(rest: string[]): Promise<number> {
     solver.lrPolicy = base;
   }
   const cb = { ...def.coffeeBreaks };
-  const every = (k: 'summaryEvery' | 'validateEvery' | 'snapshotEvery', flag: string) => {
-    const v = num(flag, f[flag as keyof typeof f] as string | undefined);
+  const every = (k: 'summaryEvery' | 'validateEvery' | 'snapshotEvery', flag: 'summary-every' | 'validate-every' | 'snapshot-every') => {
+    const v = integerFlag(flag, f[flag], 0);
     if (v !== undefined) cb[k] = v;
   };
   every('summaryEvery', 'summary-every');
@@ -87,14 +106,20 @@ export async function trainCommand(rest: string[]): Promise<number> {
     backend,
     layers: resolveSources(def.layers),
     solver,
-    seed: num('seed', f.seed) ?? def.seed,
+    seed: seed ?? def.seed,
     coffeeBreaks: cb,
     outputDir: f.output,
     resume: !f.fresh,
     initFrom: f['init-from'],
+    resumeCommand: ['cortado', 'train', ...rest.filter((a) => a !== '--fresh')].map(shellWord).join(' '),
   });
+  if (result.stoppedBy) return signalExitCode(result.stoppedBy);
   const parts = [...(result.final ?? new Map<string, number>())].map(([k, v]) => `${k} ${v.toFixed(4)}`);
   console.log(`done: ${result.solver.iter} iterations in ${result.seconds.toFixed(1)} s on ${backend.name}${parts.length ? ', test ' + parts.join(', ') : ''}`);
   return 0;
 }
 
+/** `word` quoted for a POSIX shell when it needs it. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

@@ -26,10 +26,15 @@ import { listSnapshots, readParamsFile, readSnapshot, writeSnapshot, type ArrayE
 export interface LoadOptions {
   /** Receives warnings, one line each (default console.warn). */
   log?: (line: string) => void;
+  /** Receives the meta of a snapshot loaded into a solver (train() compares the settings it records). */
+  meta?: (meta: Record<string, unknown>, file: string) => void;
 }
 
-/** Writes a snapshot of the solver into `dir`; returns the file written. */
-export async function saveSnapshot(solver: Solver, dir: string): Promise<string> {
+/**
+ * Writes a snapshot of the solver into `dir`; returns the file written. `extraMeta` joins its meta
+ * (train() records the run's settings there, as "run"); it cannot replace the solver's own fields.
+ */
+export async function saveSnapshot(solver: Solver, dir: string, extraMeta: Record<string, unknown> = {}): Promise<string> {
   const state = solver.getState();
   const solverState = new Map<string, ArrayEntry>();
   for (const [k, v] of state.history) solverState.set(k, { shape: [v.length], values: v });
@@ -37,7 +42,7 @@ export async function saveSnapshot(solver: Solver, dir: string): Promise<string>
     iter: state.iter,
     params: paramEntries(solver.net),
     solverState,
-    meta: { rng: state.rng, data: state.data, method: solver.settings.method, lrScale: state.lrScale, statistics: solver.lounge.toJSON() },
+    meta: { ...extraMeta, rng: state.rng, data: state.data, method: solver.settings.method, lrScale: state.lrScale, statistics: solver.lounge.toJSON() },
   };
   return writeSnapshot(dir, data);
 }
@@ -69,11 +74,14 @@ export async function loadFrom(target: Solver | Net, path: string, options: Load
     const found = await newestUsable(path, log);
     if (!found) return null;
     applySnapshot(target, found.file, found.snapshot, log);
+    if (target instanceof Solver) options.meta?.(found.snapshot.meta, found.file);
     return found.file;
   }
   const read = await readParamsFile(path);
-  if (read.kind === 'snapshot') applySnapshot(target, read.file, read.snapshot, log);
-  else {
+  if (read.kind === 'snapshot') {
+    applySnapshot(target, read.file, read.snapshot, log);
+    if (target instanceof Solver) options.meta?.(read.snapshot.meta, read.file);
+  } else {
     const what = `weights file "${read.file}"${read.foreign ? ' (no Cortado format marker)' : ''}`;
     const net = target instanceof Solver ? target.net : target;
     loadParams(net.params, read.params, what, false, log);
@@ -194,15 +202,23 @@ function isDirectory(path: string): boolean {
 export class Snapshot implements CoffeeBreak {
   /** Files written, in order. */
   readonly written: string[] = [];
+  /** The iteration of the last snapshot written, or null. */
+  lastIter: number | null = null;
 
-  constructor(readonly dir: string, private readonly log: (line: string) => void = (l) => console.log(l)) {}
+  /** `meta` joins every snapshot's meta (see saveSnapshot). */
+  constructor(
+    readonly dir: string,
+    private readonly log: (line: string) => void = (l) => console.log(l),
+    private readonly meta: Record<string, unknown> = {},
+  ) {}
 
   async enjoy(solver: Solver): Promise<void> {
     // Between the solver's own checks (every 100 iterations on a device) weights may have gone
     // bad: such a snapshot is never written, so the last good one stays the newest.
     solver.net.checkParamsFinite(solver.iter);
     solver.lounge.save();
-    const file = await saveSnapshot(solver, this.dir);
+    const file = await saveSnapshot(solver, this.dir, this.meta);
+    this.lastIter = solver.iter;
     this.written.push(file);
     this.log(`iter ${String(solver.iter).padStart(6)} | snapshot ${file}`);
   }

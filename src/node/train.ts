@@ -6,9 +6,17 @@
  * Statistics on resume: those the snapshot carries, completed by statistics.json up to the
  * snapshot's iteration. An unreadable statistics.json (cut by a crash, edited by hand) is moved
  * aside to `statistics.unreadable-<time>.json`, with a warning, and the run goes on.
+ *
+ * The output folder belongs to one run at a time (a lock, see ./run-folder.ts); a fresh start moves
+ * an earlier run's files aside to `<outputDir>/previous-<time>/`; a resume with other settings than
+ * the snapshot's (seed, layers, solver) warns, naming each difference (./run-settings.ts). SIGINT
+ * and SIGTERM stop the run after the iteration under way (./stop-on-signal.ts). A run that ends,
+ * by reaching maxIter, a stop request or a signal, writes a final snapshot when its last iteration
+ * has none yet (Caffe's snapshot_after_train); a run that fails (NumericError...) does not, so the
+ * last good snapshot stays the newest.
  */
 import { existsSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DataError } from '../core/errors.js';
 import type { Backend } from '../backend/backend.js';
 import type { LayerConfig } from '../core/layer.js';
@@ -19,8 +27,11 @@ import { Solver } from '../solver/solver.js';
 import { TrainingSummary } from '../solver/coffee/training-summary.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
 import type { CoffeeBreakSettings } from './definition.js';
+import { lockFolder, moveAsidePreviousRun } from './run-folder.js';
+import { runSettings, settingsDifferences, type RunSettings } from './run-settings.js';
 import { Snapshot, loadFrom } from './snapshot.js';
 import { statisticsFile } from './statistics-file.js';
+import { StopOnSignal } from './stop-on-signal.js';
 
 export interface TrainOptions {
   backend: Backend;
@@ -28,15 +39,22 @@ export interface TrainOptions {
   solver: Raw;
   seed?: number;
   coffeeBreaks?: CoffeeBreakSettings;
-  /** Directory for snapshots and statistics (none: no snapshots, statistics kept in memory). */
+  /** Directory for snapshots and statistics (none: no snapshots, statistics kept in memory); locked while the run goes on. */
   outputDir?: string;
-  /** Resume from the newest snapshot in outputDir when there is one (default true). */
+  /**
+   * Resume from the newest snapshot in outputDir when there is one (default true). When false, an
+   * earlier run's snapshots and statistics in outputDir are first moved to `<outputDir>/previous-<time>/`.
+   */
   resume?: boolean;
   /**
    * A weights file or snapshot file to take the initial weights from (fine-tuning) when the run
-   * does not resume; only the weights are taken (see loadFrom).
+   * does not resume; only the weights are taken (see loadFrom). A folder holding no snapshot is an error.
    */
   initFrom?: string;
+  /** Stop well on SIGINT and SIGTERM (default true; see ./stop-on-signal.ts). */
+  stopOnSignals?: boolean;
+  /** The command that resumes this run, for the line printed after a stop by signal (default: "the same command again"). */
+  resumeCommand?: string;
   /** Progress lines (default console.log). */
   log?: (line: string) => void;
   /** Warnings: damaged snapshots skipped, missing parameters... (default: `log` when given, else console.warn). */
@@ -47,55 +65,118 @@ export interface TrainResult {
   solver: Solver;
   trainNet: Net;
   testNet?: Net;
-  /** Means of the test net's outputs after the last iteration, when there is a test net. */
+  /** Means of the test net's outputs after the last iteration, when there is a test net (not after a stop by signal). */
   final?: Map<string, number>;
   resumedFrom: string | null;
   /** Iterations run by this call (fewer than maxIter after a resume). */
   iterationsRun: number;
   seconds: number;
+  /** The signal that stopped the run before maxIter, or null. */
+  stoppedBy: NodeJS.Signals | null;
+  /** The snapshot written as the run ended, or null (no outputDir, no iteration run, or the last one snapshotted already). */
+  finalSnapshot: string | null;
+  /** Where a fresh start moved an earlier run's files, or null. */
+  movedAside: string | null;
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const log = o.log ?? ((l: string) => console.log(l));
   const warn = o.warn ?? o.log ?? ((l: string) => console.warn(l));
-  const rng = new Random(o.seed ?? 42);
+  const lock = o.outputDir ? lockFolder(o.outputDir, warn) : undefined;
+  const signals = (o.stopOnSignals ?? true) ? new StopOnSignal(warn) : undefined;
+  try {
+    return await trainHeld(o, log, warn, signals);
+  } finally {
+    signals?.remove();
+    lock?.release();
+  }
+}
+
+/** train() once the output folder is locked. */
+async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (line: string) => void, signals?: StopOnSignal): Promise<TrainResult> {
+  const seed = o.seed ?? 42;
+  const rng = new Random(seed);
   const trainNet = new Net(o.layers, { backend: o.backend, phase: 'train', rng, name: 'train' });
   const hasTestData = o.layers.some((l) => l.include?.phase === 'test' && isDataType(l.type));
   const testNet = hasTestData ? new Net(o.layers, { backend: o.backend, phase: 'test', shareParamsWith: trainNet, name: 'test' }) : undefined;
   const solver = new Solver(trainNet, o.solver);
   const cb = { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000, ...o.coffeeBreaks };
+  if (signals) solver.addCoffeeBreak(signals, { everyIter: 1 });
   if (cb.summaryEvery > 0) solver.addCoffeeBreak(new TrainingSummary({ log }), { everyIter: cb.summaryEvery });
   const validation = testNet ? new ValidationPerformance(testNet, { log }) : undefined;
   if (validation && cb.validateEvery > 0) solver.addCoffeeBreak(validation, { everyIter: cb.validateEvery });
+  const settings = runSettings(seed, o.layers, solver.settings);
   let resumedFrom: string | null = null;
+  let movedAside: string | null = null;
+  let initialized = false;
+  let snapshot: Snapshot | undefined;
   if (o.outputDir) {
     const snapshots = join(o.outputDir, 'snapshots');
-    if (cb.snapshotEvery > 0) solver.addCoffeeBreak(new Snapshot(snapshots, log), { everyIter: cb.snapshotEvery });
+    snapshot = new Snapshot(snapshots, log, { run: settings });
+    if (cb.snapshotEvery > 0) solver.addCoffeeBreak(snapshot, { everyIter: cb.snapshotEvery });
     const statsPath = join(o.outputDir, 'statistics.json');
     solver.lounge.store = statisticsFile(statsPath);
-    if ((o.resume ?? true) && existsSync(snapshots)) {
-      resumedFrom = await loadFrom(solver, snapshots, { log: warn });
-      if (resumedFrom) log(`resuming from ${resumedFrom} at iteration ${solver.iter}`);
+    if (o.resume ?? true) {
+      if (existsSync(snapshots)) resumedFrom = await resume(solver, snapshots, settings, log, warn);
+    } else {
+      // Initial weights first: initFrom may name a snapshot of the run about to be moved aside.
+      initialized = await initialWeights(trainNet, o.initFrom, log, warn);
+      movedAside = moveAsidePreviousRun(o.outputDir);
+      if (movedAside) log(`cortado: a fresh start: the earlier run's snapshots and statistics in ${o.outputDir} were moved to ${movedAside}`);
     }
     loadStatistics(solver, statsPath, resumedFrom !== null, warn);
   }
-  if (o.initFrom !== undefined) {
-    if (resumedFrom) warn(`cortado: initFrom "${o.initFrom}" not used: the run resumes from ${resumedFrom}`);
-    else log(`initial weights from ${await loadFrom(trainNet, o.initFrom, { log: warn })}`);
-  }
+  if (o.initFrom !== undefined && resumedFrom) warn(`cortado: initFrom "${o.initFrom}" not used: the run resumes from ${resumedFrom}`);
+  else if (!initialized) await initialWeights(trainNet, o.initFrom, log, warn);
   const startIter = solver.iter;
   const start = performance.now();
   await solver.solve();
   const seconds = (performance.now() - start) / 1000;
+  const stoppedBy = signals?.received ?? null;
   let final: Map<string, number> | undefined;
   if (validation && validation.lastIter === solver.iter) {
     final = validation.last;
-  } else if (validation) {
+  } else if (validation && !stoppedBy) {
     final = validation.evaluate();
     for (const [k, v] of final) solver.lounge.update(`validation/${k}`, solver.iter, v);
     solver.lounge.save();
   }
-  return { solver, trainNet, testNet, final, resumedFrom, iterationsRun: solver.iter - startIter, seconds };
+  let finalSnapshot: string | null = null;
+  if (snapshot && solver.iter > startIter && snapshot.lastIter !== solver.iter) {
+    await snapshot.enjoy(solver);
+    finalSnapshot = snapshot.written[snapshot.written.length - 1]!;
+  }
+  if (stoppedBy) {
+    const saved = snapshot ? `; its newest snapshot is ${snapshot.written[snapshot.written.length - 1] ?? resumedFrom ?? 'none (no iteration ran)'}` : '; no output folder: nothing was saved';
+    warn(`cortado: stopped by ${stoppedBy} at iteration ${solver.iter} of ${solver.settings.maxIter}${saved}`);
+    if (snapshot) warn(`cortado: to resume, run ${o.resumeCommand ?? 'the same command again (without a fresh start)'}`);
+  }
+  return { solver, trainNet, testNet, final, resumedFrom, iterationsRun: solver.iter - startIter, seconds, stoppedBy, finalSnapshot, movedAside };
+}
+
+/** Resumes from the newest usable snapshot in `dir`, warning when it was made with other settings. */
+async function resume(solver: Solver, dir: string, now: RunSettings, log: (line: string) => void, warn: (line: string) => void): Promise<string | null> {
+  let differences: string[] = [];
+  const from = await loadFrom(solver, dir, { log: warn, meta: (m) => (differences = settingsDifferences(m.run, now)) });
+  if (!from) return null;
+  log(`resuming from ${from} at iteration ${solver.iter}`);
+  if (differences.length) {
+    warn(
+      `cortado: resuming from ${from}, which was made with other settings: ${differences.join('; ')}. ` +
+        "The run goes on from the snapshot's weights, solver history and random state (a seed only seeds a fresh start) " +
+        'with this definition and solver; to start a new run with them instead, start afresh (--fresh)',
+    );
+  }
+  return from;
+}
+
+/** Loads `initFrom` (when given) into the net; returns whether it did. A folder without a snapshot is an error. */
+async function initialWeights(net: Net, initFrom: string | undefined, log: (line: string) => void, warn: (line: string) => void): Promise<boolean> {
+  if (initFrom === undefined) return false;
+  const from = await loadFrom(net, initFrom, { log: warn });
+  if (!from) throw new DataError(`initial weights (initFrom, --init-from): folder "${resolve(initFrom)}" holds no snapshot; name a weights file, a snapshot file, or a folder of snapshots`);
+  log(`initial weights from ${from}`);
+  return true;
 }
 
 /** Adds statistics.json's values up to the current iteration, without overriding the snapshot's. */

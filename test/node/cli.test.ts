@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,59 @@ test('cortado train refuses bad input with a clear message', () => {
 
     assert.match(cortado(['train', unknownType, '--backend', 'tpu']).err, /unknown backend "tpu"/);
     assert.equal(cortado(['fly']).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cortado train reads numeric flags strictly: decimals, integers where counts are meant, negatives, seeds in 0..2^32-1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-cli-'));
+  try {
+    const file = join(dir, 'mlp.json');
+    writeFileSync(file, JSON.stringify(mlp));
+    const refused: [string[], RegExp][] = [
+      [['--max-iter', ''], /--max-iter must be an integer of at least 0, found ""/],
+      [['--max-iter', '0x10'], /--max-iter must be an integer of at least 0, found "0x10"/],
+      [['--max-iter', '12.5'], /--max-iter must be an integer/],
+      [['--iter-size', '0'], /--iter-size must be an integer of at least 1, found "0"/],
+      [['--base-lr', '1_0'], /--base-lr must be a decimal number, found "1_0"/],
+      [['--base-lr', 'Infinity'], /--base-lr must be a decimal number, found "Infinity"/],
+      [['--seed', '-1'], /--seed must be an integer from 0 to 4294967295, found "-1"/],
+      [['--seed=-1'], /--seed must be an integer from 0 to 4294967295, found "-1"/],
+      [['--seed', '4294967296'], /--seed must be an integer from 0 to 4294967295/],
+      [['--seed', 'abc'], /--seed must be an integer/],
+      [['--snapshot-every', '-5'], /--snapshot-every must be an integer of at least 0, found "-5"/],
+      [['--stepvalues', '10,x'], /--stepvalues must be an integer of at least 1, found "x"/],
+      [['--frobnicate'], /Unknown option '--frobnicate'/],
+    ];
+    for (const [flags, message] of refused) {
+      const r = cortado(['train', file, '--backend', 'js', ...flags]);
+      assert.equal(r.code, 2, `${flags.join(' ')}: ${r.err}`);
+      assert.match(r.err, message, flags.join(' '));
+      assert.doesNotMatch(r.err, /ambiguous/);
+    }
+    // A negative value after its flag reaches the solver's own check, which names the field.
+    const gamma = cortado(['train', file, '--backend', 'js', '--lr-policy', 'step', '--stepsize', '5', '--gamma', '-1']);
+    assert.match(gamma.err, /"gamma" must be > 0, found -1/);
+    const ok = cortado(['train', file, '--backend', 'js', '--max-iter', '1e1', '--seed', '4294967295', '--summary-every', '5', '--validate-every', '0']);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /done: 10 iterations/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cortado train --init-from a folder without snapshots is an error naming the folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-cli-'));
+  try {
+    const file = join(dir, 'mlp.json');
+    writeFileSync(file, JSON.stringify(mlp));
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const r = cortado(['train', file, '--backend', 'js', '--max-iter', '1', '--init-from', empty]);
+    assert.equal(r.code, 1, r.err);
+    assert.ok(r.err.includes(`folder "${empty}" holds no snapshot`), r.err);
+    assert.doesNotMatch(r.out, /initial weights from null/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
