@@ -49,7 +49,7 @@ function damage(bytes: Buffer, rng: FuzzRng): { out: Buffer; desc: string; valid
     }
     default: {
       const at = rng.int(0, b.length - 1);
-      const len = rng.int(1, 256);
+      const len = Math.min(rng.int(1, 256), b.length - at);
       const before = Buffer.from(b.subarray(at, at + len));
       b.fill(0, at, at + len);
       const changed = !before.equals(b.subarray(at, at + len));

@@ -42,8 +42,10 @@ export class CaseRunner {
     const child = fork(CHILD, [], {
       execArgv: [`--max-old-space-size=${this.heapMb}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      env: { ...process.env, CORTADO_NO_CUDA: '1' },
+      // Without NODE_TEST_CONTEXT: under node --test, the child must not act as a test process.
+      env: { ...process.env, CORTADO_NO_CUDA: '1', NODE_TEST_CONTEXT: undefined },
     });
+    child.on('error', () => { /* a send to a child that just died: its exit is reported instead */ });
     this.stderr = '';
     child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-2000); });
     return child;
