@@ -28,7 +28,7 @@ function objectsIn(layer: Json, where: string, into: [Json, string][] = []): [Js
 
 const nameOf = (l: Json): string => String(l.name);
 
-/** A mutation and the layer it made invalid ('*': the whole net), so that deleting the layer later undoes the mark. */
+/** A mutation and the layer it made invalid, so that deleting that layer (or one copy of it) later undoes the mark. */
 interface NetMutation extends Mutation {
   subject: string;
 }
@@ -39,7 +39,7 @@ function mutateNet(def: Json[], rng: FuzzRng): NetMutation {
   const m = mutateLayer(def, i, layer, rng);
   // A layer of another phase is left out before validation (as in Caffe): its mutations may pass.
   const otherPhase = layer.include !== undefined || layer.exclude !== undefined;
-  return { ...m, validity: otherPhase ? 'unknown' : m.validity, subject: m.desc.startsWith('duplicate') ? '*' : nameOf(layer) };
+  return { ...m, validity: otherPhase ? 'unknown' : m.validity, subject: nameOf(layer) };
 }
 
 function mutateLayer(def: Json[], i: number, layer: Json, rng: FuzzRng): Mutation {
@@ -55,7 +55,7 @@ function mutateLayer(def: Json[], i: number, layer: Json, rng: FuzzRng): Mutatio
       return { desc: `layer "${nameOf(layer)}": bottom "nowhere" (dangling)`, validity: 'invalid' };
     }
     case 2: {
-      const taken = others.flatMap((l) => blobs(l, 'tops')).filter((t) => !blobs(layer, 'bottoms').includes(t));
+      const taken = others.filter((l) => l.include === undefined && l.exclude === undefined).flatMap((l) => blobs(l, 'tops')).filter((t) => !blobs(layer, 'bottoms').includes(t));
       if (taken.length === 0 || blobs(layer, 'tops').length === 0) break;
       const t = rng.pick(taken);
       (layer.tops as string[])[0] = t;
