@@ -1,0 +1,63 @@
+/**
+ * Target "cli": `cortado train | convert | plot` with mutated arguments, each in its own process
+ * (`--max-old-space-size` limited, time-limited). A process that exits with a usage error or
+ * `cortado: <Cortado error>: ...` naming a flag or file is a framework error; a stack trace or
+ * another error class is an other exception; a timeout a hang; a signal a kill. Invalid by
+ * construction: a numeric flag given a non-number, a negative or fractional count.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FRAMEWORK_ERRORS, namesSomething, type CaseOutcome, type Validity } from './outcome.js';
+import { mlp } from './net-defs.js';
+import type { FuzzRng } from './random.js';
+import type { CaseContext } from './targets.js';
+
+const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const TIME_LIMIT_MS = 15000;
+
+const COUNT_FLAGS = ['--max-iter', '--iter-size', '--seed', '--summary-every', '--validate-every', '--snapshot-every', '--stepsize'];
+const NUMBER_FLAGS = ['--base-lr', '--momentum', '--weight-decay', '--gamma', '--power', '--clip-gradients'];
+const WORDS = ['--backend', '--method', '--regularization', '--lr-policy', '--init-from', '--output', '--stepvalues'];
+const VALUES = ['', '-1', '0x10', '1e308', 'NaN', 'abc', '2.5', '1e3', '-0', '99999999999999999999', '/proc/x', '.', 'js', 'SGD', 'L1', 'inv', '1,2', '#x'];
+
+function argv(rng: FuzzRng, dir: string): { args: string[]; validity: Validity } {
+  const net = join(dir, 'net.json');
+  writeFileSync(net, JSON.stringify({ seed: 1, solver: { baseLr: 0.1, maxIter: 4 }, layers: mlp() }));
+  const command = rng.pick(['train', 'train', 'train', 'convert', 'plot', 'bogus']);
+  const args = command === 'train' ? ['train', net, '--backend', 'js', '--output', join(dir, `out-${rng.int(0, 1e9)}`)] : [command];
+  let validity: Validity = command === 'bogus' ? 'invalid' : 'unknown';
+  for (let k = rng.int(1, 3); k > 0; k--) {
+    const flag = rng.pick([...COUNT_FLAGS, ...NUMBER_FLAGS, ...WORDS, '--fresh', '--help', '--nope', 'extra.json', 'mnist', 'images', '--out']);
+    const value = rng.pick(VALUES);
+    args.push(flag);
+    if (flag.startsWith('--') && flag !== '--fresh' && flag !== '--help') args.push(value);
+    if (flag === '--nope') validity = 'invalid';
+    if (COUNT_FLAGS.includes(flag) && !/^\d+$/.test(value)) validity = 'invalid';
+    if (NUMBER_FLAGS.includes(flag) && !Number.isFinite(Number(value))) validity = 'invalid';
+    if (NUMBER_FLAGS.includes(flag) && value === '') validity = 'invalid';
+  }
+  return { args, validity };
+}
+
+export async function cliCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutcome> {
+  const dir = join(ctx.dir, 'cli');
+  mkdirSync(dir, { recursive: true });
+  const { args, validity } = argv(rng, dir);
+  const input = `cortado ${args.map((a) => JSON.stringify(a)).join(' ')}`;
+  ctx.announce(input);
+  const r = spawnSync(process.execPath, ['--max-old-space-size=512', CLI, ...args], {
+    cwd: dir, encoding: 'utf8', timeout: TIME_LIMIT_MS, killSignal: 'SIGKILL', env: { ...process.env, CORTADO_NO_CUDA: '1' },
+  });
+  const err = (r.stderr ?? '').trim();
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { cls: 'hang', input, detail: `no exit within ${TIME_LIMIT_MS} ms` };
+  if (r.signal) return { cls: 'kill', input, detail: `killed by ${r.signal}: ${err.slice(-300)}` };
+  if (r.status === 0) return validity === 'invalid' ? { cls: 'silent', input, detail: 'exit 0 for invalid arguments' } : { cls: 'ok', input, detail: '' };
+  const line = err.split('\n').find((l) => l.startsWith('cortado')) ?? err.split('\n')[0] ?? '';
+  const names = args.filter((a) => a !== '').concat(args.filter((a) => a.startsWith('--')).map((a) => a.slice(2)));
+  const named = names.some((n) => line.includes(n));
+  const kind = /^cortado[^:]*: (\w+): /.exec(line)?.[1];
+  if (/^\s+at /m.test(err) || (kind !== undefined && !FRAMEWORK_ERRORS.includes(kind))) return { cls: 'other', input, detail: err.slice(0, 400) };
+  return { cls: named || namesSomething(line, names) ? 'framework' : 'unnamed', input, detail: line.slice(0, 400) };
+}
