@@ -15,6 +15,7 @@ import type { LayerConfig } from '../core/layer.js';
 import { Net } from '../core/net.js';
 import { Random } from '../core/random.js';
 import type { Raw } from '../core/config.js';
+import { makeDir } from '../io/files.js';
 import { Solver } from '../solver/solver.js';
 import { TrainingSummary } from '../solver/coffee/training-summary.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
@@ -69,6 +70,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   if (validation && cb.validateEvery > 0) solver.addCoffeeBreak(validation, { everyIter: cb.validateEvery });
   let resumedFrom: string | null = null;
   if (o.outputDir) {
+    // Made now, so that a folder that cannot be made fails before training, not at the first snapshot.
+    makeDir(o.outputDir, 'output folder');
     const snapshots = join(o.outputDir, 'snapshots');
     if (cb.snapshotEvery > 0) solver.addCoffeeBreak(new Snapshot(snapshots, log), { everyIter: cb.snapshotEvery });
     const statsPath = join(o.outputDir, 'statistics.json');
