@@ -39,7 +39,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, label: 
   makeDir(dirname(file), label);
   let fd: number;
   try {
-    fd = openSync(tmp, options.exclusive ? 'wx' : 'w');
+    // Not exclusive: the .tmp is this writer's own (an interrupted write's); removed, not opened,
+    // since opening a FIFO of that name for writing would wait forever.
+    if (!options.exclusive) rmSync(tmp, { force: true });
+    fd = openSync(tmp, 'wx');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new DataError(`${label}: "${tmp}" already exists (left by an interrupted write, or a file of yours); Cortado does not remove files it did not create: move it away and run again`, { cause: e });
     throw new DataError(`${label}: cannot write it: ${ioErrorText(e)}`, { cause: e });

@@ -25,12 +25,12 @@
  * this writer created and which now has holes), and the call throws a DataError naming the file
  * and the reason. So no damaged file is left under its name, and no failure passes silently.
  */
-import { closeSync, existsSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm/node';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
 import { commitTmp, writeFileAtomic } from './atomic.js';
-import { ioErrorText, makeDir } from './files.js';
+import { fileKind, ioErrorText, makeDir } from './files.js';
 import { hdf5Loaded, type H5Wasm } from './hdf5.js';
 import { takeWriteError, writeFailureText } from './write-errors.js';
 
@@ -122,6 +122,8 @@ export class Hdf5Writer {
     if (!options.overwrite && existsSync(file)) throw new DataError(`${label} already exists; ${hint} to replace it, or choose another name`);
     const target = options.atomic ? `${file}.tmp` : file;
     makeDir(dirname(file), label);
+    const kind = existingKind(file);
+    if (kind) throw new DataError(`${label} exists and is ${kind}, not a regular file; choose another name`);
     try {
       // Node creates it first: a bad directory or permission becomes a plain error; 'wx' refuses
       // a file that appeared since the check above, and an existing .tmp that may not be ours.
@@ -433,6 +435,16 @@ export function writeListFile(path: string, files: readonly string[], options: {
     return /^[#\s]/.test(rel) ? `./${rel}` : rel;
   });
   return writeFileAtomic(list, lines.map((l) => `${l}\n`).join(''), label, { exclusive: true });
+}
+
+/** What stands at `path` when it is not a regular file (a FIFO, a folder), else undefined. */
+function existingKind(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? undefined : fileKind(st);
+  } catch {
+    return undefined;
+  }
 }
 
 function checkName(name: string, where: string): void {

@@ -107,14 +107,14 @@ export class Hdf5File {
     return new Hdf5File(lib, h5, label);
   }
 
-  /** Creates (or truncates) a file; members keep their creation order. */
+  /** Creates a new file (an existing one is an error); members keep their creation order. */
   static async create(path: string, kind = 'HDF5 file'): Promise<Hdf5File> {
     const file = resolve(path);
     const label = `${kind} "${file}"`;
     const lib = await hdf5();
     // Creating it with Node first turns a bad directory or permission into a plain Node error.
     try {
-      closeSync(openSync(file, 'w'));
+      closeSync(openSync(file, 'wx'));
     } catch (e) {
       throw new DataError(`${label}: cannot create the file (${ioErrorText(e)})`, { cause: e });
     }
@@ -137,6 +137,7 @@ export class Hdf5File {
     let f: Hdf5File | undefined;
     try {
       makeDir(dirname(file), label);
+      rmSync(tmp, { force: true }); // an interrupted write's; never opened, in case it is not a file
       takeWriteError(tmp);
       f = await Hdf5File.create(tmp, kind);
       fill(f);
