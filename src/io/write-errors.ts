@@ -15,6 +15,7 @@ import type { H5Wasm } from './hdf5.js';
 /** Emscripten's errno numbers (its ERRNO_CODES) for the errors a write can meet. */
 const CODES: Record<number, string> = {
   51: 'ENOSPC',
+  19: 'EDQUOT',
   29: 'EIO',
   22: 'EFBIG',
   69: 'EROFS',

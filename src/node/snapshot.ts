@@ -210,9 +210,10 @@ export class Snapshot implements CoffeeBreak {
     } catch (e) {
       if (!(e instanceof DataError)) throw e;
       const newest = (await listSnapshots(this.dir).catch(() => undefined))?.files[0];
+      const fix = /\((ENOSPC|EDQUOT)\)/.test(e.message) ? 'free some space' : 'fix that';
       const then = newest
-        ? `the newest snapshot is still "${newest.path}" (iteration ${newest.iter}); free some space and run again to resume from it`
-        : 'there is no earlier snapshot; free some space and run again';
+        ? `the newest snapshot is still "${newest.path}" (iteration ${newest.iter}); ${fix} and run again to resume from it`
+        : `there is no earlier snapshot; ${fix} and run again`;
       throw new DataError(`training stopped at iteration ${solver.iter}: ${e.message}; ${then}`, { cause: e });
     }
     this.written.push(file);
