@@ -10,7 +10,10 @@
  *
  * The file holds `data` [N, C, H, W] uint8 (channels-first, row-major) and `label` [N] float32
  * class numbers, and a root attribute `classes`: the class names as a JSON list. It is written
- * atomically. Other files in the folders are ignored with a warning; a class folder without
+ * atomically: `FILE.h5.tmp` is written, then renamed; an existing `FILE.h5.tmp` (an interrupted
+ * conversion's, or a user's file) is refused, never replaced. A full disk is a DataError naming
+ * the file, leaving neither the .tmp nor a file under FILE.h5. Other files in the folders are
+ * ignored with a warning; a class folder without
  * images, or an image that cannot be decoded, is an error (or, with --skip-bad, the image is
  * skipped with a warning).
  */
@@ -94,6 +97,9 @@ export async function convertImages(options: ImageConversionOptions): Promise<Im
   const channels = options.channels ?? 3;
   if (channels !== 1 && channels !== 3) throw new DataError(`channels must be 1 or 3, found ${String(channels)}`);
   const warn = options.warn ?? ((m: string) => console.warn(m));
+  if (options.list !== undefined && resolve(options.list) === resolve(options.out)) {
+    throw new DataError(`the list file and the HDF5 file are both "${resolve(options.out)}"; give the list file (--list) another name`);
+  }
   const { classes, items } = scanFolder(folder, warn);
   if (options.shuffle) {
     const order = Int32Array.from(items, (_, i) => i);

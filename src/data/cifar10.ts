@@ -7,8 +7,8 @@
  * the NCHW order of a [N, 3, 32, 32] blob, so a record's pixels are copied in order. Pixels are
  * scaled by 1/256 to [0, 1).
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { readRegularFile } from '../io/files.js';
 import { DataError } from '../core/errors.js';
 
 export interface Cifar10Set {
@@ -56,12 +56,7 @@ export function parseCifar10(bytes: Uint8Array, where: string): Cifar10Set {
 /** Reads and parses one batch file. */
 export function readCifar10(path: string): Cifar10Set {
   const file = resolve(path);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new DataError(`CIFAR-10 file "${file}": cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
-  }
+  const bytes = readRegularFile(file, `CIFAR-10 file "${file}"`);
   return parseCifar10(bytes, `CIFAR-10 file "${file}"`);
 }
 

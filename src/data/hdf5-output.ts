@@ -10,6 +10,9 @@
  * holds on disk is a complete HDF5 file of the batches so far, even if the process stops;
  * `destroy()` (called by Net.destroy) closes it. An existing file is refused unless `overwrite`,
  * so a second run, or a resumed one, needs a new filename or `overwrite: true`.
+ * A failed write (ENOSPC on a full disk, EIO) stops the forward pass with a DataError naming the
+ * file and the reason, and the file, which then has holes, is removed (see io/hdf5-writer.ts): a
+ * file left under `filename` always reads back as what was appended.
  */
 import type { Blob, Shape } from '../core/blob.js';
 import { DataError, layerRef, shapeStr } from '../core/errors.js';
@@ -63,7 +66,9 @@ export class HDF5OutputLayer extends Layer<HDF5OutputConfig> {
 
   forward(bottoms: Blob[]): void {
     const w = this.writer;
-    if (!w || w.isClosed) throw new DataError(`${layerRef(this.config.name, this.config.type)}: the output file is closed (the net was destroyed)`);
+    const where = layerRef(this.config.name, this.config.type);
+    if (w?.failure) throw new DataError(`${where}: writing the output file "${w.path}" failed before (${w.failure}); the file was removed`);
+    if (!w || w.isClosed) throw new DataError(`${where}: the output file is closed (the net was destroyed)`);
     bottoms.forEach((b, k) => this.outputs[k].append(b.read()));
     w.flush();
   }

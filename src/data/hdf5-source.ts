@@ -8,11 +8,11 @@
  * sample axis (row-major N×C×H×W, which is how Mocha's column-major W×H×C×N files look to a
  * row-major reader). Importing this module registers the SubMean `meanFile` loader.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { countOf } from '../core/blob.js';
 import { DataError, shapeStr } from '../core/errors.js';
 import type { Phase } from '../core/layer.js';
+import { readRegularFile } from '../io/files.js';
 import { Hdf5Reader, type DatasetInfo, type StoredRows } from '../io/hdf5-reader.js';
 import type { PlanChunk } from './epoch-plan.js';
 import { TransformPipeline, joinDrawNeeds, setMeanLoader, type SampleDraw, type TransformerSpec } from './transformers.js';
@@ -37,9 +37,9 @@ export function readSourceList(source: string, where: string): { path: string; l
   const listFile = resolve(source);
   let text: string;
   try {
-    text = readFileSync(listFile, 'utf8');
+    text = readRegularFile(listFile, `${where}: source list "${listFile}"`).toString('utf8');
   } catch (e) {
-    throw new DataError(`${where}: cannot read the source list "${listFile}" (${(e as NodeJS.ErrnoException).code ?? String(e)}); "source" names a text file listing one HDF5 file per line`, { cause: e });
+    throw new DataError(`${(e as Error).message}; "source" names a text file listing one HDF5 file per line`, { cause: e });
   }
   const base = dirname(listFile);
   const out: { path: string; line: number }[] = [];

@@ -5,9 +5,10 @@
  * the number of dimensions d, then d big-endian uint32 sizes, then the values row-major.
  * Images are scaled by 1/256 (Caffe's `scale: 0.00390625`) to [0, 1).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { readRegularFile } from '../io/files.js';
 import { DataError } from '../core/errors.js';
 
 /** An IDX array: its sizes and its uint8 values, row-major. */
@@ -70,12 +71,7 @@ export function parseIdx(bytes: Uint8Array, where: string): IdxArray {
 /** Reads and parses an IDX file. */
 export function readIdx(path: string): IdxArray {
   const file = resolve(path);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new DataError(`IDX file "${file}": cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
-  }
+  const bytes = readRegularFile(file, `IDX file "${file}"`);
   return parseIdx(bytes, `IDX file "${file}"`);
 }
 

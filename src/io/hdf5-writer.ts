@@ -16,15 +16,23 @@
  * - in place (default): the file is created at its path at once; `flush` makes what was appended so
  *   far readable by another process (HDF5Output flushes after every batch);
  * - atomic: everything goes to `<path>.tmp`, which `close` fsyncs and renames over `path`; `abort`
- *   removes it. The converters write this way, so a file at `path` is always complete.
+ *   removes it. The converters write this way, so a file at `path` is always complete. An existing
+ *   `<path>.tmp` is refused, never replaced: it may be a user's file.
  * An existing file at `path` is refused unless `overwrite` is set.
+ *
+ * A write that fails below HDF5 (ENOSPC on a full disk, EIO; see write-errors.ts) ends the writer
+ * at the call that met it: the file is closed and removed (the .tmp, or the in-place file, which
+ * this writer created and which now has holes), and the call throws a DataError naming the file
+ * and the reason. So no damaged file is left under its name, and no failure passes silently.
  */
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import type { Dataset as H5Dataset, File as H5File } from 'h5wasm/node';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
-import { commitTmp } from './atomic.js';
+import { commitTmp, writeFileAtomic } from './atomic.js';
+import { fileKind, ioErrorText, makeDir } from './files.js';
 import { hdf5Loaded, type H5Wasm } from './hdf5.js';
+import { takeWriteError, writeFailureText } from './write-errors.js';
 
 /** Element types a sample dataset can hold. */
 export type SampleDType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32';
@@ -89,6 +97,7 @@ const openPaths = new Set<string>();
 export class Hdf5Writer {
   private readonly datasets = new Map<string, SampleDataset>();
   private closed = false;
+  private failed: string | undefined;
 
   private constructor(
     private readonly lib: H5Wasm,
@@ -112,16 +121,22 @@ export class Hdf5Writer {
     const hint = options.overwriteHint ?? 'pass overwrite: true';
     if (!options.overwrite && existsSync(file)) throw new DataError(`${label} already exists; ${hint} to replace it, or choose another name`);
     const target = options.atomic ? `${file}.tmp` : file;
+    makeDir(dirname(file), label);
+    const kind = existingKind(file);
+    if (kind) throw new DataError(`${label} exists and is ${kind}, not a regular file; choose another name`);
     try {
-      mkdirSync(dirname(file), { recursive: true });
-      // Node creates it first: a bad directory or permission becomes a plain error, and 'wx'
-      // refuses a file that appeared since the check above.
-      closeSync(openSync(target, options.overwrite || options.atomic ? 'w' : 'wx'));
+      // Node creates it first: a bad directory or permission becomes a plain error; 'wx' refuses
+      // a file that appeared since the check above, and an existing .tmp that may not be ours.
+      closeSync(openSync(target, options.overwrite && !options.atomic ? 'w' : 'wx'));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && target !== file) {
+        throw new DataError(`${label}: "${target}" already exists (left by an interrupted write, or a file of yours); Cortado does not remove files it did not create: move it away and run again`, { cause: e });
+      }
       if (code === 'EEXIST') throw new DataError(`${label} already exists; ${hint} to replace it, or choose another name`, { cause: e });
-      throw new DataError(`${label}: cannot create the file "${target}" (${code ?? String(e)})`, { cause: e });
+      throw new DataError(`${label}: cannot create the file "${target}" (${ioErrorText(e)})`, { cause: e });
     }
+    takeWriteError(target);
     let h5: H5File;
     try {
       h5 = new lib.File(target, 'w', { track_order: true });
@@ -129,9 +144,11 @@ export class Hdf5Writer {
       rmSync(target, { force: true });
       throw new DataError(`${label}: HDF5 cannot create it: ${errorText(e)}`, { cause: e });
     }
-    if (h5.file_id < 0n) {
+    const failed = takeWriteError(target);
+    if (h5.file_id < 0n || failed) {
+      if (h5.file_id >= 0n) h5.close();
       rmSync(target, { force: true });
-      throw new DataError(`${label}: HDF5 cannot create it (see the HDF5 diagnostics above)`);
+      throw new DataError(`${label}: HDF5 cannot create it (${failed ? writeFailureText(failed) : 'see the HDF5 diagnostics above'})`);
     }
     openPaths.add(file);
     return new Hdf5Writer(lib, h5, file, target, label, options.overwrite ?? false, hint);
@@ -147,13 +164,38 @@ export class Hdf5Writer {
    * DataError naming the file and `what`; refused once the file is closed.
    */
   guard<T>(what: string, fn: () => T): T {
+    if (this.failure) throw new DataError(`${this.label}: cannot go on ${what}: writing it failed before (${this.failure})`);
     if (this.closed) throw new DataError(`${this.label}: cannot go on ${what}: the file is closed`);
+    let result: T;
     try {
-      return fn();
+      result = fn();
     } catch (e) {
+      this.checkWrites(what, e);
       if (e instanceof DataError || e instanceof ShapeError) throw e;
       throw new DataError(`${this.label}: HDF5 failed while ${what}: ${errorText(e)}`, { cause: e });
     }
+    this.checkWrites(what);
+    return result;
+  }
+
+  /** Why writing failed (a full disk...), once it has; the writer is then closed. */
+  get failure(): string | undefined {
+    return this.failed;
+  }
+
+  /**
+   * Ends the writer when a write below HDF5 failed during `what`: closes the file, removes it (see
+   * the module comment) and throws a DataError naming the file and the reason.
+   */
+  private checkWrites(what: string, cause?: unknown): void {
+    const f = takeWriteError(this.target);
+    if (!f) return;
+    this.failed = `${writeFailureText(f)}, ${what}`;
+    this.abort();
+    rmSync(this.target, { force: true });
+    takeWriteError(this.target);
+    const removed = this.target === this.path ? 'the damaged file was removed' : 'nothing was written under its name';
+    throw new DataError(`${this.label}: writing failed: ${this.failed}; ${removed}`, { cause });
   }
 
   /** The h5wasm module and this file's HDF5 id, for SampleDataset's status-returning calls. */
@@ -253,6 +295,7 @@ export class Hdf5Writer {
    * place. Returns the file's path. On failure an atomic writer removes its .tmp file.
    */
   close(): string {
+    if (this.failure) throw new DataError(`${this.label}: writing it failed before (${this.failure})`);
     if (this.closed) return this.path;
     let status: number;
     try {
@@ -296,7 +339,7 @@ export class Hdf5Writer {
       commitTmp(this.target, this.path);
     } catch (e) {
       rmSync(this.target, { force: true });
-      throw new DataError(`${this.label}: cannot move the finished "${this.target}" into place (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+      throw new DataError(`${this.label}: cannot move the finished "${this.target}" into place (${ioErrorText(e)}); nothing was written under its name`, { cause: e });
     }
   }
 }
@@ -372,28 +415,36 @@ export class SampleDataset {
 
 /**
  * Writes a list file for HDF5 data layers: one HDF5 path per line, each written relative to the
- * list file's folder (with '/' separators) so that the folder can move as a whole. Written
- * atomically; an existing list file is refused unless `overwrite`. Returns its absolute path.
+ * list file's folder (with '/' separators) so that the folder can move as a whole. A path the
+ * list's reader would misread (a first character '#', which starts a comment, or a space, which
+ * it trims) is written as `./<path>`; a path ending in a space, or holding a line break, is refused.
+ * Written atomically (writeFileAtomic, never replacing a `.tmp` it did not create); an existing
+ * list file is refused unless `overwrite`, and so is a list file named like one of `files`.
+ * Returns its absolute path.
  */
 export function writeListFile(path: string, files: readonly string[], options: { overwrite?: boolean; overwriteHint?: string } = {}): string {
   const list = resolve(path);
   const label = `list file "${list}"`;
+  if (files.some((f) => resolve(f) === list)) throw new DataError(`${label}: it would replace the HDF5 file it lists; give the list file another name`);
   if (!options.overwrite && existsSync(list)) throw new DataError(`${label} already exists; ${options.overwriteHint ?? 'pass overwrite: true'} to replace it, or choose another name`);
   const lines = files.map((f) => {
-    const rel = relative(dirname(list), resolve(f));
+    let rel = relative(dirname(list), resolve(f));
+    if (sep !== '/') rel = rel.split(sep).join('/');
     if (/[\r\n]/.test(rel)) throw new DataError(`${label}: the path "${f}" contains a line break and cannot be listed`);
-    return sep === '/' ? rel : rel.split(sep).join('/');
+    if (/\s$/.test(rel)) throw new DataError(`${label}: the path "${f}" ends in a space, which the list's reader trims; rename the file`);
+    return /^[#\s]/.test(rel) ? `./${rel}` : rel;
   });
-  const tmp = `${list}.tmp`;
+  return writeFileAtomic(list, lines.map((l) => `${l}\n`).join(''), label, { exclusive: true });
+}
+
+/** What stands at `path` when it is not a regular file (a FIFO, a folder), else undefined. */
+function existingKind(path: string): string | undefined {
   try {
-    mkdirSync(dirname(list), { recursive: true });
-    writeFileSync(tmp, lines.map((l) => `${l}\n`).join(''));
-    commitTmp(tmp, list);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new DataError(`${label}: cannot write it (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+    const st = statSync(path);
+    return st.isFile() ? undefined : fileKind(st);
+  } catch {
+    return undefined;
   }
-  return list;
 }
 
 function checkName(name: string, where: string): void {

@@ -9,15 +9,18 @@
  * validated before HDF5 opens it (integrity.ts), every status is checked, anything h5wasm throws
  * becomes a DataError naming the file, and each array carries a CRC-32 of its bytes, verified on
  * read. A file damaged inside (right length, bad structure) may still make HDF5 print diagnostics
- * to stderr before the DataError.
+ * to stderr before the DataError. Writes that fail below HDF5 (a full disk) are caught by
+ * write-errors.ts, since HDF5 only prints them.
  */
-import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5wasm/node';
 import type { HostArray } from '../backend/backend.js';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
 import { commitTmp } from './atomic.js';
+import { ioErrorText, makeDir } from './files.js';
 import { appendSeal, checkHdf5File, checkSeal, crc32 } from './integrity.js';
+import { takeWriteError, watchWrites, writeFailureText } from './write-errors.js';
 
 export { checkHdf5File, checkSeal, crc32 } from './integrity.js';
 
@@ -45,6 +48,7 @@ export function hdf5(): Promise<H5Wasm> {
   loading ??= import('h5wasm/node')
     .then(async (lib) => {
       await lib.ready;
+      watchWrites(lib);
       loaded = lib;
       return lib;
     })
@@ -103,16 +107,16 @@ export class Hdf5File {
     return new Hdf5File(lib, h5, label);
   }
 
-  /** Creates (or truncates) a file; members keep their creation order. */
+  /** Creates a new file (an existing one is an error); members keep their creation order. */
   static async create(path: string, kind = 'HDF5 file'): Promise<Hdf5File> {
     const file = resolve(path);
     const label = `${kind} "${file}"`;
     const lib = await hdf5();
     // Creating it with Node first turns a bad directory or permission into a plain Node error.
     try {
-      closeSync(openSync(file, 'w'));
+      closeSync(openSync(file, 'wx'));
     } catch (e) {
-      throw new DataError(`${label}: cannot create the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
+      throw new DataError(`${label}: cannot create the file (${ioErrorText(e)})`, { cause: e });
     }
     const h5 = new lib.File(file, 'w', { track_order: true });
     if (h5.file_id < 0n) throw new DataError(`${label}: HDF5 cannot create it (see the HDF5 diagnostics above)`);
@@ -123,25 +127,33 @@ export class Hdf5File {
    * Writes a complete file atomically: `fill` writes into `<path>.tmp` in the same directory, which
    * is closed, sealed when `options.seal` (see appendSeal: `open` then verifies the whole file
    * before HDF5 reads it), fsynced and renamed over `path`; on any failure the .tmp is removed and
-   * `path` is untouched. The directory is created if missing.
+   * `path` is untouched. The directory is created if missing. A write that fails below HDF5 (a full
+   * disk: ENOSPC; EIO) is a DataError naming `path` and the reason, even where HDF5 reports success.
    */
   static async writeAtomic(path: string, kind: string, options: { seal?: boolean }, fill: (f: Hdf5File) => void): Promise<string> {
     const file = resolve(path);
     const tmp = `${file}.tmp`;
+    const label = `${kind} "${file}"`;
     let f: Hdf5File | undefined;
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      makeDir(dirname(file), label);
+      rmSync(tmp, { force: true }); // an interrupted write's; never opened, in case it is not a file
+      takeWriteError(tmp);
       f = await Hdf5File.create(tmp, kind);
       fill(f);
       const open = f;
       f = undefined;
       open.close();
+      const failed = takeWriteError(tmp);
+      if (failed) throw new DataError(`${label}: writing failed: ${writeFailureText(failed)}; nothing was written under its name`);
       commitTmp(tmp, file, options.seal ? (fd) => appendSeal(fd, statSync(tmp).size) : undefined);
     } catch (e) {
       if (f) f.closeQuietly();
       rmSync(tmp, { force: true });
+      const failed = takeWriteError(tmp);
+      if (failed) throw new DataError(`${label}: writing failed: ${writeFailureText(failed)}; nothing was written under its name`, { cause: e });
       if (e instanceof DataError || e instanceof ShapeError) throw e;
-      throw new DataError(`${kind} "${file}": writing failed: ${String(e)}`, { cause: e });
+      throw new DataError(`${label}: writing failed: ${ioErrorText(e)}; nothing was written under its name`, { cause: e });
     }
     return file;
   }

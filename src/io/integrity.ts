@@ -2,7 +2,8 @@
  * Integrity checks for files read back: a CRC-32 for array bytes and manifests, and a check that a
  * file is a complete HDF5 file before the HDF5 library is allowed to open it.
  */
-import { closeSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { fileKind } from './files.js';
 import * as zlib from 'node:zlib';
 import { DataError } from '../core/errors.js';
 
@@ -32,6 +33,9 @@ export function crc32Table(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** Opening for reading never waits (a FIFO without a writer would); reads are checked to be of regular files. */
+const READ_NONBLOCK = constants.O_RDONLY | constants.O_NONBLOCK;
+
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
@@ -43,13 +47,13 @@ export function checkHdf5File(file: string, label: string): void {
   let size: number;
   try {
     const st = statSync(file);
-    if (!st.isFile()) throw new DataError(`${label}: not a regular file`);
+    if (!st.isFile()) throw new DataError(`${label}: not a regular file (found ${fileKind(st)})`);
     size = st.size;
   } catch (e) {
     if (e instanceof DataError) throw e;
     throw new DataError(`${label}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
   }
-  const fd = openSync(file, 'r');
+  const fd = openSync(file, READ_NONBLOCK);
   try {
     const head = Buffer.alloc(64);
     for (let at = 0; at + SIGNATURE.length <= size; at = at === 0 ? 512 : at * 2) {
@@ -127,17 +131,19 @@ export function appendSeal(fd: number, size: number): void {
 
 /**
  * Verifies a sealed file's seal (see appendSeal): a DataError naming `label` when its length or
- * checksum disagree. Files without a seal (other tools' files, HDF5 data sets) pass unchecked.
+ * checksum disagree. Files without a seal (other tools' files, HDF5 data sets) pass unchecked, and
+ * so does anything but a regular file (a FIFO, a device), which checkHdf5File then refuses.
  */
 export function checkSeal(file: string, label: string): void {
   let fd: number;
   try {
-    fd = openSync(file, 'r');
+    fd = openSync(file, READ_NONBLOCK);
   } catch {
     return; // checkHdf5File reports a missing or unreadable file
   }
   try {
-    const st = statSync(file);
+    // The type is checked on the open descriptor, before any read: reading a FIFO would block.
+    const st = fstatSync(fd);
     const size = st.size;
     if (!st.isFile() || size < SEAL_SIZE) return;
     const seal = Buffer.alloc(SEAL_SIZE);

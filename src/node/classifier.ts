@@ -2,7 +2,9 @@
  * ImageClassifier: class probabilities for image files or bytes, through a deploy net (Mocha's
  * ImageClassifier). Node-only (decoding and resizing with sharp).
  *
- * Each image is decoded (PNG, JPEG and whatever else sharp reads), flattened onto black if it has
+ * Each image is decoded (PNG, JPEG, WebP, GIF, TIFF, AVIF/HEIF; other formats only when listed in
+ * `formats`: an SVG may reference other files, even local ones through file://, which the decoder
+ * would read), flattened onto black if it has
  * an alpha channel, converted to grey (C = 1) or to RGB (C = 3), fitted to the Input's H×W
  * (`resize`), and laid out C×H×W with the raw pixel values 0..255, in RGB or BGR order. Scaling
  * and mean subtraction are the Input layer's transformers, so the deploy net states the same
@@ -13,6 +15,7 @@ import sharp from 'sharp';
 import type { Net } from '../core/net.js';
 import { ConfigError, DataError, shapeStr } from '../core/errors.js';
 import type { InputLayer } from '../layers/input.js';
+import { readRegularFile } from '../io/files.js';
 
 export interface ClassifierOptions {
   /** The Input top that takes the images (default: the first top of the net's first Input layer). */
@@ -30,6 +33,26 @@ export interface ClassifierOptions {
   channelOrder?: 'RGB' | 'BGR';
   /** Classes reported in `top`, most probable first (default 5, at most the number of classes). */
   topK?: number;
+  /**
+   * Image formats accepted, as sharp names them (default RASTER_FORMATS). A format that can refer
+   * to other files, such as 'svg', is read only when listed here; anything else is a DataError.
+   */
+  formats?: readonly string[];
+}
+
+/** The raster formats an ImageClassifier accepts by default, recognised by their first bytes. */
+export const RASTER_FORMATS: readonly string[] = ['png', 'jpeg', 'webp', 'gif', 'tiff', 'heif'];
+
+/** The format of an image from its first bytes, among RASTER_FORMATS ('heif' covers AVIF); undefined otherwise. */
+export function rasterFormat(b: Uint8Array): string | undefined {
+  const at = (off: number, text: string) => [...text].every((c, i) => b[off + i] === c.charCodeAt(0));
+  if (at(0, '\x89PNG\r\n\x1a\n')) return 'png';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (at(0, 'RIFF') && at(8, 'WEBP')) return 'webp';
+  if (at(0, 'GIF87a') || at(0, 'GIF89a')) return 'gif';
+  if (at(0, 'II*\0') || at(0, 'MM\0*')) return 'tiff';
+  if (at(4, 'ftyp') && ['avif', 'avis', 'heic', 'heix', 'mif1', 'msf1'].some((brand) => at(8, brand))) return 'heif';
+  return undefined;
 }
 
 export interface Classification {
@@ -53,6 +76,7 @@ export class ImageClassifier {
   private readonly resize: 'fill' | 'cover' | 'contain';
   private readonly bgr: boolean;
   private readonly topK: number;
+  private readonly formats: readonly string[];
 
   constructor(readonly net: Net, options: ClassifierOptions = {}) {
     const where = `ImageClassifier (${net.name})`;
@@ -83,6 +107,8 @@ export class ImageClassifier {
     this.bgr = order === 'BGR';
     this.topK = Math.min(options.topK ?? 5, perSample);
     if (!Number.isInteger(this.topK) || this.topK < 1) throw new ConfigError(`${where}: option "topK" must be a positive integer, found ${options.topK}`);
+    this.formats = options.formats ?? RASTER_FORMATS;
+    if (!Array.isArray(this.formats) || this.formats.some((f) => typeof f !== 'string')) throw new ConfigError(`${where}: option "formats" must be a list of format names such as 'png', found ${String(options.formats)}`);
   }
 
   /** Classifies one image. */
@@ -104,9 +130,12 @@ export class ImageClassifier {
   /** The image as the Input takes it: C×H×W, values 0..255. */
   async pixels(image: ImageSource): Promise<Float32Array> {
     const name = typeof image === 'string' ? `image ${image}` : `image (${image.length} bytes)`;
+    // The bytes are read here (a regular file only) and checked, so that sharp sees nothing else.
+    const bytes = typeof image === 'string' ? readRegularFile(image, name) : image;
+    await this.checkFormat(bytes, name);
     let raw: { data: Buffer; info: sharp.OutputInfo };
     try {
-      let s = sharp(image).flatten({ background: '#000000' });
+      let s = sharp(bytes).flatten({ background: '#000000' });
       s = this.channels === 1 ? s.grayscale() : s.toColourspace('srgb');
       raw = await s.resize(this.width, this.height, { fit: this.resize, background: '#000000' }).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     } catch (e) {
@@ -123,6 +152,18 @@ export class ImageClassifier {
       for (let p = 0; p < plane; p++) out[c * plane + p] = data[p * this.channels + from];
     }
     return out;
+  }
+
+  /** Refuses an image whose format is not in `formats` (see ClassifierOptions.formats). */
+  private async checkFormat(bytes: Buffer, name: string): Promise<void> {
+    let format = rasterFormat(bytes);
+    // Other formats are looked at only when the user listed one.
+    if (format === undefined && this.formats.some((f) => !RASTER_FORMATS.includes(f))) {
+      format = await sharp(bytes).metadata().then((m) => m.format as string, () => undefined);
+    }
+    if (format !== undefined && this.formats.includes(format)) return;
+    const found = format ? `: an image in ${format.toUpperCase()} format` : ' cannot be decoded: not a PNG, JPEG, WebP, GIF, TIFF or AVIF/HEIF image';
+    throw new DataError(`${name}${found}; the classifier accepts ${this.formats.join(', ')} (option "formats" lists the formats to accept, e.g. [..., 'svg'] for SVG, whose references to other files are then followed)`);
   }
 
   private result(probs: Float32Array): Classification {

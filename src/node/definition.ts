@@ -9,12 +9,12 @@
  * AsyncHDF5Data, HDF5Output's `filename`, a SubMean transformer's `meanFile`) are relative to the
  * definition file's folder when they are relative, so a definition runs from any working directory.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, DataError } from '../core/errors.js';
 import type { LayerConfig } from '../core/layer.js';
 import type { Raw } from '../core/config.js';
 import { loadMnist } from '../data/mnist.js';
+import { readRegularFile } from '../io/files.js';
 import { CIFAR10_SHAPE, loadCifar10 } from '../data/cifar10.js';
 
 export interface CoffeeBreakSettings {
@@ -35,12 +35,7 @@ export interface Definition {
 }
 
 export function readDefinition(path: string): Definition {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new DataError(`cannot read net definition ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = readRegularFile(path, `net definition ${path}`).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

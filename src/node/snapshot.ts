@@ -198,6 +198,11 @@ function isDirectory(path: string): boolean {
  * saved first, so the statistics file always reaches at least as far as the newest snapshot.
  * Register it after the breaks that record statistics (train() does), so that a snapshot carries
  * the statistics of its own iteration.
+ *
+ * A failed write (no space left on the device, EIO) stops the run: training on without snapshots
+ * would lose the work the user thinks is saved. The DataError names the file and the reason, and
+ * the newest snapshot still on disk, which is complete (snapshots are written atomically) and
+ * from which the run resumes once there is space.
  */
 export class Snapshot implements CoffeeBreak {
   /** Files written, in order. */
@@ -216,8 +221,19 @@ export class Snapshot implements CoffeeBreak {
     // Between the solver's own checks (every 100 iterations on a device) weights may have gone
     // bad: such a snapshot is never written, so the last good one stays the newest.
     solver.net.checkParamsFinite(solver.iter);
-    solver.lounge.save();
-    const file = await saveSnapshot(solver, this.dir, this.meta);
+    let file: string;
+    try {
+      solver.lounge.save();
+      file = await saveSnapshot(solver, this.dir, this.meta);
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      const newest = (await listSnapshots(this.dir).catch(() => undefined))?.files[0];
+      const fix = /\((ENOSPC|EDQUOT)\)/.test(e.message) ? 'free some space' : 'fix that';
+      const then = newest
+        ? `the newest snapshot is still "${newest.path}" (iteration ${newest.iter}); ${fix} and run again to resume from it`
+        : `there is no earlier snapshot; ${fix} and run again`;
+      throw new DataError(`training stopped at iteration ${solver.iter}: ${e.message}; ${then}`, { cause: e });
+    }
     this.lastIter = solver.iter;
     this.written.push(file);
     this.log(`iter ${String(solver.iter).padStart(6)} | snapshot ${file}`);

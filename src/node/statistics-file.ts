@@ -1,22 +1,18 @@
 /**
  * A run's statistics file: an object mapping each statistic's name to a list of [iteration, value]
  * pairs. `statisticsFile` is the coffee lounge's store in such a file, written atomically
- * (temporary file, fsync, rename); `readStatistics` reads and checks one (`cortado plot` too).
+ * (temporary file, fsync, rename); `readStatistics` reads and checks one (`cortado plot` too),
+ * refusing anything but a regular file.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
 import { DataError } from '../core/errors.js';
-import { commitTmp } from '../io/atomic.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { readRegularFile } from '../io/files.js';
 import { checkStatistics, type Statistics, type StatisticsStore } from '../solver/coffee/lounge.js';
 
 /** Reads and checks a statistics file; errors name the file, the statistic and the entry. */
 export function readStatistics(path: string): Statistics {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new DataError(`statistics file ${path} cannot be read: ${(e as Error).message}`);
-  }
+  const text = readRegularFile(path, `statistics file ${path}`).toString('utf8');
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -36,11 +32,9 @@ export function statisticsFile(path: string): StatisticsStore {
         throw new DataError(`${(e as Error).message}; move it away to start a new one`, { cause: e });
       }
     },
+    /** A failed write (ENOSPC...) is a DataError naming the file; the previous file stays whole. */
     save(stats: Statistics): void {
-      mkdirSync(dirname(path), { recursive: true });
-      const tmp = `${path}.tmp`;
-      writeFileSync(tmp, JSON.stringify(stats));
-      commitTmp(tmp, path);
+      writeFileAtomic(path, JSON.stringify(stats), `statistics file ${path}`);
     },
   };
 }

@@ -23,6 +23,7 @@ import type { LayerConfig } from '../core/layer.js';
 import { Net } from '../core/net.js';
 import { Random } from '../core/random.js';
 import type { Raw } from '../core/config.js';
+import { makeDir } from '../io/files.js';
 import { Solver } from '../solver/solver.js';
 import { TrainingSummary } from '../solver/coffee/training-summary.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
@@ -111,6 +112,8 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   let initialized = false;
   let snapshot: Snapshot | undefined;
   if (o.outputDir) {
+    // Made now, so that a folder that cannot be made fails before training, not at the first snapshot.
+    makeDir(o.outputDir, 'output folder');
     const snapshots = join(o.outputDir, 'snapshots');
     snapshot = new Snapshot(snapshots, log, { run: settings });
     if (cb.snapshotEvery > 0) solver.addCoffeeBreak(snapshot, { everyIter: cb.snapshotEvery });

@@ -193,7 +193,7 @@ describe('HDF5Data errors name the list file, line, file and dataset', () => {
 
   it('an empty list, and a missing list file', () => {
     fails(at('empty.txt', ['# nothing', '  ']), /the source list ".*empty\.txt" names no HDF5 file/);
-    fails(join(tmp.dir, 'absent.txt'), /cannot read the source list ".*absent\.txt" \(ENOENT\)/);
+    fails(join(tmp.dir, 'absent.txt'), /source list ".*absent\.txt": cannot read it \(.*ENOENT\)/);
   });
 
   it('a dataset missing in some file', async () => {

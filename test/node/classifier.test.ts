@@ -1,7 +1,7 @@
 /** ImageClassifier: decoding, layout and values fed to the net, known answers, batches, errors. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -9,7 +9,7 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/core/net.js';
-import { ImageClassifier } from '../../src/node/classifier.js';
+import { ImageClassifier, RASTER_FORMATS } from '../../src/node/classifier.js';
 
 const backend = new JsBackend('float32');
 let dir = '';
@@ -96,12 +96,28 @@ describe('ImageClassifier', () => {
     assert.deepEqual(await c.classifyAll([]), []);
   });
 
+  it('reads raster formats only, unless told: an SVG referring to a local file is refused', async () => {
+    const red = join(dir, 'red.png');
+    writeFileSync(red, await solid(4, 4, [255, 0, 0]));
+    const svg = join(dir, 'ref.svg');
+    writeFileSync(svg, `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><image href="file://${red}" width="4" height="4"/></svg>`);
+    const c = new ImageClassifier(colourNet(1));
+    await assert.rejects(c.classify(svg), (e: Error) => e instanceof DataError && e.message.includes(`image ${svg} cannot be decoded: not a PNG, JPEG, WebP, GIF, TIFF or AVIF/HEIF image; the classifier accepts png, jpeg, webp, gif, tiff, heif`));
+    await assert.rejects(c.classify(readFileSync(svg)), (e: Error) => e instanceof DataError && /image \(\d+ bytes\) cannot be decoded: not a PNG/.test(e.message));
+    for (const format of ['jpeg', 'webp', 'gif', 'tiff'] as const) {
+      const img = await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 0, g: 0, b: 255 } } }).toFormat(format).toBuffer();
+      assert.equal((await c.classify(img)).top[0].index, 2, format);
+    }
+    const withSvg = new ImageClassifier(colourNet(1), { formats: [...RASTER_FORMATS, 'svg'] });
+    assert.equal((await withSvg.classify(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="#00ff00"/></svg>'))).top[0].index, 1);
+  });
+
   it('fails clearly on an unreadable image and on a net it cannot use', async () => {
     const c = new ImageClassifier(colourNet(1));
     const bad = join(dir, 'bad.png');
     writeFileSync(bad, 'not an image');
     await assert.rejects(c.classify(bad), (e: Error) => e instanceof DataError && e.message.includes(`image ${bad} cannot be decoded`));
-    await assert.rejects(c.classify(join(dir, 'missing.png')), (e: Error) => e instanceof DataError && /missing\.png cannot be decoded/.test(e.message));
+    await assert.rejects(c.classify(join(dir, 'missing.png')), (e: Error) => e instanceof DataError && /missing\.png: cannot read it \(no such file or folder \(ENOENT\)\)/.test(e.message));
     const netOf = (layers: LayerConfig[]) => new Net(layers, { backend, phase: 'test' });
     assert.throws(() => new ImageClassifier(colourNet(1), { classes: ['a', 'b'] }), (e: Error) => e instanceof ConfigError && /2 class names given, but blob "prob" \[1, 3\] holds 3 values per sample/.test(e.message));
     assert.throws(() => new ImageClassifier(netOf([{ type: 'Input', name: 'in', tops: ['x'], shapes: [[1, 2, 4, 4]] }, { type: 'Power', name: 'p', bottoms: ['x'], tops: ['y'] }])), /with 1 or 3 channels, found samples of shape \[2, 4, 4\]/);

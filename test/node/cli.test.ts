@@ -53,7 +53,7 @@ test('cortado train refuses bad input with a clear message', () => {
   try {
     const missing = cortado(['train', join(dir, 'nope.json')]);
     assert.equal(missing.code, 1);
-    assert.match(missing.err, /cannot read net definition .*nope\.json/);
+    assert.match(missing.err, /net definition .*nope\.json: cannot read it/);
 
     const broken = join(dir, 'broken.json');
     writeFileSync(broken, '{ "layers": [ { "type": "InnerProduct", ');

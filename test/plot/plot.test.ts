@@ -144,7 +144,7 @@ describe('statistics files and cortado plot', () => {
     assert.deepEqual(nan.loss[0], [1, 0.5]);
     assert.ok(Number.isNaN(nan.loss[1][1]));
     const bad = (path: string, re: RegExp) => assert.throws(() => readStatistics(path), (e: Error) => e instanceof DataError && re.test(e.message), re.source);
-    bad(join(dir, 'none.json'), /statistics file .*none\.json cannot be read/);
+    bad(join(dir, 'none.json'), /statistics file .*none\.json: cannot read it/);
     bad(file('text.json', 'loss 0.5'), /text\.json is not JSON/);
     bad(file('list.json', '[1, 2]'), /list\.json: expected an object mapping each statistic to a list of \[iteration, value\] pairs .*found a list/);
     bad(file('entry.json', '{"loss":[[1,0.5],[2]]}'), /entry\.json: statistic "loss", entry 1 must be \[iteration, value\] with numbers, found \[2\]/);
@@ -174,7 +174,7 @@ describe('statistics files and cortado plot', () => {
       [[stats, '--keys', 'loss,acc'], 1, /ConfigError: plot: no statistic "acc"; the file has "loss", "validation\/accuracy", "lr"/],
       [[stats, '--smooth=-2'], 1, /--smooth must be an integer K >= 1 .* found "-2"/],
       [[stats, '--width', '20'], 1, /--width must be a whole number of pixels from 100 to 10000, found "20"/],
-      [[join(dir, 'missing.json')], 1, /DataError: statistics file .*missing\.json cannot be read/],
+      [[join(dir, 'missing.json')], 1, /DataError: statistics file .*missing\.json: cannot read it/],
       [[], 2, /expected one statistics file, found 0/],
     ];
     for (const [args, code, re] of cases) {
