@@ -13,12 +13,12 @@ import { DataError } from '../core/errors.js';
 import type { Backend } from '../backend/backend.js';
 import type { LayerConfig } from '../core/layer.js';
 import { Net } from '../core/net.js';
-import { Random } from '../core/random.js';
+import { Random, checkSeed } from '../core/random.js';
 import type { Raw } from '../core/config.js';
 import { Solver } from '../solver/solver.js';
 import { TrainingSummary } from '../solver/coffee/training-summary.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
-import type { CoffeeBreakSettings } from './definition.js';
+import { parseCoffeeBreaks, type CoffeeBreakSettings } from './definition.js';
 import { Snapshot, loadFrom } from './snapshot.js';
 import { statisticsFile } from './statistics-file.js';
 
@@ -58,12 +58,12 @@ export interface TrainResult {
 export async function train(o: TrainOptions): Promise<TrainResult> {
   const log = o.log ?? ((l: string) => console.log(l));
   const warn = o.warn ?? o.log ?? ((l: string) => console.warn(l));
-  const rng = new Random(o.seed ?? 42);
+  const rng = new Random(o.seed === undefined ? 42 : checkSeed(o.seed, 'train: option "seed"'));
   const trainNet = new Net(o.layers, { backend: o.backend, phase: 'train', rng, name: 'train' });
   const hasTestData = o.layers.some((l) => l.include?.phase === 'test' && isDataType(l.type));
   const testNet = hasTestData ? new Net(o.layers, { backend: o.backend, phase: 'test', shareParamsWith: trainNet, name: 'test' }) : undefined;
   const solver = new Solver(trainNet, o.solver);
-  const cb = { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000, ...o.coffeeBreaks };
+  const cb = { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000, ...parseCoffeeBreaks(o.coffeeBreaks ?? {}, 'train: option "coffeeBreaks"') };
   if (cb.summaryEvery > 0) solver.addCoffeeBreak(new TrainingSummary({ log }), { everyIter: cb.summaryEvery });
   const validation = testNet ? new ValidationPerformance(testNet, { log }) : undefined;
   if (validation && cb.validateEvery > 0) solver.addCoffeeBreak(validation, { everyIter: cb.validateEvery });
