@@ -60,8 +60,9 @@ export class ConfigReader {
    */
   int(key: string, def?: number, rule: NumberRule = {}): number {
     const v = this.number(key, def, rule);
-    if (!Number.isSafeInteger(v)) this.fail(key, Number.isInteger(v) ? 'an integer of at most 2^53 - 1' : 'an integer', v);
+    if (!Number.isInteger(v)) this.fail(key, 'an integer', v);
     checkInt32(this, key, v, rule);
+    if (!Number.isSafeInteger(v)) this.fail(key, 'an integer of at most 2^53 - 1', v);
     return v;
   }
 

@@ -114,14 +114,20 @@ export class EpochPlan {
     return lo;
   }
 
-  /** Chunk `index` in serving order, with its row order and draws (the last one asked for is kept). */
+  /** Where chunk `index` (in serving order) lies: its file, first row and row count; O(log files). */
+  range(index: number): { file: number; start: number; count: number } {
+    const id = this.order ? this.order.at(index) : index;
+    const file = this.fileOf(id);
+    const start = (id - this.firstChunk[file]) * this.settings.chunkSize;
+    return { file, start, count: Math.min(this.settings.chunkSize, this.counts[file] - start) };
+  }
+
+  /** Chunk `index` in serving order, with its row order and draws, O(chunk) (the last one asked for is kept). */
   chunk(index: number): PlanChunk {
     if (this.cached?.index === index) return this.cached.chunk;
     const s = this.settings;
-    const id = this.order ? this.order.at(index) : index;
-    const file = this.fileOf(id);
-    const start = (id - this.firstChunk[file]) * s.chunkSize;
-    const count = Math.min(s.chunkSize, this.counts[file] - start);
+    const { file, start, count } = this.range(index);
+    const id = this.firstChunk[file] + start / s.chunkSize;
     let rows: Int32Array | null = null;
     if (this.order) {
       const p = new Permutation(count, mixIndex(this.key[2], id), this.key[1]);

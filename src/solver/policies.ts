@@ -62,7 +62,8 @@ export function learningRate(p: LrPolicy, baseLr: number, iter: number, maxIter:
 export function momentumAt(p: MomentumPolicy, momentum: number, iter: number): number {
   switch (p.type) {
     case 'fixed': return momentum;
-    case 'step': return Math.min(momentum * Math.pow(p.gamma, Math.floor(iter / p.stepsize)), p.max ?? 1);
+    // A zero momentum stays 0 (0 × an overflowed gamma^k would be NaN).
+    case 'step': return momentum === 0 ? 0 : Math.min(momentum * Math.pow(p.gamma, Math.floor(iter / p.stepsize)), p.max ?? 1);
     case 'linear': return Math.min(momentum + Math.floor(iter / p.stepsize) * p.gamma, p.max ?? 1);
     case 'staged': {
       const s = stageAt(p.stages, iter);
