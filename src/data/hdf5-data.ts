@@ -169,7 +169,7 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
  */
 function checkBuffers(c: HDF5DataConfig, source: SourceDescription, inSizes: readonly number[], outSizes: readonly number[]): void {
   const where = layerRef(c.name, c.type);
-  const rows = Math.min(c.chunkSize, Math.max(...source.files.map((f) => f.rows)));
+  const rows = Math.min(c.chunkSize, source.files.reduce((m, f) => Math.max(m, f.rows), 0));
   c.tops.forEach((top, k) => {
     if (c.batchSize * outSizes[k] > MAX_BLOB_COUNT) {
       throw new ConfigError(`${where}: field "batchSize" must be at most ${Math.floor(MAX_BLOB_COUNT / outSizes[k])} for top "${top}" (${outSizes[k]} values per sample, at most ${MAX_BLOB_COUNT} per batch), found ${c.batchSize}`);
