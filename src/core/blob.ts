@@ -3,7 +3,8 @@
  * backend. Host copies are made only on request (`read`, `write`), never implicitly.
  */
 import type { Backend, Buf, HostArray } from '../backend/backend.js';
-import { ShapeError, shapeStr } from './errors.js';
+import { ConfigError, ShapeError, shapeStr } from './errors.js';
+import { MAX_BLOB_COUNT, exactCount } from './limits.js';
 
 export type Shape = readonly number[];
 
@@ -27,8 +28,12 @@ export class Blob {
     if (shape.some((d) => !Number.isInteger(d) || d < 0)) {
       throw new ShapeError(`blob "${name}": invalid shape ${shapeStr(shape)}`);
     }
+    const count = exactCount(shape);
+    if (count === null || count > MAX_BLOB_COUNT) {
+      throw new ConfigError(`blob "${name}": shape ${shapeStr(shape)} would hold ${count ?? 'more than 2^53'} elements, above the limit of ${MAX_BLOB_COUNT} (2^31 - 1) per blob`);
+    }
     this.shape = [...shape];
-    this.count = countOf(shape);
+    this.count = count;
     if (shareData && shareData.count !== this.count) {
       throw new ShapeError(`blob "${name}": cannot share the data of "${shareData.name}", counts ${this.count} and ${shareData.count} differ`);
     }

@@ -4,6 +4,7 @@
  * `kernal` is an error, not a silently ignored setting).
  */
 import { ConfigError } from './errors.js';
+import { MAX_INT32 } from './limits.js';
 
 export type Raw = Record<string, unknown>;
 
@@ -53,9 +54,15 @@ export class ConfigReader {
     return v;
   }
 
+  /**
+   * An integer; unless `rule` sets a bound, it lies in [-MAX_INT32, MAX_INT32] (2^31 - 1, see
+   * limits.ts), and it is always a safe integer.
+   */
   int(key: string, def?: number, rule: NumberRule = {}): number {
     const v = this.number(key, def, rule);
     if (!Number.isInteger(v)) this.fail(key, 'an integer', v);
+    checkInt32(this, key, v, rule);
+    if (!Number.isSafeInteger(v)) this.fail(key, 'an integer of at most 2^53 - 1', v);
     return v;
   }
 
@@ -122,7 +129,10 @@ export class ConfigReader {
     if (!Array.isArray(hw) || hw.length !== 2 || hw.some((x) => typeof x !== 'number' || !Number.isInteger(x))) {
       this.fail(key, 'an integer or a pair [h, w] of integers', v);
     }
-    for (const x of hw as number[]) checkRange(this, key, x, rule);
+    for (const x of hw as number[]) {
+      checkRange(this, key, x, rule);
+      checkInt32(this, key, x, rule);
+    }
     return [hw[0] as number, hw[1] as number];
   }
 
@@ -141,13 +151,45 @@ export class ConfigReader {
     return new ConfigReader(v as Raw, `${this.where}, field "${key}"`);
   }
 
-  /** Throws on any key never read. */
+  /** Throws on any key never read, naming the field meant where one is close (`kernal`: "kernel"). */
   finish(): void {
     const unknown = Object.keys(this.raw).filter((k) => !this.used.has(k) && this.raw[k] !== undefined);
     if (unknown.length > 0) {
-      throw new ConfigError(`${this.where}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}`);
+      const named = unknown.map((k) => {
+        const near = closest(k, [...this.used]);
+        return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
+      });
+      throw new ConfigError(`${this.where}: unknown field${unknown.length > 1 ? 's' : ''} ${named.join(', ')}`);
     }
   }
+}
+
+/** The name among `known` within 2 edits of `key` (case ignored), the nearest first; undefined if none. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestD && k !== key) [best, bestD] = [k, d];
+  }
+  return best;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** The default bounds of integer fields: [-MAX_INT32, MAX_INT32] where the rule sets none. */
+function checkInt32(r: ConfigReader, key: string, v: number, rule: NumberRule): void {
+  if (rule.max === undefined && v > MAX_INT32) r.fail(key, `<= ${MAX_INT32} (2^31 - 1)`, v);
+  if (rule.min === undefined && rule.above === undefined && v < -MAX_INT32) r.fail(key, `>= -${MAX_INT32}`, v);
 }
 
 function checkRange(r: ConfigReader, key: string, v: number, rule: NumberRule): void {
@@ -156,12 +198,20 @@ function checkRange(r: ConfigReader, key: string, v: number, rule: NumberRule): 
   if (rule.above !== undefined && v <= rule.above) r.fail(key, `> ${rule.above}`, v);
 }
 
+/**
+ * A value as a message shows it: JSON, except that NaN, Infinity and -Infinity (which JSON writes
+ * as null) and bigints show as themselves, and long values are cut at 60 characters.
+ */
 export function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'string') return `"${v}"`;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   try {
-    const s = JSON.stringify(v);
-    return s.length > 60 ? s.slice(0, 57) + '...' : s;
+    const mark = '\u0000';
+    const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x)) || typeof x === 'bigint' ? `${mark}${String(x)}${mark}` : x);
+    if (s === undefined) return String(v);
+    const shown = s.replace(/"\\u0000([^"]*)\\u0000"/g, '$1');
+    return shown.length > 60 ? shown.slice(0, 57) + '...' : shown;
   } catch {
     return String(v);
   }

@@ -161,6 +161,7 @@ export function parseLayerConfig<C extends BaseConfig>(raw: Raw, lt: LayerType<C
   const name = typeof raw.name === 'string' && raw.name ? raw.name : '?';
   const r = new ConfigReader(raw, `layer "${name}" (${lt.type})`);
   r.accept('type', 'include', 'exclude');
+  if (r.has('params') && !Array.isArray(raw.params)) r.fail('params', 'a list of { lrMult, decayMult }, one per parameter', raw.params);
   const params = (r.has('params') ? (raw.params as unknown[]) : []).map((p, i) => {
     const pr = new ConfigReader(p as Raw, `${r.where}, params[${i}]`);
     const spec = { lrMult: pr.number('lrMult', 1, { min: 0 }), decayMult: pr.number('decayMult', 1, { min: 0 }) };

@@ -16,7 +16,9 @@ import type { Backend } from '../backend/backend.js';
 import { Blob, type Shape } from './blob.js';
 import { ConfigError, NumericError, ShapeError, layerRef, shapeStr } from './errors.js';
 import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type Param, type Phase } from './layer.js';
-import { Random } from './random.js';
+import { Random, checkSeed } from './random.js';
+import { MemoryLedger } from './memory.js';
+import { defaultMemoryBudget } from './limits.js';
 import type { Raw } from './config.js';
 import { describe } from './config.js';
 import { layerTypes } from '../layers/index.js';
@@ -28,7 +30,14 @@ export interface NetOptions {
   phase?: Phase;
   /** The run's random source; made from `seed` (default 42) when not given. */
   rng?: Random;
+  /** An integer in [0, 2^32 - 1] (default 42). */
   seed?: number;
+  /**
+   * Bytes this net may allocate at setup (tops, parameters, layers' scratch; see core/memory.ts);
+   * a definition that needs more is refused, naming its largest blobs. Default: 75% of the
+   * machine's memory in Node, 2 GiB where it is unknown (limits.ts); Infinity: no budget.
+   */
+  memoryBudget?: number;
   /** Share parameters with a net built from the same definition (a test net and its train net). */
   shareParamsWith?: Net;
   /** Shown in messages and toString (default 'net'). */
@@ -65,12 +74,15 @@ export class Net {
   private readonly nodes: Node[] = [];
   private readonly blobMap = new Map<string, Blob>();
   private readonly buffers: import('../backend/backend.js').Buf[] = [];
+  private readonly ledger: MemoryLedger;
 
   constructor(definition: readonly LayerConfig[], options: NetOptions) {
     this.name = options.name ?? 'net';
     this.backend = options.backend;
     this.phase = options.phase ?? 'train';
+    if (options.seed !== undefined) checkSeed(options.seed, `${this.name}: option "seed"`);
     this.rng = options.rng ?? options.shareParamsWith?.rng ?? new Random(options.seed ?? 42);
+    this.ledger = new MemoryLedger(options.memoryBudget ?? defaultMemoryBudget(), this.backend.dtype === 'float64' ? 8 : 4, this.name);
     this.paramStore = options.shareParamsWith?.paramStore ?? new Map();
     if (options.shareParamsWith && options.shareParamsWith.backend !== this.backend) {
       throw new ConfigError(`${this.name}: shareParamsWith needs both nets on the same backend`);
@@ -300,6 +312,7 @@ export class Net {
       throw new ShapeError(`${layerRef(layer.name, layer.type)}: setup gave ${shapes.length} top shapes for ${topNames.length} tops`);
     }
     const shares = (layer as unknown as SharesData).sharesData === true;
+    topNames.forEach((name, i) => this.ledger.reserve(layerRef(layer.name, layer.type), `top "${name}"`, shapes[i], shares ? 1 : 2));
     const tops = topNames.map((name, i) => {
       const blob = new Blob(this.backend, name, shapes[i], shares ? bottoms[0] : undefined);
       if (!shares) this.buffers.push(blob.data);
@@ -317,6 +330,7 @@ export class Net {
       phase: this.phase,
       rng: this.rng,
       buffer(n: number) {
+        net.ledger.reserve(layerRef(layer.name, layer.type), 'a scratch buffer', [n], 1);
         const b = net.backend.alloc(n);
         net.buffers.push(b);
         return b;
@@ -333,6 +347,7 @@ export class Net {
           }
           return existing;
         }
+        net.ledger.reserve(layerRef(layer.name, layer.type), `parameter "${key}"`, shape, 2);
         const blob = new Blob(net.backend, key, shape);
         const host = net.backend.dtype === 'float64' ? new Float64Array(blob.count) : new Float32Array(blob.count);
         init.fill(host, shape, net.rng);

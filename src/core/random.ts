@@ -1,3 +1,20 @@
+import { ConfigError } from './errors.js';
+import { describe } from './config.js';
+
+/** The largest seed: seeds are integers in [0, 2^32 - 1]. */
+export const MAX_SEED = 4294967295;
+
+/**
+ * Throws a ConfigError naming `where` (e.g. `net definition "x.json": field "seed"`) unless `seed`
+ * is an integer in [0, 2^32 - 1]; no other value may silently act as some other seed.
+ */
+export function checkSeed(seed: unknown, where: string): number {
+  if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new ConfigError(`${where} must be an integer in [0, ${MAX_SEED}] (2^32 - 1), found ${describe(seed)}`);
+  }
+  return seed;
+}
+
 /**
  * The one seeded random source of a training run: xoshiro128** (32-bit state words, so the state
  * is exact in JSON and in snapshots). The same seed gives the same initial weights, data order and
@@ -12,8 +29,13 @@ export class Random {
     this.seed(seed);
   }
 
-  /** Resets the state from a 32-bit seed through splitmix32. */
+  /**
+   * Resets the state from a 32-bit seed through splitmix32: an integer in [0, 2^32 - 1], or a
+   * negative 32-bit integer (taken modulo 2^32, as `seed ^ k` gives); anything else is a ConfigError.
+   */
   seed(seed: number): void {
+    if (!(Number.isInteger(seed) && seed >= -2147483648)) checkSeed(seed, 'the random seed');
+    else if (seed > MAX_SEED) checkSeed(seed, 'the random seed');
     let x = seed >>> 0;
     for (let i = 0; i < 4; i++) {
       x = (x + 0x9e3779b9) >>> 0;

@@ -63,10 +63,10 @@ async function run(): Promise<void> {
         if (produced - consumed < start.readAhead) break;
         Atomics.wait(ctl, CONSUMED, consumed);
       }
-      const tops = reader.load(plan.chunks[chunk]);
+      const tops = reader.load(plan.chunk(chunk));
       post({ epoch, chunk, tops }, tops.map((t) => t.buffer as ArrayBuffer));
       produced++;
-      if (++chunk === plan.chunks.length) {
+      if (++chunk === plan.chunkCount) {
         epoch++;
         chunk = 0;
         plan = planEpoch(counts, start.settings, stream);

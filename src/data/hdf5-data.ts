@@ -21,8 +21,9 @@ import type { Blob, Shape } from '../core/blob.js';
 import { ConfigReader, type Raw } from '../core/config.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { Random } from '../core/random.js';
-import { layerRef } from '../core/errors.js';
-import { chunkAt, planEpoch, type EpochPlan, type PlanSettings } from './epoch-plan.js';
+import { ConfigError, layerRef } from '../core/errors.js';
+import { MAX_BLOB_COUNT } from '../core/limits.js';
+import { planEpoch, type EpochPlan, type PlanSettings } from './epoch-plan.js';
 import { ChunkReader, SampleServer, buildPipelines, describeSource, type SourceDescription } from './hdf5-source.js';
 import type { StoredRows } from '../io/hdf5-reader.js';
 import { joinDrawNeeds, parseTopTransformers, type TransformPipeline, type TransformerSpec } from './transformers.js';
@@ -63,7 +64,8 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
   protected epochs = 0;
   /** Position within the epoch of the next sample to serve. */
   protected cursor = 0;
-  private current: { index: number; data: StoredRows[] } | undefined;
+  /** The chunk being served: its index, its positions [start, end) in the epoch, its rows. */
+  private current: { index: number; start: number; end: number; data: StoredRows[] } | undefined;
   private reader: ChunkReader | undefined;
   private server!: SampleServer;
   private staging: Float32Array[] = [];
@@ -92,15 +94,19 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
     this.startEpoch(0, this.stream.getState());
     const outShapes = this.source.sampleShapes.map((s, k) => this.pipelines[k]?.outputShape ?? s);
     this.server = new SampleServer(this.source.sampleShapes, this.pipelines);
+    checkBuffers(c, this.source, this.server.inSizes, this.server.outSizes);
     this.staging = this.server.outSizes.map((n) => new Float32Array(c.batchSize * n));
     return outShapes.map((s) => [c.batchSize, ...s]);
   }
 
   forward(_bottoms: Blob[], tops: Blob[]): void {
     for (let b = 0; b < this.config.batchSize; b++) {
-      const index = chunkAt(this.plan, this.cursor);
-      if (this.current?.index !== index) this.current = { index, data: this.loadChunk(index) };
-      this.server.serve(this.plan.chunks[index], this.current.data, this.cursor - this.plan.offsets[index], this.staging, b);
+      let cur = this.current;
+      if (!cur || this.cursor >= cur.end) {
+        const index = this.plan.chunkAt(this.cursor);
+        cur = this.current = { index, start: this.plan.offset(index), end: this.plan.offset(index + 1), data: this.loadChunk(index) };
+      }
+      this.server.serve(this.plan.chunk(cur.index), cur.data, this.cursor - cur.start, this.staging, b);
       if (++this.cursor === this.plan.total) this.nextEpoch();
     }
     const backend = this.ctx.backend;
@@ -114,7 +120,7 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
   /** The rows of chunk `index` of the current plan, per top, as stored (see ChunkReader.load). */
   protected loadChunk(index: number): StoredRows[] {
     this.reader ??= new ChunkReader(this.source.files);
-    return this.reader.load(this.plan.chunks[index]);
+    return this.reader.load(this.plan.chunk(index));
   }
 
   /** Plans epoch `epoch` from the stream state `state`. */
@@ -137,8 +143,8 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
 
   override setState(state: Record<string, unknown>): void {
     const r = new ConfigReader(state as Raw, `${layerRef(this.config.name, this.config.type)}, saved state`);
-    const epoch = r.int('epoch', undefined, { min: 0 });
-    const cursor = r.int('cursor', undefined, { min: 0 });
+    const epoch = r.int('epoch', undefined, { min: 0, max: Number.MAX_SAFE_INTEGER });
+    const cursor = r.int('cursor', undefined, { min: 0, max: Number.MAX_SAFE_INTEGER });
     const stream = r.numbers('stream');
     r.finish();
     if (stream.length !== 6) r.fail('stream', 'the 6 numbers of a Random state', stream);
@@ -154,6 +160,24 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
     this.reader = undefined;
     this.current = undefined;
   }
+}
+
+/**
+ * Refuses, before anything is allocated, a batch or a chunk that one array cannot hold (at most
+ * MAX_BLOB_COUNT values per top): batchSize × the values of a transformed sample, and the rows a
+ * chunk reads (chunkSize, or the largest file when smaller) × the values of a stored sample.
+ */
+function checkBuffers(c: HDF5DataConfig, source: SourceDescription, inSizes: readonly number[], outSizes: readonly number[]): void {
+  const where = layerRef(c.name, c.type);
+  const rows = Math.min(c.chunkSize, source.files.reduce((m, f) => Math.max(m, f.rows), 0));
+  c.tops.forEach((top, k) => {
+    if (c.batchSize * outSizes[k] > MAX_BLOB_COUNT) {
+      throw new ConfigError(`${where}: field "batchSize" must be at most ${Math.floor(MAX_BLOB_COUNT / outSizes[k])} for top "${top}" (${outSizes[k]} values per sample, at most ${MAX_BLOB_COUNT} per batch), found ${c.batchSize}`);
+    }
+    if (rows * inSizes[k] > MAX_BLOB_COUNT) {
+      throw new ConfigError(`${where}: field "chunkSize" must be at most ${Math.floor(MAX_BLOB_COUNT / inSizes[k])} for top "${top}" (${inSizes[k]} values per sample, at most ${MAX_BLOB_COUNT} per chunk read), found ${c.chunkSize}`);
+    }
+  });
 }
 
 /** Reads the fields HDF5Data and AsyncHDF5Data share. */

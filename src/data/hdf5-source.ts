@@ -14,7 +14,7 @@ import { DataError, shapeStr } from '../core/errors.js';
 import type { Phase } from '../core/layer.js';
 import { readRegularFile } from '../io/files.js';
 import { Hdf5Reader, type DatasetInfo, type StoredRows } from '../io/hdf5-reader.js';
-import type { PlanChunk } from './epoch-plan.js';
+import { MAX_EPOCH_SAMPLES, type PlanChunk } from './epoch-plan.js';
 import { TransformPipeline, joinDrawNeeds, setMeanLoader, type SampleDraw, type TransformerSpec } from './transformers.js';
 
 /** A listed file, validated: its absolute path, line in the list, and its datasets (one per top). */
@@ -96,6 +96,10 @@ export function describeSource(source: string, tops: readonly string[], where: s
     } finally {
       reader.close();
     }
+  }
+  const total = files.reduce((n, f) => n + f.rows, 0);
+  if (!Number.isSafeInteger(total) || total > MAX_EPOCH_SAMPLES) {
+    throw new DataError(`${where}: the files of the source list "${listFile}" declare ${total} samples in all, above the limit of ${MAX_EPOCH_SAMPLES} (2^52) an epoch plan can order; split the data into fewer rows`);
   }
   if (files.every((f) => f.rows === 0)) throw new DataError(`${where}: the files of the source list "${listFile}" hold no samples (every dataset has 0 rows)`);
   return { listFile, files, sampleShapes: files[0].datasets.map((d) => d.shape.slice(1)) };

@@ -15,7 +15,7 @@ import { Layer, expectBlobs, type BaseConfig, type LayerType, type Param } from 
 import { constant, readInitializer, xavier, type Initializer } from '../initializers/initializer.js';
 import { neuronBackward, neuronForward, readNeuron, type Neuron } from '../neurons/neuron.js';
 import { readConstraint, type Constraint } from '../constraints/constraint.js';
-import { image4d, where } from './shapes.js';
+import { checkWindowIndexing, image4d, where } from './shapes.js';
 
 export interface ConvolutionConfig extends BaseConfig {
   /** Number of output channels (filters); required, a multiple of `group`. */
@@ -72,6 +72,9 @@ export abstract class ConvolutionBase extends Layer<ConvolutionConfig> {
       throw new ShapeError(`${where(c)}: bottom "${bottoms[0].name}" has ${channels} channels, not a multiple of group ${c.group}`);
     }
     const g = (this.geom = this.geometry(bottoms[0], num, channels, height, width));
+    // g.height and g.width are the input side's (the top's for Deconvolution).
+    checkWindowIndexing(c, bottoms[0], 'height', g.height, c.dilation[0] * (c.kernel[0] - 1) + 1, c.stride[0], c.pad[0]);
+    checkWindowIndexing(c, bottoms[0], 'width', g.width, c.dilation[1] * (c.kernel[1] - 1) + 1, c.stride[1], c.pad[1]);
     const [topH, topW] = this.transposed ? [g.height, g.width] : [g.outH, g.outW];
     this.topSize = topH * topW;
     this.weight = this.param('weight', [g.numOutput, g.channels / g.group, g.kernelH, g.kernelW], c.weightInit, { constraint: c.weightCons });

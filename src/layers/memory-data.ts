@@ -19,6 +19,7 @@ import type { Blob, Shape } from '../core/blob.js';
 import { countOf } from '../core/blob.js';
 import { ConfigReader, type Raw } from '../core/config.js';
 import { ConfigError } from '../core/errors.js';
+import { MAX_BLOB_COUNT } from '../core/limits.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { where } from './shapes.js';
 
@@ -145,6 +146,10 @@ export const MemoryData: LayerType<MemoryDataConfig> = {
     data.forEach((e, k) => {
       if (e.shape[0] !== n) {
         throw new ConfigError(`${r.where}: every entry of "data" must hold the same number of samples; data[0] has ${n}, data[${k}] (top "${base.tops[k]}") has ${e.shape[0]}`);
+      }
+      const perSample = countOf(e.shape.slice(1));
+      if (batchSize * perSample > MAX_BLOB_COUNT) {
+        r.fail('batchSize', `at most ${Math.floor(MAX_BLOB_COUNT / perSample)} for top "${base.tops[k]}" (${perSample} values per sample, at most ${MAX_BLOB_COUNT} per batch)`, batchSize);
       }
     });
     return { ...base, batchSize, data, shuffle: r.bool('shuffle', false) };

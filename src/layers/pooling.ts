@@ -18,7 +18,7 @@ import type { ConfigReader } from '../core/config.js';
 import { ShapeError } from '../core/errors.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { neuronBackward, neuronForward, readNeuron, type Neuron } from '../neurons/neuron.js';
-import { image4d, where } from './shapes.js';
+import { checkWindowIndexing, image4d, where } from './shapes.js';
 
 export interface PoolingConfig extends BaseConfig {
   /** 'max' or 'mean' (default 'max'); Caffe's 'MAX' and 'AVE' are accepted too. */
@@ -57,6 +57,8 @@ export class PoolingLayer extends Layer<PoolingConfig> {
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
     const [num, channels, height, width] = image4d(c, bottoms[0]);
+    checkWindowIndexing(c, bottoms[0], 'height', height, c.kernel[0], c.stride[0], c.pad[0]);
+    checkWindowIndexing(c, bottoms[0], 'width', width, c.kernel[1], c.stride[1], c.pad[1]);
     if (height + 2 * c.pad[0] < c.kernel[0] || width + 2 * c.pad[1] < c.kernel[1]) {
       throw new ShapeError(`${where(c)}: kernel [${c.kernel}] is larger than the padded input ${height + 2 * c.pad[0]}×${width + 2 * c.pad[1]} of bottom "${bottoms[0].name}"`);
     }

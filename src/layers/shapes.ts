@@ -5,7 +5,8 @@
 import type { ClassGeom } from '../backend/backend.js';
 import type { Blob } from '../core/blob.js';
 import { countOf } from '../core/blob.js';
-import { ShapeError, layerRef, shapeStr } from '../core/errors.js';
+import { ConfigError, ShapeError, layerRef, shapeStr } from '../core/errors.js';
+import { MAX_INT32 } from '../core/limits.js';
 import type { BaseConfig } from '../core/layer.js';
 
 /** `where` of a layer for messages: `layer "conv1" (Convolution)`. */
@@ -19,6 +20,18 @@ export function image4d(c: BaseConfig, bottom: Blob): [number, number, number, n
     throw new ShapeError(`${where(c)}: bottom "${bottom.name}" must be 4-d [num, channels, height, width], found ${shapeStr(bottom.shape)}`);
   }
   return [bottom.shape[0], bottom.shape[1], bottom.shape[2], bottom.shape[3]];
+}
+
+/**
+ * Fails unless every index a windowed kernel (convolution, pooling) computes along one axis fits
+ * the kernels' 32-bit integers: size + 2 pad + stride + kernel extent <= 2^31 - 1, the extent
+ * being dilation (kernel - 1) + 1. Each field alone is already at most 2^31 - 1 (ConfigReader).
+ */
+export function checkWindowIndexing(c: BaseConfig, bottom: Blob, axis: 'height' | 'width', size: number, extent: number, stride: number, pad: number): void {
+  const reach = size + 2 * pad + stride + extent;
+  if (reach > MAX_INT32) {
+    throw new ConfigError(`${where(c)}: along the ${axis} of bottom "${bottom.name}" ${shapeStr(bottom.shape)}, size ${size} + 2 × pad ${pad} + stride ${stride} + kernel extent ${extent} = ${reach} is above ${MAX_INT32} (2^31 - 1), beyond the kernels' 32-bit indexing; lower "pad", "stride" or "kernel"`);
+  }
 }
 
 /** Fails unless `axis` is one of the bottom's axes. */

@@ -12,7 +12,8 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, DataError } from '../core/errors.js';
 import type { LayerConfig } from '../core/layer.js';
-import type { Raw } from '../core/config.js';
+import { ConfigReader, type Raw } from '../core/config.js';
+import { checkSeed } from '../core/random.js';
 import { loadMnist } from '../data/mnist.js';
 import { readRegularFile } from '../io/files.js';
 import { CIFAR10_SHAPE, loadCifar10 } from '../data/cifar10.js';
@@ -46,11 +47,30 @@ export function readDefinition(path: string): Definition {
   if (def === null || typeof def !== 'object' || !Array.isArray(def.layers)) {
     throw new ConfigError(`net definition ${path}: expected a list of layers or an object with a "layers" list`);
   }
-  const known = new Set(['name', 'seed', 'solver', 'coffeeBreaks', 'layers']);
-  const unknown = Object.keys(def).filter((k) => !known.has(k));
-  if (unknown.length) throw new ConfigError(`net definition ${path}: unknown field(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  const where = `net definition ${path}`;
+  const r = new ConfigReader(def as unknown as Raw, where);
+  const name = r.optionalString('name');
+  r.accept('seed', 'solver', 'coffeeBreaks', 'layers');
+  const seed = def.seed === undefined ? undefined : checkSeed(def.seed, `${where}: field "seed"`);
+  const coffeeBreaks = def.coffeeBreaks === undefined ? undefined : parseCoffeeBreaks(def.coffeeBreaks, `${where}, field "coffeeBreaks"`);
+  r.finish();
   const base = dirname(resolve(path));
-  return { ...def, layers: def.layers.map((l) => relativeTo(base, l)) };
+  return { ...def, name, seed, coffeeBreaks, layers: def.layers.map((l) => relativeTo(base, l)) };
+}
+
+/**
+ * Checks coffee-break settings (from a definition file or TrainOptions): each field an integer
+ * >= 0, and no other field (a typo such as `snapshotEvry` would silently write no snapshots).
+ */
+export function parseCoffeeBreaks(raw: unknown, where: string): CoffeeBreakSettings {
+  const r = new ConfigReader(raw as Raw, where);
+  const out: CoffeeBreakSettings = {};
+  for (const k of ['summaryEvery', 'validateEvery', 'snapshotEvery'] as const) {
+    if (r.has(k)) out[k] = r.int(k, undefined, { min: 0 });
+    else r.accept(k);
+  }
+  r.finish();
+  return out;
 }
 
 /** The layer with its file paths (see the module comment) made absolute against `base`. */

@@ -17,6 +17,7 @@ import { statSync } from 'node:fs';
 import type { HostArray } from '../backend/backend.js';
 import { ConfigError, DataError, ShapeError, shapeStr } from '../core/errors.js';
 import type { Param } from '../core/layer.js';
+import { describe } from '../core/config.js';
 import { Net } from '../core/net.js';
 import type { CoffeeBreak } from '../solver/coffee/coffee-break.js';
 import { checkStatistics } from '../solver/coffee/lounge.js';
@@ -120,6 +121,10 @@ function applySnapshot(target: Solver | Net, file: string, snap: SnapshotData, l
   }
   const meta = snap.meta as { rng?: number[]; data?: Record<string, Record<string, unknown>>; lrScale?: number; method?: string; statistics?: unknown };
   if (!Array.isArray(meta.rng)) throw new DataError(`${what} has no random state (meta "rng"); it cannot resume a run`);
+  if (!Number.isSafeInteger(snap.iter) || snap.iter < 0) throw new DataError(`${what}: the iteration must be an integer >= 0, found ${describe(snap.iter)}`);
+  if (meta.lrScale !== undefined && (typeof meta.lrScale !== 'number' || !Number.isFinite(meta.lrScale) || meta.lrScale <= 0)) {
+    throw new DataError(`${what}: meta "lrScale" must be a finite number > 0, found ${describe(meta.lrScale)}`);
+  }
   const statistics = meta.statistics === undefined ? undefined : checkStatistics(meta.statistics, `${what}: meta "statistics"`);
   if (meta.method !== undefined && meta.method !== target.settings.method) {
     log(`cortado: ${what} was made by method ${meta.method}; this solver uses ${target.settings.method}`);

@@ -21,13 +21,13 @@ import { DataError } from '../core/errors.js';
 import type { Backend } from '../backend/backend.js';
 import type { LayerConfig } from '../core/layer.js';
 import { Net } from '../core/net.js';
-import { Random } from '../core/random.js';
+import { Random, checkSeed } from '../core/random.js';
 import type { Raw } from '../core/config.js';
 import { makeDir } from '../io/files.js';
 import { Solver } from '../solver/solver.js';
 import { TrainingSummary } from '../solver/coffee/training-summary.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
-import type { CoffeeBreakSettings } from './definition.js';
+import { parseCoffeeBreaks, type CoffeeBreakSettings } from './definition.js';
 import { lockFolder, moveAsidePreviousRun } from './run-folder.js';
 import { runSettings, settingsDifferences, type RunSettings } from './run-settings.js';
 import { Snapshot, loadFrom } from './snapshot.js';
@@ -95,13 +95,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 
 /** train() once the output folder is locked. */
 async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (line: string) => void, signals?: StopOnSignal): Promise<TrainResult> {
-  const seed = o.seed ?? 42;
+  const seed = o.seed === undefined ? 42 : checkSeed(o.seed, 'train: option "seed"');
   const rng = new Random(seed);
   const trainNet = new Net(o.layers, { backend: o.backend, phase: 'train', rng, name: 'train' });
   const hasTestData = o.layers.some((l) => l.include?.phase === 'test' && isDataType(l.type));
   const testNet = hasTestData ? new Net(o.layers, { backend: o.backend, phase: 'test', shareParamsWith: trainNet, name: 'test' }) : undefined;
   const solver = new Solver(trainNet, o.solver);
-  const cb = { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000, ...o.coffeeBreaks };
+  const cb = { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000, ...parseCoffeeBreaks(o.coffeeBreaks ?? {}, 'train: option "coffeeBreaks"') };
   if (signals) solver.addCoffeeBreak(signals, { everyIter: 1 });
   if (cb.summaryEvery > 0) solver.addCoffeeBreak(new TrainingSummary({ log }), { everyIter: cb.summaryEvery });
   const validation = testNet ? new ValidationPerformance(testNet, { log }) : undefined;

@@ -17,6 +17,12 @@
  *   step       m = min(momentum · gamma^floor(iter / stepsize), max)
  *   linear     m = min(momentum + floor(iter / stepsize) · gamma, max)
  *   staged     as for the learning rate
+ *
+ * Checked at parse so that no iteration leaves the meaningful range: every rate (a stage's
+ * baseLr) finite and > 0, gamma finite (> 0 for step, exp and multistep; >= 0 for inv), power
+ * finite and >= 0 (a negative power grows the rate without bound), stepsize and stepvalues
+ * integers; momentum in [0, 1] at every iteration: a stage's momentum and `max` in [0, 1]
+ * (`max` defaults to 1), gamma >= 0 (the base momentum is checked by the solver).
  */
 import { ConfigError } from '../core/errors.js';
 import { ConfigReader, type Raw } from '../core/config.js';
@@ -56,8 +62,9 @@ export function learningRate(p: LrPolicy, baseLr: number, iter: number, maxIter:
 export function momentumAt(p: MomentumPolicy, momentum: number, iter: number): number {
   switch (p.type) {
     case 'fixed': return momentum;
-    case 'step': return Math.min(momentum * Math.pow(p.gamma, Math.floor(iter / p.stepsize)), p.max ?? Infinity);
-    case 'linear': return Math.min(momentum + Math.floor(iter / p.stepsize) * p.gamma, p.max ?? Infinity);
+    // A zero momentum stays 0 (0 × an overflowed gamma^k would be NaN).
+    case 'step': return momentum === 0 ? 0 : Math.min(momentum * Math.pow(p.gamma, Math.floor(iter / p.stepsize)), p.max ?? 1);
+    case 'linear': return Math.min(momentum + Math.floor(iter / p.stepsize) * p.gamma, p.max ?? 1);
     case 'staged': {
       const s = stageAt(p.stages, iter);
       return momentumAt(s.policy, s.momentum ?? momentum, iter);
@@ -85,16 +92,17 @@ export function parseLrPolicy(raw: unknown, where = 'lrPolicy'): LrPolicy {
     case 'fixed': p = { type }; break;
     case 'step': p = { type, gamma: r.number('gamma', undefined, { above: 0 }), stepsize: r.int('stepsize', undefined, { min: 1 }) }; break;
     case 'exp': p = { type, gamma: r.number('gamma', undefined, { above: 0 }) }; break;
-    case 'inv': p = { type, gamma: r.number('gamma', undefined, { min: 0 }), power: r.number('power') }; break;
+    case 'inv': p = { type, gamma: r.number('gamma', undefined, { min: 0 }), power: r.number('power', undefined, { min: 0 }) }; break;
     case 'multistep': {
       const stepvalues = r.numbers('stepvalues', undefined, { min: 0 });
+      if (stepvalues.some((v) => !Number.isSafeInteger(v))) r.fail('stepvalues', 'a list of iteration numbers (integers)', stepvalues);
       if (stepvalues.some((v, i) => i > 0 && v <= stepvalues[i - 1])) r.fail('stepvalues', 'increasing', stepvalues);
       p = { type, gamma: r.number('gamma', undefined, { above: 0 }), stepvalues };
       break;
     }
-    case 'poly': p = { type, power: r.number('power') }; break;
+    case 'poly': p = { type, power: r.number('power', undefined, { min: 0 }) }; break;
     case 'sigmoid': p = { type, gamma: r.number('gamma'), stepsize: r.int('stepsize', undefined, { min: 0 }) }; break;
-    case 'staged': p = { type, stages: parseStages(r, (s, w) => parseLrPolicy(s, w), 'baseLr') }; break;
+    case 'staged': p = { type, stages: parseStages(r, (s, w) => parseLrPolicy(s, w), 'baseLr', { above: 0 }) }; break;
   }
   r.finish();
   return p;
@@ -109,15 +117,16 @@ export function parseMomentumPolicy(raw: unknown, where = 'momentumPolicy'): Mom
     case 'fixed': p = { type }; break;
     case 'step':
     case 'linear':
-      p = { type, gamma: r.number('gamma'), stepsize: r.int('stepsize', undefined, { min: 1 }), max: r.has('max') ? r.number('max', undefined, { min: 0 }) : Infinity };
+      p = { type, gamma: r.number('gamma', undefined, { min: 0 }), stepsize: r.int('stepsize', undefined, { min: 1 }), max: r.number('max', 1, { min: 0, max: 1 }) };
       break;
-    case 'staged': p = { type, stages: parseStages(r, (s, w) => parseMomentumPolicy(s, w), 'momentum') }; break;
+    case 'staged': p = { type, stages: parseStages(r, (s, w) => parseMomentumPolicy(s, w), 'momentum', { min: 0, max: 1 }) }; break;
   }
   r.finish();
   return p;
 }
 
-function parseStages<P, K extends string>(r: ConfigReader, parse: (raw: unknown, where: string) => P, baseKey: K) {
+/** The stages of a staged policy; `baseRule` bounds a stage's own baseLr or momentum. */
+function parseStages<P, K extends string>(r: ConfigReader, parse: (raw: unknown, where: string) => P, baseKey: K, baseRule: { min?: number; max?: number; above?: number }) {
   const raw = r.raw.stages;
   r.accept('stages');
   if (!Array.isArray(raw) || raw.length === 0) r.fail('stages', 'a non-empty list of { iterations, policy }', raw);
@@ -126,7 +135,7 @@ function parseStages<P, K extends string>(r: ConfigReader, parse: (raw: unknown,
     const stage = {
       iterations: sr.int('iterations', undefined, { min: 1 }),
       policy: sr.custom('policy', parse),
-      ...(sr.has(baseKey) ? { [baseKey]: sr.number(baseKey) } : {}),
+      ...(sr.has(baseKey) ? { [baseKey]: sr.number(baseKey, undefined, baseRule) } : {}),
     } as { iterations: number; policy: P } & Partial<Record<K, number>>;
     sr.finish();
     if ((stage.policy as { type: string }).type === 'staged') throw new ConfigError(`${sr.where}: stages cannot be nested`);

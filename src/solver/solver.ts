@@ -52,7 +52,7 @@ export interface SolverConfig {
   maxIter: number;
   /** Check that the loss is finite every this many iterations (default 1 on CPU backends, 100 on devices; 0 never). */
   checkLossEvery?: number;
-  /** Forward/backward passes per iteration, gradients averaged (Caffe's iter_size; default 1). */
+  /** Forward/backward passes per iteration, gradients averaged (Caffe's iter_size; default 1, at most MAX_ITER_SIZE = 2^20). */
   iterSize?: number;
   /** Scale all gradients down when their global L2 norm exceeds this (Caffe's clip_gradients; default: no clipping). */
   clipGradients?: number;
@@ -87,6 +87,9 @@ export interface SolverSettings {
   epsilon: number;
 }
 
+/** The most passes one iteration may accumulate (iterSize): 2^20, far above any useful setting. */
+export const MAX_ITER_SIZE = 1048576;
+
 const RULES: Record<SolverMethod, UpdateRule> = { SGD: sgd, Nesterov: nesterov, Adam: adam, AdaGrad: adagrad, AdaDelta: adadelta, RMSProp: rmsprop };
 const METHODS = Object.keys(RULES) as SolverMethod[];
 /** Fields that only some methods read: giving one to another method is a mistake, not a no-op. */
@@ -112,7 +115,7 @@ export function parseSolverConfig(raw: SolverConfig | Raw, where = 'solver'): So
     regularization: r.oneOf('regularization', ['L2', 'L1'] as const, 'L2'),
     maxIter: r.int('maxIter', undefined, { min: 0 }),
     checkLossEvery: r.has('checkLossEvery') ? r.int('checkLossEvery', undefined, { min: 0 }) : null,
-    iterSize: r.int('iterSize', 1, { min: 1 }),
+    iterSize: r.int('iterSize', 1, { min: 1, max: MAX_ITER_SIZE }),
     clipGradients: r.has('clipGradients') ? r.number('clipGradients', undefined, { above: 0 }) : null,
     delta: r.number('delta', 1e-8, { above: 0 }),
     rmsDecay: r.number('rmsDecay', 0.99, { min: 0, max: 1 }),

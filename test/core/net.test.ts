@@ -172,3 +172,36 @@ test('a NaN loss stops training and names the layer that first produced it', () 
   assert.throws(() => solver.step(), (e: Error) => e instanceof NumericError && /layer "data"/.test(e.message) && /iteration 1/.test(e.message));
   assert.deepEqual(net.params[0].blob.read(), w, 'weights must not be updated with a NaN gradient');
 });
+
+test('sizes past one blob\'s limit are a ConfigError naming the layer and the parameter, never a RangeError', () => {
+  const defs = mlp();
+  defs[1] = { ...defs[1], numOutput: 2 ** 31 - 1 };
+  assert.throws(() => new Net(defs, { backend }), (e: Error) => e instanceof ConfigError && /layer "ip1" \(InnerProduct\)/.test(e.message) && /parameter "ip1___weight" \[2147483647, 4\]/.test(e.message) && /2\^31 - 1/.test(e.message));
+});
+
+test('a net above its memory budget is refused at setup, naming the largest blobs; within it, built', () => {
+  const defs = mlp();
+  defs[1] = { ...defs[1], numOutput: 1000 };
+  // ip1's weight is 1000 × 4 float64 values, data and diff: 64 000 bytes; its top [4, 1000] another 64 000.
+  assert.throws(() => new Net(defs, { backend, memoryBudget: 100_000 }), (e: Error) => {
+    assert.ok(e instanceof ConfigError, String(e));
+    for (const part of ['memory budget of 97.7 KB', 'memoryBudget', 'layer "ip1" (InnerProduct)', 'largest: ', 'parameter "ip1___weight" [1000, 4] 62.5 KB']) {
+      assert.ok(e.message.includes(part), `${JSON.stringify(part)} missing in ${e.message}`);
+    }
+    return true;
+  });
+  const net = new Net(defs, { backend, memoryBudget: 1_000_000 });
+  assert.equal(net.blob('h').shape[1], 1000);
+  for (const bad of [0, -1, NaN]) {
+    assert.throws(() => new Net(mlp(), { backend, memoryBudget: bad }), (e: Error) => e instanceof ConfigError && /"memoryBudget" must be a positive number/.test(e.message));
+  }
+});
+
+test('seeds must be integers in [0, 2^32 - 1]: "abc", NaN, {}, 2^40, -1 and 1.5 are refused, not taken as seed 0', () => {
+  for (const seed of ['abc', NaN, {}, 2 ** 40, -1, 1.5]) {
+    assert.throws(() => new Net(mlp(), { backend, seed: seed as number }), (e: Error) => e instanceof ConfigError && /option "seed" must be an integer in \[0, 4294967295\]/.test(e.message), `seed ${String(seed)}`);
+  }
+  const a = new Net(mlp(), { backend, seed: 2 ** 32 - 1 });
+  const b = new Net(mlp(), { backend, seed: 0 });
+  assert.notDeepEqual([...a.params[0].blob.read()], [...b.params[0].blob.read()]);
+});

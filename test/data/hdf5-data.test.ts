@@ -269,3 +269,47 @@ describe('Hdf5Reader', () => {
     assert.throws(() => checkFilters([{ id: 4, name: 'szip', cd_values: [] }], 'F', 'd'), /"szip" \(id 4\).*gzip/);
   });
 });
+
+describe('HDF5Data with absurd sizes', () => {
+  /** A file declaring 10^12 rows (data [10^12, 4] float32, label [10^12] int32) that stores one chunk: tiny on disk. */
+  async function hugeSource(): Promise<string> {
+    const { hdf5 } = await import('../../src/io/hdf5.js');
+    const h5 = await hdf5();
+    const path = join(tmp.dir, 'huge.h5');
+    const f = new h5.File(path, 'w');
+    try {
+      f.create_dataset({ name: 'data', data: Float32Array.from([1, 2, 3, 4]), shape: [1, 4], maxshape: [null, 4], chunks: [1024, 4], dtype: '<f' });
+      f.create_dataset({ name: 'label', data: Int32Array.from([7]), shape: [1], maxshape: [null], chunks: [1024], dtype: '<i' });
+      for (const [name, rest] of [['data', [4]], ['label', []]] as const) (f.get(name) as unknown as { resize(s: number[]): void }).resize([1e12, ...rest]);
+    } finally {
+      f.close();
+    }
+    const listFile = join(tmp.dir, 'huge.txt');
+    writeFileSync(listFile, 'huge.h5\n');
+    return listFile;
+  }
+
+  it('a 10^12-row file is planned in O(files) and served batch by batch, shuffled, and resumes exactly', async () => {
+    const source = await hugeSource();
+    const c = config({ source, shuffle: true, batchSize: 5, chunkSize: 1024 });
+    const a = build(c, 3);
+    const layer = a.layer as HDF5DataLayer;
+    assert.equal(layer.samples, 1e12);
+    a.layer.forward([], a.tops);
+    assert.deepEqual(a.tops[0].shape, [5, 4]);
+    const state = layer.getState();
+    assert.equal(state.cursor, 5);
+    a.layer.forward([], a.tops);
+    const want = [...a.tops[1].read()];
+    const b = build(c, 77);
+    (b.layer as HDF5DataLayer).setState(JSON.parse(JSON.stringify(state)));
+    b.layer.forward([], b.tops);
+    assert.deepEqual([...b.tops[1].read()], want);
+    assert.deepEqual((b.layer as HDF5DataLayer).getState(), layer.getState());
+  });
+
+  it('a batch or chunk no array can hold is refused before allocating, naming the layer and the field', () => {
+    assert.throws(() => build(config({ batchSize: 2 ** 31 - 1 })), (e: Error) => /layer "h5" \(HDF5Data\): field "batchSize" must be at most 178956970/.test(e.message));
+    assert.throws(() => build(config({ chunkSize: 1e20 })), (e: Error) => /layer "h5" \(HDF5Data\): field "chunkSize" must be <= 2147483647/.test(e.message));
+  });
+});

@@ -70,3 +70,33 @@ describe('layer config validation', () => {
     );
   });
 });
+
+describe('absurd sizes are refused where they are read, naming the layer and the field', () => {
+  const ip = (extra: Record<string, unknown>): LayerConfig => ({ type: 'InnerProduct', name: 'fc', bottoms: ['x'], tops: ['y'], ...extra });
+  const pool = (extra: Record<string, unknown>): LayerConfig => ({ type: 'Pooling', name: 'pool1', bottoms: ['x'], tops: ['y'], kernel: 2, ...extra });
+
+  it('integers above 2^31 - 1 (numOutput 2^31, stride 2^31 + 1, kernel 1e300)', () => {
+    rejects(ip({ numOutput: 2 ** 31 }), 'layer "fc" (InnerProduct)', 'field "numOutput"', '2147483647', 'found 2147483648');
+    rejects(pool({ stride: 2 ** 31 + 1 }), 'layer "pool1" (Pooling)', 'field "stride"', 'found 2147483649');
+    rejects(pool({ stride: [1, 2 ** 40] }), 'field "stride"', 'found 1099511627776');
+    rejects(conv({ numOutput: 2, kernel: 1e300 }), 'layer "conv1" (Convolution)', 'field "kernel"');
+    rejects({ type: 'MemoryData', name: 'd', tops: ['x'], batchSize: 1e8, data: [{ values: new Float32Array(784), shape: [1, 784] }] }, 'layer "d" (MemoryData)', 'field "batchSize"', 'at most 2739');
+  });
+
+  it('NaN and infinities show as themselves, not as null', () => {
+    rejects(ip({ numOutput: NaN }), 'field "numOutput"', 'found NaN');
+    rejects(ip({ numOutput: Infinity }), 'found Infinity');
+    rejects(pool({ stride: [1, -Infinity] }), 'field "stride"', 'found [1,-Infinity]');
+  });
+
+  it('params that is not a list, and a close typo named with the field meant', () => {
+    rejects(ip({ numOutput: 2, params: 'x' }), 'layer "fc" (InnerProduct)', 'field "params"', 'a list', 'found "x"');
+    rejects(ip({ numOutput: 2, params: { lrMult: 1 } }), 'field "params"');
+    rejects(ip({ numOutput: 2, numOuput: 3 }), 'unknown field "numOuput" (did you mean "numOutput"?)');
+  });
+
+  it('a padded window beyond 32-bit indexing is refused at setup, naming the layer and the fields', () => {
+    const layer = () => buildLayer(new JsBackend('float64'), pool({ kernel: 2 ** 30, pad: 2 ** 30 - 1, stride: 2 ** 30 }), [[1, 1, 4, 4]]);
+    assert.throws(layer, (e: Error) => e instanceof ConfigError && /layer "pool1" \(Pooling\).*2\^31 - 1.*"pad", "stride" or "kernel"/.test(e.message));
+  });
+});

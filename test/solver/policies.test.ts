@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { learningRate, momentumAt, parseLrPolicy, parseMomentumPolicy } from '../../src/solver/policies.js';
 import { ConfigError } from '../../src/core/errors.js';
+import { parseSolverConfig } from '../../src/solver/solver.js';
 
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${a} != ${b}`);
 
@@ -46,4 +47,39 @@ test('bad policy definitions are refused with the field named', () => {
   assert.throws(() => parseLrPolicy({ type: 'steps' }), /field "type" must be one of/);
   assert.throws(() => parseLrPolicy({ type: 'step', gamma: 0.1, stepsize: 10, stepSize: 3 }), /unknown field "stepSize"/);
   assert.throws(() => parseLrPolicy({ type: 'multistep', gamma: 0.1, stepvalues: [5, 3] }), /increasing/);
+});
+
+test('rates stay positive: a stage baseLr of -1, a negative power, fractional stepvalues are refused', () => {
+  const refused = (raw: unknown, ...parts: string[]) => assert.throws(() => parseLrPolicy(raw), (e: Error) => e instanceof ConfigError && parts.every((p) => e.message.includes(p)), JSON.stringify(raw));
+  refused({ type: 'staged', stages: [{ iterations: 10, policy: 'fixed', baseLr: -1 }] }, 'lrPolicy, stages[0]', 'field "baseLr"', '> 0', 'found -1');
+  refused({ type: 'staged', stages: [{ iterations: 10, policy: { type: 'multistep', gamma: 0.1, stepvalues: [5] }, baseLr: 0 }] }, 'field "baseLr"', 'found 0');
+  refused({ type: 'staged', stages: [{ iterations: 10, policy: { type: 'multistep', gamma: -0.1, stepvalues: [5] } }] }, 'field "gamma"');
+  refused({ type: 'multistep', gamma: 0.1, stepvalues: [2.5, 4] }, 'field "stepvalues"', 'integers');
+  refused({ type: 'inv', gamma: 1e-4, power: -1 }, 'field "power"', '>= 0');
+  refused({ type: 'poly', power: -2 }, 'field "power"');
+  refused({ type: 'step', gamma: 0.1, stepsize: 1e300 }, 'field "stepsize"', '2147483647');
+  refused({ type: 'exp', gamma: NaN }, 'field "gamma"', 'found NaN');
+});
+
+test('momentum stays in [0, 1] at every iteration: max and stage momentum in [0, 1], gamma >= 0, max defaulting to 1', () => {
+  const refused = (raw: unknown, part: string) => assert.throws(() => parseMomentumPolicy(raw), (e: Error) => e instanceof ConfigError && e.message.includes(part), JSON.stringify(raw));
+  refused({ type: 'step', gamma: 2, stepsize: 1, max: 15.4 }, 'field "max"');
+  refused({ type: 'linear', gamma: -0.5, stepsize: 1 }, 'field "gamma"');
+  refused({ type: 'staged', stages: [{ iterations: 2, policy: 'fixed', momentum: 1.5 }] }, 'field "momentum"');
+  refused({ type: 'staged', stages: [{ iterations: 2, policy: 'fixed', momentum: -13.6 }] }, 'field "momentum"');
+  // The growing policies the campaign drove to 15.4 now stop at max (default 1).
+  for (const raw of [{ type: 'step', gamma: 2, stepsize: 1 }, { type: 'linear', gamma: 0.7, stepsize: 1 }, { type: 'step', gamma: 1.5, stepsize: 3, max: 0.95 }]) {
+    const p = parseMomentumPolicy(raw);
+    for (const base of [0, 0.5, 0.9, 1]) {
+      for (let it = 0; it < 2000; it += 7) {
+        const m = momentumAt(p, base, it);
+        assert.ok(m >= 0 && m <= 1, `${JSON.stringify(raw)} at ${it} from ${base}: ${m}`);
+      }
+    }
+  }
+});
+
+test('iterSize is at most 2^20: 1e308 is refused instead of looping for ever', () => {
+  assert.throws(() => parseSolverConfig({ baseLr: 0.1, maxIter: 10, iterSize: 1e308 }), (e: Error) => e instanceof ConfigError && /solver: field "iterSize" must be <= 1048576, found 1e\+308/.test(e.message));
+  assert.equal(parseSolverConfig({ baseLr: 0.1, maxIter: 10, iterSize: 2 ** 20 }).iterSize, 2 ** 20);
 });
