@@ -12,6 +12,7 @@
  * Fresh start: `moveAsidePreviousRun` moves an earlier run's files into `<dir>/previous-<time>/`
  * instead of letting the new run overwrite its snapshots and statistics.
  */
+import { makeDir } from '../io/files.js';
 import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,7 +44,7 @@ export interface FolderLock {
  * receives the line saying a stale lock was taken over. Throws LockError when the folder is held.
  */
 export function lockFolder(dir: string, warn: (line: string) => void = (l) => console.warn(l)): FolderLock {
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir, 'output folder');
   const file = join(dir, LOCK_NAME);
   const mine: LockInfo = {
     pid: process.pid, host: hostname(), started: new Date().toISOString(),
