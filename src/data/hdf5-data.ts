@@ -47,6 +47,12 @@ export interface HDF5DataConfig extends BaseConfig {
    * first top, or as an object { [top]: list }, e.g. { data: [{ type: 'Scale', scale: 1 / 256 }] }.
    */
   transformers: TransformerSpec[][];
+  /**
+   * Read datasets whose values are stored outside their file: HDF5 external storage (raw files
+   * the dataset names, anywhere on the machine) and virtual datasets (a missing source reads as
+   * fill values). Default false: such a dataset is a DataError naming the file and dataset.
+   */
+  allowExternalStorage: boolean;
 }
 
 /** The stream state saved with the position: Random.getState()'s six numbers. */
@@ -85,7 +91,7 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
   setup(): Shape[] {
     const c = this.config;
     const where = layerRef(c.name, c.type);
-    this.source = describeSource(c.source, c.tops, where);
+    this.source = describeSource(c.source, c.tops, where, c.allowExternalStorage);
     this.pipelines = buildPipelines(c.transformers, this.source.sampleShapes, this.ctx.phase, where, c.tops);
     this.settings = { chunkSize: c.chunkSize, shuffle: c.shuffle, ...joinDrawNeeds(this.pipelines, where) };
     this.stream = new Random(this.ctx.rng.nextUint32());
@@ -166,6 +172,7 @@ export function parseHDF5DataFields(r: ConfigReader, base: BaseConfig): HDF5Data
     shuffle: r.bool('shuffle', false),
     chunkSize: r.int('chunkSize', 8192, { min: 1 }),
     transformers: r.custom('transformers', (raw) => parseTopTransformers(raw, r.where, base.tops)),
+    allowExternalStorage: r.bool('allowExternalStorage', false),
   };
 }
 

@@ -9,6 +9,8 @@
  * Filters: only those this h5wasm build decodes (deflate, shuffle, fletcher32, nbit, scaleoffset);
  * any other (lzf, blosc, bzip2, szip...) is refused before reading, with a message saying how to
  * rewrite the file.
+ * Storage: values stored outside the file (external raw storage, virtual datasets) are refused
+ * unless `allowExternalStorage` (see Hdf5File.checkStorage).
  */
 import { DataError, shapeStr } from '../core/errors.js';
 import { Hdf5File } from './hdf5.js';
@@ -82,9 +84,13 @@ export class Hdf5Reader {
     return new Hdf5Reader(Hdf5File.openSync(path, kind));
   }
 
-  /** Shape, element type and filters of dataset `name`; refuses unsupported types and filters. */
-  info(name: string): DatasetInfo {
+  /**
+   * Shape, element type and filters of dataset `name`; refuses unsupported types and filters, and
+   * values stored outside the file unless `allowExternalStorage`.
+   */
+  info(name: string, allowExternalStorage = false): DatasetInfo {
     const ds = this.file.dataset(name);
+    this.file.checkStorage(name, allowExternalStorage);
     const md = this.file.guard(`reading the metadata of "${name}"`, () => ds.metadata);
     const dtype = dtypeOf(md);
     if (!dtype) {
