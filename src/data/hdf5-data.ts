@@ -15,7 +15,8 @@
  * change the data order. `epoch` counts completed passes and changes as soon as the last sample of
  * a pass has been served. getState/setState carry { epoch, cursor, stream } (the stream's state at
  * the start of the epoch), from which the plan is recomputed: a resumed run serves the same batches.
- * Every listed file is validated at setup from its metadata (see hdf5-source.ts).
+ * Every listed file is validated at setup from its metadata (see hdf5-source.ts); files without
+ * Cortado's seal are first gone through on a guard thread with a time limit (io/hdf5-guard.ts).
  */
 import type { Blob, Shape } from '../core/blob.js';
 import { ConfigReader, type Raw } from '../core/config.js';

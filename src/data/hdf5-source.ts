@@ -53,8 +53,9 @@ export function readSourceList(source: string, where: string): { path: string; l
 }
 
 /**
- * Reads the list and checks every file from its metadata: it exists and is a complete HDF5 file,
- * holds every top's dataset with a supported type and filters, stored in the file itself unless
+ * Reads the list and checks every file from its metadata: it exists and is a complete HDF5 file
+ * (one without Cortado's seal also passes the guard thread, see io/hdf5-guard.ts), holds every
+ * top's dataset with a supported type and filters, stored in the file itself unless
  * `allowExternalStorage`, the same per-sample shape in every file, and the same number of rows for
  * every top within a file.
  */

@@ -13,7 +13,7 @@
  * unless `allowExternalStorage` (see Hdf5File.checkStorage).
  */
 import { DataError, shapeStr } from '../core/errors.js';
-import { Hdf5File } from './hdf5.js';
+import { Hdf5File, type OpenOptions } from './hdf5.js';
 
 export type SampleDType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
 
@@ -79,9 +79,12 @@ export class Hdf5Reader {
     return this.file.label;
   }
 
-  /** Opens `path` read-only (Hdf5File.openSync: a missing, truncated or non-HDF5 file is a DataError). */
-  static open(path: string, kind = 'HDF5 file'): Hdf5Reader {
-    return new Hdf5Reader(Hdf5File.openSync(path, kind));
+  /**
+   * Opens `path` read-only (Hdf5File.openSync: a missing, truncated or non-HDF5 file is a
+   * DataError, and so is a file without Cortado's seal that HDF5 cannot go through in time).
+   */
+  static open(path: string, kind = 'HDF5 file', options: OpenOptions = {}): Hdf5Reader {
+    return new Hdf5Reader(Hdf5File.openSync(path, kind, options));
   }
 
   /**

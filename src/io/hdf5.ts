@@ -9,7 +9,8 @@
  * validated before HDF5 opens it (integrity.ts), every status is checked, anything h5wasm throws
  * becomes a DataError naming the file, and each array carries a CRC-32 of its bytes, verified on
  * read. A file damaged inside (right length, bad structure) may still make HDF5 print diagnostics
- * to stderr before the DataError.
+ * to stderr before the DataError. A file without Cortado's seal is first opened and walked on a
+ * guard thread with a time limit (hdf5-guard.ts), since some damage makes HDF5 loop for ever.
  */
 import { closeSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -17,6 +18,7 @@ import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5w
 import type { HostArray } from '../backend/backend.js';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
 import { commitTmp } from './atomic.js';
+import { guardForeignFile, hdf5TimeLimit } from './hdf5-guard.js';
 import { datasetStorage, type DatasetStorage } from './hdf5-layout.js';
 import { appendSeal, checkHdf5File, checkSeal, crc32, type Hdf5Superblock } from './integrity.js';
 
@@ -69,6 +71,15 @@ function bytesOf(a: HostArray): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** How a file is opened for reading. */
+export interface OpenOptions {
+  /**
+   * Seconds a file without Cortado's seal may take to open and walk on the guard thread before it
+   * is refused (default: CORTADO_HDF5_TIME_LIMIT, else 10; see hdf5-guard.ts).
+   */
+  timeLimit?: number;
+}
+
 /** Kind of a group member, as `list` reports it. */
 export type MemberKind = 'dataset' | 'group' | 'other';
 
@@ -84,19 +95,23 @@ export class Hdf5File {
     private readonly superblock?: Hdf5Superblock,
   ) {}
 
-  /** Opens an existing file read-only, after `checkSeal` and `checkHdf5File`. */
-  static async open(path: string, kind = 'HDF5 file'): Promise<Hdf5File> {
+  /**
+   * Opens an existing file read-only, after `checkSeal` and `checkHdf5File`; a file without a seal
+   * is opened on the guard thread first (see OpenOptions.timeLimit).
+   */
+  static async open(path: string, kind = 'HDF5 file', options: OpenOptions = {}): Promise<Hdf5File> {
     await hdf5();
-    return Hdf5File.openSync(path, kind);
+    return Hdf5File.openSync(path, kind, options);
   }
 
   /** `open` for synchronous code (layer setup, a reader thread), with h5wasm loaded already (hdf5Loaded). */
-  static openSync(path: string, kind = 'HDF5 file'): Hdf5File {
+  static openSync(path: string, kind = 'HDF5 file', options: OpenOptions = {}): Hdf5File {
     const file = resolve(path);
     const label = `${kind} "${file}"`;
     const lib = hdf5Loaded();
-    checkSeal(file, label);
+    const sealed = checkSeal(file, label);
     const superblock = checkHdf5File(file, label);
+    if (!sealed) guardForeignFile(file, label, hdf5TimeLimit(options.timeLimit));
     let h5: H5File;
     try {
       h5 = new lib.File(file, 'r');

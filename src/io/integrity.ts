@@ -151,22 +151,23 @@ export function appendSeal(fd: number, size: number): void {
 
 /**
  * Verifies a sealed file's seal (see appendSeal): a DataError naming `label` when its length or
- * checksum disagree. Files without a seal (other tools' files, HDF5 data sets) pass unchecked.
+ * checksum disagree; true when the seal holds. Files without a seal (other tools' files, HDF5 data
+ * sets) pass unchecked: false.
  */
-export function checkSeal(file: string, label: string): void {
+export function checkSeal(file: string, label: string): boolean {
   let fd: number;
   try {
     fd = openSync(file, 'r');
   } catch {
-    return; // checkHdf5File reports a missing or unreadable file
+    return false; // checkHdf5File reports a missing or unreadable file
   }
   try {
     const st = statSync(file);
     const size = st.size;
-    if (!st.isFile() || size < SEAL_SIZE) return;
+    if (!st.isFile() || size < SEAL_SIZE) return false;
     const seal = Buffer.alloc(SEAL_SIZE);
     readSync(fd, seal, 0, SEAL_SIZE, size - SEAL_SIZE);
-    if (!seal.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC)) return;
+    if (!seal.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC)) return false;
     const length = seal.readBigUInt64LE(12);
     if (length !== BigInt(size - SEAL_SIZE)) {
       throw new DataError(`${label}: its seal counts ${length} bytes before it, the file has ${size - SEAL_SIZE}; the file is damaged`);
@@ -176,6 +177,7 @@ export function checkSeal(file: string, label: string): void {
     const stored = seal.readUInt32LE(8);
     const actual = crc32(body);
     if (stored !== actual) throw new DataError(`${label}: file checksum mismatch (stored ${stored}, computed ${actual}); the file is corrupt`);
+    return true;
   } catch (e) {
     if (e instanceof DataError) throw e;
     throw new DataError(`${label}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });
