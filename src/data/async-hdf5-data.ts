@@ -12,11 +12,17 @@
  * corrupt) is posted as a message and raised from forward as a DataError naming the file.
  * The worker is unref'd (a process that never calls destroy still exits); destroy() stops it.
  * setState restarts it at the saved position.
+ * Time limit: while it reads, the worker stores the file's index + 1 in `reading`; forward waits
+ * for a chunk being read at most the HDF5 time limit (io/hdf5-guard.ts: 10 s, or
+ * CORTADO_HDF5_TIME_LIMIT seconds), then terminates the worker and raises a DataError naming the
+ * file and rows, since a damaged file can make HDF5 loop for ever. The files were gone through by
+ * the guard at setup; the worker trusts them while they are unchanged (validatedKeys).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { DataError, layerRef } from '../core/errors.js';
+import { hdf5TimeLimit, validatedKeys } from '../io/hdf5-guard.js';
 import type { LayerType } from '../core/layer.js';
 import { HDF5DataLayer, parseHDF5DataFields, type HDF5DataConfig } from './hdf5-data.js';
 import type { PlanSettings } from './epoch-plan.js';
@@ -32,6 +38,7 @@ export interface AsyncHDF5DataConfig extends HDF5DataConfig {
 export const PRODUCED = 0;
 export const CONSUMED = 1;
 export const STOP = 2;
+export const READING = 3;
 
 /** What the worker is started with (structured-cloned). */
 export interface WorkerStart {
@@ -45,6 +52,8 @@ export interface WorkerStart {
   control: SharedArrayBuffer;
   port: MessagePort;
   where: string;
+  /** Files the main thread's guard passed (see trustValidated). */
+  validated: string[];
 }
 
 /** A message from the worker. */
@@ -55,7 +64,7 @@ export type WorkerMessage =
 export class AsyncHDF5DataLayer extends HDF5DataLayer<AsyncHDF5DataConfig> {
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
-  private control = new Int32Array(new SharedArrayBuffer(12));
+  private control = new Int32Array(new SharedArrayBuffer(16));
   private failure: Error | undefined;
   private exited: Promise<unknown> = Promise.resolve();
 
@@ -78,11 +87,17 @@ export class AsyncHDF5DataLayer extends HDF5DataLayer<AsyncHDF5DataConfig> {
     if (this.failure) throw this.failure;
     if (!this.worker) this.start(index);
     const ctl = this.control;
+    const limit = hdf5TimeLimit();
+    let deadline: number | undefined;
     for (;;) {
       const seen = Atomics.load(ctl, PRODUCED);
       const got = receiveMessageOnPort(this.port!);
       if (!got) {
-        Atomics.wait(ctl, PRODUCED, seen);
+        // The clock runs only while the worker reads (not while it starts and loads h5wasm).
+        if (Atomics.load(ctl, READING) === 0) deadline = undefined;
+        else deadline ??= Date.now() + limit * 1000;
+        if (deadline !== undefined && Date.now() >= deadline) throw this.timedOut(index, limit);
+        Atomics.wait(ctl, PRODUCED, seen, deadline === undefined ? 1000 : deadline - Date.now());
         continue;
       }
       Atomics.add(ctl, CONSUMED, 1);
@@ -103,13 +118,26 @@ export class AsyncHDF5DataLayer extends HDF5DataLayer<AsyncHDF5DataConfig> {
     }
   }
 
+  /** Stops the worker stuck reading chunk `index` and returns the DataError to raise (kept for later forwards). */
+  private timedOut(index: number, limit: number): DataError {
+    this.stop();
+    const chunk = this.plan.range(index);
+    const file = this.source.files[chunk.file];
+    this.failure = new DataError(
+      `${layerRef(this.config.name, this.config.type)}, reader thread: HDF5 file "${file.path}" (line ${file.line} of "${this.source.listFile}"): ` +
+        `reading rows [${chunk.start}, ${chunk.start + chunk.count}) did not finish within ${limit} s, so the reader was stopped: a damaged file can make ` +
+        'the HDF5 library loop for ever. Check the file with h5dump or h5py; if it is sound and only slow to read, raise the limit with CORTADO_HDF5_TIME_LIMIT=<seconds>',
+    );
+    return this.failure;
+  }
+
   private start(index: number): void {
     const c = this.config;
     const channel = new MessageChannel();
-    this.control = new Int32Array(new SharedArrayBuffer(3 * 4));
+    this.control = new Int32Array(new SharedArrayBuffer(4 * 4));
     const start: WorkerStart = {
       files: this.source.files, settings: this.settings, epoch: this.epochs, chunk: index, stream: this.epochStart,
-      readAhead: c.readAhead, control: this.control.buffer, port: channel.port2, where: layerRef(c.name, c.type),
+      readAhead: c.readAhead, control: this.control.buffer, port: channel.port2, where: layerRef(c.name, c.type), validated: validatedKeys(),
     };
     const script = new URL('./async-hdf5-worker.js', import.meta.url);
     // A worker that cannot even load would leave forward waiting for ever: check the file first.

@@ -2,7 +2,8 @@
  * The reader thread of AsyncHDF5Data (see async-hdf5-data.ts for the protocol): from the handed-
  * over stream state it plans epochs exactly as HDF5Data does, and posts chunk after chunk as read
  * (rows in file order, in the datasets' own types), at most `readAhead` ahead of what the main
- * thread consumed, until told to stop.
+ * thread consumed, until told to stop. While it reads it stores the file's index + 1 in `reading`
+ * (the main thread's time limit runs meanwhile).
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -12,6 +13,7 @@ import type { WorkerMessage, WorkerStart } from './async-hdf5-data.js';
 const PRODUCED = 0;
 const CONSUMED = 1;
 const STOP = 2;
+const READING = 3;
 
 const start = workerData as WorkerStart;
 const ctl = new Int32Array(start.control);
@@ -44,6 +46,8 @@ async function run(): Promise<void> {
   // Imported here so that a failure to load reaches the main thread as a message.
   const { hdf5 } = await import('../io/hdf5.js');
   await hdf5();
+  const { trustValidated } = await import('../io/hdf5-guard.js');
+  trustValidated(start.validated);
   const { Random } = await import('../core/random.js');
   const { planEpoch } = await import('./epoch-plan.js');
   const { ChunkReader } = await import('./hdf5-source.js');
@@ -63,7 +67,11 @@ async function run(): Promise<void> {
         if (produced - consumed < start.readAhead) break;
         Atomics.wait(ctl, CONSUMED, consumed);
       }
-      const tops = reader.load(plan.chunk(chunk));
+      const spec = plan.chunk(chunk);
+      // Tells the main thread which file is being read, for its time limit.
+      Atomics.store(ctl, READING, spec.file + 1);
+      const tops = reader.load(spec);
+      Atomics.store(ctl, READING, 0);
       post({ epoch, chunk, tops }, tops.map((t) => t.buffer as ArrayBuffer));
       produced++;
       if (++chunk === plan.chunkCount) {

@@ -15,7 +15,8 @@
  * change the data order. `epoch` counts completed passes and changes as soon as the last sample of
  * a pass has been served. getState/setState carry { epoch, cursor, stream } (the stream's state at
  * the start of the epoch), from which the plan is recomputed: a resumed run serves the same batches.
- * Every listed file is validated at setup from its metadata (see hdf5-source.ts).
+ * Every listed file is validated at setup from its metadata (see hdf5-source.ts); files without
+ * Cortado's seal are first gone through on a guard thread with a time limit (io/hdf5-guard.ts).
  */
 import type { Blob, Shape } from '../core/blob.js';
 import { ConfigReader, type Raw } from '../core/config.js';
@@ -48,6 +49,12 @@ export interface HDF5DataConfig extends BaseConfig {
    * first top, or as an object { [top]: list }, e.g. { data: [{ type: 'Scale', scale: 1 / 256 }] }.
    */
   transformers: TransformerSpec[][];
+  /**
+   * Read datasets whose values are stored outside their file: HDF5 external storage (raw files
+   * the dataset names, anywhere on the machine) and virtual datasets (a missing source reads as
+   * fill values). Default false: such a dataset is a DataError naming the file and dataset.
+   */
+  allowExternalStorage: boolean;
 }
 
 /** The stream state saved with the position: Random.getState()'s six numbers. */
@@ -87,7 +94,7 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
   setup(): Shape[] {
     const c = this.config;
     const where = layerRef(c.name, c.type);
-    this.source = describeSource(c.source, c.tops, where);
+    this.source = describeSource(c.source, c.tops, where, c.allowExternalStorage);
     this.pipelines = buildPipelines(c.transformers, this.source.sampleShapes, this.ctx.phase, where, c.tops);
     this.settings = { chunkSize: c.chunkSize, shuffle: c.shuffle, ...joinDrawNeeds(this.pipelines, where) };
     this.stream = new Random(this.ctx.rng.nextUint32());
@@ -190,6 +197,7 @@ export function parseHDF5DataFields(r: ConfigReader, base: BaseConfig): HDF5Data
     shuffle: r.bool('shuffle', false),
     chunkSize: r.int('chunkSize', 8192, { min: 1 }),
     transformers: r.custom('transformers', (raw) => parseTopTransformers(raw, r.where, base.tops)),
+    allowExternalStorage: r.bool('allowExternalStorage', false),
   };
 }
 

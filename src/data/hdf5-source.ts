@@ -53,11 +53,13 @@ export function readSourceList(source: string, where: string): { path: string; l
 }
 
 /**
- * Reads the list and checks every file from its metadata: it exists and is a complete HDF5 file,
- * holds every top's dataset with a supported type and filters, the same per-sample shape in every
- * file, and the same number of rows for every top within a file.
+ * Reads the list and checks every file from its metadata: it exists and is a complete HDF5 file
+ * (one without Cortado's seal also passes the guard thread, see io/hdf5-guard.ts), holds every
+ * top's dataset with a supported type and filters, stored in the file itself unless
+ * `allowExternalStorage`, the same per-sample shape in every file, and the same number of rows for
+ * every top within a file.
  */
-export function describeSource(source: string, tops: readonly string[], where: string): SourceDescription {
+export function describeSource(source: string, tops: readonly string[], where: string, allowExternalStorage = false): SourceDescription {
   const listFile = resolve(source);
   const listed = readSourceList(source, where);
   const files: SourceFile[] = [];
@@ -73,7 +75,7 @@ export function describeSource(source: string, tops: readonly string[], where: s
     try {
       const datasets = tops.map((t) => {
         try {
-          return reader.info(t);
+          return reader.info(t, allowExternalStorage);
         } catch (e) {
           throw new DataError(`${at}: ${(e as Error).message}`, { cause: e });
         }

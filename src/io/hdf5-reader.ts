@@ -9,9 +9,11 @@
  * Filters: only those this h5wasm build decodes (deflate, shuffle, fletcher32, nbit, scaleoffset);
  * any other (lzf, blosc, bzip2, szip...) is refused before reading, with a message saying how to
  * rewrite the file.
+ * Storage: values stored outside the file (external raw storage, virtual datasets) are refused
+ * unless `allowExternalStorage` (see Hdf5File.checkStorage).
  */
 import { DataError, shapeStr } from '../core/errors.js';
-import { Hdf5File } from './hdf5.js';
+import { Hdf5File, type OpenOptions } from './hdf5.js';
 
 export type SampleDType = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
 
@@ -77,14 +79,21 @@ export class Hdf5Reader {
     return this.file.label;
   }
 
-  /** Opens `path` read-only (Hdf5File.openSync: a missing, truncated or non-HDF5 file is a DataError). */
-  static open(path: string, kind = 'HDF5 file'): Hdf5Reader {
-    return new Hdf5Reader(Hdf5File.openSync(path, kind));
+  /**
+   * Opens `path` read-only (Hdf5File.openSync: a missing, truncated or non-HDF5 file is a
+   * DataError, and so is a file without Cortado's seal that HDF5 cannot go through in time).
+   */
+  static open(path: string, kind = 'HDF5 file', options: OpenOptions = {}): Hdf5Reader {
+    return new Hdf5Reader(Hdf5File.openSync(path, kind, options));
   }
 
-  /** Shape, element type and filters of dataset `name`; refuses unsupported types and filters. */
-  info(name: string): DatasetInfo {
+  /**
+   * Shape, element type and filters of dataset `name`; refuses unsupported types and filters, and
+   * values stored outside the file unless `allowExternalStorage`.
+   */
+  info(name: string, allowExternalStorage = false): DatasetInfo {
     const ds = this.file.dataset(name);
+    this.file.checkStorage(name, allowExternalStorage);
     const md = this.file.guard(`reading the metadata of "${name}"`, () => ds.metadata);
     const dtype = dtypeOf(md);
     if (!dtype) {

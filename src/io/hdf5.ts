@@ -10,7 +10,9 @@
  * becomes a DataError naming the file, and each array carries a CRC-32 of its bytes, verified on
  * read. A file damaged inside (right length, bad structure) may still make HDF5 print diagnostics
  * to stderr before the DataError. Writes that fail below HDF5 (a full disk) are caught by
- * write-errors.ts, since HDF5 only prints them.
+ * write-errors.ts, since HDF5 only prints them. A file without Cortado's seal is first opened and
+ * walked on a guard thread with a time limit (hdf5-guard.ts), since some damage makes HDF5 loop
+ * for ever.
  */
 import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -19,7 +21,9 @@ import type { HostArray } from '../backend/backend.js';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
 import { commitTmp } from './atomic.js';
 import { ioErrorText, makeDir } from './files.js';
-import { appendSeal, checkHdf5File, checkSeal, crc32 } from './integrity.js';
+import { guardForeignFile, hdf5TimeLimit } from './hdf5-guard.js';
+import { datasetStorage, type DatasetStorage } from './hdf5-layout.js';
+import { appendSeal, checkHdf5File, checkSeal, crc32, type Hdf5Superblock } from './integrity.js';
 import { takeWriteError, watchWrites, writeFailureText } from './write-errors.js';
 
 export { checkHdf5File, checkSeal, crc32 } from './integrity.js';
@@ -72,6 +76,15 @@ function bytesOf(a: HostArray): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** How a file is opened for reading. */
+export interface OpenOptions {
+  /**
+   * Seconds a file without Cortado's seal may take to open and walk on the guard thread before it
+   * is refused (default: CORTADO_HDF5_TIME_LIMIT, else 10; see hdf5-guard.ts).
+   */
+  timeLimit?: number;
+}
+
 /** Kind of a group member, as `list` reports it. */
 export type MemberKind = 'dataset' | 'group' | 'other';
 
@@ -82,21 +95,28 @@ export class Hdf5File {
     private readonly h5: H5File,
     /** How errors name this file, e.g. `snapshot "/runs/snapshot-00000100.h5"`. */
     readonly label: string,
+    /** The absolute path and, for a file opened for reading, its superblock. */
+    private readonly file: string,
+    private readonly superblock?: Hdf5Superblock,
   ) {}
 
-  /** Opens an existing file read-only, after `checkSeal` and `checkHdf5File`. */
-  static async open(path: string, kind = 'HDF5 file'): Promise<Hdf5File> {
+  /**
+   * Opens an existing file read-only, after `checkSeal` and `checkHdf5File`; a file without a seal
+   * is opened on the guard thread first (see OpenOptions.timeLimit).
+   */
+  static async open(path: string, kind = 'HDF5 file', options: OpenOptions = {}): Promise<Hdf5File> {
     await hdf5();
-    return Hdf5File.openSync(path, kind);
+    return Hdf5File.openSync(path, kind, options);
   }
 
   /** `open` for synchronous code (layer setup, a reader thread), with h5wasm loaded already (hdf5Loaded). */
-  static openSync(path: string, kind = 'HDF5 file'): Hdf5File {
+  static openSync(path: string, kind = 'HDF5 file', options: OpenOptions = {}): Hdf5File {
     const file = resolve(path);
     const label = `${kind} "${file}"`;
     const lib = hdf5Loaded();
-    checkSeal(file, label);
-    checkHdf5File(file, label);
+    const sealed = checkSeal(file, label);
+    const superblock = checkHdf5File(file, label);
+    if (!sealed) guardForeignFile(file, label, hdf5TimeLimit(options.timeLimit));
     let h5: H5File;
     try {
       h5 = new lib.File(file, 'r');
@@ -104,7 +124,7 @@ export class Hdf5File {
       throw new DataError(`${label}: HDF5 cannot open it (is the file corrupt?): ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     if (h5.file_id < 0n) throw new DataError(`${label}: HDF5 cannot open it (see the HDF5 diagnostics above)`);
-    return new Hdf5File(lib, h5, label);
+    return new Hdf5File(lib, h5, label, file, superblock);
   }
 
   /** Creates a new file (an existing one is an error); members keep their creation order. */
@@ -120,7 +140,7 @@ export class Hdf5File {
     }
     const h5 = new lib.File(file, 'w', { track_order: true });
     if (h5.file_id < 0n) throw new DataError(`${label}: HDF5 cannot create it (see the HDF5 diagnostics above)`);
-    return new Hdf5File(lib, h5, label);
+    return new Hdf5File(lib, h5, label, file);
   }
 
   /**
@@ -189,6 +209,36 @@ export class Hdf5File {
     const members = this.guard(`listing "${parent}"`, () => this.group(parent).keys());
     const holder = parent === '/' ? "the file's root" : `group "${parent}"`;
     throw new DataError(`${this.label}: expected a dataset "${baseOf(path)}", found ${describe(ds)}; ${holder} holds ${members.length ? members.map((m) => `"${m}"`).join(', ') : 'nothing'}`);
+  }
+
+  /**
+   * Where dataset `path` keeps its values (see hdf5-layout.ts). Unless `allowExternalStorage`,
+   * refuses values kept outside this file: external raw storage (files the dataset's header names,
+   * which may be any file on this machine) and virtual datasets (mapped from other datasets; a
+   * missing source reads as fill values without an error). Files Cortado writes have neither.
+   */
+  checkStorage(path: string, allowExternalStorage = false): DatasetStorage | undefined {
+    const where = `${this.label}, dataset "${path}"`;
+    const ds = this.dataset(path);
+    const sources = this.guard(`reading the metadata of "${path}"`, () => ds.metadata.virtual_sources);
+    const refuse = (what: string): never => {
+      throw new DataError(
+        `${where}: ${what}; Cortado reads only values stored in the file itself unless told otherwise (option allowExternalStorage: true, ` +
+          'for files you trust). To keep the values inside, copy the dataset, e.g. h5py: out.create_dataset(name, data=src[name][...])',
+      );
+    };
+    const virtual = (list: { file_name: string; dset_name: string }[]): string =>
+      `it is a virtual dataset mapping ${list.map((s) => `"${s.dset_name}" of "${s.file_name}"`).join(', ') || 'other datasets'} (a missing source would read as fill values)`;
+    if (sources && !allowExternalStorage) refuse(virtual(sources));
+    if (!this.superblock || this.superblock.version > 3) return undefined;
+    // An object reference (h5wasm returns its bytes as an array) is the object header's address.
+    const ref: unknown = this.guard(`locating "${path}"`, () => this.lib.Module.create_object_reference(this.h5.file_id, ds.path));
+    if (!(Array.isArray(ref) || ref instanceof Uint8Array) || ref.length !== 8) throw new DataError(`${where}: HDF5 cannot locate its object header (is the file corrupt?)`);
+    const storage = datasetStorage(this.file, this.superblock, Buffer.from(ref as number[]).readBigUInt64LE(0), where);
+    if (allowExternalStorage) return storage;
+    if (storage.layout === 'virtual') refuse(virtual(sources ?? []));
+    if (storage.external) refuse('its values are stored in external files that its header names (HDF5 external storage), outside this file');
+    return storage;
   }
 
   /**
@@ -261,11 +311,13 @@ export class Hdf5File {
   /**
    * Reads a float32 or float64 dataset bit-exactly. Its CRC-32 attribute is verified when present;
    * `requireChecksum` makes a missing one an error (files this wrapper wrote always have it).
+   * Values stored outside the file (external or virtual storage) are refused (see checkStorage).
    */
   readArray(path: string, requireChecksum: boolean): StoredArray {
     const where = `${this.label}, dataset "${path}"`;
     return this.guard(`reading dataset "${path}"`, () => {
       const ds = this.dataset(path);
+      this.checkStorage(path);
       const md = ds.metadata;
       if (md.type !== 1 || (md.size !== 4 && md.size !== 8) || md.vlen || !md.shape) {
         throw new DataError(`${where}: expected float32 or float64 values, found HDF5 type class ${md.type} of ${md.size} bytes`);

@@ -38,12 +38,31 @@ const READ_NONBLOCK = constants.O_RDONLY | constants.O_NONBLOCK;
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
+/** What HDF5's superblock says about a file: where its addresses start and how wide they are. */
+export interface Hdf5Superblock {
+  /** Absolute position of the superblock (0, or past a user block of 512, 1024, 2048... bytes). */
+  at: number;
+  /** Superblock version (0 to 3). */
+  version: number;
+  /**
+   * Absolute position every other address in the file is relative to: `at`, as HDF5 itself does
+   * when the stored base address disagrees (a file whose user block was added or removed).
+   */
+  base: number;
+  /** Bytes per address and per length (2, 4 or 8). */
+  sizeOfOffsets: number;
+  sizeOfLengths: number;
+}
+
 /**
  * Checks that `file` exists and is a complete HDF5 file before HDF5 sees it: the signature is at
- * offset 0, 512, 1024, ... (after a user block) and the superblock's base address plus end-of-file
- * address fits in the file's length (a cut file fails here). `label` names the file in errors.
+ * offset 0, 512, 1024, ... (after a user block) and the file is at least as long as the
+ * superblock's end-of-file address says (a cut file fails here). That address is absolute: it
+ * counts the user block already. Returns the superblock's addressing (see Hdf5Superblock); a
+ * superblock newer than version 3 passes with `version` set and the rest left to HDF5. `label`
+ * names the file in errors.
  */
-export function checkHdf5File(file: string, label: string): void {
+export function checkHdf5File(file: string, label: string): Hdf5Superblock {
   let size: number;
   try {
     const st = statSync(file);
@@ -59,13 +78,13 @@ export function checkHdf5File(file: string, label: string): void {
     for (let at = 0; at + SIGNATURE.length <= size; at = at === 0 ? 512 : at * 2) {
       const n = readSync(fd, head, 0, head.length, at);
       if (!SIGNATURE.every((b, i) => head[i] === b)) continue;
-      const need = superblockEnd(head.subarray(0, n));
-      if (need === 'the superblock is cut') throw new DataError(`${label}: truncated HDF5 file (${size} bytes, the superblock at byte ${at} is cut)`);
-      if (typeof need === 'string') throw new DataError(`${label}: not a valid HDF5 file: ${need}`);
-      if (need > BigInt(size)) {
-        throw new DataError(`${label}: truncated HDF5 file: its superblock says ${need} bytes, the file has ${size}`);
+      const sb = readSuperblock(head.subarray(0, n), at);
+      if (sb === 'the superblock is cut') throw new DataError(`${label}: truncated HDF5 file (${size} bytes, the superblock at byte ${at} is cut)`);
+      if (typeof sb === 'string') throw new DataError(`${label}: not a valid HDF5 file: ${sb}`);
+      if (sb.end > BigInt(size)) {
+        throw new DataError(`${label}: truncated HDF5 file: its superblock says ${sb.end} bytes, the file has ${size}`);
       }
-      return;
+      return sb.info;
     }
     const start = Buffer.alloc(Math.min(size, SIGNATURE.length));
     readSync(fd, start, 0, start.length, 0);
@@ -80,34 +99,39 @@ export function checkHdf5File(file: string, label: string): void {
 }
 
 /**
- * Base address + end-of-file address from a superblock (versions 0 to 3): the length the file
- * must have; 0n when unknown (a newer layout, an undefined address). A string says what is wrong.
+ * The superblock (versions 0 to 3) found at absolute position `at`, and `end`: the length the file
+ * must have (0n when unknown: a newer layout, an undefined address). The stored end-of-file
+ * address is absolute but, like every address, moves with the base address: HDF5 subtracts
+ * (stored base - `at`) from it, and so does this. A string says what is wrong.
  */
-function superblockEnd(sb: Uint8Array): bigint | string {
+function readSuperblock(sb: Uint8Array, at: number): { info: Hdf5Superblock; end: bigint } | string {
   if (sb.length < 16) return 'the superblock is cut';
-  const version = sb[8];
-  let sizeOfOffsets: number | undefined;
-  let at: number;
+  const version = sb[8]!;
+  let sizeOfOffsets: number;
+  let sizeOfLengths: number;
+  let pos: number;
   if (version === 0 || version === 1) {
-    sizeOfOffsets = sb[13];
-    at = version === 0 ? 24 : 28;
+    [sizeOfOffsets, sizeOfLengths] = [sb[13]!, sb[14]!];
+    pos = version === 0 ? 24 : 28;
   } else if (version === 2 || version === 3) {
-    sizeOfOffsets = sb[9];
-    at = 12;
+    [sizeOfOffsets, sizeOfLengths] = [sb[9]!, sb[10]!];
+    pos = 12;
   } else {
-    return 0n; // a newer layout: left to HDF5 itself
+    return { info: { at, version, base: at, sizeOfOffsets: 8, sizeOfLengths: 8 }, end: 0n }; // a newer layout: left to HDF5 itself
   }
-  if (sizeOfOffsets === undefined || ![2, 4, 8].includes(sizeOfOffsets)) return `its superblock is corrupt (size of offsets ${sizeOfOffsets})`;
-  if (at + 3 * sizeOfOffsets > sb.length) return 'the superblock is cut';
+  if (![2, 4, 8].includes(sizeOfOffsets)) return `its superblock is corrupt (size of offsets ${sizeOfOffsets})`;
+  if (pos + 3 * sizeOfOffsets > sb.length) return 'the superblock is cut';
   const read = (off: number): bigint => {
     let v = 0n;
     for (let i = sizeOfOffsets - 1; i >= 0; i--) v = (v << 8n) | BigInt(sb[off + i]!);
     return v;
   };
   const undef = (1n << BigInt(8 * sizeOfOffsets)) - 1n;
-  const base = read(at);
-  const eof = read(at + 2 * sizeOfOffsets);
-  return base === undef || eof === undef ? 0n : base + eof;
+  const base = read(pos);
+  const eof = read(pos + 2 * sizeOfOffsets);
+  const info = { at, version, base: at, sizeOfOffsets, sizeOfLengths };
+  if (eof === undef) return { info, end: 0n };
+  return { info, end: base === undef ? eof : eof - base + BigInt(at) };
 }
 
 const SEAL_MAGIC = Buffer.from('CRTDSEAL', 'latin1');
@@ -131,24 +155,25 @@ export function appendSeal(fd: number, size: number): void {
 
 /**
  * Verifies a sealed file's seal (see appendSeal): a DataError naming `label` when its length or
- * checksum disagree. Files without a seal (other tools' files, HDF5 data sets) pass unchecked, and
- * so does anything but a regular file (a FIFO, a device), which checkHdf5File then refuses.
+ * checksum disagree; true when the seal holds. Files without a seal (other tools' files, HDF5 data
+ * sets) pass unchecked: false; so does anything but a regular file (a FIFO, a device), which
+ * checkHdf5File then refuses.
  */
-export function checkSeal(file: string, label: string): void {
+export function checkSeal(file: string, label: string): boolean {
   let fd: number;
   try {
     fd = openSync(file, READ_NONBLOCK);
   } catch {
-    return; // checkHdf5File reports a missing or unreadable file
+    return false; // checkHdf5File reports a missing or unreadable file
   }
   try {
     // The type is checked on the open descriptor, before any read: reading a FIFO would block.
     const st = fstatSync(fd);
     const size = st.size;
-    if (!st.isFile() || size < SEAL_SIZE) return;
+    if (!st.isFile() || size < SEAL_SIZE) return false;
     const seal = Buffer.alloc(SEAL_SIZE);
     readSync(fd, seal, 0, SEAL_SIZE, size - SEAL_SIZE);
-    if (!seal.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC)) return;
+    if (!seal.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC)) return false;
     const length = seal.readBigUInt64LE(12);
     if (length !== BigInt(size - SEAL_SIZE)) {
       throw new DataError(`${label}: its seal counts ${length} bytes before it, the file has ${size - SEAL_SIZE}; the file is damaged`);
@@ -158,6 +183,7 @@ export function checkSeal(file: string, label: string): void {
     const stored = seal.readUInt32LE(8);
     const actual = crc32(body);
     if (stored !== actual) throw new DataError(`${label}: file checksum mismatch (stored ${stored}, computed ${actual}); the file is corrupt`);
+    return true;
   } catch (e) {
     if (e instanceof DataError) throw e;
     throw new DataError(`${label}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? String(e)})`, { cause: e });

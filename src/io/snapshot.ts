@@ -21,10 +21,14 @@
  * can make the HDF5 library loop forever or abort the process instead of failing. Files without a
  * seal (other tools, older Cortado) are read without this check.
  * Files are written atomically: into `<path>.tmp`, sealed, fsynced, renamed over `path`.
+ *
+ * Finite values only: writing a parameter or solver array holding NaN or an infinity is a
+ * NumericError naming it (nothing is written: the last good file stays the newest), and reading
+ * one is a DataError naming the file and the array, whoever wrote it.
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DataError } from '../core/errors.js';
+import { DataError, NumericError, shapeStr } from '../core/errors.js';
 import { Hdf5File, type ArrayEntry } from './hdf5.js';
 import { crc32 } from './integrity.js';
 
@@ -71,6 +75,8 @@ export async function writeSnapshot(dir: string, data: SnapshotData): Promise<st
   }
   const file = join(resolve(dir), snapshotName(data.iter));
   const meta = metaJson(data.meta, `snapshot "${file}"`);
+  checkFinite(data.params, `snapshot "${file}"`, 'parameter');
+  checkFinite(data.solverState, `snapshot "${file}"`, 'solver state');
   return Hdf5File.writeAtomic(file, 'snapshot', { seal: true }, (f) => {
     f.setAttr('format', SNAPSHOT_FORMAT);
     f.setAttr('version', FORMAT_VERSION);
@@ -154,6 +160,7 @@ export async function latestSnapshot(dir: string): Promise<string | null> {
  * directory is created if missing. Returns the absolute path.
  */
 export async function saveWeights(path: string, params: Map<string, ArrayEntry>): Promise<string> {
+  checkFinite(params, `weights file "${resolve(path)}"`, 'parameter');
   return Hdf5File.writeAtomic(path, 'weights file', { seal: true }, (f) => {
     f.setAttr('format', WEIGHTS_FORMAT);
     f.setAttr('version', FORMAT_VERSION);
@@ -246,6 +253,25 @@ function checkManifest(f: Hdf5File, head: unknown[], groups: Listing[]): void {
   }
 }
 
+/** The first non-finite value of `values` as [index, value], or undefined when all are finite. */
+function firstNonFinite(values: ArrayLike<number>): [number, number] | undefined {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return [i, values[i]!];
+  return undefined;
+}
+
+/** Refuses to write arrays holding NaN or an infinity: a NumericError naming `label` and the array. */
+function checkFinite(entries: Map<string, ArrayEntry>, label: string, what: string): void {
+  for (const [key, { shape, values }] of entries) {
+    const bad = values && firstNonFinite(values);
+    if (bad) {
+      throw new NumericError(
+        `${label}: ${what} "${key}" (shape ${shapeStr(shape)}) holds ${bad[1]} at index ${bad[0]}; non-finite values are not saved. ` +
+          'The run diverged: resume from the last good snapshot with a lower baseLr or with clipGradients set',
+      );
+    }
+  }
+}
+
 function writeGroup(f: Hdf5File, group: string, entries: Map<string, ArrayEntry>): Listing {
   if (group !== '/') f.createGroup(group);
   const listing: Listing = { group, items: [] };
@@ -267,6 +293,11 @@ function readGroup(f: Hdf5File, group: string, requireChecksum = true): { entrie
     const key = unescapeKey(name);
     if (key === null) throw new DataError(`${f.label}: dataset name "${where}" is not a valid escaped key`);
     const { shape, values, crc32: crc } = f.readArray(where, requireChecksum);
+    const bad = firstNonFinite(values);
+    if (bad) {
+      const what = group === '/solver' ? 'solver state' : 'parameter';
+      throw new DataError(`${f.label}: ${what} "${key}" (dataset "${where}", shape ${shapeStr(shape)}) holds ${bad[1]} at index ${bad[0]}; Cortado loads finite values only`);
+    }
     entries.set(key, { shape, values });
     listing.items.push([key, shape, values.BYTES_PER_ELEMENT, crc]);
   }

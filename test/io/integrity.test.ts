@@ -37,9 +37,20 @@ test('checkHdf5File compares the superblock end-of-file address with the length,
   const short = join(root, 'short.h5');
   writeFileSync(short, superblockV2(4096));
   assert.throws(() => checkHdf5File(short, `file "${short}"`), (e: unknown) => e instanceof DataError && e.message.includes(short) && /says 4096 bytes, the file has 48/.test(e.message));
+  // The end-of-file address is absolute: it counts a user block already (HDF5 checks size < eof).
   const ub = join(root, 'userblock.h5');
+  writeFileSync(ub, superblockV2(560, 512));
+  assert.deepEqual(checkHdf5File(ub, `file "${ub}"`), { at: 512, version: 2, base: 512, sizeOfOffsets: 8, sizeOfLengths: 8 });
   writeFileSync(ub, superblockV2(4096, 512));
-  assert.throws(() => checkHdf5File(ub, `file "${ub}"`), /says 4608 bytes, the file has 560/);
+  assert.throws(() => checkHdf5File(ub, `file "${ub}"`), /says 4096 bytes, the file has 560/);
+  // A user block added in front of a file whose base address still says 0: HDF5 moves the base to the superblock, and the end with it.
+  const moved = superblockV2(48, 512);
+  moved.writeBigUInt64LE(0n, 512 + 12);
+  writeFileSync(ub, moved);
+  assert.equal(checkHdf5File(ub, `file "${ub}"`).base, 512);
+  moved.writeBigUInt64LE(49n, 512 + 28);
+  writeFileSync(ub, moved);
+  assert.throws(() => checkHdf5File(ub, `file "${ub}"`), /says 561 bytes, the file has 560/);
   const bad = join(root, 'bad.h5');
   const b = superblockV2(48);
   b[9] = 3;

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DataError, ShapeError } from '../../src/core/errors.js';
+import { DataError, NumericError, ShapeError } from '../../src/core/errors.js';
 import { dataErrorNaming } from '../harness/errors.js';
 import type { HostArray } from '../../src/backend/backend.js';
 import { hdf5 } from '../../src/io/hdf5.js';
@@ -25,15 +25,18 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let dirCount = 0;
 const freshDir = (): string => join(root, `d${dirCount++}`);
 
-/** Values from raw bit patterns: NaN payloads, -0, infinities and subnormals must survive. */
+/**
+ * Values from raw bit patterns: -0, subnormals and the extremes must survive. Patterns that are
+ * NaN or infinite get their top exponent bit cleared: non-finite values are refused (tested apart).
+ */
 function bitsF32(n: number, seed: number): Float32Array {
   const u = new Uint32Array(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
     x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    u[i] = x;
+    u[i] = (x & 0x7f800000) === 0x7f800000 ? x ^ 0x40000000 : x;
   }
-  const special = [0x7fc00001, 0xffc12345, 0x7f800000, 0xff800000, 0x80000000, 0x00000001];
+  const special = [0x7f7fffff, 0xff7fffff, 0x807fffff, 0x00800000, 0x80000000, 0x00000001];
   special.forEach((v, i) => { if (i < n) u[i] = v; });
   return new Float32Array(u.buffer);
 }
@@ -42,6 +45,7 @@ function bitsF64(n: number, seed: number): Float64Array {
   const a = new Float64Array(n);
   const u = new Uint32Array(a.buffer);
   u.set(new Uint32Array(bitsF32(2 * n, seed).buffer));
+  for (let i = 1; i < u.length; i += 2) if ((u[i]! & 0x7ff00000) === 0x7ff00000) u[i] ^= 0x40000000;
   return a;
 }
 
@@ -324,5 +328,32 @@ describe('weights files', () => {
     await saveWeights(w, sample(1).params);
     truncateSync(w, statSync(w).size - 21);
     await assert.rejects(loadWeights(w), (e: unknown) => e instanceof DataError && e.message.includes(w) && /truncated/.test(e.message));
+  });
+});
+
+describe('non-finite values', () => {
+  test('saveWeights and writeSnapshot refuse NaN and infinities with a NumericError naming the file and array; nothing is written', async () => {
+    const dir = freshDir();
+    const params = sample(1).params;
+    params.get('layer1___weight')!.values[4] = NaN;
+    const file = join(dir, 'w.h5');
+    await assert.rejects(saveWeights(file, params), (e: unknown) => e instanceof NumericError && e.message.includes(file) && /parameter "layer1___weight" \(shape \[2, 3, 2\]\) holds NaN at index 4/.test(e.message));
+    const data = sample(3);
+    data.solverState.get('adam/m/layer0___bias')!.values[2] = -Infinity;
+    await assert.rejects(writeSnapshot(dir, data), (e: unknown) => e instanceof NumericError && e.message.includes(join(dir, 'snapshot-00000003.h5')) && /solver state "adam\/m\/layer0___bias".*holds -Infinity at index 2/.test(e.message));
+    assert.throws(() => readdirSync(dir), /ENOENT/, 'not even the directory was made');
+  });
+
+  test('a weights file from another tool holding NaN or an infinity is refused, naming the file and parameter', async () => {
+    const h5 = await hdf5();
+    for (const [name, bad] of [['nan', NaN], ['inf', Infinity]] as const) {
+      const file = join(root, `foreign-${name}.h5`);
+      const f = new h5.File(file, 'w');
+      f.create_dataset({ name: 'conv1___bias', data: new Float32Array([0.5, 1]), shape: [2], dtype: '<f' });
+      f.create_dataset({ name: 'conv1___weight', data: new Float64Array([1, 2, bad, 4]), shape: [2, 2], dtype: '<d' });
+      f.close();
+      await assert.rejects(loadWeights(file), (e: unknown) => e instanceof DataError && e.message.includes(file) && new RegExp(`parameter "conv1___weight" \\(dataset "/conv1___weight", shape \\[2, 2\\]\\) holds ${bad} at index 2; Cortado loads finite values only`).test(e.message));
+      await assert.rejects(readParamsFile(file), (e: unknown) => e instanceof DataError && e.message.includes(file) && /conv1___weight/.test(e.message));
+    }
   });
 });
