@@ -150,7 +150,7 @@ function bottomShape(prefix: LayerConfig[], blob: string, phase: Phase): number[
 }
 
 /** The test-phase net, and the train-phase one when some layer is train-only. */
-function buildNets(layers: LayerConfig[]): Net[] {
+export function buildNets(layers: LayerConfig[]): Net[] {
   const phases: Phase[] = ['test'];
   if (layers.some((l) => l.include?.phase === 'train' || l.exclude?.phase === 'test')) phases.push('train');
   const batch1 = layers.map((l) => (l.type === 'Input' ? { ...l, shapes: (l.shapes as number[][]).map((s) => [1, ...s.slice(1)]) } : l));

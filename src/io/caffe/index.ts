@@ -4,3 +4,4 @@
  */
 export { importCaffe, type CaffeImport, type CaffeNet, type CaffeFiles } from './import.js';
 export { importCaffeMean } from './import-weights.js';
+export { exportCaffe, type CaffeExport } from './export.js';
