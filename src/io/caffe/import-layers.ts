@@ -84,7 +84,7 @@ const ENTRIES: Entry[] = [
       const method = p.pool ?? 'MAX';
       if (method !== 'MAX' && method !== 'AVE') return `pool ${method} (Cortado pools MAX and AVE)`;
       if ((p.round_mode ?? 'CEIL') !== 'CEIL') return `round_mode ${p.round_mode} (Cortado rounds up, Caffe's CEIL)`;
-      if (p.global_pooling) return { type: 'Pooling', method: method === 'MAX' ? 'max' : 'mean', kernel: 'global' };
+      if (p.global_pooling) return { type: 'Pooling', method: method === 'MAX' ? 'max' : 'mean', kernel: 'global', stride: 1, pad: 0 };
       const g = geometry(p, false);
       if (typeof g === 'string') return g;
       return { type: 'Pooling', method: method === 'MAX' ? 'max' : 'mean', ...g };
