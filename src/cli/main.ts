@@ -5,14 +5,19 @@
  *   cortado train <net.json> [options]          train a net from a definition file
  *   cortado convert mnist|images ... [options]   make HDF5 data sets and list files
  *   cortado plot <statistics.json> [options]     draw learning curves to SVG and PNG
+ *   cortado import caffe <prototxt> [caffemodel] --out DIR   a Caffe model → definition + weights
+ *   cortado export caffe <net.json> [--weights W] --out DIR   definition + weights → Caffe model
  *
  * `cortado <command> --help` describes each command's options.
  */
 import { convertCommand } from './convert.js';
+import { exportCommand, importCommand } from './exchange.js';
 import { plotCommand } from './plot.js';
 import { trainCommand } from './train.js';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { train: trainCommand, convert: convertCommand, plot: plotCommand };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  train: trainCommand, convert: convertCommand, plot: plotCommand, import: importCommand, export: exportCommand,
+};
 
 const USAGE = `usage: cortado <command> [arguments]
 
@@ -20,6 +25,8 @@ commands:
   train <net.json>                train a net from a definition file
   convert mnist | images <dir>    convert data sets to HDF5 files and a list file
   plot <statistics.json>          draw learning curves from a run's statistics file
+  import caffe <prototxt> [model] a Caffe net (and weights) to a definition (and weights file)
+  export caffe <net.json>         a definition (and --weights) to a Caffe prototxt and caffemodel
 
 cortado <command> --help shows a command's options.`;
 

@@ -16,3 +16,4 @@ export { StopOnSignal, signalExitCode } from './stop-on-signal.js';
 export { loadMnist } from '../data/mnist.js';
 export { writeSnapshot, readSnapshot, latestSnapshot, listSnapshots, readParamsFile, saveWeights, loadWeights, type SnapshotData, type ArrayEntry } from '../io/snapshot.js';
 export { readIdx } from '../data/mnist.js';
+export { importCaffe, exportCaffe, importCaffeMean, type CaffeImport, type CaffeExport, type CaffeNet } from '../io/caffe/index.js';

@@ -1,0 +1,56 @@
+/** `cortado import caffe` and `cortado export caffe` end to end, in a temporary folder. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { exportCaffe, importCaffe } from '../../../src/io/caffe/index.js';
+import { loadWeights } from '../../../src/io/snapshot.js';
+import { readDefinition } from '../../../src/node/definition.js';
+import { LENET_V2 } from './fixtures.js';
+import { build, load, maxRelDiff, run, weightsOf } from './helpers.js';
+
+const cli = resolve(fileURLToPath(import.meta.url), '../../../../src/cli/main.js');
+const cortado = (...args: string[]) => execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: 'pipe' });
+
+describe('cortado import caffe / export caffe', () => {
+  it('imports a prototxt and caffemodel to a definition file and a weights file, and exports them back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-caffe-'));
+    try {
+      const original = build(importCaffe(LENET_V2).definition.layers);
+      const { caffemodel } = exportCaffe(importCaffe(LENET_V2).definition, weightsOf(original));
+      writeFileSync(join(dir, 'lenet.prototxt'), LENET_V2);
+      writeFileSync(join(dir, 'lenet.caffemodel'), caffemodel);
+      cortado('import', 'caffe', join(dir, 'lenet.prototxt'), join(dir, 'lenet.caffemodel'), '--out', join(dir, 'in'));
+      const def = readDefinition(join(dir, 'in', 'lenet.json'));
+      const weights = await loadWeights(join(dir, 'in', 'lenet.h5'));
+      const net = build(def.layers);
+      load(net, weights);
+      const image = Float32Array.from({ length: 2 * 784 }, (_, i) => Math.cos(i));
+      const expected = run(original, { data: image }, ['prob']).get('prob')!;
+      assert.ok(maxRelDiff(expected, run(net, { data: image }, ['prob']).get('prob')!) < 1e-6);
+
+      cortado('export', 'caffe', join(dir, 'in', 'lenet.json'), '--weights', join(dir, 'in', 'lenet.h5'), '--out', join(dir, 'out'));
+      const again = importCaffe(readFileSync(join(dir, 'out', 'lenet.prototxt'), 'utf8'), readFileSync(join(dir, 'out', 'lenet.caffemodel')));
+      assert.deepEqual(again.definition.layers, def.layers);
+      assert.deepEqual([...again.weights.keys()].sort(), [...weights.keys()].sort());
+      original.destroy();
+      net.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports an unsupported layer list and exits 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-caffe-'));
+    try {
+      writeFileSync(join(dir, 'bad.prototxt'), 'input: "x" input_dim: 1 input_dim: 1 input_dim: 2 input_dim: 2\nlayer { name: "m" type: "MVN" bottom: "x" top: "y" }');
+      assert.throws(() => cortado('import', 'caffe', join(dir, 'bad.prototxt'), '--out', dir), (e: { status: number; stderr: string }) =>
+        e.status === 1 && e.stderr.includes('ConfigError') && e.stderr.includes('layer "m" (MVN)'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
