@@ -15,7 +15,7 @@ export const CLASSES: readonly OutcomeClass[] = ['ok', 'framework', 'unnamed', '
 /** The classes the issue's bar requires to be empty. */
 export const BAD_CLASSES: readonly OutcomeClass[] = ['unnamed', 'other', 'hang', 'kill', 'silent'];
 
-export const FRAMEWORK_ERRORS = ['ConfigError', 'ShapeError', 'DataError', 'NumericError', 'BackendError'];
+export const FRAMEWORK_ERRORS = ['ConfigError', 'ShapeError', 'DataError', 'NumericError', 'BackendError', 'LockError', 'UsageError'];
 
 /** What a target says about its generated input. */
 export type Validity = 'invalid' | 'unknown';

@@ -4,7 +4,8 @@
  * A numeric flag takes a plain decimal number: digits, an optional fraction and exponent
  * (`200`, `0.01`, `1e-4`, `-1`); `""`, `0x10`, `1_000`, `Infinity` and `12abc` are refused
  * naming the flag. A negative value may follow its flag as the next argument (`--gamma -1`) or
- * be joined to it (`--gamma=-1`). Flags that count things take integers.
+ * be joined to it (`--gamma=-1`). Flags that count things take integers, written with digits only
+ * (`1000`, not `1e3`).
  */
 import { parseArgs } from 'node:util';
 
@@ -54,7 +55,7 @@ export function decimalFlag(name: string, value: string | undefined): number | u
 /** `value` of flag `--name` as an integer in [min, max], or undefined when the flag is absent. */
 export function integerFlag(name: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
-  const x = DECIMAL.test(value) ? Number(value) : NaN;
+  const x = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(x) || x < min || x > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
     throw new UsageError(`--${name} must be an integer ${range}, found ${JSON.stringify(value)}`);

@@ -14,6 +14,7 @@ import { convertCommand } from './convert.js';
 import { exportCommand, importCommand } from './exchange.js';
 import { plotCommand } from './plot.js';
 import { trainCommand } from './train.js';
+import { UsageError } from './flags.js';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand, convert: convertCommand, plot: plotCommand, import: importCommand, export: exportCommand,
@@ -41,7 +42,14 @@ async function main(argv: string[]): Promise<number> {
     console.error(`cortado: unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
-  return run(rest);
+  try {
+    return await run(rest);
+  } catch (e) {
+    // A command's own flag parser (node:util parseArgs) refusing an unknown flag or a missing value.
+    if (!(e instanceof UsageError) && !String((e as NodeJS.ErrnoException)?.code).startsWith('ERR_PARSE_ARGS')) throw e;
+    console.error(`cortado ${command}: ${(e as Error).message}\n\ncortado ${command} --help shows its options.`);
+    return 2;
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -12,13 +12,14 @@
  * Fresh start: `moveAsidePreviousRun` moves an earlier run's files into `<dir>/previous-<time>/`
  * instead of letting the new run overwrite its snapshots and statistics.
  */
+import { DataError } from '../core/errors.js';
 import { makeDir } from '../io/files.js';
 import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 
-/** The output folder is in use by another run, or its lock cannot be read. */
-export class LockError extends Error {
+/** The output folder is in use by another run, or its lock cannot be read (a DataError: a file in the way). */
+export class LockError extends DataError {
   override name = 'LockError';
 }
 
