@@ -75,7 +75,9 @@ export async function hdf5Case(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutc
   const kind = rng.chance(0.025) ? 'huge-rows' : rng.pick(FILE_KINDS.filter((k) => k !== 'huge-rows'));
   const hostile = HOSTILE[kind];
   const d = hostile && rng.chance(0.7) ? { out: bases[kind], desc: 'as written', validity: hostile } : damage(bases[kind], rng);
-  const validity: Validity = hostile === 'invalid' ? 'invalid' : d.validity;
+  // Damage can undo what made a hostile file invalid (zeroed bytes over its NaNs): only the file as
+  // written, or damage that is invalid in itself, counts as invalid.
+  const validity: Validity = d.desc === 'as written' ? hostile! : d.validity;
   const file = join(ctx.dir, `case-${kind}.h5`);
   writeFileSync(file, d.out);
   const reader = kind === 'data' || kind === 'huge-rows' ? 'HDF5Data' : rng.pick(['readSnapshot', 'loadWeights', 'readParamsFile']);

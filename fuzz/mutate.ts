@@ -12,6 +12,8 @@ export type Json = Record<string, unknown>;
 export interface Mutation {
   desc: string;
   validity: Validity;
+  /** The field it changed, as `<where>.<key>` (set by mutateFields). */
+  path?: string;
 }
 
 /** Values that no numeric, string or list field should take without a word. */
@@ -45,7 +47,8 @@ function invalidValue(key: string, was: unknown, value: unknown): boolean {
   if (typeof was === 'number') {
     if (typeof value !== 'number') return !(Array.isArray(value) && value.length > 0 && value.length <= 2 && key !== 'numOutput');
     if (!Number.isFinite(value)) return true;
-    if (SIZE_KEYS.has(key)) return !Number.isInteger(value) || value < (key === 'pad' ? 0 : 1);
+    // stepsize 0 is valid for the sigmoid policy (its centre), so only below 0 is invalid by construction.
+    if (SIZE_KEYS.has(key)) return !Number.isInteger(value) || value < (key === 'pad' || key === 'stepsize' ? 0 : 1);
     return RANGES[key] ? !RANGES[key](value) : false;
   }
   if (typeof was === 'string' && STRING_KEYS.has(key)) return typeof value !== 'string' || (key === 'type' && value !== was) || (key !== 'name' && value === '');
@@ -56,6 +59,17 @@ function invalidValue(key: string, was: unknown, value: unknown): boolean {
 
 /** Applies one random field mutation to `obj` (in place). */
 export function mutateFields(obj: Json, rng: FuzzRng, where: string): Mutation {
+  const m = mutateField(obj, rng, where);
+  const key = /"([^"]*)"/.exec(m.desc.slice(where.length))?.[1];
+  return { ...m, path: `${where}.${key ?? ''}` };
+}
+
+/** A fresh copy of a WEIRD value, so that later mutations never change the table (or make cycles). */
+function fresh(value: unknown): unknown {
+  return Array.isArray(value) ? [...value] : value && typeof value === 'object' ? {} : value;
+}
+
+function mutateField(obj: Json, rng: FuzzRng, where: string): Mutation {
   const keys = Object.keys(obj);
   const key = keys.length > 0 ? rng.pick(keys) : 'x';
   const was = obj[key];
@@ -66,7 +80,7 @@ export function mutateFields(obj: Json, rng: FuzzRng, where: string): Mutation {
     }
     case 1: {
       const to = rng.chance(0.5) ? snakeCase(key) : typo(key, rng);
-      if (to === key || to in obj) return mutateFields(obj, rng, where);
+      if (to === key || to in obj) return mutateField(obj, rng, where);
       obj[to] = was;
       delete obj[key];
       return { desc: `${where}: rename "${key}" to "${to}"`, validity: 'invalid' };
@@ -74,7 +88,7 @@ export function mutateFields(obj: Json, rng: FuzzRng, where: string): Mutation {
     case 2:
     case 3: {
       const value = rng.pick(WEIRD);
-      obj[key] = Array.isArray(value) ? [...value] : value && typeof value === 'object' ? {} : value;
+      obj[key] = fresh(value);
       return { desc: `${where}: "${key}" = ${show(value)}`, validity: invalidValue(key, was, value) ? 'invalid' : 'unknown' };
     }
     case 4: {
@@ -87,8 +101,8 @@ export function mutateFields(obj: Json, rng: FuzzRng, where: string): Mutation {
     }
     default: {
       const unknown = rng.pick(['kernal', 'snapshotEvry', 'num_output', 'bottom', 'top', 'lr_mult', '__proto__x', 'constructor']);
-      if (unknown in obj) return mutateFields(obj, rng, where);
-      obj[unknown] = rng.pick(WEIRD);
+      if (unknown in obj) return mutateField(obj, rng, where);
+      obj[unknown] = fresh(rng.pick(WEIRD));
       return { desc: `${where}: add unknown field "${unknown}"`, validity: 'invalid' };
     }
   }

@@ -86,7 +86,8 @@ function mutateLayer(def: Json[], i: number, layer: Json, rng: FuzzRng): Mutatio
 
 /** Builds, runs forward and backward, returns the loss; the net is destroyed after. */
 function build(def: Json[]): number {
-  const net = new Net(def as unknown as LayerConfig[], { backend, seed: 7 });
+  // A budget well inside the child's memory limit: a net too big for it is refused, not killed.
+  const net = new Net(def as unknown as LayerConfig[], { backend, seed: 7, memoryBudget: 128 * 2 ** 20 });
   try {
     net.forward();
     net.backward();
@@ -132,7 +133,10 @@ export async function netCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutco
   for (let k = 0; k < n && def.length > 0; k++) {
     const m = mutateNet(def, rng);
     descs.push(m.desc);
-    if (m.desc.startsWith('delete layer')) invalid.delete(m.subject);
+    // A later mutation can undo an earlier one: a layer counts by its last mutation, and deleting a
+    // layer or changing a type (which can free a top or drop a field's meaning) clears every mark.
+    if (m.desc.startsWith('delete layer') || m.desc.includes(': type changed to')) invalid.clear();
+    else invalid.delete(m.subject);
     if (m.validity === 'invalid') invalid.add(m.subject);
   }
   const validity: Validity = invalid.size > 0 ? 'invalid' : 'unknown';

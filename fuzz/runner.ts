@@ -43,7 +43,8 @@ export class CaseRunner {
       execArgv: [`--max-old-space-size=${this.heapMb}`],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       // Without NODE_TEST_CONTEXT: under node --test, the child must not act as a test process.
-      env: { ...process.env, CORTADO_NO_CUDA: '1', NODE_TEST_CONTEXT: undefined },
+      // The HDF5 guard's limit stays below the case limit, so a file that makes HDF5 loop is refused, not a hang.
+      env: { ...process.env, CORTADO_NO_CUDA: '1', CORTADO_HDF5_TIME_LIMIT: '2', NODE_TEST_CONTEXT: undefined },
     });
     child.on('error', () => { /* a send to a child that just died: its exit is reported instead */ });
     this.stderr = '';

@@ -134,7 +134,36 @@ export function parseSolverConfig(raw: SolverConfig | Raw, where = 'solver'): So
     throw new ConfigError(`${where}: field "momentum" must be 0 for method "${s.method}"${hint}, found ${s.momentum}`);
   }
   if (s.method === 'Adam' && s.beta1 === 1) throw new ConfigError(`${where}: field "beta1" must be below 1 (the bias correction divides by 1 - beta1^t), found 1`);
+  checkSchedule(s, where);
   return s;
+}
+
+/**
+ * Refuses policies whose learning rate leaves the finite numbers, or whose momentum leaves [0, 1],
+ * before maxIter (a step policy with gamma 1e6 over a million iterations, say), rather than
+ * stopping the run there. Every policy is monotonic between stage boundaries, so the ends of
+ * the run and of each stage are the iterations to look at.
+ */
+function checkSchedule(s: SolverSettings, where: string): void {
+  const at = new Set([0, s.maxIter]);
+  for (const p of [s.lrPolicy, s.momentumPolicy]) {
+    if (p.type !== 'staged') continue;
+    let end = 0;
+    for (const stage of p.stages) {
+      end += stage.iterations;
+      for (const it of [end - 1, end]) if (it >= 0 && it <= s.maxIter) at.add(it);
+    }
+  }
+  for (const it of [...at].sort((a, b) => a - b)) {
+    const lr = learningRate(s.lrPolicy, s.baseLr, it, s.maxIter);
+    if (!Number.isFinite(lr) || lr < 0) {
+      throw new ConfigError(`${where}: field "lrPolicy" (${s.lrPolicy.type}) gives a learning rate of ${lr} at iteration ${it}, before maxIter ${s.maxIter}; change its parameters or maxIter`);
+    }
+    const m = momentumAt(s.momentumPolicy, s.momentum, it);
+    if (!(m >= 0 && m <= 1)) {
+      throw new ConfigError(`${where}: field "momentumPolicy" (${s.momentumPolicy.type}) gives a momentum of ${m} at iteration ${it}, outside [0, 1]; change its parameters`);
+    }
+  }
 }
 
 /** What a snapshot holds besides the weights. */

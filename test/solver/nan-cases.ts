@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Backend } from '../../src/backend/backend.js';
-import { NumericError } from '../../src/core/errors.js';
+import { ConfigError, NumericError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/core/net.js';
 import { listSnapshots, readSnapshot } from '../../src/io/snapshot.js';
@@ -82,10 +82,12 @@ export function nanCases(entry: BackendEntry): void {
     if (newest) assertFinite(newest);
   });
 
-  test(`${entry.name}: a learning-rate policy that overflows is named`, { skip }, () => {
-    const solver = new Solver(new Net([dataLayer('data', null), ...body], { backend: entry.create(), seed: 3 }), {
-      baseLr: 0.01, lrPolicy: { type: 'step', gamma: 1e300, stepsize: 1 }, maxIter: 10,
-    });
+  test(`${entry.name}: a learning-rate policy that overflows is named, before the run or when a run goes past maxIter`, { skip }, () => {
+    const net = new Net([dataLayer('data', null), ...body], { backend: entry.create(), seed: 3 });
+    assert.throws(() => new Solver(net, { baseLr: 0.01, lrPolicy: { type: 'step', gamma: 1e300, stepsize: 1 }, maxIter: 10 }),
+      (e: unknown) => e instanceof ConfigError && /"lrPolicy" \(step\) gives a learning rate of Infinity at iteration 10/.test(e.message));
+    // Finite up to maxIter 2 (1e298), infinite at iteration 3: only a run beyond maxIter meets it.
+    const solver = new Solver(net, { baseLr: 0.01, lrPolicy: { type: 'step', gamma: 1e150, stepsize: 1 }, maxIter: 2 });
     solver.iter = 3;
     assert.throws(() => solver.step(), (e: unknown) => e instanceof NumericError && /learning rate is Infinity at iteration 4 \(lrPolicy "step"/.test(e.message));
   });
