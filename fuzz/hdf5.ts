@@ -30,18 +30,20 @@ function damage(bytes: Buffer, rng: FuzzRng): { out: Buffer; desc: string; valid
   switch (rng.int(0, 3)) {
     case 0: {
       const n = rng.int(1, 16);
+      // Damage to the seal alone makes a sound file look unsealed (as another tool's): not invalid.
       let changed = false;
       for (let k = 0; k < n; k++) {
         const at = rng.int(0, b.length - 1);
         const x = rng.int(1, 255);
         b[at] = b[at]! ^ x;
-        changed = true;
+        changed ||= !sealed || strip || at < b.length - SEAL;
       }
       return { out: b, desc: `${pre}${n} bytes flipped`, validity: changed ? checked : 'unknown' };
     }
     case 1: {
       const len = rng.int(0, b.length - 1);
-      return { out: b.subarray(0, len), desc: `${pre}cut to ${len} of ${b.length} bytes`, validity: 'invalid' };
+      const sealOnly = sealed && !strip && len >= b.length - SEAL;
+      return { out: b.subarray(0, len), desc: `${pre}cut to ${len} of ${b.length} bytes`, validity: sealOnly ? 'unknown' : 'invalid' };
     }
     case 2: {
       const extra = Buffer.alloc(rng.int(1, 4096), rng.chance(0.5) ? 0 : rng.int(1, 255));
@@ -52,7 +54,7 @@ function damage(bytes: Buffer, rng: FuzzRng): { out: Buffer; desc: string; valid
       const len = Math.min(rng.int(1, 256), b.length - at);
       const before = Buffer.from(b.subarray(at, at + len));
       b.fill(0, at, at + len);
-      const changed = !before.equals(b.subarray(at, at + len));
+      const changed = !before.equals(b.subarray(at, at + len)) && (!sealed || strip || at < b.length - SEAL);
       return { out: b, desc: `${pre}${len} bytes zeroed at ${at}`, validity: changed ? checked : 'unknown' };
     }
   }

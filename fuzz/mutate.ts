@@ -12,8 +12,10 @@ export type Json = Record<string, unknown>;
 export interface Mutation {
   desc: string;
   validity: Validity;
-  /** The field it changed, as `<where>.<key>` (set by mutateFields). */
+  /** The field it changed, as `<where>.<key>` (set by mutateFields); a renamed field's new name. */
   path?: string;
+  /** A renamed field's old path: the rename undoes marks on it too. */
+  from?: string;
 }
 
 /** Values that no numeric, string or list field should take without a word. */
@@ -27,6 +29,7 @@ const RANGES: Record<string, (v: number) => boolean> = {
   rmsDecay: (v) => v >= 0 && v <= 1, beta1: (v) => v >= 0 && v < 1, beta2: (v) => v >= 0 && v <= 1, epsilon: (v) => v > 0,
   clipGradients: (v) => v > 0, lrMult: (v) => v >= 0, decayMult: (v) => v >= 0,
 };
+const ZERO_OK = new Set(['pad', 'stepsize', 'maxIter', 'checkLossEvery']);
 const STRING_KEYS = new Set(['type', 'name', 'method', 'operation', 'regularization']);
 
 export function snakeCase(key: string): string {
@@ -47,8 +50,8 @@ function invalidValue(key: string, was: unknown, value: unknown): boolean {
   if (typeof was === 'number') {
     if (typeof value !== 'number') return !(Array.isArray(value) && value.length > 0 && value.length <= 2 && key !== 'numOutput');
     if (!Number.isFinite(value)) return true;
-    // stepsize 0 is valid for the sigmoid policy (its centre), so only below 0 is invalid by construction.
-    if (SIZE_KEYS.has(key)) return !Number.isInteger(value) || value < (key === 'pad' || key === 'stepsize' ? 0 : 1);
+    // 0 is valid for these: no padding, the sigmoid policy's centre, a run of no iterations, no loss check.
+    if (SIZE_KEYS.has(key)) return !Number.isInteger(value) || value < (ZERO_OK.has(key) ? 0 : 1);
     return RANGES[key] ? !RANGES[key](value) : false;
   }
   if (typeof was === 'string' && STRING_KEYS.has(key)) return typeof value !== 'string' || (key === 'type' && value !== was) || (key !== 'name' && value === '');
@@ -60,8 +63,11 @@ function invalidValue(key: string, was: unknown, value: unknown): boolean {
 /** Applies one random field mutation to `obj` (in place). */
 export function mutateFields(obj: Json, rng: FuzzRng, where: string): Mutation {
   const m = mutateField(obj, rng, where);
-  const key = /"([^"]*)"/.exec(m.desc.slice(where.length))?.[1];
-  return { ...m, path: `${where}.${key ?? ''}` };
+  // The field the result's validity hangs on: a renamed field's new name (deleting it undoes it).
+  const quoted = [...m.desc.slice(where.length).matchAll(/"([^"]*)"/g)].map((q) => q[1]);
+  const renamed = m.desc.includes(': rename "');
+  const key = renamed ? quoted[1] : quoted[0];
+  return { ...m, path: `${where}.${key ?? ''}`, ...(renamed && { from: `${where}.${quoted[0]}` }) };
 }
 
 /** A fresh copy of a WEIRD value, so that later mutations never change the table (or make cycles). */

@@ -8,6 +8,7 @@
  */
 import { JsBackend } from '../src/backend/js/js-backend.js';
 import { Net } from '../src/core/net.js';
+import { layerTypes } from '../src/layers/index.js';
 import type { LayerConfig } from '../src/core/layer.js';
 import { accepted, classifyError, type CaseOutcome, type Validity } from './outcome.js';
 import { mutateFields, typo, type Json, type Mutation } from './mutate.js';
@@ -28,9 +29,9 @@ function objectsIn(layer: Json, where: string, into: [Json, string][] = []): [Js
 
 const nameOf = (l: Json): string => String(l.name);
 
-/** A mutation and the layer it made invalid, so that deleting that layer (or one copy of it) later undoes the mark. */
+/** A mutation and the layer it made invalid (the object: a rename keeps it), so that later mutations can undo the mark. */
 interface NetMutation extends Mutation {
-  subject: string;
+  subject: Json;
 }
 
 function mutateNet(def: Json[], rng: FuzzRng): NetMutation {
@@ -39,7 +40,7 @@ function mutateNet(def: Json[], rng: FuzzRng): NetMutation {
   const m = mutateLayer(def, i, layer, rng);
   // A layer of another phase is left out before validation (as in Caffe): its mutations may pass.
   const otherPhase = layer.include !== undefined || layer.exclude !== undefined;
-  return { ...m, validity: otherPhase ? 'unknown' : m.validity, subject: nameOf(layer) };
+  return { ...m, validity: otherPhase ? 'unknown' : m.validity, subject: layer };
 }
 
 function mutateLayer(def: Json[], i: number, layer: Json, rng: FuzzRng): Mutation {
@@ -69,10 +70,9 @@ function mutateLayer(def: Json[], i: number, layer: Json, rng: FuzzRng): Mutatio
       def.splice(rng.int(0, def.length), 0, layer);
       return { desc: `move layer "${nameOf(layer)}"`, validity: 'unknown' };
     case 5: {
-      const was = String(layer.type);
-      const t = typo(was, rng);
+      const t = typo(String(layer.type), rng);
       layer.type = t;
-      return { desc: `layer "${nameOf(layer)}": type "${t}"`, validity: t === was ? 'unknown' : 'invalid' };
+      return { desc: `layer "${nameOf(layer)}": type "${t}"`, validity: layerTypes.has(t) ? 'unknown' : 'invalid' };
     }
     case 6:
       layer.type = rng.pick(['Convolution', 'Pooling', 'InnerProduct', 'ReLU', 'SoftmaxLoss', 'Concat', 'Eltwise', 'BatchNorm', 'Dropout', 'Split', 'Accuracy']);
@@ -128,7 +128,8 @@ export async function netCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutco
   const def = rng.pick(BASE_NETS)();
   const base = namesIn(def);
   const descs: string[] = [];
-  const invalid = new Set<string>();
+  const invalid = new Set<Json>();
+  const touched = new Set<Json>();
   const n = rng.int(1, 3);
   for (let k = 0; k < n && def.length > 0; k++) {
     const m = mutateNet(def, rng);
@@ -137,7 +138,10 @@ export async function netCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutco
     // layer or changing a type (which can free a top or drop a field's meaning) clears every mark.
     if (m.desc.startsWith('delete layer') || m.desc.includes(': type changed to')) invalid.clear();
     else invalid.delete(m.subject);
-    if (m.validity === 'invalid') invalid.add(m.subject);
+    // A second mutation of a layer is judged against the first one's result, not the valid layer.
+    const again = touched.has(m.subject);
+    touched.add(m.subject);
+    if (m.validity === 'invalid' && !again) invalid.add(m.subject);
   }
   const validity: Validity = invalid.size > 0 ? 'invalid' : 'unknown';
   const input = `${def.length} layers; ${descs.join('; ')}`;

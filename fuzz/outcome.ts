@@ -46,6 +46,8 @@ export function classifyError(e: unknown, input: string, names: readonly string[
 
 /** Whether `message` quotes one of `names` ("conv1", `"numOutput"`) or contains a path verbatim. */
 export function namesSomething(message: string, names: readonly string[]): boolean {
+  // A layer named by its position (`layer "#3"`: it has no name) or by a name the input set counts.
+  if (/layer "#\d+"/.test(message)) return true;
   return names.some((n) => n !== '' && (message.includes(`"${n}"`) || (n.includes('/') && message.includes(n))));
 }
 

@@ -58,6 +58,7 @@ export async function solverCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOu
   const descs: string[] = [];
   // Invalid fields by path: a later mutation of a field, or of an object holding it, undoes the mark.
   const invalid = new Set<string>();
+  const touched = new Set<string>();
   for (let k = rng.int(1, 3); k > 0; k--) {
     if (rng.chance(0.1)) {
       seed = rng.pick(SEEDS);
@@ -69,8 +70,15 @@ export async function solverCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOu
     const m = mutateFields(obj, rng, where);
     descs.push(m.desc);
     const path = m.path ?? where;
-    for (const p of [...invalid]) if (p === path || p.startsWith(`${path}.`) || p.startsWith(`${path}[`)) invalid.delete(p);
-    if (m.validity === 'invalid') invalid.add(path);
+    // A second mutation of a field is judged against the first one's value, not the valid one: unknown.
+    const again = touched.has(path);
+    touched.add(path);
+    for (const gone of [path, m.from]) {
+      if (gone === undefined) continue;
+      touched.add(gone);
+      for (const p of [...invalid]) if (p === gone || p.startsWith(`${gone}.`) || p.startsWith(`${gone}[`)) invalid.delete(p);
+    }
+    if (m.validity === 'invalid' && !again) invalid.add(path);
   }
   const validity: Validity = invalid.size > 0 ? 'invalid' : 'unknown';
   const input = `${JSON.stringify(config, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}; ${descs.join('; ')}`;

@@ -8,6 +8,8 @@ import { createBackend, type BackendName } from '../node/backends.js';
 import { readDefinition, resolveSources } from '../node/definition.js';
 import { signalExitCode } from '../node/stop-on-signal.js';
 import { train } from '../node/train.js';
+import { ConfigError } from '../core/errors.js';
+import { parseLrPolicy } from '../solver/policies.js';
 import { UsageError, decimalFlag, integerFlag, parseFlags } from './flags.js';
 
 export const TRAIN_USAGE = `usage: cortado train <net.json> [options]
@@ -96,6 +98,15 @@ async function trainWithFlags(rest: string[]): Promise<number> {
     }
     const base = (f['lr-policy'] ? {} : typeof fromFile === 'string' ? { type: fromFile } : { ...(fromFile as object | undefined) }) as Record<string, unknown>;
     for (const [k, v] of Object.entries(policyFlags)) if (v !== undefined) base[k] = v;
+    // Checked here, so that a missing parameter is told in flags (--lr-policy inv needs --gamma, --power).
+    if (f['lr-policy']) {
+      try {
+        parseLrPolicy(base, `flag --lr-policy "${f['lr-policy']}" (its parameters: --gamma, --power, --stepsize, --stepvalues)`);
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(e.message);
+        throw e;
+      }
+    }
     solver.lrPolicy = base;
   }
   const cb = { ...def.coffeeBreaks };

@@ -165,14 +165,26 @@ export class Net {
     this.computeBackwardNeeds();
   }
 
+  /** Runs every layer's forward; an error (a label out of range, say) is told with the layer's name. */
   forward(): void {
-    for (const n of this.nodes) n.layer.forward(n.bottoms, n.tops);
+    for (const n of this.nodes) {
+      try {
+        n.layer.forward(n.bottoms, n.tops);
+      } catch (e) {
+        throw withLayer(e, n.layer);
+      }
+    }
   }
 
   backward(): void {
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const n = this.nodes[i];
-      if (n.needsBackward) n.layer.backward(n.tops, n.propagateDown, n.bottoms);
+      if (!n.needsBackward) continue;
+      try {
+        n.layer.backward(n.tops, n.propagateDown, n.bottoms);
+      } catch (e) {
+        throw withLayer(e, n.layer);
+      }
     }
   }
 

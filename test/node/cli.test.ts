@@ -95,6 +95,8 @@ test('cortado train reads numeric flags strictly: decimals, integers where count
       [['--snapshot-every', '-5'], /--snapshot-every must be an integer of at least 0, found "-5"/],
       [['--stepvalues', '10,x'], /--stepvalues must be an integer of at least 1, found "x"/],
       [['--frobnicate'], /Unknown option '--frobnicate'/],
+      [['--max-iter', '1e1'], /--max-iter must be an integer of at least 0, found "1e1"/],
+      [['--lr-policy', 'inv', '--gamma', '0.1'], /flag --lr-policy "inv" .*"power" must be given/],
     ];
     for (const [flags, message] of refused) {
       const r = cortado(['train', file, '--backend', 'js', ...flags]);
@@ -105,7 +107,7 @@ test('cortado train reads numeric flags strictly: decimals, integers where count
     // A negative value after its flag reaches the solver's own check, which names the field.
     const gamma = cortado(['train', file, '--backend', 'js', '--lr-policy', 'step', '--stepsize', '5', '--gamma', '-1']);
     assert.match(gamma.err, /"gamma" must be > 0, found -1/);
-    const ok = cortado(['train', file, '--backend', 'js', '--max-iter', '1e1', '--seed', '4294967295', '--summary-every', '5', '--validate-every', '0']);
+    const ok = cortado(['train', file, '--backend', 'js', '--max-iter', '10', '--seed', '4294967295', '--summary-every', '5', '--validate-every', '0']);
     assert.equal(ok.code, 0, ok.err);
     assert.match(ok.out, /done: 10 iterations/);
   } finally {
