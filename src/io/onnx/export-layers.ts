@@ -100,11 +100,10 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
       const axis = c.axis < 0 ? c.axis + shape.length : c.axis;
       const flat = x.g.fresh(`${x.name}_flat`);
       x.g.node('Reshape', `${x.name}_reshape`, [x.bottom(0), x.g.ints(`${x.name}_shape`, [...new Array(axis).fill(0), -1])], [flat]);
+      // MatMul takes Wᵀ [K, N]: written transposed under the parameter's key (importOnnx transposes back).
       const [n, k] = x.paramShape('weight');
-      const w = x.param('weight');
-      const wt = x.g.fresh(`${w}_t`);
-      x.g.node('Transpose', `${x.name}_transpose`, [w], [wt], { perm: [1, 0] });
-      void n, void k;
+      const w = x.paramValues('weight');
+      const wt = x.paramAs('weight', [k, n], Array.from({ length: n * k }, (_, i) => w[(i % n) * k + Math.floor(i / n)]));
       if (!c.bias) x.g.node('MatMul', x.name, [flat, wt], [out]);
       else {
         const mm = x.g.fresh(`${x.name}_matmul`);
