@@ -1,0 +1,46 @@
+"""Writes torchvision networks with random weights as ONNX files for Cortado's import tests.
+
+usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
+
+For each network NAME (resnet18, squeezenet1_1, googlenet, mobilenet_v2; all by default) writes
+OUT_DIR/NAME.onnx (torch.onnx.export, opset 17, do_constant_folding=True, eval mode, input
+1x3x64x64), OUT_DIR/NAME.input.bin and OUT_DIR/NAME.torch.bin (the input and PyTorch's output,
+float32 little-endian). Needs python3-torch, python3-torchvision (Debian's packages will do).
+"""
+import sys
+
+import torch
+import torchvision
+
+SIZE = 64
+
+
+def build(name):
+    if name == 'googlenet':
+        return torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True, num_classes=10)
+    return getattr(torchvision.models, name)(weights=None, num_classes=10)
+
+
+def main():
+    out = sys.argv[1]
+    names = sys.argv[2:] or ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2']
+    torch.manual_seed(0)
+    for name in names:
+        net = build(name).eval()
+        # Random, non-trivial statistics so that BatchNorm matters (folded into Conv on export).
+        for m in net.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+        x = torch.rand(1, 3, SIZE, SIZE)
+        with torch.no_grad():
+            y = net(x)
+        torch.onnx.export(net, x, f'{out}/{name}.onnx', opset_version=17, do_constant_folding=True,
+                          input_names=['input'], output_names=['output'])
+        x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')
+        y.numpy().astype('<f4').tofile(f'{out}/{name}.torch.bin')
+        print(name, tuple(y.shape))
+
+
+if __name__ == '__main__':
+    main()

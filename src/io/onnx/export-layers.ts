@@ -1,0 +1,219 @@
+/**
+ * Cortado layer → ONNX nodes (opset 17), one entry per Cortado type: the export column of
+ * docs/model-exchange.md. An entry gets the layer's context (validated config, ONNX names of its
+ * bottoms and tops, blob shapes, parameters) and adds nodes and initializers, or returns why ONNX
+ * cannot hold the layer. Initializers holding a parameter as Cortado keeps it are named by the
+ * parameter's key (`<paramKey>___<param>`), so that importOnnx gives the same keys back.
+ */
+import type { Layer } from '../../core/layer.js';
+import type { GraphBuilder } from './graph-builder.js';
+import { POOLING, type Ctx } from './export-pooling.js';
+
+export type { Ctx } from './export-pooling.js';
+
+type Entry = (x: Ctx) => string | void;
+
+/** Applies a Cortado neuron (of Convolution, InnerProduct, Pooling, Deconvolution) from `pre` to top 0. */
+export function neuron(x: Ctx, pre: string): void {
+  const n = x.c.neuron;
+  const op = { relu: 'Relu', lrelu: 'LeakyRelu', sigmoid: 'Sigmoid', tanh: 'Tanh', exp: 'Exp' }[n.op as string]!;
+  x.g.node(op, `${x.name}_${n.op}`, [pre], [x.top(0)], n.op === 'lrelu' ? { alpha: n.alpha } : {});
+}
+
+/** The main node's output: top 0, or a helper value when a neuron follows. */
+export function mainOut(x: Ctx): string {
+  return x.c.neuron && x.c.neuron.op !== 'identity' ? x.g.fresh(`${x.name}_pre`) : x.top(0);
+}
+
+export function finish(x: Ctx, out: string): void {
+  if (x.c.neuron && x.c.neuron.op !== 'identity') neuron(x, out);
+}
+
+const conv = (op: string): Entry => (x) => {
+  const c = x.c;
+  const out = mainOut(x);
+  const inputs = [x.bottom(0), x.param('weight'), ...(c.bias ? [x.param('bias')] : [])];
+  x.g.node(op, x.name, inputs, [out], {
+    kernel_shape: c.kernel, strides: c.stride, pads: [...c.pad, ...c.pad], dilations: c.dilation, group: c.group,
+  });
+  finish(x, out);
+};
+
+/** A parameter reshaped to broadcast from `axis` of an input of rank `rank` (ones after it). */
+function broadcastShape(shape: readonly number[], axis: number, rank: number): number[] {
+  return [...shape, ...new Array(Math.max(0, rank - axis - shape.length)).fill(1)];
+}
+
+const unary = (op: string, attrs: (c: any) => Record<string, number> = () => ({})): Entry => (x) => {
+  x.g.node(op, x.name, [x.bottom(0)], [x.top(0)], attrs(x.c));
+};
+
+/** Scale and Bias: the factor (parameter or bottom 1) broadcast from `axis`. */
+function factor(x: Ctx, param: string, bottom: number): string {
+  const shape = x.inShape(0);
+  const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+  if (x.layer.params.some((p) => p.name === param)) return x.paramAs(param, broadcastShape(x.paramShape(param), axis, shape.length));
+  const other = x.inShape(bottom);
+  const r = x.g.fresh(`${x.name}_broadcast`);
+  x.g.node('Reshape', `${x.name}_reshape`, [x.bottom(bottom), x.g.ints(`${x.name}_shape`, broadcastShape(other, axis, shape.length))], [r]);
+  return r;
+}
+
+function eltwise(x: Ctx): void {
+  const c = x.c;
+  const n = x.bottoms.length;
+  if (c.operation === 'MAX') return void x.g.node('Max', x.name, x.bottoms.map((_, i) => x.bottom(i)), [x.top(0)]);
+  if (c.operation === 'PROD') {
+    let acc = x.bottom(0);
+    for (let i = 1; i < n; i++) {
+      const out = i === n - 1 ? x.top(0) : x.g.fresh(`${x.name}_prod${i}`);
+      x.g.node('Mul', i === n - 1 ? x.name : `${x.name}_mul`, [acc, x.bottom(i)], [out]);
+      acc = out;
+    }
+    return;
+  }
+  const terms = x.bottoms.map((_, i) => {
+    if (c.coeff[i] === 1) return x.bottom(i);
+    const t = x.g.fresh(`${x.name}_term${i}`);
+    x.g.node('Mul', `${x.name}_coeff`, [x.bottom(i), x.g.floats(`${x.name}_coeff${i}`, [], [c.coeff[i]])], [t]);
+    return t;
+  });
+  x.g.node('Sum', x.name, terms, [x.top(0)]);
+}
+
+export const EXPORTS: Readonly<Record<string, Entry>> = {
+  ...POOLING,
+  Convolution: conv('Conv'),
+  Deconvolution: conv('ConvTranspose'),
+  InnerProduct: (x) => {
+    const c = x.c;
+    const shape = x.inShape(0);
+    const out = mainOut(x);
+    if (c.axis === 1 || (c.axis === -1 + shape.length && shape.length === 2)) {
+      let a = x.bottom(0);
+      if (shape.length > 2) {
+        a = x.g.fresh(`${x.name}_flat`);
+        x.g.node('Flatten', `${x.name}_flatten`, [x.bottom(0)], [a], { axis: 1 });
+      }
+      x.g.node('Gemm', x.name, [a, x.param('weight'), ...(c.bias ? [x.param('bias')] : [])], [out], { transB: 1 });
+    } else {
+      const axis = c.axis < 0 ? c.axis + shape.length : c.axis;
+      const flat = x.g.fresh(`${x.name}_flat`);
+      x.g.node('Reshape', `${x.name}_reshape`, [x.bottom(0), x.g.ints(`${x.name}_shape`, [...new Array(axis).fill(0), -1])], [flat]);
+      // MatMul takes Wᵀ [K, N]: written transposed under the parameter's key (importOnnx transposes back).
+      const [n, k] = x.paramShape('weight');
+      const w = x.paramValues('weight');
+      const wt = x.paramAs('weight', [k, n], Array.from({ length: n * k }, (_, i) => w[(i % n) * k + Math.floor(i / n)]));
+      if (!c.bias) x.g.node('MatMul', x.name, [flat, wt], [out]);
+      else {
+        const mm = x.g.fresh(`${x.name}_matmul`);
+        x.g.node('MatMul', x.name, [flat, wt], [mm]);
+        x.g.node('Add', `${x.name}_bias`, [mm, x.param('bias')], [out]);
+      }
+    }
+    finish(x, out);
+  },
+  ReLU: (x) => x.g.node(x.c.negativeSlope ? 'LeakyRelu' : 'Relu', x.name, [x.bottom(0)], [x.top(0)], x.c.negativeSlope ? { alpha: x.c.negativeSlope } : {}),
+  Sigmoid: unary('Sigmoid'),
+  TanH: unary('Tanh'),
+  AbsVal: unary('Abs'),
+  ELU: unary('Elu', (c) => ({ alpha: c.alpha })),
+  PReLU: (x) => {
+    const rank = x.inShape(0).length;
+    const shape = x.c.channelShared ? [1] : broadcastShape(x.paramShape('slope'), 1, rank);
+    x.g.node('PRelu', x.name, [x.bottom(0), x.paramAs('slope', shape)], [x.top(0)]);
+  },
+  Clip: (x) => x.g.node('Clip', x.name, [x.bottom(0), x.g.floats(`${x.name}_min`, [], [x.c.min]), x.g.floats(`${x.name}_max`, [], [x.c.max])], [x.top(0)]),
+  Power: (x) => {
+    const { power, scale, shift } = x.c;
+    const steps: [string, number][] = [['Mul', scale], ['Add', shift], ['Pow', power]];
+    const todo = steps.filter(([op, v]) => (op === 'Add' ? v !== 0 : v !== 1));
+    if (!todo.length) return void x.g.node('Identity', x.name, [x.bottom(0)], [x.top(0)]);
+    let v = x.bottom(0);
+    todo.forEach(([op, k], i) => {
+      const out = i === todo.length - 1 ? x.top(0) : x.g.fresh(`${x.name}_${op.toLowerCase()}`);
+      x.g.node(op, i === todo.length - 1 ? x.name : `${x.name}_${op.toLowerCase()}`, [v, x.g.floats(`${x.name}_${op.toLowerCase()}_k`, [], [k])], [out]);
+      v = out;
+    });
+  },
+  Softmax: (x) => x.g.node('Softmax', x.name, [x.bottom(0)], [x.top(0)], { axis: x.c.axis }),
+  Dropout: (x) => x.g.node('Dropout', x.name, [x.bottom(0), x.g.floats(`${x.name}_ratio`, [], [x.c.ratio])], [x.top(0)]),
+  BatchNorm: (x) => {
+    const [mean, variance, sf] = ['mean', 'variance', 'scaleFactor'].map((p) => x.paramValues(p));
+    const f = sf[0] === 0 ? 0 : 1 / sf[0];
+    const C = mean.length;
+    x.g.node('BatchNormalization', x.name, [
+      x.bottom(0), x.g.floats(`${x.name}_gamma`, [C], new Array(C).fill(1)), x.g.floats(`${x.name}_beta`, [C], new Array(C).fill(0)),
+      x.paramAs('mean', [C], mean.map((v) => v * f)), x.paramAs('variance', [C], variance.map((v) => v * f)),
+    ], [x.top(0)], { epsilon: x.c.eps });
+  },
+  LRN: (x) => {
+    const { localSize: n, alpha, beta, k } = x.c;
+    if (x.c.normRegion === 'ACROSS_CHANNELS') return void x.g.node('LRN', x.name, [x.bottom(0)], [x.top(0)], { size: n, alpha, beta, bias: k });
+    // WITHIN_CHANNEL: x (k + alpha/n² Σ_window x²)^-beta, the window sum a mean pooling over n² zero-padded positions.
+    const v = (s: string) => x.g.fresh(`${x.name}_${s}`);
+    const [sq, avg, lin, den] = [v('sq'), v('avg'), v('lin'), v('den')];
+    const p = (n - 1) / 2;
+    x.g.node('Mul', `${x.name}_square`, [x.bottom(0), x.bottom(0)], [sq]);
+    x.g.node('AveragePool', `${x.name}_window`, [sq], [avg], { kernel_shape: [n, n], pads: [p, p, p, p], count_include_pad: 1 });
+    x.g.node('Mul', `${x.name}_alpha`, [avg, x.g.floats(`${x.name}_alpha`, [], [alpha])], [lin]);
+    x.g.node('Add', `${x.name}_k`, [lin, x.g.floats(`${x.name}_k`, [], [k])], [den]);
+    const pw = v('pow');
+    x.g.node('Pow', `${x.name}_pow`, [den, x.g.floats(`${x.name}_beta`, [], [-beta])], [pw]);
+    x.g.node('Mul', x.name, [x.bottom(0), pw], [x.top(0)]);
+  },
+  Concat: (x) => x.g.node('Concat', x.name, x.bottoms.map((_, i) => x.bottom(i)), [x.top(0)], { axis: x.c.axis }),
+  Slice: (x) => {
+    const axis = x.c.axis < 0 ? x.c.axis + x.inShape(0).length : x.c.axis;
+    const sizes = x.tops.map((_, i) => x.outShape(i)[axis]);
+    x.g.node('Split', x.name, [x.bottom(0), x.g.ints(`${x.name}_split`, sizes)], x.tops.map((_, i) => x.top(i)), { axis });
+  },
+  Split: (x) => x.tops.forEach((_, i) => x.g.node('Identity', i ? `${x.name}_${i}` : x.name, [x.bottom(0)], [x.top(i)])),
+  Identity: (x) => x.tops.forEach((_, i) => x.g.node('Identity', i ? `${x.name}_${i}` : x.name, [x.bottom(i)], [x.top(i)])),
+  Eltwise: eltwise,
+  ElementWise: (x) => {
+    const op = { add: 'Add', subtract: 'Sub', multiply: 'Mul', divide: 'Div' }[x.c.operation as string]!;
+    x.g.node(op, x.name, [x.bottom(0), x.bottom(1)], [x.top(0)]);
+  },
+  Flatten: (x) => {
+    const shape = x.inShape(0);
+    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+    const end = x.c.endAxis < 0 ? x.c.endAxis + shape.length : x.c.endAxis;
+    if (axis === 1 && end === shape.length - 1) return void x.g.node('Flatten', x.name, [x.bottom(0)], [x.top(0)], { axis: 1 });
+    const target = [...new Array(axis).fill(0), -1, ...shape.slice(end + 1)];
+    x.g.node('Reshape', x.name, [x.bottom(0), x.g.ints(`${x.name}_shape`, target)], [x.top(0)]);
+  },
+  Reshape: (x) => {
+    const target = [...x.outShape(0)];
+    if (target.length && x.inShape(0)[0] === target[0] && (x.c.axis > 0 || x.c.shape[0] === 0)) target[0] = 0;
+    x.g.node('Reshape', x.name, [x.bottom(0), x.g.ints(`${x.name}_shape`, target)], [x.top(0)]);
+  },
+  Crop: (x) => {
+    const shape = x.inShape(0);
+    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+    const out = x.outShape(0);
+    const axes = shape.slice(axis).map((_, i) => axis + i);
+    const starts = axes.map((_, i) => x.c.offset.length === 1 ? x.c.offset[0] : x.c.offset[i]);
+    x.g.node('Slice', x.name, [x.bottom(0), x.g.ints(`${x.name}_starts`, starts), x.g.ints(`${x.name}_ends`, axes.map((a, i) => starts[i] + out[a])), x.g.ints(`${x.name}_axes`, axes)], [x.top(0)]);
+  },
+  Bias: (x) => x.g.node('Add', x.name, [x.bottom(0), factor(x, 'bias', 1)], [x.top(0)]),
+  Scale: (x) => {
+    const s = factor(x, 'scale', 1);
+    if (!x.c.bias) return void x.g.node('Mul', x.name, [x.bottom(0), s], [x.top(0)]);
+    const m = x.g.fresh(`${x.name}_scaled`);
+    x.g.node('Mul', x.name, [x.bottom(0), s], [m]);
+    x.g.node('Add', `${x.name}_bias`, [m, factor(x, 'bias', -1)], [x.top(0)]);
+  },
+  Tile: (x) => {
+    const shape = x.inShape(0);
+    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+    x.g.node('Tile', x.name, [x.bottom(0), x.g.ints(`${x.name}_repeats`, shape.map((_, i) => (i === axis ? x.c.tiles : 1)))], [x.top(0)]);
+  },
+  Silence: () => {},
+};
+
+/** Every layer's context needs these (export.ts makes them). */
+export interface LayerAccess {
+  layer: Layer;
+  g: GraphBuilder;
+}

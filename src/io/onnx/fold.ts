@@ -1,0 +1,113 @@
+/**
+ * Constant folding for importOnnx: nodes whose inputs are all known at import time (initializers,
+ * Constant nodes, the shapes of computed values) are evaluated here instead of becoming layers.
+ * This is how the shape arithmetic exporters write (PyTorch's flatten: Shape → Gather → Unsqueeze
+ * → Concat → Reshape) reduces to a constant shape. Tensors are numbers (Float64Array) with dims.
+ */
+import type { Tensor } from './codec.js';
+
+const count = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+/** numpy broadcasting of two tensors through f. */
+function broadcast(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  const rank = Math.max(a.dims.length, b.dims.length);
+  const pa = [...new Array(rank - a.dims.length).fill(1), ...a.dims];
+  const pb = [...new Array(rank - b.dims.length).fill(1), ...b.dims];
+  const dims = pa.map((d, i) => (d === 1 ? pb[i] : d));
+  if (pa.some((d, i) => d !== pb[i] && d !== 1 && pb[i] !== 1)) throw new Error(`shapes [${a.dims}] and [${b.dims}] do not broadcast`);
+  const n = count(dims);
+  const values = new Float64Array(n);
+  const index = (p: number[], flat: number) => {
+    let at = 0, rest = flat;
+    for (let i = rank - 1, stride = 1, pstride = 1; i >= 0; i--) {
+      const coord = rest % dims[i];
+      rest = (rest - coord) / dims[i];
+      at += (p[i] === 1 ? 0 : coord) * pstride;
+      pstride *= p[i];
+      void stride;
+    }
+    return at;
+  };
+  for (let k = 0; k < n; k++) values[k] = f(a.values[index(pa, k)], b.values[index(pb, k)]);
+  return { dims, values };
+}
+
+const BINARY: Record<string, (x: number, y: number) => number> = {
+  Add: (x, y) => x + y, Sub: (x, y) => x - y, Mul: (x, y) => x * y, Div: (x, y) => x / y,
+  Max: Math.max, Min: Math.min, Pow: Math.pow, Equal: (x, y) => Number(x === y),
+};
+
+/** The ops folded when every input is constant. */
+export const FOLDABLE = new Set(['Constant', 'Identity', 'Cast', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Reshape', 'Flatten', 'Slice', 'Neg', 'Floor', 'Ceil', 'Sqrt', ...Object.keys(BINARY)]);
+
+const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
+
+/**
+ * Evaluates one node on constant inputs (`inputs[i]` undefined for an absent optional input);
+ * `attrs` as codec.ts's attributes. Throws an Error saying what it cannot do.
+ */
+export function fold(op: string, inputs: (Tensor | undefined)[], attrs: Map<string, any>, readTensor: (t: any) => Tensor): Tensor {
+  const [a, b] = inputs;
+  if (BINARY[op]) return inputs.slice(1).reduce<Tensor>((acc, t) => broadcast(acc, t!, BINARY[op]), a!);
+  switch (op) {
+    case 'Constant': {
+      if (attrs.has('value')) return readTensor(attrs.get('value'));
+      if (attrs.has('value_float')) return { dims: [], values: Float64Array.of(attrs.get('value_float')) };
+      if (attrs.has('value_int')) return { dims: [], values: Float64Array.of(attrs.get('value_int')) };
+      for (const k of ['value_floats', 'value_ints']) if (attrs.has(k)) return { dims: [attrs.get(k).length], values: Float64Array.from(attrs.get(k)) };
+      throw new Error('a Constant without a value Cortado reads');
+    }
+    case 'Identity': return a!;
+    case 'Cast': return { dims: a!.dims, values: [6, 7, 2, 3, 4, 5, 12, 13].includes(attrs.get('to')) ? a!.values.map(Math.trunc) : a!.values };
+    case 'Neg': return { dims: a!.dims, values: a!.values.map((v) => -v) };
+    case 'Floor': return { dims: a!.dims, values: a!.values.map(Math.floor) };
+    case 'Ceil': return { dims: a!.dims, values: a!.values.map(Math.ceil) };
+    case 'Sqrt': return { dims: a!.dims, values: a!.values.map(Math.sqrt) };
+    case 'Gather': {
+      const axis = norm(attrs.get('axis') ?? 0, a!.dims.length);
+      const outer = count(a!.dims.slice(0, axis)), size = a!.dims[axis], inner = count(a!.dims.slice(axis + 1));
+      const idx = Array.from(b!.values, (i) => (i < 0 ? i + size : i));
+      if (idx.some((i) => i < 0 || i >= size || !Number.isInteger(i))) throw new Error(`Gather indices [${b!.values}] outside an axis of ${size}`);
+      const values = new Float64Array(outer * idx.length * inner);
+      let k = 0;
+      for (let o = 0; o < outer; o++) for (const i of idx) for (let j = 0; j < inner; j++) values[k++] = a!.values[(o * size + i) * inner + j];
+      return { dims: [...a!.dims.slice(0, axis), ...b!.dims, ...a!.dims.slice(axis + 1)], values };
+    }
+    case 'Unsqueeze': {
+      const axes: number[] = b ? Array.from(b.values) : attrs.get('axes');
+      const rank = a!.dims.length + axes.length;
+      const set = new Set(axes.map((x) => norm(x, rank)));
+      const rest = [...a!.dims];
+      return { dims: Array.from({ length: rank }, (_, i) => (set.has(i) ? 1 : rest.shift()!)), values: a!.values };
+    }
+    case 'Squeeze': {
+      const axes: number[] | undefined = b ? Array.from(b.values) : attrs.get('axes');
+      const set = new Set((axes ?? a!.dims.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)).map((x) => norm(x, a!.dims.length)));
+      return { dims: a!.dims.filter((_, i) => !set.has(i)), values: a!.values };
+    }
+    case 'Concat': {
+      const axis = norm(attrs.get('axis'), a!.dims.length);
+      if (axis !== 0 || inputs.some((t) => t!.dims.length !== 1)) throw new Error('constant Concat of other than 1-d tensors');
+      return { dims: [inputs.reduce((n, t) => n + t!.values.length, 0)], values: Float64Array.from(inputs.flatMap((t) => Array.from(t!.values))) };
+    }
+    case 'Reshape': {
+      const target = Array.from(b!.values, (d, i) => (d === 0 ? a!.dims[i] : d));
+      const known = target.filter((d) => d !== -1).reduce((x, y) => x * y, 1);
+      return { dims: target.map((d) => (d === -1 ? a!.values.length / known : d)), values: a!.values };
+    }
+    case 'Flatten': {
+      const axis = norm(attrs.get('axis') ?? 1, a!.dims.length);
+      return { dims: [count(a!.dims.slice(0, axis)), count(a!.dims.slice(axis))], values: a!.values };
+    }
+    case 'Slice': {
+      if (a!.dims.length !== 1) throw new Error('constant Slice of other than a 1-d tensor');
+      const n = a!.values.length;
+      const clamp = (v: number) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
+      const step = inputs[4]?.values[0] ?? 1;
+      if (step !== 1) throw new Error('constant Slice with a step');
+      const values = a!.values.slice(clamp(inputs[1]!.values[0]), clamp(inputs[2]!.values[0]));
+      return { dims: [values.length], values };
+    }
+  }
+  throw new Error(`no folding for ${op}`);
+}

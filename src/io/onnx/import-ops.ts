@@ -1,0 +1,287 @@
+/**
+ * ONNX operator → Cortado layers, one entry per operator: the import column of
+ * docs/model-exchange.md. An entry gets the node's context and adds layers and weights, or returns
+ * why Cortado cannot hold this use of the operator (an attribute, a computed weight, a broadcast).
+ * Weights must be constants (initializers or folded values); data flows through computed values.
+ */
+import type { LayerConfig } from '../../core/layer.js';
+import type { ArrayEntry } from '../hdf5.js';
+import type { Msg, Tensor } from './codec.js';
+import { POOL_IMPORTS } from './import-pooling.js';
+
+/** What an import entry sees of one node. */
+export interface In {
+  node: Msg;
+  op: string;
+  /** The Cortado name of the node's (first) layer. */
+  name: string;
+  attrs: Map<string, any>;
+  opset: number;
+  inputs: string[];
+  outputs: string[];
+  isConst(i: number): boolean;
+  const(i: number): Tensor | undefined;
+  /** The shape of a computed value. */
+  shape(value: string): number[];
+  /** Adds a layer (named `name` unless the config names it). */
+  layer(cfg: Omit<LayerConfig, 'name'> & { name?: string }): void;
+  /** A fresh layer name. */
+  fresh(base: string): string;
+  weight(layer: string, param: string, dims: readonly number[], values: ArrayLike<number>): void;
+  weightOf(layer: string, param: string): ArrayEntry | undefined;
+  layers: LayerConfig[];
+  /** Pad nodes waiting for the pooling or convolution that reads them: output → input, pads [h, w]. */
+  pads: Map<string, { input: string; pads: number[] }>;
+  consumers(value: string): number;
+}
+
+type Entry = (x: In) => string | void;
+
+const one = (x: In) => ({ bottoms: [x.inputs[0]], tops: [x.outputs[0]] });
+
+/** Symmetric pads [t, l, b, r] → [t, l], or null. */
+export function symmetricPads(x: In, rank = 2): number[] | null | string {
+  const auto = x.attrs.get('auto_pad') ?? 'NOTSET';
+  if (auto !== 'NOTSET' && auto !== 'VALID') return `auto_pad ${auto} (write explicit pads)`;
+  const pads: number[] = x.attrs.get('pads') ?? new Array(2 * rank).fill(0);
+  const begin = pads.slice(0, rank), end = pads.slice(rank);
+  return begin.every((p, i) => p === end[i]) ? begin : null;
+}
+
+function needConst(x: In, i: number, what: string): Tensor {
+  const t = x.const(i);
+  if (!t) throw new Error(`its ${what} (input ${i}, "${x.inputs[i]}") is computed; Cortado needs it constant`);
+  return t;
+}
+
+const conv = (deconv: boolean): Entry => (x) => {
+  const w = needConst(x, 1, 'weight');
+  if (w.dims.length !== 4) return `a ${w.dims.length - 2}-d convolution (Cortado's is 2-d)`;
+  const pads = symmetricPads(x);
+  if (typeof pads === 'string') return pads;
+  if (!pads) return `asymmetric pads [${x.attrs.get('pads')}]`;
+  const group = x.attrs.get('group') ?? 1;
+  if (deconv && ((x.attrs.get('output_padding') ?? []).some((p: number) => p) || x.attrs.has('output_shape'))) return 'output_padding or output_shape';
+  const b = x.inputs[2] ? needConst(x, 2, 'bias') : undefined;
+  const numOutput = deconv ? w.dims[1] * group : w.dims[0];
+  const pre = x.pads.get(x.inputs[0]);
+  if (pre && deconv) return 'a Pad before a ConvTranspose';
+  x.layer({
+    type: deconv ? 'Deconvolution' : 'Convolution', bottoms: [pre ? pre.input : x.inputs[0]], tops: [x.outputs[0]], numOutput, kernel: w.dims.slice(2), bias: !!b,
+    stride: x.attrs.get('strides') ?? [1, 1], pad: pads.map((p, i) => p + (pre?.pads[i] ?? 0)), dilation: x.attrs.get('dilations') ?? [1, 1], group,
+  });
+  x.weight(x.name, 'weight', w.dims, w.values);
+  if (b) x.weight(x.name, 'bias', [numOutput], b.values);
+};
+
+function gemm(x: In): string | void {
+  if (x.attrs.get('transA')) return 'transA (Cortado computes x Wᵀ)';
+  const B = needConst(x, 1, 'weight B');
+  const C = x.inputs[2] ? needConst(x, 2, 'bias C') : undefined;
+  const alpha = x.attrs.get('alpha') ?? 1, beta = x.attrs.get('beta') ?? 1;
+  const [r, c] = B.dims;
+  const trans = !!x.attrs.get('transB');
+  const N = trans ? r : c, K = trans ? c : r;
+  if (C && C.values.length !== N) return `a bias C of shape [${C.dims}] (Cortado's is one value per output, [${N}])`;
+  const W = new Float64Array(N * K);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) W[n * K + k] = alpha * (trans ? B.values[n * K + k] : B.values[k * N + n]);
+  x.layer({ type: 'InnerProduct', ...one(x), numOutput: N, bias: !!C, axis: 1 });
+  x.weight(x.name, 'weight', [N, K], W);
+  if (C) x.weight(x.name, 'bias', [N], C.values.map((v) => v * beta));
+}
+
+function matmul(x: In): string | void {
+  const B = x.const(1);
+  if (!B || B.dims.length !== 2) return 'a second operand other than a constant matrix (Cortado has InnerProduct)';
+  const [K, N] = B.dims;
+  const W = new Float64Array(N * K);
+  for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) W[n * K + k] = B.values[k * N + n];
+  x.layer({ type: 'InnerProduct', ...one(x), numOutput: N, bias: false, axis: x.shape(x.inputs[0]).length - 1 });
+  x.weight(x.name, 'weight', [N, K], W);
+}
+
+/** A constant operand's dims relative to x: Cortado's axis, numAxes and parameter shape. */
+function broadcastOf(x: In, dims: number[], data: string): { axis: number; numAxes: number; shape: number[] } {
+  const rank = x.shape(data).length;
+  let lead = 0;
+  while (lead < dims.length && dims[lead] === 1) lead++;
+  const rest = dims.slice(lead);
+  let end = rest.length;
+  while (end > 0 && rest[end - 1] === 1) end--;
+  return { axis: end ? rank - rest.length : 0, numAxes: end, shape: rest.slice(0, end) };
+}
+
+/** Add, Sub, Mul, Div, Max, Sum: Eltwise on computed values; Bias or Scale with a constant. */
+const binary = (op: string): Entry => (x) => {
+  const k = x.inputs.findIndex((_, i) => x.isConst(i));
+  if (k < 0) {
+    const shapes = x.inputs.map((v) => x.shape(v).join(','));
+    if (shapes.some((s) => s !== shapes[0])) return `a broadcast between computed values of shapes ${shapes.map((s) => `[${s}]`).join(', ')}`;
+    if (op === 'Sub' || op === 'Div') return void x.layer({ type: 'ElementWise', bottoms: x.inputs, tops: [x.outputs[0]], operation: op === 'Sub' ? 'subtract' : 'divide' });
+    return void x.layer({ type: 'Eltwise', bottoms: x.inputs, tops: [x.outputs[0]], operation: op === 'Mul' ? 'PROD' : op === 'Max' ? 'MAX' : 'SUM' });
+  }
+  if (x.inputs.length !== 2 || op === 'Max' || ((op === 'Sub' || op === 'Div') && k === 0)) return 'a constant operand here (Cortado adds or multiplies by constants)';
+  const data = x.inputs[1 - k];
+  const t = x.const(k)!;
+  const values = op === 'Sub' ? t.values.map((v) => -v) : op === 'Div' ? t.values.map((v) => 1 / v) : t.values;
+  const producer = x.layers.find((l) => l.tops?.includes(data));
+  // MatMul + Add as PyTorch writes a Linear layer: the bias joins the InnerProduct.
+  if ((op === 'Add' || op === 'Sub') && producer?.type === 'InnerProduct' && producer.bias === false && x.consumers(data) === 1 && t.values.length === producer.numOutput) {
+    producer.bias = true;
+    producer.tops = [x.outputs[0]];
+    x.weight(producer.name, 'bias', [t.values.length], values);
+    return;
+  }
+  const b = broadcastOf(x, t.dims, data);
+  // Mul + Add of the same broadcast (a Scale with a bias, as exportOnnx writes it).
+  const scale = producer?.type === 'Scale' && !producer.bias && x.consumers(data) === 1 ? x.weightOf(producer.name, 'scale') : undefined;
+  if ((op === 'Add' || op === 'Sub') && scale && scale.shape.join() === b.shape.join() && producer!.axis === b.axis) {
+    producer!.bias = true;
+    producer!.tops = [x.outputs[0]];
+    x.weight(producer!.name, 'bias', b.shape, values);
+    return;
+  }
+  const isMul = op === 'Mul' || op === 'Div';
+  x.layer({ type: isMul ? 'Scale' : 'Bias', bottoms: [data], tops: [x.outputs[0]], axis: b.axis, numAxes: b.numAxes });
+  x.weight(x.name, isMul ? 'scale' : 'bias', b.shape, values);
+};
+
+function batchNorm(x: In): string | void {
+  if (x.attrs.get('training_mode')) return 'training_mode 1';
+  if (x.outputs.filter(Boolean).length > 1) return 'running statistics as outputs';
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => needConst(x, i, ['scale', 'B', 'mean', 'var'][i - 1]));
+  const C = mean.values.length;
+  const affine = scale.values.some((v) => v !== 1) || bias.values.some((v) => v !== 0);
+  const mid = affine ? `${x.outputs[0]}_normalized` : x.outputs[0];
+  x.layer({ type: 'BatchNorm', bottoms: [x.inputs[0]], tops: [mid], eps: x.attrs.get('epsilon') ?? 1e-5 });
+  x.weight(x.name, 'mean', [C], mean.values);
+  x.weight(x.name, 'variance', [C], variance.values);
+  x.weight(x.name, 'scaleFactor', [1], [1]);
+  if (!affine) return;
+  const s = x.fresh(`${x.name}_scale`);
+  x.layer({ type: 'Scale', name: s, bottoms: [mid], tops: [x.outputs[0]], axis: 1, bias: true });
+  x.weight(s, 'scale', [C], scale.values);
+  x.weight(s, 'bias', [C], bias.values);
+}
+
+/** Slice of a computed value: Cortado Slices along each axis, the parts cut off into a Silence. */
+function slice(x: In): string | void {
+  const shape = x.shape(x.inputs[0]);
+  const [starts, ends] = [1, 2].map((i) => needConst(x, i, ['starts', 'ends'][i - 1]).values);
+  const axes = x.inputs[3] ? needConst(x, 3, 'axes').values : starts.map((_, i) => i);
+  if (x.inputs[4] && needConst(x, 4, 'steps').values.some((s) => s !== 1)) return 'steps other than 1';
+  const cuts = Array.from(axes, (a0, i) => {
+    const a = a0 < 0 ? a0 + shape.length : a0;
+    const n = shape[a];
+    const clamp = (v: number) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
+    const [s, e] = [clamp(starts[i]), clamp(ends[i])];
+    if (e <= s) throw new Error(`an empty slice [${starts[i]}, ${ends[i]}) of an axis of ${n}`);
+    return { a, s, e, n };
+  }).filter((c) => c.s > 0 || c.e < c.n);
+  if (!cuts.length) return void x.layer({ type: 'Identity', ...one(x) });
+  let current = x.inputs[0];
+  const dropped: string[] = [];
+  cuts.forEach(({ a, s, e, n }, i) => {
+    const out = i === cuts.length - 1 ? x.outputs[0] : `${x.outputs[0]}_axis${a}`;
+    const tops = [...(s > 0 ? [`${out}_before`] : []), out, ...(e < n ? [`${out}_after`] : [])];
+    x.layer({ type: 'Slice', name: x.fresh(`${x.name}_axis${a}`), bottoms: [current], tops, axis: a, slicePoints: [s, e].filter((p) => p > 0 && p < n) });
+    dropped.push(...tops.filter((t) => t !== out));
+    current = out;
+  });
+  x.layer({ type: 'Silence', name: x.fresh(`${x.name}_cut`), bottoms: dropped });
+}
+
+function split(x: In): string | void {
+  const shape = x.shape(x.inputs[0]);
+  const axis0 = x.attrs.get('axis') ?? 0;
+  const axis = axis0 < 0 ? axis0 + shape.length : axis0;
+  const sizes: number[] | undefined = x.inputs[1] ? Array.from(needConst(x, 1, 'split').values) : x.attrs.get('split');
+  const points = sizes ? sizes.slice(0, -1).map((_, i) => sizes.slice(0, i + 1).reduce((a, b) => a + b, 0)) : null;
+  x.layer({ type: 'Slice', bottoms: [x.inputs[0]], tops: x.outputs, axis, ...(points ? { slicePoints: points } : {}) });
+}
+
+function reshape(x: In): string | void {
+  if (x.attrs.get('allowzero')) return 'allowzero 1';
+  x.layer({ type: 'Reshape', ...one(x), shape: Array.from(needConst(x, 1, 'shape').values) });
+}
+
+function flatten(x: In): string | void {
+  const shape = x.shape(x.inputs[0]);
+  const a0 = x.attrs.get('axis') ?? 1;
+  const axis = a0 < 0 ? a0 + shape.length : a0;
+  if (axis === 1) return void x.layer({ type: 'Flatten', ...one(x), axis: 1, endAxis: -1 });
+  x.layer({ type: 'Reshape', ...one(x), shape: [shape.slice(0, axis).reduce((a, b) => a * b, 1), -1] });
+}
+
+function clip(x: In): string | void {
+  const bound = (i: number, attr: string, d: number) => (x.inputs[i] ? needConst(x, i, attr).values[0] : x.attrs.get(attr) ?? d);
+  x.layer({ type: 'Clip', ...one(x), min: bound(1, 'min', -3.4e38), max: bound(2, 'max', 3.4e38) });
+}
+
+function prelu(x: In): string | void {
+  const s = needConst(x, 1, 'slope');
+  const rank = x.shape(x.inputs[0]).length;
+  if (s.values.length === 1) {
+    x.layer({ type: 'PReLU', ...one(x), channelShared: true });
+    return void x.weight(x.name, 'slope', [1], s.values);
+  }
+  const b = broadcastOf(x, s.dims, x.inputs[0]);
+  if (b.axis !== 1 || b.numAxes !== 1 || rank < 2) return `a slope of shape [${s.dims}] (Cortado's PReLU has one per channel, axis 1)`;
+  x.layer({ type: 'PReLU', ...one(x) });
+  x.weight(x.name, 'slope', b.shape, s.values);
+}
+
+export const IMPORTS: Readonly<Record<string, Entry>> = {
+  ...POOL_IMPORTS,
+  Conv: conv(false),
+  ConvTranspose: conv(true),
+  Gemm: gemm,
+  MatMul: matmul,
+  Relu: (x) => x.layer({ type: 'ReLU', ...one(x) }),
+  LeakyRelu: (x) => x.layer({ type: 'ReLU', ...one(x), negativeSlope: x.attrs.get('alpha') ?? 0.01 }),
+  Sigmoid: (x) => x.layer({ type: 'Sigmoid', ...one(x) }),
+  Tanh: (x) => x.layer({ type: 'TanH', ...one(x) }),
+  Abs: (x) => x.layer({ type: 'AbsVal', ...one(x) }),
+  Elu: (x) => x.layer({ type: 'ELU', ...one(x), alpha: x.attrs.get('alpha') ?? 1 }),
+  PRelu: prelu,
+  Clip: clip,
+  Softmax: (x) => {
+    const rank = x.shape(x.inputs[0]).length;
+    const axis = x.attrs.get('axis') ?? (x.opset >= 13 ? -1 : 1);
+    if (x.opset < 13 && (axis < 0 ? axis + rank : axis) !== rank - 1) return `opset ${x.opset} Softmax over axes ${axis}.. flattened (Cortado's Softmax is over one axis)`;
+    x.layer({ type: 'Softmax', ...one(x), axis });
+  },
+  BatchNormalization: batchNorm,
+  LRN: (x) => {
+    const size = x.attrs.get('size');
+    if (size % 2 === 0) return `an even size ${size} (Caffe's window is centred: odd sizes)`;
+    x.layer({ type: 'LRN', ...one(x), localSize: size, alpha: x.attrs.get('alpha') ?? 1e-4, beta: x.attrs.get('beta') ?? 0.75, k: x.attrs.get('bias') ?? 1 });
+  },
+  Concat: (x) => x.layer({ type: 'Concat', bottoms: x.inputs, tops: [x.outputs[0]], axis: x.attrs.get('axis') }),
+  Split: split,
+  Slice: slice,
+  Reshape: reshape,
+  Flatten: flatten,
+  Add: binary('Add'), Sub: binary('Sub'), Mul: binary('Mul'), Div: binary('Div'), Max: binary('Max'), Sum: binary('Sum'),
+  Dropout: (x) => {
+    if (x.outputs[1] && x.consumers(x.outputs[1])) return 'its mask output is used';
+    const ratio = x.inputs[1] ? needConst(x, 1, 'ratio').values[0] : x.attrs.get('ratio') ?? 0.5;
+    x.layer({ type: 'Dropout', ...one(x), ratio });
+  },
+  Pad: (x) => {
+    const mode = x.attrs.get('mode') ?? 'constant';
+    const p = x.inputs[1] ? Array.from(needConst(x, 1, 'pads').values) : x.attrs.get('pads') ?? [];
+    const value = x.inputs[2] ? needConst(x, 2, 'constant_value').values[0] : x.attrs.get('value') ?? 0;
+    if (mode !== 'constant' || value !== 0 || x.inputs[3]) return `mode ${mode}, value ${value} or axes (Cortado reads zero padding)`;
+    if (p.length !== 8 || p[0] || p[1] || p[4] || p[5] || p[2] !== p[6] || p[3] !== p[7]) return `pads [${p}] (Cortado reads equal zero padding of height and width)`;
+    x.pads.set(x.outputs[0], { input: x.inputs[0], pads: [p[2], p[3]] });
+  },
+  Identity: (x) => x.layer({ type: 'Identity', ...one(x) }),
+  Tile: (x) => {
+    const reps = Array.from(needConst(x, 1, 'repeats').values);
+    const axes = reps.map((r, i) => (r !== 1 ? i : -1)).filter((i) => i >= 0);
+    if (axes.length > 1) return `repeats [${reps}] on more than one axis`;
+    if (!axes.length) return void x.layer({ type: 'Identity', ...one(x) });
+    x.layer({ type: 'Tile', ...one(x), axis: axes[0], tiles: reps[axes[0]] });
+  },
+};

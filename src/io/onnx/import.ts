@@ -1,0 +1,133 @@
+/**
+ * importOnnx: an ONNX model (bytes) → a Cortado definition and weights that compute what the
+ * model computes, ready to run (net.predict) or to fine-tune (add a loss on its output).
+ *
+ * - Graph inputs that are not initializers become Input layers (one per input, named
+ *   `input_<name>`); a symbolic dimension (a batch "N") takes `options.batchSize` (default 1).
+ * - Nodes go in order through the table of import-ops.ts; each yields Cortado layers named after
+ *   the node (characters other than letters, digits, `_`, `-` and `.` become `_`; empty or taken
+ *   names get the op and a number), whose blobs are the ONNX value names, and weights keyed
+ *   `<layer>___<param>` as net.loadWeights and saveWeights want them.
+ * - Nodes whose inputs are all constant (initializers, Constant nodes, shapes of computed values)
+ *   are folded (fold.ts) and leave no layer.
+ * - Every node Cortado cannot map is listed in ONE ConfigError (op, node name, why); a damaged
+ *   file is a DataError naming `options.file`.
+ * Shapes of computed values (for Shape, global pooling, floor-mode pooling, Slice) come from a
+ * Cortado net built from the layers so far (shapes.ts).
+ */
+import { ConfigError, DataError } from '../../core/errors.js';
+import type { LayerConfig } from '../../core/layer.js';
+import type { ArrayEntry } from '../hdf5.js';
+import { attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
+import { fold, FOLDABLE } from './fold.js';
+import { IMPORTS, type In } from './import-ops.js';
+import { ShapeOracle } from './shapes.js';
+
+export interface OnnxImport {
+  definition: { name: string; layers: LayerConfig[] };
+  weights: Map<string, ArrayEntry>;
+}
+
+export interface OnnxImportOptions {
+  /** Names the file in messages (default 'model.onnx'). */
+  file?: string;
+  /** The size given to symbolic input dimensions (default 1). */
+  batchSize?: number;
+}
+
+/** Reads an ONNX model; see the module comment. */
+export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): OnnxImport {
+  const file = options.file ?? 'model.onnx';
+  const model = decodeModel(bytes, file);
+  const graph: Msg = model.graph;
+  const opset = (model.opset_import ?? []).find((o: Msg) => !o.domain || o.domain === 'ai.onnx')?.version ?? 1;
+  const consts = new Map<string, Tensor>();
+  for (const t of graph.initializer ?? []) consts.set(t.name, readTensor(t, `${file}: initializer "${t.name}"`));
+  const layers: LayerConfig[] = [];
+  const weights = new Map<string, ArrayEntry>();
+  const names = new Set<string>();
+  const layerName = (base: string) => {
+    let name = base.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '') || 'layer';
+    for (let k = 1; names.has(name); k++) name = `${base}_${k}`.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+/, '');
+    names.add(name);
+    return name;
+  };
+  for (const v of graph.input ?? []) {
+    if (consts.has(v.name)) continue;
+    const dims: Msg[] | undefined = v.type?.tensor_type?.shape?.dim;
+    if (!dims) throw new DataError(`${file}: graph input "${v.name}" has no tensor shape`);
+    const shape = dims.map((d) => (d.dim_value !== undefined && d.dim_value > 0 ? d.dim_value : options.batchSize ?? 1));
+    layers.push({ type: 'Input', name: layerName(`input_${v.name}`), tops: [v.name], shapes: [shape] });
+  }
+  const oracle = new ShapeOracle(layers);
+  const consumers = new Map<string, number>();
+  for (const n of graph.node ?? []) for (const i of n.input ?? []) consumers.set(i, (consumers.get(i) ?? 0) + 1);
+  for (const o of graph.output ?? []) consumers.set(o.name, (consumers.get(o.name) ?? 0) + 1);
+  const pads = new Map<string, { input: string; pads: number[] }>();
+  const problems: string[] = [];
+  (graph.node ?? []).forEach((node: Msg, index: number) => {
+    const op: string = node.op_type ?? '';
+    const where = `node "${node.name ?? ''}" (${op}, #${index})`;
+    const inputs: string[] = node.input ?? [];
+    let attrs: Map<string, any>;
+    try {
+      attrs = attributes(node);
+    } catch (e) {
+      throw new DataError(`${file}: ${where}: damaged attributes: ${(e as Error).message}`);
+    }
+    if (node.domain && node.domain !== 'ai.onnx') return void problems.push(`${where}: operator domain "${node.domain}" (Cortado reads the default ONNX domain)`);
+    const constIn = inputs.map((i) => (i === '' ? undefined : consts.get(i)));
+    const allConst = inputs.every((i, k) => i === '' || constIn[k]);
+    if ((op === 'Shape' && !constIn[0]) || (FOLDABLE.has(op) && allConst)) {
+      try {
+        const out = op === 'Shape' ? shapeOf(oracle.shape(inputs[0]), attrs) : fold(op, constIn, attrs, (t) => readTensor(t, `${file}: ${where}`));
+        consts.set(node.output[0], out);
+      } catch (e) {
+        if (e instanceof DataError || e instanceof ConfigError) throw e;
+        problems.push(`${where}: cannot fold: ${(e as Error).message}`);
+      }
+      return;
+    }
+    const entry = IMPORTS[op];
+    if (!entry) return void problems.push(`${where}: Cortado has no layer for this operator`);
+    const name = layerName(node.name || `${op}_${index}`);
+    const ctx: In = {
+      node, op, name, attrs, opset, inputs, outputs: node.output ?? [],
+      isConst: (i) => !!inputs[i] && consts.has(inputs[i]),
+      const: (i) => (inputs[i] ? consts.get(inputs[i]) : undefined),
+      shape: (v) => oracle.shape(v),
+      layer: (cfg) => void layers.push({ name, ...cfg } as LayerConfig),
+      fresh: (base) => layerName(base),
+      weight: (layer, param, dims, values) => weights.set(`${layer}___${param}`, { shape: [...dims], values: Float32Array.from(values) }),
+      weightOf: (layer, param) => weights.get(`${layer}___${param}`),
+      layers, pads, consumers: (v) => consumers.get(v) ?? 0,
+    };
+    let why: string | void;
+    try {
+      why = entry(ctx);
+    } catch (e) {
+      if (e instanceof DataError) throw e;
+      why = (e as Error).message;
+    }
+    if (typeof why === 'string') {
+      problems.push(`${where}: ${why}`);
+      oracle.broken = true;
+    }
+  });
+  for (const l of layers) {
+    for (const b of l.bottoms ?? []) if (pads.has(b)) problems.push(`value "${b}": a Pad read by layer "${l.name}" (${l.type}); Cortado reads a Pad only as the padding of the pooling or convolution after it`);
+  }
+  if (problems.length) throw new ConfigError(`${file}: ${problems.length} node(s) Cortado cannot import:\n  ${problems.join('\n  ')}`);
+  for (const o of graph.output ?? []) {
+    if (!layers.some((l) => l.tops?.includes(o.name))) throw new ConfigError(`${file}: graph output "${o.name}" is a constant or no node computes it (Cortado nets compute their outputs)`);
+  }
+  oracle.destroy();
+  return { definition: { name: graph.name || 'onnx', layers }, weights };
+}
+
+function shapeOf(shape: number[], attrs: Map<string, any>): Tensor {
+  const n = shape.length;
+  const at = (v: number | undefined, d: number) => Math.min(n, Math.max(0, v === undefined ? d : v < 0 ? v + n : v));
+  const s = shape.slice(at(attrs.get('start'), 0), at(attrs.get('end'), n));
+  return { dims: [s.length], values: Float64Array.from(s) };
+}

@@ -1,0 +1,44 @@
+/** `cortado export onnx` and `cortado import onnx` end to end, in a temporary folder (LeNet). */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importCaffe } from '../../../src/io/caffe/index.js';
+import { saveWeights, loadWeights } from '../../../src/io/snapshot.js';
+import { readDefinition } from '../../../src/node/definition.js';
+import { LENET_V2 } from '../caffe/fixtures.js';
+import { build, load, maxRelDiff, run, weightsOf } from '../caffe/helpers.js';
+
+const cli = resolve(fileURLToPath(import.meta.url), '../../../../src/cli/main.js');
+const cortado = (...args: string[]) => execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: 'pipe' });
+
+describe('cortado export onnx / import onnx', () => {
+  it('exports a definition and weights, imports the model back, and computes the same', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-onnx-cli-'));
+    try {
+      const def = importCaffe(LENET_V2).definition;
+      const original = build(def.layers);
+      writeFileSync(join(dir, 'lenet.json'), JSON.stringify(def));
+      await saveWeights(join(dir, 'lenet.h5'), weightsOf(original));
+      cortado('export', 'onnx', join(dir, 'lenet.json'), '--weights', join(dir, 'lenet.h5'), '--out', join(dir, 'lenet.onnx'));
+      assert.ok(readFileSync(join(dir, 'lenet.onnx')).length > 1000);
+      cortado('import', 'onnx', join(dir, 'lenet.onnx'), '--out', join(dir, 'back'));
+      const back = build(readDefinition(join(dir, 'back', 'lenet.json')).layers);
+      load(back, await loadWeights(join(dir, 'back', 'lenet.h5')));
+      const image = Float32Array.from({ length: 2 * 784 }, (_, i) => Math.cos(i));
+      const expected = run(original, { data: image }, ['prob']).get('prob')!;
+      assert.ok(maxRelDiff(expected, run(back, { data: image }, ['prob']).get('prob')!) < 1e-6);
+      original.destroy();
+      back.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an unknown format is a usage error naming both formats', () => {
+    assert.throws(() => cortado('export', 'tflite', 'x.json', '--out', 'y'), (e: any) => e.status === 2 && /caffe, onnx/.test(e.stderr));
+  });
+});

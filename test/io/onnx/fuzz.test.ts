@@ -1,0 +1,61 @@
+/**
+ * Damaged ONNX files: truncated and bit-flipped models (LeNet exported by Cortado, and a model with
+ * folded shape arithmetic) give a Cortado error (DataError, ConfigError or ShapeError) every time,
+ * never another exception; each import is bounded by the file's size, so a hang shows as this
+ * test's timeout.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, DataError, ShapeError } from '../../../src/core/errors.js';
+import { Random } from '../../../src/core/random.js';
+import { importCaffe } from '../../../src/io/caffe/index.js';
+import { exportOnnx, importOnnx } from '../../../src/io/onnx/index.js';
+import { LENET_V2 } from '../caffe/fixtures.js';
+import { build } from '../caffe/helpers.js';
+
+function cortadoErrorOrNothing(f: () => void, what: string): void {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(e instanceof DataError || e instanceof ConfigError || e instanceof ShapeError, `${what}: ${(e as Error)?.stack ?? e}`);
+  }
+}
+
+function flipped(bytes: Uint8Array, rng: Random, flips: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  for (let k = 0; k < flips; k++) out[rng.int(out.length)] ^= 1 << rng.int(8);
+  return out;
+}
+
+describe('damaged ONNX files', { timeout: 120_000 }, () => {
+  const small = LENET_V2.replace('num_output: 500', 'num_output: 8').replace('num_output: 50', 'num_output: 4').replace('num_output: 20', 'num_output: 3');
+  const net = build(importCaffe(small).definition.layers);
+  const model = exportOnnx(net);
+  net.destroy();
+  const rng = new Random(9);
+
+  it('imports undamaged', () => assert.ok(importOnnx(model).definition.layers.length > 3));
+
+  it('truncated models', () => {
+    for (let k = 0; k < 150; k++) cortadoErrorOrNothing(() => importOnnx(model.subarray(0, rng.int(model.length))), `cut ${k}`);
+    assert.throws(() => importOnnx(model.subarray(0, model.length - 3)), DataError);
+  });
+
+  it('bit-flipped models', () => {
+    for (let k = 0; k < 300; k++) cortadoErrorOrNothing(() => importOnnx(flipped(model, rng, 1 + rng.int(8))), `flipped ${k}`);
+  });
+
+  it('flips in the graph structure (the head of the file, before the weights)', () => {
+    const head = Math.min(model.length, 600);
+    for (let k = 0; k < 300; k++) {
+      const out = Uint8Array.from(model);
+      for (let f = 0; f < 1 + rng.int(3); f++) out[rng.int(head)] ^= 1 << rng.int(8);
+      cortadoErrorOrNothing(() => importOnnx(out), `head flip ${k}`);
+    }
+  });
+
+  it('wrong types: text and random bytes', () => {
+    cortadoErrorOrNothing(() => importOnnx(new TextEncoder().encode(small)), 'prototxt as onnx');
+    for (let k = 0; k < 50; k++) cortadoErrorOrNothing(() => importOnnx(Uint8Array.from({ length: 1 + rng.int(200) }, () => rng.int(256))), `random ${k}`);
+  });
+});

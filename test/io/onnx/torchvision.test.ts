@@ -1,0 +1,101 @@
+/**
+ * Real graphs from a real exporter: scripts/onnx-fixtures.py has PyTorch export torchvision's
+ * ResNet-18, SqueezeNet 1.1, GoogLeNet and MobileNet v2 (random weights, 1×3×64×64, opset 17) into
+ * a temporary folder; each is imported, run on every available backend, and must match
+ * onnxruntime (and PyTorch) within 1e-4 relative. ResNet-18 then fine-tunes for a few steps with a
+ * SoftmaxLoss on its output and the loss falls. Skips with a visible reason when python3 with
+ * torch and torchvision, or onnxruntime-node, is absent.
+ */
+import { describe, it, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LayerConfig } from '../../../src/core/layer.js';
+import { Net } from '../../../src/core/net.js';
+import type { InputLayer } from '../../../src/layers/input.js';
+import { importOnnx } from '../../../src/io/onnx/index.js';
+import { Solver } from '../../../src/solver/solver.js';
+import { availableBackends } from '../../harness/backends.js';
+import { load } from '../caffe/helpers.js';
+import { loadOrt, ortMissing, runOrt } from './helpers.js';
+
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2'];
+const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
+
+/** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
+function findPython(): string | undefined {
+  for (const py of [process.env.PYTHON, '/usr/bin/python3', 'python3']) {
+    if (!py) continue;
+    try {
+      execFileSync(py, ['-c', 'import torch, torchvision'], { stdio: 'pipe' });
+      return py;
+    } catch { /* next */ }
+  }
+  return undefined;
+}
+
+/** Largest |a - b| over the largest |a|: the relative error of a whole output. */
+function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, m = 0;
+  for (let i = 0; i < a.length; i++) (d = Math.max(d, Math.abs(a[i] - b[i]))), (m = Math.max(m, Math.abs(a[i])));
+  return a.length === b.length ? d / m : Infinity;
+}
+
+const floats = (file: string) => { const b = readFileSync(file); return new Float32Array(b.buffer, b.byteOffset, b.length / 4).slice(); };
+
+describe('torchvision graphs exported by PyTorch', { timeout: 300_000 }, async () => {
+  const ort = await loadOrt();
+  const python = findPython();
+  const skip = (python ? '' : 'python3 with torch and torchvision is absent (apt-get install python3-torch python3-torchvision)') || (ort ? '' : ortMissing());
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-onnx-'));
+  const backends = await availableBackends();
+  before(() => {
+    if (!skip) execFileSync(python!, [SCRIPT, dir, ...NETS], { stdio: 'pipe' });
+  });
+  for (const name of NETS) {
+    for (const be of backends.filter((b) => b.name !== 'cuda')) {
+      it(`${name} on ${be.name} matches onnxruntime and PyTorch`, { skip: skip || be.skip || false }, async () => {
+        const bytes = readFileSync(join(dir, `${name}.onnx`));
+        const input = floats(join(dir, `${name}.input.bin`));
+        const { definition, weights } = importOnnx(bytes, { file: `${name}.onnx` });
+        const net = new Net(definition.layers, { backend: be.create(), phase: 'test' });
+        load(net, weights);
+        (net.layers.find((l) => l.type === 'Input') as InputLayer).feed('input', input);
+        net.forward();
+        const ours = Float32Array.from(net.blob('output').read());
+        const theirs = (await runOrt(bytes, { input: { values: input, shape: [1, 3, 64, 64] } })).get('output')!.data;
+        const torch = floats(join(dir, `${name}.torch.bin`));
+        const [eOrt, eTorch] = [relError(theirs, ours), relError(torch, ours)];
+        console.log(`${name} on ${be.name}: max relative error ${eOrt.toExponential(2)} vs onnxruntime, ${eTorch.toExponential(2)} vs PyTorch`);
+        assert.ok(eOrt < 1e-4, `${name}: ${eOrt} vs onnxruntime`);
+        assert.ok(eTorch < 1e-4, `${name}: ${eTorch} vs PyTorch`);
+        net.destroy();
+      });
+    }
+  }
+  const trainOn = backends.find((b) => b.name === 'native' && !b.skip) ?? backends[0];
+  it(`resnet18 fine-tunes on ${trainOn.name}: the loss falls`, { skip: skip || false }, () => {
+    const { definition, weights } = importOnnx(readFileSync(join(dir, 'resnet18.onnx')));
+    const layers: LayerConfig[] = [
+      ...definition.layers.map((l) => (l.type === 'Input' ? { ...l, shapes: [[4, 3, 64, 64]] } : l)),
+      { type: 'Input', name: 'labels', tops: ['label'], shapes: [[4]] },
+      { type: 'SoftmaxLoss', name: 'loss', bottoms: ['output', 'label'] },
+    ];
+    const net = new Net(layers, { backend: trainOn.create(), phase: 'train' });
+    load(net, weights);
+    const input = Float32Array.from({ length: 4 * 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.37));
+    for (const l of net.layers) if (l.type === 'Input') (l as InputLayer).feed(l.config.tops[0], l.config.tops[0] === 'label' ? [1, 3, 5, 7] : input);
+    const solver = new Solver(net, { baseLr: 0.005, maxIter: 100 });
+    const losses: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      solver.step();
+      losses.push(solver.loss);
+    }
+    console.log(`resnet18 fine-tuning losses: ${losses.map((l) => l.toFixed(4)).join(' ')}`);
+    assert.ok(losses[5] < losses[0], `loss did not fall: ${losses}`);
+    net.destroy();
+  });
+  it('removes its temporary folder', () => rmSync(dir, { recursive: true, force: true }));
+});
