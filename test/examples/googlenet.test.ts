@@ -1,6 +1,6 @@
 /**
  * The GoogLeNet of examples/imagenet: the files are what googlenet.ts writes; the deploy net has
- * the paper's shapes (Table 1's output sizes) and Caffe's bvlc_googlenet parameter count and names;
+ * the paper's shapes (Table 1's output sizes), 6,998,552 parameters and Caffe's bvlc_googlenet names;
  * the train net with its two auxiliary heads runs forward and backward on every available backend
  * (batch 1, 224×224, the only size at which the 7×7 average pooling fits), and the deploy net gives
  * the same probabilities on every backend.
