@@ -31,7 +31,10 @@ export interface Layout {
   height: number;
   /** Top-left corner and size of each node, by id. */
   boxes: Map<string, Box>;
-  /** One polyline per edge, in the order given: source's bottom, dummies, target's top. */
+  /**
+   * One polyline per edge, in the order given: the source's bottom (the centre, or with n groups
+   * leaving the source, the k-th of n points spread evenly along it), dummies, the target's top.
+   */
   paths: [number, number][][];
   /** The rank of each node. */
   ranks: Map<string, number>;
@@ -76,8 +79,19 @@ export function layeredLayout(input: LayoutInput, opts: { gap?: number; rankGap?
   rows.forEach((_, r) => { top[r] = r === 0 ? margin : top[r - 1] + rowHeight[r - 1] + rankGap; });
   const boxes = new Map<string, Box>();
   for (const it of items.values()) boxes.set(it.id, { x: it.x - it.width / 2, y: top[rank.get(it.id)!], width: it.width, height: it.height });
-  const paths = routes.map((route) => route.flatMap((it, i): [number, number][] => {
-    if (i === 0) return [[it.x, boxes.get(it.id)!.y + it.height]];
+  // A node's groups (its blobs) leave from points spread along its bottom, in order of first use.
+  const ports = new Map<string, string[]>();
+  for (const e of input.edges) {
+    const list = ports.get(e.from) ?? [];
+    if (!list.includes(e.group)) list.push(e.group);
+    ports.set(e.from, list);
+  }
+  const paths = routes.map((route, k) => route.flatMap((it, i): [number, number][] => {
+    if (i === 0) {
+      const list = ports.get(it.id)!;
+      const b = boxes.get(it.id)!;
+      return [[b.x + (b.width * (list.indexOf(input.edges[k].group) + 1)) / (list.length + 1), b.y + it.height]];
+    }
     if (i === route.length - 1) return [[it.x, boxes.get(it.id)!.y]];
     const r = rank.get(route[0].id)! + i;
     return [[it.x, top[r]], [it.x, top[r] + rowHeight[r]]];

@@ -36,8 +36,14 @@ const secondLine = (n: NetGraph['nodes'][number]) => (n.type === 'blob' ? 'outpu
 
 /** The layout of `graph`'s boxes (sizes from their text), shared by the SVG and the tests. */
 export function graphLayout(graph: NetGraph): Layout {
-  const labels = new Map<string, number>();
-  for (const e of graph.edges) labels.set(e.from, Math.max(labels.get(e.from) ?? 0, width(blobLabel(graph, e.from, e.blob, e.shape), LABEL_PX)));
+  // Room for the blob labels under each box: one centred, or n spread at width / (n + 1) apart.
+  const perBlob = new Map<string, Map<string, number>>();
+  for (const e of graph.edges) {
+    const m = perBlob.get(e.from) ?? new Map<string, number>();
+    m.set(e.blob, width(blobLabel(graph, e.from, e.blob, e.shape), LABEL_PX));
+    perBlob.set(e.from, m);
+  }
+  const labels = new Map([...perBlob].map(([from, m]) => [from, m.size === 1 ? Math.max(...m.values()) : (m.size + 1) * (Math.max(...m.values()) + 8)]));
   const nodes = graph.nodes.map((n) => ({
     id: n.id,
     width: Math.ceil(Math.max(90, width(n.label, NAME_PX, true), width(secondLine(n), DETAIL_PX), labels.get(n.id) ?? 0) + 16),
