@@ -7,10 +7,12 @@
  *   cortado plot <statistics.json> [options]     draw learning curves to SVG and PNG
  *   cortado import caffe <prototxt> [caffemodel] --out DIR   a Caffe model → definition + weights
  *   cortado export caffe <net.json> [--weights W] --out DIR   definition + weights → Caffe model
+ *   cortado draw <net.json> [--out net.svg] [--format dot]    the net's DAG as SVG or DOT
  *
  * `cortado <command> --help` describes each command's options.
  */
 import { convertCommand } from './convert.js';
+import { drawCommand } from './draw.js';
 import { exportCommand, importCommand } from './exchange.js';
 import { plotCommand } from './plot.js';
 import { trainCommand } from './train.js';
@@ -18,6 +20,7 @@ import { UsageError } from './flags.js';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand, convert: convertCommand, plot: plotCommand, import: importCommand, export: exportCommand,
+  draw: drawCommand,
 };
 
 const USAGE = `usage: cortado <command> [arguments]
@@ -28,6 +31,7 @@ commands:
   plot <statistics.json>          draw learning curves from a run's statistics file
   import caffe <prototxt> [model] a Caffe net (and weights) to a definition (and weights file)
   export caffe <net.json>         a definition (and --weights) to a Caffe prototxt and caffemodel
+  draw <net.json>                 the net's layers and blobs as an SVG (or DOT) drawing
 
 cortado <command> --help shows a command's options.`;
 

@@ -4,18 +4,26 @@
  *
  * Each image is decoded (PNG, JPEG, WebP, GIF, TIFF, AVIF/HEIF; other formats only when listed in
  * `formats`: an SVG may reference other files, even local ones through file://, which the decoder
- * would read), flattened onto black if it has
- * an alpha channel, converted to grey (C = 1) or to RGB (C = 3), fitted to the Input's H×W
- * (`resize`), and laid out C×H×W with the raw pixel values 0..255, in RGB or BGR order. Scaling
- * and mean subtraction are the Input layer's transformers, so the deploy net states the same
- * preprocessing as the data layer it was trained with. A list of images goes through `net.predict`
- * in batches of the Input's batch size.
+ * would read), flattened onto black if it has an alpha channel, converted to grey (C = 1) or to
+ * RGB (C = 3), fitted to the Input's H×W (`resize`; or to `resizeTo`, then the centre H×W is
+ * cropped) and laid out C×H×W in RGB or BGR order, minus an optional mean, times an optional
+ * scale (image-layout.ts has the formula). By default the values are the raw pixels 0..255 and
+ * any further scaling and mean subtraction are the Input layer's transformers, so a Cortado deploy
+ * net states the same preprocessing as the data layer it was trained with; the options `mean`,
+ * `meanFile`, `scale` and `resizeTo` are for nets that do not (Caffe's deploy nets). A list of
+ * images goes through `net.predict` in batches of the Input's batch size.
+ *
+ * For Caffe's bvlc_googlenet (trained on BGR images 0..255 resized to 256×256, minus the mean):
+ *   { channelOrder: 'BGR', mean: [104, 117, 123], resizeTo: 256, synsetWords: 'synset_words.txt' }
  */
 import sharp from 'sharp';
 import type { Net } from '../core/net.js';
 import { ConfigError, DataError, shapeStr } from '../core/errors.js';
 import type { InputLayer } from '../layers/input.js';
 import { readRegularFile } from '../io/files.js';
+import { importCaffeMean } from '../io/caffe/index.js';
+import { layoutPixels, makeLayout, type Layout, type MeanImage } from './image-layout.js';
+import { readSynsetWords } from './synset-words.js';
 
 export interface ClassifierOptions {
   /** The Input top that takes the images (default: the first top of the net's first Input layer). */
@@ -25,12 +33,33 @@ export interface ClassifierOptions {
   /** Class names by index (default "0", "1", ...); one per value of a sample of `probs`. */
   classes?: readonly string[];
   /**
+   * A synset words file (`n01440764 tench, Tinca tinca`, one line per class; synset-words.ts): the
+   * class names are its words and each result carries its id. Not together with `classes`.
+   */
+  synsetWords?: string;
+  /**
    * How an image is fitted to the Input's H×W: 'fill' stretches it (default, as Caffe does),
    * 'cover' scales it to cover and crops the centre, 'contain' scales it to fit and pads with black.
    */
   resize?: 'fill' | 'cover' | 'contain';
   /** Channel order for C = 3: 'RGB' (default) or 'BGR' (models trained on images read by OpenCV). */
   channelOrder?: 'RGB' | 'BGR';
+  /**
+   * Resize the image to this size first, one number (square) or [height, width], then crop the
+   * centre H×W of the Input (Caffe's test-phase crop: 256 for a net taking 224). Default: resize
+   * straight to the Input's H×W.
+   */
+  resizeTo?: number | readonly [number, number];
+  /**
+   * Subtracted from the pixel values (0..255), in the net's channel order: one number per channel
+   * (bvlc_googlenet: [104, 117, 123] in BGR), or a mean image [C, H, W] or [1, C, H, W] of the
+   * Input's H×W or of the `resizeTo` size (then cropped with the image). Default: none.
+   */
+  mean?: readonly number[] | MeanImage;
+  /** A Caffe mean file (`.binaryproto`, a BlobProto as `mean` takes it). Not together with `mean`. */
+  meanFile?: string;
+  /** Multiplies the values after the mean: (pixel − mean) × scale (default 1: pixels 0..255). */
+  scale?: number;
   /** Classes reported in `top`, most probable first (default 5, at most the number of classes). */
   topK?: number;
   /**
@@ -59,7 +88,7 @@ export interface Classification {
   /** One probability per class. */
   probs: Float32Array;
   /** The topK most probable classes, most probable first (ties: lower index first). */
-  top: { index: number; name: string; prob: number }[];
+  top: { index: number; name: string; prob: number; id?: string }[];
 }
 
 /** An image file path, or its bytes. */
@@ -73,8 +102,10 @@ export class ImageClassifier {
   readonly channels: number;
   readonly height: number;
   readonly width: number;
+  /** WordNet ids by class, from the synset words file (undefined without one). */
+  readonly ids: readonly string[] | undefined;
   private readonly resize: 'fill' | 'cover' | 'contain';
-  private readonly bgr: boolean;
+  private readonly layout: Layout;
   private readonly topK: number;
   private readonly formats: readonly string[];
 
@@ -96,15 +127,21 @@ export class ImageClassifier {
     }
     this.probs = options.probs ?? outputs[0];
     const perSample = net.blob(this.probs).count / layer.batchSize;
-    this.classes = options.classes ? [...options.classes] : Array.from({ length: perSample }, (_, i) => String(i));
+    if (options.classes && options.synsetWords !== undefined) throw new ConfigError(`${where}: give options "classes" or "synsetWords", not both`);
+    const synsets = options.synsetWords === undefined ? undefined : readSynsetWords(options.synsetWords);
+    this.ids = synsets?.ids;
+    this.classes = synsets?.words ?? (options.classes ? [...options.classes] : Array.from({ length: perSample }, (_, i) => String(i)));
     if (this.classes.length !== perSample) {
-      throw new ConfigError(`${where}: ${this.classes.length} class names given, but blob "${this.probs}" ${shapeStr(net.blob(this.probs).shape)} holds ${perSample} values per sample`);
+      const given = synsets ? `the synset words file ${options.synsetWords} has ${this.classes.length} class${this.classes.length === 1 ? '' : 'es'}` : `${this.classes.length} class names given`;
+      throw new ConfigError(`${where}: ${given}, but blob "${this.probs}" ${shapeStr(net.blob(this.probs).shape)} holds ${perSample} values per sample`);
     }
     this.resize = options.resize ?? 'fill';
     if (!['fill', 'cover', 'contain'].includes(this.resize)) throw new ConfigError(`${where}: option "resize" must be 'fill', 'cover' or 'contain', found "${this.resize}"`);
     const order = options.channelOrder ?? 'RGB';
     if (order !== 'RGB' && order !== 'BGR') throw new ConfigError(`${where}: option "channelOrder" must be 'RGB' or 'BGR', found "${order}"`);
-    this.bgr = order === 'BGR';
+    if (options.mean !== undefined && options.meanFile !== undefined) throw new ConfigError(`${where}: give options "mean" or "meanFile", not both`);
+    const mean = options.meanFile === undefined ? options.mean : importCaffeMean(readRegularFile(options.meanFile, `mean file ${options.meanFile}`), options.meanFile);
+    this.layout = makeLayout(where, [this.channels, this.height, this.width], order === 'BGR', options.resizeTo, mean, options.scale);
     this.topK = Math.min(options.topK ?? 5, perSample);
     if (!Number.isInteger(this.topK) || this.topK < 1) throw new ConfigError(`${where}: option "topK" must be a positive integer, found ${options.topK}`);
     this.formats = options.formats ?? RASTER_FORMATS;
@@ -127,7 +164,7 @@ export class ImageClassifier {
     return images.map((_, i) => this.result(probs.slice(i * k, (i + 1) * k)));
   }
 
-  /** The image as the Input takes it: C×H×W, values 0..255. */
+  /** The image as the Input takes it: C×H×W, values 0..255 (minus `mean`, times `scale`). */
   async pixels(image: ImageSource): Promise<Float32Array> {
     const name = typeof image === 'string' ? `image ${image}` : `image (${image.length} bytes)`;
     // The bytes are read here (a regular file only) and checked, so that sharp sees nothing else.
@@ -137,21 +174,16 @@ export class ImageClassifier {
     try {
       let s = sharp(bytes).flatten({ background: '#000000' });
       s = this.channels === 1 ? s.grayscale() : s.toColourspace('srgb');
-      raw = await s.resize(this.width, this.height, { fit: this.resize, background: '#000000' }).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+      raw = await s.resize(this.layout.resizeWidth, this.layout.resizeHeight, { fit: this.resize, background: '#000000' }).removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     } catch (e) {
       throw new DataError(`${name} cannot be decoded: ${(e as Error).message}`);
     }
     const { data, info } = raw;
-    if (info.channels !== this.channels || info.width !== this.width || info.height !== this.height) {
-      throw new DataError(`${name}: decoded to ${info.channels} channels ${info.height}×${info.width}, expected ${this.channels} channels ${this.height}×${this.width}`);
+    const { resizeHeight: h, resizeWidth: w } = this.layout;
+    if (info.channels !== this.channels || info.width !== w || info.height !== h) {
+      throw new DataError(`${name}: decoded to ${info.channels} channels ${info.height}×${info.width}, expected ${this.channels} channels ${h}×${w}`);
     }
-    const plane = this.height * this.width;
-    const out = new Float32Array(this.channels * plane);
-    for (let c = 0; c < this.channels; c++) {
-      const from = this.bgr ? this.channels - 1 - c : c;
-      for (let p = 0; p < plane; p++) out[c * plane + p] = data[p * this.channels + from];
-    }
-    return out;
+    return layoutPixels(data, this.layout);
   }
 
   /** Refuses an image whose format is not in `formats` (see ClassifierOptions.formats). */
@@ -168,6 +200,6 @@ export class ImageClassifier {
 
   private result(probs: Float32Array): Classification {
     const order = Array.from(probs, (_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
-    return { probs, top: order.slice(0, this.topK).map((index) => ({ index, name: this.classes[index], prob: probs[index] })) };
+    return { probs, top: order.slice(0, this.topK).map((index) => ({ index, name: this.classes[index], prob: probs[index], ...(this.ids ? { id: this.ids[index] } : {}) })) };
   }
 }

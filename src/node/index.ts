@@ -9,6 +9,8 @@ export { loadCuda, type CudaOptions } from '../backend/cuda/load.js';
 export { Snapshot, saveSnapshot, loadFrom, type LoadOptions } from './snapshot.js';
 export { statisticsFile, readStatistics } from './statistics-file.js';
 export { ImageClassifier, RASTER_FORMATS, type ClassifierOptions, type Classification, type ImageSource } from './classifier.js';
+export { readSynsetWords, parseSynsetWords, type SynsetWords } from './synset-words.js';
+export type { MeanImage } from './image-layout.js';
 export { readDefinition, resolveSources, type Definition } from './definition.js';
 export { train, type TrainOptions, type TrainResult } from './train.js';
 export { lockFolder, moveAsidePreviousRun, LockError, type FolderLock } from './run-folder.js';

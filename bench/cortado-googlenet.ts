@@ -1,0 +1,72 @@
+/**
+ * Cortado's side of `npm run bench:googlenet`, one backend per process (--backend js|native|cuda):
+ * GoogLeNet (examples/imagenet, 224×224, float32) timed with the protocol of measure.ts.
+ *
+ *   fwdbwdIps   images/s of forward + backward of the train net (the main loss and the two
+ *               auxiliary heads of weight 0.3, parameter gradients zeroed first; no update), at
+ *               --batch N (default 16), on one fixed batch of random images from MemoryData
+ *   inferIps    images/s of forward passes of the deploy net (Input → prob) at batch N
+ *   latencyMs   milliseconds per forward pass of the deploy net at batch 1
+ *
+ * Flags: --quick, --batch N, --smoke (one warm-up step and one timed step of each: a check that
+ * the harness runs, not a measurement).
+ */
+import { readFileSync } from 'node:fs';
+import type { LayerConfig } from '../src/core/layer.js';
+import { Net } from '../src/core/net.js';
+import type { InputLayer } from '../src/layers/input.js';
+import { createBackend, type BackendName } from '../src/node/backends.js';
+import { googlenetDeploy, googlenetTrain } from '../examples/imagenet/googlenet.js';
+import { childArgs, emit, measure, protocol, type Protocol } from './measure.js';
+
+const args = childArgs();
+const batch = Number(args.get('batch', '16'));
+const SMOKE: Protocol = { warmup: 1, warmupMs: 0, reps: 1, minReps: 1, repMs: 0, budgetMs: 0 };
+const p = process.argv.includes('--smoke') ? SMOKE : protocol(args.quick);
+const backend = createBackend(args.get('backend', 'js') as BackendName);
+
+/** `n` images of uniform values in [-128, 128) and labels below 1000, from a small LCG. */
+function images(n: number): { data: Float32Array; labels: Float32Array } {
+  let s = 1;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return { data: new Float32Array(n * 3 * 224 * 224).map(() => next() * 256 - 128), labels: new Float32Array(n).map(() => Math.floor(next() * 1000)) };
+}
+
+
+async function main(): Promise<Record<string, unknown>> {
+  const { data, labels } = images(batch);
+  const memory: LayerConfig = { type: 'MemoryData', name: 'data', tops: ['data', 'label'], batchSize: batch, data: [{ values: data, shape: [batch, 3, 224, 224] }, { values: labels, shape: [batch] }] };
+  const train = new Net(googlenetTrain([memory]), { backend, phase: 'train', seed: 1 });
+  const fwdbwd = await measure(() => {
+    train.clearParamDiffs();
+    train.forward();
+    train.backward();
+    backend.synchronize();
+  }, batch, p);
+  const loss = train.loss();
+  if (!Number.isFinite(loss)) throw new Error(`cortado-googlenet (${backend.name}): the loss is ${loss}`);
+  train.destroy();
+
+  const deploy = (n: number) => {
+    const net = new Net(googlenetDeploy(n), { backend, phase: 'test', seed: 1 });
+    (net.layer('data') as InputLayer).feed('data', data.subarray(0, n * 3 * 224 * 224));
+    return net;
+  };
+  const forward = (net: Net) => () => {
+    net.forward();
+    backend.synchronize();
+  };
+  const big = deploy(batch);
+  const infer = await measure(forward(big), batch, p);
+  big.destroy();
+  const one = deploy(1);
+  const single = await measure(forward(one), 1, p);
+  one.destroy();
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return {
+    system: `cortado-${backend.name}`, version, threads: backend.name === 'js' ? 1 : undefined, batch, loss,
+    fwdbwdIps: fwdbwd.perSecond, fwdbwdSteps: fwdbwd.steps * fwdbwd.reps, inferIps: infer.perSecond, latencyMs: 1000 / single.perSecond,
+  };
+}
+
+emit(await main());
