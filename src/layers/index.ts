@@ -8,6 +8,7 @@ import { Dropout } from './dropout.js';
 import { Embed } from './embed.js';
 import { InnerProduct } from './inner-product.js';
 import { LRN } from './lrn.js';
+import { LSTM } from './lstm.js';
 import { MemoryData } from './memory-data.js';
 import { Input } from './input.js';
 import { MemoryOutput } from './memory-output.js';
@@ -15,6 +16,7 @@ import { Pooling } from './pooling.js';
 import { RandomMask } from './random-mask.js';
 import { RandomNormal } from './random-normal.js';
 import { ReLU } from './relu.js';
+import { RNN } from './rnn.js';
 import { Sigmoid } from './sigmoid.js';
 import { Softmax } from './softmax.js';
 import { SoftmaxLoss } from './softmax-loss.js';
@@ -66,6 +68,7 @@ const registry = new Map<string, LayerType<any>>(
     Embed,
     InnerProduct,
     LRN,
+    LSTM,
     MemoryData,
     Input,
     MemoryOutput,
@@ -73,6 +76,7 @@ const registry = new Map<string, LayerType<any>>(
     RandomMask,
     RandomNormal,
     ReLU,
+    RNN,
     Sigmoid,
     Softmax,
     SoftmaxLoss,

@@ -11,6 +11,7 @@ import { countOf } from '../../src/core/blob.js';
 import type { LayerConfig, Phase } from '../../src/core/layer.js';
 import type { Random } from '../../src/core/random.js';
 import { bits, distributions, signs, uniform } from './loss-inputs.js';
+import { lstmReference, rnnReference } from './recurrent-reference.js';
 
 /** Makes the values of one bottom from its shape and a seeded Random. */
 export type InputGen = (shape: Shape, rng: Random) => Float64Array;
@@ -30,6 +31,11 @@ export interface LayerCase {
   skipGradient?: string;
   /** Largest relative error allowed by the gradient check (default 1e-6). */
   gradTolerance?: number;
+  /**
+   * An independent float64 forward, written from the layer's formula: the tops' values from the
+   * bottoms' values and the parameters by name (layer-cases.test.ts compares the first forward).
+   */
+  reference?: (inputs: Float64Array[], params: Record<string, Float64Array>) => Float64Array[];
 }
 
 /**
@@ -61,6 +67,39 @@ export function labels(classes: number, ignore?: { label: number; every: number 
 /** `count` values k / 8 for a MemoryData entry: small, exact in float32, each sample different. */
 function ramp(count: number): Float32Array {
   return Float32Array.from({ length: count }, (_, k) => k / 8);
+}
+
+/**
+ * Continuation markers [T, N]: at t = 0 even streams start (0) and odd ones continue (1, from the
+ * carried state); stream n also restarts at t = 1 + n mod (T - 1) when T > 2, a reset mid-window.
+ */
+function contMarkers(): InputGen {
+  return (shape) => {
+    const [T, N] = shape;
+    const out = new Float64Array(T * N).fill(1);
+    for (let n = 0; n < N; n++) {
+      if (n % 2 === 0) out[n] = 0;
+      if (T > 2) out[(1 + (n % (T - 1))) * N + n] = 0;
+    }
+    return out;
+  };
+}
+
+/** A table row of RNN or LSTM: x [T, N, ...], cont [T, N], optional x_static, with its reference. */
+function recurrentCase(type: 'RNN' | 'LSTM', name: string, x: Shape, H: number, xs?: Shape): LayerCase {
+  const [T, N] = x;
+  const d = { T, N, D: countOf(x) / (T * N), H, Ds: xs ? countOf(xs) / N : 0 };
+  const uniformInit = (a: number) => ({ type: 'Uniform', min: -a, max: a });
+  return {
+    name,
+    config: {
+      type, name: name.replace(/-/g, '_'), bottoms: xs ? ['x', 'cont', 'xs'] : ['x', 'cont'], tops: ['h'], numOutput: H,
+      weightInit: uniformInit(0.6), biasInit: uniformInit(0.5),
+    },
+    bottoms: xs ? [x, [T, N], xs] : [x, [T, N]],
+    inputs: xs ? [distinct(1.5), contMarkers(), distinct(1.5)] : [distinct(1.5), contMarkers()],
+    reference: ([xv, cont, xsv], p) => [(type === 'LSTM' ? lstmReference : rnnReference)(d, xv, cont, xsv, p).top],
+  };
 }
 
 const NEURONS = ['Identity', 'ReLU', { type: 'LReLU', slope: 0.1 }, 'Sigmoid', 'Tanh', 'Exponential'] as const;
@@ -248,6 +287,15 @@ export const layerCases: LayerCase[] = [
   // ---- Embed ----
   { name: 'embed', config: { type: 'Embed', name: 'embed', bottoms: ['x'], tops: ['y'], inputDim: 5, numOutput: 3, biasInit: { type: 'Uniform', min: -1, max: 1 } }, bottoms: [[4, 3]], inputs: [labels(5)] },
   { name: 'embed-nobias', config: { type: 'Embed', name: 'embednb', bottoms: ['x'], tops: ['y'], inputDim: 3, numOutput: 4, bias: false }, bottoms: [[7]], inputs: [labels(3)] },
+
+  // ---- RNN, LSTM (cont resets mid-window; a second forward continues from the carried state) ----
+  recurrentCase('RNN', 'rnn-T3-N2', [3, 2, 4], 3),
+  recurrentCase('RNN', 'rnn-T1-N3', [1, 3, 2], 2),
+  recurrentCase('RNN', 'rnn-T5-N2-static', [5, 2, 3], 3, [2, 2]),
+  recurrentCase('LSTM', 'lstm-T4-N2', [4, 2, 3], 3),
+  recurrentCase('LSTM', 'lstm-T1-N2', [1, 2, 3], 2),
+  recurrentCase('LSTM', 'lstm-T6-N3-4d-input', [6, 3, 2, 2], 2),
+  recurrentCase('LSTM', 'lstm-T3-N2-static', [3, 2, 2], 3, [2, 2, 2]),
 
   // ---- TiedInnerProduct (the test context declares the tied weight itself) ----
   { name: 'tied-ip', config: { type: 'TiedInnerProduct', name: 'dec', bottoms: ['h'], tops: ['y'], tiedParamKey: 'enc', numOutput: 5, biasInit: { type: 'Uniform', min: -1, max: 1 } }, bottoms: [[3, 4]] },

@@ -9,6 +9,7 @@ import { availableBackends } from '../harness/backends.js';
 import { equivalenceCheck } from '../harness/equivalence.js';
 import { describeMismatches, gradientCheck } from '../harness/gradcheck.js';
 import { layerCases } from '../harness/layer-cases.js';
+import { buildCase, caseInputs } from '../harness/run-case.js';
 
 describe('layer cases: table sanity', () => {
   it('has unique case names and covers every registered layer type', async () => {
@@ -28,6 +29,24 @@ describe('layer cases: gradient check (JsBackend float64)', () => {
       const r = gradientCheck(backend, c);
       assert.ok(r.checked > 0, `case "${c.name}": nothing was checked; set skipGradient if that is intended`);
       assert.equal(r.mismatches.length, 0, describeMismatches(c, r));
+    });
+  }
+});
+
+describe('layer cases: forward reference (JsBackend float64)', () => {
+  const backend = new JsBackend('float64');
+  for (const c of layerCases.filter((k) => k.reference)) {
+    it(c.name, () => {
+      const built = buildCase(backend, c, 42);
+      const params: Record<string, Float64Array> = {};
+      for (const p of built.layer.params) params[p.name] = Float64Array.from(p.blob.read());
+      built.layer.forward(built.bottoms, built.tops);
+      const expected = c.reference!(caseInputs(c, 42), params);
+      built.tops.forEach((t, k) => {
+        const y = t.read();
+        assert.equal(y.length, expected[k].length, `top "${t.name}" size`);
+        for (let i = 0; i < y.length; i++) assert.ok(Math.abs(y[i] - expected[k][i]) <= 1e-12 + 1e-10 * Math.abs(expected[k][i]), `top "${t.name}"[${i}]: layer ${y[i]}, reference ${expected[k][i]}`);
+      });
     });
   }
 });

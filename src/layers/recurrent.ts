@@ -1,0 +1,112 @@
+/**
+ * What RNN and LSTM share (Caffe's RecurrentLayer): the bottoms, the continuation markers, and the
+ * recurrent state carried from one forward to the next.
+ *
+ * Shapes: bottoms x [T, N, ...] (D features per time step and stream), cont [T, N] and, optionally,
+ * x_static [N, ...] (D_s features, the same at every step); top [T, N, numOutput].
+ * cont[t, n] multiplies the state entering step t of stream n: 0 starts a new sequence, 1 goes on.
+ * The state left by step T - 1 enters step 0 of the next forward (of the next batch), so a stream
+ * cut into windows of T steps continues across batches where cont[0, n] = 1. Back-propagation is
+ * truncated at the batch boundary: no gradient reaches the previous batch. getState/setState
+ * carry that state (Net.getDataState puts it in snapshots, so a resumed run continues exactly).
+ */
+import type { Buf } from '../backend/backend.js';
+import type { Blob, Shape } from '../core/blob.js';
+import { ShapeError, shapeStr } from '../core/errors.js';
+import { ConfigReader } from '../core/config.js';
+import { Layer, expectBlobs, type BaseConfig } from '../core/layer.js';
+import { constant, readInitializer, xavier, type Initializer } from '../initializers/initializer.js';
+import { where } from './shapes.js';
+
+export interface RecurrentConfig extends BaseConfig {
+  /** Size of the hidden state and of the top's last axis (required). */
+  numOutput: number;
+  /** Initializer of every weight matrix (default Xavier). */
+  weightInit: Initializer;
+  /** Initializer of every bias (default Constant 0). */
+  biasInit: Initializer;
+}
+
+/** Reads the fields common to RNN and LSTM: 2 or 3 bottoms, 1 top, numOutput and the fillers. */
+export function parseRecurrent(r: ConfigReader, base: BaseConfig): RecurrentConfig {
+  expectBlobs(r, base, [2, 3], 1);
+  return {
+    ...base,
+    numOutput: r.int('numOutput', undefined, { min: 1 }),
+    weightInit: readInitializer(r, 'weightInit', xavier()),
+    biasInit: readInitializer(r, 'biasInit', constant(0)),
+  };
+}
+
+export abstract class RecurrentLayer extends Layer<RecurrentConfig> {
+  /** Time steps, streams, hidden size, input features, static input features (0 without). */
+  protected T = 0;
+  protected N = 0;
+  protected H = 0;
+  protected D = 0;
+  protected Ds = 0;
+  /** cont broadcast along the hidden axis: contH[t, n, j] = cont[t, n], [T, N, H]. */
+  protected contH!: Buf;
+  /** Ones, max(T, H) of them: the broadcasts and sums over time are gemm/gemv against it. */
+  protected ones!: Buf;
+  /** The carried state, [N, H] each: h (and c for the LSTM). */
+  protected state: Buf[] = [];
+  protected abstract readonly stateNames: string[];
+
+  /** Checks the bottoms, sets T, N, D, Ds, H and allocates the shared buffers; returns the top shape. */
+  protected setupRecurrent(bottoms: Blob[]): Shape {
+    const c = this.config;
+    const [x, cont, xs] = bottoms;
+    if (x.shape.length < 2) throw new ShapeError(`${where(c)}: bottom "${x.name}" must be [T, N, ...] (time, streams, features), found ${shapeStr(x.shape)}`);
+    [this.T, this.N] = x.shape;
+    this.D = x.count / (this.T * this.N);
+    if (cont.shape.length !== 2 || cont.shape[0] !== this.T || cont.shape[1] !== this.N) {
+      throw new ShapeError(`${where(c)}: bottom "${cont.name}" (continuation markers) must be [T, N] = [${this.T}, ${this.N}] like the first axes of "${x.name}", found ${shapeStr(cont.shape)}`);
+    }
+    if (xs && (xs.shape.length < 1 || xs.shape[0] !== this.N)) {
+      throw new ShapeError(`${where(c)}: bottom "${xs.name}" (static input) must be [N, ...] with N = ${this.N}, found ${shapeStr(xs.shape)}`);
+    }
+    this.Ds = xs ? xs.count / this.N : 0;
+    this.H = c.numOutput;
+    const b = this.ctx.backend;
+    this.contH = this.ctx.buffer(this.T * this.N * this.H);
+    this.ones = this.ctx.buffer(Math.max(this.T, this.H));
+    b.set(Math.max(this.T, this.H), 1, this.ones);
+    this.state = this.stateNames.map(() => this.ctx.buffer(this.N * this.H));
+    return [this.T, this.N, this.H];
+  }
+
+  override propagatesTo(i: number): boolean {
+    return i !== 1;
+  }
+
+  /** Fills contH from the cont bottom (a rank-1 gemm: cont [TN, 1] × ones [1, H]). */
+  protected expandCont(cont: Blob): void {
+    const { T, N, H } = this;
+    this.ctx.backend.gemm(false, false, T * N, H, 1, 1, cont.data, this.ones, 0, this.contH);
+  }
+
+  /** [N, H] slice of a [T, N, H] buffer at step t (or of gate g's block in a [4, T, N, H] buffer). */
+  protected step(buf: Buf, t: number, g = 0): Buf {
+    const nh = this.N * this.H;
+    return this.ctx.backend.view(buf, (g * this.T + t) * nh, nh);
+  }
+
+  override getState(): Record<string, unknown> {
+    const b = this.ctx.backend;
+    const out: Record<string, unknown> = {};
+    this.stateNames.forEach((name, k) => { out[name] = Array.from(b.download(this.state[k])); });
+    return out;
+  }
+
+  override setState(s: Record<string, unknown>): void {
+    const b = this.ctx.backend;
+    this.stateNames.forEach((name, k) => {
+      const v = s[name];
+      if (!Array.isArray(v) || v.length !== this.N * this.H) {
+        throw new ShapeError(`${where(this.config)}: saved state "${name}" must hold N × numOutput = ${this.N * this.H} numbers, found ${Array.isArray(v) ? v.length : typeof v}`);
+      }
+      b.upload(this.state[k], v as number[]);
+    });
+  }
+}

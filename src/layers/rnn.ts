@@ -1,0 +1,116 @@
+/**
+ * RNN (Caffe's RNNLayer): a simple recurrent net with a tanh hidden state and a tanh output,
+ * unrolled over the T steps of a batch.
+ *
+ * Bottoms, top and carried state (h) as in recurrent.ts; H = numOutput is the size of both the
+ * hidden state and the output. Parameters, in Caffe's order: W_xh [H, D], b_h [H], W_xh_static
+ * [H, D_s] (only with a static input), W_hh [H, H], W_ho [H, H], b_o [H]. For each step t:
+ *   hₜ = tanh(W_hh (cont_t ⊙ hₜ₋₁) + W_xh xₜ + b_h + W_xh_static x_static)
+ *   oₜ = tanh(W_ho hₜ + b_o)                     (the top holds oₜ)
+ * Backward: dõ = (1 - o²) ⊙ do; dW_ho += dõᵀ h; db_o += Σ dõ; then t from T - 1 down to 0:
+ *   dh̃ₜ = (1 - hₜ²) ⊙ (W_hoᵀ dõₜ + cont_{t+1} ⊙ W_hhᵀ dh̃ₜ₊₁);  dW_hh += dh̃ₜ (cont_t ⊙ hₜ₋₁)ᵀ
+ * and over all steps dW_xh, db_h, dx (and the static input's, summed over time).
+ */
+import type { Buf } from '../backend/backend.js';
+import type { Blob, Shape } from '../core/blob.js';
+import type { LayerType, Param } from '../core/layer.js';
+import { RecurrentLayer, parseRecurrent, type RecurrentConfig } from './recurrent.js';
+
+export class RNNLayer extends RecurrentLayer {
+  protected readonly stateNames = ['h'];
+  private wxh!: Param;
+  private bh!: Param;
+  private ws?: Param;
+  private whh!: Param;
+  private who!: Param;
+  private bo!: Param;
+  /** Hidden states h, their pre-activation diffs, cont-scaled previous h [T, N, H]; output diffs [T, N, H]. */
+  private hidden!: Buf;
+  private dhidden!: Buf;
+  private hPrev!: Buf;
+  private dout!: Buf;
+  /** Static contribution [N, H] (forward), its diff summed over time (backward); carried dh [N, H]. */
+  private shidden?: Buf;
+  private dh!: Buf;
+
+  setup(bottoms: Blob[]): Shape[] {
+    const top = this.setupRecurrent(bottoms);
+    const c = this.config;
+    const { T, N, H, D, Ds } = this;
+    this.wxh = this.param('W_xh', [H, D], c.weightInit);
+    this.bh = this.param('b_h', [H], c.biasInit);
+    if (Ds) this.ws = this.param('W_xh_static', [H, Ds], c.weightInit);
+    this.whh = this.param('W_hh', [H, H], c.weightInit);
+    this.who = this.param('W_ho', [H, H], c.weightInit);
+    this.bo = this.param('b_o', [H], c.biasInit);
+    [this.hidden, this.dhidden, this.hPrev, this.dout] = [0, 1, 2, 3].map(() => this.ctx.buffer(T * N * H));
+    this.dh = this.ctx.buffer(N * H);
+    if (Ds) this.shidden = this.ctx.buffer(N * H);
+    return [top];
+  }
+
+  forward(bottoms: Blob[], tops: Blob[]): void {
+    const b = this.ctx.backend;
+    const { T, N, H, D, Ds } = this;
+    const [x, cont, xs] = bottoms;
+    const nh = N * H;
+    this.expandCont(cont);
+    b.gemm(false, true, T * N, H, D, 1, x.data, this.wxh.blob.data, 0, this.hidden);
+    b.biasForward(T * N, H, 1, this.bh.blob.data, this.hidden);
+    if (this.ws && this.shidden) b.gemm(false, true, N, H, Ds, 1, xs.data, this.ws.blob.data, 0, this.shidden);
+    const [h0] = this.state;
+    for (let t = 0; t < T; t++) {
+      const h = this.step(this.hidden, t);
+      const hp = this.step(this.hPrev, t);
+      b.mul(nh, this.step(this.contH, t), t === 0 ? h0 : this.step(this.hidden, t - 1), hp);
+      if (this.shidden) b.axpy(nh, 1, this.shidden, h);
+      b.gemm(false, true, N, H, H, 1, hp, this.whh.blob.data, 1, h);
+      b.neuronForward('tanh', nh, h, h, 0);
+    }
+    b.copy(nh, this.step(this.hidden, T - 1), h0);
+    b.gemm(false, true, T * N, H, H, 1, this.hidden, this.who.blob.data, 0, tops[0].data);
+    b.biasForward(T * N, H, 1, this.bo.blob.data, tops[0].data);
+    b.neuronForward('tanh', T * nh, tops[0].data, tops[0].data, 0);
+  }
+
+  override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
+    const b = this.ctx.backend;
+    const { T, N, H, D, Ds } = this;
+    const [x, , xs] = bottoms;
+    const nh = N * H;
+    const learn = !this.frozen;
+    const top = tops[0];
+    b.neuronBackward('tanh', T * nh, top.data, top.diff, this.dout, 0);
+    if (learn) {
+      b.gemm(true, false, H, H, T * N, 1, this.dout, this.hidden, 1, this.who.blob.diff);
+      b.biasBackward(T * N, H, 1, this.dout, this.bo.blob.diff);
+    }
+    // dhidden first holds W_hoᵀ dõ, the gradient reaching each h from the output
+    b.gemm(false, false, T * N, H, H, 1, this.dout, this.who.blob.data, 0, this.dhidden);
+    b.set(nh, 0, this.dh);
+    for (let t = T - 1; t >= 0; t--) {
+      const dht = this.step(this.dhidden, t);
+      b.add(nh, dht, this.dh, dht);
+      b.neuronBackward('tanh', nh, this.step(this.hidden, t), dht, dht, 0);
+      if (learn) b.gemm(true, false, H, H, N, 1, dht, this.step(this.hPrev, t), 1, this.whh.blob.diff);
+      b.gemm(false, false, N, H, H, 1, dht, this.whh.blob.data, 0, this.dh);
+      b.mul(nh, this.dh, this.step(this.contH, t), this.dh);
+    }
+    if (learn) {
+      b.gemm(true, false, H, D, T * N, 1, this.dhidden, x.data, 1, this.wxh.blob.diff);
+      b.biasBackward(T * N, H, 1, this.dhidden, this.bh.blob.diff);
+    }
+    if (propagateDown[0]) b.gemm(false, false, T * N, D, H, 1, this.dhidden, this.wxh.blob.data, 0, x.diff);
+    if (this.ws && this.shidden && (learn || propagateDown[2])) {
+      b.gemv(true, T, nh, 1, this.dhidden, this.ones, 0, this.shidden);
+      if (learn) b.gemm(true, false, H, Ds, N, 1, this.shidden, xs.data, 1, this.ws.blob.diff);
+      if (propagateDown[2]) b.gemm(false, false, N, Ds, H, 1, this.shidden, this.ws.blob.data, 0, xs.diff);
+    }
+  }
+}
+
+export const RNN: LayerType<RecurrentConfig> = {
+  type: 'RNN',
+  parse: parseRecurrent,
+  create: (c) => new RNNLayer(c),
+};
