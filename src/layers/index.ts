@@ -18,6 +18,7 @@ import { RandomNormal } from './random-normal.js';
 import { ReLU } from './relu.js';
 import { RNN } from './rnn.js';
 import { Sigmoid } from './sigmoid.js';
+import { SequenceData } from './sequence-data.js';
 import { Softmax } from './softmax.js';
 import { SoftmaxLoss } from './softmax-loss.js';
 import { Split } from './split.js';
@@ -78,6 +79,7 @@ const registry = new Map<string, LayerType<any>>(
     ReLU,
     RNN,
     Sigmoid,
+    SequenceData,
     Softmax,
     SoftmaxLoss,
     Split,

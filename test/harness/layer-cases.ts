@@ -168,6 +168,8 @@ export const layerCases: LayerCase[] = [
   // ---- SoftmaxLoss ----
   { name: 'softmax-loss', config: loss('loss'), bottoms: [[4, 5], [4]], inputs: [distinct(3), labels(5)] },
   { name: 'softmax-loss-weight', config: loss('lossw', { lossWeight: 0.5 }), bottoms: [[4, 5], [4, 1]], inputs: [distinct(3), labels(5)] },
+  // a language model's scores [T, N, V] against labels [T, N]
+  { name: 'softmax-loss-sequence-axis2', config: loss('lossseq', { axis: 2 }), bottoms: [[3, 2, 5], [3, 2]], inputs: [distinct(3), labels(5)] },
   { name: 'softmax-loss-spatial', config: loss('losssp'), bottoms: [[2, 4, 3, 3], [2, 3, 3]], inputs: [distinct(3), labels(4)] },
   ...(['valid', 'batch', 'full', 'none'] as const).map((normalization): LayerCase => ({
     name: `softmax-loss-ignore-${normalization}`,
@@ -382,6 +384,14 @@ export const layerCases: LayerCase[] = [
       type: 'MemoryData', name: 'mem', tops: ['data', 'label'], batchSize: 4, shuffle: true,
       data: [{ values: ramp(5 * 2 * 3), shape: [5, 2, 3], scale: 0.5 }, { values: ramp(5), shape: [5] }],
     },
+    bottoms: [],
+    skipGradient: 'no bottoms and no parameters',
+  },
+
+  // ---- SequenceData ----
+  {
+    name: 'sequence-data',
+    config: { type: 'SequenceData', name: 'seq', tops: ['data', 'cont', 'label'], tokens: Float32Array.from({ length: 23 }, (_, k) => (k * 5) % 7), timeSteps: 3, streams: 2 },
     bottoms: [],
     skipGradient: 'no bottoms and no parameters',
   },

@@ -63,3 +63,21 @@ test('RNN and LSTM name the blob and the expected shape when cont or the static 
   assert.throws(() => buildLayer(b, { ...cfg(['x', 'cont', 's']), type: 'RNN' }, [[3, 2, 4], [3, 2], [3, 5]]), (e: Error) => e instanceof ShapeError && /"s".*N = 2/.test(e.message));
   assert.throws(() => buildLayer(b, cfg(['x']), [[3, 2, 4]]), /bottoms/);
 });
+
+test('SequenceData: N streams of T-step windows, labels the next token, cont 0 only where a stream starts', () => {
+  const tokens = Float32Array.from({ length: 21 }, (_, k) => k); // S = floor(20 / 3) = 6: two windows of 3 per epoch
+  const cfg: LayerConfig = { type: 'SequenceData', name: 'seq', tops: ['data', 'cont', 'label'], tokens, timeSteps: 3, streams: 3 };
+  const built = buildLayer(new JsBackend(), cfg, []);
+  const batch = () => {
+    built.layer.forward([], built.tops);
+    return built.tops.map((t) => Array.from(t.read()));
+  };
+  assert.deepEqual(batch(), [[0, 6, 12, 1, 7, 13, 2, 8, 14], [0, 0, 0, 1, 1, 1, 1, 1, 1], [1, 7, 13, 2, 8, 14, 3, 9, 15]]);
+  const saved = built.layer.getState!();
+  assert.deepEqual(batch(), [[3, 9, 15, 4, 10, 16, 5, 11, 17], [1, 1, 1, 1, 1, 1, 1, 1, 1], [4, 10, 16, 5, 11, 17, 6, 12, 18]]);
+  assert.deepEqual(batch()[1], [0, 0, 0, 1, 1, 1, 1, 1, 1], 'the next epoch starts every stream again');
+  assert.deepEqual(built.layer.getState!(), { position: 3, epoch: 1 });
+  built.layer.setState!(saved);
+  assert.equal(batch()[0][0], 3, 'setState goes back to the saved window');
+  assert.throws(() => buildLayer(new JsBackend(), { ...cfg, tokens: tokens.slice(0, 9) }, []), /at least streams × timeSteps \+ 1 = 10 tokens/);
+});
