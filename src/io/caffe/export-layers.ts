@@ -90,6 +90,8 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   Reshape: (c) => ({ type: 'Reshape', reshape_param: { shape: { dim: c.shape }, axis: c.axis, num_axes: c.numAxes } }),
   Crop: (c) => ({ type: 'Crop', crop_param: { axis: c.axis, offset: c.offset } }),
   Embed: (c, raw) => ({ type: 'Embed', embed_param: { num_output: c.numOutput, input_dim: c.inputDim, bias_term: c.bias, ...filler(raw, 'weightInit'), ...filler(raw, 'biasInit') } }),
+  RNN: (c, raw) => ({ type: 'RNN', recurrent_param: { num_output: c.numOutput, ...filler(raw, 'weightInit'), ...filler(raw, 'biasInit') } }),
+  LSTM: (c, raw) => ({ type: 'LSTM', recurrent_param: { num_output: c.numOutput, ...filler(raw, 'weightInit'), ...filler(raw, 'biasInit') } }),
   Tile: (c) => ({ type: 'Tile', tile_param: { axis: c.axis, tiles: c.tiles } }),
   Reduction: (c) => ({ type: 'Reduction', reduction_param: { operation: c.operation, axis: c.axis, coeff: c.coeff } }),
   Input: (c) => (c.transformers.some((t: unknown[]) => t.length)

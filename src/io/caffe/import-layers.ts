@@ -208,6 +208,14 @@ const ENTRIES: Entry[] = [
       };
     },
   },
+  ...(['RNN', 'LSTM'] as const).map((type) => ({
+    type,
+    map: (l: Msg) => {
+      const p: Msg = l.recurrent_param ?? {};
+      if (p.expose_hidden) return 'expose_hidden (Cortado carries the state inside the layer, as Caffe does without it)';
+      return { type, numOutput: p.num_output, weightInit: fillerToInit(p.weight_filler), biasInit: fillerToInit(p.bias_filler) };
+    },
+  })),
   { type: 'Tile', map: (l) => ({ type: 'Tile', axis: l.tile_param?.axis ?? 1, tiles: l.tile_param?.tiles }) },
   {
     type: 'Reduction',

@@ -41,6 +41,7 @@ const NOT_IN_CAFFE: Record<string, string> = {
   'index2onehot': 'no Caffe layer',
   'index2onehot-spatial': 'no Caffe layer',
   'memory-output': 'no Caffe layer',
+  'sequence-data': 'no Caffe layer',
   input: 'transformers (Caffe transforms data in its data layers)',
 };
 

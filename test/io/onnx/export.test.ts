@@ -25,6 +25,8 @@ export const NOT_IN_ONNX: Record<string, string> = {
   'channel-pool-max': 'not covered (ChannelPooling)', 'channel-pool-max-overlap-pad': 'not covered (ChannelPooling)',
   'channel-pool-mean': 'not covered (ChannelPooling)', 'channel-pool-mean-axis-last': 'not covered (ChannelPooling)',
   index2onehot: 'not covered (Index2Onehot)', 'index2onehot-spatial': 'not covered (Index2Onehot)',
+  ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'RNN' || c.config.type === 'LSTM').map((c) => [c.name, "not covered (Caffe's continuation markers and carried state)"])),
+  'sequence-data': 'a data layer',
   'memory-data': 'a data layer', 'memory-output': 'an output sink', input: 'transformers',
 };
 
