@@ -11,7 +11,7 @@
 // Usage: node scripts/build-wasm.mjs [out.wasm]   (default wasm/cortado.wasm)
 // Exit status 2 (and the reason on stderr) when the toolchain is missing, 1 when a step fails.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       '--no-entry', '--import-memory', '--strip-all', '-z', 'stack-size=1048576', '--initial-memory=2097152',
       ...objects, LIBC, ...(existsSync(builtins) ? [builtins] : []), '-o', out,
     ], { stdio: 'inherit' });
+    chmodSync(out, 0o644);  // wasm-ld marks its output executable; it is data
   } finally {
     rmSync(objDir, { recursive: true, force: true });
   }
