@@ -46,7 +46,7 @@ export async function availableBackends(): Promise<BackendEntry[]> {
     // Node's loader (reads the shipped cortado.wasm); a browser harness would await loadWasmModule().
     const { loadWasmSync, wasmLoadError } = await import('../../src/node/wasm.js');
     const { WasmBackend } = await import('../../src/backend/wasm/wasm-backend.js');
-    if (loadWasmSync()) list.push({ name: 'wasm', create: () => new WasmBackend('float32', { memoryMiB: 64 }) });
+    if (loadWasmSync()) list.push({ name: 'wasm', create: () => new WasmBackend('float32', { memoryMiB: 1024 }) });
     else list.push({ name: 'wasm', create: unavailable, skip: `cortado.wasm cannot load: ${wasmLoadError()}` });
   } catch (e) {
     list.push({ name: 'wasm', create: unavailable, skip: `wasm backend cannot load: ${(e as Error).message}` });

@@ -80,3 +80,24 @@ test('\'auto\' uses the wasm backend when the native addon cannot load', (t) => 
   assert.equal(r.stdout.trim(), 'wasm');
   assert.match(r.stderr, /using the WebAssembly backend/);
 });
+
+test('the browser-safe loader compiles the module from bytes, with no Node loader involved', (t) => {
+  if (skip) return t.skip(skip);
+  // A fresh process, so the module cache is empty; the bytes stand in for a fetch.
+  const dir = new URL('../../../src/backend/wasm/', import.meta.url).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    const { loadWasmModule, defaultWasmUrl } = await import('${dir}module.js');
+    const { WasmBackend } = await import('${dir}wasm-backend.js');
+    const { readFileSync } = await import('node:fs');
+    let why = '';
+    try { new WasmBackend(); } catch (e) { why = e.message; }
+    await loadWasmModule(readFileSync(defaultWasmUrl()));
+    const b = new WasmBackend('float32', { memoryMiB: 2 });
+    const x = b.fromHost(Float32Array.from([3, 4])), y = b.alloc(2);
+    b.copy(2, x, y);
+    console.log(JSON.stringify({ why, dot: b.dot(2, y, y) }));`], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { why: string; dot: number };
+  assert.match(out.why, /cortado.wasm is not loaded/);
+  assert.equal(out.dot, 25);
+});
