@@ -20,9 +20,13 @@ let notified = false;
 
 /**
  * Makes a backend; throws a BackendError naming what is missing when the one asked for cannot start.
- * `wasm` options apply to the wasm backend (also when 'auto' falls back to it).
+ * `wasm` options apply to the wasm backend (also when 'auto' falls back to it). In Node its memory
+ * defaults to CORTADO_WASM_MEMORY_MIB or 1024 MiB (pages cost nothing until touched), enough to
+ * train GoogLeNet at small batches; browsers keep WasmBackend's own default.
  */
-export function createBackend(name: BackendName = 'auto', dtype: DType = 'float32', wasm: WasmBackendOptions = {}): Backend {
+export function createBackend(name: BackendName = 'auto', dtype: DType = 'float32', wasmOptions: WasmBackendOptions = {}): Backend {
+  const env = process.env.CORTADO_WASM_MEMORY_MIB;
+  const wasm = { memoryMiB: env === undefined ? 1024 : Number(env), ...wasmOptions };
   switch (name) {
     case 'js':
       return new JsBackend(dtype);

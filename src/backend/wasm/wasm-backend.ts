@@ -25,7 +25,7 @@ import { wasmModule } from './module.js';
 import { convGeom, convW, convX, convY, count, poolGeom, poolX, poolY } from './checks.js';
 
 export interface WasmBackendOptions {
-  /** Size of the backend's wasm memory in MiB (1 to 4095, default 256): all its float32 buffers live there. */
+  /** Size of the backend's wasm memory in MiB (2 to 4095, default 256): all its float32 buffers live there. */
   memoryMiB?: number;
 }
 
@@ -48,8 +48,8 @@ export class WasmBackend extends JsBackend {
   constructor(dtype: DType = 'float32', options: WasmBackendOptions = {}) {
     super(dtype);
     this.memoryMiB = options.memoryMiB ?? 256;
-    if (!(Number.isInteger(this.memoryMiB) && this.memoryMiB >= 1 && this.memoryMiB <= 4095)) {
-      throw new BackendError(`wasm backend: memoryMiB must be an integer from 1 to 4095, got ${options.memoryMiB}`);
+    if (!(Number.isInteger(this.memoryMiB) && this.memoryMiB >= 2 && this.memoryMiB <= 4095)) {
+      throw new BackendError(`wasm backend: memoryMiB must be an integer from 2 to 4095 (the module's stack and data take 2 MiB), got ${options.memoryMiB}`);
     }
     if (dtype !== 'float32') return;
     const module = wasmModule();
