@@ -1,5 +1,5 @@
 /**
- * Cortado's side of `npm run bench`, one backend per process (--backend js|native|cuda).
+ * Cortado's side of `npm run bench`, one backend per process (--backend js|native|wasm|cuda).
  *
  * --mode speed (default): LeNet training images/s (Solver.step at batch 64: SGD, momentum 0.9,
  * lr 0.01 with the 'inv' policy, weight decay 5e-4, fed by a MemoryData layer over random
@@ -38,7 +38,7 @@ function trainer(b: Backend): { net: Net; solver: Solver } {
     momentum: 0.9,
     weightDecay: 5e-4,
     lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 },
-    maxIter: Number.MAX_SAFE_INTEGER,
+    maxIter: 2 ** 31 - 1, // the largest the solver accepts: never reached here
   });
   return { net, solver };
 }
@@ -141,12 +141,12 @@ function memory(): Record<string, unknown> {
 }
 
 const result = mode === 'memory' ? memory() : await speed();
-/** The native backend says which SIMD kernels and how many threads it runs; js runs on one. */
+/** The native backend says which SIMD kernels and how many threads it runs; js and wasm run on one. */
 const info = (backend as { info?: { isa?: string; threads?: number } }).info;
 emit({
   system: `cortado-${backend.name}`,
   version: version(),
-  threads: info?.threads ?? (backend.name === 'js' ? 1 : null),
+  threads: info?.threads ?? (backend.name === 'js' || backend.name === 'wasm' ? 1 : null),
   ...(info?.isa ? { isa: info.isa } : {}),
   batch,
   mode,

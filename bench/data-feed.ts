@@ -63,7 +63,7 @@ async function child(dir: string, iters: number, turn: number): Promise<void> {
   const runs = FEEDS.map((feed) => {
     const net = new Net([dataLayer(feed, dir), ...lenetBody()], { backend, phase: 'train', seed: 1 });
     const solver = new Solver(net, {
-      baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 }, maxIter: Number.MAX_SAFE_INTEGER,
+      baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 }, maxIter: 2 ** 31 - 1,
     });
     for (let i = 0; i < 50; i++) solver.step();
     return { feed, net, solver, ms: 0, done: 0 };

@@ -61,10 +61,16 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
     }),
   ));
 
-  const cortado = ok.filter((o) => o.id === 'cortado-js' || o.id === 'cortado-native');
+  const cortado = ok.filter((o) => o.id === 'cortado-js' || o.id === 'cortado-native' || o.id === 'cortado-wasm');
   const tfjs = ok.filter((o) => o.id.startsWith('tfjs-'));
   const torch = byId.get('pytorch');
   const rows: string[][] = [];
+  // The wasm backend against the two it sits between (issue 11: at least 10x js, a third of native).
+  const wasm = byId.get('cortado-wasm');
+  for (const other of ['cortado-js', 'cortado-native']) {
+    const o = byId.get(other);
+    if (wasm && o) rows.push([`cortado-wasm / ${other}`, ...METRICS.map((m) => ratio(m.speed(wasm), m.speed(o)))]);
+  }
   for (const c of cortado) {
     const mine = METRICS.map((m) => m.speed(c.result));
     if (torch) rows.push([`${c.id} / pytorch`, ...METRICS.map((m, i) => ratio(mine[i], m.speed(torch)))]);

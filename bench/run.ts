@@ -6,7 +6,8 @@
  *   node dist/bench/run.js [--quick] [--only cortado,torch,tfjs,onnx,...] [--python PATH]
  *
  * Systems (--only takes these names, or the groups cortado, tfjs, torch, onnx, memory):
- *   cortado-js, cortado-native   Cortado's backends (cortado-cuda when named explicitly)
+ *   cortado-js, cortado-native, cortado-wasm   Cortado's backends (cortado-cuda when named
+ *                                explicitly); wasm is the WebAssembly SIMD backend, one thread, in Node
  *   memory-js, memory-native     RSS of a long Cortado training run, and whether it grows
  *   pytorch                      Debian's python3-torch, 2 threads, OpenBLAS (scripts/setup-bench.sh)
  *   tfjs-cpu, tfjs-wasm          @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm (inference only)
@@ -76,6 +77,7 @@ function torchEnv(): NodeJS.ProcessEnv {
 const tasks: Task[] = [
   { id: 'cortado-js', command: node('cortado-lenet.js', ['--backend', 'js']) },
   { id: 'cortado-native', command: node('cortado-lenet.js', ['--backend', 'native']) },
+  { id: 'cortado-wasm', command: node('cortado-lenet.js', ['--backend', 'wasm']) },
   { id: 'cortado-cuda', command: node('cortado-lenet.js', ['--backend', 'cuda']) },
   { id: 'memory-js', command: node('cortado-lenet.js', ['--backend', 'js', '--mode', 'memory'], ['--expose-gc']) },
   { id: 'memory-native', command: node('cortado-lenet.js', ['--backend', 'native', '--mode', 'memory'], ['--expose-gc']) },
@@ -90,7 +92,7 @@ const tasks: Task[] = [
 ];
 
 const GROUPS: Record<string, string[]> = {
-  cortado: ['cortado-js', 'cortado-native', 'memory-js', 'memory-native'],
+  cortado: ['cortado-js', 'cortado-native', 'cortado-wasm', 'memory-js', 'memory-native'],
   memory: ['memory-js', 'memory-native'],
   torch: ['pytorch'],
   tfjs: ['tfjs-cpu', 'tfjs-wasm'],

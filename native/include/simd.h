@@ -1,6 +1,6 @@
 // One vector vocabulary for every kernel: `V` holds W floats, chosen by the compile flags of the
 // translation unit (AVX-512: 16 lanes, AVX2+FMA: 8, portable: 1 lane of plain float that the
-// compiler may still auto-vectorize). Kernels write `for (i; i + W <= n; i += W)` loops over V
+// compiler may still auto-vectorize; WebAssembly SIMD128: 4). Kernels write `for (i; i + W <= n; i += W)` loops over V
 // and finish with one partial vector (`loadp`/`storep` touch only the first `r` < W lanes, the
 // others read as 0), so every op is written once.
 //
@@ -14,6 +14,9 @@
 #include <string.h>
 #if defined(__AVX2__) || defined(__AVX512F__)
 #include <immintrin.h>
+#endif
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
 #endif
 
 #if !defined(CORTADO_ISA)
@@ -174,6 +177,90 @@ inline void transpose(V r[W]) {
     r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
     r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
   }
+}
+#elif defined(__wasm_simd128__)
+// WebAssembly SIMD128 (clang --target=wasm32 -msimd128). No FMA instruction: fma is mul + add.
+constexpr int W = 4;
+typedef v128_t V;
+inline V load(const float* p) { return wasm_v128_load(p); }
+inline void store(float* p, V v) { wasm_v128_store(p, v); }
+// loadp and storep take r in [0, W].
+inline V loadp(const float* p, int64_t r) {
+  if (r >= W) return load(p);
+  if (r >= 2) {
+    V v = wasm_v128_load64_zero(p);
+    return r == 3 ? wasm_v128_load32_lane(p + 2, v, 2) : v;
+  }
+  return r == 1 ? wasm_v128_load32_zero(p) : wasm_f32x4_splat(0.0f);
+}
+inline void storep(float* p, V v, int64_t r) {
+  if (r >= W) {
+    store(p, v);
+  } else if (r >= 2) {
+    wasm_v128_store64_lane(p, v, 0);
+    if (r == 3) wasm_v128_store32_lane(p + 2, v, 2);
+  } else if (r == 1) {
+    wasm_v128_store32_lane(p, v, 0);
+  }
+}
+inline V set1(float a) { return wasm_f32x4_splat(a); }
+inline V zero() { return wasm_f32x4_splat(0.0f); }
+inline V add(V a, V b) { return wasm_f32x4_add(a, b); }
+inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
+inline V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
+inline V div(V a, V b) { return wasm_f32x4_div(a, b); }
+inline V fma(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+// pmax(b, a) is a > b ? a : b, exactly the x86 maxps(a, b) (the second operand on NaN), and one
+// instruction on x86 engines, unlike f32x4.max.
+inline V max(V a, V b) { return wasm_f32x4_pmax(b, a); }
+inline V min(V a, V b) { return wasm_f32x4_pmin(b, a); }
+inline V abs(V a) { return wasm_f32x4_abs(a); }
+inline V sqrt(V a) { return wasm_f32x4_sqrt(a); }
+inline V select_gt(V a, V b, V x, V y) { return wasm_v128_bitselect(x, y, wasm_f32x4_gt(a, b)); }
+inline V select_ge(V a, V b, V x, V y) { return wasm_v128_bitselect(x, y, wasm_f32x4_ge(a, b)); }
+inline V select_lt(V a, V b, V x, V y) { return wasm_v128_bitselect(x, y, wasm_f32x4_lt(a, b)); }
+inline V select_eq(V a, V b, V x, V y) { return wasm_v128_bitselect(x, y, wasm_f32x4_eq(a, b)); }
+inline V iota() { return wasm_f32x4_make(0, 1, 2, 3); }
+inline float hsum(V a) {
+  V s = wasm_f32x4_add(a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));
+  s = wasm_f32x4_add(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(s, 0);
+}
+inline float hmax(V a) {
+  V s = max(a, wasm_i32x4_shuffle(a, a, 2, 3, 0, 1));
+  s = max(s, wasm_i32x4_shuffle(s, s, 1, 0, 3, 2));
+  return wasm_f32x4_extract_lane(s, 0);
+}
+inline V pow2i(V n) {
+  return wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+}
+inline V round(V a) { return wasm_f32x4_nearest(a); }
+// Lanes [lo, hi) as a range: loadl reads exactly those floats, one at a time unless all four.
+struct Lanes {
+  int lo, hi;
+};
+inline Lanes lane_range(int64_t lo, int64_t hi) { return Lanes{int(imax(lo, 0)), int(imin(hi, W))}; }
+inline V loadl(const float* p, Lanes m) {
+  if (m.lo == 0 && m.hi == W) return load(p);
+  float t[W] = {0, 0, 0, 0};
+  for (int i = m.lo; i < m.hi; ++i) t[i] = p[i];
+  return load(t);
+}
+inline void deinterleave(V a, V b, V& even, V& odd) {
+  even = wasm_i32x4_shuffle(a, b, 0, 2, 4, 6);
+  odd = wasm_i32x4_shuffle(a, b, 1, 3, 5, 7);
+}
+inline void interleave(V even, V odd, V& lo, V& hi) {
+  lo = wasm_i32x4_shuffle(even, odd, 0, 4, 1, 5);
+  hi = wasm_i32x4_shuffle(even, odd, 2, 6, 3, 7);
+}
+inline void transpose(V r[W]) {
+  V t0 = wasm_i32x4_shuffle(r[0], r[1], 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r[0], r[1], 2, 6, 3, 7);
+  V t2 = wasm_i32x4_shuffle(r[2], r[3], 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r[2], r[3], 2, 6, 3, 7);
+  r[0] = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);
+  r[1] = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);
+  r[2] = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+  r[3] = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
 }
 #else
 constexpr int W = 1;

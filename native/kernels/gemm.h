@@ -14,6 +14,8 @@ namespace CORTADO_ISA {
 constexpr int64_t MR = 14, NR = 32;  // 28 zmm accumulators + 2 for B
 #elif defined(__AVX2__)
 constexpr int64_t MR = 6, NR = 16;  // 12 ymm accumulators + 2 for B
+#elif defined(__wasm_simd128__)
+constexpr int64_t MR = 4, NR = 8;  // 8 accumulators: V8 keeps 6x8 (12) in xmm registers no better, it spills
 #else
 constexpr int64_t MR = 4, NR = 8;
 #endif

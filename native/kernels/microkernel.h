@@ -11,6 +11,12 @@ namespace CORTADO_ISA {
 namespace {
 
 #if defined(__AVX512F__) || defined(__AVX2__)
+#define CORTADO_PREFETCH(p) _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0)
+#elif defined(__wasm_simd128__)
+#define CORTADO_PREFETCH(p) ((void)(p))  // WebAssembly has no prefetch
+#endif
+
+#if defined(__AVX512F__) || defined(__AVX2__) || defined(__wasm_simd128__)
 // One MR_ x NR tile: for each k, two vectors of the B panel times MR_ broadcasts of the A panel.
 template <int M_>
 void micro(int64_t kc, const float* __restrict a, const float* __restrict b, float* c, int64_t ldc,
@@ -20,12 +26,12 @@ void micro(int64_t kc, const float* __restrict a, const float* __restrict b, flo
   for (int i = 0; i < M_; ++i) {
     c0[i] = zero();
     c1[i] = zero();
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
+    CORTADO_PREFETCH(c + i * ldc);
+    CORTADO_PREFETCH(c + i * ldc + NR - 1);
   }
   for (int64_t k = 0; k < kc; ++k) {
     V b0 = load(b), b1 = load(b + W);
-    _mm_prefetch(reinterpret_cast<const char*>(a + 8 * M_), _MM_HINT_T0);
+    CORTADO_PREFETCH(a + 8 * M_);
 #pragma GCC unroll 16
     for (int i = 0; i < M_; ++i) {
       V ai = set1(a[i]);

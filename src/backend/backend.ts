@@ -88,7 +88,7 @@ export interface ClassGeom {
 }
 
 export interface Backend {
-  /** 'js', 'native', 'cuda'. */
+  /** 'js', 'native', 'wasm', 'cuda'. */
   readonly name: string;
   readonly dtype: DType;
 

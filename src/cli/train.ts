@@ -15,7 +15,7 @@ import { UsageError, decimalFlag, integerFlag, parseFlags } from './flags.js';
 export const TRAIN_USAGE = `usage: cortado train <net.json> [options]
 
 options:
-  --backend NAME        auto (default), js, native or cuda
+  --backend NAME        auto (default), js, native, wasm or cuda
   --max-iter N          iterations to train to
   --method M            SGD, Nesterov, Adam, AdaGrad, AdaDelta or RMSProp
   --iter-size N         accumulate gradients over N batches per update

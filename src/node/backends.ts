@@ -1,6 +1,8 @@
 /**
  * Choosing a backend at run time: 'js' (the TypeScript reference), 'native' (the C++ addon),
- * 'cuda' (an NVIDIA GPU), or 'auto' (CUDA if usable, else native, else js).
+ * 'wasm' (the same C++ kernels as WebAssembly SIMD, no compiler needed), 'cuda' (an NVIDIA GPU),
+ * or 'auto' (CUDA if usable, else native, else wasm, else js; CORTADO_NO_CUDA and
+ * CORTADO_NO_NATIVE in the environment skip those two).
  */
 import type { Backend, DType } from '../backend/backend.js';
 import { BackendError } from '../core/errors.js';
@@ -8,20 +10,33 @@ import { JsBackend } from '../backend/js/js-backend.js';
 import { NativeBackend } from '../backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../backend/native/load.js';
 import { loadCuda } from '../backend/cuda/load.js';
+import { WasmBackend, type WasmBackendOptions } from '../backend/wasm/wasm-backend.js';
+import { loadWasmSync, wasmLoadError } from './wasm.js';
 
-export type BackendName = 'auto' | 'js' | 'native' | 'cuda';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'js', 'native', 'cuda'];
+export type BackendName = 'auto' | 'js' | 'native' | 'wasm' | 'cuda';
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'js', 'native', 'wasm', 'cuda'];
 
 let notified = false;
 
-/** Makes a backend; throws a BackendError naming what is missing when the one asked for cannot start. */
-export function createBackend(name: BackendName = 'auto', dtype: DType = 'float32'): Backend {
+/**
+ * Makes a backend; throws a BackendError naming what is missing when the one asked for cannot start.
+ * `wasm` options apply to the wasm backend (also when 'auto' falls back to it). In Node its memory
+ * defaults to CORTADO_WASM_MEMORY_MIB or 1024 MiB (pages cost nothing until touched), enough to
+ * train GoogLeNet at small batches; browsers keep WasmBackend's own default.
+ */
+export function createBackend(name: BackendName = 'auto', dtype: DType = 'float32', wasmOptions: WasmBackendOptions = {}): Backend {
+  const env = process.env.CORTADO_WASM_MEMORY_MIB;
+  const wasm = { memoryMiB: env === undefined ? 1024 : Number(env), ...wasmOptions };
   switch (name) {
     case 'js':
       return new JsBackend(dtype);
     case 'native': {
       if (!loadNativeAddon()) throw new BackendError(`the native backend is not available: ${nativeLoadError()}`);
       return new NativeBackend(dtype);
+    }
+    case 'wasm': {
+      if (!loadWasmSync()) throw new BackendError(`the wasm backend is not available: ${wasmLoadError()}`);
+      return new WasmBackend(dtype, wasm);
     }
     case 'cuda': {
       const r = loadCuda({ dtype });
@@ -33,12 +48,14 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
         const r = loadCuda();
         if (r.backend) return r.backend;
       }
-      if (loadNativeAddon()) return new NativeBackend(dtype);
+      if (process.env.CORTADO_NO_NATIVE === undefined && loadNativeAddon()) return new NativeBackend(dtype);
+      const useWasm = loadWasmSync();
       if (!notified) {
         notified = true;
-        console.error(`cortado: native backend unavailable (${nativeLoadError()}); using the TypeScript backend`);
+        console.error(`cortado: native backend unavailable (${process.env.CORTADO_NO_NATIVE !== undefined ? 'CORTADO_NO_NATIVE is set' : nativeLoadError()}); using the `
+          + (useWasm ? 'WebAssembly backend' : `TypeScript backend (wasm unavailable too: ${wasmLoadError()})`));
       }
-      return new JsBackend(dtype);
+      return useWasm ? new WasmBackend(dtype, wasm) : new JsBackend(dtype);
     }
     default:
       throw new BackendError(`unknown backend "${name as string}"; choose one of ${BACKEND_NAMES.join(', ')}`);

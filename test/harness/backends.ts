@@ -43,6 +43,15 @@ export async function availableBackends(): Promise<BackendEntry[]> {
     list.push({ name: 'native', create: unavailable, skip: `native backend cannot load: ${(e as Error).message}` });
   }
   try {
+    // Node's loader (reads the shipped cortado.wasm); a browser harness would await loadWasmModule().
+    const { loadWasmSync, wasmLoadError } = await import('../../src/node/wasm.js');
+    const { WasmBackend } = await import('../../src/backend/wasm/wasm-backend.js');
+    if (loadWasmSync()) list.push({ name: 'wasm', create: () => new WasmBackend('float32', { memoryMiB: 1024 }) });
+    else list.push({ name: 'wasm', create: unavailable, skip: `cortado.wasm cannot load: ${wasmLoadError()}` });
+  } catch (e) {
+    list.push({ name: 'wasm', create: unavailable, skip: `wasm backend cannot load: ${(e as Error).message}` });
+  }
+  try {
     const { loadCuda } = await import('../../src/backend/cuda/load.js');
     const cuda = loadCuda();
     if (cuda.backend) list.push({ name: 'cuda', create: () => loadCuda().backend! });

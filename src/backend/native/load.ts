@@ -65,15 +65,7 @@ export interface NativeAddon {
   sgdUpdate(n: number, w: F32, diff: F32, hist: F32, lr: number, momentum: number, decay: number, l1: boolean): void;
 }
 
-export const CONV_FIELDS = ['num', 'channels', 'height', 'width', 'numOutput', 'group', 'kernelH', 'kernelW',
-  'strideH', 'strideW', 'padH', 'padW', 'dilationH', 'dilationW', 'outH', 'outW'] as const;
-export const POOL_FIELDS = ['num', 'channels', 'height', 'width', 'kernelH', 'kernelW', 'strideH', 'strideW',
-  'padH', 'padW', 'outH', 'outW'] as const;
-export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3 } as const;
-export const UNARY_OP = { exp: 0, log: 1, abs: 2, sign: 3, powx: 4, addScalar: 5 } as const;
-export const NEURON_OP = { identity: 0, relu: 1, lrelu: 2, sigmoid: 3, tanh: 4, exp: 5 } as const;
-export const POOL_METHOD = { max: 0, mean: 1 } as const;
-export const NORMALIZATION = { valid: 0, batch: 1, full: 2, none: 3 } as const;
+export { BINARY_OP, CONV_FIELDS, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../kernel-abi.js';
 
 const REQUIRED: readonly (keyof NativeAddon)[] = [
   'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'gemm', 'gemv',

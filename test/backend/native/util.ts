@@ -1,24 +1,38 @@
 /**
  * Shared by the native backend tests: the backend pair (or why there is none), seeded inputs and
  * a closeness check against JsBackend('float32').
+ *
+ * With CORTADO_CPU_UNDER_TEST=wasm in the environment, `pair().native` is a WasmBackend instead:
+ * test/backend/wasm/kernels.test.ts runs the method tests (blas, conv, kernels) that way, so both
+ * builds of the C++ kernels answer the same cases.
  */
 import assert from 'node:assert/strict';
 import type { Backend, Buf } from '../../../src/backend/backend.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { NativeBackend } from '../../../src/backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../../../src/backend/native/load.js';
+import { WasmBackend } from '../../../src/backend/wasm/wasm-backend.js';
+import { loadWasmSync, wasmLoadError } from '../../../src/node/wasm.js';
 import { Random } from '../../../src/core/random.js';
 
 /** Why the native tests cannot run here (shown by t.skip), or null when the addon is built. */
-export const skipReason: string | null = loadNativeAddon() ? null : `native addon not built: ${nativeLoadError()}`;
+const wasm = process.env.CORTADO_CPU_UNDER_TEST === 'wasm';
+
+/** Why the tests cannot run here (shown by t.skip), or null when the backend under test loads. */
+export const skipReason: string | null = wasm
+  ? loadWasmSync() ? null : `cortado.wasm cannot load: ${wasmLoadError()}`
+  : loadNativeAddon() ? null : `native addon not built: ${nativeLoadError()}`;
 
 export interface Pair {
+  /** The backend under test: NativeBackend, or WasmBackend (see the top of this file). */
   native: NativeBackend;
   js: JsBackend;
 }
 
 export function pair(): Pair {
-  return { native: new NativeBackend('float32'), js: new JsBackend('float32') };
+  // A WasmBackend has the same methods; only backend.test.ts (never run for wasm) uses info.
+  const native = wasm ? new WasmBackend('float32', { memoryMiB: 128 }) as unknown as NativeBackend : new NativeBackend('float32');
+  return { native, js: new JsBackend('float32') };
 }
 
 /** n values uniform in [lo, hi), the same for a given seed. */

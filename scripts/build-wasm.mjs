@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Builds wasm/cortado.wasm, the WebAssembly SIMD128 backend, from the native addon's kernels
+// (native/kernels, compiled with CORTADO_ISA=wasm) and native/wasm (the flat C ABI, a heap over a
+// memory that never grows, a one-thread pool).
+//
+// Needs Debian's clang and lld (clang 14 or later: wasm32 target and wasm-ld) and wasi-libc (for
+// memset, memcpy, logf, powf). The build is deterministic (no paths or debug info in the
+// output), so test/backend/wasm/build.test.ts rebuilds into a temporary folder and compares bytes
+// with the committed file.
+//
+// Usage: node scripts/build-wasm.mjs [out.wasm]   (default wasm/cortado.wasm)
+// Exit status 2 (and the reason on stderr) when the toolchain is missing, 1 when a step fails.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = resolve(process.argv[2] ?? join(root, 'wasm', 'cortado.wasm'));
+
+/** The first of the given programs found on PATH, or null. */
+function which(names) {
+  for (const n of names) {
+    try {
+      execFileSync(n, ['--version'], { stdio: 'ignore' });
+      return n;
+    } catch { /* next */ }
+  }
+  return null;
+}
+
+export const SYSROOT = '/usr';
+const LIBC = '/usr/lib/wasm32-wasi/libc.a';
+
+/** Why the toolchain is missing, or null when clang, wasm-ld and wasi-libc are all present. */
+export function missingToolchain() {
+  if (!which(['clang++', 'clang++-14'])) return 'clang++ not found (apt-get install clang)';
+  if (!which(['wasm-ld', 'wasm-ld-14'])) return 'wasm-ld not found (apt-get install lld)';
+  if (!existsSync(LIBC)) return `${LIBC} not found (apt-get install wasi-libc)`;
+  return null;
+}
+
+const kernels = readdirSync(join(root, 'native', 'kernels')).filter((f) => f.endsWith('.cc') && f !== 'table.cc').sort();
+const sources = [
+  ...kernels.map((f) => join('native', 'kernels', f)),
+  ...readdirSync(join(root, 'native', 'wasm')).filter((f) => f.endsWith('.cc')).sort().map((f) => join('native', 'wasm', f)),
+];
+const cflags = [
+  '--target=wasm32-wasi', `--sysroot=${SYSROOT}`, '-O3', '-msimd128', '-std=c++17', '-fno-exceptions', '-fno-rtti',
+  '-fno-threadsafe-statics', '-DCORTADO_ISA=wasm', '-Inative/include', '-Inative/kernels',
+];
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const why = missingToolchain();
+  if (why) {
+    console.error(`build-wasm: ${why}`);
+    process.exit(2);
+  }
+  const cxx = which(['clang++', 'clang++-14']);
+  const ld = which(['wasm-ld', 'wasm-ld-14']);
+  const objDir = mkdtempSync(join(tmpdir(), 'cortado-wasm-'));
+  try {
+    const objects = sources.map((src, i) => {
+      const obj = join(objDir, `${i}.o`);
+      execFileSync(cxx, [...cflags, '-c', src, '-o', obj], { cwd: root, stdio: 'inherit' });
+      return obj;
+    });
+    const builtins = execFileSync(cxx, ['--target=wasm32-wasi', '--print-libgcc-file-name'], { encoding: 'utf8' }).trim();
+    // The host imports the memory and sizes it once (see native/wasm/heap.cc): 1 MiB of stack.
+    execFileSync(ld, [
+      '--no-entry', '--import-memory', '--strip-all', '-z', 'stack-size=1048576', '--initial-memory=2097152',
+      ...objects, LIBC, ...(existsSync(builtins) ? [builtins] : []), '-o', out,
+    ], { stdio: 'inherit' });
+    chmodSync(out, 0o644);  // wasm-ld marks its output executable; it is data
+  } finally {
+    rmSync(objDir, { recursive: true, force: true });
+  }
+  console.log(`build-wasm: wrote ${out}`);
+}
