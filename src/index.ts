@@ -13,6 +13,8 @@ export { Random } from './core/random.js';
 export { layerTypes, registerLayerType } from './layers/index.js';
 export { constant, gaussian, uniform, xavier, msra, type Initializer } from './initializers/initializer.js';
 export { Solver, parseSolverConfig, type SolverConfig, type SolverSettings, type SolverState, type SolverMethod } from './solver/solver.js';
+export { DashboardRecorder, layerRows, type DashboardState, type LayerRow } from './dashboard/state.js';
+export { renderDashboard, dashboardPage, DASHBOARD_CSS, COMPONENT as DASHBOARD_COMPONENT } from './dashboard/view.js';
 export { yieldToEventLoop, YieldBudget, parseYieldEvery, DEFAULT_YIELD_EVERY, type YieldEvery } from './solver/yield.js';
 export { learningRate, momentumAt, type LrPolicy, type MomentumPolicy } from './solver/policies.js';
 export type { CoffeeBreak, BreakSchedule } from './solver/coffee/coffee-break.js';
