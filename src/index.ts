@@ -15,6 +15,9 @@ export { constant, gaussian, uniform, xavier, msra, type Initializer } from './i
 export { Solver, parseSolverConfig, type SolverConfig, type SolverSettings, type SolverState, type SolverMethod } from './solver/solver.js';
 export { DashboardRecorder, layerRows, type DashboardState, type LayerRow } from './dashboard/state.js';
 export { renderDashboard, dashboardPage, DASHBOARD_CSS, COMPONENT as DASHBOARD_COMPONENT } from './dashboard/view.js';
+export { TrainerWorker, webWorkerEndpoint, type TrainerResult, type WebWorkerLike } from './worker/trainer-worker.js';
+export { serveTrainer } from './worker/trainer.js';
+export type { TrainJob, TrainStats, ToWorker, FromWorker, Endpoint } from './worker/protocol.js';
 export { yieldToEventLoop, YieldBudget, parseYieldEvery, DEFAULT_YIELD_EVERY, type YieldEvery } from './solver/yield.js';
 export { learningRate, momentumAt, type LrPolicy, type MomentumPolicy } from './solver/policies.js';
 export type { CoffeeBreak, BreakSchedule } from './solver/coffee/coffee-break.js';
