@@ -37,6 +37,10 @@ options:
   --seed N              random seed, an integer from 0 to 4294967295 (on resume the snapshot's
                         random state is used; a different seed is reported)
   --summary-every N --validate-every N --snapshot-every N   coffee breaks (0 turns one off)
+  --dashboard [PORT]    serve a live dashboard (learning curves, images/s, lr, layers and shapes)
+                        on http://127.0.0.1:PORT/ while training (default PORT 0: any free port;
+                        the URL is printed); it closes when the run ends
+  --keep-dashboard      keep the dashboard up after the run ends, until Ctrl-C
 
 Numbers are plain decimals (200, 0.01, 1e-4); counts are integers. A negative value may follow its
 flag (--gamma -1) or be joined to it (--gamma=-1).
@@ -63,13 +67,29 @@ ${TRAIN_USAGE}`);
   }
 }
 
-async function trainWithFlags(rest: string[]): Promise<number> {
+/** `--dashboard` takes an optional port: the next argument when it is all digits, or `--dashboard=PORT`. */
+function dashboardFlag(args: readonly string[]): { args: string[]; port?: number } {
+  const out: string[] = [];
+  let port: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--dashboard' || a.startsWith('--dashboard=')) {
+      const value = a.includes('=') ? a.slice(a.indexOf('=') + 1) : /^\d+$/.test(args[i + 1] ?? '') ? args[++i] : '0';
+      port = integerFlag('dashboard', value, 0, 65535);
+    } else out.push(a);
+  }
+  return { args: out, port };
+}
+
+async function trainWithFlags(all: string[]): Promise<number> {
   const s = { type: 'string' } as const;
+  const { args: rest, port: dashboardPort } = dashboardFlag(all);
   const { values: f, positionals } = parseFlags(rest, {
     backend: s, 'max-iter': s, method: s, 'iter-size': s, 'clip-gradients': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
     'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s, 'init-from': s,
-    'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' },
+    'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' }, 'keep-dashboard': { type: 'boolean' },
   });
+  if (f['keep-dashboard'] && dashboardPort === undefined) throw new UsageError('--keep-dashboard keeps the dashboard up, but there is none: add --dashboard [PORT]');
   if (positionals.length !== 1) throw new UsageError(`expected one net definition file, found ${positionals.length}`);
   for (const flag of ['output', 'init-from'] as const) {
     if (f[flag] === '') throw new UsageError(`--${flag} must name a path, found ""`);
@@ -127,8 +147,17 @@ async function trainWithFlags(rest: string[]): Promise<number> {
     outputDir: f.output,
     resume: !f.fresh,
     initFrom: f['init-from'],
-    resumeCommand: ['cortado', 'train', ...rest.filter((a) => a !== '--fresh')].map(shellWord).join(' '),
+    resumeCommand: ['cortado', 'train', ...all.filter((a) => a !== '--fresh')].map(shellWord).join(' '),
+    dashboard: dashboardPort === undefined ? undefined : { port: dashboardPort, keep: f['keep-dashboard'], title: `cortado train ${positionals[0]}` },
   });
+  if (result.dashboard) {
+    console.log(`dashboard: the run has ended; ${result.dashboard.url} stays up until Ctrl-C`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await result.dashboard.close();
+  }
   if (result.stoppedBy) return signalExitCode(result.stoppedBy);
   const parts = [...(result.final ?? new Map<string, number>())].map(([k, v]) => `${k} ${v.toFixed(4)}`);
   console.log(`done: ${result.solver.iter} iterations in ${result.seconds.toFixed(1)} s on ${backend.name}${parts.length ? ', test ' + parts.join(', ') : ''}`);

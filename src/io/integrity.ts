@@ -6,19 +6,10 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync, writeSyn
 import { fileKind } from './files.js';
 import * as zlib from 'node:zlib';
 import { DataError } from '../core/errors.js';
+import { crc32Table } from './weights-layout.js';
 
 /** zlib's native CRC-32 where Node has it (20.15+, 22.2+): the same function, much faster. */
 const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
 
 /** CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) of `bytes`, as an unsigned integer. */
 export function crc32(bytes: Uint8Array): number {
@@ -26,12 +17,8 @@ export function crc32(bytes: Uint8Array): number {
   return crc32Table(bytes);
 }
 
-/** The table-driven CRC-32, for Node versions without zlib.crc32. */
-export function crc32Table(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+/** The table-driven CRC-32 (browser-safe, in ./weights-layout.ts), for Node versions without zlib.crc32. */
+export { crc32Table };
 
 /** Opening for reading never waits (a FIFO without a writer would); reads are checked to be of regular files. */
 const READ_NONBLOCK = constants.O_RDONLY | constants.O_NONBLOCK;

@@ -31,6 +31,7 @@ import { join, resolve } from 'node:path';
 import { DataError, NumericError, shapeStr } from '../core/errors.js';
 import { Hdf5File, type ArrayEntry } from './hdf5.js';
 import { crc32 } from './integrity.js';
+import { SNAPSHOT_FORMAT, WEIGHTS_FORMAT, FORMAT_VERSION, escapeKey, unescapeKey, manifestCrc as layoutManifestCrc, type Listing } from './weights-layout.js';
 
 export type { ArrayEntry } from './hdf5.js';
 
@@ -44,28 +45,13 @@ export interface SnapshotData {
   meta: Record<string, unknown>;
 }
 
-export const SNAPSHOT_FORMAT = 'cortado-snapshot';
-export const WEIGHTS_FORMAT = 'cortado-weights';
-export const FORMAT_VERSION = 1;
+export { SNAPSHOT_FORMAT, WEIGHTS_FORMAT, FORMAT_VERSION, escapeKey, unescapeKey } from './weights-layout.js';
 
 const SNAPSHOT_NAME = /^snapshot-(\d{8,})\.h5$/;
 
 /** `snapshot-00000042.h5` for iteration 42. */
 export function snapshotName(iter: number): string {
   return `snapshot-${String(iter).padStart(8, '0')}.h5`;
-}
-
-/** The HDF5 member name of a key: see the module comment. */
-export function escapeKey(key: string): string {
-  if (key === '.') return '%2E';
-  return key.replace(/%/g, '%25').replace(/\//g, '%2F');
-}
-
-/** The key of an HDF5 member name, or null when the name is not an escaped key. */
-export function unescapeKey(name: string): string | null {
-  if (name === '%2E') return '.';
-  if (/%(?!25|2F)/.test(name)) return null;
-  return name.replace(/%2F/g, '/').replace(/%25/g, '%');
 }
 
 /** Writes `data` as `<dir>/snapshot-<iter>.h5` (dir created if missing); returns its absolute path. */
@@ -235,13 +221,9 @@ function metaJson(meta: Record<string, unknown>, label: string): string {
 }
 
 /** What the manifest records of a group: its name and, per key, shape, element size and CRC-32. */
-interface Listing {
-  group: string;
-  items: [key: string, shape: number[], bytesPerElement: number, crc32: number][];
-}
 
 function manifestCrc(head: unknown[], groups: Listing[]): number {
-  return crc32(new TextEncoder().encode(JSON.stringify([...head, groups])));
+  return layoutManifestCrc(head, groups, crc32);
 }
 
 function checkManifest(f: Hdf5File, head: unknown[], groups: Listing[]): void {

@@ -15,6 +15,8 @@ export { readDefinition, resolveSources, type Definition } from './definition.js
 export { train, type TrainOptions, type TrainResult } from './train.js';
 export { lockFolder, moveAsidePreviousRun, LockError, type FolderLock } from './run-folder.js';
 export { StopOnSignal, signalExitCode } from './stop-on-signal.js';
+export { startNodeTrainer } from './trainer-worker.js';
+export { serveDashboard, DASHBOARD_HOST, type Dashboard, type DashboardOptions } from './dashboard.js';
 export { loadMnist } from '../data/mnist.js';
 export { writeSnapshot, readSnapshot, latestSnapshot, listSnapshots, readParamsFile, saveWeights, loadWeights, type SnapshotData, type ArrayEntry } from '../io/snapshot.js';
 export { readIdx } from '../data/mnist.js';

@@ -7,8 +7,10 @@
  * at once, even in the middle of an iteration (shells report 130 for SIGINT, 143 for SIGTERM);
  * snapshots are written atomically, so none is damaged either way.
  *
- * Registered as a coffee break every iteration, it lets the event loop turn once per iteration:
- * signal handlers only run there, and an iteration on synchronous data layers never yields.
+ * Signal handlers run only when the event loop turns; the solver yields to it as its `yieldEvery`
+ * says (every ~16 ms of work by default, see src/solver/yield.ts), so a signal is seen within about
+ * one iteration; with `yieldEvery: false` it is seen only when the run ends. Registered as a
+ * coffee break, so that `init` sees the solver and `enjoy` (a no-op) keeps it for the log line.
  */
 import { constants } from 'node:os';
 import type { CoffeeBreak } from '../solver/coffee/coffee-break.js';
@@ -33,9 +35,8 @@ export class StopOnSignal implements CoffeeBreak {
     if (this.received) solver.requestStop(); // run() clears requests made before it started
   }
 
-  enjoy(solver: Solver): Promise<void> {
+  enjoy(solver: Solver): void {
     this.solver = solver;
-    return new Promise((resolve) => setImmediate(resolve));
   }
 
   /** Removes the handlers (idempotent). */

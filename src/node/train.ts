@@ -33,6 +33,7 @@ import { runSettings, settingsDifferences, type RunSettings } from './run-settin
 import { Snapshot, loadFrom } from './snapshot.js';
 import { statisticsFile } from './statistics-file.js';
 import { StopOnSignal } from './stop-on-signal.js';
+import { serveDashboard, type Dashboard } from './dashboard.js';
 
 export interface TrainOptions {
   backend: Backend;
@@ -56,6 +57,12 @@ export interface TrainOptions {
   stopOnSignals?: boolean;
   /** The command that resumes this run, for the line printed after a stop by signal (default: "the same command again"). */
   resumeCommand?: string;
+  /**
+   * Serve a live dashboard on 127.0.0.1 while training (./dashboard.ts): its URL is logged when it
+   * starts. It closes when the run ends, unless `keep` is set: then it stays up, marked ended, and
+   * TrainResult.dashboard holds it for the caller to close.
+   */
+  dashboard?: { port?: number; keep?: boolean; title?: string };
   /** Progress lines (default console.log). */
   log?: (line: string) => void;
   /** Warnings: damaged snapshots skipped, missing parameters... (default: `log` when given, else console.warn). */
@@ -78,6 +85,8 @@ export interface TrainResult {
   finalSnapshot: string | null;
   /** Where a fresh start moved an earlier run's files, or null. */
   movedAside: string | null;
+  /** The dashboard, still serving, when options.dashboard.keep was set. */
+  dashboard?: Dashboard;
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
@@ -132,8 +141,17 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   if (o.initFrom !== undefined && resumedFrom) warn(`cortado: initFrom "${o.initFrom}" not used: the run resumes from ${resumedFrom}`);
   else if (!initialized) await initialWeights(trainNet, o.initFrom, log, warn);
   const startIter = solver.iter;
+  const dashboard = o.dashboard ? await serveDashboard(solver, { port: o.dashboard.port, title: o.dashboard.title }) : undefined;
+  if (dashboard) log(`dashboard: ${dashboard.url}`);
   const start = performance.now();
-  await solver.solve();
+  try {
+    await solver.solve();
+  } catch (e) {
+    await dashboard?.close();
+    throw e;
+  }
+  dashboard?.ended();
+  if (dashboard && !o.dashboard?.keep) await dashboard.close();
   const seconds = (performance.now() - start) / 1000;
   const stoppedBy = signals?.received ?? null;
   let final: Map<string, number> | undefined;
@@ -154,7 +172,7 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
     warn(`cortado: stopped by ${stoppedBy} at iteration ${solver.iter} of ${solver.settings.maxIter}${saved}`);
     if (snapshot) warn(`cortado: to resume, run ${o.resumeCommand ?? 'the same command again (without a fresh start)'}`);
   }
-  return { solver, trainNet, testNet, final, resumedFrom, iterationsRun: solver.iter - startIter, seconds, stoppedBy, finalSnapshot, movedAside };
+  return { solver, trainNet, testNet, final, resumedFrom, iterationsRun: solver.iter - startIter, seconds, stoppedBy, finalSnapshot, movedAside, dashboard: o.dashboard?.keep ? dashboard : undefined };
 }
 
 /** Resumes from the newest usable snapshot in `dir`, warning when it was made with other settings. */

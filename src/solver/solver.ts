@@ -29,6 +29,7 @@ import { adam } from './methods/adam.js';
 import { adagrad } from './methods/adagrad.js';
 import { adadelta } from './methods/adadelta.js';
 import { rmsprop } from './methods/rmsprop.js';
+import { YieldBudget, parseYieldEvery, type YieldEvery } from './yield.js';
 import { learningRate, momentumAt, parseLrPolicy, parseMomentumPolicy, type LrPolicy, type MomentumPolicy } from './policies.js';
 
 export type SolverMethod = 'SGD' | 'Nesterov' | 'Adam' | 'AdaGrad' | 'AdaDelta' | 'RMSProp';
@@ -66,6 +67,13 @@ export interface SolverConfig {
   beta2?: number;
   /** Adam: denominator guard (default 1e-8). */
   epsilon?: number;
+  /**
+   * How often `run` / `solve` yield to the event loop, so that a page keeps painting and timers,
+   * sockets and signals are served while training goes on: `{ ms: N }` after N milliseconds of
+   * work (default `{ ms: 16 }`, one 60 Hz frame, in browsers and in Node alike), `{ iterations: N }`
+   * after every N iterations, or `false` never. It changes nothing computed (see ./yield.ts).
+   */
+  yieldEvery?: YieldEvery;
 }
 
 export interface SolverSettings {
@@ -85,6 +93,7 @@ export interface SolverSettings {
   beta1: number;
   beta2: number;
   epsilon: number;
+  yieldEvery: YieldEvery;
 }
 
 /** The most passes one iteration may accumulate (iterSize): 2^20, far above any useful setting. */
@@ -122,6 +131,7 @@ export function parseSolverConfig(raw: SolverConfig | Raw, where = 'solver'): So
     beta1: r.number('beta1', 0.9, { min: 0, max: 1 }),
     beta2: r.number('beta2', 0.999, { min: 0, max: 1 }),
     epsilon: r.number('epsilon', 1e-8, { above: 0 }),
+    yieldEvery: r.custom('yieldEvery', parseYieldEvery),
   };
   r.finish();
   for (const [field, methods] of Object.entries(METHOD_FIELDS)) {
@@ -284,15 +294,21 @@ export class Solver {
     if (norm > clip) for (const p of params) b.scal(p.blob.count, clip / norm, p.blob.diff);
   }
 
-  /** Runs `iterations` more iterations (default: up to maxIter), with coffee breaks. */
+  /**
+   * Runs `iterations` more iterations (default: up to maxIter), with coffee breaks, yielding to the
+   * event loop as `yieldEvery` says (the one place training yields: requestStop() from a timer, a
+   * message or a signal handler takes effect at the next yield).
+   */
   async run(iterations = this.settings.maxIter - this.iter): Promise<void> {
     const end = this.iter + iterations;
     this.stopRequested = false;
+    const budget = new YieldBudget(this.settings.yieldEvery);
     for (const { brk } of this.breaks) await brk.init?.(this);
     try {
       while (this.iter < end && !this.stopRequested) {
         this.step();
         await this.coffeeBreaks();
+        await budget.tick();
       }
     } finally {
       for (const { brk } of this.breaks) await brk.destroy?.(this);

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Net } from '../../src/core/net.js';
+import { JsBackend } from '../../src/backend/js/js-backend.js';
+import type { LayerConfig } from '../../src/core/layer.js';
+import { Solver } from '../../src/solver/solver.js';
+import { TrainingSummary } from '../../src/solver/coffee/training-summary.js';
+import { serveDashboard } from '../../src/node/dashboard.js';
+/** The DOM, which this Node-typed test reaches only inside page functions. */
+declare const document: { querySelector(s: string): { getAttribute(n: string): string | null } | null; querySelectorAll(s: string): Iterable<{ getAttribute(n: string): string | null }> };
+import { launchChromium, chromiumUnavailable } from './chromium.js';
+
+function defs(): LayerConfig[] {
+  const n = 96;
+  const x = new Float32Array(n * 4).map((_, i) => Math.sin(i * 1.7));
+  const y = new Float32Array(n).map((_, i) => i % 3);
+  return [
+    { type: 'MemoryData', name: 'd', tops: ['x', 'label'], batchSize: 8, shuffle: true, data: [{ values: x, shape: [n, 4] }, { values: y, shape: [n] }] },
+    { type: 'InnerProduct', name: 'ip1', bottoms: ['x'], tops: ['h'], numOutput: 16, neuron: 'ReLU' },
+    { type: 'InnerProduct', name: 'ip2', bottoms: ['h'], tops: ['s'], numOutput: 3 },
+    { type: 'SoftmaxLoss', name: 'loss', bottoms: ['s', 'label'], tops: ['loss'] },
+  ];
+}
+
+const skip = await chromiumUnavailable();
+
+test('the dashboard page loads in headless Chromium during training, its curve updates, and a screenshot shows it', { skip: skip ?? false, timeout: 120_000 }, async () => {
+  const net = new Net(defs(), { backend: new JsBackend('float32'), seed: 3 });
+  const solver = new Solver(net, { baseLr: 0.1, momentum: 0.9, maxIter: 1_000_000 });
+  solver.addCoffeeBreak(new TrainingSummary({ log: () => {} }), { everyIter: 25 });
+  solver.addCoffeeBreak({ enjoy: () => { const t = performance.now() + 0.5; while (performance.now() < t); } }, { everyIter: 1 });
+  const dash = await serveDashboard(solver, { title: 'Playwright: live dashboard' });
+  const run = solver.solve();
+  const out = mkdtempSync(join(tmpdir(), 'cortado-dashboard-shot-'));
+  const { browser, close } = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1000, height: 900 });
+    const external: string[] = [];
+    page.on('request', (r) => { if (!r.url().startsWith(dash.url)) external.push(r.url()); });
+    await page.goto(dash.url);
+    const component = page.locator('[data-component="cortado-curves"]');
+    await component.waitFor();
+    const points = () => page.evaluate(() => Math.max(0, ...[...document.querySelectorAll('polyline')].map((p) => (p.getAttribute('points') ?? '').trim().split(/\s+/).length)));
+    const iterOf = async () => Number(await page.locator('[data-component="cortado-curves"]').getAttribute('data-iter'));
+    const first = await iterOf();
+    await page.waitForFunction((i) => Number(document.querySelector('[data-component="cortado-curves"]')?.getAttribute('data-iter')) > i + 100, first, { timeout: 30_000 });
+    const p0 = await points();
+    await page.waitForFunction((n) => Math.max(0, ...[...document.querySelectorAll('polyline')].map((p) => (p.getAttribute('points') ?? '').trim().split(/\s+/).length)) > n, p0, { timeout: 30_000 });
+    assert.ok((await iterOf()) > first, 'the page shows later iterations');
+    assert.match(await page.locator('.cards').innerText(), /iteration[\s\S]*loss[\s\S]*lr[\s\S]*images\/s/);
+    assert.match(await page.locator('table.layers').innerText(), /ip1\s+InnerProduct\s+x\s+h \[8, 16\]/);
+    const shot = join(out, 'dashboard.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    assert.ok(statSync(shot).size > 10_000, 'a screenshot was written');
+    console.log(`# dashboard screenshot: ${shot}`);
+    assert.deepEqual(external, [], 'no request leaves the dashboard');
+  } finally {
+    solver.requestStop();
+    await run;
+    await close();
+    await dash.close();
+    if (!process.env.CORTADO_KEEP_SCREENSHOTS) rmSync(out, { recursive: true, force: true });
+  }
+  assert.ok(!existsSync(out) || process.env.CORTADO_KEEP_SCREENSHOTS);
+});

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Net } from '../../src/core/net.js';
+import { Random } from '../../src/core/random.js';
+import { JsBackend } from '../../src/backend/js/js-backend.js';
+import type { LayerConfig } from '../../src/core/layer.js';
+import { Solver } from '../../src/solver/solver.js';
+import { startNodeTrainer } from '../../src/node/trainer-worker.js';
+import type { TrainStats } from '../../src/worker/protocol.js';
+
+function defs(): LayerConfig[] {
+  const n = 96;
+  const x = new Float32Array(n * 4).map((_, i) => Math.sin(i * 1.7));
+  const y = new Float32Array(n).map((_, i) => i % 3);
+  return [
+    { type: 'MemoryData', name: 'd', tops: ['x', 'label'], batchSize: 8, shuffle: true, data: [{ values: x, shape: [n, 4] }, { values: y, shape: [n] }], include: { phase: 'train' } },
+    { type: 'MemoryData', name: 't', tops: ['x', 'label'], batchSize: 32, data: [{ values: x, shape: [n, 4] }, { values: y, shape: [n] }], include: { phase: 'test' } },
+    { type: 'InnerProduct', name: 'ip1', bottoms: ['x'], tops: ['h'], numOutput: 16, neuron: 'ReLU' },
+    { type: 'InnerProduct', name: 'ip2', bottoms: ['h'], tops: ['s'], numOutput: 3 },
+    { type: 'SoftmaxLoss', name: 'loss', bottoms: ['s', 'label'], tops: ['loss'] },
+    { type: 'Accuracy', name: 'acc', bottoms: ['s', 'label'], tops: ['accuracy'], include: { phase: 'test' } },
+  ];
+}
+const solver = { baseLr: 0.1, momentum: 0.9, maxIter: 300 };
+
+test('startNodeTrainer trains on a worker thread, streams stats, and returns the weights a main-thread run computes', async () => {
+  const seen: TrainStats[] = [];
+  const trainer = startNodeTrainer({ layers: defs(), solver, seed: 9, statsEvery: 20, validateEvery: 100 }).onStats((s) => seen.push(s));
+  const result = await trainer.done;
+  assert.equal(result.iter, 300);
+  assert.equal(result.stopped, false);
+  assert.deepEqual(seen.map((s) => s.iter), Array.from({ length: 15 }, (_, i) => 20 * (i + 1)));
+  assert.ok(seen.every((s) => Number.isFinite(s.loss) && s.lr === 0.1 && s.imagesPerSecond > 0 && s.maxIter === 300));
+  assert.ok(seen[14].loss < seen[0].loss, `loss ${seen[0].loss} -> ${seen[14].loss}`);
+  assert.deepEqual(seen.filter((s) => s.validation).map((s) => s.iter), [100, 200, 300]);
+  assert.ok(result.validation && result.validation.accuracy >= 0, JSON.stringify(result.validation));
+  assert.deepEqual(trainer.layers?.map((l) => l.name), ['d', 'ip1', 'ip2', 'loss']);
+
+  const net = new Net(defs(), { backend: new JsBackend('float32'), phase: 'train', rng: new Random(9), name: 'train' });
+  await new Solver(net, solver).solve();
+  assert.deepEqual([...result.weights.keys()], net.params.map((p) => p.key));
+  for (const p of net.params) assert.deepEqual(result.weights.get(p.key)!.values, p.blob.read(), `parameter ${p.key} equals the main-thread run's`);
+});
+
+test('stop() ends a worker run after the iteration under way, with its weights', async () => {
+  const trainer = startNodeTrainer({ layers: defs(), solver: { ...solver, maxIter: 10_000_000 }, statsEvery: 50 });
+  trainer.onStats(() => trainer.stop());
+  const result = await trainer.done;
+  assert.equal(result.stopped, true);
+  assert.ok(result.iter >= 50 && result.iter < 10_000_000, `stopped at ${result.iter}`);
+  assert.equal(result.weights.get('ip1___weight')?.values.length, 64);
+});
+
+test('a bad job rejects done with the error, naming the field', async () => {
+  const trainer = startNodeTrainer({ layers: defs(), solver: { baseLr: -1, maxIter: 3 } });
+  await assert.rejects(trainer.done, /ConfigError: solver: field "baseLr" must be > 0/);
+});
