@@ -40,6 +40,7 @@ export class ConfigReader {
   }
 
   fail(key: string, expected: string, found: unknown): never {
+    if (found === undefined && expected.startsWith('given')) this.unknownMeant(key);
     throw new ConfigError(`${this.where}: field "${key}" must be ${expected}, found ${describe(found)}`);
   }
 
@@ -151,17 +152,42 @@ export class ConfigReader {
     return new ConfigReader(v as Raw, `${this.where}, field "${key}"`);
   }
 
-  /** Throws on any key never read, naming the field meant where one is close (`kernal`: "kernel"). */
+  /**
+   * Throws on any key never read, naming the field meant where one is close (`kernal`: "kernel")
+   * and Cortado's spelling of a Caffe snake_case name (`num_output`: "numOutput").
+   */
   finish(): void {
-    const unknown = Object.keys(this.raw).filter((k) => !this.used.has(k) && this.raw[k] !== undefined);
-    if (unknown.length > 0) {
-      const named = unknown.map((k) => {
-        const near = closest(k, [...this.used]);
-        return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
-      });
-      throw new ConfigError(`${this.where}: unknown field${unknown.length > 1 ? 's' : ''} ${named.join(', ')}`);
-    }
+    this.throwUnknown(this.unread(), [...this.used]);
   }
+
+  private unread(): string[] {
+    return Object.keys(this.raw).filter((k) => !this.used.has(k) && this.raw[k] !== undefined);
+  }
+
+  /**
+   * Called when required field `key` is missing: an unread field that is a misspelling of it
+   * (`numOuput`, `num_output`) is reported as unknown first, since that is the user's real mistake.
+   */
+  private unknownMeant(key: string): void {
+    const meant = this.unread().filter((k) => camelCase(k) === key || closest(k, [key]) === key);
+    if (meant.length > 0) this.throwUnknown(meant, [...this.used, key]);
+  }
+
+  private throwUnknown(unknown: string[], known: string[]): void {
+    if (unknown.length === 0) return;
+    const named = unknown.map((k) => {
+      const camel = camelCase(k);
+      if (camel !== k && known.includes(camel)) return `"${k}" (Caffe's snake_case spelling; Cortado's is "${camel}")`;
+      const near = closest(k, known);
+      return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
+    });
+    throw new ConfigError(`${this.where}: unknown field${unknown.length > 1 ? 's' : ''} ${named.join(', ')}`);
+  }
+}
+
+/** `num_output` → `numOutput`; a name without underscores is returned as is. */
+export function camelCase(name: string): string {
+  return name.replace(/_+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
 /** The name among `known` within 2 edits of `key` (case ignored), the nearest first; undefined if none. */

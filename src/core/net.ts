@@ -19,8 +19,7 @@ import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type Para
 import { Random, checkSeed } from './random.js';
 import { MemoryLedger } from './memory.js';
 import { defaultMemoryBudget } from './limits.js';
-import type { Raw } from './config.js';
-import { describe } from './config.js';
+import { closest, describe, type Raw } from './config.js';
 import { layerTypes } from '../layers/index.js';
 import { predict, type PredictInputs, type PredictOptions } from './predict.js';
 
@@ -410,7 +409,9 @@ function makeLayer(d: LayerConfig, index: number): Entry {
   if (typeof d.type !== 'string') throw new ConfigError(`layer #${index} ("${d.name ?? '?'}"): field "type" must be a layer type name, found ${describe(d.type)}`);
   const lt = layerTypes.get(d.type);
   if (!lt) {
-    throw new ConfigError(`layer "${d.name ?? `#${index}`}": unknown layer type "${d.type}"; known types: ${[...layerTypes.keys()].sort().join(', ')}`);
+    const near = closest(d.type, [...layerTypes.keys()]);
+    const hint = near ? ` (did you mean "${near}"?)` : '';
+    throw new ConfigError(`layer "${d.name ?? `#${index}`}": unknown layer type "${d.type}"${hint}; known types: ${[...layerTypes.keys()].sort().join(', ')}`);
   }
   const config = parseLayerConfig(d as Raw, lt);
   const layer = lt.create(config);
