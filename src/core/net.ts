@@ -285,6 +285,11 @@ export class Net {
     }
   }
 
+  /** Bytes this net allocated at setup (tops' data and diff, its parameters, layers' scratch; see core/memory.ts). */
+  get memoryBytes(): number {
+    return this.ledger.bytes;
+  }
+
   /** Layers with their bottoms and tops and the tops' shapes, one per line. */
   toString(): string {
     const lines = [`${this.name} (${this.phase}, ${this.backend.name}): ${this.nodes.length} layers`];
