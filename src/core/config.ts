@@ -8,6 +8,16 @@ import { MAX_INT32 } from './limits.js';
 
 export type Raw = Record<string, unknown>;
 
+declare const untypedMark: unique symbol;
+/**
+ * Settings whose shape is known only at run time (a Raw value read from JSON): nothing is checked
+ * at compile time, the ConfigReader checks every field when they are read. A literal object does
+ * not fit it unless it fits the typed form, so `new Solver(net, { baseLR: 0.1 })` is a compile error.
+ */
+export interface Untyped {
+  readonly [untypedMark]?: never;
+}
+
 interface NumberRule {
   min?: number;
   max?: number;

@@ -21,6 +21,7 @@ import { MemoryLedger } from './memory.js';
 import { defaultMemoryBudget } from './limits.js';
 import { closest, describe, type Raw } from './config.js';
 import { layerTypes } from '../layers/index.js';
+import type { LayerDefinition } from '../layers/definitions.js';
 import { predict, type PredictInputs, type PredictOptions } from './predict.js';
 
 export interface NetOptions {
@@ -75,7 +76,12 @@ export class Net {
   private readonly buffers: import('../backend/backend.js').Buf[] = [];
   private readonly ledger: MemoryLedger;
 
-  constructor(definition: readonly LayerConfig[], options: NetOptions) {
+  /**
+   * `definition`: the layers, in any order. Literal definitions are type-checked (LayerDefinition);
+   * values of type LayerConfig or from JSON are checked at run time only.
+   */
+  constructor(definitionIn: readonly LayerDefinition[], options: NetOptions) {
+    const definition = definitionIn as readonly LayerConfig[];
     this.name = options.name ?? 'net';
     this.backend = options.backend;
     this.phase = options.phase ?? 'train';

@@ -16,7 +16,7 @@
  * bit.
  */
 import type { Buf, HostArray } from '../backend/backend.js';
-import { ConfigReader, type Raw } from '../core/config.js';
+import { ConfigReader, type Raw, type Untyped } from '../core/config.js';
 import type { Param } from '../core/layer.js';
 import type { Net } from '../core/net.js';
 import { ConfigError, NumericError } from '../core/errors.js';
@@ -103,7 +103,7 @@ const METHOD_FIELDS: Record<string, readonly SolverMethod[]> = {
 };
 
 /** Reads and checks solver settings (from code, a JSON file or CLI flags). */
-export function parseSolverConfig(raw: SolverConfig | Raw, where = 'solver'): SolverSettings {
+export function parseSolverConfig(raw: SolverConfig | Untyped, where = 'solver'): SolverSettings {
   const r = new ConfigReader(raw as Raw, where);
   const s: SolverSettings = {
     method: r.oneOf('method', METHODS, 'SGD'),
@@ -199,7 +199,8 @@ export class Solver {
   private checkEvery: number;
   private stopRequested = false;
 
-  constructor(readonly net: Net, config: SolverConfig | Raw) {
+  /** `config`: a SolverConfig (checked at compile time), or settings read from JSON (Untyped: a Raw value), checked at run time. */
+  constructor(readonly net: Net, config: SolverConfig | Untyped) {
     this.settings = parseSolverConfig(config);
     this.rule = RULES[this.settings.method];
     const cpu = net.backend.name === 'js' || net.backend.name === 'native';
