@@ -44,7 +44,7 @@ export class ConfigReader {
     for (const k of keys) this.used.add(k);
   }
 
-  private get(key: string): unknown {
+  protected get(key: string): unknown {
     this.used.add(key);
     return this.raw[key];
   }
