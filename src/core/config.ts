@@ -170,6 +170,14 @@ export class ConfigReader {
     this.throwUnknown(this.unread(), [...this.used]);
   }
 
+  /**
+   * Throws on any unread key that is not among `known` either (the fields the reader would have
+   * read had it gone on: FieldProbe's list), naming the field meant where one is close.
+   */
+  rejectUnknownBesides(known: readonly string[]): void {
+    this.throwUnknown(this.unread().filter((k) => !known.includes(k)), [...this.used, ...known]);
+  }
+
   private unread(): string[] {
     return Object.keys(this.raw).filter((k) => !this.used.has(k) && this.raw[k] !== undefined);
   }

@@ -105,6 +105,9 @@ describe('absurd sizes are refused where they are read, naming the layer and the
     rejects(ip({ num_output: 2 }), 'unknown field "num_output" (Caffe\'s snake_case spelling; Cortado\'s is "numOutput")');
     rejects(conv({ num_output: 4, kernel: 3 }), 'unknown field "num_output"', '"numOutput"');
     assert.throws(() => parse(ip({ numOuput: 2 })), (e: Error) => !/must be given/.test(e.message));
+    // A field far from any name is still reported before the missing one.
+    rejects(conv({ kernel: 3, filters: 4 }), 'unknown field "filters"');
+    rejects(ip({ outputs: 4, bias: false }), 'unknown field "outputs"');
   });
 
   it('a padded window beyond 32-bit indexing is refused at setup, naming the layer and the fields', () => {
