@@ -8,6 +8,7 @@ import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/core/net.js';
 import type { LayerDefinition, TypedLayerDefinition } from '../../src/layers/definitions.js';
 import { Solver } from '../../src/solver/solver.js';
+import { train } from '../../src/node/train.js';
 import '../../src/node/layers.js';
 
 export function layerDefinitions(backend: Backend): void {
@@ -53,4 +54,12 @@ export function solverSettings(net: Net): void {
   // Settings read from a file are checked at run time.
   const raw: Record<string, unknown> = JSON.parse('{}');
   new Solver(net, raw);
+}
+
+export async function trainOptions(backend: Backend): Promise<void> {
+  await train({ backend, layers: [{ type: 'InnerProduct', name: 'ip', numOutput: 2 }], solver: { baseLr: 0.1, maxIter: 1 } });
+  // @ts-expect-error: no field "numOuput"
+  await train({ backend, layers: [{ type: 'InnerProduct', name: 'ip', numOuput: 2 }], solver: { baseLr: 0.1, maxIter: 1 } });
+  // @ts-expect-error: baseLr, not baseLR
+  await train({ backend, layers: [], solver: { baseLR: 0.1, maxIter: 1 } });
 }
