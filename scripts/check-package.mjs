@@ -3,7 +3,8 @@
 // build in dist/), lists what the tarball holds (file count and size; no tests, benches, examples
 // or fuzz suite), installs it into an empty project (npm init -y && npm install <tarball>: the
 // dependencies come from the npm registry and the native addon is compiled, as for a user), then
-// runs from there `cortado --version` and the README's quick start as an ES module script.
+// runs from there `cortado --version` and the README's quick start as an ES module script, and
+// type-checks a TypeScript file using the installed declarations (typos in definitions must fail).
 //
 //   node scripts/check-package.mjs [--skip-native] [--keep]
 //
@@ -64,6 +65,19 @@ try {
   const loss = Number(/final loss ([\d.]+)/.exec(out)?.[1]);
   console.log(out.trim().split('\n').map((l) => `    ${l}`).join('\n'));
   if (!(loss < 1)) throw new Error(`the quick start's final loss is ${loss}, expected < 1`);
+  say('type-checking a TypeScript user file against the installed declarations (typos must fail)');
+  writeFileSync(join(project, 'typed.ts'), [
+    "import { Net, Solver, createBackend } from 'cortado';",
+    "const backend = createBackend('js');",
+    "const net = new Net([{ type: 'Input', name: 'in', tops: ['x'], shapes: [[1, 4]] }, { type: 'InnerProduct', name: 'ip', bottoms: ['x'], tops: ['y'], numOutput: 2 }], { backend });",
+    '// @ts-expect-error',
+    "new Net([{ type: 'InnerProdcut', name: 'ip', numOuput: 2 }], { backend });",
+    '// @ts-expect-error',
+    'new Solver(net, { baseLR: 0.1 });',
+    '',
+  ].join('\n'));
+  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
+    '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), 'typed.ts'], project);
   say('ok');
 } catch (e) {
   console.error(`check-package: ${e instanceof Error ? e.message : String(e)}`);
