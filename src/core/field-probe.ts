@@ -37,8 +37,23 @@ class FieldProbe extends ConfigReader {
     super({}, 'probe');
   }
 
+  /** Keys asked about with `has`: read only when given, so never required. */
+  private readonly optional = new Set<string>();
+  /** Whether the reader's owner called finish (its reads are all done). */
+  finished = false;
+
   private note(key: string, schema: JsonSchema, def: unknown): void {
-    if (!this.fields.has(key)) this.fields.set(key, { schema, required: def === undefined });
+    if (!this.fields.has(key)) this.fields.set(key, { schema, required: def === undefined && !this.optional.has(key) });
+  }
+
+  /** Says every field is given, so that fields read only when given are read (and recorded) too. */
+  override has(key: string): boolean {
+    this.optional.add(key);
+    return true;
+  }
+
+  override finish(): void {
+    this.finished = true;
   }
 
   override fail(): never {
@@ -112,13 +127,18 @@ class FieldProbe extends ConfigReader {
 
 /** Runs the probe: the fields `lt.parse` reads, and whether the probe saw the whole parse (false: it stopped early). */
 export function probeFields(lt: ProbedType): { fields: Map<string, Field>; complete: boolean } {
-  const probe = new FieldProbe();
   const base = { type: lt.type, name: 'probe', bottoms: [], tops: [], paramKey: 'probe', params: [] };
-  try {
-    lt.parse(probe, base);
-    return { fields: probe.fields, complete: true };
-  } catch {
-    return { fields: probe.fields, complete: false };
-  }
+  return probeReads((r) => lt.parse(r, base));
 }
 
+/** The fields that `read` reads from the reader it is given (a FieldProbe), and whether it ran to its end. */
+export function probeReads(read: (r: ConfigReader) => unknown): { fields: Map<string, Field>; complete: boolean } {
+  const probe = new FieldProbe();
+  try {
+    read(probe);
+    return { fields: probe.fields, complete: true };
+  } catch {
+    // Checks after finish (the solver's) may fail on the probe's empty answers: the reads are done.
+    return { fields: probe.fields, complete: probe.finished };
+  }
+}

@@ -8,11 +8,12 @@
  * Limits, by construction: a field read only when another field has some value (none today in
  * the standard layers, which the examples' test would show) is missed; when a parse stops early
  * on the empty probe, that type's schema allows other fields too (`additionalProperties` is left
- * open). Nested specs (neurons, initializers, transformers) and the solver settings are objects
- * the schema does not detail; Cortado checks them when it reads the file, as it checks everything.
+ * open). Nested specs (neurons, initializers, transformers, learning-rate policies) are objects the
+ * schema does not detail; Cortado checks them when it reads the file, as it checks everything.
  */
 import type { BaseConfig, LayerType } from './layer.js';
-import { probeFields, type JsonSchema } from './field-probe.js';
+import type { ConfigReader } from './config.js';
+import { probeFields, probeReads, type JsonSchema } from './field-probe.js';
 
 export type { JsonSchema };
 
@@ -32,6 +33,17 @@ const EXTRA: Record<string, Record<string, JsonSchema>> = {
   MemoryData: { source: { type: 'string', description: '"mnist:train", "mnist:test" or "cifar10:<dir>/<file.bin>[,...]" (resolved in Node).' } },
 };
 
+/** An object of the fields a probe recorded (required where they have no default). */
+function objectSchema({ fields, complete }: ReturnType<typeof probeReads>): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [k, f] of fields) {
+    properties[k] = f.schema;
+    if (f.required) required.push(k);
+  }
+  return { type: 'object', properties, required, additionalProperties: !complete };
+}
+
 /** The schema of one layer type's definition. */
 export function layerSchema(lt: LayerType<BaseConfig>): JsonSchema {
   const { fields, complete } = probeFields(lt);
@@ -48,8 +60,12 @@ export function layerSchema(lt: LayerType<BaseConfig>): JsonSchema {
   return { type: 'object', properties, required: req, additionalProperties: !complete };
 }
 
-/** The JSON Schema of a net definition file (a list of layers, or { name, seed, solver, coffeeBreaks, layers }). */
-export function definitionSchema(types: ReadonlyMap<string, LayerType<BaseConfig>>): JsonSchema {
+/**
+ * The JSON Schema of a net definition file (a list of layers, or { name, seed, solver, coffeeBreaks,
+ * layers }). `readSolver`, the solver's settings reader run against a probe, details "solver"
+ * (the CLI passes parseSolverConfig; without it "solver" is any object).
+ */
+export function definitionSchema(types: ReadonlyMap<string, LayerType<BaseConfig>>, readSolver?: (r: ConfigReader) => unknown): JsonSchema {
   const names = [...types.keys()].sort();
   const defs: Record<string, JsonSchema> = {};
   for (const n of names) defs[n] = layerSchema(types.get(n)!);
@@ -74,7 +90,7 @@ export function definitionSchema(types: ReadonlyMap<string, LayerType<BaseConfig
         properties: {
           name: { type: 'string', minLength: 1 },
           seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
-          solver: { type: 'object', description: 'Solver settings (SolverConfig: baseLr, maxIter, method, lrPolicy, momentum, ...), checked when read.' },
+          solver: readSolver ? objectSchema(probeReads(readSolver)) : { type: 'object' },
           coffeeBreaks: { type: 'object', additionalProperties: false, properties: { summaryEvery: every, validateEvery: every, snapshotEvery: every } },
           layers,
         },

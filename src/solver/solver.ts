@@ -102,9 +102,12 @@ const METHOD_FIELDS: Record<string, readonly SolverMethod[]> = {
   momentumPolicy: ['SGD', 'Nesterov', 'AdaDelta'],
 };
 
-/** Reads and checks solver settings (from code, a JSON file or CLI flags). */
-export function parseSolverConfig(raw: SolverConfig | Untyped, where = 'solver'): SolverSettings {
-  const r = new ConfigReader(raw as Raw, where);
+/**
+ * Reads and checks solver settings (from code, a JSON file or CLI flags). `reader` replaces the
+ * reader of `raw` (the JSON Schema's FieldProbe lists the fields read this way).
+ */
+export function parseSolverConfig(raw: SolverConfig | Untyped, where = 'solver', reader?: ConfigReader): SolverSettings {
+  const r = reader ?? new ConfigReader(raw as Raw, where);
   const s: SolverSettings = {
     method: r.oneOf('method', METHODS, 'SGD'),
     baseLr: r.number('baseLr', undefined, { above: 0 }),

@@ -50,4 +50,8 @@ test('the schema refuses an unknown type, a misspelt or snake_case field, a miss
   assert.ok(validate(schema, ip({ num_output: 2 })).some((e) => /missing field "numOutput"/.test(e)));
   assert.ok(validate(schema, ip({ numOutput: '2' })).some((e) => /expected integer, found string/.test(e)));
   assert.ok(validate(schema, { layers: ip({ numOutput: 2 }), solvr: {} }).length > 0);
+  const solver = (settings: Record<string, unknown>) => validate(schema, { layers: ip({ numOutput: 2 }), solver: settings });
+  assert.deepEqual(solver({ baseLr: 0.1, maxIter: 10, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 } }), []);
+  assert.ok(solver({ baseLR: 0.1, maxIter: 10 }).some((e) => /unknown field "baseLR"/.test(e)));
+  assert.ok(solver({ baseLr: 0.1, maxIter: 10, method: 'Adamm' }).some((e) => /expected one of/.test(e)));
 });
