@@ -13,6 +13,7 @@ import type { Backend } from '../../src/backend/backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/core/net.js';
 import type { Random } from '../../src/core/random.js';
+import type { SolverConfig } from '../../src/solver/solver.js';
 
 /** Where Debian's vim-runtime keeps the Vim user manual: 35 chapters of English prose, 632 KB. */
 export const VIM_DOC_DIRS = ['/usr/share/vim/vim90/doc', '/usr/share/vim/vim91/doc', '/usr/share/vim/vim82/doc'];
@@ -80,7 +81,7 @@ export function charRnn(tokens: Float32Array, V: number, s: CharRnnSize = defaul
 }
 
 /** Adam, Karpathy's char-rnn settings: learning rate 2e-3, gradients clipped to norm 5. */
-export function charRnnSolver(maxIter: number): Record<string, unknown> {
+export function charRnnSolver(maxIter: number): SolverConfig {
   return { method: 'Adam', baseLr: 2e-3, beta1: 0.9, beta2: 0.999, lrPolicy: { type: 'fixed' }, clipGradients: 5, maxIter };
 }
 

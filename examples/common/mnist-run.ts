@@ -1,11 +1,13 @@
 /**
  * The command line shared by the MNIST examples:
- *   [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N] [--help]
- * Reads and checks the flags, makes the backend and loads MNIST (exiting with a message on bad
- * flags, as a command should).
+ *   [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N] [--help]
+ * `--max-iter` is `cortado train`'s name; `--iterations` is accepted as its alias (both name the
+ * iteration to train to). Numbers are read by src/cli/flags.ts, as `cortado train` reads them
+ * (`0x10`, `1e3` and `12abc` are refused naming the flag). Exits with a message and status 2 on a
+ * bad flag, as a command should; then makes the backend and loads MNIST.
  */
-import { parseArgs } from 'node:util';
 import type { Backend } from '../../src/backend/backend.js';
+import { UsageError, integerFlag, iterationsFlag, parseFlags } from '../../src/cli/flags.js';
 import { loadMnist, type Mnist } from '../../src/data/mnist.js';
 import { createBackend, type BackendName } from '../../src/node/backends.js';
 
@@ -18,33 +20,38 @@ export interface MnistRun {
   seed: number;
 }
 
+/** The flags of `args` (process.argv.slice(2) by default), checked; throws UsageError on a bad one. */
+export function readMnistFlags(example: string, defaults: { iterations: number; seed: number }, args = process.argv.slice(2)) {
+  const s = { type: 'string' } as const;
+  const { values: f, positionals } = parseFlags(args, { backend: s, 'max-iter': s, iterations: s, output: s, seed: s, fresh: { type: 'boolean' }, help: { type: 'boolean' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  return {
+    help: f.help === true,
+    backend: (f.backend ?? 'auto') as BackendName,
+    iterations: iterationsFlag(f) ?? defaults.iterations,
+    seed: integerFlag('seed', f.seed, 0, 2 ** 32 - 1) ?? defaults.seed,
+    outputDir: f.output ?? `examples/${example}/output`,
+    resume: f.fresh !== true,
+  };
+}
+
 /** `example` names the folder under examples/ (for the usage line and the default output). */
 export function mnistRun(example: string, defaults: { iterations: number; seed: number }): MnistRun {
-  const usage = `usage: npm run ${example} -- [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N]`;
-  const { values: args } = parseArgs({
-    options: {
-      backend: { type: 'string', default: 'auto' },
-      iterations: { type: 'string', default: String(defaults.iterations) },
-      output: { type: 'string', default: `examples/${example}/output` },
-      fresh: { type: 'boolean', default: false },
-      seed: { type: 'string', default: String(defaults.seed) },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (args.help) {
+  const usage = `usage: npm run ${example} -- [--backend auto|js|native|cuda] [--max-iter N (alias --iterations)] [--output DIR] [--fresh] [--seed N]`;
+  let flags: ReturnType<typeof readMnistFlags>;
+  try {
+    flags = readMnistFlags(example, defaults);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${e.message}\n${usage}`);
+    process.exit(2);
+  }
+  if (flags.help) {
     console.log(usage);
     process.exit(0);
   }
-  const iterations = Number(args.iterations);
-  const seed = Number(args.seed);
-  for (const [flag, v] of [['iterations', iterations], ['seed', seed]] as const) {
-    if (!Number.isInteger(v) || v < (flag === 'iterations' ? 1 : 0)) {
-      console.error(`--${flag} must be a ${flag === 'iterations' ? 'positive' : 'non-negative'} integer, found "${args[flag]}"\n${usage}`);
-      process.exit(2);
-    }
-  }
-  const backend = createBackend(args.backend as BackendName);
+  const backend = createBackend(flags.backend);
   const mnist = loadMnist();
   console.log(`MNIST: ${mnist.train.count} training and ${mnist.test.count} test images; backend ${backend.name}`);
-  return { backend, mnist, iterations, outputDir: args.output, resume: !args.fresh, seed };
+  return { backend, mnist, iterations: flags.iterations, outputDir: flags.outputDir, resume: flags.resume, seed: flags.seed };
 }

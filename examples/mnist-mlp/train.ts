@@ -1,10 +1,10 @@
 /**
  * Mocha's dropout MLP on MNIST with Mocha's schedule (see net.ts), validated on the 10,000 test
  * images every epoch (600 iterations), snapshotted every 5,000 iterations. Mocha's full schedule
- * is 1,200,000 iterations; `--iterations` stops earlier (the lr and momentum policies are the same
+ * is 1,200,000 iterations; `--max-iter` (alias `--iterations`) stops earlier (the lr and momentum policies are the same
  * functions of the iteration either way).
  *
- *   node dist/examples/mnist-mlp/train.js [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N]
+ *   node dist/examples/mnist-mlp/train.js [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N]
  */
 import { signalExitCode } from '../../src/node/stop-on-signal.js';
 import { train } from '../../src/node/train.js';

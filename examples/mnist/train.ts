@@ -3,7 +3,7 @@
  * `inv` 0.01 / 1e-4 / 0.75, weight decay 5e-4, 10,000 iterations), validated on the 10,000 test
  * images every 1,000 iterations, snapshotted every 5,000.
  *
- *   npm run mnist -- [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N]
+ *   npm run mnist -- [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N]
  */
 import { signalExitCode } from '../../src/node/stop-on-signal.js';
 import { train } from '../../src/node/train.js';

@@ -3,7 +3,7 @@
  * (batch 100), its two losses on the 10,000 test images reported every epoch (600 iterations).
  * The coffee lounge keeps both losses by iteration in OUTPUT/statistics.json.
  *
- *   node dist/examples/vae/train.js [--backend auto|js|native|cuda] [--iterations N] [--output DIR] [--fresh] [--seed N]
+ *   node dist/examples/vae/train.js [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N]
  */
 import { signalExitCode } from '../../src/node/stop-on-signal.js';
 import { train } from '../../src/node/train.js';

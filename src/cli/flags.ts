@@ -62,3 +62,17 @@ export function integerFlag(name: string, value: string | undefined, min: number
   }
   return x;
 }
+
+/**
+ * The iteration to train to, from `--max-iter` (Caffe's and `cortado train`'s name) or its alias
+ * `--iterations` (the examples' former name); an integer >= `min`. Both given with different values
+ * is a UsageError. Undefined when neither is given.
+ */
+export function iterationsFlag(f: { 'max-iter'?: string; iterations?: string }, min = 1): number | undefined {
+  const maxIter = integerFlag('max-iter', f['max-iter'], min);
+  const iterations = integerFlag('iterations', f.iterations, min);
+  if (maxIter !== undefined && iterations !== undefined && maxIter !== iterations) {
+    throw new UsageError(`--max-iter ${maxIter} and its alias --iterations ${iterations} disagree; give one`);
+  }
+  return maxIter ?? iterations;
+}

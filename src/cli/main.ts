@@ -8,6 +8,10 @@
  *   cortado import caffe <prototxt> [caffemodel] --out DIR   a Caffe model → definition + weights
  *   cortado export caffe <net.json> [--weights W] --out DIR   definition + weights → Caffe model
  *   cortado draw <net.json> [--out net.svg] [--format dot]    the net's DAG as SVG or DOT
+ *   cortado test <net.json> --weights W          loss and accuracy over the test set (Caffe's test)
+ *   cortado summary <net.json>                   layers, top shapes, parameter counts, memory
+ *   cortado schema                               the JSON Schema of definition files
+ *   cortado --version                            the package's version
  *
  * `cortado <command> --help` describes each command's options.
  */
@@ -16,11 +20,15 @@ import { drawCommand } from './draw.js';
 import { exportCommand, importCommand } from './exchange.js';
 import { plotCommand } from './plot.js';
 import { trainCommand } from './train.js';
+import { summaryCommand } from './summary.js';
+import { schemaCommand } from './schema.js';
+import { testCommand } from './test-net.js';
+import { readFileSync } from 'node:fs';
 import { UsageError } from './flags.js';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand, convert: convertCommand, plot: plotCommand, import: importCommand, export: exportCommand,
-  draw: drawCommand,
+  draw: drawCommand, test: testCommand, summary: summaryCommand, schema: schemaCommand,
 };
 
 const USAGE = `usage: cortado <command> [arguments]
@@ -32,6 +40,10 @@ commands:
   import caffe <prototxt> [model] a Caffe net (and weights) to a definition (and weights file)
   export caffe <net.json>         a definition (and --weights) to a Caffe prototxt and caffemodel
   draw <net.json>                 the net's layers and blobs as an SVG (or DOT) drawing
+  test <net.json> --weights W     loss and accuracy over the test set with the weights W
+  summary <net.json>              each layer's top shapes and parameter count, totals, memory
+  schema                          the JSON Schema of definition files, for editors
+  --version                       the version of cortado
 
 cortado <command> --help shows a command's options.`;
 
@@ -40,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
     return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    console.log(version());
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) {
@@ -54,6 +70,12 @@ async function main(argv: string[]): Promise<number> {
     console.error(`cortado ${command}: ${(e as Error).message}\n\ncortado ${command} --help shows its options.`);
     return 2;
   }
+}
+
+/** The package's version, from the package.json three folders above dist/src/cli/main.js. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 main(process.argv.slice(2)).then(

@@ -10,13 +10,13 @@ import { signalExitCode } from '../node/stop-on-signal.js';
 import { train } from '../node/train.js';
 import { ConfigError } from '../core/errors.js';
 import { parseLrPolicy } from '../solver/policies.js';
-import { UsageError, decimalFlag, integerFlag, parseFlags } from './flags.js';
+import { UsageError, decimalFlag, integerFlag, iterationsFlag, parseFlags } from './flags.js';
 
 export const TRAIN_USAGE = `usage: cortado train <net.json> [options]
 
 options:
   --backend NAME        auto (default), js, native, wasm or cuda
-  --max-iter N          iterations to train to
+  --max-iter N          iterations to train to (alias: --iterations, as in npm run mnist)
   --method M            SGD, Nesterov, Adam, AdaGrad, AdaDelta or RMSProp
   --iter-size N         accumulate gradients over N batches per update
   --clip-gradients X    scale gradients down to this global L2 norm
@@ -85,7 +85,7 @@ async function trainWithFlags(all: string[]): Promise<number> {
   const s = { type: 'string' } as const;
   const { args: rest, port: dashboardPort } = dashboardFlag(all);
   const { values: f, positionals } = parseFlags(rest, {
-    backend: s, 'max-iter': s, method: s, 'iter-size': s, 'clip-gradients': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
+    backend: s, 'max-iter': s, iterations: s, method: s, 'iter-size': s, 'clip-gradients': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
     'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s, 'init-from': s,
     'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' }, 'keep-dashboard': { type: 'boolean' },
   });
@@ -98,7 +98,7 @@ async function trainWithFlags(all: string[]): Promise<number> {
   const def = readDefinition(positionals[0]!);
   const solver: Record<string, unknown> = { ...def.solver };
   const set = (key: string, v: unknown) => { if (v !== undefined) solver[key] = v; };
-  set('maxIter', integerFlag('max-iter', f['max-iter'], 0));
+  set('maxIter', iterationsFlag(f, 0));
   set('method', f.method);
   set('iterSize', integerFlag('iter-size', f['iter-size'], 1));
   set('clipGradients', decimalFlag('clip-gradients', f['clip-gradients']));

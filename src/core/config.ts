@@ -8,6 +8,16 @@ import { MAX_INT32 } from './limits.js';
 
 export type Raw = Record<string, unknown>;
 
+declare const untypedMark: unique symbol;
+/**
+ * Settings whose shape is known only at run time (a Raw value read from JSON): nothing is checked
+ * at compile time, the ConfigReader checks every field when they are read. A literal object does
+ * not fit it unless it fits the typed form, so `new Solver(net, { baseLR: 0.1 })` is a compile error.
+ */
+export interface Untyped {
+  readonly [untypedMark]?: never;
+}
+
 interface NumberRule {
   min?: number;
   max?: number;
@@ -34,12 +44,13 @@ export class ConfigReader {
     for (const k of keys) this.used.add(k);
   }
 
-  private get(key: string): unknown {
+  protected get(key: string): unknown {
     this.used.add(key);
     return this.raw[key];
   }
 
   fail(key: string, expected: string, found: unknown): never {
+    if (found === undefined && expected.startsWith('given')) this.unknownMeant(key);
     throw new ConfigError(`${this.where}: field "${key}" must be ${expected}, found ${describe(found)}`);
   }
 
@@ -151,17 +162,50 @@ export class ConfigReader {
     return new ConfigReader(v as Raw, `${this.where}, field "${key}"`);
   }
 
-  /** Throws on any key never read, naming the field meant where one is close (`kernal`: "kernel"). */
+  /**
+   * Throws on any key never read, naming the field meant where one is close (`kernal`: "kernel")
+   * and Cortado's spelling of a Caffe snake_case name (`num_output`: "numOutput").
+   */
   finish(): void {
-    const unknown = Object.keys(this.raw).filter((k) => !this.used.has(k) && this.raw[k] !== undefined);
-    if (unknown.length > 0) {
-      const named = unknown.map((k) => {
-        const near = closest(k, [...this.used]);
-        return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
-      });
-      throw new ConfigError(`${this.where}: unknown field${unknown.length > 1 ? 's' : ''} ${named.join(', ')}`);
-    }
+    this.throwUnknown(this.unread(), [...this.used]);
   }
+
+  /**
+   * Throws on any unread key that is not among `known` either (the fields the reader would have
+   * read had it gone on: FieldProbe's list), naming the field meant where one is close.
+   */
+  rejectUnknownBesides(known: readonly string[]): void {
+    this.throwUnknown(this.unread().filter((k) => !known.includes(k)), [...this.used, ...known]);
+  }
+
+  private unread(): string[] {
+    return Object.keys(this.raw).filter((k) => !this.used.has(k) && this.raw[k] !== undefined);
+  }
+
+  /**
+   * Called when required field `key` is missing: an unread field that is a misspelling of it
+   * (`numOuput`, `num_output`) is reported as unknown first, since that is the user's real mistake.
+   */
+  private unknownMeant(key: string): void {
+    const meant = this.unread().filter((k) => camelCase(k) === key || closest(k, [key]) === key);
+    if (meant.length > 0) this.throwUnknown(meant, [...this.used, key]);
+  }
+
+  private throwUnknown(unknown: string[], known: string[]): void {
+    if (unknown.length === 0) return;
+    const named = unknown.map((k) => {
+      const camel = camelCase(k);
+      if (camel !== k && known.includes(camel)) return `"${k}" (Caffe's snake_case spelling; Cortado's is "${camel}")`;
+      const near = closest(k, known);
+      return near ? `"${k}" (did you mean "${near}"?)` : `"${k}"`;
+    });
+    throw new ConfigError(`${this.where}: unknown field${unknown.length > 1 ? 's' : ''} ${named.join(', ')}`);
+  }
+}
+
+/** `num_output` → `numOutput`; a name without underscores is returned as is. */
+export function camelCase(name: string): string {
+  return name.replace(/_+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
 /** The name among `known` within 2 edits of `key` (case ignored), the nearest first; undefined if none. */

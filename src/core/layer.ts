@@ -14,6 +14,8 @@
 import type { Backend, Buf } from '../backend/backend.js';
 import type { Blob, Shape } from './blob.js';
 import { ConfigReader, type Raw } from './config.js';
+import { ConfigError } from './errors.js';
+import { knownFields, type ProbedType } from './field-probe.js';
 import type { Initializer } from '../initializers/initializer.js';
 import type { Constraint } from '../constraints/constraint.js';
 import type { Random } from './random.js';
@@ -177,7 +179,15 @@ export function parseLayerConfig<C extends BaseConfig>(raw: Raw, lt: LayerType<C
     paramKey: r.string('paramKey', name),
     params,
   };
-  const config = lt.parse(r, base);
+  let config: C;
+  try {
+    config = lt.parse(r, base);
+  } catch (e) {
+    // An unknown field is the likelier mistake (`nmOutput` for `numOutput`): report it first.
+    const { fields, complete } = knownFields(lt as unknown as ProbedType);
+    if (e instanceof ConfigError && / must be given/.test(e.message) && complete) r.rejectUnknownBesides([...fields.keys()]);
+    throw e;
+  }
   r.finish();
   return config;
 }

@@ -19,9 +19,9 @@ import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type Para
 import { Random, checkSeed } from './random.js';
 import { MemoryLedger } from './memory.js';
 import { defaultMemoryBudget } from './limits.js';
-import type { Raw } from './config.js';
-import { describe } from './config.js';
+import { closest, describe, type Raw } from './config.js';
 import { layerTypes } from '../layers/index.js';
+import type { LayerDefinition } from '../layers/definitions.js';
 import { predict, type PredictInputs, type PredictOptions } from './predict.js';
 
 export interface NetOptions {
@@ -76,7 +76,12 @@ export class Net {
   private readonly buffers: import('../backend/backend.js').Buf[] = [];
   private readonly ledger: MemoryLedger;
 
-  constructor(definition: readonly LayerConfig[], options: NetOptions) {
+  /**
+   * `definition`: the layers, in any order. Literal definitions are type-checked (LayerDefinition);
+   * values of type LayerConfig or from JSON are checked at run time only.
+   */
+  constructor(definitionIn: readonly LayerDefinition[], options: NetOptions) {
+    const definition = definitionIn as readonly LayerConfig[];
     this.name = options.name ?? 'net';
     this.backend = options.backend;
     this.phase = options.phase ?? 'train';
@@ -286,6 +291,11 @@ export class Net {
     }
   }
 
+  /** Bytes this net allocated at setup (tops' data and diff, its parameters, layers' scratch; see core/memory.ts). */
+  get memoryBytes(): number {
+    return this.ledger.bytes;
+  }
+
   /** Layers with their bottoms and tops and the tops' shapes, one per line. */
   toString(): string {
     const lines = [`${this.name} (${this.phase}, ${this.backend.name}): ${this.nodes.length} layers`];
@@ -410,7 +420,9 @@ function makeLayer(d: LayerConfig, index: number): Entry {
   if (typeof d.type !== 'string') throw new ConfigError(`layer #${index} ("${d.name ?? '?'}"): field "type" must be a layer type name, found ${describe(d.type)}`);
   const lt = layerTypes.get(d.type);
   if (!lt) {
-    throw new ConfigError(`layer "${d.name ?? `#${index}`}": unknown layer type "${d.type}"; known types: ${[...layerTypes.keys()].sort().join(', ')}`);
+    const near = closest(d.type, [...layerTypes.keys()]);
+    const hint = near ? ` (did you mean "${near}"?)` : '';
+    throw new ConfigError(`layer "${d.name ?? `#${index}`}": unknown layer type "${d.type}"${hint}; known types: ${[...layerTypes.keys()].sort().join(', ')}`);
   }
   const config = parseLayerConfig(d as Raw, lt);
   const layer = lt.create(config);

@@ -24,6 +24,7 @@ import { readRegularFile } from '../io/files.js';
 import { importCaffeMean } from '../io/caffe/index.js';
 import { layoutPixels, makeLayout, type Layout, type MeanImage } from './image-layout.js';
 import { readSynsetWords } from './synset-words.js';
+import { Hdf5File, hdf5 } from '../io/hdf5.js';
 
 export interface ClassifierOptions {
   /** The Input top that takes the images (default: the first top of the net's first Input layer). */
@@ -37,6 +38,12 @@ export interface ClassifierOptions {
    * class names are its words and each result carries its id. Not together with `classes`.
    */
   synsetWords?: string;
+  /**
+   * An HDF5 file written by `cortado convert images` (the training data): the class names are its
+   * attribute "classes", the class sub-folders' names in label order. Not together with `classes`
+   * or `synsetWords`. Read synchronously: HDF5 support must be loaded (the "cortado" entry does).
+   */
+  classesFile?: string;
   /**
    * How an image is fitted to the Input's H×W: 'fill' stretches it (default, as Caffe does),
    * 'cover' scales it to cover and crops the centre, 'contain' scales it to fit and pads with black.
@@ -84,6 +91,34 @@ export function rasterFormat(b: Uint8Array): string | undefined {
   return undefined;
 }
 
+/**
+ * The class names stored by `cortado convert images` in an HDF5 file (its attribute "classes", a
+ * JSON list of strings, in label order). A file without it, or with another value, is a DataError
+ * naming the file.
+ */
+export async function readClassNames(file: string): Promise<string[]> {
+  await hdf5();
+  return classNamesSync(file);
+}
+
+function classNamesSync(file: string): string[] {
+  const f = Hdf5File.openSync(file, 'data file');
+  try {
+    const raw = f.getAttr('classes');
+    if (raw === undefined) throw new DataError(`${f.label} has no attribute "classes" (the class names that cortado convert images stores); give the names in option "classes"`);
+    let names: unknown;
+    try {
+      names = JSON.parse(String(raw));
+    } catch {
+      names = undefined;
+    }
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string')) throw new DataError(`${f.label}: attribute "classes" must be a JSON list of class names, found ${String(raw).slice(0, 60)}`);
+    return names as string[];
+  } finally {
+    f.closeQuietly();
+  }
+}
+
 export interface Classification {
   /** One probability per class. */
   probs: Float32Array;
@@ -127,12 +162,15 @@ export class ImageClassifier {
     }
     this.probs = options.probs ?? outputs[0];
     const perSample = net.blob(this.probs).count / layer.batchSize;
-    if (options.classes && options.synsetWords !== undefined) throw new ConfigError(`${where}: give options "classes" or "synsetWords", not both`);
+    const sources = (['classes', 'synsetWords', 'classesFile'] as const).filter((k) => options[k] !== undefined);
+    if (sources.length > 1) throw new ConfigError(`${where}: give one of the options "classes", "synsetWords" and "classesFile", found ${sources.map((k) => `"${k}"`).join(' and ')}`);
     const synsets = options.synsetWords === undefined ? undefined : readSynsetWords(options.synsetWords);
+    const fromFile = options.classesFile === undefined ? undefined : classNamesSync(options.classesFile);
     this.ids = synsets?.ids;
-    this.classes = synsets?.words ?? (options.classes ? [...options.classes] : Array.from({ length: perSample }, (_, i) => String(i)));
+    this.classes = synsets?.words ?? fromFile ?? (options.classes ? [...options.classes] : Array.from({ length: perSample }, (_, i) => String(i)));
     if (this.classes.length !== perSample) {
-      const given = synsets ? `the synset words file ${options.synsetWords} has ${this.classes.length} class${this.classes.length === 1 ? '' : 'es'}` : `${this.classes.length} class names given`;
+      const plural = `class${this.classes.length === 1 ? '' : 'es'}`;
+      const given = synsets ? `the synset words file ${options.synsetWords} has ${this.classes.length} ${plural}` : fromFile ? `the data file ${options.classesFile} has ${this.classes.length} ${plural}` : `${this.classes.length} class names given`;
       throw new ConfigError(`${where}: ${given}, but blob "${this.probs}" ${shapeStr(net.blob(this.probs).shape)} holds ${perSample} values per sample`);
     }
     this.resize = options.resize ?? 'fill';

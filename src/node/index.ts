@@ -8,7 +8,7 @@ export { CudaBackend } from '../backend/cuda/cuda-backend.js';
 export { loadCuda, type CudaOptions } from '../backend/cuda/load.js';
 export { Snapshot, saveSnapshot, loadFrom, type LoadOptions } from './snapshot.js';
 export { statisticsFile, readStatistics } from './statistics-file.js';
-export { ImageClassifier, RASTER_FORMATS, type ClassifierOptions, type Classification, type ImageSource } from './classifier.js';
+export { ImageClassifier, RASTER_FORMATS, readClassNames, type ClassifierOptions, type Classification, type ImageSource } from './classifier.js';
 export { readSynsetWords, parseSynsetWords, type SynsetWords } from './synset-words.js';
 export type { MeanImage } from './image-layout.js';
 export { readDefinition, resolveSources, type Definition } from './definition.js';

@@ -8,6 +8,16 @@ import { registerLayerType } from '../layers/index.js';
 import { HDF5Output } from '../data/hdf5-output.js';
 import { HDF5Data } from '../data/hdf5-data.js';
 import { AsyncHDF5Data } from '../data/async-hdf5-data.js';
+import type { ConfigOf } from '../layers/definitions.js';
+
+// Typed definitions of these layers (LayerDefinition) where this module is imported.
+declare module '../layers/definitions.js' {
+  interface LayerConfigs {
+    HDF5Output: ConfigOf<typeof HDF5Output>;
+    HDF5Data: ConfigOf<typeof HDF5Data>;
+    AsyncHDF5Data: ConfigOf<typeof AsyncHDF5Data>;
+  }
+}
 
 await hdf5();
 

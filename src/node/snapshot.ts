@@ -13,7 +13,8 @@
  * Warnings (a damaged snapshot skipped, parameters missing from a weights file, keys the net does
  * not have) go to the `log` option of `loadFrom`, console.warn by default; `train()` passes its own.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
 import type { HostArray } from '../backend/backend.js';
 import { ConfigError, DataError, ShapeError, shapeStr } from '../core/errors.js';
 import type { Param } from '../core/layer.js';
@@ -66,12 +67,15 @@ export function paramEntries(net: Net): Map<string, ArrayEntry> {
  * Shapes must agree up to dimensions of size 1 (a bias stored as [n, 1] loads into [n]); a
  * mismatch is a ShapeError naming the parameter and both shapes. A snapshot loaded into a solver
  * must hold every parameter of the net; in the other cases a missing parameter keeps its current
- * value, with a warning naming it. Keys the net does not have are reported in a warning.
- * Returns the file used, or null for a directory without snapshots.
+ * value, with a warning naming it. Keys the net does not have are reported in a warning; a file
+ * of which no key matches any parameter of the net is a DataError (it was made for another net).
+ * Returns the file used, or null for a directory without snapshots, and for a path that does not
+ * exist and names no file (no extension: a run folder not created yet). A missing file (a name with
+ * an extension, such as `w.h5`) is a DataError.
  */
 export async function loadFrom(target: Solver | Net, path: string, options: LoadOptions = {}): Promise<string | null> {
   const log = options.log ?? ((line: string) => console.warn(line));
-  if (isDirectory(path)) {
+  if (isDirectory(path) || (!existsSync(path) && extname(path) === '')) {
     const found = await newestUsable(path, log);
     if (!found) return null;
     applySnapshot(target, found.file, found.snapshot, log);
@@ -161,6 +165,13 @@ function loadParams(params: Param[], entries: Map<string, ArrayEntry>, what: str
     }
   }
   const list = (keys: string[]) => keys.map((k) => `"${k}"`).join(', ');
+  if (used.size === 0 && params.length > 0) {
+    const held = entries.size === 0 ? 'no parameters at all' : `only ${list([...entries.keys()].slice(0, 8))}${entries.size > 8 ? ` (and ${entries.size - 8} more)` : ''}`;
+    throw new DataError(
+      `${what} matches no parameter of the net: it holds ${held}; the net's parameters are ${list(params.slice(0, 8).map((p) => p.key))}` +
+        `${params.length > 8 ? ` (and ${params.length - 8} more)` : ''}. Check that the file was made for this net (layer names give the keys: <layer>___weight).`,
+    );
+  }
   if (missing.length && strict) {
     throw new DataError(`${what} has no parameter ${list(missing)}; it was made with another net (load it as weights to fine-tune)`);
   }

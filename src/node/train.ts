@@ -22,9 +22,10 @@ import type { Backend } from '../backend/backend.js';
 import type { LayerConfig } from '../core/layer.js';
 import { Net } from '../core/net.js';
 import { Random, checkSeed } from '../core/random.js';
-import type { Raw } from '../core/config.js';
+import type { Untyped } from '../core/config.js';
+import type { LayerDefinition } from '../layers/definitions.js';
 import { makeDir } from '../io/files.js';
-import { Solver } from '../solver/solver.js';
+import { Solver, type SolverConfig } from '../solver/solver.js';
 import { TrainingSummary } from '../solver/coffee/training-summary.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
 import { parseCoffeeBreaks, type CoffeeBreakSettings } from './definition.js';
@@ -37,8 +38,10 @@ import { serveDashboard, type Dashboard } from './dashboard.js';
 
 export interface TrainOptions {
   backend: Backend;
-  layers: LayerConfig[];
-  solver: Raw;
+  /** The net's layers: typed literals are checked at compile time, JSON (LayerConfig) values at run time. */
+  layers: readonly LayerDefinition[];
+  /** Solver settings: a SolverConfig, or settings read from JSON (Raw), checked at run time. */
+  solver: SolverConfig | Untyped;
   seed?: number;
   coffeeBreaks?: CoffeeBreakSettings;
   /** Directory for snapshots and statistics (none: no snapshots, statistics kept in memory); locked while the run goes on. */
@@ -106,8 +109,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
 async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (line: string) => void, signals?: StopOnSignal): Promise<TrainResult> {
   const seed = o.seed === undefined ? 42 : checkSeed(o.seed, 'train: option "seed"');
   const rng = new Random(seed);
+  const layers = o.layers as readonly LayerConfig[];
   const trainNet = new Net(o.layers, { backend: o.backend, phase: 'train', rng, name: 'train' });
-  const hasTestData = o.layers.some((l) => l.include?.phase === 'test' && isDataType(l.type));
+  const hasTestData = layers.some((l) => l.include?.phase === 'test' && isDataType(l.type));
   const testNet = hasTestData ? new Net(o.layers, { backend: o.backend, phase: 'test', shareParamsWith: trainNet, name: 'test' }) : undefined;
   const solver = new Solver(trainNet, o.solver);
   const cb = { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000, ...parseCoffeeBreaks(o.coffeeBreaks ?? {}, 'train: option "coffeeBreaks"') };
@@ -115,7 +119,7 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   if (cb.summaryEvery > 0) solver.addCoffeeBreak(new TrainingSummary({ log }), { everyIter: cb.summaryEvery });
   const validation = testNet ? new ValidationPerformance(testNet, { log }) : undefined;
   if (validation && cb.validateEvery > 0) solver.addCoffeeBreak(validation, { everyIter: cb.validateEvery });
-  const settings = runSettings(seed, o.layers, solver.settings);
+  const settings = runSettings(seed, layers, solver.settings);
   let resumedFrom: string | null = null;
   let movedAside: string | null = null;
   let initialized = false;

@@ -16,7 +16,7 @@
  * bit.
  */
 import type { Buf, HostArray } from '../backend/backend.js';
-import { ConfigReader, type Raw } from '../core/config.js';
+import { ConfigReader, type Raw, type Untyped } from '../core/config.js';
 import type { Param } from '../core/layer.js';
 import type { Net } from '../core/net.js';
 import { ConfigError, NumericError } from '../core/errors.js';
@@ -111,9 +111,12 @@ const METHOD_FIELDS: Record<string, readonly SolverMethod[]> = {
   momentumPolicy: ['SGD', 'Nesterov', 'AdaDelta'],
 };
 
-/** Reads and checks solver settings (from code, a JSON file or CLI flags). */
-export function parseSolverConfig(raw: SolverConfig | Raw, where = 'solver'): SolverSettings {
-  const r = new ConfigReader(raw as Raw, where);
+/**
+ * Reads and checks solver settings (from code, a JSON file or CLI flags). `reader` replaces the
+ * reader of `raw` (the JSON Schema's FieldProbe lists the fields read this way).
+ */
+export function parseSolverConfig(raw: SolverConfig | Untyped, where = 'solver', reader?: ConfigReader): SolverSettings {
+  const r = reader ?? new ConfigReader(raw as Raw, where);
   const s: SolverSettings = {
     method: r.oneOf('method', METHODS, 'SGD'),
     baseLr: r.number('baseLr', undefined, { above: 0 }),
@@ -209,7 +212,8 @@ export class Solver {
   private checkEvery: number;
   private stopRequested = false;
 
-  constructor(readonly net: Net, config: SolverConfig | Raw) {
+  /** `config`: a SolverConfig (checked at compile time), or settings read from JSON (Untyped: a Raw value), checked at run time. */
+  constructor(readonly net: Net, config: SolverConfig | Untyped) {
     this.settings = parseSolverConfig(config);
     this.rule = RULES[this.settings.method];
     const cpu = net.backend.name === 'js' || net.backend.name === 'native';

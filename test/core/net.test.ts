@@ -46,7 +46,10 @@ test('topology errors name the layers and blobs', () => {
 
 test('malformed definitions are refused with what and where', () => {
   assert.throws(() => new Net([{ type: 'Convolutoin', name: 'c', bottoms: ['x'], tops: ['y'] }], { backend }),
-    (e: Error) => /unknown layer type "Convolutoin"/.test(e.message) && /Convolution/.test(e.message));
+    (e: Error) => /unknown layer type "Convolutoin" \(did you mean "Convolution"\?\)/.test(e.message));
+  // @ts-expect-error: the misspelt type is also a compile-time error (test/types/definitions.ts)
+  assert.throws(() => new Net([{ type: 'InnerProdcut', name: 'c', bottoms: ['x'], tops: ['y'], numOutput: 2 }], { backend }),
+    /unknown layer type "InnerProdcut" \(did you mean "InnerProduct"\?\)/);
   assert.throws(() => new Net([data(), { type: 'InnerProduct', name: 'ip', bottoms: ['x'], tops: ['y'] }], { backend }),
     (e: Error) => /layer "ip" \(InnerProduct\)/.test(e.message) && /"numOutput"/.test(e.message));
   assert.throws(() => new Net([data(), { type: 'InnerProduct', name: 'ip', bottoms: ['x'], tops: ['y'], numOutput: 2, nuron: 'ReLU' }], { backend }),

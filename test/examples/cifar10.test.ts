@@ -16,6 +16,7 @@ import { Net } from '../../src/core/net.js';
 import { Random } from '../../src/core/random.js';
 import { readDefinition, resolveSources } from '../../src/node/definition.js';
 import { parseSolverConfig, Solver } from '../../src/solver/solver.js';
+import type { Raw } from '../../src/core/config.js';
 
 const examples = resolve(fileURLToPath(import.meta.url), '../../../../examples/cifar10');
 const dir = mkdtempSync(join(tmpdir(), 'cortado-cifar10-example-'));
@@ -61,7 +62,7 @@ function layersOf(file: string, batch: number): LayerConfig[] {
 function losses(file: string, steps: number): number[] {
   const net = new Net(layersOf(file, 20), { backend: new JsBackend(), phase: 'train', seed: 7 });
   const def = readDefinition(join(examples, file));
-  const solver = new Solver(net, { ...def.solver!, maxIter: steps });
+  const solver = new Solver(net, { ...def.solver!, maxIter: steps } as Raw);
   const out: number[] = [];
   for (let i = 0; i < steps; i++) {
     solver.step();

@@ -95,6 +95,21 @@ describe('absurd sizes are refused where they are read, naming the layer and the
     rejects(ip({ numOutput: 2, numOuput: 3 }), 'unknown field "numOuput" (did you mean "numOutput"?)');
   });
 
+  it("Caffe's snake_case spelling is answered with Cortado's camelCase name", () => {
+    rejects(ip({ numOutput: 2, bias_term: false, weight_init: 'x' }), 'unknown fields');
+    rejects(ip({ numOutput: 2, weight_init: 'x' }), 'unknown field "weight_init" (Caffe\'s snake_case spelling; Cortado\'s is "weightInit")');
+  });
+
+  it('a misspelt required field is reported as unknown, before the required field is missing', () => {
+    rejects(ip({ numOuput: 2 }), 'unknown field "numOuput" (did you mean "numOutput"?)');
+    rejects(ip({ num_output: 2 }), 'unknown field "num_output" (Caffe\'s snake_case spelling; Cortado\'s is "numOutput")');
+    rejects(conv({ num_output: 4, kernel: 3 }), 'unknown field "num_output"', '"numOutput"');
+    assert.throws(() => parse(ip({ numOuput: 2 })), (e: Error) => !/must be given/.test(e.message));
+    // A field far from any name is still reported before the missing one.
+    rejects(conv({ kernel: 3, filters: 4 }), 'unknown field "filters"');
+    rejects(ip({ outputs: 4, bias: false }), 'unknown field "outputs"');
+  });
+
   it('a padded window beyond 32-bit indexing is refused at setup, naming the layer and the fields', () => {
     const layer = () => buildLayer(new JsBackend('float64'), pool({ kernel: 2 ** 30, pad: 2 ** 30 - 1, stride: 2 ** 30 }), [[1, 1, 4, 4]]);
     assert.throws(layer, (e: Error) => e instanceof ConfigError && /layer "pool1" \(Pooling\).*2\^31 - 1.*"pad", "stride" or "kernel"/.test(e.message));

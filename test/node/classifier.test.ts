@@ -9,7 +9,10 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/core/net.js';
-import { ImageClassifier, RASTER_FORMATS } from '../../src/node/classifier.js';
+import { ImageClassifier, RASTER_FORMATS, readClassNames } from '../../src/node/classifier.js';
+import { convertImages } from '../../src/cli/convert-images.js';
+import { hdf5 } from '../../src/io/hdf5.js';
+import { mkdirSync } from 'node:fs';
 
 const backend = new JsBackend('float32');
 let dir = '';
@@ -110,6 +113,26 @@ describe('ImageClassifier', () => {
     }
     const withSvg = new ImageClassifier(colourNet(1), { formats: [...RASTER_FORMATS, 'svg'] });
     assert.equal((await withSvg.classify(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="#00ff00"/></svg>'))).top[0].index, 1);
+  });
+
+  it('takes its class names from the HDF5 file that cortado convert images wrote (attribute "classes")', async () => {
+    const images = join(dir, 'colours');
+    for (const [name, rgb] of [['red', [250, 0, 0]], ['green', [0, 250, 0]], ['blue', [0, 0, 250]]] as const) {
+      mkdirSync(join(images, name), { recursive: true });
+      writeFileSync(join(images, name, 'a.png'), await solid(4, 4, [...rgb]));
+    }
+    const file = join(dir, 'colours.h5');
+    await convertImages({ folder: images, out: file, size: [4, 4], warn: () => {} });
+    assert.deepEqual(await readClassNames(file), ['blue', 'green', 'red']);
+    const c = new ImageClassifier(colourNet(1), { classesFile: file });
+    assert.deepEqual(c.classes, ['blue', 'green', 'red']);
+    assert.throws(() => new ImageClassifier(colourNet(1), { classesFile: file, classes: ['a', 'b', 'c'] }), /give one of the options "classes", "synsetWords" and "classesFile"/);
+    const h5 = await hdf5();
+    const bare = join(dir, 'bare.h5');
+    const f = new h5.File(bare, 'w');
+    f.create_dataset({ name: 'label', data: new Float32Array(2), shape: [2], dtype: '<f' });
+    f.close();
+    assert.throws(() => new ImageClassifier(colourNet(1), { classesFile: bare }), (e: Error) => e instanceof DataError && e.message.includes(bare) && /no attribute "classes"/.test(e.message));
   });
 
   it('fails clearly on an unreadable image and on a net it cannot use', async () => {

@@ -8,6 +8,7 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/core/net.js';
 import { Solver } from '../../src/solver/solver.js';
+import type { Raw } from '../../src/core/config.js';
 import { snapshotName } from '../../src/io/snapshot.js';
 import { loadFrom, saveSnapshot } from '../../src/node/snapshot.js';
 import { train } from '../../src/node/train.js';
@@ -33,7 +34,7 @@ function defs(): LayerConfig[] {
   ];
 }
 
-const solverConfig = (maxIter: number) => ({ baseLr: 0.05, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-3, power: 0.75 }, maxIter });
+const solverConfig = (maxIter: number): Raw => ({ baseLr: 0.05, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-3, power: 0.75 }, maxIter });
 const breaks = { summaryEvery: 5, validateEvery: 10, snapshotEvery: 20 };
 const quiet = () => {};
 

@@ -267,3 +267,24 @@ test("Mocha's convolution filters (<layer>___filter) load into <layer>___weight"
   assert.deepEqual(bytes(net.params.find((p) => p.key === 'ip1___weight')!.blob.read()), bytes(w));
   assert.ok(!lines.some((l) => /does not have/.test(l)), `the filter is not reported unused: ${lines.join(' / ')}`);
 });
+
+test('a weights file that matches no parameter of the net is a DataError naming both key lists', async () => {
+  const h5 = await hdf5();
+  const file = join(fresh(), 'other-net.h5');
+  mkdirSync(join(file, '..'), { recursive: true });
+  const f = new h5.File(file, 'w');
+  f.create_dataset({ name: 'conv9___weight', data: new Float32Array(4), shape: [4], dtype: '<f' });
+  f.close();
+  const net = new Net(layers(), { backend: new JsBackend(), seed: 4 });
+  const before = weightsOf(net);
+  await assert.rejects(loadFrom(net, file, { log: () => {} }), (e: unknown) =>
+    e instanceof DataError && e.message.includes(file) && /matches no parameter/.test(e.message) && e.message.includes('"conv9___weight"') && e.message.includes('"ip1___weight"'));
+  assert.deepEqual(weightsOf(net), before);
+});
+
+test('loadFrom a run folder that does not exist yet returns null; a missing weights file is an error', async () => {
+  const dir = fresh();
+  assert.equal(await loadFrom(solver(1), dir, { log: () => {} }), null);
+  assert.equal(await loadFrom(solver(1), join(dir, 'nested', 'run'), { log: () => {} }), null);
+  await assert.rejects(loadFrom(solver(1), join(dir, 'w.h5'), { log: () => {} }), (e: unknown) => e instanceof DataError && e.message.includes('w.h5'));
+});

@@ -4,6 +4,7 @@ import { Net } from '../../src/core/net.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Solver, parseSolverConfig, type SolverConfig } from '../../src/solver/solver.js';
+import type { Raw } from '../../src/core/config.js';
 
 /** A 2-input, 2-class linear softmax on one sample; the bias has lrMult 2 and decayMult 0. */
 function tinyNet(): Net {
@@ -122,7 +123,7 @@ test('Adam with L1 regularization uses decay · sign(w)', () => {
 
 test('method-specific fields are validated', () => {
   const base = { baseLr: 0.1, maxIter: 1 };
-  assert.throws(() => parseSolverConfig({ ...base, method: 'Adamm' }), /field "method" must be one of 'SGD', 'Nesterov', 'Adam'/);
+  assert.throws(() => parseSolverConfig({ ...base, method: 'Adamm' } as Raw), /field "method" must be one of 'SGD', 'Nesterov', 'Adam'/);
   assert.throws(() => parseSolverConfig({ ...base, beta1: 0.9 }), /field "beta1" is used only by method Adam, found method "SGD"/);
   assert.throws(() => parseSolverConfig({ ...base, method: 'Adam', rmsDecay: 0.9 }), /field "rmsDecay" is used only by method RMSProp/);
   assert.throws(() => parseSolverConfig({ ...base, method: 'Adam', momentum: 0.9 }), /"momentum" must be 0 for method "Adam" \(Adam's momentum is beta1\)/);

@@ -18,6 +18,7 @@ import { listSnapshots, readSnapshot } from '../../src/io/snapshot.js';
 import { Snapshot } from '../../src/node/snapshot.js';
 import { ValidationPerformance } from '../../src/solver/coffee/validation-performance.js';
 import { Solver } from '../../src/solver/solver.js';
+import type { Raw } from '../../src/core/config.js';
 import type { BackendEntry } from '../harness/backends.js';
 
 const N = 64;
@@ -46,7 +47,7 @@ const body: LayerConfig[] = [
 async function failingRun(backend: Backend, layers: LayerConfig[], solverConfig: object) {
   const dir = mkdtempSync(join(tmpdir(), 'cortado-nan-'));
   try {
-    const solver = new Solver(new Net(layers, { backend, seed: 3 }), { maxIter: 40, ...solverConfig });
+    const solver = new Solver(new Net(layers, { backend, seed: 3 }), { maxIter: 40, ...solverConfig } as Raw);
     solver.addCoffeeBreak(new Snapshot(dir, () => {}), { everyIter: 1 });
     const error = await solver.solve().then(() => null, (e: unknown) => e);
     const { files } = await listSnapshots(dir);

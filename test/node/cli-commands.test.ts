@@ -1,0 +1,118 @@
+/** cortado --version, summary and test, and the iteration flag shared with the examples. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readMnistFlags } from '../../examples/common/mnist-run.js';
+import { UsageError } from '../../src/cli/flags.js';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../../..');
+const cli = join(root, 'dist/src/cli/main.js');
+
+function cortado(args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, CORTADO_NO_CUDA: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** Three classes of 6-d points, 60 to train on and 30 to test on, inline in the definition. */
+function definition() {
+  const points = (n: number, phase: number) => {
+    const x: number[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const c = i % 3;
+      for (let j = 0; j < 6; j++) x.push((j % 3 === c ? 1 : 0) + 0.3 * Math.sin(i * 1.7 + j * 0.9 + phase));
+      y.push(c);
+    }
+    return [{ values: x, shape: [n, 6] }, { values: y, shape: [n] }];
+  };
+  return {
+    seed: 3,
+    solver: { baseLr: 0.1, momentum: 0.9, maxIter: 40 },
+    layers: [
+      { type: 'MemoryData', name: 'train', tops: ['x', 'label'], batchSize: 10, shuffle: true, data: points(60, 0), include: { phase: 'train' } },
+      { type: 'MemoryData', name: 'test', tops: ['x', 'label'], batchSize: 10, data: points(30, 1), include: { phase: 'test' } },
+      { type: 'InnerProduct', name: 'ip1', bottoms: ['x'], tops: ['h'], numOutput: 8, neuron: 'ReLU' },
+      { type: 'InnerProduct', name: 'ip2', bottoms: ['h'], tops: ['score'], numOutput: 3 },
+      { type: 'SoftmaxLoss', name: 'loss', bottoms: ['score', 'label'], tops: ['loss'] },
+      { type: 'Accuracy', name: 'acc', bottoms: ['score', 'label'], tops: ['accuracy'], include: { phase: 'test' } },
+    ],
+  };
+}
+
+test('cortado --version prints the package version', () => {
+  const r = cortado(['--version']);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trim(), JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
+});
+
+test('cortado summary lists each layer with its top shapes and parameter count, then totals and memory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-cli-'));
+  try {
+    const file = join(dir, 'net.json');
+    writeFileSync(file, JSON.stringify(definition()));
+    const r = cortado(['summary', file]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /ip1 +InnerProduct +h \[10, 8\] +56\n/);
+    assert.match(r.out, /ip2 +InnerProduct +score \[10, 3\] +27\n/);
+    assert.match(r.out, /train +MemoryData +x \[10, 6\], label \[10\] +0\n/);
+    assert.match(r.out, /parameters: 83 \(learnable 83\)/);
+    assert.match(r.out, /memory: [\d.]+ KiB/);
+    const t = cortado(['summary', file, '--phase', 'test']);
+    assert.match(t.out, /acc +Accuracy +accuracy \[1\]/);
+    assert.equal(cortado(['summary', file, '--phase', 'deploy']).code, 2);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cortado test reports loss and accuracy over the test set, equal to the final validation of cortado train', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-cli-'));
+  try {
+    const file = join(dir, 'net.json');
+    writeFileSync(file, JSON.stringify(definition()));
+    const out = join(dir, 'run');
+    const trained = cortado(['train', file, '--backend', 'js', '--iterations', '40', '--summary-every', '0', '--validate-every', '0', '--output', out]);
+    assert.equal(trained.code, 0, trained.err);
+    const final = /test (.*)$/m.exec(trained.out)?.[1];
+    assert.ok(final, trained.out);
+    const r = cortado(['test', file, '--weights', out, '--backend', 'js']);
+    assert.equal(r.code, 0, r.err);
+    const acc = /accuracy +([\d.]+)/.exec(r.out)?.[1];
+    const loss = /loss +([\d.]+)/.exec(r.out)?.[1];
+    assert.ok(acc && loss, r.out);
+    assert.ok(final.includes(`accuracy ${acc}`) && final.includes(`loss ${loss}`), `train: ${final}; test: ${r.out}`);
+    assert.ok(Number(acc) > 0.8, r.out);
+    const none = cortado(['test', file, '--weights', join(dir, 'nothing-here'), '--backend', 'js']);
+    assert.equal(none.code, 1);
+    assert.match(none.err, /no snapshot in this folder/);
+    assert.match(cortado(['test', file]).err, /--weights PATH is required/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--max-iter and --iterations are one flag in cortado train and the examples; numbers are read strictly', () => {
+  const defaults = { iterations: 100, seed: 1 };
+  assert.equal(readMnistFlags('mnist', defaults, []).iterations, 100);
+  assert.equal(readMnistFlags('mnist', defaults, ['--iterations', '20']).iterations, 20);
+  assert.equal(readMnistFlags('mnist', defaults, ['--max-iter', '30']).iterations, 30);
+  for (const bad of [['--iterations', '0x10'], ['--max-iter', '1e3'], ['--seed', '0x10'], ['--max-iter', '5', '--iterations', '6'], ['--itertions', '5']]) {
+    assert.throws(() => readMnistFlags('mnist', defaults, bad), UsageError, bad.join(' '));
+  }
+  assert.throws(() => readMnistFlags('mnist', defaults, ['--iterations', '0x10']), /--iterations must be an integer of at least 1, found "0x10"/);
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-cli-'));
+  try {
+    const file = join(dir, 'net.json');
+    writeFileSync(file, JSON.stringify(definition()));
+    const r = cortado(['train', file, '--backend', 'js', '--iterations', '0x10']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--iterations must be an integer of at least 0, found "0x10"/);
+    assert.match(cortado(['train', file, '--backend', 'js', '--iterations', '3', '--max-iter', '4']).err, /disagree/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
