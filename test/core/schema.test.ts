@@ -14,7 +14,10 @@ const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 function jsonFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) jsonFiles(path, out);
+    // A run's output, downloaded data and snapshots (git-ignored) are not definitions.
+    if (statSync(path).isDirectory()) {
+      if (!['output', 'data', 'snapshots'].includes(name)) jsonFiles(path, out);
+    }
     else if (name.endsWith('.json')) out.push(path);
   }
   return out;
