@@ -65,6 +65,11 @@ try {
   const loss = Number(/final loss ([\d.]+)/.exec(out)?.[1]);
   console.log(out.trim().split('\n').map((l) => `    ${l}`).join('\n'));
   if (!(loss < 1)) throw new Error(`the quick start's final loss is ${loss}, expected < 1`);
+  say('the quick start again on the shipped WebAssembly backend (CORTADO_NO_NATIVE: auto falls back to wasm)');
+  const wasmOut = run(process.execPath, ['quick-start.mjs'], project, { CORTADO_NO_CUDA: '1', CORTADO_NO_NATIVE: '1' });
+  const wasmLoss = Number(/final loss ([\d.]+)/.exec(wasmOut)?.[1]);
+  if (!(wasmLoss < 1) || !/wasm/.test(wasmOut)) throw new Error(`the quick start on wasm: final loss ${wasmLoss}\n${wasmOut}`);
+  say(`wasm: final loss ${wasmLoss}`);
   say('type-checking a TypeScript user file against the installed declarations (typos must fail)');
   writeFileSync(join(project, 'typed.ts'), [
     "import { Net, Solver, createBackend } from 'cortado';",

@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 
-test('npm pack ships dist/src, native sources, binding.gyp, the install script and docs, and nothing of test, bench, examples or fuzz', () => {
+test('npm pack ships dist/src, native sources, the built wasm kernels, binding.gyp, the install script and docs, and nothing of test, bench, examples or fuzz', () => {
   const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const paths: string[] = JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path);
-  for (const need of ['package.json', 'README.md', 'binding.gyp', 'scripts/install-native.mjs', 'docs/environment.md', 'dist/src/node/index.js', 'dist/src/node/index.d.ts', 'dist/src/cli/main.js', 'native/src/addon.cc', 'native/cuda/kernels/conv.cu']) {
+  for (const need of ['package.json', 'README.md', 'binding.gyp', 'scripts/install-native.mjs', 'docs/environment.md', 'dist/src/node/index.js', 'dist/src/node/index.d.ts', 'dist/src/cli/main.js', 'native/src/addon.cc', 'native/cuda/kernels/conv.cu', 'wasm/cortado.wasm']) {
     assert.ok(paths.includes(need), `the package lacks ${need}`);
   }
   const stray = paths.filter((p) => /^(dist\/)?(test|bench|examples|fuzz)\//.test(p) || p.startsWith('build/') || p.startsWith('node_modules/'));
