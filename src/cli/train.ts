@@ -112,9 +112,9 @@ async function trainWithFlags(all: string[]): Promise<number> {
   };
   if (Object.values(policyFlags).some((v) => v !== undefined)) {
     const fromFile = def.solver?.lrPolicy;
-    if (!f['lr-policy'] && (fromFile === undefined || typeof fromFile === 'string')) {
+    if (!f['lr-policy'] && fromFile === undefined) {
       const given = Object.entries(policyFlags).filter(([, v]) => v !== undefined).map(([k]) => `--${k}`);
-      if (typeof fromFile !== 'string') throw new UsageError(`${given.join(', ')} set a learning-rate policy's parameters, but there is no policy: give --lr-policy (the definition's solver has no "lrPolicy")`);
+      throw new UsageError(`${given.join(', ')} set a learning-rate policy's parameters, but there is no policy: give --lr-policy (the definition's solver has no "lrPolicy")`);
     }
     const base = (f['lr-policy'] ? {} : typeof fromFile === 'string' ? { type: fromFile } : { ...(fromFile as object | undefined) }) as Record<string, unknown>;
     for (const [k, v] of Object.entries(policyFlags)) if (v !== undefined) base[k] = v;

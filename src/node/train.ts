@@ -24,7 +24,6 @@ import { Net } from '../core/net.js';
 import { Random, checkSeed } from '../core/random.js';
 import type { Untyped } from '../core/config.js';
 import type { LayerDefinition } from '../layers/definitions.js';
-import { makeDir } from '../io/files.js';
 import { Solver, type SolverConfig } from '../solver/solver.js';
 import { TrainingSummary } from '../solver/coffee/training-summary.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
@@ -125,8 +124,7 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   let initialized = false;
   let snapshot: Snapshot | undefined;
   if (o.outputDir) {
-    // Made now, so that a folder that cannot be made fails before training, not at the first snapshot.
-    makeDir(o.outputDir, 'output folder');
+    // lockFolder (in train) has made the folder already, so one that cannot be made fails before training.
     const snapshots = join(o.outputDir, 'snapshots');
     snapshot = new Snapshot(snapshots, log, { run: settings });
     if (cb.snapshotEvery > 0) solver.addCoffeeBreak(snapshot, { everyIter: cb.snapshotEvery });
