@@ -56,3 +56,6 @@ layers {
 }
 layers { name: "prob" type: SOFTMAX bottom: "ip2" top: "prob" }
 `;
+
+/** LENET_V2 with 3, 4 and 8 outputs instead of 20, 50 and 500: small files for the damage tests. */
+export const SMALL_LENET_V2 = LENET_V2.replace('num_output: 500', 'num_output: 8').replace('num_output: 50', 'num_output: 4').replace('num_output: 20', 'num_output: 3');

@@ -4,6 +4,7 @@ import type { LayerConfig, Phase } from '../../../src/core/layer.js';
 import { Net } from '../../../src/core/net.js';
 import type { ArrayEntry } from '../../../src/io/hdf5.js';
 import type { InputLayer } from '../../../src/layers/input.js';
+import type { Random } from '../../../src/core/random.js';
 
 export function build(layers: LayerConfig[], phase: Phase = 'test', seed = 7): Net {
   return new Net(layers, { backend: new JsBackend('float32'), phase, seed });
@@ -39,4 +40,11 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(a[i])));
   return m;
+}
+
+/** A copy of `bytes` with `flips` single bits flipped at random places. */
+export function flipped(bytes: Uint8Array, rng: Random, flips: number): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  for (let k = 0; k < flips; k++) out[rng.int(out.length)] ^= 1 << rng.int(8);
+  return out;
 }

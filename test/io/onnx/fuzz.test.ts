@@ -6,29 +6,17 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DataError, ShapeError } from '../../../src/core/errors.js';
+import { DataError } from '../../../src/core/errors.js';
 import { Random } from '../../../src/core/random.js';
 import { importCaffe } from '../../../src/io/caffe/index.js';
 import { exportOnnx, importOnnx } from '../../../src/io/onnx/index.js';
-import { LENET_V2 } from '../caffe/fixtures.js';
-import { build } from '../caffe/helpers.js';
+import { cortadoErrorOrNothing } from '../../harness/errors.js';
+import { SMALL_LENET_V2 } from '../caffe/fixtures.js';
+import { build, flipped } from '../caffe/helpers.js';
 
-function cortadoErrorOrNothing(f: () => void, what: string): void {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof DataError || e instanceof ConfigError || e instanceof ShapeError, `${what}: ${(e as Error)?.stack ?? e}`);
-  }
-}
-
-function flipped(bytes: Uint8Array, rng: Random, flips: number): Uint8Array {
-  const out = Uint8Array.from(bytes);
-  for (let k = 0; k < flips; k++) out[rng.int(out.length)] ^= 1 << rng.int(8);
-  return out;
-}
 
 describe('damaged ONNX files', { timeout: 120_000 }, () => {
-  const small = LENET_V2.replace('num_output: 500', 'num_output: 8').replace('num_output: 50', 'num_output: 4').replace('num_output: 20', 'num_output: 3');
+  const small = SMALL_LENET_V2;
   const net = build(importCaffe(small).definition.layers);
   const model = exportOnnx(net);
   net.destroy();
