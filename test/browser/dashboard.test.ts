@@ -12,18 +12,9 @@ import { serveDashboard } from '../../src/node/dashboard.js';
 /** The DOM, which this Node-typed test reaches only inside page functions. */
 declare const document: { querySelector(s: string): { getAttribute(n: string): string | null } | null; querySelectorAll(s: string): Iterable<{ getAttribute(n: string): string | null }> };
 import { launchChromium, chromiumUnavailable } from './chromium.js';
+import { smallMlp } from '../harness/small-mlp.js';
 
-function defs(): LayerConfig[] {
-  const n = 96;
-  const x = new Float32Array(n * 4).map((_, i) => Math.sin(i * 1.7));
-  const y = new Float32Array(n).map((_, i) => i % 3);
-  return [
-    { type: 'MemoryData', name: 'd', tops: ['x', 'label'], batchSize: 8, shuffle: true, data: [{ values: x, shape: [n, 4] }, { values: y, shape: [n] }] },
-    { type: 'InnerProduct', name: 'ip1', bottoms: ['x'], tops: ['h'], numOutput: 16, neuron: 'ReLU' },
-    { type: 'InnerProduct', name: 'ip2', bottoms: ['h'], tops: ['s'], numOutput: 3 },
-    { type: 'SoftmaxLoss', name: 'loss', bottoms: ['s', 'label'], tops: ['loss'] },
-  ];
-}
+const defs = (): LayerConfig[] => smallMlp();
 
 const skip = await chromiumUnavailable();
 

@@ -13,18 +13,9 @@ import { TrainingSummary } from '../../src/solver/coffee/training-summary.js';
 import { serveDashboard } from '../../src/node/dashboard.js';
 import { train } from '../../src/node/train.js';
 import type { DashboardState } from '../../src/dashboard/state.js';
+import { smallMlp } from '../harness/small-mlp.js';
 
-function defs(): LayerConfig[] {
-  const n = 96;
-  const x = new Float32Array(n * 4).map((_, i) => Math.sin(i * 1.7));
-  const y = new Float32Array(n).map((_, i) => i % 3);
-  return [
-    { type: 'MemoryData', name: 'd', tops: ['x', 'label'], batchSize: 8, shuffle: true, data: [{ values: x, shape: [n, 4] }, { values: y, shape: [n] }] },
-    { type: 'InnerProduct', name: 'ip1', bottoms: ['x'], tops: ['h'], numOutput: 16, neuron: 'ReLU' },
-    { type: 'InnerProduct', name: 'ip2', bottoms: ['h'], tops: ['s'], numOutput: 3 },
-    { type: 'SoftmaxLoss', name: 'loss', bottoms: ['s', 'label'], tops: ['loss'] },
-  ];
-}
+const defs = (): LayerConfig[] => smallMlp();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const getState = async (url: string) => (await (await fetch(url + 'state.json')).json()) as { state: DashboardState; html: string };

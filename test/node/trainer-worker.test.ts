@@ -7,20 +7,9 @@ import type { LayerConfig } from '../../src/core/layer.js';
 import { Solver } from '../../src/solver/solver.js';
 import { startNodeTrainer } from '../../src/node/trainer-worker.js';
 import type { TrainStats } from '../../src/worker/protocol.js';
+import { smallMlp } from '../harness/small-mlp.js';
 
-function defs(): LayerConfig[] {
-  const n = 96;
-  const x = new Float32Array(n * 4).map((_, i) => Math.sin(i * 1.7));
-  const y = new Float32Array(n).map((_, i) => i % 3);
-  return [
-    { type: 'MemoryData', name: 'd', tops: ['x', 'label'], batchSize: 8, shuffle: true, data: [{ values: x, shape: [n, 4] }, { values: y, shape: [n] }], include: { phase: 'train' } },
-    { type: 'MemoryData', name: 't', tops: ['x', 'label'], batchSize: 32, data: [{ values: x, shape: [n, 4] }, { values: y, shape: [n] }], include: { phase: 'test' } },
-    { type: 'InnerProduct', name: 'ip1', bottoms: ['x'], tops: ['h'], numOutput: 16, neuron: 'ReLU' },
-    { type: 'InnerProduct', name: 'ip2', bottoms: ['h'], tops: ['s'], numOutput: 3 },
-    { type: 'SoftmaxLoss', name: 'loss', bottoms: ['s', 'label'], tops: ['loss'] },
-    { type: 'Accuracy', name: 'acc', bottoms: ['s', 'label'], tops: ['accuracy'], include: { phase: 'test' } },
-  ];
-}
+const defs = (): LayerConfig[] => smallMlp({ testData: true });
 const solver = { baseLr: 0.1, momentum: 0.9, maxIter: 300 };
 
 test('startNodeTrainer trains on a worker thread, streams stats, and returns the weights a main-thread run computes', async () => {

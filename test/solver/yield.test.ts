@@ -6,19 +6,9 @@ import type { LayerConfig } from '../../src/core/layer.js';
 import { Solver, parseSolverConfig } from '../../src/solver/solver.js';
 import { YieldBudget, yieldToEventLoop } from '../../src/solver/yield.js';
 import type { YieldEvery } from '../../src/solver/yield.js';
+import { smallMlp } from '../harness/small-mlp.js';
 
-function defs(): LayerConfig[] {
-  const n = 96;
-  const x = new Float32Array(n * 4).map((_, i) => Math.sin(i * 1.7));
-  const y = new Float32Array(n).map((_, i) => i % 3);
-  return [
-    { type: 'MemoryData', name: 'd', tops: ['x', 'label'], batchSize: 8, shuffle: true, data: [{ values: x, shape: [n, 4] }, { values: y, shape: [n] }] },
-    { type: 'InnerProduct', name: 'ip1', bottoms: ['x'], tops: ['h'], numOutput: 16, neuron: 'ReLU' },
-    { type: 'Dropout', name: 'drop', bottoms: ['h'], tops: ['hd'], ratio: 0.2 },
-    { type: 'InnerProduct', name: 'ip2', bottoms: ['hd'], tops: ['s'], numOutput: 3 },
-    { type: 'SoftmaxLoss', name: 'loss', bottoms: ['s', 'label'], tops: ['loss'] },
-  ];
-}
+const defs = (): LayerConfig[] => smallMlp({ dropout: 0.2 });
 
 /** Trains `iterations` with `yieldEvery` while a 0 ms interval timer counts its callbacks; each iteration also busy-waits `spinMs`. */
 async function trainCounting(yieldEvery: YieldEvery, iterations: number, spinMs = 0) {
