@@ -18,7 +18,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_lenet import FALLBACK_CORES, FULL, QUICK, best_core_for, cpu_flags, measure, openblas  # noqa: E402
+from pytorch_lenet import FALLBACK_CORES, FULL, QUICK, best_core_for, cpu_flags, measure, measure_inference, openblas  # noqa: E402
 
 SMOKE = dict(warmup=1, warmup_ms=0, reps=1, min_reps=1, rep_ms=0, budget_ms=0)
 
@@ -64,11 +64,7 @@ def main():
     model.train()
     fwdbwd_ips, steps = measure(fwdbwd, n, p)
 
-    model.eval()
-    x1 = x[:1].clone()
-    with torch.inference_mode():
-        infer_ips, _ = measure(lambda: torch.softmax(model(x), 1), n, p)
-        per_s, _ = measure(lambda: torch.softmax(model(x1), 1), 1, p)
+    infer_ips, per_s = measure_inference(model, x, p)
 
     lib = openblas()
     print(json.dumps({

@@ -84,6 +84,17 @@ def measure(step, items, p):
     return statistics.median(rates), iters
 
 
+def measure_inference(model, x, p):
+    """Inference items/s at the batch of x, and batch-1 runs/s, in eval mode without autograd."""
+    import torch  # imported late, as in main, after the thread settings
+    model.eval()
+    x1 = x[:1].clone()
+    with torch.inference_mode():
+        infer_ips, _ = measure(lambda: torch.softmax(model(x), 1), len(x), p)
+        per_s, _ = measure(lambda: torch.softmax(model(x1), 1), 1, p)
+    return infer_ips, per_s
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--quick', action='store_true')
@@ -135,11 +146,7 @@ def main():
     model.train()
     train_ips, train_iters = measure(train_step, n, p)
 
-    model.eval()
-    x1 = x[:1].clone()
-    with torch.inference_mode():
-        infer_ips, _ = measure(lambda: torch.softmax(model(x), 1), n, p)
-        per_s, _ = measure(lambda: torch.softmax(model(x1), 1), 1, p)
+    infer_ips, per_s = measure_inference(model, x, p)
 
     gemm = {}
     with torch.inference_mode():
