@@ -264,10 +264,11 @@ export class Net {
   /**
    * Throws a NumericError naming the first offending layer when a learnable parameter holds a NaN
    * or an infinity (after an update). One `asum` per parameter, a single pass on every backend; a
-   * sum that overflows float32 while every value is finite is not an error.
+   * sum that overflows float32 while every value is finite is not an error. `params` defaults to
+   * learnableParams; the solver passes the list it already holds.
    */
-  checkParamsFinite(iter: number): void {
-    for (const p of this.learnableParams) {
+  checkParamsFinite(iter: number, params: readonly Param[] = this.learnableParams): void {
+    for (const p of params) {
       if (Number.isFinite(this.backend.asum(p.blob.count, p.blob.data))) continue;
       if (allFinite(this.backend.download(p.blob.data))) continue;
       throw new NumericError(

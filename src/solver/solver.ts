@@ -285,7 +285,7 @@ export class Solver {
     }
     // Checked after the update too: a NaN in the data or an update that overflows can leave the
     // loss finite (a max-pooling or clamped loss hides it) while the weights are already lost.
-    if (check) net.checkParamsFinite(this.iter + 1);
+    if (check) net.checkParamsFinite(this.iter + 1, params);
     this.iter++;
   }
 
