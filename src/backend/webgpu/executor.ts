@@ -1,0 +1,240 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The GPU side of the WebGPU backend: owns the GPUDevice, the arena buffer and the compiled
+ * kernels, and runs the command batches the facade posts, in order.
+ *
+ * Dispatches are recorded into one compute pass until something needs the queue (a host write, a
+ * read-back, growth, or 1024 dispatches); then their parameter words go up in one writeBuffer
+ * (256-byte slots selected by a dynamic uniform offset) and the pass is submitted. Read-backs copy
+ * the range and the error flag into a mappable buffer, await mapAsync, copy the floats into the
+ * caller's SharedArrayBuffer and wake it (protocol.ts). Runs in a worker: a Node worker_threads
+ * thread (src/node/webgpu-worker.ts) or a browser Web Worker; browser-safe.
+ */
+import { CONTROL_INTS, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type ToExecutor } from './protocol.js';
+import { blasKernels } from './kernels-blas.js';
+import { nnKernels } from './kernels-nn.js';
+import { convKernels } from './kernels-conv.js';
+
+const SOURCES: Record<string, string> = { ...blasKernels, ...nnKernels, ...convKernels };
+/** Dispatches per submitted pass (each has a 256-byte parameter slot). */
+const SLOTS = 1024;
+const SLOT_BYTES = 256;
+
+const FLAG_MESSAGES: Record<number, string> = {
+  1: 'gather: an index is not a whole row number of its source (the gathered row was zeroed)',
+  2: 'scatterAdd: an index is not a whole row number of its destination (that row was skipped)',
+  3: 'softmaxLossForward: a label is not a class index in [0, classes) nor the ignore label',
+  4: 'softmaxLossBackward: a label is not a class index in [0, classes) nor the ignore label',
+  5: 'accuracyForward: a label is not a class index in [0, classes) nor the ignore label',
+};
+
+export class Executor {
+  private arena: GPUBuffer;
+  private readonly params: GPUBuffer;
+  private readonly paramWords = new Uint32Array(SLOTS * SLOT_BYTES / 4);
+  private readonly layout: GPUBindGroupLayout;
+  private readonly pipelineLayout: GPUPipelineLayout;
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private bindGroup: GPUBindGroup;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private slot = 0;
+  private staging: GPUBuffer | null = null;
+  private readonly control: Int32Array;
+  private readonly text: Uint8Array;
+  /** The first device error since the last reply. */
+  private deviceError: string | null = null;
+  private chain: Promise<void> = Promise.resolve();
+
+  /**
+   * `keep` holds the GPU and adapter objects the device came from: Dawn for Node destroys its
+   * instance when the GPU object is garbage collected, even while a device made from it is in use.
+   */
+  constructor(readonly device: GPUDevice, control: SharedArrayBuffer, elements: number, readonly keep: unknown[] = []) {
+    this.control = new Int32Array(control, 0, CONTROL_INTS);
+    this.text = new Uint8Array(control, CONTROL_INTS * 4, TEXT_BYTES);
+    device.addEventListener('uncapturederror', (e) => {
+      this.deviceError ??= (e as GPUUncapturedErrorEvent).error.message;
+    });
+    this.arena = this.makeArena(elements);
+    this.params = device.createBuffer({ size: SLOTS * SLOT_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.layout = device.createBindGroupLayout({
+      entries: [
+        { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'storage' } },
+        { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: SLOT_BYTES } },
+      ],
+    });
+    this.pipelineLayout = device.createPipelineLayout({ bindGroupLayouts: [this.layout] });
+    this.bindGroup = this.makeBindGroup();
+  }
+
+  /** Handles one message from the facade; batches run one after another even across awaits. */
+  receive(msg: ToExecutor): void {
+    if (msg.kind === 'batch') this.chain = this.chain.then(() => this.run(msg.cmds));
+    else if (msg.kind === 'close') this.chain = this.chain.then(() => { this.flush(); this.arena.destroy(); });
+  }
+
+  /** Writes a reply and wakes the caller waiting for `seq`. */
+  reply(seq: number, text: string, error: boolean): void {
+    const bytes = new TextEncoder().encode(text).subarray(0, TEXT_BYTES);
+    this.text.set(bytes);
+    Atomics.store(this.control, LENGTH, bytes.length);
+    Atomics.store(this.control, STATUS, error ? 1 : 0);
+    Atomics.store(this.control, SEQ, seq);
+    Atomics.notify(this.control, SEQ);
+  }
+
+  private async run(cmds: Cmd[]): Promise<void> {
+    for (const c of cmds) {
+      try {
+        switch (c.op) {
+          case 'k': this.dispatch(c.kernel, c.params, c.groups); break;
+          case 'w':
+            this.flush();
+            this.device.queue.writeBuffer(this.arena, c.offset * 4, c.data.buffer, c.data.byteOffset, c.data.byteLength);
+            break;
+          case 'g': this.grow(c.elements); break;
+          case 'r': await this.read(c.offset, c.n, c.data, c.seq); break;
+          case 's':
+            this.flush();
+            await this.device.queue.onSubmittedWorkDone();
+            this.answer(c.seq, '', 0);
+            break;
+        }
+      } catch (e) {
+        this.deviceError ??= `${c.op === 'k' ? `kernel ${c.kernel}` : `command ${c.op}`}: ${(e as Error).message}`;
+        if (c.op === 'r' || c.op === 's') this.answer(c.seq, '', 0);
+      }
+    }
+  }
+
+  private dispatch(kernel: string, params: Uint32Array, groups: [number, number]): void {
+    if (this.slot === SLOTS) this.flush();
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    this.paramWords.set(params, this.slot * SLOT_BYTES / 4);
+    this.pass.setPipeline(this.pipeline(kernel));
+    this.pass.setBindGroup(0, this.bindGroup, [this.slot * SLOT_BYTES]);
+    this.pass.dispatchWorkgroups(groups[0], groups[1]);
+    this.slot++;
+  }
+
+  /** Submits what is recorded: the parameter words first, then the pass. */
+  private flush(): void {
+    if (!this.encoder) return;
+    this.pass?.end();
+    if (this.slot > 0) this.device.queue.writeBuffer(this.params, 0, this.paramWords.buffer, 0, this.slot * SLOT_BYTES);
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.pass = null;
+    this.slot = 0;
+  }
+
+  private grow(elements: number): void {
+    this.flush();
+    const next = this.makeArena(elements);
+    const enc = this.device.createCommandEncoder();
+    enc.copyBufferToBuffer(this.arena, 0, next, 0, this.arena.size);
+    this.device.queue.submit([enc.finish()]);
+    this.arena.destroy();
+    this.arena = next;
+    this.bindGroup = this.makeBindGroup();
+  }
+
+  private async read(offset: number, n: number, data: SharedArrayBuffer, seq: number): Promise<void> {
+    this.flush();
+    const bytes = (n + 1) * 4;
+    if (!this.staging || this.staging.size < bytes) {
+      this.staging?.destroy();
+      this.staging = this.device.createBuffer({ size: Math.max(bytes, 1 << 16), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    }
+    const enc = this.device.createCommandEncoder();
+    if (n > 0) enc.copyBufferToBuffer(this.arena, offset * 4, this.staging, 0, n * 4);
+    enc.copyBufferToBuffer(this.arena, 0, this.staging, n * 4, 4);
+    enc.clearBuffer(this.arena, 0, 4);
+    this.device.queue.submit([enc.finish()]);
+    await this.staging.mapAsync(GPUMapMode.READ, 0, bytes);
+    const got = new Float32Array(this.staging.getMappedRange(0, bytes));
+    new Float32Array(data, 0, n).set(got.subarray(0, n));
+    const flag = got[n];
+    this.staging.unmap();
+    this.answer(seq, '', flag);
+  }
+
+  /** Replies to a read or sync, reporting a device error or a kernel's error flag if any. */
+  private answer(seq: number, text: string, flag: number): void {
+    const problems: string[] = [];
+    if (this.deviceError) problems.push(`the device reported: ${this.deviceError}`);
+    if (flag !== 0) problems.push(FLAG_MESSAGES[flag] ?? `kernel error code ${flag}`);
+    this.deviceError = null;
+    if (problems.length > 0) this.reply(seq, problems.join('; '), true);
+    else this.reply(seq, text, false);
+  }
+
+  private pipeline(kernel: string): GPUComputePipeline {
+    let p = this.pipelines.get(kernel);
+    if (!p) {
+      const code = SOURCES[kernel];
+      if (code === undefined) throw new Error(`no WGSL kernel named ${kernel}`);
+      const module = this.device.createShaderModule({ code, label: kernel });
+      p = this.device.createComputePipeline({ layout: this.pipelineLayout, compute: { module, entryPoint: 'main' }, label: kernel });
+      this.pipelines.set(kernel, p);
+    }
+    return p;
+  }
+
+  private makeArena(elements: number): GPUBuffer {
+    return this.device.createBuffer({
+      size: elements * 4,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  private makeBindGroup(): GPUBindGroup {
+    return this.device.createBindGroup({
+      layout: this.layout,
+      entries: [
+        { binding: 0, resource: { buffer: this.arena } },
+        { binding: 1, resource: { buffer: this.params, size: SLOT_BYTES } },
+      ],
+    });
+  }
+}
+
+/** The kernel names the executor knows (for tests and the facade's checks). */
+export const KERNEL_NAMES: readonly string[] = Object.keys(SOURCES);
+
+/**
+ * Starts an executor on `gpu` in the current worker: requests an adapter and a device with the
+ * largest storage buffers it offers, then answers the init message's seq with GpuInfo as JSON (or
+ * an error). Returns the executor, or null when there is no adapter.
+ */
+export async function startExecutor(gpu: GPU, init: Extract<ToExecutor, { kind: 'init' }>): Promise<Executor | null> {
+  const control = new Int32Array(init.control, 0, CONTROL_INTS);
+  const fail = (message: string) => {
+    const bytes = new TextEncoder().encode(message).subarray(0, TEXT_BYTES);
+    new Uint8Array(init.control, CONTROL_INTS * 4, TEXT_BYTES).set(bytes);
+    Atomics.store(control, LENGTH, bytes.length);
+    Atomics.store(control, STATUS, 1);
+    Atomics.store(control, SEQ, init.seq);
+    Atomics.notify(control, SEQ);
+    return null;
+  };
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return fail('no WebGPU adapter was found');
+    const binding = adapter.limits.maxStorageBufferBindingSize;
+    const size = Math.min(binding, adapter.limits.maxBufferSize);
+    const device = await adapter.requestDevice({
+      requiredLimits: { maxStorageBufferBindingSize: binding, maxBufferSize: adapter.limits.maxBufferSize },
+    });
+    const maxElements = Math.floor(Math.min(size, 2 ** 32 - 4) / 4 / 64) * 64;
+    const ex = new Executor(device, init.control, Math.min(init.elements, maxElements), [gpu, adapter]);
+    const info = adapter.info;
+    const reply: GpuInfo = { vendor: info.vendor, architecture: info.architecture, description: info.description, maxElements };
+    ex.reply(init.seq, JSON.stringify(reply), false);
+    return ex;
+  } catch (e) {
+    return fail(`WebGPU device creation failed: ${(e as Error).message}`);
+  }
+}
