@@ -15,7 +15,7 @@ import { UsageError, decimalFlag, integerFlag, iterationsFlag, parseFlags } from
 export const TRAIN_USAGE = `usage: cortado train <net.json> [options]
 
 options:
-  --backend NAME        auto (default), js, native, wasm or cuda
+  --backend NAME        auto (default), js, native, wasm, cuda or webgpu
   --max-iter N          iterations to train to (alias: --iterations, as in npm run mnist)
   --method M            SGD, Nesterov, Adam, AdaGrad, AdaDelta or RMSProp
   --iter-size N         accumulate gradients over N batches per update

@@ -1,8 +1,9 @@
 /**
  * Choosing a backend at run time: 'js' (the TypeScript reference), 'native' (the C++ addon),
  * 'wasm' (the same C++ kernels as WebAssembly SIMD, no compiler needed), 'cuda' (an NVIDIA GPU),
- * or 'auto' (CUDA if usable, else native, else wasm, else js; CORTADO_NO_CUDA and
- * CORTADO_NO_NATIVE in the environment skip those two).
+ * 'webgpu' (WGSL kernels on a WebGPU device through Dawn; never chosen by 'auto'), or 'auto' (CUDA
+ * if usable, else native, else wasm, else js; CORTADO_NO_CUDA and CORTADO_NO_NATIVE in the
+ * environment skip those two).
  */
 import type { Backend, DType } from '../backend/backend.js';
 import { BackendError } from '../core/errors.js';
@@ -12,9 +13,10 @@ import { loadNativeAddon, nativeLoadError } from '../backend/native/load.js';
 import { loadCuda } from '../backend/cuda/load.js';
 import { WasmBackend, type WasmBackendOptions } from '../backend/wasm/wasm-backend.js';
 import { loadWasmSync, wasmLoadError } from './wasm.js';
+import { createWebGpuBackend } from './webgpu.js';
 
-export type BackendName = 'auto' | 'js' | 'native' | 'wasm' | 'cuda';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'js', 'native', 'wasm', 'cuda'];
+export type BackendName = 'auto' | 'js' | 'native' | 'wasm' | 'cuda' | 'webgpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'js', 'native', 'wasm', 'cuda', 'webgpu'];
 
 let notified = false;
 
@@ -42,6 +44,10 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
       const r = loadCuda({ dtype });
       if (!r.backend) throw new BackendError(`the CUDA backend cannot start: ${r.error}`);
       return r.backend;
+    }
+    case 'webgpu': {
+      if (dtype !== 'float32') throw new BackendError(`the webgpu backend computes in float32 only, not ${dtype} (use the js backend for float64)`);
+      return createWebGpuBackend();
     }
     case 'auto': {
       if (dtype === 'float32' && process.env.CORTADO_NO_CUDA === undefined) {

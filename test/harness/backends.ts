@@ -59,5 +59,27 @@ export async function availableBackends(): Promise<BackendEntry[]> {
   } catch (e) {
     list.push({ name: 'cuda', create: unavailable, skip: `CUDA backend cannot load: ${(e as Error).message}` });
   }
+  list.push(await webgpuEntry());
   return list;
+}
+
+let webgpu: BackendEntry | null = null;
+
+/**
+ * WebGPU through Dawn: one backend (one GPU worker) per process, made on first use. Without a GPU
+ * the adapter is SwiftShader's, which the Vulkan loader only finds when the process starts with
+ * its environment; test/backend/webgpu/swiftshader.test.ts reruns the webgpu tests in a child
+ * node that has it.
+ */
+async function webgpuEntry(): Promise<BackendEntry> {
+  if (webgpu) return webgpu;
+  try {
+    const { createWebGpuBackend } = await import('../../src/node/webgpu.js');
+    const backend = createWebGpuBackend();
+    webgpu = { name: 'webgpu', create: () => backend };
+  } catch (e) {
+    const child = process.env.VK_ICD_FILENAMES === undefined ? '; test/backend/webgpu/swiftshader.test.ts runs these tests on SwiftShader in a child process' : '';
+    webgpu = { name: 'webgpu', create: unavailable, skip: `no WebGPU adapter: ${(e as Error).message}${child}` };
+  }
+  return webgpu;
 }

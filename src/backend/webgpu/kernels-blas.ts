@@ -73,6 +73,24 @@ fn powx(a: f32, p: f32) -> f32 {
     if (u(4) == 0u) { a += m[u(1) + j] * m[u(2) + j]; } else { a += abs(m[u(1) + j]); }`, `
     m[u(3)] = a;`),
   /**
+   * [0 M·N, 1 N, 2 K, 3 alpha, 4 beta, 5 A, 6 B, 7 C, 8 transA, 9 transB, 10 M] one invocation per
+   * element of C, for shapes where tiles would be mostly padding (a short K or a thin C).
+   */
+  gemmDirect: elementwise(`
+  let M = u(10);
+  let N = u(1);
+  let K = u(2);
+  let r = i / N;
+  let c = i % N;
+  var acc = 0.0;
+  for (var k = 0u; k < K; k++) {
+    let a = select(m[u(5) + r * K + k], m[u(5) + k * M + r], u(8) != 0u);
+    let b = select(m[u(6) + k * N + c], m[u(6) + c * K + k], u(9) != 0u);
+    acc += a * b;
+  }
+  let at = u(7) + i;
+  if (f(4) == 0.0) { m[at] = f(3) * acc; } else { m[at] = f(3) * acc + f(4) * m[at]; }`),
+  /**
    * [0 M, 1 N, 2 K, 3 alpha, 4 beta, 5 A, 6 B, 7 C, 8 transA, 9 transB]
    * C = alpha op(A) op(B) + beta C in 16×16 tiles staged through workgroup memory.
    */

@@ -155,7 +155,16 @@ export class WebGpuBackend implements Backend {
 
   copy(n: number, x: Buf, y: Buf): void {
     const xs = this.off(x, n, 'copy x'), ys = this.off(y, n, 'copy y');
-    if (xs !== ys) this.launch('copy', n, new Params().u(n).u(xs).u(ys));
+    if (xs === ys || n <= 0) return;
+    if (Math.abs(xs - ys) >= n) {
+      this.launch('copy', n, new Params().u(n).u(xs).u(ys));
+      return;
+    }
+    // Overlapping ranges: invocations run in no set order, so go through a temporary.
+    const t = this.alloc(n) as GpuBuf;
+    this.launch('copy', n, new Params().u(n).u(xs).u(t.offset));
+    this.launch('copy', n, new Params().u(n).u(t.offset).u(ys));
+    this.free(t);
   }
 
   scal(n: number, alpha: number, x: Buf): void {
@@ -186,6 +195,11 @@ export class WebGpuBackend implements Backend {
     A: Buf, B: Buf, beta: number, C: Buf): void {
     const a = this.off(A, M * K, 'gemm A'), b = this.off(B, K * N, 'gemm B'), c = this.off(C, M * N, 'gemm C');
     if (M === 0 || N === 0) return;
+    if (K <= 32 || M < 8 || N < 8) {
+      // Tiles would be mostly padding; barriers are costly on some devices (SwiftShader).
+      this.launch('gemmDirect', M * N, new Params().u(M * N).u(N).u(K).f(alpha).f(beta).u(a).u(b).u(c).u(transA ? 1 : 0).u(transB ? 1 : 0).u(M));
+      return;
+    }
     const gx = Math.ceil(N / 16), gy = Math.ceil(M / 16);
     if (gx > 65535 || gy > 65535) throw new BackendError(`webgpu backend gemm: ${M}×${N} is larger than the 1048560×1048560 the kernel's grid reaches`);
     this.enqueue({ op: 'k', kernel: 'gemm', groups: [gx, gy],

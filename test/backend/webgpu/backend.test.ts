@@ -1,0 +1,84 @@
+/**
+ * The WebGPU backend on whatever adapter this process finds (SwiftShader in CI, through the child
+ * process of swiftshader.test.ts): every Backend method against JsBackend, the errors users see,
+ * arena growth, and a few LeNet iterations against JsBackend. Every test name holds "webgpu", which
+ * the child selects with --test-name-pattern. The layer-case table runs on webgpu through
+ * test/harness/backends.ts.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Backend } from '../../../src/backend/backend.js';
+import { JsBackend } from '../../../src/backend/js/js-backend.js';
+import { BackendError } from '../../../src/core/errors.js';
+import { availableBackends } from '../../harness/backends.js';
+import { compareMethods } from '../cuda/method-cases.js';
+
+const entry = (await availableBackends()).find((e) => e.name === 'webgpu')!;
+const skip = entry.skip;
+const backend = (skip ? null : entry.create()) as import('../../../src/backend/webgpu/webgpu-backend.js').WebGpuBackend;
+
+test('webgpu: every backend method agrees with JsBackend', { skip }, () => {
+  const rows = compareMethods(backend, new JsBackend('float32'));
+  const bad = rows.filter((r) => !r.ok).map((r) => `${r.name}: max relative error ${r.maxRelError} ${r.detail ?? ''}`);
+  assert.ok(rows.length > 90, `only ${rows.length} method cases`);
+  assert.deepEqual(bad, []);
+});
+
+test('webgpu: misuse is a clear error (float64, foreign and short buffers, bad views)', { skip }, async () => {
+  const { WebGpuBackend } = await import('../../../src/backend/webgpu/webgpu-backend.js');
+  assert.throws(() => new WebGpuBackend({ postMessage() {} }, new SharedArrayBuffer(8), backend.info, 64, 0, 'float64'),
+    (e: Error) => e instanceof BackendError && /float64 is not supported/.test(e.message));
+  assert.throws(() => backend.scal(3, 2, new Float32Array(3)), /scal x: the buffer was not made by this backend/);
+  assert.throws(() => backend.axpy(10, 1, backend.alloc(10), backend.alloc(9)), /axpy y: the buffer has 9 elements, needs 10/);
+  assert.throws(() => backend.view(backend.alloc(4), 2, 3), /range \[2, 5\) is outside a buffer of 4/);
+  assert.throws(() => backend.download(backend.alloc(2), new Float32Array(1)), /output holds 1 elements, needs 2/);
+});
+
+test('webgpu: a bad gather index or label is reported by the next read, naming the method', { skip }, () => {
+  const b: Backend = backend;
+  const src = b.fromHost([1, 2, 3, 4]);
+  const dst = b.alloc(2);
+  b.gather(1, 2, src, b.fromHost([5]), 1, dst);
+  assert.throws(() => b.download(dst), (e: Error) => e instanceof BackendError && /gather: an index is not a whole row number/.test(e.message));
+  b.gather(1, 2, src, b.fromHost([1]), 1, dst);
+  assert.deepEqual(Array.from(b.download(dst)), [3, 4], 'the flag is cleared once reported');
+  const loss = b.alloc(1);
+  b.softmaxLossForward({ outer: 2, classes: 2, inner: 1 }, b.fromHost([0.5, 0.5, 0.5, 0.5]), b.fromHost([0, 7]), null, 'valid', loss);
+  assert.throws(() => b.download(loss), /softmaxLossForward: a label is not a class index/);
+});
+
+test('webgpu: the arena grows past its first size and keeps what it holds', { skip }, () => {
+  const b: Backend = backend;
+  const first = b.fromHost([1, 2, 3]);
+  const big = b.alloc(20 * 2 ** 20); // 80 MiB, more than the first 64 MiB
+  b.set(5, 7, big);
+  assert.deepEqual(Array.from(b.download(first)), [1, 2, 3]);
+  assert.deepEqual(Array.from(b.download(b.view(big, 0, 6))), [7, 7, 7, 7, 7, 0]);
+  b.free(big);
+  const again = b.alloc(4);
+  assert.deepEqual(Array.from(b.download(again)), [0, 0, 0, 0], 'a reused range is zeroed');
+});
+
+test('webgpu: LeNet trains as on JsBackend (Net + Solver, 3 iterations)', { skip }, async () => {
+  const { Net } = await import('../../../src/core/net.js');
+  const { Solver } = await import('../../../src/solver/solver.js');
+  const { lenet } = await import('../../../examples/mnist/lenet.js');
+  const run = (b: Backend) => {
+    const net = new Net(lenet({ batchSize: 4 }), { backend: b, phase: 'train', seed: 3 });
+    const solver = new Solver(net, { baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 }, maxIter: 3 });
+    const losses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      solver.step();
+      losses.push(net.loss());
+    }
+    const weights = Float64Array.from(net.layer('conv2').params[0].blob.read());
+    net.destroy();
+    return { losses, weights };
+  };
+  const gpu = run(backend);
+  const ref = run(new JsBackend('float32'));
+  for (let i = 0; i < 3; i++) assert.ok(Math.abs(gpu.losses[i] - ref.losses[i]) < 1e-4 * Math.max(1, ref.losses[i]), `loss ${i}: ${gpu.losses[i]} vs ${ref.losses[i]}`);
+  let worst = 0;
+  for (let i = 0; i < ref.weights.length; i++) worst = Math.max(worst, Math.abs(gpu.weights[i] - ref.weights[i]));
+  assert.ok(worst < 1e-5, `conv2 weights differ by up to ${worst}`);
+});
