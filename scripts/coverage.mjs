@@ -96,6 +96,7 @@ export async function generateCoverage() {
   const { JsBackend } = await import(dist('src/backend/js/js-backend.js'));
   const { NativeBackend } = await import(dist('src/backend/native/native-backend.js'));
   const { CudaBackend } = await import(dist('src/backend/cuda/cuda-backend.js'));
+  const { WebGpuBackend } = await import(dist('src/backend/webgpu/webgpu-backend.js'));
 
   // Names only: whether a backend can run depends on the machine, not on the tree.
   const harnessBackends = (await availableBackends()).map((e) => e.name);
@@ -110,7 +111,7 @@ export async function generateCoverage() {
     'Gradient: rows checked by central differences in float64 on JsBackend (the others set `skipGradient`, reason given). ' +
     'Backend columns: rows whose float32 forward and backward are compared with JsBackend float32 on that backend. ' +
     `${harnessBackends.join(', ')}: test/layers/layer-cases.test.ts, over availableBackends() of test/harness/backends.ts; each is skipped with its reason where it cannot run ` +
-    '(native needs the addon, which `npm install` builds; cuda GPU needs a device, which CI lacks)' +
+    '(native needs the addon, which `npm install` builds; cuda GPU needs a device, which CI lacks; webgpu needs a WebGPU adapter, which CI has through SwiftShader: test/backend/webgpu/swiftshader.test.ts reruns the webgpu column in a child node that can reach it)' +
     (emulated.length ? `. cuda (emulator): ${emulated.join(', ')}, the CUDA backend on the CPU emulation of the CUDA libraries, which CI runs.` : '.'),
     '',
   );
@@ -139,22 +140,26 @@ export async function generateCoverage() {
   lines.push(
     'Every method of the Backend interface (src/backend/backend.ts) that JsBackend, the reference, implements. ' +
     'native: C++ when NativeBackend overrides it (it may still fall back to TypeScript for float64), TypeScript when inherited from JsBackend. ' +
-    'cuda: implemented by CudaBackend. cuda checked: called by a case of test/backend/cuda/method-cases.ts, which compares it with JsBackend on the CPU emulator in CI and on a GPU by test/backend/cuda/gpu.test.ts.',
+    'cuda: implemented by CudaBackend. cuda checked: called by a case of test/backend/cuda/method-cases.ts, which compares it with JsBackend on the CPU emulator in CI and on a GPU by test/backend/cuda/gpu.test.ts. ' +
+    'webgpu: WGSL when WebGpuBackend implements it with its own kernels (test/backend/webgpu/backend.test.ts runs the same method cases on it).',
     '',
   );
-  lines.push('| method | js | native | cuda | cuda checked |', '| --- | --- | --- | --- | --- |');
+  lines.push('| method | js | native | cuda | cuda checked | webgpu |', '| --- | --- | --- | --- | --- | --- |');
   let nC = 0;
   let nCuda = 0;
   let nChecked = 0;
+  let nWebGpu = 0;
   for (const m of methods) {
     const native = own(NativeBackend.prototype, m);
     const cuda = own(CudaBackend.prototype, m);
     nC += native ? 1 : 0;
     nCuda += cuda ? 1 : 0;
     nChecked += checked.has(m) ? 1 : 0;
-    lines.push(`| \`${m}\` | yes | ${native ? 'C++' : 'TypeScript'} | ${mark(cuda)} | ${mark(checked.has(m))} |`);
+    const webgpu = own(WebGpuBackend.prototype, m);
+    nWebGpu += webgpu ? 1 : 0;
+    lines.push(`| \`${m}\` | yes | ${native ? 'C++' : 'TypeScript'} | ${mark(cuda)} | ${mark(checked.has(m))} | ${webgpu ? 'WGSL' : '—'} |`);
   }
-  lines.push(`| **${methods.length} methods** | **${methods.length}** | **${nC} C++** | **${nCuda}** | **${nChecked}** |`);
+  lines.push(`| **${methods.length} methods** | **${methods.length}** | **${nC} C++** | **${nCuda}** | **${nChecked}** | **${nWebGpu} WGSL** |`);
   const missing = [...declared].filter((m) => !methods.includes(m) && !['name', 'dtype'].includes(m));
   if (missing.length) lines.push('', `Declared in backend.ts but not a JsBackend method: ${missing.join(', ')}.`);
   lines.push('');
