@@ -33,6 +33,6 @@ test('the coverage table counts rows, gradient checks and C++ overrides from the
   const grad = rows.filter((c) => !c.skipGradient).length;
   assert.match(text, new RegExp(`^\\| Accuracy \\| ${rows.length} \\| ${grad} \\| ${rows.length} \\|`, 'm'));
   assert.match(text, new RegExp(`\\*\\*${layerTypes.size} types\\*\\* \\| \\*\\*${layerCases.length}\\*\\*`));
-  assert.match(text, /^\| `gemm` \| yes \| C\+\+ \| yes \| yes \|$/m);
+  assert.match(text, /^\| `gemm` \| yes \| C\+\+ \| yes \| yes \| WGSL \|$/m);
   assert.match(text, /cuda \(emulator\)/);
 });
