@@ -26,13 +26,18 @@ export async function chromiumUnavailable(): Promise<string | null> {
   return null;
 }
 
-export async function launchChromium() {
+/**
+ * `webgpu`: WebGPU on SwiftShader, Chromium's CPU Vulkan (no --disable-gpu; WebGPU is still behind
+ * --enable-unsafe-webgpu on Linux).
+ */
+export async function launchChromium(options: { webgpu?: boolean } = {}) {
   const pw = (await playwright())!;
   const profile = mkdtempSync(join(tmpdir(), 'cortado-chromium-'));
+  const gpu = options.webgpu ? ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] : ['--disable-gpu'];
   const context = await pw.chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', ...gpu, '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   return {
     browser: context,
