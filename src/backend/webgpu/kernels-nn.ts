@@ -113,7 +113,8 @@ export const nnKernels: Record<string, string> = {
     if (c == -2) { fail(${FLAG.softmaxLossForward}.0); }
     if (c >= 0) {
       let p = m[u(3) + (j / u(2)) * u(1) * u(2) + u32(c) * u(2) + j % u(2)];
-      a -= log(max(p, FLT_MIN));
+      // a NaN probability makes the loss NaN, as Math.max(NaN, FLT_MIN) does in the reference
+      a -= select(log(max(p, FLT_MIN)), p, isNan(p));
       b += 1.0;
     }`, `
     var norm = 1.0;

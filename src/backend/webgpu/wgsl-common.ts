@@ -17,6 +17,8 @@ fn s(i: u32) -> i32 { return bitcast<i32>(u(i)); }
 // The arena's first element is the error flag, read back (and cleared) with every download.
 fn fail(code: f32) { m[0] = code; }
 const FLT_MIN: f32 = 1.17549435e-38;
+// From the bits: compilers may treat x != x as false, and max(NaN, y) may give y.
+fn isNan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 `;
 
 /** Threads per workgroup of every element and reduction kernel. */

@@ -2,8 +2,8 @@
  * The webgpu tests on SwiftShader (a CPU Vulkan from Debian's chromium package) when this process
  * has no adapter: the Vulkan loader reads its environment only at start, so they run in a child
  * node started with it, selected by name (--test-name-pattern=webgpu): backend.test.ts, the
- * layer-case table and the update rules. SwiftShader checks correctness only; it says nothing
- * about speed.
+ * layer-case table, the update rules and the NaN guards. SwiftShader checks correctness only; it
+ * says nothing about speed.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ const skip = process.env.VK_ICD_FILENAMES !== undefined
   ? 'VK_ICD_FILENAMES is set: the webgpu tests run in this process already'
   : env === null ? `no SwiftShader Vulkan driver at ${SWIFTSHADER_ICD} (install Debian's chromium, as .ci/run does)` : undefined;
 
-const files = ['backend/webgpu/backend.test.js', 'layers/layer-cases.test.js', 'solver/backends.test.js']
+const files = ['backend/webgpu/backend.test.js', 'layers/layer-cases.test.js', 'solver/backends.test.js', 'solver/nan-guard.test.js']
   .map((f) => fileURLToPath(new URL(`../../${f}`, import.meta.url)));
 
 test('webgpu tests pass on SwiftShader (child process)', { skip, timeout: 300_000 }, () => {
