@@ -7,6 +7,8 @@ export type * from './backend/backend.js';
 export { JsBackend } from './backend/js/js-backend.js';
 export { WasmBackend, type WasmBackendOptions } from './backend/wasm/wasm-backend.js';
 export { loadWasmModule, setWasmModule, wasmModule, defaultWasmUrl } from './backend/wasm/module.js';
+export { WebGpuBackend } from './backend/webgpu/webgpu-backend.js';
+export { connectWebGpu, type ConnectOptions } from './backend/webgpu/browser.js';
 export { Blob, countOf, type Shape } from './core/blob.js';
 export { ConfigError, ShapeError, NumericError, DataError, BackendError } from './core/errors.js';
 export { Layer, type LayerConfig, type LayerType, type BaseConfig, type Param, type ParamSpec, type Phase, type LayerContext } from './core/layer.js';

@@ -5,16 +5,22 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ToExecutor } from '../backend/webgpu/protocol.js';
-import { startExecutor, type Executor } from '../backend/webgpu/executor.js';
+import { failInit, startExecutor, type Executor } from '../backend/webgpu/executor.js';
 
 let ready: Promise<Executor | null> | null = null;
 
 parentPort!.on('message', (msg: ToExecutor) => {
   if (msg.kind === 'init') {
     ready = (async () => {
-      const { create, globals } = await import('webgpu');
-      Object.assign(globalThis, globals);
-      return startExecutor(create([]), msg);
+      let dawn: typeof import('webgpu');
+      try {
+        dawn = await import('webgpu');
+      } catch (e) {
+        failInit(msg, `the webgpu npm package (Dawn for Node) cannot load: ${(e as Error).message}; install it with npm install webgpu`);
+        return null;
+      }
+      Object.assign(globalThis, dawn.globals);
+      return startExecutor(dawn.create([]), msg);
     })();
     return;
   }

@@ -210,14 +210,8 @@ export const KERNEL_NAMES: readonly string[] = Object.keys(SOURCES);
  * an error). Returns the executor, or null when there is no adapter.
  */
 export async function startExecutor(gpu: GPU, init: Extract<ToExecutor, { kind: 'init' }>): Promise<Executor | null> {
-  const control = new Int32Array(init.control, 0, CONTROL_INTS);
   const fail = (message: string) => {
-    const bytes = new TextEncoder().encode(message).subarray(0, TEXT_BYTES);
-    new Uint8Array(init.control, CONTROL_INTS * 4, TEXT_BYTES).set(bytes);
-    Atomics.store(control, LENGTH, bytes.length);
-    Atomics.store(control, STATUS, 1);
-    Atomics.store(control, SEQ, init.seq);
-    Atomics.notify(control, SEQ);
+    failInit(init, message);
     return null;
   };
   try {
@@ -237,4 +231,15 @@ export async function startExecutor(gpu: GPU, init: Extract<ToExecutor, { kind: 
   } catch (e) {
     return fail(`WebGPU device creation failed: ${(e as Error).message}`);
   }
+}
+
+/** Answers the init message with an error (the worker could not even load WebGPU). */
+export function failInit(init: Extract<ToExecutor, { kind: 'init' }>, message: string): void {
+  const control = new Int32Array(init.control, 0, CONTROL_INTS);
+  const bytes = new TextEncoder().encode(message).subarray(0, TEXT_BYTES);
+  new Uint8Array(init.control, CONTROL_INTS * 4, TEXT_BYTES).set(bytes);
+  Atomics.store(control, LENGTH, bytes.length);
+  Atomics.store(control, STATUS, 1);
+  Atomics.store(control, SEQ, init.seq);
+  Atomics.notify(control, SEQ);
 }
