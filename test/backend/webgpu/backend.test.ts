@@ -82,3 +82,17 @@ test('webgpu: LeNet trains as on JsBackend (Net + Solver, 3 iterations)', { skip
   for (let i = 0; i < ref.weights.length; i++) worst = Math.max(worst, Math.abs(gpu.weights[i] - ref.weights[i]));
   assert.ok(worst < 1e-5, `conv2 weights differ by up to ${worst}`);
 });
+
+test('webgpu: createBackend("webgpu") makes one, float32 only', { skip }, async () => {
+  const { createBackend } = await import('../../../src/node/backends.js');
+  assert.throws(() => createBackend('webgpu', 'float64'), (e: Error) => e instanceof BackendError && /float32 only/.test(e.message));
+  const b = createBackend('webgpu') as typeof backend;
+  assert.equal(b.name, 'webgpu');
+  assert.deepEqual(Array.from(b.download(b.fromHost([1.5, -2]))), [1.5, -2]);
+  b.close();
+});
+
+test('webgpu: without an adapter, createBackend("webgpu") says what to set', { skip: skip ? undefined : 'this process has a WebGPU adapter' }, async () => {
+  const { createBackend } = await import('../../../src/node/backends.js');
+  assert.throws(() => createBackend('webgpu'), (e: Error) => e instanceof BackendError && /no WebGPU adapter was found/.test(e.message) && /VK_ICD_FILENAMES|Vulkan/.test(e.message));
+});
