@@ -1,5 +1,5 @@
 /**
- * Bundled by webgpu.test.ts as the page's Web Worker: connects a WebGpuBackend to its own GPU
+ * The page's Web Worker of webgpu.test.ts (bundled from a one-line entry calling pageWorker()): connects a WebGpuBackend to its own GPU
  * worker (gpu-worker.js, SwiftShader's WebGPU in headless Chromium), runs the layer-case table
  * against JsBackend, trains the small classifier a few iterations on both backends, and posts what
  * it found to the page. Browser-only: no Node imports here.
@@ -32,7 +32,16 @@ function train(backend: Backend): { losses: number[]; weights: number[] } {
   return { losses, weights };
 }
 
-async function main(): Promise<void> {
+/** The worker's body; webgpu.test.ts bundles a one-line entry that calls it (this file only exports it). */
+export async function pageWorker(): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    scope.postMessage({ done: true, error: `${(e as Error).message}\n${(e as Error).stack}` });
+  }
+}
+
+async function run(): Promise<void> {
   const backend = await connectWebGpu(new scope.Worker('gpu-worker.js'));
   const reference = new JsBackend('float32');
   const problems: string[] = [];
@@ -51,5 +60,3 @@ async function main(): Promise<void> {
   for (let i = 0; i < js.weights.length; i++) worst = Math.max(worst, Math.abs(gpu.weights[i] - js.weights[i]));
   scope.postMessage({ done: true, adapter: backend.info, cases, problems, losses: { webgpu: gpu.losses, js: js.losses }, worstWeight: worst });
 }
-
-main().catch((e: Error) => scope.postMessage({ done: true, error: `${e.message}\n${e.stack}` }));

@@ -39,10 +39,10 @@ test('webgpu in headless Chromium (SwiftShader): layer cases and a few training 
   const esbuild = await import('esbuild');
   // The compiled JavaScript under dist/ is bundled, as the examples' build scripts do.
   const bundle = (entry: string, file: string) => esbuild.build({
-    entryPoints: [entry], bundle: true, format: 'esm', platform: 'browser', outfile: join(out, file), logLevel: 'error',
+    stdin: { contents: entry, resolveDir: here }, bundle: true, format: 'esm', platform: 'browser', outfile: join(out, file), logLevel: 'error',
   });
-  await bundle(join(here, 'webgpu-page-worker.js'), 'page-worker.js');
-  await bundle(resolve(here, '../../src/backend/webgpu/gpu-worker.js'), 'gpu-worker.js');
+  await bundle(`import { pageWorker } from './webgpu-page-worker.js'; void pageWorker();`, 'page-worker.js');
+  await bundle(`import '../../src/backend/webgpu/gpu-worker.js';`, 'gpu-worker.js');
   const server = createServer((req, res) => {
     const name = (req.url ?? '/').split('?')[0];
     const headers = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
