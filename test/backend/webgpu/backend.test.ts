@@ -96,3 +96,23 @@ test('webgpu: without an adapter, createBackend("webgpu") says what to set', { s
   const { createBackend } = await import('../../../src/node/backends.js');
   assert.throws(() => createBackend('webgpu'), (e: Error) => e instanceof BackendError && /no WebGPU adapter was found/.test(e.message) && /VK_ICD_FILENAMES|Vulkan/.test(e.message));
 });
+
+test('webgpu: a TrainerWorker run on webgpu (its GPU worker nested in the trainer thread) gives the weights of a js run', { skip }, async () => {
+  const { startNodeTrainer } = await import('../../../src/node/trainer-worker.js');
+  const { smallMlp } = await import('../../harness/small-mlp.js');
+  const { Net } = await import('../../../src/core/net.js');
+  const { Solver } = await import('../../../src/solver/solver.js');
+  const { Random } = await import('../../../src/core/random.js');
+  const solver = { baseLr: 0.1, momentum: 0.9, maxIter: 20 };
+  const result = await startNodeTrainer({ layers: smallMlp(), solver, seed: 9, backend: 'webgpu', statsEvery: 10 }).done;
+  assert.equal(result.iter, 20);
+  const net = new Net(smallMlp(), { backend: new JsBackend('float32'), phase: 'train', rng: new Random(9), name: 'train' });
+  await new Solver(net, solver).solve();
+  for (const p of net.params) {
+    const got = result.weights.get(p.key)!.values;
+    const want = p.blob.read();
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    assert.ok(worst < 1e-4, `parameter ${p.key} differs by up to ${worst}`);
+  }
+});
