@@ -82,7 +82,7 @@ fn labelOf(v: f32, classes: u32, hasIgnore: u32, ignore: f32) -> i32 {
   return i32(t);
 }`;
 
-/** Error flag codes (the flag holds the first one set since the last download). */
+/** Error flag codes (the flag holds the code of a kernel that failed since the last download). */
 export const FLAG = {
   gather: 1,
   scatterAdd: 2,
