@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 
@@ -35,4 +36,18 @@ test('the coverage table counts rows, gradient checks and C++ overrides from the
   assert.match(text, new RegExp(`\\*\\*${layerTypes.size} types\\*\\* \\| \\*\\*${layerCases.length}\\*\\*`));
   assert.match(text, /^\| `gemm` \| yes \| C\+\+ \| yes \| yes \|$/m);
   assert.match(text, /cuda \(emulator\)/);
+});
+
+test('the commit named in docs/coverage.md is in the history of HEAD', (t) => {
+  const committed = readFileSync(resolve(root, 'docs/coverage.md'), 'utf8');
+  const commit = /from commit ([0-9a-f]{7,40})\b/.exec(committed)?.[1];
+  assert.ok(commit, 'docs/coverage.md names no commit (generate it in a git checkout: npm run coverage)');
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  const inside = git('rev-parse', '--is-inside-work-tree');
+  if (inside.status !== 0) return t.skip('not a git checkout (an unpacked tarball): no history to look the commit up in');
+  if (git('rev-parse', '--is-shallow-repository').stdout.trim() === 'true') {
+    return t.skip('shallow clone: older commits are not here');
+  }
+  assert.equal(git('merge-base', '--is-ancestor', commit, 'HEAD').status, 0,
+    `docs/coverage.md was generated from commit ${commit}, which is not in the history of HEAD: run npm run coverage and commit the result`);
 });
