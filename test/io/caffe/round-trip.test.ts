@@ -50,6 +50,7 @@ const NOT_BACK: Record<string, string> = {
   'ip-neuron-Exponential': "exported as Caffe's Exp layer, which Cortado does not have",
   'conv-neuron-Exponential': "exported as Caffe's Exp layer, which Cortado does not have",
   'memory-data': "exported as Caffe's Input layer (Caffe's MemoryData is fed by code): its data stays behind",
+  'memory-data-ordered-wrap': "exported as Caffe's Input layer (Caffe's MemoryData is fed by code): its data stays behind",
 };
 
 function withInput(c: LayerCase): LayerConfig[] {
