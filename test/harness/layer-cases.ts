@@ -76,6 +76,11 @@ export function labels(classes: number, ignore?: { label: number; every: number 
   };
 }
 
+/** distinct() values rounded to multiples of `step`: many ties, for the layers that document how they break them. */
+function steps(step: number): InputGen {
+  return (shape, rng) => distinct()(shape, rng).map((v) => Math.round(v / step) * step);
+}
+
 /** `count` values k / 8 for a MemoryData entry: small, exact in float32, each sample different. */
 function ramp(count: number): Float32Array {
   return Float32Array.from({ length: count }, (_, k) => k / 8);
@@ -203,6 +208,8 @@ export const layerCases: LayerCase[] = [
   // ---- Accuracy ----
   { name: 'accuracy', config: acc('acc'), bottoms: [[6, 4], [6]], inputs: [distinct(), labels(4)], skipGradient: 'no backward', reference: ref.accuracy },
   { name: 'accuracy-top2', config: acc('acc2', { topK: 2, tops: ['acc2'] }), bottoms: [[6, 4], [6]], inputs: [distinct(), labels(4)], skipGradient: 'no backward', reference: ref.accuracy },
+  // Scores in steps of 0.5: ties, which count against the label (Caffe's rule).
+  { name: 'accuracy-ties-top2', config: acc('accties', { topK: 2 }), bottoms: [[8, 4], [8]], inputs: [steps(0.5), labels(4)], skipGradient: 'no backward', reference: ref.accuracy },
   {
     name: 'accuracy-spatial-ignore', config: acc('accsp', { ignoreLabel: -1 }), bottoms: [[2, 3, 2, 2], [2, 2, 2]],
     inputs: [distinct(), labels(3, { label: -1, every: 3 })], skipGradient: 'no backward',
@@ -418,6 +425,7 @@ export const layerCases: LayerCase[] = [
   { name: 'argmax', config: { type: 'ArgMax', name: 'argmax', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 2, 2, 2]], skipGradient: 'no backward', reference: ref.argMax },
   { name: 'argmax-top3-maxval', config: { type: 'ArgMax', name: 'argmax3', bottoms: ['x'], tops: ['y'], topK: 3, outMaxVal: true }, bottoms: [[3, 5]], skipGradient: 'no backward', reference: ref.argMax },
   { name: 'argmax-axis1-top2', config: { type: 'ArgMax', name: 'argmaxa', bottoms: ['x'], tops: ['y'], topK: 2, axis: 1 }, bottoms: [[2, 4, 3]], skipGradient: 'no backward', reference: ref.argMax },
+  { name: 'argmax-ties-top3', config: { type: 'ArgMax', name: 'argmaxt', bottoms: ['x'], tops: ['y'], topK: 3, outMaxVal: true }, bottoms: [[4, 6]], inputs: [steps(0.5)], skipGradient: 'no backward', reference: ref.argMax },
   { name: 'argmax-axis-last-maxval', config: { type: 'ArgMax', name: 'argmaxv', bottoms: ['x'], tops: ['y'], axis: -1, outMaxVal: true }, bottoms: [[2, 3, 4]], skipGradient: 'no backward', reference: ref.argMax },
   { name: 'index2onehot', config: { type: 'Index2Onehot', name: 'onehot', bottoms: ['label'], tops: ['y'], classes: 5 }, bottoms: [[6]], inputs: [labels(5)], skipGradient: 'no backward', reference: ref.index2onehot },
   { name: 'index2onehot-spatial', config: { type: 'Index2Onehot', name: 'onehotsp', bottoms: ['label'], tops: ['y'], classes: 3 }, bottoms: [[2, 1, 2, 3]], inputs: [labels(3)], skipGradient: 'no backward', reference: ref.index2onehot },
