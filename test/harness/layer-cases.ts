@@ -314,7 +314,10 @@ export const layerCases: LayerCase[] = [
   { name: 'deconv-neuron-Tanh', config: deconv('deconvt', { neuron: 'Tanh', stride: 2 }), bottoms: [[1, 2, 2, 2]], reference: ref.deconvolution },
 
   // ---- BatchNorm ----
-  { name: 'batchnorm-train', config: { type: 'BatchNorm', name: 'bn', bottoms: ['x'], tops: ['y'], movingAverageFraction: 0.9 }, bottoms: [[4, 3, 2, 2]], gradTolerance: 1e-5, reference: ref.batchNorm },
+  {
+    name: 'batchnorm-train', config: { type: 'BatchNorm', name: 'bn', bottoms: ['x'], tops: ['y'], movingAverageFraction: 0.9 },
+    bottoms: [[4, 3, 2, 2]], gradTolerance: 1e-5, reference: ref.batchNorm,
+  },
   { name: 'batchnorm-train-2d', config: { type: 'BatchNorm', name: 'bn2', bottoms: ['x'], tops: ['y'] }, bottoms: [[5, 3]], gradTolerance: 1e-5, reference: ref.batchNorm },
   {
     name: 'batchnorm-global', config: { type: 'BatchNorm', name: 'bng', bottoms: ['x'], tops: ['y'], eps: 0.5 }, bottoms: [[2, 3, 2, 2]], phase: 'test',
@@ -325,10 +328,16 @@ export const layerCases: LayerCase[] = [
   // ---- LRN ----
   { name: 'lrn-across', config: { type: 'LRN', name: 'lrn', bottoms: ['x'], tops: ['y'] }, bottoms: [[2, 7, 2, 2]], inputs: [distinct(2)], reference: ref.lrn },
   { name: 'lrn-across-k2', config: { type: 'LRN', name: 'lrnk', bottoms: ['x'], tops: ['y'], localSize: 3, alpha: 2, beta: 0.6, k: 2 }, bottoms: [[1, 4, 3, 2]], reference: ref.lrn },
-  { name: 'lrn-within', config: { type: 'LRN', name: 'lrnw', bottoms: ['x'], tops: ['y'], localSize: 3, alpha: 1.5, normRegion: 'WITHIN_CHANNEL' }, bottoms: [[2, 2, 4, 5]], inputs: [distinct(2)], reference: ref.lrn },
+  {
+    name: 'lrn-within', config: { type: 'LRN', name: 'lrnw', bottoms: ['x'], tops: ['y'], localSize: 3, alpha: 1.5, normRegion: 'WITHIN_CHANNEL' },
+    bottoms: [[2, 2, 4, 5]], inputs: [distinct(2)], reference: ref.lrn,
+  },
 
   // ---- Embed ----
-  { name: 'embed', config: { type: 'Embed', name: 'embed', bottoms: ['x'], tops: ['y'], inputDim: 5, numOutput: 3, biasInit: { type: 'Uniform', min: -1, max: 1 } }, bottoms: [[4, 3]], inputs: [labels(5)], reference: ref.embed },
+  {
+    name: 'embed', config: { type: 'Embed', name: 'embed', bottoms: ['x'], tops: ['y'], inputDim: 5, numOutput: 3, biasInit: { type: 'Uniform', min: -1, max: 1 } },
+    bottoms: [[4, 3]], inputs: [labels(5)], reference: ref.embed,
+  },
   { name: 'embed-nobias', config: { type: 'Embed', name: 'embednb', bottoms: ['x'], tops: ['y'], inputDim: 3, numOutput: 4, bias: false }, bottoms: [[7]], inputs: [labels(3)], reference: ref.embed },
 
   // ---- RNN, LSTM (cont resets mid-window; a second forward continues from the carried state) ----
@@ -341,8 +350,14 @@ export const layerCases: LayerCase[] = [
   recurrentCase('LSTM', 'lstm-T3-N2-static', [3, 2, 2], 3, [2, 2, 2]),
 
   // ---- TiedInnerProduct (the test context declares the tied weight itself) ----
-  { name: 'tied-ip', config: { type: 'TiedInnerProduct', name: 'dec', bottoms: ['h'], tops: ['y'], tiedParamKey: 'enc', numOutput: 5, biasInit: { type: 'Uniform', min: -1, max: 1 } }, bottoms: [[3, 4]], reference: ref.tiedInnerProduct },
-  { name: 'tied-ip-4d-sigmoid', config: { type: 'TiedInnerProduct', name: 'dec4', bottoms: ['h'], tops: ['y'], tiedParamKey: 'enc', numOutput: 3, neuron: 'Sigmoid' }, bottoms: [[2, 2, 1, 3]], reference: ref.tiedInnerProduct },
+  {
+    name: 'tied-ip', config: { type: 'TiedInnerProduct', name: 'dec', bottoms: ['h'], tops: ['y'], tiedParamKey: 'enc', numOutput: 5, biasInit: { type: 'Uniform', min: -1, max: 1 } },
+    bottoms: [[3, 4]], reference: ref.tiedInnerProduct,
+  },
+  {
+    name: 'tied-ip-4d-sigmoid', config: { type: 'TiedInnerProduct', name: 'dec4', bottoms: ['h'], tops: ['y'], tiedParamKey: 'enc', numOutput: 3, neuron: 'Sigmoid' },
+    bottoms: [[2, 2, 1, 3]], reference: ref.tiedInnerProduct,
+  },
 
   // ---- RandomMask, RandomNormal ----
   {
@@ -382,7 +397,10 @@ export const layerCases: LayerCase[] = [
   { name: 'eltwise-sum', config: { type: 'Eltwise', name: 'esum', bottoms: ['a', 'b'], tops: ['y'] }, bottoms: [[2, 3, 2], [2, 3, 2]], reference: ref.eltwise },
   { name: 'eltwise-sum-coeff', config: { type: 'Eltwise', name: 'esumc', bottoms: ['a', 'b', 'c'], tops: ['y'], coeff: [0.5, -1, 2] }, bottoms: [[3, 4], [3, 4], [3, 4]], reference: ref.eltwise },
   { name: 'eltwise-prod', config: { type: 'Eltwise', name: 'eprod', bottoms: ['a', 'b', 'c'], tops: ['y'], operation: 'PROD' }, bottoms: [[3, 4], [3, 4], [3, 4]], reference: ref.eltwise },
-  { name: 'eltwise-max', config: { type: 'Eltwise', name: 'emax', bottoms: ['a', 'b', 'c'], tops: ['y'], operation: 'MAX' }, bottoms: [[4, 5], [4, 5], [4, 5]], inputs: [distinct(1), distinct(1.01), distinct(0.98)], reference: ref.eltwise },
+  {
+    name: 'eltwise-max', config: { type: 'Eltwise', name: 'emax', bottoms: ['a', 'b', 'c'], tops: ['y'], operation: 'MAX' },
+    bottoms: [[4, 5], [4, 5], [4, 5]], inputs: [distinct(1), distinct(1.01), distinct(0.98)], reference: ref.eltwise,
+  },
   ...(['add', 'subtract', 'multiply'] as const).map((operation): LayerCase => ({
     name: `elementwise-${operation}`, config: { type: 'ElementWise', name: `ew_${operation}`, bottoms: ['a', 'b'], tops: ['y'], operation }, bottoms: [[3, 4], [3, 4]],
     reference: ref.elementWise,
@@ -419,16 +437,40 @@ export const layerCases: LayerCase[] = [
   { name: 'crop-last-axis-3d', config: { type: 'Crop', name: 'crop3', bottoms: ['x', 'ref'], tops: ['y'], axis: -1, offset: [2] }, bottoms: [[2, 3, 6], [2, 3, 3]], reference: ref.crop },
   { name: 'crop-1d', config: { type: 'Crop', name: 'crop1d', bottoms: ['x', 'ref'], tops: ['y'], axis: 0, offset: [3] }, bottoms: [[7], [2]], reference: ref.crop },
   { name: 'channel-pool-max', config: { type: 'ChannelPooling', name: 'cpmax', bottoms: ['x'], tops: ['y'], kernel: 2, stride: 2 }, bottoms: [[2, 4, 2, 3]], reference: ref.channelPooling },
-  { name: 'channel-pool-max-overlap-pad', config: { type: 'ChannelPooling', name: 'cpmaxp', bottoms: ['x'], tops: ['y'], kernel: 3, stride: 2, pad: 1 }, bottoms: [[2, 5, 3]], reference: ref.channelPooling },
-  { name: 'channel-pool-mean', config: { type: 'ChannelPooling', name: 'cpmean', bottoms: ['x'], tops: ['y'], method: 'mean', kernel: 3, stride: 1 }, bottoms: [[2, 4, 2, 2]], reference: ref.channelPooling },
-  { name: 'channel-pool-mean-axis-last', config: { type: 'ChannelPooling', name: 'cpmeanl', bottoms: ['x'], tops: ['y'], method: 'AVE', kernel: 2, stride: 2, axis: -1 }, bottoms: [[3, 2, 5]], reference: ref.channelPooling },
+  {
+    name: 'channel-pool-max-overlap-pad', config: { type: 'ChannelPooling', name: 'cpmaxp', bottoms: ['x'], tops: ['y'], kernel: 3, stride: 2, pad: 1 },
+    bottoms: [[2, 5, 3]], reference: ref.channelPooling,
+  },
+  {
+    name: 'channel-pool-mean', config: { type: 'ChannelPooling', name: 'cpmean', bottoms: ['x'], tops: ['y'], method: 'mean', kernel: 3, stride: 1 },
+    bottoms: [[2, 4, 2, 2]], reference: ref.channelPooling,
+  },
+  {
+    name: 'channel-pool-mean-axis-last', config: { type: 'ChannelPooling', name: 'cpmeanl', bottoms: ['x'], tops: ['y'], method: 'AVE', kernel: 2, stride: 2, axis: -1 },
+    bottoms: [[3, 2, 5]], reference: ref.channelPooling,
+  },
   { name: 'argmax', config: { type: 'ArgMax', name: 'argmax', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 2, 2, 2]], skipGradient: 'no backward', reference: ref.argMax },
-  { name: 'argmax-top3-maxval', config: { type: 'ArgMax', name: 'argmax3', bottoms: ['x'], tops: ['y'], topK: 3, outMaxVal: true }, bottoms: [[3, 5]], skipGradient: 'no backward', reference: ref.argMax },
+  {
+    name: 'argmax-top3-maxval', config: { type: 'ArgMax', name: 'argmax3', bottoms: ['x'], tops: ['y'], topK: 3, outMaxVal: true },
+    bottoms: [[3, 5]], skipGradient: 'no backward', reference: ref.argMax,
+  },
   { name: 'argmax-axis1-top2', config: { type: 'ArgMax', name: 'argmaxa', bottoms: ['x'], tops: ['y'], topK: 2, axis: 1 }, bottoms: [[2, 4, 3]], skipGradient: 'no backward', reference: ref.argMax },
-  { name: 'argmax-ties-top3', config: { type: 'ArgMax', name: 'argmaxt', bottoms: ['x'], tops: ['y'], topK: 3, outMaxVal: true }, bottoms: [[4, 6]], inputs: [steps(0.5)], skipGradient: 'no backward', reference: ref.argMax },
-  { name: 'argmax-axis-last-maxval', config: { type: 'ArgMax', name: 'argmaxv', bottoms: ['x'], tops: ['y'], axis: -1, outMaxVal: true }, bottoms: [[2, 3, 4]], skipGradient: 'no backward', reference: ref.argMax },
-  { name: 'index2onehot', config: { type: 'Index2Onehot', name: 'onehot', bottoms: ['label'], tops: ['y'], classes: 5 }, bottoms: [[6]], inputs: [labels(5)], skipGradient: 'no backward', reference: ref.index2onehot },
-  { name: 'index2onehot-spatial', config: { type: 'Index2Onehot', name: 'onehotsp', bottoms: ['label'], tops: ['y'], classes: 3 }, bottoms: [[2, 1, 2, 3]], inputs: [labels(3)], skipGradient: 'no backward', reference: ref.index2onehot },
+  {
+    name: 'argmax-ties-top3', config: { type: 'ArgMax', name: 'argmaxt', bottoms: ['x'], tops: ['y'], topK: 3, outMaxVal: true },
+    bottoms: [[4, 6]], inputs: [steps(0.5)], skipGradient: 'no backward', reference: ref.argMax,
+  },
+  {
+    name: 'argmax-axis-last-maxval', config: { type: 'ArgMax', name: 'argmaxv', bottoms: ['x'], tops: ['y'], axis: -1, outMaxVal: true },
+    bottoms: [[2, 3, 4]], skipGradient: 'no backward', reference: ref.argMax,
+  },
+  {
+    name: 'index2onehot', config: { type: 'Index2Onehot', name: 'onehot', bottoms: ['label'], tops: ['y'], classes: 5 },
+    bottoms: [[6]], inputs: [labels(5)], skipGradient: 'no backward', reference: ref.index2onehot,
+  },
+  {
+    name: 'index2onehot-spatial', config: { type: 'Index2Onehot', name: 'onehotsp', bottoms: ['label'], tops: ['y'], classes: 3 },
+    bottoms: [[2, 1, 2, 3]], inputs: [labels(3)], skipGradient: 'no backward', reference: ref.index2onehot,
+  },
 
   // ---- MemoryData ----
   {
