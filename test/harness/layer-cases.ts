@@ -210,6 +210,7 @@ export const layerCases: LayerCase[] = [
   { name: 'accuracy-top2', config: acc('acc2', { topK: 2, tops: ['acc2'] }), bottoms: [[6, 4], [6]], inputs: [distinct(), labels(4)], skipGradient: 'no backward', reference: ref.accuracy },
   // Scores in steps of 0.5: ties, which count against the label (Caffe's rule).
   { name: 'accuracy-ties-top2', config: acc('accties', { topK: 2 }), bottoms: [[8, 4], [8]], inputs: [steps(0.5), labels(4)], skipGradient: 'no backward', reference: ref.accuracy },
+  { name: 'accuracy-sequence-axis2', config: acc('accseq', { axis: 2 }), bottoms: [[3, 2, 5], [3, 2]], inputs: [distinct(), labels(5)], skipGradient: 'no backward', reference: ref.accuracy },
   {
     name: 'accuracy-spatial-ignore', config: acc('accsp', { ignoreLabel: -1 }), bottoms: [[2, 3, 2, 2], [2, 2, 2]],
     inputs: [distinct(), labels(3, { label: -1, every: 3 })], skipGradient: 'no backward',
@@ -421,6 +422,7 @@ export const layerCases: LayerCase[] = [
   { name: 'scale-bottom-axis2', config: { type: 'Scale', name: 'scale3', bottoms: ['x', 's'], tops: ['y'], axis: 2, bias: true }, bottoms: [[2, 3, 4, 2], [4, 2]], reference: ref.scale },
   { name: 'bias-param', config: { type: 'Bias', name: 'bias', bottoms: ['x'], tops: ['y'], biasInit: { type: 'Uniform', min: -1, max: 1 } }, bottoms: [[2, 3, 2, 2]], reference: ref.bias },
   { name: 'bias-bottom-axis-last', config: { type: 'Bias', name: 'bias2', bottoms: ['x', 'b'], tops: ['y'], axis: -1 }, bottoms: [[2, 3, 4], [4]], reference: ref.bias },
+  { name: 'bias-param-scalar', config: { type: 'Bias', name: 'bias0', bottoms: ['x'], tops: ['y'], numAxes: 0, biasInit: { type: 'Constant', value: -0.3 } }, bottoms: [[3, 4]], reference: ref.bias },
   { name: 'prelu', config: { type: 'PReLU', name: 'prelu', bottoms: ['x'], tops: ['y'], slopeInit: { type: 'Uniform', min: 0, max: 0.5 } }, bottoms: [[2, 3, 2, 2]], reference: ref.prelu },
   { name: 'prelu-shared-2d', config: { type: 'PReLU', name: 'prelus', bottoms: ['x'], tops: ['y'], channelShared: true }, bottoms: [[4, 5]], reference: ref.prelu },
   { name: 'tile', config: { type: 'Tile', name: 'tile', bottoms: ['x'], tops: ['y'], tiles: 3 }, bottoms: [[2, 2, 3]], reference: ref.tile },
@@ -449,6 +451,7 @@ export const layerCases: LayerCase[] = [
     name: 'channel-pool-mean-axis-last', config: { type: 'ChannelPooling', name: 'cpmeanl', bottoms: ['x'], tops: ['y'], method: 'AVE', kernel: 2, stride: 2, axis: -1 },
     bottoms: [[3, 2, 5]], reference: ref.channelPooling,
   },
+  { name: 'channel-pool-mean-pad', config: { type: 'ChannelPooling', name: 'cpmeanp', bottoms: ['x'], tops: ['y'], method: 'mean', kernel: 3, stride: 2, pad: 1 }, bottoms: [[2, 6, 2]], reference: ref.channelPooling },
   { name: 'argmax', config: { type: 'ArgMax', name: 'argmax', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 2, 2, 2]], skipGradient: 'no backward', reference: ref.argMax },
   {
     name: 'argmax-top3-maxval', config: { type: 'ArgMax', name: 'argmax3', bottoms: ['x'], tops: ['y'], topK: 3, outMaxVal: true },

@@ -38,6 +38,7 @@ const NOT_IN_CAFFE: Record<string, string> = {
   'channel-pool-max-overlap-pad': 'no Caffe layer',
   'channel-pool-mean': 'no Caffe layer',
   'channel-pool-mean-axis-last': 'no Caffe layer',
+  'channel-pool-mean-pad': 'no Caffe layer',
   'index2onehot': 'no Caffe layer',
   'index2onehot-spatial': 'no Caffe layer',
   'memory-output': 'no Caffe layer',
