@@ -25,14 +25,19 @@ test('docs/coverage.md is what scripts/coverage.mjs generates (run npm run cover
   assert.equal(script.withoutStamp(committed), script.withoutStamp(generated), 'docs/coverage.md is stale: run npm run coverage');
 });
 
-test('the coverage table counts rows, gradient checks and C++ overrides from the tree', async () => {
+test('the coverage table counts rows, gradient checks, forward references and C++ overrides from the tree', async () => {
   const script = (await import(pathToFileURL(resolve(root, 'scripts/coverage.mjs')).href)) as CoverageScript;
   const text = await script.generateCoverage();
   const { layerTypes } = await import('../../src/layers/index.js');
   const { layerCases } = await import('../harness/layer-cases.js');
   const rows = layerCases.filter((c) => c.config.type === 'Accuracy');
   const grad = rows.filter((c) => !c.skipGradient).length;
-  assert.match(text, new RegExp(`^\\| Accuracy \\| ${rows.length} \\| ${grad} \\| ${rows.length} \\|`, 'm'));
+  const refs = rows.filter((c) => c.reference).length;
+  assert.match(text, new RegExp(`^\\| Accuracy \\| ${rows.length} \\| ${grad} \\| ${refs} \\| ${rows.length} \\|`, 'm'));
+  const dropout = layerCases.filter((c) => c.config.type === 'Dropout');
+  const linked = dropout.filter((c) => !c.reference && c.referenceTest).length;
+  assert.ok(linked > 0, 'a Dropout row links its closed-form test');
+  assert.match(text, new RegExp(`^\\| Dropout \\| ${dropout.length} \\| \\d+ \\| ${dropout.length - linked} \\+ ${linked} test \\|`, 'm'));
   assert.match(text, new RegExp(`\\*\\*${layerTypes.size} types\\*\\* \\| \\*\\*${layerCases.length}\\*\\*`));
   assert.match(text, /^\| `gemm` \| yes \| C\+\+ \| yes \| yes \|$/m);
   assert.match(text, /cuda \(emulator\)/);
