@@ -3,7 +3,7 @@
 // build in dist/), lists what the tarball holds (file count and size; no tests, benches, examples
 // or fuzz suite), installs it into an empty project (npm init -y && npm install <tarball>: the
 // dependencies come from the npm registry and the native addon is compiled, as for a user), then
-// runs from there `cortado --version` and the README's quick start as an ES module script, and
+// runs from there `cortado --version`, `cortado example mnist-hdf5` and the README's quick start as an ES module script, and
 // type-checks a TypeScript file using the installed declarations (typos in definitions must fail).
 //
 //   node scripts/check-package.mjs [--skip-native] [--keep]
@@ -59,6 +59,9 @@ try {
   const version = run(process.execPath, [join(project, 'node_modules/cortado/dist/src/cli/main.js'), '--version'], project).trim();
   if (version !== JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) throw new Error(`cortado --version printed "${version}"`);
   say(`cortado --version: ${version}`);
+  const example = run(process.execPath, [join(project, 'node_modules/cortado/dist/src/cli/main.js'), 'example', 'mnist-hdf5'], project);
+  if (!/wrote lenet-hdf5\.json/.test(example) || !readFileSync(join(project, 'lenet-hdf5.json'), 'utf8').includes('AsyncHDF5Data')) throw new Error(`cortado example mnist-hdf5 printed:\n${example}`);
+  say('cortado example mnist-hdf5: wrote lenet-hdf5.json');
   writeFileSync(join(project, 'quick-start.mjs'), quickStart());
   say('running the README quick start (node quick-start.mjs)');
   const out = run(process.execPath, ['quick-start.mjs'], project, { CORTADO_NO_CUDA: '1' });
