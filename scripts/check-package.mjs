@@ -45,7 +45,10 @@ try {
   say('packing');
   const [pack] = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root));
   const paths = pack.files.map((f) => f.path);
-  const stray = paths.filter((p) => /^(dist\/)?(test|bench|examples|fuzz)\//.test(p) || /\.test\.js$/.test(p));
+  // The definition files `cortado example` copies (package.json's files) ship, with their folders' READMEs (npm adds those).
+  const listed = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).files.filter((f) => f.startsWith('examples/'));
+  const shipped = new Set([...listed, ...listed.map((f) => `${dirname(f)}/README.md`)]);
+  const stray = paths.filter((p) => (/^(dist\/)?(test|bench|examples|fuzz)\//.test(p) && !shipped.has(p)) || /\.test\.js$/.test(p));
   say(`${pack.filename}: ${pack.entryCount} files, ${(pack.size / 1024).toFixed(0)} KiB packed, ${(pack.unpackedSize / 1024).toFixed(0)} KiB unpacked`);
   if (stray.length) throw new Error(`the tarball holds files users do not need: ${stray.slice(0, 10).join(', ')}${stray.length > 10 ? ' ...' : ''}`);
   for (const need of ['package.json', 'README.md', 'binding.gyp', 'scripts/install-native.mjs', 'dist/src/node/index.js', 'dist/src/node/index.d.ts', 'dist/src/cli/main.js', 'native/src/addon.cc']) {
