@@ -122,6 +122,8 @@ test('native copy between overlapping views moves the data as one piece', (t) =>
 const GEMM_SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 7, 3], [5, 1, 9], [3, 5, 7], [14, 32, 256], [15, 33, 257], [29, 65, 300],
   [20, 576, 25], [50, 64, 500], [64, 500, 800], [500, 800, 64], [130, 70, 513],
+  // One row or one column of C (matrix-vector products; LeNet's ip1 and ip2 at batch 1).
+  [1, 500, 800], [1, 10, 500], [700, 1, 33], [1, 2, 0],
 ];
 
 test('native gemm matches the TypeScript backend for all transposes and awkward shapes', (t) => {
