@@ -81,6 +81,57 @@ void max_unpool_2x2(const PoolGeom& g, const float* dy, const float* mask, float
   for (int64_t h = 2 * g.outH; h < g.height; ++h) memset(dx + h * Wd, 0, size_t(Wd) * sizeof(float));
 }
 
+// r values of p at stride s (lanes past r are 0), read without touching memory past the last one.
+inline V load_strided(const float* p, int64_t s, int64_t r) {
+  if (s == 1) return loadp(p, r);
+  if (s == 2) {
+    const int64_t n = 2 * r - 1, n0 = imin(n, W);
+    V even, odd;
+    deinterleave(loadp(p, n0), n > W ? loadp(p + W, n - W) : zero(), even, odd);
+    return even;
+  }
+  float t[W];
+  for (int64_t i = 0; i < W; ++i) t[i] = i < r ? p[i * s] : 0.0f;
+  return loadp(t, W);
+}
+
+// Outputs [lo, hi) along one axis whose windows lie inside the input (no padding, no clipping).
+inline void interior(int64_t out, int64_t size, int64_t k, int64_t s, int64_t pad, int64_t* lo, int64_t* hi) {
+  *lo = imin(out, (pad + s - 1) / s);
+  *hi = size + pad >= k ? imax(*lo, imin(out, (size + pad - k) / s + 1)) : *lo;
+}
+
+// Any window over the interior of a plane, W outputs of a row at a time: each lane scans its
+// window in the generic loop's order (rows, then columns; a strict > for max, so ties keep the
+// first and a NaN first in its window wins; sums in the same order for mean), so the results are
+// the generic loop's bits.
+void pool_row_interior(const PoolGeom& g, PoolMethod method, const float* x, int64_t oh, int64_t ow0, int64_t ow1,
+                       float* y, float* mask) {
+  const int64_t Wd = g.width, sw = g.strideW, hs = oh * g.strideH - g.padH;
+  const V lane_step = mul(iota(), set1(float(sw)));
+  const V divisor = set1(float(g.kernelH * g.kernelW));
+  for (int64_t ow = ow0; ow < ow1; ow += W) {
+    const int64_t r = imin(W, ow1 - ow), ws = ow * sw - g.padW;
+    if (method == kMaxPool) {
+      V best = load_strided(x + hs * Wd + ws, sw, r);
+      V idx = add(set1(float(hs * Wd + ws)), lane_step);
+      for (int64_t h = hs; h < hs + g.kernelH; ++h)
+        for (int64_t c = h == hs ? 1 : 0; c < g.kernelW; ++c) {
+          const V v = load_strided(x + h * Wd + ws + c, sw, r);
+          idx = select_gt(v, best, add(set1(float(h * Wd + ws + c)), lane_step), idx);
+          best = select_gt(v, best, v, best);
+        }
+      storep(y + oh * g.outW + ow, best, r);
+      storep(mask + oh * g.outW + ow, idx, r);
+    } else {
+      V sum = zero();
+      for (int64_t h = hs; h < hs + g.kernelH; ++h)
+        for (int64_t c = 0; c < g.kernelW; ++c) sum = add(sum, load_strided(x + h * Wd + ws + c, sw, r));
+      storep(y + oh * g.outW + ow, div(sum, divisor), r);
+    }
+  }
+}
+
 inline bool is_2x2(const PoolGeom& g) {
   return g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
          2 * g.outH <= g.height && 2 * g.outW <= g.width;
@@ -88,8 +139,16 @@ inline bool is_2x2(const PoolGeom& g) {
 
 void pool_plane_forward(const PoolGeom& g, PoolMethod method, const float* x, float* y, float* mask) {
   if (method == kMaxPool && is_2x2(g)) return max_pool_2x2(g, x, y, mask);
+  int64_t h_lo, h_hi, w_lo, w_hi;
+  interior(g.outH, g.height, g.kernelH, g.strideH, g.padH, &h_lo, &h_hi);
+  interior(g.outW, g.width, g.kernelW, g.strideW, g.padW, &w_lo, &w_hi);
   for (int64_t oh = 0; oh < g.outH; ++oh)
     for (int64_t ow = 0; ow < g.outW; ++ow) {
+      if (oh >= h_lo && oh < h_hi && ow == w_lo && w_hi > w_lo) {
+        pool_row_interior(g, method, x, oh, w_lo, w_hi, y, mask);
+        ow = w_hi - 1;
+        continue;
+      }
       Window w = window(g, oh, ow);
       int64_t o = oh * g.outW + ow;
       if (w.h0 >= w.h1 || w.w0 >= w.w1) {
