@@ -34,6 +34,8 @@ export interface LRNConfig extends BaseConfig {
 export class LRNLayer extends Layer<LRNConfig> {
   private shape!: [number, number, number, number];
   private scale!: Buf;
+  /** s^(-beta) of the last forward pass, which backward reuses. */
+  private scalePow!: Buf;
   private tmp!: Buf;
   private sum!: Buf;
   private band?: Buf;
@@ -46,6 +48,7 @@ export class LRNLayer extends Layer<LRNConfig> {
     const [num, channels, height, width] = this.shape;
     const n = bottoms[0].count;
     this.scale = this.ctx.buffer(n);
+    this.scalePow = this.ctx.buffer(n);
     this.tmp = this.ctx.buffer(n);
     this.sum = this.ctx.buffer(n);
     const half = (c.localSize - 1) / 2;
@@ -97,8 +100,8 @@ export class LRNLayer extends Layer<LRNConfig> {
     this.window(this.tmp, this.scale, false);
     b.scal(n, this.windowScale, this.scale);
     b.addScalar(n, this.config.k, this.scale);
-    b.powx(n, this.scale, -this.config.beta, this.tmp);
-    b.mul(n, x, this.tmp, tops[0].data);
+    b.powx(n, this.scale, -this.config.beta, this.scalePow);
+    b.mul(n, x, this.scalePow, tops[0].data);
   }
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
@@ -111,8 +114,7 @@ export class LRNLayer extends Layer<LRNConfig> {
     b.div(n, this.tmp, this.scale, this.tmp);
     this.window(this.tmp, this.sum, true);
     b.mul(n, this.sum, bottoms[0].data, this.sum);
-    b.powx(n, this.scale, -beta, this.tmp);
-    b.mul(n, tops[0].diff, this.tmp, dx);
+    b.mul(n, tops[0].diff, this.scalePow, dx);
     b.axpy(n, -2 * beta * this.windowScale, this.sum, dx);
   }
 }
