@@ -11,6 +11,7 @@ export { Blob, countOf, type Shape } from './core/blob.js';
 export { ConfigError, ShapeError, NumericError, DataError, BackendError } from './core/errors.js';
 export { Layer, type LayerConfig, type LayerType, type BaseConfig, type Param, type ParamSpec, type Phase, type LayerContext } from './core/layer.js';
 export { Net, type NetOptions } from './core/net.js';
+export { timeNet, timingTable, type TimeOptions, type NetTiming, type LayerTiming } from './core/timing.js';
 export { deployDefinition, type DeployOptions } from './core/deploy.js';
 export { Random } from './core/random.js';
 export { layerTypes, registerLayerType } from './layers/index.js';

@@ -166,7 +166,17 @@ export class Net {
 
   /** Runs every layer's forward; an error (a label out of range, say) is told with the layer's name. */
   forward(): void {
-    for (const n of this.nodes) {
+    this.forwardFromTo(0, this.nodes.length);
+  }
+
+  backward(): void {
+    this.backwardFromTo(0, this.nodes.length);
+  }
+
+  /** Forward of the layers at execution-order indices [from, to) (Caffe's ForwardFromTo). */
+  forwardFromTo(from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const n = this.nodes[i];
       try {
         n.layer.forward(n.bottoms, n.tops);
       } catch (e) {
@@ -175,8 +185,9 @@ export class Net {
     }
   }
 
-  backward(): void {
-    for (let i = this.nodes.length - 1; i >= 0; i--) {
+  /** Backward of the layers at indices [from, to), last first, skipping those that need none. */
+  backwardFromTo(from: number, to: number): void {
+    for (let i = to - 1; i >= from; i--) {
       const n = this.nodes[i];
       if (!n.needsBackward) continue;
       try {
@@ -185,6 +196,11 @@ export class Net {
         throw withLayer(e, n.layer);
       }
     }
+  }
+
+  /** Whether backward runs for the layer at execution-order index `i` (Caffe's need_backward). */
+  needsBackward(i: number): boolean {
+    return this.nodes[i]?.needsBackward ?? false;
   }
 
   /** Blobs that no layer reads: the net's outputs (a deploy net's probabilities, a loss). */

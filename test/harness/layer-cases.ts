@@ -329,6 +329,8 @@ export const layerCases: LayerCase[] = [
   // ---- LRN ----
   { name: 'lrn-across', config: { type: 'LRN', name: 'lrn', bottoms: ['x'], tops: ['y'] }, bottoms: [[2, 7, 2, 2]], inputs: [distinct(2)], reference: ref.lrn },
   { name: 'lrn-across-k2', config: { type: 'LRN', name: 'lrnk', bottoms: ['x'], tops: ['y'], localSize: 3, alpha: 2, beta: 0.6, k: 2 }, bottoms: [[1, 4, 3, 2]], reference: ref.lrn },
+  // A window wider than the channels: every channel sums all of them.
+  { name: 'lrn-across-wide', config: { type: 'LRN', name: 'lrnw9', bottoms: ['x'], tops: ['y'], localSize: 9, alpha: 0.5 }, bottoms: [[2, 3, 2, 3]], reference: ref.lrn },
   {
     name: 'lrn-within', config: { type: 'LRN', name: 'lrnw', bottoms: ['x'], tops: ['y'], localSize: 3, alpha: 1.5, normRegion: 'WITHIN_CHANNEL' },
     bottoms: [[2, 2, 4, 5]], inputs: [distinct(2)], reference: ref.lrn,
