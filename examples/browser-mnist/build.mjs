@@ -14,9 +14,10 @@ const root = resolve(here, '../..');
 const dist = join(root, 'dist/examples/browser-mnist');
 const out = resolve(process.argv[2] ?? join(here, 'out'));
 mkdirSync(join(out, 'mnist'), { recursive: true });
-for (const entry of ['page', 'worker']) {
-  await build({ entryPoints: [join(dist, `${entry}.js`)], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(out, `${entry}.js`), logLevel: 'warning' });
-}
+// The page loads weights.js (h5wasm, several MiB) only when its weights buttons need it: a chunk of its own.
+const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning' };
+await build({ ...common, entryPoints: [join(dist, 'page.js')], splitting: true, outdir: out, entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]' });
+await build({ ...common, entryPoints: [join(dist, 'worker.js')], outfile: join(out, 'worker.js') });
 const { DASHBOARD_CSS } = await import(join(root, 'dist/src/dashboard/view.js'));
 writeFileSync(join(out, 'dashboard.css'), DASHBOARD_CSS);
 copyFileSync(join(here, 'index.html'), join(out, 'index.html'));

@@ -12,18 +12,32 @@
  * images, default 10000), validateEvery (default 500), backend (wasm, the default, or js), thread
  * (worker, the default, or main).
  *
- * When training ends, `globalThis.cortadoDemo` holds the dashboard state plus `result` (iterations,
- * seconds, images/s, test accuracy) for scripts (check.ts) and tests.
+ * When training ends, the weights can be downloaded as a weights file (Node's loadWeights reads it),
+ * saved in IndexedDB, and loaded back from there (./weights.ts, ./store.ts). `globalThis.cortadoDemo`
+ * holds the dashboard state plus `result` (iterations, seconds, images/s, test accuracy) for scripts
+ * (check.ts) and tests, and then `predict(images)` and `loadSaved(images)`: the class scores of the
+ * trained net, and of a net loaded from the saved copy.
  */
 import {
   TrainerWorker, loadWasmModule, renderDashboard, serveTrainer, webWorkerEndpoint,
-  type DashboardState, type Statistics, type TrainJob, type WebWorkerLike,
+  type DashboardState, type Statistics, type TrainJob, type TrainerResult, type WebWorkerLike,
 } from '../../src/index.js';
 import { lenet, type Dataset } from '../mnist/lenet.js';
 import { demoBackend } from './backends.js';
+import { loadFromIndexedDB, saveToIndexedDB } from './store.js';
 
+interface Element {
+  innerHTML: string;
+  textContent: string | null;
+  disabled: boolean;
+  href: string;
+  download: string;
+  addEventListener(type: 'click', f: () => void): void;
+  click(): void;
+}
 interface Dom {
-  getElementById(id: string): { innerHTML: string; textContent: string | null } | null;
+  getElementById(id: string): Element | null;
+  createElement(tag: 'a'): Element;
 }
 declare const document: Dom;
 declare const location: { search: string };
@@ -67,7 +81,70 @@ async function split(prefix: 'train' | 't10k', count: number): Promise<Dataset> 
   return { images, labels: Float32Array.from(lab.subarray(8, 8 + n)), count: n };
 }
 
-const status = (text: string) => { const s = document.getElementById('status'); if (s) s.textContent = text; };
+const status = (text: string, id = 'status') => { const s = document.getElementById(id); if (s) s.textContent = text; };
+const button = (id: string) => document.getElementById(id)!;
+
+/** The page's state as scripts and tests see it. */
+type Demo = DashboardState & {
+  result?: DemoResult;
+  /** Class scores (N x 10) of the trained net for N images of 784 pixels. */
+  predict?: (images: number[]) => Promise<number[]>;
+  /** The same from a net loaded from the copy saved in IndexedDB. */
+  loadSaved?: (images: number[]) => Promise<number[]>;
+};
+
+/** Share of `test` the net classifies right (its first `limit` images). */
+function accuracyOn(scores: Float32Array, test: Dataset, n: number): number {
+  let right = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < 10; k++) if (scores[i * 10 + k] > scores[i * 10 + best]) best = k;
+    if (best === test.labels[i]) right++;
+  }
+  return right / n;
+}
+
+/** The weights buttons: download and save once trained, load from IndexedDB when a copy is there. */
+function weightButtons(demo: Demo, test: Dataset): { trained(result: TrainerResult): Promise<void> } {
+  const saved = (when: string) => { button('load').disabled = false; status(`saved weights from ${when} in this browser`, 'weights-status'); };
+  void loadFromIndexedDB().then((s) => s && saved(s.saved), () => {});
+  const lib = () => import('./weights.js');
+  const loadSaved = async () => {
+    const w = await lib();
+    const copy = await loadFromIndexedDB();
+    if (!copy) throw new Error('no weights saved in this browser yet');
+    const net = w.deployNet();
+    await w.loadWeightsFromBytes(net, copy.bytes, 'IndexedDB');
+    return net;
+  };
+  demo.loadSaved = async (images) => Array.from((await lib()).scores(await loadSaved(), images));
+  button('load').addEventListener('click', () => void (async () => {
+    const net = await loadSaved();
+    const n = Math.min(1000, test.count);
+    const acc = accuracyOn((await lib()).scores(net, test.images.subarray(0, n * 784)), test, n);
+    status(`loaded the saved weights: test accuracy ${(100 * acc).toFixed(2)}% on the first ${n} test images`, 'weights-status');
+  })().catch((e: unknown) => status(`load failed: ${(e as Error).message}`, 'weights-status')));
+  return {
+    async trained(result) {
+      const w = await lib();
+      const net = w.trainedNet(result.weights);
+      demo.predict = async (images) => Array.from(w.scores(net, images));
+      button('download').addEventListener('click', () => void w.weightsToBytes(net).then((bytes) => {
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/x-hdf5' }));
+        a.download = 'lenet-mnist.h5';
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      }));
+      button('save').addEventListener('click', () => void w.weightsToBytes(net).then(saveToIndexedDB).then(
+        () => saved(new Date().toISOString()),
+        (e: unknown) => status(`save failed: ${(e as Error).message}`, 'weights-status'),
+      ));
+      button('download').disabled = false;
+      button('save').disabled = false;
+    },
+  };
+}
 
 /** The trainer: in a Web Worker, or on this thread behind a MessageChannel. */
 async function startTrainer(job: TrainJob): Promise<TrainerWorker> {
@@ -91,11 +168,12 @@ async function main(): Promise<void> {
   const maxIter = num('iterations', 3000);
   const batchSize = 64;
   const statistics: Statistics = { loss: [], lr: [], 'images/s': [] };
-  const state: DashboardState & { result?: DemoResult } = {
+  const state: Demo = {
     title: `LeNet on MNIST, in this page (${backend} backend, ${thread === 'main' ? 'on the page\'s thread' : 'in a Web Worker'})`,
     iter: 0, maxIter, running: true, loss: null, lr: 0.01, imagesPerSecond: null, validation: {}, statistics, layers: [], time: Date.now(),
   };
   (globalThis as { cortadoDemo?: unknown }).cortadoDemo = state;
+  const weights = weightButtons(state, test);
   let pending = false;
   const render = () => {
     if (pending) return;
@@ -139,6 +217,7 @@ async function main(): Promise<void> {
     backend, thread, iterations: result.iter, trainImages: train.count, testImages: test.count, seconds,
     imagesPerSecond: (result.iter * batchSize) / seconds, accuracy,
   };
+  await weights.trained(result);
   Object.assign(state, { iter: result.iter, running: false });
   render();
   status(`done: ${result.iter} iterations${accuracy !== null ? `, test accuracy ${(100 * accuracy).toFixed(2)}%` : ''} in ${seconds.toFixed(1)} s (${Math.round(state.result.imagesPerSecond)} images/s, ${backend})`);

@@ -7,6 +7,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { chromiumUnavailable, launchChromium, serveFolder } from './chromium.js';
+import { Net } from '../../src/core/net.js';
+import { JsBackend } from '../../src/backend/js/js-backend.js';
+import { deployDefinition } from '../../src/core/deploy.js';
+import { loadWeights as readWeights } from '../../src/io/snapshot.js';
+import '../../src/node/net-weights.js';
+import { lenet, syntheticMnist } from '../../examples/mnist/lenet.js';
+import { randomBatch } from '../../bench/measure.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 const hasEsbuild = await import('esbuild').then(() => true, () => false);
@@ -59,7 +66,33 @@ async function finished(page: Page): Promise<Demo> {
   return page.evaluate(() => (globalThis as unknown as { cortadoDemo: Demo }).cortadoDemo);
 }
 
-test('examples/browser-mnist: the page trains LeNet in a Web Worker (wasm), paints at least 30 frames/s meanwhile, and draws its curves', { skip: skip ?? false, timeout: 240_000 }, async () => {
+/**
+ * The trained weights leave the page two ways: the download button's file loads into a Node net
+ * (Node's loadWeights) that gives the page's class scores; the copy saved in IndexedDB loads back
+ * into a fresh net on the page with the same scores.
+ */
+async function weightsRoundTrip(page: Page): Promise<void> {
+  const images = Array.from(randomBatch(16, 7).images);
+  const inPage = await page.evaluate((x) => (globalThis as unknown as { cortadoDemo: { predict(x: number[]): Promise<number[]> } }).cortadoDemo.predict(x), images);
+  assert.equal(inPage.length, 160);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  assert.equal(download.suggestedFilename(), 'lenet-mnist.h5');
+  const file = join(out, 'lenet-mnist.h5');
+  await download.saveAs(file);
+  const net = new Net(deployDefinition(lenet({ train: syntheticMnist(1) }), { batchSize: 16 }), { backend: new JsBackend('float32'), phase: 'test' });
+  assert.equal((await readWeights(file)).size, 8, 'two parameters for each of conv1, conv2, ip1, ip2');
+  assert.equal(await net.loadWeights(file), file);
+  const inNode = Array.from(net.predict({ data: images }).get('ip2')!);
+  assert.deepEqual(inNode, inPage, 'the downloaded weights give the page\'s scores in Node');
+  await page.click('#save');
+  await page.locator('#weights-status').filter({ hasText: /^saved weights from / }).waitFor();
+  const loaded = await page.evaluate((x) => (globalThis as unknown as { cortadoDemo: { loadSaved(x: number[]): Promise<number[]> } }).cortadoDemo.loadSaved(x), images);
+  assert.deepEqual(loaded, inPage, 'the copy saved in IndexedDB loads back with the same scores');
+  await page.click('#load');
+  await page.locator('#weights-status').filter({ hasText: /^loaded the saved weights: test accuracy/ }).waitFor();
+}
+
+test('examples/browser-mnist: the page trains LeNet in a Web Worker (wasm), paints at least 30 frames/s meanwhile, draws its curves and sample predictions, and its weights load in Node and back from IndexedDB', { skip: skip ?? false, timeout: 240_000 }, async () => {
   const { page, errors } = await openDemo('iterations=300&train=5000&test=1000&validateEvery=100', 40);
   const running = () => page.evaluate(() => (globalThis as { cortadoDemo?: Demo }).cortadoDemo?.running);
   const fps = await framesInOneSecond(page);
@@ -74,8 +107,12 @@ test('examples/browser-mnist: the page trains LeNet in a Web Worker (wasm), pain
   assert.equal(state.result?.accuracy, accuracy);
   assert.match(await page.locator('#status').innerText(), /^done: 300 iterations, test accuracy [\d.]+% in [\d.]+ s \(\d+ images\/s, wasm\)/);
   assert.ok(await page.locator('[data-component="cortado-curves"] svg polyline').count() >= 3);
+  const samples = await page.locator('figure.sample').evaluateAll((fs) => fs.map((f) => [f.getAttribute('data-label'), f.getAttribute('data-predicted')]));
+  assert.equal(samples.length, 8, 'eight test images with their predictions');
+  assert.ok(samples.every(([l, p]) => /^\d$/.test(l ?? '') && /^\d$/.test(p ?? '')));
   console.log(`# browser-mnist (worker, wasm): ${fps} animation frames in 1 s while training; test accuracy ${accuracy}; ${Math.round(state.result!.imagesPerSecond)} images/s`);
   assert.ok(fps >= 30, `${fps} animation frames in 1 s while the worker trains (at least 30)`);
+  await weightsRoundTrip(page);
   const shot = join(process.env.CORTADO_SCREENSHOTS ?? out, 'browser-mnist.png');
   await page.screenshot({ path: shot, fullPage: true });
   assert.ok(statSync(shot).size > 10_000);
