@@ -25,6 +25,7 @@ import {
 import { lenet, type Dataset } from '../mnist/lenet.js';
 import { demoBackend } from './backends.js';
 import { loadFromIndexedDB, saveToIndexedDB } from './store.js';
+import { deployNet, scores, trainedNet } from './weights.js';
 
 interface Element {
   innerHTML: string;
@@ -93,7 +94,7 @@ type Demo = DashboardState & {
   loadSaved?: (images: number[]) => Promise<number[]>;
 };
 
-/** Share of `test` the net classifies right (its first `limit` images). */
+/** Share of the first `n` images of `test` that `scores` classify right. */
 function accuracyOn(scores: Float32Array, test: Dataset, n: number): number {
   let right = 0;
   for (let i = 0; i < n; i++) {
@@ -105,38 +106,37 @@ function accuracyOn(scores: Float32Array, test: Dataset, n: number): number {
 }
 
 /** The weights buttons: download and save once trained, load from IndexedDB when a copy is there. */
-function weightButtons(demo: Demo, test: Dataset): { trained(result: TrainerResult): Promise<void> } {
+function weightButtons(demo: Demo, test: Dataset): { trained(result: TrainerResult): void } {
   const saved = (when: string) => { button('load').disabled = false; status(`saved weights from ${when} in this browser`, 'weights-status'); };
   void loadFromIndexedDB().then((s) => s && saved(s.saved), () => {});
-  const lib = () => import('./weights.js');
+  const bytesLib = () => import('../../src/browser/weights.js');
   const loadSaved = async () => {
-    const w = await lib();
     const copy = await loadFromIndexedDB();
     if (!copy) throw new Error('no weights saved in this browser yet');
-    const net = w.deployNet();
-    await w.loadWeightsFromBytes(net, copy.bytes, 'IndexedDB');
+    const net = deployNet();
+    await (await bytesLib()).loadWeightsFromBytes(net, copy.bytes, 'IndexedDB');
     return net;
   };
-  demo.loadSaved = async (images) => Array.from((await lib()).scores(await loadSaved(), images));
+  demo.loadSaved = async (images) => Array.from(scores(await loadSaved(), images));
   button('load').addEventListener('click', () => void (async () => {
     const net = await loadSaved();
     const n = Math.min(1000, test.count);
-    const acc = accuracyOn((await lib()).scores(net, test.images.subarray(0, n * 784)), test, n);
+    const acc = accuracyOn(scores(net, test.images.subarray(0, n * 784)), test, n);
     status(`loaded the saved weights: test accuracy ${(100 * acc).toFixed(2)}% on the first ${n} test images`, 'weights-status');
   })().catch((e: unknown) => status(`load failed: ${(e as Error).message}`, 'weights-status')));
   return {
-    async trained(result) {
-      const w = await lib();
-      const net = w.trainedNet(result.weights);
-      demo.predict = async (images) => Array.from(w.scores(net, images));
-      button('download').addEventListener('click', () => void w.weightsToBytes(net).then((bytes) => {
+    trained(result) {
+      const net = trainedNet(result.weights);
+      const bytes = async () => (await bytesLib()).weightsToBytes(net);
+      demo.predict = async (images) => Array.from(scores(net, images));
+      button('download').addEventListener('click', () => void bytes().then((bytes) => {
         const a = document.createElement('a');
         a.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/x-hdf5' }));
         a.download = 'lenet-mnist.h5';
         a.click();
         setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
       }));
-      button('save').addEventListener('click', () => void w.weightsToBytes(net).then(saveToIndexedDB).then(
+      button('save').addEventListener('click', () => void bytes().then(saveToIndexedDB).then(
         () => saved(new Date().toISOString()),
         (e: unknown) => status(`save failed: ${(e as Error).message}`, 'weights-status'),
       ));
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     backend, thread, iterations: result.iter, trainImages: train.count, testImages: test.count, seconds,
     imagesPerSecond: (result.iter * batchSize) / seconds, accuracy,
   };
-  await weights.trained(result);
+  weights.trained(result);
   Object.assign(state, { iter: result.iter, running: false });
   render();
   status(`done: ${result.iter} iterations${accuracy !== null ? `, test accuracy ${(100 * accuracy).toFixed(2)}%` : ''} in ${seconds.toFixed(1)} s (${Math.round(state.result.imagesPerSecond)} images/s, ${backend})`);

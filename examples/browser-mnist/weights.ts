@@ -1,16 +1,14 @@
 /**
- * The demo's trained weights: a deploy net on the page (the LeNet definition with its data layer
- * replaced by an Input, src/core/deploy.ts) holding them, their bytes as a weights file
- * (`cortado/weights-bytes`: the same layout as Node's saveWeights, so Node's loadWeights reads a
- * downloaded file; ./store.ts keeps a copy in IndexedDB). Loaded lazily by page.ts: the HDF5
- * library (h5wasm, with its WebAssembly) is several MiB and only needed here.
+ * The demo's trained weights on the page: a deploy net (the LeNet definition with its data layer
+ * replaced by an Input, src/core/deploy.ts) that holds them and classifies. Their bytes as a
+ * weights file come from `cortado/weights-bytes` (the layout of Node's saveWeights, so Node's
+ * loadWeights reads a downloaded file), which page.ts imports only when a weights button needs
+ * it: its HDF5 library (h5wasm, with its WebAssembly) is several MiB. ./store.ts keeps a copy in
+ * IndexedDB.
  */
 import { JsBackend, Net, deployDefinition } from '../../src/index.js';
-import { loadWeightsFromBytes, weightsToBytes } from '../../src/browser/weights.js';
 import type { TrainerResult } from '../../src/index.js';
 import { lenet, syntheticMnist } from '../mnist/lenet.js';
-
-export { loadWeightsFromBytes, weightsToBytes };
 
 /** LeNet for inference on the page (batch 16), with no weights set yet. */
 export function deployNet(): Net {
