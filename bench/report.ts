@@ -112,6 +112,8 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
     if (r.renderer) notes.push(`${o.id}: WebGL renderer ${String(r.renderer)}`);
     if (r.crossOriginIsolated === false) notes.push(`${o.id}: the page was not cross-origin isolated (no SharedArrayBuffer)`);
     if (r.note) notes.push(String(r.note));
+    const a = r.agreement as { lossRelDiff?: number; gradRelDiff?: number } | undefined;
+    if (a) notes.push(`${o.id}: one LeNet forward+backward against js in the same page: loss ${fmtRel(a.lossRelDiff)}, gradients ${fmtRel(a.gradRelDiff)} (largest difference / largest magnitude)`);
   }
   for (const o of outcomes) {
     if (o.skipped) notes.push(`${o.id}: skipped, ${o.skipped}`);
@@ -142,6 +144,10 @@ function browserRatios(ok: Outcome[], byId: Map<string, Record<string, unknown>>
 
 function ratio(a: number | undefined, b: number | undefined): string {
   return a !== undefined && b !== undefined && b > 0 ? `${a / b >= 10 ? (a / b).toFixed(1) : (a / b).toFixed(2)}x` : '-';
+}
+
+function fmtRel(v: number | undefined): string {
+  return v === undefined ? '-' : v.toExponential(1);
 }
 
 function fmtSigned(v: number | undefined): string {

@@ -28,9 +28,36 @@ async function cortadoBackend(row: BrowserRow): Promise<Backend> {
   throw new Error(`browser bench: no Cortado backend "${row.backend}" with ${threadsOf(row)} threads on this page`);
 }
 
+/**
+ * One LeNet forward and backward on `backend` and on the js backend, from the same seed and batch:
+ * the loss's and the parameter gradients' largest difference relative to the js values' largest magnitude.
+ */
+function agreementWithJs(backend: Backend): { lossRelDiff: number; gradRelDiff: number } {
+  const run = (b: Backend) => {
+    const net = new Net(lenet({ batchSize: BATCH }), { backend: b, phase: 'train', seed: 3 });
+    net.clearParamDiffs();
+    net.forward();
+    net.backward();
+    b.synchronize();
+    const out = { loss: net.loss(), grads: net.params.map((q) => Float32Array.from(q.blob.readDiff())) };
+    net.destroy();
+    return out;
+  };
+  const mine = run(backend);
+  const ref = run(new JsBackend('float32'));
+  let diff = 0;
+  let scale = 0;
+  ref.grads.forEach((g, i) => g.forEach((v, j) => {
+    diff = Math.max(diff, Math.abs(mine.grads[i][j] - v));
+    scale = Math.max(scale, Math.abs(v));
+  }));
+  return { lossRelDiff: Math.abs(mine.loss - ref.loss) / Math.abs(ref.loss), gradRelDiff: diff / scale };
+}
+
 async function cortado(row: BrowserRow, p: Protocol): Promise<Record<string, unknown>> {
   const backend = await cortadoBackend(row);
-  const result: Record<string, unknown> = { version: 'dev', threads: threadsOf(row) };
+  const result: Record<string, unknown> = { version: 'dev', threads: threadsOf(row), agreement: agreementWithJs(backend) };
+  if (row.speed === false) return result;
   if (row.train !== false) {
     const net = new Net(lenet({ batchSize: BATCH }), { backend, phase: 'train', seed: 1 });
     const solver = new Solver(net, { baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 }, maxIter: 2 ** 31 - 1 });
@@ -50,6 +77,7 @@ async function cortado(row: BrowserRow, p: Protocol): Promise<Record<string, unk
 }
 
 async function tfjs(row: BrowserRow, p: Protocol): Promise<Record<string, unknown>> {
+  if (row.speed === false) throw new Error(`${row.id}: TF.js rows measure speed (speed: false is for Cortado rows)`);
   if (row.backend === 'wasm') {
     setWasmPaths('tfjs/');
     setThreadsCount(threadsOf(row));

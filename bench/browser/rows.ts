@@ -16,8 +16,14 @@ export interface BrowserRow {
   backend: string;
   /** Threads the backend may use: a number, or 'all' (the page's navigator.hardwareConcurrency); default 1. */
   threads?: number | 'all';
-  /** Measure training too (default true); inference and latency are always measured. */
+  /** Measure training too (default true); inference and latency are measured unless `speed` is false. */
   train?: boolean;
+  /**
+   * Measure speed (default true). Cortado rows always compare one LeNet forward and backward with
+   * the js backend in the same page (the loss and every parameter gradient); with `speed: false`
+   * that check is all the row does (a backend on a software device, say).
+   */
+  speed?: boolean;
   /** Chromium flags for this row (WebGL on SwiftShader, say); the others run with --disable-gpu. */
   chromium?: { gpu?: boolean; extraArgs?: string[] };
   /** A line for the report's notes. */

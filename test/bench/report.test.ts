@@ -46,7 +46,7 @@ test('memory, BLAS core, skipped and failed systems are reported', () => {
 test('browser rows: each Cortado row against the best TF.js row of the same browser and the same backend in Node, with their notes', () => {
   const browser: Outcome[] = [
     { id: 'cortado-js', result: { trainIps: 200, inferIps: 800, latencyMs: 2 } },
-    { id: 'browser-cortado-js', result: { trainIps: 100, inferIps: 400, latencyMs: 4, browser: 'Chromium 156' } },
+    { id: 'browser-cortado-js', result: { trainIps: 100, inferIps: 400, latencyMs: 4, browser: 'Chromium 156', agreement: { lossRelDiff: 0, gradRelDiff: 2.5e-7 } } },
     { id: 'browser-tfjs-cpu', result: { trainIps: 50, inferIps: 100, latencyMs: 8, browser: 'Chromium 156' } },
     { id: 'browser-tfjs-webgl', result: { inferIps: 1000, latencyMs: 1, browser: 'Chromium 156', trainError: 'no kernel', renderer: 'SwiftShader', note: 'tfjs-webgl: on SwiftShader' } },
     { id: 'browser-cortado-wasm', skipped: 'no Chromium at /usr/bin/chromium' },
@@ -59,4 +59,5 @@ test('browser rows: each Cortado row against the best TF.js row of the same brow
   assert.ok(text.some((l) => l.startsWith('- browser-tfjs-webgl: inference only') && l.includes('no kernel')));
   assert.ok(text.some((l) => l.includes('WebGL renderer SwiftShader')));
   assert.ok(text.some((l) => l.startsWith('- browser-cortado-wasm: skipped, no Chromium')));
+  assert.ok(text.some((l) => l.startsWith('- browser-cortado-js: one LeNet forward+backward against js') && l.includes('loss 0.0e+0, gradients 2.5e-7')));
 });
