@@ -11,12 +11,14 @@
  *   cortado test <net.json> --weights W          loss and accuracy over the test set (Caffe's test)
  *   cortado summary <net.json>                   layers, top shapes, parameter counts, memory
  *   cortado schema                               the JSON Schema of definition files
+ *   cortado example [NAME] [--out DIR]           copy a shipped definition file into a project
  *   cortado --version                            the package's version
  *
  * `cortado <command> --help` describes each command's options.
  */
 import { convertCommand } from './convert.js';
 import { drawCommand } from './draw.js';
+import { exampleCommand } from './example.js';
 import { exportCommand, importCommand } from './exchange.js';
 import { plotCommand } from './plot.js';
 import { trainCommand } from './train.js';
@@ -28,7 +30,7 @@ import { UsageError } from './flags.js';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand, convert: convertCommand, plot: plotCommand, import: importCommand, export: exportCommand,
-  draw: drawCommand, test: testCommand, summary: summaryCommand, schema: schemaCommand,
+  draw: drawCommand, test: testCommand, summary: summaryCommand, schema: schemaCommand, example: exampleCommand,
 };
 
 const USAGE = `usage: cortado <command> [arguments]
@@ -43,6 +45,8 @@ commands:
   test <net.json> --weights W     loss and accuracy over the test set with the weights W
   summary <net.json>              each layer's top shapes and parameter count, totals, memory
   schema                          the JSON Schema of definition files, for editors
+  example [NAME]                  copy a shipped definition (mnist, mnist-hdf5) into a project
+  example [NAME]                  copy a shipped definition (mnist, mnist-hdf5) into a project
   --version                       the version of cortado
 
 cortado <command> --help shows a command's options.`;

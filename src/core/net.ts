@@ -55,11 +55,6 @@ interface Node {
   propagateDown: boolean[];
 }
 
-/** Layers that alias their bottom's data in their tops (Split) say so with this flag. */
-interface SharesData {
-  readonly sharesData?: boolean;
-}
-
 /**
  * In Node, `net.saveWeights(path)` and `net.loadWeights(path)` (weights files in Mocha's flat
  * `<layer>___<param>` layout) are added by src/node/net-weights.ts, which the Node entry imports.
@@ -149,8 +144,7 @@ export class Net {
 
   /** Completed passes over the data of the first data layer (0 when it has no epoch counter). */
   get epoch(): number {
-    const d = this.dataLayers[0] as unknown as { epoch?: number } | undefined;
-    return d?.epoch ?? 0;
+    return this.dataLayers[0]?.epoch ?? 0;
   }
 
   /** Samples per forward pass: the first dimension of the first data layer's first top. */
@@ -226,7 +220,7 @@ export class Net {
   outputs(): Map<string, number> {
     const out = new Map<string, number>();
     for (const n of this.nodes) {
-      if (n.layer.lossWeight !== 0 || isMetric(n.layer)) out.set(n.topNames[0], this.scalar(n.tops[0]));
+      if (n.layer.lossWeight !== 0 || n.layer.isMetric) out.set(n.topNames[0], this.scalar(n.tops[0]));
     }
     return out;
   }
@@ -334,7 +328,7 @@ export class Net {
     if (shapes.length !== topNames.length) {
       throw new ShapeError(`${layerRef(layer.name, layer.type)}: setup gave ${shapes.length} top shapes for ${topNames.length} tops`);
     }
-    const shares = (layer as unknown as SharesData).sharesData === true;
+    const shares = layer.sharesData;
     topNames.forEach((name, i) => this.ledger.reserve(layerRef(layer.name, layer.type), `top "${name}"`, shapes[i], shares ? 1 : 2));
     const tops = topNames.map((name, i) => {
       const blob = new Blob(this.backend, name, shapes[i], shares ? bottoms[0] : undefined);
@@ -506,10 +500,6 @@ function insertSplits(order: Entry[]): Entry[] {
     }
   }
   return out;
-}
-
-function isMetric(layer: Layer): boolean {
-  return layer.type === 'Accuracy' || layer.type === 'BinaryAccuracy';
 }
 
 function allFinite(a: ArrayLike<number>): boolean {

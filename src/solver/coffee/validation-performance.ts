@@ -15,6 +15,7 @@ import { ConfigError, NumericError } from '../../core/errors.js';
 import type { Net } from '../../core/net.js';
 import type { Solver } from '../solver.js';
 import type { CoffeeBreak } from './coffee-break.js';
+import { formatStatistic } from './training-summary.js';
 
 export interface ValidationOptions {
   log?: (line: string) => void;
@@ -65,7 +66,7 @@ export class ValidationPerformance implements CoffeeBreak {
     const parts: string[] = [];
     for (const [k, v] of means) {
       solver.lounge.update(`validation/${k}`, solver.iter, v);
-      parts.push(`${k} ${k.includes('acc') ? `${(v * 100).toFixed(2)}%` : v.toFixed(6)}`);
+      parts.push(`${k} ${formatStatistic(k, v)}`);
     }
     this.log(`iter ${String(solver.iter).padStart(6)} | validation | ${parts.join(' | ')}`);
   }
