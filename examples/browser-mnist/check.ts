@@ -4,7 +4,7 @@
  * 127.0.0.1 (cross-origin isolated) and waits for the run to end.
  *
  *   node dist/examples/browser-mnist/check.js [--iterations 3000] [--train 60000] [--test 10000]
- *        [--validate-every 500] [--backend wasm|js] [--thread worker|main] [--min-accuracy 0.985]
+ *        [--validate-every 500] [--batch 64] [--backend wasm|js] [--thread worker|main] [--min-accuracy 0.985]
  *
  * Prints a progress line at each validation and, last, one JSON line with the result; exits 1 when
  * --min-accuracy is given and not reached.
@@ -22,7 +22,7 @@ const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 const { values: f } = parseArgs({
   options: {
     iterations: { type: 'string', default: '3000' }, train: { type: 'string', default: '60000' }, test: { type: 'string', default: '10000' },
-    'validate-every': { type: 'string', default: '500' }, backend: { type: 'string', default: 'wasm' }, thread: { type: 'string', default: 'worker' },
+    'validate-every': { type: 'string', default: '500' }, batch: { type: 'string', default: '64' }, backend: { type: 'string', default: 'wasm' }, thread: { type: 'string', default: 'worker' },
     'min-accuracy': { type: 'string' },
   },
 });
@@ -40,7 +40,7 @@ try {
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  const query = new URLSearchParams({ iterations: f.iterations!, train: f.train!, test: f.test!, validateEvery: f['validate-every']!, backend: f.backend!, thread: f.thread! });
+  const query = new URLSearchParams({ iterations: f.iterations!, train: f.train!, test: f.test!, validateEvery: f['validate-every']!, batch: f.batch!, backend: f.backend!, thread: f.thread! });
   console.log(`browser-mnist check: ${server.url}?${query} in ${await browser.browser()?.version() ?? 'Chromium'}`);
   await page.goto(`${server.url}?${query}`);
   let shown = -1;

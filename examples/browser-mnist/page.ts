@@ -9,8 +9,9 @@
  * ~16 ms of work by default) so that the page keeps painting between iterations.
  *
  * URL parameters: iterations (default 3000), train (training images, default 60000), test (test
- * images, default 10000), validateEvery (default 500), backend (wasm, the default, or js), thread
- * (worker, the default, or main).
+ * images, default 10000), validateEvery (default 500), batch (training batch size, default 64),
+ * backend (wasm, the default, or js), thread (worker, the default, or main). On the page's thread
+ * a frame can be painted only between iterations, so a smaller batch there keeps the frame rate up.
  *
  * When training ends, the weights can be downloaded as a weights file (Node's loadWeights reads it),
  * saved in IndexedDB, and loaded back from there (./weights.ts, ./store.ts). `globalThis.cortadoDemo`
@@ -166,7 +167,8 @@ async function main(): Promise<void> {
   status('loading MNIST…');
   const [train, test] = await Promise.all([split('train', num('train', 60000)), split('t10k', num('test', 10000))]);
   const maxIter = num('iterations', 3000);
-  const batchSize = 64;
+  const batchSize = num('batch', 64);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new Error(`browser-mnist: batch must be a positive integer, found "${params.get('batch')}"`);
   const statistics: Statistics = { loss: [], lr: [], 'images/s': [] };
   const state: Demo = {
     title: `LeNet on MNIST, in this page (${backend} backend, ${thread === 'main' ? 'on the page\'s thread' : 'in a Web Worker'})`,

@@ -1,6 +1,7 @@
 /**
  * What a training dashboard shows, as plain JSON: progress, the latest loss, learning rate and
- * images/s, the learning curves (the coffee lounge's statistics) and the net's layers and shapes.
+ * images/s, the learning curves (the coffee lounge's statistics), the net's layers and shapes, and
+ * sample predictions from the latest validation (./samples.ts) when the caller provides them.
  * Browser-safe: built from a Solver in the page, in a worker, or in Node (src/node/dashboard.ts).
  */
 import type { Net } from '../core/net.js';

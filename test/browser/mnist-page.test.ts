@@ -121,16 +121,18 @@ test('examples/browser-mnist: the page trains LeNet in a Web Worker (wasm), pain
 });
 
 test('examples/browser-mnist: training on the page\'s own thread (solve() yielding) still paints at least 10 frames/s', { skip: skip ?? false, timeout: 240_000 }, async () => {
-  const { page, errors } = await openDemo('thread=main&iterations=200&train=2000&test=500&validateEvery=100', 20);
+  // Batch 16: the page can paint only between iterations, and one of batch 64 takes ~50 ms on a
+  // loaded 2-core machine (~100 ms when other jobs run), too long for 10 frames a second.
+  const { page, errors } = await openDemo('thread=main&batch=16&iterations=300&train=2000&test=500&validateEvery=100', 20);
   const fps = await framesInOneSecond(page);
   const stillRunning = await page.evaluate(() => (globalThis as { cortadoDemo?: Demo }).cortadoDemo?.running);
   const state = await finished(page);
   assert.deepEqual(errors, []);
   assert.ok(stillRunning, 'the frames were counted while the page trained');
-  assert.equal(state.iter, 200);
-  assert.ok(state.validation['validation/accuracy'] > 0.6, `test accuracy after 200 iterations: ${state.validation['validation/accuracy']}`);
-  assert.match(await page.locator('#status').innerText(), /^done: 200 iterations/);
-  console.log(`# browser-mnist (main thread, wasm, yieldEvery 16 ms): ${fps} animation frames in 1 s while training; ${Math.round(state.result!.imagesPerSecond)} images/s`);
+  assert.equal(state.iter, 300);
+  assert.ok(state.validation['validation/accuracy'] > 0.6, `test accuracy after 300 iterations of batch 16: ${state.validation['validation/accuracy']}`);
+  assert.match(await page.locator('#status').innerText(), /^done: 300 iterations/);
+  console.log(`# browser-mnist (main thread, wasm, batch 16, yieldEvery 16 ms): ${fps} animation frames in 1 s while training; ${Math.round(state.result!.imagesPerSecond)} images/s`);
   assert.ok(fps >= 10, `${fps} animation frames in 1 s while the page's thread trains (at least 10)`);
   await page.close();
 });
