@@ -69,7 +69,7 @@ async function finished(page: Page): Promise<Demo> {
 /**
  * The trained weights leave the page two ways: the download button's file loads into a Node net
  * (Node's loadWeights) that gives the page's class scores; the copy saved in IndexedDB loads back
- * into a fresh net on the page with the same scores.
+ * into a fresh net on the page with the same scores, and a page opened later offers to load it.
  */
 async function weightsRoundTrip(page: Page): Promise<void> {
   const images = Array.from(randomBatch(16, 7).images);
@@ -88,8 +88,13 @@ async function weightsRoundTrip(page: Page): Promise<void> {
   await page.locator('#weights-status').filter({ hasText: /^saved weights from / }).waitFor();
   const loaded = await page.evaluate((x) => (globalThis as unknown as { cortadoDemo: { loadSaved(x: number[]): Promise<number[]> } }).cortadoDemo.loadSaved(x), images);
   assert.deepEqual(loaded, inPage, 'the copy saved in IndexedDB loads back with the same scores');
-  await page.click('#load');
-  await page.locator('#weights-status').filter({ hasText: /^loaded the saved weights: test accuracy/ }).waitFor();
+  // A page opened later offers the saved copy before it has trained anything.
+  const later = await chromium!.browser.newPage();
+  await later.goto(`${server!.url}?iterations=20&train=500&test=200`);
+  await later.locator('#load:not([disabled])').waitFor({ timeout: 30_000 });
+  await later.click('#load');
+  await later.locator('#weights-status').filter({ hasText: /^loaded the saved weights: test accuracy [\d.]+% on the first 200 test images$/ }).waitFor({ timeout: 30_000 });
+  await later.close();
 }
 
 test('examples/browser-mnist: the page trains LeNet in a Web Worker (wasm), paints at least 30 frames/s meanwhile, draws its curves and sample predictions, and its weights load in Node and back from IndexedDB', { skip: skip ?? false, timeout: 240_000 }, async () => {
