@@ -18,6 +18,7 @@ export { layerTypes, registerLayerType } from './layers/index.js';
 export { constant, gaussian, uniform, xavier, msra, type Initializer } from './initializers/initializer.js';
 export { Solver, parseSolverConfig, type SolverConfig, type SolverSettings, type SolverState, type SolverMethod } from './solver/solver.js';
 export { DashboardRecorder, layerRows, type DashboardState, type LayerRow } from './dashboard/state.js';
+export { captureSamples, type SamplePrediction } from './dashboard/samples.js';
 export { renderDashboard, dashboardPage, DASHBOARD_CSS, COMPONENT as DASHBOARD_COMPONENT } from './dashboard/view.js';
 export { TrainerWorker, webWorkerEndpoint, type TrainerResult, type WebWorkerLike } from './worker/trainer-worker.js';
 export { serveTrainer } from './worker/trainer.js';

@@ -43,7 +43,8 @@ options:
                         a validation is worse than the best
   --watch STAT --better higher|lower   the statistic those two watch (default
                         validation/accuracy, higher is better; --better is required with --watch)
-  --dashboard [PORT]    serve a live dashboard (learning curves, images/s, lr, layers and shapes)
+  --dashboard [PORT]    serve a live dashboard (learning curves, images/s, lr, layers and shapes,
+                        test images with their predictions at each validation)
                         on http://127.0.0.1:PORT/ while training (default PORT 0: any free port;
                         the URL is printed); it closes when the run ends
   --keep-dashboard      keep the dashboard up after the run ends, until Ctrl-C

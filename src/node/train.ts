@@ -37,6 +37,7 @@ import { Snapshot, loadFrom } from './snapshot.js';
 import { statisticsFile } from './statistics-file.js';
 import { StopOnSignal } from './stop-on-signal.js';
 import { serveDashboard, type Dashboard } from './dashboard.js';
+import { captureSamples, type SamplePrediction } from '../dashboard/samples.js';
 
 export interface TrainOptions {
   backend: Backend;
@@ -119,7 +120,10 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   const cb = { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000, ...parseCoffeeBreaks(o.coffeeBreaks ?? {}, 'train: option "coffeeBreaks"') };
   if (signals) solver.addCoffeeBreak(signals, { everyIter: 1 });
   if (cb.summaryEvery > 0) solver.addCoffeeBreak(new TrainingSummary({ log, every: cb.summaryEvery }), { everyIter: 1 });
-  const validation = testNet ? new ValidationPerformance(testNet, { log }) : undefined;
+  // The dashboard shows a few test images with their predictions, read during each validation.
+  let samples: SamplePrediction[] = [];
+  const afterFirstBatch = o.dashboard ? (net: Net) => void (samples = captureSamples(net)) : undefined;
+  const validation = testNet ? new ValidationPerformance(testNet, { log, afterFirstBatch }) : undefined;
   if (validation && cb.validateEvery > 0) solver.addCoffeeBreak(validation, { everyIter: cb.validateEvery });
   const watchers = validationWatchers(cb, validation, log);
   for (const w of watchers) solver.addCoffeeBreak(w, { everyIter: cb.validateEvery });
@@ -149,7 +153,7 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   if (o.initFrom !== undefined && resumedFrom) warn(`cortado: initFrom "${o.initFrom}" not used: the run resumes from ${resumedFrom}`);
   else if (!initialized) await initialWeights(trainNet, o.initFrom, log, warn);
   const startIter = solver.iter;
-  const dashboard = o.dashboard ? await serveDashboard(solver, { port: o.dashboard.port, title: o.dashboard.title }) : undefined;
+  const dashboard = o.dashboard ? await serveDashboard(solver, { port: o.dashboard.port, title: o.dashboard.title, samples: () => samples }) : undefined;
   if (dashboard) log(`dashboard: ${dashboard.url}`);
   const start = performance.now();
   try {

@@ -21,6 +21,8 @@ export interface ValidationOptions {
   log?: (line: string) => void;
   /** Upper bound on batches per validation (default 1e6), against a data layer without epochs. */
   maxBatches?: number;
+  /** Called after the first batch's forward pass, with the test net (the dashboard reads sample predictions there). */
+  afterFirstBatch?: (testNet: Net) => void;
 }
 
 export class ValidationPerformance implements CoffeeBreak {
@@ -45,6 +47,7 @@ export class ValidationPerformance implements CoffeeBreak {
     while (net.epoch === start && batches < max) {
       net.forward();
       batches++;
+      if (batches === 1) this.options.afterFirstBatch?.(net);
       for (const [k, v] of net.outputs()) {
         if (!Number.isFinite(v)) {
           throw new NumericError(`${net.name}: output "${k}" is ${v} in validation batch ${batches}; ${net.findNonFinite()}. Check the test data.`);
