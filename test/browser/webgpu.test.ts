@@ -6,13 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromiumUnavailable, launchChromium } from './chromium.js';
+import { chromiumUnavailable, launchChromium, serveFolder } from './chromium.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const hasEsbuild = await import('esbuild').then(() => true, () => false);
@@ -43,27 +41,15 @@ test('webgpu in headless Chromium (SwiftShader): layer cases and a few training 
   });
   await bundle(`import { pageWorker } from './webgpu-page-worker.js'; void pageWorker();`, 'page-worker.js');
   await bundle(`import '../../src/backend/webgpu/gpu-worker.js';`, 'gpu-worker.js');
-  const server = createServer((req, res) => {
-    const name = (req.url ?? '/').split('?')[0];
-    const headers = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
-    if (name === '/') return void res.writeHead(200, { ...headers, 'content-type': 'text/html' }).end(PAGE);
-    const file = resolve(out, '.' + decodeURIComponent(name));
-    if (!file.startsWith(out + sep)) return void res.writeHead(403).end();
-    let body: Buffer;
-    try {
-      body = readFileSync(file);
-    } catch {
-      return void res.writeHead(404).end();
-    }
-    res.writeHead(200, { ...headers, 'content-type': 'text/javascript' }).end(body);
-  });
-  const { browser, close } = await launchChromium({ webgpu: true });
+  writeFileSync(join(out, 'index.html'), PAGE);
+  // Cross-origin isolated (SharedArrayBuffer); WebGPU on SwiftShader is still behind a flag on Linux.
+  const server = await serveFolder(out);
+  const { browser, close } = await launchChromium({ gpu: true, extraArgs: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] });
   try {
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await page.goto(server.url);
     await page.waitForFunction(() => (globalThis as { webgpuResult?: { done: boolean } }).webgpuResult?.done === true, undefined, { timeout: 200_000 });
     const r = await page.evaluate(() => (globalThis as unknown as { webgpuResult: Result }).webgpuResult);
     assert.deepEqual(errors, []);
@@ -82,7 +68,7 @@ test('webgpu in headless Chromium (SwiftShader): layer cases and a few training 
     console.log(`# webgpu in Chromium: ${r.cases} layer cases agree with js on ${r.adapter!.vendor}/${r.adapter!.architecture}; losses ${r.losses!.webgpu.map((v) => v.toFixed(4)).join(' ')}`);
   } finally {
     await close();
-    server.close();
+    await server.close();
     rmSync(out, { recursive: true, force: true });
   }
 });
