@@ -5,12 +5,22 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ToExecutor } from '../backend/webgpu/protocol.js';
-import { failInit, startExecutor, type Executor } from '../backend/webgpu/executor.js';
+import { failInit, failWorker, startExecutor, type Executor } from '../backend/webgpu/executor.js';
 
 let ready: Promise<Executor | null> | null = null;
+let control: SharedArrayBuffer | null = null;
+
+// An error outside any command would otherwise leave the caller blocked until its time limit.
+const die = (e: unknown) => {
+  if (control) failWorker(control, e instanceof Error ? e.message : String(e));
+  process.exit(1);
+};
+process.on('uncaughtException', die);
+process.on('unhandledRejection', die);
 
 parentPort!.on('message', (msg: ToExecutor) => {
   if (msg.kind === 'init') {
+    control = msg.control;
     ready = (async () => {
       let dawn: typeof import('webgpu');
       try {

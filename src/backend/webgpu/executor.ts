@@ -10,7 +10,7 @@
  * caller's SharedArrayBuffer and wake it (protocol.ts). Runs in a worker: a Node worker_threads
  * thread (src/node/webgpu-worker.ts) or a browser Web Worker; browser-safe.
  */
-import { CONTROL_INTS, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type ToExecutor } from './protocol.js';
+import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type ToExecutor } from './protocol.js';
 import { blasKernels } from './kernels-blas.js';
 import { nnKernels } from './kernels-nn.js';
 import { convKernels } from './kernels-conv.js';
@@ -242,4 +242,14 @@ export function failInit(init: Extract<ToExecutor, { kind: 'init' }>, message: s
   Atomics.store(control, STATUS, 1);
   Atomics.store(control, SEQ, init.seq);
   Atomics.notify(control, SEQ);
+}
+
+/** Marks the worker dead with `message`, waking a caller that waits for any reply. */
+export function failWorker(control: SharedArrayBuffer, message: string): void {
+  const c = new Int32Array(control, 0, CONTROL_INTS);
+  const bytes = new TextEncoder().encode(message).subarray(0, TEXT_BYTES);
+  new Uint8Array(control, CONTROL_INTS * 4, TEXT_BYTES).set(bytes);
+  Atomics.store(c, LENGTH, bytes.length);
+  Atomics.store(c, DEAD, 1);
+  Atomics.notify(c, SEQ);
 }

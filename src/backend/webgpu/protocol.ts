@@ -7,6 +7,7 @@
  *   control[SEQ]     the number of the last command answered (the caller waits for it to change)
  *   control[STATUS]  0 ok, 1 the reply text is an error message
  *   control[LENGTH]  bytes of reply text (UTF-8 JSON or an error message) in `text`
+ *   control[DEAD]    1 when the worker failed outside any command (the text says why)
  * Read-backs copy floats into the `data` SharedArrayBuffer that the read command names.
  */
 
@@ -14,6 +15,7 @@
 export const SEQ = 0;
 export const STATUS = 1;
 export const LENGTH = 2;
+export const DEAD = 3;
 /** Int32 slots before the reply text. */
 export const CONTROL_INTS = 4;
 /** Bytes of reply text the control buffer holds. */

@@ -23,7 +23,7 @@ import type {
 } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
 import { Arena } from './arena.js';
-import { CONTROL_INTS, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type Port } from './protocol.js';
+import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type Port } from './protocol.js';
 import { Params } from './params.js';
 
 /** A range of the arena: `offset` and `length` in elements; views share their parent's memory. */
@@ -45,15 +45,16 @@ const WAIT_MS = 10 * 60 * 1000;
 export function waitReply(control: SharedArrayBuffer, seq: number, what: string): string {
   const c = new Int32Array(control, 0, CONTROL_INTS);
   const start = Date.now();
+  const text = () => new TextDecoder().decode(new Uint8Array(control, CONTROL_INTS * 4, Atomics.load(c, LENGTH)).slice());
   for (;;) {
     const at = Atomics.load(c, SEQ);
     if (at >= seq) break;
+    if (Atomics.load(c, DEAD) !== 0) throw new BackendError(`webgpu backend ${what}: the GPU worker failed: ${text()}`);
     if (Date.now() - start > WAIT_MS) throw new BackendError(`webgpu backend ${what}: the GPU worker did not answer in ${WAIT_MS / 1000} s`);
     Atomics.wait(c, SEQ, at, 1000);
   }
-  const text = new TextDecoder().decode(new Uint8Array(control, CONTROL_INTS * 4, Atomics.load(c, LENGTH)).slice());
-  if (Atomics.load(c, STATUS) !== 0) throw new BackendError(`webgpu backend ${what}: ${text}`);
-  return text;
+  if (Atomics.load(c, STATUS) !== 0) throw new BackendError(`webgpu backend ${what}: ${text()}`);
+  return text();
 }
 
 /** A control buffer for `WebGpuBackend` and its executor. */

@@ -116,3 +116,12 @@ test('webgpu: a TrainerWorker run on webgpu (its GPU worker nested in the traine
     assert.ok(worst < 1e-4, `parameter ${p.key} differs by up to ${worst}`);
   }
 });
+
+test('webgpu: a GPU worker that fails outside a command wakes the caller with the reason instead of leaving it blocked', { skip }, async () => {
+  const { createWebGpuBackend } = await import('../../../src/node/webgpu.js');
+  const b = createWebGpuBackend({ memoryMiB: 1 });
+  const x = b.fromHost([1, 2]);
+  // A batch that is not a list of commands: the executor throws outside any command's handler.
+  (b as unknown as { port: { postMessage(m: unknown): void } }).port.postMessage({ kind: 'batch', cmds: null });
+  assert.throws(() => b.download(x), (e: Error) => e instanceof BackendError && /download: the GPU worker failed: cmds is not iterable/.test(e.message));
+});
