@@ -224,7 +224,8 @@ export async function startExecutor(gpu: GPU, init: Extract<ToExecutor, { kind: 
     });
     const maxElements = Math.floor(Math.min(size, 2 ** 32 - 4) / 4 / 64) * 64;
     const ex = new Executor(device, init.control, Math.min(init.elements, maxElements), [gpu, adapter]);
-    const info = adapter.info;
+    // TypeScript's DOM library has an older GPUAdapter than @webgpu/types, without `info`.
+    const info = (adapter as unknown as { info: { vendor: string; architecture: string; description: string } }).info;
     const reply: GpuInfo = { vendor: info.vendor, architecture: info.architecture, description: info.description, maxElements };
     ex.reply(init.seq, JSON.stringify(reply), false);
     return ex;
