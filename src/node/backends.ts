@@ -10,6 +10,7 @@ import { JsBackend } from '../backend/js/js-backend.js';
 import { NativeBackend } from '../backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../backend/native/load.js';
 import { loadCuda } from '../backend/cuda/load.js';
+import { availableParallelism } from 'node:os';
 import { WasmBackend, type WasmBackendOptions } from '../backend/wasm/wasm-backend.js';
 import { loadWasmSync, wasmLoadError } from './wasm.js';
 
@@ -22,11 +23,20 @@ let notified = false;
  * Makes a backend; throws a BackendError naming what is missing when the one asked for cannot start.
  * `wasm` options apply to the wasm backend (also when 'auto' falls back to it). In Node its memory
  * defaults to CORTADO_WASM_MEMORY_MIB or 1024 MiB (pages cost nothing until touched), enough to
- * train GoogLeNet at small batches; browsers keep WasmBackend's own default.
+ * train GoogLeNet at small batches; browsers keep WasmBackend's own default. Its threads default
+ * to CORTADO_WASM_THREADS (a count, or `all`: one per core) or 1.
  */
 export function createBackend(name: BackendName = 'auto', dtype: DType = 'float32', wasmOptions: WasmBackendOptions = {}): Backend {
   const env = process.env.CORTADO_WASM_MEMORY_MIB;
-  const wasm = { memoryMiB: env === undefined ? 1024 : Number(env), ...wasmOptions };
+  const threads = process.env.CORTADO_WASM_THREADS;
+  const wasm = {
+    memoryMiB: env === undefined ? 1024 : Number(env),
+    threads: threads === undefined || threads === '' ? 1 : threads === 'all' ? availableParallelism() : Number(threads),
+    ...wasmOptions,
+  };
+  if (wasmOptions.threads === undefined && !(Number.isInteger(wasm.threads) && wasm.threads >= 1)) {
+    throw new BackendError(`CORTADO_WASM_THREADS must be a count of threads (1 or more) or "all", got "${threads}"`);
+  }
   switch (name) {
     case 'js':
       return new JsBackend(dtype);
