@@ -8,11 +8,14 @@
 // which returns only after threads_quit. The pool's state lies in the shared memory, so every
 // instance sees the same job. A job is published by bumping `epoch` to an odd value; workers that
 // see it join (`active`), claim task indices from `next` until none is left, and leave. The
-// caller works too, spins until every task is done, closes the epoch (even value) and spins until
-// no worker is still inside. The caller never sleeps (memory.atomic.wait traps on a browser
-// page's main thread); it only spins for the tasks that workers have already claimed, so a
-// worker that has not started yet costs nothing: its tasks are run by the caller. Idle workers
-// spin for a while, then sleep in memory.atomic.wait32 until the next epoch.
+// caller works too, waits until every task is done, closes the epoch (even value) and waits until
+// no worker is still inside. It waits only for the tasks that workers have already claimed, so a
+// worker that has not started yet costs nothing: its tasks are run by the caller. Its wait spins
+// for a while and then, where the host said the caller may block (Node, a worker; not a browser
+// page's main thread, where memory.atomic.wait traps), sleeps in memory.atomic.wait until a worker
+// notifies: on a machine with more runnable threads than cores, a caller that only spun would
+// keep the very worker it waits for off the core. Idle workers spin for a while, then sleep in
+// memory.atomic.wait32 until the next epoch.
 //
 // Calls from inside a task, or while another call holds the pool, run serially on the caller
 // (the pool's lock is taken with a compare-exchange, never waited for), so kernels can nest.
@@ -31,13 +34,14 @@ struct Pool {
   int32_t active;   // workers inside the open job
   int32_t started;  // workers that have reached thread_main
   int32_t quit;
+  int32_t caller_waits;  // 1: the caller may sleep in memory.atomic.wait
   int64_t next, done, tasks;
   int64_t worker_tasks;  // tasks run by workers so far (a statistic for tests and benchmarks)
   TaskFn fn;
   void* ctx;
 };
 
-Pool g_pool = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, nullptr, nullptr};
+Pool g_pool = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, nullptr, nullptr};
 
 template <class T>
 T load(const T& v) { return __atomic_load_n(&v, __ATOMIC_SEQ_CST); }
@@ -50,7 +54,25 @@ void work(int thread) {
     if (i >= g_pool.tasks) break;
     g_pool.fn(g_pool.ctx, i, thread);
     if (thread) __atomic_fetch_add(&g_pool.worker_tasks, 1, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&g_pool.done, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_add_fetch(&g_pool.done, 1, __ATOMIC_SEQ_CST) == g_pool.tasks && thread)
+      __builtin_wasm_memory_atomic_notify(reinterpret_cast<int*>(&g_pool.done), 1);
+  }
+}
+
+// The caller's wait until v == target: spins, then (where it may) sleeps until v changes. A
+// wait that starts after the change returns at once (it compares first); the timeout is a guard.
+inline void await32(int32_t& v, int32_t target) {
+  for (int spin = 0;; ++spin) {
+    int32_t now = load(v);
+    if (now == target) return;
+    if (spin > 20000 && g_pool.caller_waits) __builtin_wasm_memory_atomic_wait32(&v, now, 1000000);
+  }
+}
+inline void await64(int64_t& v, int64_t target) {
+  for (int spin = 0;; ++spin) {
+    int64_t now = load(v);
+    if (now == target) return;
+    if (spin > 20000 && g_pool.caller_waits) __builtin_wasm_memory_atomic_wait64(&v, now, 1000000);
   }
 }
 
@@ -75,11 +97,9 @@ void parallel_run(int64_t tasks, TaskFn fn, void* ctx) {
   store(g_pool.epoch, e);
   __builtin_wasm_memory_atomic_notify(&g_pool.epoch, ~0u);
   work(0);
-  while (load(g_pool.done) != tasks) {
-  }
+  await64(g_pool.done, tasks);
   store(g_pool.epoch, e + 1);
-  while (load(g_pool.active) != 0) {
-  }
+  await32(g_pool.active, 0);
   store(g_pool.lock, 0);
 }
 
@@ -88,8 +108,10 @@ void parallel_run(int64_t tasks, TaskFn fn, void* ctx) {
 // The host's side of the pool (src/backend/wasm/threads.ts).
 #define EXPORT(name) extern "C" __attribute__((export_name(#name)))
 
-// Sets the pool size (the caller and threads - 1 workers) before any worker starts.
-EXPORT(threads_init) void cortado_threads_init(int32_t threads) {
+// Sets the pool size (the caller and threads - 1 workers) before any worker starts, and whether
+// the caller's thread may block in memory.atomic.wait.
+EXPORT(threads_init) void cortado_threads_init(int32_t threads, int32_t caller_waits) {
+  cortado::store(cortado::g_pool.caller_waits, caller_waits);
   cortado::store(cortado::g_pool.threads, threads < 1 ? 1 : threads);
 }
 
@@ -105,7 +127,8 @@ EXPORT(thread_main) void cortado_thread_main(int32_t thread) {
       seen = e;
       __atomic_fetch_add(&g_pool.active, 1, __ATOMIC_SEQ_CST);
       if (load(g_pool.epoch) == e) cortado::work(thread);
-      __atomic_fetch_sub(&g_pool.active, 1, __ATOMIC_SEQ_CST);
+      if (__atomic_sub_fetch(&g_pool.active, 1, __ATOMIC_SEQ_CST) == 0)
+        __builtin_wasm_memory_atomic_notify(&g_pool.active, 1);
       spin = 0;
     } else if (spin > (1 << 16)) {
       // Sleeps while the epoch is still e (a job opened since returns at once).

@@ -54,8 +54,8 @@ export interface WasmThreadExports {
   __tls_size: WebAssembly.Global;
   __tls_align: WebAssembly.Global;
   __wasm_init_tls(ptr: number): void;
-  /** The pool size (caller + workers), set once before workers start. */
-  threads_init(threads: number): void;
+  /** The pool size (caller + workers), set once before workers start; callerWaits 1 where the caller may block in Atomics.wait. */
+  threads_init(threads: number, callerWaits: number): void;
   /** A worker's loop; returns after threads_quit. */
   thread_main(thread: number): void;
   threads_quit(): void;

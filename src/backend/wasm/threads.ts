@@ -6,8 +6,9 @@
  * native/wasm/threads.cc hands parts of the big ones (gemm, convolution, pooling, the long
  * elementwise loops) to whichever workers are awake. Tasks are claimed one at a time, so a worker
  * that has not started yet (a browser starts workers asynchronously) just takes none: results
- * never depend on it. The caller never blocks in Atomics.wait (it only spins for tasks a worker
- * has already claimed), so a page's main thread may call kernels too. Browser-safe.
+ * never depend on it. The caller waits only for tasks a worker has already claimed: it spins, then
+ * sleeps in Atomics.wait where its thread may block (Node, a worker); on a page's main thread,
+ * where Atomics.wait throws, it only spins, so the page may call kernels too. Browser-safe.
  *
  * Threads need SharedArrayBuffer: in a browser, a cross-origin isolated page or worker
  * (`Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy: require-corp`);
@@ -69,6 +70,16 @@ export function threadsUnavailable(): string | null {
   return null;
 }
 
+/** Whether this thread may block in Atomics.wait (not a browser page's main thread). */
+function mayBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A worker's whole life: its instance, then the pool's loop until the backend is disposed. */
 export function runWasmThread(m: WasmThreadStart): void {
   const k = instantiateOn(m.module, m.memory, m.stackTop) as WasmKernels & WasmThreadExports;
@@ -87,7 +98,7 @@ export class WasmThreads {
     const module = wasmThreadsModule()!;
     const stacks = k.malloc(STACK_BYTES * (count - 1));
     if (!stacks) throw new BackendError(`wasm backend: no room for ${count - 1} worker stacks of ${STACK_BYTES >> 20} MiB; make the backend with a larger memoryMiB`);
-    k.threads_init(count);
+    k.threads_init(count, mayBlock() ? 1 : 0);
     for (let t = 1; t < count; t++) {
       const w = spawn((message) => { this.error ??= `wasm worker ${t} failed: ${message}`; });
       w.postMessage({ module, memory, thread: t, stackTop: stacks + t * STACK_BYTES } satisfies WasmThreadStart);
@@ -123,7 +134,7 @@ export class WasmThreads {
     if (this.closed) return;
     this.closed = true;
     this.k.threads_quit();
-    this.k.threads_init(1);
+    this.k.threads_init(1, 0);
     for (const w of this.workers) w.terminate();
   }
 }
