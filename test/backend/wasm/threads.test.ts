@@ -2,13 +2,14 @@
  * The threaded wasm backend (cortado-threads.wasm, `{ threads: n }`): its workers start and run
  * parts of the kernels; a threaded gemm gives bit for bit the one-thread result (each part is the
  * one-thread product of a slab of C) for awkward sizes and every transpose; convolution agrees;
- * it runs one thread, saying why, where threads cannot run; dispose and process exit.
+ * it runs one thread, saying why, where threads cannot run; dispose and process exit; workers
+ * that never start; CORTADO_WASM_THREADS.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { WasmBackend } from '../../../src/backend/wasm/wasm-backend.js';
-import { threadsUnavailable } from '../../../src/backend/wasm/threads.js';
+import { setWasmWorkerSpawner, threadsUnavailable, wasmWorkerSpawner } from '../../../src/backend/wasm/threads.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import type { ConvGeom } from '../../../src/backend/backend.js';
 import { createBackend } from '../../../src/node/backends.js';
@@ -137,4 +138,46 @@ test('a process whose threaded backend is never disposed still exits', (t) => {
     console.log(b.asum(1 << 20, x));`], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, `status ${r.status} signal ${r.signal}: ${r.stderr}`);
   assert.equal(r.stdout.trim(), String(1 << 20));
+});
+
+test('workers that never start cost nothing: the caller runs every part, and ready() reports the failure', async (t) => {
+  if (skip) return t.skip(skip);
+  const spawn = wasmWorkerSpawner();
+  const posted: unknown[] = [];
+  setWasmWorkerSpawner((onError) => {
+    setTimeout(() => onError('cannot start here'), 5);
+    return { postMessage: (m: unknown) => posted.push(m), terminate: () => undefined };
+  });
+  try {
+    const b = new WasmBackend('float32', { memoryMiB: 64, threads: 3 });
+    assert.equal(b.threads, 3);
+    assert.equal(posted.length, 2, 'one start message per worker');
+    const M = 150, N = 170, K = 90, A = values(M * K, 1), B = values(K * N, 2), c = b.alloc(M * N), cj = new Float32Array(M * N);
+    b.gemm(false, false, M, N, K, 1, on(b, A), on(b, B), 0, c);
+    new JsBackend('float32').gemm(false, false, M, N, K, 1, A, B, 0, cj);
+    assertClose(b.download(c), cj, 'gemm with no worker running');
+    assert.equal(b.threadStats().workerTasks, 0);
+    await assert.rejects(b.ready(), (e: unknown) => e instanceof BackendError && /wasm worker 1 failed: cannot start here/.test(e.message));
+    b.dispose();
+  } finally {
+    setWasmWorkerSpawner(spawn);
+  }
+});
+
+test('CORTADO_WASM_THREADS sets the threads of createBackend(\'wasm\'); a bad value is an error naming it', (t) => {
+  if (skip) return t.skip(skip);
+  const saved = process.env.CORTADO_WASM_THREADS;
+  try {
+    process.env.CORTADO_WASM_THREADS = '2';
+    const b = createBackend('wasm', 'float32', { memoryMiB: 64 }) as WasmBackend;
+    assert.equal(b.threads, 2);
+    b.dispose();
+    assert.equal((createBackend('wasm', 'float32', { memoryMiB: 64, threads: 1 }) as WasmBackend).threads, 1, 'an option wins over the variable');
+    process.env.CORTADO_WASM_THREADS = 'many';
+    assert.throws(() => createBackend('wasm'), (e: unknown) => e instanceof BackendError && /CORTADO_WASM_THREADS.*"many"/.test(e.message));
+    assert.equal(createBackend('js').name, 'js', 'other backends do not read it');
+  } finally {
+    if (saved === undefined) delete process.env.CORTADO_WASM_THREADS;
+    else process.env.CORTADO_WASM_THREADS = saved;
+  }
 });
