@@ -100,9 +100,15 @@ export class WasmThreads {
     if (!stacks) throw new BackendError(`wasm backend: no room for ${count - 1} worker stacks of ${STACK_BYTES >> 20} MiB; make the backend with a larger memoryMiB`);
     k.threads_init(count, mayBlock() ? 1 : 0);
     for (let t = 1; t < count; t++) {
-      const w = spawn((message) => { this.error ??= `wasm worker ${t} failed: ${message}`; });
-      w.postMessage({ module, memory, thread: t, stackTop: stacks + t * STACK_BYTES } satisfies WasmThreadStart);
-      this.workers.push(w);
+      const failed = (message: string) => { this.error ??= `wasm worker ${t} failed: ${message}`; };
+      try {
+        const w = spawn(failed);
+        this.workers.push(w);
+        w.postMessage({ module, memory, thread: t, stackTop: stacks + t * STACK_BYTES } satisfies WasmThreadStart);
+      } catch (e) {
+        // A worker that cannot start (a content security policy, no file) takes no task: the caller runs them.
+        failed((e as Error).message);
+      }
     }
   }
 

@@ -159,6 +159,12 @@ test('workers that never start cost nothing: the caller runs every part, and rea
     assert.equal(b.threadStats().workerTasks, 0);
     await assert.rejects(b.ready(), (e: unknown) => e instanceof BackendError && /wasm worker 1 failed: cannot start here/.test(e.message));
     b.dispose();
+    setWasmWorkerSpawner(() => { throw new Error('workers are forbidden here'); });
+    const d = new WasmBackend('float32', { memoryMiB: 16, threads: 2 });
+    const x = on(d, values(1000, 3)), y = d.alloc(1000);
+    d.copy(1000, x, y);
+    assert.deepEqual(d.download(y), d.download(x));
+    await assert.rejects(d.ready(), /workers are forbidden here/);
   } finally {
     setWasmWorkerSpawner(spawn);
   }
