@@ -12,7 +12,9 @@
  * sample by more than max(4 MiB, 5 %): a leak of one buffer per iteration shows within a few
  * hundred iterations. Run it with `node --expose-gc` (bench/run.ts does).
  *
- * Flags: --quick, --batch N (default 64), --gemm 128,512,2048, --iters N (memory mode).
+ * Flags: --quick, --batch N (default 64), --gemm 128,512,2048, --iters N (memory mode),
+ * --threads N (wasm: threads of the WasmBackend, default 1; the native backend's count is set by
+ * CORTADO_NUM_THREADS).
  */
 import { readFileSync } from 'node:fs';
 import type { Backend } from '../src/backend/backend.js';
@@ -28,7 +30,10 @@ const backendName = args.get('backend', 'js') as BackendName;
 const mode = args.get('mode', 'speed');
 if (mode !== 'speed' && mode !== 'memory') throw new Error(`cortado-lenet: --mode must be speed or memory, found "${mode}"`);
 const batch = Number(args.get('batch', '64'));
-const backend = createBackend(backendName);
+const threads = Number(args.get('threads', '1'));
+const backend = createBackend(backendName, 'float32', { threads });
+// A threaded wasm backend's workers start asynchronously: measure with all of them running.
+await (backend as { ready?: () => Promise<void> }).ready?.();
 const seed = 1;
 
 function trainer(b: Backend): { net: Net; solver: Solver } {
@@ -141,12 +146,13 @@ function memory(): Record<string, unknown> {
 }
 
 const result = mode === 'memory' ? memory() : await speed();
-/** The native backend says which SIMD kernels and how many threads it runs; js and wasm run on one. */
+/** The native backend says which SIMD kernels and how many threads it runs, wasm how many threads; js runs on one. */
 const info = (backend as { info?: { isa?: string; threads?: number } }).info;
+const wasmThreads = (backend as { threads?: number }).threads;
 emit({
   system: `cortado-${backend.name}`,
   version: version(),
-  threads: info?.threads ?? (backend.name === 'js' || backend.name === 'wasm' ? 1 : null),
+  threads: info?.threads ?? wasmThreads ?? (backend.name === 'js' ? 1 : null),
   ...(info?.isa ? { isa: info.isa } : {}),
   batch,
   mode,

@@ -61,15 +61,17 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
     }),
   ));
 
-  const cortado = ok.filter((o) => o.id === 'cortado-js' || o.id === 'cortado-native' || o.id === 'cortado-wasm');
+  const cortado = ok.filter((o) => ['cortado-js', 'cortado-native', 'cortado-native-1t', 'cortado-wasm', 'cortado-wasm-threads'].includes(o.id));
   const tfjs = ok.filter((o) => o.id.startsWith('tfjs-'));
   const torch = byId.get('pytorch');
   const rows: string[][] = [];
-  // The wasm backend against the two it sits between (issue 11: at least 10x js, a third of native).
-  const wasm = byId.get('cortado-wasm');
-  for (const other of ['cortado-js', 'cortado-native']) {
-    const o = byId.get(other);
-    if (wasm && o) rows.push([`cortado-wasm / ${other}`, ...METRICS.map((m) => ratio(m.speed(wasm), m.speed(o)))]);
+  // The wasm backend against the two it sits between (issue 11: at least 10x js, a third of
+  // native on one thread), and its threads against one thread and against native's threads.
+  const pairs = [['cortado-wasm', 'cortado-js'], ['cortado-wasm', 'cortado-native-1t'], ['cortado-wasm', 'cortado-native'],
+    ['cortado-wasm-threads', 'cortado-wasm'], ['cortado-wasm-threads', 'cortado-native']];
+  for (const [mine, other] of pairs) {
+    const a = byId.get(mine), o = byId.get(other);
+    if (a && o) rows.push([`${mine} / ${other}`, ...METRICS.map((m) => ratio(m.speed(a), m.speed(o)))]);
   }
   for (const c of cortado) {
     const mine = METRICS.map((m) => m.speed(c.result));

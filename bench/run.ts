@@ -8,6 +8,8 @@
  * Systems (--only takes these names, or the groups cortado, tfjs, torch, onnx, memory):
  *   cortado-js, cortado-native, cortado-wasm   Cortado's backends (cortado-cuda when named
  *                                explicitly); wasm is the WebAssembly SIMD backend, one thread, in Node
+ *   cortado-wasm-threads         the wasm backend with one thread per core (worker_threads)
+ *   cortado-native-1t            the native backend on one thread (CORTADO_NUM_THREADS=1)
  *   memory-js, memory-native     RSS of a long Cortado training run, and whether it grows
  *   pytorch                      Debian's python3-torch, 2 threads, OpenBLAS (scripts/setup-bench.sh)
  *   tfjs-cpu, tfjs-wasm          @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm (inference only)
@@ -81,7 +83,9 @@ function torchEnv(): NodeJS.ProcessEnv {
 const tasks: Task[] = [
   { id: 'cortado-js', command: node('cortado-lenet.js', ['--backend', 'js']) },
   { id: 'cortado-native', command: node('cortado-lenet.js', ['--backend', 'native']) },
+  { id: 'cortado-native-1t', command: () => ({ ...node('cortado-lenet.js', ['--backend', 'native'])(), env: { ...process.env, CORTADO_NUM_THREADS: '1' } }) },
   { id: 'cortado-wasm', command: node('cortado-lenet.js', ['--backend', 'wasm']) },
+  { id: 'cortado-wasm-threads', command: node('cortado-lenet.js', ['--backend', 'wasm', '--threads', String(os.availableParallelism())]) },
   { id: 'cortado-cuda', command: node('cortado-lenet.js', ['--backend', 'cuda']) },
   { id: 'memory-js', command: node('cortado-lenet.js', ['--backend', 'js', '--mode', 'memory'], ['--expose-gc']) },
   { id: 'memory-native', command: node('cortado-lenet.js', ['--backend', 'native', '--mode', 'memory'], ['--expose-gc']) },
@@ -97,7 +101,7 @@ const tasks: Task[] = [
 ];
 
 const GROUPS: Record<string, string[]> = {
-  cortado: ['cortado-js', 'cortado-native', 'cortado-wasm', 'memory-js', 'memory-native'],
+  cortado: ['cortado-js', 'cortado-native', 'cortado-native-1t', 'cortado-wasm', 'cortado-wasm-threads', 'memory-js', 'memory-native'],
   memory: ['memory-js', 'memory-native'],
   torch: ['pytorch'],
   tfjs: ['tfjs-cpu', 'tfjs-wasm'],

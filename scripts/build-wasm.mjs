@@ -1,14 +1,22 @@
 #!/usr/bin/env node
-// Builds wasm/cortado.wasm, the WebAssembly SIMD128 backend, from the native addon's kernels
-// (native/kernels, compiled with CORTADO_ISA=wasm) and native/wasm (the flat C ABI, a heap over a
-// memory that never grows, a one-thread pool).
+// Builds the WebAssembly SIMD128 backend from the native addon's kernels (native/kernels, compiled
+// with CORTADO_ISA=wasm) and native/wasm (the flat C ABI, a heap over a memory that never grows,
+// the thread pool), twice:
+//   wasm/cortado.wasm          one thread, a plain imported memory;
+//   wasm/cortado-threads.wasm  atomics and a shared imported memory (max 4 GiB), one instance per
+//                              thread: exports __stack_pointer, __wasm_init_tls, __tls_size and
+//                              __tls_align so that the host gives each instance its own stack and
+//                              TLS block. Debian's wasi-libc is built without atomics, so the link
+//                              skips the feature check (--no-check-features): the libc functions
+//                              used (memset, memcpy, logf, powf, expf) keep no state but errno,
+//                              which nothing reads.
 //
 // Needs Debian's clang and lld (clang 14 or later: wasm32 target and wasm-ld) and wasi-libc (for
 // memset, memcpy, logf, powf). The build is deterministic (no paths or debug info in the
 // output), so test/backend/wasm/build.test.ts rebuilds into a temporary folder and compares bytes
 // with the committed file.
 //
-// Usage: node scripts/build-wasm.mjs [out.wasm]   (default wasm/cortado.wasm)
+// Usage: node scripts/build-wasm.mjs [outDir]   (default wasm/; writes both files there)
 // Exit status 2 (and the reason on stderr) when the toolchain is missing, 1 when a step fails.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -17,7 +25,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = resolve(process.argv[2] ?? join(root, 'wasm', 'cortado.wasm'));
+const outDir = resolve(process.argv[2] ?? join(root, 'wasm'));
+
+/** The files built, and the flags that differ between them. */
+export const VARIANTS = [
+  { file: 'cortado.wasm', cflags: [], ldflags: [] },
+  {
+    file: 'cortado-threads.wasm',
+    cflags: ['-matomics', '-mbulk-memory', '-mmutable-globals', '-ftls-model=local-exec'],
+    ldflags: ['--shared-memory', '--max-memory=4294967296', '--no-check-features', '--export=__stack_pointer',
+      '--export=__wasm_init_tls', '--export=__tls_size', '--export=__tls_align'],
+  },
+];
 
 /** The first of the given programs found on PATH, or null. */
 function which(names) {
@@ -59,22 +78,25 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   }
   const cxx = which(['clang++', 'clang++-14']);
   const ld = which(['wasm-ld', 'wasm-ld-14']);
-  const objDir = mkdtempSync(join(tmpdir(), 'cortado-wasm-'));
-  try {
-    const objects = sources.map((src, i) => {
-      const obj = join(objDir, `${i}.o`);
-      execFileSync(cxx, [...cflags, '-c', src, '-o', obj], { cwd: root, stdio: 'inherit' });
-      return obj;
-    });
-    const builtins = execFileSync(cxx, ['--target=wasm32-wasi', '--print-libgcc-file-name'], { encoding: 'utf8' }).trim();
-    // The host imports the memory and sizes it once (see native/wasm/heap.cc): 1 MiB of stack.
-    execFileSync(ld, [
-      '--no-entry', '--import-memory', '--strip-all', '-z', 'stack-size=1048576', '--initial-memory=2097152',
-      ...objects, LIBC, ...(existsSync(builtins) ? [builtins] : []), '-o', out,
-    ], { stdio: 'inherit' });
-    chmodSync(out, 0o644);  // wasm-ld marks its output executable; it is data
-  } finally {
-    rmSync(objDir, { recursive: true, force: true });
+  const builtins = execFileSync(cxx, ['--target=wasm32-wasi', '--print-libgcc-file-name'], { encoding: 'utf8' }).trim();
+  for (const variant of VARIANTS) {
+    const out = join(outDir, variant.file);
+    const objDir = mkdtempSync(join(tmpdir(), 'cortado-wasm-'));
+    try {
+      const objects = sources.map((src, i) => {
+        const obj = join(objDir, `${i}.o`);
+        execFileSync(cxx, [...cflags, ...variant.cflags, '-c', src, '-o', obj], { cwd: root, stdio: 'inherit' });
+        return obj;
+      });
+      // The host imports the memory and sizes it once (see native/wasm/heap.cc): 1 MiB of stack.
+      execFileSync(ld, [
+        '--no-entry', '--import-memory', '--strip-all', '-z', 'stack-size=1048576', '--initial-memory=2097152',
+        ...variant.ldflags, ...objects, LIBC, ...(existsSync(builtins) ? [builtins] : []), '-o', out,
+      ], { stdio: 'inherit' });
+      chmodSync(out, 0o644);  // wasm-ld marks its output executable; it is data
+    } finally {
+      rmSync(objDir, { recursive: true, force: true });
+    }
+    console.log(`build-wasm: wrote ${out}`);
   }
-  console.log(`build-wasm: wrote ${out}`);
 }

@@ -76,6 +76,15 @@ try {
   const wasmLoss = Number(/final loss ([\d.]+)/.exec(wasmOut)?.[1]);
   if (!(wasmLoss < 1) || !/wasm/.test(wasmOut)) throw new Error(`the quick start on wasm: final loss ${wasmLoss}\n${wasmOut}`);
   say(`wasm: final loss ${wasmLoss}`);
+  say('and on two wasm threads (CORTADO_WASM_THREADS=2: cortado-threads.wasm and its worker from the installed package)');
+  const threaded = spawnSync(process.execPath, ['quick-start.mjs'], {
+    cwd: project, encoding: 'utf8', env: { ...process.env, CORTADO_NO_CUDA: '1', CORTADO_NO_NATIVE: '1', CORTADO_WASM_THREADS: '2' }, timeout: 600_000,
+  });
+  const threadsLoss = Number(/final loss ([\d.]+)/.exec(threaded.stdout ?? '')?.[1]);
+  if (threaded.status !== 0 || !(threadsLoss < 1) || /running 1 thread/.test(threaded.stderr ?? '')) {
+    throw new Error(`the quick start on two wasm threads: status ${threaded.status}, final loss ${threadsLoss}\n${threaded.stdout}\n${threaded.stderr}`);
+  }
+  say(`wasm, 2 threads: final loss ${threadsLoss}`);
   say('type-checking a TypeScript user file against the installed declarations (typos must fail)');
   writeFileSync(join(project, 'typed.ts'), [
     "import { Net, Solver, createBackend } from 'cortado';",

@@ -1,12 +1,19 @@
 /**
  * Cortado's browser-safe API: the core, the TypeScript backend, the layers and the solver. Nothing
  * here imports Node-only modules. In Node, import 'cortado' for this plus files, snapshots, the
- * native and CUDA backends. The wasm backend runs in both: here, `await loadWasmModule()` first.
+ * native and CUDA backends. The wasm backend runs in both: here, `await loadWasmModule()` first
+ * (and `await loadWasmThreadsModule()` for `new WasmBackend('float32', { threads })`).
  */
 export type * from './backend/backend.js';
 export { JsBackend } from './backend/js/js-backend.js';
 export { WasmBackend, type WasmBackendOptions } from './backend/wasm/wasm-backend.js';
-export { loadWasmModule, setWasmModule, wasmModule, defaultWasmUrl } from './backend/wasm/module.js';
+export {
+  loadWasmModule, setWasmModule, wasmModule, defaultWasmUrl,
+  loadWasmThreadsModule, setWasmThreadsModule, wasmThreadsModule, defaultWasmThreadsUrl,
+} from './backend/wasm/module.js';
+export {
+  threadsUnavailable, setWasmWorkerSpawner, runWasmThread, type SpawnWasmWorker, type WasmThreadStart, type WorkerLike,
+} from './backend/wasm/threads.js';
 export { WebGpuBackend } from './backend/webgpu/webgpu-backend.js';
 export { connectWebGpu, type ConnectOptions } from './backend/webgpu/browser.js';
 export { Blob, countOf, type Shape } from './core/blob.js';

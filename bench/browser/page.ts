@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { JsBackend, Net, Solver, WasmBackend, loadWasmModule, type Backend } from '../../src/index.js';
+import { JsBackend, Net, Solver, WasmBackend, loadWasmModule, loadWasmThreadsModule, type Backend } from '../../src/index.js';
 import { lenet, syntheticMnist } from '../../examples/mnist/lenet.js';
 import { measure, randomBatch, type Protocol } from '../measure.js';
 import { tfjsLenet } from '../peers/tfjs-model.js';
@@ -21,9 +21,16 @@ const threadsOf = (row: BrowserRow) => (row.threads === 'all' ? navigator.hardwa
 /** A Cortado backend for `row` (one place to add the threaded wasm and WebGPU backends). */
 async function cortadoBackend(row: BrowserRow): Promise<Backend> {
   if (row.backend === 'js') return new JsBackend('float32');
-  if (row.backend === 'wasm' && threadsOf(row) === 1) {
+  if (row.backend === 'wasm') {
     await loadWasmModule('cortado.wasm');
-    return new WasmBackend('float32');
+    const threads = threadsOf(row);
+    if (threads === 1) return new WasmBackend('float32');
+    // Workers run bench/browser/run.ts's bundle of src/backend/wasm/worker.ts, next to page.js.
+    await loadWasmThreadsModule('cortado-threads.wasm');
+    const backend = new WasmBackend('float32', { threads, memoryMiB: 512 });
+    await backend.ready();
+    if (backend.threads !== threads) throw new Error(`browser bench: the wasm backend runs ${backend.threads} threads instead of ${threads}: ${backend.threadsNote}`);
+    return backend;
   }
   throw new Error(`browser bench: no Cortado backend "${row.backend}" with ${threadsOf(row)} threads on this page`);
 }

@@ -33,6 +33,7 @@ export interface BrowserRow {
 export const BROWSER_ROWS: BrowserRow[] = [
   { id: 'browser-cortado-js', system: 'cortado', backend: 'js' },
   { id: 'browser-cortado-wasm', system: 'cortado', backend: 'wasm', threads: 1 },
+  { id: 'browser-cortado-wasm-threads', system: 'cortado', backend: 'wasm', threads: 'all' },
   { id: 'browser-tfjs-cpu', system: 'tfjs', backend: 'cpu' },
   { id: 'browser-tfjs-wasm', system: 'tfjs', backend: 'wasm', threads: 1 },
   {

@@ -25,15 +25,20 @@ if (!row) throw new Error(`bench/browser/run: --row must be one of ${BROWSER_ROW
 const missing = browserRowMissing(row);
 if (missing) throw new Error(`bench/browser/run: ${row.id} cannot run: ${missing}`);
 
-/** The page, cortado.wasm and TF.js's wasm binaries in `out`. */
+/** The page, the wasm backend's worker, cortado.wasm, cortado-threads.wasm and TF.js's wasm binaries in `out`. */
 async function buildPage(out: string): Promise<void> {
   const { build } = await import('esbuild');
   await build({
     entryPoints: [fileURLToPath(new URL('./page.js', import.meta.url))], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
     outfile: join(out, 'page.js'), logLevel: 'error',
   });
+  // The threaded wasm backend starts its workers on ./worker.js beside the page's bundle.
+  await build({
+    entryPoints: [join(root, 'dist/src/backend/wasm/worker.js')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    outfile: join(out, 'worker.js'), logLevel: 'error',
+  });
   writeFileSync(join(out, 'index.html'), '<!doctype html><html><head><meta charset="utf-8"><title>Cortado browser bench</title></head><body><script type="module" src="page.js"></script></body></html>\n');
-  copyFileSync(join(root, 'wasm/cortado.wasm'), join(out, 'cortado.wasm'));
+  for (const f of ['cortado.wasm', 'cortado-threads.wasm']) copyFileSync(join(root, 'wasm', f), join(out, f));
   const tfjsWasm = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
   mkdirSync(join(out, 'tfjs'));
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) copyFileSync(join(tfjsWasm, f), join(out, 'tfjs', f));

@@ -235,16 +235,22 @@ inline V pow2i(V n) {
   return wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
 }
 inline V round(V a) { return wasm_f32x4_nearest(a); }
-// Lanes [lo, hi) as a range: loadl reads exactly those floats, one at a time unless all four.
+// Lanes [lo, hi) as a range: loadl reads exactly those floats (loadp's partial loads from p + lo,
+// then a shuffle up by lo lanes: no round trip through a stack array, which wasm keeps in memory).
 struct Lanes {
   int lo, hi;
 };
 inline Lanes lane_range(int64_t lo, int64_t hi) { return Lanes{int(imax(lo, 0)), int(imin(hi, W))}; }
 inline V loadl(const float* p, Lanes m) {
   if (m.lo == 0 && m.hi == W) return load(p);
-  float t[W] = {0, 0, 0, 0};
-  for (int i = m.lo; i < m.hi; ++i) t[i] = p[i];
-  return load(t);
+  if (m.hi <= m.lo) return zero();
+  const V v = loadp(p + m.lo, m.hi - m.lo), z = zero();
+  switch (m.lo) {
+    case 0: return v;
+    case 1: return wasm_i32x4_shuffle(v, z, 4, 0, 1, 2);
+    case 2: return wasm_i32x4_shuffle(v, z, 4, 4, 0, 1);
+    default: return wasm_i32x4_shuffle(v, z, 4, 4, 4, 0);
+  }
 }
 inline void deinterleave(V a, V b, V& even, V& odd) {
   even = wasm_i32x4_shuffle(a, b, 0, 2, 4, 6);

@@ -83,11 +83,33 @@ void block_free(void* ptr) {
   }
 }
 
+#if defined(__wasm_atomics__)
+int32_t g_lock = 0;
+struct Locked {
+  Locked() {
+    while (__atomic_exchange_n(&g_lock, 1, __ATOMIC_ACQUIRE)) {
+    }
+  }
+  ~Locked() { __atomic_store_n(&g_lock, 0, __ATOMIC_RELEASE); }
+};
+#else
+struct Locked {};
+#endif
+
 }  // namespace
 
 extern "C" {
-void* malloc(size_t bytes) { return block_alloc(bytes); }
-void free(void* ptr) { block_free(ptr); }
+void* malloc(size_t bytes) {
+  Locked hold;
+  return block_alloc(bytes);
+}
+void free(void* ptr) {
+  Locked hold;
+  block_free(ptr);
+}
 // Every block is 64-byte aligned, which is all the kernels ask for.
-void* aligned_alloc(size_t alignment, size_t bytes) { return alignment <= kAlign ? block_alloc(bytes) : nullptr; }
+void* aligned_alloc(size_t alignment, size_t bytes) {
+  Locked hold;
+  return alignment <= kAlign ? block_alloc(bytes) : nullptr;
+}
 }

@@ -11,6 +11,7 @@ import { JsBackend } from '../backend/js/js-backend.js';
 import { NativeBackend } from '../backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../backend/native/load.js';
 import { loadCuda } from '../backend/cuda/load.js';
+import { availableParallelism } from 'node:os';
 import { WasmBackend, type WasmBackendOptions } from '../backend/wasm/wasm-backend.js';
 import { loadWasmSync, wasmLoadError } from './wasm.js';
 import { createWebGpuBackend } from './webgpu.js';
@@ -24,11 +25,11 @@ let notified = false;
  * Makes a backend; throws a BackendError naming what is missing when the one asked for cannot start.
  * `wasm` options apply to the wasm backend (also when 'auto' falls back to it). In Node its memory
  * defaults to CORTADO_WASM_MEMORY_MIB or 1024 MiB (pages cost nothing until touched), enough to
- * train GoogLeNet at small batches; browsers keep WasmBackend's own default.
+ * train GoogLeNet at small batches; browsers keep WasmBackend's own default. Its threads default
+ * to CORTADO_WASM_THREADS (a count, or `all`: one per core) or 1.
  */
 export function createBackend(name: BackendName = 'auto', dtype: DType = 'float32', wasmOptions: WasmBackendOptions = {}): Backend {
-  const env = process.env.CORTADO_WASM_MEMORY_MIB;
-  const wasm = { memoryMiB: env === undefined ? 1024 : Number(env), ...wasmOptions };
+  const wasm = () => wasmDefaults(wasmOptions);
   switch (name) {
     case 'js':
       return new JsBackend(dtype);
@@ -38,7 +39,7 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
     }
     case 'wasm': {
       if (!loadWasmSync()) throw new BackendError(`the wasm backend is not available: ${wasmLoadError()}`);
-      return new WasmBackend(dtype, wasm);
+      return new WasmBackend(dtype, wasm());
     }
     case 'cuda': {
       const r = loadCuda({ dtype });
@@ -61,9 +62,20 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
         console.error(`cortado: native backend unavailable (${process.env.CORTADO_NO_NATIVE !== undefined ? 'CORTADO_NO_NATIVE is set' : nativeLoadError()}); using the `
           + (useWasm ? 'WebAssembly backend' : `TypeScript backend (wasm unavailable too: ${wasmLoadError()})`));
       }
-      return useWasm ? new WasmBackend(dtype, wasm) : new JsBackend(dtype);
+      return useWasm ? new WasmBackend(dtype, wasm()) : new JsBackend(dtype);
     }
     default:
       throw new BackendError(`unknown backend "${name as string}"; choose one of ${BACKEND_NAMES.join(', ')}`);
   }
+}
+
+/** The wasm options given, over Node's defaults (see createBackend). */
+function wasmDefaults(options: WasmBackendOptions): WasmBackendOptions {
+  const env = process.env.CORTADO_WASM_MEMORY_MIB;
+  const threads = process.env.CORTADO_WASM_THREADS;
+  const count = threads === undefined || threads === '' ? 1 : threads === 'all' ? availableParallelism() : Number(threads);
+  if (options.threads === undefined && !(Number.isInteger(count) && count >= 1)) {
+    throw new BackendError(`CORTADO_WASM_THREADS must be a count of threads (1 or more) or "all", got "${threads}"`);
+  }
+  return { memoryMiB: env === undefined ? 1024 : Number(env), threads: count, ...options };
 }

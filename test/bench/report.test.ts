@@ -61,3 +61,19 @@ test('browser rows: each Cortado row against the best TF.js row of the same brow
   assert.ok(text.some((l) => l.startsWith('- browser-cortado-wasm: skipped, no Chromium')));
   assert.ok(text.some((l) => l.startsWith('- browser-cortado-js: one LeNet forward+backward against js') && l.includes('loss 0.0e+0, gradients 2.5e-7')));
 });
+
+test('the wasm rows are compared with js, native on one thread and on all, and threaded wasm with one thread', () => {
+  const r = (trainIps: number, threads: number) => ({ trainIps, inferIps: trainIps * 4, latencyMs: 1, sgemmGflops: { 128: trainIps / 100 }, threads });
+  const text = formatReport([
+    { id: 'cortado-js', result: r(200, 1) },
+    { id: 'cortado-native', result: r(8000, 2) },
+    { id: 'cortado-native-1t', result: r(4000, 1) },
+    { id: 'cortado-wasm', result: r(2000, 1) },
+    { id: 'cortado-wasm-threads', result: r(3000, 2) },
+  ], { quick: true }).split('\n');
+  const ratioRow = (start: string) => text.find((l) => l.startsWith(start))?.split(/\s{2,}/).slice(0, 2);
+  assert.deepEqual(ratioRow('cortado-wasm / cortado-js'), ['cortado-wasm / cortado-js', '10.0x']);
+  assert.deepEqual(ratioRow('cortado-wasm / cortado-native-1t'), ['cortado-wasm / cortado-native-1t', '0.50x']);
+  assert.deepEqual(ratioRow('cortado-wasm-threads / cortado-wasm'), ['cortado-wasm-threads / cortado-wasm', '1.50x']);
+  assert.deepEqual(ratioRow('cortado-wasm-threads / cortado-native'), ['cortado-wasm-threads / cortado-native', '0.38x']);
+});

@@ -48,8 +48,15 @@ export async function availableBackends(): Promise<BackendEntry[]> {
     const { WasmBackend } = await import('../../src/backend/wasm/wasm-backend.js');
     if (loadWasmSync()) list.push({ name: 'wasm', create: () => new WasmBackend('float32', { memoryMiB: 1024 }) });
     else list.push({ name: 'wasm', create: unavailable, skip: `cortado.wasm cannot load: ${wasmLoadError()}` });
+    // Two threads on the shared-memory build (the workers join as they start, so early calls
+    // may run on the caller alone: the pool's split does not depend on who runs a part).
+    const { threadsUnavailable } = await import('../../src/backend/wasm/threads.js');
+    const why = wasmLoadError() ?? threadsUnavailable();
+    if (!why) list.push({ name: 'wasm-threads', create: () => new WasmBackend('float32', { memoryMiB: 1024, threads: 2 }) });
+    else list.push({ name: 'wasm-threads', create: unavailable, skip: `threaded wasm cannot run: ${why}` });
   } catch (e) {
     list.push({ name: 'wasm', create: unavailable, skip: `wasm backend cannot load: ${(e as Error).message}` });
+    list.push({ name: 'wasm-threads', create: unavailable, skip: `wasm backend cannot load: ${(e as Error).message}` });
   }
   try {
     const { loadCuda } = await import('../../src/backend/cuda/load.js');

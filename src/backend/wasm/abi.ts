@@ -44,10 +44,48 @@ export interface WasmKernels {
     l1: number): void;
 }
 
-/** An instance of cortado.wasm over a memory of `bytes` (rounded up to 64 KiB pages), made once. */
-export function instantiate(module: WebAssembly.Module, bytes: number): { kernels: WasmKernels; memory: WebAssembly.Memory } {
+/**
+ * The further exports of cortado-threads.wasm (native/wasm/threads.cc), whose instances share one
+ * memory, one per thread: each needs its own stack (__stack_pointer, set before any call) and TLS
+ * block (__wasm_init_tls, __tls_size bytes aligned to __tls_align).
+ */
+export interface WasmThreadExports {
+  __stack_pointer: WebAssembly.Global;
+  __tls_size: WebAssembly.Global;
+  __tls_align: WebAssembly.Global;
+  __wasm_init_tls(ptr: number): void;
+  /** The pool size (caller + workers), set once before workers start; callerWaits 1 where the caller may block in Atomics.wait. */
+  threads_init(threads: number, callerWaits: number): void;
+  /** A worker's loop; returns after threads_quit. */
+  thread_main(thread: number): void;
+  threads_quit(): void;
+  /** Workers that have entered thread_main. */
+  threads_started(): number;
+  /** Tasks that workers (not the caller) have run. */
+  threads_worker_tasks(): number;
+}
+
+/**
+ * A new instance of `module` over `memory`; for cortado-threads.wasm also its TLS block, taken
+ * from the heap, and (a worker's instance) its stack, which grows down from `stackTop`.
+ */
+export function instantiateOn(module: WebAssembly.Module, memory: WebAssembly.Memory, stackTop?: number): WasmKernels & Partial<WasmThreadExports> {
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as WasmKernels & Partial<WasmThreadExports>;
+  if (stackTop !== undefined) k.__stack_pointer!.value = stackTop;
+  if (k.__wasm_init_tls) {
+    const tls = k.malloc(Math.max(k.__tls_size!.value, 4));
+    if (!tls || k.__tls_align!.value > 64) throw new Error('no room for a TLS block');
+    k.__wasm_init_tls(tls);
+  }
+  return k;
+}
+
+/**
+ * An instance of cortado.wasm (or, `shared`, cortado-threads.wasm) over a memory of `bytes`
+ * (rounded up to 64 KiB pages), made once.
+ */
+export function instantiate(module: WebAssembly.Module, bytes: number, shared = false): { kernels: WasmKernels & Partial<WasmThreadExports>; memory: WebAssembly.Memory } {
   const pages = Math.ceil(bytes / 65536);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return { kernels: instance.exports as unknown as WasmKernels, memory };
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+  return { kernels: instantiateOn(module, memory), memory };
 }

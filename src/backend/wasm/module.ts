@@ -5,15 +5,22 @@
  *
  * The compiled module is kept once per process (or page); each WasmBackend instantiates it with
  * a memory of its own. In a browser, call `await loadWasmModule()` (it fetches the file next to
- * the package, or the URL, bytes or Response given) before `new WasmBackend()`.
+ * the package, or the URL, bytes or Response given) before `new WasmBackend()`. A threaded
+ * backend (`{ threads: n }`) needs wasm/cortado-threads.wasm too: `await loadWasmThreadsModule()`.
  */
 import { BackendError } from '../../core/errors.js';
 
 let compiled: WebAssembly.Module | null = null;
+let compiledThreads: WebAssembly.Module | null = null;
 
 /** Where the shipped cortado.wasm lies, relative to this file in dist/src/backend/wasm/. */
 export function defaultWasmUrl(): URL {
   return new URL('../../../../wasm/cortado.wasm', import.meta.url);
+}
+
+/** Where the shipped cortado-threads.wasm (shared memory, one instance per thread) lies. */
+export function defaultWasmThreadsUrl(): URL {
+  return new URL('../../../../wasm/cortado-threads.wasm', import.meta.url);
 }
 
 /** The module loaded so far, or null. */
@@ -26,25 +33,44 @@ export function setWasmModule(module: WebAssembly.Module): void {
   compiled = module;
 }
 
+/** The threaded module loaded so far, or null. */
+export function wasmThreadsModule(): WebAssembly.Module | null {
+  return compiledThreads;
+}
+
+/** Uses `module` (a build of cortado-threads.wasm) for every threaded WasmBackend made from now on. */
+export function setWasmThreadsModule(module: WebAssembly.Module): void {
+  compiledThreads = module;
+}
+
+/** Compiles cortado-threads.wasm once, as loadWasmModule does cortado.wasm; default defaultWasmThreadsUrl(). */
+export async function loadWasmThreadsModule(source?: URL | string | ArrayBuffer | Uint8Array | Response): Promise<WebAssembly.Module> {
+  if (!compiledThreads) compiledThreads = await compile(source ?? defaultWasmThreadsUrl(), 'cortado-threads.wasm');
+  return compiledThreads;
+}
+
 /**
  * Compiles cortado.wasm once (later calls return the same module). `source`: a URL or string to
  * fetch, the bytes, or a Response; default defaultWasmUrl(). Throws a BackendError saying why the
  * module cannot be had (no fetch for file: URLs in Node: use src/node/wasm.ts there).
  */
 export async function loadWasmModule(source?: URL | string | ArrayBuffer | Uint8Array | Response): Promise<WebAssembly.Module> {
-  if (compiled) return compiled;
+  if (!compiled) compiled = await compile(source ?? defaultWasmUrl(), 'cortado.wasm');
+  return compiled;
+}
+
+async function compile(source: URL | string | ArrayBuffer | Uint8Array | Response, file: string): Promise<WebAssembly.Module> {
   try {
     let bytes: ArrayBuffer | Uint8Array;
     if (source instanceof ArrayBuffer || source instanceof Uint8Array) bytes = source;
     else {
-      const response = source instanceof Response ? source : await fetch(source ?? defaultWasmUrl());
+      const response = source instanceof Response ? source : await fetch(source);
       if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url}`);
       bytes = await response.arrayBuffer();
     }
     // The DOM lib types compile() over ArrayBuffer-backed views only; a view of shared memory compiles as well.
-    compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-    return compiled;
+    return await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
   } catch (e) {
-    throw new BackendError(`the wasm backend cannot load cortado.wasm: ${(e as Error).message}`);
+    throw new BackendError(`the wasm backend cannot load ${file}: ${(e as Error).message}`);
   }
 }

@@ -1,7 +1,16 @@
 /**
  * The WebAssembly SIMD backend: the TypeScript backend with its hot entries swapped for the C++
- * kernels of the native addon compiled for wasm32 + SIMD128 (wasm/cortado.wasm), one thread.
+ * kernels of the native addon compiled for wasm32 + SIMD128 (wasm/cortado.wasm).
  * Browser-safe: it needs only a compiled module (module.ts; Node: src/node/wasm.ts).
+ *
+ * Threads: `{ threads: n }` (n > 1) runs wasm/cortado-threads.wasm on a shared memory with n - 1
+ * workers (threads.ts), which take parts of gemm, convolution, pooling and the long elementwise
+ * loops, as the native addon's pool does. Default one thread. It needs SharedArrayBuffer (in a
+ * browser: a cross-origin isolated page or worker) and a way to start workers (Node: worker_threads
+ * via src/node/wasm.ts; browsers: Web Workers on ./worker.js); where either is missing the backend
+ * runs one thread and `threadsNote` says why (a console warning too). Workers start
+ * asynchronously and join when they can (`await backend.ready()` waits for them); `dispose()`
+ * ends them (they also end when the backend is garbage collected, and never keep Node alive).
  *
  * Memory: each backend has a WebAssembly.Memory of its own, sized once at construction
  * (`memoryMiB`, default 256; pages are only backed by the OS once touched) and never grown,
@@ -20,14 +29,24 @@ import type {
 import { BackendError } from '../../core/errors.js';
 import { JsBackend } from '../js/js-backend.js';
 import { BINARY_OP, CONV_FIELDS, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../kernel-abi.js';
-import { instantiate, type WasmKernels } from './abi.js';
-import { wasmModule } from './module.js';
+import { instantiate, type WasmKernels, type WasmThreadExports } from './abi.js';
+import { wasmModule, wasmThreadsModule } from './module.js';
+import { threadsUnavailable, WasmThreads, wasmWorkerSpawner } from './threads.js';
 import { convGeom, convW, convX, convY, count, poolGeom, poolX, poolY } from './checks.js';
 
 export interface WasmBackendOptions {
   /** Size of the backend's wasm memory in MiB (2 to 4095, default 256): all its float32 buffers live there. */
   memoryMiB?: number;
+  /**
+   * Threads that run the kernels, the caller included (1 to 256, default 1). Above 1 the backend
+   * needs SharedArrayBuffer and workers, and runs one thread where they are missing (see threadsNote).
+   */
+  threads?: number;
 }
+
+/** Ends a collected backend's workers. */
+const orphans = new FinalizationRegistry<WasmThreads>((pool) => pool.close());
+let warned = false;
 
 /** A buffer argument: the buffer, its name in messages, the elements the kernel reads or writes. */
 type Arg = [Buf, string, number];
@@ -43,6 +62,11 @@ export class WasmBackend extends JsBackend {
   /** Room for one geometry in the wasm memory. */
   private readonly geomPtr: number = 0;
   readonly memoryMiB: number;
+  /** Threads the kernels run on (1 unless `threads` was asked for and can run here). */
+  readonly threads: number = 1;
+  /** Why fewer threads than asked for run, or null. */
+  readonly threadsNote: string | null = null;
+  private readonly workers: WasmThreads | null = null;
 
   /** Throws BackendError when cortado.wasm is not loaded (see module.ts) or the memory cannot be made. */
   constructor(dtype: DType = 'float32', options: WasmBackendOptions = {}) {
@@ -51,20 +75,53 @@ export class WasmBackend extends JsBackend {
     if (!(Number.isInteger(this.memoryMiB) && this.memoryMiB >= 2 && this.memoryMiB <= 4095)) {
       throw new BackendError(`wasm backend: memoryMiB must be an integer from 2 to 4095 (the module's stack and data take 2 MiB), got ${options.memoryMiB}`);
     }
+    const threads = options.threads ?? 1;
+    if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+      throw new BackendError(`wasm backend: threads must be an integer from 1 to 256, got ${options.threads}`);
+    }
     if (dtype !== 'float32') return;
     const module = wasmModule();
     if (!module) {
       throw new BackendError('wasm backend unavailable: cortado.wasm is not loaded (await loadWasmModule() in a browser; createBackend(\'wasm\') in Node)');
     }
+    const why = threads > 1 ? threadsUnavailable() : null;
+    if (why) {
+      this.threadsNote = `wasm backend: running 1 thread instead of ${threads}: ${why}`;
+      if (!warned) console.warn(this.threadsNote);
+      warned = true;
+    }
+    const shared = threads > 1 && !why;
     try {
-      const { kernels, memory } = instantiate(module, this.memoryMiB * 2 ** 20);
+      const { kernels, memory } = instantiate(shared ? wasmThreadsModule()! : module, this.memoryMiB * 2 ** 20, shared);
       this.k = kernels;
       this.memory = memory;
-      this.heap = memory.buffer;
+      this.heap = memory.buffer as ArrayBuffer;
     } catch (e) {
-      throw new BackendError(`wasm backend: cannot make a ${this.memoryMiB} MiB instance: ${(e as Error).message}`);
+      throw new BackendError(`wasm backend: cannot make a ${this.memoryMiB} MiB ${shared ? 'shared ' : ''}instance: ${(e as Error).message}`);
     }
     this.geomPtr = this.k.malloc(4 * CONV_FIELDS.length);
+    if (shared) {
+      this.workers = new WasmThreads(this.k as WasmKernels & WasmThreadExports, this.memory, threads, wasmWorkerSpawner()!);
+      this.threads = threads;
+      orphans.register(this, this.workers, this.workers);
+    }
+  }
+
+  /** Resolves once every worker of a threaded backend runs (at once for one thread); rejects if one fails to start. */
+  async ready(): Promise<void> {
+    await this.workers?.ready();
+  }
+
+  /** Workers running so far, and the kernel tasks they (not the calling thread) have run: zeros for one thread. */
+  threadStats(): { started: number; workerTasks: number } {
+    return { started: this.workers?.started() ?? 0, workerTasks: this.workers?.workerTasks() ?? 0 };
+  }
+
+  /** Ends the workers of a threaded backend: its kernels run on the calling thread from then on. Buffers stay valid. */
+  dispose(): void {
+    if (!this.workers) return;
+    orphans.unregister(this.workers);
+    this.workers.close();
   }
 
   // ---- memory ----

@@ -14,6 +14,10 @@ declare namespace WebAssembly {
     readonly buffer: ArrayBuffer;
     grow(delta: number): number;
   }
+  /** An exported global (cortado-threads.wasm exports __stack_pointer, __tls_size, __tls_align). */
+  interface Global {
+    value: number;
+  }
   interface ModuleImportDescriptor {
     module: string;
     name: string;

@@ -2,9 +2,10 @@
  * Shared by the native backend tests: the backend pair (or why there is none), seeded inputs and
  * a closeness check against JsBackend('float32').
  *
- * With CORTADO_CPU_UNDER_TEST=wasm in the environment, `pair().native` is a WasmBackend instead:
- * test/backend/wasm/kernels.test.ts runs the method tests (blas, conv, kernels) that way, so both
- * builds of the C++ kernels answer the same cases.
+ * With CORTADO_CPU_UNDER_TEST=wasm in the environment, `pair().native` is a WasmBackend instead
+ * (=wasm-threads: a two-thread WasmBackend whose worker has started): test/backend/wasm/kernels.test.ts
+ * runs the method tests (blas, conv, kernels) that way, so every build of the C++ kernels answers
+ * the same cases.
  */
 import assert from 'node:assert/strict';
 import type { Backend, Buf } from '../../../src/backend/backend.js';
@@ -16,7 +17,8 @@ import { loadWasmSync, wasmLoadError } from '../../../src/node/wasm.js';
 import { Random } from '../../../src/core/random.js';
 
 /** Why the native tests cannot run here (shown by t.skip), or null when the addon is built. */
-const wasm = process.env.CORTADO_CPU_UNDER_TEST === 'wasm';
+const under = process.env.CORTADO_CPU_UNDER_TEST;
+const wasm = under === 'wasm' || under === 'wasm-threads';
 
 /** Why the tests cannot run here (shown by t.skip), or null when the backend under test loads. */
 export const skipReason: string | null = wasm
@@ -31,8 +33,21 @@ export interface Pair {
 
 export function pair(): Pair {
   // A WasmBackend has the same methods; only backend.test.ts (never run for wasm) uses info.
-  const native = wasm ? new WasmBackend('float32', { memoryMiB: 128 }) as unknown as NativeBackend : new NativeBackend('float32');
+  const native = wasm ? wasmBackend() as unknown as NativeBackend : new NativeBackend('float32');
   return { native, js: new JsBackend('float32') };
+}
+
+function wasmBackend(): WasmBackend {
+  if (under === 'wasm') return new WasmBackend('float32', { memoryMiB: 128 });
+  const b = new WasmBackend('float32', { memoryMiB: 128, threads: 2 });
+  assert.equal(b.threads, 2, b.threadsNote ?? '');
+  // Tests run synchronously: wait here (Atomics.wait may block Node's main thread) until the worker runs.
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let ms = 0; b.threadStats().started < 1; ms++) {
+    assert.ok(ms < 30_000, 'the wasm worker did not start within 30 s');
+    Atomics.wait(nap, 0, 0, 1);
+  }
+  return b;
 }
 
 /** n values uniform in [lo, hi), the same for a given seed. */

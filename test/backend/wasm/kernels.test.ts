@@ -3,26 +3,29 @@
  * (test/backend/native/{blas,conv,kernels}.test.ts: every BLAS and elementwise op, gemm and gemv
  * over all transposes and awkward shapes, convolution, bias, pooling, neurons, softmax and its
  * loss, dropout, the SGD step, and the argument checks) run in a child process with
- * CORTADO_CPU_UNDER_TEST=wasm, which makes their backend under test a WasmBackend.
+ * CORTADO_CPU_UNDER_TEST=wasm, which makes their backend under test a WasmBackend, and again with
+ * =wasm-threads, a two-thread WasmBackend.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadWasmSync, wasmLoadError } from '../../../src/node/wasm.js';
+import { threadsUnavailable } from '../../../src/backend/wasm/threads.js';
 
 const FILES = ['blas', 'conv', 'kernels'];
 
-for (const name of FILES) {
-  test(`the native method tests of ${name}.test.ts pass on the wasm backend`, (t) => {
+for (const [name, under] of FILES.flatMap((f) => [[f, 'wasm'], [f, 'wasm-threads']])) {
+  test(`the native method tests of ${name}.test.ts pass on the ${under === 'wasm' ? 'wasm backend' : 'two-thread wasm backend'}`, (t) => {
     if (!loadWasmSync()) return t.skip(`cortado.wasm cannot load: ${wasmLoadError()}`);
+    if (under === 'wasm-threads' && threadsUnavailable()) return t.skip(`threaded wasm cannot run: ${threadsUnavailable()}`);
     const file = fileURLToPath(new URL(`../native/${name}.test.js`, import.meta.url));
     // Without NODE_TEST_CONTEXT the child reports in TAP to us, not to the parent's test runner.
-    const env: NodeJS.ProcessEnv = { ...process.env, CORTADO_CPU_UNDER_TEST: 'wasm' };
+    const env: NodeJS.ProcessEnv = { ...process.env, CORTADO_CPU_UNDER_TEST: under };
     delete env.NODE_TEST_CONTEXT;
     const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', file], { env, encoding: 'utf8', timeout: 300_000 });
     const pass = Number(/# pass (\d+)/.exec(r.stdout)?.[1] ?? 0), skipped = Number(/# skipped (\d+)/.exec(r.stdout)?.[1] ?? 0);
-    assert.equal(r.status, 0, `${name}.test.js on wasm:\n${r.stdout.split('\n').filter((l) => /not ok|error|expected|actual|element/.test(l)).slice(0, 30).join('\n')}\n${r.stderr}`);
+    assert.equal(r.status, 0, `${name}.test.js on ${under}:\n${r.stdout.split('\n').filter((l) => /not ok|error|expected|actual|element/.test(l)).slice(0, 30).join('\n')}\n${r.stderr}`);
     assert.equal(skipped, 0, 'nothing skipped');
     assert.ok(pass > 0, 'some tests ran');
   });
