@@ -11,6 +11,7 @@ import { lenet, syntheticMnist } from '../../examples/mnist/lenet.js';
 import { measure, randomBatch, type Protocol } from '../measure.js';
 import { tfjsLenet } from '../peers/tfjs-model.js';
 import type { BrowserRow } from './rows.js';
+import { agreementWithJs } from './agreement.js';
 
 declare const navigator: { hardwareConcurrency: number; userAgent: string };
 declare const crossOriginIsolated: boolean;
@@ -36,34 +37,30 @@ async function cortadoBackend(row: BrowserRow): Promise<Backend> {
 }
 
 /**
- * One LeNet forward and backward on `backend` and on the js backend, from the same seed and batch:
- * the loss's and the parameter gradients' largest difference relative to the js values' largest magnitude.
+ * The webgpu row: its facade waits with Atomics.wait, which a page's main thread may not, so the
+ * check runs in a worker (webgpu-worker.ts) whose GPU worker owns the device.
  */
-function agreementWithJs(backend: Backend): { lossRelDiff: number; gradRelDiff: number } {
-  const run = (b: Backend) => {
-    const net = new Net(lenet({ batchSize: BATCH }), { backend: b, phase: 'train', seed: 3 });
-    net.clearParamDiffs();
-    net.forward();
-    net.backward();
-    b.synchronize();
-    const out = { loss: net.loss(), grads: net.params.map((q) => Float32Array.from(q.blob.readDiff())) };
-    net.destroy();
-    return out;
-  };
-  const mine = run(backend);
-  const ref = run(new JsBackend('float32'));
-  let diff = 0;
-  let scale = 0;
-  ref.grads.forEach((g, i) => g.forEach((v, j) => {
-    diff = Math.max(diff, Math.abs(mine.grads[i][j] - v));
-    scale = Math.max(scale, Math.abs(v));
-  }));
-  return { lossRelDiff: Math.abs(mine.loss - ref.loss) / Math.abs(ref.loss), gradRelDiff: diff / scale };
+function webgpuAgreement(): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    type Reply = { data: { error?: string } & Record<string, unknown> };
+    const PageWorker = (globalThis as unknown as { Worker: new (url: string, o: { type: string }) => { onmessage: (e: Reply) => void; onerror: (e: { message: string }) => void; terminate(): void } }).Worker;
+    const w = new PageWorker('webgpu-bench-worker.js', { type: 'module' });
+    w.onmessage = (e) => {
+      w.terminate();
+      if (e.data.error) reject(new Error(`browser bench webgpu: ${e.data.error}`));
+      else resolve(e.data);
+    };
+    w.onerror = (e) => reject(new Error(`browser bench webgpu: the worker failed: ${e.message}`));
+  });
 }
 
 async function cortado(row: BrowserRow, p: Protocol): Promise<Record<string, unknown>> {
+  if (row.backend === 'webgpu') {
+    if (row.speed !== false) throw new Error(`${row.id}: webgpu rows check correctness only here (speed: false)`);
+    return { version: 'dev', threads: 1, ...(await webgpuAgreement()) };
+  }
   const backend = await cortadoBackend(row);
-  const result: Record<string, unknown> = { version: 'dev', threads: threadsOf(row), agreement: agreementWithJs(backend) };
+  const result: Record<string, unknown> = { version: 'dev', threads: threadsOf(row), agreement: agreementWithJs(backend, BATCH) };
   if (row.speed === false) return result;
   if (row.train !== false) {
     const net = new Net(lenet({ batchSize: BATCH }), { backend, phase: 'train', seed: 1 });

@@ -34,6 +34,11 @@ export const BROWSER_ROWS: BrowserRow[] = [
   { id: 'browser-cortado-js', system: 'cortado', backend: 'js' },
   { id: 'browser-cortado-wasm', system: 'cortado', backend: 'wasm', threads: 1 },
   { id: 'browser-cortado-wasm-threads', system: 'cortado', backend: 'wasm', threads: 'all' },
+  {
+    id: 'browser-cortado-webgpu', system: 'cortado', backend: 'webgpu', speed: false,
+    chromium: { gpu: true, extraArgs: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'] },
+    note: 'browser-cortado-webgpu: WebGPU on SwiftShader (a CPU implementation): correctness only, one LeNet forward+backward at batch 8 against js',
+  },
   { id: 'browser-tfjs-cpu', system: 'tfjs', backend: 'cpu' },
   { id: 'browser-tfjs-wasm', system: 'tfjs', backend: 'wasm', threads: 1 },
   {

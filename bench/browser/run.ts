@@ -32,11 +32,15 @@ async function buildPage(out: string): Promise<void> {
     entryPoints: [fileURLToPath(new URL('./page.js', import.meta.url))], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
     outfile: join(out, 'page.js'), logLevel: 'error',
   });
-  // The threaded wasm backend starts its workers on ./worker.js beside the page's bundle.
-  await build({
-    entryPoints: [join(root, 'dist/src/backend/wasm/worker.js')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
-    outfile: join(out, 'worker.js'), logLevel: 'error',
-  });
+  // The threaded wasm backend starts its workers on ./worker.js beside the page's bundle; the
+  // webgpu row runs in webgpu-bench-worker.js, whose backend talks to gpu-worker.js.
+  for (const [entry, file] of [
+    [join(root, 'dist/src/backend/wasm/worker.js'), 'worker.js'],
+    [fileURLToPath(new URL('./webgpu-worker.js', import.meta.url)), 'webgpu-bench-worker.js'],
+    [join(root, 'dist/src/backend/webgpu/gpu-worker.js'), 'gpu-worker.js'],
+  ]) {
+    await build({ entryPoints: [entry!], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(out, file!), logLevel: 'error' });
+  }
   writeFileSync(join(out, 'index.html'), '<!doctype html><html><head><meta charset="utf-8"><title>Cortado browser bench</title></head><body><script type="module" src="page.js"></script></body></html>\n');
   for (const f of ['cortado.wasm', 'cortado-threads.wasm']) copyFileSync(join(root, 'wasm', f), join(out, f));
   const tfjsWasm = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
