@@ -17,6 +17,7 @@ import { Blob, type Shape } from './blob.js';
 import { ConfigError, NumericError, ShapeError, layerRef, shapeStr } from './errors.js';
 import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type Param, type Phase } from './layer.js';
 import { Random, checkSeed } from './random.js';
+import { NO_SHARD, checkShard, type Shard } from '../data/shard.js';
 import { MemoryLedger } from './memory.js';
 import { defaultMemoryBudget } from './limits.js';
 import { closest, describe, type Raw } from './config.js';
@@ -42,6 +43,11 @@ export interface NetOptions {
   shareParamsWith?: Net;
   /** Shown in messages and toString (default 'net'). */
   name?: string;
+  /**
+   * This process's rank among `size` data-parallel processes: data layers serve its share of each
+   * global batch of size × batchSize samples (see data/shard.ts). Default { rank: 0, size: 1 }.
+   */
+  shard?: Shard;
 }
 
 interface Node {
@@ -69,6 +75,7 @@ export class Net {
   readonly backend: Backend;
   readonly phase: Phase;
   readonly rng: Random;
+  readonly shard: Shard;
   /** Parameters by key; shared with the nets built with `shareParamsWith` this net. */
   readonly paramStore: Map<string, Param>;
   private readonly nodes: Node[] = [];
@@ -87,6 +94,7 @@ export class Net {
     this.phase = options.phase ?? 'train';
     if (options.seed !== undefined) checkSeed(options.seed, `${this.name}: option "seed"`);
     this.rng = options.rng ?? options.shareParamsWith?.rng ?? new Random(options.seed ?? 42);
+    this.shard = options.shard ? checkShard(options.shard, `${this.name}: option "shard"`) : NO_SHARD;
     this.ledger = new MemoryLedger(options.memoryBudget ?? defaultMemoryBudget(), this.backend.dtype === 'float64' ? 8 : 4, this.name);
     this.paramStore = options.shareParamsWith?.paramStore ?? new Map();
     if (options.shareParamsWith && options.shareParamsWith.backend !== this.backend) {
@@ -352,6 +360,7 @@ export class Net {
       backend: this.backend,
       phase: this.phase,
       rng: this.rng,
+      shard: this.shard,
       buffer(n: number) {
         net.ledger.reserve(layerRef(layer.name, layer.type), 'a scratch buffer', [n], 1);
         const b = net.backend.alloc(n);
