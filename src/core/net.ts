@@ -189,15 +189,22 @@ export class Net {
     }
   }
 
-  backward(): void {
+  /**
+   * Back-propagates through every layer that needs it, in reverse order. `layerDone` is called
+   * after each layer's turn (also for layers that need no backward), so that a data-parallel solver
+   * can start reducing the gradients no earlier layer adds to.
+   */
+  backward(layerDone?: (layer: Layer) => void): void {
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const n = this.nodes[i];
-      if (!n.needsBackward) continue;
-      try {
-        n.layer.backward(n.tops, n.propagateDown, n.bottoms);
-      } catch (e) {
-        throw withLayer(e, n.layer);
+      if (n.needsBackward) {
+        try {
+          n.layer.backward(n.tops, n.propagateDown, n.bottoms);
+        } catch (e) {
+          throw withLayer(e, n.layer);
+        }
       }
+      layerDone?.(n.layer);
     }
   }
 

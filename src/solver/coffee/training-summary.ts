@@ -27,7 +27,8 @@ export class TrainingSummary implements CoffeeBreak {
 
   enjoy(solver: Solver): void {
     const now = performance.now();
-    const images = (solver.iter - this.lastIter) * solver.net.batchSize;
+    // A data-parallel run counts every rank's images (each serves a batch per iteration).
+    const images = (solver.iter - this.lastIter) * solver.net.batchSize * (solver.gradientSync?.size ?? 1);
     const rate = images / Math.max(1e-9, (now - this.lastTime) / 1000);
     this.lastTime = now;
     this.lastIter = solver.iter;
