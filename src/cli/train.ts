@@ -182,7 +182,8 @@ async function trainWithFlags(all: string[]): Promise<number> {
     comm.finalize();
     return code;
   } catch (e) {
-    comm.abort(`cortado train: rank ${comm.rank} of ${comm.size} failed, stopping every rank: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+    const resume = f.output ? `; started again, the run resumes from the newest snapshot in ${f.output}/snapshots` : '';
+    comm.abort(`cortado train: rank ${comm.rank} of ${comm.size} failed, stopping every rank: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}${resume}`);
   }
 }
 

@@ -8,6 +8,7 @@
  * or hangs turns the next collective on every other rank into a DistributedError naming the
  * operation and the rank, instead of a hang; the caller then aborts the job (abort()).
  */
+import { writeSync } from 'node:fs';
 import { loadMpiAddon, mpiLibraryCandidates, type MpiAddon } from './mpi-addon.js';
 
 /** MPI is missing or failed, a collective timed out, or ranks disagree. */
@@ -144,7 +145,8 @@ export class MpiCommunicator implements Communicator {
   }
 
   abort(message: string, code = 1): never {
-    console.error(message);
+    // Written synchronously: MPI_Abort ends the process before a queued write would go out.
+    writeSync(2, `${message}\n`);
     this.addon.abort(code);
   }
 
