@@ -57,7 +57,9 @@ struct Comm {
   std::map<uint32_t, std::pair<std::shared_ptr<Job>, napi_ref>> pending;
 };
 
-Comm C;
+// Never destroyed: at exit the communication thread may still wait on its condition variable (or
+// hang inside MPI after a timeout), and destroying a condition variable with a waiter blocks.
+Comm& C = *new Comm;
 
 std::string mpiError(int rc) {
   char text[1024] = {0};
