@@ -174,6 +174,10 @@ export function startMpi(): MpiCommunicator {
   const timeout = collectiveTimeout();
   const { addon, error } = loadMpiAddon();
   if (!addon) throw new DistributedError(`distributed training needs the MPI addon: ${error}`);
+  // Open MPI spins while it waits unless told to yield; here the waiting happens on the addon's
+  // communication thread while the main thread (and the native backend's pool) compute, so a
+  // spinning wait takes a core from the computation. A value the user set is kept.
+  process.env.OMPI_MCA_mpi_yield_when_idle ??= '1';
   const init = addon.init(mpiLibraryCandidates());
   if (!init.ok) {
     const hint = init.code === 'nolib'

@@ -26,6 +26,17 @@ export interface BucketOptions {
 
 export const DEFAULT_BUCKET_BYTES = 4 * 1024 * 1024;
 
+/** Where the main thread spent its time on gradient reduction, summed over iterations (for benchmarks). */
+export interface SyncTiming {
+  iterations: number;
+  /** Starting buckets (copying diffs to the host, queuing the allreduce), during and after backward. */
+  startMs: number;
+  /** In reduce(): waiting for the reductions and copying the means back. */
+  finishMs: number;
+  /** Values reduced per iteration. */
+  values: number;
+}
+
 export interface Bucket {
   params: Param[];
   /** Element offset of each parameter in the bucket. */
@@ -76,6 +87,7 @@ export abstract class BucketedSync implements GradientSync {
   private planned: readonly Param[] = [];
   private readonly bucketBytes: number;
   private readonly overlap: boolean;
+  readonly timing: SyncTiming = { iterations: 0, startMs: 0, finishMs: 0, values: 0 };
 
   constructor(readonly comm: Communicator, readonly net: Net, options: BucketOptions = {}) {
     this.size = comm.size;
@@ -93,7 +105,7 @@ export abstract class BucketedSync implements GradientSync {
     if (!this.overlap) return;
     for (const p of this.finalAfter.get(layer) ?? []) {
       const b = this.bucketOf.get(p);
-      if (b && --b.missing === 0 && !b.started) this.startBucket(b);
+      if (b && --b.missing === 0 && !b.started) this.timedStart(b);
     }
   }
 
@@ -103,8 +115,18 @@ export abstract class BucketedSync implements GradientSync {
       this.finishAll(false);
       this.plan(params);
     }
-    for (const b of this.buckets) if (!b.started) this.startBucket(b);
+    for (const b of this.buckets) if (!b.started) this.timedStart(b);
+    const t = performance.now();
     this.finishAll(true);
+    this.timing.finishMs += performance.now() - t;
+    this.timing.iterations++;
+    this.timing.values = this.buckets.reduce((n, b) => n + b.count, 0);
+  }
+
+  private timedStart(b: Bucket): void {
+    const t = performance.now();
+    this.startBucket(b);
+    this.timing.startMs += performance.now() - t;
   }
 
   sumScalars(values: Float64Array): void {
