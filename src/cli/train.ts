@@ -9,7 +9,7 @@ import { readDefinition, resolveSources } from '../node/definition.js';
 import { signalExitCode } from '../node/stop-on-signal.js';
 import { train, type DistributedOptions, type TrainOptions, type TrainResult } from '../node/train.js';
 import type { Backend } from '../backend/backend.js';
-import { startMpi, type MpiCommunicator } from '../node/distributed/communicator.js';
+import { launchedByMpi, startMpi, type MpiCommunicator } from '../node/distributed/communicator.js';
 import { startCudaForRank } from '../node/distributed/setup.js';
 import { ConfigError } from '../core/errors.js';
 import { parseLrPolicy } from '../solver/policies.js';
@@ -172,6 +172,7 @@ async function trainWithFlags(all: string[]): Promise<number> {
     return report(await train(options(backend)), backend);
   }
   // Every rank runs this; an error on any rank stops the whole job (the others would wait for it).
+  if (!launchedByMpi()) console.warn('cortado train: --distributed, but this process was not started by mpirun (or srun): it trains as a single rank; start it as `mpirun -np N cortado train ... --distributed`');
   const comm: MpiCommunicator = startMpi();
   try {
     if (backendName === 'cuda' || (backendName === 'auto' && process.env.CORTADO_NO_CUDA === undefined)) startCudaForRank(comm);

@@ -163,6 +163,9 @@ export class MpiCommunicator implements Communicator {
   }
 }
 
+/** Open MPI's setting (documented in docs/environment.md as OMPI_MCA_mpi_yield_when_idle). */
+const YIELD_WHEN_IDLE = 'OMPI_MCA_mpi_yield_when_idle';
+
 let started: MpiCommunicator | undefined;
 
 /**
@@ -177,7 +180,7 @@ export function startMpi(): MpiCommunicator {
   // Open MPI spins while it waits unless told to yield; here the waiting happens on the addon's
   // communication thread while the main thread (and the native backend's pool) compute, so a
   // spinning wait takes a core from the computation. A value the user set is kept.
-  process.env.OMPI_MCA_mpi_yield_when_idle ??= '1';
+  process.env[YIELD_WHEN_IDLE] ??= '1';
   const init = addon.init(mpiLibraryCandidates());
   if (!init.ok) {
     const hint = init.code === 'nolib'
