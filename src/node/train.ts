@@ -14,6 +14,11 @@
  * by reaching maxIter, a stop request or a signal, writes a final snapshot when its last iteration
  * has none yet (Caffe's snapshot_after_train); a run that fails (NumericError...) does not, so the
  * last good snapshot stays the newest.
+ *
+ * Distributed (option `distributed`, docs/distributed.md): every rank builds the nets with its
+ * shard of the data; rank 0 alone holds the folder, resumes or loads initial weights, logs, writes
+ * snapshots and statistics; its weights, solver history and state then go to every rank, the
+ * solver averages gradients over the ranks, and validation is split across them and reduced.
  */
 import { existsSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -200,7 +205,7 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
     await snapshot.enjoy(solver);
     finalSnapshot = snapshot.written[snapshot.written.length - 1]!;
   }
-  if (stoppedBy) {
+  if (stoppedBy && root) {
     const saved = snapshot ? `; its newest snapshot is ${snapshot.written[snapshot.written.length - 1] ?? resumedFrom ?? 'none (no iteration ran)'}` : '; no output folder: nothing was saved';
     warn(`cortado: stopped by ${stoppedBy} at iteration ${solver.iter} of ${solver.settings.maxIter}${saved}`);
     if (snapshot) warn(`cortado: to resume, run ${o.resumeCommand ?? 'the same command again (without a fresh start)'}`);
