@@ -41,7 +41,7 @@ import { StopOnSignal } from './stop-on-signal.js';
 import { serveDashboard, type Dashboard } from './dashboard.js';
 import type { Communicator } from './distributed/communicator.js';
 import type { BucketOptions } from './distributed/gradient-sync.js';
-import { broadcastTrainingState, checkShardable, createGradientSync } from './distributed/setup.js';
+import { broadcastTrainingState, checkSameWeights, checkShardable, createGradientSync } from './distributed/setup.js';
 
 export interface TrainOptions {
   backend: Backend;
@@ -189,6 +189,8 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   dashboard?.ended();
   if (dashboard && !o.dashboard?.keep) await dashboard.close();
   const seconds = (performance.now() - start) / 1000;
+  // Every rank applied the same updates: a difference now would be a bug, not noise.
+  if (comm) checkSameWeights(comm, trainNet);
   const stoppedBy = signals?.received ?? null;
   let final: Map<string, number> | undefined;
   // In a data-parallel run the final validation is collective: every rank must agree to run it.
