@@ -41,6 +41,17 @@ function rankPid(rank: number): number | null {
   return null;
 }
 
+/** Pids of this test's rank processes still alive. */
+function rankPids(): number[] {
+  return [0, 1, 2, 3].map(rankPid).filter((p): p is number => p !== null);
+}
+
+/** Waits until no rank process of this test is left (mpirun may exit before the last one); returns when, in ms since `since`. */
+async function ranksGone(since: number, limitMs: number): Promise<number> {
+  while (rankPids().length > 0 && performance.now() - since < limitMs) await new Promise((r) => setTimeout(r, 100));
+  return performance.now() - since;
+}
+
 async function finalWeights(out: string): Promise<{ iter: number; weights: Map<string, Float32Array> }> {
   const snap = await readSnapshot((await latestSnapshot(join(out, 'snapshots')))!);
   return { iter: snap.iter, weights: new Map([...snap.params].map(([k, v]) => [k, Float32Array.from(v.values)])) };
@@ -68,7 +79,9 @@ describe('a rank that dies or hangs', { skip }, () => {
       process.kill(killed, 'SIGKILL');
     });
     assert.ok(killed !== null, `rank 1 was never found to kill; output:\n${first.stdout}`);
-    const tookMs = t0 + first.ms - killedAt;
+    const goneMs = await ranksGone(killedAt, BOUND_MS);
+    assert.deepEqual(rankPids(), [], `rank processes still alive ${Math.round(goneMs)} ms after the kill`);
+    const tookMs = Math.max(t0 + first.ms - killedAt, goneMs);
     assert.notEqual(first.code, 0, 'mpirun reports the failure');
     // mpirun sees the death and tears the job down; were it not to, rank 0's collective time limit would.
     assert.match(`${first.stdout}${first.stderr}`, /process rank 1 .*exited on signal 9|did not complete within/);
@@ -117,6 +130,7 @@ describe('a rank that dies or hangs', { skip }, () => {
         // already gone
       }
     }
+    await ranksGone(performance.now(), BOUND_MS);
     assert.ok(stoppedAt > 0, 'rank 1 was stopped');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /rank 0 of 2 failed, stopping every rank: DistributedError: .*did not complete within 3 s: another rank has died, hangs, or is far slower; started again, the run resumes/);
