@@ -3,12 +3,15 @@
  * reductions in flight, broadcast of bytes and fixed arrays, barrier, local ranks), one process
  * without mpirun (a singleton of size 1), and the error that names a missing MPI library.
  */
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadMpiAddon } from '../../../src/node/distributed/mpi-addon.js';
-import { MPI_ENV, mpiSkip, run } from './mpirun.js';
+import { CLI, MPI_ENV, mpiSkip, run, writeDefinition, writeTask } from './mpirun.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/collectives.js', import.meta.url));
 const skip = mpiSkip();
@@ -72,5 +75,27 @@ describe('cortado_mpi', { skip }, () => {
     const { addon } = loadMpiAddon();
     assert.throws(() => addon!.allreduce(new Float32Array(2), 1, 1000), (e: Error & { code?: string }) => e.code === 'state' && /cortado_mpi\.allreduce: init\(\) has not succeeded/.test(e.message));
     assert.throws(() => addon!.ncclAllreduce([1], [1]), /ncclInit\(\) has not succeeded/);
+  });
+});
+
+describe('cortado train --distributed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-dp-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses --bucket-mib without --distributed', () => {
+    const def = writeDefinition(dir, 'flags', { batch: 8, testBatch: 8, maxIter: 2 });
+    const r = spawnSync(process.execPath, [CLI, 'train', def, '--bucket-mib', '2'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /--bucket-mib sets the gradient buckets of a distributed run: add --distributed/);
+  });
+
+  it('without mpirun, warns and trains as a single rank', { skip }, async () => {
+    await writeTask(dir);
+    const def = writeDefinition(dir, 'alone', { batch: 8, testBatch: 8, maxIter: 4, validateEvery: 2 });
+    const r = spawnSync(process.execPath, [CLI, 'train', def, '--distributed', '--backend', 'js', '--output', join(dir, 'out')], { encoding: 'utf8', env: { ...process.env, ...MPI_ENV }, timeout: 120_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /--distributed, but this process was not started by mpirun.*trains as a single rank/);
+    assert.match(r.stdout, /distributed: 1 rank, batch 8 each \(8 in all\)/);
+    assert.match(r.stdout, /^done: 4 iterations/m);
   });
 });
