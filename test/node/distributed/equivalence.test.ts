@@ -2,14 +2,17 @@
  * Data-parallel equivalence, through the command line under mpirun: N ranks of batch b reach the
  * weights (and validation figures) of one process of batch N·b on the same samples, within float32
  * summation order, while one process of batch b lands far from them (so the comparison can fail).
- * On js, native (with AsyncHDF5Data) and the CUDA backend on its CPU emulator (two ranks sharing
- * one emulated GPU: the host-staged path).
+ * On js, native (with AsyncHDF5Data) and the CUDA backend on its CPU emulator: two ranks sharing
+ * one emulated GPU (the host-staged path), and two ranks with an emulated GPU each reducing through
+ * the NCCL path, with a stand-in NCCL (fake_nccl.cc: shared memory) since real NCCL needs two GPUs.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { packageRoot } from '../../../src/backend/cuda/addon.js';
 import '../../../src/node/layers.js';
 import { latestSnapshot, readSnapshot } from '../../../src/io/snapshot.js';
 import { loadNativeAddon } from '../../../src/backend/native/load.js';
@@ -55,6 +58,16 @@ function distance(a: Map<string, Float32Array>, b: Map<string, Float32Array>): n
 }
 
 const TOLERANCE = 2e-5;
+
+/** Builds fake_nccl.cc (next to this test's sources) into build/nccl-emu/libnccl.so.2. */
+function buildFakeNccl(): { path?: string; skip?: string } {
+  const src = join(packageRoot(), 'test', 'node', 'distributed', 'fake_nccl.cc');
+  const out = join(packageRoot(), 'build', 'nccl-emu', 'libnccl.so.2');
+  mkdirSync(dirname(out), { recursive: true });
+  const r = spawnSync('g++', ['-std=c++17', '-O1', '-shared', '-fPIC', '-o', out, src, '-lrt'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return { skip: `the stand-in NCCL does not build: ${r.error?.message ?? r.stderr}` };
+  return { path: out };
+}
 
 describe('data-parallel training under mpirun', { skip }, () => {
   const base = { testBatch: 8, maxIter: 20, validateEvery: 10 };
@@ -105,5 +118,18 @@ describe('data-parallel training under mpirun', { skip }, () => {
     const js = await train(0, { ...base, batch: 16, testBatch: 16, maxIter: 10 }, 'js');
     assert.ok(distance(split.weights, whole.weights) < 1e-4, `relative distance to one emulated-GPU process ${distance(split.weights, whole.weights)}`);
     assert.ok(distance(split.weights, js.weights) < 1e-4, `relative distance to one js process ${distance(split.weights, js.weights)}`);
+  });
+
+  const fakeNccl = emuSkip ? { skip: emuSkip } : buildFakeNccl();
+  it('2 ranks with a GPU each reduce through the NCCL path (a stand-in NCCL over shared memory, emulated GPUs)', { skip: fakeNccl.skip }, async () => {
+    const env: Record<string, string> = {
+      CORTADO_CUDA_LIB_DIR: emu.dir!, CORTADO_CUDNN: '0', CORTADO_CACHE_DIR: join(dir, 'cuda-cache'),
+      CORTADO_EMU_DEVICES: '2', CORTADO_NCCL_LIB: fakeNccl.path!,
+    };
+    if (process.env.CORTADO_CUDA_ADDON) env.CORTADO_CUDA_ADDON = process.env.CORTADO_CUDA_ADDON;
+    const whole = await train(0, { ...base, batch: 16, testBatch: 16, maxIter: 10 }, 'cuda', env);
+    const split = await train(2, { ...base, batch: 8, maxIter: 10 }, 'cuda', env);
+    assert.match(split.run.stdout, /gradients: NCCL 22399 across 2 GPUs/);
+    assert.ok(distance(split.weights, whole.weights) < 1e-4, `relative distance to one emulated-GPU process ${distance(split.weights, whole.weights)}`);
   });
 });
