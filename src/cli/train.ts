@@ -179,9 +179,9 @@ async function trainWithFlags(all: string[]): Promise<number> {
     const backend = createBackend(backendName);
     const bucketBytes = bucketMib === undefined ? undefined : bucketMib * 1048576;
     const result = await train(options(backend, { communicator: comm, bucketBytes }));
-    const code = comm.rank === 0 || result.stoppedBy ? await report(result, backend) : 0;
+    // Before report: MPI_Finalize waits for every rank, and report may wait (--keep-dashboard).
     comm.finalize();
-    return code;
+    return comm.rank === 0 || result.stoppedBy ? await report(result, backend) : 0;
   } catch (e) {
     const resume = f.output ? `; started again, the run resumes from the newest snapshot in ${f.output}/snapshots` : '';
     comm.abort(`cortado train: rank ${comm.rank} of ${comm.size} failed, stopping every rank: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}${resume}`);
