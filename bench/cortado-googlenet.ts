@@ -8,12 +8,16 @@
  *   inferIps    images/s of forward passes of the deploy net (Input → prob) at batch N
  *   latencyMs   milliseconds per forward pass of the deploy net at batch 1
  *
+ *   timing      with --time-iterations N (default 0: none), `cortado time`'s per-layer table of
+ *               the train net (core/timing.ts) over N iterations
+ *
  * Flags: --quick, --batch N, --smoke (one warm-up step and one timed step of each: a check that
- * the harness runs, not a measurement).
+ * the harness runs, not a measurement), --time-iterations N.
  */
 import { readFileSync } from 'node:fs';
 import type { LayerConfig } from '../src/core/layer.js';
 import { Net } from '../src/core/net.js';
+import { timeNet } from '../src/core/timing.js';
 import type { InputLayer } from '../src/layers/input.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { googlenetDeploy, googlenetTrain } from '../examples/imagenet/googlenet.js';
@@ -36,7 +40,7 @@ function images(n: number): { data: Float32Array; labels: Float32Array } {
 async function main(): Promise<Record<string, unknown>> {
   const { data, labels } = images(batch);
   const memory: LayerConfig = { type: 'MemoryData', name: 'data', tops: ['data', 'label'], batchSize: batch, data: [{ values: data, shape: [batch, 3, 224, 224] }, { values: labels, shape: [batch] }] };
-  const train = new Net(googlenetTrain([memory]), { backend, phase: 'train', seed: 1 });
+  const train = new Net(googlenetTrain([memory]), { backend, phase: 'train', seed: 1, name: 'googlenet' });
   const fwdbwd = await measure(() => {
     train.clearParamDiffs();
     train.forward();
@@ -45,6 +49,8 @@ async function main(): Promise<Record<string, unknown>> {
   }, batch, p);
   const loss = train.loss();
   if (!Number.isFinite(loss)) throw new Error(`cortado-googlenet (${backend.name}): the loss is ${loss}`);
+  const timeIterations = Number(args.get('time-iterations', '0'));
+  const timing = timeIterations > 0 ? timeNet(train, { iterations: timeIterations, warmup: 0 }) : undefined;
   train.destroy();
 
   const deploy = (n: number) => {
@@ -65,7 +71,7 @@ async function main(): Promise<Record<string, unknown>> {
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   return {
     system: `cortado-${backend.name}`, version, threads: backend.name === 'js' ? 1 : undefined, batch, loss,
-    fwdbwdIps: fwdbwd.perSecond, fwdbwdSteps: fwdbwd.steps * fwdbwd.reps, inferIps: infer.perSecond, latencyMs: 1000 / single.perSecond,
+    fwdbwdIps: fwdbwd.perSecond, fwdbwdSteps: fwdbwd.steps * fwdbwd.reps, inferIps: infer.perSecond, latencyMs: 1000 / single.perSecond, timing,
   };
 }
 

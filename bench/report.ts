@@ -86,6 +86,8 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
     out.push(table(['', ...METRICS.map((m) => m.label)], rows));
   }
 
+  out.push(...browserRatios(ok, byId));
+
   const mem = outcomes.filter((o) => o.result?.mode === 'memory');
   if (mem.length) {
     out.push('\nCortado LeNet training memory (RSS and V8 heap sampled after a full GC, from after warm-up to the end)\n');
@@ -102,6 +104,17 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
   }
   for (const c of cortado) if (c.result!.isa) notes.push(`${c.id}: ${String(c.result!.isa)} kernels, ${String(c.result!.threads)} threads`);
   if (byId.has('tfjs-wasm')) notes.push('tfjs-wasm: inference only; TF.js runs its WASM backend single-threaded in Node');
+  const browsers = [...new Set(ok.filter((o) => o.id.startsWith('browser-')).map((o) => String(o.result!.browser ?? 'a browser')))];
+  if (browsers.length) notes.push(`browser-*: measured in headless ${browsers.join(', ')}, one page per row, LeNet as above`);
+  for (const o of ok.filter((x) => x.id.startsWith('browser-'))) {
+    const r = o.result!;
+    if (r.trainError) notes.push(`${o.id}: inference only; training failed in the page: ${String(r.trainError)}`);
+    if (r.renderer) notes.push(`${o.id}: WebGL renderer ${String(r.renderer)}`);
+    if (r.crossOriginIsolated === false) notes.push(`${o.id}: the page was not cross-origin isolated (no SharedArrayBuffer)`);
+    if (r.note) notes.push(String(r.note));
+    const a = r.agreement as { lossRelDiff?: number; gradRelDiff?: number } | undefined;
+    if (a) notes.push(`${o.id}: one LeNet forward+backward against js in the same page: loss ${fmtRel(a.lossRelDiff)}, gradients ${fmtRel(a.gradRelDiff)} (largest difference / largest magnitude)`);
+  }
   for (const o of outcomes) {
     if (o.skipped) notes.push(`${o.id}: skipped, ${o.skipped}`);
     if (o.error) notes.push(`${o.id}: FAILED, ${o.error}`);
@@ -110,8 +123,31 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
   return out.join('\n');
 }
 
+/** In the browser: each Cortado row against the best TF.js row of the same browser, and against the same backend in Node. */
+function browserRatios(ok: Outcome[], byId: Map<string, Record<string, unknown>>): string[] {
+  const metrics = METRICS.slice(0, 3);
+  const tfjs = ok.filter((o) => o.id.startsWith('browser-tfjs-'));
+  const rows: string[][] = [];
+  for (const c of ok.filter((o) => o.id.startsWith('browser-cortado-'))) {
+    if (tfjs.length) {
+      rows.push([`${c.id} / best browser tfjs`, ...metrics.map((m) => {
+        const best = tfjs.map((t) => ({ id: t.id, v: m.speed(t.result) })).filter((t) => t.v !== undefined).sort((a, b) => b.v! - a.v!)[0];
+        return best ? `${ratio(m.speed(c.result), best.v)} (${best.id.slice('browser-tfjs-'.length)})` : '-';
+      })]);
+    }
+    const inNode = byId.get(c.id.slice('browser-'.length));
+    if (inNode) rows.push([`${c.id} / ${c.id.slice('browser-'.length)} in Node`, ...metrics.map((m) => ratio(m.speed(c.result), m.speed(inNode)))]);
+  }
+  if (!rows.length) return [];
+  return ['\nIn the browser: Cortado / TF.js in the same headless Chromium, and / the same backend in Node (speed ratios)\n', table(['', ...metrics.map((m) => m.label)], rows)];
+}
+
 function ratio(a: number | undefined, b: number | undefined): string {
   return a !== undefined && b !== undefined && b > 0 ? `${a / b >= 10 ? (a / b).toFixed(1) : (a / b).toFixed(2)}x` : '-';
+}
+
+function fmtRel(v: number | undefined): string {
+  return v === undefined ? '-' : v.toExponential(1);
 }
 
 function fmtSigned(v: number | undefined): string {

@@ -12,6 +12,9 @@
  *   pytorch                      Debian's python3-torch, 2 threads, OpenBLAS (scripts/setup-bench.sh)
  *   tfjs-cpu, tfjs-wasm          @tensorflow/tfjs, @tensorflow/tfjs-backend-wasm (inference only)
  *   onnxruntime                  onnxruntime-node, CPU provider (inference only)
+ *   browser-*                    headless Chromium (bench/browser/): Cortado js and wasm beside
+ *                                TF.js cpu, wasm and webgl in the same browser, one row each
+ *                                (bench/browser/rows.ts); group `browser`
  * A system that is not installed is listed as skipped, with what to install.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +24,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { protocol } from './measure.js';
 import { formatReport, type Outcome } from './report.js';
+import { BROWSER_ROWS, browserRowMissing } from './browser/rows.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = fileURLToPath(new URL('./', import.meta.url));
@@ -89,6 +93,7 @@ const tasks: Task[] = [
   { id: 'tfjs-cpu', missing: npmPeer('@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'), command: node('peers/tfjs-lenet.js', ['--backend', 'cpu']) },
   { id: 'tfjs-wasm', missing: npmPeer('@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'), command: node('peers/tfjs-lenet.js', ['--backend', 'wasm']) },
   { id: 'onnxruntime', missing: npmPeer('onnxruntime-node'), command: node('peers/onnx-lenet.js', []) },
+  ...BROWSER_ROWS.map((row): Task => ({ id: row.id, missing: () => browserRowMissing(row), command: node('browser/run.js', ['--row', row.id]) })),
 ];
 
 const GROUPS: Record<string, string[]> = {
@@ -97,6 +102,7 @@ const GROUPS: Record<string, string[]> = {
   torch: ['pytorch'],
   tfjs: ['tfjs-cpu', 'tfjs-wasm'],
   onnx: ['onnxruntime'],
+  browser: BROWSER_ROWS.map((r) => r.id),
 };
 const DEFAULT = tasks.map((t) => t.id).filter((id) => id !== 'cortado-cuda');
 

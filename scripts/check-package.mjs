@@ -3,7 +3,7 @@
 // build in dist/), lists what the tarball holds (file count and size; no tests, benches, examples
 // or fuzz suite), installs it into an empty project (npm init -y && npm install <tarball>: the
 // dependencies come from the npm registry and the native addon is compiled, as for a user), then
-// runs from there `cortado --version` and the README's quick start as an ES module script, and
+// runs from there `cortado --version`, `cortado example mnist-hdf5` and the README's quick start as an ES module script, and
 // type-checks a TypeScript file using the installed declarations (typos in definitions must fail).
 //
 //   node scripts/check-package.mjs [--skip-native] [--keep]
@@ -45,7 +45,10 @@ try {
   say('packing');
   const [pack] = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root));
   const paths = pack.files.map((f) => f.path);
-  const stray = paths.filter((p) => /^(dist\/)?(test|bench|examples|fuzz)\//.test(p) || /\.test\.js$/.test(p));
+  // The definition files `cortado example` copies (package.json's files) ship, with their folders' READMEs (npm adds those).
+  const listed = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).files.filter((f) => f.startsWith('examples/'));
+  const shipped = new Set([...listed, ...listed.map((f) => `${dirname(f)}/README.md`)]);
+  const stray = paths.filter((p) => (/^(dist\/)?(test|bench|examples|fuzz)\//.test(p) && !shipped.has(p)) || /\.test\.js$/.test(p));
   say(`${pack.filename}: ${pack.entryCount} files, ${(pack.size / 1024).toFixed(0)} KiB packed, ${(pack.unpackedSize / 1024).toFixed(0)} KiB unpacked`);
   if (stray.length) throw new Error(`the tarball holds files users do not need: ${stray.slice(0, 10).join(', ')}${stray.length > 10 ? ' ...' : ''}`);
   for (const need of ['package.json', 'README.md', 'binding.gyp', 'scripts/install-native.mjs', 'dist/src/node/index.js', 'dist/src/node/index.d.ts', 'dist/src/cli/main.js', 'native/src/addon.cc']) {
@@ -59,6 +62,9 @@ try {
   const version = run(process.execPath, [join(project, 'node_modules/cortado/dist/src/cli/main.js'), '--version'], project).trim();
   if (version !== JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) throw new Error(`cortado --version printed "${version}"`);
   say(`cortado --version: ${version}`);
+  const example = run(process.execPath, [join(project, 'node_modules/cortado/dist/src/cli/main.js'), 'example', 'mnist-hdf5'], project);
+  if (!/wrote lenet-hdf5\.json/.test(example) || !readFileSync(join(project, 'lenet-hdf5.json'), 'utf8').includes('AsyncHDF5Data')) throw new Error(`cortado example mnist-hdf5 printed:\n${example}`);
+  say('cortado example mnist-hdf5: wrote lenet-hdf5.json');
   writeFileSync(join(project, 'quick-start.mjs'), quickStart());
   say('running the README quick start (node quick-start.mjs)');
   const out = run(process.execPath, ['quick-start.mjs'], project, { CORTADO_NO_CUDA: '1' });

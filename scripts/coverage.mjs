@@ -4,7 +4,9 @@
  *
  *   layers x backends   every type in src/layers/index.ts `layerTypes`; its rows in the layer-cases
  *                       table (test/harness/layer-cases.ts); how many are gradient-checked (rows
- *                       without `skipGradient`); which backends check them for equivalence: the
+ *                       without `skipGradient`); how many have a float64 forward reference
+ *                       (`reference`) and which link the closed-form test of their forward
+ *                       instead (`referenceTest`); which backends check them for equivalence: the
  *                       entries of availableBackends() (test/harness/backends.ts) as run by
  *                       test/layers/layer-cases.test.ts, and any other test file that runs the
  *                       table through equivalenceCheck (the CUDA CPU emulator).
@@ -108,25 +110,41 @@ export async function generateCoverage() {
   lines.push(
     'Rows: rows of the layer-cases table (test/harness/layer-cases.ts) whose `type` is the layer. ' +
     'Gradient: rows checked by central differences in float64 on JsBackend (the others set `skipGradient`, reason given). ' +
+    'Forward reference: rows whose first float64 forward is compared with an independent reference written from the formula (test/harness/references/); ' +
+    '"+ n test" counts rows whose forward is random or has no top, checked instead by the closed-form test listed below the table. ' +
     'Backend columns: rows whose float32 forward and backward are compared with JsBackend float32 on that backend. ' +
     `${harnessBackends.join(', ')}: test/layers/layer-cases.test.ts, over availableBackends() of test/harness/backends.ts; each is skipped with its reason where it cannot run ` +
     '(native needs the addon, which `npm install` builds; cuda GPU needs a device, which CI lacks)' +
     (emulated.length ? `. cuda (emulator): ${emulated.join(', ')}, the CUDA backend on the CPU emulation of the CUDA libraries, which CI runs.` : '.'),
     '',
   );
-  lines.push(`| layer | rows | gradient | ${columns.map((c) => c.name).join(' | ')} | not gradient-checked because |`);
-  lines.push(`| --- | ---: | ---: | ${columns.map(() => '---:').join(' | ')} | --- |`);
+  lines.push(`| layer | rows | gradient | forward reference | ${columns.map((c) => c.name).join(' | ')} | not gradient-checked because |`);
+  lines.push(`| --- | ---: | ---: | ---: | ${columns.map(() => '---:').join(' | ')} | --- |`);
   let totalRows = 0;
   let totalGrad = 0;
+  let totalRef = 0;
+  let totalLinked = 0;
+  const refCell = (n, linked) => (linked ? `${n} + ${linked} test` : `${n}`);
   for (const type of layerTypes.keys()) {
     const rows = layerCases.filter((c) => c.config.type === type);
     const grad = rows.filter((c) => !c.skipGradient).length;
     const reasons = [...new Set(rows.filter((c) => c.skipGradient).map((c) => c.skipGradient))];
+    const ref = rows.filter((c) => c.reference).length;
+    const linked = rows.filter((c) => !c.reference && c.referenceTest).length;
     totalRows += rows.length;
     totalGrad += grad;
-    lines.push(`| ${type} | ${rows.length} | ${grad} | ${columns.map(() => rows.length).join(' | ')} | ${reasons.join('; ').replaceAll('|', '\\|')} |`);
+    totalRef += ref;
+    totalLinked += linked;
+    lines.push(`| ${type} | ${rows.length} | ${grad} | ${refCell(ref, linked)} | ${columns.map(() => rows.length).join(' | ')} | ${reasons.join('; ').replaceAll('|', '\\|')} |`);
   }
-  lines.push(`| **${layerTypes.size} types** | **${totalRows}** | **${totalGrad}** | ${columns.map(() => `**${totalRows}**`).join(' | ')} | |`);
+  lines.push(`| **${layerTypes.size} types** | **${totalRows}** | **${totalGrad}** | **${refCell(totalRef, totalLinked)}** | ${columns.map(() => `**${totalRows}**`).join(' | ')} | |`);
+  const missingRef = layerCases.filter((c) => !c.reference && !c.referenceTest).map((c) => c.name);
+  if (missingRef.length) lines.push('', `Rows with neither a forward reference nor a linked test: ${missingRef.join(', ')}.`);
+  const linkedRows = layerCases.filter((c) => !c.reference && c.referenceTest);
+  if (linkedRows.length) {
+    lines.push('', 'Rows whose forward is checked by a closed-form test instead of a reference:', '');
+    for (const c of linkedRows) lines.push(`- ${c.name} (${c.config.type}): ${c.referenceTest.file}, "${c.referenceTest.test}"`);
+  }
   const unknown = [...new Set(layerCases.map((c) => c.config.type).filter((t) => !layerTypes.has(t)))];
   if (unknown.length) lines.push('', `Rows of unregistered types: ${unknown.join(', ')}.`);
   lines.push('');

@@ -1,5 +1,6 @@
 /**
- * TensorFlow.js peer for `npm run bench`: Caffe's MNIST LeNet with `@tensorflow/tfjs` layers.
+ * TensorFlow.js peer for `npm run bench`: Caffe's MNIST LeNet with `@tensorflow/tfjs` layers
+ * (./tfjs-model.ts, shared with the browser benchmark).
  * --backend cpu (default): training images/s (trainOnBatch, momentum 0.9, lr 0.01, L2 5e-4 as
  * Caffe's weight decay: l2 = 2.5e-4 on every kernel and bias), inference images/s at batch 64 and
  * latency at batch 1. --backend wasm (`@tensorflow/tfjs-backend-wasm`): inference only.
@@ -10,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { childArgs, emit, measure, protocol, randomBatch } from '../measure.js';
+import { tfjsLenet } from './tfjs-model.js';
 
 const args = childArgs();
 const p = protocol(args.quick);
@@ -22,22 +24,7 @@ if (backend === 'wasm') setThreadsCount(threads);
 if (!(await tf.setBackend(backend))) throw new Error(`tfjs-lenet: backend "${backend}" failed to initialize`);
 await tf.ready();
 
-function lenet(): tf.LayersModel {
-  const reg = () => tf.regularizers.l2({ l2: 2.5e-4 });
-  const w = () => ({ kernelRegularizer: reg(), biasRegularizer: reg() });
-  const m = tf.sequential();
-  m.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 20, kernelSize: 5, ...w() }));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-  m.add(tf.layers.conv2d({ filters: 50, kernelSize: 5, ...w() }));
-  m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-  m.add(tf.layers.flatten());
-  m.add(tf.layers.dense({ units: 500, activation: 'relu', ...w() }));
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax', ...w() }));
-  m.compile({ optimizer: tf.train.momentum(0.01, 0.9), loss: 'categoricalCrossentropy' });
-  return m;
-}
-
-const model = lenet();
+const model = tfjsLenet(tf);
 const { images, labels } = randomBatch(batch);
 const x = tf.tensor4d(images, [batch, 28, 28, 1]);
 const x1 = tf.tensor4d(images.subarray(0, 784), [1, 28, 28, 1]);

@@ -1,11 +1,21 @@
 /**
  * The demo's Web Worker: serves one training job from the page (src/worker/trainer.ts) on the
- * TypeScript backend. Bundled by build.mjs into out/worker.js.
+ * backend the job names (./backends.ts). Bundled by build.mjs into out/worker.js.
+ *
+ * It listens at once (a message posted before a listener exists would be lost) and hands messages
+ * on once cortado.wasm has loaded; if it could not load, a job on 'wasm' fails with the reason.
  */
-import { serveTrainer, webWorkerEndpoint, type WebWorkerLike } from '../../src/index.js';
-import { JsBackend } from '../../src/backend/js/js-backend.js';
+import { loadWasmModule, serveTrainer, webWorkerEndpoint, type Endpoint, type FromWorker, type ToWorker, type WebWorkerLike } from '../../src/index.js';
+import { demoBackend } from './backends.js';
 
-serveTrainer(webWorkerEndpoint(globalThis as unknown as WebWorkerLike), (name) => {
-  if (name !== 'js') throw new Error(`browser-mnist worker: backend "${name}" is not available in the browser; use "js"`);
-  return new JsBackend('float32');
+let loadError: unknown;
+const loaded = loadWasmModule('cortado.wasm').then(() => undefined, (e: unknown) => void (loadError = e));
+const port = webWorkerEndpoint<ToWorker, FromWorker>(globalThis as unknown as WebWorkerLike);
+const gated: Endpoint<ToWorker, FromWorker> = {
+  post: port.post,
+  listen: (handler) => port.listen((m) => void loaded.then(() => handler(m))),
+};
+serveTrainer(gated, (name) => {
+  if (name === 'wasm' && loadError) throw loadError;
+  return demoBackend(name);
 });

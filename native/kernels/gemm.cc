@@ -144,6 +144,11 @@ void gemm_serial(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, flo
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
           const float* B, float beta, float* C) {
   if (M <= 0 || N <= 0) return;
+  // A product with one row or one column of C is a matrix-vector product: packing the other
+  // operand for the register tiles would cost more than the product (an InnerProduct at batch 1).
+  // A row or column of one operand is contiguous whatever its transpose flag.
+  if (K > 0 && alpha != 0.0f && M == 1) return transB ? gemv(false, N, K, alpha, B, A, beta, C) : gemv(true, K, N, alpha, B, A, beta, C);
+  if (K > 0 && alpha != 0.0f && N == 1) return transA ? gemv(true, K, M, alpha, A, B, beta, C) : gemv(false, M, K, alpha, A, B, beta, C);
   Mat a = transA ? Mat{A, 1, M} : Mat{A, K, 1};
   Mat b = transB ? Mat{B, 1, K} : Mat{B, N, 1};
   int64_t T = num_threads();
@@ -172,7 +177,32 @@ void gemv(bool transA, int64_t M, int64_t N, float alpha, const float* A, const 
     parallel_for(T, [&](int64_t part, int) {
       int64_t lo, hi;
       split_range(rows, T, part, 1, &lo, &hi);
-      for (int64_t i = lo; i < hi; ++i) {
+      int64_t i = lo;
+      // Four rows at a time share each load of x and keep four independent FMA chains in flight;
+      // every row's sum runs in the same order as the one-row loop below.
+      for (; i + 4 <= hi; i += 4) {
+        const float *r0 = A + i * N, *r1 = r0 + N, *r2 = r1 + N, *r3 = r2 + N;
+        V a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
+        int64_t j = 0;
+        for (; j + W <= N; j += W) {
+          const V xv = load(x + j);
+          a0 = fma(load(r0 + j), xv, a0);
+          a1 = fma(load(r1 + j), xv, a1);
+          a2 = fma(load(r2 + j), xv, a2);
+          a3 = fma(load(r3 + j), xv, a3);
+        }
+        if (j < N) {
+          const int64_t n = N - j;
+          const V xv = loadp(x + j, n);
+          a0 = fma(loadp(r0 + j, n), xv, a0);
+          a1 = fma(loadp(r1 + j, n), xv, a1);
+          a2 = fma(loadp(r2 + j, n), xv, a2);
+          a3 = fma(loadp(r3 + j, n), xv, a3);
+        }
+        const float s[4] = {alpha * hsum(a0), alpha * hsum(a1), alpha * hsum(a2), alpha * hsum(a3)};
+        for (int64_t q = 0; q < 4; ++q) y[i + q] = beta == 0.0f ? s[q] : s[q] + beta * y[i + q];
+      }
+      for (; i < hi; ++i) {
         const float* r = A + i * N;
         V acc = zero();
         int64_t j = 0;

@@ -81,6 +81,91 @@ void max_unpool_2x2(const PoolGeom& g, const float* dy, const float* mask, float
   for (int64_t h = 2 * g.outH; h < g.height; ++h) memset(dx + h * Wd, 0, size_t(Wd) * sizeof(float));
 }
 
+// r values of p at stride s (lanes past r are 0), read without touching memory past the last one.
+inline V load_strided(const float* p, int64_t s, int64_t r) {
+  if (s == 1) return loadp(p, r);
+  if (s == 2) {
+    const int64_t n = 2 * r - 1, n0 = imin(n, W);
+    V even, odd;
+    deinterleave(loadp(p, n0), n > W ? loadp(p + W, n - W) : zero(), even, odd);
+    return even;
+  }
+  float t[W];
+  for (int64_t i = 0; i < W; ++i) t[i] = i < r ? p[i * s] : 0.0f;
+  return loadp(t, W);
+}
+
+// Outputs [lo, hi) along one axis whose windows start inside the input (past any padding),
+// whether or not they end inside it.
+inline void vector_span(int64_t out, int64_t size, int64_t s, int64_t pad, int64_t* lo, int64_t* hi) {
+  *lo = imin(out, (pad + s - 1) / s);
+  *hi = imax(*lo, imin(out, (size - 1 + pad) / s + 1));
+}
+
+// Outputs [ow0, ow1) of row oh, W at a time, for windows that start inside the plane (a window
+// may be clipped at the right and bottom edges): each lane scans its window in the generic loop's
+// order (rows, then columns), with a strict > for max, so ties keep the first and a NaN first in
+// its window wins, and sums in the same order for mean: the generic loop's results. A lane whose
+// window has ended reads -inf for max (never greater) and 0 for mean.
+void pool_row_vector(const PoolGeom& g, PoolMethod method, const float* x, int64_t oh, int64_t ow0, int64_t ow1,
+                     float* y, float* mask) {
+  const int64_t Wd = g.width, sw = g.strideW, hs = oh * g.strideH - g.padH;
+  const int64_t h1 = imin(hs + g.kernelH, g.height), hsize = imin(hs + g.kernelH, int64_t(g.height) + g.padH) - hs;
+  const V lane = iota(), lane_step = mul(lane, set1(float(sw))), none = set1(-INFINITY);
+  for (int64_t ow = ow0; ow < ow1; ow += W) {
+    const int64_t r = imin(W, ow1 - ow), ws = ow * sw - g.padW;
+    // Lanes whose column ws + c + lane sw is inside the row: a prefix of the r lanes.
+    auto valid = [&](int64_t c) { return imin(r, (Wd - ws - c + sw - 1) / sw); };
+    if (method == kMaxPool) {
+      V best = load_strided(x + hs * Wd + ws, sw, r);
+      V idx = add(set1(float(hs * Wd + ws)), lane_step);
+      for (int64_t h = hs; h < h1; ++h)
+        for (int64_t c = h == hs ? 1 : 0; c < g.kernelW; ++c) {
+          const int64_t rv = valid(c);
+          if (rv <= 0) break;
+          V v = load_strided(x + h * Wd + ws + c, sw, rv);
+          if (rv < r) v = select_lt(lane, set1(float(rv)), v, none);
+          idx = select_gt(v, best, add(set1(float(h * Wd + ws + c)), lane_step), idx);
+          best = select_gt(v, best, v, best);
+        }
+      storep(y + oh * g.outW + ow, best, r);
+      storep(mask + oh * g.outW + ow, idx, r);
+    } else {
+      V sum = zero();
+      for (int64_t h = hs; h < h1; ++h)
+        for (int64_t c = 0; c < g.kernelW; ++c) {
+          const int64_t rv = valid(c);
+          if (rv <= 0) break;
+          sum = add(sum, load_strided(x + h * Wd + ws + c, sw, rv));
+        }
+      // The divisor counts the window clipped to the padded input, as window() does.
+      const V wsz = min(set1(float(g.kernelW)), sub(set1(float(Wd + g.padW - ws)), lane_step));
+      storep(y + oh * g.outW + ow, div(sum, mul(set1(float(hsize)), wsz)), r);
+    }
+  }
+}
+
+// Mean pooling's backward pass over the outputs pool_row_vector takes, for a horizontal stride
+// of 1: each lane adds its dy / window size to its window, a row of W windows at a time (their
+// columns are distinct at a given window offset). (With stride 2 the deinterleaved read-modify-
+// write of overlapping windows ran slower than the generic loop.)
+void mean_unpool_row_vector(const PoolGeom& g, const float* dy, int64_t oh, int64_t ow0, int64_t ow1, float* dx) {
+  const int64_t Wd = g.width, hs = oh * g.strideH - g.padH;
+  const int64_t h1 = imin(hs + g.kernelH, g.height), hsize = imin(hs + g.kernelH, int64_t(g.height) + g.padH) - hs;
+  for (int64_t ow = ow0; ow < ow1; ow += W) {
+    const int64_t r = imin(W, ow1 - ow), ws = ow - g.padW;
+    const V wsz = min(set1(float(g.kernelW)), sub(set1(float(Wd + g.padW - ws)), iota()));
+    const V d = div(loadp(dy + oh * g.outW + ow, r), mul(set1(float(hsize)), wsz));
+    for (int64_t h = hs; h < h1; ++h)
+      for (int64_t c = 0; c < g.kernelW; ++c) {
+        const int64_t rv = imin(r, Wd - ws - c);
+        if (rv <= 0) break;
+        float* p = dx + h * Wd + ws + c;
+        storep(p, add(loadp(p, rv), d), rv);
+      }
+  }
+}
+
 inline bool is_2x2(const PoolGeom& g) {
   return g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
          2 * g.outH <= g.height && 2 * g.outW <= g.width;
@@ -88,8 +173,16 @@ inline bool is_2x2(const PoolGeom& g) {
 
 void pool_plane_forward(const PoolGeom& g, PoolMethod method, const float* x, float* y, float* mask) {
   if (method == kMaxPool && is_2x2(g)) return max_pool_2x2(g, x, y, mask);
+  int64_t h_lo, h_hi, w_lo, w_hi;
+  vector_span(g.outH, g.height, g.strideH, g.padH, &h_lo, &h_hi);
+  vector_span(g.outW, g.width, g.strideW, g.padW, &w_lo, &w_hi);
   for (int64_t oh = 0; oh < g.outH; ++oh)
     for (int64_t ow = 0; ow < g.outW; ++ow) {
+      if (oh >= h_lo && oh < h_hi && ow == w_lo && w_hi > w_lo) {
+        pool_row_vector(g, method, x, oh, w_lo, w_hi, y, mask);
+        ow = w_hi - 1;
+        continue;
+      }
       Window w = window(g, oh, ow);
       int64_t o = oh * g.outW + ow;
       if (w.h0 >= w.h1 || w.w0 >= w.w1) {
@@ -126,8 +219,18 @@ void pool_plane_backward(const PoolGeom& g, PoolMethod method, const float* dy, 
     }
     return;
   }
+  int64_t h_lo = 0, h_hi = 0, w_lo = 0, w_hi = 0;
+  if (g.strideW == 1) {
+    vector_span(g.outH, g.height, g.strideH, g.padH, &h_lo, &h_hi);
+    vector_span(g.outW, g.width, g.strideW, g.padW, &w_lo, &w_hi);
+  }
   for (int64_t oh = 0; oh < g.outH; ++oh)
     for (int64_t ow = 0; ow < g.outW; ++ow) {
+      if (oh >= h_lo && oh < h_hi && ow == w_lo && w_hi > w_lo) {
+        mean_unpool_row_vector(g, dy, oh, w_lo, w_hi, dx);
+        ow = w_hi - 1;
+        continue;
+      }
       Window w = window(g, oh, ow);
       float d = dy[oh * g.outW + ow] / float(w.size);
       for (int64_t h = w.h0; h < w.h1; ++h)

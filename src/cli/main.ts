@@ -10,25 +10,29 @@
  *   cortado draw <net.json> [--out net.svg] [--format dot]    the net's DAG as SVG or DOT
  *   cortado test <net.json> --weights W          loss and accuracy over the test set (Caffe's test)
  *   cortado summary <net.json>                   layers, top shapes, parameter counts, memory
+ *   cortado time <net.json> [--backend NAME]     per-layer forward and backward time (Caffe's time)
  *   cortado schema                               the JSON Schema of definition files
+ *   cortado example [NAME] [--out DIR]           copy a shipped definition file into a project
  *   cortado --version                            the package's version
  *
  * `cortado <command> --help` describes each command's options.
  */
 import { convertCommand } from './convert.js';
 import { drawCommand } from './draw.js';
+import { exampleCommand } from './example.js';
 import { exportCommand, importCommand } from './exchange.js';
 import { plotCommand } from './plot.js';
 import { trainCommand } from './train.js';
 import { summaryCommand } from './summary.js';
 import { schemaCommand } from './schema.js';
 import { testCommand } from './test-net.js';
+import { timeCommand } from './time.js';
 import { readFileSync } from 'node:fs';
 import { UsageError } from './flags.js';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand, convert: convertCommand, plot: plotCommand, import: importCommand, export: exportCommand,
-  draw: drawCommand, test: testCommand, summary: summaryCommand, schema: schemaCommand,
+  draw: drawCommand, test: testCommand, summary: summaryCommand, time: timeCommand, schema: schemaCommand, example: exampleCommand,
 };
 
 const USAGE = `usage: cortado <command> [arguments]
@@ -42,7 +46,9 @@ commands:
   draw <net.json>                 the net's layers and blobs as an SVG (or DOT) drawing
   test <net.json> --weights W     loss and accuracy over the test set with the weights W
   summary <net.json>              each layer's top shapes and parameter count, totals, memory
+  time <net.json>                 each layer's forward and backward time and share of an iteration
   schema                          the JSON Schema of definition files, for editors
+  example [NAME]                  copy a shipped definition (mnist, mnist-hdf5) into a project
   --version                       the version of cortado
 
 cortado <command> --help shows a command's options.`;

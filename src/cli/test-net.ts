@@ -14,6 +14,7 @@ import { loadFrom } from '../node/snapshot.js';
 import { DataError } from '../core/errors.js';
 import { Net } from '../core/net.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
+import { formatStatistic } from '../solver/coffee/training-summary.js';
 import { UsageError, integerFlag, parseFlags } from './flags.js';
 
 export const TEST_USAGE = `usage: cortado test <net.json> --weights PATH [--backend NAME] [--max-batches N]
@@ -45,7 +46,7 @@ export async function testCommand(rest: string[]): Promise<number> {
     if (file === null) throw new DataError(`--weights "${f.weights}": no snapshot in this folder (train first, or name a weights file)`);
     const means = new ValidationPerformance(net, { maxBatches }).evaluate();
     console.log(`tested ${file} on ${backend.name}`);
-    for (const [k, v] of means) console.log(`  ${k.padEnd(12)} ${v.toFixed(4)}`);
+    for (const [k, v] of means) console.log(`  ${k.padEnd(12)} ${formatStatistic(k, v)}`);
   } finally {
     net.destroy();
   }

@@ -5,7 +5,7 @@
  */
 import '../node/layers.js';
 import { createBackend, type BackendName } from '../node/backends.js';
-import { readDefinition, resolveSources } from '../node/definition.js';
+import { readDefinition, resolveSources, type CoffeeBreakSettings } from '../node/definition.js';
 import { signalExitCode } from '../node/stop-on-signal.js';
 import { train, type DistributedOptions, type TrainOptions, type TrainResult } from '../node/train.js';
 import type { Backend } from '../backend/backend.js';
@@ -13,6 +13,7 @@ import { launchedByMpi, startMpi, type MpiCommunicator } from '../node/distribut
 import { startCudaForRank } from '../node/distributed/setup.js';
 import { ConfigError } from '../core/errors.js';
 import { parseLrPolicy } from '../solver/policies.js';
+import { formatStatistic } from '../solver/coffee/training-summary.js';
 import { UsageError, decimalFlag, integerFlag, iterationsFlag, parseFlags } from './flags.js';
 
 export const TRAIN_USAGE = `usage: cortado train <net.json> [options]
@@ -40,7 +41,13 @@ options:
   --seed N              random seed, an integer from 0 to 4294967295 (on resume the snapshot's
                         random state is used; a different seed is reported)
   --summary-every N --validate-every N --snapshot-every N   coffee breaks (0 turns one off)
-  --dashboard [PORT]    serve a live dashboard (learning curves, images/s, lr, layers and shapes)
+  --early-stopping N    stop after N validations without improvement, keeping the best weights
+  --decay-on-validation F   multiply the lr by F (0 < F < 1) and go back to the best weights when
+                        a validation is worse than the best
+  --watch STAT --better higher|lower   the statistic those two watch (default
+                        validation/accuracy, higher is better; --better is required with --watch)
+  --dashboard [PORT]    serve a live dashboard (learning curves, images/s, lr, layers and shapes,
+                        test images with their predictions at each validation)
                         on http://127.0.0.1:PORT/ while training (default PORT 0: any free port;
                         the URL is printed); it closes when the run ends
   --keep-dashboard      keep the dashboard up after the run ends, until Ctrl-C
@@ -99,6 +106,7 @@ async function trainWithFlags(all: string[]): Promise<number> {
     'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s, 'init-from': s,
     'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' }, 'keep-dashboard': { type: 'boolean' },
     distributed: { type: 'boolean' }, 'bucket-mib': s,
+    'early-stopping': s, 'decay-on-validation': s, watch: s, better: s,
   });
   const bucketMib = decimalFlag('bucket-mib', f['bucket-mib']);
   if (bucketMib !== undefined && !f.distributed) throw new UsageError('--bucket-mib sets the gradient buckets of a distributed run: add --distributed');
@@ -151,6 +159,7 @@ async function trainWithFlags(all: string[]): Promise<number> {
   every('summaryEvery', 'summary-every');
   every('validateEvery', 'validate-every');
   every('snapshotEvery', 'snapshot-every');
+  watchFlags(f, cb);
   const backendName = (f.backend ?? 'auto') as BackendName;
   const options = (backend: Backend, distributed?: DistributedOptions): TrainOptions => ({
     backend,
@@ -199,9 +208,34 @@ async function report(result: TrainResult, backend: Backend): Promise<number> {
     await result.dashboard.close();
   }
   if (result.stoppedBy) return signalExitCode(result.stoppedBy);
-  const parts = [...(result.final ?? new Map<string, number>())].map(([k, v]) => `${k} ${v.toFixed(4)}`);
+  const parts = [...(result.final ?? new Map<string, number>())].map(([k, v]) => `${k} ${formatStatistic(k, v)}`);
   console.log(`done: ${result.solver.iter} iterations in ${result.seconds.toFixed(1)} s on ${backend.name}${parts.length ? ', test ' + parts.join(', ') : ''}`);
   return 0;
+}
+
+/**
+ * --early-stopping, --decay-on-validation, --watch and --better into the coffee-break settings:
+ * flags override the definition's fields; --watch and --better alone change what the definition's
+ * breaks watch.
+ */
+function watchFlags(f: Record<string, string | boolean | undefined>, cb: CoffeeBreakSettings): void {
+  const str = (k: string) => f[k] as string | undefined;
+  if (str('better') !== undefined && str('better') !== 'higher' && str('better') !== 'lower') {
+    throw new UsageError(`--better must be higher or lower, found "${str('better')}"`);
+  }
+  const watch = str('watch') === undefined ? {} : { statistic: str('watch')!, better: str('better') as 'higher' | 'lower' | undefined };
+  if (str('watch') !== undefined && watch.better === undefined) throw new UsageError(`--watch ${str('watch')} needs --better higher or --better lower (which way is an improvement)`);
+  if (str('watch') === '') throw new UsageError('--watch must name a statistic, such as validation/loss');
+  const better = str('better') === undefined ? {} : { better: str('better') as 'higher' | 'lower' };
+  const patience = integerFlag('early-stopping', str('early-stopping'), 1);
+  const factor = decimalFlag('decay-on-validation', str('decay-on-validation'));
+  if (factor !== undefined && !(factor > 0 && factor < 1)) throw new UsageError(`--decay-on-validation must be a factor between 0 and 1 (exclusive), found ${factor}`);
+  if (patience !== undefined) cb.earlyStopping = { ...cb.earlyStopping, patience };
+  if (factor !== undefined) cb.decayOnValidation = { ...cb.decayOnValidation, factor };
+  const any = str('watch') !== undefined || str('better') !== undefined;
+  if (any && !cb.earlyStopping && !cb.decayOnValidation) throw new UsageError('--watch and --better set what --early-stopping and --decay-on-validation watch, but neither is on (in the flags or the definition\'s coffeeBreaks)');
+  if (any && cb.earlyStopping) cb.earlyStopping = { ...cb.earlyStopping, ...watch, ...better };
+  if (any && cb.decayOnValidation) cb.decayOnValidation = { ...cb.decayOnValidation, ...watch, ...better };
 }
 
 /** `word` quoted for a POSIX shell when it needs it. */

@@ -119,6 +119,21 @@ export abstract class Layer<C extends BaseConfig = BaseConfig> {
     return false;
   }
 
+  /** A metric (Accuracy): Net.outputs() reports its first top though it weighs nothing in the objective. */
+  get isMetric(): boolean {
+    return false;
+  }
+
+  /** Its tops alias the first bottom's data (Split): the net makes them views of it, costing no memory. */
+  get sharesData(): boolean {
+    return false;
+  }
+
+  /** Completed passes over its data, for a data layer that counts them (undefined otherwise); Net.epoch reads it. */
+  get epoch(): number | undefined {
+    return undefined;
+  }
+
   /** Weight of this layer's first top in the net's objective (0 unless a loss). */
   get lossWeight(): number {
     return 0;

@@ -61,11 +61,6 @@ interface Node {
   propagateDown: boolean[];
 }
 
-/** Layers that alias their bottom's data in their tops (Split) say so with this flag. */
-interface SharesData {
-  readonly sharesData?: boolean;
-}
-
 /**
  * In Node, `net.saveWeights(path)` and `net.loadWeights(path)` (weights files in Mocha's flat
  * `<layer>___<param>` layout) are added by src/node/net-weights.ts, which the Node entry imports.
@@ -157,8 +152,7 @@ export class Net {
 
   /** Completed passes over the data of the first data layer (0 when it has no epoch counter). */
   get epoch(): number {
-    const d = this.dataLayers[0] as unknown as { epoch?: number } | undefined;
-    return d?.epoch ?? 0;
+    return this.dataLayers[0]?.epoch ?? 0;
   }
 
   /** Samples per forward pass: the first dimension of the first data layer's first top. */
@@ -180,13 +174,7 @@ export class Net {
 
   /** Runs every layer's forward; an error (a label out of range, say) is told with the layer's name. */
   forward(): void {
-    for (const n of this.nodes) {
-      try {
-        n.layer.forward(n.bottoms, n.tops);
-      } catch (e) {
-        throw withLayer(e, n.layer);
-      }
-    }
+    this.forwardFromTo(0, this.nodes.length);
   }
 
   /**
@@ -195,7 +183,24 @@ export class Net {
    * can start reducing the gradients no earlier layer adds to.
    */
   backward(layerDone?: (layer: Layer) => void): void {
-    for (let i = this.nodes.length - 1; i >= 0; i--) {
+    this.backwardFromTo(0, this.nodes.length, layerDone);
+  }
+
+  /** Forward of the layers at execution-order indices [from, to) (Caffe's ForwardFromTo). */
+  forwardFromTo(from: number, to: number): void {
+    for (let i = from; i < to; i++) {
+      const n = this.nodes[i];
+      try {
+        n.layer.forward(n.bottoms, n.tops);
+      } catch (e) {
+        throw withLayer(e, n.layer);
+      }
+    }
+  }
+
+  /** Backward of the layers at indices [from, to), last first, skipping those that need none; `layerDone` as in backward. */
+  backwardFromTo(from: number, to: number, layerDone?: (layer: Layer) => void): void {
+    for (let i = to - 1; i >= from; i--) {
       const n = this.nodes[i];
       if (n.needsBackward) {
         try {
@@ -206,6 +211,11 @@ export class Net {
       }
       layerDone?.(n.layer);
     }
+  }
+
+  /** Whether backward runs for the layer at execution-order index `i` (Caffe's need_backward). */
+  needsBackward(i: number): boolean {
+    return this.nodes[i]?.needsBackward ?? false;
   }
 
   /** Blobs that no layer reads: the net's outputs (a deploy net's probabilities, a loss). */
@@ -241,7 +251,7 @@ export class Net {
   outputs(): Map<string, number> {
     const out = new Map<string, number>();
     for (const n of this.nodes) {
-      if (n.layer.lossWeight !== 0 || isMetric(n.layer)) out.set(n.topNames[0], this.scalar(n.tops[0]));
+      if (n.layer.lossWeight !== 0 || n.layer.isMetric) out.set(n.topNames[0], this.scalar(n.tops[0]));
     }
     return out;
   }
@@ -349,7 +359,7 @@ export class Net {
     if (shapes.length !== topNames.length) {
       throw new ShapeError(`${layerRef(layer.name, layer.type)}: setup gave ${shapes.length} top shapes for ${topNames.length} tops`);
     }
-    const shares = (layer as unknown as SharesData).sharesData === true;
+    const shares = layer.sharesData;
     topNames.forEach((name, i) => this.ledger.reserve(layerRef(layer.name, layer.type), `top "${name}"`, shapes[i], shares ? 1 : 2));
     const tops = topNames.map((name, i) => {
       const blob = new Blob(this.backend, name, shapes[i], shares ? bottoms[0] : undefined);
@@ -522,10 +532,6 @@ function insertSplits(order: Entry[]): Entry[] {
     }
   }
   return out;
-}
-
-function isMetric(layer: Layer): boolean {
-  return layer.type === 'Accuracy' || layer.type === 'BinaryAccuracy';
 }
 
 function allFinite(a: ArrayLike<number>): boolean {

@@ -44,6 +44,21 @@ function objectSchema({ fields, complete }: ReturnType<typeof probeReads>): Json
   return { type: 'object', properties, required, additionalProperties: !complete };
 }
 
+/** A coffee break that watches a validation statistic: its own required field, then `statistic` and `better`. */
+function watcher(field: string, schema: JsonSchema): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: [field],
+    properties: {
+      [field]: schema,
+      statistic: { type: 'string', minLength: 1, description: "A lounge statistic (default 'validation/accuracy'); needs `better`." },
+      better: { enum: ['higher', 'lower'] },
+    },
+    dependentRequired: { statistic: ['better'] },
+  };
+}
+
 /** The schema of one layer type's definition. */
 export function layerSchema(lt: LayerType<BaseConfig>): JsonSchema {
   const { fields, complete } = probeFields(lt);
@@ -91,7 +106,15 @@ export function definitionSchema(types: ReadonlyMap<string, LayerType<BaseConfig
           name: { type: 'string', minLength: 1 },
           seed: { type: 'integer', minimum: 0, maximum: 4294967295 },
           solver: readSolver ? objectSchema(probeReads(readSolver)) : { type: 'object' },
-          coffeeBreaks: { type: 'object', additionalProperties: false, properties: { summaryEvery: every, validateEvery: every, snapshotEvery: every } },
+          coffeeBreaks: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              summaryEvery: every, validateEvery: every, snapshotEvery: every,
+              earlyStopping: watcher('patience', { type: 'integer', minimum: 1, description: 'Validations without improvement before stopping.' }),
+              decayOnValidation: watcher('factor', { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Learning-rate multiplier at each worse validation.' }),
+            },
+          },
           layers,
         },
       },

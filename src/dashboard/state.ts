@@ -1,11 +1,13 @@
 /**
  * What a training dashboard shows, as plain JSON: progress, the latest loss, learning rate and
- * images/s, the learning curves (the coffee lounge's statistics) and the net's layers and shapes.
+ * images/s, the learning curves (the coffee lounge's statistics), the net's layers and shapes, and
+ * sample predictions from the latest validation (./samples.ts) when the caller provides them.
  * Browser-safe: built from a Solver in the page, in a worker, or in Node (src/node/dashboard.ts).
  */
 import type { Net } from '../core/net.js';
 import type { Statistics } from '../solver/coffee/lounge.js';
 import type { Solver } from '../solver/solver.js';
+import type { SamplePrediction } from './samples.js';
 
 /** One layer as the dashboard lists it: its tops with their shapes. */
 export interface LayerRow {
@@ -34,6 +36,8 @@ export interface DashboardState {
   /** The learning curves: every statistic recorded so far. */
   statistics: Statistics;
   layers: LayerRow[];
+  /** A few test inputs with their predicted and true class, from the latest validation (./samples.ts). */
+  samples?: SamplePrediction[];
   /** Milliseconds since the epoch when this state was taken. */
   time: number;
 }
@@ -56,6 +60,8 @@ export class DashboardRecorder {
   private rate: number | null = null;
   private readonly layers: LayerRow[];
   running = true;
+  /** Where the latest sample predictions come from (none by default). */
+  samples?: () => SamplePrediction[];
 
   constructor(readonly solver: Solver, readonly title = 'Cortado training', private readonly minWindowMs = 500) {
     this.layers = layerRows(solver.net);
@@ -79,10 +85,12 @@ export class DashboardRecorder {
       running: this.running,
       loss: s.iter > 0 ? s.loss : null,
       lr: s.learningRate,
-      imagesPerSecond: this.rate,
+      // Until two takes are far enough apart (a page opened after the run), the last summary's figure.
+      imagesPerSecond: this.rate ?? statistics['images/s']?.at(-1)?.[1] ?? null,
       validation,
       statistics,
       layers: this.layers,
+      ...(this.samples ? { samples: this.samples() } : {}),
       time: Date.now(),
     };
   }

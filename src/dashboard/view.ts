@@ -1,6 +1,7 @@
 /**
  * The dashboard's view: one function from a DashboardState to an HTML fragment (summary cards,
- * the learning curves as inline SVG drawn by src/plot/chart.ts, the layer table). The same
+ * the learning curves as inline SVG drawn by src/plot/chart.ts, sample predictions when the state
+ * has them, the layer table). The same
  * component renders the Node dashboard (src/node/dashboard.ts) and in-browser training pages;
  * browser-safe, text in, text out. `dashboardPage` wraps it into a self-contained page (inline CSS
  * and JS, no external request) that polls a JSON endpoint and swaps in the fragment it carries.
@@ -44,8 +45,22 @@ export function renderDashboard(state: DashboardState): string {
   return `<div data-component="${COMPONENT}" data-iter="${state.iter}">` +
     `<div class="cards">${cards.map(([k, v]) => `<div class="card"><div class="k">${e(k)}</div><div class="v">${e(v)}</div></div>`).join('')}</div>` +
     `<div class="chart">${chart}</div>` +
+    renderSamples(state) +
     `<table class="layers"><thead><tr><th>layer</th><th>type</th><th>bottoms</th><th>tops [shape]</th></tr></thead><tbody>${rows}</tbody></table>` +
     `</div>`;
+}
+
+/** The sample predictions: each input with "predicted (true)", wrong ones marked. */
+function renderSamples(state: DashboardState): string {
+  if (!state.samples?.length) return '';
+  const figures = state.samples.map((s) => {
+    const ok = s.predicted === s.label;
+    // Only data:image URLs are drawn: the state may come over the network.
+    const src = /^data:image\/(bmp|png);base64,[A-Za-z0-9+/=]+$/.test(s.image) ? s.image : '';
+    return `<figure class="sample${ok ? '' : ' wrong'}" data-label="${s.label}" data-predicted="${s.predicted}"><img src="${src}" alt="label ${s.label}">` +
+      `<figcaption>${s.predicted}${ok ? '' : ` (true ${s.label})`}</figcaption></figure>`;
+  }).join('');
+  return `<div class="samples"><div class="k">sample predictions at the last validation: predicted (true label when wrong)</div>${figures}</div>`;
 }
 
 /** Inline CSS shared by the dashboard page and in-browser training pages. */
@@ -55,6 +70,10 @@ h1{font-size:20px;margin:0 0 12px}.cards{display:flex;flex-wrap:wrap;gap:8px;mar
 .card .k{font-size:12px;color:#666}.card .v{font-size:18px;font-variant-numeric:tabular-nums}
 .chart svg{max-width:100%;height:auto;border:1px solid #ddd;background:#fff}
 table.layers{border-collapse:collapse;margin-top:12px;font-size:13px;background:#fff}
+.samples{margin-top:12px;background:#fff;border:1px solid #ddd;border-radius:6px;padding:6px 12px}.samples .k{font-size:12px;color:#666}
+figure.sample{display:inline-block;margin:6px 8px 0 0;text-align:center;font-size:13px}
+figure.sample img{width:56px;height:56px;image-rendering:pixelated;display:block;border:2px solid #cde}
+figure.sample.wrong img{border-color:#d33}figure.sample.wrong figcaption{color:#d33}
 table.layers td,table.layers th{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}`;
 
 /**

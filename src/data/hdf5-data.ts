@@ -88,7 +88,7 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
   }
 
   /** Completed passes over the data. */
-  get epoch(): number {
+  override get epoch(): number {
     return this.epochs;
   }
 

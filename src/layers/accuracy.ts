@@ -24,6 +24,10 @@ export interface AccuracyConfig extends BaseConfig {
 }
 
 export class AccuracyLayer extends Layer<AccuracyConfig> {
+  override get isMetric(): boolean {
+    return true;
+  }
+
   private geom!: ClassGeom;
 
   override propagatesTo(): boolean {

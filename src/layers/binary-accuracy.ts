@@ -21,6 +21,10 @@ export interface BinaryAccuracyConfig extends BaseConfig {
 }
 
 export class BinaryAccuracyLayer extends Layer<BinaryAccuracyConfig> {
+  override get isMetric(): boolean {
+    return true;
+  }
+
   override propagatesTo(): boolean {
     return false;
   }

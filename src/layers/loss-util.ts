@@ -8,8 +8,8 @@ import type { Backend, Buf, ClassGeom, HostArray, LossNormalization } from '../b
 import type { Blob } from '../core/blob.js';
 import type { ConfigReader } from '../core/config.js';
 import { DataError, ShapeError, shapeStr } from '../core/errors.js';
-import { Layer, type BaseConfig } from '../core/layer.js';
-import { where } from './shapes.js';
+import { Layer, expectBlobs, type BaseConfig } from '../core/layer.js';
+import { defaultTop, where } from './shapes.js';
 
 /** The smallest positive normal float32: Caffe's floor on probabilities before the log. */
 export const FLT_MIN = 1.17549435e-38;
@@ -34,6 +34,32 @@ export abstract class LossLayer<C extends LossConfig = LossConfig> extends Layer
   override propagatesTo(i: number): boolean {
     return i === 0;
   }
+}
+
+/** The settings of a loss over class scores (or probabilities) and labels: SoftmaxLoss and MultinomialLogisticLoss. */
+export interface ClassLossConfig extends LossConfig {
+  /** The class axis of the scores (default 1). */
+  axis: number;
+  /** A label value whose positions add no loss and no gradient (default none). */
+  ignoreLabel: number | null;
+  /** How the summed loss is divided: 'valid' (default), 'batch', 'full' or 'none'. */
+  normalization: LossNormalization;
+  /** One weight per class, rescaled to sum to the class count as Mocha does (default none: all 1). */
+  weights: number[] | null;
+}
+
+/** Reads a ClassLossConfig: bottoms scores and labels, one top (default: the layer's name). */
+export function parseClassLoss(r: ConfigReader, base: BaseConfig): ClassLossConfig {
+  expectBlobs(r, base, 2, [0, 1]);
+  return {
+    ...base,
+    tops: defaultTop(base),
+    axis: r.int('axis', 1, { min: 0 }),
+    lossWeight: readLossWeight(r),
+    ignoreLabel: readIgnoreLabel(r),
+    normalization: readNormalization(r, 'valid'),
+    weights: readClassWeights(r),
+  };
 }
 
 /** `lossWeight` (default 1, at least 0). */

@@ -8,8 +8,11 @@
  *   backward  dx = dy s^(-beta) - 2 alpha beta / n^d · x ⊙ Wᵀ(dy ⊙ y / s)
  * where W is the windowed sum above and d is 1 across channels, 2 within a channel. Caffe fixes k at
  * 1 within a channel; here k applies to both, with the same default 1.
- * The channel window is a product with a banded C × C matrix of ones (gemm per image); the spatial
- * one is mean pooling with stride 1 and pad (n - 1) / 2, whose window always spans n² positions.
+ * The channel window is a running sum: a copy, then for each offset d in 1..(n-1)/2 two axpys per
+ * image adding the channel planes d above and d below (Caffe's approach: O(n C H W), where a
+ * product with a banded C × C matrix costs O(C² H W)); it is symmetric, so backward uses it as is.
+ * The spatial window is mean pooling with stride 1 and pad (n - 1) / 2, whose window always spans
+ * n² positions.
  */
 import type { Buf, PoolGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
@@ -34,9 +37,10 @@ export interface LRNConfig extends BaseConfig {
 export class LRNLayer extends Layer<LRNConfig> {
   private shape!: [number, number, number, number];
   private scale!: Buf;
+  /** s^(-beta) of the last forward pass, which backward reuses. */
+  private scalePow!: Buf;
   private tmp!: Buf;
   private sum!: Buf;
-  private band?: Buf;
   private pool?: PoolGeom;
   private mask?: Buf;
 
@@ -46,17 +50,11 @@ export class LRNLayer extends Layer<LRNConfig> {
     const [num, channels, height, width] = this.shape;
     const n = bottoms[0].count;
     this.scale = this.ctx.buffer(n);
+    this.scalePow = this.ctx.buffer(n);
     this.tmp = this.ctx.buffer(n);
     this.sum = this.ctx.buffer(n);
     const half = (c.localSize - 1) / 2;
-    if (c.normRegion === 'ACROSS_CHANNELS') {
-      const band = new Float64Array(channels * channels);
-      for (let i = 0; i < channels; i++) {
-        for (let j = Math.max(0, i - half); j <= Math.min(channels - 1, i + half); j++) band[i * channels + j] = 1;
-      }
-      this.band = this.ctx.buffer(band.length);
-      this.ctx.backend.upload(this.band, band);
-    } else {
+    if (c.normRegion === 'WITHIN_CHANNEL') {
       this.pool = {
         num, channels, height, width, kernelH: c.localSize, kernelW: c.localSize,
         strideH: 1, strideW: 1, padH: half, padW: half, outH: height, outW: width,
@@ -70,11 +68,15 @@ export class LRNLayer extends Layer<LRNConfig> {
   private window(v: Buf, out: Buf, transpose: boolean): void {
     const b = this.ctx.backend;
     const [num, channels, height, width] = this.shape;
-    if (this.band) {
-      const plane = channels * height * width;
-      for (let i = 0; i < num; i++) {
-        b.gemm(transpose, false, channels, height * width, channels, 1, this.band,
-          b.view(v, i * plane, plane), 0, b.view(out, i * plane, plane));
+    if (!this.pool) {
+      const hw = height * width, plane = channels * hw;
+      b.copy(num * plane, v, out);
+      for (let d = 1; d <= (this.config.localSize - 1) / 2 && d < channels; d++) {
+        const len = (channels - d) * hw;
+        for (let i = 0; i < num; i++) {
+          b.axpy(len, 1, b.view(v, i * plane + d * hw, len), b.view(out, i * plane, len));
+          b.axpy(len, 1, b.view(v, i * plane, len), b.view(out, i * plane + d * hw, len));
+        }
       }
     } else if (transpose) {
       b.poolBackward(this.pool!, 'mean', v, this.mask!, out);
@@ -86,7 +88,7 @@ export class LRNLayer extends Layer<LRNConfig> {
   /** The factor of the windowed quantity in s: alpha / n across channels, alpha / n² within (pooling already divides by n²). */
   private get windowScale(): number {
     const c = this.config;
-    return this.band ? c.alpha / c.localSize : c.alpha;
+    return this.pool ? c.alpha : c.alpha / c.localSize;
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
@@ -97,8 +99,8 @@ export class LRNLayer extends Layer<LRNConfig> {
     this.window(this.tmp, this.scale, false);
     b.scal(n, this.windowScale, this.scale);
     b.addScalar(n, this.config.k, this.scale);
-    b.powx(n, this.scale, -this.config.beta, this.tmp);
-    b.mul(n, x, this.tmp, tops[0].data);
+    b.powx(n, this.scale, -this.config.beta, this.scalePow);
+    b.mul(n, x, this.scalePow, tops[0].data);
   }
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
@@ -111,8 +113,7 @@ export class LRNLayer extends Layer<LRNConfig> {
     b.div(n, this.tmp, this.scale, this.tmp);
     this.window(this.tmp, this.sum, true);
     b.mul(n, this.sum, bottoms[0].data, this.sum);
-    b.powx(n, this.scale, -beta, this.tmp);
-    b.mul(n, tops[0].diff, this.tmp, dx);
+    b.mul(n, tops[0].diff, this.scalePow, dx);
     b.axpy(n, -2 * beta * this.windowScale, this.sum, dx);
   }
 }

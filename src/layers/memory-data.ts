@@ -60,7 +60,7 @@ export class MemoryDataLayer extends Layer<MemoryDataConfig> {
   }
 
   /** Completed passes over the data. */
-  get epoch(): number {
+  override get epoch(): number {
     return this.epochs;
   }
 

@@ -14,25 +14,16 @@
  * Like Caffe's, this layer reads the probabilities and labels on the host (one download of each
  * per pass): it is a cheap final layer, and it then runs on every backend without a kernel.
  */
-import type { ClassGeom, LossNormalization } from '../backend/backend.js';
+import type { ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { expectBlobs, type LayerType } from '../core/layer.js';
+import type { LayerType } from '../core/layer.js';
 import {
-  FLT_MIN, checkClassWeights, type LossConfig, LossLayer, normalizerOf, readClassWeights, readIgnoreLabel, readLabels,
-  readLossWeight, readNormalization, setScalar,
+  FLT_MIN, checkClassWeights, type ClassLossConfig, LossLayer, normalizerOf, parseClassLoss, readLabels, setScalar,
 } from './loss-util.js';
-import { checkLabels, classGeom, defaultTop } from './shapes.js';
+import { checkLabels, classGeom } from './shapes.js';
 
-export interface MultinomialLogisticLossConfig extends LossConfig {
-  /** The class axis of the probabilities (default 1). */
-  axis: number;
-  /** A label value whose positions add no loss and no gradient (default none). */
-  ignoreLabel: number | null;
-  /** How the summed loss is divided: 'valid' (default), 'batch', 'full' or 'none'. */
-  normalization: LossNormalization;
-  /** One weight per class, rescaled to sum to the class count as Mocha does (default none: all 1). */
-  weights: number[] | null;
-}
+/** The settings: ClassLossConfig's fields (loss-util.ts). */
+export type MultinomialLogisticLossConfig = ClassLossConfig;
 
 export class MultinomialLogisticLossLayer extends LossLayer<MultinomialLogisticLossConfig> {
   private geom!: ClassGeom;
@@ -83,17 +74,6 @@ export class MultinomialLogisticLossLayer extends LossLayer<MultinomialLogisticL
 
 export const MultinomialLogisticLoss: LayerType<MultinomialLogisticLossConfig> = {
   type: 'MultinomialLogisticLoss',
-  parse(r, base) {
-    expectBlobs(r, base, 2, [0, 1]);
-    return {
-      ...base,
-      tops: defaultTop(base),
-      axis: r.int('axis', 1, { min: 0 }),
-      lossWeight: readLossWeight(r),
-      ignoreLabel: readIgnoreLabel(r),
-      normalization: readNormalization(r, 'valid'),
-      weights: readClassWeights(r),
-    };
-  },
+  parse: parseClassLoss,
   create: (c) => new MultinomialLogisticLossLayer(c),
 };

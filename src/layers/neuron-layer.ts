@@ -5,7 +5,7 @@
  */
 import type { NeuronOp } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { Layer, type BaseConfig } from '../core/layer.js';
+import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 
 export abstract class NeuronLayer<C extends BaseConfig = BaseConfig> extends Layer<C> {
   /** The backend's activation and its `alpha` argument. */
@@ -26,4 +26,23 @@ export abstract class NeuronLayer<C extends BaseConfig = BaseConfig> extends Lay
     if (!propagateDown[0]) return;
     this.ctx.backend.neuronBackward(this.op, tops[0].count, tops[0].data, tops[0].diff, bottoms[0].diff, this.alpha);
   }
+}
+
+/** A layer applying `op` with no setting of its own. */
+class PlainNeuronLayer extends NeuronLayer {
+  constructor(config: BaseConfig, protected readonly op: NeuronOp) {
+    super(config);
+  }
+}
+
+/** The layer type of an activation with no field besides the common ones (Sigmoid, TanH): one bottom, one top. */
+export function plainNeuronType(type: string, op: NeuronOp): LayerType<BaseConfig> {
+  return {
+    type,
+    parse(r, base) {
+      expectBlobs(r, base, 1, 1);
+      return base;
+    },
+    create: (c) => new PlainNeuronLayer(c, op),
+  };
 }

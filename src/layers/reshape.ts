@@ -25,7 +25,7 @@ export interface ReshapeConfig extends BaseConfig {
 /** Base of the layers whose top is the bottom's data seen under another shape (Reshape, Flatten, Identity). */
 export abstract class AliasLayer<C extends BaseConfig> extends Layer<C> {
   /** The net then creates the top over the bottom's data buffer (the first bottom's: see Identity). */
-  get sharesData(): boolean {
+  override get sharesData(): boolean {
     return true;
   }
 

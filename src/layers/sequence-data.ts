@@ -41,7 +41,7 @@ export class SequenceDataLayer extends Layer<SequenceDataConfig> {
   }
 
   /** Completed passes over the stream. */
-  get epoch(): number {
+  override get epoch(): number {
     return this.epochs;
   }
 

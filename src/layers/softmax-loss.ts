@@ -18,25 +18,16 @@
  * and its gradient are computed on the host from the backend's softmax (one download of the
  * probabilities and labels per pass), as Caffe computes its label-indexed losses.
  */
-import type { Buf, ClassGeom, LossNormalization } from '../backend/backend.js';
+import type { Buf, ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
-import { expectBlobs, type LayerType } from '../core/layer.js';
+import type { LayerType } from '../core/layer.js';
 import {
-  FLT_MIN, checkClassWeights, type LossConfig, LossLayer, normalizerOf, readClassWeights, readIgnoreLabel, readLabels,
-  readLossWeight, readNormalization,
+  FLT_MIN, checkClassWeights, type ClassLossConfig, LossLayer, normalizerOf, parseClassLoss, readLabels,
 } from './loss-util.js';
-import { checkLabels, classGeom, defaultTop } from './shapes.js';
+import { checkLabels, classGeom } from './shapes.js';
 
-export interface SoftmaxLossConfig extends LossConfig {
-  /** The class axis of the scores (default 1). */
-  axis: number;
-  /** A label value whose positions add no loss and no gradient (default none). */
-  ignoreLabel: number | null;
-  /** How the summed loss is divided: 'valid' (default), 'batch', 'full' or 'none'. */
-  normalization: LossNormalization;
-  /** One weight per class, rescaled to sum to the class count (default none: all 1). */
-  weights: number[] | null;
-}
+/** The settings: ClassLossConfig's fields (loss-util.ts). */
+export type SoftmaxLossConfig = ClassLossConfig;
 
 export class SoftmaxLossLayer extends LossLayer<SoftmaxLossConfig> {
   private geom!: ClassGeom;
@@ -105,17 +96,6 @@ export class SoftmaxLossLayer extends LossLayer<SoftmaxLossConfig> {
 
 export const SoftmaxLoss: LayerType<SoftmaxLossConfig> = {
   type: 'SoftmaxLoss',
-  parse(r, base) {
-    expectBlobs(r, base, 2, [0, 1]);
-    return {
-      ...base,
-      tops: defaultTop(base),
-      axis: r.int('axis', 1, { min: 0 }),
-      lossWeight: readLossWeight(r),
-      ignoreLabel: readIgnoreLabel(r),
-      normalization: readNormalization(r, 'valid'),
-      weights: readClassWeights(r),
-    };
-  },
+  parse: parseClassLoss,
   create: (c) => new SoftmaxLossLayer(c),
 };

@@ -13,7 +13,9 @@ import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/lay
 
 export class SplitLayer extends Layer<BaseConfig> {
   /** Every top aliases the data of bottom 0. */
-  readonly sharesData = true;
+  override get sharesData(): boolean {
+    return true;
+  }
 
   setup(bottoms: Blob[]): Shape[] {
     return this.config.tops.map(() => bottoms[0].shape);

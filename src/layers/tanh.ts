@@ -5,19 +5,6 @@
  *   forward   y = tanh(x)
  *   backward  dx = (1 - y²) dy
  */
-import type { NeuronOp } from '../backend/backend.js';
-import { expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { NeuronLayer } from './neuron-layer.js';
+import { plainNeuronType } from './neuron-layer.js';
 
-export class TanHLayer extends NeuronLayer {
-  protected readonly op: NeuronOp = 'tanh';
-}
-
-export const TanH: LayerType<BaseConfig> = {
-  type: 'TanH',
-  parse(r, base) {
-    expectBlobs(r, base, 1, 1);
-    return base;
-  },
-  create: (c) => new TanHLayer(c),
-};
+export const TanH = plainNeuronType('TanH', 'tanh');

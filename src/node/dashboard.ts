@@ -13,6 +13,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DashboardRecorder } from '../dashboard/state.js';
+import type { SamplePrediction } from '../dashboard/samples.js';
 import { dashboardPage, renderDashboard } from '../dashboard/view.js';
 import type { Solver } from '../solver/solver.js';
 
@@ -24,6 +25,8 @@ export interface DashboardOptions {
   port?: number;
   /** Shown on the page (default 'Cortado training'). */
   title?: string;
+  /** The latest sample predictions to show (a PredictionSamples' `latest`, say); none by default. */
+  samples?: () => SamplePrediction[];
 }
 
 export interface Dashboard {
@@ -40,6 +43,7 @@ export async function serveDashboard(solver: Solver, options: DashboardOptions =
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`serveDashboard: option "port" must be an integer from 0 to 65535, found ${port}`);
   const recorder = new DashboardRecorder(solver, options.title ?? 'Cortado training');
+  recorder.samples = options.samples;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -25,6 +25,24 @@ export interface CoffeeBreakSettings {
   validateEvery?: number;
   /** Snapshot every n iterations (default 5000; 0 for none). */
   snapshotEvery?: number;
+  /**
+   * EarlyStopping at each validation: stop after `patience` validations without a strict
+   * improvement of the watched statistic, and put back the best weights. Needs validation.
+   */
+  earlyStopping?: { patience: number } & WatchSettings;
+  /**
+   * DecayOnValidation (Mocha's) at each validation: when the watched statistic gets worse than its
+   * best, multiply the learning rate by `factor` (in (0, 1)) and go back to the best weights.
+   */
+  decayOnValidation?: { factor: number } & WatchSettings;
+}
+
+/** The statistic a validation break watches. */
+export interface WatchSettings {
+  /** A lounge statistic (default 'validation/accuracy'). */
+  statistic?: string;
+  /** Whether higher or lower is better: required with `statistic`; 'higher' for the default statistic. */
+  better?: 'higher' | 'lower';
 }
 
 export interface Definition {
@@ -69,8 +87,33 @@ export function parseCoffeeBreaks(raw: unknown, where: string): CoffeeBreakSetti
     if (r.has(k)) out[k] = r.int(k, undefined, { min: 0 });
     else r.accept(k);
   }
+  const early = r.object('earlyStopping');
+  if (early) out.earlyStopping = { patience: early.int('patience', undefined, { min: 1 }), ...readWatch(early) };
+  const decay = r.object('decayOnValidation');
+  if (decay) {
+    const factor = decay.number('factor', undefined, { min: 0, max: 1 });
+    if (factor === 0 || factor === 1) decay.fail('factor', 'in (0, 1), exclusive', factor);
+    out.decayOnValidation = { factor, ...readWatch(decay) };
+  }
   r.finish();
   return out;
+}
+
+/** The default statistic the validation breaks watch, and its direction. */
+export const DEFAULT_WATCH = { statistic: 'validation/accuracy', better: 'higher' } as const;
+
+/** `statistic` and `better` of a validation break; `better` is required when `statistic` is given. */
+function readWatch(r: ConfigReader): Required<WatchSettings> {
+  if (!r.has('statistic')) {
+    const better = r.has('better') ? r.oneOf('better', ['higher', 'lower']) : DEFAULT_WATCH.better;
+    r.finish();
+    return { statistic: DEFAULT_WATCH.statistic, better };
+  }
+  const statistic = r.string('statistic');
+  if (!r.has('better')) r.fail('better', `given with "statistic" ('higher' or 'lower': which way is an improvement of "${statistic}")`, undefined);
+  const better = r.oneOf('better', ['higher', 'lower']);
+  r.finish();
+  return { statistic, better };
 }
 
 /** The layer with its file paths (see the module comment) made absolute against `base`. */

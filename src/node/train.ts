@@ -22,7 +22,7 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { DataError } from '../core/errors.js';
+import { ConfigError, DataError } from '../core/errors.js';
 import type { Backend } from '../backend/backend.js';
 import type { LayerConfig } from '../core/layer.js';
 import { Net } from '../core/net.js';
@@ -32,7 +32,10 @@ import type { LayerDefinition } from '../layers/definitions.js';
 import { Solver, type SolverConfig } from '../solver/solver.js';
 import { TrainingSummary } from '../solver/coffee/training-summary.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
-import { parseCoffeeBreaks, type CoffeeBreakSettings } from './definition.js';
+import { DEFAULT_WATCH, parseCoffeeBreaks, type CoffeeBreakSettings } from './definition.js';
+import { DecayOnValidation } from '../solver/coffee/decay-on-validation.js';
+import { EarlyStopping } from '../solver/coffee/early-stopping.js';
+import type { CoffeeBreak } from '../solver/coffee/coffee-break.js';
 import { lockFolder, moveAsidePreviousRun } from './run-folder.js';
 import { runSettings, settingsDifferences, type RunSettings } from './run-settings.js';
 import { Snapshot, loadFrom } from './snapshot.js';
@@ -42,6 +45,7 @@ import { serveDashboard, type Dashboard } from './dashboard.js';
 import type { Communicator } from './distributed/communicator.js';
 import type { BucketOptions } from './distributed/gradient-sync.js';
 import { broadcastTrainingState, checkSameWeights, checkShardable, createGradientSync } from './distributed/setup.js';
+import { captureSamples, type SamplePrediction } from '../dashboard/samples.js';
 
 export interface TrainOptions {
   backend: Backend;
@@ -140,10 +144,16 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   const solver = new Solver(trainNet, o.solver);
   const cb = { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000, ...parseCoffeeBreaks(o.coffeeBreaks ?? {}, 'train: option "coffeeBreaks"') };
   if (signals) solver.addCoffeeBreak(signals, { everyIter: 1 });
-  if (cb.summaryEvery > 0 && root) solver.addCoffeeBreak(new TrainingSummary({ log }), { everyIter: cb.summaryEvery });
+  if (cb.summaryEvery > 0 && root) solver.addCoffeeBreak(new TrainingSummary({ log, every: cb.summaryEvery }), { everyIter: 1 });
+  // The dashboard shows a few test images with their predictions, read during each validation.
+  let samples: SamplePrediction[] = [];
+  const afterFirstBatch = o.dashboard && root ? (net: Net) => void (samples = captureSamples(net)) : undefined;
   const reduce = comm && ((v: Float64Array) => comm.allreduce(v));
-  const validation = testNet ? new ValidationPerformance(testNet, { log, reduce }) : undefined;
+  const validation = testNet ? new ValidationPerformance(testNet, { log, afterFirstBatch, reduce }) : undefined;
   if (validation && cb.validateEvery > 0) solver.addCoffeeBreak(validation, { everyIter: cb.validateEvery });
+  const watchers = validationWatchers(cb, validation, log);
+  for (const w of watchers) solver.addCoffeeBreak(w, { everyIter: cb.validateEvery });
+  const earlyStopping = watchers.find((w): w is EarlyStopping => w instanceof EarlyStopping);
   const settings = runSettings(seed, layers, solver.settings);
   let resumedFrom: string | null = null;
   let movedAside: string | null = null;
@@ -177,7 +187,7 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
     log(`distributed: ${comm.size} rank${comm.size > 1 ? 's' : ''}${batch ? `, batch ${batch} each (${batch * comm.size} in all)` : ''}; ${comm.description.replace(/: rank.*$/, '')}`);
   }
   const startIter = solver.iter;
-  const dashboard = o.dashboard && root ? await serveDashboard(solver, { port: o.dashboard.port, title: o.dashboard.title }) : undefined;
+  const dashboard = o.dashboard && root ? await serveDashboard(solver, { port: o.dashboard.port, title: o.dashboard.title, samples: () => samples }) : undefined;
   if (dashboard) log(`dashboard: ${dashboard.url}`);
   const start = performance.now();
   try {
@@ -195,8 +205,11 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   let final: Map<string, number> | undefined;
   // In a data-parallel run the final validation is collective: every rank must agree to run it.
   const anyStopped = comm ? agreeAny(comm, stoppedBy !== null) : stoppedBy !== null;
-  if (validation && validation.lastIter === solver.iter) {
+  if (validation && validation.lastIter === solver.iter && earlyStopping?.stoppedAt !== solver.iter) {
     final = validation.last;
+  } else if (validation && earlyStopping?.stoppedAt === solver.iter) {
+    // The last validation saw the weights EarlyStopping has just replaced by the best ones.
+    final = validation.evaluate();
   } else if (validation && !anyStopped) {
     final = validation.evaluate();
     for (const [k, v] of final) solver.lounge.update(`validation/${k}`, solver.iter, v);
@@ -260,6 +273,20 @@ function agreeAny(comm: Communicator, flag: boolean): boolean {
   const v = new Float64Array([flag ? 1 : 0]);
   comm.allreduce(v);
   return v[0]! > 0;
+}
+
+/** DecayOnValidation and EarlyStopping as the settings ask, run after validation on its schedule. */
+function validationWatchers(cb: CoffeeBreakSettings & { validateEvery: number }, validation: ValidationPerformance | undefined, log: (line: string) => void): CoffeeBreak[] {
+  const asked = (['decayOnValidation', 'earlyStopping'] as const).filter((k) => cb[k]);
+  if (asked.length === 0) return [];
+  if (!validation || cb.validateEvery <= 0) {
+    const why = validation ? 'validation is off (validateEvery is 0)' : 'the net has no test-phase data layer to validate on';
+    throw new ConfigError(`coffeeBreaks: ${asked.join(' and ')} watch a validation statistic, but ${why}`);
+  }
+  const out: CoffeeBreak[] = [];
+  if (cb.decayOnValidation) out.push(new DecayOnValidation({ ...DEFAULT_WATCH, ...cb.decayOnValidation, log }));
+  if (cb.earlyStopping) out.push(new EarlyStopping({ ...DEFAULT_WATCH, ...cb.earlyStopping, log }));
+  return out;
 }
 
 function isDataType(type: string): boolean {

@@ -5,6 +5,7 @@
 import type { LayerConfig } from '../core/layer.js';
 import type { Raw } from '../core/config.js';
 import type { LayerRow } from '../dashboard/state.js';
+import type { SamplePrediction } from '../dashboard/samples.js';
 
 /** What to train: a definition (layers, data included) and solver settings. */
 export interface TrainJob {
@@ -30,12 +31,14 @@ export interface TrainStats {
   lr: number;
   imagesPerSecond: number;
   validation?: Record<string, number>;
+  /** A few test inputs with their predictions, when just validated (src/dashboard/samples.ts). */
+  samples?: SamplePrediction[];
 }
 
 export type FromWorker =
   | { type: 'ready'; layers: LayerRow[] }
   | { type: 'stats'; stats: TrainStats }
-  | { type: 'done'; iter: number; stopped: boolean; weights: [key: string, shape: number[], values: Float32Array | Float64Array][]; validation?: Record<string, number> }
+  | { type: 'done'; iter: number; stopped: boolean; weights: [key: string, shape: number[], values: Float32Array | Float64Array][]; validation?: Record<string, number>; samples?: SamplePrediction[] }
   | { type: 'error'; message: string };
 
 /** A message endpoint: a Web Worker, its `self`, or a Node worker_threads port behind an adapter. */

@@ -5,6 +5,7 @@
  * through `webWorkerEndpoint`, or in Node use `startNodeTrainer` (src/node/trainer-worker.ts).
  */
 import type { LayerRow } from '../dashboard/state.js';
+import type { SamplePrediction } from '../dashboard/samples.js';
 import type { Endpoint, FromWorker, ToWorker, TrainJob, TrainStats } from './protocol.js';
 
 export interface TrainerResult {
@@ -14,6 +15,8 @@ export interface TrainerResult {
   weights: Map<string, { shape: number[]; values: Float32Array | Float64Array }>;
   /** The test net's output means after the last iteration, when the definition has test data. */
   validation?: Record<string, number>;
+  /** Sample predictions of that last validation. */
+  samples?: SamplePrediction[];
 }
 
 export class TrainerWorker {
@@ -34,7 +37,7 @@ export class TrainerWorker {
           for (const h of this.statsHandlers) h(m.stats);
         } else if (m.type === 'done') {
           const weights = new Map(m.weights.map(([k, shape, values]) => [k, { shape, values }]));
-          resolve({ iter: m.iter, stopped: m.stopped, weights, validation: m.validation });
+          resolve({ iter: m.iter, stopped: m.stopped, weights, validation: m.validation, samples: m.samples });
         } else if (m.type === 'error') reject(new Error(m.message));
       });
     });

@@ -1,7 +1,8 @@
 /**
  * The worker side of TrainerWorker: waits for a `start` message, builds the train net (and a test
  * net when the definition has test-phase data) and a solver, trains, and posts `ready`, `stats`
- * every `statsEvery` iterations, and `done` with the weights (or `error`). A `stop` message ends the
+ * every `statsEvery` iterations (with test accuracy and sample predictions when it validates), and
+ * `done` with the weights (or `error`). A `stop` message ends the
  * run after the iteration under way: the solver yields to the event loop (yieldEvery), where the
  * message is received. Browser-safe: a Web Worker calls `serveTrainer(endpoint, makeBackend)`;
  * Node's adapter is src/node/trainer-worker.ts.
@@ -10,6 +11,7 @@ import type { Backend } from '../backend/backend.js';
 import { Net } from '../core/net.js';
 import { Random } from '../core/random.js';
 import { layerRows } from '../dashboard/state.js';
+import { captureSamples, type SamplePrediction } from '../dashboard/samples.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
 import { Solver } from '../solver/solver.js';
 import type { Endpoint, FromWorker, ToWorker, TrainJob } from './protocol.js';
@@ -36,7 +38,8 @@ async function runJob(job: TrainJob, endpoint: Endpoint<ToWorker, FromWorker>, m
   const hasTest = job.layers.some((l) => l.include?.phase === 'test' && /Data$/.test(l.type));
   const testNet = hasTest ? new Net(job.layers, { backend, phase: 'test', shareParamsWith: trainNet, name: 'test' }) : undefined;
   const solver = new Solver(trainNet, job.solver);
-  const validation = testNet ? new ValidationPerformance(testNet, { log: () => {} }) : undefined;
+  let samples: SamplePrediction[] | undefined;
+  const validation = testNet ? new ValidationPerformance(testNet, { log: () => {}, afterFirstBatch: (net) => void (samples = captureSamples(net)) }) : undefined;
   const every = job.statsEvery ?? 10;
   const validateEvery = job.validateEvery ?? 0;
   let last = { time: performance.now(), iter: solver.iter };
@@ -50,7 +53,7 @@ async function runJob(job: TrainJob, endpoint: Endpoint<ToWorker, FromWorker>, m
       };
       for (const [k, v] of Object.entries(stats.validation ?? {})) s.lounge.update(`validation/${k}`, s.iter, v);
       last = { time: performance.now(), iter: s.iter };
-      endpoint.post({ type: 'stats', stats });
+      endpoint.post({ type: 'stats', stats: stats.validation ? { ...stats, samples } : stats });
     },
   }, { everyIter: Math.max(1, every) });
   started(solver);
@@ -61,5 +64,5 @@ async function runJob(job: TrainJob, endpoint: Endpoint<ToWorker, FromWorker>, m
     const v = p.blob.read();
     return [p.key, [...p.blob.shape], v instanceof Float64Array ? v : Float32Array.from(v)];
   });
-  endpoint.post({ type: 'done', iter: solver.iter, stopped: wasStopped(), weights, validation: final }, weights.map((w) => w[2].buffer as ArrayBuffer));
+  endpoint.post({ type: 'done', iter: solver.iter, stopped: wasStopped(), weights, validation: final, samples: final ? samples : undefined }, weights.map((w) => w[2].buffer as ArrayBuffer));
 }

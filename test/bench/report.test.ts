@@ -42,3 +42,22 @@ test('memory, BLAS core, skipped and failed systems are reported', () => {
   assert.ok(lines.some((l) => l.startsWith('- onnxruntime: skipped, npm package onnxruntime-node not installed')));
   assert.ok(lines.some((l) => l.startsWith('- cortado-native: FAILED') && l.includes('BackendError')));
 });
+
+test('browser rows: each Cortado row against the best TF.js row of the same browser and the same backend in Node, with their notes', () => {
+  const browser: Outcome[] = [
+    { id: 'cortado-js', result: { trainIps: 200, inferIps: 800, latencyMs: 2 } },
+    { id: 'browser-cortado-js', result: { trainIps: 100, inferIps: 400, latencyMs: 4, browser: 'Chromium 156', agreement: { lossRelDiff: 0, gradRelDiff: 2.5e-7 } } },
+    { id: 'browser-tfjs-cpu', result: { trainIps: 50, inferIps: 100, latencyMs: 8, browser: 'Chromium 156' } },
+    { id: 'browser-tfjs-webgl', result: { inferIps: 1000, latencyMs: 1, browser: 'Chromium 156', trainError: 'no kernel', renderer: 'SwiftShader', note: 'tfjs-webgl: on SwiftShader' } },
+    { id: 'browser-cortado-wasm', skipped: 'no Chromium at /usr/bin/chromium' },
+  ];
+  const text = formatReport(browser, { quick: false }).split('\n');
+  const line = (start: string) => text.find((l) => l.startsWith(start))?.split(/\s{2,}/);
+  assert.deepEqual(line('browser-cortado-js / best browser tfjs'), ['browser-cortado-js / best browser tfjs', '2.00x (cpu)', '0.40x (webgl)', '0.25x (webgl)']);
+  assert.deepEqual(line('browser-cortado-js / cortado-js in Node'), ['browser-cortado-js / cortado-js in Node', '0.50x', '0.50x', '0.50x']);
+  assert.ok(text.some((l) => l.includes('headless Chromium 156')));
+  assert.ok(text.some((l) => l.startsWith('- browser-tfjs-webgl: inference only') && l.includes('no kernel')));
+  assert.ok(text.some((l) => l.includes('WebGL renderer SwiftShader')));
+  assert.ok(text.some((l) => l.startsWith('- browser-cortado-wasm: skipped, no Chromium')));
+  assert.ok(text.some((l) => l.startsWith('- browser-cortado-js: one LeNet forward+backward against js') && l.includes('loss 0.0e+0, gradients 2.5e-7')));
+});

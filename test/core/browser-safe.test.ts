@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const entry = resolve(fileURLToPath(import.meta.url), '../../../src/index.js');
@@ -25,4 +26,21 @@ test('the browser entry (cortado/browser) imports no Node-only module, however d
   visit(entry);
   assert.ok(seen.size > 20, `only ${seen.size} files reached from ${entry}`);
   assert.deepEqual(offenders, []);
+});
+
+test('tsconfig.browser.json compiles the browser core without Node types, so a Node import or global there fails to compile', () => {
+  const root = resolve(fileURLToPath(import.meta.url), '../../../..');
+  const tsc = resolve(root, 'node_modules/typescript/bin/tsc');
+  // Inside the checkout, where node_modules/@types/node could be found: types [] alone must keep it out.
+  const dir = mkdtempSync(join(root, '.browser-tsc-probe-'));
+  try {
+    writeFileSync(join(dir, 'probe.ts'), "import { readFileSync } from 'node:fs';\nexport const read = readFileSync;\nexport const pid: number = process.pid;\n");
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: resolve(root, 'tsconfig.browser.json'), compilerOptions: { rootDir: '.' }, files: ['probe.ts'], include: [] }));
+    const r = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+    assert.notEqual(r.status, 0, 'a Node import compiled under tsconfig.browser.json');
+    assert.match(r.stdout, /Cannot find module 'node:fs'/);
+    assert.match(r.stdout, /Cannot find name 'process'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,13 +1,17 @@
 /**
  * The harness must be able to fail: run against a JsBackend with one kernel sabotaged, the
- * gradient and equivalence checks report the fault.
+ * gradient and equivalence checks report the fault; given a wrong formula, or a wrong forward, the
+ * forward-reference check reports it.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { equivalenceCheck } from '../harness/equivalence.js';
+import { forwardReferenceCheck } from '../harness/forward-reference.js';
 import { gradientCheck } from '../harness/gradcheck.js';
+import type { ForwardReference } from '../harness/references/index.js';
+import * as ref from '../harness/references/index.js';
 import { layerCases, type LayerCase } from '../harness/layer-cases.js';
 
 /** `base` with some methods replaced; `orig` calls the real one. */
@@ -71,5 +75,59 @@ describe('harness self-check', () => {
     assert.deepEqual(equivalenceCheck(new JsBackend('float32'), reference, find('softmax')), []);
     const problems = equivalenceCheck(b, reference, find('softmax'));
     assert.ok(problems.some((p) => p.includes('top "y"')), problems.join('\n'));
+  });
+});
+
+describe('forward-reference self-check', () => {
+  const f64 = new JsBackend('float64');
+  const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+  const elementwise = (f: (v: number) => number): ForwardReference => ([x]) => [x.map(f)];
+
+  it('passes with the rows\' own references (control)', () => {
+    for (const name of ['sigmoid', 'tanh', 'relu-leaky', 'softmax-axis2']) assert.deepEqual(forwardReferenceCheck(f64, find(name)), [], name);
+  });
+
+  it('catches a wrong formula: Swish-like x tanh(x) or x σ(x) for TanH and Sigmoid, a forgotten slope, the wrong softmax axis', () => {
+    const wrong: [string, ForwardReference][] = [
+      ['tanh', elementwise((v) => v * Math.tanh(v))],
+      ['sigmoid', elementwise((v) => v * sigmoid(v))],
+      ['relu-leaky', elementwise((v) => Math.max(v, 0))],
+      ['softmax-axis2', (x, p, row) => ref.softmax(x, p, { ...row, config: { ...row.config, axis: 1 } })],
+    ];
+    for (const [name, reference] of wrong) {
+      const problems = forwardReferenceCheck(f64, find(name), reference);
+      assert.ok(problems.some((m) => m.includes('values differ')), `${name}: ${problems.join('; ')}`);
+    }
+  });
+
+  it('catches a wrong forward kernel, which the equivalence check (against JsBackend itself) cannot see', () => {
+    const b = sabotage(new JsBackend('float64'), (o) => ({
+      neuronForward: (op, n, x, y, alpha) => {
+        o.neuronForward(op, n, x, y, alpha);
+        if (op === 'sigmoid') o.mul(n, x, y, y); // Swish x σ(x) instead of σ(x)
+      },
+    }));
+    assert.ok(forwardReferenceCheck(b, find('sigmoid')).length > 0);
+    assert.ok(forwardReferenceCheck(b, find('ip-neuron-Sigmoid')).length > 0);
+    assert.deepEqual(forwardReferenceCheck(b, find('tanh')), []);
+  });
+
+  it('every row\'s comparison can fail: nudging one value of its reference by 1e-7 is reported', () => {
+    for (const c of layerCases.filter((k) => k.reference)) {
+      const nudged: ForwardReference = (x, p, row) => {
+        const out = c.reference!(x, p, row);
+        const k = out.findIndex((t) => t.length > 0);
+        assert.ok(k >= 0, `case "${c.name}": the reference gives no values to compare`);
+        out[k][0] += 1e-7 * (1 + Math.abs(out[k][0]));
+        return out;
+      };
+      assert.ok(forwardReferenceCheck(f64, c, nudged).length > 0, `case "${c.name}": a nudged reference still passes`);
+    }
+  });
+
+  it('reports a reference with the wrong number of tops or values', () => {
+    const c = find('split2');
+    assert.ok(forwardReferenceCheck(f64, c, ([x]) => [x]).some((m) => m.includes('2 tops')));
+    assert.ok(forwardReferenceCheck(f64, c, ([x]) => [x, x.subarray(1)]).some((m) => m.includes('values')));
   });
 });

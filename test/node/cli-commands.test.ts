@@ -116,3 +116,41 @@ test('--max-iter and --iterations are one flag in cortado train and the examples
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('cortado example copies a shipped definition, and the tutorial commands it prints run from that folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-example-'));
+  const inDir = (args: string[]) => {
+    const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, CORTADO_NO_CUDA: '1' } });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+  try {
+    const list = inDir(['example']);
+    assert.equal(list.code, 0);
+    assert.match(list.out, /mnist-hdf5 +lenet-hdf5\.json/);
+    const copy = inDir(['example', 'mnist-hdf5']);
+    assert.equal(copy.code, 0, copy.err);
+    assert.equal(readFileSync(join(dir, 'lenet-hdf5.json'), 'utf8'), readFileSync(join(root, 'examples/mnist-hdf5/lenet.json'), 'utf8'));
+    assert.match(copy.out, /^ {2}npx cortado convert mnist --out data$/m);
+    assert.match(copy.out, /^ {2}npx cortado train lenet-hdf5\.json --output runs\/lenet$/m);
+    // The printed sequence, from the user's folder (fewer iterations).
+    const convert = inDir(['convert', 'mnist', '--out', 'data']);
+    assert.equal(convert.code, 0, convert.err);
+    const trained = inDir(['train', 'lenet-hdf5.json', '--output', 'runs/lenet', '--max-iter', '20', '--validate-every', '20', '--backend', 'auto']);
+    assert.equal(trained.code, 0, trained.err);
+    assert.match(trained.out, /done: 20 iterations .*accuracy \d+\.\d\d%/);
+
+    writeFileSync(join(dir, 'lenet.json'), 'mine');
+    const kept = inDir(['example', 'mnist']);
+    assert.equal(kept.code, 1);
+    assert.match(kept.err, /lenet\.json already exists; it was left alone/);
+    assert.equal(readFileSync(join(dir, 'lenet.json'), 'utf8'), 'mine');
+    const elsewhere = inDir(['example', 'mnist', '--out', 'defs']);
+    assert.equal(elsewhere.code, 0, elsewhere.err);
+    assert.match(elsewhere.out, /npx cortado train defs\/lenet\.json --output defs\/runs\/lenet/);
+    const unknown = inDir(['example', 'imagenet']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /unknown example "imagenet"; known: mnist, mnist-hdf5/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -36,8 +36,12 @@ test('cortado train runs a definition file, flags override its solver settings, 
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /iter +100 \| loss/);
     assert.match(r.out, /done: 200 iterations/);
-    const acc = Number(/accuracy ([\d.]+)/.exec(r.out)?.[1]);
-    assert.ok(acc > 0.85, `test accuracy ${acc} after 200 iterations`);
+    const acc = Number(/done: .*accuracy ([\d.]+)%/.exec(r.out)?.[1]);
+    assert.ok(acc > 85, `test accuracy ${acc}% after 200 iterations`);
+    // A header first, then a line after the first iteration (not only at 100), each with the time left.
+    assert.match(r.out.split('\n')[0]!, /^train \| iterations 1 to 200 \| batch 50 \| SGD, lr 0\.05000 \| backend js$/);
+    assert.match(r.out, /^iter +1 \| loss \d+\.\d{6} \| lr 0\.05000 \| momentum 0\.900 \| \d+ images\/s \| eta \d+s$/m);
+    assert.match(r.out, /^iter +200 \| .* \| eta 0s$/m);
     assert.ok(existsSync(join(out, 'statistics.json')));
     const again = cortado(['train', file, '--backend', 'js', '--max-iter', '250', '--summary-every', '50', '--validate-every', '0', '--output', out]);
     assert.equal(again.code, 0, again.err);
@@ -126,6 +130,46 @@ test('cortado train --init-from a folder without snapshots is an error naming th
     assert.equal(r.code, 1, r.err);
     assert.ok(r.err.includes(`folder "${empty}" holds no snapshot`), r.err);
     assert.doesNotMatch(r.out, /initial weights from null/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('EarlyStopping and DecayOnValidation run from a definition file and from flags', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-cli-'));
+  try {
+    // Watching the test loss with "higher is better" makes every validation after the first a
+    // decline, as the loss falls: the breaks then act at known iterations.
+    const file = join(dir, 'early.json');
+    writeFileSync(file, JSON.stringify({ ...mlp, coffeeBreaks: { validateEvery: 20, summaryEvery: 100, earlyStopping: { patience: 2, statistic: 'validation/loss', better: 'higher' } } }));
+    const r = cortado(['train', file, '--backend', 'js', '--output', join(dir, 'early')]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /iter +60 \| early stop: validation\/loss has not improved on [\d.]+ \(iter 20\) for 2 validations; best weights restored/);
+    assert.match(r.out, /done: 60 iterations/);
+
+    const plain = join(dir, 'plain.json');
+    writeFileSync(plain, JSON.stringify(mlp));
+    const d = cortado(['train', plain, '--backend', 'js', '--max-iter', '60', '--validate-every', '20', '--decay-on-validation', '0.5', '--watch', 'validation/loss', '--better', 'higher']);
+    assert.equal(d.code, 0, d.err);
+    assert.equal(d.out.match(/lr × 0\.5, weights back to iter 20/g)?.length, 2, d.out);
+    const f = cortado(['train', plain, '--backend', 'js', '--max-iter', '100', '--validate-every', '20', '--early-stopping', '1', '--watch', 'validation/loss', '--better', 'higher']);
+    assert.equal(f.code, 0, f.err);
+    assert.match(f.out, /done: 40 iterations/);
+
+    // Bad settings, each named.
+    const noBetter = join(dir, 'nobetter.json');
+    writeFileSync(noBetter, JSON.stringify({ ...mlp, coffeeBreaks: { earlyStopping: { patience: 2, statistic: 'validation/loss' } } }));
+    assert.match(cortado(['train', noBetter, '--backend', 'js']).err, /field "earlyStopping": field "better" must be given with "statistic"/);
+    const badFactor = join(dir, 'factor.json');
+    writeFileSync(badFactor, JSON.stringify({ ...mlp, coffeeBreaks: { decayOnValidation: { factor: 1 } } }));
+    assert.match(cortado(['train', badFactor, '--backend', 'js']).err, /field "decayOnValidation": field "factor" must be in \(0, 1\), exclusive, found 1/);
+    const noValidation = cortado(['train', plain, '--backend', 'js', '--validate-every', '0', '--early-stopping', '3']);
+    assert.match(noValidation.err, /earlyStopping watch a validation statistic, but validation is off \(validateEvery is 0\)/);
+    const watchAlone = cortado(['train', plain, '--watch', 'validation/loss']);
+    assert.equal(watchAlone.code, 2);
+    assert.match(watchAlone.err, /--watch validation\/loss needs --better higher or --better lower/);
+    assert.match(cortado(['train', plain, '--better', 'higher']).err, /neither is on/);
+    assert.match(cortado(['train', plain, '--decay-on-validation', '2']).err, /--decay-on-validation must be a factor between 0 and 1/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -109,3 +109,29 @@ test('cortado train --dashboard prints the URL; --keep-dashboard alone is refuse
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('train({ dashboard }) shows sample predictions read at each validation', async () => {
+  const result = await train({
+    backend: new JsBackend('float32'),
+    layers: smallMlp({ testData: true }),
+    solver: { baseLr: 0.1, momentum: 0.9, maxIter: 200 },
+    coffeeBreaks: { summaryEvery: 50, validateEvery: 100 },
+    stopOnSignals: false,
+    dashboard: { port: 0, keep: true },
+    log: () => {},
+  });
+  const dash = result.dashboard!;
+  try {
+    const { state, html } = await getState(dash.url);
+    assert.equal(state.samples?.length, 8, 'the first eight inputs of the test batch');
+    assert.deepEqual(state.samples!.map((s) => s.label), [0, 1, 2, 0, 1, 2, 0, 1], 'their true labels, in test order');
+    // The final validation ran whole epochs, so the next forward is the first test batch again,
+    // with the weights that validation saw: the samples' predictions are its argmax.
+    result.testNet!.forward();
+    const scores = result.testNet!.blob('s').read();
+    assert.deepEqual(state.samples!.map((s) => s.predicted), [0, 1, 2, 3, 4, 5, 6, 7].map((i) => [0, 1, 2].reduce((b, k) => (scores[i * 3 + k] > scores[i * 3 + b] ? k : b), 0)));
+    assert.equal((html.match(/<figure class="sample/g) ?? []).length, 8);
+  } finally {
+    await dash.close();
+  }
+});

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 
@@ -24,15 +25,34 @@ test('docs/coverage.md is what scripts/coverage.mjs generates (run npm run cover
   assert.equal(script.withoutStamp(committed), script.withoutStamp(generated), 'docs/coverage.md is stale: run npm run coverage');
 });
 
-test('the coverage table counts rows, gradient checks and C++ overrides from the tree', async () => {
+test('the coverage table counts rows, gradient checks, forward references and C++ overrides from the tree', async () => {
   const script = (await import(pathToFileURL(resolve(root, 'scripts/coverage.mjs')).href)) as CoverageScript;
   const text = await script.generateCoverage();
   const { layerTypes } = await import('../../src/layers/index.js');
   const { layerCases } = await import('../harness/layer-cases.js');
   const rows = layerCases.filter((c) => c.config.type === 'Accuracy');
   const grad = rows.filter((c) => !c.skipGradient).length;
-  assert.match(text, new RegExp(`^\\| Accuracy \\| ${rows.length} \\| ${grad} \\| ${rows.length} \\|`, 'm'));
+  const refs = rows.filter((c) => c.reference).length;
+  assert.match(text, new RegExp(`^\\| Accuracy \\| ${rows.length} \\| ${grad} \\| ${refs} \\| ${rows.length} \\|`, 'm'));
+  const dropout = layerCases.filter((c) => c.config.type === 'Dropout');
+  const linked = dropout.filter((c) => !c.reference && c.referenceTest).length;
+  assert.ok(linked > 0, 'a Dropout row links its closed-form test');
+  assert.match(text, new RegExp(`^\\| Dropout \\| ${dropout.length} \\| \\d+ \\| ${dropout.length - linked} \\+ ${linked} test \\|`, 'm'));
   assert.match(text, new RegExp(`\\*\\*${layerTypes.size} types\\*\\* \\| \\*\\*${layerCases.length}\\*\\*`));
   assert.match(text, /^\| `gemm` \| yes \| C\+\+ \| yes \| yes \|$/m);
   assert.match(text, /cuda \(emulator\)/);
+});
+
+test('the commit named in docs/coverage.md is in the history of HEAD', (t) => {
+  const committed = readFileSync(resolve(root, 'docs/coverage.md'), 'utf8');
+  const commit = /from commit ([0-9a-f]{7,40})\b/.exec(committed)?.[1];
+  assert.ok(commit, 'docs/coverage.md names no commit (generate it in a git checkout: npm run coverage)');
+  const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  const inside = git('rev-parse', '--is-inside-work-tree');
+  if (inside.status !== 0) return t.skip('not a git checkout (an unpacked tarball): no history to look the commit up in');
+  if (git('rev-parse', '--is-shallow-repository').stdout.trim() === 'true') {
+    return t.skip('shallow clone: older commits are not here');
+  }
+  assert.equal(git('merge-base', '--is-ancestor', commit, 'HEAD').status, 0,
+    `docs/coverage.md was generated from commit ${commit}, which is not in the history of HEAD: run npm run coverage and commit the result`);
 });

@@ -4,6 +4,11 @@
 // grid size is correct; the backend picks the grid.
 #pragma once
 
+// The enumerations the kernels take, as in native/include/cortado.h and src/backend/kernel-abi.ts
+// (test/backend/kernel-abi.test.ts fails when the three disagree).
+enum NeuronOp { kIdentity = 0, kRelu = 1, kLrelu = 2, kSigmoid = 3, kTanh = 4, kExpNeuron = 5 };
+enum Normalization { kValid = 0, kBatch = 1, kFull = 2, kNoNorm = 3 };
+
 #define CORTADO_FLT_MAX 3.402823466e+38f
 #define CORTADO_FLT_MIN 1.175494351e-38f
 

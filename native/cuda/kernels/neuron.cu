@@ -1,5 +1,5 @@
 // Activations, forward from x and backward from the output y (so they run in place).
-// op: 0 identity, 1 relu, 2 lrelu (negative slope alpha), 3 sigmoid, 4 tanh, 5 exp.
+// op: a NeuronOp (common.cuh); lrelu's negative slope is alpha.
 #include "common.cuh"
 
 /** y = f(x) */
@@ -7,11 +7,11 @@ extern "C" __global__ void neuron_fwd_f32(int n, int op, const float* x, float* 
   CORTADO_LOOP(i, n) {
     float v = x[i];
     switch (op) {
-      case 1: v = v < 0.0f ? 0.0f : v; break;  // NaN stays NaN
-      case 2: v = v < 0.0f ? alpha * v : v; break;
-      case 3: v = 1.0f / (1.0f + expf(-v)); break;
-      case 4: v = tanhf(v); break;
-      case 5: v = expf(v); break;
+      case kRelu: v = v < 0.0f ? 0.0f : v; break;  // NaN stays NaN
+      case kLrelu: v = v < 0.0f ? alpha * v : v; break;
+      case kSigmoid: v = 1.0f / (1.0f + expf(-v)); break;
+      case kTanh: v = tanhf(v); break;
+      case kExpNeuron: v = expf(v); break;
       default: break;
     }
     y[i] = v;
@@ -23,11 +23,11 @@ extern "C" __global__ void neuron_bwd_f32(int n, int op, const float* y, const f
   CORTADO_LOOP(i, n) {
     float v = y[i], g = dy[i];
     switch (op) {
-      case 1: g = v > 0.0f ? g : 0.0f; break;
-      case 2: g = v > 0.0f ? g : alpha * g; break;
-      case 3: g = g * v * (1.0f - v); break;
-      case 4: g = g * (1.0f - v * v); break;
-      case 5: g = g * v; break;
+      case kRelu: g = v > 0.0f ? g : 0.0f; break;
+      case kLrelu: g = v > 0.0f ? g : alpha * g; break;
+      case kSigmoid: g = g * v * (1.0f - v); break;
+      case kTanh: g = g * (1.0f - v * v); break;
+      case kExpNeuron: g = g * v; break;
       default: break;
     }
     dx[i] = g;

@@ -6,7 +6,7 @@
 
 /** What a loss sum is divided by: 0 valid count, 1 outer (batch), 2 outer * inner, 3 none; at least 1. */
 __device__ __forceinline__ float lossNormalizer(int norm, float valid, int outer, int inner) {
-  float d = norm == 0 ? valid : (norm == 1 ? (float)outer : (norm == 2 ? (float)outer * (float)inner : 1.0f));
+  float d = norm == kValid ? valid : (norm == kBatch ? (float)outer : (norm == kFull ? (float)outer * (float)inner : 1.0f));
   return fmaxf(d, 1.0f);
 }
 
@@ -84,7 +84,7 @@ extern "C" __global__ void label_count_f32(int n, const float* label, int hasIgn
 extern "C" __global__ void softmax_loss_bwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
                                                 int hasIgnore, int ignoreLabel, int norm, const float* count,
                                                 float lossWeight, float* dx) {
-  float scale = lossWeight / lossNormalizer(norm, norm == 0 ? count[0] : 0.0f, outer, inner);
+  float scale = lossWeight / lossNormalizer(norm, norm == kValid ? count[0] : 0.0f, outer, inner);
   CORTADO_LOOP(idx, outer * classes * inner) {
     int o = idx / (classes * inner);
     int rem = idx - o * classes * inner;

@@ -14,6 +14,7 @@ import type {
   Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
 } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
+import { NEURON_OP, NORMALIZATION } from '../kernel-abi.js';
 import type { CudaAddon, InitResult } from './addon.js';
 import { CudaBuf, cudaBuf } from './buffer.js';
 import { CudaConv } from './conv.js';
@@ -34,8 +35,6 @@ const THREADS = 256;
 /** Largest element count a kernel indexes with 32-bit ints and a grid-stride loop. */
 const MAX_ELEMENTS = 2 ** 31 - 2 ** 26;
 
-const NEURON_OPS: Record<NeuronOp, number> = { identity: 0, relu: 1, lrelu: 2, sigmoid: 3, tanh: 4, exp: 5 };
-const NORMALIZATION: Record<LossNormalization, number> = { valid: 0, batch: 1, full: 2, none: 3 };
 
 export class CudaBackend implements Backend {
   readonly name = 'cuda';
@@ -298,7 +297,7 @@ export class CudaBackend implements Backend {
   // ---- neurons, softmax, losses ----
 
   private neuronOp(op: NeuronOp, where: string): number {
-    const code = NEURON_OPS[op];
+    const code = (NEURON_OP as Record<string, number>)[op];
     if (code === undefined) throw new BackendError(`CUDA backend, ${where}: unknown neuron "${op as string}"`);
     return code;
   }
@@ -324,7 +323,7 @@ export class CudaBackend implements Backend {
   }
 
   private normalization(mode: LossNormalization): number {
-    const code = NORMALIZATION[mode];
+    const code = (NORMALIZATION as Record<string, number>)[mode];
     if (code === undefined) throw new BackendError(`CUDA backend: unknown loss normalization "${mode as string}"`);
     return code;
   }

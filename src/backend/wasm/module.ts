@@ -41,7 +41,8 @@ export async function loadWasmModule(source?: URL | string | ArrayBuffer | Uint8
       if (!response.ok) throw new Error(`HTTP ${response.status} for ${response.url}`);
       bytes = await response.arrayBuffer();
     }
-    compiled = await WebAssembly.compile(bytes);
+    // The DOM lib types compile() over ArrayBuffer-backed views only; a view of shared memory compiles as well.
+    compiled = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
     return compiled;
   } catch (e) {
     throw new BackendError(`the wasm backend cannot load cortado.wasm: ${(e as Error).message}`);

@@ -19,6 +19,7 @@ import { ConfigError, NumericError } from '../../core/errors.js';
 import type { Net } from '../../core/net.js';
 import type { Solver } from '../solver.js';
 import type { CoffeeBreak } from './coffee-break.js';
+import { formatStatistic } from './training-summary.js';
 
 export interface ValidationOptions {
   log?: (line: string) => void;
@@ -30,6 +31,8 @@ export interface ValidationOptions {
    * means are over every rank's batches.
    */
   reduce?: (values: Float64Array) => void;
+  /** Called after the first batch's forward pass, with the test net (the dashboard reads sample predictions there). */
+  afterFirstBatch?: (testNet: Net) => void;
 }
 
 export class ValidationPerformance implements CoffeeBreak {
@@ -54,6 +57,7 @@ export class ValidationPerformance implements CoffeeBreak {
     while (net.epoch === start && batches < max) {
       net.forward();
       batches++;
+      if (batches === 1) this.options.afterFirstBatch?.(net);
       for (const [k, v] of net.outputs()) {
         if (!Number.isFinite(v)) {
           throw new NumericError(`${net.name}: output "${k}" is ${v} in validation batch ${batches}; ${net.findNonFinite()}. Check the test data.`);
@@ -79,7 +83,7 @@ export class ValidationPerformance implements CoffeeBreak {
     const parts: string[] = [];
     for (const [k, v] of means) {
       solver.lounge.update(`validation/${k}`, solver.iter, v);
-      parts.push(`${k} ${k.includes('acc') ? `${(v * 100).toFixed(2)}%` : v.toFixed(6)}`);
+      parts.push(`${k} ${formatStatistic(k, v)}`);
     }
     this.log(`iter ${String(solver.iter).padStart(6)} | validation | ${parts.join(' | ')}`);
   }

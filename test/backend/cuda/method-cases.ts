@@ -5,6 +5,7 @@
  */
 import type { Backend, Buf, ClassGeom, ConvGeom, LossNormalization, NeuronOp, PoolGeom, PoolMethod } from '../../../src/backend/backend.js';
 import { Random } from '../../../src/core/random.js';
+import { NEURON_OP } from '../../../src/backend/kernel-abi.js';
 
 export type Results = Map<string, Float64Array>;
 
@@ -284,7 +285,7 @@ export function methodCases(): MethodCase[] {
     cases.push(...poolCases('3x3/1', poolGeom(1, 2, 5, 5, 3, 1, 0), method, 62));
   }
 
-  const ops: NeuronOp[] = ['identity', 'relu', 'lrelu', 'sigmoid', 'tanh', 'exp'];
+  const ops = Object.keys(NEURON_OP) as NeuronOp[];
   for (const op of ops) {
     cases.push(
       { name: `neuronForward ${op}`, run: (b) => { const x = put(b, values(70, n, -3, 3)); b.neuronForward(op, n, x, x, 0.1); return one('y', get(b, x)); } },

@@ -35,6 +35,25 @@ test('native level-1 BLAS matches the TypeScript backend', (t) => {
   }
 });
 
+test('native powx gives powf answers for zeros, negatives, infinities and NaN on its square-root paths', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  // Blocks of 16 (a whole vector at every width): zeros and negatives; positive extremes only (the
+  // square-root path); a NaN; ordinary positive numbers.
+  const X = Array.from({ length: 64 }, (_, i) => 0.5 + i / 7);
+  [[1, 0], [5, -0], [9, -2], [14, -Infinity], [17, Infinity], [22, 1e-30], [29, 3e38], [40, NaN]].forEach(([i, v]) => (X[i!] = v!));
+  for (const p of [0.5, -0.5, 0.25, -0.25, 0.75, -0.75, -1, 3]) {
+    const yn = native.alloc(X.length), yj = js.alloc(X.length);
+    native.powx(X.length, buf(native, X), p, yn);
+    js.powx(X.length, buf(js, X), p, yj);
+    const got = [...read(native, yn)], want = [...read(js, yj)];
+    for (let i = 0; i < X.length; i++) {
+      const ok = Object.is(got[i], want[i]) || Math.abs(got[i]! - want[i]!) <= 5e-7 * Math.abs(want[i]!);
+      assert.ok(ok, `powx(${X[i]}, ${p}): ${got[i]}, expected ${want[i]}`);
+    }
+  }
+});
+
 test('native axpby with beta = 0 overwrites NaN in y', (t) => {
   if (skipReason) return t.skip(skipReason);
   const { native } = pair();
@@ -65,7 +84,7 @@ test('native elementwise ops match the TypeScript backend', (t) => {
     native.log(n, buf(native, P), ln);
     js.log(n, buf(js, P), lj);
     assertClose(read(native, ln), read(js, lj), `log n=${n}`, 1e-6, 1e-6);
-    for (const p of [2, 0.5, -0.75, 3]) {
+    for (const p of [2, 0.5, -0.75, 3, -0.5, 0.25, -0.25, 0.75, -1, 1.7]) {
       const yn = native.alloc(n), yj = js.alloc(n);
       native.powx(n, buf(native, P), p, yn);
       js.powx(n, buf(js, P), p, yj);
@@ -122,6 +141,8 @@ test('native copy between overlapping views moves the data as one piece', (t) =>
 const GEMM_SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 7, 3], [5, 1, 9], [3, 5, 7], [14, 32, 256], [15, 33, 257], [29, 65, 300],
   [20, 576, 25], [50, 64, 500], [64, 500, 800], [500, 800, 64], [130, 70, 513],
+  // One row or one column of C (matrix-vector products; LeNet's ip1 and ip2 at batch 1).
+  [1, 500, 800], [1, 10, 500], [700, 1, 33], [1, 2, 0],
 ];
 
 test('native gemm matches the TypeScript backend for all transposes and awkward shapes', (t) => {

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClassGeom, LossNormalization, NeuronOp, PoolGeom } from '../../../src/backend/backend.js';
 import { BackendError, DataError } from '../../../src/core/errors.js';
+import { NEURON_OP } from '../../../src/backend/kernel-abi.js';
 import { assertClose, buf, pair, read, skipReason, values } from './util.js';
 
 function pool(p: Partial<PoolGeom> & Pick<PoolGeom, 'num' | 'channels' | 'height' | 'width' | 'kernelH' | 'kernelW'>): PoolGeom {
@@ -29,6 +30,13 @@ const POOLS: [string, PoolGeom][] = [
   ['overlapping 3x2 stride 1', pool({ num: 1, channels: 2, height: 5, width: 6, kernelH: 3, kernelW: 2 })],
   ['global 6x5', pool({ num: 2, channels: 3, height: 6, width: 5, kernelH: 6, kernelW: 5 })],
   ['large (parallel planes)', pool({ num: 8, channels: 16, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 })],
+  // The vector path over windows inside the image, beside the generic loop at the edges.
+  ['CIFAR-10 3x3 stride 2 (last window clipped)', pool({ num: 2, channels: 3, height: 32, width: 32, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2 })],
+  ['within-channel LRN 3x3 stride 1 pad 1', pool({ num: 1, channels: 3, height: 16, width: 37, kernelH: 3, kernelW: 3, padH: 1, padW: 1 })],
+  ['3x3 stride 2 over wide rows', pool({ num: 1, channels: 2, height: 9, width: 75, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2 })],
+  ['horizontal stride 3, kernel 4x3', pool({ num: 1, channels: 2, height: 11, width: 58, kernelH: 4, kernelW: 3, strideH: 1, strideW: 3 })],
+  ['2x1 stride 2x1', pool({ num: 1, channels: 2, height: 8, width: 33, kernelH: 2, kernelW: 1, strideH: 2, strideW: 1 })],
+  ['5x5 stride 3 pad 2', pool({ num: 1, channels: 2, height: 20, width: 41, kernelH: 5, kernelW: 5, strideH: 3, strideW: 3, padH: 2, padW: 2 })],
 ];
 
 test('native max and mean pooling match the TypeScript backend', (t) => {
@@ -69,6 +77,22 @@ test('native max pooling keeps NaN and -Infinity like the TypeScript backend', (
   }
 });
 
+test('native max pooling over whole windows inside the image keeps ties and NaN like the TypeScript backend', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const strideW of [1, 2, 3]) {
+    const g = pool({ num: 1, channels: 2, height: 7, width: 53, kernelH: 3, kernelW: 3, strideH: 2, strideW });
+    const n = g.channels * g.height * g.width, m = g.channels * g.outH * g.outW;
+    // Few distinct values (many ties), NaN at some windows' first element and inside others.
+    const X = values(n, 300 + strideW).map((v, i) => (i % 17 === 0 ? NaN : i % 29 === 0 ? -Infinity : Math.round(v * 2)));
+    const [yn, mn, yj, mj] = [native.alloc(m), native.alloc(m), js.alloc(m), js.alloc(m)];
+    native.poolForward(g, 'max', buf(native, X), yn, mn);
+    js.poolForward(g, 'max', buf(js, X), yj, mj);
+    assert.deepEqual([...read(native, mn)], [...read(js, mj)], `strideW ${strideW}: mask`);
+    assert.deepEqual([...read(native, yn)].map(String), [...read(js, yj)].map(String), `strideW ${strideW}: values`);
+  }
+});
+
 test('native pooling rejects padding as large as the kernel', (t) => {
   if (skipReason) return t.skip(skipReason);
   const { native } = pair();
@@ -80,7 +104,7 @@ test('native pooling rejects padding as large as the kernel', (t) => {
 test('native neurons match the TypeScript backend, forward and backward', (t) => {
   if (skipReason) return t.skip(skipReason);
   const { native, js } = pair();
-  const ops: NeuronOp[] = ['identity', 'relu', 'lrelu', 'sigmoid', 'tanh', 'exp'];
+  const ops = Object.keys(NEURON_OP) as NeuronOp[];
   for (const n of [1, 13, 100, 50001]) {
     const X = values(n, n, -6, 6), DY = values(n, n + 1);
     X[0] = 0;

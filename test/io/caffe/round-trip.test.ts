@@ -38,6 +38,7 @@ const NOT_IN_CAFFE: Record<string, string> = {
   'channel-pool-max-overlap-pad': 'no Caffe layer',
   'channel-pool-mean': 'no Caffe layer',
   'channel-pool-mean-axis-last': 'no Caffe layer',
+  'channel-pool-mean-pad': 'no Caffe layer',
   'index2onehot': 'no Caffe layer',
   'index2onehot-spatial': 'no Caffe layer',
   'memory-output': 'no Caffe layer',
@@ -50,6 +51,7 @@ const NOT_BACK: Record<string, string> = {
   'ip-neuron-Exponential': "exported as Caffe's Exp layer, which Cortado does not have",
   'conv-neuron-Exponential': "exported as Caffe's Exp layer, which Cortado does not have",
   'memory-data': "exported as Caffe's Input layer (Caffe's MemoryData is fed by code): its data stays behind",
+  'memory-data-ordered-wrap': "exported as Caffe's Input layer (Caffe's MemoryData is fed by code): its data stays behind",
 };
 
 function withInput(c: LayerCase): LayerConfig[] {

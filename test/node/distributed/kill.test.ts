@@ -134,6 +134,7 @@ describe('a rank that dies or hangs', { skip }, () => {
     assert.ok(stoppedAt > 0, 'rank 1 was stopped');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /rank 0 of 2 failed, stopping every rank: DistributedError: .*did not complete within 3 s: another rank has died, hangs, or is far slower; started again, the run resumes/);
-    assert.match(r.stderr, /MPI_ABORT was invoked on rank 0/);
+    // mpirun's own notice ("MPI_ABORT was invoked on rank 0") is not always printed: Open MPI's help
+    // system sometimes fails while the job is torn down, so only the exit status is checked.
   });
 });

@@ -1,0 +1,67 @@
+/**
+ * Cortado's side of the CIFAR-10 rows of `npm run bench:big`, one net and backend per process:
+ * Caffe's cifar10_quick or cifar10_full (`--net quick|full`, the definitions in examples/cifar10)
+ * at batch N (default 100, the recipes'), float32, on synthetic data (one batch of uniform
+ * random images through the definition's MemoryData layer, as `cortado time --synthetic` feeds).
+ *
+ *   trainIps    images/s of Solver.step (forward, backward, SGD update with the definition's
+ *               momentum, weight decay and multipliers)
+ *   inferIps    images/s of forward passes of the test-phase net (with its Accuracy) at batch N
+ *   latencyMs   milliseconds per forward pass of the test-phase net at batch 1
+ *   timing      `cortado time`'s per-layer table of the train net (core/timing.ts), after the rest
+ *
+ * Flags: --backend, --net, --batch N, --quick, --smoke (one step each: a check, not a measurement),
+ * --time-iterations N (default 10).
+ */
+import { readFileSync } from 'node:fs';
+import '../src/node/layers.js';
+import { Net } from '../src/core/net.js';
+import { Solver } from '../src/solver/solver.js';
+import { timeNet } from '../src/core/timing.js';
+import { timingDefinition } from '../src/cli/time.js';
+import { createBackend, type BackendName } from '../src/node/backends.js';
+import { readDefinition } from '../src/node/definition.js';
+import { childArgs, emit, measure, protocol, type Protocol } from './measure.js';
+
+const args = childArgs();
+const SMOKE: Protocol = { warmup: 1, warmupMs: 0, reps: 1, minReps: 1, repMs: 0, budgetMs: 0 };
+const p = process.argv.includes('--smoke') ? SMOKE : protocol(args.quick);
+const which = args.get('net', 'quick');
+if (which !== 'quick' && which !== 'full') throw new Error(`cortado-cifar10: --net must be quick or full, found "${which}"`);
+const batch = Number(args.get('batch', '100'));
+const timeIterations = Number(args.get('time-iterations', process.argv.includes('--smoke') ? '1' : '10'));
+const backend = createBackend(args.get('backend', 'native') as BackendName);
+const def = readDefinition(new URL(`../../examples/cifar10/${which}.json`, import.meta.url).pathname);
+const layers = (n: number) => timingDefinition(def.layers, { batch: n, synthetic: true });
+
+async function main(): Promise<Record<string, unknown>> {
+  const train = new Net(layers(batch), { backend, phase: 'train', seed: 1, name: def.name });
+  const solver = new Solver(train, { ...(def.solver as object), maxIter: 2 ** 31 - 1 } as never);
+  const step = await measure(() => {
+    solver.step();
+    backend.synchronize();
+  }, batch, p);
+  const loss = solver.loss;
+  if (!Number.isFinite(loss)) throw new Error(`cortado-cifar10 (${which}, ${backend.name}): the loss is ${loss} after ${solver.iter} iterations`);
+  const timing = timeNet(train, { iterations: timeIterations, warmup: 1 });
+  train.destroy();
+
+  const forward = (net: Net) => () => {
+    net.forward();
+    backend.synchronize();
+  };
+  const big = new Net(layers(batch), { backend, phase: 'test', seed: 1 });
+  const infer = await measure(forward(big), batch, p);
+  big.destroy();
+  const one = new Net(layers(1), { backend, phase: 'test', seed: 1 });
+  const single = await measure(forward(one), 1, p);
+  one.destroy();
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return {
+    system: `cortado-${backend.name}`, version, net: `cifar10-${which}`, batch, loss,
+    params: train.params.reduce((s, q) => s + q.blob.count, 0),
+    trainIps: step.perSecond, trainSteps: step.steps * step.reps, inferIps: infer.perSecond, latencyMs: 1000 / single.perSecond, timing,
+  };
+}
+
+emit(await main());

@@ -1,0 +1,142 @@
+/**
+ * Forward references of the structural layers (Caffe's Concat, Slice, Crop, Tile, Reduction,
+ * ArgMax; Mocha's Index2Onehot): where each top value comes from, by index arithmetic.
+ */
+import { around, axisOf, count, field, type ForwardReference } from './common.js';
+
+/** Concat along `axis` (default 1): top[o, off_k + j, i] = x_k[o, j, i]. */
+export const concat: ForwardReference = (xs, _p, row) => {
+  const axis = axisOf(field(row, 'axis', 1), row.shapes[0].length);
+  const sizes = row.shapes.map((s) => s[axis]);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const [outer, , inner] = around(row.shapes[0], axis);
+  const y = new Float64Array(outer * total * inner);
+  let off = 0;
+  xs.forEach((x, k) => {
+    for (let o = 0; o < outer; o++) for (let j = 0; j < sizes[k]; j++) for (let i = 0; i < inner; i++) y[(o * total + off + j) * inner + i] = x[(o * sizes[k] + j) * inner + i];
+    off += sizes[k];
+  });
+  return [y];
+};
+
+/** Slice along `axis` (default 1) at slicePoints, or into equal parts: y_k[o, j, i] = x[o, p_k + j, i]. */
+export const slice: ForwardReference = ([x], _p, row) => {
+  const shape = row.shapes[0];
+  const axis = axisOf(field(row, 'axis', 1), shape.length);
+  const [outer, size, inner] = around(shape, axis);
+  const K = (row.config.tops ?? []).length;
+  const points = [0, ...field<number[] | null>(row, 'slicePoints', null) ?? Array.from({ length: K - 1 }, (_, k) => ((k + 1) * size) / K), size];
+  return points.slice(0, -1).map((start, k) => {
+    const len = points[k + 1] - start;
+    const y = new Float64Array(outer * len * inner);
+    for (let o = 0; o < outer; o++) for (let j = 0; j < len; j++) for (let i = 0; i < inner; i++) y[(o * len + j) * inner + i] = x[(o * size + start + j) * inner + i];
+    return y;
+  });
+};
+
+/** Crop x to the reference's shape from `axis` (default 2) on: y[i] = x[i + offset] (one offset for all axes, or one each). */
+export const crop: ForwardReference = ([x], _p, row) => {
+  const [xs, rs] = row.shapes;
+  const axis = axisOf(field(row, 'axis', 2), xs.length);
+  const given = field<number[]>(row, 'offset', [0]);
+  const outShape = xs.map((d, a) => (a < axis ? d : rs[a]));
+  const offset = xs.map((_, a) => (a < axis ? 0 : given.length === 1 ? given[0] : given[a - axis]));
+  const y = new Float64Array(count(outShape));
+  for (let k = 0; k < y.length; k++) {
+    let rest = k;
+    let src = 0;
+    let stride = 1;
+    for (let a = xs.length - 1; a >= 0; a--) {
+      const idx = rest % outShape[a];
+      rest = Math.floor(rest / outShape[a]);
+      src += (idx + offset[a]) * stride;
+      stride *= xs[a];
+    }
+    y[k] = x[src];
+  }
+  return [y];
+};
+
+/** Tile: y[o, t] = x[o], x seen as [outer, inner] with inner the count from `axis` (default 1). */
+export const tile: ForwardReference = ([x], _p, row) => {
+  const shape = row.shapes[0];
+  const axis = axisOf(field(row, 'axis', 1), shape.length);
+  const tiles = field(row, 'tiles', 1);
+  const inner = count(shape.slice(axis));
+  const outer = count(shape.slice(0, axis));
+  const y = new Float64Array(outer * tiles * inner);
+  for (let o = 0; o < outer; o++) for (let t = 0; t < tiles; t++) for (let i = 0; i < inner; i++) y[(o * tiles + t) * inner + i] = x[o * inner + i];
+  return [y];
+};
+
+/** Reduction over the axes from `axis` (default 0): SUM, ASUM, SUMSQ or MEAN, times coeff (default 1). */
+export const reduction: ForwardReference = ([x], _p, row) => {
+  const shape = row.shapes[0];
+  const axis = axisOf(field(row, 'axis', 0), shape.length);
+  const op = field(row, 'operation', 'SUM').toUpperCase();
+  const coeff = field(row, 'coeff', 1);
+  const [outer, inner] = [count(shape.slice(0, axis)), count(shape.slice(axis))];
+  const y = new Float64Array(outer);
+  for (let o = 0; o < outer; o++) {
+    let s = 0;
+    for (let i = 0; i < inner; i++) {
+      const v = x[o * inner + i];
+      s += op === 'ASUM' ? Math.abs(v) : op === 'SUMSQ' ? v * v : v;
+    }
+    y[o] = coeff * (op === 'MEAN' ? s / inner : s);
+  }
+  return [y];
+};
+
+/** Indices of `v` by decreasing value, ties to the lower index, the first k. */
+function topK(v: number[], k: number): number[] {
+  return v.map((_, i) => i).sort((a, b) => v[b] - v[a] || a - b).slice(0, k);
+}
+
+/**
+ * ArgMax: without `axis`, per sample the topK indices over the whole sample ([N, 1, topK]), then
+ * their values with outMaxVal ([N, 2, topK]); with `axis`, the topK indices along it, or their
+ * values with outMaxVal.
+ */
+export const argMax: ForwardReference = ([x], _p, row) => {
+  const shape = row.shapes[0];
+  const k = field(row, 'topK', 1);
+  const withValues = field(row, 'outMaxVal', false);
+  const axisField = field<number | null>(row, 'axis', null);
+  if (axisField === null) {
+    const N = shape[0];
+    const dim = count(shape) / N;
+    const y = new Float64Array(N * (withValues ? 2 : 1) * k);
+    for (let n = 0; n < N; n++) {
+      const v = Array.from(x.subarray(n * dim, (n + 1) * dim));
+      topK(v, k).forEach((idx, j) => {
+        if (withValues) {
+          y[n * 2 * k + j] = idx;
+          y[n * 2 * k + k + j] = v[idx];
+        } else y[n * k + j] = idx;
+      });
+    }
+    return [y];
+  }
+  const [outer, D, inner] = around(shape, axisOf(axisField, shape.length));
+  const y = new Float64Array(outer * k * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const v = Array.from({ length: D }, (_, d) => x[(o * D + d) * inner + i]);
+      topK(v, k).forEach((idx, j) => { y[(o * k + j) * inner + i] = withValues ? v[idx] : idx; });
+    }
+  }
+  return [y];
+};
+
+/** Index2Onehot: y[o, c, i] = x[o, i] == c, the classes at `axis` (default 1; appended when it equals the bottom's axis count). */
+export const index2onehot: ForwardReference = ([x], _p, row) => {
+  const shape = row.shapes[0];
+  const classes = field(row, 'classes', 0);
+  const axis = field(row, 'axis', 1);
+  const outer = count(shape.slice(0, axis));
+  const inner = axis < shape.length ? count(shape.slice(axis + 1)) : 1;
+  const y = new Float64Array(outer * classes * inner);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) y[(o * classes + x[o * inner + i]) * inner + i] = 1;
+  return [y];
+};
