@@ -3,8 +3,9 @@
 # native/src/dispatch.cc picks one at load time. Only the compile flags matter at build time, so
 # the AVX-512 library builds on any x86-64 compiler and is simply never chosen on older CPUs.
 {
-  # The CUDA backend's addon, build/Release/cortado_cuda.node (no CUDA needed to build it).
-  'includes': ['native/cuda/cuda.gypi'],
+  # The CUDA backend's addon, build/Release/cortado_cuda.node (no CUDA needed to build it), and the
+  # MPI/NCCL binding for distributed training, build/Release/cortado_mpi.node (no MPI needed either).
+  'includes': ['native/cuda/cuda.gypi', 'native/mpi/mpi.gypi'],
   'variables': {
     'cortado_kernel_sources': [
       'native/kernels/bias.cc',

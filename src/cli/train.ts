@@ -7,7 +7,10 @@ import '../node/layers.js';
 import { createBackend, type BackendName } from '../node/backends.js';
 import { readDefinition, resolveSources, type CoffeeBreakSettings } from '../node/definition.js';
 import { signalExitCode } from '../node/stop-on-signal.js';
-import { train } from '../node/train.js';
+import { train, type DistributedOptions, type TrainOptions, type TrainResult } from '../node/train.js';
+import type { Backend } from '../backend/backend.js';
+import { launchedByMpi, startMpi, type MpiCommunicator } from '../node/distributed/communicator.js';
+import { startCudaForRank } from '../node/distributed/setup.js';
 import { ConfigError } from '../core/errors.js';
 import { parseLrPolicy } from '../solver/policies.js';
 import { formatStatistic } from '../solver/coffee/training-summary.js';
@@ -48,6 +51,13 @@ options:
                         on http://127.0.0.1:PORT/ while training (default PORT 0: any free port;
                         the URL is printed); it closes when the run ends
   --keep-dashboard      keep the dashboard up after the run ends, until Ctrl-C
+  --distributed         data-parallel training over MPI: start with
+                          mpirun -np N cortado train net.json --distributed ...
+                        every rank trains on its share of each batch (N x batchSize samples in
+                        all), gradients are averaged before each update, rank 0 alone logs and
+                        writes; the GPU of a CUDA run is chosen by local rank (docs/distributed.md)
+  --bucket-mib X        gradients are reduced in buckets of about X MiB (default 4), each started
+                        as soon as backward has finished it
 
 Numbers are plain decimals (200, 0.01, 1e-4); counts are integers. A negative value may follow its
 flag (--gamma -1) or be joined to it (--gamma=-1).
@@ -95,8 +105,12 @@ async function trainWithFlags(all: string[]): Promise<number> {
     backend: s, 'max-iter': s, iterations: s, method: s, 'iter-size': s, 'clip-gradients': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
     'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s, 'init-from': s,
     'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' }, 'keep-dashboard': { type: 'boolean' },
+    distributed: { type: 'boolean' }, 'bucket-mib': s,
     'early-stopping': s, 'decay-on-validation': s, watch: s, better: s,
   });
+  const bucketMib = decimalFlag('bucket-mib', f['bucket-mib']);
+  if (bucketMib !== undefined && !f.distributed) throw new UsageError('--bucket-mib sets the gradient buckets of a distributed run: add --distributed');
+  if (bucketMib !== undefined && !(bucketMib >= 0)) throw new UsageError(`--bucket-mib must be a size in MiB, 0 or more, found ${bucketMib}`);
   if (f['keep-dashboard'] && dashboardPort === undefined) throw new UsageError('--keep-dashboard keeps the dashboard up, but there is none: add --dashboard [PORT]');
   if (positionals.length !== 1) throw new UsageError(`expected one net definition file, found ${positionals.length}`);
   for (const flag of ['output', 'init-from'] as const) {
@@ -146,8 +160,8 @@ async function trainWithFlags(all: string[]): Promise<number> {
   every('validateEvery', 'validate-every');
   every('snapshotEvery', 'snapshot-every');
   watchFlags(f, cb);
-  const backend = createBackend((f.backend ?? 'auto') as BackendName);
-  const result = await train({
+  const backendName = (f.backend ?? 'auto') as BackendName;
+  const options = (backend: Backend, distributed?: DistributedOptions): TrainOptions => ({
     backend,
     layers: resolveSources(def.layers),
     solver,
@@ -156,9 +170,35 @@ async function trainWithFlags(all: string[]): Promise<number> {
     outputDir: f.output,
     resume: !f.fresh,
     initFrom: f['init-from'],
-    resumeCommand: ['cortado', 'train', ...all.filter((a) => a !== '--fresh')].map(shellWord).join(' '),
+    resumeCommand: distributed
+      ? 'the same mpirun command again (without --fresh), with any number of ranks'
+      : ['cortado', 'train', ...all.filter((a) => a !== '--fresh')].map(shellWord).join(' '),
     dashboard: dashboardPort === undefined ? undefined : { port: dashboardPort, keep: f['keep-dashboard'], title: `cortado train ${positionals[0]}` },
+    distributed,
   });
+  if (!f.distributed) {
+    const backend = createBackend(backendName);
+    return report(await train(options(backend)), backend);
+  }
+  // Every rank runs this; an error on any rank stops the whole job (the others would wait for it).
+  if (!launchedByMpi()) console.warn('cortado train: --distributed, but this process was not started by mpirun (or srun): it trains as a single rank; start it as `mpirun -np N cortado train ... --distributed`');
+  const comm: MpiCommunicator = startMpi();
+  try {
+    if (backendName === 'cuda' || (backendName === 'auto' && process.env.CORTADO_NO_CUDA === undefined)) startCudaForRank(comm);
+    const backend = createBackend(backendName);
+    const bucketBytes = bucketMib === undefined ? undefined : bucketMib * 1048576;
+    const result = await train(options(backend, { communicator: comm, bucketBytes }));
+    // Before report: MPI_Finalize waits for every rank, and report may wait (--keep-dashboard).
+    comm.finalize();
+    return comm.rank === 0 || result.stoppedBy ? await report(result, backend) : 0;
+  } catch (e) {
+    const resume = f.output ? `; started again, the run resumes from the newest snapshot in ${f.output}/snapshots` : '';
+    comm.abort(`cortado train: rank ${comm.rank} of ${comm.size} failed, stopping every rank: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}${resume}`);
+  }
+}
+
+/** The end of a run: the dashboard kept up if asked, the exit status, the closing line. */
+async function report(result: TrainResult, backend: Backend): Promise<number> {
   if (result.dashboard) {
     console.log(`dashboard: the run has ended; ${result.dashboard.url} stays up until Ctrl-C`);
     await new Promise<void>((resolve) => {

@@ -11,6 +11,7 @@
  *   parameter gradients into each parameter's diff (the net zeroes them once per iteration, so
  *   shared parameters and gradient accumulation just work).
  */
+import type { Shard } from '../data/shard.js';
 import type { Backend, Buf } from '../backend/backend.js';
 import type { Blob, Shape } from './blob.js';
 import { ConfigReader, type Raw } from './config.js';
@@ -84,6 +85,8 @@ export interface LayerContext {
   readonly backend: Backend;
   readonly phase: Phase;
   readonly rng: Random;
+  /** This process's share of the data in a data-parallel run (data layers read it; absent: all of it). */
+  readonly shard?: Shard;
   /**
    * Declares parameter `name` (the `index`-th of the layer, for ParamSpec lookup). Returns the
    * shared parameter when another layer with the same paramKey created it (shapes must agree).

@@ -17,6 +17,7 @@ import { Blob, type Shape } from './blob.js';
 import { ConfigError, NumericError, ShapeError, layerRef, shapeStr } from './errors.js';
 import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type Param, type Phase } from './layer.js';
 import { Random, checkSeed } from './random.js';
+import { NO_SHARD, checkShard, type Shard } from '../data/shard.js';
 import { MemoryLedger } from './memory.js';
 import { defaultMemoryBudget } from './limits.js';
 import { closest, describe, type Raw } from './config.js';
@@ -42,6 +43,11 @@ export interface NetOptions {
   shareParamsWith?: Net;
   /** Shown in messages and toString (default 'net'). */
   name?: string;
+  /**
+   * This process's rank among `size` data-parallel processes: data layers serve its share of each
+   * global batch of size × batchSize samples (see data/shard.ts). Default { rank: 0, size: 1 }.
+   */
+  shard?: Shard;
 }
 
 interface Node {
@@ -64,6 +70,7 @@ export class Net {
   readonly backend: Backend;
   readonly phase: Phase;
   readonly rng: Random;
+  readonly shard: Shard;
   /** Parameters by key; shared with the nets built with `shareParamsWith` this net. */
   readonly paramStore: Map<string, Param>;
   private readonly nodes: Node[] = [];
@@ -82,6 +89,7 @@ export class Net {
     this.phase = options.phase ?? 'train';
     if (options.seed !== undefined) checkSeed(options.seed, `${this.name}: option "seed"`);
     this.rng = options.rng ?? options.shareParamsWith?.rng ?? new Random(options.seed ?? 42);
+    this.shard = options.shard ? checkShard(options.shard, `${this.name}: option "shard"`) : NO_SHARD;
     this.ledger = new MemoryLedger(options.memoryBudget ?? defaultMemoryBudget(), this.backend.dtype === 'float64' ? 8 : 4, this.name);
     this.paramStore = options.shareParamsWith?.paramStore ?? new Map();
     if (options.shareParamsWith && options.shareParamsWith.backend !== this.backend) {
@@ -169,8 +177,13 @@ export class Net {
     this.forwardFromTo(0, this.nodes.length);
   }
 
-  backward(): void {
-    this.backwardFromTo(0, this.nodes.length);
+  /**
+   * Back-propagates through every layer that needs it, in reverse order. `layerDone` is called
+   * after each layer's turn (also for layers that need no backward), so that a data-parallel solver
+   * can start reducing the gradients no earlier layer adds to.
+   */
+  backward(layerDone?: (layer: Layer) => void): void {
+    this.backwardFromTo(0, this.nodes.length, layerDone);
   }
 
   /** Forward of the layers at execution-order indices [from, to) (Caffe's ForwardFromTo). */
@@ -185,16 +198,18 @@ export class Net {
     }
   }
 
-  /** Backward of the layers at indices [from, to), last first, skipping those that need none. */
-  backwardFromTo(from: number, to: number): void {
+  /** Backward of the layers at indices [from, to), last first, skipping those that need none; `layerDone` as in backward. */
+  backwardFromTo(from: number, to: number, layerDone?: (layer: Layer) => void): void {
     for (let i = to - 1; i >= from; i--) {
       const n = this.nodes[i];
-      if (!n.needsBackward) continue;
-      try {
-        n.layer.backward(n.tops, n.propagateDown, n.bottoms);
-      } catch (e) {
-        throw withLayer(e, n.layer);
+      if (n.needsBackward) {
+        try {
+          n.layer.backward(n.tops, n.propagateDown, n.bottoms);
+        } catch (e) {
+          throw withLayer(e, n.layer);
+        }
       }
+      layerDone?.(n.layer);
     }
   }
 
@@ -362,6 +377,7 @@ export class Net {
       backend: this.backend,
       phase: this.phase,
       rng: this.rng,
+      shard: this.shard,
       buffer(n: number) {
         net.ledger.reserve(layerRef(layer.name, layer.type), 'a scratch buffer', [n], 1);
         const b = net.backend.alloc(n);

@@ -11,7 +11,8 @@
  * `consumed`) while it is `readAhead` chunks ahead. An error in the worker (a file vanished or
  * corrupt) is posted as a message and raised from forward as a DataError naming the file.
  * The worker is unref'd (a process that never calls destroy still exits); destroy() stops it.
- * setState restarts it at the saved position.
+ * setState restarts it at the saved position. In a data-parallel run the worker skips the chunks
+ * that hold none of this rank's samples (ShardFilter), as HDF5Data never loads them.
  * Time limit: while it reads, the worker stores the file's index + 1 in `reading`; forward waits
  * for a chunk being read at most the HDF5 time limit (io/hdf5-guard.ts: 10 s, or
  * CORTADO_HDF5_TIME_LIMIT seconds), then terminates the worker and raises a DataError naming the
@@ -26,6 +27,7 @@ import { hdf5TimeLimit, validatedKeys } from '../io/hdf5-guard.js';
 import type { LayerType } from '../core/layer.js';
 import { HDF5DataLayer, parseHDF5DataFields, type HDF5DataConfig } from './hdf5-data.js';
 import type { PlanSettings } from './epoch-plan.js';
+import { NO_SHARD, type Shard } from './shard.js';
 import type { SourceFile } from './hdf5-source.js';
 import type { StoredRows } from '../io/hdf5-reader.js';
 
@@ -54,6 +56,10 @@ export interface WorkerStart {
   where: string;
   /** Files the main thread's guard passed (see trustValidated). */
   validated: string[];
+  /** In a data-parallel run: this rank, the batch size and the start of the global batch being served, so that chunks holding none of this rank's samples are not read. */
+  shard: Shard;
+  batchSize: number;
+  phase: { epoch: number; cursor: number };
 }
 
 /** A message from the worker. */
@@ -138,6 +144,7 @@ export class AsyncHDF5DataLayer extends HDF5DataLayer<AsyncHDF5DataConfig> {
     const start: WorkerStart = {
       files: this.source.files, settings: this.settings, epoch: this.epochs, chunk: index, stream: this.epochStart,
       readAhead: c.readAhead, control: this.control.buffer, port: channel.port2, where: layerRef(c.name, c.type), validated: validatedKeys(),
+      shard: this.ctx.shard ?? NO_SHARD, batchSize: c.batchSize, phase: this.batchStart,
     };
     const script = new URL('./async-hdf5-worker.js', import.meta.url);
     // A worker that cannot even load would leave forward waiting for ever: check the file first.

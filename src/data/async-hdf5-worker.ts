@@ -2,7 +2,8 @@
  * The reader thread of AsyncHDF5Data (see async-hdf5-data.ts for the protocol): from the handed-
  * over stream state it plans epochs exactly as HDF5Data does, and posts chunk after chunk as read
  * (rows in file order, in the datasets' own types), at most `readAhead` ahead of what the main
- * thread consumed, until told to stop. While it reads it stores the file's index + 1 in `reading`
+ * thread consumed, until told to stop; in a data-parallel run, only the chunks holding samples of
+ * this rank. While it reads it stores the file's index + 1 in `reading`
  * (the main thread's time limit runs meanwhile).
  */
 import { readlinkSync } from 'node:fs';
@@ -51,6 +52,7 @@ async function run(): Promise<void> {
   const { Random } = await import('../core/random.js');
   const { planEpoch } = await import('./epoch-plan.js');
   const { ChunkReader } = await import('./hdf5-source.js');
+  const { ShardFilter } = await import('./shard.js');
   const reader = new ChunkReader(start.files);
   const counts = start.files.map((f) => f.rows);
   const stream = new Random(0);
@@ -59,8 +61,20 @@ async function run(): Promise<void> {
   let plan = planEpoch(counts, start.settings, stream);
   let chunk = start.chunk;
   let produced = 0;
+  const filter = new ShardFilter(start.shard, start.batchSize, plan.total, start.phase);
+  const next = () => {
+    if (++chunk === plan.chunkCount) {
+      epoch++;
+      chunk = 0;
+      plan = planEpoch(counts, start.settings, stream);
+    }
+  };
   try {
     for (;;) {
+      if (!filter.needs(epoch, plan.offset(chunk), plan.offset(chunk + 1))) {
+        next();
+        continue;
+      }
       for (;;) {
         if (Atomics.load(ctl, STOP)) return;
         const consumed = Atomics.load(ctl, CONSUMED);
@@ -74,11 +88,7 @@ async function run(): Promise<void> {
       Atomics.store(ctl, READING, 0);
       post({ epoch, chunk, tops }, tops.map((t) => t.buffer as ArrayBuffer));
       produced++;
-      if (++chunk === plan.chunkCount) {
-        epoch++;
-        chunk = 0;
-        plan = planEpoch(counts, start.settings, stream);
-      }
+      next();
     }
   } finally {
     reader.close();

@@ -15,6 +15,9 @@
  * change the data order. `epoch` counts completed passes and changes as soon as the last sample of
  * a pass has been served. getState/setState carry { epoch, cursor, stream } (the stream's state at
  * the start of the epoch), from which the plan is recomputed: a resumed run serves the same batches.
+ * In a data-parallel run (the net's `shard`), each forward walks a global batch of size × batchSize
+ * positions and serves this rank's batchSize of them (data/shard.ts), reading only the chunks that
+ * hold them; the saved cursor is global.
  * Every listed file is validated at setup from its metadata (see hdf5-source.ts); files without
  * Cortado's seal are first gone through on a guard thread with a time limit (io/hdf5-guard.ts).
  */
@@ -24,6 +27,7 @@ import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/lay
 import { Random } from '../core/random.js';
 import { ConfigError, layerRef } from '../core/errors.js';
 import { MAX_BLOB_COUNT } from '../core/limits.js';
+import { shardSkips } from './shard.js';
 import { planEpoch, type EpochPlan, type PlanSettings } from './epoch-plan.js';
 import { ChunkReader, SampleServer, buildPipelines, describeSource, type SourceDescription } from './hdf5-source.js';
 import type { StoredRows } from '../io/hdf5-reader.js';
@@ -71,6 +75,8 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
   protected epochs = 0;
   /** Position within the epoch of the next sample to serve. */
   protected cursor = 0;
+  /** Where the global batch being served began (a data-parallel rank's reads are counted from it). */
+  protected batchStart = { epoch: 0, cursor: 0 };
   /** The chunk being served: its index, its positions [start, end) in the epoch, its rows. */
   private current: { index: number; start: number; end: number; data: StoredRows[] } | undefined;
   private reader: ChunkReader | undefined;
@@ -107,6 +113,9 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
   }
 
   forward(_bottoms: Blob[], tops: Blob[]): void {
+    const { before, after } = shardSkips(this.ctx.shard, this.config.batchSize);
+    this.batchStart = { epoch: this.epochs, cursor: this.cursor };
+    this.advance(before);
     for (let b = 0; b < this.config.batchSize; b++) {
       let cur = this.current;
       if (!cur || this.cursor >= cur.end) {
@@ -116,6 +125,7 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
       this.server.serve(this.plan.chunk(cur.index), cur.data, this.cursor - cur.start, this.staging, b);
       if (++this.cursor === this.plan.total) this.nextEpoch();
     }
+    this.advance(after);
     const backend = this.ctx.backend;
     tops.forEach((t, k) => {
       backend.upload(t.data, this.staging[k]);
@@ -138,6 +148,16 @@ export class HDF5DataLayer<C extends HDF5DataConfig = HDF5DataConfig> extends La
     this.stream.setState(state);
     this.plan = planEpoch(this.source.files.map((f) => f.rows), this.settings, this.stream);
     this.current = undefined;
+  }
+
+  /** Skips `k` positions (other ranks' samples) without reading them, planning each new epoch on the way. */
+  private advance(k: number): void {
+    while (k > 0) {
+      const step = Math.min(k, this.plan.total - this.cursor);
+      this.cursor += step;
+      k -= step;
+      if (this.cursor === this.plan.total) this.nextEpoch();
+    }
   }
 
   private nextEpoch(): void {

@@ -13,6 +13,8 @@
  * whenever an epoch completes; otherwise it is 0..N-1. `epoch` counts completed passes and
  * changes as soon as the last sample of a pass has been served. getState/setState carry cursor,
  * epoch and order, so a resumed run (with the random source restored) serves the same batches.
+ * In a data-parallel run (the net's `shard`), each forward walks a global batch of size × batchSize
+ * positions and serves this rank's batchSize of them (data/shard.ts); the saved cursor is global.
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
@@ -22,6 +24,7 @@ import { ConfigError } from '../core/errors.js';
 import { MAX_BLOB_COUNT } from '../core/limits.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { where } from './shapes.js';
+import { shardSkips } from '../data/shard.js';
 
 /** One array of samples. */
 export interface MemoryDataEntry {
@@ -76,12 +79,25 @@ export class MemoryDataLayer extends Layer<MemoryDataConfig> {
   forward(_bottoms: Blob[], tops: Blob[]): void {
     const c = this.config;
     const backend = this.ctx.backend;
+    const { before, after } = shardSkips(this.ctx.shard, c.batchSize);
+    this.advance(before);
     for (let b = 0; b < c.batchSize; b++) {
       this.batchIndex[b] = this.order[this.cursor];
       if (++this.cursor === this.n) this.nextEpoch();
     }
+    this.advance(after);
     backend.upload(this.indexBuf, this.batchIndex);
     c.data.forEach((e, k) => backend.gather(c.batchSize, countOf(e.shape.slice(1)), this.sources[k], this.indexBuf, e.scale, tops[k].data));
+  }
+
+  /** Skips `k` positions (other ranks' samples), reshuffling at each epoch end as serving would. */
+  private advance(k: number): void {
+    while (k > 0) {
+      const step = Math.min(k, this.n - this.cursor);
+      this.cursor += step;
+      k -= step;
+      if (this.cursor === this.n) this.nextEpoch();
+    }
   }
 
   private nextEpoch(): void {

@@ -12,7 +12,10 @@ export { ImageClassifier, RASTER_FORMATS, readClassNames, type ClassifierOptions
 export { readSynsetWords, parseSynsetWords, type SynsetWords } from './synset-words.js';
 export type { MeanImage } from './image-layout.js';
 export { readDefinition, resolveSources, type Definition } from './definition.js';
-export { train, type TrainOptions, type TrainResult } from './train.js';
+export { train, type TrainOptions, type TrainResult, type DistributedOptions } from './train.js';
+export { startMpi, SoloCommunicator, MpiCommunicator, DistributedError, launchedByMpi, type Communicator } from './distributed/communicator.js';
+export { HostGradientSync, type BucketOptions, type SyncTiming } from './distributed/gradient-sync.js';
+export { createGradientSync, broadcastTrainingState, checkSameWeights, startCudaForRank } from './distributed/setup.js';
 export { lockFolder, moveAsidePreviousRun, LockError, type FolderLock } from './run-folder.js';
 export { StopOnSignal, signalExitCode } from './stop-on-signal.js';
 export { startNodeTrainer } from './trainer-worker.js';

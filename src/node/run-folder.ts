@@ -118,13 +118,23 @@ function readLock(file: string): { info: LockInfo | null; raw: string } {
   }
 }
 
-/** Whether a process with this pid exists (EPERM: it exists, owned by another user). */
+/**
+ * Whether a process with this pid exists (EPERM: it exists, owned by another user) and is not a
+ * zombie: a killed run whose parent is gone (an MPI rank after mpirun exited) stays a zombie until
+ * init reaps it, holding nothing.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // Linux: the state follows the parenthesised command name in /proc/<pid>/stat.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 

@@ -14,6 +14,11 @@
  * by reaching maxIter, a stop request or a signal, writes a final snapshot when its last iteration
  * has none yet (Caffe's snapshot_after_train); a run that fails (NumericError...) does not, so the
  * last good snapshot stays the newest.
+ *
+ * Distributed (option `distributed`, docs/distributed.md): every rank builds the nets with its
+ * shard of the data; rank 0 alone holds the folder, resumes or loads initial weights, logs, writes
+ * snapshots and statistics; its weights, solver history and state then go to every rank, the
+ * solver averages gradients over the ranks, and validation is split across them and reduced.
  */
 import { existsSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -37,6 +42,9 @@ import { Snapshot, loadFrom } from './snapshot.js';
 import { statisticsFile } from './statistics-file.js';
 import { StopOnSignal } from './stop-on-signal.js';
 import { serveDashboard, type Dashboard } from './dashboard.js';
+import type { Communicator } from './distributed/communicator.js';
+import type { BucketOptions } from './distributed/gradient-sync.js';
+import { broadcastTrainingState, checkSameWeights, checkShardable, createGradientSync } from './distributed/setup.js';
 import { captureSamples, type SamplePrediction } from '../dashboard/samples.js';
 
 export interface TrainOptions {
@@ -73,6 +81,15 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Warnings: damaged snapshots skipped, missing parameters... (default: `log` when given, else console.warn). */
   warn?: (line: string) => void;
+  /**
+   * Data-parallel training over a communicator (startMpi() in a process started by mpirun): every
+   * rank calls train() with the same options; see docs/distributed.md.
+   */
+  distributed?: DistributedOptions;
+}
+
+export interface DistributedOptions extends BucketOptions {
+  communicator: Communicator;
 }
 
 export interface TrainResult {
@@ -96,9 +113,13 @@ export interface TrainResult {
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
-  const log = o.log ?? ((l: string) => console.log(l));
-  const warn = o.warn ?? o.log ?? ((l: string) => console.warn(l));
-  const lock = o.outputDir ? lockFolder(o.outputDir, warn) : undefined;
+  const comm = o.distributed?.communicator;
+  const root = !comm || comm.rank === 0;
+  // Only rank 0 logs, writes and holds the folder; other ranks' warnings say which rank they come from.
+  const log = root ? (o.log ?? ((l: string) => console.log(l))) : () => {};
+  const baseWarn = o.warn ?? o.log ?? ((l: string) => console.warn(l));
+  const warn = root ? baseWarn : (l: string) => baseWarn(`rank ${comm!.rank}: ${l}`);
+  const lock = o.outputDir && root ? lockFolder(o.outputDir, warn) : undefined;
   const signals = (o.stopOnSignals ?? true) ? new StopOnSignal(warn) : undefined;
   try {
     return await trainHeld(o, log, warn, signals);
@@ -113,17 +134,22 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   const seed = o.seed === undefined ? 42 : checkSeed(o.seed, 'train: option "seed"');
   const rng = new Random(seed);
   const layers = o.layers as readonly LayerConfig[];
-  const trainNet = new Net(o.layers, { backend: o.backend, phase: 'train', rng, name: 'train' });
+  const comm = o.distributed?.communicator;
+  const root = !comm || comm.rank === 0;
+  const shard = comm && { rank: comm.rank, size: comm.size };
+  const trainNet = new Net(o.layers, { backend: o.backend, phase: 'train', rng, name: 'train', shard });
   const hasTestData = layers.some((l) => l.include?.phase === 'test' && isDataType(l.type));
-  const testNet = hasTestData ? new Net(o.layers, { backend: o.backend, phase: 'test', shareParamsWith: trainNet, name: 'test' }) : undefined;
+  const testNet = hasTestData ? new Net(o.layers, { backend: o.backend, phase: 'test', shareParamsWith: trainNet, name: 'test', shard }) : undefined;
+  if (comm) for (const net of [trainNet, testNet]) if (net) checkShardable(net);
   const solver = new Solver(trainNet, o.solver);
   const cb = { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000, ...parseCoffeeBreaks(o.coffeeBreaks ?? {}, 'train: option "coffeeBreaks"') };
   if (signals) solver.addCoffeeBreak(signals, { everyIter: 1 });
-  if (cb.summaryEvery > 0) solver.addCoffeeBreak(new TrainingSummary({ log, every: cb.summaryEvery }), { everyIter: 1 });
+  if (cb.summaryEvery > 0 && root) solver.addCoffeeBreak(new TrainingSummary({ log, every: cb.summaryEvery }), { everyIter: 1 });
   // The dashboard shows a few test images with their predictions, read during each validation.
   let samples: SamplePrediction[] = [];
-  const afterFirstBatch = o.dashboard ? (net: Net) => void (samples = captureSamples(net)) : undefined;
-  const validation = testNet ? new ValidationPerformance(testNet, { log, afterFirstBatch }) : undefined;
+  const afterFirstBatch = o.dashboard && root ? (net: Net) => void (samples = captureSamples(net)) : undefined;
+  const reduce = comm && ((v: Float64Array) => comm.allreduce(v));
+  const validation = testNet ? new ValidationPerformance(testNet, { log, afterFirstBatch, reduce }) : undefined;
   if (validation && cb.validateEvery > 0) solver.addCoffeeBreak(validation, { everyIter: cb.validateEvery });
   const watchers = validationWatchers(cb, validation, log);
   for (const w of watchers) solver.addCoffeeBreak(w, { everyIter: cb.validateEvery });
@@ -133,7 +159,7 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   let movedAside: string | null = null;
   let initialized = false;
   let snapshot: Snapshot | undefined;
-  if (o.outputDir) {
+  if (o.outputDir && root) {
     // lockFolder (in train) has made the folder already, so one that cannot be made fails before training.
     const snapshots = join(o.outputDir, 'snapshots');
     snapshot = new Snapshot(snapshots, log, { run: settings });
@@ -150,10 +176,18 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
     }
     loadStatistics(solver, statsPath, resumedFrom !== null, warn);
   }
-  if (o.initFrom !== undefined && resumedFrom) warn(`cortado: initFrom "${o.initFrom}" not used: the run resumes from ${resumedFrom}`);
+  if (!root) {
+    // Weights and state come from rank 0.
+  } else if (o.initFrom !== undefined && resumedFrom) warn(`cortado: initFrom "${o.initFrom}" not used: the run resumes from ${resumedFrom}`);
   else if (!initialized) await initialWeights(trainNet, o.initFrom, log, warn);
+  if (comm) {
+    broadcastTrainingState(comm, solver);
+    solver.gradientSync = createGradientSync(comm, trainNet, o.distributed, log);
+    const batch = trainNet.dataLayers.map((l) => (l.config as { batchSize?: number }).batchSize).find((b) => b !== undefined);
+    log(`distributed: ${comm.size} rank${comm.size > 1 ? 's' : ''}${batch ? `, batch ${batch} each (${batch * comm.size} in all)` : ''}; ${comm.description.replace(/: rank.*$/, '')}`);
+  }
   const startIter = solver.iter;
-  const dashboard = o.dashboard ? await serveDashboard(solver, { port: o.dashboard.port, title: o.dashboard.title, samples: () => samples }) : undefined;
+  const dashboard = o.dashboard && root ? await serveDashboard(solver, { port: o.dashboard.port, title: o.dashboard.title, samples: () => samples }) : undefined;
   if (dashboard) log(`dashboard: ${dashboard.url}`);
   const start = performance.now();
   try {
@@ -165,14 +199,18 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   dashboard?.ended();
   if (dashboard && !o.dashboard?.keep) await dashboard.close();
   const seconds = (performance.now() - start) / 1000;
+  // Every rank applied the same updates: a difference now would be a bug, not noise.
+  if (comm) checkSameWeights(comm, trainNet);
   const stoppedBy = signals?.received ?? null;
   let final: Map<string, number> | undefined;
+  // In a data-parallel run the final validation is collective: every rank must agree to run it.
+  const anyStopped = comm ? agreeAny(comm, stoppedBy !== null) : stoppedBy !== null;
   if (validation && validation.lastIter === solver.iter && earlyStopping?.stoppedAt !== solver.iter) {
     final = validation.last;
   } else if (validation && earlyStopping?.stoppedAt === solver.iter) {
     // The last validation saw the weights EarlyStopping has just replaced by the best ones.
     final = validation.evaluate();
-  } else if (validation && !stoppedBy) {
+  } else if (validation && !anyStopped) {
     final = validation.evaluate();
     for (const [k, v] of final) solver.lounge.update(`validation/${k}`, solver.iter, v);
     solver.lounge.save();
@@ -182,7 +220,7 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
     await snapshot.enjoy(solver);
     finalSnapshot = snapshot.written[snapshot.written.length - 1]!;
   }
-  if (stoppedBy) {
+  if (stoppedBy && root) {
     const saved = snapshot ? `; its newest snapshot is ${snapshot.written[snapshot.written.length - 1] ?? resumedFrom ?? 'none (no iteration ran)'}` : '; no output folder: nothing was saved';
     warn(`cortado: stopped by ${stoppedBy} at iteration ${solver.iter} of ${solver.settings.maxIter}${saved}`);
     if (snapshot) warn(`cortado: to resume, run ${o.resumeCommand ?? 'the same command again (without a fresh start)'}`);
@@ -228,6 +266,13 @@ function loadStatistics(solver: Solver, path: string, resumed: boolean, warn: (l
     warn(`cortado: ${e.message.replace(/; move it away.*$/, '')}; moved it to ${aside} and ${then}`);
   }
   solver.lounge.merge(fromSnapshot);
+}
+
+/** Whether `flag` holds on any rank. */
+function agreeAny(comm: Communicator, flag: boolean): boolean {
+  const v = new Float64Array([flag ? 1 : 0]);
+  comm.allreduce(v);
+  return v[0]! > 0;
 }
 
 /** DecayOnValidation and EarlyStopping as the settings ask, run after validation on its schedule. */

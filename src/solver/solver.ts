@@ -11,6 +11,10 @@
  * (summed) diffs exceeds it, every diff is scaled by clipGradients / norm; then the diffs are
  * divided by iterSize, regularized and handed to the update rule.
  *
+ * Data-parallel training: with a `gradientSync` (see ./gradient-sync.ts), the diffs are made the
+ * mean over the ranks before clipping and the update, the reported loss is the mean over the
+ * ranks, and a stop requested on any rank stops every rank before the same iteration.
+ *
  * Exactness: everything a run depends on (weights, update-rule history, iteration, lrScale, random
  * state, data position) is in `getState`, so that a run resumed from a snapshot continues bit for
  * bit.
@@ -29,6 +33,7 @@ import { adam } from './methods/adam.js';
 import { adagrad } from './methods/adagrad.js';
 import { adadelta } from './methods/adadelta.js';
 import { rmsprop } from './methods/rmsprop.js';
+import type { GradientSync } from './gradient-sync.js';
 import { YieldBudget, parseYieldEvery, type YieldEvery } from './yield.js';
 import { learningRate, momentumAt, parseLrPolicy, parseMomentumPolicy, type LrPolicy, type MomentumPolicy } from './policies.js';
 
@@ -202,6 +207,8 @@ export class Solver {
   iter = 0;
   /** Multiplies the policy's learning rate (coffee breaks such as DecayOnValidation lower it); saved in getState. */
   lrScale = 1;
+  /** Data-parallel training: reduces the diffs over the ranks before each update (null: one process). */
+  gradientSync: GradientSync | null = null;
   private readonly rule: UpdateRule;
   private readonly history = new Map<Param, Buf[]>();
   private readonly scratch = new Map<Param, Buf[]>();
@@ -253,19 +260,27 @@ export class Solver {
     const { net, settings: s } = this;
     net.clearParamDiffs();
     const check = this.checkEvery > 0 && (this.iter + 1) % this.checkEvery === 0;
+    const sync = this.gradientSync;
     let lossSum = 0;
     for (let k = 0; k < s.iterSize; k++) {
       net.forward();
-      if (check || s.iterSize > 1) {
+      if (check || s.iterSize > 1 || sync) {
         const loss = net.loss();
         // Checked before the update, so that a diverging run stops with its weights still finite.
         if (check) net.checkFinite(loss, this.iter + 1);
         lossSum += loss;
       }
-      net.backward();
+      const layerDone = sync?.layerDone && k === s.iterSize - 1 ? sync.layerDone.bind(sync) : undefined;
+      net.backward(layerDone);
     }
     this.meanLoss = s.iterSize > 1 ? lossSum / s.iterSize : null;
     const params = net.learnableParams;
+    if (sync) {
+      sync.reduce(params);
+      const loss = new Float64Array([lossSum / s.iterSize]);
+      sync.sumScalars(loss);
+      this.meanLoss = loss[0]! / sync.size;
+    }
     if (s.clipGradients !== null) this.clipGradients(params, s.clipGradients);
     const lr = this.learningRate;
     const momentum = this.momentum;
@@ -309,7 +324,7 @@ export class Solver {
     const budget = new YieldBudget(this.settings.yieldEvery);
     for (const { brk } of this.breaks) await brk.init?.(this);
     try {
-      while (this.iter < end && !this.stopRequested) {
+      while (this.iter < end && !this.stopAgreed()) {
         this.step();
         await this.coffeeBreaks();
         await budget.tick();
@@ -318,6 +333,14 @@ export class Solver {
       for (const { brk } of this.breaks) await brk.destroy?.(this);
       this.lounge.save();
     }
+  }
+
+  /** Whether to stop now: this process's request, or in a data-parallel run any rank's (all agree). */
+  private stopAgreed(): boolean {
+    if (!this.gradientSync) return this.stopRequested;
+    const flag = new Float64Array([this.stopRequested ? 1 : 0]);
+    this.gradientSync.sumScalars(flag);
+    return flag[0]! > 0;
   }
 
   /** Trains until maxIter. */

@@ -66,7 +66,8 @@ export class TrainingSummary implements CoffeeBreak {
 
   /** The progress line at `now`: loss, lr, momentum, images/s since the last line, time left at the run's mean speed. */
   private line(solver: Solver, now: number, loss: number): { text: string; rate: number } {
-    const images = (solver.iter - this.lastIter) * solver.net.batchSize;
+    // A data-parallel run counts every rank's images (each serves a batch per iteration).
+    const images = (solver.iter - this.lastIter) * solver.net.batchSize * (solver.gradientSync?.size ?? 1);
     const rate = images / Math.max(1e-9, (now - this.lastTime) / 1000);
     const done = solver.iter - this.startIter;
     const left = Math.max(0, solver.settings.maxIter - solver.iter);

@@ -7,6 +7,10 @@
  * batch counts once (make the batch size divide the test set for an exact average, as Caffe's
  * test_iter × batch does).
  *
+ * In a data-parallel run (option `reduce`, test net built with the rank's `shard`), the ranks split
+ * the epoch and the means are over all their batches: those of one process whose test batch is
+ * size × the batch.
+ *
  * A non-finite output (a NaN in the test data, say) stops the validation with a NumericError naming
  * the first layer that produced it, rather than averaging into a meaningless figure; accuracy
  * layers count a NaN score as a wrong answer.
@@ -21,6 +25,12 @@ export interface ValidationOptions {
   log?: (line: string) => void;
   /** Upper bound on batches per validation (default 1e6), against a data layer without epochs. */
   maxBatches?: number;
+  /**
+   * Data-parallel validation: sums small host values over the ranks, in place (a GradientSync's
+   * sumScalars). Each rank's test net then serves its share of the test set (its `shard`), and the
+   * means are over every rank's batches.
+   */
+  reduce?: (values: Float64Array) => void;
   /** Called after the first batch's forward pass, with the test net (the dashboard reads sample predictions there). */
   afterFirstBatch?: (testNet: Net) => void;
 }
@@ -54,6 +64,13 @@ export class ValidationPerformance implements CoffeeBreak {
         }
         sums.set(k, (sums.get(k) ?? 0) + v);
       }
+    }
+    if (this.options.reduce) {
+      // Every rank has the same outputs in the same order (same definition).
+      const all = Float64Array.from([batches, ...sums.values()]);
+      this.options.reduce(all);
+      batches = all[0]!;
+      [...sums.keys()].forEach((k, i) => sums.set(k, all[i + 1]!));
     }
     const means = new Map([...sums].map(([k, v]) => [k, v / batches] as [string, number]));
     this.last = means;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -62,8 +63,10 @@ int cuDriverGetVersion(int* v) {
   *v = 13000;
   return 0;
 }
+// One device, or CORTADO_EMU_DEVICES of them (all the same CPU), for the multi-GPU code paths.
 int cuDeviceGetCount(int* c) {
-  *c = 1;
+  const char* env = getenv("CORTADO_EMU_DEVICES");
+  *c = env && atoi(env) > 0 ? atoi(env) : 1;
   return 0;
 }
 int cuDeviceGet(int* d, int i) {
