@@ -33,7 +33,7 @@ export { TrainerWorker, webWorkerEndpoint, type TrainerResult, type WebWorkerLik
 export { serveTrainer } from './worker/trainer.js';
 export type { TrainJob, TrainStats, ToWorker, FromWorker, Endpoint } from './worker/protocol.js';
 export type { GradientSync } from './solver/gradient-sync.js';
-export type { Shard } from './data/shard.js';
+export type { Shard } from './core/shard.js';
 export { yieldToEventLoop, YieldBudget, parseYieldEvery, DEFAULT_YIELD_EVERY, type YieldEvery } from './solver/yield.js';
 export { learningRate, momentumAt, type LrPolicy, type MomentumPolicy } from './solver/policies.js';
 export type { CoffeeBreak, BreakSchedule } from './solver/coffee/coffee-break.js';

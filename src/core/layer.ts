@@ -11,7 +11,7 @@
  *   parameter gradients into each parameter's diff (the net zeroes them once per iteration, so
  *   shared parameters and gradient accumulation just work).
  */
-import type { Shard } from '../data/shard.js';
+import type { Shard } from './shard.js';
 import type { Backend, Buf } from '../backend/backend.js';
 import type { Blob, Shape } from './blob.js';
 import { ConfigReader, type Raw } from './config.js';

@@ -17,7 +17,7 @@ import { Blob, type Shape } from './blob.js';
 import { ConfigError, NumericError, ShapeError, layerRef, shapeStr } from './errors.js';
 import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type Param, type Phase } from './layer.js';
 import { Random, checkSeed } from './random.js';
-import { NO_SHARD, checkShard, type Shard } from '../data/shard.js';
+import { NO_SHARD, checkShard, type Shard } from './shard.js';
 import { MemoryLedger } from './memory.js';
 import { defaultMemoryBudget } from './limits.js';
 import { closest, describe, type Raw } from './config.js';
@@ -45,7 +45,7 @@ export interface NetOptions {
   name?: string;
   /**
    * This process's rank among `size` data-parallel processes: data layers serve its share of each
-   * global batch of size × batchSize samples (see data/shard.ts). Default { rank: 0, size: 1 }.
+   * global batch of size × batchSize samples (see core/shard.ts). Default { rank: 0, size: 1 }.
    */
   shard?: Shard;
 }

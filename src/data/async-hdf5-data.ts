@@ -27,7 +27,7 @@ import { hdf5TimeLimit, validatedKeys } from '../io/hdf5-guard.js';
 import type { LayerType } from '../core/layer.js';
 import { HDF5DataLayer, parseHDF5DataFields, type HDF5DataConfig } from './hdf5-data.js';
 import type { PlanSettings } from './epoch-plan.js';
-import { NO_SHARD, type Shard } from './shard.js';
+import { NO_SHARD, type Shard } from '../core/shard.js';
 import type { SourceFile } from './hdf5-source.js';
 import type { StoredRows } from '../io/hdf5-reader.js';
 

@@ -52,7 +52,7 @@ async function run(): Promise<void> {
   const { Random } = await import('../core/random.js');
   const { planEpoch } = await import('./epoch-plan.js');
   const { ChunkReader } = await import('./hdf5-source.js');
-  const { ShardFilter } = await import('./shard.js');
+  const { ShardFilter } = await import('../core/shard.js');
   const reader = new ChunkReader(start.files);
   const counts = start.files.map((f) => f.rows);
   const stream = new Random(0);

@@ -16,7 +16,7 @@
  * a pass has been served. getState/setState carry { epoch, cursor, stream } (the stream's state at
  * the start of the epoch), from which the plan is recomputed: a resumed run serves the same batches.
  * In a data-parallel run (the net's `shard`), each forward walks a global batch of size × batchSize
- * positions and serves this rank's batchSize of them (data/shard.ts), reading only the chunks that
+ * positions and serves this rank's batchSize of them (core/shard.ts), reading only the chunks that
  * hold them; the saved cursor is global.
  * Every listed file is validated at setup from its metadata (see hdf5-source.ts); files without
  * Cortado's seal are first gone through on a guard thread with a time limit (io/hdf5-guard.ts).
@@ -27,7 +27,7 @@ import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/lay
 import { Random } from '../core/random.js';
 import { ConfigError, layerRef } from '../core/errors.js';
 import { MAX_BLOB_COUNT } from '../core/limits.js';
-import { shardSkips } from './shard.js';
+import { shardSkips } from '../core/shard.js';
 import { planEpoch, type EpochPlan, type PlanSettings } from './epoch-plan.js';
 import { ChunkReader, SampleServer, buildPipelines, describeSource, type SourceDescription } from './hdf5-source.js';
 import type { StoredRows } from '../io/hdf5-reader.js';

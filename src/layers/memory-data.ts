@@ -14,7 +14,7 @@
  * changes as soon as the last sample of a pass has been served. getState/setState carry cursor,
  * epoch and order, so a resumed run (with the random source restored) serves the same batches.
  * In a data-parallel run (the net's `shard`), each forward walks a global batch of size × batchSize
- * positions and serves this rank's batchSize of them (data/shard.ts); the saved cursor is global.
+ * positions and serves this rank's batchSize of them (core/shard.ts); the saved cursor is global.
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
@@ -24,7 +24,7 @@ import { ConfigError } from '../core/errors.js';
 import { MAX_BLOB_COUNT } from '../core/limits.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { where } from './shapes.js';
-import { shardSkips } from '../data/shard.js';
+import { shardSkips } from '../core/shard.js';
 
 /** One array of samples. */
 export interface MemoryDataEntry {

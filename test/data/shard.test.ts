@@ -10,7 +10,7 @@ import '../../src/node/layers.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/core/net.js';
-import { ShardFilter } from '../../src/data/shard.js';
+import { ShardFilter } from '../../src/core/shard.js';
 import { standardSource, tempDir } from './h5-fixtures.js';
 
 const backend = new JsBackend('float32');

@@ -13,7 +13,7 @@ import { DistributedError, MpiCommunicator, type Communicator } from './communic
 import { HostGradientSync, type BucketOptions } from './gradient-sync.js';
 import { NcclGradientSync, startNccl } from './nccl.js';
 
-/** Layer types that can split their data across ranks (data/shard.ts). */
+/** Layer types that can split their data across ranks (core/shard.ts). */
 export const SHARDED_DATA_TYPES: readonly string[] = ['MemoryData', 'HDF5Data', 'AsyncHDF5Data'];
 
 /** Refuses a net whose data layers cannot be split across ranks, naming them. */
