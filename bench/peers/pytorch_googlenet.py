@@ -18,7 +18,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_lenet import FALLBACK_CORES, FULL, QUICK, best_core_for, cpu_flags, measure, measure_inference, openblas  # noqa: E402
+from pytorch_lenet import FULL, QUICK, fix_openblas_core, measure, measure_inference, openblas  # noqa: E402
 
 SMOKE = dict(warmup=1, warmup_ms=0, reps=1, min_reps=1, rep_ms=0, budget_ms=0)
 
@@ -35,15 +35,7 @@ def main():
     import torch.nn as nn
     import torchvision
 
-    lib = openblas()
-    core = lib.openblas_get_corename().decode() if lib else None
-    if (core and core.lower() in FALLBACK_CORES and 'OPENBLAS_CORETYPE' not in os.environ
-            and not os.environ.get('CORTADO_BENCH_REEXEC')):
-        better = best_core_for(cpu_flags())
-        if better:
-            env = dict(os.environ, OPENBLAS_CORETYPE=better, CORTADO_BENCH_REEXEC=core)
-            sys.stdout.flush()
-            os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    fix_openblas_core()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)

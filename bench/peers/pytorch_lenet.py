@@ -65,6 +65,21 @@ QUICK = dict(warmup=3, warmup_ms=1000, reps=3, min_reps=1, rep_ms=300, budget_ms
 FULL = dict(warmup=10, warmup_ms=5000, reps=7, min_reps=3, rep_ms=1000, budget_ms=60000)
 
 
+def fix_openblas_core():
+    """Restarts this script with OPENBLAS_CORETYPE set to the best kernel set the CPU supports when
+    OpenBLAS picked a generic fallback core (unless the user set OPENBLAS_CORETYPE); the detected core
+    is passed on in CORTADO_BENCH_REEXEC for the report."""
+    lib = openblas()
+    core = lib.openblas_get_corename().decode() if lib else None
+    if (core and core.lower() in FALLBACK_CORES and 'OPENBLAS_CORETYPE' not in os.environ
+            and not os.environ.get('CORTADO_BENCH_REEXEC')):
+        better = best_core_for(cpu_flags())
+        if better:
+            env = dict(os.environ, OPENBLAS_CORETYPE=better, CORTADO_BENCH_REEXEC=core)
+            sys.stdout.flush()
+            os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
 def measure(step, items, p):
     """Median items/s over repetitions of about rep_ms each (bench/measure.ts's protocol)."""
     t0 = time.perf_counter()
@@ -108,15 +123,8 @@ def main():
     import torch
     import torch.nn as nn
 
-    lib = openblas()
-    core = lib.openblas_get_corename().decode() if lib else None
-    if (args.blas_core == 'fix' and core and core.lower() in FALLBACK_CORES
-            and 'OPENBLAS_CORETYPE' not in os.environ and not os.environ.get('CORTADO_BENCH_REEXEC')):
-        better = best_core_for(cpu_flags())
-        if better:
-            env = dict(os.environ, OPENBLAS_CORETYPE=better, CORTADO_BENCH_REEXEC=core)
-            sys.stdout.flush()
-            os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    if args.blas_core == 'fix':
+        fix_openblas_core()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
