@@ -130,7 +130,9 @@ function browserRatios(ok: Outcome[], byId: Map<string, Record<string, unknown>>
   const metrics = METRICS.slice(0, 3);
   const tfjs = ok.filter((o) => o.id.startsWith('browser-tfjs-'));
   const rows: string[][] = [];
-  for (const c of ok.filter((o) => o.id.startsWith('browser-cortado-'))) {
+  // Rows measuring no speed (webgpu on SwiftShader: correctness only) have no ratio to show.
+  const measured = (o: Outcome) => METRICS.slice(0, 3).some((m) => m.speed(o.result) !== undefined);
+  for (const c of ok.filter((o) => o.id.startsWith('browser-cortado-') && measured(o))) {
     if (tfjs.length) {
       rows.push([`${c.id} / best browser tfjs`, ...metrics.map((m) => {
         const best = tfjs.map((t) => ({ id: t.id, v: m.speed(t.result) })).filter((t) => t.v !== undefined).sort((a, b) => b.v! - a.v!)[0];
