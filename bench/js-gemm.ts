@@ -7,18 +7,13 @@
 import { JsBackend } from '../src/backend/js/js-backend.js';
 import type { Buf } from '../src/backend/backend.js';
 import { Random } from '../src/core/random.js';
+import { LENET_CONVS, convSizes, filledBuf } from './kernel-timing.js';
 
 const quick = process.argv.includes('--quick');
 const be = new JsBackend('float32');
 const rng = new Random(1);
 
-function filled(n: number): Buf {
-  const b = be.alloc(n);
-  const host = new Float32Array(n);
-  rng.fillUniform(host, -1, 1);
-  be.upload(b, host);
-  return b;
-}
+const filled = (n: number): Buf => filledBuf(be, rng, n);
 
 /**
  * Seconds per call, the best of `reps` timed calls after `warm` untimed ones: wall clock, and the
@@ -52,14 +47,11 @@ for (const n of [128, 512]) {
   }
 }
 
-const g = {
-  num: 64, channels: 20, height: 12, width: 12, numOutput: 50, group: 1, kernelH: 5, kernelW: 5,
-  strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 8, outW: 8,
-};
-const x = filled(64 * 20 * 144), w = filled(50 * 20 * 25), dy = filled(64 * 50 * 64);
-const y = be.alloc(64 * 50 * 64), dx = be.alloc(64 * 20 * 144), dw = be.alloc(50 * 20 * 25);
+const g = LENET_CONVS.find((c) => c.name === 'conv2')!.g;
+const { nx, nw, ny, flops } = convSizes(g);
+const x = filled(nx), w = filled(nw), dy = filled(ny);
+const y = be.alloc(ny), dx = be.alloc(nx), dw = be.alloc(nw);
 const ws = be.alloc(be.convWorkspaceSize(g));
-const flops = 2 * 64 * 50 * 64 * 500;
 const reps = quick ? 3 : 10;
 const fwd = time(() => be.convForward(g, x, w, y, ws), 3, reps);
 const bwdData = time(() => be.convBackwardData(g, dy, w, dx, ws), 3, reps);

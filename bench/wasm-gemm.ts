@@ -12,6 +12,7 @@ import type { Buf, ConvGeom } from '../src/backend/backend.js';
 import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { loadWasmSync, wasmLoadError, wasmThreadsLoadError } from '../src/node/wasm.js';
 import { Random } from '../src/core/random.js';
+import { LENET_CONVS, bestSeconds, convSizes, filledBuf } from './kernel-timing.js';
 
 if (!loadWasmSync()) {
   console.error(`wasm-gemm: ${wasmLoadError()}`);
@@ -28,25 +29,8 @@ const backends = [one, all];
 console.log(`wasm backend: SIMD128, 1 thread and ${all.threads} threads${quick ? ' (quick)' : ''}`);
 const rng = new Random(1);
 
-function filled(be: WasmBackend, n: number): Buf {
-  const b = be.alloc(n);
-  const host = new Float32Array(n);
-  rng.fillUniform(host, -1, 1);
-  be.upload(b, host);
-  return b;
-}
-
-/** Seconds per call: the best of `reps` timed calls after `warm` untimed ones. */
-function time(fn: () => void, warm: number, reps: number): number {
-  for (let i = 0; i < warm; i++) fn();
-  let best = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
-  return best;
-}
+const filled = (be: WasmBackend, n: number): Buf => filledBuf(be, rng, n);
+const time = bestSeconds;
 
 /** One line: the time and GFLOP/s on each backend, and the speed-up of the threaded one. */
 function report(what: string, flops: number, seconds: number[]): void {
@@ -70,10 +54,7 @@ for (const n of [128, 512, 1024]) {
 }
 
 function conv(name: string, g: ConvGeom, backwardData: boolean): void {
-  const nx = g.num * g.channels * g.height * g.width;
-  const nw = g.numOutput * (g.channels / g.group) * g.kernelH * g.kernelW;
-  const ny = g.num * g.numOutput * g.outH * g.outW;
-  const flops = 2 * ny * (nw / g.numOutput);
+  const { nx, nw, ny, flops } = convSizes(g);
   const reps = quick ? 10 : 40;
   type Run = [string, (be: WasmBackend, x: Buf, w: Buf, y: Buf, dx: Buf, dw: Buf) => void];
   // The wasm backend needs no workspace: y stands in for it.
@@ -91,7 +72,5 @@ function conv(name: string, g: ConvGeom, backwardData: boolean): void {
   }
 }
 
-const lenet = { num: 64, group: 1, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, kernelH: 5, kernelW: 5 };
-conv('conv1', { ...lenet, channels: 1, height: 28, width: 28, numOutput: 20, outH: 24, outW: 24 }, false);
-conv('conv2', { ...lenet, channels: 20, height: 12, width: 12, numOutput: 50, outH: 8, outW: 8 }, true);
+for (const { name, g, backwardData } of LENET_CONVS) conv(name, g, backwardData);
 all.dispose();

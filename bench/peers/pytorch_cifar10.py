@@ -15,15 +15,12 @@ Caffe's does (ceil_mode), mean pooling divides by the window's in-image size, an
 WITHIN_CHANNEL LRN, which PyTorch lacks, is written from its formula:
 y = x (1 + alpha * mean of x^2 over the 3x3 window, zero padded)^-beta.
 """
-import argparse
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_lenet import FULL, QUICK, fix_openblas_core, measure, measure_inference, openblas  # noqa: E402
-
-SMOKE = dict(warmup=1, warmup_ms=0, reps=1, min_reps=1, rep_ms=0, budget_ms=0)
+from pytorch_lenet import measure, measure_inference, openblas, peer_arguments, start_torch  # noqa: E402
 
 
 def build(which):
@@ -64,22 +61,13 @@ def build(which):
 
 
 def main():
-    ap = argparse.ArgumentParser()
+    ap = peer_arguments(100)
     ap.add_argument('--net', choices=['quick', 'full'], default='quick')
-    ap.add_argument('--quick', action='store_true')
-    ap.add_argument('--smoke', action='store_true', help='one warm-up and one timed step of each: a check, not a measurement')
-    ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--batch', type=int, default=100)
     args = ap.parse_args()
 
-    import torch
+    torch, p = start_torch(args)
     import torch.nn as nn
 
-    fix_openblas_core()
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(1)
-    p = SMOKE if args.smoke else QUICK if args.quick else FULL
     n = args.batch
 
     model = build(args.net)

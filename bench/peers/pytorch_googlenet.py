@@ -12,34 +12,22 @@ torchvision's GoogLeNet is not the paper's to the letter: it has BatchNorm after
 convolution, no LRN, a 3x3 convolution in the "5x5" branch, and auxiliary heads with an adaptive
 4x4 average pool. Its parameter count and multiply-adds are close, not equal (see bench/README.md).
 """
-import argparse
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_lenet import FULL, QUICK, fix_openblas_core, measure, measure_inference, openblas  # noqa: E402
-
-SMOKE = dict(warmup=1, warmup_ms=0, reps=1, min_reps=1, rep_ms=0, budget_ms=0)
+from pytorch_lenet import measure, measure_inference, openblas, peer_arguments, start_torch  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--quick', action='store_true')
-    ap.add_argument('--smoke', action='store_true', help='one warm-up and one timed step of each: a check, not a measurement')
-    ap.add_argument('--threads', type=int, default=2)
-    ap.add_argument('--batch', type=int, default=16)
+    ap = peer_arguments(16)
     args = ap.parse_args()
 
-    import torch
+    torch, p = start_torch(args)
     import torch.nn as nn
     import torchvision
 
-    fix_openblas_core()
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(1)
-    p = SMOKE if args.smoke else QUICK if args.quick else FULL
     n = args.batch
 
     model = torchvision.models.googlenet(weights=None, aux_logits=True, init_weights=True, transform_input=False)

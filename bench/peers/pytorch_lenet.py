@@ -63,6 +63,28 @@ def openblas():
 
 QUICK = dict(warmup=3, warmup_ms=1000, reps=3, min_reps=1, rep_ms=300, budget_ms=5000)
 FULL = dict(warmup=10, warmup_ms=5000, reps=7, min_reps=3, rep_ms=1000, budget_ms=60000)
+# One warm-up and one timed step of each: a check that a peer runs, not a measurement.
+SMOKE = dict(warmup=1, warmup_ms=0, reps=1, min_reps=1, rep_ms=0, budget_ms=0)
+
+
+def peer_arguments(batch):
+    """The command line the big-net peers share: --quick, --smoke, --threads and --batch (default `batch`)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--quick', action='store_true')
+    ap.add_argument('--smoke', action='store_true', help='one warm-up and one timed step of each: a check, not a measurement')
+    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--batch', type=int, default=batch)
+    return ap
+
+
+def start_torch(args):
+    """Imports torch, restarts with the right OpenBLAS core where needed (fix_openblas_core), sets
+    the threads and the seed; returns torch and the measuring protocol the flags ask for."""
+    import torch
+    fix_openblas_core()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    return torch, SMOKE if args.smoke else QUICK if args.quick else FULL
 
 
 def fix_openblas_core():
