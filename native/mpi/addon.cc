@@ -425,29 +425,27 @@ static napi_value Broadcast(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-static napi_value Barrier(napi_env env, napi_callback_info info) {
+/** A job with no buffer (a barrier, MPI_Finalize) from its one argument, timeoutMs. */
+static napi_value PlainJob(napi_env env, napi_callback_info info, const char* name, Kind kind, const char* what) {
   napi_value argv[1];
-  if (!getArgs(env, info, 1, argv, "barrier") || !usable(env, "barrier")) return nullptr;
+  if (!getArgs(env, info, 1, argv, name) || !usable(env, name)) return nullptr;
   double timeoutMs = 0;
-  if (!getNumber(env, argv[0], timeoutMs, "barrier", 0)) return nullptr;
+  if (!getNumber(env, argv[0], timeoutMs, name, 0)) return nullptr;
   auto j = std::make_shared<Job>();
-  j->kind = BARRIER;
+  j->kind = kind;
   submit(j);
-  waitJob(env, j, timeoutMs, "a barrier");
+  waitJob(env, j, timeoutMs, what);
   return nullptr;
+}
+
+/** barrier(timeoutMs). */
+static napi_value Barrier(napi_env env, napi_callback_info info) {
+  return PlainJob(env, info, "barrier", BARRIER, "a barrier");
 }
 
 /** finalize(timeoutMs): MPI_Finalize; the communication thread ends. */
 static napi_value Finalize(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  if (!getArgs(env, info, 1, argv, "finalize") || !usable(env, "finalize")) return nullptr;
-  double timeoutMs = 0;
-  if (!getNumber(env, argv[0], timeoutMs, "finalize", 0)) return nullptr;
-  auto j = std::make_shared<Job>();
-  j->kind = FINALIZE;
-  submit(j);
-  waitJob(env, j, timeoutMs, "MPI_Finalize");
-  return nullptr;
+  return PlainJob(env, info, "finalize", FINALIZE, "MPI_Finalize");
 }
 
 /**
