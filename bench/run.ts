@@ -21,7 +21,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { absentPackages } from './packages.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { protocol } from './measure.js';
@@ -50,16 +50,8 @@ const node = (script: string, args: string[], nodeFlags: string[] = []) => () =>
   args: [...nodeFlags, dist + script, ...args, ...(quick ? ['--quick'] : [])],
 });
 
-const requireHere = createRequire(import.meta.url);
 const npmPeer = (...pkgs: string[]) => () => {
-  const absent = pkgs.filter((p) => {
-    try {
-      requireHere.resolve(p);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const absent = absentPackages(pkgs);
   return absent.length ? `npm package ${absent.join(', ')} not installed (see scripts/setup-bench.sh)` : undefined;
 };
 

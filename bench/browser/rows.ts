@@ -5,7 +5,7 @@
  * id, or the group `browser`.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { absentPackages } from '../packages.js';
 import { CHROMIUM } from '../../examples/common/browser.js';
 
 export interface BrowserRow {
@@ -48,19 +48,10 @@ export const BROWSER_ROWS: BrowserRow[] = [
   },
 ];
 
-const requireHere = createRequire(import.meta.url);
-
 /** Why `row` cannot be measured here (checked before a child is spawned), or undefined. */
 export function browserRowMissing(row: BrowserRow): string | undefined {
   if (!existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (apt-get install chromium, as .ci/run does, or set CORTADO_CHROMIUM)`;
   const pkgs = ['playwright-core', 'esbuild', ...(row.system === 'tfjs' ? ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'] : [])];
-  const absent = pkgs.filter((p) => {
-    try {
-      requireHere.resolve(p);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const absent = absentPackages(pkgs);
   return absent.length ? `npm package ${absent.join(', ')} not installed (devDependencies)` : undefined;
 }
