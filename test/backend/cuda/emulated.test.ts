@@ -16,6 +16,7 @@ import { equivalenceCheck } from '../../harness/equivalence.js';
 import { layerCases } from '../../harness/layer-cases.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
 import { compareMethods } from './method-cases.js';
+import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
 
 // Small chunks, so that the column-buffer convolution runs several chunks with a remainder.
 process.env.CORTADO_CUDA_IM2COL_LIMIT = '2000';
@@ -56,26 +57,6 @@ test('misuse is a clear error: float64, foreign buffers, short buffers, missing 
   assert.throws(() => b.download(freed), /was freed/);
 });
 
-test('LeNet trains on the emulated device as on JsBackend (Net + Solver, 3 iterations)', { skip }, async () => {
-  const { Net } = await import('../../../src/core/net.js');
-  const { Solver } = await import('../../../src/solver/solver.js');
-  const { lenet } = await import('../../../examples/mnist/lenet.js');
-  const run = (backend: import('../../../src/backend/backend.js').Backend) => {
-    const net = new Net(lenet({ batchSize: 4 }), { backend, phase: 'train', seed: 3 });
-    const solver = new Solver(net, { baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 }, maxIter: 3 });
-    const losses: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      solver.step();
-      losses.push(net.loss());
-    }
-    const weights = Float64Array.from(net.layer('conv2').params[0].blob.read());
-    net.destroy();
-    return { losses, weights };
-  };
-  const gpu = run(loaded.backend!);
-  const ref = run(new JsBackend('float32'));
-  for (let i = 0; i < 3; i++) assert.ok(Math.abs(gpu.losses[i] - ref.losses[i]) < 1e-4 * Math.max(1, ref.losses[i]), `loss ${i}: ${gpu.losses[i]} vs ${ref.losses[i]}`);
-  let worst = 0;
-  for (let i = 0; i < ref.weights.length; i++) worst = Math.max(worst, Math.abs(gpu.weights[i] - ref.weights[i]));
-  assert.ok(worst < 1e-5, `conv2 weights differ by up to ${worst}`);
+test('LeNet trains on the emulated device as on JsBackend (Net + Solver, 3 iterations)', { skip }, () => {
+  assertLenetTrainsAsOnJs(loaded.backend!);
 });

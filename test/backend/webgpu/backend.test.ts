@@ -12,6 +12,7 @@ import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { BackendError } from '../../../src/core/errors.js';
 import { availableBackends } from '../../harness/backends.js';
 import { compareMethods } from '../cuda/method-cases.js';
+import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
 
 const entry = (await availableBackends()).find((e) => e.name === 'webgpu')!;
 const skip = entry.skip;
@@ -59,28 +60,8 @@ test('webgpu: the arena grows past its first size and keeps what it holds', { sk
   assert.deepEqual(Array.from(b.download(again)), [0, 0, 0, 0], 'a reused range is zeroed');
 });
 
-test('webgpu: LeNet trains as on JsBackend (Net + Solver, 3 iterations)', { skip }, async () => {
-  const { Net } = await import('../../../src/core/net.js');
-  const { Solver } = await import('../../../src/solver/solver.js');
-  const { lenet } = await import('../../../examples/mnist/lenet.js');
-  const run = (b: Backend) => {
-    const net = new Net(lenet({ batchSize: 4 }), { backend: b, phase: 'train', seed: 3 });
-    const solver = new Solver(net, { baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 }, maxIter: 3 });
-    const losses: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      solver.step();
-      losses.push(net.loss());
-    }
-    const weights = Float64Array.from(net.layer('conv2').params[0].blob.read());
-    net.destroy();
-    return { losses, weights };
-  };
-  const gpu = run(backend);
-  const ref = run(new JsBackend('float32'));
-  for (let i = 0; i < 3; i++) assert.ok(Math.abs(gpu.losses[i] - ref.losses[i]) < 1e-4 * Math.max(1, ref.losses[i]), `loss ${i}: ${gpu.losses[i]} vs ${ref.losses[i]}`);
-  let worst = 0;
-  for (let i = 0; i < ref.weights.length; i++) worst = Math.max(worst, Math.abs(gpu.weights[i] - ref.weights[i]));
-  assert.ok(worst < 1e-5, `conv2 weights differ by up to ${worst}`);
+test('webgpu: LeNet trains as on JsBackend (Net + Solver, 3 iterations)', { skip }, () => {
+  assertLenetTrainsAsOnJs(backend);
 });
 
 test('webgpu: createBackend("webgpu") makes one, float32 only', { skip }, async () => {
