@@ -1,21 +1,15 @@
 /** cortado --version, summary and test, and the iteration flag shared with the examples. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMnistFlags } from '../../examples/common/mnist-run.js';
 import { UsageError } from '../../src/cli/flags.js';
+import { cortado } from '../harness/cli.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
-const cli = join(root, 'dist/src/cli/main.js');
-
-function cortado(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, CORTADO_NO_CUDA: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** Three classes of 6-d points, 60 to train on and 30 to test on, inline in the definition. */
 function definition() {
@@ -119,10 +113,7 @@ test('--max-iter and --iterations are one flag in cortado train and the examples
 
 test('cortado example copies a shipped definition, and the tutorial commands it prints run from that folder', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cortado-example-'));
-  const inDir = (args: string[]) => {
-    const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, CORTADO_NO_CUDA: '1' } });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
+  const inDir = (args: string[]) => cortado(args, { cwd: dir });
   try {
     const list = inDir(['example']);
     assert.equal(list.code, 0);

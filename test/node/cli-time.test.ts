@@ -1,26 +1,18 @@
 /** cortado time and timeNet: per-layer forward and backward times and shares. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import '../../src/node/layers.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../../src/backend/native/load.js';
 import { Net } from '../../src/core/net.js';
 import { timeNet, type NetTiming } from '../../src/core/timing.js';
 import { timingDefinition } from '../../src/cli/time.js';
+import { cortado } from '../harness/cli.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../../..');
-const cli = join(root, 'dist/src/cli/main.js');
 const nativeSkip = loadNativeAddon() ? null : `native addon not built: ${nativeLoadError()}`;
-
-function cortado(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, CORTADO_NO_CUDA: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** A small conv net on 8 random 1×8×8 images: conv, ReLU, max-pool, fc, softmax loss (+ accuracy in test). */
 function layers(): object[] {

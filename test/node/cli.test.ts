@@ -1,17 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { cortado } from '../harness/cli.js';
 
-const cli = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
-
-function cortado(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, CORTADO_NO_CUDA: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 const mlp = {
   seed: 1,

@@ -1,10 +1,8 @@
 /** cortado convert mnist and cortado convert images: layouts, values, list files, errors. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import sharp from 'sharp';
 import { convertCommand } from '../../src/cli/convert.js';
@@ -12,15 +10,10 @@ import { convertImages } from '../../src/cli/convert-images.js';
 import { DataError } from '../../src/core/errors.js';
 import { mnistDataDir, readIdx } from '../../src/data/mnist.js';
 import { hdf5, type H5Wasm } from '../../src/io/hdf5.js';
+import { cortado } from '../harness/cli.js';
 
-const cli = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
 const root = mkdtempSync(join(tmpdir(), 'cortado-convert-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-
-function cortado(args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, CORTADO_NO_CUDA: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** Runs `cortado convert ...args` in this process, capturing what it prints. */
 async function inProcess(t: TestContext, args: string[]): Promise<{ code: number; out: string; err: string }> {
