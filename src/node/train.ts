@@ -176,10 +176,11 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
     }
     loadStatistics(solver, statsPath, resumedFrom !== null, warn);
   }
-  if (!root) {
-    // Weights and state come from rank 0.
-  } else if (o.initFrom !== undefined && resumedFrom) warn(`cortado: initFrom "${o.initFrom}" not used: the run resumes from ${resumedFrom}`);
-  else if (!initialized) await initialWeights(trainNet, o.initFrom, log, warn);
+  // Other ranks take their weights and state from rank 0 (broadcastTrainingState below).
+  if (root) {
+    if (o.initFrom !== undefined && resumedFrom) warn(`cortado: initFrom "${o.initFrom}" not used: the run resumes from ${resumedFrom}`);
+    else if (!initialized) await initialWeights(trainNet, o.initFrom, log, warn);
+  }
   if (comm) {
     broadcastTrainingState(comm, solver);
     solver.gradientSync = createGradientSync(comm, trainNet, o.distributed, log);
