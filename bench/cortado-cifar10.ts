@@ -14,8 +14,7 @@
  * --time-iterations N (default 10).
  */
 import { readFileSync } from 'node:fs';
-import '../src/node/layers.js';
-import { Net } from '../src/core/net.js';
+import { Net } from '../src/node/net.js';
 import { Solver } from '../src/solver/solver.js';
 import { timeNet } from '../src/core/timing.js';
 import { timingDefinition } from '../src/cli/time.js';

@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { LayerConfig } from '../src/core/layer.js';
-import { Net } from '../src/core/net.js';
+import { Net } from '../src/node/net.js';
 import { timeNet } from '../src/core/timing.js';
 import type { InputLayer } from '../src/layers/input.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';

@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Backend } from '../src/backend/backend.js';
-import { Net } from '../src/core/net.js';
+import { Net } from '../src/node/net.js';
 import { Solver } from '../src/solver/solver.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { lenet, syntheticMnist } from '../examples/mnist/lenet.js';

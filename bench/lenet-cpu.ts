@@ -9,7 +9,7 @@
  * best of 5 repetitions after 2 warm-up steps.
  */
 import type { Backend } from '../src/backend/backend.js';
-import { Net } from '../src/core/net.js';
+import { Net } from '../src/node/net.js';
 import { Solver } from '../src/solver/solver.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { lenet, syntheticMnist } from '../examples/mnist/lenet.js';

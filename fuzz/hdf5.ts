@@ -7,8 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JsBackend } from '../src/backend/js/js-backend.js';
-import '../src/node/layers.js';
-import { Net } from '../src/core/net.js';
+import { Net } from '../src/node/net.js';
 import type { LayerConfig } from '../src/core/layer.js';
 import { hdf5 } from '../src/io/hdf5.js';
 import { loadWeights, readParamsFile, readSnapshot } from '../src/io/snapshot.js';

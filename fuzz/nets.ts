@@ -7,7 +7,7 @@
  * a difference is a silent rewiring (issue 15, finding 3).
  */
 import { JsBackend } from '../src/backend/js/js-backend.js';
-import { Net } from '../src/core/net.js';
+import { Net } from '../src/node/net.js';
 import { layerTypes } from '../src/layers/index.js';
 import type { LayerConfig } from '../src/core/layer.js';
 import { accepted, classifyError, type CaseOutcome, type Validity } from './outcome.js';

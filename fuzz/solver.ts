@@ -6,7 +6,7 @@
  * finding 7); otherwise the case is a silent acceptance.
  */
 import { JsBackend } from '../src/backend/js/js-backend.js';
-import { Net } from '../src/core/net.js';
+import { Net } from '../src/node/net.js';
 import type { LayerConfig } from '../src/core/layer.js';
 import { Solver } from '../src/solver/solver.js';
 import { learningRate, momentumAt } from '../src/solver/policies.js';

@@ -19,11 +19,11 @@ export { connectWebGpu, type ConnectOptions } from './backend/webgpu/browser.js'
 export { Blob, countOf, type Shape } from './core/blob.js';
 export { ConfigError, ShapeError, NumericError, DataError, BackendError } from './core/errors.js';
 export { Layer, type LayerConfig, type LayerType, type BaseConfig, type Param, type ParamSpec, type Phase, type LayerContext } from './core/layer.js';
-export { Net, type NetOptions } from './core/net.js';
+export { Net, type NetOptions, type LayerTypes } from './net.js';
 export { timeNet, timingTable, type TimeOptions, type NetTiming, type LayerTiming } from './core/timing.js';
 export { deployDefinition, type DeployOptions } from './core/deploy.js';
 export { Random } from './core/random.js';
-export { layerTypes, registerLayerType } from './layers/index.js';
+export { layerTypes, standardLayerTypes, withLayerTypes } from './layers/index.js';
 export { constant, gaussian, uniform, xavier, msra, type Initializer } from './initializers/initializer.js';
 export { Solver, parseSolverConfig, type SolverConfig, type SolverSettings, type SolverState, type SolverMethod } from './solver/solver.js';
 export { DashboardRecorder, layerRows, type DashboardState, type LayerRow } from './dashboard/state.js';

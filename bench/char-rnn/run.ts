@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Solver } from '../../src/solver/solver.js';
 import { createBackend, type BackendName } from '../../src/node/backends.js';
 import { bitsPerChar, charRnn, charRnnSolver, defaultSize, encode, loadCorpus } from '../../examples/char-rnn/net.js';

@@ -18,7 +18,7 @@
  */
 import type { Backend } from '../../src/backend/backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import type { SolverConfig } from '../../src/solver/solver.js';
 import type { Dataset } from '../mnist/lenet.js';
 

@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Backend } from '../../src/backend/backend.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { createBackend, type BackendName } from '../../src/node/backends.js';
 import { statisticsFile } from '../../src/node/statistics-file.js';

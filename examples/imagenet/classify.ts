@@ -10,11 +10,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { createBackend, type BackendName } from '../../src/node/backends.js';
 import { ImageClassifier, type ClassifierOptions } from '../../src/node/classifier.js';
 import { readDefinition } from '../../src/node/definition.js';
-import '../../src/node/net-weights.js';
 
 const USAGE = `usage: npm run imagenet:classify -- <net.json> <weights.h5> <image>... [options]
 

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { mnistDataDir, readMnistSplit } from '../../src/data/mnist.js';
 import { createBackend, type BackendName } from '../../src/node/backends.js';

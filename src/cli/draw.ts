@@ -12,13 +12,13 @@ import { parseArgs } from 'node:util';
 import { JsBackend } from '../backend/js/js-backend.js';
 import { DataError } from '../core/errors.js';
 import type { LayerConfig, Phase } from '../core/layer.js';
-import { Net } from '../core/net.js';
+import { Net } from '../node/net.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { netGraph } from '../draw/graph.js';
 import { drawDot, drawSvg } from '../draw/render.js';
 import { svgToPng } from '../plot/png.js';
 import { readDefinition, resolveSources } from '../node/definition.js';
-import '../node/layers.js';
+import { nodeLayerTypes } from '../node/layers.js';
 import { UsageError } from './flags.js';
 
 export const DRAW_USAGE = `usage: cortado draw <net.json> [options]
@@ -76,7 +76,7 @@ export async function drawCommand(args: string[]): Promise<number> {
   const def = readDefinition(file);
   const name = def.name ?? basename(file, extname(file));
   const { shapeOf, note } = shapes(def.layers, phase);
-  const graph = netGraph(name, def.layers, phase, shapeOf);
+  const graph = netGraph(name, def.layers, phase, shapeOf, nodeLayerTypes);
   if (format === 'dot') {
     writeFileAtomic(out, drawDot(graph), `drawing "${out}"`, { exclusive: true });
     console.log(`wrote ${out} (${graph.nodes.length} nodes, ${graph.edges.length} edges)`);

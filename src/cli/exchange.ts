@@ -20,6 +20,7 @@ import { DataError } from '../core/errors.js';
 import { exportCaffe, importCaffe } from '../io/caffe/index.js';
 import { exportOnnx, importOnnx } from '../io/onnx/index.js';
 import { loadWeights, saveWeights } from '../io/snapshot.js';
+import { nodeLayerTypes } from '../node/layers.js';
 import { readDefinition } from '../node/definition.js';
 
 export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR
@@ -68,7 +69,7 @@ export async function importCommand(args: string[]): Promise<number> {
     return 2;
   }
   const [prototxt, model] = positionals;
-  const result = importCaffe(new TextDecoder().decode(readBytes(prototxt)), model ? readBytes(model) : undefined, { prototxtName: prototxt, caffemodelName: model });
+  const result = importCaffe(new TextDecoder().decode(readBytes(prototxt)), model ? readBytes(model) : undefined, { prototxtName: prototxt, caffemodelName: model, layerTypes: nodeLayerTypes });
   mkdirSync(f.out, { recursive: true });
   const json = join(f.out, `${stem(prototxt)}.json`);
   writeFileSync(json, JSON.stringify(result.definition, null, 2) + '\n');
@@ -93,7 +94,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : new Map();
-  const { prototxt, caffemodel } = exportCaffe({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights);
+  const { prototxt, caffemodel } = exportCaffe({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights, { layerTypes: nodeLayerTypes });
   mkdirSync(f.out, { recursive: true });
   const base = join(f.out, stem(positionals[0]));
   writeFileSync(`${base}.prototxt`, prototxt);
@@ -126,7 +127,7 @@ async function exportOnnxCommand(args: string[]): Promise<number> {
   }
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : undefined;
-  const bytes = exportOnnx({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights);
+  const bytes = exportOnnx({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights, { layerTypes: nodeLayerTypes });
   mkdirSync(dirname(resolve(f.out)), { recursive: true });
   writeFileSync(f.out, bytes);
   console.log(`wrote ${f.out} (${bytes.length} bytes${weights ? `, ${weights.size} parameters` : ', initial weights'})`);

@@ -4,9 +4,8 @@
  * checks: in VS Code, `"json.schemas": [{ "fileMatch": ["*.net.json"], "url": "./cortado.schema.json" }]`
  * after `cortado schema > cortado.schema.json`.
  */
-import '../node/layers.js';
 import { definitionSchema } from '../core/schema.js';
-import { layerTypes } from '../layers/index.js';
+import { nodeLayerTypes } from '../node/layers.js';
 import { parseSolverConfig } from '../solver/solver.js';
 
 export const SCHEMA_USAGE = `usage: cortado schema
@@ -24,7 +23,7 @@ export async function schemaCommand(rest: string[]): Promise<number> {
     console.error(`cortado schema: takes no arguments, found "${rest[0]}"\n\n${SCHEMA_USAGE}`);
     return 2;
   }
-  const text = JSON.stringify(definitionSchema(layerTypes, (r) => parseSolverConfig({}, 'solver', r)), null, 2);
+  const text = JSON.stringify(definitionSchema(nodeLayerTypes, (r) => parseSolverConfig({}, 'solver', r)), null, 2);
   // Waits for the write: main exits right after, which would cut a long output going to a pipe.
   await new Promise<void>((done) => process.stdout.write(`${text}\n`, () => done()));
   return 0;

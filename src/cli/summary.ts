@@ -5,11 +5,10 @@
  * net allocated at setup. The net is built in the phase given (default train) on the backend given
  * (default js), with its data sources loaded, so the shapes are those a run would see.
  */
-import '../node/layers.js';
 import { createBackend, type BackendName } from '../node/backends.js';
 import { readDefinition, resolveSources } from '../node/definition.js';
 import { shapeStr } from '../core/errors.js';
-import { Net } from '../core/net.js';
+import { Net } from '../node/net.js';
 import { UsageError, parseFlags } from './flags.js';
 
 export const SUMMARY_USAGE = `usage: cortado summary <net.json> [--phase train|test] [--backend js|native|cuda|auto]

@@ -7,12 +7,11 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import '../node/layers.js';
 import { createBackend, type BackendName } from '../node/backends.js';
 import { readDefinition, resolveSources } from '../node/definition.js';
 import { loadFrom } from '../node/snapshot.js';
 import { DataError } from '../core/errors.js';
-import { Net } from '../core/net.js';
+import { Net } from '../node/net.js';
 import { ValidationPerformance } from '../solver/coffee/validation-performance.js';
 import { formatStatistic } from '../solver/coffee/training-summary.js';
 import { UsageError, integerFlag, parseFlags } from './flags.js';

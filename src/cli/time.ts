@@ -6,12 +6,11 @@
  * `--synthetic` feeds random values of the right shape where a MemoryData layer names a data set
  * (`mnist:...`, `cifar10:...`), so a net can be timed without its data files.
  */
-import '../node/layers.js';
 import { createBackend, type BackendName } from '../node/backends.js';
 import { readDefinition, resolveSources } from '../node/definition.js';
 import { DataError } from '../core/errors.js';
 import type { LayerConfig } from '../core/layer.js';
-import { Net } from '../core/net.js';
+import { Net } from '../node/net.js';
 import { timeNet, timingTable } from '../core/timing.js';
 import { CIFAR10_SHAPE } from '../data/cifar10.js';
 import { UsageError, integerFlag, parseFlags } from './flags.js';

@@ -3,7 +3,6 @@
  * file's "solver" object; flags override them. Exit status: 0 when the run ends, 1 on an error, 2
  * on a bad command line, 130 / 143 after a stop by SIGINT / SIGTERM (a snapshot is written first).
  */
-import '../node/layers.js';
 import { createBackend, type BackendName } from '../node/backends.js';
 import { readDefinition, resolveSources, type CoffeeBreakSettings } from '../node/definition.js';
 import { signalExitCode } from '../node/stop-on-signal.js';

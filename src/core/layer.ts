@@ -97,6 +97,22 @@ export interface LayerContext {
   buffer(n: number): Buf;
 }
 
+/** A layer whose tops take values from outside, batch by batch (Input): what net.predict feeds. */
+export interface Feeder {
+  readonly name: string;
+  readonly type: string;
+  /** Samples per forward pass. */
+  readonly batchSize: number;
+  /** The tops, in order. */
+  readonly topNames: readonly string[];
+  /** The shape of one sample as fed to `top`. */
+  sampleShape(top: string): Shape;
+  /** Values of one sample as fed to `top`. */
+  sampleSize(top: string): number;
+  /** Stages one batch of values (batchSize samples) for `top`, used by the next forward. */
+  feed(top: string, values: ArrayLike<number>): void;
+}
+
 export abstract class Layer<C extends BaseConfig = BaseConfig> {
   /** Parameters in declaration order (filled by setup). */
   readonly params: Param[] = [];
@@ -122,6 +138,11 @@ export abstract class Layer<C extends BaseConfig = BaseConfig> {
   /** A metric (Accuracy): Net.outputs() reports its first top though it weighs nothing in the objective. */
   get isMetric(): boolean {
     return false;
+  }
+
+  /** The layer as a Feeder when values are given to it from outside (Input; net.predict feeds it), else null. */
+  get feeder(): Feeder | null {
+    return null;
   }
 
   /** Its tops alias the first bottom's data (Split): the net makes them views of it, costing no memory. */

@@ -21,12 +21,22 @@ import { NO_SHARD, checkShard, type Shard } from './shard.js';
 import { MemoryLedger } from './memory.js';
 import { defaultMemoryBudget } from './limits.js';
 import { closest, describe, type Raw } from './config.js';
-import { layerTypes } from '../layers/index.js';
-import type { LayerDefinition } from '../layers/definitions.js';
+import { ParamStore } from './param-store.js';
+import { Split } from './split.js';
+import type { LayerType } from './layer.js';
 import { predict, type PredictInputs, type PredictOptions } from './predict.js';
+
+/** Layer types by their `type` name (LayerType.type). */
+export type LayerTypes = ReadonlyMap<string, LayerType<any>>;
 
 export interface NetOptions {
   backend: Backend;
+  /**
+   * The layer types a definition may use, by name. Nets made through the package's entries
+   * (`cortado`, `cortado/browser`) default to the standard set (in Node, with the HDF5 layers);
+   * `withLayerTypes(layerTypes, MyLayer)` adds a user's own.
+   */
+  layerTypes: LayerTypes;
   /** Which layers to build (default 'train'). */
   phase?: Phase;
   /** The run's random source; made from `seed` (default 42) when not given. */
@@ -62,8 +72,9 @@ interface Node {
 }
 
 /**
- * In Node, `net.saveWeights(path)` and `net.loadWeights(path)` (weights files in Mocha's flat
- * `<layer>___<param>` layout) are added by src/node/net-weights.ts, which the Node entry imports.
+ * The net itself. It knows no layer type but Split: the types come in through `options.layerTypes`.
+ * The package's entries export subclasses that default them: src/net.ts (the standard set) and, in
+ * Node, src/node/net.ts (with the HDF5 layers, and weights files).
  */
 export class Net {
   readonly name: string;
@@ -72,7 +83,9 @@ export class Net {
   readonly rng: Random;
   readonly shard: Shard;
   /** Parameters by key; shared with the nets built with `shareParamsWith` this net. */
-  readonly paramStore: Map<string, Param>;
+  readonly paramStore: ParamStore;
+  /** The layer types this net's definition could use. */
+  readonly layerTypes: LayerTypes;
   private readonly nodes: Node[] = [];
   private readonly blobMap = new Map<string, Blob>();
   private readonly buffers: import('../backend/backend.js').Buf[] = [];
@@ -82,8 +95,7 @@ export class Net {
    * `definition`: the layers, in any order. Literal definitions are type-checked (LayerDefinition);
    * values of type LayerConfig or from JSON are checked at run time only.
    */
-  constructor(definitionIn: readonly LayerDefinition[], options: NetOptions) {
-    const definition = definitionIn as readonly LayerConfig[];
+  constructor(definition: readonly LayerConfig[], options: NetOptions) {
     this.name = options.name ?? 'net';
     this.backend = options.backend;
     this.phase = options.phase ?? 'train';
@@ -91,12 +103,16 @@ export class Net {
     this.rng = options.rng ?? options.shareParamsWith?.rng ?? new Random(options.seed ?? 42);
     this.shard = options.shard ? checkShard(options.shard, `${this.name}: option "shard"`) : NO_SHARD;
     this.ledger = new MemoryLedger(options.memoryBudget ?? defaultMemoryBudget(), this.backend.dtype === 'float64' ? 8 : 4, this.name);
-    this.paramStore = options.shareParamsWith?.paramStore ?? new Map();
     if (options.shareParamsWith && options.shareParamsWith.backend !== this.backend) {
       throw new ConfigError(`${this.name}: shareParamsWith needs both nets on the same backend`);
     }
+    this.paramStore = options.shareParamsWith?.paramStore ?? new ParamStore(this.backend, this.rng, (owner, key, shape) => {
+      this.ledger.reserve(owner, `parameter "${key}"`, shape, 2);
+    });
+    if (!(options.layerTypes instanceof Map)) throw new ConfigError(`${this.name}: option "layerTypes" must be a Map of layer types by name, found ${describe(options.layerTypes)}`);
+    this.layerTypes = options.layerTypes;
     if (!Array.isArray(definition)) throw new ConfigError(`${this.name}: the definition must be a list of layers, found ${describe(definition)}`);
-    const layers = definition.filter((d, i) => inPhase(d, i, this.phase)).map((d, i) => makeLayer(d, i));
+    const layers = definition.filter((d, i) => inPhase(d, i, this.phase)).map((d, i) => makeLayer(d, i, this.layerTypes));
     const sorted = insertSplits(topoSort(layers));
     try {
       for (const entry of sorted) this.setupNode(entry.layer, entry.bottomNames);
@@ -385,26 +401,7 @@ export class Net {
         return b;
       },
       param(name, index, shape, init, options) {
-        const key = options?.tiedKey ?? `${layer.config.paramKey}___${name}`;
-        const existing = net.paramStore.get(key);
-        if (options?.tiedKey && !existing) {
-          throw new ConfigError(`${layerRef(layer.name, layer.type)}: no parameter "${key}" to tie to; a layer with that paramKey must declare it and come before this one (feed this layer from its output)`);
-        }
-        if (existing) {
-          if (shapeStr(existing.blob.shape) !== shapeStr(shape)) {
-            throw new ShapeError(`${layerRef(layer.name, layer.type)}: parameter "${key}" is shared with shape ${shapeStr(existing.blob.shape)} but this layer needs ${shapeStr(shape)}`);
-          }
-          return existing;
-        }
-        net.ledger.reserve(layerRef(layer.name, layer.type), `parameter "${key}"`, shape, 2);
-        const blob = new Blob(net.backend, key, shape);
-        const host = net.backend.dtype === 'float64' ? new Float64Array(blob.count) : new Float32Array(blob.count);
-        init.fill(host, shape, net.rng);
-        blob.write(host);
-        const spec = layer.config.params[index];
-        const p: Param = { key, name, blob, lrMult: spec?.lrMult ?? 1, decayMult: spec?.decayMult ?? 1, ...(options?.constraint && { constraint: options.constraint }) };
-        net.paramStore.set(key, p);
-        return p;
+        return net.paramStore.declare(layer.config, name, index, shape, init, options);
       },
     };
   }
@@ -443,7 +440,7 @@ function inPhase(d: LayerConfig, index: number, phase: Phase): boolean {
   return true;
 }
 
-function makeLayer(d: LayerConfig, index: number): Entry {
+function makeLayer(d: LayerConfig, index: number, layerTypes: LayerTypes): Entry {
   if (typeof d.type !== 'string') throw new ConfigError(`layer #${index} ("${d.name ?? '?'}"): field "type" must be a layer type name, found ${describe(d.type)}`);
   const lt = layerTypes.get(d.type);
   if (!lt) {
@@ -508,7 +505,6 @@ function insertSplits(order: Entry[]): Entry[] {
       consumers.set(b, list);
     });
   }
-  const splitType = layerTypes.get('Split');
   // Generated names never take a name the definition uses (a user blob "x_split_0" would
   // otherwise be silently replaced by the split's top).
   const taken = new Set(order.flatMap((e) => [e.layer.name, ...e.layer.config.tops, ...e.bottomNames]));
@@ -524,11 +520,10 @@ function insertSplits(order: Entry[]): Entry[] {
     for (const top of e.layer.config.tops) {
       const list = consumers.get(top);
       if (!list || list.length < 2) continue;
-      if (!splitType) throw new ConfigError(`blob "${top}" feeds ${list.length} layers but no Split layer type is registered`);
       const tops = list.map((_, i) => fresh(`${top}_split_${i}`));
-      const config = parseLayerConfig({ type: 'Split', name: fresh(`${top}_split`), bottoms: [top], tops }, splitType);
+      const config = parseLayerConfig({ type: 'Split', name: fresh(`${top}_split`), bottoms: [top], tops }, Split);
       list.forEach(({ entry, slot }, i) => (entry.bottomNames[slot] = tops[i]));
-      out.push({ layer: splitType.create(config), bottomNames: [top] });
+      out.push({ layer: Split.create(config), bottomNames: [top] });
     }
   }
   return out;

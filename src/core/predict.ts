@@ -11,7 +11,7 @@
  */
 import type { Net } from './net.js';
 import type { Blob } from './blob.js';
-import type { InputLayer } from '../layers/input.js';
+import type { Feeder } from './layer.js';
 import { ConfigError, ShapeError, layerRef, shapeStr } from './errors.js';
 
 /** Values per Input top: N samples, row-major, N × (values of one fed sample). */
@@ -26,7 +26,7 @@ export interface PredictOptions {
 }
 
 interface Feed {
-  layer: InputLayer;
+  layer: Feeder;
   top: string;
   values: ArrayLike<number>;
   sampleSize: number;
@@ -34,7 +34,7 @@ interface Feed {
 
 /** See the module comment. `outputNames` are the blobs no layer reads (Net.outputBlobNames). */
 export function predict(net: Net, outputNames: readonly string[], inputs: PredictInputs, options: PredictOptions = {}): Map<string, Float32Array> {
-  const layers = net.layers.filter((l) => l.type === 'Input') as InputLayer[];
+  const layers = net.layers.map((l) => l.feeder).filter((f): f is Feeder => f !== null);
   if (layers.length === 0) {
     throw new ConfigError(`${net.name}: predict feeds Input layers, and this net has none; declare the inputs as { type: 'Input', name, tops, shapes: [[batchSize, ...sample shape]] } (a deploy net)`);
   }
@@ -103,6 +103,6 @@ function batchOf(values: ArrayLike<number>, start: number, rows: number, batch: 
   return out;
 }
 
-function describeTops(layers: InputLayer[]): string {
+function describeTops(layers: Feeder[]): string {
   return layers.flatMap((l) => l.topNames.map((t) => `"${t}" ${shapeStr(l.sampleShape(t))} per sample`)).join(', ');
 }

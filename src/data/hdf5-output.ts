@@ -1,6 +1,6 @@
 /**
  * HDF5Output: saves its bottoms to an HDF5 file, one dataset per bottom, appending every batch
- * (Mocha's HDF5OutputLayer). Node only (registered by src/node/layers.ts).
+ * (Mocha's HDF5OutputLayer). Node only (in Node's layer types, src/node/layers.ts).
  *
  * Shapes: bottom k is [N, ...rest_k]; dataset k grows as [rows, ...rest_k] with rows += N at each
  * forward (the first axis counts samples). No tops.

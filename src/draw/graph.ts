@@ -8,6 +8,7 @@
 import { ConfigError } from '../core/errors.js';
 import { parseLayerConfig, type LayerConfig, type Phase } from '../core/layer.js';
 import { layerTypes } from '../layers/index.js';
+import type { LayerTypes } from '../core/net.js';
 
 export interface GraphNode {
   /** The layer's name, or `blob:<name>` for a terminal (a suffix `#<k>` where that is taken). */
@@ -66,10 +67,10 @@ export function layerDetail(c: any): string {
  * The graph of `layers` in `phase`. `shapeOf(blob)` gives a blob's shape or undefined. Throws a
  * ConfigError naming the layer for a bottom no layer produces.
  */
-export function netGraph(name: string, layers: readonly LayerConfig[], phase: Phase, shapeOf: (blob: string) => readonly number[] | undefined = () => undefined): NetGraph {
+export function netGraph(name: string, layers: readonly LayerConfig[], phase: Phase, shapeOf: (blob: string) => readonly number[] | undefined = () => undefined, types: LayerTypes = layerTypes): NetGraph {
   const kept = layers.filter((l) => inPhase(l, phase));
   const nodes: GraphNode[] = kept.map((raw) => {
-    const lt = layerTypes.get(raw.type);
+    const lt = types.get(raw.type);
     if (!lt) throw new ConfigError(`layer "${raw.name}": unknown type "${raw.type}"`);
     return { id: raw.name, label: raw.name, type: raw.type, detail: layerDetail(parseLayerConfig(raw, lt)) };
   });

@@ -12,9 +12,9 @@
  * missing required field is reported) and take the forms the config reader accepts: a number or
  * [h, w] for 2-d sizes, any value for nested specs (neurons, initializers, transformers), which
  * the reader checks. Definitions read from JSON (or built with `type: string`) fit
- * `UntypedLayerDefinition` and are checked only at run time, as before; so are layer types added
- * with registerLayerType, unless a module augments `LayerConfigs` (src/node/layers.ts does so for
- * the HDF5 layers):
+ * `UntypedLayerDefinition` and are checked only at run time, as before; so are a user's own layer
+ * types (NetOptions' `layerTypes`), unless a module augments `LayerConfigs` (src/node/layers.ts does
+ * so for the HDF5 layers):
  *
  *   declare module 'cortado/layers/definitions' { interface LayerConfigs { MyLayer: MyLayerConfig } }
  */

@@ -1,5 +1,7 @@
 /** Every layer type, registered explicitly (bundler-safe). One line per layer. */
 import type { LayerType } from '../core/layer.js';
+import type { LayerTypes } from '../core/net.js';
+import { ConfigError } from '../core/errors.js';
 import { Accuracy } from './accuracy.js';
 import { BatchNorm } from './batch-norm.js';
 import { Convolution } from './convolution.js';
@@ -21,7 +23,7 @@ import { Sigmoid } from './sigmoid.js';
 import { SequenceData } from './sequence-data.js';
 import { Softmax } from './softmax.js';
 import { SoftmaxLoss } from './softmax-loss.js';
-import { Split } from './split.js';
+import { Split } from '../core/split.js';
 import { TanH } from './tanh.js';
 import { TiedInnerProduct } from './tied-inner-product.js';
 // structural and elementwise layers
@@ -122,19 +124,20 @@ export const standardLayerTypes = {
   WassersteinLoss,
 } as const;
 
-const registry = new Map<string, LayerType<any>>(Object.entries(standardLayerTypes));
-
-/** Every registered layer type by name. */
-export const layerTypes: ReadonlyMap<string, LayerType<any>> = registry;
+/** The standard layer types by name: the default of `new Net(...)` from the package's entries. */
+export const layerTypes: LayerTypes = new Map<string, LayerType<any>>(Object.entries(standardLayerTypes));
 
 /**
- * Adds a layer type defined outside this list: the Node-only data layers register themselves this
- * way (src/node/layers.ts), and so can a user's own layer. A name already taken is an error.
+ * `base` plus more layer types (a user's own, or Node's HDF5 layers), as a new map for NetOptions'
+ * `layerTypes`; `base` is left as it was. A name that `base` or another of `extra` already gives
+ * to a different type is an error.
  */
-export function registerLayerType(t: LayerType<any>): void {
-  if (registry.has(t.type)) {
-    if (registry.get(t.type) === t) return;
-    throw new Error(`layer type "${t.type}" is already registered`);
+export function withLayerTypes(base: LayerTypes, ...extra: LayerType<any>[]): LayerTypes {
+  const out = new Map(base);
+  for (const t of extra) {
+    const had = out.get(t.type);
+    if (had && had !== t) throw new ConfigError(`withLayerTypes: layer type "${t.type}" is already taken by another type`);
+    out.set(t.type, t);
   }
-  registry.set(t.type, t);
+  return out;
 }

@@ -17,7 +17,7 @@ import type { Blob, Shape } from '../core/blob.js';
 import { countOf } from '../core/blob.js';
 import type { ConfigReader } from '../core/config.js';
 import { ConfigError, ShapeError, shapeStr } from '../core/errors.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
+import { Layer, expectBlobs, type BaseConfig, type Feeder, type LayerType } from '../core/layer.js';
 import { TransformPipeline, parseTopTransformers, type TransformerSpec } from '../data/transformers.js';
 import { where } from './shapes.js';
 
@@ -31,13 +31,17 @@ export interface InputConfig extends BaseConfig {
   transformers: TransformerSpec[][];
 }
 
-export class InputLayer extends Layer<InputConfig> {
+export class InputLayer extends Layer<InputConfig> implements Feeder {
   private staged: Buf[] = [];
   private pipelines: (TransformPipeline | null)[] = [];
   private outShapes: Shape[] = [];
 
   override get isData(): boolean {
     return true;
+  }
+
+  override get feeder(): Feeder {
+    return this;
   }
 
   /** Samples per forward pass (the first axis of every shape). */

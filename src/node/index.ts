@@ -1,7 +1,8 @@
 /** Cortado for Node.js: everything in the browser API, plus backends chosen at run time, files and snapshots. */
 export * from '../index.js';
-import './layers.js';
-import './net-weights.js';
+export { Net, type NetOptions } from './net.js';
+export { nodeLayerTypes } from './layers.js';
+export { saveNetWeights, loadNetWeights } from './net-weights.js';
 export { createBackend, BACKEND_NAMES, type BackendName } from './backends.js';
 export { NativeBackend } from '../backend/native/native-backend.js';
 export { CudaBackend } from '../backend/cuda/cuda-backend.js';

@@ -1,14 +1,14 @@
 /**
- * The Node-only layer types (HDF5 data and output layers), registered into the layer registry when
- * this module is imported; it also loads h5wasm, which their synchronous setup needs. The Node entry,
- * train() and the CLI import it.
+ * The layer types a net gets by default in Node: the standard set plus the HDF5 data and output
+ * layers. Importing this module also loads h5wasm, which those layers' synchronous setup needs.
  */
 import { hdf5 } from '../io/hdf5.js';
-import { registerLayerType } from '../layers/index.js';
+import { layerTypes, withLayerTypes } from '../layers/index.js';
 import { HDF5Output } from '../data/hdf5-output.js';
 import { HDF5Data } from '../data/hdf5-data.js';
 import { AsyncHDF5Data } from '../data/async-hdf5-data.js';
 import type { ConfigOf } from '../layers/definitions.js';
+import type { LayerTypes } from '../core/net.js';
 
 // Typed definitions of these layers (LayerDefinition) where this module is imported.
 declare module '../layers/definitions.js' {
@@ -21,4 +21,5 @@ declare module '../layers/definitions.js' {
 
 await hdf5();
 
-for (const t of [HDF5Output, HDF5Data, AsyncHDF5Data]) registerLayerType(t);
+/** The standard layer types and the HDF5 layers, by name: Node's default for `new Net(...)`. */
+export const nodeLayerTypes: LayerTypes = withLayerTypes(layerTypes, HDF5Output, HDF5Data, AsyncHDF5Data);

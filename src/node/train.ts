@@ -25,7 +25,8 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError, DataError } from '../core/errors.js';
 import type { Backend } from '../backend/backend.js';
 import type { LayerConfig } from '../core/layer.js';
-import { Net } from '../core/net.js';
+import { Net } from './net.js';
+import type { Net as CoreNet } from '../core/net.js';
 import { Random, checkSeed } from '../core/random.js';
 import type { Untyped } from '../core/config.js';
 import type { LayerDefinition } from '../layers/definitions.js';
@@ -93,7 +94,7 @@ export interface DistributedOptions extends BucketOptions {
 }
 
 export interface TrainResult {
-  solver: Solver;
+  solver: Solver<Net>;
   trainNet: Net;
   testNet?: Net;
   /** Means of the test net's outputs after the last iteration, when there is a test net (not after a stop by signal). */
@@ -147,7 +148,7 @@ async function trainHeld(o: TrainOptions, log: (line: string) => void, warn: (li
   if (cb.summaryEvery > 0 && root) solver.addCoffeeBreak(new TrainingSummary({ log, every: cb.summaryEvery }), { everyIter: 1 });
   // The dashboard shows a few test images with their predictions, read during each validation.
   let samples: SamplePrediction[] = [];
-  const afterFirstBatch = o.dashboard && root ? (net: Net) => void (samples = captureSamples(net)) : undefined;
+  const afterFirstBatch = o.dashboard && root ? (net: CoreNet) => void (samples = captureSamples(net)) : undefined;
   const reduce = comm && ((v: Float64Array) => comm.allreduce(v));
   const validation = testNet ? new ValidationPerformance(testNet, { log, afterFirstBatch, reduce }) : undefined;
   if (validation && cb.validateEvery > 0) solver.addCoffeeBreak(validation, { everyIter: cb.validateEvery });

@@ -200,7 +200,7 @@ interface Scheduled {
   schedule: BreakSchedule;
 }
 
-export class Solver {
+export class Solver<N extends Net = Net> {
   readonly settings: SolverSettings;
   readonly lounge = new CoffeeLounge();
   /** Completed iterations. */
@@ -220,7 +220,7 @@ export class Solver {
   private stopRequested = false;
 
   /** `config`: a SolverConfig (checked at compile time), or settings read from JSON (Untyped: a Raw value), checked at run time. */
-  constructor(readonly net: Net, config: SolverConfig | Untyped) {
+  constructor(readonly net: N, config: SolverConfig | Untyped) {
     this.settings = parseSolverConfig(config);
     this.rule = RULES[this.settings.method];
     const cpu = net.backend.name === 'js' || net.backend.name === 'native';

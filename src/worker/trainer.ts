@@ -8,7 +8,7 @@
  * Node's adapter is src/node/trainer-worker.ts.
  */
 import type { Backend } from '../backend/backend.js';
-import { Net } from '../core/net.js';
+import { Net } from '../net.js';
 import { Random } from '../core/random.js';
 import { layerRows } from '../dashboard/state.js';
 import { captureSamples, type SamplePrediction } from '../dashboard/samples.js';

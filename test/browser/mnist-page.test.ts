@@ -7,11 +7,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { chromiumUnavailable, launchChromium, serveFolder } from './chromium.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { deployDefinition } from '../../src/core/deploy.js';
 import { loadWeights as readWeights } from '../../src/io/snapshot.js';
-import '../../src/node/net-weights.js';
 import { lenet, syntheticMnist } from '../../examples/mnist/lenet.js';
 import { randomBatch } from '../../bench/measure.js';
 

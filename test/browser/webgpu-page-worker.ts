@@ -7,7 +7,7 @@
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { connectWebGpu } from '../../src/backend/webgpu/browser.js';
 import type { Backend } from '../../src/backend/backend.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/net.js';
 import { Solver } from '../../src/solver/solver.js';
 import { equivalenceCheck } from '../harness/equivalence.js';
 import { layerCases } from '../harness/layer-cases.js';

@@ -5,7 +5,7 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { Blob } from '../../src/core/blob.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { l2Cons, parseConstraint } from '../../src/constraints/constraint.js';
 import { Solver } from '../../src/solver/solver.js';
 

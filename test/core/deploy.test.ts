@@ -8,7 +8,7 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { deployDefinition } from '../../src/core/deploy.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 const lenet = (JSON.parse(readFileSync(resolve(root, 'examples/mnist/lenet.json'), 'utf8')) as { layers: LayerConfig[] }).layers;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, NumericError, ShapeError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';

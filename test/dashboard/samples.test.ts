@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { captureSamples } from '../../src/dashboard/samples.js';
 import { renderDashboard } from '../../src/dashboard/view.js';

@@ -9,14 +9,14 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import '../../src/node/layers.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import type { AsyncHDF5DataLayer } from '../../src/data/async-hdf5-data.js';
 import type { HDF5DataLayer } from '../../src/data/hdf5-data.js';
 import { buildLayer, type BuiltLayer } from '../harness/context.js';
+import { nodeLayerTypes } from '../../src/node/layers.js';
 import { standardSource, tempDir } from './h5-fixtures.js';
 
 const backend = new JsBackend('float32');
@@ -42,7 +42,7 @@ function config(type: string, extra: Record<string, unknown> = {}): LayerConfig 
 }
 
 function build(type: string, extra: Record<string, unknown> = {}, seed = 42, phase: 'train' | 'test' = 'train'): BuiltLayer {
-  const b = buildLayer(backend, config(type, extra), [], { seed, phase });
+  const b = buildLayer(backend, config(type, extra), [], { seed, phase, layerTypes: nodeLayerTypes });
   if (type === 'AsyncHDF5Data') asyncLayers.push(b.layer as AsyncHDF5DataLayer);
   return b;
 }
@@ -131,7 +131,7 @@ describe('AsyncHDF5Data', () => {
     writeFileSync(script, [
       `await import(${dist('../../src/node/layers.js')});`,
       `const { JsBackend } = await import(${dist('../../src/backend/js/js-backend.js')});`,
-      `const { Net } = await import(${dist('../../src/core/net.js')});`,
+      `const { Net } = await import(${dist('../../src/node/net.js')});`,
       `const net = new Net([${JSON.stringify(config('AsyncHDF5Data', { readAhead: 3 }))}], { backend: new JsBackend('float32') });`,
       'net.forward();',
       'console.log(net.blob("label").read().join(","));',

@@ -6,14 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import '../../src/node/layers.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import type { HDF5DataLayer } from '../../src/data/hdf5-data.js';
 import { Hdf5Reader, checkFilters } from '../../src/io/hdf5-reader.js';
 import { buildLayer, type BuiltLayer } from '../harness/context.js';
+import { nodeLayerTypes } from '../../src/node/layers.js';
 import { SAMPLE_SIZE, dataValue, standardDatasets, standardSource, tempDir, writeH5 } from './h5-fixtures.js';
 
 const backend = new JsBackend('float32');
@@ -34,7 +34,7 @@ function config(extra: Record<string, unknown> = {}, type = 'HDF5Data'): LayerCo
 const built: BuiltLayer[] = [];
 after(() => built.forEach((b) => b.layer.destroy?.()));
 function build(c: LayerConfig, seed = 42, phase: 'train' | 'test' = 'train'): BuiltLayer {
-  const b = buildLayer(backend, c, [], { seed, phase });
+  const b = buildLayer(backend, c, [], { seed, phase, layerTypes: nodeLayerTypes });
   built.push(b);
   return b;
 }

@@ -4,11 +4,10 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import '../../src/node/layers.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { hdf5Loaded } from '../../src/io/hdf5.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-h5out-'));

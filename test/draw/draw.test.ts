@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { drawCommand } from '../../src/cli/draw.js';
 import { netGraph } from '../../src/draw/graph.js';
 import { layeredLayout } from '../../src/draw/layout.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { Backend } from '../../src/backend/backend.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Random } from '../../src/core/random.js';
 import { Solver } from '../../src/solver/solver.js';
 import { syntheticMnist } from '../../examples/mnist/lenet.js';

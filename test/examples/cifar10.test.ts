@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Random } from '../../src/core/random.js';
 import { readDefinition, resolveSources } from '../../src/node/definition.js';
 import { parseSolverConfig, Solver } from '../../src/solver/solver.js';

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Random } from '../../src/core/random.js';
 import { readDefinition } from '../../src/node/definition.js';
 import { availableBackends, type BackendEntry } from '../harness/backends.js';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Random } from '../../src/core/random.js';
 import { exportCaffe } from '../../src/io/caffe/index.js';
 import { loadWeights, type ArrayEntry } from '../../src/io/snapshot.js';

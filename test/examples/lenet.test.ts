@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { resolve } from 'node:path';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { readDefinition } from '../../src/node/definition.js';
 import { parseSolverConfig } from '../../src/solver/solver.js';
 import { lenet, syntheticMnist } from '../../examples/mnist/lenet.js';

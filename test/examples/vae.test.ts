@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Random } from '../../src/core/random.js';
 import { Solver, parseSolverConfig } from '../../src/solver/solver.js';
 import type { Dataset } from '../../examples/mnist/lenet.js';

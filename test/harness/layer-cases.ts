@@ -32,6 +32,11 @@ export interface LayerCase {
   inputs?: InputGen[];
   /** Default 'train'. */
   phase?: Phase;
+  /**
+   * Parameters that an earlier layer of a net would have declared (the target of a tie), by key
+   * and shape; the harness creates them, Uniform(-1, 1), before setting the layer up.
+   */
+  existingParams?: { key: string; shape: Shape }[];
   /** Why the gradient check does not apply (no backward, or nothing to differentiate). */
   skipGradient?: string;
   /** Largest relative error allowed by the gradient check (default 1e-6). */
@@ -355,11 +360,11 @@ export const layerCases: LayerCase[] = [
   // ---- TiedInnerProduct (the test context declares the tied weight itself) ----
   {
     name: 'tied-ip', config: { type: 'TiedInnerProduct', name: 'dec', bottoms: ['h'], tops: ['y'], tiedParamKey: 'enc', numOutput: 5, biasInit: { type: 'Uniform', min: -1, max: 1 } },
-    bottoms: [[3, 4]], reference: ref.tiedInnerProduct,
+    bottoms: [[3, 4]], existingParams: [{ key: 'enc___weight', shape: [4, 5] }], reference: ref.tiedInnerProduct,
   },
   {
     name: 'tied-ip-4d-sigmoid', config: { type: 'TiedInnerProduct', name: 'dec4', bottoms: ['h'], tops: ['y'], tiedParamKey: 'enc', numOutput: 3, neuron: 'Sigmoid' },
-    bottoms: [[2, 2, 1, 3]], reference: ref.tiedInnerProduct,
+    bottoms: [[2, 2, 1, 3]], existingParams: [{ key: 'enc___weight', shape: [6, 3] }], reference: ref.tiedInnerProduct,
   },
 
   // ---- RandomMask, RandomNormal ----

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/net.js';
 import { Solver } from '../../src/solver/solver.js';
 import { lenet } from '../../examples/mnist/lenet.js';
 

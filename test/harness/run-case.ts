@@ -21,7 +21,7 @@ export function caseInputs(c: LayerCase, seed: number): Float64Array[] {
 
 /** Builds the case's layer on `backend` with the case's inputs. */
 export function buildCase(backend: Backend, c: LayerCase, seed: number): BuiltLayer {
-  return buildLayer(backend, c.config, c.bottoms, { phase: c.phase ?? 'train', seed, values: caseInputs(c, seed) });
+  return buildLayer(backend, c.config, c.bottoms, { phase: c.phase ?? 'train', seed, values: caseInputs(c, seed), existingParams: c.existingParams });
 }
 
 /** R_k in [-1, 1) for every top. */

@@ -11,13 +11,13 @@ import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import '../../src/node/layers.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, DataError } from '../../src/core/errors.js';
 import type { AsyncHDF5DataLayer } from '../../src/data/async-hdf5-data.js';
 import { DEFAULT_TIME_LIMIT, hdf5TimeLimit } from '../../src/io/hdf5-guard.js';
 import { loadWeights, saveWeights } from '../../src/io/snapshot.js';
 import { buildLayer } from '../harness/context.js';
+import { nodeLayerTypes } from '../../src/node/layers.js';
 import { damageGlobalHeap, standardDatasets, tempDir, writeH5 } from '../data/h5-fixtures.js';
 
 const LIMIT = 2;
@@ -81,7 +81,7 @@ describe('HDF5 foreign-file guard', () => {
     const list = join(tmp.dir, 'looping-list.txt');
     writeFileSync(list, `${good}\n${bad}\n`);
     const c = { type: 'HDF5Data', name: 'h5', tops: ['data', 'label'], source: list, batchSize: 2 };
-    assert.throws(() => buildLayer(new JsBackend('float32'), c, [], { seed: 1 }), (e: unknown) => timedOut(bad)(e) && /line 2/.test((e as Error).message));
+    assert.throws(() => buildLayer(new JsBackend('float32'), c, [], { seed: 1, layerTypes: nodeLayerTypes }), (e: unknown) => timedOut(bad)(e) && /line 2/.test((e as Error).message));
   });
 
   it('AsyncHDF5Data: a file replaced after setup by one that makes HDF5 loop for ever stops the reader with a DataError naming it', async () => {
@@ -90,7 +90,7 @@ describe('HDF5 foreign-file guard', () => {
     const list = join(tmp.dir, 'async-list.txt');
     writeFileSync(list, `${first}\n${second}\n`);
     const c = { type: 'AsyncHDF5Data', name: 'h5', tops: ['data', 'label'], source: list, batchSize: 4, chunkSize: 4, readAhead: 1 };
-    const b = buildLayer(new JsBackend('float32'), c, [], { seed: 1 });
+    const b = buildLayer(new JsBackend('float32'), c, [], { seed: 1, layerTypes: nodeLayerTypes });
     const layer = b.layer as AsyncHDF5DataLayer;
     try {
       // Same size, new contents: the guard's record of the checked file no longer applies.
@@ -118,7 +118,7 @@ describe('HDF5 foreign-file guard', () => {
     const c = { type: 'AsyncHDF5Data', name: 'h5', tops: ['data', 'label'], source: list, batchSize: 2, chunkSize: 2, allowExternalStorage: true };
     const cwd = process.cwd();
     process.chdir(dir); // HDF5 looks for the relative external file name in the working directory
-    const b = buildLayer(new JsBackend('float32'), c, [], { seed: 1 });
+    const b = buildLayer(new JsBackend('float32'), c, [], { seed: 1, layerTypes: nodeLayerTypes });
     const layer = b.layer as AsyncHDF5DataLayer;
     try {
       assert.throws(() => layer.forward([], b.tops), (e: unknown) => e instanceof DataError && e.message.includes(`HDF5 file "${file}"`) && /line 1/.test(e.message) && new RegExp(`rows \\[0, 2\\) did not finish within ${LIMIT} s`).test(e.message));

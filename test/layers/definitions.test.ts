@@ -6,12 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layerTypes, standardLayerTypes } from '../../src/layers/index.js';
-import '../../src/node/layers.js';
+import { nodeLayerTypes } from '../../src/node/layers.js';
 
 /** The Node-only layer types, typed by the augmentation in src/node/layers.ts. */
 const NODE_TYPES = ['HDF5Data', 'AsyncHDF5Data', 'HDF5Output'];
 
-test("the type map's keys are the registry's keys, each its layer type's own name", () => {
+test("the type map's keys are the layer types' own names; Node's set adds the HDF5 layers; neither is changed by use", () => {
   for (const [key, t] of Object.entries(standardLayerTypes)) assert.equal(t.type, key);
-  assert.deepEqual([...Object.keys(standardLayerTypes), ...NODE_TYPES].sort(), [...layerTypes.keys()].sort());
+  assert.deepEqual([...layerTypes.keys()].sort(), Object.keys(standardLayerTypes).sort());
+  assert.deepEqual([...nodeLayerTypes.keys()].sort(), [...Object.keys(standardLayerTypes), ...NODE_TYPES].sort());
+  for (const [key, t] of nodeLayerTypes) assert.equal(t.type, key);
 });

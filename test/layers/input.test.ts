@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, ShapeError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import type { InputLayer } from '../../src/layers/input.js';
 import type { MemoryOutputLayer } from '../../src/layers/memory-output.js';
 import { buildLayer, type BuiltLayer } from '../harness/context.js';

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { buildLayer } from '../harness/context.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, DataError } from '../../src/core/errors.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { encodeBinary } from '../../src/io/caffe/codec.js';
 import { ImageClassifier } from '../../src/node/classifier.js';
 import { parseSynsetWords } from '../../src/node/synset-words.js';

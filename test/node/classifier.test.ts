@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { ImageClassifier, RASTER_FORMATS, readClassNames } from '../../src/node/classifier.js';
 import { convertImages } from '../../src/cli/convert-images.js';
 import { hdf5 } from '../../src/io/hdf5.js';

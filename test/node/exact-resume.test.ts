@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { HostArray } from '../../src/backend/backend.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Solver } from '../../src/solver/solver.js';
 import type { Raw } from '../../src/core/config.js';
 import { snapshotName } from '../../src/io/snapshot.js';

@@ -16,7 +16,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hdf5 } from '../../src/io/hdf5.js';
 import { listSnapshots, loadWeights, readSnapshot } from '../../src/io/snapshot.js';
-import '../../src/node/layers.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/kill-train.js', import.meta.url));
 const SEED = Number(process.env.CORTADO_KILL_SEED ?? 20261126);

@@ -8,12 +8,11 @@ import type { HostArray } from '../../src/backend/backend.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { DataError, ShapeError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Solver } from '../../src/solver/solver.js';
 import { hdf5 } from '../../src/io/hdf5.js';
 import { readSnapshot, snapshotName } from '../../src/io/snapshot.js';
 import { loadFrom, saveSnapshot } from '../../src/node/snapshot.js';
-import '../../src/node/net-weights.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-load-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -33,7 +32,7 @@ function layers(): LayerConfig[] {
   ];
 }
 
-function solver(seed: number, defs = layers()): Solver {
+function solver(seed: number, defs = layers()): Solver<Net> {
   return new Solver(new Net(defs, { backend: new JsBackend(), seed }), { baseLr: 0.1, momentum: 0.9, maxIter: 100 });
 }
 

@@ -12,7 +12,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { DataError } from '../../src/core/errors.js';
 import { Solver } from '../../src/solver/solver.js';
 import { snapshotName } from '../../src/io/snapshot.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Solver } from '../../src/solver/solver.js';
 import { readSnapshot, writeSnapshot } from '../../src/io/snapshot.js';
 import { readDefinition } from '../../src/node/definition.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Backend } from '../../src/backend/backend.js';
 import { ConfigError, NumericError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { listSnapshots, readSnapshot } from '../../src/io/snapshot.js';
 import { Snapshot } from '../../src/node/snapshot.js';
 import { ValidationPerformance } from '../../src/solver/coffee/validation-performance.js';

@@ -6,7 +6,6 @@ import { loadCuda } from '../../src/backend/cuda/load.js';
 import { buildEmulator, ensureAddon } from '../backend/cuda/emulator.js';
 import { unavailable } from '../harness/backends.js';
 import { nanCases } from './nan-cases.js';
-import '../../src/node/layers.js';
 
 // The emulator must be set up before the first loadCuda of this process.
 const emu = buildEmulator();

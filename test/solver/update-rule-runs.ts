@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import { Solver, type SolverConfig } from '../../src/solver/solver.js';
 import type { BackendEntry } from '../harness/backends.js';
 

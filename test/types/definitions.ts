@@ -5,11 +5,10 @@
  */
 import type { Backend } from '../../src/backend/backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { Net } from '../../src/core/net.js';
+import { Net } from '../../src/node/net.js';
 import type { LayerDefinition, TypedLayerDefinition } from '../../src/layers/definitions.js';
 import { Solver } from '../../src/solver/solver.js';
 import { train } from '../../src/node/train.js';
-import '../../src/node/layers.js';
 
 export function layerDefinitions(backend: Backend): void {
   const data: LayerDefinition = { type: 'MemoryData', name: 'data', tops: ['x', 'label'], batchSize: 8, source: 'mnist:train' };

@@ -13,7 +13,7 @@
  */
 import { ConfigError } from '../../core/errors.js';
 import { parseLayerConfig, type LayerConfig } from '../../core/layer.js';
-import type { Net } from '../../core/net.js';
+import type { Net, LayerTypes } from '../../core/net.js';
 import { layerTypes } from '../../layers/index.js';
 import type { ArrayEntry } from '../hdf5.js';
 import { encodeBinary, formatText, type Msg } from './codec.js';
@@ -28,16 +28,17 @@ export interface CaffeExport {
 }
 
 /** Writes a net for Caffe; see the module comment. `definition` is a layer list or `{ name, layers }`. */
-export function exportCaffe(definition: LayerConfig[] | CaffeNet, weights: Map<string, ArrayEntry> = new Map()): CaffeExport {
+export function exportCaffe(definition: LayerConfig[] | CaffeNet, weights: Map<string, ArrayEntry> = new Map(), options: { layerTypes?: LayerTypes } = {}): CaffeExport {
+  const types = options.layerTypes ?? layerTypes;
   const net: CaffeNet = Array.isArray(definition) ? { layers: definition } : definition;
-  const nets = buildNets(net.layers);
+  const nets = buildNets(net.layers, types);
   const built = new Map(nets.flatMap((n) => n.layers).map((l) => [l.name, l]));
   const common = (raw: LayerConfig) => commonFields(raw, built.get(raw.name)?.params.length ?? 0);
   const problems: string[] = [];
   const layers: { caffe: Msg[]; raw: LayerConfig }[] = [];
   for (const raw of net.layers) {
     const where = `layer "${raw.name}" (${raw.type})`;
-    const lt = layerTypes.get(raw.type);
+    const lt = types.get(raw.type);
     if (raw.type === 'Identity') {
       layers.push({ raw, caffe: (raw.bottoms ?? []).map((b, i) => ({ ...common(raw), name: i ? `${raw.name}_${i}` : raw.name, type: 'Split', bottom: [b], top: [raw.tops![i]] })) });
       continue;

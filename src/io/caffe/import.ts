@@ -16,7 +16,7 @@
 import { JsBackend } from '../../backend/js/js-backend.js';
 import { ConfigError } from '../../core/errors.js';
 import { parseLayerConfig, type LayerConfig, type Phase } from '../../core/layer.js';
-import { Net } from '../../core/net.js';
+import { Net, type LayerTypes } from '../../net.js';
 import { layerTypes } from '../../layers/index.js';
 import type { ArrayEntry } from '../hdf5.js';
 import { parseText, type Msg } from './codec.js';
@@ -42,6 +42,8 @@ export interface CaffeFiles {
   /** Names of the files in messages (default "prototxt" and "caffemodel"). */
   prototxtName?: string;
   caffemodelName?: string;
+  /** The layer types the net may use (default: the standard set; Node's CLI adds the HDF5 layers). */
+  layerTypes?: LayerTypes;
 }
 
 /** Reads a Caffe net and its weights; see the module comment. */
@@ -59,9 +61,10 @@ export function importCaffe(prototxt: string, caffemodel?: Uint8Array, files: Ca
     );
   }
   const layers = renameInPlace(mapped);
-  validate(layers, file);
-  resolveGlobalPooling(layers);
-  const nets = buildNets(layers);
+  const types = files.layerTypes ?? layerTypes;
+  validate(layers, file, types);
+  resolveGlobalPooling(layers, types);
+  const nets = buildNets(layers, types);
   const weights = caffemodel ? importWeights(caffemodel, files.caffemodelName ?? 'caffemodel', caffeLayers, nets) : new Map();
   for (const n of nets) n.destroy();
   return { definition: { ...(net.name ? { name: net.name } : {}), layers }, weights };
@@ -108,12 +111,14 @@ function mapLayer(l: Msg, i: number, owners: Map<string, string>, problems: stri
 }
 
 /** Every mapped layer read by its Cortado type; all rejections in one ConfigError. */
-function validate(layers: LayerConfig[], file: string): void {
+function validate(layers: LayerConfig[], file: string, types: LayerTypes): void {
   const problems: string[] = [];
   for (const l of layers) {
     if (l.kernel === 'global') continue;
     try {
-      parseLayerConfig(l, layerTypes.get(l.type)!);
+      const lt = types.get(l.type);
+      if (!lt) throw new ConfigError(`layer "${l.name}": type "${l.type}" is not among the layer types given`);
+      parseLayerConfig(l, lt);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       problems.push(e.message);
@@ -123,22 +128,22 @@ function validate(layers: LayerConfig[], file: string): void {
 }
 
 /** Global pooling: kernel = the bottom's [height, width], stride 1, no padding (Caffe's rule). */
-function resolveGlobalPooling(layers: LayerConfig[]): void {
+function resolveGlobalPooling(layers: LayerConfig[], types: LayerTypes): void {
   layers.forEach((l, i) => {
     if (l.kernel !== 'global') return;
     const phase: Phase = l.include?.phase ?? 'test';
-    const shape = bottomShape(layers.slice(0, i), l.bottoms![0], phase);
+    const shape = bottomShape(layers.slice(0, i), l.bottoms![0], phase, types);
     if (shape.length !== 4) throw new ConfigError(`layer "${l.name}" (Pooling): global pooling needs a 4-d bottom [N, C, H, W]; bottom "${l.bottoms![0]}" is [${shape}]`);
     l.kernel = shape[2] === shape[3] ? shape[2] : [shape[2], shape[3]];
   });
 }
 
-function bottomShape(prefix: LayerConfig[], blob: string, phase: Phase): number[] {
+function bottomShape(prefix: LayerConfig[], blob: string, phase: Phase, types: LayerTypes): number[] {
   const batch1 = prefix.map((l) => (l.type === 'Input' ? { ...l, shapes: (l.shapes as number[][]).map((s) => [1, ...s.slice(1)]) } : l));
   for (const layers of [batch1, prefix]) {
     let net: Net | undefined;
     try {
-      net = new Net(layers, { backend: new JsBackend(), phase });
+      net = new Net(layers, { backend: new JsBackend(), phase, layerTypes: types });
       return [...net.blob(blob).shape];
     } catch (e) {
       if (layers === prefix) throw e;
@@ -150,15 +155,15 @@ function bottomShape(prefix: LayerConfig[], blob: string, phase: Phase): number[
 }
 
 /** The test-phase net, and the train-phase one when some layer is train-only. */
-export function buildNets(layers: LayerConfig[]): Net[] {
+export function buildNets(layers: LayerConfig[], types: LayerTypes = layerTypes): Net[] {
   const phases: Phase[] = ['test'];
   if (layers.some((l) => l.include?.phase === 'train' || l.exclude?.phase === 'test')) phases.push('train');
   const batch1 = layers.map((l) => (l.type === 'Input' ? { ...l, shapes: (l.shapes as number[][]).map((s) => [1, ...s.slice(1)]) } : l));
   return phases.map((phase) => {
     try {
-      return new Net(batch1, { backend: new JsBackend(), phase });
+      return new Net(batch1, { backend: new JsBackend(), phase, layerTypes: types });
     } catch {
-      return new Net(layers, { backend: new JsBackend(), phase });
+      return new Net(layers, { backend: new JsBackend(), phase, layerTypes: types });
     }
   });
 }

@@ -15,7 +15,8 @@
 import { JsBackend } from '../../backend/js/js-backend.js';
 import { ConfigError } from '../../core/errors.js';
 import type { Layer, LayerConfig } from '../../core/layer.js';
-import { Net } from '../../core/net.js';
+import { Net as CoreNet, type LayerTypes } from '../../core/net.js';
+import { Net } from '../../net.js';
 import type { ArrayEntry } from '../hdf5.js';
 import { encodeModel } from './codec.js';
 import { EXPORTS, type Ctx } from './export-layers.js';
@@ -44,10 +45,10 @@ export interface OnnxSource {
  * Writes the net's inference graph; see the module comment. A definition is built in the test
  * phase on JsBackend and takes `weights` (every parameter of the net must be there).
  */
-export function exportOnnx(net: Net | OnnxSource | LayerConfig[], weights?: Map<string, ArrayEntry>): Uint8Array {
-  if (net instanceof Net) return exportNet(net);
+export function exportOnnx(net: CoreNet | OnnxSource | LayerConfig[], weights?: Map<string, ArrayEntry>, options: { layerTypes?: LayerTypes } = {}): Uint8Array {
+  if (net instanceof CoreNet) return exportNet(net);
   const def = Array.isArray(net) ? { layers: net } : net;
-  const built = new Net(def.layers, { backend: new JsBackend('float32'), phase: 'test', name: def.name ?? 'net' });
+  const built = new Net(def.layers, { backend: new JsBackend('float32'), phase: 'test', name: def.name ?? 'net', layerTypes: options.layerTypes });
   try {
     for (const p of built.params) {
       const e = weights?.get(p.key);
@@ -60,7 +61,7 @@ export function exportOnnx(net: Net | OnnxSource | LayerConfig[], weights?: Map<
   }
 }
 
-function exportNet(net: Net): Uint8Array {
+function exportNet(net: CoreNet): Uint8Array {
   const consumed = new Set(net.layers.flatMap((l) => l.config.bottoms));
   // The net's own Splits: named `<blob>_split`, tops `<blob>_split_<i>`, read by no definition.
   const own = (l: Layer) => l.type === 'Split' && l.name.startsWith(`${l.config.bottoms[0]}_split`)

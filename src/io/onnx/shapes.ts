@@ -6,7 +6,7 @@
  */
 import { JsBackend } from '../../backend/js/js-backend.js';
 import type { LayerConfig } from '../../core/layer.js';
-import { Net } from '../../core/net.js';
+import { Net } from '../../net.js';
 
 export class ShapeOracle {
   broken = false;

@@ -81,7 +81,7 @@ test('webgpu: without an adapter, createBackend("webgpu") says what to set', { s
 test('webgpu: a TrainerWorker run on webgpu (its GPU worker nested in the trainer thread) gives the weights of a js run', { skip }, async () => {
   const { startNodeTrainer } = await import('../../../src/node/trainer-worker.js');
   const { smallMlp } = await import('../../harness/small-mlp.js');
-  const { Net } = await import('../../../src/core/net.js');
+  const { Net } = await import('../../../src/node/net.js');
   const { Solver } = await import('../../../src/solver/solver.js');
   const { Random } = await import('../../../src/core/random.js');
   const solver = { baseLr: 0.1, momentum: 0.9, maxIter: 20 };

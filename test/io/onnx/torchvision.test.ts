@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LayerConfig } from '../../../src/core/layer.js';
-import { Net } from '../../../src/core/net.js';
+import { Net } from '../../../src/node/net.js';
 import type { InputLayer } from '../../../src/layers/input.js';
 import { importOnnx } from '../../../src/io/onnx/index.js';
 import { Solver } from '../../../src/solver/solver.js';

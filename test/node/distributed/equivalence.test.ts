@@ -13,7 +13,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { packageRoot } from '../../../src/backend/cuda/addon.js';
-import '../../../src/node/layers.js';
 import { latestSnapshot, readSnapshot } from '../../../src/io/snapshot.js';
 import { loadNativeAddon } from '../../../src/backend/native/load.js';
 import { buildEmulator, ensureAddon } from '../../backend/cuda/emulator.js';

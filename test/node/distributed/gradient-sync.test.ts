@@ -6,9 +6,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../../src/node/layers.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
-import { Net } from '../../../src/core/net.js';
+import { Net } from '../../../src/node/net.js';
 import type { Layer } from '../../../src/core/layer.js';
 import { Solver } from '../../../src/solver/solver.js';
 import { SoloCommunicator } from '../../../src/node/distributed/communicator.js';

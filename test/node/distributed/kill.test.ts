@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import '../../../src/node/layers.js';
 import { latestSnapshot, readSnapshot } from '../../../src/io/snapshot.js';
 import { CLI, mpiSkip, run, writeDefinition, writeTask } from './mpirun.js';
 

@@ -8,8 +8,8 @@
  * `sharesData` tells the net to create each top with `new Blob(backend, name, shape, bottom)`, so
  * that only its diff is its own. A top given its own data buffer still works: forward copies.
  */
-import type { Blob, Shape } from '../core/blob.js';
-import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
+import type { Blob, Shape } from './blob.js';
+import { Layer, expectBlobs, type BaseConfig, type LayerType } from './layer.js';
 
 export class SplitLayer extends Layer<BaseConfig> {
   /** Every top aliases the data of bottom 0. */
