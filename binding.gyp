@@ -10,6 +10,7 @@
     'cortado_kernel_sources': [
       'native/kernels/bias.cc',
       'native/kernels/blas1.cc',
+      'native/kernels/clamp.cc',
       'native/kernels/conv.cc',
       'native/kernels/dropout.cc',
       'native/kernels/gemm.cc',

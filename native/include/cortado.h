@@ -49,6 +49,8 @@ struct Kernels {
 
   void (*binary)(BinaryOp op, int64_t n, const float* a, const float* b, float* y);
   void (*unary)(UnaryOp op, int64_t n, const float* a, float p, float* y);
+  void (*clamp)(int64_t n, float lo, float hi, const float* x, float* y);
+  void (*where)(int64_t n, float lo, float hi, const float* x, const float* a, const float* b, float* y);
 
   void (*convForward)(const ConvGeom& g, const float* x, const float* w, float* y);
   void (*convBackwardData)(const ConvGeom& g, const float* dy, const float* w, float* dx);

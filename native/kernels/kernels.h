@@ -16,6 +16,8 @@ double dot(int64_t n, const float* x, const float* y);
 double asum(int64_t n, const float* x);
 void binary(BinaryOp op, int64_t n, const float* a, const float* b, float* y);
 void unary(UnaryOp op, int64_t n, const float* a, float p, float* y);
+void clamp(int64_t n, float lo, float hi, const float* x, float* y);
+void where(int64_t n, float lo, float hi, const float* x, const float* a, const float* b, float* y);
 
 void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
           const float* B, float beta, float* C);

@@ -12,7 +12,7 @@ const Kernels* table() {
       CORTADO_STR(CORTADO_ISA),
       set, copy, scal, axpy, axpby, dot, asum,
       gemm, gemv,
-      binary, unary,
+      binary, unary, clamp, where,
       conv_forward, conv_backward_data, conv_backward_filter, bias_forward, bias_backward,
       pool_forward, pool_backward,
       neuron_forward, neuron_backward,

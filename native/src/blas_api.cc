@@ -94,6 +94,28 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value Clamp(napi_env env, napi_callback_info info) {
+  Call c(env, info, "clamp");
+  int64_t n = c.count(0, "n");
+  float lo = float(c.number(1, "lo")), hi = float(c.number(2, "hi"));
+  float* x = c.f32(3, "x", double(n));
+  float* y = c.f32(4, "y", double(n));
+  if (c.ok()) K().clamp(n, lo, hi, x, y);
+  return nullptr;
+}
+
+napi_value Where(napi_env env, napi_callback_info info) {
+  Call c(env, info, "where");
+  int64_t n = c.count(0, "n");
+  float lo = float(c.number(1, "lo")), hi = float(c.number(2, "hi"));
+  float* x = c.f32(3, "x", double(n));
+  float* a = c.f32(4, "a", double(n));
+  float* b = c.f32(5, "b", double(n));
+  float* y = c.f32(6, "y", double(n));
+  if (c.ok()) K().where(n, lo, hi, x, a, b, y);
+  return nullptr;
+}
+
 // ---- BLAS level 2 and 3 ----
 
 napi_value Gemm(napi_env env, napi_callback_info info) {
@@ -134,6 +156,8 @@ const Export kBlasExports[] = {
     {"asum", Asum},
     {"binary", Binary},
     {"unary", Unary},
+    {"clamp", Clamp},
+    {"where", Where},
     {"gemm", Gemm},
     {"gemv", Gemv},
 };

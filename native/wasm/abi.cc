@@ -32,6 +32,11 @@ EXPORT(binary) void cortado_binary(int32_t op, int32_t n, const float* a, const 
 EXPORT(unary) void cortado_unary(int32_t op, int32_t n, const float* a, float p, float* y) {
   unary(UnaryOp(op), n, a, p, y);
 }
+EXPORT(clamp) void cortado_clamp(int32_t n, float lo, float hi, const float* x, float* y) { clamp(n, lo, hi, x, y); }
+EXPORT(where) void cortado_where(int32_t n, float lo, float hi, const float* x, const float* a, const float* b,
+                                 float* y) {
+  where(n, lo, hi, x, a, b, y);
+}
 
 EXPORT(gemm) void cortado_gemm(int32_t transA, int32_t transB, int32_t M, int32_t N, int32_t K, float alpha,
                                const float* A, const float* B, float beta, float* C) {

@@ -159,6 +159,13 @@ export interface Backend {
   sign(n: number, a: Buf, y: Buf): void;
   /** y = a + alpha */
   addScalar(n: number, alpha: number, y: Buf): void;
+  /** y = x < lo ? lo : x > hi ? hi : x (lo <= hi; ±Infinity bounds one side only; NaN stays NaN). */
+  clamp(n: number, lo: number, hi: number, x: Buf, y: Buf): void;
+  /**
+   * y = lo <= x <= hi ? a : b, and NaN where x is NaN: a masked select of two buffers (gradients
+   * of clamps and kinks; x in [-Infinity, 0] picks the x <= 0 side of ReLU-like units).
+   */
+  where(n: number, lo: number, hi: number, x: Buf, a: Buf, b: Buf, y: Buf): void;
 
   // ---- fused kernels ----
   /**

@@ -13,7 +13,7 @@
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { expectBlobs, type LayerType } from '../core/layer.js';
-import { FLT_MIN, checkSameCount, clampBelow, type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
+import { FLT_MIN, checkSameCount, type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
 /** No fields besides `lossWeight` (default 1). */
@@ -45,12 +45,12 @@ export class BinaryCrossEntropyLossLayer extends LossLayer<BinaryCrossEntropyLos
   forward(bottoms: Blob[], tops: Blob[]): void {
     const b = this.ctx.backend;
     const n = bottoms[0].count;
-    const { p, q, logP, logQ, notT, tmp } = this;
-    clampBelow(b, n, bottoms[0].data, FLT_MIN, tmp, p);
+    const { p, q, logP, logQ, notT } = this;
+    b.clamp(n, FLT_MIN, Infinity, bottoms[0].data, p);
     b.copy(n, bottoms[0].data, q);
     b.scal(n, -1, q);
     b.addScalar(n, 1, q);
-    clampBelow(b, n, q, FLT_MIN, tmp, q);
+    b.clamp(n, FLT_MIN, Infinity, q, q);
     b.log(n, p, logP);
     b.log(n, q, logQ);
     b.copy(n, bottoms[1].data, notT);

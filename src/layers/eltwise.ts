@@ -5,9 +5,9 @@
  *   SUM   y = Σ_k c_k x_k                         dx_k = c_k dy
  *   PROD  y = Π_k x_k                             dx_k = dy Π_{j≠k} x_j   (no division by x_k)
  *   MAX   y = max_k x_k                           dx_k = dy where k is the argmax, else 0
- * MAX is built as a running maximum m_k = m_{k-1} + relu(x_k - m_{k-1}), keeping each relu term
+ * MAX is a running maximum m_k = g_k > 0 ? x_k : m_{k-1} with g_k = x_k - m_{k-1}, each g_k kept
  * for backward: a tie goes to the earlier bottom (Caffe gives a tie between the first two bottoms
- * to the second).
+ * to the second), and a NaN in any bottom gives NaN.
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
@@ -25,10 +25,10 @@ export interface EltwiseConfig extends BaseConfig {
 }
 
 export class EltwiseLayer extends Layer<EltwiseConfig> {
-  /** MAX: relu(x_k - m_{k-1}) for k >= 1; then a running gradient and a scratch. */
+  /** MAX: g_k = x_k - m_{k-1} for k >= 1, and zeros (never written). PROD, MAX: a running gradient. */
   private gains: Buf[] = [];
+  private zeros!: Buf;
   private grad!: Buf;
-  private tmp!: Buf;
 
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
@@ -39,11 +39,11 @@ export class EltwiseLayer extends Layer<EltwiseConfig> {
       }
     }
     const n = first.count;
-    if (c.operation === 'MAX') this.gains = bottoms.slice(1).map(() => this.ctx.buffer(n));
-    if (c.operation !== 'SUM') {
-      this.grad = this.ctx.buffer(n);
-      this.tmp = this.ctx.buffer(n);
+    if (c.operation === 'MAX') {
+      this.gains = bottoms.slice(1).map(() => this.ctx.buffer(n));
+      this.zeros = this.ctx.buffer(n);
     }
+    if (c.operation !== 'SUM') this.grad = this.ctx.buffer(n);
     return [first.shape];
   }
 
@@ -63,8 +63,7 @@ export class EltwiseLayer extends Layer<EltwiseConfig> {
       for (let k = 1; k < bottoms.length; k++) {
         const g = this.gains[k - 1];
         b.sub(n, bottoms[k].data, y, g);
-        b.neuronForward('relu', n, g, g, 0);
-        b.add(n, y, g, y);
+        b.where(n, -Infinity, 0, g, y, bottoms[k].data, y);
       }
     }
   }
@@ -87,9 +86,9 @@ export class EltwiseLayer extends Layer<EltwiseConfig> {
       // Walk the running maximum back: bottom k takes the part of the gradient where it won.
       b.copy(n, dy, this.grad);
       for (let k = bottoms.length - 1; k >= 1; k--) {
-        b.neuronBackward('relu', n, this.gains[k - 1], this.grad, this.tmp, 0);
-        if (propagateDown[k]) b.copy(n, this.tmp, bottoms[k].diff);
-        b.sub(n, this.grad, this.tmp, this.grad);
+        const g = this.gains[k - 1];
+        if (propagateDown[k]) b.where(n, -Infinity, 0, g, this.zeros, this.grad, bottoms[k].diff);
+        b.where(n, -Infinity, 0, g, this.grad, this.zeros, this.grad);
       }
       if (propagateDown[0]) b.copy(n, this.grad, bottoms[0].diff);
     }

@@ -1,10 +1,10 @@
 /**
  * ELU, the exponential linear unit (Caffe's ELU).
  *
- * Shapes: top the shape of the bottom (may be the same blob).
- *   forward   y = x > 0 ? x : alpha (exp(x) - 1)   computed as relu(x) + alpha (exp(min(x, 0)) - 1)
- *   backward  dx = x > 0 ? dy : alpha exp(x) dy
- * relu(x) and exp(min(x, 0)) are kept from forward, so backward does not read x.
+ * Shapes: top the shape of the bottom; the top must not be the bottom blob (backward reads x).
+ *   forward   y = x > 0 ? x : alpha (exp(x) - 1)   with e = exp(min(x, 0)) kept for backward
+ *   backward  dx = x > 0 ? dy : alpha e dy
+ * At x = 0 the negative side's slope alpha is taken, as Caffe does.
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
@@ -16,15 +16,10 @@ export interface ELUConfig extends BaseConfig {
 }
 
 export class ELULayer extends Layer<ELUConfig> {
-  private pos!: Buf;
-  private expNeg!: Buf;
-  private tmp!: Buf;
+  private e!: Buf;
 
   setup(bottoms: Blob[]): Shape[] {
-    const n = bottoms[0].count;
-    this.pos = this.ctx.buffer(n);
-    this.expNeg = this.ctx.buffer(n);
-    this.tmp = this.ctx.buffer(n);
+    this.e = this.ctx.buffer(bottoms[0].count);
     return [bottoms[0].shape];
   }
 
@@ -32,25 +27,22 @@ export class ELULayer extends Layer<ELUConfig> {
     const b = this.ctx.backend;
     const n = bottoms[0].count;
     const { alpha } = this.config;
-    b.neuronForward('relu', n, bottoms[0].data, this.pos, 0);
-    b.sub(n, bottoms[0].data, this.pos, this.expNeg);
-    b.exp(n, this.expNeg, this.expNeg);
-    b.axpby(n, alpha, this.expNeg, 0, tops[0].data);
-    b.addScalar(n, -alpha, tops[0].data);
-    b.add(n, tops[0].data, this.pos, tops[0].data);
+    const x = bottoms[0].data, y = tops[0].data;
+    b.clamp(n, -Infinity, 0, x, this.e);
+    b.exp(n, this.e, this.e);
+    b.axpby(n, alpha, this.e, 0, y);
+    b.addScalar(n, -alpha, y);
+    b.where(n, -Infinity, 0, x, y, x, y);
   }
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     if (!propagateDown[0]) return;
     const b = this.ctx.backend;
     const n = bottoms[0].count;
-    const dy = tops[0].diff;
-    const dx = bottoms[0].diff;
-    // dx = [x > 0] dy + alpha exp(min(x, 0)) (dy - [x > 0] dy)
-    b.neuronBackward('relu', n, this.pos, dy, this.tmp, 0);
-    b.sub(n, dy, this.tmp, dx);
-    b.mul(n, dx, this.expNeg, dx);
-    b.axpby(n, 1, this.tmp, this.config.alpha, dx);
+    const dy = tops[0].diff, dx = bottoms[0].diff;
+    b.mul(n, dy, this.e, dx);
+    b.scal(n, this.config.alpha, dx);
+    b.where(n, -Infinity, 0, bottoms[0].data, dx, dy, dx);
   }
 }
 

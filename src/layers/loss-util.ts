@@ -97,16 +97,6 @@ export function setScalar(b: Backend, value: number, y: Buf): void {
   b.set(1, value, y);
 }
 
-/** max(v, ε) elementwise, composed as (v + ε + |v - ε|) / 2 so it runs on every backend; tmp must not alias v (y may alias either). */
-export function clampBelow(b: Backend, n: number, v: Buf, eps: number, tmp: Buf, y: Buf): void {
-  b.copy(n, v, tmp);
-  b.addScalar(n, -eps, tmp);
-  b.abs(n, tmp, tmp);
-  b.add(n, tmp, v, y);
-  b.addScalar(n, eps, y);
-  b.scal(n, 0.5, y);
-}
-
 /**
  * Class indices of a label blob read on the host: -1 where the label equals ignoreLabel; throws a
  * DataError naming the layer and the position when a label is not a class index.

@@ -56,10 +56,8 @@ export class SigmoidCrossEntropyLossLayer extends LossLayer<SigmoidCrossEntropyL
     b.exp(n, elem, elem);
     b.addScalar(n, 1, elem);
     b.log(n, elem, elem);
-    // max(x, 0) = (x + |x|) / 2
-    b.abs(n, x, tmp);
-    b.add(n, x, tmp, tmp);
-    b.axpy(n, 0.5, tmp, elem);
+    b.clamp(n, 0, Infinity, x, tmp);
+    b.axpy(n, 1, tmp, elem);
     b.mul(n, x, t, tmp);
     b.sub(n, elem, tmp, elem);
     let valid = n;

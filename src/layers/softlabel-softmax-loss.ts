@@ -15,7 +15,7 @@ import type { Buf, ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
 import { expectBlobs, type LayerType } from '../core/layer.js';
-import { FLT_MIN, clampBelow, type LossConfig, LossLayer, readLossWeight, setScalar } from './loss-util.js';
+import { FLT_MIN, type LossConfig, LossLayer, readLossWeight, setScalar } from './loss-util.js';
 import { classGeom, defaultTop, where } from './shapes.js';
 
 export interface SoftlabelSoftmaxLossConfig extends LossConfig {
@@ -46,7 +46,7 @@ export class SoftlabelSoftmaxLossLayer extends LossLayer<SoftlabelSoftmaxLossCon
     const b = this.ctx.backend;
     const n = bottoms[0].count;
     b.softmaxForward(this.geom, bottoms[0].data, this.prob);
-    clampBelow(b, n, this.prob, FLT_MIN, this.logProb, this.logProb);
+    b.clamp(n, FLT_MIN, Infinity, this.prob, this.logProb);
     b.log(n, this.logProb, this.logProb);
     setScalar(b, -b.dot(n, bottoms[1].data, this.logProb) / this.positions, tops[0].data);
   }

@@ -110,6 +110,24 @@ describe('elementwise layers', () => {
     assert.deepEqual(r.dx[0], [0, 2, 3, 4, 0]);
   });
 
+  it('ELU and PReLU take the negative side at x = 0; NaN gives NaN in Clip, ELU and PReLU', () => {
+    const e = run(layer('ELU', ['x'], ['y'], { alpha: 2 }), [[3]], [[0, NaN, 1e-300]]);
+    assert.deepEqual(e.y[0], [0, NaN, 1e-300]);
+    assert.deepEqual(e.dx[0], [2, NaN, 3]);
+    const pr = run(layer('PReLU', ['x'], ['y'], { channelShared: true }), [[1, 3]], [[0, NaN, 1e-300]]);
+    assert.deepEqual(pr.y[0], [0, NaN, 1e-300]);
+    assert.deepEqual(pr.dx[0], [0.25, NaN, 3]);
+    const c = run(layer('Clip', ['x'], ['y'], { min: -1, max: 1 }), [[2]], [[NaN, 0.5]]);
+    assert.deepEqual(c.y[0], [NaN, 0.5]);
+    assert.deepEqual(c.dx[0], [NaN, 2]);
+  });
+
+  it('Eltwise MAX is exact across magnitudes, and NaN in any bottom gives NaN', () => {
+    const r = run(layer('Eltwise', ['a', 'b'], ['y'], { operation: 'MAX' }), [[3], [3]], [[-3, 1, NaN], [1e-17, NaN, 1]]);
+    assert.deepEqual(r.y[0], [1e-17, NaN, NaN]);
+    assert.deepEqual([r.dx[0][0], r.dx[1][0]], [0, 1]);
+  });
+
   it('Power, ELU, PReLU, Scale with bias, Reduction values', () => {
     const p = run(layer('Power', ['x'], ['y'], { power: 2, scale: 2, shift: 1 }), [[2]], [[1, -1]]);
     assert.deepEqual(p.y[0], [9, 1]);

@@ -71,3 +71,19 @@ extern "C" __global__ void sign_f32(int n, const float* a, float* y) {
 extern "C" __global__ void add_scalar_f32(int n, float alpha, float* y) {
   CORTADO_LOOP(i, n) y[i] += alpha;
 }
+
+/** y = x < lo ? lo : x > hi ? hi : x (NaN stays NaN). */
+extern "C" __global__ void clamp_f32(int n, float lo, float hi, const float* x, float* y) {
+  CORTADO_LOOP(i, n) {
+    float v = x[i];
+    y[i] = v < lo ? lo : (v > hi ? hi : v);
+  }
+}
+
+/** y = lo <= x <= hi ? a : b, NaN where x is NaN. */
+extern "C" __global__ void where_f32(int n, float lo, float hi, const float* x, const float* a, const float* b, float* y) {
+  CORTADO_LOOP(i, n) {
+    float v = x[i];
+    y[i] = v >= lo && v <= hi ? a[i] : (v < lo || v > hi ? b[i] : v);
+  }
+}

@@ -233,6 +233,14 @@ export class CudaBackend implements Backend {
     this.run('add_scalar_f32', n, [n, alpha, cudaBuf(y, n, 'addScalar')]);
   }
 
+  clamp(n: number, lo: number, hi: number, x: Buf, y: Buf): void {
+    this.run('clamp_f32', n, [n, lo, hi, cudaBuf(x, n, 'clamp x'), cudaBuf(y, n, 'clamp y')]);
+  }
+
+  where(n: number, lo: number, hi: number, x: Buf, a: Buf, b: Buf, y: Buf): void {
+    this.run('where_f32', n, [n, lo, hi, cudaBuf(x, n, 'where x'), cudaBuf(a, n, 'where a'), cudaBuf(b, n, 'where b'), cudaBuf(y, n, 'where y')]);
+  }
+
   // ---- convolution and bias ----
 
   convWorkspaceSize(g: ConvGeom): number {

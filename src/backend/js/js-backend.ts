@@ -211,6 +211,29 @@ export class JsBackend implements Backend {
     for (let i = 0; i < n; i++) r[i] += alpha;
   }
 
+  clamp(n: number, lo: number, hi: number, x: Buf, y: Buf): void {
+    [lo, hi] = this.bounds(lo, hi);
+    const s = h(x), r = h(y);
+    for (let i = 0; i < n; i++) {
+      const v = s[i];
+      r[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+  }
+
+  where(n: number, lo: number, hi: number, x: Buf, a: Buf, b: Buf, y: Buf): void {
+    [lo, hi] = this.bounds(lo, hi);
+    const s = h(x), p = h(a), q = h(b), r = h(y);
+    for (let i = 0; i < n; i++) {
+      const v = s[i];
+      r[i] = v >= lo && v <= hi ? p[i] : v < lo || v > hi ? q[i] : v;
+    }
+  }
+
+  /** Bounds as the kernels of the float32 backends see them (rounded to float32), so that a compare agrees at the bound. */
+  private bounds(lo: number, hi: number): [number, number] {
+    return this.dtype === 'float32' ? [Math.fround(lo), Math.fround(hi)] : [lo, hi];
+  }
+
   // ---- fused kernels ----
   gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
     if (index.length < rows || dst.length < rows * rowSize) {

@@ -32,6 +32,8 @@ export interface NativeAddon {
   binary(op: number, n: number, a: F32, b: F32, y: F32): void;
   /** op: UNARY_OP; p is the power of powx and the scalar of addScalar. */
   unary(op: number, n: number, a: F32, p: number, y: F32): void;
+  clamp(n: number, lo: number, hi: number, x: F32, y: F32): void;
+  where(n: number, lo: number, hi: number, x: F32, a: F32, b: F32, y: F32): void;
 
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: F32, B: F32, beta: number, C: F32): void;
@@ -68,7 +70,7 @@ export interface NativeAddon {
 export { BINARY_OP, CONV_FIELDS, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../kernel-abi.js';
 
 const REQUIRED: readonly (keyof NativeAddon)[] = [
-  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'gemm', 'gemv',
+  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv',
   'convForward', 'convBackwardData', 'convBackwardFilter', 'biasForward', 'biasBackward', 'poolForward',
   'poolBackward', 'neuronForward', 'neuronBackward', 'softmaxForward', 'softmaxBackward', 'softmaxLossForward',
   'softmaxLossBackward', 'dropout', 'sgdUpdate',

@@ -152,6 +152,16 @@ export class NativeBackend extends JsBackend {
     else super.addScalar(n, alpha, y);
   }
 
+  override clamp(n: number, lo: number, hi: number, x: Buf, y: Buf): void {
+    if (this.native) this.native.clamp(n, lo, hi, f(x), f(y));
+    else super.clamp(n, lo, hi, x, y);
+  }
+
+  override where(n: number, lo: number, hi: number, x: Buf, a: Buf, b: Buf, y: Buf): void {
+    if (this.native) this.native.where(n, lo, hi, f(x), f(a), f(b), f(y));
+    else super.where(n, lo, hi, x, a, b, y);
+  }
+
   // ---- fused kernels ----
   override convWorkspaceSize(g: ConvGeom): number {
     return this.native ? 0 : super.convWorkspaceSize(g);

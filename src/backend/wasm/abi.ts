@@ -18,6 +18,8 @@ export interface WasmKernels {
   asum(n: number, x: number): number;
   binary(op: number, n: number, a: number, b: number, y: number): void;
   unary(op: number, n: number, a: number, p: number, y: number): void;
+  clamp(n: number, lo: number, hi: number, x: number, y: number): void;
+  where(n: number, lo: number, hi: number, x: number, a: number, b: number, y: number): void;
   gemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
     A: number, B: number, beta: number, C: number): void;
   gemv(transA: number, M: number, N: number, alpha: number, A: number, x: number, beta: number, y: number): void;

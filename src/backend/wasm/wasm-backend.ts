@@ -257,6 +257,16 @@ export class WasmBackend extends JsBackend {
     if (!this.unary('addScalar', n, y, alpha, y)) super.addScalar(n, alpha, y);
   }
 
+  override clamp(n: number, lo: number, hi: number, x: Buf, y: Buf): void {
+    const p = this.n('clamp', n, [x, 'x'], [y, 'y']);
+    if (p) this.k!.clamp(n, lo, hi, p[0], p[1]); else super.clamp(n, lo, hi, x, y);
+  }
+
+  override where(n: number, lo: number, hi: number, x: Buf, a: Buf, b: Buf, y: Buf): void {
+    const p = this.n('where', n, [x, 'x'], [a, 'a'], [b, 'b'], [y, 'y']);
+    if (p) this.k!.where(n, lo, hi, p[0], p[1], p[2], p[3]); else super.where(n, lo, hi, x, a, b, y);
+  }
+
   // ---- fused kernels ----
   override convWorkspaceSize(g: ConvGeom): number {
     return this.k ? 0 : super.convWorkspaceSize(g);

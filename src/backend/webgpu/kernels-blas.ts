@@ -13,6 +13,14 @@ export const blasKernels: Record<string, string> = {
   scal: elementwise('  m[u(2) + i] = f(1) * m[u(2) + i];'),
   /** [0 n, 1 alpha, 2 y] y += alpha */
   addScalar: elementwise('  m[u(2) + i] = m[u(2) + i] + f(1);'),
+  /** [0 n, 1 lo, 2 hi, 3 x, 4 y] y = x < lo ? lo : x > hi ? hi : x (NaN stays NaN) */
+  clamp: elementwise(`
+  let v = m[u(3) + i];
+  m[u(4) + i] = select(select(select(v, f(2), v > f(2)), f(1), v < f(1)), v, isNan(v));`),
+  /** [0 n, 1 lo, 2 hi, 3 x, 4 a, 5 b, 6 y] y = lo <= x <= hi ? a : b (NaN where x is NaN) */
+  where: elementwise(`
+  let v = m[u(3) + i];
+  m[u(6) + i] = select(select(m[u(5) + i], m[u(4) + i], v >= f(1) && v <= f(2)), v, isNan(v));`),
   /** [0 n, 1 alpha, 2 x, 3 y] y += alpha x */
   axpy: elementwise('  m[u(3) + i] = m[u(3) + i] + f(1) * m[u(2) + i];'),
   /** [0 n, 1 alpha, 2 x, 3 beta, 4 y] y = alpha x + beta y (beta = 0: y is not read) */

@@ -228,6 +228,15 @@ export class WebGpuBackend implements Backend {
     this.launch('addScalar', n, new Params().u(n).f(alpha).u(this.off(y, n, 'addScalar y')));
   }
 
+  clamp(n: number, lo: number, hi: number, x: Buf, y: Buf): void {
+    this.launch('clamp', n, new Params().u(n).f(lo).f(hi).u(this.off(x, n, 'clamp x')).u(this.off(y, n, 'clamp y')));
+  }
+
+  where(n: number, lo: number, hi: number, x: Buf, a: Buf, b: Buf, y: Buf): void {
+    this.launch('where', n, new Params().u(n).f(lo).f(hi).u(this.off(x, n, 'where x')).u(this.off(a, n, 'where a'))
+      .u(this.off(b, n, 'where b')).u(this.off(y, n, 'where y')));
+  }
+
   // ---- fused kernels ----
   gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
     const s = this.buf(src, 0, 'gather src');

@@ -264,6 +264,31 @@ export function methodCases(): MethodCase[] {
     },
     { name: 'addScalar', run: (b) => { const y = put(b, values(37, n)); b.addScalar(n, 0.25, y); return one('y', get(b, y)); } },
   );
+  // Bounds hit exactly, lo = hi, one-sided and open bounds, NaN inputs; sizes 1, 2 and n on a view.
+  for (const [lo, hi] of [[-0.5, 0.5], [-Infinity, 0], [0, Infinity], [-Infinity, Infinity], [0.25, 0.25]]) {
+    const x = (seed: number, m: number) => {
+      const v = values(seed, m, -3, 3);
+      for (let i = 0; i < m; i += 5) v[i] = [lo!, hi!, 0, NaN, 0.25][(i / 5) % 5]!;
+      return v.map((e) => (Number.isFinite(e) || Number.isNaN(e) ? e : 1));
+    };
+    for (const m of [1, 2, n]) {
+      cases.push(
+        {
+          name: `clamp [${lo}, ${hi}] n=${m}`,
+          run: (b) => { const y = put(b, values(38, m + 2)); b.clamp(m, lo!, hi!, put(b, x(39, m)), b.view(y, 1, m)); return one('y', get(b, y)); },
+        },
+        {
+          name: `where [${lo}, ${hi}] n=${m}`,
+          run: (b) => {
+            const xb = put(b, x(40, m)), a = put(b, values(41, m)), y = put(b, values(42, m + 2));
+            b.where(m, lo!, hi!, xb, a, put(b, values(43, m)), b.view(y, 1, m));
+            b.where(m, lo!, hi!, xb, xb, a, a);
+            return new Map([['y', get(b, y)], ['a', get(b, a)]]);
+          },
+        },
+      );
+    }
+  }
 
   cases.push(...convCases('LeNet conv1 shape', convGeom(3, 1, 12, 4, 5), 40));
   cases.push(...convCases('stride 2 pad 1', convGeom(2, 3, 9, 5, 3, { stride: 2, pad: 1 }), 41));

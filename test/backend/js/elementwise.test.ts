@@ -70,6 +70,33 @@ test('elementwise ops, in place too', () => {
   be.addScalar(3, 0.5, s); assert.deepEqual(down(be, s), [-0.5, 0.5, 1.5, 0]);
 });
 
+test('clamp and where: inclusive bounds, infinite bounds, NaN stays NaN, in place too', () => {
+  for (const dtype of DTYPES) {
+    const be = new JsBackend(dtype);
+    const x = up(be, [-2, -1, 0.25, 1, 3, NaN, -Infinity, Infinity]), y = be.alloc(8);
+    be.clamp(8, -1, 1, x, y);
+    assert.deepEqual(down(be, y), [-1, -1, 0.25, 1, 1, NaN, -1, 1]);
+    be.clamp(8, -Infinity, 0, x, y);
+    assert.deepEqual(down(be, y), [-2, -1, 0, 0, 0, NaN, -Infinity, 0]);
+    be.clamp(8, 0, Infinity, x, y);
+    assert.deepEqual(down(be, y), [0, 0, 0.25, 1, 3, NaN, 0, Infinity]);
+    const a = up(be, [1, 2, 3, 4, 5, 6, 7, 8]), b = up(be, [-1, -2, -3, -4, -5, -6, -7, -8]);
+    be.where(8, -1, 1, x, a, b, y);
+    assert.deepEqual(down(be, y), [-1, 2, 3, 4, -5, NaN, -7, -8]);
+    be.where(8, -Infinity, 0, x, a, b, y);
+    assert.deepEqual(down(be, y), [1, 2, -3, -4, -5, NaN, 7, -8]);
+    be.where(8, 1, 1, x, a, b, a);
+    assert.deepEqual(down(be, a), [-1, -2, -3, 4, -5, NaN, -7, -8], 'lo = hi selects x = lo; y may be a');
+    be.clamp(8, -0.5, 0.5, x, x);
+    assert.deepEqual(down(be, x), [-0.5, -0.5, 0.25, 0.5, 0.5, NaN, -0.5, 0.5], 'y may be x');
+  }
+  // float32: the bounds are compared as float32, as the kernels of the float32 backends see them.
+  const be = new JsBackend('float32');
+  const x = up(be, [0.1, Math.fround(0.1)]), y = be.alloc(2);
+  be.where(2, 0.1, 1, x, up(be, [1, 1]), up(be, [0, 0]), y);
+  assert.deepEqual(down(be, y), [1, 1]);
+});
+
 test('neurons forward, and backward from y against central differences of forward', () => {
   const be = new JsBackend('float64');
   const X = [-2, -0.5, 0.3, 1.7, 3];

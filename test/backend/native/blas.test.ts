@@ -97,6 +97,46 @@ test('native elementwise ops match the TypeScript backend', (t) => {
   }
 });
 
+/** Inputs of clamp and where: ordinary values, then every third one a bound, ±0, ±Infinity or NaN. */
+function awkward(n: number, seed: number, lo: number, hi: number): Float32Array {
+  const X = values(n, seed, -3, 3);
+  const special = [lo, hi, 0, -0, Infinity, -Infinity, NaN, Math.fround(lo) * (1 + 2 ** -23), Math.fround(hi) * (1 - 2 ** -23)];
+  for (let i = 0, k = 0; i < n; i += 3, k++) X[i] = special[k % special.length];
+  return X;
+}
+
+/** Same values bit for bit, any NaN matching any NaN. */
+function assertSame(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) {
+    if (!(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])))) {
+      assert.fail(`${what}: element ${i} is ${got[i]}, expected ${want[i]}`);
+    }
+  }
+}
+
+test('native clamp and where match the TypeScript backend exactly: bounds, infinite bounds, NaN, in place', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  const BOUNDS = [[-0.5, 0.5], [-Infinity, 0], [0, Infinity], [-Infinity, Infinity], [0.25, 0.25], [0.1, 0.7], [-1e-3, 1e30]];
+  for (const n of SIZES) {
+    for (const [lo, hi] of BOUNDS) {
+      const X = awkward(n, 7, lo!, hi!), A = values(n, 8), B = values(n, 9);
+      const what = `n=${n} [${lo}, ${hi}]`;
+      const run = (b: Backend) => {
+        const y = b.alloc(n), w = b.alloc(n), x = buf(b, X), a = buf(b, A);
+        b.clamp(n, lo!, hi!, x, y);
+        b.where(n, lo!, hi!, x, a, buf(b, B), w);
+        b.where(n, lo!, hi!, x, x, a, a);
+        b.clamp(n, lo!, hi!, x, x);
+        return [y, w, a, x].map((r) => read(b, r));
+      };
+      const got = run(native), want = run(js);
+      ['clamp', 'where', 'where into a', 'clamp in place'].forEach((name, k) => assertSame(got[k]!, want[k]!, `${name} ${what}`));
+    }
+  }
+});
+
 test('native exp keeps exp semantics at the float limits', (t) => {
   if (skipReason) return t.skip(skipReason);
   const { native } = pair();
