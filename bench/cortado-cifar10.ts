@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { Net } from '../src/node/net.js';
 import { Solver } from '../src/solver/solver.js';
 import { timeNet } from '../src/core/timing.js';
-import { timingDefinition } from '../src/cli/time.js';
+import { timingDefinition } from '../src/node/cli/time.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { readDefinition } from '../src/node/definition.js';
 import { childArgs, emit, measure, protocol, type Protocol } from './measure.js';

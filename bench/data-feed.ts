@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { LayerConfig } from '../src/core/layer.js';
 import { Net } from '../src/node/net.js';
 import { Solver } from '../src/solver/solver.js';
-import { loadMnist } from '../src/data/mnist.js';
+import { loadMnist } from '../src/node/data/mnist.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { lenetBody } from '../examples/mnist/lenet.js';
 import { median } from './measure.js';
@@ -90,7 +90,7 @@ function parent(): void {
   const turn = Number(flag('turn', '100'));
   const dir = mkdtempSync(join(os.tmpdir(), 'cortado-feed-'));
   const here = fileURLToPath(import.meta.url);
-  const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../src/node/cli/main.js', import.meta.url));
   try {
     const conv = spawnSync(process.execPath, [cli, 'convert', 'mnist', '--out', dir], { encoding: 'utf8' });
     if (conv.status !== 0) throw new Error(`cortado convert mnist failed: ${conv.stderr}`);

@@ -8,8 +8,8 @@
  * Set CORTADO_NUM_THREADS=1 for one core, CORTADO_NATIVE_ISA=avx2|portable for the narrower kernels.
  */
 import type { Buf, ConvGeom } from '../src/backend/backend.js';
-import { NativeBackend } from '../src/backend/native/native-backend.js';
-import { loadNativeAddon, nativeLoadError } from '../src/backend/native/load.js';
+import { NativeBackend } from '../src/node/backend/native/native-backend.js';
+import { loadNativeAddon, nativeLoadError } from '../src/node/backend/native/load.js';
 import { Random } from '../src/core/random.js';
 import { LENET_CONVS, bestSeconds, convSizes, filledBuf } from './kernel-timing.js';
 

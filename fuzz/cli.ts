@@ -14,7 +14,7 @@ import { mlp } from './net-defs.js';
 import type { FuzzRng } from './random.js';
 import type { CaseContext } from './targets.js';
 
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../src/node/cli/main.js', import.meta.url));
 const TIME_LIMIT_MS = 15000;
 
 const COUNT_FLAGS = ['--max-iter', '--iter-size', '--seed', '--summary-every', '--validate-every', '--snapshot-every', '--stepsize'];

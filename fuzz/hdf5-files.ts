@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hdf5 } from '../src/io/hdf5.js';
-import { saveWeights, writeSnapshot, type ArrayEntry } from '../src/io/snapshot.js';
+import { hdf5 } from '../src/node/io/hdf5.js';
+import { saveWeights, writeSnapshot, type ArrayEntry } from '../src/node/io/snapshot.js';
 
 export type FileKind = 'snapshot' | 'weights' | 'data' | 'nan-weights' | 'huge-rows';
 export const FILE_KINDS: readonly FileKind[] = ['snapshot', 'weights', 'data', 'nan-weights', 'huge-rows'];

@@ -51,7 +51,7 @@ try {
   const stray = paths.filter((p) => (/^(dist\/)?(test|bench|examples|fuzz)\//.test(p) && !shipped.has(p)) || /\.test\.js$/.test(p));
   say(`${pack.filename}: ${pack.entryCount} files, ${(pack.size / 1024).toFixed(0)} KiB packed, ${(pack.unpackedSize / 1024).toFixed(0)} KiB unpacked`);
   if (stray.length) throw new Error(`the tarball holds files users do not need: ${stray.slice(0, 10).join(', ')}${stray.length > 10 ? ' ...' : ''}`);
-  for (const need of ['package.json', 'README.md', 'binding.gyp', 'scripts/install-native.mjs', 'dist/src/node/index.js', 'dist/src/node/index.d.ts', 'dist/src/cli/main.js', 'native/src/addon.cc']) {
+  for (const need of ['package.json', 'README.md', 'binding.gyp', 'scripts/install-native.mjs', 'dist/src/node/index.js', 'dist/src/node/index.d.ts', 'dist/src/node/cli/main.js', 'native/src/addon.cc']) {
     if (!paths.includes(need)) throw new Error(`the tarball lacks ${need}`);
   }
   const project = join(work, 'project');
@@ -59,10 +59,10 @@ try {
   run(npm, ['init', '-y'], project);
   say(`installing into an empty project (${args.has('--skip-native') ? 'native addon skipped' : 'compiling the native addon'})`);
   run(npm, ['install', '--no-audit', '--no-fund', join(work, pack.filename)], project, args.has('--skip-native') ? { CORTADO_SKIP_NATIVE: '1' } : {});
-  const version = run(process.execPath, [join(project, 'node_modules/cortado/dist/src/cli/main.js'), '--version'], project).trim();
+  const version = run(process.execPath, [join(project, 'node_modules/cortado/dist/src/node/cli/main.js'), '--version'], project).trim();
   if (version !== JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version) throw new Error(`cortado --version printed "${version}"`);
   say(`cortado --version: ${version}`);
-  const example = run(process.execPath, [join(project, 'node_modules/cortado/dist/src/cli/main.js'), 'example', 'mnist-hdf5'], project);
+  const example = run(process.execPath, [join(project, 'node_modules/cortado/dist/src/node/cli/main.js'), 'example', 'mnist-hdf5'], project);
   if (!/wrote lenet-hdf5\.json/.test(example) || !readFileSync(join(project, 'lenet-hdf5.json'), 'utf8').includes('AsyncHDF5Data')) throw new Error(`cortado example mnist-hdf5 printed:\n${example}`);
   say('cortado example mnist-hdf5: wrote lenet-hdf5.json');
   writeFileSync(join(project, 'quick-start.mjs'), quickStart());

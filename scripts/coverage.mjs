@@ -96,8 +96,8 @@ export async function generateCoverage() {
   const { layerCases } = await import(dist('test/harness/layer-cases.js'));
   const { availableBackends } = await import(dist('test/harness/backends.js'));
   const { JsBackend } = await import(dist('src/backend/js/js-backend.js'));
-  const { NativeBackend } = await import(dist('src/backend/native/native-backend.js'));
-  const { CudaBackend } = await import(dist('src/backend/cuda/cuda-backend.js'));
+  const { NativeBackend } = await import(dist('src/node/backend/native/native-backend.js'));
+  const { CudaBackend } = await import(dist('src/node/backend/cuda/cuda-backend.js'));
   const { WebGpuBackend } = await import(dist('src/backend/webgpu/webgpu-backend.js'));
 
   // Names only: whether a backend can run depends on the machine, not on the tree.

@@ -48,7 +48,7 @@ const pad = (s, n) => String(s).padEnd(n);
 const summary = (line) => console.log(`SUMMARY ${line}`);
 
 async function cuda() {
-  const { loadCuda } = await import(dist('src/backend/cuda/load.js'));
+  const { loadCuda } = await import(dist('src/node/backend/cuda/load.js'));
   const t0 = performance.now();
   const r = loadCuda();
   if (!r.backend) throw new Error(r.error);
@@ -153,7 +153,7 @@ async function partConvTime() {
 
 async function partLenet() {
   const { backend } = await cuda();
-  const { Net } = await import(dist('src/core/net.js'));
+  const { Net } = await import(dist('src/node/net.js'));
   const { Solver } = await import(dist('src/solver/solver.js'));
   const { lenet, syntheticMnist } = await import(dist('examples/mnist/lenet.js'));
   const seconds = quick ? 1 : 2.5;

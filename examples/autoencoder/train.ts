@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Backend } from '../../src/backend/backend.js';
 import { Net } from '../../src/node/net.js';
-import { loadMnist } from '../../src/data/mnist.js';
+import { loadMnist } from '../../src/node/data/mnist.js';
 import { createBackend, type BackendName } from '../../src/node/backends.js';
 import { statisticsFile } from '../../src/node/statistics-file.js';
 import { TrainingSummary } from '../../src/solver/coffee/training-summary.js';

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { chromiumUnavailable, launchChromium, serveFolder } from '../common/browser.js';
-import { loadMnist } from '../../src/data/mnist.js';
+import { loadMnist } from '../../src/node/data/mnist.js';
 import { createBackend } from '../../src/node/backends.js';
 import { train } from '../../src/node/train.js';
 import { lenet } from '../mnist/lenet.js';

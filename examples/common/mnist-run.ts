@@ -2,13 +2,13 @@
  * The command line shared by the MNIST examples:
  *   [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N] [--help]
  * `--max-iter` is `cortado train`'s name; `--iterations` is accepted as its alias (both name the
- * iteration to train to). Numbers are read by src/cli/flags.ts, as `cortado train` reads them
+ * iteration to train to). Numbers are read by src/node/cli/flags.ts, as `cortado train` reads them
  * (`0x10`, `1e3` and `12abc` are refused naming the flag). Exits with a message and status 2 on a
  * bad flag, as a command should; then makes the backend and loads MNIST.
  */
 import type { Backend } from '../../src/backend/backend.js';
-import { UsageError, integerFlag, iterationsFlag, parseFlags } from '../../src/cli/flags.js';
-import { loadMnist, type Mnist } from '../../src/data/mnist.js';
+import { UsageError, integerFlag, iterationsFlag, parseFlags } from '../../src/node/cli/flags.js';
+import { loadMnist, type Mnist } from '../../src/node/data/mnist.js';
 import { createBackend, type BackendName } from '../../src/node/backends.js';
 
 export interface MnistRun {

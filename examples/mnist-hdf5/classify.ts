@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { Net } from '../../src/node/net.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { mnistDataDir, readMnistSplit } from '../../src/data/mnist.js';
+import { mnistDataDir, readMnistSplit } from '../../src/node/data/mnist.js';
 import { createBackend, type BackendName } from '../../src/node/backends.js';
 import { ImageClassifier } from '../../src/node/classifier.js';
 import { loadFrom } from '../../src/node/snapshot.js';

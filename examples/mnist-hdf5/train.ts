@@ -7,9 +7,9 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { convertCommand } from '../../src/cli/convert.js';
-import { plotCommand } from '../../src/cli/plot.js';
-import { trainCommand } from '../../src/cli/train.js';
+import { convertCommand } from '../../src/node/cli/convert.js';
+import { plotCommand } from '../../src/node/cli/plot.js';
+import { trainCommand } from '../../src/node/cli/train.js';
 
 const here = fileURLToPath(new URL('../../../examples/mnist-hdf5/', import.meta.url));
 const data = `${here}data`;

@@ -1,7 +1,7 @@
 /**
  * Weights files in memory, for browsers (and anywhere without a filesystem): `weightsToBytes`
  * writes a net's parameters as the bytes of a weights file in the same layout as Node's
- * saveWeights (src/io/snapshot.ts: format and version attributes, one float32/float64 dataset per
+ * saveWeights (src/node/io/snapshot.ts: format and version attributes, one float32/float64 dataset per
  * parameter key with its CRC-32, the manifest checksum, the seal), so that Node's loadWeights
  * reads them from a file; `loadWeightsFromBytes` reads such bytes (Node's files too) into a net.
  *

@@ -1,8 +1,16 @@
 /**
- * The browser-safe part of Cortado's HDF5 layouts (src/io/snapshot.ts describes them): format
+ * The browser-safe part of Cortado's HDF5 layouts (src/node/io/snapshot.ts describes them): format
  * markers, key escaping, the manifest checksum and CRC-32, shared by the Node files (snapshot.ts)
  * and the in-memory weights of src/io/weights-bytes.ts, so both write the same layout.
  */
+
+import type { HostArray } from '../backend/backend.js';
+
+/** An array as stored: row-major `values` of `shape`; float32 stays float32, float64 float64. */
+export interface ArrayEntry {
+  shape: number[];
+  values: HostArray;
+}
 
 export const SNAPSHOT_FORMAT = 'cortado-snapshot';
 export const WEIGHTS_FORMAT = 'cortado-weights';

@@ -8,9 +8,9 @@
 import type { Backend, DType } from '../backend/backend.js';
 import { BackendError } from '../core/errors.js';
 import { JsBackend } from '../backend/js/js-backend.js';
-import { NativeBackend } from '../backend/native/native-backend.js';
-import { loadNativeAddon, nativeLoadError } from '../backend/native/load.js';
-import { loadCuda } from '../backend/cuda/load.js';
+import { NativeBackend } from './backend/native/native-backend.js';
+import { loadNativeAddon, nativeLoadError } from './backend/native/load.js';
+import { loadCuda } from './backend/cuda/load.js';
 import { availableParallelism } from 'node:os';
 import { WasmBackend, type WasmBackendOptions } from '../backend/wasm/wasm-backend.js';
 import { loadWasmSync, wasmLoadError } from './wasm.js';

@@ -20,11 +20,11 @@ import sharp from 'sharp';
 import type { Net } from '../core/net.js';
 import { ConfigError, DataError, shapeStr } from '../core/errors.js';
 import type { InputLayer } from '../layers/input.js';
-import { readRegularFile } from '../io/files.js';
+import { readRegularFile } from './io/files.js';
 import { importCaffeMean } from '../io/caffe/index.js';
 import { layoutPixels, makeLayout, type Layout, type MeanImage } from './image-layout.js';
 import { readSynsetWords } from './synset-words.js';
-import { Hdf5File, hdf5 } from '../io/hdf5.js';
+import { Hdf5File, hdf5 } from './io/hdf5.js';
 
 export interface ClassifierOptions {
   /** The Input top that takes the images (default: the first top of the net's first Input layer). */

@@ -14,9 +14,9 @@ import { ConfigError, DataError } from '../core/errors.js';
 import type { LayerConfig } from '../core/layer.js';
 import { ConfigReader, type Raw } from '../core/config.js';
 import { checkSeed } from '../core/random.js';
-import { loadMnist } from '../data/mnist.js';
-import { readRegularFile } from '../io/files.js';
-import { CIFAR10_SHAPE, loadCifar10 } from '../data/cifar10.js';
+import { loadMnist } from './data/mnist.js';
+import { readRegularFile } from './io/files.js';
+import { CIFAR10_SHAPE, loadCifar10 } from './data/cifar10.js';
 
 export interface CoffeeBreakSettings {
   /** TrainingSummary every n iterations (default 100; 0 for none). */

@@ -2,11 +2,11 @@
  * The layer types a net gets by default in Node: the standard set plus the HDF5 data and output
  * layers. Importing this module also loads h5wasm, which those layers' synchronous setup needs.
  */
-import { hdf5 } from '../io/hdf5.js';
+import { hdf5 } from './io/hdf5.js';
 import { layerTypes, withLayerTypes } from '../layers/index.js';
-import { HDF5Output } from '../data/hdf5-output.js';
-import { HDF5Data } from '../data/hdf5-data.js';
-import { AsyncHDF5Data } from '../data/async-hdf5-data.js';
+import { HDF5Output } from './data/hdf5-output.js';
+import { HDF5Data } from './data/hdf5-data.js';
+import { AsyncHDF5Data } from './data/async-hdf5-data.js';
 import type { ConfigOf } from '../layers/definitions.js';
 import type { LayerTypes } from '../core/net.js';
 

@@ -3,10 +3,10 @@
  *
  * The weights file is Mocha's flat layout: one dataset per parameter at the root, named by its key
  * `<paramKey>___<name>` (e.g. `conv1___weight`), float32 or float64 as the net's backend holds it,
- * with Cortado's format marker and checksums (see src/io/snapshot.ts).
+ * with Cortado's format marker and checksums (see src/node/io/snapshot.ts).
  */
 import type { Net } from '../core/net.js';
-import { saveWeights } from '../io/snapshot.js';
+import { saveWeights } from './io/snapshot.js';
 import { loadFrom, paramEntries, type LoadOptions } from './snapshot.js';
 
 /** Writes every parameter of `net` into a weights file, atomically; returns its absolute path. */

@@ -13,7 +13,7 @@
  * instead of letting the new run overwrite its snapshots and statistics.
  */
 import { DataError } from '../core/errors.js';
-import { makeDir } from '../io/files.js';
+import { makeDir } from './io/files.js';
 import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';

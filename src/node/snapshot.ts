@@ -23,7 +23,7 @@ import { Net } from '../core/net.js';
 import type { CoffeeBreak } from '../solver/coffee/coffee-break.js';
 import { checkStatistics } from '../solver/coffee/lounge.js';
 import { Solver } from '../solver/solver.js';
-import { listSnapshots, readParamsFile, readSnapshot, writeSnapshot, type ArrayEntry, type SnapshotData } from '../io/snapshot.js';
+import { listSnapshots, readParamsFile, readSnapshot, writeSnapshot, type ArrayEntry, type SnapshotData } from './io/snapshot.js';
 
 export interface LoadOptions {
   /** Receives warnings, one line each (default console.warn). */

@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { DataError } from '../core/errors.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { readRegularFile } from '../io/files.js';
+import { writeFileAtomic } from './io/atomic.js';
+import { readRegularFile } from './io/files.js';
 import { checkStatistics, type Statistics, type StatisticsStore } from '../solver/coffee/lounge.js';
 
 /** Reads and checks a statistics file; errors name the file, the statistic and the entry. */

@@ -4,7 +4,7 @@
  * ignored; any other line without an id and words is a DataError naming the file and line.
  */
 import { DataError } from '../core/errors.js';
-import { readRegularFile } from '../io/files.js';
+import { readRegularFile } from './io/files.js';
 
 export interface SynsetWords {
   /** WordNet ids by class ("n01440764"). */

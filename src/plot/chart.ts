@@ -4,7 +4,7 @@
  * With smoothing, the recorded values of a long series are drawn faint and the smoothed curve
  * strong over them; a short series (up to 40 points: validation every n iterations) is drawn as
  * recorded, with a marker per point, since averaging a few points only shifts them. Browser-safe: text
- * in, text out (src/plot/png.ts rasterizes it in Node).
+ * in, text out (src/node/plot/png.ts rasterizes it in Node).
  */
 import type { Statistics } from '../solver/coffee/lounge.js';
 import { ConfigError } from '../core/errors.js';

@@ -10,7 +10,7 @@ import { chromiumUnavailable, launchChromium, serveFolder } from './chromium.js'
 import { Net } from '../../src/node/net.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { deployDefinition } from '../../src/core/deploy.js';
-import { loadWeights as readWeights } from '../../src/io/snapshot.js';
+import { loadWeights as readWeights } from '../../src/node/io/snapshot.js';
 import { lenet, syntheticMnist } from '../../examples/mnist/lenet.js';
 import { randomBatch } from '../../bench/measure.js';
 

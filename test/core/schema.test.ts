@@ -22,7 +22,7 @@ function jsonFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-const r = spawnSync(process.execPath, [join(root, 'dist/src/cli/main.js'), 'schema'], { encoding: 'utf8' });
+const r = spawnSync(process.execPath, [join(root, 'dist/src/node/cli/main.js'), 'schema'], { encoding: 'utf8' });
 const schema = JSON.parse(r.stdout) as Record<string, unknown>;
 
 test("cortado schema prints a schema naming every layer type of Node's set", () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DataError } from '../../src/core/errors.js';
 import { dataErrorNaming } from '../harness/errors.js';
-import { CIFAR10_RECORD_BYTES, CIFAR10_SCALE, loadCifar10, parseCifar10, readCifar10 } from '../../src/data/cifar10.js';
+import { CIFAR10_RECORD_BYTES, CIFAR10_SCALE, loadCifar10, parseCifar10, readCifar10 } from '../../src/node/data/cifar10.js';
 import { resolveSources } from '../../src/node/definition.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-cifar10-'));

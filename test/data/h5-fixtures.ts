@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hdf5 } from '../../src/io/hdf5.js';
+import { hdf5 } from '../../src/node/io/hdf5.js';
 
 export interface DatasetSpec {
   name: string;

@@ -10,8 +10,8 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
-import type { HDF5DataLayer } from '../../src/data/hdf5-data.js';
-import { Hdf5Reader, checkFilters } from '../../src/io/hdf5-reader.js';
+import type { HDF5DataLayer } from '../../src/node/data/hdf5-data.js';
+import { Hdf5Reader, checkFilters } from '../../src/node/io/hdf5-reader.js';
 import { buildLayer, type BuiltLayer } from '../harness/context.js';
 import { nodeLayerTypes } from '../../src/node/layers.js';
 import { SAMPLE_SIZE, dataValue, standardDatasets, standardSource, tempDir, writeH5 } from './h5-fixtures.js';
@@ -273,7 +273,7 @@ describe('Hdf5Reader', () => {
 describe('HDF5Data with absurd sizes', () => {
   /** A file declaring 10^12 rows (data [10^12, 4] float32, label [10^12] int32) that stores one chunk: tiny on disk. */
   async function hugeSource(): Promise<string> {
-    const { hdf5 } = await import('../../src/io/hdf5.js');
+    const { hdf5 } = await import('../../src/node/io/hdf5.js');
     const h5 = await hdf5();
     const path = join(tmp.dir, 'huge.h5');
     const f = new h5.File(path, 'w');

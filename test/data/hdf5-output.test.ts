@@ -8,7 +8,7 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
-import { hdf5Loaded } from '../../src/io/hdf5.js';
+import { hdf5Loaded } from '../../src/node/io/hdf5.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-h5out-'));
 after(() => rmSync(root, { recursive: true, force: true }));

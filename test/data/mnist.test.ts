@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../../src/core/errors.js';
 import { dataErrorNaming } from '../harness/errors.js';
-import { loadMnist, MNIST_SCALE, parseIdx, readIdx } from '../../src/data/mnist.js';
+import { loadMnist, MNIST_SCALE, parseIdx, readIdx } from '../../src/node/data/mnist.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-mnist-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
-import { drawCommand } from '../../src/cli/draw.js';
+import { drawCommand } from '../../src/node/cli/draw.js';
 import { netGraph } from '../../src/draw/graph.js';
 import { layeredLayout } from '../../src/draw/layout.js';
 import { drawDot, drawSvg, graphLayout } from '../../src/draw/render.js';
-import { svgToPng } from '../../src/plot/png.js';
+import { svgToPng } from '../../src/node/plot/png.js';
 import { googlenetDeploy, googlenetTrain } from '../../examples/imagenet/googlenet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cortado-draw-'));

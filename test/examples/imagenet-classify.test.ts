@@ -17,7 +17,7 @@ import sharp from 'sharp';
 import { Net } from '../../src/node/net.js';
 import { Random } from '../../src/core/random.js';
 import { exportCaffe } from '../../src/io/caffe/index.js';
-import { loadWeights, type ArrayEntry } from '../../src/io/snapshot.js';
+import { loadWeights, type ArrayEntry } from '../../src/node/io/snapshot.js';
 import { ImageClassifier } from '../../src/node/classifier.js';
 import { availableBackends } from '../harness/backends.js';
 import { googlenetDeploy } from '../../examples/imagenet/googlenet.js';
@@ -44,7 +44,7 @@ describe('examples/imagenet: a Caffe GoogLeNet through import and the classifier
     const gradient = Buffer.from(Array.from({ length: 200 * 300 * 3 }, (_, i) => (i % 3 === 0 ? (i / 3) % 300 : i % 3 === 1 ? Math.floor(i / 900) : 128) & 255));
     await sharp(gradient, { raw: { width: 300, height: 200, channels: 3 } }).png().toFile(join(dir, 'cat.png'));
 
-    node('src/cli/main.js', 'import', 'caffe', join(dir, 'deploy.prototxt'), join(dir, 'bvlc_googlenet.caffemodel'), '--out', join(dir, 'model'));
+    node('src/node/cli/main.js', 'import', 'caffe', join(dir, 'deploy.prototxt'), join(dir, 'bvlc_googlenet.caffemodel'), '--out', join(dir, 'model'));
     const imported = await loadWeights(join(dir, 'model', 'deploy.h5'));
     assert.deepEqual([...imported.keys()].sort(), [...weights.keys()].sort());
     for (const [k, v] of weights) assert.deepEqual(imported.get(k)!.values, v.values, k);

@@ -8,7 +8,7 @@
  * to the reason, so the tests show it as skipped instead of silently leaving it out:
  *
  *   try {
- *     const { NativeBackend } = await import('../../src/backend/native/native-backend.js');
+ *     const { NativeBackend } = await import('../../src/node/backend/native/native-backend.js');
  *     list.push({ name: 'native', create: () => new NativeBackend('float32') });
  *   } catch (e) {
  *     list.push({ name: 'native', create: unavailable, skip: `native addon not built: ${(e as Error).message}` });
@@ -35,8 +35,8 @@ export function unavailable(): Backend {
 export async function availableBackends(): Promise<BackendEntry[]> {
   const list: BackendEntry[] = [{ name: 'js', create: () => new JsBackend('float32') }];
   try {
-    const { NativeBackend } = await import('../../src/backend/native/native-backend.js');
-    const { loadNativeAddon, nativeLoadError } = await import('../../src/backend/native/load.js');
+    const { NativeBackend } = await import('../../src/node/backend/native/native-backend.js');
+    const { loadNativeAddon, nativeLoadError } = await import('../../src/node/backend/native/load.js');
     if (loadNativeAddon()) list.push({ name: 'native', create: () => new NativeBackend('float32') });
     else list.push({ name: 'native', create: unavailable, skip: `native addon not built: ${nativeLoadError()}` });
   } catch (e) {
@@ -59,7 +59,7 @@ export async function availableBackends(): Promise<BackendEntry[]> {
     list.push({ name: 'wasm-threads', create: unavailable, skip: `wasm backend cannot load: ${(e as Error).message}` });
   }
   try {
-    const { loadCuda } = await import('../../src/backend/cuda/load.js');
+    const { loadCuda } = await import('../../src/node/backend/cuda/load.js');
     const cuda = loadCuda();
     if (cuda.backend) list.push({ name: 'cuda', create: () => loadCuda().backend! });
     else list.push({ name: 'cuda', create: unavailable, skip: `no CUDA device: ${cuda.error}` });

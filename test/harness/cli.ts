@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** dist/src/cli/main.js, beside this file's dist/test/harness. */
-export const CLI = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
+/** dist/src/node/cli/main.js, beside this file's dist/test/harness. */
+export const CLI = resolve(fileURLToPath(import.meta.url), '../../../src/node/cli/main.js');
 
 /** `cortado ...args` (CUDA left out, so runs take the same path with or without a GPU): exit status, stdout, stderr. */
 export function cortado(args: string[], options: { cwd?: string } = {}): { code: number | null; out: string; err: string } {

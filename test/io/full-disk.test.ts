@@ -14,12 +14,12 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
-import { convertMnist } from '../../src/cli/convert.js';
-import { convertImages } from '../../src/cli/convert-images.js';
-import { plotCommand } from '../../src/cli/plot.js';
-import { hdf5 } from '../../src/io/hdf5.js';
-import { writeListFile } from '../../src/io/hdf5-writer.js';
-import { loadWeights, readSnapshot, saveWeights, writeSnapshot, type ArrayEntry } from '../../src/io/snapshot.js';
+import { convertMnist } from '../../src/node/cli/convert.js';
+import { convertImages } from '../../src/node/cli/convert-images.js';
+import { plotCommand } from '../../src/node/cli/plot.js';
+import { hdf5 } from '../../src/node/io/hdf5.js';
+import { writeListFile } from '../../src/node/io/hdf5-writer.js';
+import { loadWeights, readSnapshot, saveWeights, writeSnapshot, type ArrayEntry } from '../../src/node/io/snapshot.js';
 import { statisticsFile } from '../../src/node/statistics-file.js';
 import { train } from '../../src/node/train.js';
 

@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { DataError } from '../../src/core/errors.js';
-import { Hdf5Reader } from '../../src/io/hdf5-reader.js';
-import { loadWeights } from '../../src/io/snapshot.js';
+import { Hdf5Reader } from '../../src/node/io/hdf5-reader.js';
+import { loadWeights } from '../../src/node/io/snapshot.js';
 import { standardDatasets, tempDir, writeH5 } from '../data/h5-fixtures.js';
 
 const FIXTURES = resolve(fileURLToPath(import.meta.url), '../../../../test/io/fixtures');

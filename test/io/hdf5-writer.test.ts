@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DataError, ShapeError } from '../../src/core/errors.js';
-import { hdf5, type H5Wasm } from '../../src/io/hdf5.js';
-import { Hdf5Writer, writeListFile } from '../../src/io/hdf5-writer.js';
+import { hdf5, type H5Wasm } from '../../src/node/io/hdf5.js';
+import { Hdf5Writer, writeListFile } from '../../src/node/io/hdf5-writer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-h5w-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { DataError } from '../../src/core/errors.js';
-import { checkHdf5File, crc32, crc32Table } from '../../src/io/integrity.js';
+import { checkHdf5File, crc32, crc32Table } from '../../src/node/io/integrity.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-integrity-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import { DataError, NumericError, ShapeError } from '../../src/core/errors.js';
 import { dataErrorNaming } from '../harness/errors.js';
 import type { HostArray } from '../../src/backend/backend.js';
-import { hdf5 } from '../../src/io/hdf5.js';
+import { hdf5 } from '../../src/node/io/hdf5.js';
 import {
   latestSnapshot,
   listSnapshots,
@@ -18,7 +18,7 @@ import {
   writeSnapshot,
   type ArrayEntry,
   type SnapshotData,
-} from '../../src/io/snapshot.js';
+} from '../../src/node/io/snapshot.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-io-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Net } from '../../src/node/net.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { LayerConfig } from '../../src/core/layer.js';
-import { loadWeights, saveWeights } from '../../src/io/snapshot.js';
+import { loadWeights, saveWeights } from '../../src/node/io/snapshot.js';
 import { paramEntries } from '../../src/node/snapshot.js';
 import { loadWeightsFromBytes, weightsToBytes } from '../../src/browser/weights.js';
 

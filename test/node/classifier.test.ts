@@ -10,8 +10,8 @@ import { ConfigError, DataError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
 import { ImageClassifier, RASTER_FORMATS, readClassNames } from '../../src/node/classifier.js';
-import { convertImages } from '../../src/cli/convert-images.js';
-import { hdf5 } from '../../src/io/hdf5.js';
+import { convertImages } from '../../src/node/cli/convert-images.js';
+import { hdf5 } from '../../src/node/io/hdf5.js';
 import { mkdirSync } from 'node:fs';
 
 const backend = new JsBackend('float32');

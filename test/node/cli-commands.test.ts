@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMnistFlags } from '../../examples/common/mnist-run.js';
-import { UsageError } from '../../src/cli/flags.js';
+import { UsageError } from '../../src/node/cli/flags.js';
 import { cortado } from '../harness/cli.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
-import { loadNativeAddon, nativeLoadError } from '../../src/backend/native/load.js';
+import { loadNativeAddon, nativeLoadError } from '../../src/node/backend/native/load.js';
 import { Net } from '../../src/node/net.js';
 import { timeNet, type NetTiming } from '../../src/core/timing.js';
-import { timingDefinition } from '../../src/cli/time.js';
+import { timingDefinition } from '../../src/node/cli/time.js';
 import { cortado } from '../harness/cli.js';
 
 const nativeSkip = loadNativeAddon() ? null : `native addon not built: ${nativeLoadError()}`;

@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import sharp from 'sharp';
-import { convertCommand } from '../../src/cli/convert.js';
-import { convertImages } from '../../src/cli/convert-images.js';
+import { convertCommand } from '../../src/node/cli/convert.js';
+import { convertImages } from '../../src/node/cli/convert-images.js';
 import { DataError } from '../../src/core/errors.js';
-import { mnistDataDir, readIdx } from '../../src/data/mnist.js';
-import { hdf5, type H5Wasm } from '../../src/io/hdf5.js';
+import { mnistDataDir, readIdx } from '../../src/node/data/mnist.js';
+import { hdf5, type H5Wasm } from '../../src/node/io/hdf5.js';
 import { cortado } from '../harness/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-convert-'));

@@ -92,7 +92,7 @@ test('train({ dashboard }) logs the URL, serves during the run and closes at its
 });
 
 test('cortado train --dashboard prints the URL; --keep-dashboard alone is refused', () => {
-  const cli = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
+  const cli = resolve(fileURLToPath(import.meta.url), '../../../src/node/cli/main.js');
   const dir = mkdtempSync(join(tmpdir(), 'cortado-dash-'));
   try {
     const file = join(dir, 'net.json');

@@ -9,7 +9,7 @@ import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
 import { Solver } from '../../src/solver/solver.js';
 import type { Raw } from '../../src/core/config.js';
-import { snapshotName } from '../../src/io/snapshot.js';
+import { snapshotName } from '../../src/node/io/snapshot.js';
 import { loadFrom, saveSnapshot } from '../../src/node/snapshot.js';
 import { train } from '../../src/node/train.js';
 

@@ -14,8 +14,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hdf5 } from '../../src/io/hdf5.js';
-import { listSnapshots, loadWeights, readSnapshot } from '../../src/io/snapshot.js';
+import { hdf5 } from '../../src/node/io/hdf5.js';
+import { listSnapshots, loadWeights, readSnapshot } from '../../src/node/io/snapshot.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/kill-train.js', import.meta.url));
 const SEED = Number(process.env.CORTADO_KILL_SEED ?? 20261126);

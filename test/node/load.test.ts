@@ -10,8 +10,8 @@ import { DataError, ShapeError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
 import { Solver } from '../../src/solver/solver.js';
-import { hdf5 } from '../../src/io/hdf5.js';
-import { readSnapshot, snapshotName } from '../../src/io/snapshot.js';
+import { hdf5 } from '../../src/node/io/hdf5.js';
+import { readSnapshot, snapshotName } from '../../src/node/io/snapshot.js';
 import { loadFrom, saveSnapshot } from '../../src/node/snapshot.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cortado-load-'));

@@ -15,7 +15,7 @@ import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
 import { DataError } from '../../src/core/errors.js';
 import { Solver } from '../../src/solver/solver.js';
-import { snapshotName } from '../../src/io/snapshot.js';
+import { snapshotName } from '../../src/node/io/snapshot.js';
 import { LOCK_NAME, LockError, lockFolder } from '../../src/node/run-folder.js';
 import { saveSnapshot } from '../../src/node/snapshot.js';
 import { StopOnSignal } from '../../src/node/stop-on-signal.js';

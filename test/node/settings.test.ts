@@ -12,7 +12,7 @@ import { ConfigError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
 import { Solver } from '../../src/solver/solver.js';
-import { readSnapshot, writeSnapshot } from '../../src/io/snapshot.js';
+import { readSnapshot, writeSnapshot } from '../../src/node/io/snapshot.js';
 import { readDefinition } from '../../src/node/definition.js';
 import { loadFrom, saveSnapshot } from '../../src/node/snapshot.js';
 import { train } from '../../src/node/train.js';

@@ -13,9 +13,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { readSourceList } from '../../src/data/hdf5-source.js';
+import { readSourceList } from '../../src/node/data/hdf5-source.js';
 
-const cli = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
+const cli = resolve(fileURLToPath(import.meta.url), '../../../src/node/cli/main.js');
 const LIMIT_MS = 60_000;
 let dir = '';
 

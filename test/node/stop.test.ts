@@ -15,9 +15,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSnapshot, snapshotName, type ArrayEntry } from '../../src/io/snapshot.js';
+import { readSnapshot, snapshotName, type ArrayEntry } from '../../src/node/io/snapshot.js';
 
-const cli = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
+const cli = resolve(fileURLToPath(import.meta.url), '../../../src/node/cli/main.js');
 const env = { ...process.env, CORTADO_NO_CUDA: '1' };
 const root = mkdtempSync(join(tmpdir(), 'cortado-stop-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -10,12 +10,12 @@ import sharp from 'sharp';
 import { ConfigError, DataError } from '../../src/core/errors.js';
 import type { Statistics } from '../../src/solver/coffee/lounge.js';
 import { plotStatistics } from '../../src/plot/chart.js';
-import { svgToPng } from '../../src/plot/png.js';
+import { svgToPng } from '../../src/node/plot/png.js';
 import { exponentialAverage, movingAverage, parseSmoothing, smooth } from '../../src/plot/smooth.js';
 import { readStatistics } from '../../src/node/statistics-file.js';
 import { formatTick, niceAxis } from '../../src/plot/ticks.js';
 
-const cli = resolve(fileURLToPath(import.meta.url), '../../../src/cli/main.js');
+const cli = resolve(fileURLToPath(import.meta.url), '../../../src/node/cli/main.js');
 
 /** A run: 100 noisy loss values, 5 validation accuracies, a learning rate. */
 function run(): Statistics {

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadCuda } from '../../src/backend/cuda/load.js';
+import { loadCuda } from '../../src/node/backend/cuda/load.js';
 import { buildEmulator, ensureAddon } from '../backend/cuda/emulator.js';
 import { compare } from './update-rule-runs.js';
 

@@ -14,7 +14,7 @@ import type { Backend } from '../../src/backend/backend.js';
 import { ConfigError, NumericError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Net } from '../../src/node/net.js';
-import { listSnapshots, readSnapshot } from '../../src/io/snapshot.js';
+import { listSnapshots, readSnapshot } from '../../src/node/io/snapshot.js';
 import { Snapshot } from '../../src/node/snapshot.js';
 import { ValidationPerformance } from '../../src/solver/coffee/validation-performance.js';
 import { Solver } from '../../src/solver/solver.js';

@@ -2,7 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCuda } from '../../src/backend/cuda/load.js';
+import { loadCuda } from '../../src/node/backend/cuda/load.js';
 import { buildEmulator, ensureAddon } from '../backend/cuda/emulator.js';
 import { unavailable } from '../harness/backends.js';
 import { nanCases } from './nan-cases.js';

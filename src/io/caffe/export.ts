@@ -15,7 +15,7 @@ import { ConfigError } from '../../core/errors.js';
 import { parseLayerConfig, type LayerConfig } from '../../core/layer.js';
 import type { Net, LayerTypes } from '../../core/net.js';
 import { layerTypes } from '../../layers/index.js';
-import type { ArrayEntry } from '../hdf5.js';
+import type { ArrayEntry } from '../weights-layout.js';
 import { encodeBinary, formatText, type Msg } from './codec.js';
 import { EXPORTS, neuronLayer } from './export-layers.js';
 import { buildNets, type CaffeNet } from './import.js';

@@ -14,7 +14,7 @@
 import { DataError, shapeStr } from '../../core/errors.js';
 import type { Net } from '../../core/net.js';
 import type { Param } from '../../core/layer.js';
-import type { ArrayEntry } from '../hdf5.js';
+import type { ArrayEntry } from '../weights-layout.js';
 import { decodeBinary, type Msg } from './codec.js';
 import { upgradeV1Layer } from './upgrade.js';
 

@@ -18,7 +18,7 @@ import { ConfigError } from '../../core/errors.js';
 import { parseLayerConfig, type LayerConfig, type Phase } from '../../core/layer.js';
 import { Net, type LayerTypes } from '../../net.js';
 import { layerTypes } from '../../layers/index.js';
-import type { ArrayEntry } from '../hdf5.js';
+import type { ArrayEntry } from '../weights-layout.js';
 import { parseText, type Msg } from './codec.js';
 import { IMPORTS } from './import-layers.js';
 import { importWeights } from './import-weights.js';

@@ -17,7 +17,7 @@ import { ConfigError } from '../../core/errors.js';
 import type { Layer, LayerConfig } from '../../core/layer.js';
 import { Net as CoreNet, type LayerTypes } from '../../core/net.js';
 import { Net } from '../../net.js';
-import type { ArrayEntry } from '../hdf5.js';
+import type { ArrayEntry } from '../weights-layout.js';
 import { encodeModel } from './codec.js';
 import { EXPORTS, type Ctx } from './export-layers.js';
 import { EXPORTS_MORE } from './export-reduce.js';

@@ -5,7 +5,7 @@
  * Weights must be constants (initializers or folded values); data flows through computed values.
  */
 import type { LayerConfig } from '../../core/layer.js';
-import type { ArrayEntry } from '../hdf5.js';
+import type { ArrayEntry } from '../weights-layout.js';
 import type { Msg, Tensor } from './codec.js';
 import { POOL_IMPORTS } from './import-pooling.js';
 

@@ -17,7 +17,7 @@
  */
 import { ConfigError, DataError } from '../../core/errors.js';
 import type { LayerConfig } from '../../core/layer.js';
-import type { ArrayEntry } from '../hdf5.js';
+import type { ArrayEntry } from '../weights-layout.js';
 import { attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
 import { fold, FOLDABLE } from './fold.js';
 import { IMPORTS, type In } from './import-ops.js';

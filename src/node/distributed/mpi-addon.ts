@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { packageRoot } from '../../backend/cuda/addon.js';
+import { packageRoot } from '../backend/cuda/addon.js';
 
 export type MpiInit =
   | {

@@ -6,7 +6,7 @@
  * NCCL needs two GPUs to be exercised; on one GPU or none this path is never chosen (the ranks
  * would share a device, which NCCL refuses) and gradients go through MPI with host staging.
  */
-import { CudaBuf } from '../../backend/cuda/buffer.js';
+import { CudaBuf } from '../backend/cuda/buffer.js';
 import type { Net } from '../../core/net.js';
 import { BucketedSync, type Bucket, type BucketOptions } from './gradient-sync.js';
 import { DistributedError, type MpiCommunicator } from './communicator.js';

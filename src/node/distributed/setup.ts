@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { HostArray } from '../../backend/backend.js';
-import { loadCuda } from '../../backend/cuda/load.js';
+import { loadCuda } from '../backend/cuda/load.js';
 import type { Net } from '../../core/net.js';
 import type { GradientSync } from '../../solver/gradient-sync.js';
 import type { Solver, SolverState } from '../../solver/solver.js';

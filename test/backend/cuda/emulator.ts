@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../../src/backend/cuda/addon.js';
+import { packageRoot } from '../../../src/node/backend/cuda/addon.js';
 
 function newer(out: string, inputs: string[]): boolean {
   if (!existsSync(out)) return false;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
-import { loadCuda } from '../../../src/backend/cuda/load.js';
+import { loadCuda } from '../../../src/node/backend/cuda/load.js';
 import { compareMethods } from './method-cases.js';
 
 const loaded = loadCuda();

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { packageRoot } from '../../../src/backend/cuda/addon.js';
-import { parseKernels, readKernelSources, targetFor } from '../../../src/backend/cuda/kernels.js';
+import { packageRoot } from '../../../src/node/backend/cuda/addon.js';
+import { parseKernels, readKernelSources, targetFor } from '../../../src/node/backend/cuda/kernels.js';
 
 const root = packageRoot();
 const { sources, headers } = readKernelSources(root);

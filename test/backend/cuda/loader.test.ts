@@ -7,8 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadAddon } from '../../../src/backend/cuda/addon.js';
-import { loadCuda } from '../../../src/backend/cuda/load.js';
+import { loadAddon } from '../../../src/node/backend/cuda/addon.js';
+import { loadCuda } from '../../../src/node/backend/cuda/load.js';
 import { ensureAddon } from './emulator.js';
 
 test('loadCuda names what is missing', () => {

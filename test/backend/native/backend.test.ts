@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { NativeBackend } from '../../../src/backend/native/native-backend.js';
+import { NativeBackend } from '../../../src/node/backend/native/native-backend.js';
 import { BackendError } from '../../../src/core/errors.js';
 import { buf, pair, read, skipReason, values } from './util.js';
 

@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict';
 import type { Backend, Buf } from '../../../src/backend/backend.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
-import { NativeBackend } from '../../../src/backend/native/native-backend.js';
-import { loadNativeAddon, nativeLoadError } from '../../../src/backend/native/load.js';
+import { NativeBackend } from '../../../src/node/backend/native/native-backend.js';
+import { loadNativeAddon, nativeLoadError } from '../../../src/node/backend/native/load.js';
 import { WasmBackend } from '../../../src/backend/wasm/wasm-backend.js';
 import { loadWasmSync, wasmLoadError } from '../../../src/node/wasm.js';
 import { Random } from '../../../src/core/random.js';

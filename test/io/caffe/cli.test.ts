@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportCaffe, importCaffe } from '../../../src/io/caffe/index.js';
-import { loadWeights } from '../../../src/io/snapshot.js';
+import { loadWeights } from '../../../src/node/io/snapshot.js';
 import { readDefinition } from '../../../src/node/definition.js';
 import { LENET_V2 } from './fixtures.js';
 import { build, load, maxRelDiff, run, weightsOf } from './helpers.js';
 
-const cli = resolve(fileURLToPath(import.meta.url), '../../../../src/cli/main.js');
+const cli = resolve(fileURLToPath(import.meta.url), '../../../../src/node/cli/main.js');
 const cortado = (...args: string[]) => execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', stdio: 'pipe' });
 
 describe('cortado import caffe / export caffe', () => {

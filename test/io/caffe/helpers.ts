@@ -2,7 +2,7 @@
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import type { LayerConfig, Phase } from '../../../src/core/layer.js';
 import { Net } from '../../../src/node/net.js';
-import type { ArrayEntry } from '../../../src/io/hdf5.js';
+import type { ArrayEntry } from '../../../src/node/io/hdf5.js';
 import type { InputLayer } from '../../../src/layers/input.js';
 import type { Random } from '../../../src/core/random.js';
 

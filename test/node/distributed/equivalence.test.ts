@@ -12,9 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { packageRoot } from '../../../src/backend/cuda/addon.js';
-import { latestSnapshot, readSnapshot } from '../../../src/io/snapshot.js';
-import { loadNativeAddon } from '../../../src/backend/native/load.js';
+import { packageRoot } from '../../../src/node/backend/cuda/addon.js';
+import { latestSnapshot, readSnapshot } from '../../../src/node/io/snapshot.js';
+import { loadNativeAddon } from '../../../src/node/backend/native/load.js';
 import { buildEmulator, ensureAddon } from '../../backend/cuda/emulator.js';
 import { CLI, mpiSkip, run, writeDefinition, writeTask, type Run, type TaskOptions } from './mpirun.js';
 

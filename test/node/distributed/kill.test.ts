@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { latestSnapshot, readSnapshot } from '../../../src/io/snapshot.js';
+import { latestSnapshot, readSnapshot } from '../../../src/node/io/snapshot.js';
 import { CLI, mpiSkip, run, writeDefinition, writeTask } from './mpirun.js';
 
 const skip = mpiSkip();

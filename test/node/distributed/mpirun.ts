@@ -8,10 +8,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hdf5 } from '../../../src/io/hdf5.js';
-import { packageRoot } from '../../../src/backend/cuda/addon.js';
+import { hdf5 } from '../../../src/node/io/hdf5.js';
+import { packageRoot } from '../../../src/node/backend/cuda/addon.js';
 
-export const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../../src/node/cli/main.js', import.meta.url));
 
 /**
  * Open MPI settings for tests: run as root (CI containers), shared-memory transport without the

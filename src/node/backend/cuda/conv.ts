@@ -1,0 +1,180 @@
+/**
+ * Convolution on the GPU: cuDNN when it is loaded, else a column buffer and cuBLAS.
+ *
+ * Without cuDNN the images are taken in chunks of `nb`; a chunk's column buffer (conv.cu) is
+ * [C kh kw, nb P] with P = outH outW, so each group needs ONE GEMM per chunk (Caffe does one per
+ * image):
+ *   forward          Y'_g [Og, nb P] = W_g [Og, CKg] col_g [CKg, nb P],   y = transpose(Y') to [nb, O, P]
+ *   backward data    col_g = W_gᵀ dy'_g,  dx = col2im(col)                 (dy' = dy as [O, nb P])
+ *   backward filter  dW_g += dy'_g col_gᵀ
+ * The workspace holds the column buffer and, when nb > 1, the transposed top [O, nb P]. Chunks
+ * are sized so that the workspace stays under 2^25 elements (128 MiB), or under
+ * CORTADO_CUDA_IM2COL_LIMIT elements when set (tests use it to force several chunks).
+ */
+import type { Buf, ConvGeom } from '../../../backend/backend.js';
+import { BackendError } from '../../../core/errors.js';
+import { CudaBuf, cudaBuf } from './buffer.js';
+import type { CudaBackend, CudaRuntime } from './cuda-backend.js';
+
+
+interface Plan {
+  /** cuDNN plan id and workspace bytes, or null for the column-buffer path. */
+  cudnn: { id: number; bytes: number } | null;
+  /** Images per chunk on the column-buffer path. */
+  nb: number;
+  /** Workspace elements. */
+  size: number;
+}
+
+export class CudaConv {
+  private readonly plans = new Map<string, Plan>();
+  private readonly limit = Number(process.env.CORTADO_CUDA_IM2COL_LIMIT) || 2 ** 25;
+
+  constructor(private readonly rt: CudaRuntime, private readonly b: CudaBackend) {}
+
+  workspaceSize(g: ConvGeom): number {
+    return this.plan(g).size;
+  }
+
+  private plan(g: ConvGeom): Plan {
+    const key = `${g.num},${g.channels},${g.height},${g.width},${g.numOutput},${g.group},${g.kernelH},${g.kernelW},${g.strideH},${g.strideW},${g.padH},${g.padW},${g.dilationH},${g.dilationW},${g.outH},${g.outW}`;
+    const known = this.plans.get(key);
+    if (known) return known;
+    if (g.channels % g.group !== 0 || g.numOutput % g.group !== 0) {
+      throw new BackendError(`CUDA backend, convolution: channels ${g.channels} and numOutput ${g.numOutput} must both be multiples of group ${g.group}`);
+    }
+    let p = this.rt.cudnn ? this.cudnnPlan(g) : null;
+    if (!p) {
+      const P = g.outH * g.outW;
+      const CK = g.channels * g.kernelH * g.kernelW;
+      const nb = Math.max(1, Math.min(g.num, Math.floor(this.limit / Math.max(1, (CK + g.numOutput) * P))));
+      p = { cudnn: null, nb, size: CK * nb * P + (nb > 1 ? g.numOutput * nb * P : 0) };
+    }
+    this.plans.set(key, p);
+    return p;
+  }
+
+  private cudnnPlan(g: ConvGeom): Plan | null {
+    try {
+      const [id, bytes] = this.rt.addon.convPlan(g.num, g.channels, g.height, g.width, g.numOutput, g.kernelH, g.kernelW,
+        g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.group, g.outH, g.outW);
+      return { cudnn: { id, bytes }, nb: 0, size: Math.ceil(bytes / 4) };
+    } catch (e) {
+      this.rt.notice(`cuDNN cannot run a convolution of input [${g.num}, ${g.channels}, ${g.height}, ${g.width}], kernel ${g.kernelH}x${g.kernelW}, ${g.numOutput} outputs (${(e as Error).message}); it runs on im2col + cuBLAS instead`);
+      return null;
+    }
+  }
+
+  private workspace(p: Plan, ws: Buf, where: string): CudaBuf {
+    const w = cudaBuf(ws, 0, where);
+    if (w.length < p.size) {
+      throw new BackendError(`CUDA backend, ${where}: the workspace holds ${w.length} elements, this convolution needs ${p.size} (allocate convWorkspaceSize(geometry) elements)`);
+    }
+    return w;
+  }
+
+  /** A view of `count` elements at element `offset` of a buffer, without bounds checks (checked by the caller). */
+  private at(b: CudaBuf, offset: number, count: number): CudaBuf {
+    return new CudaBuf(count, b.ptr + offset * 4, b.root ?? b);
+  }
+
+  private geomArgs(g: ConvGeom, nb: number): number[] {
+    return [g.channels, g.height, g.width, g.kernelH, g.kernelW, g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.outH, g.outW, nb];
+  }
+
+  private sizes(g: ConvGeom) {
+    const P = g.outH * g.outW;
+    const Cg = g.channels / g.group;
+    const Og = g.numOutput / g.group;
+    const CKg = Cg * g.kernelH * g.kernelW;
+    return { P, Og, CKg, inImage: g.channels * g.height * g.width, outImage: g.numOutput * P };
+  }
+
+  forward(g: ConvGeom, x: Buf, w: Buf, y: Buf, ws: Buf): void {
+    const p = this.plan(g);
+    const { P, Og, CKg, inImage, outImage } = this.sizes(g);
+    const xb = cudaBuf(x, g.num * inImage, 'convForward x');
+    const wb = cudaBuf(w, g.numOutput * CKg, 'convForward w');
+    const yb = cudaBuf(y, g.num * outImage, 'convForward y');
+    const wsb = this.workspace(p, ws, 'convForward');
+    if (p.cudnn) {
+      this.rt.addon.convForward(p.cudnn.id, xb.ptr, wb.ptr, yb.ptr, wsb.ptr, wsb.length * 4);
+      return;
+    }
+    for (let n0 = 0; n0 < g.num; n0 += p.nb) {
+      const nb = Math.min(p.nb, g.num - n0);
+      const col = this.columns(g, xb, wsb, n0, nb);
+      const target = nb === 1 ? yb.ptr + n0 * outImage * 4 : wsb.ptr + col.length * 4;
+      for (let gi = 0; gi < g.group; gi++) {
+        this.b.gemmAt(false, false, Og, nb * P, CKg, 1, wb.ptr + gi * Og * CKg * 4, col.ptr + gi * CKg * nb * P * 4, 0,
+          target + gi * Og * nb * P * 4);
+      }
+      if (nb > 1) {
+        this.b.run('transpose01_f32', nb * outImage, [g.numOutput, nb, P, this.at(wsb, col.length, nb * outImage),
+          this.at(yb, n0 * outImage, nb * outImage)]);
+      }
+    }
+  }
+
+  /** im2col of images [n0, n0 + nb) of x into the start of the workspace, as [C kh kw, nb P]. */
+  private columns(g: ConvGeom, x: CudaBuf, wsb: CudaBuf, n0: number, nb: number): CudaBuf {
+    const { P, CKg, inImage } = this.sizes(g);
+    const col = this.at(wsb, 0, g.group * CKg * nb * P);
+    this.b.run('im2col_f32', g.channels * nb * P, [...this.geomArgs(g, nb), this.at(x, n0 * inImage, nb * inImage), col]);
+    return col;
+  }
+
+  /** dy of images [n0, n0 + nb) as [O, nb P]: the top itself for one image, else transposed into the workspace. */
+  private topColumns(g: ConvGeom, dy: CudaBuf, wsb: CudaBuf, colLength: number, n0: number, nb: number): number {
+    const outImage = g.numOutput * g.outH * g.outW;
+    if (nb === 1) return dy.ptr + n0 * outImage * 4;
+    const t = this.at(wsb, colLength, nb * outImage);
+    this.b.run('transpose01_f32', nb * outImage, [nb, g.numOutput, g.outH * g.outW, this.at(dy, n0 * outImage, nb * outImage), t]);
+    return t.ptr;
+  }
+
+  backwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, ws: Buf): void {
+    const p = this.plan(g);
+    const { P, Og, CKg, inImage, outImage } = this.sizes(g);
+    const dyb = cudaBuf(dy, g.num * outImage, 'convBackwardData dy');
+    const wb = cudaBuf(w, g.numOutput * CKg, 'convBackwardData w');
+    const dxb = cudaBuf(dx, g.num * inImage, 'convBackwardData dx');
+    const wsb = this.workspace(p, ws, 'convBackwardData');
+    if (p.cudnn) {
+      this.rt.addon.convBackwardData(p.cudnn.id, dyb.ptr, wb.ptr, dxb.ptr, wsb.ptr, wsb.length * 4);
+      return;
+    }
+    for (let n0 = 0; n0 < g.num; n0 += p.nb) {
+      const nb = Math.min(p.nb, g.num - n0);
+      const col = this.at(wsb, 0, g.group * CKg * nb * P);
+      const top = this.topColumns(g, dyb, wsb, col.length, n0, nb);
+      for (let gi = 0; gi < g.group; gi++) {
+        this.b.gemmAt(true, false, CKg, nb * P, Og, 1, wb.ptr + gi * Og * CKg * 4, top + gi * Og * nb * P * 4, 0,
+          col.ptr + gi * CKg * nb * P * 4);
+      }
+      this.b.run('col2im_f32', nb * inImage, [...this.geomArgs(g, nb), col, this.at(dxb, n0 * inImage, nb * inImage)]);
+    }
+  }
+
+  backwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, ws: Buf): void {
+    const p = this.plan(g);
+    const { P, Og, CKg, inImage, outImage } = this.sizes(g);
+    const xb = cudaBuf(x, g.num * inImage, 'convBackwardFilter x');
+    const dyb = cudaBuf(dy, g.num * outImage, 'convBackwardFilter dy');
+    const dwb = cudaBuf(dw, g.numOutput * CKg, 'convBackwardFilter dw');
+    const wsb = this.workspace(p, ws, 'convBackwardFilter');
+    if (p.cudnn) {
+      this.rt.addon.convBackwardFilter(p.cudnn.id, xb.ptr, dyb.ptr, dwb.ptr, wsb.ptr, wsb.length * 4);
+      return;
+    }
+    for (let n0 = 0; n0 < g.num; n0 += p.nb) {
+      const nb = Math.min(p.nb, g.num - n0);
+      const col = this.columns(g, xb, wsb, n0, nb);
+      const top = this.topColumns(g, dyb, wsb, col.length, n0, nb);
+      for (let gi = 0; gi < g.group; gi++) {
+        this.b.gemmAt(false, true, Og, CKg, nb * P, 1, top + gi * Og * nb * P * 4, col.ptr + gi * CKg * nb * P * 4, 1,
+          dwb.ptr + gi * Og * CKg * 4);
+      }
+    }
+  }
+}

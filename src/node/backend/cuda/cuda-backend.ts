@@ -1,0 +1,403 @@
+/**
+ * CudaBackend: the Backend on an NVIDIA GPU, float32 only. Node-only (make one with `loadCuda()`).
+ *
+ * Buffers are device allocations (`CudaBuf`: a length and a device address); a view is pointer
+ * arithmetic. Host copies happen only in `upload` and `download`. Every call is queued on the
+ * device's default stream and returns at once; only `download`, `synchronize`, `dot` and `asum`
+ * wait. Losses and accuracy are written to device buffers, so an iteration never waits.
+ *
+ * GEMM and GEMV run on cuBLAS (row-major through the usual operand swap), convolution on cuDNN when
+ * present and otherwise on our im2col kernels + cuBLAS (conv.ts), everything else on our kernels
+ * (native/cuda/kernels). A kernel that is missing is an error, never a copy to the CPU.
+ */
+import type {
+  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
+} from '../../../backend/backend.js';
+import { BackendError } from '../../../core/errors.js';
+import { NEURON_OP, NORMALIZATION } from '../../../backend/kernel-abi.js';
+import type { CudaAddon, InitResult } from './addon.js';
+import { CudaBuf, cudaBuf } from './buffer.js';
+import { CudaConv } from './conv.js';
+import type { Kernels } from './kernels.js';
+
+/** What every CudaBackend of a process shares: the addon, the device and the loaded kernels. */
+export interface CudaRuntime {
+  addon: CudaAddon;
+  kernels: Kernels;
+  device: Extract<InitResult, { ok: true }>;
+  /** Whether convolution runs on cuDNN. */
+  cudnn: boolean;
+  /** Prints a notice once per distinct message (cuDNN fallbacks). */
+  notice(message: string): void;
+}
+
+const THREADS = 256;
+/** Largest element count a kernel indexes with 32-bit ints and a grid-stride loop. */
+const MAX_ELEMENTS = 2 ** 31 - 2 ** 26;
+
+
+export class CudaBackend implements Backend {
+  readonly name = 'cuda';
+  readonly dtype: DType = 'float32';
+  private readonly addon: CudaAddon;
+  private readonly k: Kernels;
+  private readonly maxBlocks: number;
+  private readonly conv: CudaConv;
+  /** One float of device memory for the valid-label count of the softmax loss backward. */
+  private readonly count: CudaBuf;
+  private readonly bits = new Float32Array(1);
+  private readonly bitsU32 = new Uint32Array(this.bits.buffer);
+
+  constructor(readonly runtime: CudaRuntime, dtype: DType = 'float32') {
+    if (dtype !== 'float32') {
+      throw new BackendError(`CUDA backend: dtype ${dtype} is not supported, the CUDA backend computes in float32 only (use the js backend for float64, e.g. for gradient checks)`);
+    }
+    this.addon = runtime.addon;
+    this.k = runtime.kernels;
+    this.maxBlocks = Math.max(1, runtime.device.multiprocessors * 16);
+    this.count = this.alloc(1) as CudaBuf;
+    this.conv = new CudaConv(runtime, this);
+  }
+
+  /** Launches a grid-stride kernel over n elements (nothing when n is 0). */
+  run(name: string, n: number, args: readonly (number | CudaBuf)[]): void {
+    if (n <= 0) return;
+    if (n > MAX_ELEMENTS) throw new BackendError(`CUDA backend, ${name}: ${n} elements exceed the ${MAX_ELEMENTS} a kernel handles`);
+    this.k.launch(name, Math.min(Math.ceil(n / THREADS), this.maxBlocks), THREADS, args);
+  }
+
+  /** C = alpha op(A) op(B) + beta C on device addresses, row-major. */
+  gemmAt(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: number, B: number, beta: number, C: number): void {
+    // Row-major C (M×N) is column-major Cᵀ (N×M) = op(B)ᵀ op(A)ᵀ: swap the operands.
+    this.addon.sgemm(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, B, transB ? K : N, A, transA ? M : K, beta, C, N);
+  }
+
+  // ---- memory ----
+
+  alloc(n: number): Buf {
+    if (!Number.isInteger(n) || n < 0) throw new BackendError(`CUDA backend, alloc: expected a whole number of elements, found ${n}`);
+    if (n > MAX_ELEMENTS) throw new BackendError(`CUDA backend, alloc: ${n} elements exceed the largest buffer (${MAX_ELEMENTS})`);
+    return new CudaBuf(n, this.addon.malloc(n * 4), null);
+  }
+
+  free(buf: Buf): void {
+    const b = cudaBuf(buf, 0, 'free');
+    if (b.root) return;
+    b.freed = true;
+    this.addon.free(b.ptr);
+  }
+
+  view(buf: Buf, offset: number, n: number): Buf {
+    const b = cudaBuf(buf, 0, 'view');
+    if (!Number.isInteger(offset) || !Number.isInteger(n) || offset < 0 || n < 0 || offset + n > b.length) {
+      throw new BackendError(`CUDA backend, view: elements [${offset}, ${offset + n}) are not inside a buffer of ${b.length}`);
+    }
+    return new CudaBuf(n, b.ptr + offset * 4, b.root ?? b);
+  }
+
+  upload(dst: Buf, src: ArrayLike<number>, dstOffset = 0): void {
+    const d = cudaBuf(dst, dstOffset + src.length, 'upload');
+    if (src.length === 0) return;
+    const f32 = src instanceof Float32Array ? src : Float32Array.from(src);
+    this.addon.upload(d.ptr + dstOffset * 4, f32);
+  }
+
+  fromHost(values: ArrayLike<number>): Buf {
+    const b = this.alloc(values.length);
+    this.upload(b, values);
+    return b;
+  }
+
+  download(src: Buf, out?: HostArray, n?: number): HostArray {
+    const count = n ?? src.length;
+    const s = cudaBuf(src, count, 'download');
+    if (out && out.length < count) throw new BackendError(`CUDA backend, download: the output holds ${out.length} elements, ${count} are copied`);
+    if (out instanceof Float64Array) {
+      const tmp = new Float32Array(count);
+      this.addon.download(s.ptr, tmp);
+      out.set(tmp);
+      return out;
+    }
+    const target = out ?? new Float32Array(count);
+    this.addon.download(s.ptr, target.length === count ? target : target.subarray(0, count));
+    return target;
+  }
+
+  synchronize(): void {
+    this.addon.synchronize();
+  }
+
+  // ---- BLAS level 1 ----
+
+  set(n: number, alpha: number, y: Buf): void {
+    const b = cudaBuf(y, n, 'set');
+    this.bits[0] = alpha;
+    this.addon.memset32(b.ptr, this.bitsU32[0], n);
+  }
+
+  copy(n: number, x: Buf, y: Buf): void {
+    const a = cudaBuf(x, n, 'copy x');
+    const b = cudaBuf(y, n, 'copy y');
+    if (n === 0 || a.ptr === b.ptr) return;
+    const bytes = n * 4;
+    if (a.ptr < b.ptr + bytes && b.ptr < a.ptr + bytes) {
+      // Overlapping ranges: memcpy would be undefined, go through a temporary.
+      const tmp = this.alloc(n) as CudaBuf;
+      this.addon.copy(tmp.ptr, a.ptr, bytes);
+      this.addon.copy(b.ptr, tmp.ptr, bytes);
+      this.free(tmp);
+      return;
+    }
+    this.addon.copy(b.ptr, a.ptr, bytes);
+  }
+
+  scal(n: number, alpha: number, x: Buf): void {
+    this.run('scal_f32', n, [n, alpha, cudaBuf(x, n, 'scal')]);
+  }
+
+  axpy(n: number, alpha: number, x: Buf, y: Buf): void {
+    this.run('axpy_f32', n, [n, alpha, cudaBuf(x, n, 'axpy x'), cudaBuf(y, n, 'axpy y')]);
+  }
+
+  axpby(n: number, alpha: number, x: Buf, beta: number, y: Buf): void {
+    this.run('axpby_f32', n, [n, alpha, cudaBuf(x, n, 'axpby x'), beta, cudaBuf(y, n, 'axpby y')]);
+  }
+
+  dot(n: number, x: Buf, y: Buf): number {
+    const a = cudaBuf(x, n, 'dot x');
+    const b = cudaBuf(y, n, 'dot y');
+    return n === 0 ? 0 : this.addon.sdot(n, a.ptr, b.ptr);
+  }
+
+  asum(n: number, x: Buf): number {
+    const a = cudaBuf(x, n, 'asum');
+    return n === 0 ? 0 : this.addon.sasum(n, a.ptr);
+  }
+
+  // ---- BLAS level 2 and 3 ----
+
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Buf, B: Buf, beta: number, C: Buf): void {
+    const a = cudaBuf(A, M * K, 'gemm A');
+    const b = cudaBuf(B, K * N, 'gemm B');
+    const c = cudaBuf(C, M * N, 'gemm C');
+    if (M === 0 || N === 0) return;
+    if (K === 0) {
+      if (beta === 0) this.set(M * N, 0, c);
+      else this.scal(M * N, beta, c);
+      return;
+    }
+    this.gemmAt(transA, transB, M, N, K, alpha, a.ptr, b.ptr, beta, c.ptr);
+  }
+
+  gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
+    const [inLen, outLen] = transA ? [M, N] : [N, M];
+    const a = cudaBuf(A, M * N, 'gemv A');
+    const xb = cudaBuf(x, inLen, 'gemv x');
+    const yb = cudaBuf(y, outLen, 'gemv y');
+    if (outLen === 0) return;
+    if (inLen === 0) {
+      if (beta === 0) this.set(outLen, 0, yb);
+      else this.scal(outLen, beta, yb);
+      return;
+    }
+    // Row-major A (M×N) is column-major Aᵀ (N×M, leading dimension N).
+    this.addon.sgemv(transA ? 0 : 1, N, M, alpha, a.ptr, N, xb.ptr, beta, yb.ptr);
+  }
+
+  // ---- elementwise ----
+
+  private binary(name: string, n: number, a: Buf, b: Buf, y: Buf): void {
+    this.run(name, n, [n, cudaBuf(a, n, `${name} a`), cudaBuf(b, n, `${name} b`), cudaBuf(y, n, `${name} y`)]);
+  }
+
+  private unary(name: string, n: number, a: Buf, y: Buf): void {
+    this.run(name, n, [n, cudaBuf(a, n, `${name} a`), cudaBuf(y, n, `${name} y`)]);
+  }
+
+  add(n: number, a: Buf, b: Buf, y: Buf): void { this.binary('add_f32', n, a, b, y); }
+  sub(n: number, a: Buf, b: Buf, y: Buf): void { this.binary('sub_f32', n, a, b, y); }
+  mul(n: number, a: Buf, b: Buf, y: Buf): void { this.binary('mul_f32', n, a, b, y); }
+  div(n: number, a: Buf, b: Buf, y: Buf): void { this.binary('div_f32', n, a, b, y); }
+  exp(n: number, a: Buf, y: Buf): void { this.unary('exp_f32', n, a, y); }
+  log(n: number, a: Buf, y: Buf): void { this.unary('log_f32', n, a, y); }
+  abs(n: number, a: Buf, y: Buf): void { this.unary('abs_f32', n, a, y); }
+  sign(n: number, a: Buf, y: Buf): void { this.unary('sign_f32', n, a, y); }
+
+  powx(n: number, a: Buf, p: number, y: Buf): void {
+    this.run('powx_f32', n, [n, cudaBuf(a, n, 'powx a'), p, cudaBuf(y, n, 'powx y')]);
+  }
+
+  addScalar(n: number, alpha: number, y: Buf): void {
+    this.run('add_scalar_f32', n, [n, alpha, cudaBuf(y, n, 'addScalar')]);
+  }
+
+  clamp(n: number, lo: number, hi: number, x: Buf, y: Buf): void {
+    this.run('clamp_f32', n, [n, lo, hi, cudaBuf(x, n, 'clamp x'), cudaBuf(y, n, 'clamp y')]);
+  }
+
+  where(n: number, lo: number, hi: number, x: Buf, a: Buf, b: Buf, y: Buf): void {
+    this.run('where_f32', n, [n, lo, hi, cudaBuf(x, n, 'where x'), cudaBuf(a, n, 'where a'), cudaBuf(b, n, 'where b'), cudaBuf(y, n, 'where y')]);
+  }
+
+  // ---- convolution and bias ----
+
+  convWorkspaceSize(g: ConvGeom): number {
+    return this.conv.workspaceSize(g);
+  }
+
+  convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, workspace: Buf): void {
+    this.conv.forward(g, x, w, y, workspace);
+  }
+
+  convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, workspace: Buf): void {
+    this.conv.backwardData(g, dy, w, dx, workspace);
+  }
+
+  convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, workspace: Buf): void {
+    this.conv.backwardFilter(g, x, dy, dw, workspace);
+  }
+
+  biasForward(outer: number, channels: number, inner: number, bias: Buf, y: Buf): void {
+    const n = outer * channels * inner;
+    this.run('bias_fwd_f32', n, [outer, channels, inner, cudaBuf(bias, channels, 'biasForward bias'), cudaBuf(y, n, 'biasForward y')]);
+  }
+
+  biasBackward(outer: number, channels: number, inner: number, dy: Buf, dbias: Buf): void {
+    const m = outer * inner;
+    const d = cudaBuf(dy, m * channels, 'biasBackward dy');
+    const db = cudaBuf(dbias, channels, 'biasBackward dbias');
+    if (m === 0 || channels === 0) return;
+    const splits = Math.min(64, Math.ceil(m / (THREADS * 16)));
+    this.k.launch('bias_bwd_f32', [channels, splits], THREADS, [outer, channels, inner, d, db]);
+  }
+
+  // ---- pooling ----
+
+  private poolArgs(g: PoolGeom, where: string): number[] {
+    if (g.padH >= g.kernelH || g.padW >= g.kernelW) {
+      throw new BackendError(`CUDA backend, ${where}: padding ${g.padH}×${g.padW} must be smaller than the kernel ${g.kernelH}×${g.kernelW}`);
+    }
+    return [g.num * g.channels, g.height, g.width, g.outH, g.outW, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW];
+  }
+
+  poolForward(g: PoolGeom, method: PoolMethod, x: Buf, y: Buf, mask: Buf): void {
+    const nIn = g.num * g.channels * g.height * g.width;
+    const nOut = g.num * g.channels * g.outH * g.outW;
+    const xb = cudaBuf(x, nIn, 'poolForward x');
+    const yb = cudaBuf(y, nOut, 'poolForward y');
+    if (method === 'max') this.run('max_pool_fwd_f32', nOut, [...this.poolArgs(g, 'poolForward'), xb, yb, cudaBuf(mask, nOut, 'poolForward mask')]);
+    else if (method === 'mean') this.run('mean_pool_fwd_f32', nOut, [...this.poolArgs(g, 'poolForward'), xb, yb]);
+    else throw new BackendError(`CUDA backend, poolForward: unknown method "${method as string}"`);
+  }
+
+  poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void {
+    const nIn = g.num * g.channels * g.height * g.width;
+    const nOut = g.num * g.channels * g.outH * g.outW;
+    const dyb = cudaBuf(dy, nOut, 'poolBackward dy');
+    const dxb = cudaBuf(dx, nIn, 'poolBackward dx');
+    if (method === 'max') this.run('max_pool_bwd_f32', nIn, [...this.poolArgs(g, 'poolBackward'), dyb, cudaBuf(mask, nOut, 'poolBackward mask'), dxb]);
+    else if (method === 'mean') this.run('mean_pool_bwd_f32', nIn, [...this.poolArgs(g, 'poolBackward'), dyb, dxb]);
+    else throw new BackendError(`CUDA backend, poolBackward: unknown method "${method as string}"`);
+  }
+
+  // ---- neurons, softmax, losses ----
+
+  private neuronOp(op: NeuronOp, where: string): number {
+    const code = (NEURON_OP as Record<string, number>)[op];
+    if (code === undefined) throw new BackendError(`CUDA backend, ${where}: unknown neuron "${op as string}"`);
+    return code;
+  }
+
+  neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void {
+    this.run('neuron_fwd_f32', n, [n, this.neuronOp(op, 'neuronForward'), cudaBuf(x, n, 'neuronForward x'), cudaBuf(y, n, 'neuronForward y'), alpha]);
+  }
+
+  neuronBackward(op: NeuronOp, n: number, y: Buf, dy: Buf, dx: Buf, alpha: number): void {
+    this.run('neuron_bwd_f32', n, [n, this.neuronOp(op, 'neuronBackward'), cudaBuf(y, n, 'neuronBackward y'),
+      cudaBuf(dy, n, 'neuronBackward dy'), cudaBuf(dx, n, 'neuronBackward dx'), alpha]);
+  }
+
+  softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
+    const n = g.outer * g.classes * g.inner;
+    this.run('softmax_fwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, cudaBuf(x, n, 'softmaxForward x'), cudaBuf(y, n, 'softmaxForward y')]);
+  }
+
+  softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
+    const n = g.outer * g.classes * g.inner;
+    this.run('softmax_bwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, cudaBuf(y, n, 'softmaxBackward y'),
+      cudaBuf(dy, n, 'softmaxBackward dy'), cudaBuf(dx, n, 'softmaxBackward dx')]);
+  }
+
+  private normalization(mode: LossNormalization): number {
+    const code = (NORMALIZATION as Record<string, number>)[mode];
+    if (code === undefined) throw new BackendError(`CUDA backend: unknown loss normalization "${mode as string}"`);
+    return code;
+  }
+
+  softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, loss: Buf): void {
+    const n = g.outer * g.classes * g.inner;
+    this.k.launch('softmax_loss_fwd_f32', 1, THREADS, [g.outer, g.classes, g.inner, cudaBuf(prob, n, 'softmaxLossForward prob'),
+      cudaBuf(label, g.outer * g.inner, 'softmaxLossForward label'), ignoreLabel === null ? 0 : 1, ignoreLabel ?? 0,
+      this.normalization(normalization), cudaBuf(loss, 1, 'softmaxLossForward loss')]);
+  }
+
+  softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, lossWeight: number, dx: Buf): void {
+    const n = g.outer * g.classes * g.inner;
+    const lb = cudaBuf(label, g.outer * g.inner, 'softmaxLossBackward label');
+    const norm = this.normalization(normalization);
+    const hasIgnore = ignoreLabel === null ? 0 : 1;
+    if (norm === 0) this.k.launch('label_count_f32', 1, THREADS, [g.outer * g.inner, lb, hasIgnore, ignoreLabel ?? 0, this.count]);
+    this.run('softmax_loss_bwd_f32', n, [g.outer, g.classes, g.inner, cudaBuf(prob, n, 'softmaxLossBackward prob'), lb,
+      hasIgnore, ignoreLabel ?? 0, norm, this.count, lossWeight, cudaBuf(dx, n, 'softmaxLossBackward dx')]);
+  }
+
+  accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void {
+    const n = g.outer * g.classes * g.inner;
+    this.k.launch('accuracy_f32', 1, THREADS, [g.outer, g.classes, g.inner, cudaBuf(x, n, 'accuracyForward x'),
+      cudaBuf(label, g.outer * g.inner, 'accuracyForward label'), topK, ignoreLabel === null ? 0 : 1, ignoreLabel ?? 0,
+      cudaBuf(out, 1, 'accuracyForward out')]);
+  }
+
+  topK(g: ClassGeom, topK: number, x: Buf, indices: Buf, values: Buf): void {
+    if (topK > g.classes) throw new BackendError(`CUDA backend, topK: top ${topK} of only ${g.classes} classes`);
+    const n = g.outer * topK * g.inner;
+    this.run('topk_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, topK, cudaBuf(x, g.outer * g.classes * g.inner, 'topK x'),
+      cudaBuf(indices, n, 'topK indices'), cudaBuf(values, n, 'topK values')]);
+  }
+
+  copy2d(rows: number, cols: number, src: Buf, srcStride: number, dst: Buf, dstStride: number, accumulate: boolean): void {
+    if (rows === 0 || cols === 0) return;
+    this.run('copy2d_f32', rows * cols, [rows, cols, cudaBuf(src, (rows - 1) * srcStride + cols, 'copy2d src'), srcStride,
+      cudaBuf(dst, (rows - 1) * dstStride + cols, 'copy2d dst'), dstStride, accumulate ? 1 : 0]);
+  }
+
+  // ---- dropout and solver ----
+
+  gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    const n = rows * rowSize;
+    this.run('gather_f32', n, [rows, rowSize, cudaBuf(src, 0, 'gather src'), cudaBuf(index, rows, 'gather index'), scale, cudaBuf(dst, n, 'gather dst')]);
+  }
+
+  scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    const n = rows * rowSize;
+    this.run('scatter_add_f32', n, [rows, rowSize, cudaBuf(src, n, 'scatterAdd src'), cudaBuf(index, rows, 'scatterAdd index'), scale, cudaBuf(dst, 0, 'scatterAdd dst')]);
+  }
+
+  dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
+    this.run('dropout_f32', n, [n, cudaBuf(x, n, 'dropoutForward x'), cudaBuf(rand, n, 'dropoutForward rand'), ratio, scale, cudaBuf(y, n, 'dropoutForward y')]);
+  }
+
+  dropoutBackward(n: number, dy: Buf, rand: Buf, ratio: number, scale: number, dx: Buf): void {
+    this.run('dropout_f32', n, [n, cudaBuf(dy, n, 'dropoutBackward dy'), cudaBuf(rand, n, 'dropoutBackward rand'), ratio, scale, cudaBuf(dx, n, 'dropoutBackward dx')]);
+  }
+
+  sgdUpdate(n: number, w: Buf, diff: Buf, hist: Buf, lr: number, momentum: number,
+    decay: number, regularization: 'L2' | 'L1'): void {
+    this.run('sgd_update_f32', n, [n, cudaBuf(w, n, 'sgdUpdate w'), cudaBuf(diff, n, 'sgdUpdate diff'), cudaBuf(hist, n, 'sgdUpdate hist'),
+      lr, momentum, decay, regularization === 'L1' ? 1 : 0]);
+  }
+}

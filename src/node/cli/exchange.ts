@@ -1,0 +1,135 @@
+/**
+ * `cortado import caffe` and `cortado export caffe`: Caffe models in and out
+ * (docs/model-exchange.md).
+ *
+ *   cortado import caffe deploy.prototxt [model.caffemodel] --out DIR
+ *     writes DIR/<name>.json (a definition file: { name, layers }) and, with a caffemodel,
+ *     DIR/<name>.h5 (a weights file that net.loadWeights and `cortado train --weights` read)
+ *   cortado export caffe net.json [--weights W.h5] --out DIR
+ *     writes DIR/<name>.prototxt and DIR/<name>.caffemodel
+ *   cortado import onnx model.onnx --out DIR
+ *     writes DIR/<name>.json and DIR/<name>.h5
+ *   cortado export onnx net.json [--weights W.h5] --out model.onnx
+ *     writes the net's inference graph (a deploy net: Input layers, no loss)
+ * <name> is the input file's name without its extension.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DataError } from '../../core/errors.js';
+import { exportCaffe, importCaffe } from '../../io/caffe/index.js';
+import { exportOnnx, importOnnx } from '../../io/onnx/index.js';
+import { loadWeights, saveWeights } from '../io/snapshot.js';
+import { nodeLayerTypes } from '../layers.js';
+import { readDefinition } from '../definition.js';
+
+export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR
+       cortado import onnx <model.onnx> --out DIR
+
+Reads a Caffe net (and its trained weights) and writes DIR/<name>.json, a Cortado definition,
+and DIR/<name>.h5, the weights (with a caffemodel). Unsupported layers are listed all at once.`;
+
+export const EXPORT_USAGE = `usage: cortado export caffe <net.json> [--weights W.h5] --out DIR
+       cortado export onnx <net.json> [--weights W.h5] --out model.onnx
+
+Writes DIR/<name>.prototxt and DIR/<name>.caffemodel (with the weights of W.h5, a weights file
+or a snapshot's weights file). Layers Caffe cannot hold are listed all at once.`;
+
+const stem = (file: string) => basename(file, extname(file));
+
+function readBytes(file: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new DataError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function formatArg(args: string[], usage: string, command: string): string[] | null {
+  if (args[0] === '--help' || args[0] === '-h' || args.length === 0) {
+    console.log(usage);
+    return args.length === 0 ? null : [];
+  }
+  if (args[0] !== 'caffe' && args[0] !== 'onnx') {
+    console.error(`cortado ${command}: unknown format "${args[0]}"; known: caffe, onnx\n\n${usage}`);
+    return null;
+  }
+  return args;
+}
+
+export async function importCommand(args: string[]): Promise<number> {
+  const all = formatArg(args, IMPORT_USAGE, 'import');
+  if (!all) return 2;
+  if (all.length === 0) return 0;
+  if (all[0] === 'onnx') return importOnnxCommand(all.slice(1));
+  const rest = all.slice(1);
+  const { values: f, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' } } });
+  if (positionals.length < 1 || positionals.length > 2 || !f.out) {
+    console.error(`cortado import caffe: expected a prototxt, an optional caffemodel and --out DIR\n\n${IMPORT_USAGE}`);
+    return 2;
+  }
+  const [prototxt, model] = positionals;
+  const result = importCaffe(new TextDecoder().decode(readBytes(prototxt)), model ? readBytes(model) : undefined, { prototxtName: prototxt, caffemodelName: model, layerTypes: nodeLayerTypes });
+  mkdirSync(f.out, { recursive: true });
+  const json = join(f.out, `${stem(prototxt)}.json`);
+  writeFileSync(json, JSON.stringify(result.definition, null, 2) + '\n');
+  console.log(`wrote ${json} (${result.definition.layers.length} layers)`);
+  if (model) {
+    const h5 = await saveWeights(join(f.out, `${stem(prototxt)}.h5`), result.weights);
+    console.log(`wrote ${h5} (${result.weights.size} parameters)`);
+  }
+  return 0;
+}
+
+export async function exportCommand(args: string[]): Promise<number> {
+  const all = formatArg(args, EXPORT_USAGE, 'export');
+  if (!all) return 2;
+  if (all.length === 0) return 0;
+  if (all[0] === 'onnx') return exportOnnxCommand(all.slice(1));
+  const rest = all.slice(1);
+  const { values: f, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, weights: { type: 'string' } } });
+  if (positionals.length !== 1 || !f.out) {
+    console.error(`cortado export caffe: expected one net definition file and --out DIR\n\n${EXPORT_USAGE}`);
+    return 2;
+  }
+  const def = readDefinition(positionals[0]);
+  const weights = f.weights ? await loadWeights(resolve(f.weights)) : new Map();
+  const { prototxt, caffemodel } = exportCaffe({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights, { layerTypes: nodeLayerTypes });
+  mkdirSync(f.out, { recursive: true });
+  const base = join(f.out, stem(positionals[0]));
+  writeFileSync(`${base}.prototxt`, prototxt);
+  writeFileSync(`${base}.caffemodel`, caffemodel);
+  console.log(`wrote ${base}.prototxt and ${base}.caffemodel (${weights.size} parameters)`);
+  return 0;
+}
+
+async function importOnnxCommand(args: string[]): Promise<number> {
+  const { values: f, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+  if (positionals.length !== 1 || !f.out) {
+    console.error(`cortado import onnx: expected one model file and --out DIR\n\n${IMPORT_USAGE}`);
+    return 2;
+  }
+  const [model] = positionals;
+  const result = importOnnx(readBytes(model), { file: model });
+  mkdirSync(f.out, { recursive: true });
+  const json = join(f.out, `${stem(model)}.json`);
+  writeFileSync(json, JSON.stringify(result.definition, null, 2) + '\n');
+  const h5 = await saveWeights(join(f.out, `${stem(model)}.h5`), result.weights);
+  console.log(`wrote ${json} (${result.definition.layers.length} layers) and ${h5} (${result.weights.size} parameters)`);
+  return 0;
+}
+
+async function exportOnnxCommand(args: string[]): Promise<number> {
+  const { values: f, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, weights: { type: 'string' } } });
+  if (positionals.length !== 1 || !f.out) {
+    console.error(`cortado export onnx: expected one net definition file and --out model.onnx\n\n${EXPORT_USAGE}`);
+    return 2;
+  }
+  const def = readDefinition(positionals[0]);
+  const weights = f.weights ? await loadWeights(resolve(f.weights)) : undefined;
+  const bytes = exportOnnx({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights, { layerTypes: nodeLayerTypes });
+  mkdirSync(dirname(resolve(f.out)), { recursive: true });
+  writeFileSync(f.out, bytes);
+  console.log(`wrote ${f.out} (${bytes.length} bytes${weights ? `, ${weights.size} parameters` : ', initial weights'})`);
+  return 0;
+}
