@@ -12,7 +12,8 @@
  * sample by more than max(4 MiB, 5 %): a leak of one buffer per iteration shows within a few
  * hundred iterations. Run it with `node --expose-gc` (bench/run.ts does).
  *
- * Flags: --quick, --batch N (default 64), --gemm 128,512,2048, --iters N (memory mode),
+ * Flags: --quick, --batch N (default 64), --gemm 128,512,2048, --iters N and --warmup N (memory
+ * mode: the iterations in all, without the time cap, and those before the first sample),
  * --threads N (wasm: threads of the WasmBackend, default 1; the native backend's count is set by
  * CORTADO_NUM_THREADS).
  */
@@ -108,7 +109,7 @@ function memory(): Record<string, unknown> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('cortado-lenet --mode memory: run node with --expose-gc so that heap samples are taken after a full collection');
   const { net, solver } = trainer(backend);
-  const warm = 20;
+  const warm = Number(args.get('warmup', '20'));
   const t = performance.now();
   for (let i = 0; i < warm; i++) solver.step();
   backend.synchronize();

@@ -16,24 +16,29 @@ import { ValidationPerformance } from '../solver/coffee/validation-performance.j
 import { Solver } from '../solver/solver.js';
 import type { Endpoint, FromWorker, ToWorker, TrainJob } from './protocol.js';
 
-/** Trains one job per `start` message on `endpoint`; `makeBackend` turns the job's backend name into a Backend. */
-export function serveTrainer(endpoint: Endpoint<ToWorker, FromWorker>, makeBackend: (name: string) => Backend): void {
+/**
+ * Trains one job per `start` message on `endpoint`; `makeBackend` turns the job's backend name into
+ * a Backend, or a promise of one (a backend that connects first: `connectWebGpu(gpuWorker)`).
+ */
+export function serveTrainer(endpoint: Endpoint<ToWorker, FromWorker>, makeBackend: (name: string) => Backend | Promise<Backend>): void {
   let solver: Solver | null = null;
+  let started = false;
   let stopped = false;
   endpoint.listen((m) => {
     if (m.type === 'stop') {
       stopped = true;
       solver?.requestStop();
     } else if (m.type === 'start') {
-      if (solver) return endpoint.post({ type: 'error', message: 'trainer worker: a run is already under way; start one job per worker' });
+      if (started) return endpoint.post({ type: 'error', message: 'trainer worker: a run is already under way; start one job per worker' });
+      started = true;
       stopped = false;
       runJob(m.job, endpoint, makeBackend, (s) => (solver = s), () => stopped).catch((e: unknown) => endpoint.post({ type: 'error', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) }));
     }
   });
 }
 
-async function runJob(job: TrainJob, endpoint: Endpoint<ToWorker, FromWorker>, makeBackend: (name: string) => Backend, started: (s: Solver) => void, wasStopped: () => boolean): Promise<void> {
-  const backend = makeBackend(job.backend ?? 'js');
+async function runJob(job: TrainJob, endpoint: Endpoint<ToWorker, FromWorker>, makeBackend: (name: string) => Backend | Promise<Backend>, started: (s: Solver) => void, wasStopped: () => boolean): Promise<void> {
+  const backend = await makeBackend(job.backend ?? 'js');
   const trainNet = new Net(job.layers, { backend, phase: 'train', rng: new Random(job.seed ?? 42), name: 'train' });
   const hasTest = job.layers.some((l) => l.include?.phase === 'test' && /Data$/.test(l.type));
   const testNet = hasTest ? new Net(job.layers, { backend, phase: 'test', shareParamsWith: trainNet, name: 'test' }) : undefined;

@@ -44,3 +44,33 @@ test('a bad job rejects done with the error, naming the field', async () => {
   const trainer = startNodeTrainer({ layers: defs(), solver: { baseLr: -1, maxIter: 3 } });
   await assert.rejects(trainer.done, /ConfigError: solver: field "baseLr" must be > 0/);
 });
+
+test('serveTrainer takes a backend factory that connects first (a promise), and refuses a second start meanwhile', async () => {
+  const { serveTrainer } = await import('../../src/worker/trainer.js');
+  const { webWorkerEndpoint } = await import('../../src/worker/trainer-worker.js');
+  const { port1, port2 } = new MessageChannel();
+  const asked: string[] = [];
+  serveTrainer(webWorkerEndpoint(port2 as never), async (name) => {
+    asked.push(name);
+    await new Promise((r) => setTimeout(r, 50));
+    return new JsBackend('float32');
+  });
+  port2.start();
+  const job = { layers: defs(), solver: { ...solver, maxIter: 30 }, seed: 9, statsEvery: 10, backend: 'slow-to-connect' };
+  const seen: { type: string; iter?: number; message?: string }[] = [];
+  const done = new Promise<void>((resolve) => port1.on('message', (m: { type: string; iter?: number; message?: string }) => {
+    seen.push(m);
+    if (m.type === 'done') resolve();
+  }));
+  // The second start comes while the first job's backend is still connecting.
+  port1.postMessage({ type: 'start', job });
+  port1.postMessage({ type: 'start', job });
+  await done;
+  port1.close();
+  port2.close();
+  assert.deepEqual(asked, ['slow-to-connect']);
+  const errors = seen.filter((m) => m.type === 'error');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0].message!, /a run is already under way/);
+  assert.equal(seen.find((m) => m.type === 'done')!.iter, 30);
+});

@@ -1,0 +1,58 @@
+/**
+ * `npm run bench:memory`: memory over a long training run on every CPU backend (and CUDA where it
+ * loads). Each backend trains LeNet for 50,000 iterations in its own process
+ * (`cortado-lenet.js --mode memory`, under --expose-gc); RSS and the V8 heap are sampled after a
+ * full GC at eleven points from iteration 1,000 (the warm-up: allocator pools and V8's code settle)
+ * to the last. The check: RSS grows by less than 5 MiB from the first sample to the last.
+ *
+ * The batch is smaller on the slow backends (js 4, wasm 16, native and cuda 64) so that a run
+ * takes minutes, not hours; a leak per iteration shows whatever the batch.
+ *
+ * Flags: --iters N (default 50000), --only js,native,wasm,cuda.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { childArgs } from './measure.js';
+
+const args = childArgs();
+const iters = Number(args.get('iters', '50000'));
+const only = args.get('only', 'js,native,wasm,cuda').split(',');
+const BATCH: Record<string, number> = { js: 4, wasm: 16, native: 64, cuda: 64 };
+const LIMIT_MIB = 5;
+const script = fileURLToPath(new URL('./cortado-lenet.js', import.meta.url));
+
+interface Sample {
+  iter: number;
+  rssMiB: number;
+  heapMiB: number;
+}
+
+const rows: string[] = [];
+let failed = false;
+for (const backend of only) {
+  const t = performance.now();
+  const r = spawnSync(process.execPath, ['--expose-gc', script, '--backend', backend, '--mode', 'memory',
+    '--batch', String(BATCH[backend] ?? 64), '--iters', String(iters), '--warmup', '1000'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const minutes = (performance.now() - t) / 60_000;
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  let out: { iters: number; peakRssMiB: number; rssGrowthMiB: number; heapGrowthMiB: number; samples: Sample[] } | undefined;
+  try {
+    out = JSON.parse(line);
+  } catch {
+    out = undefined;
+  }
+  if (r.status !== 0 || !out) {
+    const why = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
+    rows.push(`| ${backend} | - | - | - | - | - | not run: ${why} |`);
+    continue;
+  }
+  const ok = out.rssGrowthMiB < LIMIT_MIB;
+  failed ||= !ok;
+  const rss = out.samples.map((s) => s.rssMiB.toFixed(1)).join(' ');
+  rows.push(`| ${backend} | ${BATCH[backend] ?? 64} | ${out.iters.toLocaleString('en-US')} | ${out.peakRssMiB.toFixed(0)} | ${out.rssGrowthMiB.toFixed(2)} | ${out.heapGrowthMiB.toFixed(2)} | ${ok ? 'flat' : 'GROWS'} (${minutes.toFixed(1)} min; RSS samples ${rss}) |`);
+  console.error(rows[rows.length - 1]);
+}
+console.log(`| backend | batch | iterations | peak RSS MiB | RSS growth MiB (from iteration 1,000) | heap growth MiB | result |`);
+console.log(`|---|---|---|---|---|---|---|`);
+for (const r of rows) console.log(r);
+process.exitCode = failed ? 1 : 0;
