@@ -8,7 +8,7 @@
 import type { Backend, DType } from '../backend/backend.js';
 import { BackendError } from '../core/errors.js';
 import { JsBackend } from '../backend/js/js-backend.js';
-import { NativeBackend } from '../backend/native/native-backend.js';
+import { nativeBackend } from '../backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../backend/native/load.js';
 import { loadCuda } from '../backend/cuda/load.js';
 import { availableParallelism } from 'node:os';
@@ -35,7 +35,7 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
       return new JsBackend(dtype);
     case 'native': {
       if (!loadNativeAddon()) throw new BackendError(`the native backend is not available: ${nativeLoadError()}`);
-      return new NativeBackend(dtype);
+      return nativeBackend(dtype);
     }
     case 'wasm': {
       if (!loadWasmSync()) throw new BackendError(`the wasm backend is not available: ${wasmLoadError()}`);
@@ -55,7 +55,7 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
         const r = loadCuda();
         if (r.backend) return r.backend;
       }
-      if (process.env.CORTADO_NO_NATIVE === undefined && loadNativeAddon()) return new NativeBackend(dtype);
+      if (process.env.CORTADO_NO_NATIVE === undefined && loadNativeAddon()) return nativeBackend(dtype);
       const useWasm = loadWasmSync();
       if (!notified) {
         notified = true;

@@ -3,7 +3,7 @@ export * from '../index.js';
 import './layers.js';
 import './net-weights.js';
 export { createBackend, BACKEND_NAMES, type BackendName } from './backends.js';
-export { NativeBackend } from '../backend/native/native-backend.js';
+export { NativeBackend, nativeBackend } from '../backend/native/native-backend.js';
 export { CudaBackend } from '../backend/cuda/cuda-backend.js';
 export { loadCuda, type CudaOptions } from '../backend/cuda/load.js';
 export { Snapshot, saveSnapshot, loadFrom, type LoadOptions } from './snapshot.js';

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { NativeBackend } from '../../../src/backend/native/native-backend.js';
+import { NativeBackend, nativeBackend } from '../../../src/backend/native/native-backend.js';
+import { createBackend } from '../../../src/node/backends.js';
 import { BackendError } from '../../../src/core/errors.js';
 import { buf, pair, read, skipReason, values } from './util.js';
 
@@ -21,13 +22,23 @@ test('the native backend is named native and reports its instruction set and thr
 
 test('a float64 native backend computes in float64 through the TypeScript kernels', (t) => {
   if (skipReason) return t.skip(skipReason);
-  const b = new NativeBackend('float64');
+  const b = nativeBackend('float64');
+  assert.equal(b.name, 'native');
+  assert.equal(createBackend('native', 'float64').name, 'native');
   const x = buf(b, [1 + 1e-12, 2]);
   assert.ok(b.download(x) instanceof Float64Array);
   b.scal(2, 3, x);
   assert.equal(b.download(x)[0], 3 * (1 + 1e-12));
   assert.ok(b.convWorkspaceSize({ num: 1, channels: 1, height: 3, width: 3, numOutput: 1, group: 1, kernelH: 2,
     kernelW: 2, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 2, outW: 2 }) > 0);
+});
+
+test('a NativeBackend is float32: asked for float64 it says what gives one', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  assert.ok(new NativeBackend() instanceof NativeBackend);
+  assert.equal(nativeBackend('float32').constructor, NativeBackend);
+  assert.throws(() => new NativeBackend('float64' as 'float32'),
+    (e: unknown) => e instanceof BackendError && /float32, not float64; nativeBackend\('float64'\)/.test(e.message));
 });
 
 test('native calls with short buffers or wrong types throw a BackendError naming the argument', (t) => {
