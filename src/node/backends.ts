@@ -12,7 +12,7 @@ import { nativeBackend } from '../backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../backend/native/load.js';
 import { loadCuda } from '../backend/cuda/load.js';
 import { availableParallelism } from 'node:os';
-import { WasmBackend, type WasmBackendOptions } from '../backend/wasm/wasm-backend.js';
+import { wasmBackend, type WasmBackendOptions } from '../backend/wasm/wasm-backend.js';
 import { loadWasmSync, wasmLoadError } from './wasm.js';
 import { createWebGpuBackend } from './webgpu.js';
 
@@ -39,7 +39,7 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
     }
     case 'wasm': {
       if (!loadWasmSync()) throw new BackendError(`the wasm backend is not available: ${wasmLoadError()}`);
-      return new WasmBackend(dtype, wasm());
+      return wasmBackend(dtype, wasm());
     }
     case 'cuda': {
       const r = loadCuda({ dtype });
@@ -62,7 +62,7 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
         console.error(`cortado: native backend unavailable (${process.env.CORTADO_NO_NATIVE !== undefined ? 'CORTADO_NO_NATIVE is set' : nativeLoadError()}); using the `
           + (useWasm ? 'WebAssembly backend' : `TypeScript backend (wasm unavailable too: ${wasmLoadError()})`));
       }
-      return useWasm ? new WasmBackend(dtype, wasm()) : new JsBackend(dtype);
+      return useWasm ? wasmBackend(dtype, wasm()) : new JsBackend(dtype);
     }
     default:
       throw new BackendError(`unknown backend "${name as string}"; choose one of ${BACKEND_NAMES.join(', ')}`);
