@@ -40,11 +40,9 @@
     {
       'target_name': 'cortado',
       'sources': [
-        'native/src/activation_api.cc',
         'native/src/addon.cc',
-        'native/src/blas_api.cc',
-        'native/src/conv_api.cc',
         'native/src/dispatch.cc',
+        'native/src/entries.cc',
         'native/src/threads.cc',
       ],
       'dependencies': ['cortado_kernels_portable'],

@@ -6,7 +6,7 @@
  */
 export type * from './backend/backend.js';
 export { JsBackend } from './backend/js/js-backend.js';
-export { WasmBackend, type WasmBackendOptions } from './backend/wasm/wasm-backend.js';
+export { WasmBackend, wasmBackend, type WasmBackendOptions } from './backend/wasm/wasm-backend.js';
 export {
   loadWasmModule, setWasmModule, wasmModule, defaultWasmUrl,
   loadWasmThreadsModule, setWasmThreadsModule, wasmThreadsModule, defaultWasmThreadsUrl,

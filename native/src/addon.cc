@@ -1,7 +1,7 @@
-// The addon's module: registers the entry points (blas_api.cc, conv_api.cc, activation_api.cc),
-// each of which checks its arguments (types, lengths, geometry) and calls the kernel table over
-// the memory of the caller's Float32Arrays (no copies). The checks are what keeps a wrong call
-// from the JS side an exception rather than a write outside an array.
+// The addon's module: registers the entry points (the table in entries.cc), each of which checks
+// its arguments (types, lengths, geometry) and calls the kernel table over the memory of the
+// caller's Float32Arrays (no copies). The checks are what keeps a wrong call from the JS side an
+// exception rather than a write outside an array.
 #include <vector>
 
 #include "call.h"
@@ -70,13 +70,10 @@ NAPI_MODULE_INIT() {
       {"numThreads", nullptr, nullptr, nullptr, nullptr, threads, napi_enumerable, nullptr},
       {"setErrorClass", nullptr, SetErrorClass, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
-  auto add = [&](const Export* list, size_t n) {
-    for (size_t i = 0; i < n; ++i)
-      props.push_back({list[i].name, nullptr, list[i].fn, nullptr, nullptr, nullptr, napi_enumerable, nullptr});
-  };
-  add(kBlasExports, kBlasExportCount);
-  add(kConvExports, kConvExportCount);
-  add(kActivationExports, kActivationExportCount);
+  for (size_t i = 0; i < kExportCount; ++i) {
+    props.push_back({kExports[i].name, nullptr, kExports[i].fn, nullptr, nullptr, nullptr, napi_enumerable,
+                     const_cast<Export*>(&kExports[i])});
+  }
   napi_define_properties(env, exports, props.size(), props.data());
   return exports;
 }

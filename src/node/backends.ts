@@ -8,11 +8,11 @@
 import type { Backend, DType } from '../backend/backend.js';
 import { BackendError } from '../core/errors.js';
 import { JsBackend } from '../backend/js/js-backend.js';
-import { NativeBackend } from './backend/native/native-backend.js';
+import { nativeBackend } from './backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from './backend/native/load.js';
 import { loadCuda } from './backend/cuda/load.js';
 import { availableParallelism } from 'node:os';
-import { WasmBackend, type WasmBackendOptions } from '../backend/wasm/wasm-backend.js';
+import { wasmBackend, type WasmBackendOptions } from '../backend/wasm/wasm-backend.js';
 import { loadWasmSync, wasmLoadError } from './wasm.js';
 import { createWebGpuBackend } from './webgpu.js';
 
@@ -35,11 +35,11 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
       return new JsBackend(dtype);
     case 'native': {
       if (!loadNativeAddon()) throw new BackendError(`the native backend is not available: ${nativeLoadError()}`);
-      return new NativeBackend(dtype);
+      return nativeBackend(dtype);
     }
     case 'wasm': {
       if (!loadWasmSync()) throw new BackendError(`the wasm backend is not available: ${wasmLoadError()}`);
-      return new WasmBackend(dtype, wasm());
+      return wasmBackend(dtype, wasm());
     }
     case 'cuda': {
       const r = loadCuda({ dtype });
@@ -55,14 +55,14 @@ export function createBackend(name: BackendName = 'auto', dtype: DType = 'float3
         const r = loadCuda();
         if (r.backend) return r.backend;
       }
-      if (process.env.CORTADO_NO_NATIVE === undefined && loadNativeAddon()) return new NativeBackend(dtype);
+      if (process.env.CORTADO_NO_NATIVE === undefined && loadNativeAddon()) return nativeBackend(dtype);
       const useWasm = loadWasmSync();
       if (!notified) {
         notified = true;
         console.error(`cortado: native backend unavailable (${process.env.CORTADO_NO_NATIVE !== undefined ? 'CORTADO_NO_NATIVE is set' : nativeLoadError()}); using the `
           + (useWasm ? 'WebAssembly backend' : `TypeScript backend (wasm unavailable too: ${wasmLoadError()})`));
       }
-      return useWasm ? new WasmBackend(dtype, wasm()) : new JsBackend(dtype);
+      return useWasm ? wasmBackend(dtype, wasm()) : new JsBackend(dtype);
     }
     default:
       throw new BackendError(`unknown backend "${name as string}"; choose one of ${BACKEND_NAMES.join(', ')}`);

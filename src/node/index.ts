@@ -4,7 +4,7 @@ export { Net, type NetOptions } from './net.js';
 export { nodeLayerTypes } from './layers.js';
 export { saveNetWeights, loadNetWeights } from './net-weights.js';
 export { createBackend, BACKEND_NAMES, type BackendName } from './backends.js';
-export { NativeBackend } from './backend/native/native-backend.js';
+export { NativeBackend, nativeBackend } from './backend/native/native-backend.js';
 export { CudaBackend } from './backend/cuda/cuda-backend.js';
 export { loadCuda, type CudaOptions } from './backend/cuda/load.js';
 export { Snapshot, saveSnapshot, loadFrom, type LoadOptions } from './snapshot.js';

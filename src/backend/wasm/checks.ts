@@ -1,5 +1,5 @@
 /**
- * The argument checks the Node addon makes in C++ (native/src/call.h, conv_api.cc), made in
+ * The argument checks the Node addon makes in C++ (native/src/call.h, geometry.h), made in
  * TypeScript before a wasm kernel runs, with the same messages: a wasm kernel trusts its
  * arguments, and a short buffer would otherwise overwrite its neighbours in the wasm memory.
  */

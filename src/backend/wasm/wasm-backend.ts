@@ -21,10 +21,12 @@
  * backend's arrays) are left to the TypeScript kernels, so every call still gives the right answer.
  *
  * Lengths and geometries are checked here before a kernel runs (checks.ts), with the addon's
- * messages. float32 only: a float64 WasmBackend is a JsBackend under another name.
+ * messages. float32 only, the kernels' type: a float64 wasm backend (wasmBackend('float64'), which
+ * createBackend('wasm', 'float64') calls) is a JsBackend under the name 'wasm', chosen once when
+ * the backend is made.
  */
 import type {
-  Buf, ClassGeom, ConvGeom, DType, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
 } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
 import { JsBackend } from '../js/js-backend.js';
@@ -51,16 +53,42 @@ let warned = false;
 /** A buffer argument: the buffer, its name in messages, the elements the kernel reads or writes. */
 type Arg = [Buf, string, number];
 
+/** The TypeScript backend under the name 'wasm': the wasm backend in float64, where the kernels have no code. */
+class WasmFloat64Backend extends JsBackend {
+  override readonly name: string = 'wasm';
+}
+
+/**
+ * The wasm backend in `dtype`: a WasmBackend in float32, a JsBackend named 'wasm' in float64
+ * (`options` apply to float32 only; they are checked in both).
+ */
+export function wasmBackend(dtype: DType = 'float32', options: WasmBackendOptions = {}): Backend {
+  if (dtype === 'float32') return new WasmBackend('float32', options);
+  checkOptions(options);
+  return new WasmFloat64Backend(dtype);
+}
+
+/** Throws a BackendError when memoryMiB or threads is out of range. */
+function checkOptions(options: WasmBackendOptions): void {
+  const memoryMiB = options.memoryMiB ?? 256;
+  if (!(Number.isInteger(memoryMiB) && memoryMiB >= 2 && memoryMiB <= 4095)) {
+    throw new BackendError(`wasm backend: memoryMiB must be an integer from 2 to 4095 (the module's stack and data take 2 MiB), got ${options.memoryMiB}`);
+  }
+  const threads = options.threads ?? 1;
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new BackendError(`wasm backend: threads must be an integer from 1 to 256, got ${options.threads}`);
+  }
+}
+
 export class WasmBackend extends JsBackend {
   override readonly name: string = 'wasm';
-  /** The kernels when dtype is float32, else null (every call goes to JsBackend). */
-  private readonly k: WasmKernels | null = null;
-  private readonly memory: WebAssembly.Memory | null = null;
-  private readonly heap: ArrayBuffer | null = null;
+  private readonly k: WasmKernels;
+  private readonly memory: WebAssembly.Memory;
+  private readonly heap: ArrayBuffer;
   /** Block start of each buffer made by alloc, for free. */
   private readonly owned = new WeakMap<Buf, number>();
   /** Room for one geometry in the wasm memory. */
-  private readonly geomPtr: number = 0;
+  private readonly geomPtr: number;
   readonly memoryMiB: number;
   /** Threads the kernels run on (1 unless `threads` was asked for and can run here). */
   readonly threads: number = 1;
@@ -68,18 +96,19 @@ export class WasmBackend extends JsBackend {
   readonly threadsNote: string | null = null;
   private readonly workers: WasmThreads | null = null;
 
-  /** Throws BackendError when cortado.wasm is not loaded (see module.ts) or the memory cannot be made. */
-  constructor(dtype: DType = 'float32', options: WasmBackendOptions = {}) {
+  /**
+   * Throws BackendError when cortado.wasm is not loaded (see module.ts), the options are out of
+   * range, the memory cannot be made, or dtype is not float32 (wasmBackend(dtype) makes a wasm
+   * backend in any dtype).
+   */
+  constructor(dtype: 'float32' = 'float32', options: WasmBackendOptions = {}) {
+    if (dtype !== 'float32') {
+      throw new BackendError(`WasmBackend computes in float32, not ${String(dtype)}; wasmBackend('${String(dtype)}') or createBackend('wasm', '${String(dtype)}') gives the TypeScript kernels under the name 'wasm'`);
+    }
+    checkOptions(options);
     super(dtype);
     this.memoryMiB = options.memoryMiB ?? 256;
-    if (!(Number.isInteger(this.memoryMiB) && this.memoryMiB >= 2 && this.memoryMiB <= 4095)) {
-      throw new BackendError(`wasm backend: memoryMiB must be an integer from 2 to 4095 (the module's stack and data take 2 MiB), got ${options.memoryMiB}`);
-    }
     const threads = options.threads ?? 1;
-    if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
-      throw new BackendError(`wasm backend: threads must be an integer from 1 to 256, got ${options.threads}`);
-    }
-    if (dtype !== 'float32') return;
     const module = wasmModule();
     if (!module) {
       throw new BackendError('wasm backend unavailable: cortado.wasm is not loaded (await loadWasmModule() in a browser; createBackend(\'wasm\') in Node)');
@@ -91,14 +120,15 @@ export class WasmBackend extends JsBackend {
       warned = true;
     }
     const shared = threads > 1 && !why;
+    let made: ReturnType<typeof instantiate>;
     try {
-      const { kernels, memory } = instantiate(shared ? wasmThreadsModule()! : module, this.memoryMiB * 2 ** 20, shared);
-      this.k = kernels;
-      this.memory = memory;
-      this.heap = memory.buffer as ArrayBuffer;
+      made = instantiate(shared ? wasmThreadsModule()! : module, this.memoryMiB * 2 ** 20, shared);
     } catch (e) {
       throw new BackendError(`wasm backend: cannot make a ${this.memoryMiB} MiB ${shared ? 'shared ' : ''}instance: ${(e as Error).message}`);
     }
+    this.k = made.kernels;
+    this.memory = made.memory;
+    this.heap = made.memory.buffer as ArrayBuffer;
     this.geomPtr = this.k.malloc(4 * CONV_FIELDS.length);
     if (shared) {
       this.workers = new WasmThreads(this.k as WasmKernels & WasmThreadExports, this.memory, threads, wasmWorkerSpawner()!);
@@ -126,32 +156,30 @@ export class WasmBackend extends JsBackend {
 
   // ---- memory ----
   override alloc(n: number): Buf {
-    if (!this.k) return super.alloc(n);
     if (!Number.isInteger(n) || n < 0) throw new BackendError(`wasm backend alloc: expected a count >= 0, got ${n}`);
     const ptr = n * 4 < 2 ** 31 ? this.k.malloc(Math.max(4 * n, 4)) : 0;
     if (ptr === 0) {
       throw new BackendError(`wasm backend alloc: ${n} floats do not fit in what is left of its ${this.memoryMiB} MiB `
         + 'memory; make the backend with a larger memoryMiB (createBackend(\'wasm\', dtype, { memoryMiB }))');
     }
-    const b = new Float32Array(this.heap!, ptr, n).fill(0);
+    const b = new Float32Array(this.heap, ptr, n).fill(0);
     this.owned.set(b, ptr);
     return b;
   }
 
   override free(buf: Buf): void {
     const ptr = this.owned.get(buf);
-    if (ptr === undefined || !this.k) return;
+    if (ptr === undefined) return;
     this.owned.delete(buf);
     this.k.free(ptr);
   }
 
   /**
    * Byte offsets of the buffers in the wasm memory, or null when the kernels cannot take them
-   * (float64, or a buffer not on this memory): the caller then runs JsBackend's code.
+   * (a buffer not on this memory): the caller then runs JsBackend's code.
    * Throws a BackendError naming the first buffer shorter than the kernel needs.
    */
   private ptrs(op: string, ...args: Arg[]): number[] | null {
-    if (!this.k) return null;
     const out: number[] = [];
     for (const [b, name, need] of args) {
       if (!(b instanceof Float32Array) || b.buffer !== this.heap) return null;
@@ -162,19 +190,18 @@ export class WasmBackend extends JsBackend {
   }
 
   private n(op: string, n: number, ...bufs: [Buf, string][]): number[] | null {
-    if (!this.k) return null;
     count(op, 'n', n);
     return this.ptrs(op, ...bufs.map(([b, name]): Arg => [b, name, n]));
   }
 
   private conv(g: ConvGeom): number {
-    const v = new Int32Array(this.heap!, this.geomPtr, CONV_FIELDS.length);
+    const v = new Int32Array(this.heap, this.geomPtr, CONV_FIELDS.length);
     for (let i = 0; i < CONV_FIELDS.length; i++) v[i] = g[CONV_FIELDS[i]];
     return this.geomPtr;
   }
 
   private pool(g: PoolGeom): number {
-    const v = new Int32Array(this.heap!, this.geomPtr, POOL_FIELDS.length);
+    const v = new Int32Array(this.heap, this.geomPtr, POOL_FIELDS.length);
     for (let i = 0; i < POOL_FIELDS.length; i++) v[i] = g[POOL_FIELDS[i]];
     return this.geomPtr;
   }
@@ -182,37 +209,37 @@ export class WasmBackend extends JsBackend {
   // ---- BLAS level 1 ----
   override set(n: number, alpha: number, y: Buf): void {
     const p = this.n('set', n, [y, 'y']);
-    if (p) this.k!.set(n, alpha, p[0]); else super.set(n, alpha, y);
+    if (p) this.k.set(n, alpha, p[0]); else super.set(n, alpha, y);
   }
 
   override copy(n: number, x: Buf, y: Buf): void {
     const p = this.n('copy', n, [x, 'x'], [y, 'y']);
-    if (p) this.k!.copy(n, p[0], p[1]); else super.copy(n, x, y);
+    if (p) this.k.copy(n, p[0], p[1]); else super.copy(n, x, y);
   }
 
   override scal(n: number, alpha: number, x: Buf): void {
     const p = this.n('scal', n, [x, 'x']);
-    if (p) this.k!.scal(n, alpha, p[0]); else super.scal(n, alpha, x);
+    if (p) this.k.scal(n, alpha, p[0]); else super.scal(n, alpha, x);
   }
 
   override axpy(n: number, alpha: number, x: Buf, y: Buf): void {
     const p = this.n('axpy', n, [x, 'x'], [y, 'y']);
-    if (p) this.k!.axpy(n, alpha, p[0], p[1]); else super.axpy(n, alpha, x, y);
+    if (p) this.k.axpy(n, alpha, p[0], p[1]); else super.axpy(n, alpha, x, y);
   }
 
   override axpby(n: number, alpha: number, x: Buf, beta: number, y: Buf): void {
     const p = this.n('axpby', n, [x, 'x'], [y, 'y']);
-    if (p) this.k!.axpby(n, alpha, p[0], beta, p[1]); else super.axpby(n, alpha, x, beta, y);
+    if (p) this.k.axpby(n, alpha, p[0], beta, p[1]); else super.axpby(n, alpha, x, beta, y);
   }
 
   override dot(n: number, x: Buf, y: Buf): number {
     const p = this.n('dot', n, [x, 'x'], [y, 'y']);
-    return p ? this.k!.dot(n, p[0], p[1]) : super.dot(n, x, y);
+    return p ? this.k.dot(n, p[0], p[1]) : super.dot(n, x, y);
   }
 
   override asum(n: number, x: Buf): number {
     const p = this.n('asum', n, [x, 'x']);
-    return p ? this.k!.asum(n, p[0]) : super.asum(n, x);
+    return p ? this.k.asum(n, p[0]) : super.asum(n, x);
   }
 
   // ---- BLAS level 2 and 3 ----
@@ -220,27 +247,27 @@ export class WasmBackend extends JsBackend {
     A: Buf, B: Buf, beta: number, C: Buf): void {
     count('gemm', 'M', M); count('gemm', 'N', N); count('gemm', 'K', K);
     const p = this.ptrs('gemm', [A, 'A', M * K], [B, 'B', K * N], [C, 'C', M * N]);
-    if (p) this.k!.gemm(+transA, +transB, M, N, K, alpha, p[0], p[1], beta, p[2]);
+    if (p) this.k.gemm(+transA, +transB, M, N, K, alpha, p[0], p[1], beta, p[2]);
     else super.gemm(transA, transB, M, N, K, alpha, A, B, beta, C);
   }
 
   override gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
     count('gemv', 'M', M); count('gemv', 'N', N);
     const p = this.ptrs('gemv', [A, 'A', M * N], [x, 'x', transA ? M : N], [y, 'y', transA ? N : M]);
-    if (p) this.k!.gemv(+transA, M, N, alpha, p[0], p[1], beta, p[2]);
+    if (p) this.k.gemv(+transA, M, N, alpha, p[0], p[1], beta, p[2]);
     else super.gemv(transA, M, N, alpha, A, x, beta, y);
   }
 
   // ---- elementwise ----
   private binary(op: keyof typeof BINARY_OP, n: number, a: Buf, b: Buf, y: Buf): boolean {
     const p = this.n(op, n, [a, 'a'], [b, 'b'], [y, 'y']);
-    if (p) this.k!.binary(BINARY_OP[op], n, p[0], p[1], p[2]);
+    if (p) this.k.binary(BINARY_OP[op], n, p[0], p[1], p[2]);
     return p !== null;
   }
 
   private unary(op: keyof typeof UNARY_OP, n: number, a: Buf, q: number, y: Buf): boolean {
     const p = this.n(op, n, [a, 'a'], [y, 'y']);
-    if (p) this.k!.unary(UNARY_OP[op], n, p[0], q, p[1]);
+    if (p) this.k.unary(UNARY_OP[op], n, p[0], q, p[1]);
     return p !== null;
   }
 
@@ -259,69 +286,69 @@ export class WasmBackend extends JsBackend {
 
   override clamp(n: number, lo: number, hi: number, x: Buf, y: Buf): void {
     const p = this.n('clamp', n, [x, 'x'], [y, 'y']);
-    if (p) this.k!.clamp(n, lo, hi, p[0], p[1]); else super.clamp(n, lo, hi, x, y);
+    if (p) this.k.clamp(n, lo, hi, p[0], p[1]); else super.clamp(n, lo, hi, x, y);
   }
 
   override where(n: number, lo: number, hi: number, x: Buf, a: Buf, b: Buf, y: Buf): void {
     const p = this.n('where', n, [x, 'x'], [a, 'a'], [b, 'b'], [y, 'y']);
-    if (p) this.k!.where(n, lo, hi, p[0], p[1], p[2], p[3]); else super.where(n, lo, hi, x, a, b, y);
+    if (p) this.k.where(n, lo, hi, p[0], p[1], p[2], p[3]); else super.where(n, lo, hi, x, a, b, y);
   }
 
   // ---- fused kernels ----
-  override convWorkspaceSize(g: ConvGeom): number {
-    return this.k ? 0 : super.convWorkspaceSize(g);
+  override convWorkspaceSize(_g: ConvGeom): number {
+    return 0;
   }
 
   override convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, workspace: Buf): void {
-    if (this.k) convGeom('convForward', g);
+    convGeom('convForward', g);
     const p = this.ptrs('convForward', [x, 'x', convX(g)], [w, 'w', convW(g)], [y, 'y', convY(g)]);
-    if (p) this.k!.conv_forward(this.conv(g), p[0], p[1], p[2]); else super.convForward(g, x, w, y, workspace);
+    if (p) this.k.conv_forward(this.conv(g), p[0], p[1], p[2]); else super.convForward(g, x, w, y, workspace);
   }
 
   override convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, workspace: Buf): void {
-    if (this.k) convGeom('convBackwardData', g);
+    convGeom('convBackwardData', g);
     const p = this.ptrs('convBackwardData', [dy, 'dy', convY(g)], [w, 'w', convW(g)], [dx, 'dx', convX(g)]);
-    if (p) this.k!.conv_backward_data(this.conv(g), p[0], p[1], p[2]); else super.convBackwardData(g, dy, w, dx, workspace);
+    if (p) this.k.conv_backward_data(this.conv(g), p[0], p[1], p[2]); else super.convBackwardData(g, dy, w, dx, workspace);
   }
 
   override convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, workspace: Buf): void {
-    if (this.k) convGeom('convBackwardFilter', g);
+    convGeom('convBackwardFilter', g);
     const p = this.ptrs('convBackwardFilter', [x, 'x', convX(g)], [dy, 'dy', convY(g)], [dw, 'dw', convW(g)]);
-    if (p) this.k!.conv_backward_filter(this.conv(g), p[0], p[1], p[2]); else super.convBackwardFilter(g, x, dy, dw, workspace);
+    if (p) this.k.conv_backward_filter(this.conv(g), p[0], p[1], p[2]); else super.convBackwardFilter(g, x, dy, dw, workspace);
   }
 
   override biasForward(outer: number, channels: number, inner: number, bias: Buf, y: Buf): void {
     for (const [k, v] of [['outer', outer], ['channels', channels], ['inner', inner]] as const) count('biasForward', k, v);
     const p = this.ptrs('biasForward', [bias, 'bias', channels], [y, 'y', outer * channels * inner]);
-    if (p) this.k!.bias_forward(outer, channels, inner, p[0], p[1]); else super.biasForward(outer, channels, inner, bias, y);
+    if (p) this.k.bias_forward(outer, channels, inner, p[0], p[1]); else super.biasForward(outer, channels, inner, bias, y);
   }
 
   override biasBackward(outer: number, channels: number, inner: number, dy: Buf, dbias: Buf): void {
     for (const [k, v] of [['outer', outer], ['channels', channels], ['inner', inner]] as const) count('biasBackward', k, v);
     const p = this.ptrs('biasBackward', [dy, 'dy', outer * channels * inner], [dbias, 'dbias', channels]);
-    if (p) this.k!.bias_backward(outer, channels, inner, p[0], p[1]); else super.biasBackward(outer, channels, inner, dy, dbias);
+    if (p) this.k.bias_backward(outer, channels, inner, p[0], p[1]); else super.biasBackward(outer, channels, inner, dy, dbias);
   }
 
   override poolForward(g: PoolGeom, method: PoolMethod, x: Buf, y: Buf, mask: Buf): void {
-    if (this.k) poolGeom('poolForward', g);
+    poolGeom('poolForward', g);
     const p = this.ptrs('poolForward', [x, 'x', poolX(g)], [y, 'y', poolY(g)], [mask, 'mask', method === 'max' ? poolY(g) : 0]);
-    if (p) this.k!.pool_forward(this.pool(g), POOL_METHOD[method], p[0], p[1], p[2]); else super.poolForward(g, method, x, y, mask);
+    if (p) this.k.pool_forward(this.pool(g), POOL_METHOD[method], p[0], p[1], p[2]); else super.poolForward(g, method, x, y, mask);
   }
 
   override poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void {
-    if (this.k) poolGeom('poolBackward', g);
+    poolGeom('poolBackward', g);
     const p = this.ptrs('poolBackward', [dy, 'dy', poolY(g)], [mask, 'mask', method === 'max' ? poolY(g) : 0], [dx, 'dx', poolX(g)]);
-    if (p) this.k!.pool_backward(this.pool(g), POOL_METHOD[method], p[0], p[1], p[2]); else super.poolBackward(g, method, dy, mask, dx);
+    if (p) this.k.pool_backward(this.pool(g), POOL_METHOD[method], p[0], p[1], p[2]); else super.poolBackward(g, method, dy, mask, dx);
   }
 
   override neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void {
     const p = this.n('neuronForward', n, [x, 'x'], [y, 'y']);
-    if (p) this.k!.neuron_forward(NEURON_OP[op], n, p[0], p[1], alpha); else super.neuronForward(op, n, x, y, alpha);
+    if (p) this.k.neuron_forward(NEURON_OP[op], n, p[0], p[1], alpha); else super.neuronForward(op, n, x, y, alpha);
   }
 
   override neuronBackward(op: NeuronOp, n: number, y: Buf, dy: Buf, dx: Buf, alpha: number): void {
     const p = this.n('neuronBackward', n, [y, 'y'], [dy, 'dy'], [dx, 'dx']);
-    if (p) this.k!.neuron_backward(NEURON_OP[op], n, p[0], p[1], p[2], alpha); else super.neuronBackward(op, n, y, dy, dx, alpha);
+    if (p) this.k.neuron_backward(NEURON_OP[op], n, p[0], p[1], p[2], alpha); else super.neuronBackward(op, n, y, dy, dx, alpha);
   }
 
   private classes(op: string, g: ClassGeom, ...args: Arg[]): number[] | null {
@@ -332,13 +359,13 @@ export class WasmBackend extends JsBackend {
   override softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
     const n = g.outer * g.classes * g.inner;
     const p = this.classes('softmaxForward', g, [x, 'x', n], [y, 'y', n]);
-    if (p) this.k!.softmax_forward(g.outer, g.classes, g.inner, p[0], p[1]); else super.softmaxForward(g, x, y);
+    if (p) this.k.softmax_forward(g.outer, g.classes, g.inner, p[0], p[1]); else super.softmaxForward(g, x, y);
   }
 
   override softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
     const n = g.outer * g.classes * g.inner;
     const p = this.classes('softmaxBackward', g, [y, 'y', n], [dy, 'dy', n], [dx, 'dx', n]);
-    if (p) this.k!.softmax_backward(g.outer, g.classes, g.inner, p[0], p[1], p[2]); else super.softmaxBackward(g, y, dy, dx);
+    if (p) this.k.softmax_backward(g.outer, g.classes, g.inner, p[0], p[1], p[2]); else super.softmaxBackward(g, y, dy, dx);
   }
 
   /** A bad label is reported by the TypeScript kernel, so the DataError reads the same on every CPU backend. */
@@ -346,7 +373,7 @@ export class WasmBackend extends JsBackend {
     normalization: LossNormalization, loss: Buf): void {
     const p = this.classes('softmaxLossForward', g, [prob, 'prob', g.outer * g.classes * g.inner],
       [label, 'label', g.outer * g.inner], [loss, 'loss', 1]);
-    if (!p || this.k!.softmax_loss_forward(g.outer, g.classes, g.inner, p[0], p[1], +(ignoreLabel !== null),
+    if (!p || this.k.softmax_loss_forward(g.outer, g.classes, g.inner, p[0], p[1], +(ignoreLabel !== null),
       ignoreLabel ?? 0, NORMALIZATION[normalization], p[2]) >= 0) {
       super.softmaxLossForward(g, prob, label, ignoreLabel, normalization, loss);
     }
@@ -356,7 +383,7 @@ export class WasmBackend extends JsBackend {
     normalization: LossNormalization, lossWeight: number, dx: Buf): void {
     const n = g.outer * g.classes * g.inner;
     const p = this.classes('softmaxLossBackward', g, [prob, 'prob', n], [label, 'label', g.outer * g.inner], [dx, 'dx', n]);
-    if (!p || this.k!.softmax_loss_backward(g.outer, g.classes, g.inner, p[0], p[1], +(ignoreLabel !== null),
+    if (!p || this.k.softmax_loss_backward(g.outer, g.classes, g.inner, p[0], p[1], +(ignoreLabel !== null),
       ignoreLabel ?? 0, NORMALIZATION[normalization], lossWeight, p[2]) >= 0) {
       super.softmaxLossBackward(g, prob, label, ignoreLabel, normalization, lossWeight, dx);
     }
@@ -364,18 +391,18 @@ export class WasmBackend extends JsBackend {
 
   override dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
     const p = this.n('dropoutForward', n, [x, 'x'], [rand, 'rand'], [y, 'y']);
-    if (p) this.k!.dropout_forward(n, p[0], p[1], ratio, scale, p[2]); else super.dropoutForward(n, x, rand, ratio, scale, y);
+    if (p) this.k.dropout_forward(n, p[0], p[1], ratio, scale, p[2]); else super.dropoutForward(n, x, rand, ratio, scale, y);
   }
 
   override dropoutBackward(n: number, dy: Buf, rand: Buf, ratio: number, scale: number, dx: Buf): void {
     const p = this.n('dropoutBackward', n, [dy, 'dy'], [rand, 'rand'], [dx, 'dx']);
-    if (p) this.k!.dropout_forward(n, p[0], p[1], ratio, scale, p[2]); else super.dropoutBackward(n, dy, rand, ratio, scale, dx);
+    if (p) this.k.dropout_forward(n, p[0], p[1], ratio, scale, p[2]); else super.dropoutBackward(n, dy, rand, ratio, scale, dx);
   }
 
   override sgdUpdate(n: number, w: Buf, diff: Buf, hist: Buf, lr: number, momentum: number,
     decay: number, regularization: 'L2' | 'L1'): void {
     const p = this.n('sgdUpdate', n, [w, 'w'], [diff, 'diff'], [hist, 'hist']);
-    if (p) this.k!.sgd_update(n, p[0], p[1], p[2], lr, momentum, decay, +(regularization === 'L1'));
+    if (p) this.k.sgd_update(n, p[0], p[1], p[2], lr, momentum, decay, +(regularization === 'L1'));
     else super.sgdUpdate(n, w, diff, hist, lr, momentum, decay, regularization);
   }
 }

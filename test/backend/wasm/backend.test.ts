@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { WasmBackend } from '../../../src/backend/wasm/wasm-backend.js';
+import { WasmBackend, wasmBackend } from '../../../src/backend/wasm/wasm-backend.js';
 import { createBackend } from '../../../src/node/backends.js';
 import { loadWasmSync, wasmLoadError } from '../../../src/node/wasm.js';
 import { BackendError } from '../../../src/core/errors.js';
@@ -64,7 +64,11 @@ test('short buffers are rejected before a kernel touches the memory', (t) => {
 
 test('a float64 wasm backend computes in float64 through the TypeScript kernels', (t) => {
   if (skip) return t.skip(skip);
-  const b = new WasmBackend('float64');
+  const b = wasmBackend('float64');
+  assert.equal(b.name, 'wasm');
+  assert.throws(() => new WasmBackend('float64' as 'float32'),
+    (e: unknown) => e instanceof BackendError && /float32, not float64; wasmBackend\('float64'\)/.test(e.message));
+  assert.throws(() => wasmBackend('float64', { memoryMiB: 0 }), BackendError);
   const x = b.fromHost(Float64Array.from([1 + 1e-12, 2]));
   b.scal(2, 3, x);
   assert.equal(b.download(x)[0], 3 * (1 + 1e-12));

@@ -13,7 +13,7 @@ import { BackendError } from '../../../core/errors.js';
 
 type F32 = Float32Array;
 
-/** The functions of build/Release/cortado.node (see native/src/addon.cc). */
+/** The functions of build/Release/cortado.node (see the table in native/src/entries.cc). */
 export interface NativeAddon {
   /** Instruction set of the kernels in use: 'avx512', 'avx2' or 'portable'. */
   readonly isa: string;

@@ -4,12 +4,13 @@
  * Memory, views and everything not overridden here are JsBackend's, so buffers of the two
  * backends are interchangeable and a kernel the addon lacks simply runs in TypeScript.
  *
- * float32 only: a float64 NativeBackend is a JsBackend under another name. Convolution needs no
- * workspace (the addon keeps per-thread scratch), so convWorkspaceSize is 0 in float32.
- * Node-only (it loads an addon).
+ * float32 only, the addon's type. A float64 native backend (nativeBackend('float64'), which
+ * createBackend('native', 'float64') calls) is a JsBackend under the name 'native': the choice is
+ * made once, when the backend is made, not per call. Convolution needs no workspace (the addon
+ * keeps per-thread scratch), so convWorkspaceSize is 0. Node-only (it loads an addon).
  */
 import type {
-  Buf, ClassGeom, ConvGeom, DType, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
 } from '../../../backend/backend.js';
 import { BackendError } from '../../../core/errors.js';
 import { JsBackend } from '../../../backend/js/js-backend.js';
@@ -36,196 +37,190 @@ function packPool(g: PoolGeom): Int32Array {
   return poolGeom;
 }
 
+/** The addon, or a BackendError saying why it cannot load. */
+function addonOrThrow(): NativeAddon {
+  const addon = loadNativeAddon();
+  if (!addon) throw new BackendError(`native backend unavailable: ${nativeLoadError()}`);
+  return addon;
+}
+
+/** The TypeScript backend under the name 'native': the native backend in float64, where the addon has no kernels. */
+class NativeFloat64Backend extends JsBackend {
+  override readonly name: string = 'native';
+}
+
+/**
+ * The native backend in `dtype`: a NativeBackend in float32, a JsBackend named 'native' in
+ * float64. Throws BackendError saying why when the addon is not built or cannot load (in float64
+ * too, so that asking for 'native' means the same on every dtype).
+ */
+export function nativeBackend(dtype: DType = 'float32'): Backend {
+  addonOrThrow();
+  return dtype === 'float32' ? new NativeBackend() : new NativeFloat64Backend(dtype);
+}
+
 export class NativeBackend extends JsBackend {
   override readonly name: string = 'native';
-  /** The addon when dtype is float32, else null (every call goes to JsBackend). */
-  private readonly native: NativeAddon | null;
+  private readonly addon: NativeAddon;
 
-  /** Throws BackendError saying why when the addon is not built or cannot load. */
-  constructor(dtype: DType = 'float32') {
+  /**
+   * Throws BackendError saying why when the addon is not built or cannot load, or when dtype is
+   * not float32 (nativeBackend(dtype) makes a native backend in any dtype).
+   */
+  constructor(dtype: 'float32' = 'float32') {
+    if (dtype !== 'float32') {
+      throw new BackendError(`NativeBackend computes in float32, not ${String(dtype)}; nativeBackend('${String(dtype)}') or createBackend('native', '${String(dtype)}') gives the TypeScript kernels under the name 'native'`);
+    }
     super(dtype);
-    const addon = loadNativeAddon();
-    if (!addon) throw new BackendError(`native backend unavailable: ${nativeLoadError()}`);
-    this.native = dtype === 'float32' ? addon : null;
+    this.addon = addonOrThrow();
   }
 
   /** Instruction set of the kernels ('avx512', 'avx2', 'portable') and the pool's thread count. */
   get info(): { isa: string; threads: number } {
-    const a = loadNativeAddon()!;
-    return { isa: a.isa, threads: a.numThreads };
+    return { isa: this.addon.isa, threads: this.addon.numThreads };
   }
 
   // ---- BLAS level 1 ----
   override set(n: number, alpha: number, y: Buf): void {
-    if (this.native) this.native.set(n, alpha, f(y));
-    else super.set(n, alpha, y);
+    this.addon.set(n, alpha, f(y));
   }
 
   override copy(n: number, x: Buf, y: Buf): void {
-    if (this.native) this.native.copy(n, f(x), f(y));
-    else super.copy(n, x, y);
+    this.addon.copy(n, f(x), f(y));
   }
 
   override scal(n: number, alpha: number, x: Buf): void {
-    if (this.native) this.native.scal(n, alpha, f(x));
-    else super.scal(n, alpha, x);
+    this.addon.scal(n, alpha, f(x));
   }
 
   override axpy(n: number, alpha: number, x: Buf, y: Buf): void {
-    if (this.native) this.native.axpy(n, alpha, f(x), f(y));
-    else super.axpy(n, alpha, x, y);
+    this.addon.axpy(n, alpha, f(x), f(y));
   }
 
   override axpby(n: number, alpha: number, x: Buf, beta: number, y: Buf): void {
-    if (this.native) this.native.axpby(n, alpha, f(x), beta, f(y));
-    else super.axpby(n, alpha, x, beta, y);
+    this.addon.axpby(n, alpha, f(x), beta, f(y));
   }
 
   override dot(n: number, x: Buf, y: Buf): number {
-    return this.native ? this.native.dot(n, f(x), f(y)) : super.dot(n, x, y);
+    return this.addon.dot(n, f(x), f(y));
   }
 
   override asum(n: number, x: Buf): number {
-    return this.native ? this.native.asum(n, f(x)) : super.asum(n, x);
+    return this.addon.asum(n, f(x));
   }
 
   // ---- BLAS level 2 and 3 ----
   override gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Buf, B: Buf, beta: number, C: Buf): void {
-    if (this.native) this.native.gemm(transA, transB, M, N, K, alpha, f(A), f(B), beta, f(C));
-    else super.gemm(transA, transB, M, N, K, alpha, A, B, beta, C);
+    this.addon.gemm(transA, transB, M, N, K, alpha, f(A), f(B), beta, f(C));
   }
 
   override gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
-    if (this.native) this.native.gemv(transA, M, N, alpha, f(A), f(x), beta, f(y));
-    else super.gemv(transA, M, N, alpha, A, x, beta, y);
+    this.addon.gemv(transA, M, N, alpha, f(A), f(x), beta, f(y));
   }
 
   // ---- elementwise ----
   override add(n: number, a: Buf, b: Buf, y: Buf): void {
-    if (this.native) this.native.binary(BINARY_OP.add, n, f(a), f(b), f(y));
-    else super.add(n, a, b, y);
+    this.addon.binary(BINARY_OP.add, n, f(a), f(b), f(y));
   }
 
   override sub(n: number, a: Buf, b: Buf, y: Buf): void {
-    if (this.native) this.native.binary(BINARY_OP.sub, n, f(a), f(b), f(y));
-    else super.sub(n, a, b, y);
+    this.addon.binary(BINARY_OP.sub, n, f(a), f(b), f(y));
   }
 
   override mul(n: number, a: Buf, b: Buf, y: Buf): void {
-    if (this.native) this.native.binary(BINARY_OP.mul, n, f(a), f(b), f(y));
-    else super.mul(n, a, b, y);
+    this.addon.binary(BINARY_OP.mul, n, f(a), f(b), f(y));
   }
 
   override div(n: number, a: Buf, b: Buf, y: Buf): void {
-    if (this.native) this.native.binary(BINARY_OP.div, n, f(a), f(b), f(y));
-    else super.div(n, a, b, y);
+    this.addon.binary(BINARY_OP.div, n, f(a), f(b), f(y));
   }
 
   override powx(n: number, a: Buf, p: number, y: Buf): void {
-    if (this.native) this.native.unary(UNARY_OP.powx, n, f(a), p, f(y));
-    else super.powx(n, a, p, y);
+    this.addon.unary(UNARY_OP.powx, n, f(a), p, f(y));
   }
 
   override exp(n: number, a: Buf, y: Buf): void {
-    if (this.native) this.native.unary(UNARY_OP.exp, n, f(a), 0, f(y));
-    else super.exp(n, a, y);
+    this.addon.unary(UNARY_OP.exp, n, f(a), 0, f(y));
   }
 
   override log(n: number, a: Buf, y: Buf): void {
-    if (this.native) this.native.unary(UNARY_OP.log, n, f(a), 0, f(y));
-    else super.log(n, a, y);
+    this.addon.unary(UNARY_OP.log, n, f(a), 0, f(y));
   }
 
   override abs(n: number, a: Buf, y: Buf): void {
-    if (this.native) this.native.unary(UNARY_OP.abs, n, f(a), 0, f(y));
-    else super.abs(n, a, y);
+    this.addon.unary(UNARY_OP.abs, n, f(a), 0, f(y));
   }
 
   override sign(n: number, a: Buf, y: Buf): void {
-    if (this.native) this.native.unary(UNARY_OP.sign, n, f(a), 0, f(y));
-    else super.sign(n, a, y);
+    this.addon.unary(UNARY_OP.sign, n, f(a), 0, f(y));
   }
 
   override addScalar(n: number, alpha: number, y: Buf): void {
-    if (this.native) this.native.unary(UNARY_OP.addScalar, n, f(y), alpha, f(y));
-    else super.addScalar(n, alpha, y);
+    this.addon.unary(UNARY_OP.addScalar, n, f(y), alpha, f(y));
   }
 
   override clamp(n: number, lo: number, hi: number, x: Buf, y: Buf): void {
-    if (this.native) this.native.clamp(n, lo, hi, f(x), f(y));
-    else super.clamp(n, lo, hi, x, y);
+    this.addon.clamp(n, lo, hi, f(x), f(y));
   }
 
   override where(n: number, lo: number, hi: number, x: Buf, a: Buf, b: Buf, y: Buf): void {
-    if (this.native) this.native.where(n, lo, hi, f(x), f(a), f(b), f(y));
-    else super.where(n, lo, hi, x, a, b, y);
+    this.addon.where(n, lo, hi, f(x), f(a), f(b), f(y));
   }
 
   // ---- fused kernels ----
-  override convWorkspaceSize(g: ConvGeom): number {
-    return this.native ? 0 : super.convWorkspaceSize(g);
+  override convWorkspaceSize(_g: ConvGeom): number {
+    return 0;
   }
 
-  override convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, workspace: Buf): void {
-    if (this.native) this.native.convForward(packConv(g), f(x), f(w), f(y));
-    else super.convForward(g, x, w, y, workspace);
+  override convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, _workspace: Buf): void {
+    this.addon.convForward(packConv(g), f(x), f(w), f(y));
   }
 
-  override convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, workspace: Buf): void {
-    if (this.native) this.native.convBackwardData(packConv(g), f(dy), f(w), f(dx));
-    else super.convBackwardData(g, dy, w, dx, workspace);
+  override convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, _workspace: Buf): void {
+    this.addon.convBackwardData(packConv(g), f(dy), f(w), f(dx));
   }
 
-  override convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, workspace: Buf): void {
-    if (this.native) this.native.convBackwardFilter(packConv(g), f(x), f(dy), f(dw));
-    else super.convBackwardFilter(g, x, dy, dw, workspace);
+  override convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, _workspace: Buf): void {
+    this.addon.convBackwardFilter(packConv(g), f(x), f(dy), f(dw));
   }
 
   override biasForward(outer: number, channels: number, inner: number, bias: Buf, y: Buf): void {
-    if (this.native) this.native.biasForward(outer, channels, inner, f(bias), f(y));
-    else super.biasForward(outer, channels, inner, bias, y);
+    this.addon.biasForward(outer, channels, inner, f(bias), f(y));
   }
 
   override biasBackward(outer: number, channels: number, inner: number, dy: Buf, dbias: Buf): void {
-    if (this.native) this.native.biasBackward(outer, channels, inner, f(dy), f(dbias));
-    else super.biasBackward(outer, channels, inner, dy, dbias);
+    this.addon.biasBackward(outer, channels, inner, f(dy), f(dbias));
   }
 
   override poolForward(g: PoolGeom, method: PoolMethod, x: Buf, y: Buf, mask: Buf): void {
-    if (this.native) this.native.poolForward(packPool(g), POOL_METHOD[method], f(x), f(y), f(mask));
-    else super.poolForward(g, method, x, y, mask);
+    this.addon.poolForward(packPool(g), POOL_METHOD[method], f(x), f(y), f(mask));
   }
 
   override poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void {
-    if (this.native) this.native.poolBackward(packPool(g), POOL_METHOD[method], f(dy), f(mask), f(dx));
-    else super.poolBackward(g, method, dy, mask, dx);
+    this.addon.poolBackward(packPool(g), POOL_METHOD[method], f(dy), f(mask), f(dx));
   }
 
   override neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void {
-    if (this.native) this.native.neuronForward(NEURON_OP[op], n, f(x), f(y), alpha);
-    else super.neuronForward(op, n, x, y, alpha);
+    this.addon.neuronForward(NEURON_OP[op], n, f(x), f(y), alpha);
   }
 
   override neuronBackward(op: NeuronOp, n: number, y: Buf, dy: Buf, dx: Buf, alpha: number): void {
-    if (this.native) this.native.neuronBackward(NEURON_OP[op], n, f(y), f(dy), f(dx), alpha);
-    else super.neuronBackward(op, n, y, dy, dx, alpha);
+    this.addon.neuronBackward(NEURON_OP[op], n, f(y), f(dy), f(dx), alpha);
   }
 
   override softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
-    if (this.native) this.native.softmaxForward(g.outer, g.classes, g.inner, f(x), f(y));
-    else super.softmaxForward(g, x, y);
+    this.addon.softmaxForward(g.outer, g.classes, g.inner, f(x), f(y));
   }
 
   override softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
-    if (this.native) this.native.softmaxBackward(g.outer, g.classes, g.inner, f(y), f(dy), f(dx));
-    else super.softmaxBackward(g, y, dy, dx);
+    this.addon.softmaxBackward(g.outer, g.classes, g.inner, f(y), f(dy), f(dx));
   }
 
   /** A bad label is reported by the TypeScript kernel, so the DataError reads the same on every CPU backend. */
   override softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
     normalization: LossNormalization, loss: Buf): void {
-    if (!this.native || this.native.softmaxLossForward(g.outer, g.classes, g.inner, f(prob), f(label), ignoreLabel,
+    if (this.addon.softmaxLossForward(g.outer, g.classes, g.inner, f(prob), f(label), ignoreLabel,
       NORMALIZATION[normalization], f(loss)) >= 0) {
       super.softmaxLossForward(g, prob, label, ignoreLabel, normalization, loss);
     }
@@ -233,25 +228,22 @@ export class NativeBackend extends JsBackend {
 
   override softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
     normalization: LossNormalization, lossWeight: number, dx: Buf): void {
-    if (!this.native || this.native.softmaxLossBackward(g.outer, g.classes, g.inner, f(prob), f(label), ignoreLabel,
+    if (this.addon.softmaxLossBackward(g.outer, g.classes, g.inner, f(prob), f(label), ignoreLabel,
       NORMALIZATION[normalization], lossWeight, f(dx)) >= 0) {
       super.softmaxLossBackward(g, prob, label, ignoreLabel, normalization, lossWeight, dx);
     }
   }
 
   override dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
-    if (this.native) this.native.dropout(n, f(x), f(rand), ratio, scale, f(y));
-    else super.dropoutForward(n, x, rand, ratio, scale, y);
+    this.addon.dropout(n, f(x), f(rand), ratio, scale, f(y));
   }
 
   override dropoutBackward(n: number, dy: Buf, rand: Buf, ratio: number, scale: number, dx: Buf): void {
-    if (this.native) this.native.dropout(n, f(dy), f(rand), ratio, scale, f(dx));
-    else super.dropoutBackward(n, dy, rand, ratio, scale, dx);
+    this.addon.dropout(n, f(dy), f(rand), ratio, scale, f(dx));
   }
 
   override sgdUpdate(n: number, w: Buf, diff: Buf, hist: Buf, lr: number, momentum: number,
     decay: number, regularization: 'L2' | 'L1'): void {
-    if (this.native) this.native.sgdUpdate(n, f(w), f(diff), f(hist), lr, momentum, decay, regularization === 'L1');
-    else super.sgdUpdate(n, w, diff, hist, lr, momentum, decay, regularization);
+    this.addon.sgdUpdate(n, f(w), f(diff), f(hist), lr, momentum, decay, regularization === 'L1');
   }
 }
