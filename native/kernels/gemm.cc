@@ -66,7 +66,9 @@ void pack_a(Mat A, int64_t mc, int64_t kc, float* dst) {
           for (int64_t q = 0; q < W; ++q)
             t[q] = q >= rows ? zero() : kr == W ? load(A.at(i0 + h + q, k)) : loadp(A.at(i0 + h + q, k), kr);
           transpose(t);
-          for (int64_t q = 0; q < kr; ++q) storep(dst + (k + q) * mr + h, t[q], rows);
+          // A fixed trip count keeps t in registers (a variable one leaves it in memory on wasm).
+          for (int64_t q = 0; q < W; ++q)
+            if (q < kr) storep(dst + (k + q) * mr + h, t[q], rows);
         }
       }
     } else {
@@ -103,7 +105,8 @@ void pack_b(Mat B, int64_t kc, int64_t nc, float* dst) {
           for (int64_t q = 0; q < W; ++q)
             t[q] = g + q >= nr ? zero() : kr == W ? load(B.at(k, j0 + g + q)) : loadp(B.at(k, j0 + g + q), kr);
           transpose(t);
-          for (int64_t q = 0; q < kr; ++q) store(dst + (k + q) * NR + g, t[q]);
+          for (int64_t q = 0; q < W; ++q)
+            if (q < kr) store(dst + (k + q) * NR + g, t[q]);
         }
       }
     }
