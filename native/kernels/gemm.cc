@@ -62,6 +62,11 @@ void pack_a(Mat A, int64_t mc, int64_t kc, float* dst) {
         int64_t kr = imin(W, kc - k);
         for (int64_t h = 0; h < mr; h += W) {
           const int64_t rows = imin(W, mr - h);
+          if (rows == 1) {  // one row (wasm's fifth): a transpose would be three quarters zeros
+            const float* src = A.at(i0 + h, k);
+            for (int64_t q = 0; q < kr; ++q) dst[(k + q) * mr + h] = src[q];
+            continue;
+          }
           V t[W];
           for (int64_t q = 0; q < W; ++q)
             t[q] = q >= rows ? zero() : kr == W ? load(A.at(i0 + h + q, k)) : loadp(A.at(i0 + h + q, k), kr);
