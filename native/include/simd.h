@@ -5,7 +5,8 @@
 // others read as 0), so every op is written once.
 //
 // Beyond arithmetic: loadm(p, lo, hi) reads only lanes [lo, hi) (the others are 0 and their
-// memory is not touched; loadl does the same with lanes made once by lane_range),
+// memory is not touched, except on WebAssembly, where it is read and cleared; loadl does the same
+// with lanes made once by lane_range),
 // deinterleave/interleave split and merge the even and odd elements of two consecutive vectors,
 // and transpose turns a W x W tile held in W vectors around.
 #pragma once
@@ -235,23 +236,17 @@ inline V pow2i(V n) {
   return wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
 }
 inline V round(V a) { return wasm_f32x4_nearest(a); }
-// Lanes [lo, hi) as a range: loadl reads exactly those floats (loadp's partial loads from p + lo,
-// then a shuffle up by lo lanes: no round trip through a stack array, which wasm keeps in memory).
-struct Lanes {
-  int lo, hi;
-};
-inline Lanes lane_range(int64_t lo, int64_t hi) { return Lanes{int(imax(lo, 0)), int(imin(hi, W))}; }
-inline V loadl(const float* p, Lanes m) {
-  if (m.lo == 0 && m.hi == W) return load(p);
-  if (m.hi <= m.lo) return zero();
-  const V v = loadp(p + m.lo, m.hi - m.lo), z = zero();
-  switch (m.lo) {
-    case 0: return v;
-    case 1: return wasm_i32x4_shuffle(v, z, 4, 0, 1, 2);
-    case 2: return wasm_i32x4_shuffle(v, z, 4, 4, 0, 1);
-    default: return wasm_i32x4_shuffle(v, z, 4, 4, 4, 0);
-  }
+// Lanes [lo, hi) as a mask. loadl reads the whole vector at p and clears the other lanes: one
+// load and one and, where partial loads would branch on the lanes and shuffle. Reading past the
+// lanes asked for stays inside the memory: the heap (native/wasm/heap.cc) ends a vector short of
+// it, and nothing of the kernels' lies within a vector of address 0.
+typedef V Lanes;
+inline Lanes lane_range(int64_t lo, int64_t hi) {
+  const V i = wasm_i32x4_make(0, 1, 2, 3);
+  const int32_t l = int32_t(imax(imin(lo, W), -1)), h = int32_t(imax(imin(hi, W), -1));
+  return wasm_v128_and(wasm_i32x4_ge(i, wasm_i32x4_splat(l)), wasm_i32x4_lt(i, wasm_i32x4_splat(h)));
 }
+inline V loadl(const float* p, Lanes m) { return wasm_v128_and(load(p), m); }
 inline void deinterleave(V a, V b, V& even, V& odd) {
   even = wasm_i32x4_shuffle(a, b, 0, 2, 4, 6);
   odd = wasm_i32x4_shuffle(a, b, 1, 3, 5, 7);
@@ -309,8 +304,13 @@ inline void interleave(V even, V odd, V& lo, V& hi) {
 inline void transpose(V*) {}
 #endif
 
-// Lanes [lo, hi) of p (see the top of this file), with the lanes made on the spot.
+// Lanes [lo, hi) of p (see the top of this file), with the lanes made on the spot (on
+// WebAssembly a whole vector is a plain load, the common case of im2col's copies).
+#if defined(__wasm_simd128__)
+inline V loadm(const float* p, int64_t lo, int64_t hi) { return lo <= 0 && hi >= W ? load(p) : loadl(p, lane_range(lo, hi)); }
+#else
 inline V loadm(const float* p, int64_t lo, int64_t hi) { return loadl(p, lane_range(lo, hi)); }
+#endif
 
 // The portable max/min keep NaN from either side; the SIMD ones from the second operand only:
 // kernels pass the data as the second operand.

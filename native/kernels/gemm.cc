@@ -46,19 +46,35 @@ float* scratch(ScratchSlot slot, int64_t floats) {
 void pack_a(Mat A, int64_t mc, int64_t kc, float* dst) {
   for (int64_t i0 = 0; i0 < mc; i0 += MR) {
     int64_t mr = imin(MR, mc - i0);
-    if (A.rs == 1 && MR <= W) {
-      for (int64_t k = 0; k < kc; ++k) storep(dst + k * mr, loadp(A.at(i0, k), mr), mr);
+    // A panel of up to 2W rows is two vector halves: rows [0, m0) and [W, mr).
+    const int64_t m0 = imin(mr, W), m1 = mr - m0;
+    if (A.rs == 1 && MR <= 2 * W) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float* src = A.at(i0, k);
+        storep(dst + k * mr, loadp(src, m0), m0);
+        if (m1 > 0) storep(dst + k * mr + W, loadp(src + W, m1), m1);
+      }
     } else if (A.rs == 1) {
       for (int64_t k = 0; k < kc; ++k) memcpy(dst + k * mr, A.at(i0, k), size_t(mr) * sizeof(float));
-    } else if (A.cs == 1 && MR <= W) {
+    } else if (A.cs == 1 && MR <= 2 * W) {
       // Rows contiguous in k: transpose W x W tiles (rows past mr are zero and not stored).
       for (int64_t k = 0; k < kc; k += W) {
         int64_t kr = imin(W, kc - k);
-        V t[W];
-        for (int64_t q = 0; q < W; ++q)
-          t[q] = q >= mr ? zero() : kr == W ? load(A.at(i0 + q, k)) : loadp(A.at(i0 + q, k), kr);
-        transpose(t);
-        for (int64_t q = 0; q < kr; ++q) storep(dst + (k + q) * mr, t[q], mr);
+        for (int64_t h = 0; h < mr; h += W) {
+          const int64_t rows = imin(W, mr - h);
+          if (rows == 1) {  // one row (wasm's fifth): a transpose would be three quarters zeros
+            const float* src = A.at(i0 + h, k);
+            for (int64_t q = 0; q < kr; ++q) dst[(k + q) * mr + h] = src[q];
+            continue;
+          }
+          V t[W];
+          for (int64_t q = 0; q < W; ++q)
+            t[q] = q >= rows ? zero() : kr == W ? load(A.at(i0 + h + q, k)) : loadp(A.at(i0 + h + q, k), kr);
+          transpose(t);
+          // A fixed trip count keeps t in registers (a variable one leaves it in memory on wasm).
+          for (int64_t q = 0; q < W; ++q)
+            if (q < kr) storep(dst + (k + q) * mr + h, t[q], rows);
+        }
       }
     } else {
       for (int64_t r = 0; r < mr; ++r) {
@@ -94,7 +110,8 @@ void pack_b(Mat B, int64_t kc, int64_t nc, float* dst) {
           for (int64_t q = 0; q < W; ++q)
             t[q] = g + q >= nr ? zero() : kr == W ? load(B.at(k, j0 + g + q)) : loadp(B.at(k, j0 + g + q), kr);
           transpose(t);
-          for (int64_t q = 0; q < kr; ++q) store(dst + (k + q) * NR + g, t[q]);
+          for (int64_t q = 0; q < W; ++q)
+            if (q < kr) store(dst + (k + q) * NR + g, t[q]);
         }
       }
     }

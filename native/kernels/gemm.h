@@ -15,7 +15,7 @@ constexpr int64_t MR = 14, NR = 32;  // 28 zmm accumulators + 2 for B
 #elif defined(__AVX2__)
 constexpr int64_t MR = 6, NR = 16;  // 12 ymm accumulators + 2 for B
 #elif defined(__wasm_simd128__)
-constexpr int64_t MR = 4, NR = 8;  // 8 accumulators: V8 keeps 6x8 (12) in xmm registers no better, it spills
+constexpr int64_t MR = 5, NR = 8;  // 10 accumulators + 2 for B + 2 temporaries: V8 has 15 xmm registers; 6x8 spills
 #else
 constexpr int64_t MR = 4, NR = 8;
 #endif

@@ -146,9 +146,14 @@ void col2im(const ConvGeom& g, const float* col, int64_t channels, int64_t j0, i
   }
 }
 
-void col2im_rows(const ConvGeom& g, const float* col, int64_t channels, int64_t oh0, int64_t oh1, int64_t ld,
-                 float* dx) {
-  const int64_t kh = g.kernelH, kw = g.kernelW, Wd = g.width, oW = g.outW;
+namespace {
+
+// col2im_rows for kernels KW wide (0: any width, read from g). A fixed KW lets the compiler
+// keep each chunk's kW lane masks and offsets in registers across channels and kernel rows.
+template <int64_t KW>
+void col2im_rows_kw(const ConvGeom& g, const float* col, int64_t channels, int64_t oh0, int64_t oh1, int64_t ld,
+                    float* dx) {
+  const int64_t kh = g.kernelH, kw = KW ? KW : g.kernelW, Wd = g.width, oW = g.outW;
   const int64_t chunks = (Wd + W - 1) / W;
   // Lane l of chunk q is input column q W + l, read from output column q W + l + pw - j dw of
   // kernel column j: per (q, j) an offset and a lane range, the same for every row and channel.
@@ -177,10 +182,11 @@ void col2im_rows(const ConvGeom& g, const float* col, int64_t channels, int64_t 
       if (oh < oh0 || oh >= oh1) continue;
       src_of[n++] = i * kw * ld + (oh - oh0) * oW;
     }
-    for (int64_t c = 0; c < channels; ++c) {
-      const float* cc = col + c * kh * kw * ld;
-      float* row = dx + (c * g.height + ih) * Wd;
-      for (int64_t q = 0; q < chunks; ++q) {
+    for (int64_t q = 0; q < chunks; ++q) {
+      const int64_t width = imin(W, Wd - q * W);
+      for (int64_t c = 0; c < channels; ++c) {
+        const float* cc = col + c * kh * kw * ld;
+        float* d = dx + (c * g.height + ih) * Wd + q * W;
         // Four partial sums, so that the adds do not wait on each other.
         V acc0 = zero(), acc1 = zero(), acc2 = zero(), acc3 = zero();
         for (int64_t r = 0; r < n; ++r) {
@@ -198,11 +204,20 @@ void col2im_rows(const ConvGeom& g, const float* col, int64_t channels, int64_t 
           }
           for (; j < kw; ++j) acc0 = add(acc0, load_term(j));
         }
-        const int64_t width = imin(W, Wd - q * W);
-        float* d = row + q * W;
         storep(d, add(loadp(d, width), add(add(acc0, acc1), add(acc2, acc3))), width);
       }
     }
+  }
+}
+
+}  // namespace
+
+void col2im_rows(const ConvGeom& g, const float* col, int64_t channels, int64_t oh0, int64_t oh1, int64_t ld,
+                 float* dx) {
+  switch (g.kernelW) {
+    case 3: return col2im_rows_kw<3>(g, col, channels, oh0, oh1, ld, dx);
+    case 5: return col2im_rows_kw<5>(g, col, channels, oh0, oh1, ld, dx);
+    default: return col2im_rows_kw<0>(g, col, channels, oh0, oh1, ld, dx);
   }
 }
 

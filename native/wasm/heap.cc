@@ -50,7 +50,9 @@ void* block_alloc(size_t bytes) {
     h->used = 1;
     return reinterpret_cast<void*>(p + kHeader);
   }
-  uintptr_t end = uintptr_t(__builtin_wasm_memory_size(0)) * 65536u;
+  // The last 64 bytes stay unused: a vector load that starts inside a block never leaves the
+  // memory (simd.h's loadl reads whole vectors).
+  uintptr_t end = uintptr_t(__builtin_wasm_memory_size(0)) * 65536u - kAlign;
   if (need > end || g_top > end - need) return nullptr;
   *at(g_top) = Header{uint32_t(need), g_last ? at(g_last)->size : 0u, 1, 0};
   g_last = g_top;
