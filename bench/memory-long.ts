@@ -2,7 +2,8 @@
  * `npm run bench:memory`: memory over a long training run on every CPU backend (and CUDA where it
  * loads). Each backend trains LeNet for 50,000 iterations in its own process
  * (`cortado-lenet.js --mode memory`, under --expose-gc); RSS and the V8 heap are sampled after a
- * full GC at eleven points from iteration 1,000 (the warm-up: allocator pools and V8's code settle)
+ * full GC at eleven points from iteration 5,000 (the warm-up: V8 compiles the hot wasm functions a
+ * second time, optimized, and sizes its young generation; allocator pools settle)
  * to the last. The check: RSS grows by less than 5 MiB from the first sample to the last. Beside it,
  * RSS less V8's committed heap (heapTotal): V8 sizes its young generation by the allocation rate,
  * which moves RSS by tens of MiB either way with no leak; the heap in use is reported too.
@@ -10,7 +11,7 @@
  * The batch is smaller on the slow backends (js 4, wasm 16, native and cuda 64) so that a run
  * takes minutes, not hours; a leak per iteration shows whatever the batch.
  *
- * Flags: --iters N (default 50000), --only js,native,wasm,cuda.
+ * Flags: --iters N (default 50000), --warmup N (default 5000), --only js,native,wasm,cuda.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import { childArgs } from './measure.js';
 
 const args = childArgs();
 const iters = Number(args.get('iters', '50000'));
+const warmup = Number(args.get('warmup', '5000'));
 const only = args.get('only', 'js,native,wasm,cuda').split(',');
 const BATCH: Record<string, number> = { js: 4, wasm: 16, native: 64, cuda: 64 };
 const LIMIT_MIB = 5;
@@ -35,7 +37,7 @@ let failed = false;
 for (const backend of only) {
   const t = performance.now();
   const r = spawnSync(process.execPath, ['--expose-gc', script, '--backend', backend, '--mode', 'memory',
-    '--batch', String(BATCH[backend] ?? 64), '--iters', String(iters), '--warmup', '1000'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    '--batch', String(BATCH[backend] ?? 64), '--iters', String(iters), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26 });
   const minutes = (performance.now() - t) / 60_000;
   const line = r.stdout.trim().split('\n').pop() ?? '';
   let out: { iters: number; peakRssMiB: number; rssGrowthMiB: number; rssLessHeapGrowthMiB: number; heapGrowthMiB: number; samples: Sample[] } | undefined;
@@ -56,7 +58,7 @@ for (const backend of only) {
   rows.push(`| ${backend} | ${BATCH[backend] ?? 64} | ${out.iters.toLocaleString('en-US')} | ${out.peakRssMiB.toFixed(0)} | ${out.rssGrowthMiB.toFixed(2)} | ${out.rssLessHeapGrowthMiB.toFixed(2)} | ${out.heapGrowthMiB.toFixed(2)} | ${ok ? 'under 5 MiB' : 'over 5 MiB'} (${minutes.toFixed(1)} min; RSS samples ${rss}; V8 heapTotal ${heap}) |`);
   console.error(rows[rows.length - 1]);
 }
-console.log(`| backend | batch | iterations | peak RSS MiB | RSS growth MiB (from iteration 1,000) | RSS less V8 heapTotal, growth MiB | V8 heap in use, growth MiB | RSS check |`);
+console.log(`| backend | batch | iterations | peak RSS MiB | RSS growth MiB (after warm-up) | RSS less V8 heapTotal, growth MiB | V8 heap in use, growth MiB | RSS check |`);
 console.log(`|---|---|---|---|---|---|---|---|`);
 for (const r of rows) console.log(r);
 process.exitCode = failed ? 1 : 0;
