@@ -157,7 +157,7 @@ export async function generateCoverage() {
   lines.push('## Backend methods', '');
   lines.push(
     'Every method of the Backend interface (src/backend/backend.ts) that JsBackend, the reference, implements. ' +
-    'native: C++ when NativeBackend overrides it (it may still fall back to TypeScript for float64), TypeScript when inherited from JsBackend. ' +
+    'native: C++ when NativeBackend (float32) overrides it (in float64, nativeBackend() gives the TypeScript backend under the name native), TypeScript when inherited from JsBackend. ' +
     'cuda: implemented by CudaBackend. cuda checked: called by a case of test/backend/cuda/method-cases.ts, which compares it with JsBackend on the CPU emulator in CI and on a GPU by test/backend/cuda/gpu.test.ts. ' +
     'webgpu: WGSL when WebGpuBackend implements it with its own kernels (test/backend/webgpu/backend.test.ts runs the same method cases on it).',
     '',
