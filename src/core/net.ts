@@ -15,7 +15,7 @@
 import type { Backend } from '../backend/backend.js';
 import { Blob, type Shape } from './blob.js';
 import { ConfigError, NumericError, ShapeError, layerRef, shapeStr } from './errors.js';
-import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type Param, type Phase } from './layer.js';
+import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type LayerType, type Param, type Phase } from './layer.js';
 import { Random, checkSeed } from './random.js';
 import { NO_SHARD, checkShard, type Shard } from './shard.js';
 import { MemoryLedger } from './memory.js';
@@ -23,7 +23,6 @@ import { defaultMemoryBudget } from './limits.js';
 import { closest, describe, type Raw } from './config.js';
 import { ParamStore } from './param-store.js';
 import { Split } from './split.js';
-import type { LayerType } from './layer.js';
 import { predict, type PredictInputs, type PredictOptions } from './predict.js';
 
 /** Layer types by their `type` name (LayerType.type). */
@@ -92,8 +91,8 @@ export class Net {
   private readonly ledger: MemoryLedger;
 
   /**
-   * `definition`: the layers, in any order. Literal definitions are type-checked (LayerDefinition);
-   * values of type LayerConfig or from JSON are checked at run time only.
+   * `definition`: the layers, in any order, checked at run time against `options.layerTypes` (the
+   * entries' subclasses type-check literal definitions too: LayerDefinition).
    */
   constructor(definition: readonly LayerConfig[], options: NetOptions) {
     this.name = options.name ?? 'net';
