@@ -19,14 +19,12 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { timingTable, type NetTiming } from '../src/core/timing.js';
+import { childArgs } from './measure.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = fileURLToPath(new URL('./', import.meta.url));
 const argv = process.argv.slice(2);
-const flag = (name: string, def?: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
+const flag = childArgs(argv).get;
 const fail = (message: string): never => {
   process.stderr.write(`bench:big: ${message}\n`);
   process.exit(2);

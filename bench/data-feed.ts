@@ -21,16 +21,13 @@ import { Solver } from '../src/solver/solver.js';
 import { loadMnist } from '../src/node/data/mnist.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { lenetBody } from '../examples/mnist/lenet.js';
-import { median } from './measure.js';
+import { childArgs, median } from './measure.js';
 
 const FEEDS = ['memory', 'hdf5', 'async-hdf5'] as const;
 type Feed = (typeof FEEDS)[number];
 
 const argv = process.argv.slice(2);
-const flag = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
+const flag = childArgs(argv).get;
 const quick = argv.includes('--quick');
 const backendName = flag('backend', 'native') as BackendName;
 const batch = 64;

@@ -14,14 +14,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { childArgs } from './measure.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = fileURLToPath(new URL('./', import.meta.url));
 const argv = process.argv.slice(2);
-const flag = (name: string, def?: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
+const flag = childArgs(argv).get;
 const batch = flag('batch', '16')!;
 if (!/^\d+$/.test(batch) || Number(batch) < 1) {
   process.stderr.write(`bench:googlenet: --batch must be a positive whole number, found "${batch}"\n`);

@@ -13,12 +13,10 @@ import { Net } from '../src/node/net.js';
 import { Solver } from '../src/solver/solver.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { lenet, syntheticMnist } from '../examples/mnist/lenet.js';
+import { childArgs } from './measure.js';
 
 const argv = process.argv.slice(2);
-const flag = (name: string, fallback: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const flag = childArgs(argv).get;
 const name = flag('backend', 'wasm') as BackendName;
 const threads = Number(flag('threads', '1'));
 const steps = argv.includes('--quick') ? 3 : name === 'js' ? 3 : 20;

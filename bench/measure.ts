@@ -64,15 +64,24 @@ export async function measure(step: () => void | Promise<void>, items: number, p
   return { perSecond: median(all), steps, reps, all };
 }
 
-/** Command-line flags of a child: `--quick`, `--name value` pairs. */
-export function childArgs(argv = process.argv.slice(2)): { quick: boolean; get(name: string, def: string): string } {
-  return {
-    quick: argv.includes('--quick'),
-    get(name, def) {
-      const i = argv.indexOf(`--${name}`);
-      return i >= 0 && i + 1 < argv.length ? argv[i + 1] : def;
-    },
-  };
+/** Command-line flags of a bench script: `--quick`, `--name value` pairs. */
+export interface BenchArgs {
+  quick: boolean;
+  /** The value after `--name`; `def` where the flag is absent. A flag with no value after it is an error. */
+  get(name: string): string | undefined;
+  get(name: string, def: string): string;
+}
+
+export function childArgs(argv = process.argv.slice(2)): BenchArgs {
+  function get(name: string): string | undefined;
+  function get(name: string, def: string): string;
+  function get(name: string, def?: string): string | undefined {
+    const i = argv.indexOf(`--${name}`);
+    if (i < 0) return def;
+    if (i + 1 >= argv.length) throw new Error(`--${name} needs a value`);
+    return argv[i + 1];
+  }
+  return { quick: argv.includes('--quick'), get };
 }
 
 /** Prints the child's result as the one JSON line bench/run.ts reads. */

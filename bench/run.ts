@@ -24,17 +24,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { absentPackages } from './packages.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { protocol } from './measure.js';
+import { childArgs, protocol } from './measure.js';
 import { formatReport, type Outcome } from './report.js';
 import { BROWSER_ROWS, browserRowMissing } from './browser/rows.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = fileURLToPath(new URL('./', import.meta.url));
 const argv = process.argv.slice(2);
-const flag = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
+const flag = childArgs(argv).get;
 const quick = argv.includes('--quick');
 
 interface Task {
