@@ -20,6 +20,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { timingTable, type NetTiming } from '../src/core/timing.js';
 import { childArgs } from './measure.js';
+import { runChild } from './child.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = fileURLToPath(new URL('./', import.meta.url));
@@ -73,14 +74,7 @@ for (const net of nets) {
       outcomes.push({ net, system, skipped: cmd });
       continue;
     }
-    process.stdout.write(`bench:big: ${net} ${system} ... `);
-    const t = performance.now();
-    const r = spawnSync(cmd.file, cmd.args, { cwd: root, env: cmd.env ?? process.env, encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 64 << 20 });
-    const seconds = (performance.now() - t) / 1000;
-    process.stdout.write(`${seconds.toFixed(1)} s\n`);
-    const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
-    if (r.status === 0 && line) outcomes.push({ net, system, seconds, result: JSON.parse(line) as Record<string, unknown> });
-    else outcomes.push({ net, system, seconds, error: `${r.error?.message ?? r.signal ?? `exit code ${r.status}`}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}` });
+    outcomes.push({ net, system, ...runChild(`bench:big: ${net} ${system}`, cmd, 30 * 60_000, root) });
   }
 }
 

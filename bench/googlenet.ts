@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { childArgs } from './measure.js';
+import { runChild } from './child.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = fileURLToPath(new URL('./', import.meta.url));
@@ -48,14 +49,7 @@ if (unknown.length) {
 const outcomes = only.map((id) => {
   const cmd = SYSTEMS[id]();
   if (typeof cmd === 'string') return { id, skipped: cmd };
-  process.stdout.write(`bench:googlenet: ${id} ... `);
-  const t = performance.now();
-  const r = spawnSync(cmd.file, cmd.args, { cwd: root, env: cmd.env ?? process.env, encoding: 'utf8', timeout: 60 * 60_000, maxBuffer: 16 << 20 });
-  const seconds = (performance.now() - t) / 1000;
-  process.stdout.write(`${seconds.toFixed(1)} s\n`);
-  const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  if (r.status === 0 && line) return { id, seconds, result: JSON.parse(line) as Record<string, number | string> };
-  return { id, seconds, error: `${r.error?.message ?? r.signal ?? `exit code ${r.status}`}: ${(r.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}` };
+  return { id, ...runChild(`bench:googlenet: ${id}`, cmd, 60 * 60_000, root) };
 });
 
 const fmt = (v: unknown) => (typeof v !== 'number' ? '-' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3));

@@ -20,9 +20,9 @@
  * Flags: --iters N (default 50000), --warmup N (default 5000), --only js,native,wasm,cuda,
  * --adaptive (leave V8's young generation adaptive).
  */
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childArgs } from './measure.js';
+import { runChild } from './child.js';
 
 const args = childArgs();
 const iters = Number(args.get('iters', '50000'));
@@ -32,6 +32,15 @@ const only = args.get('only', 'js,native,wasm,cuda').split(',');
 const BATCH: Record<string, number> = { js: 4, wasm: 16, native: 64, cuda: 64 };
 const LIMIT_MIB = 5;
 const script = fileURLToPath(new URL('./cortado-lenet.js', import.meta.url));
+
+interface MemoryResult {
+  iters: number;
+  peakRssMiB: number;
+  rssGrowthMiB: number;
+  rssLessHeapGrowthMiB: number;
+  heapGrowthMiB: number;
+  samples: Sample[];
+}
 
 interface Sample {
   iter: number;
@@ -43,22 +52,17 @@ interface Sample {
 const rows: string[] = [];
 let failed = false;
 for (const backend of only) {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, ['--expose-gc', ...v8Flags, script, '--backend', backend, '--mode', 'memory',
-    '--batch', String(BATCH[backend] ?? 64), '--iters', String(iters), '--warmup', String(warmup)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const minutes = (performance.now() - t) / 60_000;
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  let out: { iters: number; peakRssMiB: number; rssGrowthMiB: number; rssLessHeapGrowthMiB: number; heapGrowthMiB: number; samples: Sample[] } | undefined;
-  try {
-    out = JSON.parse(line);
-  } catch {
-    out = undefined;
-  }
-  if (r.status !== 0 || !out) {
-    const why = (r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ');
-    rows.push(`| ${backend} | - | - | - | - | - | - | not run: ${why} |`);
+  const run = runChild(`bench:memory: ${backend}`, {
+    file: process.execPath,
+    args: ['--expose-gc', ...v8Flags, script, '--backend', backend, '--mode', 'memory',
+      '--batch', String(BATCH[backend] ?? 64), '--iters', String(iters), '--warmup', String(warmup)],
+  }, 6 * 3600_000);
+  if ('error' in run) {
+    rows.push(`| ${backend} | - | - | - | - | - | - | not run: ${run.error} |`);
     continue;
   }
+  const minutes = run.seconds / 60;
+  const out = run.result as unknown as MemoryResult;
   const ok = out.rssGrowthMiB < LIMIT_MIB;
   failed ||= !ok;
   const rss = out.samples.map((s) => s.rssMiB.toFixed(1)).join(' ');

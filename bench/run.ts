@@ -25,6 +25,7 @@ import { absentPackages } from './packages.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { childArgs, protocol } from './measure.js';
+import { runChild } from './child.js';
 import { formatReport, type Outcome } from './report.js';
 import { BROWSER_ROWS, browserRowMissing } from './browser/rows.js';
 
@@ -118,18 +119,7 @@ function selected(): Task[] {
 function runTask(t: Task): Outcome {
   const why = t.missing?.();
   if (why) return { id: t.id, skipped: why };
-  const { file, args, env } = t.command();
-  const started = performance.now();
-  process.stdout.write(`bench: ${t.id} ... `);
-  const r = spawnSync(file, args, { cwd: root, env: env ?? process.env, encoding: 'utf8', timeout: (quick ? 6 : 20) * 60_000, maxBuffer: 16 << 20 });
-  const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${seconds.toFixed(1)} s\n`);
-  const line = (r.stdout ?? '').trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  if (r.status === 0 && line) return { id: t.id, seconds, result: JSON.parse(line) as Record<string, unknown> };
-  const cause = r.error ? r.error.message : r.signal ? `killed by ${r.signal}` : `exit code ${r.status}`;
-  const lines = (r.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-  const message = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines.slice(-2).join(' | ');
-  return { id: t.id, seconds, error: `${cause}${message ? `: ${message}` : ''}` };
+  return { id: t.id, ...runChild(`bench: ${t.id}`, t.command(), (quick ? 6 : 20) * 60_000, root) };
 }
 
 const chosen = selected();
