@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceImports } from '../harness/imports.js';
 
 const entry = resolve(fileURLToPath(import.meta.url), '../../../src/index.js');
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
@@ -47,26 +48,10 @@ test('tsconfig.browser.json compiles the browser core without Node types, so a N
 
 test('Node-only code lives under src/node: no module outside it imports a Node built-in or a module of src/node, type imports included', () => {
   const root = resolve(fileURLToPath(import.meta.url), '../../../..');
-  const src = join(root, 'src');
-  const spec = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|(?:^|\n)import\s+['"]([^'"]+)['"]/g;
-  const offenders: string[] = [];
-  let checked = 0;
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (p !== join(src, 'node')) walk(p);
-      } else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) {
-        checked++;
-        for (const m of readFileSync(p, 'utf8').matchAll(spec)) {
-          const s = m[1] ?? m[2] ?? m[3];
-          const target = s.startsWith('.') ? resolve(dirname(p), s) : '';
-          if (s.startsWith('node:') || builtinModules.includes(s) || target.startsWith(join(src, 'node') + '/')) offenders.push(`${relative(root, p)}: ${s}`);
-        }
-      }
-    }
-  };
-  walk(src);
-  assert.ok(checked > 100, `only ${checked} files checked`);
+  const outside = [...sourceImports(root)].filter(([f]) => !f.startsWith('src/node/'));
+  assert.ok(outside.length > 100, `only ${outside.length} files checked`);
+  const offenders = outside.flatMap(([f, imports]) => imports
+    .filter((i) => i.spec.startsWith('node:') || builtinModules.includes(i.spec) || i.to.startsWith('src/node/'))
+    .map((i) => `${f}: ${i.spec}`));
   assert.deepEqual(offenders, []);
 });

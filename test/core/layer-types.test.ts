@@ -7,8 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Net as CoreNet } from '../../src/core/net.js';
 import { Net as StandardNet } from '../../src/net.js';
@@ -19,6 +19,7 @@ import { Layer, expectBlobs, type BaseConfig, type LayerConfig, type LayerType }
 import type { Blob, Shape } from '../../src/core/blob.js';
 import { layerTypes, withLayerTypes } from '../../src/layers/index.js';
 import { nodeLayerTypes } from '../../src/node/layers.js';
+import { sourceImports } from '../harness/imports.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
 
@@ -86,37 +87,8 @@ test("Node's Net knows the HDF5 layers and has weights files; the browser entry'
   net.destroy();
 });
 
-/** Relative imports of every .ts file under src/, type imports and dynamic imports included. */
-interface Edge {
-  to: string;
-  typeOnly: boolean;
-}
-
-function importGraph(): Map<string, Edge[]> {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(p);
-    }
-  };
-  walk(join(root, 'src'));
-  const spec = /(?:^|\n)\s*(import|export)\s([^;]*?)from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|(?:^|\n)import\s+['"](\.[^'"]+)['"]/g;
-  const graph = new Map<string, Edge[]>();
-  for (const f of files) {
-    const deps: Edge[] = [...readFileSync(f, 'utf8').matchAll(spec)].map((m) => ({
-      to: relative(root, resolve(dirname(f), (m[3] ?? m[4] ?? m[5]).replace(/\.js$/, '.ts'))),
-      // `import type { A }` and `import { type A, type B }`: erased from the JavaScript.
-      typeOnly: m[2] !== undefined && (/^type\s/.test(m[2]) || /^\{\s*(type\s+[\w$]+(\s+as\s+[\w$]+)?\s*,?\s*)+\}\s*$/.test(m[2])),
-    }));
-    graph.set(relative(root, f), deps);
-  }
-  return graph;
-}
-
 test('the core imports no layer, no layer registry and no Node module; src/ has no import cycle at run time', () => {
-  const graph = importGraph();
+  const graph = sourceImports(root);
   const core = [...graph].filter(([f]) => f.startsWith('src/core/'));
   assert.ok(core.length > 10);
   const outward = core.flatMap(([f, deps]) => deps.filter((d) => /^src\/(layers|node|data|io|cli|solver)\//.test(d.to)).map((d) => `${f} -> ${d.to}`));
@@ -127,7 +99,7 @@ test('the core imports no layer, no layer registry and no Node module; src/ has 
   const cycles: string[] = [];
   const visit = (f: string, path: string[]) => {
     state.set(f, 1);
-    for (const { to: d } of (graph.get(f) ?? []).filter((e) => !e.typeOnly)) {
+    for (const { to: d } of (graph.get(f) ?? []).filter((e) => e.to && !e.typeOnly)) {
       if (state.get(d) === 1) cycles.push([...path.slice(path.indexOf(d)), d].join(' -> '));
       else if (!state.has(d)) visit(d, [...path, d]);
     }
