@@ -12,6 +12,7 @@
       'native/kernels/blas1.cc',
       'native/kernels/clamp.cc',
       'native/kernels/conv.cc',
+      'native/kernels/conv_direct.cc',
       'native/kernels/dropout.cc',
       'native/kernels/gemm.cc',
       'native/kernels/im2col.cc',

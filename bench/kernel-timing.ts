@@ -37,6 +37,19 @@ export const LENET_CONVS: { name: string; g: ConvGeom; backwardData: boolean }[]
   { name: 'conv2', g: { ...LENET_CONV, channels: 20, height: 12, width: 12, numOutput: 50, outH: 8, outW: 8 }, backwardData: true },
 ];
 
+/**
+ * The convolutions the kernel benchmarks time: LeNet's two, and CIFAR-10's first (3 channels,
+ * padded; the direct backward-filter path's other common shape).
+ */
+export const BENCH_CONVS: { name: string; g: ConvGeom; backwardData: boolean }[] = [
+  ...LENET_CONVS,
+  {
+    name: 'cifar10 conv1',
+    g: { ...LENET_CONV, channels: 3, height: 32, width: 32, numOutput: 32, padH: 2, padW: 2, outH: 32, outW: 32 },
+    backwardData: false,
+  },
+];
+
 /** Element counts of a convolution's input, weights and output, and the flops of one pass. */
 export function convSizes(g: ConvGeom): { nx: number; nw: number; ny: number; flops: number } {
   const nx = g.num * g.channels * g.height * g.width;

@@ -1,9 +1,9 @@
 /**
- * Speed of the native backend's SGEMM and of LeNet's convolutions, float32.
+ * Speed of the native backend's SGEMM and of LeNet's and CIFAR-10's first convolutions, float32.
  *   node dist/bench/native-gemm.js [--quick]
  * Prints GFLOP/s of square SGEMM (C = A B, 2 n³ flops) at n = 128, 512, 2048 and all four
- * transpose cases at 512, then the time of LeNet's conv1 and conv2 forward, backward data and
- * backward filter at batch 64. Each figure is the best wall-clock time of several calls after
+ * transpose cases at 512, then the time of LeNet's conv1 and conv2 and CIFAR-10's conv1 forward, backward
+ * data (where the layer has it) and backward filter at batch 64. Each figure is the best wall-clock time of several calls after
  * warm-up (a busy machine only makes calls slower, so the best is the least disturbed).
  * Set CORTADO_NUM_THREADS=1 for one core, CORTADO_NATIVE_ISA=avx2|portable for the narrower kernels.
  */
@@ -11,7 +11,7 @@ import type { Buf, ConvGeom } from '../src/backend/backend.js';
 import { NativeBackend } from '../src/node/backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../src/node/backend/native/load.js';
 import { Random } from '../src/core/random.js';
-import { LENET_CONVS, bestSeconds, convSizes, filledBuf } from './kernel-timing.js';
+import { BENCH_CONVS, bestSeconds, convSizes, filledBuf } from './kernel-timing.js';
 
 if (!loadNativeAddon()) {
   console.error(`native-gemm: ${nativeLoadError()}`);
@@ -52,4 +52,4 @@ function conv(name: string, g: ConvGeom, backwardData: boolean): void {
   report(`${name} backward filter`, flops, time(() => be.convBackwardFilter(g, x, dy, dw, ws), 5, reps));
 }
 
-for (const { name, g, backwardData } of LENET_CONVS) conv(name, g, backwardData);
+for (const { name, g, backwardData } of BENCH_CONVS) conv(name, g, backwardData);

@@ -1,10 +1,10 @@
 /**
- * Speed of the wasm backend's SGEMM and of LeNet's convolutions, float32, on one thread and on
+ * Speed of the wasm backend's SGEMM and of LeNet's and CIFAR-10's first convolutions, float32, on one thread and on
  * all threads (one per core, or --threads N), side by side.
  *   node dist/bench/wasm-gemm.js [--quick] [--threads N]
  * Prints GFLOP/s of square SGEMM (C = A B, 2 n³ flops) at n = 128, 512, 1024 and all four
- * transpose cases at 512, then LeNet's conv1 and conv2 forward, backward data and backward
- * filter at batch 64. Each figure is the best wall-clock time of several calls after warm-up (a
+ * transpose cases at 512, then LeNet's conv1 and conv2 and CIFAR-10's conv1 forward, backward data
+ * (where the layer has it) and backward filter at batch 64. Each figure is the best wall-clock time of several calls after warm-up (a
  * busy machine only makes calls slower, so the best is the least disturbed).
  */
 import os from 'node:os';
@@ -12,7 +12,7 @@ import type { Buf, ConvGeom } from '../src/backend/backend.js';
 import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { loadWasmSync, wasmLoadError, wasmThreadsLoadError } from '../src/node/wasm.js';
 import { Random } from '../src/core/random.js';
-import { LENET_CONVS, bestSeconds, convSizes, filledBuf } from './kernel-timing.js';
+import { BENCH_CONVS, bestSeconds, convSizes, filledBuf } from './kernel-timing.js';
 
 if (!loadWasmSync()) {
   console.error(`wasm-gemm: ${wasmLoadError()}`);
@@ -72,5 +72,5 @@ function conv(name: string, g: ConvGeom, backwardData: boolean): void {
   }
 }
 
-for (const { name, g, backwardData } of LENET_CONVS) conv(name, g, backwardData);
+for (const { name, g, backwardData } of BENCH_CONVS) conv(name, g, backwardData);
 all.dispose();

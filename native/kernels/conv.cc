@@ -10,6 +10,7 @@
 // plan compiled once per call (im2col.h) and forward writes it straight into GEMM panels. A
 // 1 x 1 unstrided unpadded convolution uses x itself as col. Large images are cut into column
 // blocks so that a col block stays in L2.
+#include "conv_direct.h"
 #include "gemm.h"
 #include "im2col.h"
 #include "kernels.h"
@@ -140,6 +141,7 @@ void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, fl
   const Dims d(g);
   const int64_t wsize = d.G * d.Mg * d.Kg;
   if (g.num == 0 || d.N == 0 || wsize == 0) return;
+  if (direct_filter_fits(g)) return conv_backward_filter_direct(g, x, dy, dw);
   // Fixed partitions of the batch, each summing into its own buffer (partition 0 into dw), added
   // in order at the end: the result does not depend on thread timing.
   // (At most 64 M floats of partial sums: a machine with many cores and a big layer uses fewer.)

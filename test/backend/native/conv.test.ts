@@ -35,6 +35,14 @@ const CASES: [string, ConvGeom][] = [
   ['large 1 x 1 (column blocks without im2col)', conv({ num: 2, channels: 40, height: 70, width: 70, numOutput: 6 })],
   ['wide kernel', conv({ num: 1, channels: 1, height: 3, width: 80, numOutput: 2, kernelH: 1, kernelW: 70 })],
   ['many images, few columns', conv({ num: 19, channels: 5, height: 3, width: 3, numOutput: 7, kernelH: 2, kernelW: 2 })],
+  // Direct convolution (few input channels, strideW 1): channel tiles with remainders, rows that
+  // end mid-vector, several vectors and a partial one, taps past one register tile, row bands.
+  ['direct: CIFAR-10 conv1', conv({ num: 3, channels: 3, height: 32, width: 32, numOutput: 32, kernelH: 5, kernelW: 5, padH: 2, padW: 2 })],
+  ['direct: odd channels and widths', conv({ num: 4, channels: 2, height: 9, width: 37, numOutput: 13, kernelH: 3, kernelW: 4, padH: 1, padW: 3 })],
+  ['direct: vertical stride, one output column', conv({ num: 3, channels: 4, height: 11, width: 3, numOutput: 7, kernelH: 3, kernelW: 3, strideH: 2, padH: 2 })],
+  ['direct: 7 taps a row', conv({ num: 2, channels: 1, height: 8, width: 30, numOutput: 5, kernelH: 2, kernelW: 7, padW: 1 })],
+  ['direct: batch 1 in row bands', conv({ num: 1, channels: 1, height: 28, width: 28, numOutput: 20, kernelH: 5, kernelW: 5 })],
+  ['direct: one channel past the limit', conv({ num: 2, channels: 5, height: 6, width: 7, numOutput: 3, kernelH: 3, kernelW: 3, padW: 1 })],
 ];
 
 test('native convolution matches the TypeScript backend', (t) => {
