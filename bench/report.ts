@@ -64,6 +64,8 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
   const cortado = ok.filter((o) => ['cortado-js', 'cortado-native', 'cortado-native-1t', 'cortado-wasm', 'cortado-wasm-threads'].includes(o.id));
   const tfjs = ok.filter((o) => o.id.startsWith('tfjs-'));
   const torch = byId.get('pytorch');
+  // onnxruntime only infers: its row gives the inference and latency ratios (issue 14's targets).
+  const onnx = byId.get('onnxruntime');
   const rows: string[][] = [];
   // The wasm backend against the two it sits between (issue 11: at least 10x js, a third of
   // native on one thread), and its threads against one thread and against native's threads.
@@ -76,6 +78,7 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
   for (const c of cortado) {
     const mine = METRICS.map((m) => m.speed(c.result));
     if (torch) rows.push([`${c.id} / pytorch`, ...METRICS.map((m, i) => ratio(mine[i], m.speed(torch)))]);
+    if (onnx) rows.push([`${c.id} / onnxruntime`, ...METRICS.map((m, i) => ratio(mine[i], m.speed(onnx)))]);
     if (tfjs.length) {
       rows.push([`${c.id} / best tfjs`, ...METRICS.map((m, i) => {
         const best = tfjs.map((t) => ({ id: t.id, v: m.speed(t.result) })).filter((t) => t.v !== undefined).sort((a, b) => b.v! - a.v!)[0];

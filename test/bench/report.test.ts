@@ -77,3 +77,12 @@ test('the wasm rows are compared with js, native on one thread and on all, and t
   assert.deepEqual(ratioRow('cortado-wasm-threads / cortado-wasm'), ['cortado-wasm-threads / cortado-wasm', '1.50x']);
   assert.deepEqual(ratioRow('cortado-wasm-threads / cortado-native'), ['cortado-wasm-threads / cortado-native', '0.38x']);
 });
+
+test('ratios to onnxruntime cover inference and latency, the figures it measures', () => {
+  const text = formatReport([
+    { id: 'cortado-native', result: { trainIps: 5000, inferIps: 20000, latencyMs: 0.1, sgemmGflops: { 128: 100 }, threads: 2 } },
+    { id: 'onnxruntime', result: { inferIps: 10000, latencyMs: 0.2, threads: 2, version: '1.30.0' } },
+  ], { quick: false }).split('\n');
+  const line = text.find((l) => l.startsWith('cortado-native / onnxruntime'))?.split(/\s{2,}/);
+  assert.deepEqual(line?.slice(0, 5), ['cortado-native / onnxruntime', '-', '2.00x', '2.00x', '-']);
+});
