@@ -13,7 +13,7 @@ export interface Outcome {
   error?: string;
 }
 
-const SIZES = ['128', '512', '2048'];
+const SIZES = ['128', '512', '2048', '4096'];
 
 function num(r: Record<string, unknown> | undefined, key: string): number | undefined {
   const v = r?.[key];
