@@ -7,8 +7,7 @@
 //   dw[m][c][kh][kw] += sum over images, oh, ow of dy[m][oh][ow] x[c][oh strideH + kh - padH][ow + kw - padW]
 //
 // with rows outside the image contributing nothing. Only strideW 1, no dilation and one group
-// take this path (direct_filter_fits), and only where vectors are at most 8 floats: with AVX-512's
-// 16, LeNet's 24-wide rows leave a vector a third empty and the GEMM is faster.
+// take this path (direct_filter_fits).
 #include "conv_direct.h"
 
 #include "gemm.h"
@@ -19,10 +18,43 @@ namespace CORTADO_ISA {
 
 namespace {
 
+// The kernel's vectors hold at most 8 floats: with AVX-512's 16, LeNet's 24-wide rows would leave a
+// third of every row's vectors empty. AVX-512 builds use 8-float ymm vectors (AVX-512VL masks for
+// the partial one) from all 32 registers; the others use the build's own vectors.
+namespace dv {
+#if defined(__AVX512F__)
+constexpr int W = 8;
+typedef __m256 V;
+inline V load(const float* p) { return _mm256_loadu_ps(p); }
+inline V loadp(const float* p, int64_t r) { return _mm256_maskz_loadu_ps(__mmask8((1u << r) - 1u), p); }
+inline V zero() { return _mm256_setzero_ps(); }
+inline V add(V a, V b) { return _mm256_add_ps(a, b); }
+inline V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+inline float hsum(V a) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+#else
+using CORTADO_ISA::add;
+using CORTADO_ISA::fma;
+using CORTADO_ISA::hsum;
+using CORTADO_ISA::load;
+using CORTADO_ISA::loadp;
+using CORTADO_ISA::V;
+using CORTADO_ISA::W;
+using CORTADO_ISA::zero;
+#endif
+}  // namespace dv
+
 // The register tile: BM output channels x BK taps. For each vector of a row it loads BM dy
-// vectors, then one input vector per tap (BM BK accumulators, BM + 1 inputs, and on WebAssembly,
-// which has no FMA, a temporary for the product: 14 of the 15 vector registers engines give).
+// vectors, then one input vector per tap (BM BK accumulators and BM + 1 inputs; on WebAssembly,
+// which has no FMA, also a temporary for the product: 14 of the 15 vector registers engines give).
+#if defined(__AVX512F__)
+constexpr int BM = 4, BK = 5;
+#else
 constexpr int BM = 2, BK = 5;
+#endif
 constexpr int64_t kMaxChannels = 4, kMaxTaps = 128;
 
 // One image's input rows as the kernels read them: row (c, ih) at p + (c H + ih) ld, and column
@@ -46,46 +78,46 @@ Rows image_rows(const ConvGeom& g, const float* x, ScratchSlot slot) {
   return Rows{p, ld};
 }
 
-// Adds to acc[m][k] (lane sums) the products of dy rows of channels [m0, m0 + MB) with input
+// Adds to lanes[m KB + k] (lane sums) the products of dy rows of channels [m0, m0 + MB) with input
 // channel c's rows shifted by taps (kh, kw0 + k), k < KB, over one image.
 template <int MB, int KB>
 void filter_tile(const ConvGeom& g, Rows in, const float* dy, int64_t m0, int64_t c, int64_t kh, int64_t kw0,
-                 V* lanes) {
+                 dv::V* lanes) {
   const int64_t plane = int64_t(g.outH) * g.outW, ow = g.outW;
   // The image's sums start from zero and are added to the running sums at the end: shorter
   // chains of additions, so rounding grows with the positions of one image, not of the batch.
-  V acc[MB][KB];
+  dv::V acc[MB][KB];
   for (int m = 0; m < MB; ++m)
-    for (int k = 0; k < KB; ++k) acc[m][k] = zero();
+    for (int k = 0; k < KB; ++k) acc[m][k] = dv::zero();
   for (int64_t oh = 0; oh < g.outH; ++oh) {
     const int64_t ih = oh * g.strideH - g.padH + kh;
     if (ih < 0 || ih >= g.height) continue;
     const float* row = in.p + (c * g.height + ih) * in.ld + kw0;
     const float* d = dy + m0 * plane + oh * ow;
     int64_t j = 0;
-    for (; j + W <= ow; j += W) {
-      V dm[MB];
-      for (int m = 0; m < MB; ++m) dm[m] = load(d + m * plane + j);
+    for (; j + dv::W <= ow; j += dv::W) {
+      dv::V dm[MB];
+      for (int m = 0; m < MB; ++m) dm[m] = dv::load(d + m * plane + j);
       for (int k = 0; k < KB; ++k) {
-        const V xv = load(row + j + k);
-        for (int m = 0; m < MB; ++m) acc[m][k] = fma(dm[m], xv, acc[m][k]);
+        const dv::V xv = dv::load(row + j + k);
+        for (int m = 0; m < MB; ++m) acc[m][k] = dv::fma(dm[m], xv, acc[m][k]);
       }
     }
     if (j < ow) {
       const int64_t r = ow - j;
-      V dm[MB];
-      for (int m = 0; m < MB; ++m) dm[m] = loadp(d + m * plane + j, r);
+      dv::V dm[MB];
+      for (int m = 0; m < MB; ++m) dm[m] = dv::loadp(d + m * plane + j, r);
       for (int k = 0; k < KB; ++k) {
-        const V xv = loadp(row + j + k, r);
-        for (int m = 0; m < MB; ++m) acc[m][k] = fma(dm[m], xv, acc[m][k]);
+        const dv::V xv = dv::loadp(row + j + k, r);
+        for (int m = 0; m < MB; ++m) acc[m][k] = dv::fma(dm[m], xv, acc[m][k]);
       }
     }
   }
   for (int m = 0; m < MB; ++m)
-    for (int k = 0; k < KB; ++k) lanes[m * KB + k] = add(lanes[m * KB + k], acc[m][k]);
+    for (int k = 0; k < KB; ++k) lanes[m * KB + k] = dv::add(lanes[m * KB + k], acc[m][k]);
 }
 
-typedef void (*FilterTile)(const ConvGeom&, Rows, const float*, int64_t, int64_t, int64_t, int64_t, V*);
+typedef void (*FilterTile)(const ConvGeom&, Rows, const float*, int64_t, int64_t, int64_t, int64_t, dv::V*);
 
 template <int MB>
 FilterTile filter_tile_for(int64_t kb) {
@@ -98,28 +130,35 @@ FilterTile filter_tile_for(int64_t kb) {
   }
 }
 
-FilterTile filter_tile_for(int64_t mb, int64_t kb) { return mb == 1 ? filter_tile_for<1>(kb) : filter_tile_for<BM>(kb); }
+FilterTile filter_tile_for(int64_t mb, int64_t kb) {
+  switch (mb) {
+    case 1: return filter_tile_for<1>(kb);
+    case 2: return filter_tile_for<(BM >= 2 ? 2 : 1)>(kb);
+    case 3: return filter_tile_for<(BM >= 3 ? 3 : 1)>(kb);
+    default: return filter_tile_for<BM>(kb);
+  }
+}
 
 }  // namespace
 
 bool direct_filter_fits(const ConvGeom& g) {
-  return W <= 8 && g.group == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1 && g.channels <= kMaxChannels &&
+  return g.group == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1 && g.channels <= kMaxChannels &&
          int64_t(g.channels) * g.kernelH * g.kernelW <= kMaxTaps && g.outW > 0 && g.outH > 0;
 }
 
 void conv_backward_filter_direct(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   const int64_t xs = int64_t(g.channels) * g.height * g.width, ys = int64_t(g.numOutput) * g.outH * g.outW;
   const int64_t taps = int64_t(g.kernelH) * g.kernelW, wsize = g.numOutput * g.channels * taps;
-  // Fixed partitions of the batch, each with lane sums for every weight (laid out as dw, W lanes
+  // Fixed partitions of the batch, each with lane sums for every weight (laid out as dw, a vector
   // per weight), reduced and added in partition order: the result does not depend on timing.
   const int64_t parts = imax(1, imin(num_threads(), g.num));
-  V* sums = reinterpret_cast<V*>(scratch(kShared, parts * wsize * W));
-  for (int64_t i = 0; i < parts * wsize; ++i) sums[i] = zero();
+  dv::V* sums = reinterpret_cast<dv::V*>(scratch(kShared, parts * wsize * dv::W));
+  for (int64_t i = 0; i < parts * wsize; ++i) sums[i] = dv::zero();
   parallel_for(parts, [&](int64_t part, int) {
     int64_t b0, b1;
     split_range(g.num, parts, part, 1, &b0, &b1);
-    V* s = sums + part * wsize;
-    V tile[BM * BK];
+    dv::V* s = sums + part * wsize;
+    dv::V tile[BM * BK];
     for (int64_t b = b0; b < b1; ++b) {
       const Rows in = image_rows(g, x + b * xs, kGather);
       for (int64_t m0 = 0; m0 < g.numOutput; m0 += BM) {
@@ -139,7 +178,7 @@ void conv_backward_filter_direct(const ConvGeom& g, const float* x, const float*
     }
   });
   for (int64_t p = 0; p < parts; ++p)
-    for (int64_t i = 0; i < wsize; ++i) dw[i] += hsum(sums[p * wsize + i]);
+    for (int64_t i = 0; i < wsize; ++i) dw[i] += dv::hsum(sums[p * wsize + i]);
 }
 
 }  // namespace CORTADO_ISA
