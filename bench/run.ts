@@ -42,10 +42,10 @@ interface Task {
   command: () => { file: string; args: string[]; env?: NodeJS.ProcessEnv };
 }
 
-/** A compiled bench script under dist/bench, run by this same node. */
 // SGEMM sizes of native and PyTorch, the two BLAS-class rows (issue 14 compares them up to 4096;
 // the others stop at 2048, where js already takes seconds per product).
 const BIG_GEMM = '128,512,2048,4096';
+/** A compiled bench script under dist/bench, run by this same node. */
 const node = (script: string, args: string[], nodeFlags: string[] = []) => () => ({
   file: process.execPath,
   args: [...nodeFlags, dist + script, ...args, ...(quick ? ['--quick'] : [])],

@@ -9,7 +9,8 @@
 // The weights are packed once per call and shared by all tasks. With strideW 1, im2col is a
 // plan compiled once per call (im2col.h) and forward writes it straight into GEMM panels. A
 // 1 x 1 unstrided unpadded convolution uses x itself as col. Large images are cut into column
-// blocks so that a col block stays in L2.
+// blocks so that a col block stays in L2. A layer with at most 4 input channels computes its
+// filter gradient directly instead (conv_direct.cc).
 #include "conv_direct.h"
 #include "gemm.h"
 #include "im2col.h"
