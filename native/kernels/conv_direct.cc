@@ -64,11 +64,11 @@ struct Rows {
   int64_t ld;
 };
 
-// The image at x, padded left and right by padW zeros into scratch when padW > 0.
-Rows image_rows(const ConvGeom& g, const float* x, ScratchSlot slot) {
+// The image at x, padded left and right by padW zeros into the thread's scratch when padW > 0.
+Rows image_rows(const ConvGeom& g, const float* x) {
   if (g.padW == 0) return Rows{x, g.width};
   const int64_t ld = int64_t(g.width) + 2 * g.padW, rows = int64_t(g.channels) * g.height;
-  float* p = scratch(slot, rows * ld);
+  float* p = scratch(kGather, rows * ld);
   for (int64_t r = 0; r < rows; ++r) {
     float* row = p + r * ld;
     memset(row, 0, size_t(g.padW) * sizeof(float));
@@ -78,11 +78,11 @@ Rows image_rows(const ConvGeom& g, const float* x, ScratchSlot slot) {
   return Rows{p, ld};
 }
 
-// Adds to lanes[m KB + k] (lane sums) the products of dy rows of channels [m0, m0 + MB) with input
+// Adds to lanes[m ld + k] (lane sums) the products of dy rows of channels [m0, m0 + MB) with input
 // channel c's rows shifted by taps (kh, kw0 + k), k < KB, over one image.
 template <int MB, int KB>
 void filter_tile(const ConvGeom& g, Rows in, const float* dy, int64_t m0, int64_t c, int64_t kh, int64_t kw0,
-                 dv::V* lanes) {
+                 dv::V* lanes, int64_t ld) {
   const int64_t plane = int64_t(g.outH) * g.outW, ow = g.outW;
   // The image's sums start from zero and are added to the running sums at the end: shorter
   // chains of additions, so rounding grows with the positions of one image, not of the batch.
@@ -114,10 +114,10 @@ void filter_tile(const ConvGeom& g, Rows in, const float* dy, int64_t m0, int64_
     }
   }
   for (int m = 0; m < MB; ++m)
-    for (int k = 0; k < KB; ++k) lanes[m * KB + k] = dv::add(lanes[m * KB + k], acc[m][k]);
+    for (int k = 0; k < KB; ++k) lanes[m * ld + k] = dv::add(lanes[m * ld + k], acc[m][k]);
 }
 
-typedef void (*FilterTile)(const ConvGeom&, Rows, const float*, int64_t, int64_t, int64_t, int64_t, dv::V*);
+typedef void (*FilterTile)(const ConvGeom&, Rows, const float*, int64_t, int64_t, int64_t, int64_t, dv::V*, int64_t);
 
 template <int MB>
 FilterTile filter_tile_for(int64_t kb) {
@@ -143,7 +143,7 @@ FilterTile filter_tile_for(int64_t mb, int64_t kb) {
 
 bool direct_filter_fits(const ConvGeom& g) {
   return g.group == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1 && g.channels <= kMaxChannels &&
-         int64_t(g.channels) * g.kernelH * g.kernelW <= kMaxTaps && g.outW > 0 && g.outH > 0;
+         int64_t(g.channels) * g.kernelH * g.kernelW <= kMaxTaps;
 }
 
 void conv_backward_filter_direct(const ConvGeom& g, const float* x, const float* dy, float* dw) {
@@ -158,22 +158,16 @@ void conv_backward_filter_direct(const ConvGeom& g, const float* x, const float*
     int64_t b0, b1;
     split_range(g.num, parts, part, 1, &b0, &b1);
     dv::V* s = sums + part * wsize;
-    dv::V tile[BM * BK];
     for (int64_t b = b0; b < b1; ++b) {
-      const Rows in = image_rows(g, x + b * xs, kGather);
+      const Rows in = image_rows(g, x + b * xs);
       for (int64_t m0 = 0; m0 < g.numOutput; m0 += BM) {
         const int64_t mb = imin(BM, g.numOutput - m0);
         for (int64_t c = 0; c < g.channels; ++c)
           for (int64_t kh = 0; kh < g.kernelH; ++kh)
-            for (int64_t kw0 = 0; kw0 < g.kernelW; kw0 += BK) {
-              const int64_t kb = imin(BK, g.kernelW - kw0);
-              // The tile's lane sums gathered from and put back into s (layout of dw).
-              for (int64_t m = 0; m < mb; ++m)
-                for (int64_t k = 0; k < kb; ++k) tile[m * kb + k] = s[((m0 + m) * g.channels + c) * taps + kh * g.kernelW + kw0 + k];
-              filter_tile_for(mb, kb)(g, in, dy + b * ys, m0, c, kh, kw0, tile);
-              for (int64_t m = 0; m < mb; ++m)
-                for (int64_t k = 0; k < kb; ++k) s[((m0 + m) * g.channels + c) * taps + kh * g.kernelW + kw0 + k] = tile[m * kb + k];
-            }
+            for (int64_t kw0 = 0; kw0 < g.kernelW; kw0 += BK)
+              filter_tile_for(mb, imin(BK, g.kernelW - kw0))(g, in, dy + b * ys, m0, c, kh, kw0,
+                                                             s + (m0 * g.channels + c) * taps + kh * g.kernelW + kw0,
+                                                             g.channels * taps);
       }
     }
   });

@@ -1,5 +1,6 @@
 // Direct backward-filter convolution for layers with few input channels (conv_direct.cc):
-// conv_backward_filter sends a layer here when direct_filter_fits, else uses im2col + GEMM.
+// conv_backward_filter, once it has returned for an empty batch or output, sends a layer here
+// when direct_filter_fits, else uses im2col + GEMM.
 #pragma once
 #include "kernels.h"
 
