@@ -150,14 +150,15 @@ function memory(): Record<string, unknown> {
 }
 
 const result = mode === 'memory' ? memory() : await speed();
-/** The native backend says which SIMD kernels and how many threads it runs, wasm how many threads; js runs on one. */
+/** The native backend says which SIMD kernels and how many threads it runs, wasm which build and how many threads; js runs on one. */
 const info = (backend as { info?: { isa?: string; threads?: number } }).info;
 const wasmThreads = (backend as { threads?: number }).threads;
+const wasmSimd = (backend as { simd?: string }).simd;
 emit({
   system: `cortado-${backend.name}`,
   version: version(),
   threads: info?.threads ?? wasmThreads ?? (backend.name === 'js' ? 1 : null),
-  ...(info?.isa ? { isa: info.isa } : {}),
+  ...(info?.isa ? { isa: info.isa } : wasmSimd ? { isa: `wasm ${wasmSimd}` } : {}),
   batch,
   mode,
   ...result,

@@ -107,7 +107,8 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
     const detected = torch.blasCoreDetected !== torch.blasCore ? ` (OpenBLAS detected ${String(torch.blasCoreDetected)}, a generic fallback core, so OPENBLAS_CORETYPE=${String(torch.blasCoreForced)} was set)` : '';
     notes.push(`pytorch ${String(torch.version)}: ${String(torch.threads)} threads, SGEMM via ${String(torch.blas)}, core ${String(torch.blasCore)}${detected}`);
   }
-  for (const c of cortado) if (c.result!.isa) notes.push(`${c.id}: ${String(c.result!.isa)} kernels, ${String(c.result!.threads)} threads`);
+  const kernels = (o: Outcome) => `${o.id}: ${String(o.result!.isa)} kernels, ${String(o.result!.threads)} thread${o.result!.threads === 1 ? '' : 's'}`;
+  for (const c of cortado) if (c.result!.isa) notes.push(kernels(c));
   if (byId.has('tfjs-wasm')) notes.push('tfjs-wasm: inference only; TF.js runs its WASM backend single-threaded in Node');
   const browsers = [...new Set(ok.filter((o) => o.id.startsWith('browser-')).map((o) => String(o.result!.browser ?? 'a browser')))];
   if (browsers.length) notes.push(`browser-*: measured in headless ${browsers.join(', ')}, one page per row, LeNet as above`);
@@ -115,6 +116,7 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
     const r = o.result!;
     if (r.trainError) notes.push(`${o.id}: inference only; training failed in the page: ${String(r.trainError)}`);
     if (r.renderer) notes.push(`${o.id}: WebGL renderer ${String(r.renderer)}`);
+    if (r.isa) notes.push(kernels(o));
     if (r.crossOriginIsolated === false) notes.push(`${o.id}: the page was not cross-origin isolated (no SharedArrayBuffer)`);
     if (r.note) notes.push(String(r.note));
     const a = r.agreement as { lossRelDiff?: number; gradRelDiff?: number } | undefined;
@@ -144,9 +146,12 @@ function browserRatios(ok: Outcome[], byId: Map<string, Record<string, unknown>>
     }
     const inNode = byId.get(c.id.slice('browser-'.length));
     if (inNode) rows.push([`${c.id} / ${c.id.slice('browser-'.length)} in Node`, ...metrics.map((m) => ratio(m.speed(c.result), m.speed(inNode)))]);
+    // The wasm rows against js in the same browser (issue 11: wasm at least 10x js).
+    const js = byId.get('browser-cortado-js');
+    if (c.id.startsWith('browser-cortado-wasm') && js) rows.push([`${c.id} / browser-cortado-js`, ...metrics.map((m) => ratio(m.speed(c.result), m.speed(js)))]);
   }
   if (!rows.length) return [];
-  return ['\nIn the browser: Cortado / TF.js in the same headless Chromium, and / the same backend in Node (speed ratios)\n', table(['', ...metrics.map((m) => m.label)], rows)];
+  return ['\nIn the browser: Cortado / TF.js in the same headless Chromium, / the same backend in Node, and wasm / js in the browser (speed ratios)\n', table(['', ...metrics.map((m) => m.label)], rows)];
 }
 
 function ratio(a: number | undefined, b: number | undefined): string {

@@ -17,7 +17,10 @@
  *   browser-*                    headless Chromium (bench/browser/): Cortado js and wasm beside
  *                                TF.js cpu, wasm and webgl in the same browser, one row each
  *                                (bench/browser/rows.ts); group `browser`
- * A system that is not installed is listed as skipped, with what to install.
+ * A system that is not installed is listed as skipped, with what to install. Node children run
+ * with this node's own options: `node --experimental-wasm-relaxed-simd dist/bench/run.js` on Node 20
+ * measures the wasm backend's relaxed SIMD builds, which Node 22 on and Chromium load by default
+ * (the notes say which build each wasm row ran).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -45,10 +48,10 @@ interface Task {
 // SGEMM sizes of native and PyTorch, the two BLAS-class rows (issue 14 compares them up to 4096;
 // the others stop at 2048, where js already takes seconds per product).
 const BIG_GEMM = '128,512,2048,4096';
-/** A compiled bench script under dist/bench, run by this same node. */
+/** A compiled bench script under dist/bench, run by this same node with its options. */
 const node = (script: string, args: string[], nodeFlags: string[] = []) => () => ({
   file: process.execPath,
-  args: [...nodeFlags, dist + script, ...args, ...(quick ? ['--quick'] : [])],
+  args: [...process.execArgv, ...nodeFlags, dist + script, ...args, ...(quick ? ['--quick'] : [])],
 });
 
 const npmPeer = (...pkgs: string[]) => () => {

@@ -85,6 +85,20 @@ try {
     throw new Error(`the quick start on two wasm threads: status ${threaded.status}, final loss ${threadsLoss}\n${threaded.stdout}\n${threaded.stderr}`);
   }
   say(`wasm, 2 threads: final loss ${threadsLoss}`);
+  // The relaxed SIMD builds from the installed package, with V8's flag where this Node does not
+  // validate relaxed SIMD by default (CORTADO_WASM_SIMD=relaxed-simd: load them or fail).
+  const { relaxedSimdSupported } = await import(join(root, 'dist/src/backend/wasm/module.js'));
+  const relaxedFlags = relaxedSimdSupported() ? [] : ['--experimental-wasm-relaxed-simd'];
+  const relaxedEnv = { CORTADO_NO_CUDA: '1', CORTADO_NO_NATIVE: '1', CORTADO_WASM_SIMD: 'relaxed-simd' };
+  say(`and on the relaxed SIMD builds (cortado-relaxed.wasm, cortado-threads-relaxed.wasm${relaxedFlags.length ? '; node --experimental-wasm-relaxed-simd' : ''})`);
+  const simds = run(process.execPath, [...relaxedFlags, '--input-type=module', '-e',
+    "const { createBackend } = await import('cortado'); const one = createBackend('wasm', 'float32', { memoryMiB: 8 }), two = createBackend('wasm', 'float32', { memoryMiB: 8, threads: 2 }); await two.ready(); console.log(one.simd, two.simd, two.threads); two.dispose();"],
+  project, relaxedEnv).trim();
+  if (simds !== 'relaxed-simd relaxed-simd 2') throw new Error(`the installed package's relaxed SIMD builds: printed "${simds}"`);
+  const relaxedOut = run(process.execPath, [...relaxedFlags, 'quick-start.mjs'], project, relaxedEnv);
+  const relaxedLoss = Number(/final loss ([\d.]+)/.exec(relaxedOut)?.[1]);
+  if (!(relaxedLoss < 1)) throw new Error(`the quick start on the relaxed SIMD build: final loss ${relaxedLoss}\n${relaxedOut}`);
+  say(`wasm, relaxed SIMD: final loss ${relaxedLoss}`);
   say('type-checking a TypeScript user file against the installed declarations (typos must fail)');
   writeFileSync(join(project, 'typed.ts'), [
     "import { Net, Solver, createBackend } from 'cortado';",

@@ -10,6 +10,7 @@ export { WasmBackend, wasmBackend, type WasmBackendOptions } from './backend/was
 export {
   loadWasmModule, setWasmModule, wasmModule, defaultWasmUrl,
   loadWasmThreadsModule, setWasmThreadsModule, wasmThreadsModule, defaultWasmThreadsUrl,
+  relaxedSimdSupported, wasmFileName, type WasmSimd,
 } from './backend/wasm/module.js';
 export {
   threadsUnavailable, setWasmWorkerSpawner, runWasmThread, type SpawnWasmWorker, type WasmThreadStart, type WorkerLike,

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { JsBackend, Net, Solver, WasmBackend, loadWasmModule, loadWasmThreadsModule, type Backend } from '../../src/index.js';
+import { JsBackend, Net, Solver, WasmBackend, loadWasmModule, loadWasmThreadsModule, wasmFileName, type Backend } from '../../src/index.js';
 import { lenet, syntheticMnist } from '../../examples/mnist/lenet.js';
 import { measure, randomBatch, type Protocol } from '../measure.js';
 import { tfjsLenet } from '../peers/tfjs-model.js';
@@ -23,11 +23,11 @@ const threadsOf = (row: BrowserRow) => (row.threads === 'all' ? navigator.hardwa
 async function cortadoBackend(row: BrowserRow): Promise<Backend> {
   if (row.backend === 'js') return new JsBackend('float32');
   if (row.backend === 'wasm') {
-    await loadWasmModule('cortado.wasm');
+    await loadWasmModule(wasmFileName());
     const threads = threadsOf(row);
     if (threads === 1) return new WasmBackend('float32');
     // Workers run bench/browser/run.ts's bundle of src/backend/wasm/worker.ts, next to page.js.
-    await loadWasmThreadsModule('cortado-threads.wasm');
+    await loadWasmThreadsModule(wasmFileName(true));
     const backend = new WasmBackend('float32', { threads, memoryMiB: 512 });
     await backend.ready();
     if (backend.threads !== threads) throw new Error(`browser bench: the wasm backend runs ${backend.threads} threads instead of ${threads}: ${backend.threadsNote}`);
@@ -61,6 +61,7 @@ async function cortado(row: BrowserRow, p: Protocol): Promise<Record<string, unk
   }
   const backend = await cortadoBackend(row);
   const result: Record<string, unknown> = { version: 'dev', threads: threadsOf(row), agreement: agreementWithJs(backend, BATCH) };
+  if (backend instanceof WasmBackend) result.isa = `wasm ${backend.simd}`;
   if (row.speed === false) return result;
   if (row.train !== false) {
     const net = new Net(lenet({ batchSize: BATCH }), { backend, phase: 'train', seed: 1 });

@@ -4,7 +4,7 @@
  *   node dist/bench/browser/run.js --row browser-cortado-wasm [--quick]
  *
  * Bundles bench/browser/page.ts with esbuild (platform browser) into a temporary folder with
- * cortado.wasm and TF.js's wasm files, serves it on 127.0.0.1 with cross-origin isolation headers
+ * cortado's four wasm builds and TF.js's wasm files, serves it on 127.0.0.1 with cross-origin isolation headers
  * (COOP/COEP, so SharedArrayBuffer is there for threaded wasm), opens it in headless Chromium,
  * runs the row with the protocol of bench/measure.ts, and prints the result as one JSON line.
  */
@@ -25,7 +25,7 @@ if (!row) throw new Error(`bench/browser/run: --row must be one of ${BROWSER_ROW
 const missing = browserRowMissing(row);
 if (missing) throw new Error(`bench/browser/run: ${row.id} cannot run: ${missing}`);
 
-/** The page, the wasm backend's worker, cortado.wasm, cortado-threads.wasm and TF.js's wasm binaries in `out`. */
+/** The page, the wasm backend's worker, its four builds (SIMD128 and relaxed SIMD, one thread and threads) and TF.js's wasm binaries in `out`. */
 async function buildPage(out: string): Promise<void> {
   const { build } = await import('esbuild');
   await build({
@@ -42,7 +42,7 @@ async function buildPage(out: string): Promise<void> {
     await build({ entryPoints: [entry!], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(out, file!), logLevel: 'error' });
   }
   writeFileSync(join(out, 'index.html'), '<!doctype html><html><head><meta charset="utf-8"><title>Cortado browser bench</title></head><body><script type="module" src="page.js"></script></body></html>\n');
-  for (const f of ['cortado.wasm', 'cortado-threads.wasm']) copyFileSync(join(root, 'wasm', f), join(out, f));
+  for (const f of ['cortado.wasm', 'cortado-threads.wasm', 'cortado-relaxed.wasm', 'cortado-threads-relaxed.wasm']) copyFileSync(join(root, 'wasm', f), join(out, f));
   const tfjsWasm = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
   mkdirSync(join(out, 'tfjs'));
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) copyFileSync(join(tfjsWasm, f), join(out, 'tfjs', f));

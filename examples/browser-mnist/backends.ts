@@ -1,6 +1,6 @@
 /**
  * The backends the demo trains on, by name: 'wasm' (the WebAssembly SIMD kernels, one thread; the
- * default) and 'js' (the TypeScript reference). cortado.wasm must be loaded first (loadWasmModule).
+ * default) and 'js' (the TypeScript reference). The wasm build must be loaded first (loadWasmModule).
  */
 import { JsBackend, WasmBackend, type Backend } from '../../src/index.js';
 

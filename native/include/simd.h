@@ -180,7 +180,9 @@ inline void transpose(V r[W]) {
   }
 }
 #elif defined(__wasm_simd128__)
-// WebAssembly SIMD128 (clang --target=wasm32 -msimd128). No FMA instruction: fma is mul + add.
+// WebAssembly SIMD128 (clang --target=wasm32 -msimd128). SIMD128 has no FMA: fma is mul + add,
+// unless the build adds relaxed SIMD (-mrelaxed-simd), whose f32x4.relaxed_madd the engine runs
+// fused where the CPU has an FMA (rounded once) and as mul + add elsewhere.
 constexpr int W = 4;
 typedef v128_t V;
 inline V load(const float* p) { return wasm_v128_load(p); }
@@ -210,7 +212,11 @@ inline V add(V a, V b) { return wasm_f32x4_add(a, b); }
 inline V sub(V a, V b) { return wasm_f32x4_sub(a, b); }
 inline V mul(V a, V b) { return wasm_f32x4_mul(a, b); }
 inline V div(V a, V b) { return wasm_f32x4_div(a, b); }
+#if defined(__wasm_relaxed_simd__)
+inline V fma(V a, V b, V c) { return wasm_f32x4_relaxed_madd(a, b, c); }
+#else
 inline V fma(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
+#endif
 // pmax(b, a) is a > b ? a : b, exactly the x86 maxps(a, b) (the second operand on NaN), and one
 // instruction on x86 engines, unlike f32x4.max.
 inline V max(V a, V b) { return wasm_f32x4_pmax(b, a); }

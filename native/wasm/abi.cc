@@ -16,6 +16,14 @@ using namespace cortado::CORTADO_ISA;
 
 EXPORT(malloc) void* cortado_malloc(int32_t bytes) { return malloc(size_t(bytes)); }
 EXPORT(free) void cortado_free(void* p) { free(p); }
+// 1 when this build's kernels use relaxed SIMD (fma is f32x4.relaxed_madd), 0 for SIMD128 alone.
+EXPORT(relaxed_simd) int32_t cortado_relaxed_simd() {
+#if defined(__wasm_relaxed_simd__)
+  return 1;
+#else
+  return 0;
+#endif
+}
 
 EXPORT(set) void cortado_set(int32_t n, float alpha, float* y) { set(n, alpha, y); }
 EXPORT(copy) void cortado_copy(int32_t n, const float* x, float* y) { copy(n, x, y); }

@@ -50,7 +50,8 @@ test('browser rows: each Cortado row against the best TF.js row of the same brow
     { id: 'browser-cortado-js', result: { trainIps: 100, inferIps: 400, latencyMs: 4, browser: 'Chromium 156', agreement: { lossRelDiff: 0, gradRelDiff: 2.5e-7 } } },
     { id: 'browser-tfjs-cpu', result: { trainIps: 50, inferIps: 100, latencyMs: 8, browser: 'Chromium 156' } },
     { id: 'browser-tfjs-webgl', result: { inferIps: 1000, latencyMs: 1, browser: 'Chromium 156', trainError: 'no kernel', renderer: 'SwiftShader', note: 'tfjs-webgl: on SwiftShader' } },
-    { id: 'browser-cortado-wasm', skipped: 'no Chromium at /usr/bin/chromium' },
+    { id: 'browser-cortado-wasm', result: { trainIps: 1100, inferIps: 4000, latencyMs: 0.5, browser: 'Chromium 156', isa: 'wasm relaxed-simd', threads: 1 } },
+    { id: 'browser-cortado-wasm-threads', skipped: 'no Chromium at /usr/bin/chromium' },
   ];
   const text = formatReport(browser, { quick: false }).split('\n');
   const line = (start: string) => text.find((l) => l.startsWith(start))?.split(/\s{2,}/);
@@ -59,7 +60,9 @@ test('browser rows: each Cortado row against the best TF.js row of the same brow
   assert.ok(text.some((l) => l.includes('headless Chromium 156')));
   assert.ok(text.some((l) => l.startsWith('- browser-tfjs-webgl: inference only') && l.includes('no kernel')));
   assert.ok(text.some((l) => l.includes('WebGL renderer SwiftShader')));
-  assert.ok(text.some((l) => l.startsWith('- browser-cortado-wasm: skipped, no Chromium')));
+  assert.ok(text.some((l) => l.startsWith('- browser-cortado-wasm-threads: skipped, no Chromium')));
+  assert.deepEqual(line('browser-cortado-wasm / browser-cortado-js'), ['browser-cortado-wasm / browser-cortado-js', '11.0x', '10.0x', '8.00x']);
+  assert.ok(text.some((l) => l === '- browser-cortado-wasm: wasm relaxed-simd kernels, 1 thread'));
   assert.ok(text.some((l) => l.startsWith('- browser-cortado-js: one LeNet forward+backward against js') && l.includes('loss 0.0e+0, gradients 2.5e-7')));
 });
 

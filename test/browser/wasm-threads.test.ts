@@ -3,7 +3,7 @@
  * cross-origin isolated page (COOP + COEP headers) it starts a Web Worker (./worker.js), which
  * runs parts of a gemm whose result equals the one-thread gemm bit for bit, called from the
  * page's main thread (where the caller may not block); on a page that is not isolated it runs one
- * thread and says why.
+ * thread and says why. Chromium runs relaxed SIMD, so the loaders pick the relaxed builds there.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +33,7 @@ try {
     const c = [one, two].map((b) => { const c = b.alloc(M * N); b.gemm(rep % 2 === 1, false, M, N, K, 1, fill(b, M * K, 0.1), fill(b, K * N, 0.3), 0, c); return Array.from(c); });
     same.push(c[0].every((v, i) => v === c[1][i]));
   }
-  globalThis.wasmThreads = { isolated: globalThis.crossOriginIsolated, threads: two.threads, note: two.threadsNote, same, stats: two.threadStats() };
+  globalThis.wasmThreads = { isolated: globalThis.crossOriginIsolated, threads: two.threads, note: two.threadsNote, same, stats: two.threadStats(), simd: [one.simd, two.simd] };
 } catch (e) {
   globalThis.wasmThreads = { error: String(e && e.stack || e) };
 }
@@ -60,7 +60,7 @@ test('in Chromium, a cross-origin isolated page runs the wasm backend on a Web W
   try {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    type Outcome = { error?: string; isolated: boolean; threads: number; note: string | null; same: boolean[]; stats: { started: number; workerTasks: number } };
+    type Outcome = { error?: string; isolated: boolean; threads: number; note: string | null; same: boolean[]; stats: { started: number; workerTasks: number }; simd: string[] };
     const run = async (url: string): Promise<Outcome> => {
       const page = await browser.newPage();
       const errors: string[] = [];
@@ -79,11 +79,13 @@ test('in Chromium, a cross-origin isolated page runs the wasm backend on a Web W
     assert.equal(isolated.stats.started, 1, 'the Web Worker runs');
     assert.deepEqual(isolated.same, Array(8).fill(true), 'two threads give the one-thread products bit for bit');
     assert.ok(isolated.stats.workerTasks > 0, 'the worker ran parts of the products');
+    assert.deepEqual(isolated.simd, ['relaxed-simd', 'relaxed-simd'], 'Chromium (114 on) runs the relaxed SIMD builds, one thread and threads');
     const plain = await run(base);
     assert.equal(plain.isolated, false);
     assert.equal(plain.threads, 1);
     assert.match(plain.note ?? '', /cross-origin isolated/);
     assert.deepEqual(plain.same, Array(8).fill(true));
+    assert.deepEqual(plain.simd, ['relaxed-simd', 'relaxed-simd']);
   } finally {
     await close();
     server.close();

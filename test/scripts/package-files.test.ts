@@ -15,7 +15,7 @@ test('npm pack ships dist/src, native sources, the built wasm kernels, binding.g
   const r = spawnSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const paths: string[] = JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path);
-  for (const need of ['package.json', 'README.md', 'binding.gyp', 'scripts/install-native.mjs', 'docs/environment.md', 'dist/src/node/index.js', 'dist/src/node/index.d.ts', 'dist/src/node/cli/main.js', 'native/src/addon.cc', 'native/cuda/kernels/conv.cu', 'wasm/cortado.wasm', 'wasm/cortado-threads.wasm', 'dist/src/node/wasm-worker.js', 'dist/src/backend/wasm/worker.js', 'examples/mnist/lenet.json', 'examples/mnist-hdf5/lenet.json']) {
+  for (const need of ['package.json', 'README.md', 'binding.gyp', 'scripts/install-native.mjs', 'docs/environment.md', 'dist/src/node/index.js', 'dist/src/node/index.d.ts', 'dist/src/node/cli/main.js', 'native/src/addon.cc', 'native/cuda/kernels/conv.cu', 'wasm/cortado.wasm', 'wasm/cortado-threads.wasm', 'wasm/cortado-relaxed.wasm', 'wasm/cortado-threads-relaxed.wasm', 'dist/src/node/wasm-worker.js', 'dist/src/backend/wasm/worker.js', 'examples/mnist/lenet.json', 'examples/mnist-hdf5/lenet.json']) {
     assert.ok(paths.includes(need), `the package lacks ${need}`);
   }
   // The definition files `cortado example` copies are the only files of examples/ it ships, with

@@ -8,6 +8,8 @@ export interface WasmKernels {
   /** 64-byte aligned; 0 when the memory is full (it never grows, see native/wasm/heap.cc). */
   malloc(bytes: number): number;
   free(ptr: number): void;
+  /** 1 when the build uses relaxed SIMD (cortado-relaxed.wasm, cortado-threads-relaxed.wasm), 0 for SIMD128 alone. */
+  relaxed_simd(): number;
 
   set(n: number, alpha: number, y: number): void;
   copy(n: number, x: number, y: number): void;

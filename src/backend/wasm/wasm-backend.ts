@@ -1,6 +1,8 @@
 /**
  * The WebAssembly SIMD backend: the TypeScript backend with its hot entries swapped for the C++
- * kernels of the native addon compiled for wasm32 + SIMD128 (wasm/cortado.wasm).
+ * kernels of the native addon compiled for wasm32 + SIMD128 (wasm/cortado.wasm), or with relaxed
+ * SIMD's fused multiply-add too where the engine runs it (wasm/cortado-relaxed.wasm; `simd` says
+ * which; see module.ts).
  * Browser-safe: it needs only a compiled module (module.ts; Node: src/node/wasm.ts).
  *
  * Threads: `{ threads: n }` (n > 1) runs wasm/cortado-threads.wasm on a shared memory with n - 1
@@ -32,7 +34,7 @@ import { BackendError } from '../../core/errors.js';
 import { JsBackend } from '../js/js-backend.js';
 import { BINARY_OP, CONV_FIELDS, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../kernel-abi.js';
 import { instantiate, type WasmKernels, type WasmThreadExports } from './abi.js';
-import { wasmModule, wasmThreadsModule } from './module.js';
+import { wasmModule, wasmThreadsModule, type WasmSimd } from './module.js';
 import { threadsUnavailable, WasmThreads, wasmWorkerSpawner } from './threads.js';
 import { convGeom, convW, convX, convY, count, poolGeom, poolX, poolY } from './checks.js';
 
@@ -94,6 +96,8 @@ export class WasmBackend extends JsBackend {
   readonly threads: number = 1;
   /** Why fewer threads than asked for run, or null. */
   readonly threadsNote: string | null = null;
+  /** The instruction sets of the build this backend runs (relaxed-simd: fma is f32x4.relaxed_madd). */
+  readonly simd: WasmSimd;
   private readonly workers: WasmThreads | null = null;
 
   /**
@@ -127,6 +131,7 @@ export class WasmBackend extends JsBackend {
       throw new BackendError(`wasm backend: cannot make a ${this.memoryMiB} MiB ${shared ? 'shared ' : ''}instance: ${(e as Error).message}`);
     }
     this.k = made.kernels;
+    this.simd = this.k.relaxed_simd() ? 'relaxed-simd' : 'simd128';
     this.memory = made.memory;
     this.heap = made.memory.buffer as ArrayBuffer;
     this.geomPtr = this.k.malloc(4 * CONV_FIELDS.length);

@@ -31,4 +31,5 @@ declare namespace WebAssembly {
   var Instance: { new (module: Module, imports?: Record<string, Record<string, unknown>>): Instance };
   var Memory: { new (descriptor: MemoryDescriptor): Memory };
   function compile(bytes: ArrayBuffer | Uint8Array): Promise<Module>;
+  function validate(bytes: ArrayBuffer | Uint8Array): boolean;
 }

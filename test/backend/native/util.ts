@@ -38,8 +38,10 @@ export function pair(): Pair {
 }
 
 function wasmBackend(): WasmBackend {
-  if (under === 'wasm') return new WasmBackend('float32', { memoryMiB: 128 });
-  const b = new WasmBackend('float32', { memoryMiB: 128, threads: 2 });
+  const b = new WasmBackend('float32', { memoryMiB: 128, threads: under === 'wasm' ? 1 : 2 });
+  // The build asked for (test/backend/wasm/kernels.test.ts runs both) is the one under test.
+  if (process.env.CORTADO_WASM_SIMD) assert.equal(b.simd, process.env.CORTADO_WASM_SIMD, 'the wasm build under test');
+  if (under === 'wasm') return b;
   assert.equal(b.threads, 2, b.threadsNote ?? '');
   // Tests run synchronously: wait here (Atomics.wait may block Node's main thread) until the worker runs.
   const nap = new Int32Array(new SharedArrayBuffer(4));

@@ -2,7 +2,8 @@
  * The WasmBackend as a whole: created by name, buffers on its own wasm memory (zero-filled even
  * when a freed block is reused), a clear error when the memory is full, buffers from elsewhere
  * still computed (by the TypeScript kernels), float64 going to the TypeScript kernels, and
- * 'auto' falling back to wasm when the native addon cannot load.
+ * 'auto' falling back to wasm when the native addon cannot load, and the choice between the
+ * SIMD128 and relaxed SIMD builds (wasmFileName, CORTADO_WASM_SIMD, backend.simd).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { WasmBackend, wasmBackend } from '../../../src/backend/wasm/wasm-backend.js';
 import { createBackend } from '../../../src/node/backends.js';
 import { loadWasmSync, wasmLoadError } from '../../../src/node/wasm.js';
+import { relaxedSimdSupported, wasmFileName } from '../../../src/backend/wasm/module.js';
 import { BackendError } from '../../../src/core/errors.js';
 
 const skip = loadWasmSync() ? null : `cortado.wasm cannot load: ${wasmLoadError()}`;
@@ -104,4 +106,49 @@ test('the browser-safe loader compiles the module from bytes, with no Node loade
   const out = JSON.parse(r.stdout) as { why: string; dot: number };
   assert.match(out.why, /cortado.wasm is not loaded/);
   assert.equal(out.dot, 25);
+});
+
+test('wasmFileName names the four builds, and by default the one this engine runs best', () => {
+  assert.equal(wasmFileName(false, 'simd128'), 'cortado.wasm');
+  assert.equal(wasmFileName(true, 'simd128'), 'cortado-threads.wasm');
+  assert.equal(wasmFileName(false, 'relaxed-simd'), 'cortado-relaxed.wasm');
+  assert.equal(wasmFileName(true, 'relaxed-simd'), 'cortado-threads-relaxed.wasm');
+  assert.equal(wasmFileName(), relaxedSimdSupported() ? 'cortado-relaxed.wasm' : 'cortado.wasm');
+});
+
+/** `backend.simd` (or the error) of a one-thread and a two-thread wasm backend made in a fresh node with `flags` and `env`. */
+function simdInChild(flags: string[], env: NodeJS.ProcessEnv): { status: number | null; out: string; err: string } {
+  const backends = new URL('../../../src/node/backends.js', import.meta.url).href;
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', `
+    const { createBackend } = await import(${JSON.stringify(backends)});
+    const one = createBackend('wasm', 'float32', { memoryMiB: 8 });
+    const two = createBackend('wasm', 'float32', { memoryMiB: 8, threads: 2 });
+    await two.ready();
+    console.log(JSON.stringify([one.simd, two.simd, two.threads]));
+    two.dispose();`], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
+  return { status: r.status, out: r.stdout.trim(), err: r.stderr };
+}
+
+// On a Node that validates relaxed SIMD only behind V8's flag (Node 20), the flag makes it load.
+const relaxedFlags = relaxedSimdSupported() ? [] : ['--experimental-wasm-relaxed-simd'];
+
+test('Node loads the relaxed SIMD builds where the engine validates them, and CORTADO_WASM_SIMD chooses', (t) => {
+  if (skip) return t.skip(skip);
+  const auto = simdInChild(relaxedFlags, { CORTADO_WASM_SIMD: '' });
+  assert.equal(auto.status, 0, auto.err);
+  assert.equal(auto.out, JSON.stringify(['relaxed-simd', 'relaxed-simd', 2]));
+  const forced = simdInChild(relaxedFlags, { CORTADO_WASM_SIMD: 'simd128' });
+  assert.equal(forced.status, 0, forced.err);
+  assert.equal(forced.out, JSON.stringify(['simd128', 'simd128', 2]));
+  const bad = simdInChild([], { CORTADO_WASM_SIMD: 'avx' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.err, /CORTADO_WASM_SIMD must be simd128 or relaxed-simd, got "avx"/);
+});
+
+test('CORTADO_WASM_SIMD=relaxed-simd on a Node that does not validate relaxed SIMD says what to do', (t) => {
+  if (skip) return t.skip(skip);
+  if (relaxedSimdSupported()) return t.skip(`Node ${process.version} validates relaxed SIMD without a flag`);
+  const r = simdInChild([], { CORTADO_WASM_SIMD: 'relaxed-simd' });
+  assert.notEqual(r.status, 0);
+  assert.match(r.err, /does not validate relaxed SIMD .*--experimental-wasm-relaxed-simd/);
 });
