@@ -5,8 +5,8 @@
  *
  * Each build ships twice: SIMD128 alone (cortado.wasm, cortado-threads.wasm) and with relaxed
  * SIMD (cortado-relaxed.wasm, cortado-threads-relaxed.wasm), whose fused multiply-add makes the
- * matrix products about a third faster on CPUs that cannot issue a multiply and an add on every
- * FMA port (Intel's). Engines validate relaxed SIMD from Chrome 114 and Node 22 (Node 20: `node
+ * matrix products about a third faster on Intel cores, where multiplies and adds share ports
+ * (native/wasm/README.md). Engines validate relaxed SIMD from Chrome 114 and Node 22 (Node 20: `node
  * --experimental-wasm-relaxed-simd`); the default URLs name the relaxed build where this engine
  * validates it (relaxedSimdSupported) and the SIMD128 one elsewhere. A page that serves the files
  * itself passes wasmFileName() to the loaders.
@@ -48,14 +48,20 @@ export function wasmFileName(threads = false, simd: WasmSimd = relaxedSimdSuppor
   return `cortado${threads ? '-threads' : ''}${simd === 'relaxed-simd' ? '-relaxed' : ''}.wasm`;
 }
 
+// The URLs below are literals, the form in which bundlers see the files and copy them.
+
 /** Where the shipped one-thread build (wasmFileName()) lies, relative to this file in dist/src/backend/wasm/. */
 export function defaultWasmUrl(simd?: WasmSimd): URL {
-  return new URL(`../../../../wasm/${wasmFileName(false, simd)}`, import.meta.url);
+  return wasmFileName(false, simd) === 'cortado-relaxed.wasm'
+    ? new URL('../../../../wasm/cortado-relaxed.wasm', import.meta.url)
+    : new URL('../../../../wasm/cortado.wasm', import.meta.url);
 }
 
 /** Where the shipped threads build (wasmFileName(true): shared memory, one instance per thread) lies. */
 export function defaultWasmThreadsUrl(simd?: WasmSimd): URL {
-  return new URL(`../../../../wasm/${wasmFileName(true, simd)}`, import.meta.url);
+  return wasmFileName(true, simd) === 'cortado-threads-relaxed.wasm'
+    ? new URL('../../../../wasm/cortado-threads-relaxed.wasm', import.meta.url)
+    : new URL('../../../../wasm/cortado-threads.wasm', import.meta.url);
 }
 
 /** The module loaded so far, or null. */
@@ -78,14 +84,14 @@ export function setWasmThreadsModule(module: WebAssembly.Module): void {
   compiledThreads = module;
 }
 
-/** Compiles cortado-threads.wasm once, as loadWasmModule does cortado.wasm; default defaultWasmThreadsUrl(). */
+/** Compiles the threads build once, as loadWasmModule does the one-thread build; default defaultWasmThreadsUrl(). */
 export async function loadWasmThreadsModule(source?: URL | string | ArrayBuffer | Uint8Array | Response): Promise<WebAssembly.Module> {
   if (!compiledThreads) compiledThreads = await compile(source ?? defaultWasmThreadsUrl());
   return compiledThreads;
 }
 
 /**
- * Compiles cortado.wasm once (later calls return the same module). `source`: a URL or string to
+ * Compiles the one-thread build once (later calls return the same module). `source`: a URL or string to
  * fetch, the bytes, or a Response; default defaultWasmUrl(). Throws a BackendError saying why the
  * module cannot be had (no fetch for file: URLs in Node: use src/node/wasm.ts there).
  */

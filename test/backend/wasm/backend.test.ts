@@ -11,7 +11,9 @@ import { spawnSync } from 'node:child_process';
 import { WasmBackend, wasmBackend } from '../../../src/backend/wasm/wasm-backend.js';
 import { createBackend } from '../../../src/node/backends.js';
 import { loadWasmSync, wasmLoadError } from '../../../src/node/wasm.js';
-import { relaxedSimdSupported, wasmFileName } from '../../../src/backend/wasm/module.js';
+import { defaultWasmThreadsUrl, defaultWasmUrl, relaxedSimdSupported, wasmFileName } from '../../../src/backend/wasm/module.js';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { BackendError } from '../../../src/core/errors.js';
 
 const skip = loadWasmSync() ? null : `cortado.wasm cannot load: ${wasmLoadError()}`;
@@ -114,6 +116,12 @@ test('wasmFileName names the four builds, and by default the one this engine run
   assert.equal(wasmFileName(false, 'relaxed-simd'), 'cortado-relaxed.wasm');
   assert.equal(wasmFileName(true, 'relaxed-simd'), 'cortado-threads-relaxed.wasm');
   assert.equal(wasmFileName(), relaxedSimdSupported() ? 'cortado-relaxed.wasm' : 'cortado.wasm');
+  for (const simd of ['simd128', 'relaxed-simd'] as const) {
+    assert.ok(existsSync(defaultWasmUrl(simd)), `${defaultWasmUrl(simd).href} is shipped`);
+    assert.ok(existsSync(defaultWasmThreadsUrl(simd)), `${defaultWasmThreadsUrl(simd).href} is shipped`);
+    assert.equal(basename(defaultWasmUrl(simd).pathname), wasmFileName(false, simd));
+    assert.equal(basename(defaultWasmThreadsUrl(simd).pathname), wasmFileName(true, simd));
+  }
 });
 
 /** `backend.simd` (or the error) of a one-thread and a two-thread wasm backend made in a fresh node with `flags` and `env`. */
