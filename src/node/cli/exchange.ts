@@ -13,12 +13,13 @@
  *     writes the net's inference graph (a deploy net: Input layers, no loss)
  * <name> is the input file's name without its extension.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataError } from '../../core/errors.js';
 import { exportCaffe, importCaffe } from '../../io/caffe/index.js';
 import { exportOnnx, importOnnx } from '../../io/onnx/index.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { loadWeights, saveWeights } from '../io/snapshot.js';
 import { nodeLayerTypes } from '../layers.js';
 import { readDefinition } from '../definition.js';
@@ -70,9 +71,8 @@ export async function importCommand(args: string[]): Promise<number> {
   }
   const [prototxt, model] = positionals;
   const result = importCaffe(new TextDecoder().decode(readBytes(prototxt)), model ? readBytes(model) : undefined, { prototxtName: prototxt, caffemodelName: model, layerTypes: nodeLayerTypes });
-  mkdirSync(f.out, { recursive: true });
   const json = join(f.out, `${stem(prototxt)}.json`);
-  writeFileSync(json, JSON.stringify(result.definition, null, 2) + '\n');
+  writeOut(json, JSON.stringify(result.definition, null, 2) + '\n', 'cortado import caffe');
   console.log(`wrote ${json} (${result.definition.layers.length} layers)`);
   if (model) {
     const h5 = await saveWeights(join(f.out, `${stem(prototxt)}.h5`), result.weights);
@@ -95,10 +95,9 @@ export async function exportCommand(args: string[]): Promise<number> {
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : new Map();
   const { prototxt, caffemodel } = exportCaffe({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights, { layerTypes: nodeLayerTypes });
-  mkdirSync(f.out, { recursive: true });
   const base = join(f.out, stem(positionals[0]));
-  writeFileSync(`${base}.prototxt`, prototxt);
-  writeFileSync(`${base}.caffemodel`, caffemodel);
+  writeOut(`${base}.prototxt`, prototxt, 'cortado export caffe');
+  writeOut(`${base}.caffemodel`, caffemodel, 'cortado export caffe');
   console.log(`wrote ${base}.prototxt and ${base}.caffemodel (${weights.size} parameters)`);
   return 0;
 }
@@ -111,9 +110,8 @@ async function importOnnxCommand(args: string[]): Promise<number> {
   }
   const [model] = positionals;
   const result = importOnnx(readBytes(model), { file: model });
-  mkdirSync(f.out, { recursive: true });
   const json = join(f.out, `${stem(model)}.json`);
-  writeFileSync(json, JSON.stringify(result.definition, null, 2) + '\n');
+  writeOut(json, JSON.stringify(result.definition, null, 2) + '\n', 'cortado import onnx');
   const h5 = await saveWeights(join(f.out, `${stem(model)}.h5`), result.weights);
   console.log(`wrote ${json} (${result.definition.layers.length} layers) and ${h5} (${result.weights.size} parameters)`);
   return 0;
@@ -128,8 +126,16 @@ async function exportOnnxCommand(args: string[]): Promise<number> {
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : undefined;
   const bytes = exportOnnx({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights, { layerTypes: nodeLayerTypes });
-  mkdirSync(dirname(resolve(f.out)), { recursive: true });
-  writeFileSync(f.out, bytes);
+  writeOut(f.out, bytes, 'cortado export onnx');
   console.log(`wrote ${f.out} (${bytes.length} bytes${weights ? `, ${weights.size} parameters` : ', initial weights'})`);
   return 0;
+}
+
+/**
+ * Writes an output file atomically (its folder too): a crash or a full disk leaves the old file or
+ * none, never a partial one, and a failure is a DataError naming the file. The names come from the
+ * user's --out, so a `<name>.tmp` already there is refused rather than replaced.
+ */
+function writeOut(path: string, data: string | Uint8Array, command: string): void {
+  writeFileAtomic(path, data, `${command}: ${path}`, { exclusive: true });
 }

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,23 @@ describe('cortado import caffe / export caffe', () => {
       writeFileSync(join(dir, 'bad.prototxt'), 'input: "x" input_dim: 1 input_dim: 1 input_dim: 2 input_dim: 2\nlayer { name: "m" type: "MVN" bottom: "x" top: "y" }');
       assert.throws(() => cortado('import', 'caffe', join(dir, 'bad.prototxt'), '--out', dir), (e: { status: number; stderr: string }) =>
         e.status === 1 && e.stderr.includes('ConfigError') && e.stderr.includes('layer "m" (MVN)'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file of the user\'s at <out>.tmp stops the export with a clear error and the earlier files untouched', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-caffe-'));
+    try {
+      writeFileSync(join(dir, 'lenet.json'), JSON.stringify(importCaffe(LENET_V2).definition));
+      cortado('export', 'caffe', join(dir, 'lenet.json'), '--out', join(dir, 'out'));
+      assert.deepEqual(readdirSync(join(dir, 'out')).sort(), ['lenet.caffemodel', 'lenet.prototxt'], 'no .tmp left behind');
+      const prototxt = readFileSync(join(dir, 'out', 'lenet.prototxt'), 'utf8');
+      writeFileSync(join(dir, 'out', 'lenet.prototxt.tmp'), 'mine');
+      assert.throws(() => cortado('export', 'caffe', join(dir, 'lenet.json'), '--out', join(dir, 'out')),
+        (e: any) => e.status !== 0 && /cortado export caffe: .*lenet\.prototxt: ".*lenet\.prototxt\.tmp" already exists/.test(e.stderr));
+      assert.equal(readFileSync(join(dir, 'out', 'lenet.prototxt'), 'utf8'), prototxt);
+      assert.equal(readFileSync(join(dir, 'out', 'lenet.prototxt.tmp'), 'utf8'), 'mine');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

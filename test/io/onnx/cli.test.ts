@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,27 @@ describe('cortado export onnx / import onnx', () => {
       assert.ok(maxRelDiff(expected, run(back, { data: image }, ['prob']).get('prob')!) < 1e-6);
       original.destroy();
       back.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes its outputs atomically: no .tmp is left behind, and a file of the user\'s at <out>.tmp stops the write with the old output untouched', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-onnx-cli-'));
+    try {
+      writeFileSync(join(dir, 'lenet.json'), JSON.stringify(importCaffe(LENET_V2).definition));
+      const out = join(dir, 'models', 'lenet.onnx');
+      cortado('export', 'onnx', join(dir, 'lenet.json'), '--out', out);
+      assert.deepEqual(readdirSync(join(dir, 'models')), ['lenet.onnx'], 'the folder is made, and only the model is in it');
+      writeFileSync(out, 'an earlier export');
+      writeFileSync(`${out}.tmp`, 'notes of the user');
+      assert.throws(() => cortado('export', 'onnx', join(dir, 'lenet.json'), '--out', out),
+        (e: any) => e.status !== 0 && e.stderr.includes(`cortado export onnx: ${out}`) && e.stderr.includes(`"${out}.tmp" already exists`));
+      assert.equal(readFileSync(out, 'utf8'), 'an earlier export');
+      assert.equal(readFileSync(`${out}.tmp`, 'utf8'), 'notes of the user');
+      cortado('export', 'onnx', join(dir, 'lenet.json'), '--out', join(dir, 'again.onnx'));
+      cortado('import', 'onnx', join(dir, 'again.onnx'), '--out', join(dir, 'back'));
+      assert.deepEqual(readdirSync(join(dir, 'back')).sort(), ['again.h5', 'again.json']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
