@@ -46,15 +46,14 @@ export const VARIANTS = [
   { file: 'cortado-threads-relaxed.wasm', cflags: [...THREADS.cflags, '-mrelaxed-simd'], ldflags: THREADS.ldflags },
 ];
 
-/** The first of the given programs found on PATH, or null. */
-function which(names) {
-  for (const n of names) {
-    try {
-      execFileSync(n, ['--version'], { stdio: 'ignore' });
-      return n;
-    } catch { /* next */ }
+/** Whether `program` is on PATH (it answers --version). */
+function found(program) {
+  try {
+    execFileSync(program, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
-  return null;
 }
 
 export const SYSROOT = '/usr';
@@ -63,8 +62,8 @@ const LIBC = '/usr/lib/wasm32-wasi/libc.a';
 
 /** Why the toolchain is missing, or null when clang, wasm-ld and wasi-libc are all present. */
 export function missingToolchain() {
-  if (!which([CXX])) return `${CXX} not found (apt-get install clang-19)`;
-  if (!which([LD])) return `${LD} not found (apt-get install lld-19)`;
+  if (!found(CXX)) return `${CXX} not found (apt-get install clang-19)`;
+  if (!found(LD)) return `${LD} not found (apt-get install lld-19)`;
   if (!existsSync(LIBC)) return `${LIBC} not found (apt-get install wasi-libc)`;
   return null;
 }

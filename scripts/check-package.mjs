@@ -87,8 +87,8 @@ try {
   say(`wasm, 2 threads: final loss ${threadsLoss}`);
   // The relaxed SIMD builds from the installed package, with V8's flag where this Node does not
   // validate relaxed SIMD by default (CORTADO_WASM_SIMD=relaxed-simd: load them or fail).
-  const { relaxedSimdSupported } = await import(join(root, 'dist/src/backend/wasm/module.js'));
-  const relaxedFlags = relaxedSimdSupported() ? [] : ['--experimental-wasm-relaxed-simd'];
+  const { relaxedSimdNodeFlags } = await import(join(root, 'dist/src/node/wasm.js'));
+  const relaxedFlags = relaxedSimdNodeFlags();
   const relaxedEnv = { CORTADO_NO_CUDA: '1', CORTADO_NO_NATIVE: '1', CORTADO_WASM_SIMD: 'relaxed-simd' };
   say(`and on the relaxed SIMD builds (cortado-relaxed.wasm, cortado-threads-relaxed.wasm${relaxedFlags.length ? '; node --experimental-wasm-relaxed-simd' : ''})`);
   const simds = run(process.execPath, [...relaxedFlags, '--input-type=module', '-e',

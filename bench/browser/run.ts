@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, serveFolder } from '../../examples/common/browser.js';
+import { wasmFileNames } from '../../src/backend/wasm/module.js';
 import { childArgs, emit, protocol } from '../measure.js';
 import { BROWSER_ROWS, browserRowMissing } from './rows.js';
 
@@ -42,7 +43,7 @@ async function buildPage(out: string): Promise<void> {
     await build({ entryPoints: [entry!], bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outfile: join(out, file!), logLevel: 'error' });
   }
   writeFileSync(join(out, 'index.html'), '<!doctype html><html><head><meta charset="utf-8"><title>Cortado browser bench</title></head><body><script type="module" src="page.js"></script></body></html>\n');
-  for (const f of ['cortado.wasm', 'cortado-threads.wasm', 'cortado-relaxed.wasm', 'cortado-threads-relaxed.wasm']) copyFileSync(join(root, 'wasm', f), join(out, f));
+  for (const f of wasmFileNames()) copyFileSync(join(root, 'wasm', f), join(out, f));
   const tfjsWasm = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
   mkdirSync(join(out, 'tfjs'));
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) copyFileSync(join(tfjsWasm, f), join(out, 'tfjs', f));

@@ -20,6 +20,14 @@ import { setWasmWorkerSpawner } from '../backend/wasm/threads.js';
 let error: string | null = null;
 let threadsError: string | null = null;
 
+/**
+ * The node options a child process needs to validate relaxed SIMD: none where this Node does by
+ * default (22 on), else V8's flag (Node 20).
+ */
+export function relaxedSimdNodeFlags(): string[] {
+  return relaxedSimdSupported() ? [] : ['--experimental-wasm-relaxed-simd'];
+}
+
 /** The build CORTADO_WASM_SIMD asks for, or this engine's best (see the top of this file); throws when it cannot run here. */
 function simd(): WasmSimd {
   const asked = process.env.CORTADO_WASM_SIMD ?? '';
@@ -54,9 +62,9 @@ export function loadWasmSync(): boolean {
         // --input-type (`node --input-type=module -e ...`), and an explicit execArgv refuses V8's
         // options (--experimental-wasm-relaxed-simd, say; they act on every thread anyway): with
         // --input-type, only Node's own options other than it are passed on.
-        const inputType = process.execArgv.some((a) => a.startsWith('--input-type'));
-        const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type') && process.allowedNodeEnvironmentFlags.has(a.split('=')[0]));
-        const w = new Worker(new URL('./wasm-worker.js', import.meta.url), inputType ? { execArgv } : {});
+        const own = (a: string) => !a.startsWith('--input-type') && process.allowedNodeEnvironmentFlags.has(a.split('=')[0]);
+        const options = process.execArgv.some((a) => a.startsWith('--input-type')) ? { execArgv: process.execArgv.filter(own) } : {};
+        const w = new Worker(new URL('./wasm-worker.js', import.meta.url), options);
         w.unref();
         w.on('error', (e) => onError(e.message));
         return w;

@@ -21,8 +21,9 @@ import { BackendError } from '../../core/errors.js';
 let compiled: WebAssembly.Module | null = null;
 let compiledThreads: WebAssembly.Module | null = null;
 
-/** The instruction sets of a build: SIMD128 alone, or SIMD128 and relaxed SIMD. */
-export type WasmSimd = 'simd128' | 'relaxed-simd';
+/** The instruction sets of the builds: SIMD128 alone, or SIMD128 and relaxed SIMD. */
+export const WASM_SIMDS = ['simd128', 'relaxed-simd'] as const;
+export type WasmSimd = (typeof WASM_SIMDS)[number];
 
 /** The smallest module that needs relaxed SIMD: one function (v128, v128, v128) -> v128 of f32x4.relaxed_madd. */
 const RELAXED_PROBE = new Uint8Array([
@@ -49,6 +50,11 @@ export function wasmFileName(threads = false, simd: WasmSimd = relaxedSimdSuppor
 }
 
 // The URLs below are literals, the form in which bundlers see the files and copy them.
+
+/** The file names of the four shipped builds (one thread and threads, each with either instruction set). */
+export function wasmFileNames(): string[] {
+  return [false, true].flatMap((threads) => WASM_SIMDS.map((simd) => wasmFileName(threads, simd)));
+}
 
 /** Where the shipped one-thread build (wasmFileName()) lies, relative to this file in dist/src/backend/wasm/. */
 export function defaultWasmUrl(simd?: WasmSimd): URL {

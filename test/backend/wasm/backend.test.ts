@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { WasmBackend, wasmBackend } from '../../../src/backend/wasm/wasm-backend.js';
 import { createBackend } from '../../../src/node/backends.js';
-import { loadWasmSync, wasmLoadError } from '../../../src/node/wasm.js';
-import { defaultWasmThreadsUrl, defaultWasmUrl, relaxedSimdSupported, wasmFileName } from '../../../src/backend/wasm/module.js';
+import { loadWasmSync, relaxedSimdNodeFlags, wasmLoadError } from '../../../src/node/wasm.js';
+import { defaultWasmThreadsUrl, defaultWasmUrl, relaxedSimdSupported, WASM_SIMDS, wasmFileName, wasmFileNames } from '../../../src/backend/wasm/module.js';
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { BackendError } from '../../../src/core/errors.js';
@@ -116,7 +116,8 @@ test('wasmFileName names the four builds, and by default the one this engine run
   assert.equal(wasmFileName(false, 'relaxed-simd'), 'cortado-relaxed.wasm');
   assert.equal(wasmFileName(true, 'relaxed-simd'), 'cortado-threads-relaxed.wasm');
   assert.equal(wasmFileName(), relaxedSimdSupported() ? 'cortado-relaxed.wasm' : 'cortado.wasm');
-  for (const simd of ['simd128', 'relaxed-simd'] as const) {
+  assert.deepEqual(wasmFileNames(), ['cortado.wasm', 'cortado-relaxed.wasm', 'cortado-threads.wasm', 'cortado-threads-relaxed.wasm']);
+  for (const simd of WASM_SIMDS) {
     assert.ok(existsSync(defaultWasmUrl(simd)), `${defaultWasmUrl(simd).href} is shipped`);
     assert.ok(existsSync(defaultWasmThreadsUrl(simd)), `${defaultWasmThreadsUrl(simd).href} is shipped`);
     assert.equal(basename(defaultWasmUrl(simd).pathname), wasmFileName(false, simd));
@@ -138,7 +139,7 @@ function simdInChild(flags: string[], env: NodeJS.ProcessEnv): { status: number 
 }
 
 // On a Node that validates relaxed SIMD only behind V8's flag (Node 20), the flag makes it load.
-const relaxedFlags = relaxedSimdSupported() ? [] : ['--experimental-wasm-relaxed-simd'];
+const relaxedFlags = relaxedSimdNodeFlags();
 
 test('Node loads the relaxed SIMD builds where the engine validates them, and CORTADO_WASM_SIMD chooses', (t) => {
   if (skip) return t.skip(skip);

@@ -12,13 +12,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadWasmSync, wasmLoadError } from '../../../src/node/wasm.js';
+import { loadWasmSync, relaxedSimdNodeFlags, wasmLoadError } from '../../../src/node/wasm.js';
 import { threadsUnavailable } from '../../../src/backend/wasm/threads.js';
-import { relaxedSimdSupported, type WasmSimd } from '../../../src/backend/wasm/module.js';
+import { WASM_SIMDS } from '../../../src/backend/wasm/module.js';
 
 const FILES = ['blas', 'conv', 'kernels'];
 
-const CASES = FILES.flatMap((f) => ['wasm', 'wasm-threads'].flatMap((under) => (['simd128', 'relaxed-simd'] as WasmSimd[]).map((simd) => [f, under, simd])));
+const CASES = FILES.flatMap((f) => ['wasm', 'wasm-threads'].flatMap((under) => WASM_SIMDS.map((simd) => [f, under, simd])));
 
 for (const [name, under, simd] of CASES) {
   test(`the native method tests of ${name}.test.ts pass on the ${under === 'wasm' ? 'wasm backend' : 'two-thread wasm backend'}, ${simd} build`, (t) => {
@@ -28,7 +28,7 @@ for (const [name, under, simd] of CASES) {
     // Without NODE_TEST_CONTEXT the child reports in TAP to us, not to the parent's test runner.
     const env: NodeJS.ProcessEnv = { ...process.env, CORTADO_CPU_UNDER_TEST: under, CORTADO_WASM_SIMD: simd };
     delete env.NODE_TEST_CONTEXT;
-    const flags = simd === 'relaxed-simd' && !relaxedSimdSupported() ? ['--experimental-wasm-relaxed-simd'] : [];
+    const flags = simd === 'relaxed-simd' ? relaxedSimdNodeFlags() : [];
     const r = spawnSync(process.execPath, [...flags, '--test', '--test-reporter=tap', file], { env, encoding: 'utf8', timeout: 300_000 });
     const pass = Number(/# pass (\d+)/.exec(r.stdout)?.[1] ?? 0), skipped = Number(/# skipped (\d+)/.exec(r.stdout)?.[1] ?? 0);
     assert.equal(r.status, 0, `${name}.test.js on ${under}, ${simd}:\n${r.stdout.split('\n').filter((l) => /not ok|error|expected|actual|element/.test(l)).slice(0, 30).join('\n')}\n${r.stderr}`);
