@@ -26,7 +26,7 @@ const all = new WasmBackend('float32', { memoryMiB: 256, threads: many });
 if (all.threads !== many) console.log(`(${all.threadsNote ?? wasmThreadsLoadError()})`);
 await all.ready();
 const backends = [one, all];
-console.log(`wasm backend: SIMD128, 1 thread and ${all.threads} threads${quick ? ' (quick)' : ''}`);
+console.log(`wasm backend: ${one.simd} build, 1 thread and ${all.threads} threads${quick ? ' (quick)' : ''}`);
 const rng = new Random(1);
 
 const filled = (be: WasmBackend, n: number): Buf => filledBuf(be, rng, n);

@@ -7,7 +7,8 @@
 //   backward data    col_g        = W_gᵀ dy_g,  dx_g = col2im(col_g)
 //   backward filter  dW_g        += dy_g col_gᵀ, summed over images
 // The weights are packed once per call and shared by all tasks. With strideW 1, im2col is a
-// plan compiled once per call (im2col.h) and forward writes it straight into GEMM panels. A
+// plan compiled once per call (im2col.h) and forward writes it straight into GEMM panels;
+// backward filter does too, transposed, when the plan reads no padding in whole vectors. A
 // 1 x 1 unstrided unpadded convolution uses x itself as col. Large images are cut into column
 // blocks so that a col block stays in L2. A layer with at most 4 input channels computes its
 // filter gradient directly instead (conv_direct.cc).
@@ -24,6 +25,7 @@ namespace {
 
 constexpr int64_t kColFloats = 1 << 17;    // a 512 KB col block for forward and backward data
 constexpr int64_t kFilterFloats = 1 << 16;  // backward filter concatenates images up to 256 KB
+constexpr int64_t kPlanFloats = (sizeof(Im2colPlan) + sizeof(float) - 1) / sizeof(float);
 
 struct Dims {
   int64_t G, Cg, Mg, Kg, N, plane, xs, ys;
@@ -50,11 +52,11 @@ struct Plans {
   Plans() = default;
   Plans(const ConvGeom& g, const Dims& d, int64_t nb, bool panels) {
     const int64_t blocks = (d.N + nb - 1) / nb;
-    int64_t floats = blocks * 4;
+    int64_t floats = blocks * kPlanFloats;
     for (int64_t b = 0; b < blocks; ++b) floats += im2col_plan_floats(g, b * nb, imin(nb, d.N - b * nb));
     float* mem = scratch(kPlan, floats);
     plan = reinterpret_cast<Im2colPlan*>(mem);
-    mem += blocks * 4;
+    mem += blocks * kPlanFloats;
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t j0 = b * nb, nc = imin(nb, d.N - j0);
       plan[b] = im2col_plan(g, j0, nc, panels, d.Kg, mem);
@@ -62,6 +64,15 @@ struct Plans {
     }
   }
 };
+
+// Columns [j0, j0 + nc) of dy_g for n images from dy_g of the first, side by side (Mg x n nc).
+float* gather_dy(const Dims& d, const float* dyg, int64_t n, int64_t j0, int64_t nc) {
+  const int64_t L = n * nc;
+  float* dyc = scratch(kGather, d.Mg * L);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t m = 0; m < d.Mg; ++m) memcpy(dyc + m * L + i * nc, dyg + i * d.ys + m * d.N + j0, size_t(nc) * sizeof(float));
+  return dyc;
+}
 
 }  // namespace
 
@@ -156,24 +167,39 @@ void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, fl
   const int64_t nb = whole ? d.N : d.block();
   const bool planned = !d.pointwise && plannable(g);
   const Plans plans = planned ? Plans(g, d, nb, false) : Plans();
+  // A full plan over whole images writes colᵀ straight into the GEMM's B panels, transposing
+  // as it goes, instead of writing col and having the GEMM transpose it while packing.
+  const bool transposed = whole && planned && plans.plan[0].full;
   parallel_for(parts, [&](int64_t part, int) {
     float* acc = part == 0 ? dw : partial + (part - 1) * wsize;
     int64_t b0, b1;
     split_range(g.num, parts, part, 1, &b0, &b1);
     for (int64_t c0 = b0; c0 < b1; c0 += per) {
       const int64_t n = imin(per, b1 - c0);
+      if (transposed) {
+        const int64_t L = n * d.N;
+        float* bp = scratch(kPackB, round_up(d.Kg, NR) * L);
+        float* ap = scratch(kPackA, d.Mg * imin(L, KC));
+        for (int64_t gi = 0; gi < d.G; ++gi) {
+          for (int64_t i = 0; i < n; ++i)
+            im2col_run_transposed(g, plans.plan[0], x + (c0 + i) * d.xs + gi * d.Cg * d.plane, d.Cg, bp, L, i * d.N);
+          // A = dy_g over the chunk (Mg x L), gathered when it spans images.
+          Mat A{dy + c0 * d.ys + gi * d.Mg * d.N, d.N, 1};
+          if (n > 1) A = Mat{gather_dy(d, dy + c0 * d.ys + gi * d.Mg * d.N, n, 0, d.N), L, 1};
+          for (int64_t pc = 0; pc < L; pc += KC) {
+            const int64_t kc = imin(KC, L - pc);
+            pack_a(Mat{A.at(0, pc), A.rs, A.cs}, d.Mg, kc, ap);
+            macro_kernel(d.Mg, d.Kg, kc, 1.0f, ap, bp + pc * NR, L * NR, 1.0f, acc + gi * d.Mg * d.Kg, d.Kg);
+          }
+        }
+        continue;
+      }
       for (int64_t gi = 0; gi < d.G; ++gi)
         for (int64_t j0 = 0; j0 < d.N; j0 += nb) {
           const int64_t nc = imin(nb, d.N - j0), L = n * nc;
           // A = dy_g over the chunk (Mg x L), B = col_gᵀ (L x Kg).
           Mat A{dy + c0 * d.ys + gi * d.Mg * d.N + j0, d.N, 1}, B{nullptr, 1, L};
-          if (n > 1) {
-            float* dyc = scratch(kGather, d.Mg * L);
-            for (int64_t i = 0; i < n; ++i)
-              for (int64_t m = 0; m < d.Mg; ++m)
-                memcpy(dyc + m * L + i * nc, dy + (c0 + i) * d.ys + (gi * d.Mg + m) * d.N + j0, size_t(nc) * sizeof(float));
-            A = Mat{dyc, L, 1};
-          }
+          if (n > 1) A = Mat{gather_dy(d, dy + c0 * d.ys + gi * d.Mg * d.N, n, j0, nc), L, 1};
           if (d.pointwise && n == 1) {
             B = Mat{x + c0 * d.xs + gi * d.Cg * d.plane + j0, 1, d.N};
           } else {

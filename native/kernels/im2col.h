@@ -32,9 +32,11 @@ struct CopyOp {
 };
 
 // ops for kernel offset t = i kernelW + j are ops[first[t] .. first[t + 1]).
+// full: every op copies W lanes with no padding (no masks needed when replayed).
 struct Im2colPlan {
   const int32_t* first;
   const CopyOp* ops;
+  bool full;
 };
 
 // Floats of memory that im2col_plan needs for a column range of ncols.
@@ -48,6 +50,13 @@ Im2colPlan im2col_plan(const ConvGeom& g, int64_t j0, int64_t ncols, bool panels
 // Replays a plan over the first `channels` planes of x.
 void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
                 int64_t kstride);
+
+// Replays a full plan (plain columns, not panels) transposed, into gemm.h's packed B panels of
+// colᵀ: column jj of image row k goes to row l0 + jj, column k of the panels, whose rows are
+// `rows` long (so panel k / NR starts at dst + k / NR rows NR). Columns of the last panel past
+// channels kernelH kernelW are written as zeros.
+void im2col_run_transposed(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
+                           int64_t rows, int64_t l0);
 
 // col2im for strideW 1 and kernelH <= kMaxKernelH over whole output rows [oh0, oh1) (col is
 // plain, rows ld apart): each input row chunk is summed in registers and added to dx once.

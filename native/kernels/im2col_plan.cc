@@ -59,7 +59,9 @@ Im2colPlan im2col_plan(const ConvGeom& g, int64_t j0, int64_t ncols, bool panels
     n += emit_ops(g, t / g.kernelW, t % g.kernelW, j0, ncols, panels, rows, ops + n);
   }
   first[offsets] = int32_t(n);
-  return Im2colPlan{first, ops};
+  bool full = true;
+  for (int64_t o = 0; o < n; ++o) full = full && ops[o].lo == 0 && ops[o].hi == W && ops[o].len == W;
+  return Im2colPlan{first, ops, full};
 }
 
 void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
@@ -67,6 +69,19 @@ void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64
   const int64_t offsets = int64_t(g.kernelH) * g.kernelW, plane = int64_t(g.height) * g.width;
   const int32_t* __restrict first = plan.first;
   const CopyOp* __restrict ops = plan.ops;
+#if !defined(__AVX512F__)
+  // A full plan needs no masks: one plain load and store per op (AVX-512's masked pair is as fast).
+  if (plan.full) {
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* xc = x + c * plane;
+      for (int64_t t = 0; t < offsets; ++t) {
+        float* d = dst + (c * offsets + t) * kstride;
+        for (const CopyOp *op = ops + first[t], *end = ops + first[t + 1]; op < end; ++op) store(d + op->dst, load(xc + op->src));
+      }
+    }
+    return;
+  }
+#endif
   for (int64_t c = 0; c < channels; ++c) {
     const float* xc = x + c * plane;
     for (int64_t t = 0; t < offsets; ++t) {
@@ -78,6 +93,33 @@ void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64
         storep(d + op->dst, loadm(xc + op->src, op->lo, op->hi), op->len);
 #endif
       }
+    }
+  }
+}
+
+void im2col_run_transposed(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
+                           int64_t rows, int64_t l0) {
+  const int64_t offsets = int64_t(g.kernelH) * g.kernelW, plane = int64_t(g.height) * g.width;
+  const int64_t K = channels * offsets, Kp = round_up(K, NR), per = plan.first[1] - plan.first[0];
+  // A full plan reads no padding, so offset t's ops are offset 0's shifted by a constant in x:
+  // each of the W rows k0 .. k0 + W - 1 is a base pointer into x plus offset 0's sources.
+  const CopyOp* ops = plan.ops + plan.first[0];
+  auto base = [&](int64_t k) { return x + k / offsets * plane + (plan.ops[plan.first[k % offsets]].src - ops[0].src); };
+  for (int64_t k0 = 0; k0 < Kp; k0 += W) {
+    float* d = dst + k0 / NR * rows * NR + k0 % NR + l0 * NR;
+    const float* b[W];
+    for (int64_t q = 0; q < W; ++q) b[q] = base(imin(k0 + q, K - 1));
+    const bool tail = k0 + W > K;
+    for (int64_t o = 0; o < per; ++o) {
+      const int32_t src = ops[o].src;
+      V t[W];
+      for (int64_t q = 0; q < W; ++q) t[q] = load(b[q] + src);
+      if (tail)
+        for (int64_t q = 0; q < W; ++q)
+          if (k0 + q >= K) t[q] = zero();
+      transpose(t);
+      float* row = d + int64_t(ops[o].dst) * NR;
+      for (int64_t q = 0; q < W; ++q) store(row + q * NR, t[q]);
     }
   }
 }

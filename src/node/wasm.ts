@@ -20,12 +20,15 @@ import { setWasmWorkerSpawner } from '../backend/wasm/threads.js';
 let error: string | null = null;
 let threadsError: string | null = null;
 
+const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+
 /**
  * The node options a child process needs to validate relaxed SIMD: none where this Node does by
- * default (22 on), else V8's flag (Node 20).
+ * default (22 on), else V8's flag (Node 20). A process that validates it only because it was
+ * started with the flag (or with it in NODE_OPTIONS, which children inherit anyway) still passes it on.
  */
 export function relaxedSimdNodeFlags(): string[] {
-  return relaxedSimdSupported() ? [] : ['--experimental-wasm-relaxed-simd'];
+  return relaxedSimdSupported() && !process.execArgv.includes(RELAXED_SIMD_FLAG) ? [] : [RELAXED_SIMD_FLAG];
 }
 
 /** The build CORTADO_WASM_SIMD asks for, or this engine's best (see the top of this file); throws when it cannot run here. */
@@ -34,7 +37,7 @@ function simd(): WasmSimd {
   if (asked === '') return relaxedSimdSupported() ? 'relaxed-simd' : 'simd128';
   if (asked !== 'simd128' && asked !== 'relaxed-simd') throw new Error(`CORTADO_WASM_SIMD must be simd128 or relaxed-simd, got "${asked}"`);
   if (asked === 'relaxed-simd' && !relaxedSimdSupported()) {
-    throw new Error(`CORTADO_WASM_SIMD=relaxed-simd, but Node ${process.version} does not validate relaxed SIMD (Node 22 on does; on Node 20 run node --experimental-wasm-relaxed-simd)`);
+    throw new Error(`CORTADO_WASM_SIMD=relaxed-simd, but Node ${process.version} does not validate relaxed SIMD (Node 22 on does; on Node 20 run node ${RELAXED_SIMD_FLAG})`);
   }
   return asked;
 }

@@ -43,6 +43,10 @@ const CASES: [string, ConvGeom][] = [
   ['direct: 7 taps a row', conv({ num: 2, channels: 1, height: 8, width: 30, numOutput: 5, kernelH: 2, kernelW: 7, padW: 1 })],
   ['direct: batch 1 in row bands', conv({ num: 1, channels: 1, height: 28, width: 28, numOutput: 20, kernelH: 5, kernelW: 5 })],
   ['direct: one channel past the limit', conv({ num: 2, channels: 5, height: 6, width: 7, numOutput: 3, kernelH: 3, kernelW: 3, padW: 1 })],
+  // No padding and whole vectors of columns: im2col's plan is all plain copies, and the filter
+  // gradient writes colᵀ straight into the GEMM's panels (Kg = 30 fills no panel exactly; the
+  // GEMM's inner dimension of several images spans two k blocks).
+  ['unpadded, groups, dilation, several images a GEMM', conv({ num: 9, channels: 10, height: 9, width: 18, numOutput: 6, kernelH: 2, kernelW: 3, group: 2, dilationH: 2 })],
 ];
 
 test('native convolution matches the TypeScript backend', (t) => {
