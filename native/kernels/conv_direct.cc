@@ -48,10 +48,14 @@ using CORTADO_ISA::zero;
 }  // namespace dv
 
 // The register tile: BM output channels x BK taps. For each vector of a row it loads BM dy
-// vectors, then one input vector per tap (BM BK accumulators and BM + 1 inputs; on WebAssembly,
-// which has no FMA, also a temporary for the product: 14 of the 15 vector registers engines give).
+// vectors, then one input vector per tap: BM BK accumulators and BM + 1 inputs, except that V8
+// issues all of a loop's loads first, so on WebAssembly the BM + BK inputs are live together and
+// 3 x 3 is the tile that fits its 15 vector registers (2 x 5 left two accumulators on the stack,
+// a store and a reload in every iteration's chain).
 #if defined(__AVX512F__)
 constexpr int BM = 4, BK = 5;
+#elif defined(__wasm_simd128__)
+constexpr int BM = 3, BK = 3;
 #else
 constexpr int BM = 2, BK = 5;
 #endif
@@ -59,14 +63,18 @@ constexpr int64_t kMaxChannels = 4, kMaxTaps = 128;
 
 // One image's input rows as the kernels read them: row (c, ih) at p + (c H + ih) ld, and column
 // ow + kw of the padded row is output column ow's tap kw.
+// starts, where output rows are whole vectors (outW a multiple of the vector width): for each
+// vector v of the output plane (row oh, columns j .. j + W), oh strideH ld + j, so that the
+// kernels can run one loop over all the vectors of a plane instead of one per output row.
 struct Rows {
   const float* p;
   int64_t ld;
+  const int32_t* starts;
 };
 
 // The image at x, padded left and right by padW zeros into the thread's scratch when padW > 0.
-Rows image_rows(const ConvGeom& g, const float* x) {
-  if (g.padW == 0) return Rows{x, g.width};
+Rows image_rows(const ConvGeom& g, const float* x, const int32_t* starts) {
+  if (g.padW == 0) return Rows{x, g.width, starts};
   const int64_t ld = int64_t(g.width) + 2 * g.padW, rows = int64_t(g.channels) * g.height;
   float* p = scratch(kGather, rows * ld);
   for (int64_t r = 0; r < rows; ++r) {
@@ -75,7 +83,16 @@ Rows image_rows(const ConvGeom& g, const float* x) {
     memcpy(row + g.padW, x + r * g.width, size_t(g.width) * sizeof(float));
     memset(row + g.padW + g.width, 0, size_t(g.padW) * sizeof(float));
   }
-  return Rows{p, ld};
+  return Rows{p, ld, starts};
+}
+
+// Rows's starts for g (in `mem`, outH outW / W of them), or null where outW is not a multiple of W.
+const int32_t* vector_starts(const ConvGeom& g, int64_t W_, int32_t* mem) {
+  if (g.outW % W_) return nullptr;
+  const int64_t ld = int64_t(g.width) + 2 * g.padW;
+  for (int64_t oh = 0, v = 0; oh < g.outH; ++oh)
+    for (int64_t j = 0; j < g.outW; j += W_) mem[v++] = int32_t(oh * g.strideH * ld + j);
+  return mem;
 }
 
 // Adds to lanes[m ld + k] (lane sums) the products of dy rows of channels [m0, m0 + MB) with input
@@ -89,6 +106,33 @@ void filter_tile(const ConvGeom& g, Rows in, const float* dy, int64_t m0, int64_
   dv::V acc[MB][KB];
   for (int m = 0; m < MB; ++m)
     for (int k = 0; k < KB; ++k) acc[m][k] = dv::zero();
+  if (in.starts) {
+    // The output rows whose input row ih = oh strideH - padH + kh is inside the image, as one run
+    // of whole vectors.
+    const int64_t lo = g.padH - kh, hi = g.height + g.padH - kh, sh = g.strideH;
+    const int64_t oh0 = lo <= 0 ? 0 : (lo + sh - 1) / sh, oh1 = hi <= 0 ? 0 : imin(g.outH, (hi + sh - 1) / sh);
+    const int64_t per_row = ow / dv::W;
+    const int64_t base = (c * g.height + kh - g.padH) * in.ld + kw0;
+    // Pointers stepped by hand: the WebAssembly build turns off loop strength reduction.
+    const float* dp[MB];
+    for (int m = 0; m < MB; ++m) dp[m] = dy + (m0 + m) * plane + oh0 * ow;
+    const int32_t* st = in.starts + oh0 * per_row;
+    for (int64_t n = (oh1 - oh0) * per_row; n > 0; --n) {
+      const float* row = in.p + (base + *st++);
+      dv::V dm[MB];
+      for (int m = 0; m < MB; ++m) {
+        dm[m] = dv::load(dp[m]);
+        dp[m] += dv::W;
+      }
+      for (int k = 0; k < KB; ++k) {
+        const dv::V xv = dv::load(row + k);
+        for (int m = 0; m < MB; ++m) acc[m][k] = dv::fma(dm[m], xv, acc[m][k]);
+      }
+    }
+    for (int m = 0; m < MB; ++m)
+      for (int k = 0; k < KB; ++k) lanes[m * ld + k] = dv::add(lanes[m * ld + k], acc[m][k]);
+    return;
+  }
   for (int64_t oh = 0; oh < g.outH; ++oh) {
     const int64_t ih = oh * g.strideH - g.padH + kh;
     if (ih < 0 || ih >= g.height) continue;
@@ -152,6 +196,8 @@ void conv_backward_filter_direct(const ConvGeom& g, const float* x, const float*
   // Fixed partitions of the batch, each with lane sums for every weight (laid out as dw, a vector
   // per weight), reduced and added in partition order: the result does not depend on timing.
   const int64_t parts = imax(1, imin(num_threads(), g.num));
+  const int32_t* starts =
+      vector_starts(g, dv::W, reinterpret_cast<int32_t*>(scratch(kPlan, int64_t(g.outH) * g.outW / dv::W + 1)));
   dv::V* sums = reinterpret_cast<dv::V*>(scratch(kShared, parts * wsize * dv::W));
   for (int64_t i = 0; i < parts * wsize; ++i) sums[i] = dv::zero();
   parallel_for(parts, [&](int64_t part, int) {
@@ -159,7 +205,7 @@ void conv_backward_filter_direct(const ConvGeom& g, const float* x, const float*
     split_range(g.num, parts, part, 1, &b0, &b1);
     dv::V* s = sums + part * wsize;
     for (int64_t b = b0; b < b1; ++b) {
-      const Rows in = image_rows(g, x + b * xs);
+      const Rows in = image_rows(g, x + b * xs, starts);
       for (int64_t m0 = 0; m0 < g.numOutput; m0 += BM) {
         const int64_t mb = imin(BM, g.numOutput - m0);
         for (int64_t c = 0; c < g.channels; ++c)

@@ -46,6 +46,9 @@ const CASES: [string, ConvGeom][] = [
   // No padding and whole vectors of columns: im2col's plan is all plain copies, and the filter
   // gradient writes colᵀ straight into the GEMM's panels (Kg = 30 fills no panel exactly; the
   // GEMM's inner dimension of several images spans two k blocks).
+  // Direct, output rows of whole vectors on every target (one loop over a plane's vectors), with
+  // a vertical stride and rows in the padding.
+  ['direct: whole-vector rows, vertical stride and padding', conv({ num: 3, channels: 2, height: 13, width: 24, numOutput: 5, kernelH: 3, kernelW: 5, strideH: 2, padH: 2, padW: 2 })],
   ['unpadded, groups, dilation, several images a GEMM', conv({ num: 9, channels: 10, height: 9, width: 18, numOutput: 6, kernelH: 2, kernelW: 3, group: 2, dilationH: 2 })],
 ];
 
