@@ -48,10 +48,10 @@ using CORTADO_ISA::zero;
 }  // namespace dv
 
 // The register tile: BM output channels x BK taps. For each vector of a row it loads BM dy
-// vectors, then one input vector per tap: BM BK accumulators and BM + 1 inputs, except that V8
-// issues all of a loop's loads first, so on WebAssembly the BM + BK inputs are live together and
-// 3 x 3 is the tile that fits its 15 vector registers (2 x 5 left two accumulators on the stack,
-// a store and a reload in every iteration's chain).
+// vectors, then one input vector per tap, used by all BM rows. On WebAssembly the code clang and
+// V8 make of it holds the BK inputs and the BM rows live together, so 3 x 3 is the tile that fits
+// V8's 15 vector registers (2 x 5 kept two accumulators on the stack, a store and a reload in
+// every iteration's chain; native/wasm/README.md).
 #if defined(__AVX512F__)
 constexpr int BM = 4, BK = 5;
 #elif defined(__wasm_simd128__)
