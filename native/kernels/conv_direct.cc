@@ -95,6 +95,15 @@ const int32_t* vector_starts(const ConvGeom& g, int64_t W_, int32_t* mem) {
   return mem;
 }
 
+// acc[m][k] += dm[m] x(k) for the tile's taps k, x(k) being the input vector of tap k.
+template <int MB, int KB, class X>
+inline void fma_taps(dv::V (&acc)[MB][KB], const dv::V (&dm)[MB], const X& x) {
+  for (int k = 0; k < KB; ++k) {
+    const dv::V xv = x(k);
+    for (int m = 0; m < MB; ++m) acc[m][k] = dv::fma(dm[m], xv, acc[m][k]);
+  }
+}
+
 // Adds to lanes[m ld + k] (lane sums) the products of dy rows of channels [m0, m0 + MB) with input
 // channel c's rows shifted by taps (kh, kw0 + k), k < KB, over one image.
 template <int MB, int KB>
@@ -124,36 +133,25 @@ void filter_tile(const ConvGeom& g, Rows in, const float* dy, int64_t m0, int64_
         dm[m] = dv::load(dp[m]);
         dp[m] += dv::W;
       }
-      for (int k = 0; k < KB; ++k) {
-        const dv::V xv = dv::load(row + k);
-        for (int m = 0; m < MB; ++m) acc[m][k] = dv::fma(dm[m], xv, acc[m][k]);
-      }
+      fma_taps(acc, dm, [&](int k) { return dv::load(row + k); });
     }
-    for (int m = 0; m < MB; ++m)
-      for (int k = 0; k < KB; ++k) lanes[m * ld + k] = dv::add(lanes[m * ld + k], acc[m][k]);
-    return;
-  }
-  for (int64_t oh = 0; oh < g.outH; ++oh) {
-    const int64_t ih = oh * g.strideH - g.padH + kh;
-    if (ih < 0 || ih >= g.height) continue;
-    const float* row = in.p + (c * g.height + ih) * in.ld + kw0;
-    const float* d = dy + m0 * plane + oh * ow;
-    int64_t j = 0;
-    for (; j + dv::W <= ow; j += dv::W) {
-      dv::V dm[MB];
-      for (int m = 0; m < MB; ++m) dm[m] = dv::load(d + m * plane + j);
-      for (int k = 0; k < KB; ++k) {
-        const dv::V xv = dv::load(row + j + k);
-        for (int m = 0; m < MB; ++m) acc[m][k] = dv::fma(dm[m], xv, acc[m][k]);
+  } else {
+    for (int64_t oh = 0; oh < g.outH; ++oh) {
+      const int64_t ih = oh * g.strideH - g.padH + kh;
+      if (ih < 0 || ih >= g.height) continue;
+      const float* row = in.p + (c * g.height + ih) * in.ld + kw0;
+      const float* d = dy + m0 * plane + oh * ow;
+      int64_t j = 0;
+      for (; j + dv::W <= ow; j += dv::W) {
+        dv::V dm[MB];
+        for (int m = 0; m < MB; ++m) dm[m] = dv::load(d + m * plane + j);
+        fma_taps(acc, dm, [&](int k) { return dv::load(row + j + k); });
       }
-    }
-    if (j < ow) {
-      const int64_t r = ow - j;
-      dv::V dm[MB];
-      for (int m = 0; m < MB; ++m) dm[m] = dv::loadp(d + m * plane + j, r);
-      for (int k = 0; k < KB; ++k) {
-        const dv::V xv = dv::loadp(row + j + k, r);
-        for (int m = 0; m < MB; ++m) acc[m][k] = dv::fma(dm[m], xv, acc[m][k]);
+      if (j < ow) {
+        const int64_t r = ow - j;
+        dv::V dm[MB];
+        for (int m = 0; m < MB; ++m) dm[m] = dv::loadp(d + m * plane + j, r);
+        fma_taps(acc, dm, [&](int k) { return dv::loadp(row + j + k, r); });
       }
     }
   }
