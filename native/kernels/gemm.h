@@ -1,9 +1,11 @@
 // SGEMM building blocks shared by gemm.cc and conv.cc (one copy per ISA namespace).
 //
 // C = alpha op(A) op(B) + beta C is computed the usual cache-blocked way: B is packed KC rows by
-// NR-column panels (zero padded to NR), A in MC x KC blocks of MR-row panels (the last panel holds
+// NR-column panels (zero padded to NR), A in KC-deep blocks of MR-row panels (the last panel holds
 // only the remaining rows), and a register-blocked micro-kernel multiplies one A panel by one B
-// panel into an MR x NR tile of C.
+// panel into an MR x NR tile of C. gemm_serial keeps an A panel in L1 and sweeps it along a
+// KC x NC block of B held in L2, so C is walked along its rows; macro_kernel (the convolutions')
+// keeps a B panel in L1 and sweeps the A panels of a few output channels down its columns.
 #pragma once
 #include "simd.h"
 
@@ -19,9 +21,11 @@ constexpr int64_t MR = 5, NR = 8;  // 10 accumulators + 2 for B + 2 temporaries:
 #else
 constexpr int64_t MR = 4, NR = 8;
 #endif
-constexpr int64_t KC = 256;        // a KC x NR panel of B stays in L1
-constexpr int64_t MC = MR * 24;    // an MC x KC block of A stays in L2
-constexpr int64_t NC = 4096;
+constexpr int64_t KC = 256;  // macro_kernel (convolutions): a KC x NR panel of B stays in L1
+// gemm_serial: an MR x KG panel of A stays in L1 (28 KB for AVX-512's 14 rows) and a KG x NC
+// block of B (768 KB) in L2; A is packed in row blocks of at most kPackAFloats (4 MB).
+constexpr int64_t KG = 512, NC = 384;
+constexpr int64_t kPackAFloats = 1 << 20;
 
 inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
@@ -44,7 +48,8 @@ void pack_a(Mat A, int64_t mc, int64_t kc, float* dst);
 void pack_b(Mat B, int64_t kc, int64_t nc, float* dst);
 
 // C[mc x nc] = alpha Ap Bp + beta C (beta 0 overwrites C without reading it). Ap is pack_a's
-// output for kc; the B panel j starts at bp + j * bstride (kc * NR for pack_b's output).
+// output for kc; the B panel j starts at bp + j * bstride (kc * NR for pack_b's output). B panels
+// outer, A panels inner.
 void macro_kernel(int64_t mc, int64_t nc, int64_t kc, float alpha, const float* ap, const float* bp,
                   int64_t bstride, float beta, float* C, int64_t ldc);
 
