@@ -62,8 +62,10 @@ class Pool {
     }
     fn_ = fn;
     ctx_ = ctx;
-    tasks_ = tasks;
-    next_.store(0);
+    for (int t = 0; t < n_; ++t) {
+      ranges_[t].next.store(tasks * t / n_, std::memory_order_relaxed);
+      ranges_[t].end = tasks * (t + 1) / n_;
+    }
     done_.store(0);
     job_ += 2;
     epoch_.store(job_ | 1);
@@ -83,13 +85,17 @@ class Pool {
     else std::this_thread::yield();
   }
 
+  // Own range first, then what is left of the others'.
   void work(int thread) {
     tl_in_task = true;
-    for (;;) {
-      int64_t i = next_.fetch_add(1, std::memory_order_relaxed);
-      if (i >= tasks_) break;
-      fn_(ctx_, i, thread);
-      done_.fetch_add(1, std::memory_order_release);
+    for (int k = 0; k < n_; ++k) {
+      Range& r = ranges_[(thread + k) % n_];
+      for (;;) {
+        int64_t i = r.next.fetch_add(1, std::memory_order_relaxed);
+        if (i >= r.end) break;
+        fn_(ctx_, i, thread);
+        done_.fetch_add(1, std::memory_order_release);
+      }
     }
     tl_in_task = false;
   }
@@ -129,10 +135,14 @@ class Pool {
   uint64_t job_ = 0;
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
-  int64_t tasks_ = 0;
+  // Thread t's share of a job's tasks, [tasks t / n, tasks (t + 1) / n), one cache line each.
+  struct alignas(64) Range {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
+  Range ranges_[256];
   std::atomic<uint64_t> epoch_{0};
   std::atomic<int> active_{0};
-  std::atomic<int64_t> next_{0};
   std::atomic<int64_t> done_{0};
   std::atomic<int> sleepers_{0};
   std::mutex sleep_mutex_;
