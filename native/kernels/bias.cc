@@ -1,5 +1,6 @@
 // Bias over the channel axis of [outer, channels, inner] (backend.ts biasForward / biasBackward):
 //   y[o, c, i] += bias[c];   dbias[c] += sum over o, i of dy[o, c, i]
+#include "gemm.h"
 #include "kernels.h"
 #include "loops.h"
 
@@ -46,11 +47,17 @@ void bias_backward(int64_t outer, int64_t channels, int64_t inner, const float* 
     });
     return;
   }
-  parallel_rows(channels, outer * channels * inner, [&](int64_t lo, int64_t hi) {
-    for (int64_t c = lo; c < hi; ++c) {
+  // Each thread sums its own rows of outer (the images its share of the layer before wrote, so
+  // still in its cache) for every channel; the partial sums are added in a fixed order.
+  const int64_t parts = outer * channels * inner >= kGrain ? imin(num_threads(), outer) : 1;
+  float* partial = scratch(kShared, parts * channels);
+  parallel_for(parts, [&](int64_t part, int) {
+    int64_t o0, o1;
+    split_range(outer, parts, part, 1, &o0, &o1);
+    for (int64_t c = 0; c < channels; ++c) {
       // Four partial sums, so that the adds do not wait on each other.
       V s = zero(), s1 = zero(), s2 = zero(), s3 = zero();
-      for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t o = o0; o < o1; ++o) {
         const float* row = dy + (o * channels + c) * inner;
         int64_t i = 0;
         for (; i + 4 * W <= inner; i += 4 * W) {
@@ -62,9 +69,14 @@ void bias_backward(int64_t outer, int64_t channels, int64_t inner, const float* 
         for (; i + W <= inner; i += W) s = add(s, load(row + i));
         if (i < inner) s = add(s, loadp(row + i, inner - i));
       }
-      dbias[c] += hsum(add(add(s, s1), add(s2, s3)));
+      partial[part * channels + c] = hsum(add(add(s, s1), add(s2, s3)));
     }
   });
+  for (int64_t c = 0; c < channels; ++c) {
+    float s = partial[c];
+    for (int64_t p = 1; p < parts; ++p) s += partial[p * channels + c];
+    dbias[c] += s;
+  }
 }
 
 }  // namespace CORTADO_ISA

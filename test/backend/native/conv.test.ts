@@ -96,7 +96,7 @@ test('native convolution rejects a geometry whose output size is wrong, naming b
 test('native bias forward and backward match the TypeScript backend', (t) => {
   if (skipReason) return t.skip(skipReason);
   const { native, js } = pair();
-  for (const [outer, channels, inner] of [[1, 1, 1], [3, 5, 1], [64, 500, 1], [2, 17, 33], [64, 20, 576], [4, 3, 40000]]) {
+  for (const [outer, channels, inner] of [[1, 1, 1], [3, 5, 1], [64, 500, 1], [2, 17, 33], [64, 20, 576], [4, 3, 40000], [5, 7, 2000]]) {
     const n = outer * channels * inner;
     const Y = values(n, n), Bias = values(channels, channels), DB = values(channels, 3);
     const yn = buf(native, Y), yj = buf(js, Y);
