@@ -167,9 +167,10 @@ void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, fl
   const int64_t nb = whole ? d.N : d.block();
   const bool planned = !d.pointwise && plannable(g);
   const Plans plans = planned ? Plans(g, d, nb, false) : Plans();
-  // A full plan over whole images writes colᵀ straight into the GEMM's B panels, transposing
-  // as it goes, instead of writing col and having the GEMM transpose it while packing.
-  const bool transposed = whole && planned && plans.plan[0].full;
+  // A full (or, on AVX-512, half) plan over whole images writes colᵀ straight into the GEMM's B
+  // panels, transposing as it goes, instead of writing col and having the GEMM transpose it
+  // while packing.
+  const bool transposed = whole && planned && (plans.plan[0].full || plans.plan[0].half);
   parallel_for(parts, [&](int64_t part, int) {
     float* acc = part == 0 ? dw : partial + (part - 1) * wsize;
     int64_t b0, b1;

@@ -33,10 +33,11 @@ struct CopyOp {
 
 // ops for kernel offset t = i kernelW + j are ops[first[t] .. first[t + 1]).
 // full: every op copies W lanes with no padding (no masks needed when replayed).
+// half (AVX-512 only): every op copies 8 lanes with no padding (LeNet conv2's 8-wide rows).
 struct Im2colPlan {
   const int32_t* first;
   const CopyOp* ops;
-  bool full;
+  bool full, half;
 };
 
 // Floats of memory that im2col_plan needs for a column range of ncols.
@@ -51,7 +52,7 @@ Im2colPlan im2col_plan(const ConvGeom& g, int64_t j0, int64_t ncols, bool panels
 void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
                 int64_t kstride);
 
-// Replays a full plan (plain columns, not panels) transposed, into gemm.h's packed B panels of
+// Replays a full or half plan (plain columns, not panels) transposed, into gemm.h's packed B panels of
 // colᵀ: column jj of image row k goes to row l0 + jj, column k of the panels, whose rows are
 // `rows` long (so panel k / NR starts at dst + k / NR rows NR). Columns of the last panel past
 // channels kernelH kernelW are written as zeros.

@@ -59,9 +59,12 @@ Im2colPlan im2col_plan(const ConvGeom& g, int64_t j0, int64_t ncols, bool panels
     n += emit_ops(g, t / g.kernelW, t % g.kernelW, j0, ncols, panels, rows, ops + n);
   }
   first[offsets] = int32_t(n);
-  bool full = true;
-  for (int64_t o = 0; o < n; ++o) full = full && ops[o].lo == 0 && ops[o].hi == W && ops[o].len == W;
-  return Im2colPlan{first, ops, full};
+  bool full = true, half = W == 16;
+  for (int64_t o = 0; o < n; ++o) {
+    full = full && ops[o].lo == 0 && ops[o].hi == W && ops[o].len == W;
+    half = half && ops[o].lo == 0 && ops[o].hi == 8 && ops[o].len == 8;
+  }
+  return Im2colPlan{first, ops, full, half};
 }
 
 void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
@@ -97,31 +100,85 @@ void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64
   }
 }
 
-void im2col_run_transposed(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
-                           int64_t rows, int64_t l0) {
+namespace {
+
+#if defined(__AVX512F__)
+// The 8-lane vectors of a half plan: ymm registers and their 8 x 8 transpose.
+struct Ymm {
+  static constexpr int W = 8;
+  typedef __m256 V;
+  static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+  static V zero() { return _mm256_setzero_ps(); }
+  static void transpose(V r[8]) {
+    V t[8], u[8];
+    for (int i = 0; i < 4; ++i) {
+      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 2; ++i) {
+      u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+      u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+      u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int i = 0; i < 4; ++i) {
+      r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
+      r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
+    }
+  }
+};
+#endif
+
+// The build's own vectors.
+struct Native {
+  static constexpr int W = CORTADO_ISA::W;
+  typedef CORTADO_ISA::V V;
+  static V load(const float* p) { return CORTADO_ISA::load(p); }
+  static void store(float* p, V v) { CORTADO_ISA::store(p, v); }
+  static V zero() { return CORTADO_ISA::zero(); }
+  static void transpose(V r[W]) { CORTADO_ISA::transpose(r); }
+};
+
+// im2col_run_transposed with the plan's ops VW lanes wide, in tiles of VW x VW.
+template <class Vec>
+void run_transposed(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
+                    int64_t rows, int64_t l0) {
+  constexpr int VW = Vec::W;
+  typedef typename Vec::V VV;
   const int64_t offsets = int64_t(g.kernelH) * g.kernelW, plane = int64_t(g.height) * g.width;
   const int64_t K = channels * offsets, Kp = round_up(K, NR), per = plan.first[1] - plan.first[0];
   // A full plan reads no padding, so offset t's ops are offset 0's shifted by a constant in x:
-  // each of the W rows k0 .. k0 + W - 1 is a base pointer into x plus offset 0's sources.
+  // each of the VW rows k0 .. k0 + VW - 1 is a base pointer into x plus offset 0's sources.
   const CopyOp* ops = plan.ops + plan.first[0];
   auto base = [&](int64_t k) { return x + k / offsets * plane + (plan.ops[plan.first[k % offsets]].src - ops[0].src); };
-  for (int64_t k0 = 0; k0 < Kp; k0 += W) {
+  for (int64_t k0 = 0; k0 < Kp; k0 += VW) {
     float* d = dst + k0 / NR * rows * NR + k0 % NR + l0 * NR;
-    const float* b[W];
-    for (int64_t q = 0; q < W; ++q) b[q] = base(imin(k0 + q, K - 1));
-    const bool tail = k0 + W > K;
+    const float* b[VW];
+    for (int64_t q = 0; q < VW; ++q) b[q] = base(imin(k0 + q, K - 1));
+    const bool tail = k0 + VW > K;
     for (int64_t o = 0; o < per; ++o) {
       const int32_t src = ops[o].src;
-      V t[W];
-      for (int64_t q = 0; q < W; ++q) t[q] = load(b[q] + src);
+      VV t[VW];
+      for (int64_t q = 0; q < VW; ++q) t[q] = Vec::load(b[q] + src);
       if (tail)
-        for (int64_t q = 0; q < W; ++q)
-          if (k0 + q >= K) t[q] = zero();
-      transpose(t);
+        for (int64_t q = 0; q < VW; ++q)
+          if (k0 + q >= K) t[q] = Vec::zero();
+      Vec::transpose(t);
       float* row = d + int64_t(ops[o].dst) * NR;
-      for (int64_t q = 0; q < W; ++q) store(row + q * NR, t[q]);
+      for (int64_t q = 0; q < VW; ++q) Vec::store(row + q * NR, t[q]);
     }
   }
+}
+
+}  // namespace
+
+void im2col_run_transposed(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
+                           int64_t rows, int64_t l0) {
+#if defined(__AVX512F__)
+  if (!plan.full) return run_transposed<Ymm>(g, plan, x, channels, dst, rows, l0);
+#endif
+  run_transposed<Native>(g, plan, x, channels, dst, rows, l0);
 }
 
 }  // namespace CORTADO_ISA
