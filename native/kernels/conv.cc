@@ -167,10 +167,11 @@ void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, fl
   const int64_t nb = whole ? d.N : d.block();
   const bool planned = !d.pointwise && plannable(g);
   const Plans plans = planned ? Plans(g, d, nb, false) : Plans();
-  // A full (or, on AVX-512, half) plan over whole images writes colᵀ straight into the GEMM's B
-  // panels, transposing as it goes, instead of writing col and having the GEMM transpose it
-  // while packing.
-  const bool transposed = whole && planned && (plans.plan[0].full || plans.plan[0].half);
+  // Plans whose copies are all whole vectors (padded or not; on AVX-512 8 lanes will do) write
+  // colᵀ straight into the GEMM's B panels, transposing as they go, instead of writing col and
+  // having the GEMM transpose it while packing.
+  bool transposed = planned;
+  for (int64_t b = 0; transposed && b < (d.N + nb - 1) / nb; ++b) transposed = plans.plan[b].lanes > 0;
   parallel_for(parts, [&](int64_t part, int) {
     float* acc = part == 0 ? dw : partial + (part - 1) * wsize;
     int64_t b0, b1;
@@ -178,21 +179,22 @@ void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, fl
     for (int64_t c0 = b0; c0 < b1; c0 += per) {
       const int64_t n = imin(per, b1 - c0);
       if (transposed) {
-        const int64_t L = n * d.N;
-        float* bp = scratch(kPackB, round_up(d.Kg, NR) * L);
-        float* ap = scratch(kPackA, d.Mg * imin(L, KC));
-        for (int64_t gi = 0; gi < d.G; ++gi) {
-          for (int64_t i = 0; i < n; ++i)
-            im2col_run_transposed(g, plans.plan[0], x + (c0 + i) * d.xs + gi * d.Cg * d.plane, d.Cg, bp, L, i * d.N);
-          // A = dy_g over the chunk (Mg x L), gathered when it spans images.
-          Mat A{dy + c0 * d.ys + gi * d.Mg * d.N, d.N, 1};
-          if (n > 1) A = Mat{gather_dy(d, dy + c0 * d.ys + gi * d.Mg * d.N, n, 0, d.N), L, 1};
-          for (int64_t pc = 0; pc < L; pc += KC) {
-            const int64_t kc = imin(KC, L - pc);
-            pack_a(Mat{A.at(0, pc), A.rs, A.cs}, d.Mg, kc, ap);
-            macro_kernel(d.Mg, d.Kg, kc, 1.0f, ap, bp + pc * NR, L * NR, 1.0f, acc + gi * d.Mg * d.Kg, d.Kg);
+        for (int64_t gi = 0; gi < d.G; ++gi)
+          for (int64_t j0 = 0; j0 < d.N; j0 += nb) {
+            const int64_t nc = imin(nb, d.N - j0), L = n * nc;
+            float* bp = scratch(kPackB, round_up(d.Kg, NR) * L);
+            float* ap = scratch(kPackA, d.Mg * imin(L, KC));
+            for (int64_t i = 0; i < n; ++i)
+              im2col_run_transposed(g, plans.plan[j0 / nb], x + (c0 + i) * d.xs + gi * d.Cg * d.plane, d.Cg, bp, L, i * nc);
+            // A = dy_g over the chunk (Mg x L), gathered when it spans images.
+            Mat A{dy + c0 * d.ys + gi * d.Mg * d.N + j0, d.N, 1};
+            if (n > 1) A = Mat{gather_dy(d, dy + c0 * d.ys + gi * d.Mg * d.N, n, j0, nc), L, 1};
+            for (int64_t pc = 0; pc < L; pc += KC) {
+              const int64_t kc = imin(KC, L - pc);
+              pack_a(Mat{A.at(0, pc), A.rs, A.cs}, d.Mg, kc, ap);
+              macro_kernel(d.Mg, d.Kg, kc, 1.0f, ap, bp + pc * NR, L * NR, 1.0f, acc + gi * d.Mg * d.Kg, d.Kg);
+            }
           }
-        }
         continue;
       }
       for (int64_t gi = 0; gi < d.G; ++gi)

@@ -31,13 +31,17 @@ struct CopyOp {
   uint16_t load_mask, store_mask;
 };
 
-// ops for kernel offset t = i kernelW + j are ops[first[t] .. first[t + 1]).
+// ops for kernel offset t = i kernelW + j are ops[first[t] .. first[t + 1]). Every offset has
+// the same number of ops with the same dst and len (runs are cut where the columns are, not
+// where the padding is); only src, lo and hi differ.
 // full: every op copies W lanes with no padding (no masks needed when replayed).
-// half (AVX-512 only): every op copies 8 lanes with no padding (LeNet conv2's 8-wide rows).
+// lanes: W when every op stores W lanes, 8 when every op stores 8 lanes on AVX-512 (LeNet
+// conv2's 8-wide rows, half a zmm), else 0: whether the plan can be replayed transposed.
 struct Im2colPlan {
   const int32_t* first;
   const CopyOp* ops;
-  bool full, half;
+  bool full;
+  int lanes;
 };
 
 // Floats of memory that im2col_plan needs for a column range of ncols.
@@ -52,9 +56,9 @@ Im2colPlan im2col_plan(const ConvGeom& g, int64_t j0, int64_t ncols, bool panels
 void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
                 int64_t kstride);
 
-// Replays a full or half plan (plain columns, not panels) transposed, into gemm.h's packed B panels of
-// colᵀ: column jj of image row k goes to row l0 + jj, column k of the panels, whose rows are
-// `rows` long (so panel k / NR starts at dst + k / NR rows NR). Columns of the last panel past
+// Replays a plan with lanes > 0 (plain columns, not panels) transposed, into gemm.h's packed B
+// panels of colᵀ: column jj of image row k goes to row l0 + jj, column k of the panels, whose rows
+// are `rows` long (so panel k / NR starts at dst + k / NR rows NR). Columns of the last panel past
 // channels kernelH kernelW are written as zeros.
 void im2col_run_transposed(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
                            int64_t rows, int64_t l0);

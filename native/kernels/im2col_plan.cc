@@ -59,12 +59,13 @@ Im2colPlan im2col_plan(const ConvGeom& g, int64_t j0, int64_t ncols, bool panels
     n += emit_ops(g, t / g.kernelW, t % g.kernelW, j0, ncols, panels, rows, ops + n);
   }
   first[offsets] = int32_t(n);
-  bool full = true, half = W == 16;
+  bool full = true, wide = true, half = W == 16;
   for (int64_t o = 0; o < n; ++o) {
     full = full && ops[o].lo == 0 && ops[o].hi == W && ops[o].len == W;
-    half = half && ops[o].lo == 0 && ops[o].hi == 8 && ops[o].len == 8;
+    wide = wide && ops[o].len == W;
+    half = half && ops[o].len == 8;
   }
-  return Im2colPlan{first, ops, full, half};
+  return Im2colPlan{first, ops, full, panels ? 0 : wide ? int(W) : half ? 8 : 0};
 }
 
 void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
@@ -108,6 +109,7 @@ struct Ymm {
   static constexpr int W = 8;
   typedef __m256 V;
   static V load(const float* p) { return _mm256_loadu_ps(p); }
+  static V load(const float* p, const CopyOp& op) { return _mm256_maskz_loadu_ps(__mmask8(op.load_mask), p); }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
   static V zero() { return _mm256_setzero_ps(); }
   static void transpose(V r[8]) {
@@ -135,6 +137,11 @@ struct Native {
   static constexpr int W = CORTADO_ISA::W;
   typedef CORTADO_ISA::V V;
   static V load(const float* p) { return CORTADO_ISA::load(p); }
+#if defined(__AVX512F__)
+  static V load(const float* p, const CopyOp& op) { return _mm512_maskz_loadu_ps(op.load_mask, p); }
+#else
+  static V load(const float* p, const CopyOp& op) { return loadm(p, op.lo, op.hi); }
+#endif
   static void store(float* p, V v) { CORTADO_ISA::store(p, v); }
   static V zero() { return CORTADO_ISA::zero(); }
   static void transpose(V r[W]) { CORTADO_ISA::transpose(r); }
@@ -148,24 +155,30 @@ void run_transposed(const ConvGeom& g, const Im2colPlan& plan, const float* x, i
   typedef typename Vec::V VV;
   const int64_t offsets = int64_t(g.kernelH) * g.kernelW, plane = int64_t(g.height) * g.width;
   const int64_t K = channels * offsets, Kp = round_up(K, NR), per = plan.first[1] - plan.first[0];
-  // A full plan reads no padding, so offset t's ops are offset 0's shifted by a constant in x:
-  // each of the VW rows k0 .. k0 + VW - 1 is a base pointer into x plus offset 0's sources.
-  const CopyOp* ops = plan.ops + plan.first[0];
-  auto base = [&](int64_t k) { return x + k / offsets * plane + (plan.ops[plan.first[k % offsets]].src - ops[0].src); };
   for (int64_t k0 = 0; k0 < Kp; k0 += VW) {
     float* d = dst + k0 / NR * rows * NR + k0 % NR + l0 * NR;
+    // Row k of the tile reads channel k / offsets through offset k % offsets's ops (rows past K
+    // repeat the last and are zeroed after the loads).
     const float* b[VW];
-    for (int64_t q = 0; q < VW; ++q) b[q] = base(imin(k0 + q, K - 1));
+    const CopyOp* ops[VW];
+    for (int64_t q = 0; q < VW; ++q) {
+      const int64_t k = imin(k0 + q, K - 1);
+      b[q] = x + k / offsets * plane;
+      ops[q] = plan.ops + plan.first[k % offsets];
+    }
     const bool tail = k0 + VW > K;
     for (int64_t o = 0; o < per; ++o) {
-      const int32_t src = ops[o].src;
       VV t[VW];
-      for (int64_t q = 0; q < VW; ++q) t[q] = Vec::load(b[q] + src);
+      // A full plan reads no padding: plain loads.
+      if (plan.full)
+        for (int64_t q = 0; q < VW; ++q) t[q] = Vec::load(b[q] + ops[q][o].src);
+      else
+        for (int64_t q = 0; q < VW; ++q) t[q] = Vec::load(b[q] + ops[q][o].src, ops[q][o]);
       if (tail)
         for (int64_t q = 0; q < VW; ++q)
           if (k0 + q >= K) t[q] = Vec::zero();
       Vec::transpose(t);
-      float* row = d + int64_t(ops[o].dst) * NR;
+      float* row = d + int64_t(ops[0][o].dst) * NR;
       for (int64_t q = 0; q < VW; ++q) Vec::store(row + q * NR, t[q]);
     }
   }
@@ -176,7 +189,7 @@ void run_transposed(const ConvGeom& g, const Im2colPlan& plan, const float* x, i
 void im2col_run_transposed(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
                            int64_t rows, int64_t l0) {
 #if defined(__AVX512F__)
-  if (!plan.full) return run_transposed<Ymm>(g, plan, x, channels, dst, rows, l0);
+  if (plan.lanes == 8) return run_transposed<Ymm>(g, plan, x, channels, dst, rows, l0);
 #endif
   run_transposed<Native>(g, plan, x, channels, dst, rows, l0);
 }

@@ -50,6 +50,14 @@ const CASES: [string, ConvGeom][] = [
   // a vertical stride and rows in the padding.
   ['direct: whole-vector rows, vertical stride and padding', conv({ num: 3, channels: 2, height: 13, width: 24, numOutput: 5, kernelH: 3, kernelW: 5, strideH: 2, padH: 2, padW: 2 })],
   ['unpadded, groups, dilation, several images a GEMM', conv({ num: 9, channels: 10, height: 9, width: 18, numOutput: 6, kernelH: 2, kernelW: 3, group: 2, dilationH: 2 })],
+  // Padded, with output rows of whole vectors: the filter gradient's transposed replay reads
+  // through the plan's masks (rows and columns in the padding). 16 wide (CIFAR-10 conv2's
+  // rows: a zmm, two ymm), and 8 wide (half a zmm on AVX-512).
+  ['padded whole-vector rows (CIFAR-10 conv2)', conv({ num: 3, channels: 8, height: 16, width: 16, numOutput: 6, kernelH: 5, kernelW: 5, padH: 2, padW: 2 })],
+  ['padded 8-wide rows', conv({ num: 4, channels: 6, height: 8, width: 8, numOutput: 5, kernelH: 3, kernelW: 3, padH: 1, padW: 1 })],
+  // The same with CIFAR-10 conv2's 32 channels: one image's col (800 x 256) is cut into column
+  // blocks of 160 and 96, each replayed transposed from its own plan.
+  ['padded whole-vector rows in column blocks', conv({ num: 2, channels: 32, height: 16, width: 16, numOutput: 4, kernelH: 5, kernelW: 5, padH: 2, padW: 2 })],
 ];
 
 test('native convolution matches the TypeScript backend', (t) => {
