@@ -162,11 +162,12 @@ void gemm_serial(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, flo
   // Equal k blocks of at most KG (800 is 2 x 400, not 512 + 288: C is read and written once per
   // block, which a short last block does not pay for).
   const int64_t kb = (K + (K + KG - 1) / KG - 1) / ((K + KG - 1) / KG);
-  // A is packed once per k block, in row blocks of at most kPackAFloats (all of it for M up to
-  // 2048 at kc = 512), and each NC-column block of B once per row block. With B blocks small
-  // enough for L2, packing A once per B block instead (as for n x n products with n > NC) took 7%
-  // of the time at n = 2048.
-  const int64_t ma = imax(MR, kPackAFloats / kb / MR * MR);
+  // A is packed once per k block, in equal row blocks of at most kPackAFloats (all of it for M
+  // up to 4096 at kc = 512), and each NC-column block of B once per row block. With B blocks
+  // small enough for L2, packing A once per B block instead (as for n x n products with n > NC)
+  // took 7% of the time at n = 2048.
+  const int64_t most = imax(MR, kPackAFloats / kb / MR * MR), blocks = (M + most - 1) / most;
+  const int64_t ma = round_up((M + blocks - 1) / blocks, MR);
   float* bp = scratch(kPackB, kb * round_up(imin(N, NC), NR));
   float* ap = scratch(kPackA, imin(M, ma) * kb);
   for (int64_t pc = 0; pc < K; pc += kb) {

@@ -23,9 +23,9 @@ constexpr int64_t MR = 4, NR = 8;
 #endif
 constexpr int64_t KC = 256;  // macro_kernel (convolutions): a KC x NR panel of B stays in L1
 // gemm_serial: an MR x KG panel of A stays in L1 (28 KB for AVX-512's 14 rows) and a KG x NC
-// block of B (768 KB) in L2; A is packed in row blocks of at most kPackAFloats (4 MB).
+// block of B (768 KB) in L2; A is packed in row blocks of at most kPackAFloats (8 MB).
 constexpr int64_t KG = 512, NC = 384;
-constexpr int64_t kPackAFloats = 1 << 20;
+constexpr int64_t kPackAFloats = 1 << 21;
 
 inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 

@@ -181,9 +181,10 @@ test('native copy between overlapping views moves the data as one piece', (t) =>
 const GEMM_SHAPES: [number, number, number][] = [
   [1, 1, 1], [1, 7, 3], [5, 1, 9], [3, 5, 7], [14, 32, 256], [15, 33, 257], [29, 65, 300],
   [20, 576, 25], [50, 64, 500], [64, 500, 800], [500, 800, 64], [130, 70, 513],
-  // Several column blocks of B per thread (NC = 384), and A in two row blocks per thread of two
-  // (kPackAFloats = 2^20 floats: 2,044 to 2,048 rows at kc = 512, whatever the tile height).
-  [20, 1700, 40], [4200, 3, 512],
+  // Several column blocks of B per thread (NC = 384), and A in equal row blocks (kPackAFloats =
+  // 2^21 floats: at most 4,088 to 4,096 rows at kc = 512, whatever the tile height), two per
+  // thread of two, three on one thread.
+  [20, 1700, 40], [8400, 3, 512],
   // One row or one column of C (matrix-vector products; LeNet's ip1 and ip2 at batch 1).
   [1, 500, 800], [1, 10, 500], [700, 1, 33], [1, 2, 0],
 ];
