@@ -104,7 +104,7 @@ void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64
 namespace {
 
 #if defined(__AVX512F__)
-// The 8-lane vectors of a half plan: ymm registers and their 8 x 8 transpose.
+// The 8-lane vectors of a plan whose copies are 8 lanes: ymm registers.
 struct Ymm {
   static constexpr int W = 8;
   typedef __m256 V;
@@ -112,23 +112,7 @@ struct Ymm {
   static V load(const float* p, const CopyOp& op) { return _mm256_maskz_loadu_ps(__mmask8(op.load_mask), p); }
   static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
   static V zero() { return _mm256_setzero_ps(); }
-  static void transpose(V r[8]) {
-    V t[8], u[8];
-    for (int i = 0; i < 4; ++i) {
-      t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-      t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 2; ++i) {
-      u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-      u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-      u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-      u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int i = 0; i < 4; ++i) {
-      r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
-      r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
-    }
-  }
+  static void transpose(V r[8]) { transpose8(r); }
 };
 #endif
 
