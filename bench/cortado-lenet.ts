@@ -7,8 +7,9 @@
  * SGEMM GFLOP/s through Backend.gemm (C = A B, n x n, 2 n^3 flops).
  *
  * --mode memory: one training run of 10,000 iterations past 20 of warm-up (fewer when slow: about
- * 2 minutes; 100 with --quick); RSS and V8 heap sampled (after a full GC) at eleven points past
- * warm-up, peak RSS from the OS. `grows` is true when RSS or heap at the end exceeds the first
+ * 2 minutes; 100 with --quick); RSS and V8 heap sampled (after a full GC) at eleven points over
+ * the last nine tenths of it (a full GC and the first tenth settle first: see memory()), peak
+ * RSS from the OS. `grows` is true when RSS or heap at the end exceeds the first
  * sample by more than max(4 MiB, 5 %): a leak of one buffer per iteration shows within a few
  * hundred iterations. Run it with `node --expose-gc` (bench/run.ts does).
  *
@@ -118,6 +119,12 @@ function memory(): Record<string, unknown> {
   const perIter = (performance.now() - t) / warm;
   const fit = Math.floor((args.quick ? 20_000 : 120_000) / perIter);
   const iters = Number(args.get('iters', String(warm + Math.max(50, Math.min(args.quick ? 100 : 10_000, fit)))));
+  // A first full collection, then a tenth of the run to settle before the first sample: on
+  // native, RSS took one step of 12 MiB in the iterations after the first full GC (wherever it
+  // fell) and then held to 0.1 MiB.
+  const settle = warm + Math.round((iters - warm) / 10);
+  gc();
+  while (solver.iter < settle) solver.step();
   const samples: { iter: number; rssMiB: number; heapMiB: number; heapTotalMiB: number; externalMiB: number }[] = [];
   const mib = (x: number) => x / 2 ** 20;
   const sample = () => {
@@ -127,10 +134,10 @@ function memory(): Record<string, unknown> {
     samples.push({ iter: solver.iter, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external + m.arrayBuffers) });
   };
   sample();
-  const every = Math.max(1, Math.floor((iters - warm) / 10));
+  const every = Math.max(1, Math.floor((iters - settle) / 10));
   while (solver.iter < iters) {
     solver.step();
-    if ((solver.iter - warm) % every === 0 || solver.iter === iters) sample();
+    if ((solver.iter - settle) % every === 0 || solver.iter === iters) sample();
   }
   const first = samples[0];
   const last = samples[samples.length - 1];

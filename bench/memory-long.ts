@@ -2,9 +2,10 @@
  * `npm run bench:memory`: memory over a long training run on every CPU backend (and CUDA where it
  * loads). Each backend trains LeNet for 50,000 iterations in its own process
  * (`cortado-lenet.js --mode memory`, under --expose-gc); RSS and the V8 heap are sampled after a
- * full GC at eleven points from iteration 5,000 (the warm-up: V8 compiles the hot wasm functions a
- * second time, optimized, and sizes its young generation; allocator pools settle)
- * to the last. The check: RSS grows by less than 5 MiB from the first sample to the last. Beside it,
+ * full GC at eleven points from iteration 9,500 to the last: 5,000 of warm-up (V8 compiles the
+ * hot wasm functions a second time, optimized, and sizes its young generation; allocator pools
+ * settle), one full GC (the first took RSS one step up on native, wherever it fell), and a tenth
+ * of the rest. The check: RSS grows by less than 5 MiB from the first sample to the last. Beside it,
  * RSS less V8's committed heap (heapTotal), and the heap in use.
  *
  * V8 sizes its young generation by the allocation rate, which moves RSS by tens of MiB either way
