@@ -68,6 +68,19 @@ Im2colPlan im2col_plan(const ConvGeom& g, int64_t j0, int64_t ncols, bool panels
   return Im2colPlan{first, ops, full, panels ? 0 : wide ? int(W) : half ? 8 : 0};
 }
 
+namespace {
+
+// Lanes [op.lo, op.hi) of src (the others 0): an op's load, in im2col_run and its transposed replay.
+inline V load_op(const float* src, const CopyOp& op) {
+#if defined(__AVX512F__)
+  return _mm512_maskz_loadu_ps(op.load_mask, src);
+#else
+  return loadm(src, op.lo, op.hi);
+#endif
+}
+
+}  // namespace
+
 void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64_t channels, float* dst,
                 int64_t kstride) {
   const int64_t offsets = int64_t(g.kernelH) * g.kernelW, plane = int64_t(g.height) * g.width;
@@ -92,9 +105,9 @@ void im2col_run(const ConvGeom& g, const Im2colPlan& plan, const float* x, int64
       float* d = dst + (c * offsets + t) * kstride;
       for (const CopyOp *op = ops + first[t], *end = ops + first[t + 1]; op < end; ++op) {
 #if defined(__AVX512F__)
-        _mm512_mask_storeu_ps(d + op->dst, op->store_mask, _mm512_maskz_loadu_ps(op->load_mask, xc + op->src));
+        _mm512_mask_storeu_ps(d + op->dst, op->store_mask, load_op(xc + op->src, *op));
 #else
-        storep(d + op->dst, loadm(xc + op->src, op->lo, op->hi), op->len);
+        storep(d + op->dst, load_op(xc + op->src, *op), op->len);
 #endif
       }
     }
@@ -121,11 +134,7 @@ struct Native {
   static constexpr int W = CORTADO_ISA::W;
   typedef CORTADO_ISA::V V;
   static V load(const float* p) { return CORTADO_ISA::load(p); }
-#if defined(__AVX512F__)
-  static V load(const float* p, const CopyOp& op) { return _mm512_maskz_loadu_ps(op.load_mask, p); }
-#else
-  static V load(const float* p, const CopyOp& op) { return loadm(p, op.lo, op.hi); }
-#endif
+  static V load(const float* p, const CopyOp& op) { return load_op(p, op); }
   static void store(float* p, V v) { CORTADO_ISA::store(p, v); }
   static V zero() { return CORTADO_ISA::zero(); }
   static void transpose(V r[W]) { CORTADO_ISA::transpose(r); }
