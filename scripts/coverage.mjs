@@ -153,13 +153,16 @@ export async function generateCoverage() {
   const declared = declaredBackendMethods();
   const methods = Object.getOwnPropertyNames(JsBackend.prototype).filter((m) => m !== 'constructor' && declared.has(m));
   const own = (proto, m) => Object.prototype.hasOwnProperty.call(proto, m);
+  // A method that only calls a composition of the backend's other methods (lrnForwardComposed, ...).
+  const composed = (proto, m) => /Composed\(/.test(String(proto[m]));
   const checked = await methodsCalledByCases();
   lines.push('## Backend methods', '');
   lines.push(
     'Every method of the Backend interface (src/backend/backend.ts) that JsBackend, the reference, implements. ' +
     'native: C++ when NativeBackend (float32) overrides it (in float64, nativeBackend() gives the TypeScript backend under the name native), TypeScript when inherited from JsBackend. ' +
     'cuda: implemented by CudaBackend. cuda checked: called by a case of test/backend/cuda/method-cases.ts, which compares it with JsBackend on the CPU emulator in CI and on a GPU by test/backend/cuda/gpu.test.ts. ' +
-    'webgpu: WGSL when WebGpuBackend implements it with its own kernels (test/backend/webgpu/backend.test.ts runs the same method cases on it).',
+    'webgpu: WGSL when WebGpuBackend implements it with its own kernels (test/backend/webgpu/backend.test.ts runs the same method cases on it). ' +
+    'composed (cuda, webgpu): built from the backend\'s own other methods (src/backend/lrn-composed.ts), with no kernel of its own.',
     '',
   );
   lines.push('| method | js | native | cuda | cuda checked | webgpu |', '| --- | --- | --- | --- | --- | --- |');
@@ -174,8 +177,9 @@ export async function generateCoverage() {
     nCuda += cuda ? 1 : 0;
     nChecked += checked.has(m) ? 1 : 0;
     const webgpu = own(WebGpuBackend.prototype, m);
-    nWebGpu += webgpu ? 1 : 0;
-    lines.push(`| \`${m}\` | yes | ${native ? 'C++' : 'TypeScript'} | ${mark(cuda)} | ${mark(checked.has(m))} | ${webgpu ? 'WGSL' : '—'} |`);
+    nWebGpu += webgpu && !composed(WebGpuBackend.prototype, m) ? 1 : 0;
+    const gpu = (proto, has, yes) => (!has ? '—' : composed(proto, m) ? 'composed' : yes);
+    lines.push(`| \`${m}\` | yes | ${native ? 'C++' : 'TypeScript'} | ${gpu(CudaBackend.prototype, cuda, 'yes')} | ${mark(checked.has(m))} | ${gpu(WebGpuBackend.prototype, webgpu, 'WGSL')} |`);
   }
   lines.push(`| **${methods.length} methods** | **${methods.length}** | **${nC} C++** | **${nCuda}** | **${nChecked}** | **${nWebGpu} WGSL** |`);
   const missing = [...declared].filter((m) => !methods.includes(m) && !['name', 'dtype'].includes(m));

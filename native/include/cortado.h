@@ -24,6 +24,11 @@ struct PoolGeom {
 struct ClassGeom {
   int32_t outer, classes, inner;
 };
+// LRN's shape and constants (backend.ts LRNGeom); size is odd, within is 0 or 1.
+struct LRNGeom {
+  int32_t num, channels, height, width, size, within;
+  float alpha, beta, k;
+};
 
 enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
 enum UnaryOp : int32_t { kExp = 0, kLog = 1, kAbs = 2, kSign = 3, kPowx = 4, kAddScalar = 5 };
@@ -61,6 +66,9 @@ struct Kernels {
   void (*poolForward)(const PoolGeom& g, PoolMethod method, const float* x, float* y, float* mask);
   void (*poolBackward)(const PoolGeom& g, PoolMethod method, const float* dy, const float* mask,
                        float* dx);
+  void (*lrnForward)(const LRNGeom& g, const float* x, float* scale, float* y);
+  void (*lrnBackward)(const LRNGeom& g, const float* x, const float* y, const float* scale, const float* dy,
+                      float* dx);
 
   void (*neuronForward)(NeuronOp op, int64_t n, const float* x, float* y, float alpha);
   void (*neuronBackward)(NeuronOp op, int64_t n, const float* y, const float* dy, float* dx,

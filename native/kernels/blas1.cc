@@ -1,6 +1,7 @@
 // BLAS level 1 and the elementwise ops: one functor struct per op, one loop template per arity.
 #include "kernels.h"
 #include "loops.h"
+#include "powx.h"
 
 namespace cortado {
 namespace CORTADO_ISA {
@@ -28,27 +29,6 @@ struct Scale {
 struct Log {
   V operator()(V a) const { return lanewise(a, [](float v) { return logf(v); }); }
 };
-// Powers that square roots and products give to within 3 ulp take the vector path: the fractional
-// ones (LRN's -0.75, the solvers' 0.5) only where every lane is positive, since powf's answers
-// for -0, -inf and negative numbers differ from the square root's.
-struct Powx {
-  float p;
-  V operator()(V a) const {
-    if (p == 2.0f) return mul(a, a);
-    if (p == 1.0f) return a;
-    if (p == 3.0f) return mul(mul(a, a), a);
-    if (p == -1.0f) return div(set1(1.0f), a);
-    const bool root = p == 0.5f || p == -0.5f || p == 0.25f || p == -0.25f || p == 0.75f || p == -0.75f;
-    if (root && hmax(select_gt(a, zero(), zero(), set1(1.0f))) == 0.0f) {
-      const V s = sqrt(a), q = sqrt(s);
-      const V r = p == 0.5f || p == -0.5f ? s : p == 0.25f || p == -0.25f ? q : mul(s, q);
-      return p > 0.0f ? r : div(set1(1.0f), r);
-    }
-    float q = p;
-    return lanewise(a, [q](float v) { return powf(v, q); });
-  }
-};
-
 }  // namespace
 
 void set(int64_t n, float alpha, float* y) {

@@ -32,6 +32,8 @@ void bias_backward(int64_t outer, int64_t channels, int64_t inner, const float* 
 
 void pool_forward(const PoolGeom& g, PoolMethod method, const float* x, float* y, float* mask);
 void pool_backward(const PoolGeom& g, PoolMethod method, const float* dy, const float* mask, float* dx);
+void lrn_forward(const LRNGeom& g, const float* x, float* scale, float* y);
+void lrn_backward(const LRNGeom& g, const float* x, const float* y, const float* scale, const float* dy, float* dx);
 
 void neuron_forward(NeuronOp op, int64_t n, const float* x, float* y, float alpha);
 void neuron_backward(NeuronOp op, int64_t n, const float* y, const float* dy, float* dx, float alpha);

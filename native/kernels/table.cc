@@ -14,7 +14,7 @@ const Kernels* table() {
       gemm, gemv,
       binary, unary, clamp, where,
       conv_forward, conv_backward_data, conv_backward_filter, bias_forward, bias_backward,
-      pool_forward, pool_backward,
+      pool_forward, pool_backward, lrn_forward, lrn_backward,
       neuron_forward, neuron_backward,
       softmax_forward, softmax_backward, softmax_loss_forward, softmax_loss_backward,
       dropout_forward, sgd_update,

@@ -109,6 +109,7 @@ class Call {
   double dim[kMaxArgs];
   ConvGeom conv;
   PoolGeom pool;
+  LRNGeom lrn;
 
  private:
   void* typed(size_t i, napi_typedarray_type want, const char* want_name, double need) {

@@ -35,7 +35,7 @@ constexpr Export kExports[] = {
     entry<&Kernels::gemv, Flag, Count, Count, Number, In<Dims<1, 2>>, In<Either<0, 1, 2>>, Number,
           Out<Either<0, 2, 1>>>("gemv", "transA M N alpha A x beta y"),
 
-    // ---- convolution, bias, pooling ----
+    // ---- convolution, bias, pooling, LRN ----
     entry<&Kernels::convForward, Conv, In<ConvX>, In<ConvW>, Out<ConvY>>("convForward", "geometry x w y"),
     entry<&Kernels::convBackwardData, Conv, In<ConvY>, In<ConvW>, Out<ConvX>>("convBackwardData", "geometry dy w dx"),
     entry<&Kernels::convBackwardFilter, Conv, In<ConvX>, In<ConvY>, Out<ConvW>>("convBackwardFilter",
@@ -48,6 +48,10 @@ constexpr Export kExports[] = {
         "poolForward", "geometry method x y mask"),
     entry<&Kernels::poolBackward, Pool, Enum<PoolMethod>, In<PoolY>, In<PoolMask<1>>, Out<PoolX>>(
         "poolBackward", "geometry method dy mask dx"),
+    entry<&Kernels::lrnForward, LRN, In<LRNCount>, Out<LRNCount>, Out<LRNCount>>("lrnForward",
+                                                                              "geometry alpha beta k x scale y"),
+    entry<&Kernels::lrnBackward, LRN, In<LRNCount>, In<LRNCount>, In<LRNCount>, In<LRNCount>, Out<LRNCount>>(
+        "lrnBackward", "geometry alpha beta k x y scale dy dx"),
 
     // ---- neurons, softmax and its loss, dropout, the SGD step ----
     entry<&Kernels::neuronForward, Enum<NeuronOp>, Count, In<N1>, Out<N1>, Number>("neuronForward", "op n x y alpha"),

@@ -56,6 +56,9 @@ struct PoolX {
 struct PoolY {
   static double of(const Call& c) { return double(c.pool.num) * c.pool.channels * c.pool.outH * c.pool.outW; }
 };
+struct LRNCount {
+  static double of(const Call& c) { return double(c.lrn.num) * c.lrn.channels * c.lrn.height * c.lrn.width; }
+};
 // Max pooling's mask (as long as the output); mean pooling reads none. M: the method's position.
 template <size_t M>
 struct PoolMask {
@@ -135,6 +138,15 @@ struct Pool {
   static std::tuple<PoolGeom> read(Call& c, size_t i) {
     pool_geom(c, i, &c.pool);
     return {c.pool};
+  }
+};
+
+// An Int32Array with LRN's shape and the numbers alpha, beta and k, as an LRNGeom.
+struct LRN {
+  static constexpr size_t width = 4;
+  static std::tuple<LRNGeom> read(Call& c, size_t i) {
+    lrn_geom(c, i, &c.lrn);
+    return {c.lrn};
   }
 };
 

@@ -1,5 +1,5 @@
-// The geometry checks of the entry points (entry.h): a convolution's or a pooling's Int32Array,
-// and softmax's three dimensions. Each fails the call with what is wrong and returns false.
+// The geometry checks of the entry points (entry.h): a convolution's, a pooling's or an LRN's
+// Int32Array, and softmax's three dimensions. Each fails the call with what is wrong and returns false.
 // Inline, so each entry point checks its geometry with no call.
 #pragma once
 #include "call.h"
@@ -39,6 +39,19 @@ inline bool pool_geom(Call& c, size_t i, PoolGeom* g) {
            g->outH, g->outW);
   else if (g->padH >= g->kernelH || g->padW >= g->kernelW)
     c.fail(true, "padding %dx%d must be smaller than the kernel %dx%d", g->padH, g->padW, g->kernelH, g->kernelW);
+  return c.ok();
+}
+
+// LRN's Int32Array [num, channels, height, width, size, within] and its three numbers alpha, beta, k.
+inline bool lrn_geom(Call& c, size_t i, LRNGeom* g) {
+  const int32_t* v = c.i32(i, 6);
+  if (!c.ok()) return false;
+  *g = LRNGeom{v[0], v[1], v[2], v[3], v[4], v[5], float(c.number(i + 1)), float(c.number(i + 2)), float(c.number(i + 3))};
+  if (!c.ok()) return false;
+  if (g->num < 0 || g->channels < 0 || g->height < 0 || g->width < 0 || g->size < 1 || g->size % 2 == 0 ||
+      (g->within != 0 && g->within != 1))
+    c.fail(true, "invalid geometry (num %d, channels %d, %dx%d, size %d (odd), within %d (0 or 1))", g->num,
+           g->channels, g->height, g->width, g->size, g->within);
   return c.ok();
 }
 

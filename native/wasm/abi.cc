@@ -3,7 +3,8 @@
 //
 // Pointers are byte offsets into the instance's memory; counts are int32 (a wasm32 memory holds
 // under 2^30 floats), so JavaScript passes plain numbers. Geometries arrive as a pointer to their
-// int32 fields in the order of cortado.h's ConvGeom / PoolGeom. The host checks every length
+// int32 fields in the order of cortado.h's ConvGeom / PoolGeom (LRN's
+// int32 fields, with its three floats as arguments). The host checks every length
 // before calling, as the Node-API glue does for the addon.
 #include <stdlib.h>
 
@@ -82,6 +83,15 @@ EXPORT(pool_forward) void cortado_pool_forward(const PoolGeom* g, int32_t method
 EXPORT(pool_backward) void cortado_pool_backward(const PoolGeom* g, int32_t method, const float* dy,
                                                  const float* mask, float* dx) {
   pool_backward(*g, PoolMethod(method), dy, mask, dx);
+}
+// LRN's geometry: its six int32 fields, then alpha, beta and k as arguments.
+EXPORT(lrn_forward) void cortado_lrn_forward(const int32_t* v, float alpha, float beta, float k, const float* x,
+                                             float* scale, float* y) {
+  lrn_forward(LRNGeom{v[0], v[1], v[2], v[3], v[4], v[5], alpha, beta, k}, x, scale, y);
+}
+EXPORT(lrn_backward) void cortado_lrn_backward(const int32_t* v, float alpha, float beta, float k, const float* x,
+                                               const float* y, const float* scale, const float* dy, float* dx) {
+  lrn_backward(LRNGeom{v[0], v[1], v[2], v[3], v[4], v[5], alpha, beta, k}, x, y, scale, dy, dx);
 }
 
 EXPORT(neuron_forward) void cortado_neuron_forward(int32_t op, int32_t n, const float* x, float* y, float alpha) {

@@ -72,6 +72,23 @@ export interface PoolGeom {
 export type PoolMethod = 'max' | 'mean';
 
 /**
+ * Caffe's LRN over [num, channels, height, width]: scale = k + alpha / n^d W(x²), where W sums the
+ * n = localSize (odd) channels centred on each element (d = 1), or, `within`, the n × n window
+ * centred on it in its plane (d = 2); both zero padded.
+ */
+export interface LRNGeom {
+  num: number;
+  channels: number;
+  height: number;
+  width: number;
+  localSize: number;
+  alpha: number;
+  beta: number;
+  k: number;
+  within: boolean;
+}
+
+/**
  * How a loss sum is divided: 'valid' by the number of labels not ignored, 'batch' by `outer`,
  * 'full' by outer × inner, 'none' not at all (Caffe's LossParameter.NormalizationMode).
  */
@@ -195,6 +212,10 @@ export interface Backend {
   poolForward(g: PoolGeom, method: PoolMethod, x: Buf, y: Buf, mask: Buf): void;
   /** dx = pooling backward (overwrites dx). Mean pooling divides by the window clipped to the padded input, as Caffe. */
   poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void;
+  /** scale = k + alpha / n^d W(x²), y = x scale^(-beta); `work` (as long as x) is scratch a backend may use. */
+  lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, work: Buf): void;
+  /** dx = dy scale^(-beta) - 2 alpha beta / n^d · x W(dy y / scale) (overwrites dx), from forward's x, scale and y. */
+  lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, work: Buf): void;
 
   /** y = f(x), `alpha` is the negative slope of 'lrelu'. */
   neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void;

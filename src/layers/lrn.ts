@@ -8,13 +8,11 @@
  *   backward  dx = dy s^(-beta) - 2 alpha beta / n^d · x ⊙ Wᵀ(dy ⊙ y / s)
  * where W is the windowed sum above and d is 1 across channels, 2 within a channel. Caffe fixes k at
  * 1 within a channel; here k applies to both, with the same default 1.
- * The channel window is a running sum: a copy, then for each offset d in 1..(n-1)/2 two axpys per
- * image adding the channel planes d above and d below (Caffe's approach: O(n C H W), where a
- * product with a banded C × C matrix costs O(C² H W)); it is symmetric, so backward uses it as is.
- * The spatial window is mean pooling with stride 1 and pad (n - 1) / 2, whose window always spans
- * n² positions.
+ * The layer is two backend entries, lrnForward and lrnBackward: the CPU backends make one pass
+ * each way, the device backends compose them of their primitives (backend/lrn-composed.ts).
+ * Backward reuses forward's scale; `work` is scratch for the composition.
  */
-import type { Buf, PoolGeom } from '../backend/backend.js';
+import type { Buf, LRNGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { image4d } from './shapes.js';
@@ -35,86 +33,30 @@ export interface LRNConfig extends BaseConfig {
 }
 
 export class LRNLayer extends Layer<LRNConfig> {
-  private shape!: [number, number, number, number];
+  private geom!: LRNGeom;
+  /** k + alpha / n^d W(x²) of the last forward pass, which backward reuses. */
   private scale!: Buf;
-  /** s^(-beta) of the last forward pass, which backward reuses. */
-  private scalePow!: Buf;
-  private tmp!: Buf;
-  private sum!: Buf;
-  private pool?: PoolGeom;
-  private mask?: Buf;
+  private work!: Buf;
 
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
-    this.shape = image4d(c, bottoms[0]);
-    const [num, channels, height, width] = this.shape;
-    const n = bottoms[0].count;
-    this.scale = this.ctx.buffer(n);
-    this.scalePow = this.ctx.buffer(n);
-    this.tmp = this.ctx.buffer(n);
-    this.sum = this.ctx.buffer(n);
-    const half = (c.localSize - 1) / 2;
-    if (c.normRegion === 'WITHIN_CHANNEL') {
-      this.pool = {
-        num, channels, height, width, kernelH: c.localSize, kernelW: c.localSize,
-        strideH: 1, strideW: 1, padH: half, padW: half, outH: height, outW: width,
-      };
-      this.mask = this.ctx.buffer(n);
-    }
+    const [num, channels, height, width] = image4d(c, bottoms[0]);
+    this.geom = {
+      num, channels, height, width, localSize: c.localSize, alpha: c.alpha, beta: c.beta, k: c.k,
+      within: c.normRegion === 'WITHIN_CHANNEL',
+    };
+    this.scale = this.ctx.buffer(bottoms[0].count);
+    this.work = this.ctx.buffer(bottoms[0].count);
     return [bottoms[0].shape];
   }
 
-  /** out = W(v): the windowed sum over channels, or the windowed mean within each channel. */
-  private window(v: Buf, out: Buf, transpose: boolean): void {
-    const b = this.ctx.backend;
-    const [num, channels, height, width] = this.shape;
-    if (!this.pool) {
-      const hw = height * width, plane = channels * hw;
-      b.copy(num * plane, v, out);
-      for (let d = 1; d <= (this.config.localSize - 1) / 2 && d < channels; d++) {
-        const len = (channels - d) * hw;
-        for (let i = 0; i < num; i++) {
-          b.axpy(len, 1, b.view(v, i * plane + d * hw, len), b.view(out, i * plane, len));
-          b.axpy(len, 1, b.view(v, i * plane, len), b.view(out, i * plane + d * hw, len));
-        }
-      }
-    } else if (transpose) {
-      b.poolBackward(this.pool!, 'mean', v, this.mask!, out);
-    } else {
-      b.poolForward(this.pool!, 'mean', v, out, this.mask!);
-    }
-  }
-
-  /** The factor of the windowed quantity in s: alpha / n across channels, alpha / n² within (pooling already divides by n²). */
-  private get windowScale(): number {
-    const c = this.config;
-    return this.pool ? c.alpha : c.alpha / c.localSize;
-  }
-
   forward(bottoms: Blob[], tops: Blob[]): void {
-    const b = this.ctx.backend;
-    const n = bottoms[0].count;
-    const x = bottoms[0].data;
-    b.mul(n, x, x, this.tmp);
-    this.window(this.tmp, this.scale, false);
-    b.scal(n, this.windowScale, this.scale);
-    b.addScalar(n, this.config.k, this.scale);
-    b.powx(n, this.scale, -this.config.beta, this.scalePow);
-    b.mul(n, x, this.scalePow, tops[0].data);
+    this.ctx.backend.lrnForward(this.geom, bottoms[0].data, this.scale, tops[0].data, this.work);
   }
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     if (!propagateDown[0]) return;
-    const b = this.ctx.backend;
-    const n = bottoms[0].count;
-    const { beta } = this.config;
-    const dx = bottoms[0].diff;
-    b.mul(n, tops[0].diff, tops[0].data, this.tmp);
-    b.div(n, this.tmp, this.scale, this.tmp);
-    this.window(this.tmp, this.sum, true);
-    b.mul(n, this.sum, bottoms[0].data, this.sum);
-    b.mul(n, tops[0].diff, this.scalePow, dx);
-    b.axpy(n, -2 * beta * this.windowScale, this.sum, dx);
+    this.ctx.backend.lrnBackward(this.geom, bottoms[0].data, tops[0].data, this.scale, tops[0].diff, bottoms[0].diff, this.work);
   }
 }
 

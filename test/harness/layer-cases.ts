@@ -340,6 +340,11 @@ export const layerCases: LayerCase[] = [
     name: 'lrn-within', config: { type: 'LRN', name: 'lrnw', bottoms: ['x'], tops: ['y'], localSize: 3, alpha: 1.5, normRegion: 'WITHIN_CHANNEL' },
     bottoms: [[2, 2, 4, 5]], inputs: [distinct(2)], reference: ref.lrn,
   },
+  // A 5 × 5 window over rows longer than an AVX-512 vector, and a power off the square-root path.
+  {
+    name: 'lrn-within-5', config: { type: 'LRN', name: 'lrnw5', bottoms: ['x'], tops: ['y'], localSize: 5, alpha: 2, beta: 0.6, normRegion: 'WITHIN_CHANNEL' },
+    bottoms: [[1, 2, 4, 17]], reference: ref.lrn,
+  },
 
   // ---- Embed ----
   {

@@ -9,11 +9,12 @@
  * pooling, softmax and the per-element kernels live in their own files next to it.
  */
 import type {
-  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod,
 } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
 import { Gemm } from './gemm.js';
 import * as conv from './conv.js';
+import * as lrn from './lrn.js';
 import * as pool from './pool.js';
 import * as softmax from './softmax.js';
 import * as pw from './pointwise.js';
@@ -299,6 +300,14 @@ export class JsBackend implements Backend {
 
   poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void {
     pool.poolBackward(g, method, h(dy), h(mask), h(dx));
+  }
+
+  lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, _work: Buf): void {
+    lrn.lrnForward(g, h(x), h(scale), h(y));
+  }
+
+  lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, _work: Buf): void {
+    lrn.lrnBackward(g, h(x), h(y), h(scale), h(dy), h(dx));
   }
 
   neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void {

@@ -33,6 +33,10 @@ export interface WasmKernels {
   bias_backward(outer: number, channels: number, inner: number, dy: number, dbias: number): void;
   pool_forward(geom: number, method: number, x: number, y: number, mask: number): void;
   pool_backward(geom: number, method: number, dy: number, mask: number, dx: number): void;
+  /** geom: LRN's 6 int32 fields (lrnFields of ../kernel-abi.ts). */
+  lrn_forward(geom: number, alpha: number, beta: number, k: number, x: number, scale: number, y: number): void;
+  lrn_backward(geom: number, alpha: number, beta: number, k: number, x: number, y: number, scale: number, dy: number,
+    dx: number): void;
 
   neuron_forward(op: number, n: number, x: number, y: number, alpha: number): void;
   neuron_backward(op: number, n: number, y: number, dy: number, dx: number, alpha: number): void;

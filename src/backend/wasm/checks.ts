@@ -3,7 +3,7 @@
  * TypeScript before a wasm kernel runs, with the same messages: a wasm kernel trusts its
  * arguments, and a short buffer would otherwise overwrite its neighbours in the wasm memory.
  */
-import type { ConvGeom, PoolGeom } from '../backend.js';
+import type { ConvGeom, LRNGeom, PoolGeom } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
 
 /** Throws unless v is an integer in [0, 2^31). */
@@ -40,8 +40,15 @@ export function poolGeom(op: string, g: PoolGeom): void {
   }
 }
 
+export function lrnGeom(op: string, g: LRNGeom): void {
+  if (!(g.num >= 0 && g.channels >= 0 && g.height >= 0 && g.width >= 0 && g.localSize >= 1 && g.localSize % 2 === 1)) {
+    throw new BackendError(`wasm backend ${op}: invalid geometry ${JSON.stringify(g)} (localSize odd)`);
+  }
+}
+
 export const convX = (g: ConvGeom) => g.num * g.channels * g.height * g.width;
 export const convY = (g: ConvGeom) => g.num * g.numOutput * g.outH * g.outW;
 export const convW = (g: ConvGeom) => g.numOutput * (g.channels / g.group) * g.kernelH * g.kernelW;
 export const poolX = (g: PoolGeom) => g.num * g.channels * g.height * g.width;
 export const poolY = (g: PoolGeom) => g.num * g.channels * g.outH * g.outW;
+export const lrnCount = (g: LRNGeom) => g.num * g.channels * g.height * g.width;

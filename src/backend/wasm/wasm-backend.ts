@@ -28,15 +28,15 @@
  * the backend is made.
  */
 import type {
-  Backend, Buf, ClassGeom, ConvGeom, DType, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod,
 } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
 import { JsBackend } from '../js/js-backend.js';
-import { BINARY_OP, CONV_FIELDS, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../kernel-abi.js';
+import { BINARY_OP, CONV_FIELDS, lrnFields, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../kernel-abi.js';
 import { instantiate, type WasmKernels, type WasmThreadExports } from './abi.js';
 import { wasmModule, wasmThreadsModule, type WasmSimd } from './module.js';
 import { threadsUnavailable, WasmThreads, wasmWorkerSpawner } from './threads.js';
-import { convGeom, convW, convX, convY, count, poolGeom, poolX, poolY } from './checks.js';
+import { convGeom, convW, convX, convY, count, lrnCount, lrnGeom, poolGeom, poolX, poolY } from './checks.js';
 
 export interface WasmBackendOptions {
   /** Size of the backend's wasm memory in MiB (2 to 4095, default 256): all its float32 buffers live there. */
@@ -211,6 +211,11 @@ export class WasmBackend extends JsBackend {
     return this.geomPtr;
   }
 
+  private lrn(g: LRNGeom): number {
+    lrnFields(g, new Int32Array(this.heap, this.geomPtr, 6));
+    return this.geomPtr;
+  }
+
   // ---- BLAS level 1 ----
   override set(n: number, alpha: number, y: Buf): void {
     const p = this.n('set', n, [y, 'y']);
@@ -344,6 +349,21 @@ export class WasmBackend extends JsBackend {
     poolGeom('poolBackward', g);
     const p = this.ptrs('poolBackward', [dy, 'dy', poolY(g)], [mask, 'mask', method === 'max' ? poolY(g) : 0], [dx, 'dx', poolX(g)]);
     if (p) this.k.pool_backward(this.pool(g), POOL_METHOD[method], p[0], p[1], p[2]); else super.poolBackward(g, method, dy, mask, dx);
+  }
+
+  override lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, work: Buf): void {
+    lrnGeom('lrnForward', g);
+    const n = lrnCount(g);
+    const p = this.ptrs('lrnForward', [x, 'x', n], [scale, 'scale', n], [y, 'y', n]);
+    if (p) this.k.lrn_forward(this.lrn(g), g.alpha, g.beta, g.k, p[0], p[1], p[2]); else super.lrnForward(g, x, scale, y, work);
+  }
+
+  override lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, work: Buf): void {
+    lrnGeom('lrnBackward', g);
+    const n = lrnCount(g);
+    const p = this.ptrs('lrnBackward', [x, 'x', n], [y, 'y', n], [scale, 'scale', n], [dy, 'dy', n], [dx, 'dx', n]);
+    if (p) this.k.lrn_backward(this.lrn(g), g.alpha, g.beta, g.k, p[0], p[1], p[2], p[3], p[4]);
+    else super.lrnBackward(g, x, y, scale, dy, dx, work);
   }
 
   override neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void {

@@ -19,8 +19,9 @@
  * worker_threads worker running Dawn from the `webgpu` package) is src/node/webgpu.ts.
  */
 import type {
-  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod,
 } from '../backend.js';
+import { lrnBackwardComposed, lrnForwardComposed } from '../lrn-composed.js';
 import { BackendError } from '../../core/errors.js';
 import { Arena } from './arena.js';
 import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type Port } from './protocol.js';
@@ -297,6 +298,14 @@ export class WebGpuBackend implements Backend {
     const dys = this.off(dy, planes * g.outH * g.outW, 'poolBackward dy');
     const ms = method === 'max' ? this.off(mask, planes * g.outH * g.outW, 'poolBackward mask') : 0;
     this.launch('poolBackward', n, this.pool(g, method, n).u(dys).u(ms).u(this.off(dx, n, 'poolBackward dx')));
+  }
+
+  lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, work: Buf): void {
+    lrnForwardComposed(this, g, x, scale, y, work);
+  }
+
+  lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, work: Buf): void {
+    lrnBackwardComposed(this, g, x, y, scale, dy, dx, work);
   }
 
   neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void {

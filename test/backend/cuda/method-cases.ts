@@ -3,7 +3,7 @@
  * JsBackend('float32'): each case runs on a backend and returns its observable results by name.
  * Used by the emulated and the GPU tests here and by scripts/gpu-check.mjs (which prints the table).
  */
-import type { Backend, Buf, ClassGeom, ConvGeom, LossNormalization, NeuronOp, PoolGeom, PoolMethod } from '../../../src/backend/backend.js';
+import type { Backend, Buf, ClassGeom, ConvGeom, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod } from '../../../src/backend/backend.js';
 import { Random } from '../../../src/core/random.js';
 import { NEURON_OP } from '../../../src/backend/kernel-abi.js';
 
@@ -114,6 +114,33 @@ function poolCases(label: string, g: PoolGeom, method: PoolMethod, seed: number)
         const { mask } = fwd(b);
         const dx = put(b, new Float32Array(nIn).fill(NaN));
         b.poolBackward(g, method, put(b, values(seed + 1, nOut)), mask, dx);
+        return one('dx', get(b, dx));
+      },
+    },
+  ];
+}
+
+function lrnCases(label: string, g: LRNGeom, seed: number): MethodCase[] {
+  const n = g.num * g.channels * g.height * g.width;
+  const fwd = (b: Backend) => {
+    const x = put(b, values(seed, n, -3, 3)), scale = b.alloc(n), y = b.alloc(n), work = b.alloc(n);
+    b.lrnForward(g, x, scale, y, work);
+    return { x, scale, y, work };
+  };
+  return [
+    {
+      name: `lrnForward ${label}`,
+      run: (b) => {
+        const { scale, y } = fwd(b);
+        return new Map([['scale', get(b, scale)], ['y', get(b, y)]]);
+      },
+    },
+    {
+      name: `lrnBackward ${label}`,
+      run: (b) => {
+        const { x, scale, y, work } = fwd(b);
+        const dx = put(b, new Float32Array(n).fill(NaN));
+        b.lrnBackward(g, x, y, scale, put(b, values(seed + 1, n)), dx, work);
         return one('dx', get(b, dx));
       },
     },
@@ -309,6 +336,11 @@ export function methodCases(): MethodCase[] {
     cases.push(...poolCases('3x3/2 pad 1, ceil', poolGeom(2, 2, 7, 6, 3, 2, 1), method, 61));
     cases.push(...poolCases('3x3/1', poolGeom(1, 2, 5, 5, 3, 1, 0), method, 62));
   }
+
+  const lrn = (num: number, channels: number, height: number, width: number, localSize: number, within: boolean): LRNGeom =>
+    ({ num, channels, height, width, localSize, within, alpha: 1.5, beta: 0.75, k: 1 });
+  cases.push(...lrnCases('across 5 channels', lrn(2, 7, 3, 5, 5, false), 65));
+  cases.push(...lrnCases('within, 3x3', lrn(2, 3, 6, 9, 3, true), 66));
 
   const ops = Object.keys(NEURON_OP) as NeuronOp[];
   for (const op of ops) {

@@ -1,8 +1,8 @@
 /**
  * The wasm backend's methods against JsBackend('float32'): the native backend's method tests
- * (test/backend/native/{blas,conv,kernels}.test.ts: every BLAS and elementwise op, gemm and gemv
+ * (test/backend/native/{blas,conv,kernels,lrn}.test.ts: every BLAS and elementwise op, gemm and gemv
  * over all transposes and awkward shapes, convolution, bias, pooling, neurons, softmax and its
- * loss, dropout, the SGD step, and the argument checks) run in a child process with
+ * loss, dropout, the SGD step, LRN, and the argument checks) run in a child process with
  * CORTADO_CPU_UNDER_TEST=wasm, which makes their backend under test a WasmBackend, and again with
  * =wasm-threads, a two-thread WasmBackend; each for both builds, SIMD128 alone and relaxed SIMD
  * (CORTADO_WASM_SIMD; on a Node that does not validate relaxed SIMD by default, the child runs
@@ -16,7 +16,7 @@ import { loadWasmSync, relaxedSimdNodeFlags, wasmLoadError } from '../../../src/
 import { threadsUnavailable } from '../../../src/backend/wasm/threads.js';
 import { WASM_SIMDS } from '../../../src/backend/wasm/module.js';
 
-const FILES = ['blas', 'conv', 'kernels'];
+const FILES = ['blas', 'conv', 'kernels', 'lrn'];
 
 const CASES = FILES.flatMap((f) => ['wasm', 'wasm-threads'].flatMap((under) => WASM_SIMDS.map((simd) => [f, under, simd])));
 

@@ -21,6 +21,7 @@ export const NOT_BACK: Record<string, string> = {
   'scale-bottom': 'a Mul of two computed values that broadcast', 'scale-bottom-axis2': 'a Mul of two computed values that broadcast',
   'bias-bottom-axis-last': 'an Add of two computed values that broadcast',
   'lrn-within': "written with Pow (Caffe's WITHIN_CHANNEL has no ONNX operator)",
+  'lrn-within-5': "written with Pow (Caffe's WITHIN_CHANNEL has no ONNX operator)",
   ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'ArgMax').map((c) => [c.name, 'TopK and Cast have no Cortado layer'])),
   ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'Reduction').map((c) => [c.name, 'ONNX reductions have no Cortado layer'])),
 };

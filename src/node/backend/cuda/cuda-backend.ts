@@ -11,8 +11,9 @@
  * (native/cuda/kernels). A kernel that is missing is an error, never a copy to the CPU.
  */
 import type {
-  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod,
 } from '../../../backend/backend.js';
+import { lrnBackwardComposed, lrnForwardComposed } from '../../../backend/lrn-composed.js';
 import { BackendError } from '../../../core/errors.js';
 import { NEURON_OP, NORMALIZATION } from '../../../backend/kernel-abi.js';
 import type { CudaAddon, InitResult } from './addon.js';
@@ -300,6 +301,14 @@ export class CudaBackend implements Backend {
     if (method === 'max') this.run('max_pool_bwd_f32', nIn, [...this.poolArgs(g, 'poolBackward'), dyb, cudaBuf(mask, nOut, 'poolBackward mask'), dxb]);
     else if (method === 'mean') this.run('mean_pool_bwd_f32', nIn, [...this.poolArgs(g, 'poolBackward'), dyb, dxb]);
     else throw new BackendError(`CUDA backend, poolBackward: unknown method "${method as string}"`);
+  }
+
+  lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, work: Buf): void {
+    lrnForwardComposed(this, g, x, scale, y, work);
+  }
+
+  lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, work: Buf): void {
+    lrnBackwardComposed(this, g, x, y, scale, dy, dx, work);
   }
 
   // ---- neurons, softmax, losses ----

@@ -49,6 +49,9 @@ export interface NativeAddon {
   /** geom: the 12 PoolGeom fields in POOL_FIELDS order; method: POOL_METHOD. */
   poolForward(geom: Int32Array, method: number, x: F32, y: F32, mask: F32): void;
   poolBackward(geom: Int32Array, method: number, dy: F32, mask: F32, dx: F32): void;
+  /** geom: LRN's 6 int32 fields (lrnFields). */
+  lrnForward(geom: Int32Array, alpha: number, beta: number, k: number, x: F32, scale: F32, y: F32): void;
+  lrnBackward(geom: Int32Array, alpha: number, beta: number, k: number, x: F32, y: F32, scale: F32, dy: F32, dx: F32): void;
 
   /** op: NEURON_OP */
   neuronForward(op: number, n: number, x: F32, y: F32, alpha: number): void;
@@ -67,13 +70,13 @@ export interface NativeAddon {
   sgdUpdate(n: number, w: F32, diff: F32, hist: F32, lr: number, momentum: number, decay: number, l1: boolean): void;
 }
 
-export { BINARY_OP, CONV_FIELDS, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../../../backend/kernel-abi.js';
+export { BINARY_OP, CONV_FIELDS, lrnFields, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../../../backend/kernel-abi.js';
 
 const REQUIRED: readonly (keyof NativeAddon)[] = [
   'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv',
   'convForward', 'convBackwardData', 'convBackwardFilter', 'biasForward', 'biasBackward', 'poolForward',
-  'poolBackward', 'neuronForward', 'neuronBackward', 'softmaxForward', 'softmaxBackward', 'softmaxLossForward',
-  'softmaxLossBackward', 'dropout', 'sgdUpdate',
+  'poolBackward', 'lrnForward', 'lrnBackward', 'neuronForward', 'neuronBackward', 'softmaxForward', 'softmaxBackward',
+  'softmaxLossForward', 'softmaxLossBackward', 'dropout', 'sgdUpdate',
 ];
 
 let loaded: { addon: NativeAddon | null; error: string | null } | undefined;

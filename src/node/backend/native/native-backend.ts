@@ -10,12 +10,12 @@
  * keeps per-thread scratch), so convWorkspaceSize is 0. Node-only (it loads an addon).
  */
 import type {
-  Backend, Buf, ClassGeom, ConvGeom, DType, LossNormalization, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod,
 } from '../../../backend/backend.js';
 import { BackendError } from '../../../core/errors.js';
 import { JsBackend } from '../../../backend/js/js-backend.js';
 import {
-  BINARY_OP, CONV_FIELDS, loadNativeAddon, nativeLoadError, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD,
+  BINARY_OP, CONV_FIELDS, loadNativeAddon, lrnFields, nativeLoadError, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD,
   UNARY_OP, type NativeAddon,
 } from './load.js';
 
@@ -26,6 +26,7 @@ function f(b: Buf): Float32Array {
 
 const convGeom = new Int32Array(CONV_FIELDS.length);
 const poolGeom = new Int32Array(POOL_FIELDS.length);
+const lrnGeom = new Int32Array(6);
 
 function packConv(g: ConvGeom): Int32Array {
   for (let i = 0; i < CONV_FIELDS.length; i++) convGeom[i] = g[CONV_FIELDS[i]];
@@ -199,6 +200,14 @@ export class NativeBackend extends JsBackend {
 
   override poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void {
     this.addon.poolBackward(packPool(g), POOL_METHOD[method], f(dy), f(mask), f(dx));
+  }
+
+  override lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, _work: Buf): void {
+    this.addon.lrnForward(lrnFields(g, lrnGeom), g.alpha, g.beta, g.k, f(x), f(scale), f(y));
+  }
+
+  override lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, _work: Buf): void {
+    this.addon.lrnBackward(lrnFields(g, lrnGeom), g.alpha, g.beta, g.k, f(x), f(y), f(scale), f(dy), f(dx));
   }
 
   override neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void {
