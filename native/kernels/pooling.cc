@@ -3,6 +3,7 @@
 // the divisor counts the window clipped to the padded input (height + ph), the sum only the real one.
 // The max mask holds the argmax's index h W + w in its plane; ties keep the first in row-major
 // order, and the window's first element starts the scan (so a NaN there wins, as in the JS backend).
+#include "gemm.h"
 #include "kernels.h"
 #include "loops.h"
 
@@ -166,6 +167,63 @@ void mean_unpool_row_vector(const PoolGeom& g, const float* dy, int64_t oh, int6
   }
 }
 
+// Mean pooling's backward pass as a gather, for horizontal strides above 1, where the generic
+// loop's overlapping windows chain each add to dx through memory. First each output row spreads
+// along the input's columns: column w sums dy / size of the (at most K = ceil(kW / sW)) outputs
+// whose windows hold it, read through a table of K indices per column, where index outW is a 0
+// kept after the row. Then each input row sums, as vectors, the spread rows whose windows hold it.
+// An output whose window misses the image holds no input and passes nothing.
+struct MeanGather {
+  const PoolGeom& g;
+  int64_t K;
+  float *d, *e;  // a row of dy / size and its 0; the spread rows [outH, width]
+  int32_t* idx;  // [width, K]
+
+  static int64_t taps(const PoolGeom& g) { return (g.kernelW + g.strideW - 1) / g.strideW; }
+  static int64_t floats(const PoolGeom& g) {
+    return g.outW + 1 + int64_t(g.outH) * g.width + int64_t(g.width) * taps(g);
+  }
+
+  // The first output along an axis whose window [o s - pad, o s - pad + k) reaches i.
+  static int64_t first(int64_t i, int64_t s, int64_t pad, int64_t k) {
+    const int64_t n = i + pad - k + 1;
+    return n <= 0 ? 0 : (n + s - 1) / s;
+  }
+
+  MeanGather(const PoolGeom& geom, float* mem) : g(geom), K(taps(geom)) {
+    d = mem;
+    e = d + g.outW + 1;
+    idx = reinterpret_cast<int32_t*>(e + int64_t(g.outH) * g.width);
+    d[g.outW] = 0.0f;
+    for (int64_t w = 0; w < g.width; ++w) {
+      const int64_t lo = first(w, g.strideW, g.padW, g.kernelW), hi = imin(g.outW, (w + g.padW) / g.strideW + 1);
+      for (int64_t j = 0; j < K; ++j) idx[w * K + j] = int32_t(lo + j < hi ? lo + j : g.outW);
+    }
+  }
+
+  void plane(const float* dy, float* dx) const {
+    const int64_t oW = g.outW, Wd = g.width;
+    for (int64_t oh = 0; oh < g.outH; ++oh) {
+      for (int64_t ow = 0; ow < oW; ++ow) d[ow] = dy[oh * oW + ow] / float(window(g, oh, ow).size);
+      float* row = e + oh * Wd;
+      for (int64_t w = 0; w < Wd; ++w) {
+        float s = 0.0f;
+        for (int64_t j = 0; j < K; ++j) s += d[idx[w * K + j]];
+        row[w] = s;
+      }
+    }
+    for (int64_t h = 0; h < g.height; ++h) {
+      const int64_t oh0 = first(h, g.strideH, g.padH, g.kernelH), oh1 = imin(g.outH, (h + g.padH) / g.strideH + 1);
+      for (int64_t w = 0; w < Wd; w += W) {
+        const int64_t r = imin(W, Wd - w);
+        V s = zero();
+        for (int64_t oh = oh0; oh < oh1; ++oh) s = add(s, loadp(e + oh * Wd + w, r));
+        storep(dx + h * Wd + w, s, r);
+      }
+    }
+  }
+};
+
 inline bool is_2x2(const PoolGeom& g) {
   return g.kernelH == 2 && g.kernelW == 2 && g.strideH == 2 && g.strideW == 2 && g.padH == 0 && g.padW == 0 &&
          2 * g.outH <= g.height && 2 * g.outW <= g.width;
@@ -252,6 +310,12 @@ void pool_forward(const PoolGeom& g, PoolMethod method, const float* x, float* y
 void pool_backward(const PoolGeom& g, PoolMethod method, const float* dy, const float* mask, float* dx) {
   const int64_t planes = int64_t(g.num) * g.channels, in = int64_t(g.height) * g.width,
                 out = int64_t(g.outH) * g.outW;
+  if (method == kMeanPool && g.strideW > 1) {
+    return parallel_rows(planes, planes * in, [&](int64_t lo, int64_t hi) {
+      const MeanGather gather(g, scratch(kGather, MeanGather::floats(g)));
+      for (int64_t p = lo; p < hi; ++p) gather.plane(dy + p * out, dx + p * in);
+    });
+  }
   parallel_rows(planes, planes * in, [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; ++p)
       pool_plane_backward(g, method, dy + p * out, method == kMaxPool ? mask + p * out : nullptr, dx + p * in);

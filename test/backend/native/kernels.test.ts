@@ -37,6 +37,10 @@ const POOLS: [string, PoolGeom][] = [
   ['horizontal stride 3, kernel 4x3', pool({ num: 1, channels: 2, height: 11, width: 58, kernelH: 4, kernelW: 3, strideH: 1, strideW: 3 })],
   ['2x1 stride 2x1', pool({ num: 1, channels: 2, height: 8, width: 33, kernelH: 2, kernelW: 1, strideH: 2, strideW: 1 })],
   ['5x5 stride 3 pad 2', pool({ num: 1, channels: 2, height: 20, width: 41, kernelH: 5, kernelW: 5, strideH: 3, strideW: 3, padH: 2, padW: 2 })],
+  // Stride past the kernel: inputs no window holds, and a last window that misses the image.
+  ['1x1 stride 3 (last window misses the image)', pool({ num: 1, channels: 2, height: 5, width: 5, kernelH: 1, kernelW: 1, strideH: 3, strideW: 3 })],
+  ['2x2 stride 3, wide rows', pool({ num: 2, channels: 3, height: 8, width: 50, kernelH: 2, kernelW: 2, strideH: 3, strideW: 3 })],
+  ['CIFAR-10 pool3 3x3 stride 2 on 8x8 (parallel planes)', pool({ num: 20, channels: 64, height: 8, width: 8, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2 })],
 ];
 
 test('native max and mean pooling match the TypeScript backend', (t) => {
