@@ -214,7 +214,7 @@ export interface Backend {
   poolBackward(g: PoolGeom, method: PoolMethod, dy: Buf, mask: Buf, dx: Buf): void;
   /** scale = k + alpha / n^d W(x²), y = x scale^(-beta); `work` (as long as x) is scratch a backend may use. */
   lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, work: Buf): void;
-  /** dx = dy scale^(-beta) - 2 alpha beta / n^d · x W(dy y / scale) (overwrites dx), from forward's x, scale and y. */
+  /** dx = dy scale^(-beta) - 2 alpha beta / n^d · x W(dy y / scale) (overwrites dx, which must not alias an input), from forward's x, scale and y. */
   lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, work: Buf): void;
 
   /** y = f(x), `alpha` is the negative slope of 'lrelu'. */
