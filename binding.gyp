@@ -23,6 +23,7 @@
       'native/kernels/sgd.cc',
       'native/kernels/softmax.cc',
       'native/kernels/table.cc',
+      'native/kernels/winograd.cc',
     ],
   },
   'target_defaults': {

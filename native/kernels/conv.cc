@@ -17,6 +17,7 @@
 #include "im2col.h"
 #include "kernels.h"
 #include "loops.h"
+#include "winograd.h"
 
 namespace cortado {
 namespace CORTADO_ISA {
@@ -80,6 +81,7 @@ void conv_forward(const ConvGeom& g, const float* x, const float* w, float* y) {
   const Dims d(g);
   if (d.N == 0 || d.Mg == 0 || g.num == 0) return;
   if (d.Kg == 0) return set(int64_t(g.num) * d.ys, 0.0f, y);
+  if (winograd_forward_fits(g)) return conv_forward_winograd(g, x, w, y);
   // Packed weights: group gi, k block pc at wp + gi Mg Kg + pc Mg (pack_a's layout for that block).
   float* wp = scratch(kShared, d.G * d.Mg * d.Kg);
   for (int64_t gi = 0; gi < d.G; ++gi)
@@ -117,6 +119,7 @@ void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, floa
   const Dims d(g);
   if (g.num == 0 || d.xs == 0) return;
   if (d.N == 0 || d.Mg == 0 || d.Kg == 0) return set(int64_t(g.num) * d.xs, 0.0f, dx);
+  if (winograd_backward_data_fits(g)) return conv_backward_data_winograd(g, dy, w, dx);
   // Packed W_gᵀ (Kg x Mg): group gi, k block pc (over Mg) at wp + gi Kg Mg + pc Kg.
   float* wp = scratch(kShared, d.G * d.Kg * d.Mg);
   for (int64_t gi = 0; gi < d.G; ++gi)
@@ -154,6 +157,7 @@ void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, fl
   const int64_t wsize = d.G * d.Mg * d.Kg;
   if (g.num == 0 || d.N == 0 || wsize == 0) return;
   if (direct_filter_fits(g)) return conv_backward_filter_direct(g, x, dy, dw);
+  if (winograd_backward_filter_fits(g)) return conv_backward_filter_winograd(g, x, dy, dw);
   // Fixed partitions of the batch, each summing into its own buffer (partition 0 into dw), added
   // in order at the end: the result does not depend on thread timing.
   // (At most 64 M floats of partial sums: a machine with many cores and a big layer uses fewer.)

@@ -39,7 +39,7 @@ struct Mat {
 // Scratch memory of the calling thread, 64-byte aligned, grown on demand and kept for reuse.
 // Slots let one kernel hold several buffers at once; kShared is for buffers that the calling
 // thread hands to the whole pool during one call (the tasks themselves use the other slots).
-enum ScratchSlot { kPackA, kPackB, kCol, kGather, kShared, kPlan, kSlots };
+enum ScratchSlot { kPackA, kPackB, kCol, kGather, kShared, kPlan, kTile, kSlots };
 float* scratch(ScratchSlot slot, int64_t floats);
 
 // Packs rows [0, mc) x cols [0, kc) of A into MR-row panels: panel p is kc x mr floats, k-major.
