@@ -81,7 +81,7 @@ test('native convolution matches the TypeScript backend', (t) => {
       return { y: read(b, y), dx: read(b, dx), dw: read(b, dw) };
     };
     const got = run(native), want = run(js);
-    // Winograd (stride-1 3 x 3 and 5 x 5 layers with 8 or more channels each way, winograd.test.ts)
+    // Winograd (stride-1 3 x 3 and 5 x 5 layers with enough channels, winograd.test.ts)
     // rounds to about 1e-5 of the largest output, not of each element.
     const wide = (v: Float32Array) => 1e-5 + 3e-5 * v.reduce((m, e) => Math.max(m, Math.abs(e)), 0);
     assertClose(got.y, want.y, `${name}: forward`, 1e-4, wide(want.y));
