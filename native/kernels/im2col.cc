@@ -4,6 +4,7 @@
 // column's valid ow range is computed once per call, so the inner loop is a short vector copy (or
 // add) with zero fill at the edges.
 #include "im2col.h"
+#include "loops.h"
 
 namespace cortado {
 namespace CORTADO_ISA {
@@ -33,12 +34,6 @@ inline void zero_run(float* d, int64_t n) {
   int64_t k = 0;
   for (; k + W <= n; k += W) store(d + k, zero());
   if (k < n) storep(d + k, zero(), n - k);
-}
-
-inline void copy_run(float* d, const float* s, int64_t n) {
-  int64_t k = 0;
-  for (; k + W <= n; k += W) store(d + k, load(s + k));
-  if (k < n) storep(d + k, loadp(s + k, n - k), n - k);
 }
 
 inline void add_run(float* d, const float* s, int64_t n) {

@@ -78,6 +78,13 @@ inline double reduce(int64_t n, const F& block_sum) {
   return s;
 }
 
+// d[0, n) = s[0, n) on the calling thread: whole vectors, then one partial vector.
+inline void copy_run(float* d, const float* s, int64_t n) {
+  int64_t k = 0;
+  for (; k + W <= n; k += W) store(d + k, load(s + k));
+  if (k < n) storep(d + k, loadp(s + k, n - k), n - k);
+}
+
 // f applied to each lane through memory, for ops with no vector formula.
 template <class F>
 inline V lanewise(V a, const F& f) {

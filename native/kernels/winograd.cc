@@ -38,7 +38,7 @@
 #include <string.h>
 
 #include "gemm.h"
-#include "threads.h"
+#include "loops.h"
 
 namespace cortado {
 namespace CORTADO_ISA {
@@ -129,12 +129,13 @@ inline V blocks(const float* const* p, int c, int64_t off) {
   v = _mm512_insertf32x4(v, _mm_loadu_ps(p[8 + c] + off), 2);
   return _mm512_insertf32x4(v, _mm_loadu_ps(p[12 + c] + off), 3);
 }
-inline __m128 block(V a, int k) {
+// Stores block k (4 floats) of a at p.
+inline void store_block(float* p, V a, int k) {
   switch (k) {
-    case 0: return _mm512_castps512_ps128(a);
-    case 1: return _mm512_extractf32x4_ps(a, 1);
-    case 2: return _mm512_extractf32x4_ps(a, 2);
-    default: return _mm512_extractf32x4_ps(a, 3);
+    case 0: return _mm_storeu_ps(p, _mm512_castps512_ps128(a));
+    case 1: return _mm_storeu_ps(p, _mm512_extractf32x4_ps(a, 1));
+    case 2: return _mm_storeu_ps(p, _mm512_extractf32x4_ps(a, 2));
+    default: return _mm_storeu_ps(p, _mm512_extractf32x4_ps(a, 3));
   }
 }
 #elif defined(__AVX2__)
@@ -142,10 +143,15 @@ inline V unpacklo(V a, V b) { return _mm256_unpacklo_ps(a, b); }
 inline V unpackhi(V a, V b) { return _mm256_unpackhi_ps(a, b); }
 inline V shuffle_lo(V a, V b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(1, 0, 1, 0)); }
 inline V shuffle_hi(V a, V b) { return _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 2, 3, 2)); }
-inline __m128 block(V a, int k) { return k == 0 ? _mm256_castps256_ps128(a) : _mm256_extractf128_ps(a, 1); }
+inline void store_block(float* p, V a, int k) {
+  _mm_storeu_ps(p, k == 0 ? _mm256_castps256_ps128(a) : _mm256_extractf128_ps(a, 1));
+}
 inline V blocks(const float* const* p, int c, int64_t off) {
   return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p[c] + off)), _mm_loadu_ps(p[4 + c] + off), 1);
 }
+#elif defined(__wasm_simd128__)
+inline void store_block(float* p, V a, int) { store(p, a); }
+inline V blocks(const float* const* p, int c, int64_t off) { return load(p[c] + off); }
 #endif
 
 // Read at every call (a lookup, next to a convolution), so that a test can compare both paths.
@@ -168,11 +174,17 @@ bool enabled() {
 // - the GEMMs' 64 Ci Co multiply-adds a tile plus the transforms' (about 6 a channel and patch
 //   element, each way), for whole panels of NR tiles (a batch of one LeNet image has 4 tiles, and
 //   the panel's other 28 lanes cost as much), under 0.6 of im2col's r² Ci Co an output.
+// Tiles of an OH x OW output for an r x r kernel (m = 8 - r + 1 on a side).
+int64_t tiles_of(int64_t r, int64_t OH, int64_t OW) {
+  const int64_t m = A - r + 1;
+  return ((OH + m - 1) / m) * ((OW + m - 1) / m);
+}
+
 bool pays(int64_t r, int64_t num, int64_t Ci, int64_t Co, int64_t OH, int64_t OW) {
   if ((r != 3 && r != 5) || OH < 1 || OW < 1) return false;
   const int64_t least = r == 5 ? 8 : 32;
   if (Ci < least || Co < least) return false;
-  const int64_t m = A - r + 1, tiles = ((OH + m - 1) / m) * ((OW + m - 1) / m);
+  const int64_t m = A - r + 1, tiles = tiles_of(r, OH, OW);
   if (double(tiles) * m * m > 1.35 * double(OH) * OW) return false;
   const double lanes = double(round_up(num * tiles, NR)) / num;
   const double wino = lanes * AA * (double(Ci) * Co + 6.0 * (Ci + Co));
@@ -262,30 +274,31 @@ inline void gather(const Tile* tiles, int64_t nt, const float* base, int64_t str
       for (int j = 0; j < A; ++j) d[(i * A + j) * NR + l0] = base[tiles[l0].src + i * stride + j];
 }
 
-inline void copy_row(const float* s, int64_t n, float* d) {
-  int64_t k = 0;
-  for (; k + W <= n; k += W) store(d + k, load(s + k));
-  if (k < n) storep(d + k, loadp(s + k, n - k), n - k);
+#if defined(__AVX512F__) || defined(__AVX2__)
+// Turns r[0..3] around within each 128-bit block: afterwards block k of r[c] holds lane 4 k + c
+// of r[0..3] (and, applied again, the other way back).
+inline void transpose_blocks(V r[4]) {
+  const V t0 = unpacklo(r[0], r[1]), t1 = unpackhi(r[0], r[1]);
+  const V t2 = unpacklo(r[2], r[3]), t3 = unpackhi(r[2], r[3]);
+  r[0] = shuffle_lo(t0, t2);
+  r[1] = shuffle_hi(t0, t2);
+  r[2] = shuffle_lo(t1, t3);
+  r[3] = shuffle_hi(t1, t3);
 }
+#elif defined(__wasm_simd128__)
+inline void transpose_blocks(V r[4]) { transpose(r); }  // one block of 4 lanes
+#endif
 
 // Writes 4 x 4 output tiles, one per lane, from y[i 4 + j] (row i, column j of every lane's tile):
 // lane l's tile to p[l], rows ldo apart. Each group of 4 vectors is turned around within 128-bit
 // blocks, which leaves a tile row in each block.
 inline void store_tiles4(const V* y, float* const* p, int64_t ldo) {
-#if defined(__AVX512F__) || defined(__AVX2__)
-  for (int i = 0; i < 4; ++i) {
-    const V t0 = unpacklo(y[i * 4], y[i * 4 + 1]), t1 = unpackhi(y[i * 4], y[i * 4 + 1]);
-    const V t2 = unpacklo(y[i * 4 + 2], y[i * 4 + 3]), t3 = unpackhi(y[i * 4 + 2], y[i * 4 + 3]);
-    // Block k of r[c] holds the row of lane 4 k + c.
-    const V r[4] = {shuffle_lo(t0, t2), shuffle_hi(t0, t2), shuffle_lo(t1, t3), shuffle_hi(t1, t3)};
-    for (int k = 0; k < W / 4; ++k)
-      for (int c = 0; c < 4; ++c) _mm_storeu_ps(p[4 * k + c] + i * ldo, block(r[c], k));
-  }
-#elif defined(__wasm_simd128__)
+#if defined(__AVX512F__) || defined(__AVX2__) || defined(__wasm_simd128__)
   for (int i = 0; i < 4; ++i) {
     V r[4] = {y[i * 4], y[i * 4 + 1], y[i * 4 + 2], y[i * 4 + 3]};
-    transpose(r);
-    for (int c = 0; c < 4; ++c) store(p[c] + i * ldo, r[c]);
+    transpose_blocks(r);
+    for (int k = 0; k < W / 4; ++k)
+      for (int c = 0; c < 4; ++c) store_block(p[4 * k + c] + i * ldo, r[c], k);
   }
 #else
   for (int i = 0; i < 4; ++i)
@@ -295,21 +308,11 @@ inline void store_tiles4(const V* y, float* const* p, int64_t ldo) {
 
 // The inverse of store_tiles4: y[i 4 + j] = row i, column j of the 4 x 4 tile at p[l], one per lane.
 inline void load_tiles4(const float* const* p, int64_t ldo, V* y) {
-#if defined(__AVX512F__) || defined(__AVX2__)
+#if defined(__AVX512F__) || defined(__AVX2__) || defined(__wasm_simd128__)
   for (int i = 0; i < 4; ++i) {
     V r[4];
     for (int c = 0; c < 4; ++c) r[c] = blocks(p, c, i * ldo);
-    const V t0 = unpacklo(r[0], r[1]), t1 = unpackhi(r[0], r[1]);
-    const V t2 = unpacklo(r[2], r[3]), t3 = unpackhi(r[2], r[3]);
-    y[i * 4] = shuffle_lo(t0, t2);
-    y[i * 4 + 1] = shuffle_hi(t0, t2);
-    y[i * 4 + 2] = shuffle_lo(t1, t3);
-    y[i * 4 + 3] = shuffle_hi(t1, t3);
-  }
-#elif defined(__wasm_simd128__)
-  for (int i = 0; i < 4; ++i) {
-    V r[4] = {load(p[0] + i * ldo), load(p[1] + i * ldo), load(p[2] + i * ldo), load(p[3] + i * ldo)};
-    transpose(r);
+    transpose_blocks(r);
     for (int c = 0; c < 4; ++c) y[i * 4 + c] = r[c];
   }
 #else
@@ -323,7 +326,7 @@ inline void load_tiles4(const float* const* p, int64_t ldo, V* y) {
 template <int M>
 struct Panel {
   const Job& j;
-  int64_t TH, TW, TPI, nt, b0, nimg, bw, left, xs;
+  int64_t nt, b0, nimg, bw, left, xs;
   int64_t ty0[NR], boff[NR + 1];  // per image of the panel: its first tile row, its band's offset
   Tile tiles[NR];
   bool padded = false;  // a patch reaches into the padding: patches are read from bands
@@ -331,9 +334,7 @@ struct Panel {
   float* band = nullptr;
 
   Panel(const Job& job, int64_t panel) : j(job) {
-    TH = (j.OH + M - 1) / M;
-    TW = (j.OW + M - 1) / M;
-    TPI = TH * TW;
+    const int64_t TH = (j.OH + M - 1) / M, TW = (j.OW + M - 1) / M, TPI = TH * TW;
     const int64_t t0 = panel * NR;
     nt = imin(NR, j.num * TPI - t0);
     b0 = t0 / TPI;
@@ -385,7 +386,7 @@ struct Panel {
           const float* img = src + (b0 + s) * j.in_image;
           const int64_t y0 = ty0[s] * M - j.padH;
           const int64_t r0 = imax(0, -y0), r1 = imin((boff[s + 1] - boff[s]) / bw, j.H - y0);
-          for (int64_t r = r0; r < r1; ++r) copy_row(img + (y0 + r) * j.Wd, xs, band + boff[s] + r * bw + left);
+          for (int64_t r = r0; r < r1; ++r) copy_run(band + boff[s] + r * bw + left, img + (y0 + r) * j.Wd, xs);
         }
         gather(tiles, nt, band, bw, d);
       } else {
@@ -551,6 +552,12 @@ void convolve(const Job& j, const float* in, const Filters& f, float* out) {
   run<R>(j, in, Up, out);
 }
 
+// The forward convolution's Job (the filter gradient's too: same input, tiles over the output).
+Job forward_job(const ConvGeom& g) {
+  return Job{g.num, g.group, g.channels / g.group, g.numOutput / g.group, g.height, g.width, g.outH, g.outW,
+             g.padH, g.padW, int64_t(g.channels) * g.height * g.width, int64_t(g.numOutput) * g.outH * g.outW};
+}
+
 bool plain(const ConvGeom& g) {
   return enabled() && g.kernelH == g.kernelW && g.strideH == 1 && g.strideW == 1 && g.dilationH == 1 &&
          g.dilationW == 1 && g.num > 0;
@@ -565,9 +572,7 @@ bool winograd_forward_fits(const ConvGeom& g) {
 bool winograd_backward_filter_fits(const ConvGeom& g) {
   // The filter gradient also pays per call for its 64 Ci Co partial sums a thread (zeroed, added,
   // transformed): with fewer than 128 tiles in the batch that lost (GoogLeNet's 7 x 7 layers).
-  const int64_t m = g.kernelH == 5 ? 4 : 6;
-  const int64_t tiles = int64_t(g.num) * ((g.outH + m - 1) / m) * ((g.outW + m - 1) / m);
-  return plain(g) && tiles >= 128 && pays(g.kernelH, g.num, g.channels / g.group, g.numOutput / g.group, g.outH, g.outW);
+  return plain(g) && g.num * tiles_of(g.kernelH, g.outH, g.outW) >= 128 && pays(g.kernelH, g.num, g.channels / g.group, g.numOutput / g.group, g.outH, g.outW);
 }
 
 bool winograd_backward_data_fits(const ConvGeom& g) {
@@ -577,8 +582,7 @@ bool winograd_backward_data_fits(const ConvGeom& g) {
 
 void conv_forward_winograd(const ConvGeom& g, const float* x, const float* w, float* y) {
   const int64_t r = g.kernelH, Cg = g.channels / g.group, Mg = g.numOutput / g.group;
-  const Job j{g.num, g.group, Cg, Mg, g.height, g.width, g.outH, g.outW, g.padH, g.padW,
-              int64_t(g.channels) * g.height * g.width, int64_t(g.numOutput) * g.outH * g.outW};
+  const Job j = forward_job(g);
   const Filters f{w, Mg * Cg * r * r, Cg * r * r, r * r, r, 1};
   if (r == 5) convolve<5>(j, x, f, y);
   else convolve<3>(j, x, f, y);
@@ -596,9 +600,7 @@ void conv_backward_data_winograd(const ConvGeom& g, const float* dy, const float
 }
 
 void conv_backward_filter_winograd(const ConvGeom& g, const float* x, const float* dy, float* dw) {
-  const int64_t Cg = g.channels / g.group, Mg = g.numOutput / g.group;
-  const Job j{g.num, g.group, Cg, Mg, g.height, g.width, g.outH, g.outW, g.padH, g.padW,
-              int64_t(g.channels) * g.height * g.width, int64_t(g.numOutput) * g.outH * g.outW};
+  const Job j = forward_job(g);
   if (g.kernelH == 5) filter_grad<5>(j, x, dy, dw);
   else filter_grad<3>(j, x, dy, dw);
 }

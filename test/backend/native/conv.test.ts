@@ -7,18 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConvGeom } from '../../../src/backend/backend.js';
 import { BackendError } from '../../../src/core/errors.js';
-import { assertClose, buf, pair, read, skipReason, values } from './util.js';
-
-/** A full geometry from the fields that differ from 1 x 1, stride 1, no padding, group 1. */
-function conv(p: Partial<ConvGeom> & Pick<ConvGeom, 'num' | 'channels' | 'height' | 'width' | 'numOutput'>): ConvGeom {
-  const g = {
-    group: 1, kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1,
-    outH: 0, outW: 0, ...p,
-  };
-  g.outH = Math.floor((g.height + 2 * g.padH - (g.dilationH * (g.kernelH - 1) + 1)) / g.strideH) + 1;
-  g.outW = Math.floor((g.width + 2 * g.padW - (g.dilationW * (g.kernelW - 1) + 1)) / g.strideW) + 1;
-  return g;
-}
+import { assertClose, buf, convGeom as conv, pair, read, skipReason, values } from './util.js';
 
 const CASES: [string, ConvGeom][] = [
   ['LeNet conv1', conv({ num: 5, channels: 1, height: 28, width: 28, numOutput: 20, kernelH: 5, kernelW: 5 })],

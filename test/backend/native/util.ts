@@ -8,7 +8,7 @@
  * the same cases.
  */
 import assert from 'node:assert/strict';
-import type { Backend, Buf } from '../../../src/backend/backend.js';
+import type { Backend, Buf, ConvGeom } from '../../../src/backend/backend.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { NativeBackend } from '../../../src/node/backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../../../src/node/backend/native/load.js';
@@ -82,4 +82,15 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       assert.fail(`${what}: element ${i} is ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
     }
   }
+}
+
+/** A full geometry from the fields that differ from 1 x 1, stride 1, no padding, group 1. */
+export function convGeom(p: Partial<ConvGeom> & Pick<ConvGeom, 'num' | 'channels' | 'height' | 'width' | 'numOutput'>): ConvGeom {
+  const g = {
+    group: 1, kernelH: 1, kernelW: 1, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1,
+    outH: 0, outW: 0, ...p,
+  };
+  g.outH = Math.floor((g.height + 2 * g.padH - (g.dilationH * (g.kernelH - 1) + 1)) / g.strideH) + 1;
+  g.outW = Math.floor((g.width + 2 * g.padW - (g.dilationW * (g.kernelW - 1) + 1)) / g.strideW) + 1;
+  return g;
 }

@@ -15,18 +15,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ConvGeom } from '../../../src/backend/backend.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
-import { buf, pair, read, skipReason, values } from './util.js';
+import { buf, convGeom, pair, read, skipReason, values } from './util.js';
 
 const switchable = !process.env.CORTADO_CPU_UNDER_TEST?.startsWith('wasm');
 
-function conv(p: Partial<ConvGeom> & Pick<ConvGeom, 'num' | 'channels' | 'height' | 'width' | 'numOutput' | 'kernelH'>): ConvGeom {
-  const g = {
-    group: 1, kernelW: p.kernelH, strideH: 1, strideW: 1, padH: 0, padW: 0, dilationH: 1, dilationW: 1, outH: 0, outW: 0, ...p,
-  };
-  g.outH = g.height + 2 * g.padH - g.kernelH + 1;
-  g.outW = g.width + 2 * g.padW - g.kernelW + 1;
-  return g;
-}
+/** A stride-1 square-kernel geometry (kernelW = kernelH unless given). */
+const conv = (p: Parameters<typeof convGeom>[0] & Pick<ConvGeom, 'kernelH'>): ConvGeom => convGeom({ kernelW: p.kernelH, ...p });
 
 // [name, geometry, whether the filter gradient runs Winograd too (128 tiles or more)]
 const CASES: [string, ConvGeom, boolean][] = [
