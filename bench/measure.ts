@@ -84,6 +84,16 @@ export function childArgs(argv = process.argv.slice(2)): BenchArgs {
   return { quick: argv.includes('--quick'), get };
 }
 
+/**
+ * Node flags for the memory checks' children (`npm run bench`'s memory rows, `memory-long.ts`):
+ * V8's young generation pinned at 2 MiB semi-spaces. Left adaptive, V8 sizes it by the allocation
+ * rate and moves RSS by tens of MiB either way with no leak. Pinned at 16 MiB, RSS still stepped
+ * by up to 13.5 MiB between samples, all of it in V8's 256 KiB pages (/proc/self/smaps) with the
+ * heap in use flat, each step under the size of one semi-space. Pinned at 2 MiB no step above
+ * 3.4 MiB was seen (bench/README.md, "The two levels").
+ */
+export const MEMORY_NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=2', '--max-semi-space-size=2'];
+
 /** Prints the child's result as the one JSON line bench/run.ts reads. */
 export function emit(result: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify(result) + '\n');

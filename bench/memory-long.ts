@@ -5,15 +5,13 @@
  * full GC at eleven points from iteration 9,500 to the last: 5,000 of warm-up (V8 compiles the
  * hot wasm functions a second time, optimized, and sizes its young generation; allocator pools
  * settle), one full GC (the first took RSS one step up on native, wherever it fell), and a tenth
- * of the rest. The check: RSS grows by less than 5 MiB from the first sample to the last. Beside it,
- * RSS less V8's committed heap (heapTotal), and the heap in use.
+ * of the rest; each sample waits 300 ms after its GC (see memory() there). The check: RSS grows by
+ * less than 5 MiB from the first sample to the last. Beside it, RSS less V8's committed heap
+ * (heapTotal), and the heap in use.
  *
- * V8 sizes its young generation by the allocation rate, which moves RSS by tens of MiB either way
- * with no leak (LeNet on native, 50,000 iterations: RSS samples from 109 to 156 MiB, heapTotal from
- * 20 to 53, the heap in use flat). So the children run with the young generation's semi-spaces
- * pinned at 16 MiB (--min-semi-space-size and --max-semi-space-size; --adaptive keeps V8's
- * default): RSS is then flat to the 0.1 MiB where nothing leaks, and a leak of native memory,
- * ArrayBuffers or retained objects still shows as growth.
+ * V8's young generation is pinned small (MEMORY_NODE_FLAGS in measure.ts: left adaptive or pinned
+ * large, it moves RSS by 10 to 50 MiB with no leak); --adaptive keeps V8's default. A leak of
+ * native memory, ArrayBuffers or retained objects still shows as growth.
  *
  * The batch is smaller on the slow backends (js 4, wasm 16, native and cuda 64) so that a run
  * takes minutes, not hours; a leak per iteration shows whatever the batch.
@@ -22,13 +20,14 @@
  * --adaptive (leave V8's young generation adaptive).
  */
 import { fileURLToPath } from 'node:url';
-import { childArgs } from './measure.js';
+import { MEMORY_NODE_FLAGS, childArgs } from './measure.js';
 import { runChild } from './child.js';
 
 const args = childArgs();
 const iters = Number(args.get('iters', '50000'));
 const warmup = Number(args.get('warmup', '5000'));
-const v8Flags = process.argv.includes('--adaptive') ? [] : ['--min-semi-space-size=16', '--max-semi-space-size=16'];
+const nodeFlags = process.argv.includes('--adaptive') ? ['--expose-gc'] : MEMORY_NODE_FLAGS;
+const pinned = nodeFlags.filter((f) => f !== '--expose-gc');
 const only = args.get('only', 'js,native,wasm,cuda').split(',');
 const BATCH: Record<string, number> = { js: 4, wasm: 16, native: 64, cuda: 64 };
 const LIMIT_MIB = 5;
@@ -55,7 +54,7 @@ let failed = false;
 for (const backend of only) {
   const run = runChild(`bench:memory: ${backend}`, {
     file: process.execPath,
-    args: ['--expose-gc', ...v8Flags, script, '--backend', backend, '--mode', 'memory',
+    args: [...nodeFlags, script, '--backend', backend, '--mode', 'memory',
       '--batch', String(BATCH[backend] ?? 64), '--iters', String(iters), '--warmup', String(warmup)],
   }, 6 * 3600_000);
   if ('error' in run) {
@@ -71,7 +70,7 @@ for (const backend of only) {
   rows.push(`| ${backend} | ${BATCH[backend] ?? 64} | ${out.iters.toLocaleString('en-US')} | ${out.peakRssMiB.toFixed(0)} | ${out.rssGrowthMiB.toFixed(2)} | ${out.rssLessHeapGrowthMiB.toFixed(2)} | ${out.heapGrowthMiB.toFixed(2)} | ${ok ? 'under 5 MiB' : 'over 5 MiB'} (${minutes.toFixed(1)} min; RSS samples ${rss}; V8 heapTotal ${heap}) |`);
   console.error(rows[rows.length - 1]);
 }
-console.log(v8Flags.length ? `V8's young generation pinned (${v8Flags.join(' ')})\n` : `V8's young generation adaptive\n`);
+console.log(pinned.length ? `V8's young generation pinned (${pinned.join(' ')})\n` : `V8's young generation adaptive\n`);
 console.log(`| backend | batch | iterations | peak RSS MiB | RSS growth MiB (after warm-up) | RSS less V8 heapTotal, growth MiB | V8 heap in use, growth MiB | RSS check |`);
 console.log(`|---|---|---|---|---|---|---|---|`);
 for (const r of rows) console.log(r);

@@ -27,7 +27,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { absentPackages } from './packages.js';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { childArgs, protocol } from './measure.js';
+import { MEMORY_NODE_FLAGS, childArgs, protocol } from './measure.js';
 import { runChild } from './child.js';
 import { formatReport, type Outcome } from './report.js';
 import { BROWSER_ROWS, browserRowMissing } from './browser/rows.js';
@@ -48,7 +48,6 @@ interface Task {
 // SGEMM sizes of native and PyTorch, the two BLAS-class rows (issue 14 compares them up to 4096;
 // the others stop at 2048, where js already takes seconds per product).
 const BIG_GEMM = '128,512,2048,4096';
-const MEMORY_NODE_FLAGS = ['--expose-gc', '--min-semi-space-size=16', '--max-semi-space-size=16'];
 /** A compiled bench script under dist/bench, run by this same node with its options. */
 const node = (script: string, args: string[], nodeFlags: string[] = []) => () => ({
   file: process.execPath,
