@@ -4,6 +4,8 @@
  * skipped or failed systems).
  */
 
+import { median } from './measure.js';
+
 /** What became of one system: its JSON result, or why there is none. */
 export interface Outcome {
   id: string;
@@ -61,31 +63,7 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
     }),
   ));
 
-  const cortado = ok.filter((o) => ['cortado-js', 'cortado-native', 'cortado-native-1t', 'cortado-wasm', 'cortado-wasm-threads'].includes(o.id));
-  const tfjs = ok.filter((o) => o.id.startsWith('tfjs-'));
-  const torch = byId.get('pytorch');
-  // onnxruntime only infers: its row gives the inference and latency ratios (issue 14's targets).
-  const onnx = byId.get('onnxruntime');
-  const rows: string[][] = [];
-  // The wasm backend against the two it sits between (issue 11: at least 10x js, a third of
-  // native on one thread), and its threads against one thread and against native's threads.
-  const pairs = [['cortado-wasm', 'cortado-js'], ['cortado-wasm', 'cortado-native-1t'], ['cortado-wasm', 'cortado-native'],
-    ['cortado-wasm-threads', 'cortado-wasm'], ['cortado-wasm-threads', 'cortado-native']];
-  for (const [mine, other] of pairs) {
-    const a = byId.get(mine), o = byId.get(other);
-    if (a && o) rows.push([`${mine} / ${other}`, ...METRICS.map((m) => ratio(m.speed(a), m.speed(o)))]);
-  }
-  for (const c of cortado) {
-    const mine = METRICS.map((m) => m.speed(c.result));
-    if (torch) rows.push([`${c.id} / pytorch`, ...METRICS.map((m, i) => ratio(mine[i], m.speed(torch)))]);
-    if (onnx) rows.push([`${c.id} / onnxruntime`, ...METRICS.map((m, i) => ratio(mine[i], m.speed(onnx)))]);
-    if (tfjs.length) {
-      rows.push([`${c.id} / best tfjs`, ...METRICS.map((m, i) => {
-        const best = tfjs.map((t) => ({ id: t.id, v: m.speed(t.result) })).filter((t) => t.v !== undefined).sort((a, b) => b.v! - a.v!)[0];
-        return best ? `${ratio(mine[i], best.v)} (${best.id.slice(5)})` : '-';
-      })]);
-    }
-  }
+  const rows = ratioRows(ok).map((r) => [r.label, ...r.cells.map((c) => (c.from && c.v !== undefined ? `${ratio(c.v, 1)} (${c.from})` : ratio(c.v, 1)))]);
   if (rows.length) {
     out.push('\nCortado / peer, as speed ratios (> 1: Cortado is faster; latency compared as 1 / latency)\n');
     out.push(table(['', ...METRICS.map((m) => m.label)], rows));
@@ -103,12 +81,13 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
   }
 
   const notes: string[] = [];
+  const torch = byId.get('pytorch');
   if (torch) {
     const detected = torch.blasCoreDetected !== torch.blasCore ? ` (OpenBLAS detected ${String(torch.blasCoreDetected)}, a generic fallback core, so OPENBLAS_CORETYPE=${String(torch.blasCoreForced)} was set)` : '';
     notes.push(`pytorch ${String(torch.version)}: ${String(torch.threads)} threads, SGEMM via ${String(torch.blas)}, core ${String(torch.blasCore)}${detected}`);
   }
   const kernels = (o: Outcome) => `${o.id}: ${String(o.result!.isa)} kernels, ${String(o.result!.threads)} thread${o.result!.threads === 1 ? '' : 's'}`;
-  for (const c of cortado) if (c.result!.isa) notes.push(kernels(c));
+  for (const c of ok.filter((o) => CORTADO.includes(o.id))) if (c.result!.isa) notes.push(kernels(c));
   if (byId.has('tfjs-wasm')) notes.push('tfjs-wasm: inference only; TF.js runs its WASM backend single-threaded in Node');
   const browsers = [...new Set(ok.filter((o) => o.id.startsWith('browser-')).map((o) => String(o.result!.browser ?? 'a browser')))];
   if (browsers.length) notes.push(`browser-*: measured in headless ${browsers.join(', ')}, one page per row, LeNet as above`);
@@ -128,6 +107,63 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
   }
   if (notes.length) out.push('\n' + notes.map((n) => `- ${n}`).join('\n'));
   return out.join('\n');
+}
+
+const CORTADO = ['cortado-js', 'cortado-native', 'cortado-native-1t', 'cortado-wasm', 'cortado-wasm-threads'];
+
+/** One ratio of a row: Cortado's speed over the peer's, and which TF.js backend was the best peer. */
+interface Cell {
+  v?: number;
+  from?: string;
+}
+
+/** The rows of the ratio table, one cell per metric: each Cortado backend against PyTorch, onnxruntime and the best TF.js backend, and the wasm pairs. */
+function ratioRows(ok: Outcome[]): { label: string; cells: Cell[] }[] {
+  const byId = new Map(ok.map((o) => [o.id, o.result!]));
+  const div = (a: number | undefined, b: number | undefined): Cell => ({ v: a !== undefined && b !== undefined && b > 0 ? a / b : undefined });
+  const cortado = ok.filter((o) => CORTADO.includes(o.id));
+  const tfjs = ok.filter((o) => o.id.startsWith('tfjs-'));
+  const torch = byId.get('pytorch');
+  // onnxruntime only infers: its row gives the inference and latency ratios (issue 14's targets).
+  const onnx = byId.get('onnxruntime');
+  const rows: { label: string; cells: Cell[] }[] = [];
+  // The wasm backend against the two it sits between (issue 11: at least 10x js, a third of
+  // native on one thread), and its threads against one thread and against native's threads.
+  const pairs = [['cortado-wasm', 'cortado-js'], ['cortado-wasm', 'cortado-native-1t'], ['cortado-wasm', 'cortado-native'],
+    ['cortado-wasm-threads', 'cortado-wasm'], ['cortado-wasm-threads', 'cortado-native']];
+  for (const [mine, other] of pairs) {
+    const a = byId.get(mine), o = byId.get(other);
+    if (a && o) rows.push({ label: `${mine} / ${other}`, cells: METRICS.map((m) => div(m.speed(a), m.speed(o))) });
+  }
+  for (const c of cortado) {
+    const mine = METRICS.map((m) => m.speed(c.result));
+    if (torch) rows.push({ label: `${c.id} / pytorch`, cells: METRICS.map((m, i) => div(mine[i], m.speed(torch))) });
+    if (onnx) rows.push({ label: `${c.id} / onnxruntime`, cells: METRICS.map((m, i) => div(mine[i], m.speed(onnx))) });
+    if (tfjs.length) {
+      rows.push({ label: `${c.id} / best tfjs`, cells: METRICS.map((m, i) => {
+        const best = tfjs.map((t) => ({ id: t.id, v: m.speed(t.result) })).filter((t) => t.v !== undefined).sort((a, b) => b.v! - a.v!)[0];
+        return best ? { ...div(mine[i], best.v), from: best.id.slice(5) } : {};
+      }) });
+    }
+  }
+  return rows;
+}
+
+/**
+ * `npm run bench -- --rounds N`: the systems ran N times, in turn, so that each round's ratios
+ * compare runs minutes apart, not the first system's minute with the last's. For each ratio of the
+ * table: the median over the rounds that measured it, the lowest and the highest.
+ */
+export function formatRounds(rounds: Outcome[][]): string {
+  const perRound = rounds.map((outcomes) => ratioRows(outcomes.filter((o) => o.result && o.result.mode !== 'memory')));
+  const labels = [...new Set(perRound.flatMap((rows) => rows.map((r) => r.label)))];
+  const rows = labels.map((label) => [label, ...METRICS.map((_, i) => {
+    const vs = perRound.map((rows) => rows.find((r) => r.label === label)?.cells[i]?.v).filter((v): v is number => v !== undefined);
+    if (!vs.length) return '-';
+    return vs.length === 1 ? ratio(vs[0], 1) : `${ratio(median(vs), 1)} (${ratio(Math.min(...vs), 1)}-${ratio(Math.max(...vs), 1)})`;
+  })]);
+  if (!rows.length) return '';
+  return [`Over ${rounds.length} rounds: median ratio (lowest-highest), each ratio within one round\n`, table(['', ...METRICS.map((m) => m.label)], rows)].join('\n');
 }
 
 /** In the browser: each Cortado row against the best TF.js row of the same browser, and against the same backend in Node. */

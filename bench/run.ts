@@ -3,7 +3,7 @@
  * measured in this one run, each system in its own child process, one after the other, so that
  * none disturbs another. Prints one table with the ratios, and writes bench/results/<date>.json.
  *
- *   node dist/bench/run.js [--quick] [--only cortado,torch,tfjs,onnx,...] [--python PATH]
+ *   node dist/bench/run.js [--quick] [--only cortado,torch,tfjs,onnx,...] [--python PATH] [--rounds N]
  *
  * Systems (--only takes these names, or the groups cortado, tfjs, torch, onnx, memory):
  *   cortado-js, cortado-native, cortado-wasm   Cortado's backends (cortado-cuda when named
@@ -17,7 +17,10 @@
  *   browser-*                    headless Chromium (bench/browser/): Cortado js and wasm beside
  *                                TF.js cpu, wasm and webgl in the same browser, one row each
  *                                (bench/browser/rows.ts); group `browser`
- * A system that is not installed is listed as skipped, with what to install. Node children run
+ * --rounds N runs the chosen systems N times in turn (the memory rows once) and ends with each
+ * ratio's median over the rounds, lowest and highest: on a machine whose speed drifts over minutes
+ * a ratio within one round compares neighbours in time, and the median of several is the figure to
+ * quote. A system that is not installed is listed as skipped, with what to install. Node children run
  * with this node's own options: `node --experimental-wasm-relaxed-simd dist/bench/run.js` on Node 20
  * measures the wasm backend's relaxed SIMD builds, which Node 22 on and Chromium load by default
  * (the notes say which build each wasm row ran).
@@ -29,7 +32,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MEMORY_NODE_FLAGS, childArgs, protocol } from './measure.js';
 import { runChild } from './child.js';
-import { formatReport, type Outcome } from './report.js';
+import { formatReport, formatRounds, type Outcome } from './report.js';
 import { BROWSER_ROWS, browserRowMissing } from './browser/rows.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -131,13 +134,26 @@ function runTask(t: Task): Outcome {
 }
 
 const chosen = selected();
+const roundsArg = flag('rounds') ?? '1';
+const rounds = Number(roundsArg);
+if (!Number.isInteger(rounds) || rounds < 1) {
+  process.stderr.write(`bench: --rounds must be a whole number of at least 1, found "${roundsArg}"\n`);
+  process.exit(2);
+}
 const [load] = os.loadavg();
 if (load > 0.5) {
   process.stdout.write(`bench: warning: load average ${load.toFixed(2)} on ${os.cpus().length} cores; other processes will skew these numbers\n`);
 }
-const outcomes = chosen.map(runTask);
-const report = formatReport(outcomes, { quick });
-process.stdout.write('\n' + report + '\n');
+const byRound: Outcome[][] = [];
+for (let r = 0; r < rounds; r++) {
+  if (rounds > 1) process.stdout.write(`bench: round ${r + 1} of ${rounds}\n`);
+  // A memory row measures growth over a long run, not speed: once is enough.
+  const outcomes = chosen.filter((t) => r === 0 || !t.id.startsWith('memory-')).map(runTask);
+  byRound.push(outcomes);
+  process.stdout.write('\n' + formatReport(outcomes, { quick }) + '\n\n');
+}
+const summary = rounds > 1 ? formatRounds(byRound) : '';
+if (summary) process.stdout.write(summary + '\n\n');
 
 const now = new Date();
 const file = `${root}bench/results/${now.toISOString().replace(/[:]/g, '-').replace(/\..*/, '')}.json`;
@@ -148,6 +164,7 @@ writeFileSync(file, JSON.stringify({
   loadAverage: os.loadavg(),
   protocol: protocol(quick),
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memoryGiB: os.totalmem() / 2 ** 30, node: process.version, platform: `${os.platform()} ${os.release()}` },
-  outcomes,
+  rounds,
+  outcomes: byRound.flatMap((outcomes, round) => outcomes.map((o) => ({ round, ...o }))),
 }, null, 2) + '\n');
 process.stdout.write(`bench: results written to ${file}\n`);

@@ -1,7 +1,7 @@
 /** The printed table: rows per system, Cortado / peer ratios, memory and notes. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatReport, type Outcome } from '../../bench/report.js';
+import { formatReport, formatRounds, type Outcome } from '../../bench/report.js';
 
 const outcomes: Outcome[] = [
   { id: 'cortado-js', result: { trainIps: 200, inferIps: 800, latencyMs: 2, sgemmGflops: { 128: 5, 512: 10, 2048: 12 }, threads: 1, version: '0.1.0' } },
@@ -89,4 +89,21 @@ test('ratios to onnxruntime cover inference and latency, the figures it measures
   ], { quick: false }).split('\n');
   const line = text.find((l) => l.startsWith('cortado-native / onnxruntime'))?.split(/\s{2,}/);
   assert.deepEqual(line?.slice(0, 5), ['cortado-native / onnxruntime', '-', '2.00x', '2.00x', '-']);
+});
+
+test('rounds: each ratio taken within its round, then the median over the rounds with the lowest and highest', () => {
+  const round = (cortado: number, torch: number, onnxInfer?: number): Outcome[] => [
+    { id: 'cortado-native', result: { trainIps: cortado, inferIps: 2 * cortado, latencyMs: 0.1 } },
+    { id: 'pytorch', result: { trainIps: torch, inferIps: torch, latencyMs: 0.4 } },
+    onnxInfer === undefined ? { id: 'onnxruntime', error: 'exit code 1' } : { id: 'onnxruntime', result: { inferIps: onnxInfer, latencyMs: 0.2 } },
+    { id: 'memory-native', result: { mode: 'memory', system: 'cortado-native', iters: 100, rssGrowthMiB: 0 } },
+  ];
+  // Training ratios 4, 3 and 5 (the systems' own speeds drift between rounds; the ratios are
+  // what the median is taken of, not the speeds); onnxruntime failed in the second round.
+  const lines = formatRounds([round(8000, 2000, 4000), round(3000, 1000), round(5000, 1000, 2000)]).split('\n');
+  assert.match(lines[0], /^Over 3 rounds/);
+  const row = (start: string) => lines.find((l) => l.startsWith(start))?.split(/\s{2,}/);
+  assert.deepEqual(row('cortado-native / pytorch')?.slice(0, 4), ['cortado-native / pytorch', '4.00x (3.00x-5.00x)', '8.00x (6.00x-10.0x)', '4.00x (4.00x-4.00x)']);
+  // Two rounds measured it: the median is their mean.
+  assert.deepEqual(row('cortado-native / onnxruntime')?.slice(0, 4), ['cortado-native / onnxruntime', '-', '4.50x (4.00x-5.00x)', '2.00x (2.00x-2.00x)']);
 });
