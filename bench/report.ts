@@ -150,9 +150,9 @@ function ratioRows(ok: Outcome[]): { label: string; cells: Cell[] }[] {
 }
 
 /**
- * `npm run bench -- --rounds N`: the systems ran N times, in turn, so that each round's ratios
- * compare runs minutes apart, not the first system's minute with the last's. For each ratio of the
- * table: the median over the rounds that measured it, the lowest and the highest.
+ * `npm run bench -- --rounds N`: the systems ran N times in turn. Each ratio of the Cortado / peer
+ * table is taken within one round, then summed up over the rounds that measured it: the median,
+ * the lowest and the highest. (The browser's ratios are left to each round's own table.)
  */
 export function formatRounds(rounds: Outcome[][]): string {
   const perRound = rounds.map((outcomes) => ratioRows(outcomes.filter((o) => o.result && o.result.mode !== 'memory')));
