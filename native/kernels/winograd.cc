@@ -393,11 +393,18 @@ struct Panel {
         gather(tiles, nt, src, j.Wd, d);
       }
       for (int64_t q = 0; q < NR; q += W) {
-        V x[AA], t[AA], v[AA];
-        for (int k = 0; k < AA; ++k) x[k] = load(d + k * NR + q);
-        for (int i = 0; i < A; ++i) bt8(x + i * A, 1, t + i * A, 1);
-        for (int i = 0; i < A; ++i) bt8(t + i, A, v + i, A);
-        for (int k = 0; k < AA; ++k) store(vp + (k * j.Ci + c) * NR + q, v[k]);
+        // Rows, then columns: only t, the 64 vectors between the passes, lives in memory.
+        V t[AA];
+        for (int i = 0; i < A; ++i) {
+          V x[A];
+          for (int k = 0; k < A; ++k) x[k] = load(d + (i * A + k) * NR + q);
+          bt8(x, 1, t + i * A, 1);
+        }
+        for (int i = 0; i < A; ++i) {
+          V v[A];
+          bt8(t + i, A, v, 1);
+          for (int k = 0; k < A; ++k) store(vp + ((k * A + i) * j.Ci + c) * NR + q, v[k]);
+        }
       }
     }
   }
