@@ -63,7 +63,7 @@ export function formatReport(outcomes: Outcome[], opts: { quick: boolean }): str
     }),
   ));
 
-  const rows = ratioRows(ok).map((r) => [r.label, ...r.cells.map((c) => (c.from && c.v !== undefined ? `${ratio(c.v, 1)} (${c.from})` : ratio(c.v, 1)))]);
+  const rows = ratioRows(ok).map((r) => [r.label, ...r.cells.map((c) => (c.from && c.v !== undefined ? `${times(c.v)} (${c.from})` : times(c.v)))]);
   if (rows.length) {
     out.push('\nCortado / peer, as speed ratios (> 1: Cortado is faster; latency compared as 1 / latency)\n');
     out.push(table(['', ...METRICS.map((m) => m.label)], rows));
@@ -120,7 +120,7 @@ interface Cell {
 /** The rows of the ratio table, one cell per metric: each Cortado backend against PyTorch, onnxruntime and the best TF.js backend, and the wasm pairs. */
 function ratioRows(ok: Outcome[]): { label: string; cells: Cell[] }[] {
   const byId = new Map(ok.map((o) => [o.id, o.result!]));
-  const div = (a: number | undefined, b: number | undefined): Cell => ({ v: a !== undefined && b !== undefined && b > 0 ? a / b : undefined });
+  const div = (a: number | undefined, b: number | undefined): Cell => ({ v: quotient(a, b) });
   const cortado = ok.filter((o) => CORTADO.includes(o.id));
   const tfjs = ok.filter((o) => o.id.startsWith('tfjs-'));
   const torch = byId.get('pytorch');
@@ -158,9 +158,9 @@ export function formatRounds(rounds: Outcome[][]): string {
   const perRound = rounds.map((outcomes) => ratioRows(outcomes.filter((o) => o.result && o.result.mode !== 'memory')));
   const labels = [...new Set(perRound.flatMap((rows) => rows.map((r) => r.label)))];
   const rows = labels.map((label) => [label, ...METRICS.map((_, i) => {
-    const vs = perRound.map((rows) => rows.find((r) => r.label === label)?.cells[i]?.v).filter((v): v is number => v !== undefined);
+    const vs = perRound.map((round) => round.find((r) => r.label === label)?.cells[i]?.v).filter((v): v is number => v !== undefined);
     if (!vs.length) return '-';
-    return vs.length === 1 ? ratio(vs[0], 1) : `${ratio(median(vs), 1)} (${ratio(Math.min(...vs), 1)}-${ratio(Math.max(...vs), 1)})`;
+    return vs.length === 1 ? times(vs[0]) : `${times(median(vs))} (${times(Math.min(...vs))}-${times(Math.max(...vs))})`;
   })]);
   if (!rows.length) return '';
   return [`Over ${rounds.length} rounds: median ratio (lowest-highest), each ratio within one round\n`, table(['', ...METRICS.map((m) => m.label)], rows)].join('\n');
@@ -190,8 +190,17 @@ function browserRatios(ok: Outcome[], byId: Map<string, Record<string, unknown>>
   return ['\nIn the browser: Cortado / TF.js in the same headless Chromium, / the same backend in Node, and wasm / js in the browser (speed ratios)\n', table(['', ...metrics.map((m) => m.label)], rows)];
 }
 
+function quotient(a: number | undefined, b: number | undefined): number | undefined {
+  return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+}
+
+/** A ratio as printed: 2.50x, 12.5x; '-' where there is none. */
+function times(v: number | undefined): string {
+  return v === undefined ? '-' : `${v >= 10 ? v.toFixed(1) : v.toFixed(2)}x`;
+}
+
 function ratio(a: number | undefined, b: number | undefined): string {
-  return a !== undefined && b !== undefined && b > 0 ? `${a / b >= 10 ? (a / b).toFixed(1) : (a / b).toFixed(2)}x` : '-';
+  return times(quotient(a, b));
 }
 
 function fmtRel(v: number | undefined): string {
