@@ -87,32 +87,36 @@ void pack_a(Mat A, int64_t mc, int64_t kc, float* dst) {
 }
 
 void pack_b(Mat B, int64_t kc, int64_t nc, float* dst) {
+  if (B.cs == 1) {
+    // Row by row across all the panels: each row of B is read once, front to back. Panel by
+    // panel, every k touched another row (a page apart for wide B) for two cache lines, and at
+    // n = 4096 packing B took 2.8 times as long as packing A.
+    const int64_t full = nc / NR, nr = nc - full * NR, stride = kc * NR;
+    for (int64_t k = 0; k < kc; ++k) {
+      const float* src = B.at(k, 0);
+      float* d = dst + k * NR;
+      for (int64_t p = 0; p < full; ++p)
+        for (int64_t j = 0; j < NR; j += W) store(d + p * stride + j, load(src + p * NR + j));
+      if (nr > 0) {
+        float* t = d + full * stride;
+        for (int64_t j = 0; j < nr; ++j) t[j] = src[full * NR + j];
+        for (int64_t j = nr; j < NR; ++j) t[j] = 0.0f;
+      }
+    }
+    return;
+  }
+  // Columns contiguous in k (B stored transposed): transpose W x W tiles; columns past nr are zero.
   for (int64_t j0 = 0; j0 < nc; j0 += NR) {
     int64_t nr = imin(NR, nc - j0);
-    if (B.cs == 1) {
-      for (int64_t k = 0; k < kc; ++k) {
-        const float* src = B.at(k, j0);
-        float* d = dst + k * NR;
-        if (nr == NR) {
-          for (int64_t j = 0; j < NR; j += W) store(d + j, load(src + j));
-        } else {
-          for (int64_t j = 0; j < nr; ++j) d[j] = src[j];
-          for (int64_t j = nr; j < NR; ++j) d[j] = 0.0f;
-        }
-      }
-    } else {
-      // Columns contiguous in k (B stored transposed): transpose W x W tiles; columns past nr
-      // are zero.
-      for (int64_t k = 0; k < kc; k += W) {
-        int64_t kr = imin(W, kc - k);
-        for (int64_t g = 0; g < NR; g += W) {
-          V t[W];
-          for (int64_t q = 0; q < W; ++q)
-            t[q] = g + q >= nr ? zero() : kr == W ? load(B.at(k, j0 + g + q)) : loadp(B.at(k, j0 + g + q), kr);
-          transpose(t);
-          for (int64_t q = 0; q < W; ++q)
-            if (q < kr) store(dst + (k + q) * NR + g, t[q]);
-        }
+    for (int64_t k = 0; k < kc; k += W) {
+      int64_t kr = imin(W, kc - k);
+      for (int64_t g = 0; g < NR; g += W) {
+        V t[W];
+        for (int64_t q = 0; q < W; ++q)
+          t[q] = g + q >= nr ? zero() : kr == W ? load(B.at(k, j0 + g + q)) : loadp(B.at(k, j0 + g + q), kr);
+        transpose(t);
+        for (int64_t q = 0; q < W; ++q)
+          if (q < kr) store(dst + (k + q) * NR + g, t[q]);
       }
     }
     dst += kc * NR;
@@ -150,6 +154,46 @@ void macro_kernel_rows(int64_t mc, int64_t nc, int64_t kc, float alpha, const fl
     MicroFn f = i0 + MR <= mc ? full : tail;
     for (int64_t j0 = 0; j0 < nc; j0 += NR)
       f(kc, ap + i0 * kc, bp + (j0 / NR) * bstride, C + i0 * ldc + j0, ldc, ab, imin(NR, nc - j0));
+  }
+}
+
+// C = alpha A B + beta C on the pool with one packed copy of A: for each k block (and row block
+// of A when A is taller than kPackAFloats / kc), the threads first pack A together into the
+// calling thread's kShared buffer, then take column blocks of C one at a time, each packing its
+// own block of B and sweeping it against all of packed A. Splitting C into a slab per thread
+// instead made every thread pack all of A (at n = 2048, a twentieth of the product's time), and
+// a thread that the host preempted left its slab for the other to wait on; with more blocks
+// than threads, the pool hands the blocks that a slow thread has not reached to the others.
+void gemm_shared(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, float beta, float* C,
+                 int64_t T) {
+  const int64_t kb = (K + (K + KG - 1) / KG - 1) / ((K + KG - 1) / KG);
+  const int64_t most = imax(MR, kPackAFloats / kb / MR * MR), blocks = (M + most - 1) / most;
+  const int64_t ma = round_up((M + blocks - 1) / blocks, MR);
+  // Column blocks of whole NR panels, at most NC wide, at least two per thread and a multiple of
+  // the thread count, all within one panel of the same width: with 11 blocks of 384 columns at
+  // n = 4096, one thread idled for most of a block at the end of every k block.
+  const int64_t panels_n = (N + NR - 1) / NR;
+  const int64_t ncb = imin(panels_n, round_up(imax((N + NC - 1) / NC, 2 * T), T));
+  float* ap = scratch(kShared, imin(M, ma) * kb);
+  for (int64_t pc = 0; pc < K; pc += kb) {
+    const int64_t kc = imin(kb, K - pc);
+    const float beta_k = pc == 0 ? beta : 1.0f;
+    for (int64_t ic = 0; ic < M; ic += ma) {
+      const int64_t mc = imin(ma, M - ic);
+      // Packing in parts of whole MR-row panels: part p's panels start at ap + its first row * kc.
+      const int64_t panels = (mc + MR - 1) / MR, parts = imin(panels, 4 * T);
+      parallel_for(parts, [&](int64_t part, int) {
+        const int64_t p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
+        const int64_t r0 = p0 * MR, r1 = imin(mc, p1 * MR);
+        if (r1 > r0) pack_a(Mat{A.at(ic + r0, pc), A.rs, A.cs}, r1 - r0, kc, ap + r0 * kc);
+      });
+      parallel_for(ncb, [&](int64_t j, int) {
+        const int64_t jc = panels_n * j / ncb * NR, nc = imin(N, panels_n * (j + 1) / ncb * NR) - jc;
+        float* bp = scratch(kPackB, kc * round_up(nc, NR));
+        pack_b(Mat{B.at(pc, jc), B.rs, B.cs}, kc, nc, bp);
+        macro_kernel_rows(mc, nc, kc, alpha, ap, bp, kc * NR, beta_k, C + ic * N + jc, N);
+      });
+    }
   }
 }
 
@@ -197,9 +241,11 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha
   Mat b = transB ? Mat{B, 1, K} : Mat{B, N, 1};
   int64_t T = num_threads();
   if (T == 1 || double(M) * double(N) * double(K) < 5e5) return gemm_serial(a, b, M, N, K, alpha, beta, C, N);
+  bool by_cols = (N + NR - 1) / NR >= T;
+  if (by_cols && K > 0 && alpha != 0.0f && M * K >= kSharedPackA && N >= 2 * T * NR)
+    return gemm_shared(a, b, M, N, K, alpha, beta, C, T);
   // Each thread takes a slab of C's columns (or rows when C is too narrow) and packs its own
   // blocks: no synchronization inside the product, at the price of packing A (or B) T times.
-  bool by_cols = (N + NR - 1) / NR >= T;
   parallel_for(T, [&](int64_t part, int) {
     int64_t lo, hi;
     if (by_cols) {

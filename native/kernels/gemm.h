@@ -26,6 +26,9 @@ constexpr int64_t KC = 256;  // macro_kernel (convolutions): a KC x NR panel of 
 // block of B (768 KB) in L2; A is packed in row blocks of at most kPackAFloats (8 MB).
 constexpr int64_t KG = 512, NC = 384;
 constexpr int64_t kPackAFloats = 1 << 21;
+// gemm's threads share one packed A (gemm_shared in gemm.cc) when A has at least this many
+// floats; below it, packing A once per thread costs less than the extra fork-joins.
+constexpr int64_t kSharedPackA = 1 << 18;
 
 inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 

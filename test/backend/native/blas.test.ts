@@ -185,6 +185,9 @@ const GEMM_SHAPES: [number, number, number][] = [
   // 2^21 floats: at most 4,088 to 4,096 rows at kc = 512, whatever the tile height), two per
   // thread of two, three on one thread.
   [20, 1700, 40], [8400, 3, 512],
+  // One packed A shared by the threads (A of at least 2^18 floats, C at least 2 NR columns per
+  // thread): column blocks of uneven width, k blocks of 260, and A in two row blocks.
+  [600, 1000, 520], [4100, 130, 512],
   // One row or one column of C (matrix-vector products; LeNet's ip1 and ip2 at batch 1).
   [1, 500, 800], [1, 10, 500], [700, 1, 33], [1, 2, 0],
 ];

@@ -1,7 +1,8 @@
 /**
  * The threaded wasm backend (cortado-threads.wasm, `{ threads: n }`): its workers start and run
  * parts of the kernels; a threaded gemm gives bit for bit the one-thread result (each part is the
- * one-thread product of a slab of C) for awkward sizes and every transpose; convolution agrees;
+ * one-thread product of a block of C, with the same k blocks) for awkward sizes and every
+ * transpose; convolution agrees;
  * it runs one thread, saying why, where threads cannot run; dispose and process exit; workers
  * that never start; CORTADO_WASM_THREADS.
  */
@@ -37,8 +38,9 @@ test('a threaded gemm equals the one-thread gemm bit for bit, for awkward sizes 
   if (skip) return t.skip(skip);
   const b = await threaded(3), one = new WasmBackend('float32', { memoryMiB: 256 }), js = new JsBackend('float32');
   const before = b.threadStats().workerTasks;
-  // Wide (split by columns), tall and narrow (split by rows), K over one k block, tails everywhere.
-  const sizes: [number, number, number][] = [[97, 301, 263], [1000, 5, 131], [13, 2053, 37], [257, 129, 600], [3, 3, 3]];
+  // Wide (split by columns), tall and narrow (split by rows), K over one k block, tails everywhere,
+  // and A large enough (2^18 floats) for the threads to share one packed copy of it.
+  const sizes: [number, number, number][] = [[97, 301, 263], [1000, 5, 131], [13, 2053, 37], [257, 129, 600], [3, 3, 3], [520, 100, 530]];
   for (const [M, N, K] of sizes) {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const A = values(M * K, M + K), B = values(K * N, N + 7), C0 = values(M * N, 5);
