@@ -157,6 +157,22 @@ void macro_kernel_rows(int64_t mc, int64_t nc, int64_t kc, float alpha, const fl
   }
 }
 
+// The k block and A's row block of gemm_serial and gemm_shared, which must agree: the k blocks
+// decide the order of each sum, so the threaded product gives the one-thread product's bits.
+// Equal k blocks of at most KG (800 is 2 x 400, not 512 + 288: C is read and written once per
+// block, which a short last block does not pay for). A is packed once per k block, in equal row
+// blocks of at most kPackAFloats (all of it for M up to 4096 at kc = 512), and each NC-column
+// block of B once per row block. With B blocks small enough for L2, packing A once per B block
+// instead (as for n x n products with n > NC) took 7% of the time at n = 2048.
+struct Blocking {
+  int64_t kb, ma;
+};
+Blocking blocking(int64_t M, int64_t K) {
+  const int64_t kb = (K + (K + KG - 1) / KG - 1) / ((K + KG - 1) / KG);
+  const int64_t most = imax(MR, kPackAFloats / kb / MR * MR), blocks = (M + most - 1) / most;
+  return {kb, round_up((M + blocks - 1) / blocks, MR)};
+}
+
 // C = alpha A B + beta C on the pool with one packed copy of A: for each k block (and row block
 // of A when A is taller than kPackAFloats / kc), the threads first pack A together into the
 // calling thread's kShared buffer, then take column blocks of C one at a time, each packing its
@@ -166,9 +182,8 @@ void macro_kernel_rows(int64_t mc, int64_t nc, int64_t kc, float alpha, const fl
 // than threads, the pool hands the blocks that a slow thread has not reached to the others.
 void gemm_shared(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, float beta, float* C,
                  int64_t T) {
-  const int64_t kb = (K + (K + KG - 1) / KG - 1) / ((K + KG - 1) / KG);
-  const int64_t most = imax(MR, kPackAFloats / kb / MR * MR), blocks = (M + most - 1) / most;
-  const int64_t ma = round_up((M + blocks - 1) / blocks, MR);
+  const Blocking bl = blocking(M, K);
+  const int64_t kb = bl.kb, ma = bl.ma;
   // Column blocks of whole NR panels, at most NC wide, at least two per thread and a multiple of
   // the thread count, all within one panel of the same width: with 11 blocks of 384 columns at
   // n = 4096, one thread idled for most of a block at the end of every k block.
@@ -181,14 +196,16 @@ void gemm_shared(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, flo
     for (int64_t ic = 0; ic < M; ic += ma) {
       const int64_t mc = imin(ma, M - ic);
       // Packing in parts of whole MR-row panels: part p's panels start at ap + its first row * kc.
-      const int64_t panels = (mc + MR - 1) / MR, parts = imin(panels, 4 * T);
+      const int64_t parts = imin((mc + MR - 1) / MR, 4 * T);
       parallel_for(parts, [&](int64_t part, int) {
-        const int64_t p0 = panels * part / parts, p1 = panels * (part + 1) / parts;
-        const int64_t r0 = p0 * MR, r1 = imin(mc, p1 * MR);
+        int64_t r0, r1;
+        split_range(mc, parts, part, MR, &r0, &r1);
         if (r1 > r0) pack_a(Mat{A.at(ic + r0, pc), A.rs, A.cs}, r1 - r0, kc, ap + r0 * kc);
       });
       parallel_for(ncb, [&](int64_t j, int) {
-        const int64_t jc = panels_n * j / ncb * NR, nc = imin(N, panels_n * (j + 1) / ncb * NR) - jc;
+        int64_t jc, end;
+        split_range(N, ncb, j, NR, &jc, &end);
+        const int64_t nc = end - jc;
         float* bp = scratch(kPackB, kc * round_up(nc, NR));
         pack_b(Mat{B.at(pc, jc), B.rs, B.cs}, kc, nc, bp);
         macro_kernel_rows(mc, nc, kc, alpha, ap, bp, kc * NR, beta_k, C + ic * N + jc, N);
@@ -203,15 +220,8 @@ void gemm_serial(Mat A, Mat B, int64_t M, int64_t N, int64_t K, float alpha, flo
                  int64_t ldc) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) return scale_c(M, N, beta, C, ldc);
-  // Equal k blocks of at most KG (800 is 2 x 400, not 512 + 288: C is read and written once per
-  // block, which a short last block does not pay for).
-  const int64_t kb = (K + (K + KG - 1) / KG - 1) / ((K + KG - 1) / KG);
-  // A is packed once per k block, in equal row blocks of at most kPackAFloats (all of it for M
-  // up to 4096 at kc = 512), and each NC-column block of B once per row block. With B blocks
-  // small enough for L2, packing A once per B block instead (as for n x n products with n > NC)
-  // took 7% of the time at n = 2048.
-  const int64_t most = imax(MR, kPackAFloats / kb / MR * MR), blocks = (M + most - 1) / most;
-  const int64_t ma = round_up((M + blocks - 1) / blocks, MR);
+  const Blocking bl = blocking(M, K);
+  const int64_t kb = bl.kb, ma = bl.ma;
   float* bp = scratch(kPackB, kb * round_up(imin(N, NC), NR));
   float* ap = scratch(kPackA, imin(M, ma) * kb);
   for (int64_t pc = 0; pc < K; pc += kb) {
