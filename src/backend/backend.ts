@@ -104,6 +104,11 @@ export interface ClassGeom {
   inner: number;
 }
 
+/** How HingeLoss reads its labels: one class index per item, or one ±1 per score. */
+export type HingeLabels = 'index' | 'sign';
+/** HingeLoss sums the margins ('L1') or their squares ('L2'). */
+export type HingeNorm = 'L1' | 'L2';
+
 export interface Backend {
   /** 'js', 'native', 'wasm', 'cuda'. */
   readonly name: string;
@@ -144,6 +149,11 @@ export interface Backend {
   dot(n: number, x: Buf, y: Buf): number;
   /** sum |x[i]| (waits for the device) */
   asum(n: number, x: Buf): number;
+  /**
+   * out[0] = alpha sum x[i] y[i] + beta out[0], beta = 0 overwriting out[0] even if it holds NaN:
+   * `dot` without the wait, for losses that leave their value on the device.
+   */
+  dotInto(n: number, x: Buf, y: Buf, alpha: number, beta: number, out: Buf): void;
 
   // ---- BLAS level 2 and 3 (row-major) ----
   /**
@@ -227,15 +237,34 @@ export interface Backend {
   /** dx = y * (dy - sum_c(dy * y)) over the class axis. */
   softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void;
   /**
-   * loss[0] = sum over labelled positions of -log(max(prob[label], FLT_MIN)) (a NaN prob stays NaN), divided as
-   * `normalization` says; positions whose label equals `ignoreLabel` (when not null) are skipped.
-   * The loss weight is applied by the net, not here (as Caffe's top blob holds the plain loss).
+   * loss[0] = sum over labelled positions of -w[label] log(max(prob[label], FLT_MIN)) (a NaN prob stays NaN),
+   * divided as `normalization` says (positions, not weights, are counted); positions whose label
+   * equals `ignoreLabel` (when not null) are skipped. `weights` holds one weight per class; without
+   * it every w is 1. The loss weight is applied by the net, not here (as Caffe's top blob holds the
+   * plain loss). This is also MultinomialLogisticLoss's forward, on probabilities.
    */
   softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, loss: Buf): void;
-  /** dx = lossWeight * (prob - onehot(label)) / normalizer, zero at ignored positions. */
+    normalization: LossNormalization, loss: Buf, weights?: Buf | null): void;
+  /** dx = lossWeight * w[label] * (prob - onehot(label)) / normalizer, zero at ignored positions. */
   softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, lossWeight: number, dx: Buf): void;
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights?: Buf | null): void;
+  /**
+   * The gradient of softmaxLossForward's loss with respect to the probabilities (MultinomialLogisticLoss):
+   * dx = -lossWeight * w[label] / (max(prob[label], FLT_MIN) * normalizer) at each labelled position's
+   * label, zero elsewhere (overwrites dx).
+   */
+  nllBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights?: Buf | null): void;
+  /**
+   * The hinge loss of scores x seen as [outer, classes, 1]: m = max(0, 1 + δ x) (a NaN score gives
+   * NaN), δ = -1 at the labelled class and +1 elsewhere ('index': one label per item), or δ = -label
+   * ('sign': one ±1 per score); loss[0] = Σ m (L1) or Σ m² (L2), divided by outer.
+   */
+  hingeLossForward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, loss: Buf): void;
+  /** dx = lossWeight δ [m > 0] / outer (L1) or 2 lossWeight δ m / outer (L2) (overwrites dx). */
+  hingeLossBackward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, lossWeight: number, dx: Buf): void;
+  /** out[0] = fraction of k < n with (pred[k] > threshold) equal to (label[k] > threshold); 0 when n is 0. */
+  binaryAccuracy(n: number, pred: Buf, label: Buf, threshold: number, out: Buf): void;
   /**
    * out[0] = fraction of labelled positions whose label is among the topK highest scores (ties
    * counted against the label, as Caffe, and so is a NaN score), skipping `ignoreLabel`.
@@ -252,6 +281,14 @@ export interface Backend {
    * when `accumulate`. src and dst must not overlap. Concat, Slice, Tile and Crop move rows with it.
    */
   copy2d(rows: number, cols: number, src: Buf, srcStride: number, dst: Buf, dstStride: number, accumulate: boolean): void;
+
+  /**
+   * y[i] = uniform in [0, 1) from (key, i) alone, the same bits on every backend (key a 32-bit
+   * unsigned integer; the counter-based generator is specified in js/random.ts).
+   */
+  randomUniform(n: number, key: number, y: Buf): void;
+  /** y[i] = standard normal from (key, i) alone (Box-Muller on two of the generator's uniforms). */
+  randomNormal(n: number, key: number, y: Buf): void;
 
   /** Inverted dropout: y = rand >= ratio ? x * scale : 0, rand uniform in [0, 1). */
   dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void;

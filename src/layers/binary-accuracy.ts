@@ -8,11 +8,11 @@
  *   backward  none: no gradient flows to either bottom.
  * The threshold is 0 by default, as in Mocha: for scores (logits) with labels in {-1, 1} or
  * {0, 1}. For probabilities (a Sigmoid's output) with labels in {0, 1}, set `threshold` to 0.5.
- * The values are compared on the host (one download of each bottom per pass).
+ * The values are compared on the backend (`binaryAccuracy`).
  */
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { checkSameCount, setScalar } from './loss-util.js';
+import { checkSameCount } from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
 export interface BinaryAccuracyConfig extends BaseConfig {
@@ -35,14 +35,7 @@ export class BinaryAccuracyLayer extends Layer<BinaryAccuracyConfig> {
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
-    const b = this.ctx.backend;
-    const n = bottoms[0].count;
-    const th = this.config.threshold;
-    const pred = b.download(bottoms[0].data, undefined, n);
-    const label = b.download(bottoms[1].data, undefined, n);
-    let right = 0;
-    for (let i = 0; i < n; i++) if ((pred[i] > th) === (label[i] > th)) right++;
-    setScalar(b, n === 0 ? 0 : right / n, tops[0].data);
+    this.ctx.backend.binaryAccuracy(bottoms[0].count, bottoms[0].data, bottoms[1].data, this.config.threshold, tops[0].data);
   }
 }
 

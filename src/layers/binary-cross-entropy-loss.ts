@@ -13,7 +13,7 @@
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { expectBlobs, type LayerType } from '../core/layer.js';
-import { FLT_MIN, checkSameCount, type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
+import { FLT_MIN, checkSameCount, type LossConfig, LossLayer, numOf, readLossWeight } from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
 /** No fields besides `lossWeight` (default 1). */
@@ -56,8 +56,8 @@ export class BinaryCrossEntropyLossLayer extends LossLayer<BinaryCrossEntropyLos
     b.copy(n, bottoms[1].data, notT);
     b.scal(n, -1, notT);
     b.addScalar(n, 1, notT);
-    const sum = b.dot(n, bottoms[1].data, logP) + b.dot(n, notT, logQ);
-    setScalar(b, -sum / this.num, tops[0].data);
+    b.dotInto(n, bottoms[1].data, logP, -1 / this.num, 0, tops[0].data);
+    b.dotInto(n, notT, logQ, -1 / this.num, 1, tops[0].data);
   }
 
   override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {

@@ -7,10 +7,11 @@
  *                   y = r >= ratio ? x / (1 - ratio) : 0
  *   train backward  dx = r >= ratio ? dy / (1 - ratio) : 0      (the same r)
  *   test            y = x;  dx = dy
- * The random numbers are drawn on the host into a scratch array and uploaded, so every backend
- * drops the same units for the same seed.
+ * The random numbers are made on the backend (`randomUniform`) from one key per forward drawn from
+ * the run's random source: nothing crosses to the device, and every backend drops the same units
+ * for the same seed.
  */
-import type { Buf, HostArray } from '../backend/backend.js';
+import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 
@@ -21,7 +22,6 @@ export interface DropoutConfig extends BaseConfig {
 
 export class DropoutLayer extends Layer<DropoutConfig> {
   private rand?: Buf;
-  private host?: HostArray;
 
   private get scale(): number {
     return 1 / (1 - this.config.ratio);
@@ -29,22 +29,18 @@ export class DropoutLayer extends Layer<DropoutConfig> {
 
   setup(bottoms: Blob[]): Shape[] {
     const n = bottoms[0].count;
-    if (this.ctx.phase === 'train') {
-      this.rand = this.ctx.buffer(n);
-      this.host = this.ctx.backend.dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
-    }
+    if (this.ctx.phase === 'train') this.rand = this.ctx.buffer(n);
     return [bottoms[0].shape];
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
     const b = this.ctx.backend;
     const x = bottoms[0];
-    if (!this.rand || !this.host) {
+    if (!this.rand) {
       if (tops[0].data !== x.data) b.copy(x.count, x.data, tops[0].data);
       return;
     }
-    this.ctx.rng.fillUniform(this.host);
-    b.upload(this.rand, this.host);
+    b.randomUniform(x.count, this.ctx.rng.nextUint32(), this.rand);
     b.dropoutForward(x.count, x.data, this.rand, this.config.ratio, this.scale, tops[0].data);
   }
 

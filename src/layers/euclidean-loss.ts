@@ -10,7 +10,7 @@
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { expectBlobs, type LayerType } from '../core/layer.js';
-import { checkSameCount, type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
+import { checkSameCount, type LossConfig, LossLayer, numOf, readLossWeight } from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
 /** No fields besides `lossWeight` (default 1). */
@@ -37,7 +37,7 @@ export class EuclideanLossLayer extends LossLayer<EuclideanLossConfig> {
     const b = this.ctx.backend;
     const n = bottoms[0].count;
     b.sub(n, bottoms[0].data, bottoms[1].data, this.delta);
-    setScalar(b, b.dot(n, this.delta, this.delta) / (2 * this.num), tops[0].data);
+    b.dotInto(n, this.delta, this.delta, 1 / (2 * this.num), 0, tops[0].data);
   }
 
   override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {

@@ -11,7 +11,7 @@
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { expectBlobs, type LayerType } from '../core/layer.js';
-import { checkSameCount, type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
+import { checkSameCount, type LossConfig, LossLayer, numOf, readLossWeight } from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
 /** No fields besides `lossWeight` (default 1). */
@@ -43,8 +43,12 @@ export class GaussianKLLossLayer extends LossLayer<GaussianKLLossConfig> {
     const mu = bottoms[0].data;
     const sigma = bottoms[1].data;
     b.log(n, sigma, this.tmp);
-    const sum = b.dot(n, mu, mu) + b.dot(n, sigma, sigma) - 2 * b.dot(n, this.tmp, this.ones) - n;
-    setScalar(b, sum / (2 * this.num), tops[0].data);
+    const top = tops[0].data;
+    const scale = 1 / (2 * this.num);
+    b.dotInto(n, mu, mu, scale, 0, top);
+    b.dotInto(n, sigma, sigma, scale, 1, top);
+    b.dotInto(n, this.tmp, this.ones, -2 * scale, 1, top);
+    b.addScalar(1, -n * scale, top);
   }
 
   override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {

@@ -9,12 +9,14 @@
  *   m[n, c] = max(0, 1 + δ[n, c] scores[n, c]),   δ = -1 for the labelled class, +1 otherwise
  *   forward   'L1': loss = Σ m / N;   'L2': loss = Σ m² / N
  *   backward  'L1': dscores = lossWeight δ sign(m) / N;   'L2': dscores = 2 lossWeight δ m / N
- * No gradient for the label. Like Caffe's, this layer reads scores and labels on the host.
+ * No gradient for the label. The loss and its gradient are computed on the backend
+ * (`hingeLossForward`/`hingeLossBackward`), so a device never waits for the host here; a label that
+ * is not a class index is a DataError on the CPU backends and makes the loss NaN on a device.
  */
 import type { ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { expectBlobs, type LayerType } from '../core/layer.js';
-import { type LossConfig, LossLayer, numOf, readLabels, readLossWeight, setScalar } from './loss-util.js';
+import { type LossConfig, LossLayer, numOf, readLossWeight } from './loss-util.js';
 import { checkLabels, defaultTop, where } from './shapes.js';
 import { ShapeError } from '../core/errors.js';
 
@@ -27,7 +29,6 @@ export interface HingeLossConfig extends LossConfig {
 
 export class HingeLossLayer extends LossLayer<HingeLossConfig> {
   private geom!: ClassGeom;
-  private grad!: Float64Array;
 
   setup(bottoms: Blob[]): Shape[] {
     const num = numOf(bottoms[0]);
@@ -36,45 +37,18 @@ export class HingeLossLayer extends LossLayer<HingeLossConfig> {
     else if (bottoms[1].count !== bottoms[0].count) {
       throw new ShapeError(`${where(this.config)}: with labels 'sign' the label blob "${bottoms[1].name}" needs one ±1 per score (${bottoms[0].count}), found ${bottoms[1].count}`);
     }
-    this.grad = new Float64Array(bottoms[0].count);
     return [[1]];
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
-    const b = this.ctx.backend;
-    const { outer: N, classes: C } = this.geom;
-    const l2 = this.config.norm === 'L2';
-    const scores = b.download(bottoms[0].data, undefined, bottoms[0].count);
-    if (this.config.labels === 'sign') return this.forwardSign(scores, b.download(bottoms[1].data, undefined, bottoms[1].count), tops[0]);
-    const labels = readLabels(this.config, b, this.geom, bottoms[1], null);
-    let sum = 0;
-    for (let n = 0; n < N; n++) {
-      for (let c = 0; c < C; c++) {
-        const k = n * C + c;
-        const delta = c === labels[n] ? -1 : 1;
-        const m = Math.max(0, 1 + delta * scores[k]);
-        sum += l2 ? m * m : m;
-        this.grad[k] = m > 0 ? delta * (l2 ? 2 * m : 1) : 0;
-      }
-    }
-    setScalar(b, sum / N, tops[0].data);
-  }
-
-  private forwardSign(scores: ArrayLike<number>, y: ArrayLike<number>, top: Blob): void {
-    const l2 = this.config.norm === 'L2';
-    let sum = 0;
-    for (let k = 0; k < scores.length; k++) {
-      const m = Math.max(0, 1 - y[k] * scores[k]);
-      sum += l2 ? m * m : m;
-      this.grad[k] = m > 0 ? -y[k] * (l2 ? 2 * m : 1) : 0;
-    }
-    setScalar(this.ctx.backend, sum / this.geom.outer, top.data);
+    const c = this.config;
+    this.ctx.backend.hingeLossForward(this.geom, bottoms[0].data, bottoms[1].data, c.labels, c.norm, tops[0].data);
   }
 
   override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     if (!propagateDown[0]) return;
-    const scale = this.config.lossWeight / this.geom.outer;
-    this.ctx.backend.upload(bottoms[0].diff, this.grad.map((v) => v * scale));
+    const c = this.config;
+    this.ctx.backend.hingeLossBackward(this.geom, bottoms[0].data, bottoms[1].data, c.labels, c.norm, c.lossWeight, bottoms[0].diff);
   }
 }
 

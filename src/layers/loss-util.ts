@@ -1,14 +1,13 @@
 /**
  * Helpers shared by the loss layers: their base class, the common config fields, the check that
- * two bottoms hold the same number of values, and the host-side reading of labels for the losses
- * that pick one class per position (Caffe computes those on the CPU too: MultinomialLogisticLoss,
- * HingeLoss).
+ * two bottoms hold the same number of values, and the class weights of the losses that pick one
+ * class per position.
  */
-import type { Backend, Buf, ClassGeom, HostArray, LossNormalization } from '../backend/backend.js';
+import type { Backend, Buf, ClassGeom, LossNormalization } from '../backend/backend.js';
 import type { Blob } from '../core/blob.js';
 import type { ConfigReader } from '../core/config.js';
-import { DataError, ShapeError, shapeStr } from '../core/errors.js';
-import { Layer, expectBlobs, type BaseConfig } from '../core/layer.js';
+import { ShapeError, shapeStr } from '../core/errors.js';
+import { Layer, expectBlobs, type BaseConfig, type LayerContext } from '../core/layer.js';
 import { defaultTop, where } from './shapes.js';
 
 /** The smallest positive normal float32: Caffe's floor on probabilities before the log. */
@@ -92,33 +91,6 @@ export function numOf(bottom: Blob): number {
   return Math.max(1, bottom.shape.length > 0 ? bottom.shape[0] : 1);
 }
 
-/** Writes one number into a buffer (a loss top). */
-export function setScalar(b: Backend, value: number, y: Buf): void {
-  b.set(1, value, y);
-}
-
-/**
- * Class indices of a label blob read on the host: -1 where the label equals ignoreLabel; throws a
- * DataError naming the layer and the position when a label is not a class index.
- */
-export function readLabels(c: BaseConfig, b: Backend, g: ClassGeom, label: Blob, ignoreLabel: number | null): Int32Array {
-  const raw: HostArray = b.download(label.data, undefined, label.count);
-  const out = new Int32Array(raw.length);
-  for (let j = 0; j < raw.length; j++) {
-    const v = Math.trunc(raw[j]);
-    if (ignoreLabel !== null && v === ignoreLabel) {
-      out[j] = -1;
-    } else if (v >= 0 && v < g.classes) {
-      out[j] = v;
-    } else {
-      const at = g.inner === 1 ? `item ${j}` : `item ${Math.floor(j / g.inner)}, position ${j % g.inner}`;
-      throw new DataError(`${where(c)}: label blob "${label.name}" holds ${raw[j]} at ${at}, not a class index in [0, ${g.classes})` +
-        (ignoreLabel === null ? '' : ` nor the ignore label ${ignoreLabel}`));
-    }
-  }
-  return out;
-}
-
 /** Caffe's LossLayer::GetNormalizer for elementwise losses: at least 1 in every mode. */
 export function normalizerOf(mode: LossNormalization, valid: number, num: number, count: number): number {
   switch (mode) {
@@ -142,6 +114,14 @@ export function readClassWeights(r: ConfigReader): number[] | null {
   const sum = w.reduce((s, v) => s + v, 0);
   if (w.length === 0 || !(sum > 0)) r.fail('weights', 'a non-empty list of class weights >= 0 with a positive sum', w);
   return w.map((v) => (v * w.length) / sum);
+}
+
+/** The class weights as a buffer on the backend, uploaded once (null when none are given). */
+export function classWeightsBuffer(ctx: LayerContext, weights: number[] | null): Buf | null {
+  if (!weights) return null;
+  const buf = ctx.buffer(weights.length);
+  ctx.backend.upload(buf, weights);
+  return buf;
 }
 
 /** Checks that a weights list has one entry per class. */

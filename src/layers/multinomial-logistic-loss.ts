@@ -11,15 +11,13 @@
  *             ignored positions; no gradient for the label.
  * The normalizer is as in SoftmaxLoss ('valid' by default, which for a label per sample is Caffe's
  * division by the batch). Caffe's floor here is 1e-20; Cortado uses FLT_MIN for every log floor.
- * Like Caffe's, this layer reads the probabilities and labels on the host (one download of each
- * per pass): it is a cheap final layer, and it then runs on every backend without a kernel.
+ * The forward is SoftmaxLoss's loss on probabilities (`softmaxLossForward`) and the backward
+ * `nllBackward`, both on the backend: a device never waits for the host here.
  */
-import type { ClassGeom } from '../backend/backend.js';
+import type { Buf, ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import type { LayerType } from '../core/layer.js';
-import {
-  FLT_MIN, checkClassWeights, type ClassLossConfig, LossLayer, normalizerOf, parseClassLoss, readLabels, setScalar,
-} from './loss-util.js';
+import { checkClassWeights, type ClassLossConfig, LossLayer, classWeightsBuffer, parseClassLoss } from './loss-util.js';
 import { checkLabels, classGeom } from './shapes.js';
 
 /** The settings: ClassLossConfig's fields (loss-util.ts). */
@@ -27,48 +25,27 @@ export type MultinomialLogisticLossConfig = ClassLossConfig;
 
 export class MultinomialLogisticLossLayer extends LossLayer<MultinomialLogisticLossConfig> {
   private geom!: ClassGeom;
-  private grad!: Float64Array;
-  private normalizer = 1;
+  private weights: Buf | null = null;
 
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
     this.geom = classGeom(c, bottoms[0], c.axis);
     checkLabels(c, this.geom, bottoms[0], bottoms[1]);
     checkClassWeights(c, c.weights, this.geom, bottoms[0]);
-    this.grad = new Float64Array(bottoms[0].count);
+    this.weights = classWeightsBuffer(this.ctx, c.weights);
     return [[1]];
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
-    const b = this.ctx.backend;
     const c = this.config;
-    const { outer, classes: C, inner } = this.geom;
-    const prob = b.download(bottoms[0].data, undefined, bottoms[0].count);
-    const labels = readLabels(c, b, this.geom, bottoms[1], c.ignoreLabel);
-    const grad = this.grad;
-    grad.fill(0);
-    let sum = 0;
-    let valid = 0;
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const l = labels[o * inner + i];
-        if (l < 0) continue;
-        const at = (o * C + l) * inner + i;
-        const w = c.weights ? c.weights[l] : 1;
-        const p = Math.max(prob[at], FLT_MIN);
-        sum -= w * Math.log(p);
-        grad[at] = -w / p;
-        valid++;
-      }
-    }
-    this.normalizer = normalizerOf(c.normalization, valid, outer, outer * inner);
-    setScalar(b, sum / this.normalizer, tops[0].data);
+    this.ctx.backend.softmaxLossForward(this.geom, bottoms[0].data, bottoms[1].data, c.ignoreLabel, c.normalization, tops[0].data, this.weights);
   }
 
   override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     if (!propagateDown[0]) return;
-    const scale = this.config.lossWeight / this.normalizer;
-    this.ctx.backend.upload(bottoms[0].diff, this.grad.map((v) => v * scale));
+    const c = this.config;
+    this.ctx.backend.nllBackward(this.geom, bottoms[0].data, bottoms[1].data, c.ignoreLabel, c.normalization, c.lossWeight,
+      bottoms[0].diff, this.weights);
   }
 }
 

@@ -7,8 +7,9 @@
  *   train forward   r ~ U[0, 1) per element (from the run's random source); y = r >= ratio ? x : 0
  *   train backward  dx = r >= ratio ? dy : 0      (the same r)
  *   test            y = x;  dx = dy
+ * The random numbers are made on the backend, one key per bottom and forward (as in Dropout).
  */
-import type { Buf, HostArray } from '../backend/backend.js';
+import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 
@@ -19,16 +20,9 @@ export interface RandomMaskConfig extends BaseConfig {
 
 export class RandomMaskLayer extends Layer<RandomMaskConfig> {
   private rand: Buf[] = [];
-  private host: HostArray[] = [];
 
   setup(bottoms: Blob[]): Shape[] {
-    if (this.ctx.phase === 'train') {
-      const f64 = this.ctx.backend.dtype === 'float64';
-      for (const x of bottoms) {
-        this.rand.push(this.ctx.buffer(x.count));
-        this.host.push(f64 ? new Float64Array(x.count) : new Float32Array(x.count));
-      }
-    }
+    if (this.ctx.phase === 'train') this.rand = bottoms.map((x) => this.ctx.buffer(x.count));
     return bottoms.map((x) => x.shape);
   }
 
@@ -39,8 +33,7 @@ export class RandomMaskLayer extends Layer<RandomMaskConfig> {
         b.copy(x.count, x.data, tops[i].data);
         return;
       }
-      this.ctx.rng.fillUniform(this.host[i]);
-      b.upload(this.rand[i], this.host[i]);
+      b.randomUniform(x.count, this.ctx.rng.nextUint32(), this.rand[i]);
       b.dropoutForward(x.count, x.data, this.rand[i], this.config.ratio, 1, tops[i].data);
     });
   }

@@ -1,12 +1,12 @@
 /**
  * RandomNormal (Mocha's): a source of noise. Every forward fills each top with fresh N(0, 1) values
- * drawn on the host from the run's random source (so every backend sees the same values for the
- * same seed) and uploaded. No bottoms, no parameters, nothing to propagate.
+ * made on the backend (`randomNormal`) from one key per top drawn from the run's random source, so
+ * every backend sees the same values for the same seed (to its float precision). No bottoms, no
+ * parameters, nothing to propagate.
  *
  * Shapes: top i has `shapes[i]`.
  */
-import type { HostArray } from '../backend/backend.js';
-import { countOf, type Blob, type Shape } from '../core/blob.js';
+import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 
 export interface RandomNormalConfig extends BaseConfig {
@@ -15,19 +15,12 @@ export interface RandomNormalConfig extends BaseConfig {
 }
 
 export class RandomNormalLayer extends Layer<RandomNormalConfig> {
-  private host: HostArray[] = [];
-
   setup(_bottoms: Blob[]): Shape[] {
-    const f64 = this.ctx.backend.dtype === 'float64';
-    this.host = this.config.shapes.map((s) => (f64 ? new Float64Array(countOf(s)) : new Float32Array(countOf(s))));
     return this.config.shapes;
   }
 
   forward(_bottoms: Blob[], tops: Blob[]): void {
-    tops.forEach((t, i) => {
-      this.ctx.rng.fillNormal(this.host[i], 0, 1);
-      this.ctx.backend.upload(t.data, this.host[i]);
-    });
+    for (const t of tops) this.ctx.backend.randomNormal(t.count, this.ctx.rng.nextUint32(), t.data);
   }
 }
 

@@ -10,13 +10,14 @@
  *             for the targets (Caffe refuses one too).
  * The normalizer follows Caffe: 'batch' by default (the first axis of x, Caffe's choice for this
  * layer), 'valid' the number of targets not ignored, 'full' the count, 'none' 1; at least 1.
- * Every step is a Backend primitive, so the layer runs on every backend as is.
+ * Every step is a Backend primitive, so the layer runs on every backend as is, and the loss and
+ * the count of valid targets stay on the device.
  */
 import type { Buf, LossNormalization } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { expectBlobs, type LayerType } from '../core/layer.js';
 import {
-  checkSameCount, type LossConfig, LossLayer, normalizerOf, numOf, readIgnoreLabel, readLossWeight, readNormalization, setScalar,
+  checkSameCount, type LossConfig, LossLayer, normalizerOf, numOf, readIgnoreLabel, readLossWeight, readNormalization,
 } from './loss-util.js';
 import { defaultTop } from './shapes.js';
 
@@ -32,7 +33,14 @@ export class SigmoidCrossEntropyLossLayer extends LossLayer<SigmoidCrossEntropyL
   private tmp!: Buf;
   /** 1 where the target counts, 0 where it equals ignoreLabel. */
   private mask!: Buf;
+  /** The normalizer when it does not depend on the targets. */
   private normalizer = 1;
+  /**
+   * With 'valid' normalization and an ignoreLabel: max(1, the count of valid targets) in element
+   * 0, computed on the backend each forward, and a zero index to broadcast it with `gather`.
+   */
+  private validCount: Buf | null = null;
+  private zeroIndex: Buf | null = null;
 
   setup(bottoms: Blob[]): Shape[] {
     checkSameCount(this.config, bottoms, 'the logits');
@@ -40,6 +48,11 @@ export class SigmoidCrossEntropyLossLayer extends LossLayer<SigmoidCrossEntropyL
     this.elem = this.ctx.buffer(n);
     this.tmp = this.ctx.buffer(n);
     this.mask = this.ctx.buffer(n);
+    this.normalizer = normalizerOf(this.config.normalization, n, numOf(bottoms[0]), n);
+    if (this.config.normalization === 'valid' && this.config.ignoreLabel !== null) {
+      this.validCount = this.ctx.buffer(1);
+      this.zeroIndex = this.ctx.buffer(n);
+    }
     return [[1]];
   }
 
@@ -60,7 +73,6 @@ export class SigmoidCrossEntropyLossLayer extends LossLayer<SigmoidCrossEntropyL
     b.axpy(n, 1, tmp, elem);
     b.mul(n, x, t, tmp);
     b.sub(n, elem, tmp, elem);
-    let valid = n;
     if (c.ignoreLabel === null) {
       b.set(n, 1, mask);
     } else {
@@ -69,10 +81,16 @@ export class SigmoidCrossEntropyLossLayer extends LossLayer<SigmoidCrossEntropyL
       b.addScalar(n, -c.ignoreLabel, mask);
       b.abs(n, mask, mask);
       b.sign(n, mask, mask);
-      valid = b.asum(n, mask);
     }
-    this.normalizer = normalizerOf(c.normalization, valid, numOf(bottoms[0]), n);
-    setScalar(b, b.dot(n, elem, mask) / this.normalizer, tops[0].data);
+    const count = this.validCount;
+    if (count) {
+      b.dotInto(n, mask, mask, 1, 0, count);
+      b.clamp(1, 1, Infinity, count, count);
+      b.dotInto(n, elem, mask, 1, 0, tops[0].data);
+      b.div(1, tops[0].data, count, tops[0].data);
+    } else {
+      b.dotInto(n, elem, mask, 1 / this.normalizer, 0, tops[0].data);
+    }
   }
 
   override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
@@ -83,7 +101,13 @@ export class SigmoidCrossEntropyLossLayer extends LossLayer<SigmoidCrossEntropyL
     b.neuronForward('sigmoid', n, bottoms[0].data, dx, 0);
     b.sub(n, dx, bottoms[1].data, dx);
     b.mul(n, dx, this.mask, dx);
-    b.scal(n, this.config.lossWeight / this.normalizer, dx);
+    if (this.validCount && this.zeroIndex) {
+      b.scal(n, this.config.lossWeight, dx);
+      b.gather(n, 1, this.validCount, this.zeroIndex, 1, this.tmp);
+      b.div(n, dx, this.tmp, dx);
+    } else {
+      b.scal(n, this.config.lossWeight / this.normalizer, dx);
+    }
   }
 }
 

@@ -15,7 +15,7 @@ import type { Buf, ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
 import { expectBlobs, type LayerType } from '../core/layer.js';
-import { FLT_MIN, type LossConfig, LossLayer, readLossWeight, setScalar } from './loss-util.js';
+import { FLT_MIN, type LossConfig, LossLayer, readLossWeight } from './loss-util.js';
 import { classGeom, defaultTop, where } from './shapes.js';
 
 export interface SoftlabelSoftmaxLossConfig extends LossConfig {
@@ -48,7 +48,7 @@ export class SoftlabelSoftmaxLossLayer extends LossLayer<SoftlabelSoftmaxLossCon
     b.softmaxForward(this.geom, bottoms[0].data, this.prob);
     b.clamp(n, FLT_MIN, Infinity, this.prob, this.logProb);
     b.log(n, this.logProb, this.logProb);
-    setScalar(b, -b.dot(n, bottoms[1].data, this.logProb) / this.positions, tops[0].data);
+    b.dotInto(n, bottoms[1].data, this.logProb, -1 / this.positions, 0, tops[0].data);
   }
 
   override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {

@@ -19,7 +19,7 @@ import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
 import { expectBlobs, type LayerType } from '../core/layer.js';
-import { type LossConfig, LossLayer, numOf, readLossWeight, setScalar } from './loss-util.js';
+import { type LossConfig, LossLayer, numOf, readLossWeight } from './loss-util.js';
 import { defaultTop, where } from './shapes.js';
 
 export interface WassersteinLossConfig extends LossConfig {
@@ -86,7 +86,7 @@ export class WassersteinLossLayer extends LossLayer<WassersteinLossConfig> {
     b.div(N * Q, B, v, v);
     b.gemm(false, true, N, P, Q, 1, v, KM, 0, tmpP);
     b.log(N * P, u, this.logU);
-    setScalar(b, b.dot(N * P, u, tmpP) / N, tops[0].data);
+    b.dotInto(N * P, u, tmpP, 1 / N, 0, tops[0].data);
   }
 
   override backward(_tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Net } from '../../src/node/net.js';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
-import { ConfigError, NumericError, ShapeError } from '../../src/core/errors.js';
+import { ConfigError, DataError, NumericError, ShapeError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Solver } from '../../src/solver/solver.js';
 
@@ -161,6 +161,17 @@ test('freeze stops updates of a layer; unfreeze restarts them', () => {
   solver.step();
   assert.notDeepEqual(net.layer('ip1').params[0].blob.read(), w1);
   assert.throws(() => net.freeze('nope'), /no layer named "nope"/);
+});
+
+test('a label that is not a class index is a DataError naming the loss layer and the item', () => {
+  const defs = mlp();
+  const bad = data();
+  const y = new Float64Array(8).map((_, i) => i % 3);
+  y[2] = 3;
+  defs[0] = { ...bad, data: [(bad.data as unknown[])[0], { values: y, shape: [8] }] };
+  const net = new Net(defs, { backend });
+  assert.throws(() => net.forward(), (e: Error) => e instanceof DataError && /layer "loss" \(SoftmaxLoss\)/.test(e.message) &&
+    /label 3 at item 2/.test(e.message) && /\[0, 3\)/.test(e.message));
 });
 
 test('a NaN loss stops training and names the layer that first produced it', () => {

@@ -1,7 +1,10 @@
-// Softmax over the class axis of x seen as [outer, classes, inner], the softmax loss and accuracy.
-// Labels are [outer, inner] class indices stored as floats. The loss and accuracy kernels reduce
-// in one block of CORTADO_REDUCE_THREADS threads and write one number to device memory, so that
-// reading them back is the caller's choice.
+// Softmax over the class axis of x seen as [outer, classes, inner], the softmax loss (also the
+// multinomial logistic loss on probabilities) and accuracy. Labels are [outer, inner] class indices
+// stored as floats; the losses take optional class weights w (hasWeights 0: every w is 1, and the
+// weights pointer is not read). The loss and accuracy kernels reduce in one block of
+// CORTADO_REDUCE_THREADS threads and write one number to device memory, so that reading them back
+// is the caller's choice. A label outside [0, classes) makes the loss NaN, and the gradient of its
+// position NaN.
 #include "common.cuh"
 
 /** What a loss sum is divided by: 0 valid count, 1 outer (batch), 2 outer * inner, 3 none; at least 1. */
@@ -40,12 +43,21 @@ extern "C" __global__ void softmax_bwd_f32(int outer, int classes, int inner, co
   }
 }
 
+/** Probability floored at FLT_MIN; not fmaxf, which would turn a NaN probability into FLT_MIN and hide it. */
+__device__ __forceinline__ float flooredProb(float p) { return p < CORTADO_FLT_MIN ? CORTADO_FLT_MIN : p; }
+
+/** The weight of class l, a valid class index. */
+__device__ __forceinline__ float classWeight(int hasWeights, const float* weights, int l) {
+  return hasWeights ? weights[l] : 1.0f;
+}
+
 /**
- * loss[0] = sum over labelled positions of -log(max(prob[label], FLT_MIN)) / normalizer. A label
- * outside [0, classes) makes the loss NaN. One block.
+ * loss[0] = sum over labelled positions of -w[label] log(max(prob[label], FLT_MIN)) / normalizer
+ * (the normalizer counts positions, not weights). One block.
  */
 extern "C" __global__ void softmax_loss_fwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
-                                                int hasIgnore, int ignoreLabel, int norm, float* loss) {
+                                                int hasIgnore, int ignoreLabel, int norm, int hasWeights,
+                                                const float* weights, float* loss) {
   __shared__ float buf[CORTADO_REDUCE_THREADS];
   float sum = 0.0f, count = 0.0f;
   for (int pos = threadIdx.x; pos < outer * inner; pos += blockDim.x) {
@@ -57,9 +69,7 @@ extern "C" __global__ void softmax_loss_fwd_f32(int outer, int classes, int inne
       continue;
     }
     int o = pos / inner, i = pos - o * inner;
-    // Not fmaxf, which would turn a NaN probability into FLT_MIN and hide it.
-    float p = prob[(o * classes + l) * inner + i];
-    sum -= logf(p < CORTADO_FLT_MIN ? CORTADO_FLT_MIN : p);
+    sum -= classWeight(hasWeights, weights, l) * logf(flooredProb(prob[(o * classes + l) * inner + i]));
   }
   sum = cortadoBlockSum(sum, buf);
   count = cortadoBlockSum(count, buf);
@@ -78,12 +88,12 @@ extern "C" __global__ void label_count_f32(int n, const float* label, int hasIgn
 }
 
 /**
- * dx = lossWeight * (prob - onehot(label)) / normalizer, zero at ignored positions; `count` holds
- * the valid count (read only when norm is 0). dx may alias prob.
+ * dx = lossWeight * w[label] * (prob - onehot(label)) / normalizer, zero at ignored positions;
+ * `count` holds the valid count (read only when norm is kValid). dx may alias prob.
  */
 extern "C" __global__ void softmax_loss_bwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
                                                 int hasIgnore, int ignoreLabel, int norm, const float* count,
-                                                float lossWeight, float* dx) {
+                                                int hasWeights, const float* weights, float lossWeight, float* dx) {
   float scale = lossWeight / lossNormalizer(norm, norm == kValid ? count[0] : 0.0f, outer, inner);
   CORTADO_LOOP(idx, outer * classes * inner) {
     int o = idx / (classes * inner);
@@ -92,8 +102,37 @@ extern "C" __global__ void softmax_loss_bwd_f32(int outer, int classes, int inne
     int l = (int)label[o * inner + i];
     if (hasIgnore && l == ignoreLabel) {
       dx[idx] = 0.0f;
+    } else if (l < 0 || l >= classes) {
+      dx[idx] = nanf("");
     } else {
-      dx[idx] = scale * (prob[idx] - (c == l ? 1.0f : 0.0f));
+      float w = classWeight(hasWeights, weights, l);
+      dx[idx] = scale * (w * prob[idx] - (c == l ? w : 0.0f));
+    }
+  }
+}
+
+/**
+ * The gradient of softmax_loss_fwd_f32's loss with respect to the probabilities (the multinomial
+ * logistic loss): dx = -lossWeight * w[label] / (max(prob[label], FLT_MIN) * normalizer) at each
+ * labelled position's label, zero elsewhere; `count` as for softmax_loss_bwd_f32. dx may alias prob.
+ */
+extern "C" __global__ void nll_bwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
+                                       int hasIgnore, int ignoreLabel, int norm, const float* count,
+                                       int hasWeights, const float* weights, float lossWeight, float* dx) {
+  float scale = lossWeight / lossNormalizer(norm, norm == kValid ? count[0] : 0.0f, outer, inner);
+  CORTADO_LOOP(idx, outer * classes * inner) {
+    int o = idx / (classes * inner);
+    int rem = idx - o * classes * inner;
+    int c = rem / inner, i = rem - c * inner;
+    int l = (int)label[o * inner + i];
+    if (hasIgnore && l == ignoreLabel) {
+      dx[idx] = 0.0f;
+    } else if (l < 0 || l >= classes) {
+      dx[idx] = nanf("");
+    } else if (c != l) {
+      dx[idx] = 0.0f;
+    } else {
+      dx[idx] = -classWeight(hasWeights, weights, l) / flooredProb(prob[idx]) * scale;
     }
   }
 }

@@ -9,13 +9,16 @@
  * pooling, softmax and the per-element kernels live in their own files next to it.
  */
 import type {
-  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, HingeLabels, HingeNorm, HostArray, LossNormalization, LRNGeom, NeuronOp,
+  PoolGeom, PoolMethod,
 } from '../backend.js';
 import { BackendError } from '../../core/errors.js';
 import { Gemm } from './gemm.js';
 import * as conv from './conv.js';
 import * as lrn from './lrn.js';
 import * as pool from './pool.js';
+import * as losses from './losses.js';
+import * as random from './random.js';
 import * as softmax from './softmax.js';
 import * as pw from './pointwise.js';
 import * as structure from './structure.js';
@@ -27,6 +30,13 @@ function h(b: Buf): HostArray {
 
 function need(op: string, name: string, b: Buf, n: number): void {
   if (b.length < n) throw new BackendError(`js backend ${op}: ${name} has ${b.length} elements, needs ${n}`);
+}
+
+/** The class weights of a loss as a typed array, checked to hold one per class; null when none. */
+function classWeights(op: string, g: ClassGeom, weights: Buf | null): HostArray | null {
+  if (weights === null) return null;
+  need(op, 'weights', weights, g.classes);
+  return h(weights);
 }
 
 export class JsBackend implements Backend {
@@ -113,6 +123,16 @@ export class JsBackend implements Backend {
     let s = 0;
     for (let i = 0; i < n; i++) s += a[i] * b[i];
     return s;
+  }
+
+  dotInto(n: number, x: Buf, y: Buf, alpha: number, beta: number, out: Buf): void {
+    need('dotInto', 'x', x, n);
+    need('dotInto', 'y', y, n);
+    need('dotInto', 'out', out, 1);
+    const a = h(x), c = h(y), o = h(out);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += a[i] * c[i];
+    o[0] = beta === 0 ? alpha * s : alpha * s + beta * o[0];
   }
 
   asum(n: number, x: Buf): number {
@@ -327,13 +347,35 @@ export class JsBackend implements Backend {
   }
 
   softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, loss: Buf): void {
-    softmax.softmaxLossForward(g, h(prob), h(label), ignoreLabel, normalization, h(loss));
+    normalization: LossNormalization, loss: Buf, weights: Buf | null = null): void {
+    softmax.softmaxLossForward(g, h(prob), h(label), ignoreLabel, normalization, h(loss), classWeights('softmaxLossForward', g, weights));
   }
 
   softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, lossWeight: number, dx: Buf): void {
-    softmax.softmaxLossBackward(g, h(prob), h(label), ignoreLabel, normalization, lossWeight, h(dx));
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
+    softmax.softmaxLossBackward(g, h(prob), h(label), ignoreLabel, normalization, lossWeight, h(dx), classWeights('softmaxLossBackward', g, weights));
+  }
+
+  nllBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
+    need('nllBackward', 'dx', dx, g.outer * g.classes * g.inner);
+    softmax.nllBackward(g, h(prob), h(label), ignoreLabel, normalization, lossWeight, h(dx), classWeights('nllBackward', g, weights));
+  }
+
+  hingeLossForward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, loss: Buf): void {
+    need('hingeLossForward', 'label', label, labels === 'sign' ? g.outer * g.classes : g.outer);
+    losses.hingeLossForward(g, h(x), h(label), labels, norm, h(loss));
+  }
+
+  hingeLossBackward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, lossWeight: number, dx: Buf): void {
+    need('hingeLossBackward', 'label', label, labels === 'sign' ? g.outer * g.classes : g.outer);
+    losses.hingeLossBackward(g, h(x), h(label), labels, norm, lossWeight, h(dx));
+  }
+
+  binaryAccuracy(n: number, pred: Buf, label: Buf, threshold: number, out: Buf): void {
+    need('binaryAccuracy', 'pred', pred, n);
+    need('binaryAccuracy', 'label', label, n);
+    losses.binaryAccuracy(n, h(pred), h(label), threshold, h(out));
   }
 
   accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void {
@@ -355,6 +397,16 @@ export class JsBackend implements Backend {
       throw new BackendError(`js backend copy2d: ${rows} rows of ${cols} with strides ${srcStride} and ${dstStride} need buffers of ${srcEnd} and ${dstEnd}, found ${src.length} and ${dst.length}`);
     }
     structure.copy2d(rows, cols, h(src), srcStride, h(dst), dstStride, accumulate);
+  }
+
+  randomUniform(n: number, key: number, y: Buf): void {
+    need('randomUniform', 'y', y, n);
+    random.randomUniform(n, key, h(y));
+  }
+
+  randomNormal(n: number, key: number, y: Buf): void {
+    need('randomNormal', 'y', y, n);
+    random.randomNormal(n, key, h(y));
   }
 
   dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {

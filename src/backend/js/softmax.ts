@@ -4,8 +4,12 @@
  *
  *   softmax   y[c] = exp(x[c] - m) / Σ_k exp(x[k] - m),  m = max_k x[k]  (the shift avoids overflow)
  *   backward  dx[c] = y[c] (dy[c] - Σ_k dy[k] y[k])
- *   loss      Σ_labelled -log(max(p[label], FLT_MIN)) / normalizer
- *   loss grad dx = lossWeight (p - onehot(label)) / normalizer, 0 at ignored positions
+ *   loss      Σ_labelled -w[label] log(max(p[label], FLT_MIN)) / normalizer
+ *   loss grad dx = lossWeight w[label] (p - onehot(label)) / normalizer, 0 at ignored positions
+ *   NLL grad  dp = -lossWeight w[label] / (max(p[label], FLT_MIN) normalizer) at the label, 0 elsewhere
+ *             (the gradient of the same loss taken on probabilities: MultinomialLogisticLoss)
+ * where w holds one weight per class, all 1 when no weights are given; the normalizer counts
+ * positions, not weights.
  *   accuracy  a position is correct when fewer than topK other classes score at least as high as
  *             its label, so ties count against the label (Caffe's AccuracyLayer rule); the result
  *             is correct / labelled, 0 when nothing is labelled.
@@ -74,7 +78,7 @@ export function softmaxBackward(g: ClassGeom, y: HostArray, dy: HostArray, dx: H
 }
 
 export function softmaxLossForward(g: ClassGeom, prob: HostArray, label: HostArray, ignoreLabel: number | null,
-  normalization: LossNormalization, loss: HostArray): void {
+  normalization: LossNormalization, loss: HostArray, weights: HostArray | null = null): void {
   const { outer, classes: C, inner } = g;
   let sum = 0;
   let valid = 0;
@@ -82,7 +86,8 @@ export function softmaxLossForward(g: ClassGeom, prob: HostArray, label: HostArr
     for (let i = 0; i < inner; i++) {
       const c = labelAt('softmaxLossForward', g, label, o * inner + i, ignoreLabel);
       if (c < 0) continue;
-      sum -= Math.log(Math.max(prob[(o * C + c) * inner + i], FLT_MIN));
+      const logP = Math.log(Math.max(prob[(o * C + c) * inner + i], FLT_MIN));
+      sum -= weights ? weights[c] * logP : logP;
       valid++;
     }
   }
@@ -90,7 +95,7 @@ export function softmaxLossForward(g: ClassGeom, prob: HostArray, label: HostArr
 }
 
 export function softmaxLossBackward(g: ClassGeom, prob: HostArray, label: HostArray, ignoreLabel: number | null,
-  normalization: LossNormalization, lossWeight: number, dx: HostArray): void {
+  normalization: LossNormalization, lossWeight: number, dx: HostArray, weights: HostArray | null = null): void {
   const { outer, classes: C, inner } = g;
   let valid = 0;
   for (let o = 0; o < outer; o++) {
@@ -102,14 +107,39 @@ export function softmaxLossBackward(g: ClassGeom, prob: HostArray, label: HostAr
         for (let k = base; k < end; k += inner) dx[k] = 0;
         continue;
       }
-      for (let k = base; k < end; k += inner) dx[k] = prob[k];
-      dx[base + c * inner] -= 1;
+      const w = weights ? weights[c] : 1;
+      for (let k = base; k < end; k += inner) dx[k] = w * prob[k];
+      dx[base + c * inner] -= w;
       valid++;
     }
   }
   const scale = lossWeight / lossNormalizer(g, normalization, valid);
   const n = outer * C * inner;
   for (let k = 0; k < n; k++) dx[k] *= scale;
+}
+
+export function nllBackward(g: ClassGeom, prob: HostArray, label: HostArray, ignoreLabel: number | null,
+  normalization: LossNormalization, lossWeight: number, dx: HostArray, weights: HostArray | null = null): void {
+  const { outer, classes: C, inner } = g;
+  dx.fill(0, 0, outer * C * inner);
+  let valid = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const c = labelAt('nllBackward', g, label, o * inner + i, ignoreLabel);
+      if (c < 0) continue;
+      const at = (o * C + c) * inner + i;
+      dx[at] = -(weights ? weights[c] : 1) / Math.max(prob[at], FLT_MIN);
+      valid++;
+    }
+  }
+  const scale = lossWeight / lossNormalizer(g, normalization, valid);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const c = Math.trunc(label[o * inner + i]);
+      if (ignoreLabel !== null && c === ignoreLabel) continue;
+      dx[(o * C + c) * inner + i] *= scale;
+    }
+  }
 }
 
 export function accuracyForward(g: ClassGeom, x: HostArray, label: HostArray, topK: number,

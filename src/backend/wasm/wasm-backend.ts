@@ -393,9 +393,16 @@ export class WasmBackend extends JsBackend {
     if (p) this.k.softmax_backward(g.outer, g.classes, g.inner, p[0], p[1], p[2]); else super.softmaxBackward(g, y, dy, dx);
   }
 
-  /** A bad label is reported by the TypeScript kernel, so the DataError reads the same on every CPU backend. */
+  /**
+   * A bad label is reported by the TypeScript kernel, so the DataError reads the same on every CPU
+   * backend; class weights are applied there too (a cheap final layer, on host memory already).
+   */
   override softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, loss: Buf): void {
+    normalization: LossNormalization, loss: Buf, weights: Buf | null = null): void {
+    if (weights) {
+      super.softmaxLossForward(g, prob, label, ignoreLabel, normalization, loss, weights);
+      return;
+    }
     const p = this.classes('softmaxLossForward', g, [prob, 'prob', g.outer * g.classes * g.inner],
       [label, 'label', g.outer * g.inner], [loss, 'loss', 1]);
     if (!p || this.k.softmax_loss_forward(g.outer, g.classes, g.inner, p[0], p[1], +(ignoreLabel !== null),
@@ -405,7 +412,11 @@ export class WasmBackend extends JsBackend {
   }
 
   override softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, lossWeight: number, dx: Buf): void {
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
+    if (weights) {
+      super.softmaxLossBackward(g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
+      return;
+    }
     const n = g.outer * g.classes * g.inner;
     const p = this.classes('softmaxLossBackward', g, [prob, 'prob', n], [label, 'label', g.outer * g.inner], [dx, 'dx', n]);
     if (!p || this.k.softmax_loss_backward(g.outer, g.classes, g.inner, p[0], p[1], +(ignoreLabel !== null),

@@ -26,6 +26,9 @@ const FLAG_MESSAGES: Record<number, string> = {
   3: 'softmaxLossForward: a label is not a class index in [0, classes) nor the ignore label',
   4: 'softmaxLossBackward: a label is not a class index in [0, classes) nor the ignore label',
   5: 'accuracyForward: a label is not a class index in [0, classes) nor the ignore label',
+  6: 'nllBackward: a label is not a class index in [0, classes) nor the ignore label',
+  7: 'hingeLossForward: a label is not a class index in [0, classes) (the loss is NaN)',
+  8: 'hingeLossBackward: a label is not a class index in [0, classes) (its row of the gradient is NaN)',
 };
 
 export class Executor {

@@ -1,10 +1,70 @@
 /**
  * WGSL kernels of the fused layer methods: neurons, dropout, SGD, bias, gather and scatter-add,
- * strided copies, softmax and its loss, accuracy and top-k. Parameter words per kernel as
- * [word: meaning]; offsets are element offsets into the arena. Each output element is written by
- * one invocation only (sums over a window or a row are loops inside it), so nothing races.
+ * strided copies, softmax, its loss and the NLL gradient (optionally class-weighted), the hinge
+ * loss, accuracy, binary accuracy, top-k, and counter-based random numbers. Parameter words per
+ * kernel as [word: meaning]; offsets are element offsets into the arena. Each output element is
+ * written by one invocation only (sums over a window or a row are loops inside it), so nothing races.
  */
 import { elementwise, reduction, FLAG, LABEL } from './wgsl-common.js';
+
+/**
+ * The counter-based generator of js/random.ts in u32 arithmetic (which wraps, as the spec needs),
+ * and the log and cosine the normal draw needs. WGSL lets log be off by 2^-21 absolute near 1 and
+ * cos by 2^-11, far more than float32 precision, so both are computed here from exact reductions
+ * and short series (relative error a few ulp).
+ */
+const RANDOM = /* wgsl */ `
+fn hash32(v: u32) -> u32 {
+  var x = v;
+  x ^= x >> 16u;
+  x *= 0x7feb352du;
+  x ^= x >> 15u;
+  x *= 0x846ca68bu;
+  x ^= x >> 16u;
+  return x;
+}
+fn randomBits(key: u32, salt: u32, i: u32) -> u32 { return hash32(hash32(i + key) ^ salt); }
+const TWO_M24: f32 = 5.9604644775390625e-8;
+// ln(v) for v in [2^-24, 1]: v = 2^e r, r in [sqrt(1/2), sqrt(2)), ln r = 2 atanh(s), s = (r - 1) / (r + 1)
+fn lnUnit(v: f32) -> f32 {
+  let b = bitcast<u32>(v);
+  var e = i32(b >> 23u) - 127;
+  var r = bitcast<f32>((b & 0x7fffffu) | 0x3f800000u);
+  if (r > 1.41421356) { r *= 0.5; e += 1; }
+  let s = (r - 1.0) / (r + 1.0);
+  let s2 = s * s;
+  let ath = s * (1.0 + s2 * (1.0 / 3.0 + s2 * (0.2 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0)))));
+  return f32(e) * 0.693147181 + 2.0 * ath;
+}
+// cos(2 pi t) for t in [0, 1): quarter turns are taken off exactly, leaving |x| <= pi/4 for the series
+fn cosTurn(t: f32) -> f32 {
+  let a = abs(t - round(t));
+  let q = round(4.0 * a);
+  let x = 6.28318531 * (a - 0.25 * q);
+  let x2 = x * x;
+  let c = 1.0 + x2 * (-0.5 + x2 * (1.0 / 24.0 + x2 * (-1.0 / 720.0 + x2 * (1.0 / 40320.0))));
+  let sn = x * (1.0 + x2 * (-1.0 / 6.0 + x2 * (1.0 / 120.0 + x2 * (-1.0 / 5040.0 + x2 * (1.0 / 362880.0)))));
+  if (q == 0.0) { return c; }
+  if (q == 1.0) { return -sn; }
+  return -c;
+}`;
+
+/** The hinge loss's δ and its margin m = max(0, 1 + δ x) at score k (NaN stays NaN; a bad index label gives NaN). */
+const HINGE = /* wgsl */ `
+${LABEL}
+// NaN from a runtime value (a constant expression may not evaluate to NaN)
+fn nan() -> f32 { return bitcast<f32>(u(0) | 0x7fc00000u); }
+// [1 classes, 2 x, 3 label, 4 labels: 0 index 1 sign] δ at score k, NaN (with the flag set) for a bad index label
+fn hingeDelta(k: u32, code: f32) -> f32 {
+  if (u(4) != 0u) { return -m[u(3) + k]; }
+  let c = labelOf(m[u(3) + k / u(1)], u(1), 0u, 0.0);
+  if (c == -2) { fail(code); return nan(); }
+  return select(1.0, -1.0, u32(c) == k % u(1));
+}
+fn hingeMargin(d: f32, x: f32) -> f32 {
+  let mg = 1.0 + d * x;
+  return select(mg, 0.0, mg < 0.0);
+}`;
 
 export const nnKernels: Record<string, string> = {
   /** [0 n, 1 x, 2 y, 3 op: 0 identity 1 relu 2 lrelu 3 sigmoid 4 tanh 5 exp, 4 alpha] */
@@ -106,15 +166,18 @@ export const nnKernels: Record<string, string> = {
   }`),
   /**
    * [0 outer·inner, 1 classes, 2 inner, 3 prob, 4 label, 5 hasIgnore, 6 ignore, 7 normalization:
-   * 0 valid 1 batch 2 full 3 none, 8 outer, 9 loss] loss = Σ -log(max(p, FLT_MIN)) / normalizer
+   * 0 valid 1 batch 2 full 3 none, 8 outer, 9 loss, 10 hasWeights, 11 weights]
+   * loss = Σ -w[label] log(max(p, FLT_MIN)) / normalizer
    */
   softmaxLossForward: reduction(`
     let c = labelOf(m[u(4) + j], u(1), u(5), f(6));
     if (c == -2) { fail(${FLAG.softmaxLossForward}.0); }
     if (c >= 0) {
       let p = m[u(3) + (j / u(2)) * u(1) * u(2) + u32(c) * u(2) + j % u(2)];
+      var w = 1.0;
+      if (u(10) != 0u) { w = m[u(11) + u32(c)]; }
       // a NaN probability makes the loss NaN, as Math.max(NaN, FLT_MIN) does in the reference
-      a -= select(log(max(p, FLT_MIN)), p, isNan(p));
+      a -= w * select(log(max(p, FLT_MIN)), p, isNan(p));
       b += 1.0;
     }`, `
     var norm = 1.0;
@@ -125,25 +188,60 @@ export const nnKernels: Record<string, string> = {
       default: {}
     }
     m[u(9)] = a / norm;`, LABEL),
-  /** [0 outer·inner, 1 classes, 2 inner, 3 label, 4 hasIgnore, 5 ignore, 6 out] m[out] = labelled positions */
+  /**
+   * [0 outer·inner, 1 classes, 2 inner, 3 label, 4 hasIgnore, 5 ignore, 6 out, 7 error code for a
+   * bad label] m[out] = labelled positions
+   */
   labelCount: reduction(`
     let c = labelOf(m[u(3) + j], u(1), u(4), f(5));
-    if (c == -2) { fail(${FLAG.softmaxLossBackward}.0); }
+    if (c == -2) { fail(f32(u(7))); }
     if (c >= 0) { a += 1.0; }`, `
     m[u(6)] = a;`, LABEL),
   /**
    * [0 outer·classes·inner, 1 classes, 2 inner, 3 prob, 4 label, 5 hasIgnore, 6 ignore,
-   * 7 normalizer (0: the label count at word 9), 8 lossWeight, 9 count, 10 dx]
+   * 7 normalizer (0: the label count at word 9), 8 lossWeight, 9 count, 10 dx, 11 hasWeights,
+   * 12 weights] dx = lossWeight w[label] (p - onehot(label)) / normalizer
    */
   softmaxLossBackward: elementwise(`
   let C = u(1);
   let inner = u(2);
   let pos = (i / (C * inner)) * inner + i % inner;
   let c = labelOf(m[u(4) + pos], C, u(5), f(6));
+  if (c == -2) { fail(${FLAG.softmaxLossBackward}.0); }
   if (c < 0) { m[u(10) + i] = 0.0; return; }
   let norm = select(f(7), max(1.0, m[u(9)]), f(7) == 0.0);
+  var w = 1.0;
+  if (u(11) != 0u) { w = m[u(12) + u32(c)]; }
   let hot = select(0.0, 1.0, u32(c) == (i / inner) % C);
-  m[u(10) + i] = f(8) / norm * (m[u(3) + i] - hot);`).replace('@compute', `${LABEL}\n@compute`),
+  m[u(10) + i] = f(8) / norm * w * (m[u(3) + i] - hot);`, LABEL),
+  /**
+   * The words of softmaxLossBackward; dx = -lossWeight w[label] / (max(p, FLT_MIN) normalizer) at
+   * each position's label, 0 elsewhere
+   */
+  nllBackward: elementwise(`
+  let C = u(1);
+  let inner = u(2);
+  let pos = (i / (C * inner)) * inner + i % inner;
+  let c = labelOf(m[u(4) + pos], C, u(5), f(6));
+  if (c == -2) { fail(${FLAG.nllBackward}.0); }
+  if (c < 0 || u32(c) != (i / inner) % C) { m[u(10) + i] = 0.0; return; }
+  let norm = select(f(7), max(1.0, m[u(9)]), f(7) == 0.0);
+  var w = 1.0;
+  if (u(11) != 0u) { w = m[u(12) + u32(c)]; }
+  let p = m[u(3) + i];
+  m[u(10) + i] = -(f(8) / norm * w) / select(max(p, FLT_MIN), p, isNan(p));`, LABEL),
+  /** [0 outer·classes, 1 classes, 2 x, 3 label, 4 labels, 5 norm: 0 L1 1 L2, 6 outer, 7 loss] loss = Σ m or Σ m² over outer */
+  hingeLossForward: reduction(`
+    let mg = hingeMargin(hingeDelta(j, ${FLAG.hingeLossForward}.0), m[u(2) + j]);
+    a += select(mg, mg * mg, u(5) != 0u);`, `
+    m[u(7)] = a / max(1.0, f32(u(6)));`, HINGE),
+  /** [0 outer·classes, 1 classes, 2 x, 3 label, 4 labels, 5 norm, 6 lossWeight / outer, 7 dx] dx = scale δ [m > 0] or 2 scale δ m */
+  hingeLossBackward: elementwise(`
+  let d = hingeDelta(i, ${FLAG.hingeLossBackward}.0);
+  let mg = hingeMargin(d, m[u(2) + i]);
+  // NaN marks a bad index label; a NaN sign label gives m = NaN and a zero gradient, as in the reference
+  if (u(4) == 0u && isNan(d)) { m[u(7) + i] = d; return; }
+  m[u(7) + i] = select(0.0, f(6) * d * select(1.0, 2.0 * mg, u(5) != 0u), mg > 0.0);`, HINGE),
   /** [0 outer·inner, 1 classes, 2 inner, 3 topK, 4 x, 5 label, 6 hasIgnore, 7 ignore, 8 out] */
   accuracyForward: reduction(`
     let c = labelOf(m[u(5) + j], u(1), u(6), f(7));
@@ -160,6 +258,21 @@ export const nnKernels: Record<string, string> = {
       b += 1.0;
     }`, `
     m[u(8)] = select(a / b, 0.0, b == 0.0);`, LABEL),
+  /** [0 n, 1 pred, 2 label, 3 threshold, 4 out] out = |{(pred > t) = (label > t)}| / n, 0 when n is 0 */
+  binaryAccuracy: reduction(`
+    if ((m[u(1) + j] > f(3)) == (m[u(2) + j] > f(3))) { a += 1.0; }`, `
+    m[u(4)] = select(a / f32(u(0)), 0.0, u(0) == 0u);`),
+  /** [0 n, 1 key, 2 y] y = (bits(key, i) >> 8) 2^-24 */
+  randomUniform: elementwise(`
+  let salt = hash32(u(1) ^ 0x9e3779b9u);
+  m[u(2) + i] = f32(randomBits(u(1), salt, i) >> 8u) * TWO_M24;`, RANDOM),
+  /** [0 n, 1 key, 2 y] y = sqrt(-2 ln u1) cos(2 pi u2) from the bits at 2i and 2i + 1 */
+  randomNormal: elementwise(`
+  let salt = hash32(u(1) ^ 0x9e3779b9u);
+  let k = 2u * i;
+  let u1 = (f32(randomBits(u(1), salt, k) >> 8u) + 1.0) * TWO_M24;
+  let u2 = f32(randomBits(u(1), salt, k + 1u) >> 8u) * TWO_M24;
+  m[u(2) + i] = sqrt(-2.0 * lnUnit(u1)) * cosTurn(u2);`, RANDOM),
   /** [0 outer·inner, 1 classes, 2 inner, 3 topK, 4 x, 5 indices, 6 values] repeated scans, ties to the lower class */
   topK: elementwise(`
   let C = u(1);

@@ -19,13 +19,15 @@
  * worker_threads worker running Dawn from the `webgpu` package) is src/node/webgpu.ts.
  */
 import type {
-  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, HingeLabels, HingeNorm, HostArray, LossNormalization, LRNGeom, NeuronOp,
+  PoolGeom, PoolMethod,
 } from '../backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../lrn-composed.js';
 import { BackendError } from '../../core/errors.js';
 import { Arena } from './arena.js';
 import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type Port } from './protocol.js';
 import { Params } from './params.js';
+import { FLAG } from './wgsl-common.js';
 
 /** A range of the arena: `offset` and `length` in elements; views share their parent's memory. */
 export class GpuBuf implements Buf {
@@ -38,6 +40,20 @@ const NORMALIZATION: Record<LossNormalization, number> = { valid: 0, batch: 1, f
 /** Arena element 0 is the error flag, 1 a reduction's result, 2 the label count (executor.ts). */
 const RESULT = 1;
 const COUNT = 2;
+/**
+ * The largest float32 t32 <= t (-FLT_MIN for t just below zero): for a float32 x, x > t exactly when
+ * x > t32, so a threshold sent as a float32 word compares as the float64 one does.
+ */
+function belowOrAt(t: number): number {
+  const t32 = Math.fround(t);
+  if (!(t32 > t)) return t32;
+  const bits = new Uint32Array(new Float32Array([t32]).buffer);
+  if (t32 > 0) bits[0]--;
+  else if (t32 < 0) bits[0]++;
+  else bits[0] = 0x80800000; // -FLT_MIN, not the nearest subnormal, which a device may flush to zero
+  return new Float32Array(bits.buffer)[0];
+}
+
 /** Commands kept before a batch is posted. */
 const BATCH = 256;
 const WAIT_MS = 10 * 60 * 1000;
@@ -186,6 +202,12 @@ export class WebGpuBackend implements Backend {
     return this.read(RESULT, 1, 'dot')[0];
   }
 
+  dotInto(n: number, x: Buf, y: Buf, alpha: number, beta: number, out: Buf): void {
+    const o = this.off(out, 1, 'dotInto out');
+    this.launchOnce('reduce', new Params().u(n).u(this.off(x, n, 'dotInto x')).u(this.off(y, n, 'dotInto y')).u(RESULT).u(0));
+    this.launch('axpby', 1, new Params().u(1).f(alpha).u(RESULT).f(beta).u(o));
+  }
+
   asum(n: number, x: Buf): number {
     const xs = this.off(x, n, 'asum x');
     this.launchOnce('reduce', new Params().u(n).u(xs).u(xs).u(RESULT).u(1));
@@ -329,29 +351,38 @@ export class WebGpuBackend implements Backend {
   }
 
   softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, loss: Buf): void {
+    normalization: LossNormalization, loss: Buf, weights: Buf | null = null): void {
     const pos = g.outer * g.inner;
     this.launchOnce('softmaxLossForward', new Params().u(pos).u(g.classes).u(g.inner).u(this.off(prob, pos * g.classes, 'softmaxLossForward prob'))
       .u(this.off(label, pos, 'softmaxLossForward label')).u(ignoreLabel === null ? 0 : 1).f(ignoreLabel ?? 0)
-      .u(NORMALIZATION[normalization]).u(g.outer).u(this.off(loss, 1, 'softmaxLossForward loss')));
+      .u(NORMALIZATION[normalization]).u(g.outer).u(this.off(loss, 1, 'softmaxLossForward loss'))
+      .u(weights === null ? 0 : 1).u(weights === null ? 0 : this.off(weights, g.classes, 'softmaxLossForward weights')));
   }
 
   softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, lossWeight: number, dx: Buf): void {
-    const pos = g.outer * g.inner, n = pos * g.classes;
-    const lb = this.off(label, pos, 'softmaxLossBackward label');
-    const has = ignoreLabel === null ? 0 : 1, ignore = ignoreLabel ?? 0;
-    let norm = 0;
-    switch (normalization) {
-      case 'valid':
-        this.launchOnce('labelCount', new Params().u(pos).u(g.classes).u(g.inner).u(lb).u(has).f(ignore).u(COUNT));
-        break;
-      case 'batch': norm = Math.max(1, g.outer); break;
-      case 'full': norm = Math.max(1, pos); break;
-      case 'none': norm = 1; break;
-    }
-    this.launch('softmaxLossBackward', n, new Params().u(n).u(g.classes).u(g.inner).u(this.off(prob, n, 'softmaxLossBackward prob'))
-      .u(lb).u(has).f(ignore).f(norm).f(lossWeight).u(COUNT).u(this.off(dx, n, 'softmaxLossBackward dx')));
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
+    this.labelGradient('softmaxLossBackward', g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
+  }
+
+  nllBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
+    this.labelGradient('nllBackward', g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
+  }
+
+  hingeLossForward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, loss: Buf): void {
+    this.launchOnce('hingeLossForward', this.hinge('hingeLossForward', g, x, label, labels, norm)
+      .u(g.outer).u(this.off(loss, 1, 'hingeLossForward loss')));
+  }
+
+  hingeLossBackward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, lossWeight: number, dx: Buf): void {
+    const n = g.outer * g.classes;
+    this.launch('hingeLossBackward', n, this.hinge('hingeLossBackward', g, x, label, labels, norm)
+      .f(lossWeight / Math.max(1, g.outer)).u(this.off(dx, n, 'hingeLossBackward dx')));
+  }
+
+  binaryAccuracy(n: number, pred: Buf, label: Buf, threshold: number, out: Buf): void {
+    this.launchOnce('binaryAccuracy', new Params().u(n).u(this.off(pred, n, 'binaryAccuracy pred')).u(this.off(label, n, 'binaryAccuracy label'))
+      .f(belowOrAt(threshold)).u(this.off(out, 1, 'binaryAccuracy out')));
   }
 
   accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void {
@@ -372,6 +403,14 @@ export class WebGpuBackend implements Backend {
     const s = this.off(src, (rows - 1) * srcStride + cols, 'copy2d src'), d = this.off(dst, (rows - 1) * dstStride + cols, 'copy2d dst');
     const n = rows * cols;
     this.launch('copy2d', n, new Params().u(n).u(cols).u(s).u(srcStride).u(d).u(dstStride).u(accumulate ? 1 : 0));
+  }
+
+  randomUniform(n: number, key: number, y: Buf): void {
+    this.launch('randomUniform', n, new Params().u(n).u(key >>> 0).u(this.off(y, n, 'randomUniform y')));
+  }
+
+  randomNormal(n: number, key: number, y: Buf): void {
+    this.launch('randomNormal', n, new Params().u(n).u(key >>> 0).u(this.off(y, n, 'randomNormal y')));
   }
 
   dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
@@ -395,6 +434,33 @@ export class WebGpuBackend implements Backend {
 
   private unary(n: number, a: Buf, y: Buf, op: number, p: number, name: string): void {
     this.launch('unary', n, new Params().u(n).u(this.off(a, n, `${name} a`)).u(this.off(y, n, `${name} y`)).u(op).f(p));
+  }
+
+  /** softmaxLossBackward or nllBackward: the label count first when the normalizer is the number of labelled positions. */
+  private labelGradient(kernel: 'softmaxLossBackward' | 'nllBackward', g: ClassGeom, prob: Buf, label: Buf,
+    ignoreLabel: number | null, normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null): void {
+    const pos = g.outer * g.inner, n = pos * g.classes;
+    const lb = this.off(label, pos, `${kernel} label`);
+    const has = ignoreLabel === null ? 0 : 1, ignore = ignoreLabel ?? 0;
+    let norm = 0;
+    switch (normalization) {
+      case 'valid':
+        this.launchOnce('labelCount', new Params().u(pos).u(g.classes).u(g.inner).u(lb).u(has).f(ignore).u(COUNT).u(FLAG[kernel]));
+        break;
+      case 'batch': norm = Math.max(1, g.outer); break;
+      case 'full': norm = Math.max(1, pos); break;
+      case 'none': norm = 1; break;
+    }
+    this.launch(kernel, n, new Params().u(n).u(g.classes).u(g.inner).u(this.off(prob, n, `${kernel} prob`))
+      .u(lb).u(has).f(ignore).f(norm).f(lossWeight).u(COUNT).u(this.off(dx, n, `${kernel} dx`))
+      .u(weights === null ? 0 : 1).u(weights === null ? 0 : this.off(weights, g.classes, `${kernel} weights`)));
+  }
+
+  /** The first six words of the hinge kernels, with x, label (per item or per score) and the mode checked. */
+  private hinge(op: string, g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm): Params {
+    const n = g.outer * g.classes;
+    return new Params().u(n).u(g.classes).u(this.off(x, n, `${op} x`))
+      .u(this.off(label, labels === 'sign' ? n : g.outer, `${op} label`)).u(labels === 'sign' ? 1 : 0).u(norm === 'L2' ? 1 : 0);
   }
 
   private conv(g: ConvGeom, n: number): Params {

@@ -24,9 +24,10 @@ fn isNan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 /** Threads per workgroup of every element and reduction kernel. */
 export const WORKGROUP = 256;
 
-/** A kernel with one invocation per element i < u(0). */
-export function elementwise(body: string): string {
+/** A kernel with one invocation per element i < u(0); `helpers` are module-scope declarations it uses. */
+export function elementwise(body: string, helpers = ''): string {
   return `${PRELUDE}
+${helpers}
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>,
         @builtin(local_invocation_index) li: u32) {
@@ -89,4 +90,7 @@ export const FLAG = {
   softmaxLossForward: 3,
   softmaxLossBackward: 4,
   accuracyForward: 5,
+  nllBackward: 6,
+  hingeLossForward: 7,
+  hingeLossBackward: 8,
 } as const;

@@ -1,7 +1,8 @@
 /**
  * The whole CUDA backend (addon, kernel sources, TypeScript) on the CPU emulation of the CUDA
- * libraries (emulator.ts): every Backend method and every layer case against JsBackend. This
- * checks the logic without a GPU; gpu.test.ts checks the same on a device when there is one.
+ * libraries (emulator.ts): every Backend method and every layer case against JsBackend, and a
+ * training iteration with no host transfer or wait. This checks the logic without a GPU;
+ * gpu.test.ts checks the same on a device when there is one.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { layerCases } from '../../harness/layer-cases.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
 import { compareMethods } from './method-cases.js';
 import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
+import { assertCudaStaysOnDevice } from './addon-traffic.js';
+import { assertDotIntoExactAndDeterministic } from './dot-into.js';
 
 // Small chunks, so that the column-buffer convolution runs several chunks with a remainder.
 process.env.CORTADO_CUDA_IM2COL_LIMIT = '2000';
@@ -50,6 +53,8 @@ test('misuse is a clear error: float64, foreign buffers, short buffers, missing 
   assert.throws(() => b.scal(3, 2, new Float32Array(3)), /expected a buffer made by the CUDA backend.*Float32Array/);
   assert.throws(() => b.axpy(10, 1, b.alloc(10), b.alloc(9)), /axpy y: the buffer holds 9 elements, 10 are needed/);
   assert.throws(() => b.view(b.alloc(4), 2, 3), /\[2, 5\) are not inside a buffer of 4/);
+  assert.throws(() => b.dotInto(2.5, b.alloc(3), b.alloc(3), 1, 0, b.alloc(1)), /dotInto: expected a whole number of elements, found 2.5/);
+  assert.throws(() => b.dotInto(3, b.alloc(3), b.alloc(3), 1, 0, b.alloc(0)), /dotInto out: the buffer holds 0 elements, 1 are needed/);
   assert.throws(() => b.runtime.kernels.launch('no_such_kernel', 1, 32, []), /kernel no_such_kernel is missing/);
   assert.throws(() => b.runtime.kernels.launch('scal_f32', 1, 32, [1, 2]), /2 arguments given, its declaration in elementwise.cu has 3/);
   const freed = b.alloc(2);
@@ -59,4 +64,12 @@ test('misuse is a clear error: float64, foreign buffers, short buffers, missing 
 
 test('LeNet trains on the emulated device as on JsBackend (Net + Solver, 3 iterations)', { skip }, () => {
   assertLenetTrainsAsOnJs(loaded.backend!);
+});
+
+test('the random layers, the losses and the metrics make no host transfer or wait, in the backend or the addon (emulated device)', { skip }, () => {
+  assertCudaStaysOnDevice(loaded.backend!);
+});
+
+test('dotInto on a million elements (a full first-pass grid): exact on integers, the same bits every run on floats (emulated device)', { skip }, () => {
+  assertDotIntoExactAndDeterministic(loaded.backend!, 1_000_003);
 });

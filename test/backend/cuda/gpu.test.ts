@@ -1,8 +1,14 @@
-/** The CUDA backend on a real device: every Backend method against JsBackend. Skipped without one. */
+/**
+ * The CUDA backend on a real device: every Backend method against JsBackend, a training iteration
+ * with no host transfer or wait (in the backend or the addon), and dotInto on ten million elements.
+ * Skipped without one.
+ */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { loadCuda } from '../../../src/node/backend/cuda/load.js';
+import { assertCudaStaysOnDevice } from './addon-traffic.js';
+import { assertDotIntoExactAndDeterministic } from './dot-into.js';
 import { compareMethods } from './method-cases.js';
 
 const loaded = loadCuda();
@@ -12,4 +18,12 @@ test('every backend method agrees with JsBackend (GPU)', { skip }, () => {
   const rows = compareMethods(loaded.backend!, new JsBackend('float32'));
   const bad = rows.filter((r) => !r.ok).map((r) => `${r.name}: max relative error ${r.maxRelError} ${r.detail ?? ''}`);
   assert.deepEqual(bad, []);
+});
+
+test('the random layers, the losses and the metrics make no host transfer or wait, in the backend or the addon (GPU)', { skip }, () => {
+  assertCudaStaysOnDevice(loaded.backend!);
+});
+
+test('dotInto on ten million elements: exact on integers, the same bits every run on floats (GPU)', { skip }, () => {
+  assertDotIntoExactAndDeterministic(loaded.backend!, 10_000_000);
 });

@@ -187,6 +187,24 @@ function classCases(label: string, g: ClassGeom, seed: number): MethodCase[] {
       });
     }
   }
+  // Class weights, and the gradient on probabilities (MultinomialLogisticLoss).
+  const weights = Float32Array.from({ length: g.classes }, (_, c) => 0.25 + (c % 4) * 0.5);
+  for (const [ignore, norm] of [[null, 'valid'], [2, 'valid'], [2, 'batch'], [null, 'none']] as const) {
+    for (const weighted of [false, true]) {
+      cases.push({
+        name: `${weighted ? 'weighted ' : ''}softmaxLoss and nllBackward ${norm}${ignore === null ? '' : ' ignore'} ${label}`,
+        run: (b) => {
+          const p = probs(b), lab = put(b, labelsFor(seed + 5, g, ignore));
+          const w = weighted ? put(b, weights) : null;
+          const loss = b.alloc(1), dx = put(b, values(seed + 6, n)), dp = put(b, values(seed + 7, n));
+          b.softmaxLossForward(g, p, lab, ignore, norm, loss, w);
+          b.softmaxLossBackward(g, p, lab, ignore, norm, 0.7, dx, w);
+          b.nllBackward(g, p, lab, ignore, norm, 0.7, dp, w);
+          return new Map([['loss', get(b, loss)], ['dx', get(b, dx)], ['dp', get(b, dp)]]);
+        },
+      });
+    }
+  }
   for (const topK of [1, 3]) {
     cases.push({
       name: `accuracy top-${topK} ${label}`,
@@ -231,6 +249,18 @@ export function methodCases(): MethodCase[] {
     { name: 'axpby', run: (b) => { const y = put(b, values(10, n)); b.axpby(n, 2, put(b, values(11, n)), 0.5, y); return one('y', get(b, y)); } },
     { name: 'dot', run: (b) => one('dot', Float64Array.of(b.dot(n, put(b, values(12, n)), put(b, values(13, n))))), rtol: 1e-4 },
     { name: 'asum', run: (b) => one('asum', Float64Array.of(b.asum(n, put(b, values(14, n))))) },
+    {
+      name: 'dotInto: overwrite over NaN, accumulate, and n = 0',
+      run: (b) => {
+        const out = put(b, [NaN, 0.5, 0.25]);
+        const x = put(b, values(15, 70_001)), y = put(b, values(16, 70_001));
+        b.dotInto(70_001, x, y, 0.5, 0, out);
+        b.dotInto(n, x, y, -2, 1, b.view(out, 1, 1));
+        b.dotInto(0, x, y, 3, 2, b.view(out, 2, 1));
+        return one('out', get(b, out));
+      },
+      rtol: 1e-4,
+    },
   ];
   const dims: [number, number, number][] = [[17, 33, 65], [1, 130, 3], [64, 10, 500]];
   for (const [M, N, K] of dims) {
@@ -393,6 +423,51 @@ export function methodCases(): MethodCase[] {
       },
     },
   );
+  for (const [label, g] of [['10 classes', { outer: 37, classes: 10, inner: 1 }], ['1 class', { outer: 5, classes: 1, inner: 1 }]] as const) {
+    for (const labels of ['index', 'sign'] as const) {
+      for (const norm of ['L1', 'L2'] as const) {
+        cases.push({
+          name: `hingeLoss ${labels} ${norm} ${label}`,
+          run: (b) => {
+            const count = g.outer * g.classes;
+            const x = values(120, count, -2, 2);
+            x[3] = 1; // exactly on the margin for a -1 label or a non-labelled class
+            const lab = labels === 'sign'
+              ? Float32Array.from(values(121, count), (v) => (v < 0 ? -1 : 1))
+              : labelsFor(122, g, null);
+            const loss = b.alloc(1), dx = put(b, values(123, count));
+            b.hingeLossForward(g, put(b, x), put(b, lab), labels, norm, loss);
+            b.hingeLossBackward(g, put(b, x), put(b, lab), labels, norm, 0.6, dx);
+            return new Map([['loss', get(b, loss)], ['dx', get(b, dx)]]);
+          },
+        });
+      }
+    }
+  }
+  for (const [count, th] of [[n, 0], [n, 0.5], [0, 0]] as const) {
+    cases.push({
+      name: `binaryAccuracy of ${count} at threshold ${th}`,
+      run: (b) => {
+        const pred = values(124, n, -1, 2), label = values(125, n, -1, 2);
+        pred[5] = th; // on the threshold: not above it
+        const out = put(b, [NaN]);
+        b.binaryAccuracy(count, put(b, pred), put(b, label), th, out);
+        return one('accuracy', get(b, out));
+      },
+    });
+  }
+  for (const [size, key] of [[n, 0], [n, 0xdeadbeef], [1, 7]] as const) {
+    cases.push({
+      name: `randomUniform and randomNormal, ${size} values, key ${key}`,
+      run: (b) => {
+        const u = put(b, new Float32Array(size + 2).fill(-1)), z = put(b, new Float32Array(size + 2).fill(-1));
+        b.randomUniform(size, key, b.view(u, 1, size));
+        b.randomNormal(size, key, b.view(z, 1, size));
+        return new Map([['uniform', get(b, u)], ['normal', get(b, z)]]);
+      },
+      rtol: 1e-5,
+    });
+  }
   for (const reg of ['L2', 'L1'] as const) {
     cases.push({
       name: `sgdUpdate ${reg}`,

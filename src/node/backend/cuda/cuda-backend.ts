@@ -4,14 +4,19 @@
  * Buffers are device allocations (`CudaBuf`: a length and a device address); a view is pointer
  * arithmetic. Host copies happen only in `upload` and `download`. Every call is queued on the
  * device's default stream and returns at once; only `download`, `synchronize`, `dot` and `asum`
- * wait. Losses and accuracy are written to device buffers, so an iteration never waits.
+ * wait. Losses and accuracy are written to device buffers, so an iteration never waits; a label
+ * that is not a class index makes the loss (and its position's gradient) NaN, where the CPU
+ * backends throw a DataError, which would need the labels on the host. Random numbers are drawn on
+ * the device by the counter-based generator of js/random.ts: a key gives the same uniform bits as
+ * on the CPU.
  *
  * GEMM and GEMV run on cuBLAS (row-major through the usual operand swap), convolution on cuDNN when
  * present and otherwise on our im2col kernels + cuBLAS (conv.ts), everything else on our kernels
  * (native/cuda/kernels). A kernel that is missing is an error, never a copy to the CPU.
  */
 import type {
-  Backend, Buf, ClassGeom, ConvGeom, DType, HostArray, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod,
+  Backend, Buf, ClassGeom, ConvGeom, DType, HingeLabels, HingeNorm, HostArray, LossNormalization, LRNGeom, NeuronOp,
+  PoolGeom, PoolMethod,
 } from '../../../backend/backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../../../backend/lrn-composed.js';
 import { BackendError } from '../../../core/errors.js';
@@ -35,6 +40,11 @@ export interface CudaRuntime {
 const THREADS = 256;
 /** Largest element count a kernel indexes with 32-bit ints and a grid-stride loop. */
 const MAX_ELEMENTS = 2 ** 31 - 2 ** 26;
+/**
+ * Most blocks of dotInto's first pass (dot_partial_f32 in losses.cu), one partial sum each; the
+ * kernel's index arithmetic relies on it being at most 1024.
+ */
+const DOT_BLOCKS = 1024;
 
 
 export class CudaBackend implements Backend {
@@ -44,8 +54,13 @@ export class CudaBackend implements Backend {
   private readonly k: Kernels;
   private readonly maxBlocks: number;
   private readonly conv: CudaConv;
-  /** One float of device memory for the valid-label count of the softmax loss backward. */
+  /**
+   * One float of device memory for the valid-label count of the softmax loss backward; also the
+   * (unread) weights pointer of a loss without class weights.
+   */
   private readonly count: CudaBuf;
+  /** DOT_BLOCKS floats of device memory for the per-block partial sums of dotInto. */
+  private readonly partials: CudaBuf;
   private readonly bits = new Float32Array(1);
   private readonly bitsU32 = new Uint32Array(this.bits.buffer);
 
@@ -57,6 +72,7 @@ export class CudaBackend implements Backend {
     this.k = runtime.kernels;
     this.maxBlocks = Math.max(1, runtime.device.multiprocessors * 16);
     this.count = this.alloc(1) as CudaBuf;
+    this.partials = this.alloc(DOT_BLOCKS) as CudaBuf;
     this.conv = new CudaConv(runtime, this);
   }
 
@@ -169,6 +185,22 @@ export class CudaBackend implements Backend {
     const a = cudaBuf(x, n, 'dot x');
     const b = cudaBuf(y, n, 'dot y');
     return n === 0 ? 0 : this.addon.sdot(n, a.ptr, b.ptr);
+  }
+
+  /**
+   * Two kernels, no wait: per-block partial sums into `partials` (up to DOT_BLOCKS blocks, fixed
+   * for a given n, so the result has the same bits on every run), then one block sums them into out.
+   */
+  dotInto(n: number, x: Buf, y: Buf, alpha: number, beta: number, out: Buf): void {
+    if (!Number.isInteger(n) || n < 0) throw new BackendError(`CUDA backend, dotInto: expected a whole number of elements, found ${n}`);
+    if (n > MAX_ELEMENTS) throw new BackendError(`CUDA backend, dotInto: ${n} elements exceed the ${MAX_ELEMENTS} a kernel handles`);
+    const a = cudaBuf(x, n, 'dotInto x');
+    const b = cudaBuf(y, n, 'dotInto y');
+    const o = cudaBuf(out, 1, 'dotInto out');
+    const parts = Math.min(Math.ceil(n / THREADS), DOT_BLOCKS);
+    if (parts > 0) this.k.launch('dot_partial_f32', parts, THREADS, [n, a, b, this.partials]);
+    // n = 0 still writes out: alpha 0 + beta out, or 0 when beta is 0.
+    this.k.launch('dot_finish_f32', 1, THREADS, [parts, this.partials, alpha, beta, o]);
   }
 
   asum(n: number, x: Buf): number {
@@ -345,23 +377,68 @@ export class CudaBackend implements Backend {
     return code;
   }
 
+  /** [hasWeights, weights] kernel arguments: the class weights, checked to hold one per class. */
+  private classWeights(g: ClassGeom, weights: Buf | null, where: string): [number, CudaBuf] {
+    return weights === null ? [0, this.count] : [1, cudaBuf(weights, g.classes, `${where} weights`)];
+  }
+
   softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, loss: Buf): void {
+    normalization: LossNormalization, loss: Buf, weights: Buf | null = null): void {
     const n = g.outer * g.classes * g.inner;
     this.k.launch('softmax_loss_fwd_f32', 1, THREADS, [g.outer, g.classes, g.inner, cudaBuf(prob, n, 'softmaxLossForward prob'),
       cudaBuf(label, g.outer * g.inner, 'softmaxLossForward label'), ignoreLabel === null ? 0 : 1, ignoreLabel ?? 0,
-      this.normalization(normalization), cudaBuf(loss, 1, 'softmaxLossForward loss')]);
+      this.normalization(normalization), ...this.classWeights(g, weights, 'softmaxLossForward'),
+      cudaBuf(loss, 1, 'softmaxLossForward loss')]);
+  }
+
+  /** Launches a class-loss gradient kernel (softmax_loss_bwd_f32, nll_bwd_f32), counting the labels first when needed. */
+  private classLossBackward(kernel: string, where: string, g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null): void {
+    const n = g.outer * g.classes * g.inner;
+    const lb = cudaBuf(label, g.outer * g.inner, `${where} label`);
+    const pb = cudaBuf(prob, n, `${where} prob`);
+    const db = cudaBuf(dx, n, `${where} dx`);
+    const w = this.classWeights(g, weights, where);
+    const norm = this.normalization(normalization);
+    const hasIgnore = ignoreLabel === null ? 0 : 1;
+    if (normalization === 'valid') this.k.launch('label_count_f32', 1, THREADS, [g.outer * g.inner, lb, hasIgnore, ignoreLabel ?? 0, this.count]);
+    this.run(kernel, n, [g.outer, g.classes, g.inner, pb, lb, hasIgnore, ignoreLabel ?? 0, norm, this.count, ...w, lossWeight, db]);
   }
 
   softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, lossWeight: number, dx: Buf): void {
-    const n = g.outer * g.classes * g.inner;
-    const lb = cudaBuf(label, g.outer * g.inner, 'softmaxLossBackward label');
-    const norm = this.normalization(normalization);
-    const hasIgnore = ignoreLabel === null ? 0 : 1;
-    if (norm === 0) this.k.launch('label_count_f32', 1, THREADS, [g.outer * g.inner, lb, hasIgnore, ignoreLabel ?? 0, this.count]);
-    this.run('softmax_loss_bwd_f32', n, [g.outer, g.classes, g.inner, cudaBuf(prob, n, 'softmaxLossBackward prob'), lb,
-      hasIgnore, ignoreLabel ?? 0, norm, this.count, lossWeight, cudaBuf(dx, n, 'softmaxLossBackward dx')]);
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
+    this.classLossBackward('softmax_loss_bwd_f32', 'softmaxLossBackward', g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
+  }
+
+  nllBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
+    this.classLossBackward('nll_bwd_f32', 'nllBackward', g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
+  }
+
+  /** [x, label, sign, l2] kernel arguments of the hinge loss (scores [outer, classes]), the buffers checked for their lengths. */
+  private hingeArgs(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, where: string): [CudaBuf, CudaBuf, number, number] {
+    if (labels !== 'index' && labels !== 'sign') throw new BackendError(`CUDA backend, ${where}: unknown labels "${labels as string}" (expected 'index' or 'sign')`);
+    if (norm !== 'L1' && norm !== 'L2') throw new BackendError(`CUDA backend, ${where}: unknown norm "${norm as string}" (expected 'L1' or 'L2')`);
+    const n = g.outer * g.classes;
+    return [cudaBuf(x, n, `${where} x`), cudaBuf(label, labels === 'sign' ? n : g.outer, `${where} label`),
+      labels === 'sign' ? 1 : 0, norm === 'L2' ? 1 : 0];
+  }
+
+  hingeLossForward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, loss: Buf): void {
+    this.k.launch('hinge_loss_fwd_f32', 1, THREADS, [g.outer, g.classes, ...this.hingeArgs(g, x, label, labels, norm, 'hingeLossForward'),
+      cudaBuf(loss, 1, 'hingeLossForward loss')]);
+  }
+
+  hingeLossBackward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, lossWeight: number, dx: Buf): void {
+    const args = this.hingeArgs(g, x, label, labels, norm, 'hingeLossBackward');
+    this.run('hinge_loss_bwd_f32', g.outer * g.classes, [g.outer, g.classes, ...args, lossWeight,
+      cudaBuf(dx, g.outer * g.classes, 'hingeLossBackward dx')]);
+  }
+
+  binaryAccuracy(n: number, pred: Buf, label: Buf, threshold: number, out: Buf): void {
+    if (n > MAX_ELEMENTS) throw new BackendError(`CUDA backend, binaryAccuracy: ${n} elements exceed the ${MAX_ELEMENTS} a kernel handles`);
+    this.k.launch('binary_accuracy_f32', 1, THREADS, [n, cudaBuf(pred, n, 'binaryAccuracy pred'), cudaBuf(label, n, 'binaryAccuracy label'),
+      threshold, cudaBuf(out, 1, 'binaryAccuracy out')]);
   }
 
   accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void {
@@ -384,7 +461,15 @@ export class CudaBackend implements Backend {
       cudaBuf(dst, (rows - 1) * dstStride + cols, 'copy2d dst'), dstStride, accumulate ? 1 : 0]);
   }
 
-  // ---- dropout and solver ----
+  // ---- random numbers, dropout and solver ----
+
+  randomUniform(n: number, key: number, y: Buf): void {
+    this.run('random_uniform_f32', n, [n, key | 0, cudaBuf(y, n, 'randomUniform y')]);
+  }
+
+  randomNormal(n: number, key: number, y: Buf): void {
+    this.run('random_normal_f32', n, [n, key | 0, cudaBuf(y, n, 'randomNormal y')]);
+  }
 
   gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
     const n = rows * rowSize;

@@ -226,9 +226,16 @@ export class NativeBackend extends JsBackend {
     this.addon.softmaxBackward(g.outer, g.classes, g.inner, f(y), f(dy), f(dx));
   }
 
-  /** A bad label is reported by the TypeScript kernel, so the DataError reads the same on every CPU backend. */
+  /**
+   * A bad label is reported by the TypeScript kernel, so the DataError reads the same on every CPU
+   * backend; class weights are applied there too (a cheap final layer, on host memory already).
+   */
   override softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, loss: Buf): void {
+    normalization: LossNormalization, loss: Buf, weights: Buf | null = null): void {
+    if (weights) {
+      super.softmaxLossForward(g, prob, label, ignoreLabel, normalization, loss, weights);
+      return;
+    }
     if (this.addon.softmaxLossForward(g.outer, g.classes, g.inner, f(prob), f(label), ignoreLabel,
       NORMALIZATION[normalization], f(loss)) >= 0) {
       super.softmaxLossForward(g, prob, label, ignoreLabel, normalization, loss);
@@ -236,7 +243,11 @@ export class NativeBackend extends JsBackend {
   }
 
   override softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
-    normalization: LossNormalization, lossWeight: number, dx: Buf): void {
+    normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
+    if (weights) {
+      super.softmaxLossBackward(g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
+      return;
+    }
     if (this.addon.softmaxLossBackward(g.outer, g.classes, g.inner, f(prob), f(label), ignoreLabel,
       NORMALIZATION[normalization], lossWeight, f(dx)) >= 0) {
       super.softmaxLossBackward(g, prob, label, ignoreLabel, normalization, lossWeight, dx);
