@@ -88,12 +88,17 @@ extern "C" __global__ void label_count_f32(int n, const float* label, int hasIgn
 }
 
 /**
- * dx = lossWeight * w[label] * (prob - onehot(label)) / normalizer, zero at ignored positions;
+ * The gradients of softmax_loss_fwd_f32's loss, zero at ignored positions and NaN at a label that
+ * is not a class:
+ *   onProbs 0: with respect to the scores (SoftmaxLoss),
+ *              dx = lossWeight * w[label] * (prob - onehot(label)) / normalizer;
+ *   onProbs 1: with respect to the probabilities (MultinomialLogisticLoss),
+ *              dx = -lossWeight * w[label] / (max(prob[label], FLT_MIN) * normalizer) at the label, 0 elsewhere.
  * `count` holds the valid count (read only when norm is kValid). dx may alias prob.
  */
-extern "C" __global__ void softmax_loss_bwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
-                                                int hasIgnore, int ignoreLabel, int norm, const float* count,
-                                                int hasWeights, const float* weights, float lossWeight, float* dx) {
+extern "C" __global__ void class_loss_bwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
+                                              int hasIgnore, int ignoreLabel, int norm, const float* count,
+                                              int hasWeights, const float* weights, float lossWeight, int onProbs, float* dx) {
   float scale = lossWeight / lossNormalizer(norm, norm == kValid ? count[0] : 0.0f, outer, inner);
   CORTADO_LOOP(idx, outer * classes * inner) {
     int o = idx / (classes * inner);
@@ -104,35 +109,11 @@ extern "C" __global__ void softmax_loss_bwd_f32(int outer, int classes, int inne
       dx[idx] = 0.0f;
     } else if (l < 0 || l >= classes) {
       dx[idx] = nanf("");
+    } else if (onProbs) {
+      dx[idx] = c == l ? -classWeight(hasWeights, weights, l) / flooredProb(prob[idx]) * scale : 0.0f;
     } else {
       float w = classWeight(hasWeights, weights, l);
       dx[idx] = scale * (w * prob[idx] - (c == l ? w : 0.0f));
-    }
-  }
-}
-
-/**
- * The gradient of softmax_loss_fwd_f32's loss with respect to the probabilities (the multinomial
- * logistic loss): dx = -lossWeight * w[label] / (max(prob[label], FLT_MIN) * normalizer) at each
- * labelled position's label, zero elsewhere; `count` as for softmax_loss_bwd_f32. dx may alias prob.
- */
-extern "C" __global__ void nll_bwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
-                                       int hasIgnore, int ignoreLabel, int norm, const float* count,
-                                       int hasWeights, const float* weights, float lossWeight, float* dx) {
-  float scale = lossWeight / lossNormalizer(norm, norm == kValid ? count[0] : 0.0f, outer, inner);
-  CORTADO_LOOP(idx, outer * classes * inner) {
-    int o = idx / (classes * inner);
-    int rem = idx - o * classes * inner;
-    int c = rem / inner, i = rem - c * inner;
-    int l = (int)label[o * inner + i];
-    if (hasIgnore && l == ignoreLabel) {
-      dx[idx] = 0.0f;
-    } else if (l < 0 || l >= classes) {
-      dx[idx] = nanf("");
-    } else if (c != l) {
-      dx[idx] = 0.0f;
-    } else {
-      dx[idx] = -classWeight(hasWeights, weights, l) / flooredProb(prob[idx]) * scale;
     }
   }
 }

@@ -391,8 +391,8 @@ export class CudaBackend implements Backend {
       cudaBuf(loss, 1, 'softmaxLossForward loss')]);
   }
 
-  /** Launches a class-loss gradient kernel (softmax_loss_bwd_f32, nll_bwd_f32), counting the labels first when needed. */
-  private classLossBackward(kernel: string, where: string, g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
+  /** Launches class_loss_bwd_f32 (on the scores, or `onProbs` on the probabilities), counting the labels first when needed. */
+  private classLossBackward(onProbs: boolean, where: string, g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
     normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null): void {
     const n = g.outer * g.classes * g.inner;
     const lb = cudaBuf(label, g.outer * g.inner, `${where} label`);
@@ -402,17 +402,18 @@ export class CudaBackend implements Backend {
     const norm = this.normalization(normalization);
     const hasIgnore = ignoreLabel === null ? 0 : 1;
     if (normalization === 'valid') this.k.launch('label_count_f32', 1, THREADS, [g.outer * g.inner, lb, hasIgnore, ignoreLabel ?? 0, this.count]);
-    this.run(kernel, n, [g.outer, g.classes, g.inner, pb, lb, hasIgnore, ignoreLabel ?? 0, norm, this.count, ...w, lossWeight, db]);
+    this.run('class_loss_bwd_f32', n, [g.outer, g.classes, g.inner, pb, lb, hasIgnore, ignoreLabel ?? 0, norm, this.count, ...w, lossWeight,
+      onProbs ? 1 : 0, db]);
   }
 
   softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
     normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
-    this.classLossBackward('softmax_loss_bwd_f32', 'softmaxLossBackward', g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
+    this.classLossBackward(false, 'softmaxLossBackward', g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
   }
 
   nllBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
     normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null = null): void {
-    this.classLossBackward('nll_bwd_f32', 'nllBackward', g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
+    this.classLossBackward(true, 'nllBackward', g, prob, label, ignoreLabel, normalization, lossWeight, dx, weights);
   }
 
   /** [x, label, sign, l2] kernel arguments of the hinge loss (scores [outer, classes]), the buffers checked for their lengths. */
