@@ -25,3 +25,18 @@ export function lrnFields(g: LRNGeom, out: Int32Array): Int32Array {
   out[5] = g.within ? 1 : 0;
   return out;
 }
+
+/**
+ * The largest float32 t32 <= t (-FLT_MIN for t just below zero): for a float32 x, x > t exactly when
+ * x > t32, so a threshold a device kernel takes as a float32 compares as the float64 one does
+ * (binaryAccuracy on WebGPU and CUDA).
+ */
+export function belowOrAt(t: number): number {
+  const t32 = Math.fround(t);
+  if (!(t32 > t)) return t32;
+  const bits = new Uint32Array(new Float32Array([t32]).buffer);
+  if (t32 > 0) bits[0]--;
+  else if (t32 < 0) bits[0]++;
+  else bits[0] = 0x80800000; // -FLT_MIN, not the nearest subnormal, which a device may flush to zero
+  return new Float32Array(bits.buffer)[0];
+}

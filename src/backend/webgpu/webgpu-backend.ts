@@ -23,6 +23,7 @@ import type {
   PoolGeom, PoolMethod,
 } from '../backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../lrn-composed.js';
+import { belowOrAt } from '../kernel-abi.js';
 import { BackendError } from '../../core/errors.js';
 import { Arena } from './arena.js';
 import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type Port } from './protocol.js';
@@ -40,20 +41,6 @@ const NORMALIZATION: Record<LossNormalization, number> = { valid: 0, batch: 1, f
 /** Arena element 0 is the error flag, 1 a reduction's result, 2 the label count (executor.ts). */
 const RESULT = 1;
 const COUNT = 2;
-/**
- * The largest float32 t32 <= t (-FLT_MIN for t just below zero): for a float32 x, x > t exactly when
- * x > t32, so a threshold sent as a float32 word compares as the float64 one does.
- */
-function belowOrAt(t: number): number {
-  const t32 = Math.fround(t);
-  if (!(t32 > t)) return t32;
-  const bits = new Uint32Array(new Float32Array([t32]).buffer);
-  if (t32 > 0) bits[0]--;
-  else if (t32 < 0) bits[0]++;
-  else bits[0] = 0x80800000; // -FLT_MIN, not the nearest subnormal, which a device may flush to zero
-  return new Float32Array(bits.buffer)[0];
-}
-
 /** Commands kept before a batch is posted. */
 const BATCH = 256;
 const WAIT_MS = 10 * 60 * 1000;

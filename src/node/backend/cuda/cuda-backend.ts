@@ -20,7 +20,7 @@ import type {
 } from '../../../backend/backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../../../backend/lrn-composed.js';
 import { BackendError } from '../../../core/errors.js';
-import { NEURON_OP, NORMALIZATION } from '../../../backend/kernel-abi.js';
+import { NEURON_OP, NORMALIZATION, belowOrAt } from '../../../backend/kernel-abi.js';
 import type { CudaAddon, InitResult } from './addon.js';
 import { CudaBuf, cudaBuf } from './buffer.js';
 import { CudaConv } from './conv.js';
@@ -439,7 +439,7 @@ export class CudaBackend implements Backend {
   binaryAccuracy(n: number, pred: Buf, label: Buf, threshold: number, out: Buf): void {
     if (n > MAX_ELEMENTS) throw new BackendError(`CUDA backend, binaryAccuracy: ${n} elements exceed the ${MAX_ELEMENTS} a kernel handles`);
     this.k.launch('binary_accuracy_f32', 1, THREADS, [n, cudaBuf(pred, n, 'binaryAccuracy pred'), cudaBuf(label, n, 'binaryAccuracy label'),
-      threshold, cudaBuf(out, 1, 'binaryAccuracy out')]);
+      belowOrAt(threshold), cudaBuf(out, 1, 'binaryAccuracy out')]);
   }
 
   accuracyForward(g: ClassGeom, x: Buf, label: Buf, topK: number, ignoreLabel: number | null, out: Buf): void {
