@@ -49,6 +49,10 @@ export class BatchNormLayer extends Layer<BatchNormConfig> {
   private mean!: Buf;
   private variance!: Buf;
   private invStd!: Buf;
+  /** Global statistics: scaleFactor broadcast to [C], and constant vectors of C ones and zeros. */
+  private sfC!: Buf;
+  private onesC!: Buf;
+  private zerosC!: Buf;
 
   setup(bottoms: Blob[]): Shape[] {
     const c = this.config;
@@ -81,6 +85,12 @@ export class BatchNormLayer extends Layer<BatchNormConfig> {
     this.mean = this.ctx.buffer(this.C);
     this.variance = this.ctx.buffer(this.C);
     this.invStd = this.ctx.buffer(this.C);
+    if (this.global) {
+      this.sfC = this.ctx.buffer(this.C);
+      this.onesC = this.ctx.buffer(this.C);
+      this.zerosC = this.ctx.buffer(this.C);
+      b.set(this.C, 1, this.onesC);
+    }
     return [shape];
   }
 
@@ -103,10 +113,13 @@ export class BatchNormLayer extends Layer<BatchNormConfig> {
     const m = this.N * this.S;
     const [meanP, varP, sfP] = this.stats.map((p) => p.blob.data);
     if (this.global) {
-      const sf = b.download(sfP, undefined, 1)[0];
-      const inv = sf === 0 ? 0 : 1 / sf;
-      b.axpby(C, inv, meanP, 0, this.mean);
-      b.axpby(C, inv, varP, 0, this.variance);
+      // mean / scaleFactor and variance / scaleFactor, 0 where scaleFactor is 0, on the backend
+      // (no read of scaleFactor, so a device never waits here).
+      b.gemm(false, false, C, 1, 1, 1, this.onesC, sfP, 0, this.sfC);
+      b.div(C, meanP, this.sfC, this.mean);
+      b.div(C, varP, this.sfC, this.variance);
+      b.where(C, 0, 0, this.sfC, this.zerosC, this.mean, this.mean);
+      b.where(C, 0, 0, this.sfC, this.zerosC, this.variance, this.variance);
     } else {
       this.channelSum(b, bottoms[0].data, 1 / m, this.mean);
     }

@@ -1,9 +1,10 @@
 /**
  * A training iteration that stays on the device: a net holding every layer whose loss, metric or
  * random numbers once went through the host (Dropout, RandomMask, RandomNormal, SoftmaxLoss with
- * class weights, MultinomialLogisticLoss, HingeLoss with both kinds of labels, BinaryAccuracy, and
- * the losses that summed with `dot`: Euclidean, SigmoidCrossEntropy with a valid count,
- * BinaryCrossEntropy, GaussianKL, SoftlabelSoftmax), fed once through Input. `assertStaysOnDevice` counts the host transfers and waits a device backend
+ * class weights, MultinomialLogisticLoss, HingeLoss with both kinds of labels, BinaryAccuracy,
+ * BatchNorm with global statistics, and the losses that summed with `dot`: Euclidean,
+ * SigmoidCrossEntropy with a valid count, BinaryCrossEntropy, GaussianKL, SoftlabelSoftmax), fed
+ * once through Input. `assertStaysOnDevice` counts the host transfers and waits a device backend
  * makes during forward and backward (none allowed), then compares every loss and metric and the
  * input gradient with JsBackend float32 for the same seed: the masks and the noise are made on the
  * backend from the same keys, so the two runs drop the same units.
@@ -22,7 +23,8 @@ export function residentNet(): LayerConfig[] {
     { type: 'Input', name: 'data', tops: ['x', 'label', 'sign', 'target', 'soft'], shapes: [[N, F], [N], [N, C], [N, C], [N, C]] },
     { type: 'RandomMask', name: 'mask', bottoms: ['x'], tops: ['xm'], ratio: 0.2 },
     { type: 'InnerProduct', name: 'ip1', bottoms: ['xm'], tops: ['h'], numOutput: 7 },
-    { type: 'Dropout', name: 'drop', bottoms: ['h'], tops: ['hd'], ratio: 0.3 },
+    { type: 'BatchNorm', name: 'bn', bottoms: ['h'], tops: ['hb'], useGlobalStats: true, eps: 1 },
+    { type: 'Dropout', name: 'drop', bottoms: ['hb'], tops: ['hd'], ratio: 0.3 },
     { type: 'InnerProduct', name: 'ip2', bottoms: ['hd'], tops: ['scores'], numOutput: C },
     { type: 'SoftmaxLoss', name: 'wsm', bottoms: ['scores', 'label'], tops: ['wsm'], weights: [1, 2, 0.5, 1.5] },
     { type: 'Softmax', name: 'prob', bottoms: ['scores'], tops: ['p'] },

@@ -2,8 +2,8 @@
  * The webgpu tests on SwiftShader (a CPU Vulkan from Debian's chromium package) when this process
  * has no adapter: the Vulkan loader reads its environment only at start, so they run in a child
  * node started with it, selected by name (--test-name-pattern=webgpu): backend.test.ts, the
- * layer-case table, the update rules and the NaN guards. SwiftShader checks correctness only; it
- * says nothing about speed.
+ * layer-case table, the update rules, the NaN guards and the iteration that must stay on the
+ * device. SwiftShader checks correctness only; it says nothing about speed.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,7 +16,7 @@ const skip = process.env.VK_ICD_FILENAMES !== undefined
   ? 'VK_ICD_FILENAMES is set: the webgpu tests run in this process already'
   : env === null ? `no SwiftShader Vulkan driver at ${SWIFTSHADER_ICD} (install Debian's chromium, as .ci/run does)` : undefined;
 
-const files = ['backend/webgpu/backend.test.js', 'layers/layer-cases.test.js', 'solver/backends.test.js', 'solver/nan-guard.test.js']
+const files = ['backend/webgpu/backend.test.js', 'layers/layer-cases.test.js', 'solver/backends.test.js', 'solver/nan-guard.test.js', 'layers/device-resident.test.js']
   .map((f) => fileURLToPath(new URL(`../../${f}`, import.meta.url)));
 
 test('webgpu tests pass on SwiftShader (child process)', { skip, timeout: 300_000 }, () => {
@@ -33,4 +33,5 @@ test('webgpu tests pass on SwiftShader (child process)', { skip, timeout: 300_00
   // backend.test.ts's 5, 167-odd layer cases and the update rules: far more than 100 must have run.
   assert.ok(count('pass') > 100, `only ${count('pass')} webgpu tests passed:\n${out.slice(-2000)}`);
   assert.doesNotMatch(out, /# Subtest: layer cases: webgpu[^\n]*\n[^\n]*# SKIP/, 'the layer cases were skipped on webgpu');
+  assert.match(out, /^ok \d+ - webgpu: the random layers, the losses and the metrics make no host transfer/m, 'the device-resident iteration did not pass on webgpu');
 });
