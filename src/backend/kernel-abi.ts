@@ -15,6 +15,34 @@ export const NEURON_OP = { identity: 0, relu: 1, lrelu: 2, sigmoid: 3, tanh: 4, 
 export const POOL_METHOD = { max: 0, mean: 1 } as const;
 export const NORMALIZATION = { valid: 0, batch: 1, full: 2, none: 3 } as const;
 
+/**
+ * The error codes a device kernel leaves in its backend's error flag when its input is bad (the
+ * WebGPU and CUDA backends cannot throw from a kernel): the flag holds the code of a kernel that
+ * failed since the last read, and the next read reports it with DEVICE_ERROR_MESSAGES.
+ */
+export const DEVICE_ERROR = {
+  none: 0,
+  gather: 1,
+  scatterAdd: 2,
+  softmaxLossForward: 3,
+  softmaxLossBackward: 4,
+  accuracyForward: 5,
+  nllBackward: 6,
+  hingeLossForward: 7,
+  hingeLossBackward: 8,
+} as const;
+
+export const DEVICE_ERROR_MESSAGES: Record<number, string> = {
+  [DEVICE_ERROR.gather]: 'gather: an index is not a whole row number of its source (the gathered row was zeroed)',
+  [DEVICE_ERROR.scatterAdd]: 'scatterAdd: an index is not a whole row number of its destination (that row was skipped)',
+  [DEVICE_ERROR.softmaxLossForward]: 'softmaxLossForward: a label is not a class index in [0, classes) nor the ignore label',
+  [DEVICE_ERROR.softmaxLossBackward]: 'softmaxLossBackward: a label is not a class index in [0, classes) nor the ignore label',
+  [DEVICE_ERROR.accuracyForward]: 'accuracyForward: a label is not a class index in [0, classes) nor the ignore label',
+  [DEVICE_ERROR.nllBackward]: 'nllBackward: a label is not a class index in [0, classes) nor the ignore label',
+  [DEVICE_ERROR.hingeLossForward]: 'hingeLossForward: a label is not a class index in [0, classes) (the loss is NaN)',
+  [DEVICE_ERROR.hingeLossBackward]: 'hingeLossBackward: a label is not a class index in [0, classes) (its row of the gradient is NaN)',
+};
+
 /** LRN's int32 fields into `out` (6 long), in the order of cortado.h's LRNGeom; alpha, beta and k travel as numbers. */
 export function lrnFields(g: LRNGeom, out: Int32Array): Int32Array {
   out[0] = g.num;

@@ -8,6 +8,25 @@
 // (test/backend/kernel-abi.test.ts fails when the three disagree).
 enum NeuronOp { kIdentity = 0, kRelu = 1, kLrelu = 2, kSigmoid = 3, kTanh = 4, kExpNeuron = 5 };
 enum Normalization { kValid = 0, kBatch = 1, kFull = 2, kNoNorm = 3 };
+// The codes a kernel leaves in the backend's error flag (`flag[0]`) when its input is bad, as
+// DEVICE_ERROR in src/backend/kernel-abi.ts; the next read on the host reports the code.
+enum DeviceError {
+  kNoError = 0,
+  kGatherIndex = 1,
+  kScatterIndex = 2,
+  kSoftmaxLossForwardLabel = 3,
+  kSoftmaxLossBackwardLabel = 4,
+  kAccuracyLabel = 5,
+  kNllBackwardLabel = 6,
+  kHingeForwardLabel = 7,
+  kHingeBackwardLabel = 8
+};
+
+/** Whether v, a row number stored as a float, is a whole number in [0, rows). */
+__device__ __forceinline__ bool cortadoIsRow(float v, int rows) { return v >= 0.0f && v < (float)rows && v == truncf(v); }
+
+/** Leaves `code` in the error flag (threads that fail at once all write a code; one stays). */
+__device__ __forceinline__ void cortadoFail(float* flag, DeviceError code) { flag[0] = (float)code; }
 
 #define CORTADO_FLT_MAX 3.402823466e+38f
 #define CORTADO_FLT_MIN 1.175494351e-38f

@@ -14,7 +14,8 @@
 //   elsewhere (index labels: one class index per item, a float truncated to an integer), or
 //   delta = -label (sign labels: one +-1 per score); loss = sum m (L1) or sum m^2 (L2), over outer.
 //
-// An index label outside [0, classes) makes the loss NaN, and its item's gradient NaN. The hinge
+// An index label outside [0, classes) makes the loss NaN and its item's gradient NaN, and leaves
+// the kernel's code in the error flag. The hinge
 // and accuracy reductions run in one block of CORTADO_REDUCE_THREADS threads and write one number
 // to device memory.
 #include "common.cuh"
@@ -85,10 +86,11 @@ __device__ __forceinline__ float hingeMargin(float delta, float x) {
 
 /** loss[0] = sum m (l2 0) or sum m^2 (l2 1), divided by max(1, outer). One block. */
 extern "C" __global__ void hinge_loss_fwd_f32(int outer, int classes, const float* x, const float* label, int sign, int l2,
-                                              float* loss) {
+                                              float* loss, float* flag) {
   __shared__ float buf[CORTADO_REDUCE_THREADS];
   float sum = 0.0f;
   for (int k = threadIdx.x; k < outer * classes; k += blockDim.x) {
+    if (!sign && hingeClass(label[k / classes], classes) < 0) cortadoFail(flag, kHingeForwardLabel);
     float m = hingeMargin(hingeDelta(classes, label, sign, k), x[k]);
     sum += l2 ? m * m : m;
   }
@@ -98,13 +100,14 @@ extern "C" __global__ void hinge_loss_fwd_f32(int outer, int classes, const floa
 
 /** dx = lossWeight delta [m > 0] / outer (l2 0) or 2 lossWeight delta m / outer (l2 1). dx may alias x. */
 extern "C" __global__ void hinge_loss_bwd_f32(int outer, int classes, const float* x, const float* label, int sign, int l2,
-                                              float lossWeight, float* dx) {
+                                              float lossWeight, float* dx, float* flag) {
   float scale = lossWeight / (float)cortadoMax(1, outer);
   CORTADO_LOOP(k, outer * classes) {
     float delta = hingeDelta(classes, label, sign, k);
     float m = hingeMargin(delta, x[k]);
     if (!sign && hingeClass(label[k / classes], classes) < 0) {
       dx[k] = nanf("");  // a bad index label
+      cortadoFail(flag, kHingeBackwardLabel);
     } else {
       dx[k] = m > 0.0f ? scale * delta * (l2 ? 2.0f * m : 1.0f) : 0.0f;
     }

@@ -3,11 +3,18 @@
 
 /**
  * Row scatter-add, the transpose of gather_f32: dst[index[r], j] += scale * src[r, j], index
- * holding row numbers as floats. Repeated rows meet through atomicAdd.
+ * holding row numbers of a destination of dstRows rows as floats; a row whose index is not one is
+ * skipped, and the error flag set. Repeated rows meet through atomicAdd.
  */
-extern "C" __global__ void scatter_add_f32(int rows, int rowSize, const float* src, const float* index, float scale, float* dst) {
+extern "C" __global__ void scatter_add_f32(int rows, int rowSize, const float* src, const float* index, float scale, float* dst,
+                                           int dstRows, float* flag) {
   CORTADO_LOOP(i, rows * rowSize) {
     int r = i / rowSize;
-    atomicAdd(dst + (size_t)index[r] * (size_t)rowSize + (size_t)(i - r * rowSize), scale * src[i]);
+    float v = index[r];
+    if (!cortadoIsRow(v, dstRows)) {
+      cortadoFail(flag, kScatterIndex);
+      continue;
+    }
+    atomicAdd(dst + (size_t)v * (size_t)rowSize + (size_t)(i - r * rowSize), scale * src[i]);
   }
 }

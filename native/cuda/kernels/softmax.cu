@@ -3,8 +3,8 @@
 // stored as floats; the losses take optional class weights w (hasWeights 0: every w is 1, and the
 // weights pointer is not read). The loss and accuracy kernels reduce in one block of
 // CORTADO_REDUCE_THREADS threads and write one number to device memory, so that reading them back
-// is the caller's choice. A label outside [0, classes) makes the loss NaN, and the gradient of its
-// position NaN.
+// is the caller's choice. A label outside [0, classes) makes the loss NaN and the gradient of its
+// position NaN (accuracy counts it as wrong), and leaves the kernel's code in the error flag.
 #include "common.cuh"
 
 /** What a loss sum is divided by: 0 valid count, 1 outer (batch), 2 outer * inner, 3 none; at least 1. */
@@ -57,7 +57,7 @@ __device__ __forceinline__ float classWeight(int hasWeights, const float* weight
  */
 extern "C" __global__ void softmax_loss_fwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
                                                 int hasIgnore, int ignoreLabel, int norm, int hasWeights,
-                                                const float* weights, float* loss) {
+                                                const float* weights, float* loss, float* flag) {
   __shared__ float buf[CORTADO_REDUCE_THREADS];
   float sum = 0.0f, count = 0.0f;
   for (int pos = threadIdx.x; pos < outer * inner; pos += blockDim.x) {
@@ -66,6 +66,7 @@ extern "C" __global__ void softmax_loss_fwd_f32(int outer, int classes, int inne
     count += 1.0f;
     if (l < 0 || l >= classes) {
       sum = nanf("");
+      cortadoFail(flag, kSoftmaxLossForwardLabel);
       continue;
     }
     int o = pos / inner, i = pos - o * inner;
@@ -98,7 +99,8 @@ extern "C" __global__ void label_count_f32(int n, const float* label, int hasIgn
  */
 extern "C" __global__ void class_loss_bwd_f32(int outer, int classes, int inner, const float* prob, const float* label,
                                               int hasIgnore, int ignoreLabel, int norm, const float* count,
-                                              int hasWeights, const float* weights, float lossWeight, int onProbs, float* dx) {
+                                              int hasWeights, const float* weights, float lossWeight, int onProbs, float* dx,
+                                              float* flag) {
   float scale = lossWeight / lossNormalizer(norm, norm == kValid ? count[0] : 0.0f, outer, inner);
   CORTADO_LOOP(idx, outer * classes * inner) {
     int o = idx / (classes * inner);
@@ -109,6 +111,7 @@ extern "C" __global__ void class_loss_bwd_f32(int outer, int classes, int inner,
       dx[idx] = 0.0f;
     } else if (l < 0 || l >= classes) {
       dx[idx] = nanf("");
+      cortadoFail(flag, onProbs ? kNllBackwardLabel : kSoftmaxLossBackwardLabel);
     } else if (onProbs) {
       dx[idx] = c == l ? -classWeight(hasWeights, weights, l) / flooredProb(prob[idx]) * scale : 0.0f;
     } else {
@@ -124,14 +127,17 @@ extern "C" __global__ void class_loss_bwd_f32(int outer, int classes, int inner,
  * One block.
  */
 extern "C" __global__ void accuracy_f32(int outer, int classes, int inner, const float* x, const float* label, int topK,
-                                        int hasIgnore, int ignoreLabel, float* out) {
+                                        int hasIgnore, int ignoreLabel, float* out, float* flag) {
   __shared__ float buf[CORTADO_REDUCE_THREADS];
   float correct = 0.0f, count = 0.0f;
   for (int pos = threadIdx.x; pos < outer * inner; pos += blockDim.x) {
     int l = (int)label[pos];
     if (hasIgnore && l == ignoreLabel) continue;
     count += 1.0f;
-    if (l < 0 || l >= classes) continue;
+    if (l < 0 || l >= classes) {
+      cortadoFail(flag, kAccuracyLabel);
+      continue;
+    }
     int o = pos / inner, i = pos - o * inner;
     const float* xp = x + o * classes * inner + i;
     float s = xp[l * inner];

@@ -57,11 +57,21 @@ extern "C" __global__ void random_normal_f32(int n, int key, float* y) {
   }
 }
 
-/** Row gather: dst[r, j] = scale * src[index[r], j], index holding row numbers as floats. */
-extern "C" __global__ void gather_f32(int rows, int rowSize, const float* src, const float* index, float scale, float* dst) {
+/**
+ * Row gather: dst[r, j] = scale * src[index[r], j], index holding row numbers of a source of
+ * srcRows rows as floats; a row whose index is not one is zeroed, and the error flag set.
+ */
+extern "C" __global__ void gather_f32(int rows, int rowSize, const float* src, int srcRows, const float* index, float scale,
+                                      float* dst, float* flag) {
   CORTADO_LOOP(i, rows * rowSize) {
     int r = i / rowSize;
-    dst[i] = scale * src[(size_t)index[r] * (size_t)rowSize + (size_t)(i - r * rowSize)];
+    float v = index[r];
+    if (!cortadoIsRow(v, srcRows)) {
+      dst[i] = 0.0f;
+      cortadoFail(flag, kGatherIndex);
+      continue;
+    }
+    dst[i] = scale * src[(size_t)v * (size_t)rowSize + (size_t)(i - r * rowSize)];
   }
 }
 

@@ -14,22 +14,13 @@ import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type Gpu
 import { blasKernels } from './kernels-blas.js';
 import { nnKernels } from './kernels-nn.js';
 import { convKernels } from './kernels-conv.js';
+import { DEVICE_ERROR_MESSAGES } from '../kernel-abi.js';
 
 const SOURCES: Record<string, string> = { ...blasKernels, ...nnKernels, ...convKernels };
 /** Dispatches per submitted pass (each has a 256-byte parameter slot). */
 const SLOTS = 1024;
 const SLOT_BYTES = 256;
 
-const FLAG_MESSAGES: Record<number, string> = {
-  1: 'gather: an index is not a whole row number of its source (the gathered row was zeroed)',
-  2: 'scatterAdd: an index is not a whole row number of its destination (that row was skipped)',
-  3: 'softmaxLossForward: a label is not a class index in [0, classes) nor the ignore label',
-  4: 'softmaxLossBackward: a label is not a class index in [0, classes) nor the ignore label',
-  5: 'accuracyForward: a label is not a class index in [0, classes) nor the ignore label',
-  6: 'nllBackward: a label is not a class index in [0, classes) nor the ignore label',
-  7: 'hingeLossForward: a label is not a class index in [0, classes) (the loss is NaN)',
-  8: 'hingeLossBackward: a label is not a class index in [0, classes) (its row of the gradient is NaN)',
-};
 
 export class Executor {
   private arena: GPUBuffer;
@@ -168,7 +159,7 @@ export class Executor {
   private answer(seq: number, text: string, flag: number): void {
     const problems: string[] = [];
     if (this.deviceError) problems.push(`the device reported: ${this.deviceError}`);
-    if (flag !== 0) problems.push(FLAG_MESSAGES[flag] ?? `kernel error code ${flag}`);
+    if (flag !== 0) problems.push(DEVICE_ERROR_MESSAGES[flag] ?? `kernel error code ${flag}`);
     this.deviceError = null;
     if (problems.length > 0) this.reply(seq, problems.join('; '), true);
     else this.reply(seq, text, false);

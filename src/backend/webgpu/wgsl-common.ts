@@ -7,6 +7,8 @@
  * element number, already checked against u(0). Workgroups are laid out in 2-d (x up to 65535)
  * so that a kernel reaches 2^32 elements.
  */
+import { DEVICE_ERROR } from '../kernel-abi.js';
+
 export const PRELUDE = /* wgsl */ `
 struct Params { v: array<vec4<u32>, 16> }
 @group(0) @binding(0) var<storage, read_write> m: array<f32>;
@@ -84,13 +86,4 @@ fn labelOf(v: f32, classes: u32, hasIgnore: u32, ignore: f32) -> i32 {
 }`;
 
 /** Error flag codes (the flag holds the code of a kernel that failed since the last download). */
-export const FLAG = {
-  gather: 1,
-  scatterAdd: 2,
-  softmaxLossForward: 3,
-  softmaxLossBackward: 4,
-  accuracyForward: 5,
-  nllBackward: 6,
-  hingeLossForward: 7,
-  hingeLossBackward: 8,
-} as const;
+export const FLAG = DEVICE_ERROR;

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { CudaBackend } from '../../../src/node/backend/cuda/cuda-backend.js';
 import { loadCuda } from '../../../src/node/backend/cuda/load.js';
-import { BackendError } from '../../../src/core/errors.js';
+import { BackendError, DataError } from '../../../src/core/errors.js';
 import { equivalenceCheck } from '../../harness/equivalence.js';
 import { layerCases } from '../../harness/layer-cases.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
@@ -60,6 +60,37 @@ test('misuse is a clear error: float64, foreign buffers, short buffers, missing 
   const freed = b.alloc(2);
   b.free(freed);
   assert.throws(() => b.download(freed), /was freed/);
+});
+
+test('a bad row index or label is reported by the next read, naming the method; the row is zeroed or skipped (emulated device)', { skip }, () => {
+  const b = loaded.backend!;
+  const bad = (name: string) => (e: Error) => e instanceof DataError && new RegExp(`CUDA backend: ${name}`).test(e.message);
+  const src = b.fromHost([1, 2, 3, 4]);
+  const dst = b.fromHost([9, 9, 9, 9]);
+  b.gather(2, 2, src, b.fromHost([1, 2]), 1, dst);
+  assert.throws(() => b.download(dst), bad('gather: an index is not a whole row number'));
+  assert.deepEqual(Array.from(b.download(dst)), [3, 4, 0, 0], 'the flag is cleared once reported; the bad row is zeroed');
+  b.gather(1, 2, src, b.fromHost([0.5]), 1, dst);
+  assert.throws(() => b.synchronize(), bad('gather'));
+  b.scatterAdd(2, 2, b.fromHost([1, 1, 1, 1]), b.fromHost([-1, 1]), 1, src);
+  assert.throws(() => b.download(src), bad('scatterAdd: an index is not a whole row number'));
+  assert.deepEqual(Array.from(b.download(src)), [1, 2, 4, 5], 'the bad row is skipped');
+  const g = { outer: 2, classes: 2, inner: 1 };
+  const prob = b.fromHost([0.5, 0.5, 0.5, 0.5]), label = b.fromHost([0, 7]), out = b.alloc(4);
+  const calls: [string, () => void][] = [
+    ['softmaxLossForward', () => b.softmaxLossForward(g, prob, label, null, 'valid', out)],
+    ['softmaxLossBackward', () => b.softmaxLossBackward(g, prob, label, null, 'valid', 1, out)],
+    ['nllBackward', () => b.nllBackward(g, prob, label, null, 'batch', 1, out)],
+    ['accuracyForward', () => b.accuracyForward(g, prob, label, 1, null, out)],
+    ['hingeLossForward', () => b.hingeLossForward(g, prob, label, 'index', 'L1', out)],
+    ['hingeLossBackward', () => b.hingeLossBackward(g, prob, label, 'index', 'L1', 1, out)],
+  ];
+  for (const [name, call] of calls) {
+    call();
+    assert.throws(() => b.download(out), bad(`${name}: a label is not a class index`), name);
+  }
+  b.softmaxLossForward(g, prob, b.fromHost([0, 1]), null, 'valid', out);
+  assert.ok(Math.abs(b.download(out, undefined, 1)[0] - Math.LN2) < 1e-6, 'good labels raise nothing');
 });
 
 test('LeNet trains on the emulated device as on JsBackend (Net + Solver, 3 iterations)', { skip }, () => {

@@ -4,9 +4,11 @@
  * Buffers are device allocations (`CudaBuf`: a length and a device address); a view is pointer
  * arithmetic. Host copies happen only in `upload` and `download`. Every call is queued on the
  * device's default stream and returns at once; only `download`, `synchronize`, `dot` and `asum`
- * wait. Losses and accuracy are written to device buffers, so an iteration never waits; a label
- * that is not a class index makes the loss (and its position's gradient) NaN, where the CPU
- * backends throw a DataError, which would need the labels on the host. Random numbers are drawn on
+ * wait. Losses and accuracy are written to device buffers, so an iteration never waits. Bad input
+ * that the CPU backends refuse at once (a label that is not a class index, a gather or scatter-add
+ * index that is not a row) cannot stop a kernel: the kernel makes the loss (and its position's
+ * gradient) NaN, zeroes or skips the row, and leaves a code in the device's error flag, which the
+ * next `download` or `synchronize` reads and reports as a DataError naming the method. Random numbers are drawn on
  * the device by the counter-based generator of js/random.ts: a key gives the same uniform bits as
  * on the CPU.
  *
@@ -19,8 +21,8 @@ import type {
   PoolGeom, PoolMethod,
 } from '../../../backend/backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../../../backend/lrn-composed.js';
-import { BackendError } from '../../../core/errors.js';
-import { NEURON_OP, NORMALIZATION, belowOrAt } from '../../../backend/kernel-abi.js';
+import { BackendError, DataError } from '../../../core/errors.js';
+import { DEVICE_ERROR_MESSAGES, NEURON_OP, NORMALIZATION, belowOrAt } from '../../../backend/kernel-abi.js';
 import type { CudaAddon, InitResult } from './addon.js';
 import { CudaBuf, cudaBuf } from './buffer.js';
 import { CudaConv } from './conv.js';
@@ -61,6 +63,9 @@ export class CudaBackend implements Backend {
   private readonly count: CudaBuf;
   /** DOT_BLOCKS floats of device memory for the per-block partial sums of dotInto. */
   private readonly partials: CudaBuf;
+  /** The error flag the kernels that read labels and row indices set (DEVICE_ERROR codes), and its host copy. */
+  private readonly errorFlag: CudaBuf;
+  private readonly errorHost = new Float32Array(1);
   private readonly bits = new Float32Array(1);
   private readonly bitsU32 = new Uint32Array(this.bits.buffer);
 
@@ -73,6 +78,7 @@ export class CudaBackend implements Backend {
     this.maxBlocks = Math.max(1, runtime.device.multiprocessors * 16);
     this.count = this.alloc(1) as CudaBuf;
     this.partials = this.alloc(DOT_BLOCKS) as CudaBuf;
+    this.errorFlag = this.alloc(1) as CudaBuf;
     this.conv = new CudaConv(runtime, this);
   }
 
@@ -134,15 +140,31 @@ export class CudaBackend implements Backend {
       const tmp = new Float32Array(count);
       this.addon.download(s.ptr, tmp);
       out.set(tmp);
+      this.checkErrorFlag('download');
       return out;
     }
     const target = out ?? new Float32Array(count);
     this.addon.download(s.ptr, target.length === count ? target : target.subarray(0, count));
+    this.checkErrorFlag('download');
     return target;
   }
 
   synchronize(): void {
     this.addon.synchronize();
+    this.checkErrorFlag('synchronize');
+  }
+
+  /**
+   * Throws a DataError when a kernel queued since the last check left a code in the error flag
+   * (and clears it), so that bad labels and indices surface at the next read instead of as NaN.
+   */
+  private checkErrorFlag(what: string): void {
+    this.addon.download(this.errorFlag.ptr, this.errorHost);
+    const code = this.errorHost[0];
+    if (code === 0) return;
+    this.set(1, 0, this.errorFlag);
+    const message = DEVICE_ERROR_MESSAGES[code] ?? `a kernel left error code ${code}`;
+    throw new DataError(`CUDA backend: ${message} (found by ${what}, the first read since)`);
   }
 
   // ---- BLAS level 1 ----
@@ -388,7 +410,7 @@ export class CudaBackend implements Backend {
     this.k.launch('softmax_loss_fwd_f32', 1, THREADS, [g.outer, g.classes, g.inner, cudaBuf(prob, n, 'softmaxLossForward prob'),
       cudaBuf(label, g.outer * g.inner, 'softmaxLossForward label'), ignoreLabel === null ? 0 : 1, ignoreLabel ?? 0,
       this.normalization(normalization), ...this.classWeights(g, weights, 'softmaxLossForward'),
-      cudaBuf(loss, 1, 'softmaxLossForward loss')]);
+      cudaBuf(loss, 1, 'softmaxLossForward loss'), this.errorFlag]);
   }
 
   /** Launches class_loss_bwd_f32 (on the scores, or `onProbs` on the probabilities), counting the labels first when needed. */
@@ -403,7 +425,7 @@ export class CudaBackend implements Backend {
     const hasIgnore = ignoreLabel === null ? 0 : 1;
     if (normalization === 'valid') this.k.launch('label_count_f32', 1, THREADS, [g.outer * g.inner, lb, hasIgnore, ignoreLabel ?? 0, this.count]);
     this.run('class_loss_bwd_f32', n, [g.outer, g.classes, g.inner, pb, lb, hasIgnore, ignoreLabel ?? 0, norm, this.count, ...w, lossWeight,
-      onProbs ? 1 : 0, db]);
+      onProbs ? 1 : 0, db, this.errorFlag]);
   }
 
   softmaxLossBackward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
@@ -427,13 +449,13 @@ export class CudaBackend implements Backend {
 
   hingeLossForward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, loss: Buf): void {
     this.k.launch('hinge_loss_fwd_f32', 1, THREADS, [g.outer, g.classes, ...this.hingeArgs(g, x, label, labels, norm, 'hingeLossForward'),
-      cudaBuf(loss, 1, 'hingeLossForward loss')]);
+      cudaBuf(loss, 1, 'hingeLossForward loss'), this.errorFlag]);
   }
 
   hingeLossBackward(g: ClassGeom, x: Buf, label: Buf, labels: HingeLabels, norm: HingeNorm, lossWeight: number, dx: Buf): void {
     const args = this.hingeArgs(g, x, label, labels, norm, 'hingeLossBackward');
     this.run('hinge_loss_bwd_f32', g.outer * g.classes, [g.outer, g.classes, ...args, lossWeight,
-      cudaBuf(dx, g.outer * g.classes, 'hingeLossBackward dx')]);
+      cudaBuf(dx, g.outer * g.classes, 'hingeLossBackward dx'), this.errorFlag]);
   }
 
   binaryAccuracy(n: number, pred: Buf, label: Buf, threshold: number, out: Buf): void {
@@ -446,7 +468,7 @@ export class CudaBackend implements Backend {
     const n = g.outer * g.classes * g.inner;
     this.k.launch('accuracy_f32', 1, THREADS, [g.outer, g.classes, g.inner, cudaBuf(x, n, 'accuracyForward x'),
       cudaBuf(label, g.outer * g.inner, 'accuracyForward label'), topK, ignoreLabel === null ? 0 : 1, ignoreLabel ?? 0,
-      cudaBuf(out, 1, 'accuracyForward out')]);
+      cudaBuf(out, 1, 'accuracyForward out'), this.errorFlag]);
   }
 
   topK(g: ClassGeom, topK: number, x: Buf, indices: Buf, values: Buf): void {
@@ -474,12 +496,16 @@ export class CudaBackend implements Backend {
 
   gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
     const n = rows * rowSize;
-    this.run('gather_f32', n, [rows, rowSize, cudaBuf(src, 0, 'gather src'), cudaBuf(index, rows, 'gather index'), scale, cudaBuf(dst, n, 'gather dst')]);
+    const s = cudaBuf(src, 0, 'gather src');
+    this.run('gather_f32', n, [rows, rowSize, s, rowSize > 0 ? Math.floor(s.length / rowSize) : 0, cudaBuf(index, rows, 'gather index'), scale,
+      cudaBuf(dst, n, 'gather dst'), this.errorFlag]);
   }
 
   scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
     const n = rows * rowSize;
-    this.run('scatter_add_f32', n, [rows, rowSize, cudaBuf(src, n, 'scatterAdd src'), cudaBuf(index, rows, 'scatterAdd index'), scale, cudaBuf(dst, 0, 'scatterAdd dst')]);
+    const d = cudaBuf(dst, 0, 'scatterAdd dst');
+    this.run('scatter_add_f32', n, [rows, rowSize, cudaBuf(src, n, 'scatterAdd src'), cudaBuf(index, rows, 'scatterAdd index'), scale, d,
+      rowSize > 0 ? Math.floor(d.length / rowSize) : 0, this.errorFlag]);
   }
 
   dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
