@@ -6,6 +6,8 @@
  *   methods         every Backend method against JsBackend on random inputs (table of errors)
  *   methods-im2col  the same without cuDNN (convolution on our im2col kernels + cuBLAS)
  *   layers          the layer-case table (test/harness/layer-cases.ts) against JsBackend, forward and backward
+ *   resident        a training iteration of the random, loss and metric layers with no host transfer or
+ *                   wait (test/harness/device-resident.ts), and dotInto on 10^7 elements: exact, same bits
  *   convtime        LeNet-sized convolutions, ms per call, with cuDNN and without
  *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), and inference at 64
  *   pytorch         the same LeNet in PyTorch (scripts/gpu_pytorch_lenet.py), same call
@@ -37,6 +39,7 @@ const PARTS = {
   methods: { timeout: 90, run: partMethods },
   'methods-im2col': { timeout: 90, run: partMethods, env: { CORTADO_CUDNN: '0' } },
   layers: { timeout: 120, run: partLayers },
+  resident: { timeout: 60, run: partResident },
   convtime: { timeout: 60, run: partConvTime },
   'convtime-im2col': { timeout: 60, run: partConvTime, env: { CORTADO_CUDNN: '0' } },
   lenet: { timeout: 150, run: partLenet },
@@ -114,6 +117,26 @@ async function partLayers() {
     console.log(`${pad(c.name, 44)} ${problems.length === 0 ? 'agrees' : 'DIFFERS: ' + problems.join(' | ')}`);
   }
   summary(`layers: ${ok}/${layerCases.length} layer cases agree with JsBackend${failing.length ? '; FAILING: ' + failing.join(', ') : ''}`);
+}
+
+async function partResident() {
+  const { backend } = await cuda();
+  const { assertCudaStaysOnDevice } = await import(dist('test/backend/cuda/addon-traffic.js'));
+  const { assertDotIntoExactAndDeterministic } = await import(dist('test/backend/cuda/dot-into.js'));
+  const results = [];
+  for (const [what, check] of [
+    ['device-resident iteration', () => assertCudaStaysOnDevice(backend)],
+    ['dotInto on 10^7 elements', () => assertDotIntoExactAndDeterministic(backend, 10_000_000)],
+  ]) {
+    try {
+      check();
+      results.push(`${what} ok`);
+    } catch (e) {
+      results.push(`${what} FAILED: ${e.message.split('\n')[0]}`);
+    }
+    console.log(results[results.length - 1]);
+  }
+  summary(`resident: ${results.join('; ')}`);
 }
 
 function convGeom(num, channels, size, numOutput, k) {
