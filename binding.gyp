@@ -20,6 +20,7 @@
       'native/kernels/lrn.cc',
       'native/kernels/neuron.cc',
       'native/kernels/pooling.cc',
+      'native/kernels/random.cc',
       'native/kernels/sgd.cc',
       'native/kernels/softmax.cc',
       'native/kernels/table.cc',

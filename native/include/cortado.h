@@ -85,6 +85,8 @@ struct Kernels {
                                  bool hasIgnore, int32_t ignoreLabel, Normalization norm,
                                  float lossWeight, float* dx);
 
+  // y[i] = uniform in [0, 1) from (key, i), key a 32-bit unsigned integer (src/backend/js/random.ts).
+  void (*randomUniform)(int64_t n, int64_t key, float* y);
   void (*dropoutForward)(int64_t n, const float* x, const float* rand, float ratio, float scale,
                          float* y);
   void (*sgdUpdate)(int64_t n, float* w, const float* diff, float* hist, float lr, float momentum,

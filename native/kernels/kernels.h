@@ -45,6 +45,7 @@ int64_t softmax_loss_forward(const ClassGeom& g, const float* prob, const float*
 int64_t softmax_loss_backward(const ClassGeom& g, const float* prob, const float* label, bool hasIgnore,
                               int32_t ignoreLabel, Normalization norm, float lossWeight, float* dx);
 
+void random_uniform(int64_t n, int64_t key, float* y);
 void dropout_forward(int64_t n, const float* x, const float* rand, float ratio, float scale, float* y);
 void sgd_update(int64_t n, float* w, const float* diff, float* hist, float lr, float momentum,
                 float decay, bool l1);

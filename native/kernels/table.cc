@@ -17,7 +17,7 @@ const Kernels* table() {
       pool_forward, pool_backward, lrn_forward, lrn_backward,
       neuron_forward, neuron_backward,
       softmax_forward, softmax_backward, softmax_loss_forward, softmax_loss_backward,
-      dropout_forward, sgd_update,
+      random_uniform, dropout_forward, sgd_update,
   };
   return &k;
 }

@@ -66,6 +66,7 @@ constexpr Export kExports[] = {
           Out<Fixed<1>>>("softmaxLossForward", "outer classes inner prob label ignoreLabel normalization loss"),
     entry<&Kernels::softmaxLossBackward, Classes, In<Class>, In<Labels>, IgnoreLabel, Enum<Normalization>, Number,
           Out<Class>>("softmaxLossBackward", "outer classes inner prob label ignoreLabel normalization lossWeight dx"),
+    entry<&Kernels::randomUniform, Count, Count, Out<N0>>("randomUniform", "n key y"),
     entry<&Kernels::dropoutForward, Count, In<N0>, In<N0>, Number, Number, Out<N0>>("dropout", "n x rand ratio scale y"),
     entry<&Kernels::sgdUpdate, Count, Out<N0>, In<N0>, Out<N0>, Number, Number, Number, Flag>(
         "sgdUpdate", "n w diff hist lr momentum decay l1"),

@@ -126,6 +126,10 @@ EXPORT(softmax_loss_backward) double cortado_softmax_loss_backward(int32_t outer
                                       Normalization(norm), lossWeight, dx));
 }
 
+// key: the 32-bit unsigned key's bits.
+EXPORT(random_uniform) void cortado_random_uniform(int32_t n, int32_t key, float* y) {
+  random_uniform(n, int64_t(uint32_t(key)), y);
+}
 EXPORT(dropout_forward) void cortado_dropout_forward(int32_t n, const float* x, const float* rand, float ratio,
                                                      float scale, float* y) {
   dropout_forward(n, x, rand, ratio, scale, y);

@@ -47,6 +47,8 @@ export interface WasmKernels {
     hasIgnore: number, ignoreLabel: number, norm: number, loss: number): number;
   softmax_loss_backward(outer: number, classes: number, inner: number, prob: number, label: number,
     hasIgnore: number, ignoreLabel: number, norm: number, lossWeight: number, dx: number): number;
+  /** key: the 32-bit unsigned key as an int32 (its bits). */
+  random_uniform(n: number, key: number, y: number): void;
   dropout_forward(n: number, x: number, rand: number, ratio: number, scale: number, y: number): void;
   sgd_update(n: number, w: number, diff: number, hist: number, lr: number, momentum: number, decay: number,
     l1: number): void;

@@ -425,6 +425,11 @@ export class WasmBackend extends JsBackend {
     }
   }
 
+  override randomUniform(n: number, key: number, y: Buf): void {
+    const p = this.n('randomUniform', n, [y, 'y']);
+    if (p) this.k.random_uniform(n, key | 0, p[0]); else super.randomUniform(n, key, y);
+  }
+
   override dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
     const p = this.n('dropoutForward', n, [x, 'x'], [rand, 'rand'], [y, 'y']);
     if (p) this.k.dropout_forward(n, p[0], p[1], ratio, scale, p[2]); else super.dropoutForward(n, x, rand, ratio, scale, y);

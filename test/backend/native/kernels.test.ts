@@ -1,5 +1,5 @@
 /**
- * Native pooling, neurons, softmax, softmax loss, dropout and the SGD step against
+ * Native pooling, neurons, softmax, softmax loss, random numbers, dropout and the SGD step against
  * JsBackend('float32'), including the edge cases the reference defines (ties and NaN in max
  * pooling, padding in mean pooling, ignored and bad labels).
  */
@@ -250,4 +250,18 @@ test('native dropout and the SGD step match the TypeScript backend', (t) => {
       assert.deepEqual(read(native, diffN), D, 'diff is left unchanged');
     }
   }
+});
+
+test('native randomUniform gives the TypeScript backend\'s bits, at any key, offset view and size', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const [n, key] of [[1, 0], [17, 0xffffffff], [1000, 42], [70001, 0x9e3779b9], [1 << 20, 123456789]] as const) {
+    const yn = native.alloc(n + 3), yj = js.alloc(n + 3);
+    native.set(n + 3, -1, yn);
+    js.set(n + 3, -1, yj);
+    native.randomUniform(n, key, native.view(yn, 2, n));
+    js.randomUniform(n, key, js.view(yj, 2, n));
+    assert.deepEqual(read(native, yn), read(js, yj), `randomUniform n=${n} key=${key}`);
+  }
+  assert.throws(() => native.randomUniform(5, 1, native.alloc(4)), /randomUniform/);
 });

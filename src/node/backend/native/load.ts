@@ -65,6 +65,8 @@ export interface NativeAddon {
   softmaxLossBackward(outer: number, classes: number, inner: number, prob: F32, label: F32,
     ignoreLabel: number | null, normalization: number, lossWeight: number, dx: F32): number;
 
+  /** y[i] = uniform in [0, 1) from (key, i), key a 32-bit unsigned integer (src/backend/js/random.ts). */
+  randomUniform(n: number, key: number, y: F32): void;
   /** y = rand >= ratio ? x scale : 0 (dropout forward and backward). */
   dropout(n: number, x: F32, rand: F32, ratio: number, scale: number, y: F32): void;
   sgdUpdate(n: number, w: F32, diff: F32, hist: F32, lr: number, momentum: number, decay: number, l1: boolean): void;
@@ -76,7 +78,7 @@ const REQUIRED: readonly (keyof NativeAddon)[] = [
   'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv',
   'convForward', 'convBackwardData', 'convBackwardFilter', 'biasForward', 'biasBackward', 'poolForward',
   'poolBackward', 'lrnForward', 'lrnBackward', 'neuronForward', 'neuronBackward', 'softmaxForward', 'softmaxBackward',
-  'softmaxLossForward', 'softmaxLossBackward', 'dropout', 'sgdUpdate',
+  'softmaxLossForward', 'softmaxLossBackward', 'randomUniform', 'dropout', 'sgdUpdate',
 ];
 
 let loaded: { addon: NativeAddon | null; error: string | null } | undefined;

@@ -254,6 +254,10 @@ export class NativeBackend extends JsBackend {
     }
   }
 
+  override randomUniform(n: number, key: number, y: Buf): void {
+    this.addon.randomUniform(n, key >>> 0, f(y));
+  }
+
   override dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
     this.addon.dropout(n, f(x), f(rand), ratio, scale, f(y));
   }
