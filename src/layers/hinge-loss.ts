@@ -10,8 +10,9 @@
  *   forward   'L1': loss = Σ m / N;   'L2': loss = Σ m² / N
  *   backward  'L1': dscores = lossWeight δ sign(m) / N;   'L2': dscores = 2 lossWeight δ m / N
  * No gradient for the label. The loss and its gradient are computed on the backend
- * (`hingeLossForward`/`hingeLossBackward`), so a device never waits for the host here; a label that
- * is not a class index is a DataError on the CPU backends and makes the loss NaN on a device.
+ * (`hingeLossForward`/`hingeLossBackward`), so a device never waits for the host here. A label
+ * that is not a class index is a DataError on the CPU backends; on a device it makes the loss NaN,
+ * and the next read from the device reports it.
  */
 import type { ClassGeom } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';

@@ -3,7 +3,7 @@
  * two bottoms hold the same number of values, and the class weights of the losses that pick one
  * class per position.
  */
-import type { Backend, Buf, ClassGeom, LossNormalization } from '../backend/backend.js';
+import type { Buf, ClassGeom, LossNormalization } from '../backend/backend.js';
 import type { Blob } from '../core/blob.js';
 import type { ConfigReader } from '../core/config.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
