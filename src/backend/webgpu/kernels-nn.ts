@@ -200,36 +200,29 @@ export const nnKernels: Record<string, string> = {
   /**
    * [0 outer·classes·inner, 1 classes, 2 inner, 3 prob, 4 label, 5 hasIgnore, 6 ignore,
    * 7 normalizer (0: the label count at word 9), 8 lossWeight, 9 count, 10 dx, 11 hasWeights,
-   * 12 weights] dx = lossWeight w[label] (p - onehot(label)) / normalizer
+   * 12 weights, 13 onProbs] the gradients of softmaxLossForward's loss, 0 at ignored positions:
+   * onProbs 0 (softmaxLossBackward) dx = lossWeight w[label] (p - onehot(label)) / normalizer;
+   * onProbs 1 (nllBackward) dx = -lossWeight w[label] / (max(p, FLT_MIN) normalizer) at each
+   * position's label, 0 elsewhere
    */
-  softmaxLossBackward: elementwise(`
+  classLossBackward: elementwise(`
   let C = u(1);
   let inner = u(2);
   let pos = (i / (C * inner)) * inner + i % inner;
   let c = labelOf(m[u(4) + pos], C, u(5), f(6));
-  if (c == -2) { fail(${FLAG.softmaxLossBackward}.0); }
-  if (c < 0) { m[u(10) + i] = 0.0; return; }
-  let norm = select(f(7), max(1.0, m[u(9)]), f(7) == 0.0);
-  var w = 1.0;
-  if (u(11) != 0u) { w = m[u(12) + u32(c)]; }
-  let hot = select(0.0, 1.0, u32(c) == (i / inner) % C);
-  m[u(10) + i] = f(8) / norm * w * (m[u(3) + i] - hot);`, LABEL),
-  /**
-   * The words of softmaxLossBackward; dx = -lossWeight w[label] / (max(p, FLT_MIN) normalizer) at
-   * each position's label, 0 elsewhere
-   */
-  nllBackward: elementwise(`
-  let C = u(1);
-  let inner = u(2);
-  let pos = (i / (C * inner)) * inner + i % inner;
-  let c = labelOf(m[u(4) + pos], C, u(5), f(6));
-  if (c == -2) { fail(${FLAG.nllBackward}.0); }
-  if (c < 0 || u32(c) != (i / inner) % C) { m[u(10) + i] = 0.0; return; }
+  let onProbs = u(13) != 0u;
+  if (c == -2) { fail(select(${FLAG.softmaxLossBackward}.0, ${FLAG.nllBackward}.0, onProbs)); }
+  let hot = c >= 0 && u32(c) == (i / inner) % C;
+  if (c < 0 || (onProbs && !hot)) { m[u(10) + i] = 0.0; return; }
   let norm = select(f(7), max(1.0, m[u(9)]), f(7) == 0.0);
   var w = 1.0;
   if (u(11) != 0u) { w = m[u(12) + u32(c)]; }
   let p = m[u(3) + i];
-  m[u(10) + i] = -(f(8) / norm * w) / select(max(p, FLT_MIN), p, isNan(p));`, LABEL),
+  if (onProbs) {
+    m[u(10) + i] = -(f(8) / norm * w) / select(max(p, FLT_MIN), p, isNan(p));
+  } else {
+    m[u(10) + i] = f(8) / norm * w * (p - select(0.0, 1.0, hot));
+  }`, LABEL),
   /** [0 outer·classes, 1 classes, 2 x, 3 label, 4 labels, 5 norm: 0 L1 1 L2, 6 outer, 7 loss] loss = Σ m or Σ m² over outer */
   hingeLossForward: reduction(`
     let mg = hingeMargin(hingeDelta(j, ${FLAG.hingeLossForward}.0), m[u(2) + j]);

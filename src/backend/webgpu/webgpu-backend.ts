@@ -423,24 +423,25 @@ export class WebGpuBackend implements Backend {
     this.launch('unary', n, new Params().u(n).u(this.off(a, n, `${name} a`)).u(this.off(y, n, `${name} y`)).u(op).f(p));
   }
 
-  /** softmaxLossBackward or nllBackward: the label count first when the normalizer is the number of labelled positions. */
-  private labelGradient(kernel: 'softmaxLossBackward' | 'nllBackward', g: ClassGeom, prob: Buf, label: Buf,
+  /** softmaxLossBackward or nllBackward (the classLossBackward kernel): the label count first when the normalizer is the number of labelled positions. */
+  private labelGradient(method: 'softmaxLossBackward' | 'nllBackward', g: ClassGeom, prob: Buf, label: Buf,
     ignoreLabel: number | null, normalization: LossNormalization, lossWeight: number, dx: Buf, weights: Buf | null): void {
     const pos = g.outer * g.inner, n = pos * g.classes;
-    const lb = this.off(label, pos, `${kernel} label`);
+    const lb = this.off(label, pos, `${method} label`);
     const has = ignoreLabel === null ? 0 : 1, ignore = ignoreLabel ?? 0;
     let norm = 0;
     switch (normalization) {
       case 'valid':
-        this.launchOnce('labelCount', new Params().u(pos).u(g.classes).u(g.inner).u(lb).u(has).f(ignore).u(COUNT).u(FLAG[kernel]));
+        this.launchOnce('labelCount', new Params().u(pos).u(g.classes).u(g.inner).u(lb).u(has).f(ignore).u(COUNT).u(FLAG[method]));
         break;
       case 'batch': norm = Math.max(1, g.outer); break;
       case 'full': norm = Math.max(1, pos); break;
       case 'none': norm = 1; break;
     }
-    this.launch(kernel, n, new Params().u(n).u(g.classes).u(g.inner).u(this.off(prob, n, `${kernel} prob`))
-      .u(lb).u(has).f(ignore).f(norm).f(lossWeight).u(COUNT).u(this.off(dx, n, `${kernel} dx`))
-      .u(weights === null ? 0 : 1).u(weights === null ? 0 : this.off(weights, g.classes, `${kernel} weights`)));
+    this.launch('classLossBackward', n, new Params().u(n).u(g.classes).u(g.inner).u(this.off(prob, n, `${method} prob`))
+      .u(lb).u(has).f(ignore).f(norm).f(lossWeight).u(COUNT).u(this.off(dx, n, `${method} dx`))
+      .u(weights === null ? 0 : 1).u(weights === null ? 0 : this.off(weights, g.classes, `${method} weights`))
+      .u(method === 'nllBackward' ? 1 : 0));
   }
 
   /** The first six words of the hinge kernels, with x, label (per item or per score) and the mode checked. */
