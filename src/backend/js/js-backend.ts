@@ -32,6 +32,13 @@ function need(op: string, name: string, b: Buf, n: number): void {
   if (b.length < n) throw new BackendError(`js backend ${op}: ${name} has ${b.length} elements, needs ${n}`);
 }
 
+/** Σ a[i] b[i] over i < n, accumulated in float64 (dot and dotInto). */
+function dotOf(n: number, a: HostArray, b: HostArray): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
 /** The class weights of a loss as a typed array, checked to hold one per class; null when none. */
 function classWeights(op: string, g: ClassGeom, weights: Buf | null): HostArray | null {
   if (weights === null) return null;
@@ -119,19 +126,15 @@ export class JsBackend implements Backend {
   }
 
   dot(n: number, x: Buf, y: Buf): number {
-    const a = h(x), b = h(y);
-    let s = 0;
-    for (let i = 0; i < n; i++) s += a[i] * b[i];
-    return s;
+    return dotOf(n, h(x), h(y));
   }
 
   dotInto(n: number, x: Buf, y: Buf, alpha: number, beta: number, out: Buf): void {
     need('dotInto', 'x', x, n);
     need('dotInto', 'y', y, n);
     need('dotInto', 'out', out, 1);
-    const a = h(x), c = h(y), o = h(out);
-    let s = 0;
-    for (let i = 0; i < n; i++) s += a[i] * c[i];
+    const o = h(out);
+    const s = dotOf(n, h(x), h(y));
     o[0] = beta === 0 ? alpha * s : alpha * s + beta * o[0];
   }
 

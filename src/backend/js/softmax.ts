@@ -133,13 +133,8 @@ export function nllBackward(g: ClassGeom, prob: HostArray, label: HostArray, ign
     }
   }
   const scale = lossWeight / lossNormalizer(g, normalization, valid);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const c = Math.trunc(label[o * inner + i]);
-      if (ignoreLabel !== null && c === ignoreLabel) continue;
-      dx[(o * C + c) * inner + i] *= scale;
-    }
-  }
+  const n = outer * C * inner;
+  for (let k = 0; k < n; k++) dx[k] *= scale;
 }
 
 export function accuracyForward(g: ClassGeom, x: HostArray, label: HostArray, topK: number,
