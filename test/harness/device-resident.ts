@@ -84,25 +84,38 @@ function run(backend: Backend, traffic?: () => number): { outputs: number[]; dx:
 const HOST_METHODS = ['upload', 'download', 'fromHost', 'synchronize', 'dot', 'asum'] as const;
 
 /**
+ * Wraps the functions `names` of `target` (on the object itself, so every user of it is counted)
+ * and returns the running count of their calls and a `restore` that puts the originals back.
+ */
+export function countCalls(target: object, names: readonly string[]): { count: () => number; restore: () => void } {
+  let calls = 0;
+  const t = target as Record<string, (...args: unknown[]) => unknown>;
+  const saved = names.map((name) => {
+    const f = t[name];
+    if (typeof f !== 'function') throw new Error(`countCalls: ${name} is not a function of the object to count`);
+    return [name, f] as const;
+  });
+  for (const [name, f] of saved) {
+    t[name] = (...args: unknown[]) => {
+      calls++;
+      return f.apply(target, args);
+    };
+  }
+  return { count: () => calls, restore: () => { for (const [name, f] of saved) t[name] = f; } };
+}
+
+/**
  * Counts calls of the host-facing Backend methods on `backend` (wrapping them on the instance), plus
  * what `lower()` counts below it (a device library's own copies and waits), while a training
  * iteration runs; none may happen.
  */
 export function assertStaysOnDevice(backend: Backend, lower: () => number = () => 0): void {
-  let calls = 0;
-  const b = backend as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const saved = HOST_METHODS.map((m) => [m, b[m]] as const);
-  for (const [m, f] of saved) {
-    b[m] = (...args: unknown[]) => {
-      calls++;
-      return f.apply(backend, args);
-    };
-  }
+  const host = countCalls(backend, HOST_METHODS);
   let device;
   try {
-    device = run(backend, () => calls + lower());
+    device = run(backend, () => host.count() + lower());
   } finally {
-    for (const [m, f] of saved) b[m] = f;
+    host.restore();
   }
   assert.equal(device.transfers, 0, `${device.transfers} host transfers or waits in two forward and backward passes`);
   const ref = run(new JsBackend('float32'));

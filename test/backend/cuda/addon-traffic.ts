@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import type { CudaAddon } from '../../../src/node/backend/cuda/addon.js';
 import type { CudaBackend } from '../../../src/node/backend/cuda/cuda-backend.js';
-import { assertStaysOnDevice } from '../../harness/device-resident.js';
+import { assertStaysOnDevice, countCalls } from '../../harness/device-resident.js';
 
 /**
  * The addon functions that copy between host and device or make the host wait for the device:
@@ -15,28 +15,7 @@ import { assertStaysOnDevice } from '../../harness/device-resident.js';
  * device to go idle). The others (launch, memset32, copy, sgemm, sgemv, the conv calls) are queued
  * and return at once; malloc, compile and the module calls move no data.
  */
-export const ADDON_HOST_CALLS = ['upload', 'download', 'synchronize', 'sdot', 'sasum', 'convPlan', 'free'] as const;
-
-/**
- * Wraps the ADDON_HOST_CALLS of `addon` (on the object, so every backend sharing it is counted) and
- * returns the running count and a `restore` that puts the originals back.
- */
-export function countAddonHostCalls(addon: CudaAddon): { count: () => number; restore: () => void } {
-  let calls = 0;
-  const a = addon as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const saved = ADDON_HOST_CALLS.map((name) => {
-    const f = a[name];
-    if (typeof f !== 'function') throw new Error(`the CUDA addon has no function ${name} to count`);
-    return [name, f] as const;
-  });
-  for (const [name, f] of saved) {
-    a[name] = (...args: unknown[]) => {
-      calls++;
-      return f.apply(addon, args);
-    };
-  }
-  return { count: () => calls, restore: () => { for (const [name, f] of saved) a[name] = f; } };
-}
+export const ADDON_HOST_CALLS = ['upload', 'download', 'synchronize', 'sdot', 'sasum', 'convPlan', 'free'] as const satisfies readonly (keyof CudaAddon)[];
 
 /**
  * `assertStaysOnDevice` on a CUDA backend, with `lower` counting the addon's host calls: first
@@ -44,7 +23,7 @@ export function countAddonHostCalls(addon: CudaAddon): { count: () => number; re
  * addon's functions would make the count meaningless), then restores the addon afterwards.
  */
 export function assertCudaStaysOnDevice(backend: CudaBackend): void {
-  const traffic = countAddonHostCalls(backend.runtime.addon);
+  const traffic = countCalls(backend.runtime.addon, ADDON_HOST_CALLS);
   try {
     backend.synchronize();
     // synchronize waits, then reads the error flag: two addon calls.
