@@ -90,8 +90,9 @@ extern "C" __global__ void hinge_loss_fwd_f32(int outer, int classes, const floa
   __shared__ float buf[CORTADO_REDUCE_THREADS];
   float sum = 0.0f;
   for (int k = threadIdx.x; k < outer * classes; k += blockDim.x) {
-    if (!sign && hingeClass(label[k / classes], classes) < 0) cortadoFail(flag, kHingeForwardLabel);
-    float m = hingeMargin(hingeDelta(classes, label, sign, k), x[k]);
+    float delta = hingeDelta(classes, label, sign, k);
+    if (!sign && isnan(delta)) cortadoFail(flag, kHingeForwardLabel);  // only a bad index label gives a NaN delta
+    float m = hingeMargin(delta, x[k]);
     sum += l2 ? m * m : m;
   }
   sum = cortadoBlockSum(sum, buf);
@@ -105,8 +106,8 @@ extern "C" __global__ void hinge_loss_bwd_f32(int outer, int classes, const floa
   CORTADO_LOOP(k, outer * classes) {
     float delta = hingeDelta(classes, label, sign, k);
     float m = hingeMargin(delta, x[k]);
-    if (!sign && hingeClass(label[k / classes], classes) < 0) {
-      dx[k] = nanf("");  // a bad index label
+    if (!sign && isnan(delta)) {
+      dx[k] = delta;  // a bad index label
       cortadoFail(flag, kHingeBackwardLabel);
     } else {
       dx[k] = m > 0.0f ? scale * delta * (l2 ? 2.0f * m : 1.0f) : 0.0f;
