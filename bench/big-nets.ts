@@ -1,14 +1,20 @@
 /**
  * `npm run bench:big`: the big nets beside PyTorch, on the same machine in one run: Caffe's
  * CIFAR-10 quick and full (examples/cifar10, batch 100) and GoogLeNet (examples/imagenet, 224×224,
- * batch 16), float32, CPU. Each (net, system) runs in its own child process, one after the other,
- * with the protocol of measure.ts. Prints one table (training and inference images/s at the batch,
- * latency at batch 1, Cortado / PyTorch ratios), then where Cortado's time goes: `cortado time`'s
- * per-layer table of each train net (GoogLeNet's summed by layer type, with its slowest layers).
- * Results go to bench/results/big-nets-<date>.json.
+ * batch 16), float32, on the CPU or (cortado-cuda beside pytorch-cuda) a GPU. Each (net, batch,
+ * system) runs in its own child process, one after the other, with the protocol of measure.ts.
+ * Prints one table (training and inference images/s at the batch, latency at batch 1, Cortado /
+ * PyTorch ratios, each Cortado system against the PyTorch of its device), then where Cortado's time
+ * goes: `cortado time`'s per-layer table of each train net (GoogLeNet's summed by layer type, with
+ * its slowest layers). Results go to bench/results/big-nets-<date>.json.
  *
  *   node dist/bench/big-nets.js [--quick] [--smoke] [--nets cifar10-quick,cifar10-full,googlenet]
- *                               [--only cortado-native,pytorch] [--googlenet-batch N] [--python PATH]
+ *                               [--only cortado-native,pytorch] [--batches 64,256]
+ *                               [--googlenet-batch N] [--tf32] [--python PATH]
+ *
+ * --batches runs every net at each batch size given (default: 100 for CIFAR-10, --googlenet-batch
+ * or 16 for GoogLeNet). --tf32 lets cortado-cuda (CORTADO_CUDA_TF32=1) and pytorch-cuda use TF32
+ * tensor cores; without it both compute in plain fp32.
  *
  * Training is an SGD step (forward, backward, update) for CIFAR-10 and forward + backward with
  * gradients zeroed for GoogLeNet (as `npm run bench:googlenet` measures it; the update of 13 M
@@ -20,7 +26,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { timingTable, type NetTiming } from '../src/core/timing.js';
 import { childArgs } from './measure.js';
-import { runChild } from './child.js';
+import { runChild, type ChildCommand } from './child.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = fileURLToPath(new URL('./', import.meta.url));
@@ -31,50 +37,70 @@ const fail = (message: string): never => {
   process.exit(2);
 };
 const protocolFlags = ['--quick', '--smoke'].filter((f) => argv.includes(f));
+const tf32 = argv.includes('--tf32');
 const googlenetBatch = flag('googlenet-batch', '16')!;
-if (!/^\d+$/.test(googlenetBatch) || Number(googlenetBatch) < 1) fail(`--googlenet-batch must be a positive whole number, found "${googlenetBatch}"`);
+const positive = (what: string, v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) < 1) fail(`${what} must be a positive whole number, found "${v}"`);
+  return v;
+};
+positive('--googlenet-batch', googlenetBatch);
 
-const python = [flag('python'), '/usr/bin/python3', 'python3'].filter((c): c is string => !!c)
-  .find((c) => spawnSync(c, ['-c', 'import torch, torchvision'], { stdio: 'ignore', timeout: 120_000 }).status === 0);
+// torch for every PyTorch row, torchvision also for GoogLeNet's.
+const pythons = [flag('python'), '/usr/bin/python3', 'python3'].filter((c): c is string => !!c);
+const canImport = (modules: string) => pythons.find((c) => spawnSync(c, ['-c', `import ${modules}`], { stdio: 'ignore', timeout: 120_000 }).status === 0);
+const torchPython = canImport('torch');
+const visionPython = torchPython && canImport('torch, torchvision');
 const torchEnv = { ...process.env, OPENBLAS_CORETYPE: undefined, OPENBLAS_L2_SIZE: undefined };
-const noTorch = 'no python3 can import torch and torchvision (apt-get install python3-torch python3-torchvision)';
+const noTorch = 'no python3 can import torch (apt-get install python3-torch)';
+const noVision = 'no python3 can import torch and torchvision (apt-get install python3-torch python3-torchvision)';
 
-type Command = { file: string; args: string[]; env?: NodeJS.ProcessEnv } | string;
-const NETS: Record<string, { batch: string; run: (system: string) => Command }> = {
-  'cifar10-quick': { batch: '100', run: (s) => cifar(s, 'quick') },
-  'cifar10-full': { batch: '100', run: (s) => cifar(s, 'full') },
+type Command = ChildCommand | string;
+const NETS: Record<string, { batch: string; run: (system: string, batch: string) => Command }> = {
+  'cifar10-quick': { batch: '100', run: (s, b) => cifar(s, 'quick', b) },
+  'cifar10-full': { batch: '100', run: (s, b) => cifar(s, 'full', b) },
   googlenet: {
     batch: googlenetBatch,
-    run: (s) => s === 'pytorch'
-      ? python ? { file: python, args: [root + 'bench/peers/pytorch_googlenet.py', '--batch', googlenetBatch, ...protocolFlags], env: torchEnv } : noTorch
-      : { file: process.execPath, args: [dist + 'cortado-googlenet.js', '--backend', backendOf(s), '--batch', googlenetBatch, '--time-iterations', argv.includes('--smoke') ? '1' : '3', ...protocolFlags] },
+    run: (s, b) => isPytorch(s)
+      ? visionPython ? pytorch(visionPython, s, ['bench/peers/pytorch_googlenet.py', '--batch', b]) : noVision
+      : cortado(s, ['cortado-googlenet.js', '--batch', b, '--time-iterations', argv.includes('--smoke') ? '1' : '3']),
   },
 };
-const SYSTEMS = ['cortado-native', 'cortado-js', 'cortado-wasm', 'cortado-cuda', 'pytorch'];
-function backendOf(system: string): string {
-  return system.replace(/^cortado-/, '');
+const SYSTEMS = ['cortado-native', 'cortado-js', 'cortado-wasm', 'cortado-cuda', 'pytorch', 'pytorch-cuda'];
+const isPytorch = (system: string) => system.startsWith('pytorch');
+/** The PyTorch row a Cortado system is compared with: the GPU's for cortado-cuda, else the CPU's. */
+const peerOf = (system: string) => (system === 'cortado-cuda' ? 'pytorch-cuda' : 'pytorch');
+function pytorch(python: string, system: string, args: string[]): ChildCommand {
+  const device = system === 'pytorch-cuda' ? ['--device', 'cuda', ...(tf32 ? ['--tf32'] : [])] : [];
+  return { file: python, args: [root + args[0], ...args.slice(1), ...device, ...protocolFlags], env: torchEnv };
 }
-function cifar(system: string, which: string): Command {
-  if (system === 'pytorch') return python ? { file: python, args: [root + 'bench/peers/pytorch_cifar10.py', '--net', which, ...protocolFlags], env: torchEnv } : noTorch;
-  return { file: process.execPath, args: [dist + 'cortado-cifar10.js', '--backend', backendOf(system), '--net', which, ...protocolFlags] };
+function cortado(system: string, args: string[]): ChildCommand {
+  const env = system === 'cortado-cuda' ? { ...process.env, CORTADO_CUDA_TF32: tf32 ? '1' : '0' } : undefined;
+  return { file: process.execPath, args: [dist + args[0], '--backend', system.replace(/^cortado-/, ''), ...args.slice(1), ...protocolFlags], env };
+}
+function cifar(system: string, which: string, batch: string): Command {
+  if (isPytorch(system)) return torchPython ? pytorch(torchPython, system, ['bench/peers/pytorch_cifar10.py', '--net', which, '--batch', batch]) : noTorch;
+  return cortado(system, ['cortado-cifar10.js', '--net', which, '--batch', batch]);
 }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const nets = list(flag('nets') ?? Object.keys(NETS).join(','));
 const systems = list(flag('only') ?? 'cortado-native,pytorch');
+const batches = flag('batches') === undefined ? undefined : list(flag('batches')!).map((b) => positive('--batches', b));
 for (const n of nets) if (!NETS[n]) fail(`--nets: unknown net "${n}"; choose from ${Object.keys(NETS).join(', ')}`);
 for (const s of systems) if (!SYSTEMS.includes(s)) fail(`--only: unknown system "${s}"; choose from ${SYSTEMS.join(', ')}`);
+if (batches?.length === 0) fail('--batches names no batch size');
 
-interface Outcome { net: string; system: string; seconds?: number; result?: Record<string, unknown>; skipped?: string; error?: string }
+interface Outcome { net: string; batch: string; system: string; seconds?: number; result?: Record<string, unknown>; skipped?: string; error?: string }
 const outcomes: Outcome[] = [];
-for (const net of nets) {
+const cases = nets.flatMap((net) => (batches ?? [NETS[net]!.batch]).map((batch) => ({ net, batch })));
+for (const { net, batch } of cases) {
   for (const system of systems) {
-    const cmd = NETS[net]!.run(system);
+    const cmd = NETS[net]!.run(system, batch);
     if (typeof cmd === 'string') {
-      outcomes.push({ net, system, skipped: cmd });
+      outcomes.push({ net, batch, system, skipped: cmd });
       continue;
     }
-    outcomes.push({ net, system, ...runChild(`bench:big: ${net} ${system}`, cmd, 30 * 60_000, root) });
+    outcomes.push({ net, batch, system, ...runChild(`bench:big: ${net} batch ${batch} ${system}`, cmd, 30 * 60_000, root) });
   }
 }
 
@@ -83,17 +109,17 @@ const fmt = (v: unknown) => { const x = num(v); return x === undefined ? '-' : x
 const trainOf = (r: Record<string, unknown>) => num(r.trainIps) ?? num(r.fwdbwdIps);
 const header = ['net', 'system', 'batch', 'train img/s', 'infer img/s', 'latency@1 ms'];
 const rows: string[][] = [];
-for (const net of nets) {
-  const here = outcomes.filter((o) => o.net === net);
+for (const { net, batch } of cases) {
+  const here = outcomes.filter((o) => o.net === net && o.batch === batch);
   for (const o of here) {
     if (!o.result) rows.push([net, o.system, o.skipped ? `skipped: ${o.skipped}` : `failed: ${o.error}`]);
-    else rows.push([net, o.system, String(o.result.batch ?? NETS[net]!.batch), fmt(trainOf(o.result)), fmt(o.result.inferIps), fmt(o.result.latencyMs)]);
+    else rows.push([net, o.system, String(o.result.batch ?? batch), fmt(trainOf(o.result)), fmt(o.result.inferIps), fmt(o.result.latencyMs)]);
   }
-  const torch = here.find((o) => o.system === 'pytorch')?.result;
   for (const o of here) {
-    if (!o.result || !torch || o.system === 'pytorch') continue;
+    const torch = here.find((t) => t.system === peerOf(o.system))?.result;
+    if (!o.result || !torch || isPytorch(o.system)) continue;
     const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '-');
-    rows.push([net, `${o.system} / pytorch`, '', ratio(trainOf(o.result), trainOf(torch)), ratio(num(o.result.inferIps), num(torch.inferIps)),
+    rows.push([net, `${o.system} / ${peerOf(o.system)}`, batch, ratio(trainOf(o.result), trainOf(torch)), ratio(num(o.result.inferIps), num(torch.inferIps)),
       ratio(num(torch.latencyMs), num(o.result.latencyMs)) + ' faster']);
   }
 }
@@ -103,13 +129,15 @@ const line = (cells: string[]) => cells.length < header.length
   ? `${cells[0]!.padEnd(widths[0]!)}  ${cells[1]!.padEnd(widths[1]!)}  ${cells[2]}`
   : cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 const note = argv.includes('--smoke') ? ' (--smoke: one step each, not a measurement)' : argv.includes('--quick') ? ' (--quick: provisional)' : '';
-process.stdout.write(`\nBig nets, float32, CPU${note}; train = SGD step (CIFAR-10), forward + backward (GoogLeNet)\n`
+const where = systems.some((x) => x.endsWith('-cuda')) ? (systems.every((x) => x.endsWith('-cuda')) ? 'GPU' : 'CPU and GPU') : 'CPU';
+const precision = tf32 && systems.some((x) => x.endsWith('-cuda')) ? 'float32 (TF32 tensor cores on the GPU)' : 'float32';
+process.stdout.write(`\nBig nets, ${precision}, ${where}${note}; train = SGD step (CIFAR-10), forward + backward (GoogLeNet)\n`
   + [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n');
 
 for (const o of outcomes) {
   const timing = o.result?.timing as NetTiming | undefined;
   if (!timing) continue;
-  process.stdout.write(`\nWhere ${o.system}'s time goes: ${o.net}\n${timing.layers.length > 40 ? byType(timing) : timingTable(timing)}\n`);
+  process.stdout.write(`\nWhere ${o.system}'s time goes: ${o.net}, batch ${o.batch}\n${timing.layers.length > 40 ? byType(timing) : timingTable(timing)}\n`);
 }
 
 /** A long net's timing summed by layer type (slowest first), then its ten slowest layers. */

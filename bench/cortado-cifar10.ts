@@ -7,6 +7,7 @@
  *   trainIps    images/s of Solver.step (forward, backward, SGD update with the definition's
  *               momentum, weight decay and multipliers)
  *   inferIps    images/s of forward passes of the test-phase net (with its Accuracy) at batch N
+ *               (on a GPU backend, steps queue within a repetition: measure.ts's `sync`)
  *   latencyMs   milliseconds per forward pass of the test-phase net at batch 1
  *   timing      `cortado time`'s per-layer table of the train net (core/timing.ts), after the rest
  *
@@ -36,24 +37,19 @@ const layers = (n: number) => timingDefinition(def.layers, { batch: n, synthetic
 async function main(): Promise<Record<string, unknown>> {
   const train = new Net(layers(batch), { backend, phase: 'train', seed: 1, name: def.name });
   const solver = new Solver(train, { ...(def.solver as object), maxIter: 2 ** 31 - 1 } as never);
-  const step = await measure(() => {
-    solver.step();
-    backend.synchronize();
-  }, batch, p);
+  const sync = () => backend.synchronize();
+  const step = await measure(() => solver.step(), batch, p, sync);
   const loss = solver.loss;
   if (!Number.isFinite(loss)) throw new Error(`cortado-cifar10 (${which}, ${backend.name}): the loss is ${loss} after ${solver.iter} iterations`);
   const timing = timeNet(train, { iterations: timeIterations, warmup: 1 });
   train.destroy();
 
-  const forward = (net: Net) => () => {
-    net.forward();
-    backend.synchronize();
-  };
   const big = new Net(layers(batch), { backend, phase: 'test', seed: 1 });
-  const infer = await measure(forward(big), batch, p);
+  const infer = await measure(() => big.forward(), batch, p, sync);
   big.destroy();
+  // Latency: every forward pass waits for its result.
   const one = new Net(layers(1), { backend, phase: 'test', seed: 1 });
-  const single = await measure(forward(one), 1, p);
+  const single = await measure(() => { one.forward(); sync(); }, 1, p);
   one.destroy();
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   return {

@@ -43,13 +43,19 @@ export interface Rate {
   all: number[];
 }
 
-/** Median rate of `step`, which handles `items` items (images, flops) per call. */
-export async function measure(step: () => void | Promise<void>, items: number, p: Protocol): Promise<Rate> {
+/**
+ * Median rate of `step`, which handles `items` items (images, flops) per call. `sync`, where given,
+ * waits for queued work (a GPU backend's `synchronize`): it runs after every warm-up step and at
+ * the end of each repetition, inside the timing, so that steps queue within a repetition as they
+ * do in a training loop (PyTorch's peers do the same with torch.cuda.synchronize).
+ */
+export async function measure(step: () => void | Promise<void>, items: number, p: Protocol, sync?: () => void): Promise<Rate> {
   const now = () => performance.now();
   let t = now();
   let done = 0;
   while (done < Math.max(p.warmup, 1) && (done === 0 || now() - t < p.warmupMs)) {
     await step();
+    sync?.();
     done++;
   }
   const perStep = Math.max((now() - t) / done, 1e-4);
@@ -59,6 +65,7 @@ export async function measure(step: () => void | Promise<void>, items: number, p
   for (let r = 0; r < reps; r++) {
     t = now();
     for (let i = 0; i < steps; i++) await step();
+    sync?.();
     all.push((items * steps * 1000) / (now() - t));
   }
   return { perSecond: median(all), steps, reps, all };

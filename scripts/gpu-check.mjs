@@ -12,6 +12,9 @@
  *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), and inference at 64
  *   pytorch         the same LeNet in PyTorch (scripts/gpu_pytorch_lenet.py), same call
  *   mnist           the MNIST tutorial (dist/examples/mnist/train.js --backend cuda): accuracy, wall time
+ *   bignets         bench:big on the GPU: CIFAR-10 full and GoogLeNet at batch 64 and 256, cortado-cuda
+ *                   beside PyTorch eager (cuDNN benchmark mode), plain fp32; bignets-tf32 the same
+ *                   with TF32 tensor cores on both sides. Not in the default list: name them in --parts.
  *
  * Each part runs in its own process with a time limit, so one failing part leaves the others
  * running; the end prints one summary line per part.
@@ -45,6 +48,8 @@ const PARTS = {
   lenet: { timeout: 150, run: partLenet },
   pytorch: { timeout: 150, run: partPytorch },
   mnist: { timeout: 300, run: partMnist },
+  bignets: { timeout: 540, run: () => partBignets(false), optional: true },
+  'bignets-tf32': { timeout: 540, run: () => partBignets(true), optional: true },
 };
 
 const pad = (s, n) => String(s).padEnd(n);
@@ -262,6 +267,14 @@ async function partMnist() {
   summary(`mnist tutorial on cuda: ${done.replace(/^done:\s*/, '')}; wall ${wall.toFixed(1)} s`);
 }
 
+async function partBignets(tf32) {
+  const flags = ['--nets', 'cifar10-full,googlenet', '--only', 'cortado-cuda,pytorch-cuda', '--batches', '64,256', ...(tf32 ? ['--tf32'] : []), ...(quick ? ['--quick'] : [])];
+  const r = await child(process.execPath, [join(root, 'dist', 'bench', 'big-nets.js'), ...flags], { PYTHONUNBUFFERED: '1' }, 530);
+  const ratios = r.out.split('\n').filter((l) => l.includes('cortado-cuda / pytorch-cuda')).map((l) => l.trim().replace(/\s+/g, ' '));
+  if (r.code !== 0 || ratios.length === 0) throw new Error(`bench:big gave no ratio (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
+  summary(`bignets${tf32 ? ' tf32' : ''} (train / infer / latency, Cortado / PyTorch): ${ratios.join('; ')}`);
+}
+
 async function runPart(name) {
   try {
     await PARTS[name].run();
@@ -279,7 +292,7 @@ async function main() {
     if (!PARTS[only]) throw new Error(`unknown part ${only}`);
     return runPart(only);
   }
-  const names = (opt('--parts') ?? Object.keys(PARTS).filter((p) => !(quick && p === 'mnist')).join(',')).split(',');
+  const names = (opt('--parts') ?? Object.keys(PARTS).filter((p) => !PARTS[p].optional && !(quick && p === 'mnist')).join(',')).split(',');
   const lines = [];
   const start = performance.now();
   for (const name of names) {

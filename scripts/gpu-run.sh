@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs scripts/gpu-check.mjs on the GPU machine, from the project root, over what
 # scripts/gpu-pack.sh prepared (.device, build, dist carried). Arguments go to gpu-check.mjs.
-# The log also lands in $OUT/gpu-check.log when $OUT is set.
+# The log also lands in $OUT/gpu-check.log when $OUT is set, with bench:big's results files.
 set -uo pipefail
 xz -dc .device/node.xz > /tmp/node && chmod +x /tmp/node || { echo "gpu-run: cannot unpack .device/node.xz"; exit 1; }
 export PATH=/tmp:$PATH
@@ -13,6 +13,8 @@ export CORTADO_CACHE_DIR="${CORTADO_CACHE_DIR:-/tmp/cortado-cache}"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
 if [ -n "${OUT:-}" ]; then
   node scripts/gpu-check.mjs "$@" 2>&1 | tee "$OUT/gpu-check.log"
+  # bench:big's results files (the bignets parts), for bench/README.md
+  for f in bench/results/big-nets-*.json; do [ -f "$f" ] && cp "$f" "$OUT/"; done
 else
   node scripts/gpu-check.mjs "$@"
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch peer for the CIFAR-10 rows of `npm run bench:big`: Caffe's cifar10_quick or
-cifar10_full (--net quick|full) on the CPU, one JSON line.
+cifar10_full (--net quick|full) on the CPU or, with --device cuda, a GPU, one JSON line.
 
 The same figures as bench/cortado-cifar10.ts, with the protocol of pytorch_lenet.py (whose
 measure(), measure_inference() and OpenBLAS core check this reuses):
@@ -9,6 +9,8 @@ measure(), measure_inference() and OpenBLAS core check this reuses):
   --batch N (default 100), on one fixed random batch;
 - infer_ips: images/s of forward passes (logits + softmax) in eval and inference mode at batch N;
 - latency_ms: milliseconds per forward pass at batch 1.
+On CUDA (cuDNN benchmark mode, plain fp32 unless --tf32) steps queue within a repetition, which
+ends with torch.cuda.synchronize(), as Cortado's side does.
 
 The nets follow examples/cifar10/*.json layer for layer: pooling rounds its output size up as
 Caffe's does (ceil_mode), mean pooling divides by the window's in-image size, and Caffe's
@@ -20,7 +22,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_lenet import measure, measure_inference, openblas, peer_arguments, start_torch  # noqa: E402
+from pytorch_lenet import measure, measure_inference, peer_arguments, start_torch  # noqa: E402
 
 
 def build(which):
@@ -65,12 +67,13 @@ def main():
     ap.add_argument('--net', choices=['quick', 'full'], default='quick')
     args = ap.parse_args()
 
-    torch, p = start_torch(args)
+    peer = start_torch(args)
+    torch, p, dev = peer.torch, peer.p, peer.device
     import torch.nn as nn
 
     n = args.batch
 
-    model = build(args.net)
+    model = build(args.net).to(dev)
     lr, decay = 0.001, 0.004
     last = model[-1]
     weights = [m.weight for m in model if isinstance(m, (nn.Conv2d, nn.Linear)) and not (args.net == 'full' and m is last)]
@@ -80,8 +83,8 @@ def main():
         groups += [dict(params=[last.weight], lr=lr, weight_decay=250 * decay), dict(params=[last.bias], lr=2 * lr, weight_decay=0)]
     opt = torch.optim.SGD(groups, lr=lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(n, 3, 32, 32)
-    y = torch.randint(0, 10, (n,))
+    x = torch.rand(n, 3, 32, 32, device=dev)
+    y = torch.randint(0, 10, (n,), device=dev)
 
     def train_step():
         opt.zero_grad(set_to_none=False)
@@ -90,16 +93,11 @@ def main():
         opt.step()
 
     model.train()
-    train_ips, steps = measure(train_step, n, p)
-    infer_ips, per_s = measure_inference(model, x, p)
+    train_ips, steps = measure(train_step, n, p, peer.sync)
+    infer_ips, per_s = measure_inference(model, x, p, peer.sync)
 
-    lib = openblas()
     print(json.dumps({
-        'system': 'pytorch',
-        'version': torch.__version__,
-        'threads': torch.get_num_threads(),
-        'blasCore': lib.openblas_get_corename().decode() if lib else None,
-        'blasCoreForced': os.environ.get('OPENBLAS_CORETYPE'),
+        **peer.describe(),
         'net': 'cifar10-' + args.net,
         'params': sum(t.numel() for t in model.parameters()),
         'batch': n,

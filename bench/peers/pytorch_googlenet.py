@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch peer for `npm run bench:googlenet`: torchvision's GoogLeNet on the CPU, one JSON line.
+"""PyTorch peer for `npm run bench:googlenet` and `bench:big`: torchvision's GoogLeNet on the CPU or,
+with --device cuda, a GPU (cuDNN benchmark mode; plain fp32 unless --tf32), one JSON line.
 
 The same figures as bench/cortado-googlenet.ts, with the protocol of pytorch_lenet.py (whose
 measure() and OpenBLAS core check this reuses):
@@ -17,23 +18,24 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_lenet import measure, measure_inference, openblas, peer_arguments, start_torch  # noqa: E402
+from pytorch_lenet import measure, measure_inference, peer_arguments, start_torch  # noqa: E402
 
 
 def main():
     ap = peer_arguments(16)
     args = ap.parse_args()
 
-    torch, p = start_torch(args)
+    peer = start_torch(args)
+    torch, p, dev = peer.torch, peer.p, peer.device
     import torch.nn as nn
     import torchvision
 
     n = args.batch
 
-    model = torchvision.models.googlenet(weights=None, aux_logits=True, init_weights=True, transform_input=False)
+    model = torchvision.models.googlenet(weights=None, aux_logits=True, init_weights=True, transform_input=False).to(dev)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(n, 3, 224, 224) * 256 - 128
-    y = torch.randint(0, 1000, (n,))
+    x = torch.rand(n, 3, 224, 224, device=dev) * 256 - 128
+    y = torch.randint(0, 1000, (n,), device=dev)
 
     def fwdbwd():
         model.zero_grad(set_to_none=False)
@@ -42,18 +44,13 @@ def main():
         loss.backward()
 
     model.train()
-    fwdbwd_ips, steps = measure(fwdbwd, n, p)
+    fwdbwd_ips, steps = measure(fwdbwd, n, p, peer.sync)
 
-    infer_ips, per_s = measure_inference(model, x, p)
+    infer_ips, per_s = measure_inference(model, x, p, peer.sync)
 
-    lib = openblas()
     print(json.dumps({
-        'system': 'pytorch',
-        'version': torch.__version__,
+        **peer.describe(),
         'torchvision': torchvision.__version__,
-        'threads': torch.get_num_threads(),
-        'blasCore': lib.openblas_get_corename().decode() if lib else None,
-        'blasCoreForced': os.environ.get('OPENBLAS_CORETYPE'),
         'params': sum(t.numel() for t in model.parameters()),
         'batch': n,
         'fwdbwdIps': fwdbwd_ips,

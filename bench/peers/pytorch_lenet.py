@@ -68,23 +68,60 @@ SMOKE = dict(warmup=1, warmup_ms=0, reps=1, min_reps=1, rep_ms=0, budget_ms=0)
 
 
 def peer_arguments(batch):
-    """The command line the big-net peers share: --quick, --smoke, --threads and --batch (default `batch`)."""
+    """The command line the big-net peers share: --quick, --smoke, --threads, --batch (default
+    `batch`), --device cpu|cuda and --tf32."""
     ap = argparse.ArgumentParser()
     ap.add_argument('--quick', action='store_true')
     ap.add_argument('--smoke', action='store_true', help='one warm-up and one timed step of each: a check, not a measurement')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--batch', type=int, default=batch)
+    ap.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
+    ap.add_argument('--tf32', action='store_true', help='on CUDA, let cuBLAS and cuDNN use TF32 tensor cores (off: plain fp32)')
     return ap
 
 
+class Peer:
+    """What start_torch sets up: torch, the measuring protocol, the device, and `sync`, which waits
+    for the device's queued work (nothing to wait for on the CPU)."""
+
+    def __init__(self, torch, p, device):
+        self.torch, self.p, self.device = torch, p, device
+        self.sync = torch.cuda.synchronize if device.type == 'cuda' else None
+
+    def describe(self):
+        """The JSON fields naming the system: its name, threads and BLAS core, or GPU and cuDNN."""
+        torch = self.torch
+        if self.device.type == 'cuda':
+            return {
+                'system': 'pytorch-cuda', 'version': torch.__version__, 'gpu': torch.cuda.get_device_name(0),
+                'cudnn': torch.backends.cudnn.version(), 'cudnnBenchmark': torch.backends.cudnn.benchmark,
+                'tf32': torch.backends.cudnn.allow_tf32,
+            }
+        lib = openblas()
+        return {
+            'system': 'pytorch', 'version': torch.__version__, 'threads': torch.get_num_threads(),
+            'blasCore': lib.openblas_get_corename().decode() if lib else None,
+            'blasCoreForced': os.environ.get('OPENBLAS_CORETYPE'),
+        }
+
+
 def start_torch(args):
-    """Imports torch, restarts with the right OpenBLAS core where needed (fix_openblas_core), sets
-    the threads and the seed; returns torch and the measuring protocol the flags ask for."""
+    """Imports torch and sets it up for peer_arguments' flags: on the CPU, restarts with the right
+    OpenBLAS core where needed (fix_openblas_core) and sets the threads; on CUDA, turns on cuDNN's
+    benchmark mode (each convolution's fastest algorithm, chosen on first use) and sets TF32 as
+    --tf32 says. Seeds, and returns a Peer."""
     import torch
-    fix_openblas_core()
-    torch.set_num_threads(args.threads)
+    if args.device == 'cuda':
+        if not torch.cuda.is_available():
+            sys.exit('pytorch peer: --device cuda, but torch.cuda.is_available() is False')
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = args.tf32
+        torch.backends.cudnn.allow_tf32 = args.tf32
+    else:
+        fix_openblas_core()
+        torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    return torch, SMOKE if args.smoke else QUICK if args.quick else FULL
+    return Peer(torch, SMOKE if args.smoke else QUICK if args.quick else FULL, torch.device(args.device))
 
 
 def fix_openblas_core():
@@ -102,12 +139,16 @@ def fix_openblas_core():
             os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
-def measure(step, items, p):
-    """Median items/s over repetitions of about rep_ms each (bench/measure.ts's protocol)."""
+def measure(step, items, p, sync=None):
+    """Median items/s over repetitions of about rep_ms each (bench/measure.ts's protocol). `sync`,
+    where given, waits for the device: after every warm-up step and at the end of each repetition,
+    inside its timing."""
+    sync = sync or (lambda: None)
     t0 = time.perf_counter()
     done = 0
     while done < max(p['warmup'], 1) and (done == 0 or time.perf_counter() - t0 < p['warmup_ms'] / 1000):
         step()
+        sync()
         done += 1
     per = max((time.perf_counter() - t0) / done, 1e-7)
     iters = max(1, round(p['rep_ms'] / 1000 / per))
@@ -117,18 +158,26 @@ def measure(step, items, p):
         t = time.perf_counter()
         for _ in range(iters):
             step()
+        sync()
         rates.append(items * iters / (time.perf_counter() - t))
     return statistics.median(rates), iters
 
 
-def measure_inference(model, x, p):
-    """Inference items/s at the batch of x, and batch-1 runs/s, in eval mode without autograd."""
+def measure_inference(model, x, p, sync=None):
+    """Inference items/s at the batch of x, and batch-1 runs/s (each run waiting for its result),
+    in eval mode without autograd."""
     import torch  # imported late, as in main, after the thread settings
     model.eval()
     x1 = x[:1].clone()
+    wait = sync or (lambda: None)
+
+    def one():
+        torch.softmax(model(x1), 1)
+        wait()
+
     with torch.inference_mode():
-        infer_ips, _ = measure(lambda: torch.softmax(model(x), 1), len(x), p)
-        per_s, _ = measure(lambda: torch.softmax(model(x1), 1), 1, p)
+        infer_ips, _ = measure(lambda: torch.softmax(model(x), 1), len(x), p, sync)
+        per_s, _ = measure(one, 1, p)
     return infer_ips, per_s
 
 

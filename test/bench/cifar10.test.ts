@@ -25,3 +25,30 @@ for (const net of ['quick', 'full']) {
     assert.ok(Math.abs(timing.layers.reduce((s, l) => s + l.share, 0) - 100) < 1e-6);
   });
 }
+
+// The PyTorch peer of the same rows (bench/peers/pytorch_cifar10.py), where Debian's python3-torch is installed.
+const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+const cudaVisible = python !== undefined
+  && spawnSync(python, ['-c', 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)'], { stdio: 'ignore' }).status === 0;
+const peer = join(root, 'bench/peers/pytorch_cifar10.py');
+
+for (const net of ['quick', 'full']) {
+  test(`bench/peers/pytorch_cifar10.py --net ${net} --smoke builds Caffe's net and reports its figures`,
+    { skip: python ? false : 'no python3 can import torch (apt-get install python3-torch)' }, () => {
+      const r = spawnSync(python!, [peer, '--net', net, '--batch', '2', '--smoke', '--threads', '1'], { cwd: root, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      assert.equal(out.system, 'pytorch');
+      assert.equal(out.batch, 2);
+      assert.equal(out.params, net === 'quick' ? 145_578 : 89_578);
+      for (const k of ['trainIps', 'inferIps', 'latencyMs']) assert.ok(Number.isFinite(out[k]) && (out[k] as number) > 0, `${k}: ${out[k]}`);
+    });
+}
+
+test('bench/peers/pytorch_cifar10.py --device cuda without a CUDA device stops with a message, no figures',
+  { skip: !python ? 'no python3 can import torch (apt-get install python3-torch)' : cudaVisible ? 'PyTorch sees a CUDA device here' : false }, () => {
+    const r = spawnSync(python!, [peer, '--net', 'quick', '--batch', '2', '--smoke', '--device', 'cuda'], { cwd: root, encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /--device cuda, but torch\.cuda\.is_available\(\) is False/);
+    assert.ok(!r.stdout.includes('{'), r.stdout);
+  });

@@ -36,6 +36,26 @@ test('a step slower than the warm-up and budget allow gets one warm-up step and 
   assert.ok(r.perSecond < 1000 / 15 + 1e-9);
 });
 
+test('sync runs after each warm-up step and once at the end of each repetition, inside its time', async () => {
+  const events: string[] = [];
+  const p = { warmup: 3, warmupMs: 10_000, reps: 4, minReps: 2, repMs: 2, budgetMs: 10_000 };
+  // A sync that waits 5 ms: a repetition's rate must include it.
+  const r = await measure(() => void events.push('step'), 1, p, () => {
+    events.push('sync');
+    const end = performance.now() + 5;
+    while (performance.now() < end);
+  });
+  const warm = events.slice(0, 6);
+  assert.deepEqual(warm, ['step', 'sync', 'step', 'sync', 'step', 'sync']);
+  const rest = events.slice(6);
+  assert.equal(rest.length, r.reps * (r.steps + 1));
+  for (let i = 0; i < r.reps; i++) {
+    const rep = rest.slice(i * (r.steps + 1), (i + 1) * (r.steps + 1));
+    assert.deepEqual(rep, [...Array(r.steps).fill('step'), 'sync']);
+  }
+  assert.ok(r.all.every((x) => x <= (r.steps * 1000) / 5), 'each repetition counts its 5 ms sync');
+});
+
 test('async steps are awaited', async () => {
   let finished = 0;
   const r = await measure(async () => {
