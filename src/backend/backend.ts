@@ -131,7 +131,10 @@ export interface Backend {
    * afterwards.
    */
   fromHost(values: ArrayLike<number>): Buf;
-  /** Waits until all queued work is done (a no-op on CPU backends). */
+  /**
+   * Waits until all queued work is done, and throws the error a kernel left since the last read
+   * (a bad label or index on CUDA and WebGPU; a no-op on CPU backends, which throw at once).
+   */
   synchronize(): void;
 
   // ---- BLAS level 1 ----

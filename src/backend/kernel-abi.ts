@@ -43,6 +43,12 @@ export const DEVICE_ERROR_MESSAGES: Record<number, string> = {
   [DEVICE_ERROR.hingeLossBackward]: 'hingeLossBackward: a label is not a class index in [0, classes) (its row of the gradient is NaN)',
 };
 
+/**
+ * Appended to a flagged error by the GPU backends, whose errors come at the next read and so name
+ * the method, not the layer. Net removes it where it names the layer itself (syncEachLayer).
+ */
+export const DEVICE_ERROR_LAYER_HINT = '; to have it name the layer, build the net with syncEachLayer: true (in Node, or set CORTADO_SYNC_LAYERS=1)';
+
 /** LRN's int32 fields into `out` (6 long), in the order of cortado.h's LRNGeom; alpha, beta and k travel as numbers. */
 export function lrnFields(g: LRNGeom, out: Int32Array): Int32Array {
   out[0] = g.num;

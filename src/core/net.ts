@@ -15,6 +15,7 @@
 import type { Backend } from '../backend/backend.js';
 import { Blob, type Shape } from './blob.js';
 import { ConfigError, NumericError, ShapeError, layerRef, shapeStr } from './errors.js';
+import { DEVICE_ERROR_LAYER_HINT } from '../backend/kernel-abi.js';
 import { Layer, parseLayerConfig, type LayerConfig, type LayerContext, type LayerType, type Param, type Phase } from './layer.js';
 import { Random, checkSeed } from './random.js';
 import { NO_SHARD, checkShard, type Shard } from './shard.js';
@@ -57,6 +58,14 @@ export interface NetOptions {
    * global batch of size × batchSize samples (see core/shard.ts). Default { rank: 0, size: 1 }.
    */
   shard?: Shard;
+  /**
+   * Waits for the backend (`synchronize`) after every layer's forward and backward, so that an
+   * error a GPU kernel leaves for the next read (a label that is not a class index, a bad row
+   * index) is told with the layer that caused it, as the CPU backends tell it at once. For finding
+   * bad input, as CUDA_LAUNCH_BLOCKING is in PyTorch: it stops the GPU from running ahead. Default
+   * false; in Node, CORTADO_SYNC_LAYERS=1 turns it on.
+   */
+  syncEachLayer?: boolean;
 }
 
 interface Node {
@@ -89,6 +98,7 @@ export class Net {
   private readonly blobMap = new Map<string, Blob>();
   private readonly buffers: import('../backend/backend.js').Buf[] = [];
   private readonly ledger: MemoryLedger;
+  private readonly syncEachLayer: boolean;
 
   /**
    * `definition`: the layers, in any order, checked at run time against `options.layerTypes` (the
@@ -96,6 +106,7 @@ export class Net {
    */
   constructor(definition: readonly LayerConfig[], options: NetOptions) {
     this.name = options.name ?? 'net';
+    this.syncEachLayer = options.syncEachLayer ?? false;
     this.backend = options.backend;
     this.phase = options.phase ?? 'train';
     if (options.seed !== undefined) checkSeed(options.seed, `${this.name}: option "seed"`);
@@ -207,6 +218,7 @@ export class Net {
       const n = this.nodes[i];
       try {
         n.layer.forward(n.bottoms, n.tops);
+        if (this.syncEachLayer) this.backend.synchronize();
       } catch (e) {
         throw withLayer(e, n.layer);
       }
@@ -220,6 +232,7 @@ export class Net {
       if (n.needsBackward) {
         try {
           n.layer.backward(n.tops, n.propagateDown, n.bottoms);
+          if (this.syncEachLayer) this.backend.synchronize();
         } catch (e) {
           throw withLayer(e, n.layer);
         }
@@ -535,7 +548,7 @@ function allFinite(a: ArrayLike<number>): boolean {
 
 function withLayer(e: unknown, layer: Layer): unknown {
   if (e instanceof Error && !e.message.includes(`"${layer.name}"`)) {
-    e.message = `${layerRef(layer.name, layer.type)}: ${e.message}`;
+    e.message = `${layerRef(layer.name, layer.type)}: ${e.message.replace(DEVICE_ERROR_LAYER_HINT, '')}`;
   }
   return e;
 }

@@ -5,6 +5,7 @@
  * functions for a net made elsewhere).
  */
 import { Net as StandardNet, type NetOptions } from '../net.js';
+import { ConfigError } from '../core/errors.js';
 import type { LayerDefinition } from '../layers/definitions.js';
 import { nodeLayerTypes } from './layers.js';
 import { loadNetWeights, saveNetWeights } from './net-weights.js';
@@ -14,7 +15,7 @@ export * from '../net.js';
 
 export class Net extends StandardNet {
   constructor(definition: readonly LayerDefinition[], options: NetOptions) {
-    super(definition, { ...options, layerTypes: options.layerTypes ?? nodeLayerTypes });
+    super(definition, { ...options, layerTypes: options.layerTypes ?? nodeLayerTypes, syncEachLayer: options.syncEachLayer ?? syncLayersFromEnv() });
   }
 
   /** Writes every parameter of this net into a weights file, atomically; returns its absolute path. */
@@ -30,4 +31,12 @@ export class Net extends StandardNet {
   loadWeights(path: string, options?: LoadOptions): Promise<string | null> {
     return loadNetWeights(this, path, options);
   }
+}
+
+/** NetOptions.syncEachLayer's default in Node: CORTADO_SYNC_LAYERS, 1 (on) or 0 (off, also when unset). */
+function syncLayersFromEnv(): boolean {
+  const v = process.env.CORTADO_SYNC_LAYERS;
+  if (v === undefined || v === '' || v === '0') return false;
+  if (v === '1') return true;
+  throw new ConfigError(`CORTADO_SYNC_LAYERS must be 1 (wait for the backend after every layer) or 0, found "${v}"`);
 }

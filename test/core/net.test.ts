@@ -5,6 +5,7 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import { ConfigError, DataError, NumericError, ShapeError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
 import { Solver } from '../../src/solver/solver.js';
+import type { Backend } from '../../src/backend/backend.js';
 
 const backend = new JsBackend('float64');
 
@@ -172,6 +173,87 @@ test('a label that is not a class index is a DataError naming the loss layer and
   const net = new Net(defs, { backend });
   assert.throws(() => net.forward(), (e: Error) => e instanceof DataError && /layer "loss" \(SoftmaxLoss\)/.test(e.message) &&
     /label 3 at item 2/.test(e.message) && /\[0, 3\)/.test(e.message));
+});
+
+/**
+ * JsBackend made to act like a GPU backend on one point: a bad label in softmaxLossForward is not
+ * thrown at once but left for the next synchronize, as CUDA's and WebGPU's error flag does. Counts
+ * the synchronize calls.
+ */
+function deferringBackend(): { backend: Backend; syncs: () => number } {
+  const js = new JsBackend('float32');
+  let pending: Error | null = null;
+  let syncs = 0;
+  const backend = new Proxy(js, {
+    get(target, prop) {
+      if (prop === 'synchronize') {
+        return () => {
+          syncs++;
+          const e = pending;
+          pending = null;
+          if (e) throw e;
+        };
+      }
+      if (prop === 'softmaxLossForward') {
+        return (...args: Parameters<Backend['softmaxLossForward']>) => {
+          try {
+            target.softmaxLossForward(...args);
+          } catch (e) {
+            pending = new DataError(`emulated device: ${(e as Error).message.replace(/^.*?softmaxLossForward/, 'softmaxLossForward')}`);
+          }
+        };
+      }
+      const v = Reflect.get(target, prop) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { backend, syncs: () => syncs };
+}
+
+test('syncEachLayer waits for the backend after every layer, so a deferred device error names its layer', () => {
+  const defs = mlp();
+  const bad = data();
+  const y = new Float64Array(8).map((_, i) => i % 3);
+  y[1] = 7;
+  defs[0] = { ...bad, data: [(bad.data as unknown[])[0], { values: y, shape: [8] }] };
+  // Without it, the error waits for the next read and names no layer.
+  const lazy = deferringBackend();
+  const quiet = new Net(defs, { backend: lazy.backend });
+  quiet.forward();
+  assert.equal(lazy.syncs(), 0);
+  assert.throws(() => lazy.backend.synchronize(), (e: Error) => e instanceof DataError && /softmaxLossForward/.test(e.message) && !/layer "loss"/.test(e.message));
+  // With it, the forward pass stops at the loss layer, which the message names.
+  const eager = deferringBackend();
+  const net = new Net(defs, { backend: eager.backend, syncEachLayer: true });
+  assert.throws(() => net.forward(), (e: Error) => e instanceof DataError && /^layer "loss" \(SoftmaxLoss\): emulated device: softmaxLossForward/.test(e.message));
+  assert.equal(eager.syncs(), 4, 'data, ip1, ip2, then the loss layer, where it stopped');
+  // Good labels: one wait per layer forward and per layer backward.
+  const good = deferringBackend();
+  const ok = new Net(mlp(), { backend: good.backend, syncEachLayer: true });
+  ok.forward();
+  ok.backward();
+  assert.equal(good.syncs(), 4 + 3, 'four forwards; backward for loss, ip2 and ip1 (the data layer needs none)');
+});
+
+test('CORTADO_SYNC_LAYERS sets syncEachLayer\'s default in Node; other values than 0 and 1 are refused', () => {
+  const saved = process.env.CORTADO_SYNC_LAYERS;
+  try {
+    const count = (env: string | undefined, options: { syncEachLayer?: boolean } = {}) => {
+      if (env === undefined) delete process.env.CORTADO_SYNC_LAYERS;
+      else process.env.CORTADO_SYNC_LAYERS = env;
+      const d = deferringBackend();
+      new Net(mlp(), { backend: d.backend, ...options }).forward();
+      return d.syncs();
+    };
+    assert.equal(count(undefined), 0);
+    assert.equal(count('0'), 0);
+    assert.equal(count('1'), 4);
+    assert.equal(count('1', { syncEachLayer: false }), 0, 'the option wins over the environment');
+    assert.throws(() => count('yes'), (e: Error) => e instanceof ConfigError && /CORTADO_SYNC_LAYERS must be 1 .* or 0, found "yes"/.test(e.message));
+  } finally {
+    if (saved === undefined) delete process.env.CORTADO_SYNC_LAYERS;
+    else process.env.CORTADO_SYNC_LAYERS = saved;
+  }
 });
 
 test('a NaN loss stops training and names the layer that first produced it', () => {

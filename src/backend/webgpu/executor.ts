@@ -6,7 +6,7 @@
  * Dispatches are recorded into one compute pass until something needs the queue (a host write, a
  * read-back, growth, or 1024 dispatches); then their parameter words go up in one writeBuffer
  * (256-byte slots selected by a dynamic uniform offset) and the pass is submitted. Read-backs copy
- * the range and the error flag into a mappable buffer, await mapAsync, copy the floats into the
+ * the range and the error flag into a mappable buffer (a sync copies only the flag), await mapAsync, copy the floats into the
  * caller's SharedArrayBuffer and wake it (protocol.ts). Runs in a worker: a Node worker_threads
  * thread (src/node/webgpu-worker.ts) or a browser Web Worker; browser-safe.
  */
@@ -14,7 +14,7 @@ import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type Gpu
 import { blasKernels } from './kernels-blas.js';
 import { nnKernels } from './kernels-nn.js';
 import { convKernels } from './kernels-conv.js';
-import { DEVICE_ERROR_MESSAGES } from '../kernel-abi.js';
+import { DEVICE_ERROR_LAYER_HINT, DEVICE_ERROR_MESSAGES } from '../kernel-abi.js';
 
 const SOURCES: Record<string, string> = { ...blasKernels, ...nnKernels, ...convKernels };
 /** Dispatches per submitted pass (each has a 256-byte parameter slot). */
@@ -69,11 +69,12 @@ export class Executor {
   }
 
   /** Writes a reply and wakes the caller waiting for `seq`. */
-  reply(seq: number, text: string, error: boolean): void {
+  /** `status`: protocol.ts's STATUS values (0 ok, 1 a device error, 2 bad input that a kernel flagged). */
+  reply(seq: number, text: string, status: 0 | 1 | 2): void {
     const bytes = new TextEncoder().encode(text).subarray(0, TEXT_BYTES);
     this.text.set(bytes);
     Atomics.store(this.control, LENGTH, bytes.length);
-    Atomics.store(this.control, STATUS, error ? 1 : 0);
+    Atomics.store(this.control, STATUS, status);
     Atomics.store(this.control, SEQ, seq);
     Atomics.notify(this.control, SEQ);
   }
@@ -89,11 +90,8 @@ export class Executor {
             break;
           case 'g': this.grow(c.elements); break;
           case 'r': await this.read(c.offset, c.n, c.data, c.seq); break;
-          case 's':
-            this.flush();
-            await this.device.queue.onSubmittedWorkDone();
-            this.answer(c.seq, '', 0);
-            break;
+          // A sync reads no floats, only the error flag: it reports what a kernel left, as a read does.
+          case 's': await this.read(0, 0, null, c.seq); break;
         }
       } catch (e) {
         this.deviceError ??= `${c.op === 'k' ? `kernel ${c.kernel}` : `command ${c.op}`}: ${(e as Error).message}`;
@@ -135,7 +133,7 @@ export class Executor {
     this.bindGroup = this.makeBindGroup();
   }
 
-  private async read(offset: number, n: number, data: SharedArrayBuffer, seq: number): Promise<void> {
+  private async read(offset: number, n: number, data: SharedArrayBuffer | null, seq: number): Promise<void> {
     this.flush();
     const bytes = (n + 1) * 4;
     if (!this.staging || this.staging.size < bytes) {
@@ -149,7 +147,7 @@ export class Executor {
     this.device.queue.submit([enc.finish()]);
     await this.staging.mapAsync(GPUMapMode.READ, 0, bytes);
     const got = new Float32Array(this.staging.getMappedRange(0, bytes));
-    new Float32Array(data, 0, n).set(got.subarray(0, n));
+    if (data) new Float32Array(data, 0, n).set(got.subarray(0, n));
     const flag = got[n];
     this.staging.unmap();
     this.answer(seq, '', flag);
@@ -158,11 +156,13 @@ export class Executor {
   /** Replies to a read or sync, reporting a device error or a kernel's error flag if any. */
   private answer(seq: number, text: string, flag: number): void {
     const problems: string[] = [];
-    if (this.deviceError) problems.push(`the device reported: ${this.deviceError}`);
+    const deviceError = this.deviceError;
+    if (deviceError) problems.push(`the device reported: ${deviceError}`);
     if (flag !== 0) problems.push(DEVICE_ERROR_MESSAGES[flag] ?? `kernel error code ${flag}`);
     this.deviceError = null;
-    if (problems.length > 0) this.reply(seq, problems.join('; '), true);
-    else this.reply(seq, text, false);
+    // Bad input alone is the caller's DataError; anything the device reported is a BackendError.
+    if (problems.length > 0) this.reply(seq, problems.join('; ') + (flag !== 0 ? DEVICE_ERROR_LAYER_HINT : ''), deviceError ? 1 : 2);
+    else this.reply(seq, text, 0);
   }
 
   private pipeline(kernel: string): GPUComputePipeline {
@@ -221,7 +221,7 @@ export async function startExecutor(gpu: GPU, init: Extract<ToExecutor, { kind: 
     // TypeScript's DOM library has an older GPUAdapter than @webgpu/types, without `info`.
     const info = (adapter as unknown as { info: { vendor: string; architecture: string; description: string } }).info;
     const reply: GpuInfo = { vendor: info.vendor, architecture: info.architecture, description: info.description, maxElements };
-    ex.reply(init.seq, JSON.stringify(reply), false);
+    ex.reply(init.seq, JSON.stringify(reply), 0);
     return ex;
   } catch (e) {
     return fail(`WebGPU device creation failed: ${(e as Error).message}`);

@@ -5,7 +5,8 @@
  * Commands travel by postMessage in batches. Replies travel through shared memory, so that the
  * caller can block on them with Atomics.wait while the worker runs its own event loop:
  *   control[SEQ]     the number of the last command answered (the caller waits for it to change)
- *   control[STATUS]  0 ok, 1 the reply text is an error message
+ *   control[STATUS]  0 ok; 1 the reply text is an error message (the device or the worker failed);
+ *                    2 it names bad input that a kernel flagged (a label, an index): a DataError
  *   control[LENGTH]  bytes of reply text (UTF-8 JSON or an error message) in `text`
  *   control[DEAD]    1 when the worker failed outside any command (the text says why)
  * Read-backs copy floats into the `data` SharedArrayBuffer that the read command names.

@@ -24,7 +24,7 @@ import type {
 } from '../backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../lrn-composed.js';
 import { belowOrAt } from '../kernel-abi.js';
-import { BackendError } from '../../core/errors.js';
+import { BackendError, DataError } from '../../core/errors.js';
 import { Arena } from './arena.js';
 import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type Port } from './protocol.js';
 import { Params } from './params.js';
@@ -57,7 +57,9 @@ export function waitReply(control: SharedArrayBuffer, seq: number, what: string)
     if (Date.now() - start > WAIT_MS) throw new BackendError(`webgpu backend ${what}: the GPU worker did not answer in ${WAIT_MS / 1000} s`);
     Atomics.wait(c, SEQ, at, 1000);
   }
-  if (Atomics.load(c, STATUS) !== 0) throw new BackendError(`webgpu backend ${what}: ${text()}`);
+  const status = Atomics.load(c, STATUS);
+  if (status === 2) throw new DataError(`webgpu backend ${what}: ${text()}`);
+  if (status !== 0) throw new BackendError(`webgpu backend ${what}: ${text()}`);
   return text();
 }
 

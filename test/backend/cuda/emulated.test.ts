@@ -13,6 +13,8 @@ import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { CudaBackend } from '../../../src/node/backend/cuda/cuda-backend.js';
 import { loadCuda } from '../../../src/node/backend/cuda/load.js';
 import { BackendError, DataError } from '../../../src/core/errors.js';
+import { Net } from '../../../src/node/net.js';
+import type { LayerConfig } from '../../../src/core/layer.js';
 import { equivalenceCheck } from '../../harness/equivalence.js';
 import { layerCases } from '../../harness/layer-cases.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
@@ -91,6 +93,26 @@ test('a bad row index or label is reported by the next read, naming the method; 
   }
   b.softmaxLossForward(g, prob, b.fromHost([0, 1]), null, 'valid', out);
   assert.ok(Math.abs(b.download(out, undefined, 1)[0] - Math.LN2) < 1e-6, 'good labels raise nothing');
+});
+
+test('with syncEachLayer a bad label is told with the loss layer\'s name (emulated device)', { skip }, () => {
+  const b = loaded.backend!;
+  const defs: LayerConfig[] = [
+    { type: 'MemoryData', name: 'data', tops: ['x', 'label'], batchSize: 4,
+      data: [{ values: new Float32Array(16).map((_, i) => Math.sin(i)), shape: [4, 4] }, { values: new Float32Array([0, 2, 9, 1]), shape: [4] }] },
+    { type: 'InnerProduct', name: 'ip', bottoms: ['x'], tops: ['score'], numOutput: 3 },
+    { type: 'SoftmaxLoss', name: 'loss', bottoms: ['score', 'label'], tops: ['loss'] },
+  ];
+  // Without it the forward pass queues the bad label, and the next read tells the method only.
+  const queued = new Net(defs, { backend: b, syncEachLayer: false });
+  queued.forward();
+  assert.throws(() => queued.loss(), (e: Error) => e instanceof DataError && /softmaxLossForward: a label is not a class index/.test(e.message) && !/layer "loss"/.test(e.message)
+    && e.message.endsWith('to have it name the layer, build the net with syncEachLayer: true (in Node, or set CORTADO_SYNC_LAYERS=1)'));
+  queued.destroy();
+  const net = new Net(defs, { backend: b, syncEachLayer: true });
+  assert.throws(() => net.forward(), (e: Error) => e instanceof DataError
+    && /^layer "loss" \(SoftmaxLoss\): CUDA backend: softmaxLossForward: a label is not a class index/.test(e.message) && !/syncEachLayer/.test(e.message));
+  net.destroy();
 });
 
 test('LeNet trains on the emulated device as on JsBackend (Net + Solver, 3 iterations)', { skip }, () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Backend } from '../../../src/backend/backend.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
-import { BackendError } from '../../../src/core/errors.js';
+import { BackendError, DataError } from '../../../src/core/errors.js';
 import { availableBackends } from '../../harness/backends.js';
 import { compareMethods } from '../cuda/method-cases.js';
 import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
@@ -40,12 +40,16 @@ test('webgpu: a bad gather index or label is reported by the next read, naming t
   const src = b.fromHost([1, 2, 3, 4]);
   const dst = b.alloc(2);
   b.gather(1, 2, src, b.fromHost([5]), 1, dst);
-  assert.throws(() => b.download(dst), (e: Error) => e instanceof BackendError && /gather: an index is not a whole row number/.test(e.message));
+  assert.throws(() => b.download(dst), (e: Error) => e instanceof DataError && /gather: an index is not a whole row number/.test(e.message));
   b.gather(1, 2, src, b.fromHost([1]), 1, dst);
   assert.deepEqual(Array.from(b.download(dst)), [3, 4], 'the flag is cleared once reported');
   const loss = b.alloc(1);
   b.softmaxLossForward({ outer: 2, classes: 2, inner: 1 }, b.fromHost([0.5, 0.5, 0.5, 0.5]), b.fromHost([0, 7]), null, 'valid', loss);
   assert.throws(() => b.download(loss), /softmaxLossForward: a label is not a class index/);
+  // synchronize reports it too (Net's syncEachLayer relies on it), and clears it. Bad input is a DataError, as on CUDA and the CPU.
+  b.gather(1, 2, src, b.fromHost([-1]), 1, dst);
+  assert.throws(() => b.synchronize(), (e: Error) => e instanceof DataError && /gather: an index is not a whole row number/.test(e.message) && /syncEachLayer: true/.test(e.message));
+  b.synchronize();
 });
 
 test('webgpu: the arena grows past its first size and keeps what it holds', { skip }, () => {

@@ -22,7 +22,7 @@ import type {
 } from '../../../backend/backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../../../backend/lrn-composed.js';
 import { BackendError, DataError } from '../../../core/errors.js';
-import { DEVICE_ERROR_MESSAGES, NEURON_OP, NORMALIZATION, belowOrAt } from '../../../backend/kernel-abi.js';
+import { DEVICE_ERROR_LAYER_HINT, DEVICE_ERROR_MESSAGES, NEURON_OP, NORMALIZATION, belowOrAt } from '../../../backend/kernel-abi.js';
 import type { CudaAddon, InitResult } from './addon.js';
 import { CudaBuf, cudaBuf } from './buffer.js';
 import { CudaConv } from './conv.js';
@@ -164,7 +164,7 @@ export class CudaBackend implements Backend {
     if (code === 0) return;
     this.set(1, 0, this.errorFlag);
     const message = DEVICE_ERROR_MESSAGES[code] ?? `a kernel left error code ${code}`;
-    throw new DataError(`CUDA backend: ${message} (found by ${what}, the first read since)`);
+    throw new DataError(`CUDA backend: ${message} (found by ${what}, the first read since)${DEVICE_ERROR_LAYER_HINT}`);
   }
 
   // ---- BLAS level 1 ----
