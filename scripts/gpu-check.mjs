@@ -7,7 +7,8 @@
  *   methods-im2col  the same without cuDNN (convolution on our im2col kernels + cuBLAS)
  *   layers          the layer-case table (test/harness/layer-cases.ts) against JsBackend, forward and backward
  *   resident        a training iteration of the random, loss and metric layers with no host transfer or
- *                   wait (test/harness/device-resident.ts), and dotInto on 10^7 elements: exact, same bits
+ *                   wait (test/harness/device-resident.ts), LeNet steps with no device allocation after
+ *                   the first, and dotInto on 10^7 elements: exact, same bits
  *   convtime        LeNet-sized convolutions, ms per call, with cuDNN and without
  *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), and inference at 64
  *   pytorch         the same LeNet in PyTorch (scripts/gpu_pytorch_lenet.py), same call
@@ -126,11 +127,12 @@ async function partLayers() {
 
 async function partResident() {
   const { backend } = await cuda();
-  const { assertCudaStaysOnDevice } = await import(dist('test/backend/cuda/addon-traffic.js'));
+  const { assertCudaStaysOnDevice, assertLenetStepsAllocateNothing } = await import(dist('test/backend/cuda/addon-traffic.js'));
   const { assertDotIntoExactAndDeterministic } = await import(dist('test/backend/cuda/dot-into.js'));
   const results = [];
   for (const [what, check] of [
     ['device-resident iteration', () => assertCudaStaysOnDevice(backend)],
+    ['LeNet steps allocate nothing after the first', () => assertLenetStepsAllocateNothing(backend)],
     ['dotInto on 10^7 elements', () => assertDotIntoExactAndDeterministic(backend, 10_000_000)],
   ]) {
     try {

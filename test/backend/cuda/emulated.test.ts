@@ -20,7 +20,7 @@ import { layerCases } from '../../harness/layer-cases.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
 import { compareMethods } from './method-cases.js';
 import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
-import { assertCudaStaysOnDevice } from './addon-traffic.js';
+import { assertCudaStaysOnDevice, assertLenetStepsAllocateNothing } from './addon-traffic.js';
 import { assertDotIntoExactAndDeterministic } from './dot-into.js';
 
 // Small chunks, so that the column-buffer convolution runs several chunks with a remainder.
@@ -121,6 +121,10 @@ test('LeNet trains on the emulated device as on JsBackend (Net + Solver, 3 itera
 
 test('the random layers, the losses and the metrics make no host transfer or wait, in the backend or the addon (emulated device)', { skip }, () => {
   assertCudaStaysOnDevice(loaded.backend!);
+});
+
+test('LeNet\'s training steps after the first allocate no device memory (emulated device)', { skip }, () => {
+  assertLenetStepsAllocateNothing(loaded.backend!);
 });
 
 test('dotInto on a million elements (a full first-pass grid): exact on integers, the same bits every run on floats (emulated device)', { skip }, () => {

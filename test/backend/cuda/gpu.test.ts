@@ -1,13 +1,14 @@
 /**
  * The CUDA backend on a real device: every Backend method against JsBackend, a training iteration
- * with no host transfer or wait (in the backend or the addon), and dotInto on ten million elements.
+ * with no host transfer or wait (in the backend or the addon), LeNet steps that allocate nothing after
+ * the first, and dotInto on ten million elements.
  * Skipped without one.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { loadCuda } from '../../../src/node/backend/cuda/load.js';
-import { assertCudaStaysOnDevice } from './addon-traffic.js';
+import { assertCudaStaysOnDevice, assertLenetStepsAllocateNothing } from './addon-traffic.js';
 import { assertDotIntoExactAndDeterministic } from './dot-into.js';
 import { compareMethods } from './method-cases.js';
 
@@ -22,6 +23,10 @@ test('every backend method agrees with JsBackend (GPU)', { skip }, () => {
 
 test('the random layers, the losses and the metrics make no host transfer or wait, in the backend or the addon (GPU)', { skip }, () => {
   assertCudaStaysOnDevice(loaded.backend!);
+});
+
+test('LeNet\'s training steps after the first allocate no device memory (GPU)', { skip }, () => {
+  assertLenetStepsAllocateNothing(loaded.backend!);
 });
 
 test('dotInto on ten million elements: exact on integers, the same bits every run on floats (GPU)', { skip }, () => {
