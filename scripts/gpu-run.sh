@@ -12,9 +12,11 @@ export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:-}"
 export CORTADO_CACHE_DIR="${CORTADO_CACHE_DIR:-/tmp/cortado-cache}"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || true
 if [ -n "${OUT:-}" ]; then
+  started=$(mktemp)
   node scripts/gpu-check.mjs "$@" 2>&1 | tee "$OUT/gpu-check.log"
-  # bench:big's results files (the bignets parts), for bench/README.md
-  for f in bench/results/big-nets-*.json; do [ -f "$f" ] && cp "$f" "$OUT/"; done
+  # bench:big's results files from this run (the bignets parts), for bench/README.md
+  [ -d bench/results ] && find bench/results -name 'big-nets-*.json' -newer "$started" -exec cp {} "$OUT/" \;
+  rm -f "$started"
 else
   node scripts/gpu-check.mjs "$@"
 fi
