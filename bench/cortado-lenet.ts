@@ -20,6 +20,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Backend } from '../src/backend/backend.js';
+import type { CudaBackend } from '../src/node/backend/cuda/cuda-backend.js';
 import { Net } from '../src/node/net.js';
 import { Solver } from '../src/solver/solver.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
@@ -128,8 +129,12 @@ function memory(): Record<string, unknown> {
   const settle = warm + Math.round((iters - warm) / 10);
   gc();
   while (solver.iter < settle) solver.step();
-  const samples: { iter: number; rssMiB: number; heapMiB: number; heapTotalMiB: number; externalMiB: number }[] = [];
+  const samples: { iter: number; rssMiB: number; heapMiB: number; heapTotalMiB: number; externalMiB: number; deviceMiB?: number }[] = [];
   const mib = (x: number) => x / 2 ** 20;
+  // On CUDA, the device memory in use too (total less free, as cuMemGetInfo tells it): a leak of
+  // device buffers would not show in RSS.
+  const memInfo = (backend as Partial<CudaBackend>).runtime?.addon.memInfo;
+  const deviceUsed = memInfo ? () => { const [free, total] = memInfo(); return mib(total - free); } : undefined;
   const pause = new Int32Array(new SharedArrayBuffer(4));
   const sample = () => {
     backend.synchronize();
@@ -140,7 +145,7 @@ function memory(): Record<string, unknown> {
     // after 300 ms, twice in 9. The semi-spaces' size took the rest (MEMORY_NODE_FLAGS).
     Atomics.wait(pause, 0, 0, SETTLE_MS);
     const m = process.memoryUsage();
-    samples.push({ iter: solver.iter, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external + m.arrayBuffers) });
+    samples.push({ iter: solver.iter, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external + m.arrayBuffers), deviceMiB: deviceUsed?.() });
   };
   sample();
   const every = Math.max(1, Math.floor((iters - settle) / 10));
@@ -160,7 +165,8 @@ function memory(): Record<string, unknown> {
     // (the young generation's semi-spaces): what the process holds outside the JavaScript heap.
     rssLessHeapGrowthMiB: (last.rssMiB - last.heapTotalMiB) - (first.rssMiB - first.heapTotalMiB),
     heapGrowthMiB: last.heapMiB - first.heapMiB,
-    grows: grew(first.rssMiB, last.rssMiB) || grew(first.heapMiB, last.heapMiB),
+    deviceGrowthMiB: deviceUsed ? last.deviceMiB! - first.deviceMiB! : undefined,
+    grows: grew(first.rssMiB, last.rssMiB) || grew(first.heapMiB, last.heapMiB) || (deviceUsed !== undefined && last.deviceMiB! - first.deviceMiB! > 0),
     samples,
   };
 }

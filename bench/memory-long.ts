@@ -6,8 +6,8 @@
  * hot wasm functions a second time, optimized, and sizes its young generation; allocator pools
  * settle), one full GC (the first took RSS one step up on native, wherever it fell), and a tenth
  * of the rest; each sample waits 300 ms after its GC (see memory() there). The check: RSS grows by
- * less than 5 MiB from the first sample to the last. Beside it, RSS less V8's committed heap
- * (heapTotal), and the heap in use.
+ * less than 5 MiB from the first sample to the last, and on CUDA the device memory in use does not
+ * grow at all. Beside it, RSS less V8's committed heap (heapTotal), and the heap in use.
  *
  * V8's young generation is pinned small (MEMORY_NODE_FLAGS in measure.ts: left adaptive or pinned
  * large, it moves RSS by 10 to 50 MiB with no leak); --adaptive keeps V8's default. A leak of
@@ -39,6 +39,8 @@ interface MemoryResult {
   rssGrowthMiB: number;
   rssLessHeapGrowthMiB: number;
   heapGrowthMiB: number;
+  /** CUDA: device memory in use (cuMemGetInfo's total less free), last sample less first. */
+  deviceGrowthMiB?: number;
   samples: Sample[];
 }
 
@@ -47,6 +49,7 @@ interface Sample {
   rssMiB: number;
   heapMiB: number;
   heapTotalMiB: number;
+  deviceMiB?: number;
 }
 
 const rows: string[] = [];
@@ -63,11 +66,15 @@ for (const backend of only) {
   }
   const minutes = run.seconds / 60;
   const out = run.result as unknown as MemoryResult;
-  const ok = out.rssGrowthMiB < LIMIT_MIB;
+  // On CUDA the device memory in use must not grow at all: every buffer is made at setup.
+  const ok = out.rssGrowthMiB < LIMIT_MIB && !(out.deviceGrowthMiB !== undefined && out.deviceGrowthMiB > 0);
   failed ||= !ok;
   const rss = out.samples.map((s) => s.rssMiB.toFixed(1)).join(' ');
   const heap = out.samples.map((s) => s.heapTotalMiB.toFixed(1)).join(' ');
-  rows.push(`| ${backend} | ${BATCH[backend] ?? 64} | ${out.iters.toLocaleString('en-US')} | ${out.peakRssMiB.toFixed(0)} | ${out.rssGrowthMiB.toFixed(2)} | ${out.rssLessHeapGrowthMiB.toFixed(2)} | ${out.heapGrowthMiB.toFixed(2)} | ${ok ? 'under 5 MiB' : 'over 5 MiB'} (${minutes.toFixed(1)} min; RSS samples ${rss}; V8 heapTotal ${heap}) |`);
+  const device = out.deviceGrowthMiB === undefined ? ''
+    : `; device memory in use ${out.samples.map((x) => x.deviceMiB!.toFixed(1)).join(' ')} MiB, growth ${out.deviceGrowthMiB.toFixed(2)}`;
+  const verdict = out.rssGrowthMiB < LIMIT_MIB ? 'under 5 MiB' : 'over 5 MiB';
+  rows.push(`| ${backend} | ${BATCH[backend] ?? 64} | ${out.iters.toLocaleString('en-US')} | ${out.peakRssMiB.toFixed(0)} | ${out.rssGrowthMiB.toFixed(2)} | ${out.rssLessHeapGrowthMiB.toFixed(2)} | ${out.heapGrowthMiB.toFixed(2)} | ${verdict}${out.deviceGrowthMiB ? ', DEVICE MEMORY GREW' : ''} (${minutes.toFixed(1)} min; RSS samples ${rss}; V8 heapTotal ${heap}${device}) |`);
   console.error(rows[rows.length - 1]);
 }
 console.log(pinned.length ? `V8's young generation pinned (${pinned.join(' ')})\n` : `V8's young generation adaptive\n`);

@@ -13,6 +13,8 @@
  *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), and inference at 64
  *   pytorch         the same LeNet in PyTorch (scripts/gpu_pytorch_lenet.py), same call
  *   mnist           the MNIST tutorial (dist/examples/mnist/train.js --backend cuda): accuracy, wall time
+ *   memory          bench:memory on CUDA: LeNet for 50,000 iterations (10,000 with --quick), RSS and
+ *                   device memory in use sampled; not in the default list
  *   bignets         bench:big on the GPU: CIFAR-10 full and GoogLeNet at batch 64 and 256, cortado-cuda
  *                   beside PyTorch eager (cuDNN benchmark mode), plain fp32; bignets-tf32 the same
  *                   with TF32 tensor cores on both sides. Not in the default list: name them in --parts.
@@ -49,6 +51,7 @@ const PARTS = {
   lenet: { timeout: 150, run: partLenet },
   pytorch: { timeout: 150, run: partPytorch },
   mnist: { timeout: 300, run: partMnist },
+  memory: { timeout: 300, run: partMemory, optional: true },
   bignets: { timeout: 540, run: () => partBignets(false), optional: true },
   'bignets-tf32': { timeout: 540, run: () => partBignets(true), optional: true },
 };
@@ -267,6 +270,15 @@ async function partMnist() {
   const done = r.out.split('\n').find((l) => l.startsWith('done:'));
   if (!done) throw new Error(`the tutorial did not finish (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
   summary(`mnist tutorial on cuda: ${done.replace(/^done:\s*/, '')}; wall ${wall.toFixed(1)} s`);
+}
+
+async function partMemory() {
+  const iters = quick ? '10000' : '50000';
+  const r = await child(process.execPath, [join(root, 'dist', 'bench', 'memory-long.js'), '--only', 'cuda', '--iters', iters, '--warmup', quick ? '2000' : '5000'], {}, 290);
+  const row = r.out.split('\n').find((l) => l.startsWith('| cuda |'));
+  if (!row) throw new Error(`bench:memory gave no cuda row (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
+  const cells = row.split('|').map((c) => c.trim());
+  summary(`memory (cuda, ${iters} iterations): RSS growth ${cells[5]} MiB, ${cells[8].replace(/ \(.*/, '')}; ${(cells[8].match(/device memory in use .*?growth [-\d.]+/) ?? ['no device figures'])[0]}`);
 }
 
 async function partBignets(tf32) {
