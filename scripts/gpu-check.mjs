@@ -9,6 +9,8 @@
  *   resident        a training iteration of the random, loss and metric layers with no host transfer or
  *                   wait (test/harness/device-resident.ts), LeNet steps with no device allocation after
  *                   the first, and dotInto on 10^7 elements: exact, same bits
+ *   graphs          CUDA graphs (captureGraph): LeNet forward, and forward + backward, replayed as the eager
+ *                   calls give them; ms per call eager against replayed, batch 1 and 64
  *   convtime        LeNet-sized convolutions, ms per call, with cuDNN and without
  *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), and inference at 64
  *   pytorch         the same LeNet in PyTorch (scripts/gpu_pytorch_lenet.py), same call
@@ -46,6 +48,7 @@ const PARTS = {
   'methods-im2col': { timeout: 90, run: partMethods, env: { CORTADO_CUDNN: '0' } },
   layers: { timeout: 120, run: partLayers },
   resident: { timeout: 60, run: partResident },
+  graphs: { timeout: 90, run: partGraphs },
   convtime: { timeout: 60, run: partConvTime },
   'convtime-im2col': { timeout: 60, run: partConvTime, env: { CORTADO_CUDNN: '0' } },
   lenet: { timeout: 150, run: partLenet },
@@ -147,6 +150,21 @@ async function partResident() {
     console.log(results[results.length - 1]);
   }
   summary(`resident: ${results.join('; ')}`);
+}
+
+async function partGraphs() {
+  const { backend } = await cuda();
+  const { assertGraphsReplayAsEager, timeGraphs } = await import(dist('test/backend/cuda/graphs.js'));
+  let check = 'replays as eager ok';
+  try {
+    assertGraphsReplayAsEager(backend);
+  } catch (e) {
+    check = `replays as eager FAILED: ${e.message.split('\n')[0]}`;
+  }
+  console.log(check);
+  const rows = timeGraphs(backend, quick ? 0.5 : 2);
+  for (const r of rows) console.log(`${pad(r.name, 36)} eager ${r.eagerMs.toFixed(4)} ms, graph ${r.graphMs.toFixed(4)} ms, ${(r.eagerMs / r.graphMs).toFixed(2)}x`);
+  summary(`graphs: ${check}; ${rows.map((r) => `${r.name} ${(r.eagerMs / r.graphMs).toFixed(2)}x (${r.eagerMs.toFixed(3)} -> ${r.graphMs.toFixed(3)} ms)`).join('; ')}`);
 }
 
 function convGeom(num, channels, size, numOutput, k) {

@@ -289,6 +289,10 @@ NAPI_MODULE_INIT() {
       {"convForward", ConvForward},
       {"convBackwardData", ConvBackwardData},
       {"convBackwardFilter", ConvBackwardFilter},
+      {"captureBegin", CaptureBegin},
+      {"captureEnd", CaptureEnd},
+      {"graphLaunch", GraphLaunch},
+      {"graphDestroy", GraphDestroy},
   };
   for (const auto& e : entries) {
     napi_value f;

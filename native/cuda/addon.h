@@ -13,7 +13,11 @@
 
 struct ConvPlan;
 
-/** One process, one device, one context; every call runs on the legacy default stream. */
+/**
+ * One process, one device, one context. Every call runs on the legacy default stream, except while
+ * a CUDA graph is being captured (graph.cc): then kernels, copies, memsets, cuBLAS and cuDNN go to
+ * the capture stream, `stream`, and the graph is later launched on the legacy stream.
+ */
 struct CudaState {
   bool ready = false;
   CudaLibs libs;
@@ -30,6 +34,11 @@ struct CudaState {
   size_t argBytes = 0;
   napi_ref argRef = nullptr;
   std::vector<ConvPlan*> plans;
+  // Where queued work goes: nullptr (the legacy stream), or the capture stream while capturing.
+  CUstream stream = nullptr;
+  CUstream captureStream = nullptr;
+  CUdeviceptr blasWorkspace = 0;
+  std::vector<CUgraphExec> graphs;
 };
 
 extern CudaState S;
@@ -72,6 +81,12 @@ napi_value Download(napi_env env, napi_callback_info info);
 napi_value Copy(napi_env env, napi_callback_info info);
 napi_value Synchronize(napi_env env, napi_callback_info info);
 napi_value MemInfo(napi_env env, napi_callback_info info);
+
+// graph.cc
+napi_value CaptureBegin(napi_env env, napi_callback_info info);
+napi_value CaptureEnd(napi_env env, napi_callback_info info);
+napi_value GraphLaunch(napi_env env, napi_callback_info info);
+napi_value GraphDestroy(napi_env env, napi_callback_info info);
 
 // blas.cc
 napi_value Sgemm(napi_env env, napi_callback_info info);

@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "cortado_cuda",
-      "sources": ["addon.cc", "blas.cc", "cudnn_conv.cc", "kernels.cc", "loader.cc", "memory.cc"],
+      "sources": ["addon.cc", "blas.cc", "cudnn_conv.cc", "graph.cc", "kernels.cc", "loader.cc", "memory.cc"],
       "defines": ["NAPI_VERSION=8"],
       "cflags_cc": ["-O2", "-Wall", "-Wno-unused-parameter"],
       "libraries": ["-ldl"]

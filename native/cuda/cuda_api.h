@@ -14,9 +14,13 @@ typedef struct CUctx_st* CUcontext;
 typedef struct CUmod_st* CUmodule;
 typedef struct CUfunc_st* CUfunction;
 typedef struct CUstream_st* CUstream;
+typedef struct CUgraph_st* CUgraph;
+typedef struct CUgraphExec_st* CUgraphExec;
 
 enum {
   CUDA_SUCCESS = 0,
+  CU_STREAM_NON_BLOCKING = 1,
+  CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
   CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16,
   CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
   CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
@@ -82,6 +86,13 @@ struct cudnnConvAlgoPerf {
   X(cuModuleGetFunction, CUresult, (CUfunction*, CUmodule, const char*))                          \
   X(cuLaunchKernel, CUresult, (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,      \
                                unsigned, unsigned, CUstream, void**, void**))                     \
+  X(cuStreamCreate, CUresult, (CUstream*, unsigned int))                                          \
+  X(cuStreamBeginCapture_v2, CUresult, (CUstream, int))                                           \
+  X(cuStreamEndCapture, CUresult, (CUstream, CUgraph*))                                           \
+  X(cuGraphInstantiateWithFlags, CUresult, (CUgraphExec*, CUgraph, unsigned long long))           \
+  X(cuGraphLaunch, CUresult, (CUgraphExec, CUstream))                                             \
+  X(cuGraphExecDestroy, CUresult, (CUgraphExec))                                                  \
+  X(cuGraphDestroy, CUresult, (CUgraph))                                                          \
   X(cuGetErrorName, CUresult, (CUresult, const char**))                                           \
   X(cuGetErrorString, CUresult, (CUresult, const char**))
 
@@ -105,6 +116,8 @@ struct cudnnConvAlgoPerf {
   X(cublasCreate_v2, cublasStatus_t, (cublasHandle_t*))                                           \
   X(cublasGetVersion_v2, cublasStatus_t, (cublasHandle_t, int*))                                  \
   X(cublasSetMathMode, cublasStatus_t, (cublasHandle_t, int))                                     \
+  X(cublasSetStream_v2, cublasStatus_t, (cublasHandle_t, CUstream))                               \
+  X(cublasSetWorkspace_v2, cublasStatus_t, (cublasHandle_t, void*, size_t))                       \
   X(cublasSgemm_v2, cublasStatus_t, (cublasHandle_t, int, int, int, int, int, const float*,       \
                                      const float*, int, const float*, int, const float*, float*, \
                                      int))                                                        \
@@ -118,6 +131,7 @@ struct cudnnConvAlgoPerf {
   X(cudnnGetVersion, size_t, ())                                                                  \
   X(cudnnGetErrorString, const char*, (cudnnStatus_t))                                            \
   X(cudnnCreate, cudnnStatus_t, (cudnnHandle_t*))                                                 \
+  X(cudnnSetStream, cudnnStatus_t, (cudnnHandle_t, CUstream))                                     \
   X(cudnnCreateTensorDescriptor, cudnnStatus_t, (cudnnTensorDescriptor_t*))                       \
   X(cudnnSetTensor4dDescriptor, cudnnStatus_t, (cudnnTensorDescriptor_t, int, int, int, int, int, \
                                                 int))                                             \

@@ -132,7 +132,7 @@ napi_value Launch(napi_env env, napi_callback_info info) {
   void* params[32];
   for (int i = 0; i < nargs; i++) params[i] = S.argData + 8 * i;
   CUresult r = S.libs.cu.cuLaunchKernel(S.functions[v[0]], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
-                                        nullptr, params, nullptr);
+                                        S.stream, params, nullptr);
   if (!cuOk(env, r, "launching kernel " + S.functionNames[v[0]])) return nullptr;
   return undefinedValue(env);
 }

@@ -49,7 +49,7 @@ napi_value Memset32(napi_env env, napi_callback_info info) {
       !getNumber(env, argv[2], count, "memset32", 2))
     return nullptr;
   if (count <= 0) return undefinedValue(env);
-  CUresult r = S.libs.cu.cuMemsetD32Async(p, static_cast<unsigned int>(bits), static_cast<size_t>(count), nullptr);
+  CUresult r = S.libs.cu.cuMemsetD32Async(p, static_cast<unsigned int>(bits), static_cast<size_t>(count), S.stream);
   if (!cuOk(env, r, "cuMemsetD32Async")) return nullptr;
   return undefinedValue(env);
 }
@@ -95,7 +95,7 @@ napi_value Copy(napi_env env, napi_callback_info info) {
       !getPtr(env, argv[1], src, "copy", 1) || !getNumber(env, argv[2], bytes, "copy", 2))
     return nullptr;
   if (bytes <= 0) return undefinedValue(env);
-  if (!cuOk(env, S.libs.cu.cuMemcpyDtoDAsync_v2(dst, src, static_cast<size_t>(bytes), nullptr), "cuMemcpyDtoDAsync")) return nullptr;
+  if (!cuOk(env, S.libs.cu.cuMemcpyDtoDAsync_v2(dst, src, static_cast<size_t>(bytes), S.stream), "cuMemcpyDtoDAsync")) return nullptr;
   return undefinedValue(env);
 }
 

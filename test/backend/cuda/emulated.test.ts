@@ -22,6 +22,7 @@ import { compareMethods } from './method-cases.js';
 import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
 import { assertCudaStaysOnDevice, assertLenetStepsAllocateNothing } from './addon-traffic.js';
 import { assertDotIntoExactAndDeterministic } from './dot-into.js';
+import { assertGraphsReplayAsEager } from './graphs.js';
 
 // Small chunks, so that the column-buffer convolution runs several chunks with a remainder.
 process.env.CORTADO_CUDA_IM2COL_LIMIT = '2000';
@@ -125,6 +126,10 @@ test('the random layers, the losses and the metrics make no host transfer or wai
 
 test('LeNet\'s training steps after the first allocate no device memory (emulated device)', { skip }, () => {
   assertLenetStepsAllocateNothing(loaded.backend!);
+});
+
+test('CUDA graphs replay a forward pass and a forward and backward pass as the eager calls do; what cannot be captured is refused (emulated device)', { skip }, () => {
+  assertGraphsReplayAsEager(loaded.backend!);
 });
 
 test('dotInto on a million elements (a full first-pass grid): exact on integers, the same bits every run on floats (emulated device)', { skip }, () => {

@@ -48,7 +48,7 @@ export function ensureAddon(): string | null {
   const root = packageRoot();
   if (existsSync(join(root, 'build', 'Release', 'cortado_cuda.node'))) return null;
   const native = join(root, 'native', 'cuda');
-  const sources = ['addon.cc', 'blas.cc', 'cudnn_conv.cc', 'kernels.cc', 'loader.cc', 'memory.cc'].map((f) => join(native, f));
+  const sources = ['addon.cc', 'blas.cc', 'cudnn_conv.cc', 'graph.cc', 'kernels.cc', 'loader.cc', 'memory.cc'].map((f) => join(native, f));
   const out = join(root, 'build', 'cuda-emu', 'cortado_cuda.node');
   mkdirSync(join(root, 'build', 'cuda-emu'), { recursive: true });
   if (!newer(out, [...sources, join(native, 'addon.h'), join(native, 'cuda_api.h')])) {

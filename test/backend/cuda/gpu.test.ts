@@ -1,7 +1,7 @@
 /**
  * The CUDA backend on a real device: every Backend method against JsBackend, a training iteration
  * with no host transfer or wait (in the backend or the addon), LeNet steps that allocate nothing after
- * the first, and dotInto on ten million elements.
+ * the first, CUDA graphs against eager calls, and dotInto on ten million elements.
  * Skipped without one.
  */
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { loadCuda } from '../../../src/node/backend/cuda/load.js';
 import { assertCudaStaysOnDevice, assertLenetStepsAllocateNothing } from './addon-traffic.js';
 import { assertDotIntoExactAndDeterministic } from './dot-into.js';
+import { assertGraphsReplayAsEager } from './graphs.js';
 import { compareMethods } from './method-cases.js';
 
 const loaded = loadCuda();
@@ -27,6 +28,10 @@ test('the random layers, the losses and the metrics make no host transfer or wai
 
 test('LeNet\'s training steps after the first allocate no device memory (GPU)', { skip }, () => {
   assertLenetStepsAllocateNothing(loaded.backend!);
+});
+
+test('CUDA graphs replay a forward pass and a forward and backward pass as the eager calls do; what cannot be captured is refused (GPU)', { skip }, () => {
+  assertGraphsReplayAsEager(loaded.backend!);
 });
 
 test('dotInto on ten million elements: exact on integers, the same bits every run on floats (GPU)', { skip }, () => {

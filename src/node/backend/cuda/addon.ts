@@ -72,6 +72,13 @@ export interface CudaAddon {
   convBackwardData(plan: number, dy: number, w: number, dx: number, workspace: number, workspaceBytes: number): void;
   /** Accumulates into dw. */
   convBackwardFilter(plan: number, x: number, dy: number, dw: number, workspace: number, workspaceBytes: number): void;
+  /** Waits for the device, then captures the queued calls that follow (graph.cc) until captureEnd. */
+  captureBegin(): void;
+  /** Ends the capture: the graph's id (keep true), or undefined with the graph discarded (keep false). */
+  captureEnd(keep: boolean): number | undefined;
+  /** Queues a captured graph's work on the legacy stream. */
+  graphLaunch(graph: number): void;
+  graphDestroy(graph: number): void;
 }
 
 /** The folder holding Cortado's package.json (found upwards from this file, in src/ or dist/src/). */

@@ -28,6 +28,14 @@ import { CudaBuf, cudaBuf } from './buffer.js';
 import { CudaConv } from './conv.js';
 import type { Kernels } from './kernels.js';
 
+/** A CUDA graph made by CudaBackend.captureGraph. */
+export interface CudaGraph {
+  /** Queues the captured work again (no wait). */
+  replay(): void;
+  /** Frees the graph; replay then throws. */
+  destroy(): void;
+}
+
 /** What every CudaBackend of a process shares: the addon, the device and the loaded kernels. */
 export interface CudaRuntime {
   addon: CudaAddon;
@@ -66,6 +74,8 @@ export class CudaBackend implements Backend {
   /** The error flag the kernels that read labels and row indices set (DEVICE_ERROR codes), and its host copy. */
   private readonly errorFlag: CudaBuf;
   private readonly errorHost = new Float32Array(1);
+  /** While captureGraph records: what is being captured, for the error a refused call throws. */
+  private capturing: string | null = null;
   private readonly bits = new Float32Array(1);
   private readonly bitsU32 = new Uint32Array(this.bits.buffer);
 
@@ -96,15 +106,67 @@ export class CudaBackend implements Backend {
     this.addon.sgemm(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, B, transB ? K : N, A, transA ? M : K, beta, C, N);
   }
 
+  // ---- CUDA graphs ----
+
+  /**
+   * Captures the device work that `fn` queues into a CUDA graph, without running it, and returns the
+   * graph: `replay()` queues the same kernels, copies and cuBLAS/cuDNN calls again, with the same
+   * arguments and buffers, as one launch, in order with the backend's other work. For a stretch of
+   * calls that repeats with new data in the same buffers (a net's forward pass after its input is
+   * fed, forward and backward of an Input-fed net), it saves the cost of launching each kernel.
+   *
+   * `fn` must only queue device work: uploads and downloads, synchronize, dot and asum (whose
+   * results come back to the host), and alloc and free are refused (a BackendError naming the
+   * call), and the capture is discarded. Run `fn` once before capturing it, so that the buffers,
+   * convolution plans and workspaces it makes on first use exist; and keep every buffer it touches
+   * alive for as long as the graph is replayed. Numbers passed as kernel arguments (a learning
+   * rate, a random key) are captured as they are: a replay uses the captured values.
+   */
+  captureGraph(fn: () => void, what = 'a function'): CudaGraph {
+    if (this.capturing !== null) throw new BackendError(`CUDA backend, captureGraph: already capturing ${this.capturing}`);
+    this.addon.captureBegin();
+    this.capturing = what;
+    try {
+      fn();
+    } catch (e) {
+      this.capturing = null;
+      this.addon.captureEnd(false);
+      throw e;
+    }
+    this.capturing = null;
+    const graph = this.addon.captureEnd(true)!;
+    const addon = this.addon;
+    let live = true;
+    return {
+      replay: () => {
+        if (!live) throw new BackendError(`CUDA backend: the graph of ${what} was destroyed`);
+        if (this.capturing !== null) throw new BackendError(`CUDA backend: cannot replay the graph of ${what} while capturing ${this.capturing}`);
+        addon.graphLaunch(graph);
+      },
+      destroy: () => {
+        if (live) addon.graphDestroy(graph);
+        live = false;
+      },
+    };
+  }
+
+  /** Refuses a call that cannot be part of a CUDA graph while captureGraph records. */
+  private refuseInCapture(call: string): void {
+    if (this.capturing === null) return;
+    throw new BackendError(`CUDA backend: ${call} while capturing ${this.capturing} into a CUDA graph: a captured function may only queue device work (no upload, download, synchronize, dot, asum, alloc or free); run it once before capturing it, so that what it makes on first use exists`);
+  }
+
   // ---- memory ----
 
   alloc(n: number): Buf {
+    this.refuseInCapture('alloc');
     if (!Number.isInteger(n) || n < 0) throw new BackendError(`CUDA backend, alloc: expected a whole number of elements, found ${n}`);
     if (n > MAX_ELEMENTS) throw new BackendError(`CUDA backend, alloc: ${n} elements exceed the largest buffer (${MAX_ELEMENTS})`);
     return new CudaBuf(n, this.addon.malloc(n * 4), null);
   }
 
   free(buf: Buf): void {
+    this.refuseInCapture('free');
     const b = cudaBuf(buf, 0, 'free');
     if (b.root) return;
     b.freed = true;
@@ -120,6 +182,7 @@ export class CudaBackend implements Backend {
   }
 
   upload(dst: Buf, src: ArrayLike<number>, dstOffset = 0): void {
+    this.refuseInCapture('upload');
     const d = cudaBuf(dst, dstOffset + src.length, 'upload');
     if (src.length === 0) return;
     const f32 = src instanceof Float32Array ? src : Float32Array.from(src);
@@ -133,6 +196,7 @@ export class CudaBackend implements Backend {
   }
 
   download(src: Buf, out?: HostArray, n?: number): HostArray {
+    this.refuseInCapture('download');
     const count = n ?? src.length;
     const s = cudaBuf(src, count, 'download');
     if (out && out.length < count) throw new BackendError(`CUDA backend, download: the output holds ${out.length} elements, ${count} are copied`);
@@ -150,6 +214,7 @@ export class CudaBackend implements Backend {
   }
 
   synchronize(): void {
+    this.refuseInCapture('synchronize');
     this.addon.synchronize();
     this.checkErrorFlag('synchronize');
   }
@@ -204,6 +269,7 @@ export class CudaBackend implements Backend {
   }
 
   dot(n: number, x: Buf, y: Buf): number {
+    this.refuseInCapture('dot');
     const a = cudaBuf(x, n, 'dot x');
     const b = cudaBuf(y, n, 'dot y');
     return n === 0 ? 0 : this.addon.sdot(n, a.ptr, b.ptr);
@@ -226,6 +292,7 @@ export class CudaBackend implements Backend {
   }
 
   asum(n: number, x: Buf): number {
+    this.refuseInCapture('asum');
     const a = cudaBuf(x, n, 'asum');
     return n === 0 ? 0 : this.addon.sasum(n, a.ptr);
   }

@@ -48,3 +48,8 @@ template <class... T>
 void cortado_emu_call(void (*f)(T...), void** a) {
   cortado_emu_call_impl(f, a, std::index_sequence_for<T...>{});
 }
+/** A kernel's parameter count (a captured launch copies that many argument slots). */
+template <class... T>
+constexpr int cortado_emu_arity(void (*)(T...)) {
+  return sizeof...(T);
+}

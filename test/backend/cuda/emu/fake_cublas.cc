@@ -1,11 +1,29 @@
 // A stand-in for libcublas.so used by the CUDA backend's CPU emulation tests: plain loops with
 // cuBLAS's column-major conventions and argument checks (a wrong leading dimension fails with
 // CUBLAS_STATUS_INVALID_VALUE, as the real library does).
+// While fake_cuda captures the handle's stream, a call is recorded there (cortado_emu_capture)
+// with its alpha and beta read at once, as host pointer mode does, and runs at graph launch.
+#include <dlfcn.h>
+
 #include <cmath>
+#include <functional>
 
 extern "C" {
 typedef void* cublasHandle_t;
 const int kInvalid = 7;
+static void* stream = nullptr;
+
+/** Runs `step` now, or records it when fake_cuda is capturing the handle's stream. */
+static void runOrRecord(std::function<void()> step) {
+  static auto capture = reinterpret_cast<int (*)(void*, std::function<void()>*)>(dlsym(RTLD_DEFAULT, "cortado_emu_capture"));
+  if (!(capture && capture(stream, &step))) step();
+}
+
+int cublasSetStream_v2(cublasHandle_t, void* s) {
+  stream = s;
+  return 0;
+}
+int cublasSetWorkspace_v2(cublasHandle_t, void*, size_t) { return 0; }
 
 int cublasCreate_v2(cublasHandle_t* h) {
   *h = reinterpret_cast<cublasHandle_t>(1);
@@ -22,6 +40,10 @@ static int atLeast1(int v) { return v > 1 ? v : 1; }
 int cublasSgemm_v2(cublasHandle_t, int ta, int tb, int m, int n, int k, const float* alpha, const float* A, int lda,
                    const float* B, int ldb, const float* beta, float* C, int ldc) {
   if (m < 0 || n < 0 || k < 0 || lda < atLeast1(ta ? k : m) || ldb < atLeast1(tb ? n : k) || ldc < atLeast1(m)) return kInvalid;
+  const float a0 = *alpha, b0 = *beta;
+  runOrRecord([=] {
+  const float* alpha = &a0;
+  const float* beta = &b0;
   for (int j = 0; j < n; j++) {
     for (int i = 0; i < m; i++) {
       double s = 0;
@@ -34,18 +56,24 @@ int cublasSgemm_v2(cublasHandle_t, int ta, int tb, int m, int n, int k, const fl
       c = *beta == 0 ? static_cast<float>(*alpha * s) : static_cast<float>(*alpha * s + *beta * c);
     }
   }
+  });
   return 0;
 }
 
 int cublasSgemv_v2(cublasHandle_t, int trans, int m, int n, const float* alpha, const float* A, int lda, const float* x,
                    int incx, const float* beta, float* y, int incy) {
   if (m < 0 || n < 0 || lda < atLeast1(m) || incx != 1 || incy != 1) return kInvalid;
+  const float a0 = *alpha, b0 = *beta;
+  runOrRecord([=] {
+  const float* alpha = &a0;
+  const float* beta = &b0;
   int rows = trans ? n : m, inner = trans ? m : n;
   for (int r = 0; r < rows; r++) {
     double s = 0;
     for (int l = 0; l < inner; l++) s += static_cast<double>(trans ? A[l + r * lda] : A[r + l * lda]) * x[l];
     y[r] = *beta == 0 ? static_cast<float>(*alpha * s) : static_cast<float>(*alpha * s + *beta * y[r]);
   }
+  });
   return 0;
 }
 

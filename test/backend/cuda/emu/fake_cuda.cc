@@ -2,7 +2,11 @@
 // host memory whose end touches an inaccessible page (a kernel writing past a buffer crashes
 // instead of passing silently); a launch runs every block in turn and every thread of a block
 // as a fiber, switching at __syncthreads. Kernel modules are shared objects built by
-// fake_nvrtc.cc.
+// fake_nvrtc.cc. Work queued on a stream that is being captured is recorded instead (kernels with
+// a copy of their argument slots, memsets, copies, and fake_cublas's calls through
+// cortado_emu_capture), and a graph launch runs the record in order; the calls a thread-local
+// capture forbids (allocation, synchronous copies, waiting) fail and invalidate the capture, as
+// the driver's do.
 #include <dlfcn.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -12,6 +16,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,7 +29,24 @@ struct Function {
   void (*tramp)(void**);
   void (*setIndex)(const unsigned*);
   bool barriers;
+  int arity;
 };
+typedef std::vector<std::function<void()>> Record;
+// The stream being captured (one at a time), what it has recorded, and whether a forbidden call
+// invalidated it.
+void* capturing = nullptr;
+Record* recording = nullptr;
+bool invalidated = false;
+const int kCaptureUnsupported = 900, kCaptureInvalidated = 901, kIllegalState = 401;
+
+/** True when a call on `stream` is to be recorded, not run. */
+bool captured(void* stream) { return capturing && stream == capturing; }
+/** For the calls a thread-local capture forbids: fails them, and the capture with them. */
+bool forbidden() {
+  if (!capturing) return false;
+  invalidated = true;
+  return true;
+}
 struct Mapping {
   void* base;
   size_t length;
@@ -90,7 +112,7 @@ int cuDevicePrimaryCtxRetain(void** c, int) {
   return 0;
 }
 int cuCtxSetCurrent(void*) { return 0; }
-int cuCtxSynchronize() { return 0; }
+int cuCtxSynchronize() { return forbidden() ? kCaptureUnsupported : 0; }
 // A 1 GiB device, less the mappings of the live allocations (so memory in use can be watched).
 int cuMemGetInfo_v2(size_t* f, size_t* t) {
   size_t used = 0;
@@ -101,6 +123,7 @@ int cuMemGetInfo_v2(size_t* f, size_t* t) {
 }
 
 int cuMemAlloc_v2(unsigned long long* p, size_t n) {
+  if (forbidden()) return kCaptureUnsupported;
   if (n == 0) return 1;
   size_t page = sysconf(_SC_PAGESIZE);
   size_t rounded = (n + 3) & ~size_t(3);
@@ -115,26 +138,37 @@ int cuMemAlloc_v2(unsigned long long* p, size_t n) {
   return 0;
 }
 int cuMemFree_v2(unsigned long long p) {
+  if (forbidden()) return kCaptureUnsupported;
   auto it = allocations.find(p);
   if (it == allocations.end()) return 1;
   munmap(it->second.base, it->second.length);
   allocations.erase(it);
   return 0;
 }
-int cuMemsetD32Async(unsigned long long p, unsigned v, size_t n, void*) {
+int cuMemsetD32Async(unsigned long long p, unsigned v, size_t n, void* stream) {
+  if (captured(stream)) {
+    recording->push_back([=] { cuMemsetD32Async(p, v, n, nullptr); });
+    return 0;
+  }
   auto* q = reinterpret_cast<uint32_t*>(p);
   for (size_t i = 0; i < n; i++) q[i] = v;
   return 0;
 }
-int cuMemcpyHtoDAsync_v2(unsigned long long d, const void* s, size_t n, void*) {
+int cuMemcpyHtoDAsync_v2(unsigned long long d, const void* s, size_t n, void* stream) {
+  if (captured(stream) || forbidden()) return kCaptureUnsupported;  // pageable host memory
   memcpy(reinterpret_cast<void*>(d), s, n);
   return 0;
 }
 int cuMemcpyDtoH_v2(void* d, unsigned long long s, size_t n) {
+  if (forbidden()) return kCaptureUnsupported;
   memcpy(d, reinterpret_cast<void*>(s), n);
   return 0;
 }
-int cuMemcpyDtoDAsync_v2(unsigned long long d, unsigned long long s, size_t n, void*) {
+int cuMemcpyDtoDAsync_v2(unsigned long long d, unsigned long long s, size_t n, void* stream) {
+  if (captured(stream)) {
+    recording->push_back([=] { cuMemcpyDtoDAsync_v2(d, s, n, nullptr); });
+    return 0;
+  }
   memmove(reinterpret_cast<void*>(d), reinterpret_cast<void*>(s), n);
   return 0;
 }
@@ -153,17 +187,29 @@ int cuModuleGetFunction(void** fn, void* module, const char* name) {
   std::string n = name;
   auto tramp = reinterpret_cast<void (*)(void**)>(dlsym(so, ("cortado_emu_tramp_" + n).c_str()));
   auto flag = static_cast<int*>(dlsym(so, ("cortado_emu_barriers_" + n).c_str()));
+  auto arity = static_cast<int*>(dlsym(so, ("cortado_emu_arity_" + n).c_str()));
   auto setIdx = reinterpret_cast<void (*)(const unsigned*)>(dlsym(so, "cortado_emu_set_index"));
   auto setBarrier = reinterpret_cast<void (*)(void (*)())>(dlsym(so, "cortado_emu_set_barrier"));
-  if (!tramp || !flag || !setIdx || !setBarrier) return 500;  // CUDA_ERROR_NOT_FOUND
+  if (!tramp || !flag || !arity || !setIdx || !setBarrier) return 500;  // CUDA_ERROR_NOT_FOUND
   setBarrier(barrier);
-  *fn = new Function{tramp, setIdx, *flag != 0};
+  *fn = new Function{tramp, setIdx, *flag != 0, *arity};
   return 0;
 }
 
 int cuLaunchKernel(void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
-                   unsigned, void*, void** params, void**) {
+                   unsigned shared, void* stream, void** params, void** extra) {
   auto* f = static_cast<Function*>(fn);
+  if (captured(stream)) {
+    // The argument slots as they are now: the caller reuses its buffer for the next launch.
+    std::vector<uint64_t> slots(f->arity);
+    for (int i = 0; i < f->arity; i++) memcpy(&slots[i], params[i], 8);
+    recording->push_back([=]() mutable {
+      std::vector<void*> p(slots.size());
+      for (size_t i = 0; i < slots.size(); i++) p[i] = &slots[i];
+      cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, shared, nullptr, p.data(), extra);
+    });
+    return 0;
+  }
   unsigned threads = bx * by * bz;
   if (threads == 0 || threads > 1024 || gx == 0 || gy == 0 || gz == 0 || gy > 65535 || gz > 65535) return 1;
   const unsigned dims[6] = {bx, by, bz, gx, gy, gz};
@@ -213,8 +259,58 @@ int cuLaunchKernel(void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
   return 0;
 }
 
+int cuStreamCreate(void** stream, unsigned) {
+  *stream = new int(0);
+  return 0;
+}
+int cuStreamBeginCapture_v2(void* stream, int) {
+  if (!stream || capturing) return kIllegalState;
+  capturing = stream;
+  recording = new Record();
+  invalidated = false;
+  return 0;
+}
+int cuStreamEndCapture(void* stream, void** graph) {
+  if (!capturing || stream != capturing) return kIllegalState;
+  capturing = nullptr;
+  *graph = nullptr;
+  if (invalidated) {
+    delete recording;
+    recording = nullptr;
+    return kCaptureInvalidated;
+  }
+  *graph = recording;
+  recording = nullptr;
+  return 0;
+}
+int cuGraphInstantiateWithFlags(void** exec, void* graph, unsigned long long) {
+  *exec = new Record(*static_cast<Record*>(graph));
+  return 0;
+}
+int cuGraphLaunch(void* exec, void* stream) {
+  if (captured(stream)) return kIllegalState;
+  for (auto& step : *static_cast<Record*>(exec)) step();
+  return 0;
+}
+int cuGraphExecDestroy(void* exec) {
+  delete static_cast<Record*>(exec);
+  return 0;
+}
+int cuGraphDestroy(void* graph) {
+  delete static_cast<Record*>(graph);
+  return 0;
+}
+/** For fake_cublas: records `step` when `stream` is being captured (returns 1), else returns 0. */
+int cortado_emu_capture(void* stream, std::function<void()>* step) {
+  if (!captured(stream)) return 0;
+  recording->push_back(*step);
+  return 1;
+}
+
 int cuGetErrorName(int r, const char** s) {
-  *s = r == 200 ? "CUDA_ERROR_INVALID_IMAGE" : r == 500 ? "CUDA_ERROR_NOT_FOUND" : "CUDA_ERROR_EMULATED";
+  *s = r == 200 ? "CUDA_ERROR_INVALID_IMAGE" : r == 500 ? "CUDA_ERROR_NOT_FOUND"
+     : r == kCaptureUnsupported ? "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED" : r == kCaptureInvalidated ? "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED"
+     : r == kIllegalState ? "CUDA_ERROR_ILLEGAL_STATE" : "CUDA_ERROR_EMULATED";
   return 0;
 }
 int cuGetErrorString(int, const char** s) {

@@ -78,6 +78,7 @@ int nvrtcCompileProgram(nvrtcProgram p, int, const char* const*) {
     std::string k = (*it)[1];
     tramp << "extern \"C\" void cortado_emu_tramp_" << k << "(void** a) { cortado_emu_call(" << k << ", a); }\n";
     tramp << "extern \"C\" int cortado_emu_barriers_" << k << " = " << (barriers ? 1 : 0) << ";\n";
+    tramp << "extern \"C\" int cortado_emu_arity_" << k << " = cortado_emu_arity(" << k << ");\n";
   }
   writeFile(dir + "/module.cc", tramp.str());
   std::string so = dir + "/module.so";
