@@ -55,6 +55,8 @@ export class CudaConv {
   }
 
   private cudnnPlan(g: ConvGeom): Plan | null {
+    // cuDNN times its algorithms on the device: not something a CUDA graph can hold.
+    this.b.refuseInCapture('a new cuDNN convolution plan');
     try {
       const [id, bytes] = this.rt.addon.convPlan(g.num, g.channels, g.height, g.width, g.numOutput, g.kernelH, g.kernelW,
         g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.group, g.outH, g.outW);

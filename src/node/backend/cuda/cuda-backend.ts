@@ -150,10 +150,10 @@ export class CudaBackend implements Backend {
     };
   }
 
-  /** Refuses a call that cannot be part of a CUDA graph while captureGraph records. */
-  private refuseInCapture(call: string): void {
+  /** Refuses a call that cannot be part of a CUDA graph while captureGraph records (also used by CudaConv). */
+  refuseInCapture(call: string): void {
     if (this.capturing === null) return;
-    throw new BackendError(`CUDA backend: ${call} while capturing ${this.capturing} into a CUDA graph: a captured function may only queue device work (no upload, download, synchronize, dot, asum, alloc or free); run it once before capturing it, so that what it makes on first use exists`);
+    throw new BackendError(`CUDA backend: ${call} while capturing ${this.capturing} into a CUDA graph: a captured function may only queue device work (no upload, download, synchronize, dot, asum, alloc, free or new convolution plan); run it once before capturing it, so that what it makes on first use exists`);
   }
 
   // ---- memory ----
