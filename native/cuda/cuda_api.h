@@ -86,15 +86,23 @@ struct cudnnConvAlgoPerf {
   X(cuModuleGetFunction, CUresult, (CUfunction*, CUmodule, const char*))                          \
   X(cuLaunchKernel, CUresult, (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned,      \
                                unsigned, unsigned, CUstream, void**, void**))                     \
+  X(cuGetErrorName, CUresult, (CUresult, const char**))                                           \
+  X(cuGetErrorString, CUresult, (CUresult, const char**))
+
+// Optional: bound when present (left null otherwise), for CUDA graphs (graph.cc), which say what
+// is missing; the backend loads without them. All exist since CUDA 11.4, cuBLAS 11 and cuDNN 7.
+#define CORTADO_CUDA_OPTIONAL_FUNCS(X)                                                            \
   X(cuStreamCreate, CUresult, (CUstream*, unsigned int))                                          \
   X(cuStreamBeginCapture_v2, CUresult, (CUstream, int))                                           \
   X(cuStreamEndCapture, CUresult, (CUstream, CUgraph*))                                           \
   X(cuGraphInstantiateWithFlags, CUresult, (CUgraphExec*, CUgraph, unsigned long long))           \
   X(cuGraphLaunch, CUresult, (CUgraphExec, CUstream))                                             \
   X(cuGraphExecDestroy, CUresult, (CUgraphExec))                                                  \
-  X(cuGraphDestroy, CUresult, (CUgraph))                                                          \
-  X(cuGetErrorName, CUresult, (CUresult, const char**))                                           \
-  X(cuGetErrorString, CUresult, (CUresult, const char**))
+  X(cuGraphDestroy, CUresult, (CUgraph))
+#define CORTADO_CUBLAS_OPTIONAL_FUNCS(X)                                                          \
+  X(cublasSetStream_v2, cublasStatus_t, (cublasHandle_t, CUstream))                               \
+  X(cublasSetWorkspace_v2, cublasStatus_t, (cublasHandle_t, void*, size_t))
+#define CORTADO_CUDNN_OPTIONAL_FUNCS(X) X(cudnnSetStream, cudnnStatus_t, (cudnnHandle_t, CUstream))
 
 #define CORTADO_NVRTC_FUNCS(X)                                                                    \
   X(nvrtcVersion, nvrtcResult, (int*, int*))                                                      \
@@ -116,8 +124,6 @@ struct cudnnConvAlgoPerf {
   X(cublasCreate_v2, cublasStatus_t, (cublasHandle_t*))                                           \
   X(cublasGetVersion_v2, cublasStatus_t, (cublasHandle_t, int*))                                  \
   X(cublasSetMathMode, cublasStatus_t, (cublasHandle_t, int))                                     \
-  X(cublasSetStream_v2, cublasStatus_t, (cublasHandle_t, CUstream))                               \
-  X(cublasSetWorkspace_v2, cublasStatus_t, (cublasHandle_t, void*, size_t))                       \
   X(cublasSgemm_v2, cublasStatus_t, (cublasHandle_t, int, int, int, int, int, const float*,       \
                                      const float*, int, const float*, int, const float*, float*, \
                                      int))                                                        \
@@ -131,7 +137,6 @@ struct cudnnConvAlgoPerf {
   X(cudnnGetVersion, size_t, ())                                                                  \
   X(cudnnGetErrorString, const char*, (cudnnStatus_t))                                            \
   X(cudnnCreate, cudnnStatus_t, (cudnnHandle_t*))                                                 \
-  X(cudnnSetStream, cudnnStatus_t, (cudnnHandle_t, CUstream))                                     \
   X(cudnnCreateTensorDescriptor, cudnnStatus_t, (cudnnTensorDescriptor_t*))                       \
   X(cudnnSetTensor4dDescriptor, cudnnStatus_t, (cudnnTensorDescriptor_t, int, int, int, int, int, \
                                                 int))                                             \
@@ -169,15 +174,18 @@ struct cudnnConvAlgoPerf {
 
 struct CudaApi {
   CORTADO_CUDA_FUNCS(CORTADO_DECLARE_PTR)
+  CORTADO_CUDA_OPTIONAL_FUNCS(CORTADO_DECLARE_PTR)
 };
 struct NvrtcApi {
   CORTADO_NVRTC_FUNCS(CORTADO_DECLARE_PTR)
 };
 struct CublasApi {
   CORTADO_CUBLAS_FUNCS(CORTADO_DECLARE_PTR)
+  CORTADO_CUBLAS_OPTIONAL_FUNCS(CORTADO_DECLARE_PTR)
 };
 struct CudnnApi {
   CORTADO_CUDNN_FUNCS(CORTADO_DECLARE_PTR)
+  CORTADO_CUDNN_OPTIONAL_FUNCS(CORTADO_DECLARE_PTR)
 };
 
 /** The libraries found and their function tables; `path` is empty when a library was not found. */

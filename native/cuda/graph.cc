@@ -37,6 +37,19 @@ bool graphId(napi_env env, napi_callback_info info, const char* fn, int& id) {
 /** captureBegin(): the calls that follow are captured, not run, until captureEnd. */
 napi_value CaptureBegin(napi_env env, napi_callback_info info) {
   if (!readyOrThrow(env, "captureBegin")) return nullptr;
+  const auto& cu = S.libs.cu;
+  const auto& blas = S.libs.cublas;
+  std::string missing = !cu.cuStreamCreate || !cu.cuStreamBeginCapture_v2 || !cu.cuStreamEndCapture || !cu.cuGraphLaunch ||
+                                !cu.cuGraphInstantiateWithFlags || !cu.cuGraphExecDestroy || !cu.cuGraphDestroy
+                            ? "the driver (" + S.libs.cuPath + ") has no CUDA graph capture (it needs CUDA 11.4 or later)"
+                        : !blas.cublasSetStream_v2 || !blas.cublasSetWorkspace_v2
+                            ? "cuBLAS (" + S.libs.cublasPath + ") has no cublasSetStream_v2 or cublasSetWorkspace_v2"
+                        : S.dnn && !S.libs.cudnn.cudnnSetStream ? "cuDNN (" + S.libs.cudnnPath + ") has no cudnnSetStream"
+                                                                : "";
+  if (!missing.empty()) {
+    throwError(env, "cortado_cuda.captureBegin: " + missing);
+    return nullptr;
+  }
   if (S.stream) {
     throwError(env, "cortado_cuda.captureBegin: a capture is already in progress");
     return nullptr;

@@ -55,9 +55,12 @@ bool bindAll(void* h, Api& api, std::string& missing);
     return false;                                                           \
   }
 
+#define CORTADO_BIND_OPTIONAL(name, ret, params) api.name = reinterpret_cast<ret(*) params>(dlsym(h, #name));
+
 template <>
 bool bindAll(void* h, CudaApi& api, std::string& missing) {
   CORTADO_CUDA_FUNCS(CORTADO_BIND)
+  CORTADO_CUDA_OPTIONAL_FUNCS(CORTADO_BIND_OPTIONAL)
   return true;
 }
 template <>
@@ -68,11 +71,13 @@ bool bindAll(void* h, NvrtcApi& api, std::string& missing) {
 template <>
 bool bindAll(void* h, CublasApi& api, std::string& missing) {
   CORTADO_CUBLAS_FUNCS(CORTADO_BIND)
+  CORTADO_CUBLAS_OPTIONAL_FUNCS(CORTADO_BIND_OPTIONAL)
   return true;
 }
 template <>
 bool bindAll(void* h, CudnnApi& api, std::string& missing) {
   CORTADO_CUDNN_FUNCS(CORTADO_BIND)
+  CORTADO_CUDNN_OPTIONAL_FUNCS(CORTADO_BIND_OPTIONAL)
   return true;
 }
 
