@@ -22,6 +22,13 @@ bool pointCallsAt(napi_env env, CUstream stream) {
   return true;
 }
 
+// After a failure: the legacy stream again, with no error of its own to report.
+void backToLegacy() {
+  S.stream = nullptr;
+  S.libs.cublas.cublasSetStream_v2(S.blas, nullptr);
+  if (S.dnn) S.libs.cudnn.cudnnSetStream(S.dnn, nullptr);
+}
+
 bool graphId(napi_env env, napi_callback_info info, const char* fn, int& id) {
   napi_value argv[1];
   if (!getArgs(env, info, 1, argv, fn) || !readyOrThrow(env, fn) || !getInt(env, argv[0], id, fn, 0)) return false;
@@ -59,16 +66,12 @@ napi_value CaptureBegin(napi_env env, napi_callback_info info) {
   // The capture stream does not wait for the legacy stream: let the work queued there finish.
   if (!cuOk(env, S.libs.cu.cuCtxSynchronize(), "cuCtxSynchronize")) return nullptr;
   if (!pointCallsAt(env, S.captureStream)) {
-    S.stream = nullptr;
-    S.libs.cublas.cublasSetStream_v2(S.blas, nullptr);
-    if (S.dnn) S.libs.cudnn.cudnnSetStream(S.dnn, nullptr);
+    backToLegacy();
     return nullptr;
   }
   CUresult r = S.libs.cu.cuStreamBeginCapture_v2(S.captureStream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
   if (r != CUDA_SUCCESS) {
-    S.stream = nullptr;
-    S.libs.cublas.cublasSetStream_v2(S.blas, nullptr);
-    if (S.dnn) S.libs.cudnn.cudnnSetStream(S.dnn, nullptr);
+    backToLegacy();
     cuOk(env, r, "cuStreamBeginCapture");
     return nullptr;
   }
