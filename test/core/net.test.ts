@@ -164,12 +164,18 @@ test('freeze stops updates of a layer; unfreeze restarts them', () => {
   assert.throws(() => net.freeze('nope'), /no layer named "nope"/);
 });
 
-test('a label that is not a class index is a DataError naming the loss layer and the item', () => {
+/** mlp() with the label of one item replaced by `label` (not a class index of its 3). */
+function mlpWithLabel(item: number, label: number): LayerConfig[] {
   const defs = mlp();
-  const bad = data();
+  const d = data();
   const y = new Float64Array(8).map((_, i) => i % 3);
-  y[2] = 3;
-  defs[0] = { ...bad, data: [(bad.data as unknown[])[0], { values: y, shape: [8] }] };
+  y[item] = label;
+  defs[0] = { ...d, data: [(d.data as unknown[])[0], { values: y, shape: [8] }] };
+  return defs;
+}
+
+test('a label that is not a class index is a DataError naming the loss layer and the item', () => {
+  const defs = mlpWithLabel(2, 3);
   const net = new Net(defs, { backend });
   assert.throws(() => net.forward(), (e: Error) => e instanceof DataError && /layer "loss" \(SoftmaxLoss\)/.test(e.message) &&
     /label 3 at item 2/.test(e.message) && /\[0, 3\)/.test(e.message));
@@ -211,11 +217,7 @@ function deferringBackend(): { backend: Backend; syncs: () => number } {
 }
 
 test('syncEachLayer waits for the backend after every layer, so a deferred device error names its layer', () => {
-  const defs = mlp();
-  const bad = data();
-  const y = new Float64Array(8).map((_, i) => i % 3);
-  y[1] = 7;
-  defs[0] = { ...bad, data: [(bad.data as unknown[])[0], { values: y, shape: [8] }] };
+  const defs = mlpWithLabel(1, 7);
   // Without it, the error waits for the next read and names no layer.
   const lazy = deferringBackend();
   const quiet = new Net(defs, { backend: lazy.backend });

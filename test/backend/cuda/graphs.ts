@@ -13,28 +13,27 @@ import type { Feeder } from '../../../src/core/layer.js';
 import type { CudaAddon } from '../../../src/node/backend/cuda/addon.js';
 import type { CudaBackend } from '../../../src/node/backend/cuda/cuda-backend.js';
 import { countCalls } from '../../harness/device-resident.js';
+import { lenetBody, syntheticMnist } from '../../../examples/mnist/lenet.js';
 
-/** LeNet's layers (examples/mnist) fed through Input: image [batch, 1, 28, 28] and, for training, label. */
+/**
+ * LeNet (examples/mnist's lenetBody) fed through Input: image [batch, 1, 28, 28] and, for training,
+ * label; the deploy net ends in Softmax instead of the loss.
+ */
 function lenetOnInput(batch: number, train: boolean): LayerConfig[] {
-  return [
-    { type: 'Input', name: 'data', tops: train ? ['data', 'label'] : ['data'], shapes: train ? [[batch, 1, 28, 28], [batch]] : [[batch, 1, 28, 28]] },
-    { type: 'Convolution', name: 'conv1', bottoms: ['data'], tops: ['conv1'], numOutput: 20, kernel: 5 },
-    { type: 'Pooling', name: 'pool1', bottoms: ['conv1'], tops: ['pool1'], method: 'max', kernel: 2, stride: 2 },
-    { type: 'Convolution', name: 'conv2', bottoms: ['pool1'], tops: ['conv2'], numOutput: 50, kernel: 5 },
-    { type: 'Pooling', name: 'pool2', bottoms: ['conv2'], tops: ['pool2'], method: 'max', kernel: 2, stride: 2 },
-    { type: 'InnerProduct', name: 'ip1', bottoms: ['pool2'], tops: ['ip1'], numOutput: 500, neuron: 'ReLU' },
-    { type: 'InnerProduct', name: 'ip2', bottoms: ['ip1'], tops: ['ip2'], numOutput: 10 },
-    train
-      ? { type: 'SoftmaxLoss', name: 'loss', bottoms: ['ip2', 'label'], tops: ['loss'] }
-      : { type: 'Softmax', name: 'prob', bottoms: ['ip2'], tops: ['prob'] },
-  ] as LayerConfig[];
+  const body = lenetBody();
+  const input: LayerConfig = { type: 'Input', name: 'data', tops: train ? ['data', 'label'] : ['data'],
+    shapes: train ? [[batch, 1, 28, 28], [batch]] : [[batch, 1, 28, 28]] };
+  if (train) return [input, ...body];
+  const scores = body.findIndex((l) => l.type === 'SoftmaxLoss');
+  return [input, ...body.slice(0, scores), { type: 'Softmax', name: 'prob', bottoms: ['ip2'], tops: ['prob'] }];
 }
 
-function images(batch: number, seed: number): Float32Array {
-  let s = seed;
-  return new Float32Array(batch * 784).map(() => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32));
+/** Feeds `feeder` a synthetic MNIST batch (images, and labels when `train`). */
+function feedBatch(feeder: Feeder, batch: number, seed: number, train: boolean): void {
+  const d = syntheticMnist(batch, seed);
+  feeder.feed('data', d.images);
+  if (train) feeder.feed('label', d.labels);
 }
-const labels = (batch: number, seed: number) => new Float32Array(batch).map((_, i) => (i * 7 + seed) % 10);
 
 /** The addon calls that queue device work (a replay must make none of them, only graphLaunch). */
 const QUEUED = ['launch', 'memset32', 'copy', 'sgemm', 'sgemv', 'convForward', 'convBackwardData', 'convBackwardFilter'] as const satisfies readonly (keyof CudaAddon)[];
@@ -44,12 +43,12 @@ export function assertGraphsReplayAsEager(backend: CudaBackend): void {
   const deploy = new Net(lenetOnInput(2, false), { backend, phase: 'test', seed: 5 });
   const feeder = deploy.layer('data') as unknown as Feeder;
   try {
-    feeder.feed('data', images(2, 1));
+    feedBatch(feeder, 2, 1, false);
     deploy.forward();
     const first = Float32Array.from(deploy.blob('prob').read());
     const graph = backend.captureGraph(() => deploy.forward(), 'LeNet forward');
     assert.deepEqual(Float32Array.from(deploy.blob('prob').read()), first, 'capturing runs nothing');
-    feeder.feed('data', images(2, 2));
+    feedBatch(feeder, 2, 2, false);
     const queued = countCalls(backend.runtime.addon, [...QUEUED, 'graphLaunch']);
     try {
       graph.replay();
@@ -76,12 +75,10 @@ export function assertGraphsReplayAsEager(backend: CudaBackend): void {
     train.backward();
   };
   try {
-    input.feed('data', images(4, 3));
-    input.feed('label', labels(4, 1));
+    feedBatch(input, 4, 3, true);
     step();
     const graph = backend.captureGraph(step, 'LeNet forward and backward');
-    input.feed('data', images(4, 4));
-    input.feed('label', labels(4, 2));
+    feedBatch(input, 4, 4, true);
     graph.replay();
     const loss = train.loss();
     const grads = train.params.map((p) => Float32Array.from(p.blob.readDiff()));
@@ -154,8 +151,7 @@ export function timeGraphs(backend: CudaBackend, seconds = 0.5, batch = 64): { n
   for (const [name, n, train] of cases) {
     const net = new Net(lenetOnInput(n, train), { backend, phase: train ? 'train' : 'test', seed: 5 });
     const feeder = net.layer('data') as unknown as Feeder;
-    feeder.feed('data', images(n, 1));
-    if (train) feeder.feed('label', labels(n, 1));
+    feedBatch(feeder, n, 1, train);
     const fn = train ? () => { net.clearParamDiffs(); net.forward(); net.backward(); } : () => net.forward();
     fn();
     const graph = backend.captureGraph(fn, name);
