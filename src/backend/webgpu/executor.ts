@@ -6,8 +6,8 @@
  * Dispatches are recorded into one compute pass until something needs the queue (a host write, a
  * read-back, growth, or 1024 dispatches); then their parameter words go up in one writeBuffer
  * (256-byte slots selected by a dynamic uniform offset) and the pass is submitted. Read-backs copy
- * the range and the error flag into a mappable buffer (a sync copies only the flag), await mapAsync, copy the floats into the
- * caller's SharedArrayBuffer and wake it (protocol.ts). Runs in a worker: a Node worker_threads
+ * the range and the error flag into a mappable buffer (a sync copies only the flag), await
+ * mapAsync, copy the floats into the caller's SharedArrayBuffer and wake it (protocol.ts). Runs in a worker: a Node worker_threads
  * thread (src/node/webgpu-worker.ts) or a browser Web Worker; browser-safe.
  */
 import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type ToExecutor } from './protocol.js';
@@ -20,7 +20,6 @@ const SOURCES: Record<string, string> = { ...blasKernels, ...nnKernels, ...convK
 /** Dispatches per submitted pass (each has a 256-byte parameter slot). */
 const SLOTS = 1024;
 const SLOT_BYTES = 256;
-
 
 export class Executor {
   private arena: GPUBuffer;
@@ -68,8 +67,10 @@ export class Executor {
     else if (msg.kind === 'close') this.chain = this.chain.then(() => { this.flush(); this.arena.destroy(); });
   }
 
-  /** Writes a reply and wakes the caller waiting for `seq`. */
-  /** `status`: protocol.ts's STATUS values (0 ok, 1 a device error, 2 bad input that a kernel flagged). */
+  /**
+   * Writes a reply and wakes the caller waiting for `seq`. `status`: protocol.ts's STATUS values
+   * (0 ok, 1 a device error, 2 bad input that a kernel flagged).
+   */
   reply(seq: number, text: string, status: 0 | 1 | 2): void {
     const bytes = new TextEncoder().encode(text).subarray(0, TEXT_BYTES);
     this.text.set(bytes);

@@ -116,8 +116,8 @@ export class CudaBackend implements Backend {
    * fed, forward and backward of an Input-fed net), it saves the cost of launching each kernel.
    *
    * `fn` must only queue device work: uploads and downloads, synchronize, dot and asum (whose
-   * results come back to the host), and alloc and free are refused (a BackendError naming the
-   * call), and the capture is discarded. Run `fn` once before capturing it, so that the buffers,
+   * results come back to the host), alloc and free, and a new cuDNN convolution plan are refused
+   * (a BackendError naming the call), and the capture is discarded. Run `fn` once before capturing it, so that the buffers,
    * convolution plans and workspaces it makes on first use exist; and keep every buffer it touches
    * alive for as long as the graph is replayed. Numbers passed as kernel arguments (a learning
    * rate, a random key) are captured as they are: a replay uses the captured values.
