@@ -10,9 +10,11 @@
  *                   wait (test/harness/device-resident.ts), LeNet steps with no device allocation after
  *                   the first, and dotInto on 10^7 elements: exact, same bits
  *   graphs          CUDA graphs (captureGraph): LeNet forward, and forward + backward, replayed as the eager
- *                   calls give them; ms per call eager against replayed, batch 1 and 64
+ *                   calls give them; replayed runs (replayer) and training with cudaGraphs as eager runs,
+ *                   bit for bit; ms per call eager against replayed, batch 1 and 64
  *   convtime        LeNet-sized convolutions, ms per call, with cuDNN and without
- *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), and inference at 64
+ *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), at 64 and 256 also with
+ *                   cudaGraphs, and inference at 64
  *   pytorch         the same LeNet in PyTorch (scripts/gpu_pytorch_lenet.py), same call
  *   mnist           the MNIST tutorial (dist/examples/mnist/train.js --backend cuda): accuracy, wall time
  *   memory          bench:memory on CUDA: LeNet for 50,000 iterations (10,000 with --quick), RSS and
@@ -154,13 +156,18 @@ async function partResident() {
 
 async function partGraphs() {
   const { backend } = await cuda();
-  const { assertGraphsReplayAsEager, timeGraphs } = await import(dist('test/backend/cuda/graphs.js'));
-  let check = 'replays as eager ok';
-  try {
-    assertGraphsReplayAsEager(backend);
-  } catch (e) {
-    check = `replays as eager FAILED: ${e.message.split('\n')[0]}`;
+  const graphs = await import(dist('test/backend/cuda/graphs.js'));
+  const { timeGraphs } = graphs;
+  const checks = [];
+  for (const name of ['assertGraphsReplayAsEager', 'assertReplayerRunsAsEager', 'assertTrainingReplaysAsEager']) {
+    try {
+      graphs[name](backend);
+      checks.push(`${name} ok`);
+    } catch (e) {
+      checks.push(`${name} FAILED: ${e.message.split('\n')[0]}`);
+    }
   }
+  const check = checks.join(', ');
   console.log(check);
   const rows = timeGraphs(backend, quick ? 0.5 : 2);
   for (const r of rows) console.log(`${pad(r.name, 36)} eager ${r.eagerMs.toFixed(4)} ms, graph ${r.graphMs.toFixed(4)} ms, ${(r.eagerMs / r.graphMs).toFixed(2)}x`);
@@ -209,9 +216,10 @@ async function partLenet() {
   const { lenet, syntheticMnist } = await import(dist('examples/mnist/lenet.js'));
   const seconds = quick ? 1 : 2.5;
   const rates = [];
-  for (const batchSize of [64, 256, 1024]) {
+  const cases = [[64, false], [64, true], [256, false], [256, true], [1024, false]];
+  for (const [batchSize, cudaGraphs] of cases) {
     const net = new Net(lenet({ batchSize }), { backend, phase: 'train', seed: 1 });
-    const solver = new Solver(net, { baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 }, maxIter: 1e9 });
+    const solver = new Solver(net, { baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 }, maxIter: 1e9, cudaGraphs });
     for (let i = 0; i < 20; i++) solver.step();
     backend.synchronize();
     let iters = 0, elapsed = 0;
@@ -224,8 +232,10 @@ async function partLenet() {
     }
     const rate = (iters * batchSize) / elapsed;
     const loss = net.loss();
-    rates.push(`${batchSize}: ${Math.round(rate)}`);
-    console.log(`cortado lenet training, batch ${batchSize}: ${Math.round(rate).toLocaleString('en-US')} images/s (${iters} iterations in ${elapsed.toFixed(2)} s, loss ${loss.toFixed(3)})`);
+    const how = cudaGraphs ? ' with cudaGraphs' : '';
+    const stats = solver.graphStats ? `, graph runs ${JSON.stringify(solver.graphStats)}` : '';
+    rates.push(`${batchSize}${how}: ${Math.round(rate)}`);
+    console.log(`cortado lenet training, batch ${batchSize}${how}: ${Math.round(rate).toLocaleString('en-US')} images/s (${iters} iterations in ${elapsed.toFixed(2)} s, loss ${loss.toFixed(3)}${stats})`);
     net.destroy();
   }
   const test = syntheticMnist(640, 3);

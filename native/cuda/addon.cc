@@ -293,6 +293,8 @@ NAPI_MODULE_INIT() {
       {"captureEnd", CaptureEnd},
       {"graphLaunch", GraphLaunch},
       {"graphDestroy", GraphDestroy},
+      {"stageUpload", StageUpload},
+      {"graphRun", GraphRun},
   };
   for (const auto& e : entries) {
     napi_value f;

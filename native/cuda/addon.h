@@ -13,6 +13,29 @@
 
 struct ConvPlan;
 
+/** A kernel launch captured into a graph, so that a replay can give it new argument slots. */
+struct GraphKernel {
+  CUgraphNode node;
+  CUfunction fn;
+  unsigned grid[3], block[3], shared;
+  int nargs;
+};
+
+/**
+ * A captured graph (graph.cc). A graph made for replays with new arguments keeps its kernels in
+ * launch order and the page-locked host buffers its uploads copy from; `done` marks the end of
+ * its last launch, which must have read those buffers before they are written again.
+ */
+struct Graph {
+  CUgraph graph = nullptr;
+  CUgraphExec exec = nullptr;
+  std::vector<GraphKernel> kernels;
+  std::vector<void*> stages;
+  std::vector<size_t> stageBytes;
+  CUevent done = nullptr;
+  bool launched = false;
+};
+
 /**
  * One process, one device, one context. Every call runs on the legacy default stream, except while
  * a CUDA graph is being captured (graph.cc): then kernels, copies, memsets, cuBLAS and cuDNN go to
@@ -38,7 +61,14 @@ struct CudaState {
   CUstream stream = nullptr;
   CUstream captureStream = nullptr;
   CUdeviceptr blasWorkspace = 0;
-  std::vector<CUgraphExec> graphs;
+  std::vector<Graph*> graphs;
+  // While capturing a graph for replays with new arguments (captureBegin with stage sizes): its
+  // kernels so far, its staging buffers, and how many of them the captured uploads have used.
+  bool tracking = false;
+  std::vector<GraphKernel> capturedKernels;
+  std::vector<void*> pendingStages;
+  std::vector<size_t> pendingStageBytes;
+  size_t stagesUsed = 0;
 };
 
 extern CudaState S;
@@ -87,6 +117,10 @@ napi_value CaptureBegin(napi_env env, napi_callback_info info);
 napi_value CaptureEnd(napi_env env, napi_callback_info info);
 napi_value GraphLaunch(napi_env env, napi_callback_info info);
 napi_value GraphDestroy(napi_env env, napi_callback_info info);
+napi_value StageUpload(napi_env env, napi_callback_info info);
+napi_value GraphRun(napi_env env, napi_callback_info info);
+/** After a kernel launch while tracking a capture: notes the kernel's graph node (false: thrown). */
+bool noteCapturedKernel(napi_env env, CUfunction fn, const int* dims, int nargs);
 
 // blas.cc
 napi_value Sgemm(napi_env env, napi_callback_info info);

@@ -16,11 +16,30 @@ typedef struct CUfunc_st* CUfunction;
 typedef struct CUstream_st* CUstream;
 typedef struct CUgraph_st* CUgraph;
 typedef struct CUgraphExec_st* CUgraphExec;
+typedef struct CUgraphNode_st* CUgraphNode;
+typedef struct CUevent_st* CUevent;
+typedef struct CUkern_st* CUkernel;
+struct CUgraphEdgeData;
+
+// A kernel node's parameters (CUDA_KERNEL_NODE_PARAMS_v2; version 1 is the same without kern and
+// ctx, so the one struct serves both versions of cuGraphExecKernelNodeSetParams).
+struct CudaKernelNodeParams {
+  CUfunction func;
+  unsigned int gridDimX, gridDimY, gridDimZ;
+  unsigned int blockDimX, blockDimY, blockDimZ;
+  unsigned int sharedMemBytes;
+  void** kernelParams;
+  void** extra;
+  CUkernel kern;
+  CUcontext ctx;
+};
 
 enum {
   CUDA_SUCCESS = 0,
   CU_STREAM_NON_BLOCKING = 1,
   CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
+  CU_STREAM_CAPTURE_STATUS_ACTIVE = 1,
+  CU_EVENT_DISABLE_TIMING = 2,
   CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16,
   CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
   CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
@@ -90,7 +109,10 @@ struct cudnnConvAlgoPerf {
   X(cuGetErrorString, CUresult, (CUresult, const char**))
 
 // Optional: bound when present (left null otherwise), for CUDA graphs (graph.cc), which say what
-// is missing; the backend loads without them. All exist since CUDA 11.4, cuBLAS 11 and cuDNN 7.
+// is missing; the backend loads without them. All exist since CUDA 11.4, cuBLAS 11 and cuDNN 7,
+// except the versions 2 and 3 of cuStreamGetCaptureInfo (CUDA 11.3 and 12.3: either serves; CUDA
+// 13's headers drop version 2) and version 2 of cuGraphExecKernelNodeSetParams (CUDA 12.0; version
+// 1 serves before).
 #define CORTADO_CUDA_OPTIONAL_FUNCS(X)                                                            \
   X(cuStreamCreate, CUresult, (CUstream*, unsigned int))                                          \
   X(cuStreamBeginCapture_v2, CUresult, (CUstream, int))                                           \
@@ -98,7 +120,21 @@ struct cudnnConvAlgoPerf {
   X(cuGraphInstantiateWithFlags, CUresult, (CUgraphExec*, CUgraph, unsigned long long))           \
   X(cuGraphLaunch, CUresult, (CUgraphExec, CUstream))                                             \
   X(cuGraphExecDestroy, CUresult, (CUgraphExec))                                                  \
-  X(cuGraphDestroy, CUresult, (CUgraph))
+  X(cuGraphDestroy, CUresult, (CUgraph))                                                          \
+  X(cuStreamGetCaptureInfo_v2, CUresult, (CUstream, int*, unsigned long long*, CUgraph*,          \
+                                          const CUgraphNode**, size_t*))                          \
+  X(cuStreamGetCaptureInfo_v3, CUresult, (CUstream, int*, unsigned long long*, CUgraph*,          \
+                                          const CUgraphNode**, const CUgraphEdgeData**, size_t*)) \
+  X(cuGraphExecKernelNodeSetParams, CUresult, (CUgraphExec, CUgraphNode,                         \
+                                               const CudaKernelNodeParams*))                      \
+  X(cuGraphExecKernelNodeSetParams_v2, CUresult, (CUgraphExec, CUgraphNode,                      \
+                                                  const CudaKernelNodeParams*))                   \
+  X(cuMemHostAlloc, CUresult, (void**, size_t, unsigned int))                                     \
+  X(cuMemFreeHost, CUresult, (void*))                                                             \
+  X(cuEventCreate, CUresult, (CUevent*, unsigned int))                                            \
+  X(cuEventRecord, CUresult, (CUevent, CUstream))                                                 \
+  X(cuEventSynchronize, CUresult, (CUevent))                                                      \
+  X(cuEventDestroy_v2, CUresult, (CUevent))
 #define CORTADO_CUBLAS_OPTIONAL_FUNCS(X)                                                          \
   X(cublasSetStream_v2, cublasStatus_t, (cublasHandle_t, CUstream))                               \
   X(cublasSetWorkspace_v2, cublasStatus_t, (cublasHandle_t, void*, size_t))

@@ -109,6 +109,14 @@ export type HingeLabels = 'index' | 'sign';
 /** HingeLoss sums the margins ('L1') or their squares ('L2'). */
 export type HingeNorm = 'L1' | 'L2';
 
+/** See Backend.replayer. */
+export interface Replayer {
+  run(fn: () => void): void;
+  /** Runs that launched the graph, captured a new one, or ran call by call. */
+  readonly stats: { readonly replayed: number; readonly captured: number; readonly eager: number };
+  destroy(): void;
+}
+
 export interface Backend {
   /** 'js', 'native', 'wasm', 'cuda'. */
   readonly name: string;
@@ -136,6 +144,12 @@ export interface Backend {
    * (a bad label or index on CUDA and WebGPU; a no-op on CPU backends, which throw at once).
    */
   synchronize(): void;
+  /**
+   * Optional (CUDA): a runner for a stretch of work run many times over with the same shapes, a
+   * training iteration say. `run(fn)` has the effect of `fn()`; it may record the device work and
+   * launch it as one graph, with each run's own kernel arguments and uploaded data.
+   */
+  replayer?(what?: string): Replayer;
 
   // ---- BLAS level 1 ----
   /** y[i] = alpha */

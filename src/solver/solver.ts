@@ -19,7 +19,7 @@
  * state, data position) is in `getState`, so that a run resumed from a snapshot continues bit for
  * bit.
  */
-import type { Buf, HostArray } from '../backend/backend.js';
+import type { Buf, HostArray, Replayer } from '../backend/backend.js';
 import { ConfigReader, type Raw, type Untyped } from '../core/config.js';
 import type { Param } from '../core/layer.js';
 import type { Net } from '../core/net.js';
@@ -79,6 +79,14 @@ export interface SolverConfig {
    * after every N iterations, or `false` never. It changes nothing computed (see ./yield.ts).
    */
   yieldEvery?: YieldEvery;
+  /**
+   * On a backend with graphs (CUDA): run each iteration as one CUDA graph, captured once and
+   * replayed with the iteration's own learning rate, random keys and data (Backend.replayer).
+   * It changes nothing computed, and saves the host's launch of every kernel. Iterations that
+   * read a result back (the loss check every checkLossEvery iterations, gradient exchange between
+   * ranks) run call by call. Default false; ignored on other backends.
+   */
+  cudaGraphs?: boolean;
 }
 
 export interface SolverSettings {
@@ -99,6 +107,7 @@ export interface SolverSettings {
   beta2: number;
   epsilon: number;
   yieldEvery: YieldEvery;
+  cudaGraphs: boolean;
 }
 
 /** The most passes one iteration may accumulate (iterSize): 2^20, far above any useful setting. */
@@ -140,6 +149,7 @@ export function parseSolverConfig(raw: SolverConfig | Untyped, where = 'solver',
     beta2: r.number('beta2', 0.999, { min: 0, max: 1 }),
     epsilon: r.number('epsilon', 1e-8, { above: 0 }),
     yieldEvery: r.custom('yieldEvery', parseYieldEvery),
+    cudaGraphs: r.bool('cudaGraphs', false),
   };
   r.finish();
   for (const [field, methods] of Object.entries(METHOD_FIELDS)) {
@@ -218,6 +228,8 @@ export class Solver<N extends Net = Net> {
   private lastEpoch: number;
   private checkEvery: number;
   private stopRequested = false;
+  /** The runner of iterations as one graph (cudaGraphs on a backend with replayer), made at the first step. */
+  private replayer: Replayer | null | undefined;
 
   /** `config`: a SolverConfig (checked at compile time), or settings read from JSON (Untyped: a Raw value), checked at run time. */
   constructor(readonly net: N, config: SolverConfig | Untyped) {
@@ -255,8 +267,25 @@ export class Solver<N extends Net = Net> {
     this.stopRequested = true;
   }
 
+  /**
+   * How the iterations ran as graphs (cudaGraphs): launched as the graph, captured into a new one,
+   * or run call by call; null when they do not (cudaGraphs off, or a backend without graphs).
+   */
+  get graphStats(): Replayer['stats'] | null {
+    return this.replayer?.stats ?? null;
+  }
+
   /** One training iteration, without coffee breaks. */
   step(): void {
+    if (this.replayer === undefined) {
+      const b = this.net.backend;
+      this.replayer = this.settings.cudaGraphs && b.replayer ? b.replayer('a training iteration') : null;
+    }
+    if (this.replayer) this.replayer.run(() => this.stepOnce());
+    else this.stepOnce();
+  }
+
+  private stepOnce(): void {
     const { net, settings: s } = this;
     net.clearParamDiffs();
     const check = this.checkEvery > 0 && (this.iter + 1) % this.checkEvery === 0;

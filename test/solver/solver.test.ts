@@ -65,6 +65,19 @@ test('the same seed gives the same run; another seed another', async () => {
   assert.notDeepEqual(await run(11), await run(12));
 });
 
+test('cudaGraphs changes nothing on a backend without graphs, and must be a boolean', async () => {
+  const run = async (cudaGraphs: boolean) => {
+    const net = new Net(defs(), { backend: new JsBackend('float32'), seed: 11 });
+    const solver = new Solver(net, { ...settings, maxIter: 10, cudaGraphs });
+    await solver.solve();
+    assert.equal(solver.graphStats, null, 'no graph runs on the js backend');
+    return net.params.map((p) => Array.from(p.blob.read()));
+  };
+  assert.deepEqual(await run(true), await run(false));
+  const net = new Net(defs(), { backend: new JsBackend('float32'), seed: 11 });
+  assert.throws(() => new Solver(net, { ...settings, cudaGraphs: 'yes' } as unknown as typeof settings), /cudaGraphs/);
+});
+
 test('an SGD step matches the hand-computed update, with lrMult, decayMult and momentum', () => {
   const backend = new JsBackend('float64');
   const x = new Float64Array([1, 2]);

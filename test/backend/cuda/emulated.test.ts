@@ -22,7 +22,7 @@ import { compareMethods } from './method-cases.js';
 import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
 import { assertCudaStaysOnDevice, assertLenetStepsAllocateNothing } from './addon-traffic.js';
 import { assertDotIntoExactAndDeterministic } from './dot-into.js';
-import { assertGraphsReplayAsEager } from './graphs.js';
+import { assertGraphsReplayAsEager, assertReplayerRunsAsEager, assertTrainingReplaysAsEager } from './graphs.js';
 
 // Small chunks, so that the column-buffer convolution runs several chunks with a remainder.
 process.env.CORTADO_CUDA_IM2COL_LIMIT = '2000';
@@ -130,6 +130,14 @@ test('LeNet\'s training steps after the first allocate no device memory (emulate
 
 test('CUDA graphs replay a forward pass and a forward and backward pass as the eager calls do; what cannot be captured is refused (emulated device)', { skip }, () => {
   assertGraphsReplayAsEager(loaded.backend!);
+});
+
+test('a replayed run gives each run its own kernel arguments and uploads, runs eagerly past a read, and captures again when its calls change (emulated device)', { skip }, () => {
+  assertReplayerRunsAsEager(loaded.backend!);
+});
+
+test('training with cudaGraphs: LeNet with Dropout on shuffled MemoryData, inv learning rate, gives the eager run\'s weights bit for bit (emulated device)', { skip }, () => {
+  assertTrainingReplaysAsEager(loaded.backend!);
 });
 
 test('dotInto on a million elements (a full first-pass grid): exact on integers, the same bits every run on floats (emulated device)', { skip }, () => {

@@ -1,7 +1,7 @@
 /**
  * The CUDA backend on a real device: every Backend method against JsBackend, a training iteration
  * with no host transfer or wait (in the backend or the addon), LeNet steps that allocate nothing after
- * the first, CUDA graphs against eager calls, and dotInto on ten million elements.
+ * the first, CUDA graphs and training with cudaGraphs against eager calls, and dotInto on ten million elements.
  * Skipped without one.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { loadCuda } from '../../../src/node/backend/cuda/load.js';
 import { assertCudaStaysOnDevice, assertLenetStepsAllocateNothing } from './addon-traffic.js';
 import { assertDotIntoExactAndDeterministic } from './dot-into.js';
-import { assertGraphsReplayAsEager } from './graphs.js';
+import { assertGraphsReplayAsEager, assertReplayerRunsAsEager, assertTrainingReplaysAsEager } from './graphs.js';
 import { compareMethods } from './method-cases.js';
 
 const loaded = loadCuda();
@@ -32,6 +32,11 @@ test('LeNet\'s training steps after the first allocate no device memory (GPU)', 
 
 test('CUDA graphs replay a forward pass and a forward and backward pass as the eager calls do; what cannot be captured is refused (GPU)', { skip }, () => {
   assertGraphsReplayAsEager(loaded.backend!);
+});
+
+test('a replayed run gives each run its own kernel arguments and uploads; training with cudaGraphs gives the eager run\'s weights bit for bit (GPU)', { skip }, () => {
+  assertReplayerRunsAsEager(loaded.backend!);
+  assertTrainingReplaysAsEager(loaded.backend!);
 });
 
 test('dotInto on ten million elements: exact on integers, the same bits every run on floats (GPU)', { skip }, () => {

@@ -13,7 +13,8 @@ import type { Feeder } from '../../../src/core/layer.js';
 import type { CudaAddon } from '../../../src/node/backend/cuda/addon.js';
 import type { CudaBackend } from '../../../src/node/backend/cuda/cuda-backend.js';
 import { countCalls } from '../../harness/device-resident.js';
-import { lenetBody, syntheticMnist } from '../../../examples/mnist/lenet.js';
+import { lenet, lenetBody, syntheticMnist } from '../../../examples/mnist/lenet.js';
+import { Solver } from '../../../src/solver/solver.js';
 
 /**
  * LeNet (examples/mnist's lenetBody) fed through Input: image [batch, 1, 28, 28] and, for training,
@@ -160,4 +161,146 @@ export function timeGraphs(backend: CudaBackend, seconds = 0.5, batch = 64): { n
     net.destroy();
   }
   return rows;
+}
+
+/**
+ * CudaBackend.replayer on small runs, each checked against the same calls made eagerly: kernel
+ * arguments and uploads that change from run to run, a run that reads a result back, a run that
+ * throws, a run whose calls change shape, and one that changes too often to keep a graph.
+ */
+export function assertReplayerRunsAsEager(backend: CudaBackend): void {
+  const x = backend.fromHost([1, 2, 3, 4]);
+  const y = backend.fromHost([0, 0, 0, 0]);
+  const read = (b: typeof x) => Array.from(backend.download(b));
+  const r = backend.replayer('a small run');
+  try {
+    // A scale factor and uploaded values that change each run: the graph takes them.
+    for (let k = 1; k <= 4; k++) {
+      r.run(() => {
+        backend.upload(x, [k, k + 1, k + 2, k + 3]);
+        backend.scal(4, k, x);
+        backend.axpby(4, 1, x, 0.5, y);
+      });
+    }
+    assert.deepEqual(r.stats, { replayed: 3, captured: 1, eager: 0 });
+    // y = Σ_k k·[k, k+1, k+2, k+3]·0.5^(4-k), computed in the order the calls ran.
+    const expected = [0, 0, 0, 0];
+    for (let k = 1; k <= 4; k++) for (let i = 0; i < 4; i++) expected[i] = Math.fround(Math.fround(k * (k + i)) + Math.fround(0.5 * expected[i]));
+    assert.deepEqual(read(y), expected, 'the replays used each run\'s scale and data');
+    assert.deepEqual(read(x), [4 * 4, 4 * 5, 4 * 6, 4 * 7]);
+
+    // A replay is one graphRun: no launch, copy or upload of its own.
+    // Counted below the recorder: what reaches the driver.
+    const queued = countCalls(backend.runtime.recorder.inner, [...QUEUED, 'upload', 'graphRun', 'graphLaunch']);
+    try {
+      r.run(() => {
+        backend.upload(x, [1, 1, 1, 1]);
+        backend.scal(4, 3, x);
+        backend.axpby(4, 1, x, 0.5, y);
+      });
+    } finally {
+      queued.restore();
+    }
+    assert.equal(queued.count(), 1, 'a replayed run is one graphRun');
+    assert.deepEqual(read(x), [3, 3, 3, 3]);
+
+    // A run that reads a result back runs eagerly from there; the graph stays for the next run.
+    let seen: number[] = [];
+    r.run(() => {
+      backend.upload(x, [2, 2, 2, 2]);
+      backend.scal(4, 2, x);
+      seen = read(x);
+      backend.axpby(4, 1, x, 0.5, y);
+    });
+    assert.deepEqual(seen, [4, 4, 4, 4], 'the calls before the read ran before it');
+    assert.deepEqual(r.stats, { replayed: 4, captured: 1, eager: 1 });
+
+    // A run that throws issues what it queued before throwing, then the error goes on.
+    assert.throws(() => r.run(() => {
+      backend.upload(x, [5, 6, 7, 8]);
+      throw new RangeError('from the run');
+    }), RangeError);
+    assert.deepEqual(read(x), [5, 6, 7, 8]);
+
+    // Calls of another shape are captured into a new graph.
+    r.run(() => backend.scal(4, 2, x));
+    r.run(() => backend.scal(4, 3, x));
+    assert.deepEqual(read(x), [30, 36, 42, 48]);
+    assert.deepEqual(r.stats, { replayed: 5, captured: 2, eager: 2 }, 'the run that threw counts as eager');
+  } finally {
+    r.destroy();
+  }
+
+  // Work that changes shape at every run (a grid of 1 to 4 blocks) stops being captured, and still runs.
+  const notices: string[] = [];
+  const changing = backend.replayer('a changing run');
+  const notice = backend.runtime.notice;
+  (backend.runtime as { notice: (m: string) => void }).notice = (m) => notices.push(m);
+  const long = backend.fromHost(new Float32Array(1024).fill(1));
+  try {
+    for (let k = 1; k <= 10; k++) changing.run(() => backend.scal(256 * (k % 4 + 1), 2, long));
+  } finally {
+    (backend.runtime as { notice: (m: string) => void }).notice = notice;
+  }
+  // Block b of 256 elements is scaled at run k when b < k % 4 + 1.
+  const times = [0, 0, 0, 0];
+  for (let k = 1; k <= 10; k++) for (let b = 0; b < k % 4 + 1; b++) times[b]++;
+  assert.deepEqual(Array.from(backend.download(long)), Array.from({ length: 1024 }, (_, i) => 2 ** times[i >> 8]));
+  assert.deepEqual(changing.stats, { replayed: 0, captured: 8, eager: 2 });
+  assert.deepEqual(notices, ['a changing run runs call by call, without a CUDA graph: its device work changed shape 8 times']);
+  backend.free(long);
+  changing.destroy();
+  backend.free(x);
+  backend.free(y);
+}
+
+/** LeNet fed by a shuffled MemoryData, with a Dropout after ip1: random keys and batch positions change every iteration. */
+function lenetWithDropout(batch: number): LayerConfig[] {
+  const layers = lenet({ batchSize: batch, train: syntheticMnist(3 * batch, 7), shuffle: true });
+  const at = layers.findIndex((l) => l.name === 'ip1');
+  layers.splice(at + 1, 0, { type: 'Dropout', name: 'drop1', bottoms: ['ip1'], tops: ['drop1'], ratio: 0.5 });
+  layers.find((l) => l.name === 'ip2')!.bottoms = ['drop1'];
+  return layers;
+}
+
+/**
+ * Training with `cudaGraphs`: `iterations` SGD steps (momentum, weight decay, an `inv` learning
+ * rate that changes every iteration) of LeNet with Dropout on a shuffled MemoryData give the same
+ * weights, bit for bit, as the same steps run call by call; the first is captured, the iterations
+ * that check the loss run eagerly, and the others reach the driver as one graphRun each.
+ */
+export function assertTrainingReplaysAsEager(backend: CudaBackend, iterations = 7, batch = 4): void {
+  const config = { baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv' as const, gamma: 0.1, power: 0.75 },
+    maxIter: 1000, checkLossEvery: 4 };
+  const train = (cudaGraphs: boolean) => {
+    const net = new Net(lenetWithDropout(batch), { backend, phase: 'train', seed: 3 });
+    const solver = new Solver(net, { ...config, cudaGraphs });
+    let graphRuns = 0;
+    try {
+      for (let i = 0; i < iterations; i++) {
+        const calls = countCalls(backend.runtime.recorder.inner, [...QUEUED, 'upload', 'graphRun']);
+        try {
+          solver.step();
+        } finally {
+          calls.restore();
+        }
+        if (calls.count() === 1) graphRuns++;
+      }
+      return { weights: net.params.map((p) => Float32Array.from(p.blob.read())), loss: solver.loss, stats: solver.graphStats, graphRuns };
+    } finally {
+      net.destroy();
+    }
+  };
+  const eager = train(false);
+  const graphed = train(true);
+  assert.equal(eager.stats, null);
+  assert.equal(graphed.loss, eager.loss, 'the last loss');
+  graphed.weights.forEach((w, i) => assert.deepEqual(w, eager.weights[i], `parameter ${i} after ${iterations} iterations`));
+  const checks = Math.floor(iterations / config.checkLossEvery);
+  // The first iteration is captured: what it makes on first use is only allocated, which a
+  // recording allows. With cuDNN it also makes the convolution plans, which run at once: then it
+  // runs eagerly and the second is captured.
+  const first = backend.runtime.cudnn ? 1 : 0;
+  assert.deepEqual(graphed.stats, { captured: 1, eager: checks + first, replayed: iterations - 1 - checks - first });
+  assert.equal(graphed.graphRuns, graphed.stats!.replayed, 'a replayed iteration is one graphRun');
 }

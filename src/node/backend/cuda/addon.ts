@@ -72,13 +72,26 @@ export interface CudaAddon {
   convBackwardData(plan: number, dy: number, w: number, dx: number, workspace: number, workspaceBytes: number): void;
   /** Accumulates into dw. */
   convBackwardFilter(plan: number, x: number, dy: number, dw: number, workspace: number, workspaceBytes: number): void;
-  /** Waits for the device, then captures the queued calls that follow (graph.cc) until captureEnd. */
-  captureBegin(): void;
+  /**
+   * Waits for the device, then captures the queued calls that follow (graph.cc) until captureEnd.
+   * With `stageBytes` the graph is made for graphRun: a page-locked buffer of each size is made for
+   * the uploads that stageUpload captures, in order, and the captured kernels are noted.
+   */
+  captureBegin(stageBytes?: number[]): void;
   /** Ends the capture: the graph's id (keep true), or undefined with the graph discarded (keep false). */
   captureEnd(keep: boolean): number | undefined;
   /** Queues a captured graph's work on the legacy stream. */
   graphLaunch(graph: number): void;
   graphDestroy(graph: number): void;
+  /** While capturing for graphRun: copies `src` into staging buffer `index` and captures the copy from there to `ptr`. */
+  stageUpload(index: number, ptr: number, src: Float32Array): void;
+  /**
+   * Launches a graph made for it after writing `stages` (one array per staging buffer, of its
+   * size; the previous launch is waited for first) and giving kernels new arguments: `updates`
+   * holds entries of an int32 kernel index (in launch order), an int32 slot count n and n 8-byte
+   * argument slots.
+   */
+  graphRun(graph: number, updates: Uint8Array | null, stages: Float32Array[]): void;
 }
 
 /** The folder holding Cortado's package.json (found upwards from this file, in src/ or dist/src/). */

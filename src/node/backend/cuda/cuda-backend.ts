@@ -27,6 +27,7 @@ import type { CudaAddon, InitResult } from './addon.js';
 import { CudaBuf, cudaBuf } from './buffer.js';
 import { CudaConv } from './conv.js';
 import type { Kernels } from './kernels.js';
+import { type CallRecorder, ReplayedRun } from './replay.js';
 
 /** A CUDA graph made by CudaBackend.captureGraph. */
 export interface CudaGraph {
@@ -38,7 +39,9 @@ export interface CudaGraph {
 
 /** What every CudaBackend of a process shares: the addon, the device and the loaded kernels. */
 export interface CudaRuntime {
+  /** The addon as the backend calls it: through `recorder`, which replayed runs record with. */
   addon: CudaAddon;
+  recorder: CallRecorder;
   kernels: Kernels;
   device: Extract<InitResult, { ok: true }>;
   /** Whether convolution runs on cuDNN. */
@@ -120,7 +123,8 @@ export class CudaBackend implements Backend {
    * (a BackendError naming the call), and the capture is discarded. Run `fn` once before capturing it, so that the buffers,
    * convolution plans and workspaces it makes on first use exist; and keep every buffer it touches
    * alive for as long as the graph is replayed. Numbers passed as kernel arguments (a learning
-   * rate, a random key) are captured as they are: a replay uses the captured values.
+   * rate, a random key) are captured as they are: a replay uses the captured values (for work
+   * whose numbers change from run to run, such as a training iteration, use `replayer`).
    */
   captureGraph(fn: () => void, what = 'a function'): CudaGraph {
     if (this.capturing !== null) throw new BackendError(`CUDA backend, captureGraph: already capturing ${this.capturing}`);
@@ -148,6 +152,20 @@ export class CudaBackend implements Backend {
         live = false;
       },
     };
+  }
+
+  /**
+   * A stretch of work run many times over, such as a training iteration, replayed as one CUDA graph
+   * that takes each run's own kernel arguments and uploads (replay.ts): `run(fn)` has the effect of
+   * `fn()`. The first run that queues only device work is captured; later runs that make the same
+   * calls with the same shapes launch the graph, after giving the kernels whose numbers changed (a
+   * learning rate, a random key, a batch position) their new ones and the graph its new upload
+   * data. A run that needs the device's results at once (a download, a synchronize) runs eagerly
+   * from there, and a run whose calls changed shape is captured again. `stats` counts each kind.
+   * Keep every buffer the work touches alive while the run is used, and `destroy()` it after.
+   */
+  replayer(what = 'a replayed run'): ReplayedRun {
+    return new ReplayedRun(this.runtime.recorder, what, (m) => this.runtime.notice(m), () => this.capturing);
   }
 
   /** Refuses a call that cannot be part of a CUDA graph while captureGraph records (also used by CudaConv). */

@@ -188,8 +188,10 @@ export class Kernels {
         throw new BackendError(`CUDA kernel ${name}: argument ${k} must be a number`);
       } else if (t === 105 /* i */) {
         this.i32[2 * k] = a;
+        this.u32[2 * k + 1] = 0; // a slot's unused half is kept clear, so equal arguments have equal slots
       } else {
         this.f32[2 * k] = a;
+        this.u32[2 * k + 1] = 0;
       }
     }
     const gx = typeof grid === 'number' ? grid : grid[0];

@@ -16,6 +16,7 @@ import { BackendError } from '../../../core/errors.js';
 import { loadAddon, packageRoot } from './addon.js';
 import { CudaBackend, type CudaRuntime } from './cuda-backend.js';
 import { defaultCacheDir, Kernels } from './kernels.js';
+import { CallRecorder } from './replay.js';
 
 export interface CudaOptions {
   /** Only 'float32' runs on CUDA; 'float64' throws a BackendError saying so. */
@@ -39,8 +40,10 @@ const REASONS: Record<string, string> = {
 let started: { runtime?: CudaRuntime; error?: string } | undefined;
 
 function start(opts: CudaOptions): { runtime?: CudaRuntime; error?: string } {
-  const { addon, error } = loadAddon();
-  if (!addon) return { error: `CUDA backend unavailable: ${error}` };
+  const loaded = loadAddon();
+  if (!loaded.addon) return { error: `CUDA backend unavailable: ${loaded.error}` };
+  const recorder = new CallRecorder(loaded.addon);
+  const addon = recorder.addon;
   const env = process.env;
   const device = addon.init(
     opts.libDir ?? env.CORTADO_CUDA_LIB_DIR ?? '',
@@ -69,7 +72,7 @@ function start(opts: CudaOptions): { runtime?: CudaRuntime; error?: string } {
   if (device.cudnnVersion === 0 && device.cudnnNote !== 'disabled') {
     notice(`cuDNN not loaded (${device.cudnnNote}); convolution runs on im2col + cuBLAS`);
   }
-  return { runtime: { addon, kernels, device, cudnn: device.cudnnVersion > 0, notice } };
+  return { runtime: { addon, recorder, kernels, device, cudnn: device.cudnnVersion > 0, notice } };
 }
 
 /**

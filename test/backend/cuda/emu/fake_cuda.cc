@@ -4,8 +4,10 @@
 // as a fiber, switching at __syncthreads. Kernel modules are shared objects built by
 // fake_nvrtc.cc. Work queued on a stream that is being captured is recorded instead (kernels with
 // a copy of their argument slots, memsets, copies, and fake_cublas's calls through
-// cortado_emu_capture), and a graph launch runs the record in order; the calls a thread-local
-// capture forbids (allocation, synchronous copies, waiting) fail and invalidate the capture, as
+// cortado_emu_capture, and copies from page-locked host memory, read at each launch), and a graph
+// launch runs the record in order; a kernel node of an instantiated graph takes new arguments
+// from cuGraphExecKernelNodeSetParams_v2. The calls a thread-local capture forbids (allocation,
+// synchronous copies, copies from pageable memory, waiting) fail and invalidate the capture, as
 // the driver's do.
 #include <dlfcn.h>
 #include <sys/mman.h>
@@ -16,6 +18,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -31,7 +34,16 @@ struct Function {
   bool barriers;
   int arity;
 };
-typedef std::vector<std::function<void()>> Record;
+/** A captured call: a kernel launch with its argument slots, or any other step. */
+struct Node {
+  std::function<void()> step;
+  void* fn = nullptr;
+  unsigned dims[7] = {};  // grid x, y, z, block x, y, z, shared bytes
+  std::vector<uint64_t> slots;
+  size_t index = 0;  // position in its record: a node handle names the same node of an instance
+};
+// A deque: node handles (pointers) stay valid while the capture appends.
+typedef std::deque<Node> Record;
 // The stream being captured (one at a time), what it has recorded, and whether a forbidden call
 // invalidated it.
 void* capturing = nullptr;
@@ -52,6 +64,21 @@ struct Mapping {
   size_t length;
 };
 std::map<uintptr_t, Mapping> allocations;
+std::map<uintptr_t, size_t> pinned;  // page-locked host allocations: start -> bytes
+
+bool isPinned(const void* p, size_t n) {
+  auto a = reinterpret_cast<uintptr_t>(p);
+  auto it = pinned.upper_bound(a);
+  if (it == pinned.begin()) return false;
+  --it;
+  return a >= it->first && a + n <= it->first + it->second;
+}
+
+void record(std::function<void()> step) {
+  recording->push_back(Node{});
+  recording->back().step = std::move(step);
+  recording->back().index = recording->size() - 1;
+}
 
 const size_t kStack = 64 * 1024;
 ucontext_t scheduler;
@@ -147,7 +174,7 @@ int cuMemFree_v2(unsigned long long p) {
 }
 int cuMemsetD32Async(unsigned long long p, unsigned v, size_t n, void* stream) {
   if (captured(stream)) {
-    recording->push_back([=] { cuMemsetD32Async(p, v, n, nullptr); });
+    record([=] { cuMemsetD32Async(p, v, n, nullptr); });
     return 0;
   }
   auto* q = reinterpret_cast<uint32_t*>(p);
@@ -155,8 +182,24 @@ int cuMemsetD32Async(unsigned long long p, unsigned v, size_t n, void* stream) {
   return 0;
 }
 int cuMemcpyHtoDAsync_v2(unsigned long long d, const void* s, size_t n, void* stream) {
+  if (captured(stream) && isPinned(s, n)) {
+    record([=] { memcpy(reinterpret_cast<void*>(d), s, n); });  // reads the host memory at each launch
+    return 0;
+  }
   if (captured(stream) || forbidden()) return kCaptureUnsupported;  // pageable host memory
   memcpy(reinterpret_cast<void*>(d), s, n);
+  return 0;
+}
+int cuMemHostAlloc(void** p, size_t n, unsigned) {
+  if (forbidden()) return kCaptureUnsupported;
+  *p = malloc(n ? n : 1);
+  if (!*p) return 2;
+  pinned[reinterpret_cast<uintptr_t>(*p)] = n;
+  return 0;
+}
+int cuMemFreeHost(void* p) {
+  if (pinned.erase(reinterpret_cast<uintptr_t>(p)) == 0) return 1;
+  free(p);
   return 0;
 }
 int cuMemcpyDtoH_v2(void* d, unsigned long long s, size_t n) {
@@ -166,7 +209,7 @@ int cuMemcpyDtoH_v2(void* d, unsigned long long s, size_t n) {
 }
 int cuMemcpyDtoDAsync_v2(unsigned long long d, unsigned long long s, size_t n, void* stream) {
   if (captured(stream)) {
-    recording->push_back([=] { cuMemcpyDtoDAsync_v2(d, s, n, nullptr); });
+    record([=] { cuMemcpyDtoDAsync_v2(d, s, n, nullptr); });
     return 0;
   }
   memmove(reinterpret_cast<void*>(d), reinterpret_cast<void*>(s), n);
@@ -201,13 +244,14 @@ int cuLaunchKernel(void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
   auto* f = static_cast<Function*>(fn);
   if (captured(stream)) {
     // The argument slots as they are now: the caller reuses its buffer for the next launch.
-    std::vector<uint64_t> slots(f->arity);
-    for (int i = 0; i < f->arity; i++) memcpy(&slots[i], params[i], 8);
-    recording->push_back([=]() mutable {
-      std::vector<void*> p(slots.size());
-      for (size_t i = 0; i < slots.size(); i++) p[i] = &slots[i];
-      cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, shared, nullptr, p.data(), extra);
-    });
+    recording->push_back(Node{});
+    Node& node = recording->back();
+    node.index = recording->size() - 1;
+    node.fn = fn;
+    unsigned dims[7] = {gx, gy, gz, bx, by, bz, shared};
+    memcpy(node.dims, dims, sizeof dims);
+    node.slots.resize(f->arity);
+    for (int i = 0; i < f->arity; i++) memcpy(&node.slots[i], params[i], 8);
     return 0;
   }
   unsigned threads = bx * by * bz;
@@ -283,13 +327,58 @@ int cuStreamEndCapture(void* stream, void** graph) {
   recording = nullptr;
   return 0;
 }
+// Version 3 (CUDA 12.3) only: the addon's fallback to version 2 is the same call less edge data.
+int cuStreamGetCaptureInfo_v3(void* stream, int* status, unsigned long long* id, void** graph, const void*** deps,
+                              const void** edges, size_t* n) {
+  static const void* last[1];
+  *status = !captured(stream) ? 0 : invalidated ? 2 : 1;
+  if (id) *id = 1;
+  if (graph) *graph = captured(stream) ? recording : nullptr;
+  if (edges) *edges = nullptr;
+  *n = 0;
+  *deps = nullptr;
+  if (captured(stream) && !recording->empty()) {
+    last[0] = &recording->back();
+    *deps = last;
+    *n = 1;
+  }
+  return 0;
+}
 int cuGraphInstantiateWithFlags(void** exec, void* graph, unsigned long long) {
   *exec = new Record(*static_cast<Record*>(graph));
   return 0;
 }
 int cuGraphLaunch(void* exec, void* stream) {
   if (captured(stream)) return kIllegalState;
-  for (auto& step : *static_cast<Record*>(exec)) step();
+  for (auto& node : *static_cast<Record*>(exec)) {
+    if (!node.fn) {
+      node.step();
+      continue;
+    }
+    std::vector<void*> p(node.slots.size());
+    for (size_t i = 0; i < node.slots.size(); i++) p[i] = &node.slots[i];
+    int r = cuLaunchKernel(node.fn, node.dims[0], node.dims[1], node.dims[2], node.dims[3], node.dims[4], node.dims[5],
+                           node.dims[6], nullptr, p.data(), nullptr);
+    if (r != 0) return r;
+  }
+  return 0;
+}
+struct KernelNodeParams {
+  void* func;
+  unsigned dims[7];
+  void** kernelParams;
+  void** extra;
+  void* kern;
+  void* ctx;
+};
+/** New arguments for a kernel node of an instance; the function and its launch shape must stay. */
+int cuGraphExecKernelNodeSetParams_v2(void* exec, const void* node, const KernelNodeParams* p) {
+  auto* record = static_cast<Record*>(exec);
+  size_t i = static_cast<const Node*>(node)->index;
+  if (i >= record->size() || !(*record)[i].fn) return 1;  // CUDA_ERROR_INVALID_VALUE
+  Node& n = (*record)[i];
+  if (p->func != n.fn || memcmp(p->dims, n.dims, sizeof n.dims) != 0 || p->extra || p->kern) return 1;
+  for (size_t k = 0; k < n.slots.size(); k++) memcpy(&n.slots[k], p->kernelParams[k], 8);
   return 0;
 }
 int cuGraphExecDestroy(void* exec) {
@@ -300,10 +389,21 @@ int cuGraphDestroy(void* graph) {
   delete static_cast<Record*>(graph);
   return 0;
 }
+int cuEventCreate(void** event, unsigned) {
+  *event = new int(0);
+  return 0;
+}
+// Work runs when it is queued here, so an event is complete as soon as it is recorded.
+int cuEventRecord(void*, void* stream) { return captured(stream) ? kCaptureUnsupported : 0; }
+int cuEventSynchronize(void*) { return forbidden() ? kCaptureUnsupported : 0; }
+int cuEventDestroy_v2(void* event) {
+  delete static_cast<int*>(event);
+  return 0;
+}
 /** For fake_cublas: records `step` when `stream` is being captured (returns 1), else returns 0. */
 int cortado_emu_capture(void* stream, std::function<void()>* step) {
   if (!captured(stream)) return 0;
-  recording->push_back(*step);
+  record(*step);
   return 1;
 }
 
