@@ -1,7 +1,9 @@
 /**
  * `npm run bench:big`: the big nets beside PyTorch, on the same machine in one run: Caffe's
  * CIFAR-10 quick and full (examples/cifar10, batch 100) and GoogLeNet (examples/imagenet, 224×224,
- * batch 16), float32, on the CPU or (cortado-cuda beside pytorch-cuda) a GPU. Each (net, batch,
+ * batch 16), float32, on the CPU or (cortado-cuda beside pytorch-cuda) a GPU; cortado-cuda-graphs
+ * is cortado-cuda with each training iteration run as one CUDA graph (the solver's cudaGraphs;
+ * Backend.replayer for GoogLeNet's forward + backward). Each (net, batch,
  * system) runs in its own child process, one after the other, with the protocol of measure.ts.
  * Prints one table (training and inference images/s at the batch, latency at batch 1, Cortado /
  * PyTorch ratios, each Cortado system against the PyTorch of its device), then where Cortado's time
@@ -65,17 +67,20 @@ const NETS: Record<string, { batch: string; run: (system: string, batch: string)
       : cortado(s, ['cortado-googlenet.js', '--batch', b, '--time-iterations', argv.includes('--smoke') ? '1' : '3']),
   },
 };
-const SYSTEMS = ['cortado-native', 'cortado-js', 'cortado-wasm', 'cortado-cuda', 'pytorch', 'pytorch-cuda'];
+const SYSTEMS = ['cortado-native', 'cortado-js', 'cortado-wasm', 'cortado-cuda', 'cortado-cuda-graphs', 'pytorch', 'pytorch-cuda'];
 const isPytorch = (system: string) => system.startsWith('pytorch');
-/** The PyTorch row a Cortado system is compared with: the GPU's for cortado-cuda, else the CPU's. */
-const peerOf = (system: string) => (system === 'cortado-cuda' ? 'pytorch-cuda' : 'pytorch');
+/** The PyTorch row a Cortado system is compared with: the GPU's for cortado-cuda(-graphs), else the CPU's. */
+const peerOf = (system: string) => (system.startsWith('cortado-cuda') ? 'pytorch-cuda' : 'pytorch');
 function pytorch(python: string, system: string, args: string[]): ChildCommand {
   const device = system === 'pytorch-cuda' ? ['--device', 'cuda', ...(tf32 ? ['--tf32'] : [])] : [];
   return { file: python, args: [root + args[0], ...args.slice(1), ...device, ...protocolFlags], env: torchEnv };
 }
 function cortado(system: string, args: string[]): ChildCommand {
-  const env = system === 'cortado-cuda' ? { ...process.env, CORTADO_CUDA_TF32: tf32 ? '1' : '0' } : undefined;
-  return { file: process.execPath, args: [dist + args[0], '--backend', system.replace(/^cortado-/, ''), ...args.slice(1), ...protocolFlags], env };
+  const cuda = system.startsWith('cortado-cuda');
+  const env = cuda ? { ...process.env, CORTADO_CUDA_TF32: tf32 ? '1' : '0' } : undefined;
+  // cortado-cuda-graphs: the CUDA backend, each training iteration (or forward + backward) one CUDA graph.
+  const backend = cuda ? ['--backend', 'cuda', ...(system === 'cortado-cuda-graphs' ? ['--cuda-graphs'] : [])] : ['--backend', system.replace(/^cortado-/, '')];
+  return { file: process.execPath, args: [dist + args[0], ...backend, ...args.slice(1), ...protocolFlags], env };
 }
 function cifar(system: string, which: string, batch: string): Command {
   if (isPytorch(system)) return torchPython ? pytorch(torchPython, system, ['bench/peers/pytorch_cifar10.py', '--net', which, '--batch', batch]) : noTorch;
@@ -130,7 +135,7 @@ const line = (cells: string[]) => cells.length < header.length
   : cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 const note = argv.includes('--smoke') ? ' (--smoke: one step each, not a measurement)' : argv.includes('--quick') ? ' (--quick: provisional)' : '';
 const where = systems.some((x) => x.endsWith('-cuda')) ? (systems.every((x) => x.endsWith('-cuda')) ? 'GPU' : 'CPU and GPU') : 'CPU';
-const precision = tf32 && systems.some((x) => x.endsWith('-cuda')) ? 'float32 (TF32 tensor cores on the GPU)' : 'float32';
+const precision = tf32 && systems.some((x) => x.includes('-cuda')) ? 'float32 (TF32 tensor cores on the GPU)' : 'float32';
 process.stdout.write(`\nBig nets, ${precision}, ${where}${note}; train = SGD step (CIFAR-10), forward + backward (GoogLeNet)\n`
   + [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n');
 

@@ -12,7 +12,8 @@
  *   timing      `cortado time`'s per-layer table of the train net (core/timing.ts), after the rest
  *
  * Flags: --backend, --net, --batch N, --quick, --smoke (one step each: a check, not a measurement),
- * --time-iterations N (default 10).
+ * --time-iterations N (default 10), --cuda-graphs (the solver's cudaGraphs: each training
+ * iteration one CUDA graph; the system is then cortado-cuda-graphs).
  */
 import { readFileSync } from 'node:fs';
 import { Net } from '../src/node/net.js';
@@ -31,15 +32,17 @@ if (which !== 'quick' && which !== 'full') throw new Error(`cortado-cifar10: --n
 const batch = Number(args.get('batch', '100'));
 const timeIterations = Number(args.get('time-iterations', process.argv.includes('--smoke') ? '1' : '10'));
 const backend = createBackend(args.get('backend', 'native') as BackendName);
+const cudaGraphs = process.argv.includes('--cuda-graphs');
 const def = readDefinition(new URL(`../../examples/cifar10/${which}.json`, import.meta.url).pathname);
 const layers = (n: number) => timingDefinition(def.layers, { batch: n, synthetic: true });
 
 async function main(): Promise<Record<string, unknown>> {
   const train = new Net(layers(batch), { backend, phase: 'train', seed: 1, name: def.name });
-  const solver = new Solver(train, { ...(def.solver as object), maxIter: 2 ** 31 - 1 } as never);
+  const solver = new Solver(train, { ...(def.solver as object), maxIter: 2 ** 31 - 1, cudaGraphs } as never);
   const sync = () => backend.synchronize();
   const step = await measure(() => solver.step(), batch, p, sync);
   const loss = solver.loss;
+  const graphStats = solver.graphStats ? { ...solver.graphStats } : undefined;
   if (!Number.isFinite(loss)) throw new Error(`cortado-cifar10 (${which}, ${backend.name}): the loss is ${loss} after ${solver.iter} iterations`);
   const timing = timeNet(train, { iterations: timeIterations, warmup: 1 });
   train.destroy();
@@ -53,7 +56,7 @@ async function main(): Promise<Record<string, unknown>> {
   one.destroy();
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   return {
-    system: `cortado-${backend.name}`, version, net: `cifar10-${which}`, batch, loss,
+    system: `cortado-${backend.name}${cudaGraphs ? '-graphs' : ''}`, version, net: `cifar10-${which}`, batch, loss, graphStats,
     params: train.params.reduce((s, q) => s + q.blob.count, 0),
     trainIps: step.perSecond, trainSteps: step.steps * step.reps, inferIps: infer.perSecond, latencyMs: 1000 / single.perSecond, timing,
   };

@@ -28,6 +28,8 @@ const batch = Number(args.get('batch', '16'));
 const SMOKE: Protocol = { warmup: 1, warmupMs: 0, reps: 1, minReps: 1, repMs: 0, budgetMs: 0 };
 const p = process.argv.includes('--smoke') ? SMOKE : protocol(args.quick);
 const backend = createBackend(args.get('backend', 'js') as BackendName);
+/** --cuda-graphs: each forward + backward one CUDA graph (Backend.replayer); the system is then cortado-cuda-graphs. */
+const cudaGraphs = process.argv.includes('--cuda-graphs');
 
 /** `n` images of uniform values in [-128, 128) and labels below 1000, from a small LCG. */
 function images(n: number): { data: Float32Array; labels: Float32Array } {
@@ -42,11 +44,15 @@ async function main(): Promise<Record<string, unknown>> {
   const memory: LayerConfig = { type: 'MemoryData', name: 'data', tops: ['data', 'label'], batchSize: batch, data: [{ values: data, shape: [batch, 3, 224, 224] }, { values: labels, shape: [batch] }] };
   const train = new Net(googlenetTrain([memory]), { backend, phase: 'train', seed: 1, name: 'googlenet' });
   const sync = () => backend.synchronize();
-  const fwdbwd = await measure(() => {
+  const pass = () => {
     train.clearParamDiffs();
     train.forward();
     train.backward();
-  }, batch, p, sync);
+  };
+  const replay = cudaGraphs ? backend.replayer?.('GoogLeNet forward and backward') : undefined;
+  const fwdbwd = await measure(replay ? () => replay.run(pass) : pass, batch, p, sync);
+  const graphStats = replay ? { ...replay.stats } : undefined;
+  replay?.destroy();
   const loss = train.loss();
   if (!Number.isFinite(loss)) throw new Error(`cortado-googlenet (${backend.name}): the loss is ${loss}`);
   const timeIterations = Number(args.get('time-iterations', '0'));
@@ -67,7 +73,7 @@ async function main(): Promise<Record<string, unknown>> {
   one.destroy();
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   return {
-    system: `cortado-${backend.name}`, version, threads: backend.name === 'js' ? 1 : undefined, batch, loss,
+    system: `cortado-${backend.name}${replay ? '-graphs' : ''}`, version, threads: backend.name === 'js' ? 1 : undefined, batch, loss, graphStats,
     fwdbwdIps: fwdbwd.perSecond, fwdbwdSteps: fwdbwd.steps * fwdbwd.reps, inferIps: infer.perSecond, latencyMs: 1000 / single.perSecond, timing,
   };
 }

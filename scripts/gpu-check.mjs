@@ -20,7 +20,8 @@
  *   memory          bench:memory on CUDA: LeNet for 50,000 iterations (10,000 with --quick), RSS and
  *                   device memory in use sampled; not in the default list
  *   bignets         bench:big on the GPU: CIFAR-10 full and GoogLeNet at batch 64 and 256, cortado-cuda
- *                   beside PyTorch eager (cuDNN benchmark mode), plain fp32; bignets-tf32 the same
+ *                   and cortado-cuda-graphs (each iteration one CUDA graph) beside PyTorch eager (cuDNN
+ *                   benchmark mode), plain fp32; bignets-tf32 the same without the graphs row,
  *                   with TF32 tensor cores on both sides. Not in the default list: name them in --parts.
  *
  * Each part runs in its own process with a time limit, so one failing part leaves the others
@@ -310,9 +311,10 @@ async function partMemory() {
 }
 
 async function partBignets(tf32) {
-  const flags = ['--nets', 'cifar10-full,googlenet', '--only', 'cortado-cuda,pytorch-cuda', '--batches', '64,256', ...(tf32 ? ['--tf32'] : []), ...(quick ? ['--quick'] : [])];
+  const only = tf32 ? 'cortado-cuda,pytorch-cuda' : 'cortado-cuda,cortado-cuda-graphs,pytorch-cuda';
+  const flags = ['--nets', 'cifar10-full,googlenet', '--only', only, '--batches', '64,256', ...(tf32 ? ['--tf32'] : []), ...(quick ? ['--quick'] : [])];
   const r = await child(process.execPath, [join(root, 'dist', 'bench', 'big-nets.js'), ...flags], { PYTHONUNBUFFERED: '1' }, 530);
-  const ratios = r.out.split('\n').filter((l) => l.includes('cortado-cuda / pytorch-cuda')).map((l) => l.trim().replace(/\s+/g, ' '));
+  const ratios = r.out.split('\n').filter((l) => l.includes(' / pytorch-cuda')).map((l) => l.trim().replace(/\s+/g, ' '));
   if (r.code !== 0 || ratios.length === 0) throw new Error(`bench:big gave no ratio (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
   summary(`bignets${tf32 ? ' tf32' : ''} (train / infer / latency, Cortado / PyTorch): ${ratios.join('; ')}`);
 }
