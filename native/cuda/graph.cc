@@ -161,10 +161,12 @@ napi_value CaptureBegin(napi_env env, napi_callback_info info) {
       S.pendingStages.push_back(host);
       S.pendingStageBytes.push_back(static_cast<size_t>(bytes));
     }
-    S.tracking = true;
   }
   // The capture stream does not wait for the legacy stream: let the work queued there finish.
-  if (!cuOk(env, S.libs.cu.cuCtxSynchronize(), "cuCtxSynchronize")) return nullptr;
+  if (!cuOk(env, S.libs.cu.cuCtxSynchronize(), "cuCtxSynchronize")) {
+    stopTracking();
+    return nullptr;
+  }
   if (!pointCallsAt(env, S.captureStream)) {
     backToLegacy();
     return nullptr;
@@ -175,6 +177,7 @@ napi_value CaptureBegin(napi_env env, napi_callback_info info) {
     cuOk(env, r, "cuStreamBeginCapture");
     return nullptr;
   }
+  S.tracking = tracking;
   return undefinedValue(env);
 }
 

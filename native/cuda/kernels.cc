@@ -134,6 +134,6 @@ napi_value Launch(napi_env env, napi_callback_info info) {
   CUresult r = S.libs.cu.cuLaunchKernel(S.functions[v[0]], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
                                         S.stream, params, nullptr);
   if (!cuOk(env, r, "launching kernel " + S.functionNames[v[0]])) return nullptr;
-  if (S.tracking && !noteCapturedKernel(env, S.functions[v[0]], v + 1, nargs)) return nullptr;
+  if (S.tracking && S.stream && !noteCapturedKernel(env, S.functions[v[0]], v + 1, nargs)) return nullptr;
   return undefinedValue(env);
 }

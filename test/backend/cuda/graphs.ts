@@ -227,31 +227,54 @@ export function assertReplayerRunsAsEager(backend: CudaBackend): void {
     r.run(() => backend.scal(4, 3, x));
     assert.deepEqual(read(x), [30, 36, 42, 48]);
     assert.deepEqual(r.stats, { replayed: 5, captured: 2, eager: 2 }, 'the run that threw counts as eager');
+
+    // A graph launch that fails turns graphs off for this run, which goes on call by call.
+    const inner = backend.runtime.recorder.inner as { graphRun: CudaAddon['graphRun'] };
+    const graphRun = inner.graphRun;
+    const said = silenceNotices(backend);
+    inner.graphRun = () => { throw new Error('planted launch failure'); };
+    try {
+      r.run(() => backend.scal(4, 3, x));
+    } finally {
+      inner.graphRun = graphRun;
+      said.restore();
+    }
+    r.run(() => backend.scal(4, 0.5, x));
+    assert.deepEqual(read(x), [45, 54, 63, 72], 'both runs ran, call by call');
+    assert.deepEqual(r.stats, { replayed: 5, captured: 2, eager: 4 });
+    assert.deepEqual(said.notices, ['a small run runs call by call, without a CUDA graph: launching its graph failed: planted launch failure']);
   } finally {
     r.destroy();
   }
 
   // Work that changes shape at every run (a grid of 1 to 4 blocks) stops being captured, and still runs.
-  const notices: string[] = [];
   const changing = backend.replayer('a changing run');
-  const notice = backend.runtime.notice;
-  (backend.runtime as { notice: (m: string) => void }).notice = (m) => notices.push(m);
+  const said = silenceNotices(backend);
   const long = backend.fromHost(new Float32Array(1024).fill(1));
   try {
     for (let k = 1; k <= 10; k++) changing.run(() => backend.scal(256 * (k % 4 + 1), 2, long));
   } finally {
-    (backend.runtime as { notice: (m: string) => void }).notice = notice;
+    said.restore();
   }
   // Block b of 256 elements is scaled at run k when b < k % 4 + 1.
   const times = [0, 0, 0, 0];
   for (let k = 1; k <= 10; k++) for (let b = 0; b < k % 4 + 1; b++) times[b]++;
   assert.deepEqual(Array.from(backend.download(long)), Array.from({ length: 1024 }, (_, i) => 2 ** times[i >> 8]));
   assert.deepEqual(changing.stats, { replayed: 0, captured: 8, eager: 2 });
-  assert.deepEqual(notices, ['a changing run runs call by call, without a CUDA graph: its device work changed shape 8 times']);
+  assert.deepEqual(said.notices, ['a changing run runs call by call, without a CUDA graph: its device work changed shape 8 times']);
   backend.free(long);
   changing.destroy();
   backend.free(x);
   backend.free(y);
+}
+
+/** Collects the backend's notices instead of printing them, until restore(). */
+function silenceNotices(backend: CudaBackend): { notices: string[]; restore: () => void } {
+  const runtime = backend.runtime as { notice: (m: string) => void };
+  const notice = runtime.notice;
+  const notices: string[] = [];
+  runtime.notice = (m) => notices.push(m);
+  return { notices, restore: () => { runtime.notice = notice; } };
 }
 
 /** LeNet fed by a shuffled MemoryData, with a Dropout after ip1: random keys and batch positions change every iteration. */

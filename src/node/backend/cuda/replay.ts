@@ -183,8 +183,8 @@ export class ReplayedRun {
     if (this.graph !== null) {
       const changes = this.changes(calls);
       if (changes) {
-        this.launch(changes.updates, changes.stages);
-        this.stats.replayed++;
+        if (this.launch(changes.updates, changes.stages, calls)) this.stats.replayed++;
+        else this.stats.eager++;
         return;
       }
     }
@@ -202,8 +202,8 @@ export class ReplayedRun {
       this.stats.eager++;
       return;
     }
-    this.launch(null, stagesOf(calls));
-    this.stats.captured++;
+    if (this.launch(null, stagesOf(calls), calls)) this.stats.captured++;
+    else this.stats.eager++;
   }
 
   /** Frees the graph; later runs issue their calls one by one. */
@@ -240,12 +240,15 @@ export class ReplayedRun {
     this.template = calls;
   }
 
-  private launch(updates: Uint8Array | null, stages: Float32Array[]): void {
+  /** Launches the graph with the run's changes (true); if that fails, turns graphs off and issues `calls` one by one. */
+  private launch(updates: Uint8Array | null, stages: Float32Array[], calls: readonly Call[]): boolean {
     try {
       this.rec.inner.graphRun(this.graph!, updates, stages);
+      return true;
     } catch (e) {
-      this.dropGraph();
-      throw e;
+      this.turnOff(`launching its graph failed: ${(e as Error).message}`);
+      this.rec.issue(calls);
+      return false;
     }
   }
 
