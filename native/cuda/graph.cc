@@ -302,10 +302,11 @@ napi_value StageUpload(napi_env env, napi_callback_info info) {
 }
 
 /**
- * graphRun(id, updates, stages): launches a graph made for it, after writing `stages` (one typed
- * array per staging buffer, of its size) and giving kernels new arguments. `updates` is null or a
- * typed array of entries, each an int32 kernel index (in launch order) and an int32 slot count n,
- * then n 8-byte argument slots.
+ * graphRun(id, updates, staged): launches a graph made for it, after writing `staged` (a typed
+ * array holding the data of the graph's uploads in order, each of its staging buffer's size; null
+ * when it has none) and giving kernels new arguments. `updates` is null or a typed array of
+ * entries, each an int32 kernel index (in launch order) and an int32 slot count n, then n 8-byte
+ * argument slots.
  */
 napi_value GraphRun(napi_env env, napi_callback_info info) {
   napi_value argv[3];
@@ -321,23 +322,20 @@ napi_value GraphRun(napi_env env, napi_callback_info info) {
   }
   Graph* g = S.graphs[id];
   const auto& cu = S.libs.cu;
-  uint32_t count = 0;
-  if (napi_get_array_length(env, argv[2], &count) != napi_ok || count != g->stages.size()) {
-    throwError(env, "cortado_cuda.graphRun: expected an array of " + std::to_string(g->stages.size()) + " upload data");
+  size_t total = 0;
+  for (size_t b : g->stageBytes) total += b;
+  void* staged = nullptr;
+  size_t stagedBytes = 0;
+  if (total > 0 && (!getBytes(env, argv[2], staged, stagedBytes) || stagedBytes != total)) {
+    throwError(env, "cortado_cuda.graphRun: the upload data must be a typed array of " + std::to_string(total) +
+                        " bytes, the graph's " + std::to_string(g->stages.size()) + " uploads in order");
     return nullptr;
   }
-  if (count > 0 && g->launched && !cuOk(env, cu.cuEventSynchronize(g->done), "cuEventSynchronize (the previous launch)")) return nullptr;
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value v;
-    napi_get_element(env, argv[2], i, &v);
-    void* data = nullptr;
-    size_t bytes = 0;
-    if (!getBytes(env, v, data, bytes) || bytes != g->stageBytes[i]) {
-      throwError(env, "cortado_cuda.graphRun: upload " + std::to_string(i) + " must be a typed array of " +
-                          std::to_string(g->stageBytes[i]) + " bytes");
-      return nullptr;
-    }
-    std::memcpy(g->stages[i], data, bytes);
+  if (total > 0 && g->launched && !cuOk(env, cu.cuEventSynchronize(g->done), "cuEventSynchronize (the previous launch)")) return nullptr;
+  size_t at = 0;
+  for (size_t i = 0; i < g->stages.size(); i++) {
+    std::memcpy(g->stages[i], static_cast<const uint8_t*>(staged) + at, g->stageBytes[i]);
+    at += g->stageBytes[i];
   }
   napi_valuetype type;
   napi_typeof(env, argv[1], &type);

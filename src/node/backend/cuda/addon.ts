@@ -86,12 +86,12 @@ export interface CudaAddon {
   /** While capturing for graphRun: copies `src` into staging buffer `index` and captures the copy from there to `ptr`. */
   stageUpload(index: number, ptr: number, src: Float32Array): void;
   /**
-   * Launches a graph made for it after writing `stages` (one array per staging buffer, of its
-   * size; the previous launch is waited for first) and giving kernels new arguments: `updates`
-   * holds entries of an int32 kernel index (in launch order), an int32 slot count n and n 8-byte
-   * argument slots.
+   * Launches a graph made for it after writing `staged`, the data of its uploads in order (each of
+   * its staging buffer's size; null when it has none; the previous launch is waited for first),
+   * and giving kernels new arguments: `updates` holds entries of an int32 kernel index (in launch
+   * order), an int32 slot count n and n 8-byte argument slots.
    */
-  graphRun(graph: number, updates: Uint8Array | null, stages: Float32Array[]): void;
+  graphRun(graph: number, updates: Uint8Array | null, staged: Float32Array | null): void;
 }
 
 /** The folder holding Cortado's package.json (found upwards from this file, in src/ or dist/src/). */

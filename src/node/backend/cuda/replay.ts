@@ -20,22 +20,65 @@
 import { BackendError } from '../../../core/errors.js';
 import type { CudaAddon } from './addon.js';
 
-/** One recorded addon call. */
-type Call =
-  | { op: 'launch'; fn: number; dims: readonly number[]; nargs: number; slots: Uint32Array }
-  | { op: 'upload'; ptr: number; data: Float32Array }
-  | { op: 'queued'; name: QueuedName; args: readonly number[] };
+/** Growable typed arrays. */
+function grown<T extends Int32Array | Uint32Array | Float64Array | Float32Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const b = new (a.constructor as new (n: number) => T)(Math.max(need, 2 * a.length));
+  b.set(a);
+  return b;
+}
 
-/** Calls queued on the device that are recorded as they are (besides launch and upload). */
-const QUEUED = ['memset32', 'copy', 'sgemm', 'sgemv', 'convForward', 'convBackwardData', 'convBackwardFilter'] as const;
-type QueuedName = typeof QUEUED[number];
+/**
+ * The calls of one run, in typed arrays so that recording allocates nothing once they have grown:
+ * per call an opcode and where its numbers start; the numbers (a launch's function and shape, an
+ * upload's pointer and length, other calls' arguments); launches' argument slots; uploads' data.
+ */
+class Record {
+  count = 0;
+  op = new Int32Array(256);
+  at = new Int32Array(256);
+  nums = new Float64Array(2048);
+  numsLen = 0;
+  slots = new Uint32Array(4096);
+  slotsLen = 0;
+  data = new Float32Array(1024);
+  dataLen = 0;
+  launches = 0;
+  uploads = 0;
+
+  clear(): void {
+    this.count = this.numsLen = this.slotsLen = this.dataLen = this.launches = this.uploads = 0;
+  }
+
+  /** Starts a call: its opcode, and room for `n` numbers. */
+  push(op: number, n: number): number {
+    if (this.count === this.op.length) {
+      this.op = grown(this.op, this.count + 1);
+      this.at = grown(this.at, this.count + 1);
+    }
+    this.op[this.count] = op;
+    this.at[this.count++] = this.numsLen;
+    this.nums = grown(this.nums, this.numsLen + n);
+    const at = this.numsLen;
+    this.numsLen += n;
+    return at;
+  }
+}
+
+// Opcodes: launch, upload, then QUEUED's calls.
+const LAUNCH = 0;
+const UPLOAD = 1;
+/** Calls queued on the device that are recorded as they are (besides launch and upload), with their argument counts. */
+const QUEUED = { memset32: 3, copy: 3, sgemm: 13, sgemv: 9, convForward: 6, convBackwardData: 6, convBackwardFilter: 6 } as const;
+type QueuedName = keyof typeof QUEUED;
+const QUEUED_NAMES = Object.keys(QUEUED) as QueuedName[];
 /** Calls that neither read nor wait for queued work: issued at once, also while recording. */
 const IMMEDIATE = ['init', 'compile', 'loadModule', 'getFunction', 'malloc', 'memInfo'] as const;
 /** Calls that depend on the queued work having been issued: what was recorded is issued first. */
 const BARRIERS = ['download', 'synchronize', 'sdot', 'sasum', 'free', 'convPlan', 'captureBegin', 'captureEnd',
   'graphLaunch', 'graphDestroy', 'stageUpload', 'graphRun'] as const;
 // Every addon function is in exactly one list (with setArgBuffer, launch and upload).
-type Listed = typeof QUEUED[number] | typeof IMMEDIATE[number] | typeof BARRIERS[number] | 'setArgBuffer' | 'launch' | 'upload';
+type Listed = QueuedName | typeof IMMEDIATE[number] | typeof BARRIERS[number] | 'setArgBuffer' | 'launch' | 'upload';
 const EVERY_FUNCTION_LISTED: Exclude<keyof CudaAddon, Listed> extends never ? true : never = true;
 void EVERY_FUNCTION_LISTED;
 
@@ -47,84 +90,121 @@ void EVERY_FUNCTION_LISTED;
 export class CallRecorder {
   /** The wrapped addon: what the backend, its kernels and its convolution call. */
   readonly addon: CudaAddon;
-  private calls: Call[] | null = null;
+  private rec: Record | null = null;
   private flushed = false;
-  private slots: Uint32Array | null = null;
+  private argSlots: Uint32Array | null = null;
 
   constructor(readonly inner: CudaAddon) {
-    const w = {} as Record<string, unknown>;
-    const target = inner as unknown as Record<string, (...a: unknown[]) => unknown>;
-    for (const name of IMMEDIATE) w[name] = (...a: unknown[]) => target[name].apply(inner, a);
+    const w = {} as { [name: string]: unknown };
+    const target = inner as unknown as { [name: string]: (...a: unknown[]) => unknown };
+    for (const name of IMMEDIATE) w[name] = (...a: unknown[]) => target[name]!.apply(inner, a);
     for (const name of BARRIERS) {
       w[name] = (...a: unknown[]) => {
-        if (this.calls) this.flush();
-        return target[name].apply(inner, a);
+        if (this.rec) this.flush();
+        return target[name]!.apply(inner, a);
       };
     }
-    for (const name of QUEUED) {
-      w[name] = (...a: number[]) => {
-        if (this.calls) this.calls.push({ op: 'queued', name, args: a });
-        else target[name].apply(inner, a);
+    QUEUED_NAMES.forEach((name, i) => {
+      const op = 2 + i;
+      const n = QUEUED[name];
+      const self = this;
+      w[name] = function queued(): void {
+        // eslint-disable-next-line prefer-rest-params
+        const args = arguments as unknown as ArrayLike<number>;
+        const r = self.rec;
+        if (!r) {
+          target[name]!.apply(inner, args as unknown as unknown[]);
+          return;
+        }
+        const at = r.push(op, n);
+        for (let k = 0; k < n; k++) r.nums[at + k] = args[k]!;
       };
-    }
+    });
     w.setArgBuffer = (buffer: ArrayBuffer) => {
-      this.slots = new Uint32Array(buffer);
+      this.argSlots = new Uint32Array(buffer);
       inner.setArgBuffer(buffer);
     };
     w.launch = (fn: number, gx: number, gy: number, gz: number, bx: number, by: number, bz: number, shared: number,
       nargs: number) => {
-      if (!this.calls) return inner.launch(fn, gx, gy, gz, bx, by, bz, shared, nargs);
-      this.calls.push({ op: 'launch', fn, dims: [gx, gy, gz, bx, by, bz, shared], nargs, slots: this.slots!.slice(0, 2 * nargs) });
+      const r = this.rec;
+      if (!r) return inner.launch(fn, gx, gy, gz, bx, by, bz, shared, nargs);
+      const at = r.push(LAUNCH, 10);
+      const nums = r.nums;
+      nums[at] = fn; nums[at + 1] = gx; nums[at + 2] = gy; nums[at + 3] = gz; nums[at + 4] = bx;
+      nums[at + 5] = by; nums[at + 6] = bz; nums[at + 7] = shared; nums[at + 8] = nargs; nums[at + 9] = r.slotsLen;
+      r.slots = grown(r.slots, r.slotsLen + 2 * nargs);
+      const src = this.argSlots!;
+      for (let k = 0; k < 2 * nargs; k++) r.slots[r.slotsLen + k] = src[k]!;
+      r.slotsLen += 2 * nargs;
+      r.launches++;
     };
     w.upload = (ptr: number, src: Float32Array) => {
-      if (this.calls) this.calls.push({ op: 'upload', ptr, data: src.slice() });
-      else inner.upload(ptr, src);
+      const r = this.rec;
+      if (!r) return inner.upload(ptr, src);
+      const at = r.push(UPLOAD, 3);
+      r.nums[at] = ptr;
+      r.nums[at + 1] = src.length;
+      r.nums[at + 2] = r.dataLen;
+      r.data = grown(r.data, r.dataLen + src.length);
+      r.data.set(src, r.dataLen);
+      r.dataLen += src.length;
+      r.uploads++;
     };
     this.addon = w as unknown as CudaAddon;
   }
 
   get recording(): boolean {
-    return this.calls !== null;
+    return this.rec !== null;
   }
 
-  /** Starts keeping the queued calls instead of issuing them. */
-  begin(): void {
-    if (this.calls) throw new BackendError('CUDA backend: a replayed run started inside another');
-    this.calls = [];
+  /** Starts keeping the queued calls in `into` (cleared) instead of issuing them. */
+  begin(into: Record): void {
+    if (this.rec) throw new BackendError('CUDA backend: a replayed run started inside another');
+    into.clear();
+    this.rec = into;
     this.flushed = false;
   }
 
-  /** Stops recording: the calls kept, or flushed true when a barrier issued them already. */
-  end(): { calls: Call[]; flushed: boolean } {
-    const calls = this.calls ?? [];
-    this.calls = null;
-    return { calls, flushed: this.flushed };
+  /** Stops recording: flushed true when a barrier issued the calls already (the record is then empty). */
+  end(): { flushed: boolean } {
+    this.rec = null;
+    return { flushed: this.flushed };
   }
 
   /** Issues what was recorded and stops recording (the rest of the run goes straight through). */
   private flush(): void {
-    const calls = this.calls!;
-    this.calls = null;
+    const r = this.rec!;
+    this.rec = null;
     this.flushed = true;
-    this.issue(calls);
+    this.issue(r);
+    r.clear();
   }
 
-  /** Issues recorded calls as they would have been. */
-  issue(calls: readonly Call[]): void {
-    for (const c of calls) this.issueOne(c, (ptr, data) => this.inner.upload(ptr, data));
-  }
-
-  /** Issues one call; an upload goes to `upload` (a captured one is staged). */
-  issueOne(c: Call, upload: (ptr: number, data: Float32Array) => void): void {
+  /** Issues recorded calls as they would have been; with `stage`, uploads are captured through it instead. */
+  issue(r: Record, stage?: (index: number, ptr: number, data: Float32Array) => void): void {
     const a = this.inner;
-    if (c.op === 'launch') {
-      this.slots!.set(c.slots);
-      const d = c.dims;
-      a.launch(c.fn, d[0], d[1], d[2], d[3], d[4], d[5], d[6], c.nargs);
-    } else if (c.op === 'upload') {
-      upload(c.ptr, c.data);
-    } else {
-      (a[c.name] as (...args: readonly number[]) => void)(...c.args);
+    const target = a as unknown as { [name: string]: (...args: number[]) => void };
+    const nums = r.nums;
+    let upload = 0;
+    for (let c = 0; c < r.count; c++) {
+      const op = r.op[c]!;
+      const at = r.at[c]!;
+      if (op === LAUNCH) {
+        const nargs = nums[at + 8]!;
+        const from = nums[at + 9]!;
+        const dst = this.argSlots!;
+        for (let k = 0; k < 2 * nargs; k++) dst[k] = r.slots[from + k]!;
+        a.launch(nums[at]!, nums[at + 1]!, nums[at + 2]!, nums[at + 3]!, nums[at + 4]!, nums[at + 5]!, nums[at + 6]!, nums[at + 7]!, nargs);
+      } else if (op === UPLOAD) {
+        const data = r.data.subarray(nums[at + 2]!, nums[at + 2]! + nums[at + 1]!);
+        if (stage) stage(upload++, nums[at]!, data);
+        else a.upload(nums[at]!, data);
+      } else {
+        const name = QUEUED_NAMES[op - 2]!;
+        const args: number[] = [];
+        for (let k = 0; k < QUEUED[name]; k++) args.push(nums[at + k]!);
+        target[name]!.apply(a, args);
+      }
     }
   }
 }
@@ -148,8 +228,14 @@ const MAX_CAPTURES = 8;
  */
 export class ReplayedRun {
   readonly stats: ReplayStats = { replayed: 0, captured: 0, eager: 0 };
-  private template: Call[] | null = null;
+  /** The graph's calls, with the argument slots it holds now; `current` records the run under way. */
+  private template = new Record();
+  private current = new Record();
   private graph: number | null = null;
+  /** The argument updates of a replay (see addon.ts's graphRun), with int32 and uint32 views. */
+  private updates: Uint8Array = new Uint8Array(1024);
+  private updatesI32 = new Int32Array(this.updates.buffer);
+  private updatesU32 = new Uint32Array(this.updates.buffer);
   /** Why graphs are off for this run (a capture that failed), or null. */
   off: string | null = null;
   private destroyed = false;
@@ -165,26 +251,32 @@ export class ReplayedRun {
       this.stats.eager++;
       return;
     }
-    this.rec.begin();
+    const calls = this.current;
+    this.rec.begin(calls);
     try {
       fn();
     } catch (e) {
       // Issue what fn queued before it threw, as running it eagerly would have.
-      const { calls, flushed } = this.rec.end();
+      if (!this.rec.end().flushed) this.rec.issue(calls);
       this.stats.eager++;
-      if (!flushed) this.rec.issue(calls);
       throw e;
     }
-    const { calls, flushed } = this.rec.end();
-    if (flushed || calls.length === 0) {
+    const { flushed } = this.rec.end();
+    if (flushed || calls.count === 0) {
       this.stats.eager++;
       return;
     }
     if (this.graph !== null) {
-      const changes = this.changes(calls);
-      if (changes) {
-        if (this.launch(changes.updates, changes.stages, calls)) this.stats.replayed++;
-        else this.stats.eager++;
+      const bytes = this.changes();
+      if (bytes >= 0) {
+        if (this.launch(bytes > 0 ? this.updates.subarray(0, bytes) : null, calls)) {
+          // The graph now holds this run's slots: its record becomes the template.
+          this.current = this.template;
+          this.template = calls;
+          this.stats.replayed++;
+        } else {
+          this.stats.eager++;
+        }
         return;
       }
     }
@@ -202,7 +294,9 @@ export class ReplayedRun {
       this.stats.eager++;
       return;
     }
-    if (this.launch(null, stagesOf(calls), calls)) this.stats.captured++;
+    this.current = this.template;
+    this.template = calls;
+    if (this.launch(null, calls)) this.stats.captured++;
     else this.stats.eager++;
   }
 
@@ -221,29 +315,27 @@ export class ReplayedRun {
   private dropGraph(): void {
     if (this.graph !== null) this.rec.inner.graphDestroy(this.graph);
     this.graph = null;
-    this.template = null;
   }
 
-  private capture(calls: Call[]): void {
+  private capture(calls: Record): void {
     this.dropGraph();
     const a = this.rec.inner;
-    const stages = stagesOf(calls);
-    a.captureBegin(stages.map((s) => s.byteLength));
-    let stage = 0;
+    const sizes: number[] = [];
+    for (let c = 0; c < calls.count; c++) if (calls.op[c] === UPLOAD) sizes.push(4 * calls.nums[calls.at[c]! + 1]!);
+    a.captureBegin(sizes);
     try {
-      for (const c of calls) this.rec.issueOne(c, (ptr, data) => a.stageUpload(stage++, ptr, data));
+      this.rec.issue(calls, (index, ptr, data) => a.stageUpload(index, ptr, data));
     } catch (e) {
       a.captureEnd(false);
       throw e;
     }
     this.graph = a.captureEnd(true)!;
-    this.template = calls;
   }
 
   /** Launches the graph with the run's changes (true); if that fails, turns graphs off and issues `calls` one by one. */
-  private launch(updates: Uint8Array | null, stages: Float32Array[], calls: readonly Call[]): boolean {
+  private launch(updates: Uint8Array | null, calls: Record): boolean {
     try {
-      this.rec.inner.graphRun(this.graph!, updates, stages);
+      this.rec.inner.graphRun(this.graph!, updates, calls.uploads > 0 ? calls.data.subarray(0, calls.dataLen) : null);
       return true;
     } catch (e) {
       this.turnOff(`launching its graph failed: ${(e as Error).message}`);
@@ -253,57 +345,54 @@ export class ReplayedRun {
   }
 
   /**
-   * How `calls` differ from the graph's: the kernels' new argument slots and every upload's data,
-   * or null when the calls are not the graph's (another call, kernel, launch shape, upload target
-   * or size, or any other argument). The template takes the new slots, which the graph is given next.
+   * Writes into `updates` the new argument slots of the kernels whose slots differ from the
+   * graph's, and returns its length in bytes; or -1 when the run's calls are not the graph's
+   * (another call, kernel, launch shape, upload target or size, or any other argument).
    */
-  private changes(calls: Call[]): { updates: Uint8Array | null; stages: Float32Array[] } | null {
-    const t = this.template!;
-    if (t.length !== calls.length) return null;
-    const changed: number[] = [];
+  private changes(): number {
+    const t = this.template;
+    const r = this.current;
+    if (t.count !== r.count || t.numsLen !== r.numsLen || t.slotsLen !== r.slotsLen || t.dataLen !== r.dataLen) return -1;
+    for (let c = 0; c < r.count; c++) if (t.op[c] !== r.op[c]) return -1;
+    const tn = t.nums;
+    const rn = r.nums;
+    let bytes = 0;
     let kernel = 0;
-    for (let i = 0; i < calls.length; i++) {
-      const a = t[i];
-      const b = calls[i];
-      if (a.op === 'launch') {
-        if (b.op !== 'launch' || a.fn !== b.fn || a.nargs !== b.nargs || !sameNumbers(a.dims, b.dims)) return null;
-        if (!sameNumbers(a.slots, b.slots)) changed.push(i, kernel);
+    for (let c = 0; c < r.count; c++) {
+      const at = r.at[c]!;
+      if (r.op[c] === LAUNCH) {
+        // Function, shape, slot count; the slots' start follows from those of the earlier calls.
+        for (let k = 0; k < 9; k++) if (tn[at + k] !== rn[at + k]) return -1;
+        const nargs = rn[at + 8]!;
+        const from = rn[at + 9]!;
+        let same = true;
+        for (let k = 0; k < 2 * nargs; k++) {
+          if (t.slots[from + k] !== r.slots[from + k]) {
+            same = false;
+            break;
+          }
+        }
+        if (!same) {
+          if (bytes + 8 + 8 * nargs > this.updates.length) {
+            const more = new Uint8Array(Math.max(2 * this.updates.length, bytes + 8 + 8 * nargs));
+            more.set(this.updates.subarray(0, bytes));
+            this.updates = more;
+            this.updatesI32 = new Int32Array(more.buffer);
+            this.updatesU32 = new Uint32Array(more.buffer);
+          }
+          const w = bytes / 4;
+          this.updatesI32[w] = kernel;
+          this.updatesI32[w + 1] = nargs;
+          for (let k = 0; k < 2 * nargs; k++) this.updatesU32[w + 2 + k] = r.slots[from + k]!;
+          bytes += 8 + 8 * nargs;
+        }
         kernel++;
-      } else if (a.op === 'upload') {
-        if (b.op !== 'upload' || a.ptr !== b.ptr || a.data.length !== b.data.length) return null;
-      } else if (b.op !== 'queued' || a.name !== b.name || !sameNumbers(a.args, b.args)) {
-        return null;
+      } else {
+        // An upload's pointer and length (its data may change), or a queued call's arguments.
+        const n = r.op[c] === UPLOAD ? 2 : QUEUED[QUEUED_NAMES[r.op[c]! - 2]!];
+        for (let k = 0; k < n; k++) if (tn[at + k] !== rn[at + k]) return -1;
       }
     }
-    let updates: Uint8Array | null = null;
-    if (changed.length > 0) {
-      let bytes = 0;
-      for (let j = 0; j < changed.length; j += 2) bytes += 8 + 8 * (calls[changed[j]] as { nargs: number }).nargs;
-      updates = new Uint8Array(bytes);
-      const i32 = new Int32Array(updates.buffer);
-      const u32 = new Uint32Array(updates.buffer);
-      let at = 0;
-      for (let j = 0; j < changed.length; j += 2) {
-        const c = calls[changed[j]] as Extract<Call, { op: 'launch' }>;
-        i32[at] = changed[j + 1];
-        i32[at + 1] = c.nargs;
-        u32.set(c.slots, at + 2);
-        at += 2 + 2 * c.nargs;
-        t[changed[j]] = c;
-      }
-    }
-    return { updates, stages: stagesOf(calls) };
+    return bytes;
   }
-}
-
-function stagesOf(calls: readonly Call[]): Float32Array[] {
-  const out: Float32Array[] = [];
-  for (const c of calls) if (c.op === 'upload') out.push(c.data);
-  return out;
-}
-
-function sameNumbers(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
