@@ -20,7 +20,7 @@
 import { BackendError } from '../../../core/errors.js';
 import type { CudaAddon } from './addon.js';
 
-/** Growable typed arrays. */
+/** `a` when it holds `need` elements, else a longer copy of it. */
 function grown<T extends Int32Array | Uint32Array | Float64Array | Float32Array>(a: T, need: number): T {
   if (need <= a.length) return a;
   const b = new (a.constructor as new (n: number) => T)(Math.max(need, 2 * a.length));
@@ -109,7 +109,7 @@ export class CallRecorder {
       const n = QUEUED[name];
       const self = this;
       w[name] = function queued(): void {
-        // eslint-disable-next-line prefer-rest-params
+        // `arguments` rather than a rest parameter: no array is made per call.
         const args = arguments as unknown as ArrayLike<number>;
         const r = self.rec;
         if (!r) {
