@@ -23,8 +23,9 @@ struct GraphKernel {
 
 /**
  * A captured graph (graph.cc). A graph made for replays with new arguments keeps its kernels in
- * launch order and the page-locked host buffers its uploads copy from; `done` marks the end of
- * its last launch, which must have read those buffers before they are written again.
+ * launch order and the page-locked host buffers its uploads copy from, each with an event the
+ * graph records right after its copy (a buffer is written again once its copy has run); `done`
+ * marks the end of its last launch.
  */
 struct Graph {
   CUgraph graph = nullptr;
@@ -32,6 +33,7 @@ struct Graph {
   std::vector<GraphKernel> kernels;
   std::vector<void*> stages;
   std::vector<size_t> stageBytes;
+  std::vector<CUevent> stageRead;
   CUevent done = nullptr;
   bool launched = false;
 };
@@ -68,6 +70,7 @@ struct CudaState {
   std::vector<GraphKernel> capturedKernels;
   std::vector<void*> pendingStages;
   std::vector<size_t> pendingStageBytes;
+  std::vector<CUevent> pendingStageRead;
   size_t stagesUsed = 0;
 };
 

@@ -40,6 +40,7 @@ enum {
   CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
   CU_STREAM_CAPTURE_STATUS_ACTIVE = 1,
   CU_EVENT_DISABLE_TIMING = 2,
+  CU_EVENT_RECORD_EXTERNAL = 1,
   CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16,
   CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75,
   CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76,
@@ -111,8 +112,8 @@ struct cudnnConvAlgoPerf {
 // Optional: bound when present (left null otherwise), for CUDA graphs (graph.cc), which say what
 // is missing; the backend loads without them. All exist since CUDA 11.4, cuBLAS 11 and cuDNN 7,
 // except the versions 2 and 3 of cuStreamGetCaptureInfo (CUDA 11.3 and 12.3: either serves; CUDA
-// 13's headers drop version 2) and version 2 of cuGraphExecKernelNodeSetParams (CUDA 12.0; version
-// 1 serves before).
+// 13's headers drop version 2), version 2 of cuGraphExecKernelNodeSetParams (CUDA 12.0; version
+// 1 serves before) and cuEventRecordWithFlags (CUDA 11.1).
 #define CORTADO_CUDA_OPTIONAL_FUNCS(X)                                                            \
   X(cuStreamCreate, CUresult, (CUstream*, unsigned int))                                          \
   X(cuStreamBeginCapture_v2, CUresult, (CUstream, int))                                           \
@@ -133,6 +134,7 @@ struct cudnnConvAlgoPerf {
   X(cuMemFreeHost, CUresult, (void*))                                                             \
   X(cuEventCreate, CUresult, (CUevent*, unsigned int))                                            \
   X(cuEventRecord, CUresult, (CUevent, CUstream))                                                 \
+  X(cuEventRecordWithFlags, CUresult, (CUevent, CUstream, unsigned int))                          \
   X(cuEventSynchronize, CUresult, (CUevent))                                                      \
   X(cuEventDestroy_v2, CUresult, (CUevent))
 #define CORTADO_CUBLAS_OPTIONAL_FUNCS(X)                                                          \

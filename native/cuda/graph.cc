@@ -10,8 +10,9 @@
 // A graph made for replays with new arguments (captureBegin given stage sizes) also keeps the
 // graph node of each kernel it launched, in order, and a page-locked host buffer per upload:
 // stageUpload copies into the next one and queues the copy from it, so the graph copies from
-// there at each launch. graphRun writes new upload data into those buffers (once the previous
-// launch has read them), gives the kernels their new argument slots
+// there at each launch, then records the buffer's event. graphRun writes new upload data into
+// those buffers (each once the previous launch's copy from it has run, which its event tells:
+// the host need not wait for the rest of that launch), gives the kernels their new argument slots
 // (cuGraphExecKernelNodeSetParams) and launches.
 #include <cstring>
 
@@ -31,16 +32,18 @@ bool pointCallsAt(napi_env env, CUstream stream) {
   return true;
 }
 
-void freeStages(std::vector<void*>& stages) {
+void freeStages(std::vector<void*>& stages, std::vector<CUevent>& read) {
   for (void* p : stages) S.libs.cu.cuMemFreeHost(p);
+  for (CUevent e : read) S.libs.cu.cuEventDestroy_v2(e);
   stages.clear();
+  read.clear();
 }
 
 /** Ends the tracking of a capture; the staging buffers are freed unless a graph took them. */
 void stopTracking() {
   S.tracking = false;
   S.capturedKernels.clear();
-  freeStages(S.pendingStages);
+  freeStages(S.pendingStages, S.pendingStageRead);
   S.pendingStageBytes.clear();
   S.stagesUsed = 0;
 }
@@ -69,7 +72,7 @@ void destroyGraph(Graph* g) {
   if (g->exec) S.libs.cu.cuGraphExecDestroy(g->exec);
   if (g->graph) S.libs.cu.cuGraphDestroy(g->graph);
   if (g->done) S.libs.cu.cuEventDestroy_v2(g->done);
-  freeStages(g->stages);
+  freeStages(g->stages, g->stageRead);
   delete g;
 }
 
@@ -79,7 +82,9 @@ std::string missingForReplays() {
   if (!cu.cuStreamGetCaptureInfo_v3 && !cu.cuStreamGetCaptureInfo_v2) return "cuStreamGetCaptureInfo (version 2 or 3)";
   if (!cu.cuGraphExecKernelNodeSetParams_v2 && !cu.cuGraphExecKernelNodeSetParams) return "cuGraphExecKernelNodeSetParams";
   if (!cu.cuMemHostAlloc || !cu.cuMemFreeHost) return "cuMemHostAlloc or cuMemFreeHost";
-  if (!cu.cuEventCreate || !cu.cuEventRecord || !cu.cuEventSynchronize || !cu.cuEventDestroy_v2) return "the event functions";
+  if (!cu.cuEventCreate || !cu.cuEventRecord || !cu.cuEventRecordWithFlags || !cu.cuEventSynchronize || !cu.cuEventDestroy_v2) {
+    return "the event functions (cuEventRecordWithFlags needs CUDA 11.1)";
+  }
   return "";
 }
 
@@ -160,6 +165,12 @@ napi_value CaptureBegin(napi_env env, napi_callback_info info) {
       }
       S.pendingStages.push_back(host);
       S.pendingStageBytes.push_back(static_cast<size_t>(bytes));
+      CUevent read = nullptr;
+      if (!cuOk(env, S.libs.cu.cuEventCreate(&read, CU_EVENT_DISABLE_TIMING), "cuEventCreate (a graph's upload buffer)")) {
+        stopTracking();
+        return nullptr;
+      }
+      S.pendingStageRead.push_back(read);
     }
   }
   // The capture stream does not wait for the legacy stream: let the work queued there finish.
@@ -221,6 +232,7 @@ napi_value CaptureEnd(napi_env env, napi_callback_info info) {
     g->kernels.swap(S.capturedKernels);
     g->stages.swap(S.pendingStages);
     g->stageBytes.swap(S.pendingStageBytes);
+    g->stageRead.swap(S.pendingStageRead);
     stopTracking();
     if (!cuOk(env, S.libs.cu.cuEventCreate(&g->done, CU_EVENT_DISABLE_TIMING), "cuEventCreate")) {
       destroyGraph(g);
@@ -297,6 +309,10 @@ napi_value StageUpload(napi_env env, napi_callback_info info) {
   }
   std::memcpy(S.pendingStages[index], data, bytes);
   if (!cuOk(env, S.libs.cu.cuMemcpyHtoDAsync_v2(p, S.pendingStages[index], bytes, S.stream), "cuMemcpyHtoDAsync (captured)")) return nullptr;
+  // An event record node (external: a plain record in a capture only links streams), recorded at
+  // each launch once the copy has run: graphRun waits for it before writing the buffer again.
+  if (!cuOk(env, S.libs.cu.cuEventRecordWithFlags(S.pendingStageRead[index], S.stream, CU_EVENT_RECORD_EXTERNAL),
+            "cuEventRecordWithFlags (captured)")) return nullptr;
   S.stagesUsed++;
   return undefinedValue(env);
 }
@@ -331,9 +347,10 @@ napi_value GraphRun(napi_env env, napi_callback_info info) {
                         " bytes, the graph's " + std::to_string(g->stages.size()) + " uploads in order");
     return nullptr;
   }
-  if (total > 0 && g->launched && !cuOk(env, cu.cuEventSynchronize(g->done), "cuEventSynchronize (the previous launch)")) return nullptr;
   size_t at = 0;
   for (size_t i = 0; i < g->stages.size(); i++) {
+    // The previous launch's copy from this buffer must have run; its kernels may still be running.
+    if (!cuOk(env, cu.cuEventSynchronize(g->stageRead[i]), "cuEventSynchronize (a previous launch's upload)")) return nullptr;
     std::memcpy(g->stages[i], static_cast<const uint8_t*>(staged) + at, g->stageBytes[i]);
     at += g->stageBytes[i];
   }
@@ -347,21 +364,21 @@ napi_value GraphRun(napi_env env, napi_callback_info info) {
       return nullptr;
     }
     const auto* u = static_cast<const uint8_t*>(data);
-    size_t at = 0;
-    while (at + 8 <= bytes) {
+    size_t pos = 0;
+    while (pos + 8 <= bytes) {
       int32_t head[2];
-      std::memcpy(head, u + at, 8);
-      at += 8;
+      std::memcpy(head, u + pos, 8);
+      pos += 8;
       if (head[0] < 0 || static_cast<size_t>(head[0]) >= g->kernels.size() || head[1] != g->kernels[head[0]].nargs ||
-          head[1] < 0 || head[1] > 32 || at + 8 * size_t(head[1]) > bytes) {
+          head[1] < 0 || head[1] > 32 || pos + 8 * size_t(head[1]) > bytes) {
         throwError(env, "cortado_cuda.graphRun: a malformed update (kernel " + std::to_string(head[0]) + ")");
         return nullptr;
       }
       const GraphKernel& k = g->kernels[head[0]];
       uint64_t slots[32];
       void* params[32];
-      std::memcpy(slots, u + at, 8 * size_t(k.nargs));
-      at += 8 * size_t(k.nargs);
+      std::memcpy(slots, u + pos, 8 * size_t(k.nargs));
+      pos += 8 * size_t(k.nargs);
       for (int i = 0; i < k.nargs; i++) params[i] = &slots[i];
       CudaKernelNodeParams p{k.fn, k.grid[0], k.grid[1], k.grid[2], k.block[0], k.block[1], k.block[2], k.shared,
                              params, nullptr, nullptr, nullptr};

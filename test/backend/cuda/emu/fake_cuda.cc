@@ -393,8 +393,14 @@ int cuEventCreate(void** event, unsigned) {
   *event = new int(0);
   return 0;
 }
-// Work runs when it is queued here, so an event is complete as soon as it is recorded.
-int cuEventRecord(void*, void* stream) { return captured(stream) ? kCaptureUnsupported : 0; }
+// Work runs when it is queued here, so an event is complete as soon as it is recorded, or in a
+// graph when its node runs. In a capture a plain record adds no node (the driver's only links
+// streams); an external one (flag 1) is an event record node.
+int cuEventRecord(void*, void*) { return 0; }
+int cuEventRecordWithFlags(void*, void* stream, unsigned flags) {
+  if (captured(stream) && (flags & 1)) record([] {});
+  return 0;
+}
 int cuEventSynchronize(void*) { return forbidden() ? kCaptureUnsupported : 0; }
 int cuEventDestroy_v2(void* event) {
   delete static_cast<int*>(event);
