@@ -44,6 +44,19 @@ export const DEVICE_ERROR_MESSAGES: Record<number, string> = {
 };
 
 /**
+ * A flagged error with where one of its bad values is: kernels leave the position of the label
+ * or index they failed on beside the code (when several fail at once, any one of them).
+ */
+export function deviceErrorMessage(code: number, at: number): string {
+  const base = DEVICE_ERROR_MESSAGES[code];
+  if (!base) return `a kernel left error code ${code}`;
+  const where = code === DEVICE_ERROR.gather || code === DEVICE_ERROR.scatterAdd ? `index ${at} of the indices`
+    : code === DEVICE_ERROR.hingeLossForward || code === DEVICE_ERROR.hingeLossBackward ? `the label of item ${at}`
+    : `the label at index ${at} of its blob (item ${at} when an item has one label)`;
+  return `${base}; one of them: ${where}`;
+}
+
+/**
  * Appended to a flagged error by the GPU backends, whose errors come at the next read and so name
  * the method, not the layer. Net removes it where it names the layer itself (syncEachLayer).
  */

@@ -8,7 +8,7 @@
 // (test/backend/kernel-abi.test.ts fails when the three disagree).
 enum NeuronOp { kIdentity = 0, kRelu = 1, kLrelu = 2, kSigmoid = 3, kTanh = 4, kExpNeuron = 5 };
 enum Normalization { kValid = 0, kBatch = 1, kFull = 2, kNoNorm = 3 };
-// The codes a kernel leaves in the backend's error flag (`flag[0]`) when its input is bad, as
+// The codes a kernel leaves in the backend's error flag (`flag[0]`, the position in `flag[1]`) when its input is bad, as
 // DEVICE_ERROR in src/backend/kernel-abi.ts; the next read on the host reports the code.
 enum DeviceError {
   kNoError = 0,
@@ -25,8 +25,14 @@ enum DeviceError {
 /** Whether v, a row number stored as a float, is a whole number in [0, rows). */
 __device__ __forceinline__ bool cortadoIsRow(float v, int rows) { return v >= 0.0f && v < (float)rows && v == truncf(v); }
 
-/** Leaves `code` in the error flag (threads that fail at once all write a code; one stays). */
-__device__ __forceinline__ void cortadoFail(float* flag, DeviceError code) { flag[0] = (float)code; }
+/**
+ * Leaves `code` in the error flag and the failing position `at` (a label's or an index's) after it,
+ * as int bits. Threads that fail at once all write both; one position stays, each a whole word.
+ */
+__device__ __forceinline__ void cortadoFail(float* flag, DeviceError code, int at) {
+  reinterpret_cast<int*>(flag)[1] = at;
+  flag[0] = (float)code;
+}
 
 #define CORTADO_FLT_MAX 3.402823466e+38f
 #define CORTADO_FLT_MIN 1.175494351e-38f

@@ -91,7 +91,7 @@ extern "C" __global__ void hinge_loss_fwd_f32(int outer, int classes, const floa
   float sum = 0.0f;
   for (int k = threadIdx.x; k < outer * classes; k += blockDim.x) {
     float delta = hingeDelta(classes, label, sign, k);
-    if (!sign && isnan(delta)) cortadoFail(flag, kHingeForwardLabel);  // only a bad index label gives a NaN delta
+    if (!sign && isnan(delta)) cortadoFail(flag, kHingeForwardLabel, k / classes);  // only a bad index label gives a NaN delta
     float m = hingeMargin(delta, x[k]);
     sum += l2 ? m * m : m;
   }
@@ -108,7 +108,7 @@ extern "C" __global__ void hinge_loss_bwd_f32(int outer, int classes, const floa
     float m = hingeMargin(delta, x[k]);
     if (!sign && isnan(delta)) {
       dx[k] = delta;  // a bad index label
-      cortadoFail(flag, kHingeBackwardLabel);
+      cortadoFail(flag, kHingeBackwardLabel, k / classes);
     } else {
       dx[k] = m > 0.0f ? scale * delta * (l2 ? 2.0f * m : 1.0f) : 0.0f;
     }

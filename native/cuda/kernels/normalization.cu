@@ -12,7 +12,7 @@ extern "C" __global__ void scatter_add_f32(int rows, int rowSize, const float* s
     int r = i / rowSize;
     float v = index[r];
     if (!cortadoIsRow(v, dstRows)) {
-      cortadoFail(flag, kScatterIndex);
+      cortadoFail(flag, kScatterIndex, r);
       continue;
     }
     atomicAdd(dst + (size_t)v * (size_t)rowSize + (size_t)(i - r * rowSize), scale * src[i]);

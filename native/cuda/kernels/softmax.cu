@@ -66,7 +66,7 @@ extern "C" __global__ void softmax_loss_fwd_f32(int outer, int classes, int inne
     count += 1.0f;
     if (l < 0 || l >= classes) {
       sum = nanf("");
-      cortadoFail(flag, kSoftmaxLossForwardLabel);
+      cortadoFail(flag, kSoftmaxLossForwardLabel, pos);
       continue;
     }
     int o = pos / inner, i = pos - o * inner;
@@ -111,7 +111,7 @@ extern "C" __global__ void class_loss_bwd_f32(int outer, int classes, int inner,
       dx[idx] = 0.0f;
     } else if (l < 0 || l >= classes) {
       dx[idx] = nanf("");
-      cortadoFail(flag, onProbs ? kNllBackwardLabel : kSoftmaxLossBackwardLabel);
+      cortadoFail(flag, onProbs ? kNllBackwardLabel : kSoftmaxLossBackwardLabel, o * inner + i);
     } else if (onProbs) {
       dx[idx] = c == l ? -classWeight(hasWeights, weights, l) / flooredProb(prob[idx]) * scale : 0.0f;
     } else {
@@ -135,7 +135,7 @@ extern "C" __global__ void accuracy_f32(int outer, int classes, int inner, const
     if (hasIgnore && l == ignoreLabel) continue;
     count += 1.0f;
     if (l < 0 || l >= classes) {
-      cortadoFail(flag, kAccuracyLabel);
+      cortadoFail(flag, kAccuracyLabel, pos);
       continue;
     }
     int o = pos / inner, i = pos - o * inner;

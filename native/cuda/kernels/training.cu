@@ -68,7 +68,7 @@ extern "C" __global__ void gather_f32(int rows, int rowSize, const float* src, i
     float v = index[r];
     if (!cortadoIsRow(v, srcRows)) {
       dst[i] = 0.0f;
-      cortadoFail(flag, kGatherIndex);
+      cortadoFail(flag, kGatherIndex, r);
       continue;
     }
     dst[i] = scale * src[(size_t)v * (size_t)rowSize + (size_t)(i - r * rowSize)];

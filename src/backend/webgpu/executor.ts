@@ -14,7 +14,7 @@ import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type Gpu
 import { blasKernels } from './kernels-blas.js';
 import { nnKernels } from './kernels-nn.js';
 import { convKernels } from './kernels-conv.js';
-import { DEVICE_ERROR_LAYER_HINT, DEVICE_ERROR_MESSAGES } from '../kernel-abi.js';
+import { DEVICE_ERROR_LAYER_HINT, deviceErrorMessage } from '../kernel-abi.js';
 
 const SOURCES: Record<string, string> = { ...blasKernels, ...nnKernels, ...convKernels };
 /** Dispatches per submitted pass (each has a 256-byte parameter slot). */
@@ -136,30 +136,32 @@ export class Executor {
 
   private async read(offset: number, n: number, data: SharedArrayBuffer | null, seq: number): Promise<void> {
     this.flush();
-    const bytes = (n + 1) * 4;
+    // The error flag and the failing position: arena elements 0 and 3 (0 to 3 are copied).
+    const bytes = (n + 4) * 4;
     if (!this.staging || this.staging.size < bytes) {
       this.staging?.destroy();
       this.staging = this.device.createBuffer({ size: Math.max(bytes, 1 << 16), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     }
     const enc = this.device.createCommandEncoder();
     if (n > 0) enc.copyBufferToBuffer(this.arena, offset * 4, this.staging, 0, n * 4);
-    enc.copyBufferToBuffer(this.arena, 0, this.staging, n * 4, 4);
+    enc.copyBufferToBuffer(this.arena, 0, this.staging, n * 4, 16);
     enc.clearBuffer(this.arena, 0, 4);
     this.device.queue.submit([enc.finish()]);
     await this.staging.mapAsync(GPUMapMode.READ, 0, bytes);
     const got = new Float32Array(this.staging.getMappedRange(0, bytes));
     if (data) new Float32Array(data, 0, n).set(got.subarray(0, n));
-    const flag = got[n];
+    const flag = got[n]!;
+    const at = new Uint32Array(got.buffer, got.byteOffset + (n + 3) * 4, 1)[0]!;
     this.staging.unmap();
-    this.answer(seq, '', flag);
+    this.answer(seq, '', flag, at);
   }
 
   /** Replies to a read or sync, reporting a device error or a kernel's error flag if any. */
-  private answer(seq: number, text: string, flag: number): void {
+  private answer(seq: number, text: string, flag: number, at = 0): void {
     const problems: string[] = [];
     const deviceError = this.deviceError;
     if (deviceError) problems.push(`the device reported: ${deviceError}`);
-    if (flag !== 0) problems.push(DEVICE_ERROR_MESSAGES[flag] ?? `kernel error code ${flag}`);
+    if (flag !== 0) problems.push(deviceErrorMessage(flag, at));
     this.deviceError = null;
     // Bad input alone is the caller's DataError; anything the device reported is a BackendError.
     if (problems.length > 0) this.reply(seq, problems.join('; ') + (flag !== 0 ? DEVICE_ERROR_LAYER_HINT : ''), deviceError ? 1 : 2);

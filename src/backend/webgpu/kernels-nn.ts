@@ -58,7 +58,7 @@ fn nan() -> f32 { return bitcast<f32>(u(0) | 0x7fc00000u); }
 fn hingeDelta(k: u32, code: f32) -> f32 {
   if (u(4) != 0u) { return -m[u(3) + k]; }
   let c = labelOf(m[u(3) + k / u(1)], u(1), 0u, 0.0);
-  if (c == -2) { fail(code); return nan(); }
+  if (c == -2) { fail(code, k / u(1)); return nan(); }
   return select(1.0, -1.0, u32(c) == k % u(1));
 }
 fn hingeMargin(d: f32, x: f32) -> f32 {
@@ -121,13 +121,13 @@ export const nnKernels: Record<string, string> = {
   gather: elementwise(`
   let r = i / u(1);
   let v = m[u(3) + r];
-  if (!(v >= 0.0 && v < f32(u(6)) && v == trunc(v))) { fail(${FLAG.gather}.0); m[u(5) + i] = 0.0; return; }
+  if (!(v >= 0.0 && v < f32(u(6)) && v == trunc(v))) { fail(${FLAG.gather}.0, r); m[u(5) + i] = 0.0; return; }
   m[u(5) + i] = f(4) * m[u(2) + u32(v) * u(1) + i % u(1)];`),
   /** [0 rowSize, 1 rows, 2 src, 3 index, 4 scale, 5 dst, 6 destination rows]: one invocation per column, rows in order */
   scatterAdd: elementwise(`
   for (var r = 0u; r < u(1); r++) {
     let v = m[u(3) + r];
-    if (!(v >= 0.0 && v < f32(u(6)) && v == trunc(v))) { fail(${FLAG.scatterAdd}.0); continue; }
+    if (!(v >= 0.0 && v < f32(u(6)) && v == trunc(v))) { fail(${FLAG.scatterAdd}.0, r); continue; }
     let at = u(5) + u32(v) * u(0) + i;
     m[at] = m[at] + f(4) * m[u(2) + r * u(0) + i];
   }`),
@@ -171,7 +171,7 @@ export const nnKernels: Record<string, string> = {
    */
   softmaxLossForward: reduction(`
     let c = labelOf(m[u(4) + j], u(1), u(5), f(6));
-    if (c == -2) { fail(${FLAG.softmaxLossForward}.0); }
+    if (c == -2) { fail(${FLAG.softmaxLossForward}.0, j); }
     if (c >= 0) {
       let p = m[u(3) + (j / u(2)) * u(1) * u(2) + u32(c) * u(2) + j % u(2)];
       var w = 1.0;
@@ -194,7 +194,7 @@ export const nnKernels: Record<string, string> = {
    */
   labelCount: reduction(`
     let c = labelOf(m[u(3) + j], u(1), u(4), f(5));
-    if (c == -2) { fail(f32(u(7))); }
+    if (c == -2) { fail(f32(u(7)), j); }
     if (c >= 0) { a += 1.0; }`, `
     m[u(6)] = a;`, LABEL),
   /**
@@ -211,7 +211,7 @@ export const nnKernels: Record<string, string> = {
   let pos = (i / (C * inner)) * inner + i % inner;
   let c = labelOf(m[u(4) + pos], C, u(5), f(6));
   let onProbs = u(13) != 0u;
-  if (c == -2) { fail(select(${FLAG.softmaxLossBackward}.0, ${FLAG.nllBackward}.0, onProbs)); }
+  if (c == -2) { fail(select(${FLAG.softmaxLossBackward}.0, ${FLAG.nllBackward}.0, onProbs), pos); }
   let hot = c >= 0 && u32(c) == (i / inner) % C;
   if (c < 0 || (onProbs && !hot)) { m[u(10) + i] = 0.0; return; }
   let norm = select(f(7), max(1.0, m[u(9)]), f(7) == 0.0);
@@ -238,7 +238,7 @@ export const nnKernels: Record<string, string> = {
   /** [0 outer·inner, 1 classes, 2 inner, 3 topK, 4 x, 5 label, 6 hasIgnore, 7 ignore, 8 out] */
   accuracyForward: reduction(`
     let c = labelOf(m[u(5) + j], u(1), u(6), f(7));
-    if (c == -2) { fail(${FLAG.accuracyForward}.0); }
+    if (c == -2) { fail(${FLAG.accuracyForward}.0, j); }
     if (c >= 0) {
       let base = u(4) + (j / u(2)) * u(1) * u(2) + j % u(2);
       let sc = m[base + u32(c) * u(2)];

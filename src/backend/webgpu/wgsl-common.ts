@@ -16,8 +16,9 @@ struct Params { v: array<vec4<u32>, 16> }
 fn u(i: u32) -> u32 { return P.v[i / 4u][i % 4u]; }
 fn f(i: u32) -> f32 { return bitcast<f32>(u(i)); }
 fn s(i: u32) -> i32 { return bitcast<i32>(u(i)); }
-// The arena's first element is the error flag, read back (and cleared) with every download.
-fn fail(code: f32) { m[0] = code; }
+// The arena's first element is the error flag, read back (and cleared) with every download, and
+// its fourth the failing position (a label's or an index's) as u32 bits.
+fn fail(code: f32, at: u32) { m[3] = bitcast<f32>(at); m[0] = code; }
 const FLT_MIN: f32 = 1.17549435e-38;
 // From the bits: compilers may treat x != x as false, and max(NaN, y) may give y.
 fn isNan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }

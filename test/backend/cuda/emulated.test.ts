@@ -71,15 +71,16 @@ test('a bad row index or label is reported by the next read, naming the method; 
   const src = b.fromHost([1, 2, 3, 4]);
   const dst = b.fromHost([9, 9, 9, 9]);
   b.gather(2, 2, src, b.fromHost([1, 2]), 1, dst);
-  assert.throws(() => b.download(dst), bad('gather: an index is not a whole row number'));
+  assert.throws(() => b.download(dst), bad('gather: an index is not a whole row number .*; one of them: index 1 of the indices'));
   assert.deepEqual(Array.from(b.download(dst)), [3, 4, 0, 0], 'the flag is cleared once reported; the bad row is zeroed');
   b.gather(1, 2, src, b.fromHost([0.5]), 1, dst);
   assert.throws(() => b.synchronize(), bad('gather'));
   b.scatterAdd(2, 2, b.fromHost([1, 1, 1, 1]), b.fromHost([-1, 1]), 1, src);
-  assert.throws(() => b.download(src), bad('scatterAdd: an index is not a whole row number'));
+  assert.throws(() => b.download(src), bad('scatterAdd: an index is not a whole row number .*; one of them: index 0 of the indices'));
   assert.deepEqual(Array.from(b.download(src)), [1, 2, 4, 5], 'the bad row is skipped');
-  const g = { outer: 2, classes: 2, inner: 1 };
-  const prob = b.fromHost([0.5, 0.5, 0.5, 0.5]), label = b.fromHost([0, 7]), out = b.alloc(4);
+  // Three items, the last one's label bad: the error says where.
+  const g = { outer: 3, classes: 2, inner: 1 };
+  const prob = b.fromHost([0.5, 0.5, 0.5, 0.5, 0.5, 0.5]), label = b.fromHost([0, 1, 7]), out = b.alloc(6);
   const calls: [string, () => void][] = [
     ['softmaxLossForward', () => b.softmaxLossForward(g, prob, label, null, 'valid', out)],
     ['softmaxLossBackward', () => b.softmaxLossBackward(g, prob, label, null, 'valid', 1, out)],
@@ -90,9 +91,10 @@ test('a bad row index or label is reported by the next read, naming the method; 
   ];
   for (const [name, call] of calls) {
     call();
-    assert.throws(() => b.download(out), bad(`${name}: a label is not a class index`), name);
+    const where = name.startsWith('hinge') ? 'the label of item 2' : 'the label at index 2 of its blob';
+    assert.throws(() => b.download(out), bad(`${name}: a label is not a class index .*; one of them: ${where}`), name);
   }
-  b.softmaxLossForward(g, prob, b.fromHost([0, 1]), null, 'valid', out);
+  b.softmaxLossForward(g, prob, b.fromHost([0, 1, 1]), null, 'valid', out);
   assert.ok(Math.abs(b.download(out, undefined, 1)[0] - Math.LN2) < 1e-6, 'good labels raise nothing');
 });
 

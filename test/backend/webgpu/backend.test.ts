@@ -39,13 +39,15 @@ test('webgpu: a bad gather index or label is reported by the next read, naming t
   const b: Backend = backend;
   const src = b.fromHost([1, 2, 3, 4]);
   const dst = b.alloc(2);
-  b.gather(1, 2, src, b.fromHost([5]), 1, dst);
-  assert.throws(() => b.download(dst), (e: Error) => e instanceof DataError && /gather: an index is not a whole row number/.test(e.message));
+  b.gather(2, 1, src, b.fromHost([0, 5]), 1, dst);
+  assert.throws(() => b.download(dst), (e: Error) => e instanceof DataError && /gather: an index is not a whole row number.*; one of them: index 1 of the indices/.test(e.message));
   b.gather(1, 2, src, b.fromHost([1]), 1, dst);
   assert.deepEqual(Array.from(b.download(dst)), [3, 4], 'the flag is cleared once reported');
   const loss = b.alloc(1);
   b.softmaxLossForward({ outer: 2, classes: 2, inner: 1 }, b.fromHost([0.5, 0.5, 0.5, 0.5]), b.fromHost([0, 7]), null, 'valid', loss);
-  assert.throws(() => b.download(loss), /softmaxLossForward: a label is not a class index/);
+  assert.throws(() => b.download(loss), /softmaxLossForward: a label is not a class index.*; one of them: the label at index 1 of its blob/);
+  b.hingeLossForward({ outer: 3, classes: 2, inner: 1 }, b.fromHost([1, 2, 3, 4, 5, 6]), b.fromHost([9, 0, 1]), 'index', 'L1', loss);
+  assert.throws(() => b.download(loss), /hingeLossForward: a label is not a class index.*; one of them: the label of item 0/);
   // synchronize reports it too (Net's syncEachLayer relies on it), and clears it. Bad input is a DataError, as on CUDA and the CPU.
   b.gather(1, 2, src, b.fromHost([-1]), 1, dst);
   assert.throws(() => b.synchronize(), (e: Error) => e instanceof DataError && /gather: an index is not a whole row number/.test(e.message) && /syncEachLayer: true/.test(e.message));

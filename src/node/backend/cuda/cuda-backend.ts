@@ -22,7 +22,7 @@ import type {
 } from '../../../backend/backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../../../backend/lrn-composed.js';
 import { BackendError, DataError } from '../../../core/errors.js';
-import { DEVICE_ERROR_LAYER_HINT, DEVICE_ERROR_MESSAGES, NEURON_OP, NORMALIZATION, belowOrAt } from '../../../backend/kernel-abi.js';
+import { DEVICE_ERROR_LAYER_HINT, deviceErrorMessage, NEURON_OP, NORMALIZATION, belowOrAt } from '../../../backend/kernel-abi.js';
 import type { CudaAddon, InitResult } from './addon.js';
 import { CudaBuf, cudaBuf } from './buffer.js';
 import { CudaConv } from './conv.js';
@@ -74,9 +74,13 @@ export class CudaBackend implements Backend {
   private readonly count: CudaBuf;
   /** DOT_BLOCKS floats of device memory for the per-block partial sums of dotInto. */
   private readonly partials: CudaBuf;
-  /** The error flag the kernels that read labels and row indices set (DEVICE_ERROR codes), and its host copy. */
+  /**
+   * The error flag the kernels that read labels and row indices set (a DEVICE_ERROR code, then the
+   * failing position as int bits), and its host copy.
+   */
   private readonly errorFlag: CudaBuf;
-  private readonly errorHost = new Float32Array(1);
+  private readonly errorHost = new Float32Array(2);
+  private readonly errorAt = new Int32Array(this.errorHost.buffer, 4, 1);
   /** While captureGraph records: what is being captured, for the error a refused call throws. */
   private capturing: string | null = null;
   private readonly bits = new Float32Array(1);
@@ -91,7 +95,7 @@ export class CudaBackend implements Backend {
     this.maxBlocks = Math.max(1, runtime.device.multiprocessors * 16);
     this.count = this.alloc(1) as CudaBuf;
     this.partials = this.alloc(DOT_BLOCKS) as CudaBuf;
-    this.errorFlag = this.alloc(1) as CudaBuf;
+    this.errorFlag = this.alloc(2) as CudaBuf;
     this.conv = new CudaConv(runtime, this);
   }
 
@@ -246,8 +250,7 @@ export class CudaBackend implements Backend {
     const code = this.errorHost[0];
     if (code === 0) return;
     this.set(1, 0, this.errorFlag);
-    const message = DEVICE_ERROR_MESSAGES[code] ?? `a kernel left error code ${code}`;
-    throw new DataError(`CUDA backend: ${message} (found by ${what}, the first read since)${DEVICE_ERROR_LAYER_HINT}`);
+    throw new DataError(`CUDA backend: ${deviceErrorMessage(code, this.errorAt[0]!)} (found by ${what}, the first read since)${DEVICE_ERROR_LAYER_HINT}`);
   }
 
   // ---- BLAS level 1 ----
