@@ -16,7 +16,8 @@
  *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), at 64 and 256 also with
  *                   cudaGraphs, and inference at 64
  *   pytorch         the same LeNet in PyTorch (scripts/gpu_pytorch_lenet.py), same call
- *   mnist           the MNIST tutorial (dist/examples/mnist/train.js --backend cuda): accuracy, wall time
+ *   mnist           the MNIST tutorial (dist/examples/mnist/train.js --backend cuda): accuracy, wall time,
+ *                   call by call and with --cuda-graphs (the same weights: the same accuracy)
  *   memory          bench:memory on CUDA: LeNet for 50,000 iterations (10,000 with --quick), RSS and
  *                   device memory in use sampled; not in the default list
  *   bignets         bench:big on the GPU: CIFAR-10 full and GoogLeNet at batch 64 and 256, cortado-cuda
@@ -292,13 +293,18 @@ async function partPytorch() {
 }
 
 async function partMnist() {
-  const out = mkdtempSync(join(tmpdir(), 'cortado-mnist-'));
-  const t0 = performance.now();
-  const r = await child(process.execPath, [join(root, 'dist', 'examples', 'mnist', 'train.js'), '--backend', 'cuda', '--fresh', '--output', out], {}, 290);
-  const wall = (performance.now() - t0) / 1000;
-  const done = r.out.split('\n').find((l) => l.startsWith('done:'));
-  if (!done) throw new Error(`the tutorial did not finish (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
-  summary(`mnist tutorial on cuda: ${done.replace(/^done:\s*/, '')}; wall ${wall.toFixed(1)} s`);
+  const runs = [];
+  for (const graphs of [false, true]) {
+    const out = mkdtempSync(join(tmpdir(), 'cortado-mnist-'));
+    const t0 = performance.now();
+    const r = await child(process.execPath, [join(root, 'dist', 'examples', 'mnist', 'train.js'), '--backend', 'cuda', '--fresh', '--output', out,
+      ...(graphs ? ['--cuda-graphs'] : [])], {}, 140);
+    const wall = (performance.now() - t0) / 1000;
+    const done = r.out.split('\n').find((l) => l.startsWith('done:'));
+    const how = graphs ? 'with --cuda-graphs' : 'call by call';
+    runs.push(done ? `${how}: ${done.replace(/^done:\s*/, '')}; wall ${wall.toFixed(1)} s` : `${how}: did not finish (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
+  }
+  summary(`mnist tutorial on cuda: ${runs.join('; ')}`);
 }
 
 async function partMemory() {

@@ -1,10 +1,11 @@
 /**
  * The command line shared by the MNIST examples:
- *   [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N] [--help]
+ *   [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N] [--cuda-graphs] [--help]
  * `--max-iter` is `cortado train`'s name; `--iterations` is accepted as its alias (both name the
  * iteration to train to). Numbers are read by src/node/cli/flags.ts, as `cortado train` reads them
  * (`0x10`, `1e3` and `12abc` are refused naming the flag). Exits with a message and status 2 on a
- * bad flag, as a command should; then makes the backend and loads MNIST.
+ * bad flag, as a command should; then makes the backend and loads MNIST. `--cuda-graphs` sets the
+ * solver's cudaGraphs (each iteration one CUDA graph on the cuda backend; nothing elsewhere).
  */
 import type { Backend } from '../../src/backend/backend.js';
 import { UsageError, integerFlag, iterationsFlag, parseFlags } from '../../src/node/cli/flags.js';
@@ -18,12 +19,14 @@ export interface MnistRun {
   outputDir: string;
   resume: boolean;
   seed: number;
+  /** The solver's cudaGraphs (--cuda-graphs). */
+  cudaGraphs: boolean;
 }
 
 /** The flags of `args` (process.argv.slice(2) by default), checked; throws UsageError on a bad one. */
 export function readMnistFlags(example: string, defaults: { iterations: number; seed: number }, args = process.argv.slice(2)) {
   const s = { type: 'string' } as const;
-  const { values: f, positionals } = parseFlags(args, { backend: s, 'max-iter': s, iterations: s, output: s, seed: s, fresh: { type: 'boolean' }, help: { type: 'boolean' } });
+  const { values: f, positionals } = parseFlags(args, { backend: s, 'max-iter': s, iterations: s, output: s, seed: s, fresh: { type: 'boolean' }, 'cuda-graphs': { type: 'boolean' }, help: { type: 'boolean' } });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   return {
     help: f.help === true,
@@ -32,12 +35,13 @@ export function readMnistFlags(example: string, defaults: { iterations: number; 
     seed: integerFlag('seed', f.seed, 0, 2 ** 32 - 1) ?? defaults.seed,
     outputDir: f.output ?? `examples/${example}/output`,
     resume: f.fresh !== true,
+    cudaGraphs: f['cuda-graphs'] === true,
   };
 }
 
 /** `example` names the folder under examples/ (for the usage line and the default output). */
 export function mnistRun(example: string, defaults: { iterations: number; seed: number }): MnistRun {
-  const usage = `usage: npm run ${example} -- [--backend auto|js|native|cuda] [--max-iter N (alias --iterations)] [--output DIR] [--fresh] [--seed N]`;
+  const usage = `usage: npm run ${example} -- [--backend auto|js|native|cuda] [--max-iter N (alias --iterations)] [--output DIR] [--fresh] [--seed N] [--cuda-graphs]`;
   let flags: ReturnType<typeof readMnistFlags>;
   try {
     flags = readMnistFlags(example, defaults);
@@ -53,5 +57,6 @@ export function mnistRun(example: string, defaults: { iterations: number; seed: 
   const backend = createBackend(flags.backend);
   const mnist = loadMnist();
   console.log(`MNIST: ${mnist.train.count} training and ${mnist.test.count} test images; backend ${backend.name}`);
-  return { backend, mnist, iterations: flags.iterations, outputDir: flags.outputDir, resume: flags.resume, seed: flags.seed };
+  return { backend, mnist, iterations: flags.iterations, outputDir: flags.outputDir, resume: flags.resume, seed: flags.seed,
+    cudaGraphs: flags.cudaGraphs };
 }

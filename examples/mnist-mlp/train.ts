@@ -11,12 +11,12 @@ import { train } from '../../src/node/train.js';
 import { mnistRun } from '../common/mnist-run.js';
 import { EPOCH, mlp, mlpSolver } from './net.js';
 
-const { backend, mnist, iterations, outputDir, resume, seed } = mnistRun('mnist-mlp', { iterations: 2000 * EPOCH, seed: 12345678 });
+const { backend, mnist, iterations, outputDir, resume, seed, cudaGraphs } = mnistRun('mnist-mlp', { iterations: 2000 * EPOCH, seed: 12345678 });
 
 const result = await train({
   backend,
   layers: mlp({ batchSize: 100, testBatchSize: 100, train: mnist.train, test: mnist.test }),
-  solver: mlpSolver(iterations),
+  solver: { ...mlpSolver(iterations), cudaGraphs },
   seed,
   coffeeBreaks: { summaryEvery: 100, validateEvery: EPOCH, snapshotEvery: 5000 },
   outputDir,

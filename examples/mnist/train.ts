@@ -3,14 +3,14 @@
  * `inv` 0.01 / 1e-4 / 0.75, weight decay 5e-4, 10,000 iterations), validated on the 10,000 test
  * images every 1,000 iterations, snapshotted every 5,000.
  *
- *   npm run mnist -- [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N]
+ *   npm run mnist -- [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N] [--cuda-graphs]
  */
 import { signalExitCode } from '../../src/node/stop-on-signal.js';
 import { train } from '../../src/node/train.js';
 import { mnistRun } from '../common/mnist-run.js';
 import { lenet } from './lenet.js';
 
-const { backend, mnist, iterations, outputDir, resume, seed } = mnistRun('mnist', { iterations: 10000, seed: 42 });
+const { backend, mnist, iterations, outputDir, resume, seed, cudaGraphs } = mnistRun('mnist', { iterations: 10000, seed: 42 });
 
 const result = await train({
   backend,
@@ -21,6 +21,7 @@ const result = await train({
     weightDecay: 5e-4,
     lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 },
     maxIter: iterations,
+    cudaGraphs,
   },
   seed,
   coffeeBreaks: { summaryEvery: 100, validateEvery: 1000, snapshotEvery: 5000 },

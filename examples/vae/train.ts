@@ -10,12 +10,12 @@ import { train } from '../../src/node/train.js';
 import { mnistRun } from '../common/mnist-run.js';
 import { vae, vaeSolver } from './net.js';
 
-const { backend, mnist, iterations, outputDir, resume, seed } = mnistRun('vae', { iterations: 30000, seed: 42 });
+const { backend, mnist, iterations, outputDir, resume, seed, cudaGraphs } = mnistRun('vae', { iterations: 30000, seed: 42 });
 
 const result = await train({
   backend,
   layers: vae({ batchSize: 100, train: mnist.train, test: mnist.test }),
-  solver: vaeSolver(iterations),
+  solver: { ...vaeSolver(iterations), cudaGraphs },
   seed,
   coffeeBreaks: { summaryEvery: 100, validateEvery: 600, snapshotEvery: 5000 },
   outputDir,

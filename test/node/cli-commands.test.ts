@@ -94,6 +94,8 @@ test('--max-iter and --iterations are one flag in cortado train and the examples
   assert.equal(readMnistFlags('mnist', defaults, []).iterations, 100);
   assert.equal(readMnistFlags('mnist', defaults, ['--iterations', '20']).iterations, 20);
   assert.equal(readMnistFlags('mnist', defaults, ['--max-iter', '30']).iterations, 30);
+  assert.equal(readMnistFlags('mnist', defaults, []).cudaGraphs, false);
+  assert.equal(readMnistFlags('mnist', defaults, ['--cuda-graphs']).cudaGraphs, true);
   for (const bad of [['--iterations', '0x10'], ['--max-iter', '1e3'], ['--seed', '0x10'], ['--max-iter', '5', '--iterations', '6'], ['--itertions', '5']]) {
     assert.throws(() => readMnistFlags('mnist', defaults, bad), UsageError, bad.join(' '));
   }
