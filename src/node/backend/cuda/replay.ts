@@ -33,7 +33,7 @@ function grown<T extends Int32Array | Uint32Array | Float64Array | Float32Array>
  * per call an opcode and where its numbers start; the numbers (a launch's function and shape, an
  * upload's pointer and length, other calls' arguments); launches' argument slots; uploads' data.
  */
-class Record {
+class CallList {
   count = 0;
   op = new Int32Array(256);
   at = new Int32Array(256);
@@ -90,7 +90,7 @@ void EVERY_FUNCTION_LISTED;
 export class CallRecorder {
   /** The wrapped addon: what the backend, its kernels and its convolution call. */
   readonly addon: CudaAddon;
-  private rec: Record | null = null;
+  private rec: CallList | null = null;
   private flushed = false;
   private argSlots: Uint32Array | null = null;
 
@@ -158,7 +158,7 @@ export class CallRecorder {
   }
 
   /** Starts keeping the queued calls in `into` (cleared) instead of issuing them. */
-  begin(into: Record): void {
+  begin(into: CallList): void {
     if (this.rec) throw new BackendError('CUDA backend: a replayed run started inside another');
     into.clear();
     this.rec = into;
@@ -181,7 +181,7 @@ export class CallRecorder {
   }
 
   /** Issues recorded calls as they would have been; with `stage`, uploads are captured through it instead. */
-  issue(r: Record, stage?: (index: number, ptr: number, data: Float32Array) => void): void {
+  issue(r: CallList, stage?: (index: number, ptr: number, data: Float32Array) => void): void {
     const a = this.inner;
     const target = a as unknown as { [name: string]: (...args: number[]) => void };
     const nums = r.nums;
@@ -229,8 +229,8 @@ const MAX_CAPTURES = 8;
 export class ReplayedRun {
   readonly stats: ReplayStats = { replayed: 0, captured: 0, eager: 0 };
   /** The graph's calls, with the argument slots it holds now; `current` records the run under way. */
-  private template = new Record();
-  private current = new Record();
+  private template = new CallList();
+  private current = new CallList();
   private graph: number | null = null;
   /** The argument updates of a replay (see addon.ts's graphRun), with int32 and uint32 views. */
   private updates: Uint8Array = new Uint8Array(1024);
@@ -317,7 +317,7 @@ export class ReplayedRun {
     this.graph = null;
   }
 
-  private capture(calls: Record): void {
+  private capture(calls: CallList): void {
     this.dropGraph();
     const a = this.rec.inner;
     const sizes: number[] = [];
@@ -333,7 +333,7 @@ export class ReplayedRun {
   }
 
   /** Launches the graph with the run's changes (true); if that fails, turns graphs off and issues `calls` one by one. */
-  private launch(updates: Uint8Array | null, calls: Record): boolean {
+  private launch(updates: Uint8Array | null, calls: CallList): boolean {
     try {
       this.rec.inner.graphRun(this.graph!, updates, calls.uploads > 0 ? calls.data.subarray(0, calls.dataLen) : null);
       return true;
