@@ -2,8 +2,8 @@
  * `npm run bench:big`: the big nets beside PyTorch, on the same machine in one run: Caffe's
  * CIFAR-10 quick and full (examples/cifar10, batch 100) and GoogLeNet (examples/imagenet, 224×224,
  * batch 16), float32, on the CPU or (cortado-cuda beside pytorch-cuda) a GPU; cortado-cuda-graphs
- * is cortado-cuda with each training iteration run as one CUDA graph (the solver's cudaGraphs;
- * Backend.replayer for GoogLeNet's forward + backward). Each (net, batch,
+ * is cortado-cuda with each measured step run as one CUDA graph (the solver's cudaGraphs for
+ * training; Backend.replayer for GoogLeNet's forward + backward and for forward passes). Each (net, batch,
  * system) runs in its own child process, one after the other, with the protocol of measure.ts.
  * Prints one table (training and inference images/s at the batch, latency at batch 1, Cortado /
  * PyTorch ratios, each Cortado system against the PyTorch of its device), then where Cortado's time
@@ -78,7 +78,7 @@ function pytorch(python: string, system: string, args: string[]): ChildCommand {
 function cortado(system: string, args: string[]): ChildCommand {
   const cuda = system.startsWith('cortado-cuda');
   const env = cuda ? { ...process.env, CORTADO_CUDA_TF32: tf32 ? '1' : '0' } : undefined;
-  // cortado-cuda-graphs: the CUDA backend, each training iteration (or forward + backward) one CUDA graph.
+  // cortado-cuda-graphs: the CUDA backend, each measured step (a training iteration, a forward pass) one CUDA graph.
   const backend = cuda ? ['--backend', 'cuda', ...(system === 'cortado-cuda-graphs' ? ['--cuda-graphs'] : [])] : ['--backend', system.replace(/^cortado-/, '')];
   return { file: process.execPath, args: [dist + args[0], ...backend, ...args.slice(1), ...protocolFlags], env };
 }

@@ -12,8 +12,9 @@
  *   timing      `cortado time`'s per-layer table of the train net (core/timing.ts), after the rest
  *
  * Flags: --backend, --net, --batch N, --quick, --smoke (one step each: a check, not a measurement),
- * --time-iterations N (default 10), --cuda-graphs (the solver's cudaGraphs: each training
- * iteration one CUDA graph; the system is then cortado-cuda-graphs).
+ * --time-iterations N (default 10), --cuda-graphs (each training iteration one CUDA graph, the
+ * solver's cudaGraphs, and each forward pass one too, Backend.replayer; the system is then
+ * cortado-cuda-graphs).
  */
 import { readFileSync } from 'node:fs';
 import { Net } from '../src/node/net.js';
@@ -22,7 +23,7 @@ import { timeNet } from '../src/core/timing.js';
 import { timingDefinition } from '../src/node/cli/time.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { readDefinition } from '../src/node/definition.js';
-import { childArgs, emit, measure, protocol, type Protocol } from './measure.js';
+import { childArgs, emit, graphedStep, measure, protocol, type Protocol } from './measure.js';
 
 const args = childArgs();
 const SMOKE: Protocol = { warmup: 1, warmupMs: 0, reps: 1, minReps: 1, repMs: 0, budgetMs: 0 };
@@ -42,21 +43,26 @@ async function main(): Promise<Record<string, unknown>> {
   const sync = () => backend.synchronize();
   const step = await measure(() => solver.step(), batch, p, sync);
   const loss = solver.loss;
-  const graphStats = solver.graphStats ? { ...solver.graphStats } : undefined;
+  const trainStats = solver.graphStats ? { ...solver.graphStats } : undefined;
   if (!Number.isFinite(loss)) throw new Error(`cortado-cifar10 (${which}, ${backend.name}): the loss is ${loss} after ${solver.iter} iterations`);
   const timing = timeNet(train, { iterations: timeIterations, warmup: 1 });
   train.destroy();
 
   const big = new Net(layers(batch), { backend, phase: 'test', seed: 1 });
-  const infer = await measure(() => big.forward(), batch, p, sync);
+  const bigPass = graphedStep(backend, cudaGraphs, 'a forward pass', () => big.forward());
+  const infer = await measure(bigPass.step, batch, p, sync);
+  bigPass.destroy();
   big.destroy();
   // Latency: every forward pass waits for its result.
   const one = new Net(layers(1), { backend, phase: 'test', seed: 1 });
-  const single = await measure(() => { one.forward(); sync(); }, 1, p);
+  const onePass = graphedStep(backend, cudaGraphs, 'a forward pass at batch 1', () => one.forward());
+  const single = await measure(() => { onePass.step(); sync(); }, 1, p);
+  onePass.destroy();
   one.destroy();
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   return {
-    system: `cortado-${backend.name}${cudaGraphs ? '-graphs' : ''}`, version, net: `cifar10-${which}`, batch, loss, graphStats,
+    system: `cortado-${backend.name}${cudaGraphs ? '-graphs' : ''}`, version, net: `cifar10-${which}`, batch, loss,
+    graphStats: cudaGraphs ? { train: trainStats, infer: bigPass.stats(), latency: onePass.stats() } : undefined,
     params: train.params.reduce((s, q) => s + q.blob.count, 0),
     trainIps: step.perSecond, trainSteps: step.steps * step.reps, inferIps: infer.perSecond, latencyMs: 1000 / single.perSecond, timing,
   };

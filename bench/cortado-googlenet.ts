@@ -21,14 +21,14 @@ import { timeNet } from '../src/core/timing.js';
 import type { InputLayer } from '../src/layers/input.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { googlenetDeploy, googlenetTrain } from '../examples/imagenet/googlenet.js';
-import { childArgs, emit, measure, protocol, type Protocol } from './measure.js';
+import { childArgs, emit, graphedStep, measure, protocol, type Protocol } from './measure.js';
 
 const args = childArgs();
 const batch = Number(args.get('batch', '16'));
 const SMOKE: Protocol = { warmup: 1, warmupMs: 0, reps: 1, minReps: 1, repMs: 0, budgetMs: 0 };
 const p = process.argv.includes('--smoke') ? SMOKE : protocol(args.quick);
 const backend = createBackend(args.get('backend', 'js') as BackendName);
-/** --cuda-graphs: each forward + backward one CUDA graph (Backend.replayer); the system is then cortado-cuda-graphs. */
+/** --cuda-graphs: each forward + backward, and each forward pass, one CUDA graph (Backend.replayer); the system is then cortado-cuda-graphs. */
 const cudaGraphs = process.argv.includes('--cuda-graphs');
 
 /** `n` images of uniform values in [-128, 128) and labels below 1000, from a small LCG. */
@@ -49,10 +49,9 @@ async function main(): Promise<Record<string, unknown>> {
     train.forward();
     train.backward();
   };
-  const replay = cudaGraphs ? backend.replayer?.('GoogLeNet forward and backward') : undefined;
-  const fwdbwd = await measure(replay ? () => replay.run(pass) : pass, batch, p, sync);
-  const graphStats = replay ? { ...replay.stats } : undefined;
-  replay?.destroy();
+  const trainPass = graphedStep(backend, cudaGraphs, 'GoogLeNet forward and backward', pass);
+  const fwdbwd = await measure(trainPass.step, batch, p, sync);
+  trainPass.destroy();
   const loss = train.loss();
   if (!Number.isFinite(loss)) throw new Error(`cortado-googlenet (${backend.name}): the loss is ${loss}`);
   const timeIterations = Number(args.get('time-iterations', '0'));
@@ -65,15 +64,20 @@ async function main(): Promise<Record<string, unknown>> {
     return net;
   };
   const big = deploy(batch);
-  const infer = await measure(() => big.forward(), batch, p, sync);
+  const bigPass = graphedStep(backend, cudaGraphs, 'GoogLeNet forward', () => big.forward());
+  const infer = await measure(bigPass.step, batch, p, sync);
+  bigPass.destroy();
   big.destroy();
   // Latency: every forward pass waits for its result.
   const one = deploy(1);
-  const single = await measure(() => { one.forward(); sync(); }, 1, p);
+  const onePass = graphedStep(backend, cudaGraphs, 'GoogLeNet forward at batch 1', () => one.forward());
+  const single = await measure(() => { onePass.step(); sync(); }, 1, p);
+  onePass.destroy();
   one.destroy();
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   return {
-    system: `cortado-${backend.name}${replay ? '-graphs' : ''}`, version, threads: backend.name === 'js' ? 1 : undefined, batch, loss, graphStats,
+    system: `cortado-${backend.name}${cudaGraphs ? '-graphs' : ''}`, version, threads: backend.name === 'js' ? 1 : undefined, batch, loss,
+    graphStats: cudaGraphs ? { train: trainPass.stats(), infer: bigPass.stats(), latency: onePass.stats() } : undefined,
     fwdbwdIps: fwdbwd.perSecond, fwdbwdSteps: fwdbwd.steps * fwdbwd.reps, inferIps: infer.perSecond, latencyMs: 1000 / single.perSecond, timing,
   };
 }

@@ -10,6 +10,8 @@
  * for bench/run.ts to collect.
  */
 
+import type { Backend, Replayer } from '../src/backend/backend.js';
+
 export interface Protocol {
   warmup: number;
   warmupMs: number;
@@ -113,4 +115,16 @@ export function randomBatch(batch: number, seed = 1): { images: Float32Array; la
   const images = new Float32Array(batch * 28 * 28).map(next);
   const labels = new Float32Array(batch).map(() => Math.floor(next() * 10));
   return { images, labels };
+}
+
+/**
+ * `fn` as a measured step: run through a replayer of `backend` (each call one CUDA graph, see
+ * Backend.replayer) when `graphs` is set and the backend has one, else as it is. `stats()` says
+ * how the calls ran (undefined without a replayer), and `destroy()` frees the graph.
+ */
+export function graphedStep(backend: Backend, graphs: boolean, what: string, fn: () => void):
+  { step: () => void; stats: () => Replayer['stats'] | undefined; destroy: () => void } {
+  const r = graphs ? backend.replayer?.(what) : undefined;
+  if (!r) return { step: fn, stats: () => undefined, destroy: () => undefined };
+  return { step: () => r.run(fn), stats: () => ({ ...r.stats }), destroy: () => r.destroy() };
 }
