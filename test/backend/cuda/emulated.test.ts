@@ -18,11 +18,8 @@ import type { LayerConfig } from '../../../src/core/layer.js';
 import { equivalenceCheck } from '../../harness/equivalence.js';
 import { layerCases } from '../../harness/layer-cases.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
-import { compareMethods } from './method-cases.js';
 import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
-import { assertCudaStaysOnDevice, assertLenetStepsAllocateNothing } from './addon-traffic.js';
-import { assertDotIntoExactAndDeterministic } from './dot-into.js';
-import { assertGraphsReplayAsEager, assertReplayerRunsAsEager, assertTrainingReplaysAsEager } from './graphs.js';
+import { sharedDeviceChecks } from './device-checks.js';
 
 // Small chunks, so that the column-buffer convolution runs several chunks with a remainder.
 process.env.CORTADO_CUDA_IM2COL_LIMIT = '2000';
@@ -35,13 +32,6 @@ test('emulated device starts', { skip }, () => {
   assert.equal(loaded.error, undefined);
   assert.equal(loaded.backend!.runtime.device.device, 'Cortado CPU emulator');
   assert.equal(loaded.backend!.runtime.cudnn, false);
-});
-
-test('every backend method agrees with JsBackend (emulated device)', { skip }, () => {
-  const rows = compareMethods(loaded.backend!, new JsBackend('float32'));
-  const bad = rows.filter((r) => !r.ok).map((r) => `${r.name}: max relative error ${r.maxRelError} ${r.detail ?? ''}`);
-  assert.ok(rows.length > 90, `only ${rows.length} method cases`);
-  assert.deepEqual(bad, []);
 });
 
 test('every layer case agrees with JsBackend (emulated device)', { skip }, () => {
@@ -122,26 +112,6 @@ test('LeNet trains on the emulated device as on JsBackend (Net + Solver, 3 itera
   assertLenetTrainsAsOnJs(loaded.backend!);
 });
 
-test('the random layers, the losses and the metrics make no host transfer or wait, in the backend or the addon (emulated device)', { skip }, () => {
-  assertCudaStaysOnDevice(loaded.backend!);
-});
-
-test('LeNet\'s training steps after the first allocate no device memory (emulated device)', { skip }, () => {
-  assertLenetStepsAllocateNothing(loaded.backend!);
-});
-
-test('CUDA graphs replay a forward pass and a forward and backward pass as the eager calls do; what cannot be captured is refused (emulated device)', { skip }, () => {
-  assertGraphsReplayAsEager(loaded.backend!);
-});
-
-test('a replayed run gives each run its own kernel arguments and uploads, runs eagerly past a read, and captures again when its calls change (emulated device)', { skip }, () => {
-  assertReplayerRunsAsEager(loaded.backend!);
-});
-
-test('training with cudaGraphs: LeNet with Dropout on shuffled MemoryData, inv learning rate, gives the eager run\'s weights bit for bit (emulated device)', { skip }, () => {
-  assertTrainingReplaysAsEager(loaded.backend!);
-});
-
-test('dotInto on a million elements (a full first-pass grid): exact on integers, the same bits every run on floats (emulated device)', { skip }, () => {
-  assertDotIntoExactAndDeterministic(loaded.backend!, 1_000_003);
-});
+for (const [name, check] of sharedDeviceChecks({ name: 'a million elements (a full first-pass grid)', elements: 1_000_003 })) {
+  test(`${name} (emulated device)`, { skip }, () => check(loaded.backend!));
+}
