@@ -281,11 +281,12 @@ export class Solver<N extends Net = Net> {
       const b = this.net.backend;
       this.replayer = this.settings.cudaGraphs && b.replayer ? b.replayer('a training iteration') : null;
     }
-    if (this.replayer) this.replayer.run(() => this.stepOnce());
+    if (this.replayer) this.replayer.run(this.stepOnce);
     else this.stepOnce();
   }
 
-  private stepOnce(): void {
+  /** One iteration's work (an arrow function: the replayer runs it every step, with no closure made each time). */
+  private readonly stepOnce = (): void => {
     const { net, settings: s } = this;
     net.clearParamDiffs();
     const check = this.checkEvery > 0 && (this.iter + 1) % this.checkEvery === 0;
@@ -331,7 +332,7 @@ export class Solver<N extends Net = Net> {
     // loss finite (a max-pooling or clamped loss hides it) while the weights are already lost.
     if (check) net.checkParamsFinite(this.iter + 1, params);
     this.iter++;
-  }
+  };
 
   /** Caffe's ClipGradients: scales every diff by clip / ‖all diffs‖₂ when that norm exceeds clip. */
   private clipGradients(params: Param[], clip: number): void {

@@ -237,7 +237,7 @@ export class ReplayedRun {
   private updatesI32 = new Int32Array(this.updates.buffer);
   private updatesU32 = new Uint32Array(this.updates.buffer);
   /** Why graphs are off for this run (a capture that failed), or null. */
-  off: string | null = null;
+  private off: string | null = null;
   private destroyed = false;
 
   constructor(private readonly rec: CallRecorder, readonly what: string, private readonly notice: (m: string) => void,
