@@ -155,6 +155,7 @@ function memory(): Record<string, unknown> {
   }
   const first = samples[0];
   const last = samples[samples.length - 1];
+  const deviceGrowth = deviceUsed ? last.deviceMiB! - first.deviceMiB! : undefined;
   const grew = (a: number, b: number) => b - a > Math.max(4, 0.05 * a);
   net.destroy();
   return {
@@ -165,8 +166,8 @@ function memory(): Record<string, unknown> {
     // (the young generation's semi-spaces): what the process holds outside the JavaScript heap.
     rssLessHeapGrowthMiB: (last.rssMiB - last.heapTotalMiB) - (first.rssMiB - first.heapTotalMiB),
     heapGrowthMiB: last.heapMiB - first.heapMiB,
-    deviceGrowthMiB: deviceUsed ? last.deviceMiB! - first.deviceMiB! : undefined,
-    grows: grew(first.rssMiB, last.rssMiB) || grew(first.heapMiB, last.heapMiB) || (deviceUsed !== undefined && last.deviceMiB! - first.deviceMiB! > 0),
+    deviceGrowthMiB: deviceGrowth,
+    grows: grew(first.rssMiB, last.rssMiB) || grew(first.heapMiB, last.heapMiB) || (deviceGrowth ?? 0) > 0,
     samples,
   };
 }

@@ -67,14 +67,15 @@ for (const backend of only) {
   const minutes = run.seconds / 60;
   const out = run.result as unknown as MemoryResult;
   // On CUDA the device memory in use must not grow at all: every buffer is made at setup.
-  const ok = out.rssGrowthMiB < LIMIT_MIB && !(out.deviceGrowthMiB !== undefined && out.deviceGrowthMiB > 0);
+  const deviceGrew = (out.deviceGrowthMiB ?? 0) > 0;
+  const ok = out.rssGrowthMiB < LIMIT_MIB && !deviceGrew;
   failed ||= !ok;
   const rss = out.samples.map((s) => s.rssMiB.toFixed(1)).join(' ');
   const heap = out.samples.map((s) => s.heapTotalMiB.toFixed(1)).join(' ');
   const device = out.deviceGrowthMiB === undefined ? ''
     : `; device memory in use ${out.samples.map((x) => x.deviceMiB!.toFixed(1)).join(' ')} MiB, growth ${out.deviceGrowthMiB.toFixed(2)}`;
   const verdict = out.rssGrowthMiB < LIMIT_MIB ? 'under 5 MiB' : 'over 5 MiB';
-  rows.push(`| ${backend} | ${BATCH[backend] ?? 64} | ${out.iters.toLocaleString('en-US')} | ${out.peakRssMiB.toFixed(0)} | ${out.rssGrowthMiB.toFixed(2)} | ${out.rssLessHeapGrowthMiB.toFixed(2)} | ${out.heapGrowthMiB.toFixed(2)} | ${verdict}${out.deviceGrowthMiB ? ', DEVICE MEMORY GREW' : ''} (${minutes.toFixed(1)} min; RSS samples ${rss}; V8 heapTotal ${heap}${device}) |`);
+  rows.push(`| ${backend} | ${BATCH[backend] ?? 64} | ${out.iters.toLocaleString('en-US')} | ${out.peakRssMiB.toFixed(0)} | ${out.rssGrowthMiB.toFixed(2)} | ${out.rssLessHeapGrowthMiB.toFixed(2)} | ${out.heapGrowthMiB.toFixed(2)} | ${verdict}${deviceGrew ? ', DEVICE MEMORY GREW' : ''} (${minutes.toFixed(1)} min; RSS samples ${rss}; V8 heapTotal ${heap}${device}) |`);
   console.error(rows[rows.length - 1]);
 }
 console.log(pinned.length ? `V8's young generation pinned (${pinned.join(' ')})\n` : `V8's young generation adaptive\n`);
