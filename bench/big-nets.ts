@@ -95,6 +95,9 @@ for (const n of nets) if (!NETS[n]) fail(`--nets: unknown net "${n}"; choose fro
 for (const s of systems) if (!SYSTEMS.includes(s)) fail(`--only: unknown system "${s}"; choose from ${SYSTEMS.join(', ')}`);
 if (batches?.length === 0) fail('--batches names no batch size');
 
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const fmt = (v: unknown) => { const x = num(v); return x === undefined ? '-' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3); };
+const trainOf = (r: Record<string, unknown>) => num(r.trainIps) ?? num(r.fwdbwdIps);
 interface Outcome { net: string; batch: string; system: string; seconds?: number; result?: Record<string, unknown>; skipped?: string; error?: string }
 const outcomes: Outcome[] = [];
 const cases = nets.flatMap((net) => (batches ?? [NETS[net]!.batch]).map((batch) => ({ net, batch })));
@@ -105,13 +108,16 @@ for (const { net, batch } of cases) {
       outcomes.push({ net, batch, system, skipped: cmd });
       continue;
     }
-    outcomes.push({ net, batch, system, ...runChild(`bench:big: ${net} batch ${batch} ${system}`, cmd, 30 * 60_000, root) });
+    const outcome = runChild(`bench:big: ${net} batch ${batch} ${system}`, cmd, 30 * 60_000, root);
+    outcomes.push({ net, batch, system, ...outcome });
+    // Each result as it comes, so that a run cut short still shows what it measured.
+    if ('result' in outcome) {
+      const r = outcome.result;
+      process.stdout.write(`  train ${fmt(trainOf(r))} img/s, infer ${fmt(r.inferIps)} img/s, latency@1 ${fmt(r.latencyMs)} ms\n`);
+    }
   }
 }
 
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-const fmt = (v: unknown) => { const x = num(v); return x === undefined ? '-' : x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3); };
-const trainOf = (r: Record<string, unknown>) => num(r.trainIps) ?? num(r.fwdbwdIps);
 const header = ['net', 'system', 'batch', 'train img/s', 'infer img/s', 'latency@1 ms'];
 const rows: string[][] = [];
 for (const { net, batch } of cases) {

@@ -28,8 +28,12 @@
  * Each part runs in its own process with a time limit, so one failing part leaves the others
  * running; the end prints one summary line per part.
  *
- *   node scripts/gpu-check.mjs [--parts device,methods,...] [--quick]
- * (--quick: shorter timings and no MNIST tutorial). On the GPU machine: bash scripts/gpu-run.sh.
+ *   node scripts/gpu-check.mjs [--parts device,methods,...] [--quick] [--deadline SECONDS]
+ * (--quick: shorter timings and no MNIST tutorial; --bignets-quick: bench:big's --quick protocol
+ * alone). On the GPU machine: bash scripts/gpu-run.sh.
+ * --deadline bounds the whole run: each part's time limit is cut to what is left, and parts that
+ * would start with under 20 s left are listed as not run. Device time is short: list the parts in
+ * the order they matter. When the device part fails, nothing else runs (no GPU, nothing to check).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -257,9 +261,14 @@ async function partLenet() {
   summary(`lenet cortado (images/s): training ${rates.join(', ')}; inference 64: ${Math.round(infRate)}`);
 }
 
-function child(cmd, cmdArgs, env, timeoutS, onLine) {
+/**
+ * Runs a command, echoing its output, killed after timeoutS. With group, it leads a process group of
+ * its own and the time limit ends the whole group: each part runs so, and what a part starts (bench
+ * children, python) stays in the part's group.
+ */
+function child(cmd, cmdArgs, env, timeoutS, onLine, group = false) {
   return new Promise((resolve) => {
-    const p = spawn(cmd, cmdArgs, { cwd: root, env: { ...process.env, ...env } });
+    const p = spawn(cmd, cmdArgs, { cwd: root, env: { ...process.env, ...env }, detached: group });
     let out = '', timedOut = false;
     const feed = (chunk, stream) => {
       const text = chunk.toString();
@@ -271,6 +280,14 @@ function child(cmd, cmdArgs, env, timeoutS, onLine) {
     p.stderr.on('data', (c) => feed(c, process.stderr));
     const timer = setTimeout(() => {
       timedOut = true;
+      if (group) {
+        try {
+          process.kill(-p.pid, 'SIGKILL');
+          return;
+        } catch {
+          // the group is gone: kill the process alone
+        }
+      }
       p.kill('SIGKILL');
     }, timeoutS * 1000);
     p.on('error', (e) => {
@@ -318,11 +335,17 @@ async function partMemory() {
 
 async function partBignets(tf32) {
   const only = tf32 ? 'cortado-cuda,pytorch-cuda' : 'cortado-cuda,cortado-cuda-graphs,pytorch-cuda';
-  const flags = ['--nets', 'cifar10-full,googlenet', '--only', only, '--batches', '64,256', ...(tf32 ? ['--tf32'] : []), ...(quick ? ['--quick'] : [])];
+  const flags = ['--nets', 'cifar10-full,googlenet', '--only', only, '--batches', '64,256', ...(tf32 ? ['--tf32'] : []), ...(quick || args.includes('--bignets-quick') ? ['--quick'] : [])];
   const r = await child(process.execPath, [join(root, 'dist', 'bench', 'big-nets.js'), ...flags], { PYTHONUNBUFFERED: '1' }, 530);
   const ratios = r.out.split('\n').filter((l) => l.includes(' / pytorch-cuda')).map((l) => l.trim().replace(/\s+/g, ' '));
   if (r.code !== 0 || ratios.length === 0) throw new Error(`bench:big gave no ratio (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
   summary(`bignets${tf32 ? ' tf32' : ''} (train / infer / latency, Cortado / PyTorch): ${ratios.join('; ')}`);
+}
+
+/** The time left before --deadline, in seconds (Infinity without one). */
+function timeLeft(start) {
+  const deadline = Number(opt('--deadline') ?? Infinity);
+  return deadline - (performance.now() - start) / 1000;
 }
 
 async function runPart(name) {
@@ -351,15 +374,25 @@ async function main() {
       lines.push(`${name}: unknown part (choose from ${Object.keys(PARTS).join(', ')})`);
       continue;
     }
+    const left = timeLeft(start);
+    if (left < 20) {
+      lines.push(`${name}: not run (${Math.max(0, left).toFixed(0)} s left before --deadline)`);
+      continue;
+    }
+    const timeout = Math.min(part.timeout, Math.floor(left - 5));
     console.log(`\n==== ${name} ====`);
     const t0 = performance.now();
-    const extra = quick ? ['--quick'] : [];
-    const r = await child(process.execPath, [fileURLToPath(import.meta.url), '--part', name, ...extra], part.env ?? {}, part.timeout);
+    const extra = ['--quick', '--bignets-quick'].filter((f) => args.includes(f));
+    const r = await child(process.execPath, [fileURLToPath(import.meta.url), '--part', name, ...extra], part.env ?? {}, timeout, undefined, true);
     const s = r.out.split('\n').filter((l) => l.startsWith('SUMMARY ')).pop();
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (s) lines.push(`${s.slice(8)} [${secs} s]`);
-    else if (r.timedOut) lines.push(`${name}: TIMED OUT after ${part.timeout} s`);
+    else if (r.timedOut) lines.push(`${name}: TIMED OUT after ${timeout} s`);
     else lines.push(`${name}: FAILED (exit ${r.code}): ${r.out.trim().split('\n').pop() ?? ''}`);
+    if (name === 'device' && r.code !== 0) {
+      lines.push('the device part failed: nothing else was run');
+      break;
+    }
   }
   console.log(`\n==== gpu-check summary (${((performance.now() - start) / 1000).toFixed(0)} s) ====`);
   for (const l of lines) console.log(l);
