@@ -18,3 +18,42 @@ extern "C" __global__ void scatter_add_f32(int rows, int rowSize, const float* s
     atomicAdd(dst + (size_t)v * (size_t)rowSize + (size_t)(i - r * rowSize), scale * src[i]);
   }
 }
+
+/**
+ * Local response normalization across channels, one thread per element of [num, channels, hw]:
+ * scale = k + alphaOverSize · Σ x² over the channels c - half .. c + half that exist, and
+ * y = x · scale^-beta. The window's reads of the neighbouring planes come from the cache.
+ */
+extern "C" __global__ void lrn_across_fwd_f32(int num, int channels, int hw, int half, float alphaOverSize, float beta, float k,
+                                              const float* x, float* scale, float* y) {
+  CORTADO_LOOP(i, num * channels * hw) {
+    int c = (i / hw) % channels, first = i - c * hw;  // first: this pixel in channel 0 of the image
+    int lo = cortadoMax(c - half, 0), hi = cortadoMin(c + half, channels - 1);
+    float s = 0.0f;
+    for (int j = lo; j <= hi; j++) {
+      float v = x[first + j * hw];
+      s += v * v;
+    }
+    float sc = k + alphaOverSize * s;
+    scale[i] = sc;
+    y[i] = x[i] * powf(sc, -beta);
+  }
+}
+
+/**
+ * Its backward pass from forward's x, y and scale: dx = dy · scale^-beta - ratio · x · Σ dy y / scale
+ * over the same window (ratio = 2 alpha beta / size). Overwrites dx.
+ */
+extern "C" __global__ void lrn_across_bwd_f32(int num, int channels, int hw, int half, float ratio, float beta, const float* x,
+                                              const float* y, const float* scale, const float* dy, float* dx) {
+  CORTADO_LOOP(i, num * channels * hw) {
+    int c = (i / hw) % channels, first = i - c * hw;
+    int lo = cortadoMax(c - half, 0), hi = cortadoMin(c + half, channels - 1);
+    float s = 0.0f;
+    for (int j = lo; j <= hi; j++) {
+      int q = first + j * hw;
+      s += dy[q] * y[q] / scale[q];
+    }
+    dx[i] = dy[i] * powf(scale[i], -beta) - ratio * x[i] * s;
+  }
+}

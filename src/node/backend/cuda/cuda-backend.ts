@@ -445,12 +445,21 @@ export class CudaBackend implements Backend {
     else throw new BackendError(`CUDA backend, poolBackward: unknown method "${method as string}"`);
   }
 
+  // Across channels: one fused kernel each way (the composed form is 4 launches per image there).
+  // Within a channel: composed of mean pooling and elementwise kernels.
   lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, work: Buf): void {
-    lrnForwardComposed(this, g, x, scale, y, work);
+    if (g.within) return lrnForwardComposed(this, g, x, scale, y, work);
+    const n = g.num * g.channels * g.height * g.width;
+    this.run('lrn_across_fwd_f32', n, [g.num, g.channels, g.height * g.width, (g.localSize - 1) / 2, g.alpha / g.localSize, g.beta, g.k,
+      cudaBuf(x, n, 'lrnForward x'), cudaBuf(scale, n, 'lrnForward scale'), cudaBuf(y, n, 'lrnForward y')]);
   }
 
   lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, work: Buf): void {
-    lrnBackwardComposed(this, g, x, y, scale, dy, dx, work);
+    if (g.within) return lrnBackwardComposed(this, g, x, y, scale, dy, dx, work);
+    const n = g.num * g.channels * g.height * g.width;
+    this.run('lrn_across_bwd_f32', n, [g.num, g.channels, g.height * g.width, (g.localSize - 1) / 2, (2 * g.alpha * g.beta) / g.localSize, g.beta,
+      cudaBuf(x, n, 'lrnBackward x'), cudaBuf(y, n, 'lrnBackward y'), cudaBuf(scale, n, 'lrnBackward scale'),
+      cudaBuf(dy, n, 'lrnBackward dy'), cudaBuf(dx, n, 'lrnBackward dx')]);
   }
 
   // ---- neurons, softmax, losses ----
