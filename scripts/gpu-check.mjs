@@ -11,15 +11,21 @@
  *                   the first, and dotInto on 10^7 elements: exact, same bits
  *   graphs          CUDA graphs (captureGraph): LeNet forward, and forward + backward, replayed as the eager
  *                   calls give them; replayed runs (replayer) and training with cudaGraphs as eager runs,
- *                   bit for bit; ms per call eager against replayed, batch 1 and 64
+ *                   bit for bit, on a device started deterministic; ms per call eager against replayed,
+ *                   batch 1 and 64
+ *   determinism     the default device: which of LeNet's gradients differ between two identical eager passes
+ *   methods-deterministic  the methods part on a device started deterministic
  *   convtime        LeNet-sized convolutions, ms per call, with cuDNN and without
  *   lenet           LeNet training images/s at batch 64, 256, 1024 (Net + Solver), at 64 and 256 also with
  *                   cudaGraphs, and inference at 64
  *   pytorch         the same LeNet in PyTorch (scripts/gpu_pytorch_lenet.py), same call
  *   mnist           the MNIST tutorial (dist/examples/mnist/train.js --backend cuda): accuracy, wall time,
- *                   call by call and with --cuda-graphs (the same weights: the same accuracy)
+ *                   call by call and with --cuda-graphs (the same accuracy to within what cuDNN's fastest,
+ *                   non-deterministic algorithms change: 98.97% and 98.98% on an H200)
  *   memory          bench:memory on CUDA: LeNet for 50,000 iterations (10,000 with --quick), RSS and
  *                   device memory in use sampled; not in the default list
+ *   gputest         node --test test/backend/cuda/gpu.test.js (the test suite's GPU file); not in the default list
+ *   bignets-googlenet  the bignets part for GoogLeNet alone; not in the default list
  *   bignets         bench:big on the GPU: CIFAR-10 full and GoogLeNet at batch 64 and 256, cortado-cuda
  *                   and cortado-cuda-graphs (each iteration one CUDA graph) beside PyTorch eager (cuDNN
  *                   benchmark mode), plain fp32; bignets-tf32 the same without the graphs row,
@@ -56,7 +62,9 @@ const PARTS = {
   'methods-im2col': { timeout: 90, run: partMethods, env: { CORTADO_CUDNN: '0' } },
   layers: { timeout: 120, run: partLayers },
   resident: { timeout: 60, run: partResident },
-  graphs: { timeout: 90, run: partGraphs },
+  graphs: { timeout: 90, run: partGraphs, env: { CORTADO_CUDA_DETERMINISTIC: '1' } },
+  determinism: { timeout: 60, run: partDeterminism },
+  'methods-deterministic': { timeout: 90, run: partMethods, env: { CORTADO_CUDA_DETERMINISTIC: '1' } },
   convtime: { timeout: 60, run: partConvTime },
   'convtime-im2col': { timeout: 60, run: partConvTime, env: { CORTADO_CUDNN: '0' } },
   lenet: { timeout: 150, run: partLenet },
@@ -65,6 +73,8 @@ const PARTS = {
   memory: { timeout: 300, run: partMemory, optional: true },
   bignets: { timeout: 540, run: () => partBignets(false), optional: true },
   'bignets-tf32': { timeout: 540, run: () => partBignets(true), optional: true },
+  'bignets-googlenet': { timeout: 300, run: () => partBignets(false, 'googlenet'), optional: true },
+  gputest: { timeout: 180, run: partGpuTest, optional: true },
 };
 
 const pad = (s, n) => String(s).padEnd(n);
@@ -173,11 +183,24 @@ async function partGraphs() {
       checks.push(`${name} FAILED: ${e.message.split('\n')[0]}`);
     }
   }
+  const differ = graphs.eagerStepsDiffer(backend);
+  checks.push(`deterministic device (${backend.runtime.deterministic}): two eager passes ${differ.length ? 'DIFFER in ' + differ.join(' ') : 'agree bit for bit'}`);
   const check = checks.join(', ');
   console.log(check);
   const rows = timeGraphs(backend, quick ? 0.5 : 2);
   for (const r of rows) console.log(`${pad(r.name, 36)} eager ${r.eagerMs.toFixed(4)} ms, graph ${r.graphMs.toFixed(4)} ms, ${(r.eagerMs / r.graphMs).toFixed(2)}x`);
   summary(`graphs: ${check}; ${rows.map((r) => `${r.name} ${(r.eagerMs / r.graphMs).toFixed(2)}x (${r.eagerMs.toFixed(3)} -> ${r.graphMs.toFixed(3)} ms)`).join('; ')}`);
+}
+
+async function partDeterminism() {
+  const { backend } = await cuda();
+  const { eagerStepsDiffer } = await import(dist('test/backend/cuda/graphs.js'));
+  const differ = [];
+  for (const batch of [4, 64, 256]) {
+    const d = eagerStepsDiffer(backend, batch);
+    differ.push(`batch ${batch}: ${d.length ? d.join(' ') : 'none'}`);
+  }
+  summary(`determinism (default device, cuDNN ${backend.runtime.cudnn}): gradients that differ between two identical eager LeNet passes: ${differ.join('; ')}`);
 }
 
 function convGeom(num, channels, size, numOutput, k) {
@@ -333,9 +356,9 @@ async function partMemory() {
   summary(`memory (cuda, ${iters} iterations): RSS growth ${cells[5]} MiB, ${cells[8].replace(/ \(.*/, '')}; ${(cells[8].match(/device memory in use .*?growth [-\d.]+/) ?? ['no device figures'])[0]}`);
 }
 
-async function partBignets(tf32) {
+async function partBignets(tf32, nets = 'cifar10-full,googlenet') {
   const only = tf32 ? 'cortado-cuda,pytorch-cuda' : 'cortado-cuda,cortado-cuda-graphs,pytorch-cuda';
-  const flags = ['--nets', 'cifar10-full,googlenet', '--only', only, '--batches', '64,256', ...(tf32 ? ['--tf32'] : []), ...(quick || args.includes('--bignets-quick') ? ['--quick'] : [])];
+  const flags = ['--nets', nets, '--only', only, '--batches', '64,256', ...(tf32 ? ['--tf32'] : []), ...(quick || args.includes('--bignets-quick') ? ['--quick'] : [])];
   const r = await child(process.execPath, [join(root, 'dist', 'bench', 'big-nets.js'), ...flags], { PYTHONUNBUFFERED: '1' }, 530);
   const ratios = r.out.split('\n').filter((l) => l.includes(' / pytorch-cuda')).map((l) => l.trim().replace(/\s+/g, ' '));
   if (r.code !== 0 || ratios.length === 0) throw new Error(`bench:big gave no ratio (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
@@ -346,6 +369,13 @@ async function partBignets(tf32) {
 function timeLeft(start) {
   const deadline = Number(opt('--deadline') ?? Infinity);
   return deadline - (performance.now() - start) / 1000;
+}
+
+async function partGpuTest() {
+  const r = await child(process.execPath, ['--test', join(root, 'dist', 'test', 'backend', 'cuda', 'gpu.test.js')], {}, 170);
+  const count = (what) => r.out.match(new RegExp(`^# ${what} (\\d+)`, 'm'))?.[1] ?? '?';
+  const failing = r.out.split('\n').filter((l) => l.startsWith('not ok')).map((l) => l.replace(/^not ok \d+ - /, ''));
+  summary(`gputest (node --test gpu.test.js): ${count('pass')} pass, ${count('fail')} fail, ${count('skipped')} skipped${failing.length ? '; FAILING: ' + failing.join('; ') : ''}`);
 }
 
 async function runPart(name) {

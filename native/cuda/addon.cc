@@ -151,12 +151,12 @@ bool getBytes(napi_env env, napi_value v, void*& data, size_t& bytes) {
 // ---------------------------------------------------------------- init
 
 /**
- * init(overrideDir, deviceIndex, useCudnn, tf32) -> { ok: true, ...device info } or
+ * init(overrideDir, deviceIndex, useCudnn, tf32, deterministic) -> { ok: true, ...device info } or
  * { ok: false, code, message } where code is 'nodriver', 'driver', 'nodevice', 'nvrtc' or 'cublas'.
  */
 static napi_value Init(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  if (!getArgs(env, info, 4, argv, "init")) return nullptr;
+  napi_value argv[5];
+  if (!getArgs(env, info, 5, argv, "init")) return nullptr;
   std::string overrideDir;
   getString(env, argv[0], overrideDir);
   int deviceIndex = 0;
@@ -164,6 +164,8 @@ static napi_value Init(napi_env env, napi_callback_info info) {
   bool useCudnn = false, tf32 = false;
   napi_get_value_bool(env, argv[2], &useCudnn);
   napi_get_value_bool(env, argv[3], &tf32);
+  bool deterministic = false;
+  napi_get_value_bool(env, argv[4], &deterministic);
 
   napi_value out;
   napi_create_object(env, &out);
@@ -218,6 +220,7 @@ static napi_value Init(napi_env env, napi_callback_info info) {
   int blasVersion = 0;
   S.libs.cublas.cublasGetVersion_v2(S.blas, &blasVersion);
   S.tf32 = tf32;
+  S.deterministic = deterministic;
   S.libs.cublas.cublasSetMathMode(S.blas, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
 
   std::string cudnnNote;

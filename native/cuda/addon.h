@@ -51,6 +51,8 @@ struct CudaState {
   cublasHandle_t blas = nullptr;
   cudnnHandle_t dnn = nullptr;
   bool tf32 = false;
+  // cuDNN convolution algorithms limited to those that give the same bits every run
+  bool deterministic = false;
   std::vector<CUmodule> modules;
   std::vector<CUfunction> functions;
   std::vector<std::string> functionNames;

@@ -16,15 +16,20 @@ namespace {
 
 const size_t kMaxWorkspace = size_t(1) << 30;
 
-// The first (fastest) result that succeeded, fits the workspace limit and, unless TF32 is
-// allowed, ran in plain fp32.
-bool pick(const cudnnConvAlgoPerf* perf, int n, int& algo, size_t& memory) {
+const int kDeterministic = 1;  // cudnnDeterminism_t's CUDNN_DETERMINISTIC
+
+// The first (fastest) result that succeeded, fits the workspace limit, unless TF32 is allowed
+// ran in plain fp32, and when the device was started deterministic gives the same bits every run
+// (no atomics across blocks).
+bool pick(const cudnnConvAlgoPerf* perf, int n, int& algo, size_t& memory, float& ms) {
   for (int i = 0; i < n; i++) {
     const auto& p = perf[i];
     bool tensorOp = p.mathType == CUDNN_TENSOR_OP_MATH || p.mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
     if (p.status != CUDNN_STATUS_SUCCESS || p.memory > kMaxWorkspace || (tensorOp && !S.tf32)) continue;
+    if (S.deterministic && p.determinism != kDeterministic) continue;
     algo = p.algo;
     memory = p.memory;
+    ms = p.time;
     return true;
   }
   return false;
@@ -44,7 +49,8 @@ ConvPlan* planOf(napi_env env, napi_value v, const char* fn) {
 
 /**
  * convPlan(num, channels, height, width, numOutput, kernelH, kernelW, padH, padW, strideH,
- * strideW, dilationH, dilationW, group, outH, outW) -> [planId, workspaceBytes].
+ * strideW, dilationH, dilationW, group, outH, outW) -> [planId, workspaceBytes, forward algorithm,
+ * backward-data algorithm, backward-filter algorithm, and the three times cuDNN measured in ms].
  */
 napi_value ConvPlanCreate(napi_env env, napi_callback_info info) {
   napi_value argv[16];
@@ -85,24 +91,25 @@ napi_value ConvPlanCreate(napi_env env, napi_callback_info info) {
   cudnnConvAlgoPerf perf[16];
   int n = 0;
   size_t fwdMem = 0, dataMem = 0, filterMem = 0;
+  float ms[3] = {0, 0, 0};
   if (!cudnnOk(env, d.cudnnFindConvolutionForwardAlgorithm(S.dnn, p->x, p->w, p->conv, p->y, 16, &n, perf),
                "cudnnFindConvolutionForwardAlgorithm"))
     return nullptr;
-  if (!pick(perf, n, p->fwdAlgo, fwdMem)) {
+  if (!pick(perf, n, p->fwdAlgo, fwdMem, ms[0])) {
     throwError(env, "cuDNN: no usable forward convolution algorithm for this geometry");
     return nullptr;
   }
   if (!cudnnOk(env, d.cudnnFindConvolutionBackwardDataAlgorithm(S.dnn, p->w, p->y, p->conv, p->x, 16, &n, perf),
                "cudnnFindConvolutionBackwardDataAlgorithm"))
     return nullptr;
-  if (!pick(perf, n, p->bwdDataAlgo, dataMem)) {
+  if (!pick(perf, n, p->bwdDataAlgo, dataMem, ms[1])) {
     throwError(env, "cuDNN: no usable backward-data convolution algorithm for this geometry");
     return nullptr;
   }
   if (!cudnnOk(env, d.cudnnFindConvolutionBackwardFilterAlgorithm(S.dnn, p->x, p->y, p->conv, p->w, 16, &n, perf),
                "cudnnFindConvolutionBackwardFilterAlgorithm"))
     return nullptr;
-  if (!pick(perf, n, p->bwdFilterAlgo, filterMem)) {
+  if (!pick(perf, n, p->bwdFilterAlgo, filterMem, ms[2])) {
     throwError(env, "cuDNN: no usable backward-filter convolution algorithm for this geometry");
     return nullptr;
   }
@@ -110,9 +117,11 @@ napi_value ConvPlanCreate(napi_env env, napi_callback_info info) {
   if (filterMem > p->workspace) p->workspace = filterMem;
   S.plans.push_back(owner.release());
   napi_value out;
-  napi_create_array_with_length(env, 2, &out);
-  napi_set_element(env, out, 0, makeNumber(env, static_cast<double>(S.plans.size() - 1)));
-  napi_set_element(env, out, 1, makeNumber(env, static_cast<double>(p->workspace)));
+  napi_create_array_with_length(env, 8, &out);
+  const double values[8] = {static_cast<double>(S.plans.size() - 1), static_cast<double>(p->workspace),
+                            static_cast<double>(p->fwdAlgo), static_cast<double>(p->bwdDataAlgo),
+                            static_cast<double>(p->bwdFilterAlgo), ms[0], ms[1], ms[2]};
+  for (uint32_t i = 0; i < 8; i++) napi_set_element(env, out, i, makeNumber(env, values[i]));
   return out;
 }
 

@@ -20,6 +20,25 @@ extern "C" __global__ void scatter_add_f32(int rows, int rowSize, const float* s
 }
 
 /**
+ * scatter_add_f32 in a fixed order, for a device started deterministic: one thread per column
+ * adds the rows in turn, so repeated rows meet in row order, run after run. Bad indices as there
+ * (the column-0 thread sets the flag).
+ */
+extern "C" __global__ void scatter_add_ordered_f32(int rows, int rowSize, const float* src, const float* index, float scale,
+                                                   float* dst, int dstRows, float* flag) {
+  CORTADO_LOOP(j, rowSize) {
+    for (int r = 0; r < rows; r++) {
+      float v = index[r];
+      if (!cortadoIsRow(v, dstRows)) {
+        if (j == 0) cortadoFail(flag, kScatterIndex, r);
+        continue;
+      }
+      dst[(size_t)v * (size_t)rowSize + (size_t)j] += scale * src[(size_t)r * (size_t)rowSize + (size_t)j];
+    }
+  }
+}
+
+/**
  * Local response normalization across channels, one thread per element of [num, channels, hw]:
  * scale = k + alphaOverSize · Σ x² over the channels c - half .. c + half that exist, and
  * y = x · scale^-beta. The window's reads of the neighbouring planes come from the cache.

@@ -36,8 +36,11 @@ export type InitResult =
   | { ok: false; code: 'nodriver' | 'driver' | 'nodevice' | 'nvrtc' | 'cublas' | 'again'; message: string };
 
 export interface CudaAddon {
-  /** Opens the libraries (the override folder first), the device and its primary context. Once. */
-  init(overrideDir: string, deviceIndex: number, useCudnn: boolean, tf32: boolean): InitResult;
+  /**
+   * Opens the libraries (the override folder first), the device and its primary context. Once.
+   * deterministic limits cuDNN's convolution algorithms to those that give the same bits every run.
+   */
+  init(overrideDir: string, deviceIndex: number, useCudnn: boolean, tf32: boolean, deterministic: boolean): InitResult;
   /** NVRTC: source -> CUBIN (cubin true) or NUL-terminated PTX. Throws with the compiler log. */
   compile(source: string, name: string, headerNames: string[], headerSources: string[], options: string[],
     cubin: boolean): { image: Uint8Array; log: string };
@@ -64,10 +67,13 @@ export interface CudaAddon {
     y: number): void;
   sdot(n: number, x: number, y: number): number;
   sasum(n: number, x: number): number;
-  /** cuDNN: descriptors and the measured fastest algorithms for one geometry -> [plan, workspace bytes]. */
+  /**
+   * cuDNN: descriptors and the measured fastest algorithms for one geometry -> [plan, workspace bytes,
+   * forward, backward-data and backward-filter algorithm (cuDNN's enum values), their measured ms].
+   */
   convPlan(num: number, channels: number, height: number, width: number, numOutput: number, kernelH: number,
     kernelW: number, padH: number, padW: number, strideH: number, strideW: number, dilationH: number,
-    dilationW: number, group: number, outH: number, outW: number): [number, number];
+    dilationW: number, group: number, outH: number, outW: number): [number, number, number, number, number, number, number, number];
   convForward(plan: number, x: number, w: number, y: number, workspace: number, workspaceBytes: number): void;
   convBackwardData(plan: number, dy: number, w: number, dx: number, workspace: number, workspaceBytes: number): void;
   /** Accumulates into dw. */

@@ -16,6 +16,11 @@ import { BackendError } from '../../../core/errors.js';
 import { CudaBuf, cudaBuf } from './buffer.js';
 import type { CudaBackend, CudaRuntime } from './cuda-backend.js';
 
+// cuDNN's algorithm enums (cudnnConvolutionFwdAlgo_t, BwdDataAlgo_t, BwdFilterAlgo_t), for CORTADO_CUDNN_LOG.
+const FWD_ALGOS = ['IMPLICIT_GEMM', 'IMPLICIT_PRECOMP_GEMM', 'GEMM', 'DIRECT', 'FFT', 'FFT_TILING', 'WINOGRAD', 'WINOGRAD_NONFUSED'];
+const DATA_ALGOS = ['ALGO_0', 'ALGO_1', 'FFT', 'FFT_TILING', 'WINOGRAD', 'WINOGRAD_NONFUSED'];
+const FILTER_ALGOS = ['ALGO_0', 'ALGO_1', 'FFT', 'ALGO_3', 'WINOGRAD', 'WINOGRAD_NONFUSED', 'FFT_TILING'];
+
 
 interface Plan {
   /** cuDNN plan id and workspace bytes, or null for the column-buffer path. */
@@ -54,12 +59,23 @@ export class CudaConv {
     return p;
   }
 
+  /**
+   * A cuDNN plan: the fastest algorithm cuDNN measures for each direction. CORTADO_CUDNN_LOG=1
+   * prints each plan's algorithms and times (stderr), as cuDNN names them.
+   */
   private cudnnPlan(g: ConvGeom): Plan | null {
     // cuDNN times its algorithms on the device: not something a CUDA graph can hold.
     this.b.refuseInCapture('a new cuDNN convolution plan');
     try {
-      const [id, bytes] = this.rt.addon.convPlan(g.num, g.channels, g.height, g.width, g.numOutput, g.kernelH, g.kernelW,
-        g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.group, g.outH, g.outW);
+      const [id, bytes, fwd, data, filter, fwdMs, dataMs, filterMs] = this.rt.addon.convPlan(g.num, g.channels, g.height, g.width,
+        g.numOutput, g.kernelH, g.kernelW, g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.group, g.outH, g.outW);
+      if (process.env.CORTADO_CUDNN_LOG === '1') {
+        const t = (ms: number) => `${ms.toFixed(3)} ms`;
+        console.warn(`cortado (cuda): cuDNN plan for input [${g.num}, ${g.channels}, ${g.height}, ${g.width}], ${g.numOutput} outputs, kernel ${g.kernelH}x${g.kernelW}, ` +
+          `stride ${g.strideH}x${g.strideW}, pad ${g.padH}x${g.padW}, group ${g.group}: forward ${FWD_ALGOS[fwd] ?? fwd} (${t(fwdMs)}), ` +
+          `backward data ${DATA_ALGOS[data] ?? data} (${t(dataMs)}), backward filter ${FILTER_ALGOS[filter] ?? filter} (${t(filterMs)}), ` +
+          `workspace ${bytes} bytes${this.rt.deterministic ? ', deterministic' : ''}`);
+      }
       return { cudnn: { id, bytes }, nb: 0, size: Math.ceil(bytes / 4) };
     } catch (e) {
       this.rt.notice(`cuDNN cannot run a convolution of input [${g.num}, ${g.channels}, ${g.height}, ${g.width}], kernel ${g.kernelH}x${g.kernelW}, ${g.numOutput} outputs (${(e as Error).message}); it runs on im2col + cuBLAS instead`);

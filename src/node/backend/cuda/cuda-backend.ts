@@ -46,6 +46,8 @@ export interface CudaRuntime {
   device: Extract<InitResult, { ok: true }>;
   /** Whether convolution runs on cuDNN. */
   cudnn: boolean;
+  /** Whether the device was started deterministic (CudaOptions.deterministic). */
+  deterministic: boolean;
   /** Prints a notice once per distinct message (cuDNN fallbacks). */
   notice(message: string): void;
 }
@@ -412,7 +414,8 @@ export class CudaBackend implements Backend {
     const d = cudaBuf(dy, m * channels, 'biasBackward dy');
     const db = cudaBuf(dbias, channels, 'biasBackward dbias');
     if (m === 0 || channels === 0) return;
-    const splits = Math.min(64, Math.ceil(m / (THREADS * 16)));
+    // Several blocks per channel add up through atomicAdd, in no fixed order: one when deterministic.
+    const splits = this.runtime.deterministic ? 1 : Math.min(64, Math.ceil(m / (THREADS * 16)));
     this.k.launch('bias_bwd_f32', [channels, splits], THREADS, [outer, channels, inner, d, db]);
   }
 
@@ -601,6 +604,13 @@ export class CudaBackend implements Backend {
   scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
     const n = rows * rowSize;
     const d = cudaBuf(dst, 0, 'scatterAdd dst');
+    // Deterministic: one thread per column adds the rows in order (repeated rows meet in a fixed order).
+    if (this.runtime.deterministic) {
+      if (n === 0) return;
+      this.run('scatter_add_ordered_f32', rowSize, [rows, rowSize, cudaBuf(src, n, 'scatterAdd src'), cudaBuf(index, rows, 'scatterAdd index'), scale, d,
+        Math.floor(d.length / rowSize), this.errorFlag]);
+      return;
+    }
     this.run('scatter_add_f32', n, [rows, rowSize, cudaBuf(src, n, 'scatterAdd src'), cudaBuf(index, rows, 'scatterAdd index'), scale, d,
       rowSize > 0 ? Math.floor(d.length / rowSize) : 0, this.errorFlag]);
   }

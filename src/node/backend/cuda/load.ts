@@ -9,6 +9,7 @@
  * Environment: CORTADO_CUDA_LIB_DIR (a folder searched first for every library),
  * CORTADO_CUDA_DEVICE (device index, default 0), CORTADO_CUDNN=0 (convolution without cuDNN),
  * CORTADO_CUDA_TF32=1 (allow TF32 tensor cores in cuBLAS and cuDNN: faster, ~1e-3 relative error),
+ * CORTADO_CUDA_DETERMINISTIC=1 (the same bits every run: see CudaOptions.deterministic),
  * CORTADO_CACHE_DIR (compiled kernels, default ~/.cache/cortado).
  */
 import type { DType } from '../../../backend/backend.js';
@@ -25,6 +26,13 @@ export interface CudaOptions {
   device?: number;
   cudnn?: boolean;
   tf32?: boolean;
+  /**
+   * The same bits from the same calls, run after run (as PyTorch's torch.use_deterministic_algorithms):
+   * cuDNN convolution only with its deterministic algorithms, and the backend's own sums over
+   * blocks (bias gradients, scatterAdd's repeated rows) in a fixed order instead of by atomicAdd.
+   * Off by default: the fastest algorithms may differ in the last bits from run to run.
+   */
+  deterministic?: boolean;
   cacheDir?: string;
 }
 
@@ -45,11 +53,13 @@ function start(opts: CudaOptions): { runtime?: CudaRuntime; error?: string } {
   const recorder = new CallRecorder(loaded.addon);
   const addon = recorder.addon;
   const env = process.env;
+  const deterministic = opts.deterministic ?? env.CORTADO_CUDA_DETERMINISTIC === '1';
   const device = addon.init(
     opts.libDir ?? env.CORTADO_CUDA_LIB_DIR ?? '',
     opts.device ?? Number(env.CORTADO_CUDA_DEVICE ?? 0),
     opts.cudnn ?? env.CORTADO_CUDNN !== '0',
     opts.tf32 ?? env.CORTADO_CUDA_TF32 === '1',
+    deterministic,
   );
   if (!device.ok) return { error: `CUDA backend unavailable: ${REASONS[device.code] ?? device.code} (${device.message})` };
   let kernels: Kernels;
@@ -72,7 +82,7 @@ function start(opts: CudaOptions): { runtime?: CudaRuntime; error?: string } {
   if (device.cudnnVersion === 0 && device.cudnnNote !== 'disabled') {
     notice(`cuDNN not loaded (${device.cudnnNote}); convolution runs on im2col + cuBLAS`);
   }
-  return { runtime: { addon, recorder, kernels, device, cudnn: device.cudnnVersion > 0, notice } };
+  return { runtime: { addon, recorder, kernels, device, cudnn: device.cudnnVersion > 0, deterministic, notice } };
 }
 
 /**
