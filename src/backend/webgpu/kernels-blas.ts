@@ -2,7 +2,7 @@
  * WGSL kernels of memory, BLAS and elementwise methods. Parameter words are listed per kernel as
  * [word: meaning]; offsets are element offsets into the arena.
  */
-import { elementwise, reduction, PRELUDE } from './wgsl-common.js';
+import { elementwise, reduction, POWX, PRELUDE } from './wgsl-common.js';
 
 export const blasKernels: Record<string, string> = {
   /** [0 n, 1 alpha, 2 y] y = alpha */
@@ -50,18 +50,7 @@ export const blasKernels: Record<string, string> = {
     case 3u: { r = abs(a); }
     default: { r = select(select(0.0, -1.0, a < 0.0), 1.0, a > 0.0); }
   }
-  m[u(2) + i] = r;`).replace('@compute', `
-// WGSL's pow is undefined for a <= 0; Math.pow's cases are spelled out.
-fn powx(a: f32, p: f32) -> f32 {
-  if (p == 0.0) { return 1.0; }
-  if (a > 0.0) { return pow(a, p); }
-  let whole = p == trunc(p);
-  if (a == 0.0) { return select(1.0 / a, 0.0, p > 0.0); }
-  if (!whole) { return sqrt(a); }
-  let r = pow(-a, p);
-  return select(r, -r, trunc(p * 0.5) * 2.0 != p);
-}
-@compute`),
+  m[u(2) + i] = r;`, POWX),
   /**
    * [0 rows of the output, 1 transA, 2 M, 3 N, 4 alpha, 5 A, 6 x, 7 beta, 8 y]
    * y = alpha op(A) x + beta y with A stored M×N.

@@ -5,7 +5,7 @@
  * kernel as [word: meaning]; offsets are element offsets into the arena. Each output element is
  * written by one invocation only (sums over a window or a row are loops inside it), so nothing races.
  */
-import { elementwise, reduction, FLAG, LABEL } from './wgsl-common.js';
+import { elementwise, reduction, FLAG, LABEL, POWX } from './wgsl-common.js';
 
 /**
  * The counter-based generator of js/random.ts in u32 arithmetic (which wraps, as the spec needs),
@@ -131,6 +131,39 @@ export const nnKernels: Record<string, string> = {
     let at = u(5) + u32(v) * u(0) + i;
     m[at] = m[at] + f(4) * m[u(2) + r * u(0) + i];
   }`),
+  /**
+   * [0 n, 1 channels, 2 hw, 3 half, 4 alpha / size, 5 beta, 6 k, 7 x, 8 scale, 9 y] LRN across
+   * channels: scale = k + alpha / size · Σ x² over the channels c - half .. c + half that exist,
+   * y = x scale^-beta
+   */
+  lrnAcrossForward: elementwise(`
+  let c = (i / u(2)) % u(1);
+  let first = i - c * u(2);
+  let lo = select(c - u(3), 0u, c < u(3));
+  let hi = min(c + u(3), u(1) - 1u);
+  var s = 0.0;
+  for (var j = lo; j <= hi; j++) {
+    let v = m[u(7) + first + j * u(2)];
+    s += v * v;
+  }
+  let sc = f(6) + f(4) * s;
+  m[u(8) + i] = sc;
+  m[u(9) + i] = m[u(7) + i] * powx(sc, -f(5));`, POWX),
+  /**
+   * [0 n, 1 channels, 2 hw, 3 half, 4 2 alpha beta / size, 5 beta, 6 x, 7 y, 8 scale, 9 dy, 10 dx]
+   * its backward pass: dx = dy scale^-beta - ratio · x · Σ dy y / scale over the same window
+   */
+  lrnAcrossBackward: elementwise(`
+  let c = (i / u(2)) % u(1);
+  let first = i - c * u(2);
+  let lo = select(c - u(3), 0u, c < u(3));
+  let hi = min(c + u(3), u(1) - 1u);
+  var s = 0.0;
+  for (var j = lo; j <= hi; j++) {
+    let q = first + j * u(2);
+    s += m[u(9) + q] * m[u(7) + q] / m[u(8) + q];
+  }
+  m[u(10) + i] = m[u(9) + i] * powx(m[u(8) + i], -f(5)) - f(4) * m[u(6) + i] * s;`, POWX),
   /** [0 rows·cols, 1 cols, 2 src, 3 srcStride, 4 dst, 5 dstStride, 6 accumulate] */
   copy2d: elementwise(`
   let r = i / u(1);

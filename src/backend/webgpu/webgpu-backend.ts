@@ -311,12 +311,20 @@ export class WebGpuBackend implements Backend {
     this.launch('poolBackward', n, this.pool(g, method, n).u(dys).u(ms).u(this.off(dx, n, 'poolBackward dx')));
   }
 
+  // Across channels one fused kernel each way; within a channel composed of mean pooling and elementwise kernels.
   lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, work: Buf): void {
-    lrnForwardComposed(this, g, x, scale, y, work);
+    if (g.within) return lrnForwardComposed(this, g, x, scale, y, work);
+    const n = g.num * g.channels * g.height * g.width;
+    this.launch('lrnAcrossForward', n, new Params().u(n).u(g.channels).u(g.height * g.width).u((g.localSize - 1) / 2)
+      .f(g.alpha / g.localSize).f(g.beta).f(g.k).u(this.off(x, n, 'lrnForward x')).u(this.off(scale, n, 'lrnForward scale')).u(this.off(y, n, 'lrnForward y')));
   }
 
   lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, work: Buf): void {
-    lrnBackwardComposed(this, g, x, y, scale, dy, dx, work);
+    if (g.within) return lrnBackwardComposed(this, g, x, y, scale, dy, dx, work);
+    const n = g.num * g.channels * g.height * g.width;
+    this.launch('lrnAcrossBackward', n, new Params().u(n).u(g.channels).u(g.height * g.width).u((g.localSize - 1) / 2)
+      .f((2 * g.alpha * g.beta) / g.localSize).f(g.beta).u(this.off(x, n, 'lrnBackward x')).u(this.off(y, n, 'lrnBackward y'))
+      .u(this.off(scale, n, 'lrnBackward scale')).u(this.off(dy, n, 'lrnBackward dy')).u(this.off(dx, n, 'lrnBackward dx')));
   }
 
   neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void {

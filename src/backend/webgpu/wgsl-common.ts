@@ -24,6 +24,18 @@ const FLT_MIN: f32 = 1.17549435e-38;
 fn isNan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
 `;
 
+/** Math.pow in f32: WGSL's pow is undefined for a <= 0, so those cases are spelled out. */
+export const POWX = /* wgsl */ `
+fn powx(a: f32, p: f32) -> f32 {
+  if (p == 0.0) { return 1.0; }
+  if (a > 0.0) { return pow(a, p); }
+  let whole = p == trunc(p);
+  if (a == 0.0) { return select(1.0 / a, 0.0, p > 0.0); }
+  if (!whole) { return sqrt(a); }
+  let r = pow(-a, p);
+  return select(r, -r, trunc(p * 0.5) * 2.0 != p);
+}`;
+
 /** Threads per workgroup of every element and reduction kernel. */
 export const WORKGROUP = 256;
 
