@@ -66,6 +66,16 @@ fn hingeMargin(d: f32, x: f32) -> f32 {
   return select(mg, 0.0, mg < 0.0);
 }`;
 
+/**
+ * The channel window of element i of [num, u(1) channels, u(2) pixels], u(3) channels each side:
+ * (i's pixel in channel 0 of its image, the first channel, the last channel), clipped to the image.
+ */
+const LRN_WINDOW = /* wgsl */ `
+fn lrnWindow(i: u32) -> vec3<u32> {
+  let c = (i / u(2)) % u(1);
+  return vec3<u32>(i - c * u(2), select(c - u(3), 0u, c < u(3)), min(c + u(3), u(1) - 1u));
+}`;
+
 export const nnKernels: Record<string, string> = {
   /** [0 n, 1 x, 2 y, 3 op: 0 identity 1 relu 2 lrelu 3 sigmoid 4 tanh 5 exp, 4 alpha] */
   neuronForward: elementwise(`
@@ -137,33 +147,27 @@ export const nnKernels: Record<string, string> = {
    * y = x scale^-beta
    */
   lrnAcrossForward: elementwise(`
-  let c = (i / u(2)) % u(1);
-  let first = i - c * u(2);
-  let lo = select(c - u(3), 0u, c < u(3));
-  let hi = min(c + u(3), u(1) - 1u);
+  let w = lrnWindow(i);
   var s = 0.0;
-  for (var j = lo; j <= hi; j++) {
-    let v = m[u(7) + first + j * u(2)];
+  for (var j = w.y; j <= w.z; j++) {
+    let v = m[u(7) + w.x + j * u(2)];
     s += v * v;
   }
   let sc = f(6) + f(4) * s;
   m[u(8) + i] = sc;
-  m[u(9) + i] = m[u(7) + i] * powx(sc, -f(5));`, POWX),
+  m[u(9) + i] = m[u(7) + i] * powx(sc, -f(5));`, POWX + LRN_WINDOW),
   /**
    * [0 n, 1 channels, 2 hw, 3 half, 4 2 alpha beta / size, 5 beta, 6 x, 7 y, 8 scale, 9 dy, 10 dx]
    * its backward pass: dx = dy scale^-beta - ratio · x · Σ dy y / scale over the same window
    */
   lrnAcrossBackward: elementwise(`
-  let c = (i / u(2)) % u(1);
-  let first = i - c * u(2);
-  let lo = select(c - u(3), 0u, c < u(3));
-  let hi = min(c + u(3), u(1) - 1u);
+  let w = lrnWindow(i);
   var s = 0.0;
-  for (var j = lo; j <= hi; j++) {
-    let q = first + j * u(2);
+  for (var j = w.y; j <= w.z; j++) {
+    let q = w.x + j * u(2);
     s += m[u(9) + q] * m[u(7) + q] / m[u(8) + q];
   }
-  m[u(10) + i] = m[u(9) + i] * powx(m[u(8) + i], -f(5)) - f(4) * m[u(6) + i] * s;`, POWX),
+  m[u(10) + i] = m[u(9) + i] * powx(m[u(8) + i], -f(5)) - f(4) * m[u(6) + i] * s;`, POWX + LRN_WINDOW),
   /** [0 rows·cols, 1 cols, 2 src, 3 srcStride, 4 dst, 5 dstStride, 6 accumulate] */
   copy2d: elementwise(`
   let r = i / u(1);
