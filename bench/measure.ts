@@ -1,8 +1,11 @@
 /**
  * The measuring protocol shared by every system in `npm run bench` (bench/peers/pytorch_lenet.py
  * follows the same one):
- * 1. warm up: `warmup` steps, or fewer when they pass `warmupMs` (at least one);
- * 2. size a repetition to about `repMs` (at least one step);
+ * 1. warm up: `warmup` steps, or fewer when the steps after the first pass `warmupMs` (at least
+ *    two when `warmup` is two or more: the first carries one-time costs, compiling, autotuning,
+ *    allocating, which may outlast `warmupMs` alone);
+ * 2. size a repetition to about `repMs` (at least one step) from the warm-up steps after the first
+ *    (from the first when it was the only one);
  * 3. time `reps` repetitions, fewer (not under `minReps`) when they would pass `budgetMs`, so that
  *    a system taking seconds per step still finishes;
  * 4. report the median rate over the repetitions.
@@ -53,14 +56,18 @@ export interface Rate {
  */
 export async function measure(step: () => void | Promise<void>, items: number, p: Protocol, sync?: () => void): Promise<Rate> {
   const now = () => performance.now();
+  const start = now();
+  await step();
+  sync?.();
+  // The steps after the first, and when they began: the rate they give sizes the repetitions.
+  let after = 0;
   let t = now();
-  let done = 0;
-  while (done < Math.max(p.warmup, 1) && (done === 0 || now() - t < p.warmupMs)) {
+  while (1 + after < p.warmup && (after === 0 || now() - t < p.warmupMs)) {
     await step();
     sync?.();
-    done++;
+    after++;
   }
-  const perStep = Math.max((now() - t) / done, 1e-4);
+  const perStep = Math.max(after > 0 ? (now() - t) / after : t - start, 1e-4);
   const steps = Math.max(1, Math.round(p.repMs / perStep));
   const reps = Math.min(p.reps, Math.max(p.minReps, Math.floor(p.budgetMs / (steps * perStep))));
   const all: number[] = [];

@@ -144,13 +144,18 @@ def measure(step, items, p, sync=None):
     where given, waits for the device: after every warm-up step and at the end of each repetition,
     inside its timing."""
     sync = sync or (lambda: None)
+    start = time.perf_counter()
+    step()
+    sync()
+    # The warm-up steps after the first (which carries one-time costs: cuDNN's autotuning, the
+    # caching allocator's growth) size the repetitions, as in measure.ts.
+    after = 0
     t0 = time.perf_counter()
-    done = 0
-    while done < max(p['warmup'], 1) and (done == 0 or time.perf_counter() - t0 < p['warmup_ms'] / 1000):
+    while 1 + after < p['warmup'] and (after == 0 or time.perf_counter() - t0 < p['warmup_ms'] / 1000):
         step()
         sync()
-        done += 1
-    per = max((time.perf_counter() - t0) / done, 1e-7)
+        after += 1
+    per = max((time.perf_counter() - t0) / after if after else t0 - start, 1e-7)
     iters = max(1, round(p['rep_ms'] / 1000 / per))
     reps = min(p['reps'], max(p['min_reps'], int(p['budget_ms'] / 1000 / (iters * per))))
     rates = []

@@ -22,7 +22,7 @@ test('a fast step runs the warm-up, then the planned repetitions of equal size',
   assert.ok(r.all.every((x) => x > 0 && Number.isFinite(x)));
 });
 
-test('a step slower than the warm-up and budget allow gets one warm-up step and minReps repetitions', async () => {
+test('a step slower than the warm-up and budget allow gets two warm-up steps and minReps repetitions', async () => {
   let calls = 0;
   const slow = () => {
     calls++;
@@ -32,8 +32,31 @@ test('a step slower than the warm-up and budget allow gets one warm-up step and 
   const r = await measure(slow, 1, { warmup: 10, warmupMs: 1, reps: 7, minReps: 2, repMs: 1, budgetMs: 1 });
   assert.equal(r.steps, 1);
   assert.equal(r.reps, 2);
-  assert.equal(calls, 1 + 2);
+  assert.equal(calls, 2 + 2);
   assert.ok(r.perSecond < 1000 / 15 + 1e-9);
+});
+
+test('a slow first step (autotuning, compiling) neither ends the warm-up nor sizes the repetitions', async () => {
+  let calls = 0;
+  const step = () => {
+    const end = performance.now() + (calls++ === 0 ? 60 : 1);
+    while (performance.now() < end);
+  };
+  // The first step alone outlasts warmupMs; the old rule stopped there and sized a repetition
+  // from it (one step). The steps after it take 1 ms: a repetition of about 20 ms holds many.
+  const r = await measure(step, 1, { warmup: 3, warmupMs: 30, reps: 3, minReps: 1, repMs: 20, budgetMs: 10_000 });
+  assert.ok(r.steps >= 10, `a repetition of ${r.steps} steps: sized from the first step`);
+  assert.equal(r.reps, 3);
+  assert.equal(calls, 3 + 3 * r.steps, 'three warm-up steps');
+  assert.ok(r.perSecond > 400, `${r.perSecond} steps/s: the 60 ms step was timed`);
+});
+
+test('a one-step warm-up (the smoke protocol) sizes from that step', async () => {
+  let calls = 0;
+  const r = await measure(() => void calls++, 1, { warmup: 1, warmupMs: 0, reps: 1, minReps: 1, repMs: 0, budgetMs: 0 });
+  assert.equal(r.steps, 1);
+  assert.equal(r.reps, 1);
+  assert.equal(calls, 2);
 });
 
 test('sync runs after each warm-up step and once at the end of each repetition, inside its time', async () => {
