@@ -20,6 +20,7 @@ import { layerCases } from '../../harness/layer-cases.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
 import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
 import { sharedDeviceChecks } from './device-checks.js';
+import { inBlockOrder, orderSensitiveSums } from './graphs.js';
 
 // Small chunks, so that the column-buffer convolution runs several chunks with a remainder.
 process.env.CORTADO_CUDA_IM2COL_LIMIT = '2000';
@@ -115,3 +116,14 @@ test('LeNet trains on the emulated device as on JsBackend (Net + Solver, 3 itera
 for (const [name, check] of sharedDeviceChecks({ name: 'a million elements (a full first-pass grid)', elements: 1_000_003 })) {
   test(`${name} (emulated device)`, { skip }, () => check(loaded.backend!));
 }
+
+test('the default device\'s atomic sums change with the order its blocks run in (what a deterministic device avoids; emulated)', { skip }, () => {
+  const b = loaded.backend!;
+  const sums = orderSensitiveSums(b);
+  const forward = inBlockOrder('forward', sums), reverse = inBlockOrder('reverse', sums);
+  // scatterAdd's 21 outputs, then the 3 bias sums: both kinds must move, or the deterministic
+  // device's check (emulated-deterministic.test.ts) would prove nothing.
+  assert.ok(forward.slice(0, 21).some((v, i) => v !== reverse[i]), 'scatterAdd gave the same bits in both orders');
+  assert.ok(forward.slice(21).some((v, i) => v !== reverse[21 + i]), 'the bias gradient gave the same bits in both orders');
+  assert.deepEqual(inBlockOrder('forward', sums), forward, 'one order gives one result');
+});

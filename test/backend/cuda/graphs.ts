@@ -329,23 +329,62 @@ export function assertTrainingReplaysAsEager(backend: CudaBackend, iterations = 
   assert.equal(graphed.graphRuns, graphed.stats!.replayed, 'a replayed iteration is one graphRun');
 }
 
+/** LeNet's parameter gradients, by parameter key, after one eager forward + backward pass at `batch` on a fixed input. */
+export function lenetGradients(backend: CudaBackend, batch: number): Map<string, Float32Array> {
+  const net = new Net(lenetOnInput(batch, true), { backend, phase: 'train', seed: 5 });
+  try {
+    feedBatch(net.layer('data') as unknown as Feeder, batch, 3, true);
+    net.clearParamDiffs();
+    net.forward();
+    net.backward();
+    return new Map(net.params.map((p) => [p.key, Float32Array.from(p.blob.readDiff())]));
+  } finally {
+    net.destroy();
+  }
+}
+
 /**
  * The parameters whose gradients differ between two identical eager forward + backward passes of
  * LeNet (batch `batch`, the same input): none on a device that gives the same bits every run.
  */
 export function eagerStepsDiffer(backend: CudaBackend, batch = 64): string[] {
-  const net = new Net(lenetOnInput(batch, true), { backend, phase: 'train', seed: 5 });
+  const first = lenetGradients(backend, batch), second = lenetGradients(backend, batch);
+  return [...first].filter(([key, g]) => g.some((v, j) => !Object.is(v, second.get(key)![j]))).map(([key]) => key);
+}
+
+/**
+ * On the emulated device: `fn`'s result with the blocks of every launch run in the given order
+ * (CORTADO_EMU_BLOCK_ORDER, read by the emulated driver at each launch).
+ */
+export function inBlockOrder<T>(order: 'forward' | 'reverse', fn: () => T): T {
+  const before = process.env.CORTADO_EMU_BLOCK_ORDER;
+  process.env.CORTADO_EMU_BLOCK_ORDER = order;
   try {
-    feedBatch(net.layer('data') as unknown as Feeder, batch, 3, true);
-    const step = () => {
-      net.clearParamDiffs();
-      net.forward();
-      net.backward();
-      return net.params.map((p) => Float32Array.from(p.blob.readDiff()));
-    };
-    const first = step(), second = step();
-    return net.params.filter((_, i) => first[i]!.some((v, j) => !Object.is(v, second[i]![j]))).map((p) => p.key);
+    return fn();
   } finally {
-    net.destroy();
+    if (before === undefined) delete process.env.CORTADO_EMU_BLOCK_ORDER;
+    else process.env.CORTADO_EMU_BLOCK_ORDER = before;
   }
+}
+
+/**
+ * Sums whose bits depend on the order of their terms when a device adds with atomics: scatterAdd
+ * of 300 rows onto 3 and the bias gradient of [64, 3, 500] (several blocks per channel). Returns a
+ * function that computes them afresh: the scatterAdd results, then the bias gradient.
+ */
+export function orderSensitiveSums(b: CudaBackend): () => number[] {
+  const rows = 300, rowSize = 7;
+  const src = b.fromHost(Array.from({ length: rows * rowSize }, (_, i) => Math.sin(i) * 1e3));
+  const index = b.fromHost(Array.from({ length: rows }, (_, r) => r % 3));
+  const dy = b.fromHost(Array.from({ length: 64 * 3 * 500 }, (_, i) => Math.cos(i) * (1 + (i % 7))));
+  return () => {
+    const dst = b.fromHost(new Array(3 * rowSize).fill(0));
+    b.scatterAdd(rows, rowSize, src, index, 0.5, dst);
+    const db = b.fromHost([0, 0, 0]);
+    b.biasBackward(64, 3, 500, dy, db);
+    const out = [...b.download(dst), ...b.download(db)];
+    b.free(dst);
+    b.free(db);
+    return out;
+  };
 }

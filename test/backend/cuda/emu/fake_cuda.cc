@@ -257,47 +257,52 @@ int cuLaunchKernel(void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
   unsigned threads = bx * by * bz;
   if (threads == 0 || threads > 1024 || gx == 0 || gy == 0 || gz == 0 || gy > 65535 || gz > 65535) return 1;
   const unsigned dims[6] = {bx, by, bz, gx, gy, gz};
-  for (unsigned z = 0; z < gz; z++) {
-    for (unsigned y = 0; y < gy; y++) {
-      for (unsigned x = 0; x < gx; x++) {
-        if (!f->barriers) {
-          for (unsigned t = 0; t < threads; t++) {
-            setIndex(f, t, x, y, z, dims);
-            f->tramp(params);
-          }
-          continue;
-        }
-        if (fibers.size() < threads) {
-          fibers.resize(threads);
-          while (stacks.size() < threads) stacks.push_back(new char[kStack]);
-        }
-        state.assign(threads, 0);
-        running = f;
-        runningParams = params;
-        for (unsigned t = 0; t < threads; t++) {
-          getcontext(&fibers[t]);
-          fibers[t].uc_stack.ss_sp = stacks[t];
-          fibers[t].uc_stack.ss_size = kStack;
-          fibers[t].uc_link = &scheduler;
-          makecontext(&fibers[t], fiberMain, 0);
-        }
-        for (;;) {
-          for (unsigned t = 0; t < threads; t++) {
-            if (state[t] != 0) continue;
-            current = static_cast<int>(t);
-            setIndex(f, t, x, y, z, dims);
-            swapcontext(&scheduler, &fibers[t]);
-          }
-          bool waiting = false;
-          for (unsigned t = 0; t < threads; t++) {
-            if (state[t] == 1) {
-              state[t] = 0;
-              waiting = true;
-            }
-          }
-          if (!waiting) break;
+  // CORTADO_EMU_BLOCK_ORDER=reverse runs the blocks last to first, and the threads of a kernel
+  // without barriers too: a sum whose result depends on that order (atomics across blocks) then
+  // changes, as it may on a GPU, where blocks run in no fixed order.
+  const char* order = getenv("CORTADO_EMU_BLOCK_ORDER");
+  const bool reverse = order && strcmp(order, "reverse") == 0;
+  const size_t blocks = size_t(gx) * gy * gz;
+  for (size_t b = 0; b < blocks; b++) {
+    const size_t linear = reverse ? blocks - 1 - b : b;
+    const unsigned x = linear % gx, y = (linear / gx) % gy, z = linear / (size_t(gx) * gy);
+    if (!f->barriers) {
+      for (unsigned i = 0; i < threads; i++) {
+        const unsigned t = reverse ? threads - 1 - i : i;
+        setIndex(f, t, x, y, z, dims);
+        f->tramp(params);
+      }
+      continue;
+    }
+    if (fibers.size() < threads) {
+      fibers.resize(threads);
+      while (stacks.size() < threads) stacks.push_back(new char[kStack]);
+    }
+    state.assign(threads, 0);
+    running = f;
+    runningParams = params;
+    for (unsigned t = 0; t < threads; t++) {
+      getcontext(&fibers[t]);
+      fibers[t].uc_stack.ss_sp = stacks[t];
+      fibers[t].uc_stack.ss_size = kStack;
+      fibers[t].uc_link = &scheduler;
+      makecontext(&fibers[t], fiberMain, 0);
+    }
+    for (;;) {
+      for (unsigned t = 0; t < threads; t++) {
+        if (state[t] != 0) continue;
+        current = static_cast<int>(t);
+        setIndex(f, t, x, y, z, dims);
+        swapcontext(&scheduler, &fibers[t]);
+      }
+      bool waiting = false;
+      for (unsigned t = 0; t < threads; t++) {
+        if (state[t] == 1) {
+          state[t] = 0;
+          waiting = true;
         }
       }
+      if (!waiting) break;
     }
   }
   return 0;
