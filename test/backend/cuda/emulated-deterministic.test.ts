@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { loadCuda } from '../../../src/node/backend/cuda/load.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
-import { assertTrainingReplaysAsEager, eagerStepsDiffer, inBlockOrder, lenetGradients, orderSensitiveSums } from './graphs.js';
+import { inBlockOrder, orderSensitiveSums } from './determinism.js';
+import { assertTrainingReplaysAsEager, eagerStepsDiffer, lenetGradients } from './graphs.js';
 import { compareMethods } from './method-cases.js';
 
 const emu = buildEmulator();

@@ -20,7 +20,7 @@ import { layerCases } from '../../harness/layer-cases.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
 import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
 import { sharedDeviceChecks } from './device-checks.js';
-import { inBlockOrder, orderSensitiveSums } from './graphs.js';
+import { inBlockOrder, orderSensitiveSums } from './determinism.js';
 
 // Small chunks, so that the column-buffer convolution runs several chunks with a remainder.
 process.env.CORTADO_CUDA_IM2COL_LIMIT = '2000';
