@@ -37,12 +37,13 @@
  *   node scripts/gpu-check.mjs [--parts device,methods,...] [--quick] [--deadline SECONDS]
  * (--quick: shorter timings and no MNIST tutorial; --bignets-quick: bench:big's --quick protocol
  * alone). On the GPU machine: bash scripts/gpu-run.sh.
- * --deadline bounds the whole run: each part's time limit is cut to what is left, and parts that
+ * --deadline bounds the whole run: each part's time limit (which ends the part and all it started)
+ * is cut to what is left, and parts that
  * would start with under 20 s left are listed as not run. Device time is short: list the parts in
  * the order they matter. When the device part fails, nothing else runs (no GPU, nothing to check).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -284,14 +285,38 @@ async function partLenet() {
   summary(`lenet cortado (images/s): training ${rates.join(', ')}; inference 64: ${Math.round(infRate)}`);
 }
 
+/** The processes descended from pid, read from /proc (Linux, as the GPU machines are). */
+function descendants(pid) {
+  const parentOf = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // "pid (command) state ppid ...": the command may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const found = [];
+  const walk = (p) => {
+    for (const [c, parent] of parentOf) if (parent === p) {
+      found.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
 /**
- * Runs a command, echoing its output, killed after timeoutS. With group, it leads a process group of
- * its own and the time limit ends the whole group: each part runs so, and what a part starts (bench
- * children, python) stays in the part's group.
+ * Runs a command, echoing its output. After timeoutS it is killed with everything it started (bench
+ * children, python), all found before any is killed. They stay in this process's session, so
+ * whatever ends the session (the device tool's time limit) ends them too.
  */
-function child(cmd, cmdArgs, env, timeoutS, onLine, group = false) {
+function child(cmd, cmdArgs, env, timeoutS, onLine) {
   return new Promise((resolve) => {
-    const p = spawn(cmd, cmdArgs, { cwd: root, env: { ...process.env, ...env }, detached: group });
+    const p = spawn(cmd, cmdArgs, { cwd: root, env: { ...process.env, ...env } });
     let out = '', timedOut = false;
     const feed = (chunk, stream) => {
       const text = chunk.toString();
@@ -303,15 +328,13 @@ function child(cmd, cmdArgs, env, timeoutS, onLine, group = false) {
     p.stderr.on('data', (c) => feed(c, process.stderr));
     const timer = setTimeout(() => {
       timedOut = true;
-      if (group) {
+      for (const pid of [p.pid, ...descendants(p.pid)]) {
         try {
-          process.kill(-p.pid, 'SIGKILL');
-          return;
+          process.kill(pid, 'SIGKILL');
         } catch {
-          // the group is gone: kill the process alone
+          // already ended
         }
       }
-      p.kill('SIGKILL');
     }, timeoutS * 1000);
     p.on('error', (e) => {
       clearTimeout(timer);
@@ -413,7 +436,7 @@ async function main() {
     console.log(`\n==== ${name} ====`);
     const t0 = performance.now();
     const extra = ['--quick', '--bignets-quick'].filter((f) => args.includes(f));
-    const r = await child(process.execPath, [fileURLToPath(import.meta.url), '--part', name, ...extra], part.env ?? {}, timeout, undefined, true);
+    const r = await child(process.execPath, [fileURLToPath(import.meta.url), '--part', name, ...extra], part.env ?? {}, timeout);
     const s = r.out.split('\n').filter((l) => l.startsWith('SUMMARY ')).pop();
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     if (s) lines.push(`${s.slice(8)} [${secs} s]`);
