@@ -21,7 +21,6 @@ const FWD_ALGOS = ['IMPLICIT_GEMM', 'IMPLICIT_PRECOMP_GEMM', 'GEMM', 'DIRECT', '
 const DATA_ALGOS = ['ALGO_0', 'ALGO_1', 'FFT', 'FFT_TILING', 'WINOGRAD', 'WINOGRAD_NONFUSED'];
 const FILTER_ALGOS = ['ALGO_0', 'ALGO_1', 'FFT', 'ALGO_3', 'WINOGRAD', 'WINOGRAD_NONFUSED', 'FFT_TILING'];
 
-
 interface Plan {
   /** cuDNN plan id and workspace bytes, or null for the column-buffer path. */
   cudnn: { id: number; bytes: number } | null;

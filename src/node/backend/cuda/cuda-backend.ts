@@ -604,15 +604,11 @@ export class CudaBackend implements Backend {
   scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
     const n = rows * rowSize;
     const d = cudaBuf(dst, 0, 'scatterAdd dst');
+    const args = [rows, rowSize, cudaBuf(src, n, 'scatterAdd src'), cudaBuf(index, rows, 'scatterAdd index'), scale, d,
+      rowSize > 0 ? Math.floor(d.length / rowSize) : 0, this.errorFlag];
     // Deterministic: one thread per column adds the rows in order (repeated rows meet in a fixed order).
-    if (this.runtime.deterministic) {
-      if (n === 0) return;
-      this.run('scatter_add_ordered_f32', rowSize, [rows, rowSize, cudaBuf(src, n, 'scatterAdd src'), cudaBuf(index, rows, 'scatterAdd index'), scale, d,
-        Math.floor(d.length / rowSize), this.errorFlag]);
-      return;
-    }
-    this.run('scatter_add_f32', n, [rows, rowSize, cudaBuf(src, n, 'scatterAdd src'), cudaBuf(index, rows, 'scatterAdd index'), scale, d,
-      rowSize > 0 ? Math.floor(d.length / rowSize) : 0, this.errorFlag]);
+    if (this.runtime.deterministic) this.run('scatter_add_ordered_f32', n === 0 ? 0 : rowSize, args);
+    else this.run('scatter_add_f32', n, args);
   }
 
   dropoutForward(n: number, x: Buf, rand: Buf, ratio: number, scale: number, y: Buf): void {
