@@ -38,9 +38,9 @@
  * (--quick: shorter timings and no MNIST tutorial; --bignets-quick: bench:big's --quick protocol
  * alone). On the GPU machine: bash scripts/gpu-run.sh.
  * --deadline bounds the whole run: each part's time limit (which ends the part and all it started)
- * is cut to what is left, and parts that
- * would start with under 20 s left are listed as not run. Device time is short: list the parts in
- * the order they matter. When the device part fails, nothing else runs (no GPU, nothing to check).
+ * is cut to what is left, and parts that would start with under 20 s left are listed as not run.
+ * Device time is short: list the parts in the order they matter. When the device part fails,
+ * nothing else runs (no GPU, nothing to check).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -56,6 +56,12 @@ const opt = (name) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const quick = args.includes('--quick');
+/** Seconds the whole run may take (--deadline), Infinity without one. */
+const deadline = Number(opt('--deadline') ?? Infinity);
+if (!(deadline > 0)) {
+  console.error(`gpu-check: --deadline must be a positive number of seconds, found "${opt('--deadline')}"`);
+  process.exit(2);
+}
 
 const PARTS = {
   device: { timeout: 90, run: partDevice },
@@ -388,12 +394,6 @@ async function partBignets(tf32, nets = 'cifar10-full,googlenet') {
   summary(`bignets${tf32 ? ' tf32' : ''} (train / infer / latency, Cortado / PyTorch): ${ratios.join('; ')}`);
 }
 
-/** The time left before --deadline, in seconds (Infinity without one). */
-function timeLeft(start) {
-  const deadline = Number(opt('--deadline') ?? Infinity);
-  return deadline - (performance.now() - start) / 1000;
-}
-
 async function partGpuTest() {
   const r = await child(process.execPath, ['--test', join(root, 'dist', 'test', 'backend', 'cuda', 'gpu.test.js')], {}, 170);
   const count = (what) => r.out.match(new RegExp(`^# ${what} (\\d+)`, 'm'))?.[1] ?? '?';
@@ -427,7 +427,7 @@ async function main() {
       lines.push(`${name}: unknown part (choose from ${Object.keys(PARTS).join(', ')})`);
       continue;
     }
-    const left = timeLeft(start);
+    const left = deadline - (performance.now() - start) / 1000;
     if (left < 20) {
       lines.push(`${name}: not run (${Math.max(0, left).toFixed(0)} s left before --deadline)`);
       continue;
