@@ -121,6 +121,12 @@ export interface Backend {
   /** 'js', 'native', 'wasm', 'cuda'. */
   readonly name: string;
   readonly dtype: DType;
+  /**
+   * The precision convolutions and matrix products compute in (absent: float32, or float64 with
+   * a float64 dtype); buffers and every other kernel keep `dtype`. When it is 'float16', whose
+   * range ends at 65504, the solver scales the loss dynamically by default (SolverConfig.lossScale).
+   */
+  readonly precision?: 'float32' | 'float16' | 'bfloat16';
 
   // ---- memory ----
   /** A zero-filled buffer of n elements. */

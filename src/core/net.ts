@@ -99,6 +99,7 @@ export class Net {
   private readonly buffers: import('../backend/backend.js').Buf[] = [];
   private readonly ledger: MemoryLedger;
   private readonly syncEachLayer: boolean;
+  private scaleOfLoss = 1;
 
   /**
    * `definition`: the layers, in any order, checked at run time against `options.layerTypes` (the
@@ -232,12 +233,40 @@ export class Net {
       if (n.needsBackward) {
         try {
           n.layer.backward(n.tops, n.propagateDown, n.bottoms);
+          if (this.scaleOfLoss !== 1 && n.layer.lossWeight !== 0) this.scaleLossGradient(n);
           if (this.syncEachLayer) this.backend.synchronize();
         } catch (e) {
           throw withLayer(e, n.layer);
         }
       }
       layerDone?.(n.layer);
+    }
+  }
+
+  /**
+   * Loss scaling (the solver's lossScale sets it around its backward passes; default 1): backward
+   * multiplies the gradient each loss layer (a layer with a lossWeight) sends to its bottoms by
+   * this factor, so that every diff of the pass, parameters' included, is this factor times the
+   * gradient. Exact for powers of two barring overflow. A loss layer's bottom diff is its own to
+   * scale: a blob that feeds two back-propagating layers gets a Split, and loss layers compute
+   * their gradient from their loss alone (they do not read their tops' diffs). A loss layer with
+   * learnable parameters of its own is refused (checkLossScaling), since those would go unscaled.
+   */
+  get lossScale(): number {
+    return this.scaleOfLoss;
+  }
+
+  set lossScale(scale: number) {
+    if (!(Number.isFinite(scale) && scale > 0)) throw new ConfigError(`${this.name}: the loss scale must be a finite number > 0, found ${scale}`);
+    if (scale !== 1) this.checkLossScaling();
+    this.scaleOfLoss = scale;
+  }
+
+  /** Throws a ConfigError when loss scaling cannot train this net: a loss layer learns parameters of its own. */
+  checkLossScaling(): void {
+    const n = this.nodes.find((x) => x.layer.lossWeight !== 0 && !x.layer.frozen && x.layer.params.some((p) => p.lrMult > 0));
+    if (n) {
+      throw new ConfigError(`${layerRef(n.layer.name, n.layer.type)}: a loss layer with learnable parameters cannot be trained with loss scaling (their gradients would miss the scale the solver divides every gradient by); freeze the layer or train without lossScale`);
     }
   }
 
@@ -367,6 +396,13 @@ export class Net {
     for (const n of this.nodes) n.layer.destroy?.();
     for (const b of this.buffers) this.backend.free(b);
     this.buffers.length = 0;
+  }
+
+  /** Multiplies the diffs a loss layer's backward just wrote (each bottom blob once) by lossScale. */
+  private scaleLossGradient(n: Node): void {
+    n.bottoms.forEach((b, i) => {
+      if (n.propagateDown[i] && n.bottoms.indexOf(b) === i) this.backend.scal(b.count, this.scaleOfLoss, b.diff);
+    });
   }
 
   private scalar(b: Blob): number {

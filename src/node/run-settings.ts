@@ -5,7 +5,8 @@
  *   layers  a hash of each layer's definition, by layer name (canonical JSON, keys sorted; arrays
  *           of data longer than 1,000 values count by their length only, so that data held in a
  *           definition costs nothing to hash);
- *   solver  the solver settings as parsed, except checkLossEvery, yieldEvery and cudaGraphs (they change nothing computed) and
+ *   solver  the solver settings as parsed, except checkLossEvery, yieldEvery and cudaGraphs (they
+ *           change nothing computed), lossScale when not set (as in snapshots from before it), and
  *           maxIter (raising it is how a finished run is trained further), which counts only under
  *           a `poly` policy, whose rate depends on it.
  * Snapshots without it (made before it existed) resume without the comparison.
@@ -26,9 +27,10 @@ export function runSettings(seed: number, layers: readonly LayerConfig[], solver
     const name = typeof l?.name === 'string' ? l.name : `#${i}`;
     hashes[name] = createHash('sha256').update(canonical(l)).digest('hex').slice(0, 16);
   });
-  const { checkLossEvery: _unused, yieldEvery: _unused2, cudaGraphs: _unused3, maxIter, ...rest } = solver;
+  const { checkLossEvery: _unused, yieldEvery: _unused2, cudaGraphs: _unused3, maxIter, lossScale, ...rest } = solver;
   const usesMaxIter = JSON.stringify(solver.lrPolicy).includes('"poly"');
-  return { seed, layers: hashes, solver: usesMaxIter ? { ...rest, maxIter } : rest };
+  const recorded = lossScale === null ? rest : { ...rest, lossScale };
+  return { seed, layers: hashes, solver: usesMaxIter ? { ...recorded, maxIter } : recorded };
 }
 
 /**

@@ -2,8 +2,8 @@
  * Snapshots of a training run, resuming from them, and loading parameters for fine-tuning.
  *
  * A snapshot holds the weights (by parameter key), the update rule's history, the iteration, the
- * random state, the data layers' positions and the coffee lounge's statistics: a run resumed from
- * it continues exactly as the uninterrupted run would have.
+ * random state, the data layers' positions, the dynamic loss scale and the coffee lounge's
+ * statistics: a run resumed from it continues exactly as the uninterrupted run would have.
  *
  * Damage: a snapshot that cannot be read (cut by a crash or a full disk, bytes flipped, an
  * unfinished `.tmp` write) is never used and never deleted. Resuming from a directory takes the
@@ -23,6 +23,7 @@ import { Net } from '../core/net.js';
 import type { CoffeeBreak } from '../solver/coffee/coffee-break.js';
 import { checkStatistics } from '../solver/coffee/lounge.js';
 import { Solver } from '../solver/solver.js';
+import { checkLossScaleState, type LossScaleState } from '../solver/loss-scale.js';
 import { listSnapshots, readParamsFile, readSnapshot, writeSnapshot, type ArrayEntry, type SnapshotData } from './io/snapshot.js';
 
 export interface LoadOptions {
@@ -44,7 +45,7 @@ export async function saveSnapshot(solver: Solver, dir: string, extraMeta: Recor
     iter: state.iter,
     params: paramEntries(solver.net),
     solverState,
-    meta: { ...extraMeta, rng: state.rng, data: state.data, method: solver.settings.method, lrScale: state.lrScale, statistics: solver.lounge.toJSON() },
+    meta: { ...extraMeta, rng: state.rng, data: state.data, method: solver.settings.method, lrScale: state.lrScale, lossScale: state.lossScale, statistics: solver.lounge.toJSON() },
   };
   return writeSnapshot(dir, data);
 }
@@ -123,11 +124,17 @@ function applySnapshot(target: Solver | Net, file: string, snap: SnapshotData, l
     loadParams(target.params, snap.params, what, false, log);
     return;
   }
-  const meta = snap.meta as { rng?: number[]; data?: Record<string, Record<string, unknown>>; lrScale?: number; method?: string; statistics?: unknown };
+  const meta = snap.meta as { rng?: number[]; data?: Record<string, Record<string, unknown>>; lrScale?: number; lossScale?: unknown; method?: string; statistics?: unknown };
   if (!Array.isArray(meta.rng)) throw new DataError(`${what} has no random state (meta "rng"); it cannot resume a run`);
   if (!Number.isSafeInteger(snap.iter) || snap.iter < 0) throw new DataError(`${what}: the iteration must be an integer >= 0, found ${describe(snap.iter)}`);
   if (meta.lrScale !== undefined && (typeof meta.lrScale !== 'number' || !Number.isFinite(meta.lrScale) || meta.lrScale <= 0)) {
     throw new DataError(`${what}: meta "lrScale" must be a finite number > 0, found ${describe(meta.lrScale)}`);
+  }
+  let lossScale: LossScaleState | undefined;
+  try {
+    lossScale = meta.lossScale === undefined ? undefined : checkLossScaleState(meta.lossScale, `${what}: meta`);
+  } catch (e) {
+    throw new DataError((e as Error).message, { cause: e });
   }
   const statistics = meta.statistics === undefined ? undefined : checkStatistics(meta.statistics, `${what}: meta "statistics"`);
   if (meta.method !== undefined && meta.method !== target.settings.method) {
@@ -137,7 +144,7 @@ function applySnapshot(target: Solver | Net, file: string, snap: SnapshotData, l
   const history = new Map<string, HostArray>();
   for (const [k, v] of snap.solverState) history.set(k, v.values);
   try {
-    target.setState({ iter: snap.iter, rng: meta.rng, history, data: meta.data ?? {}, lrScale: meta.lrScale });
+    target.setState({ iter: snap.iter, rng: meta.rng, history, data: meta.data ?? {}, lrScale: meta.lrScale, lossScale });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     throw new DataError(`${what}: ${e.message}`, { cause: e });

@@ -11,13 +11,18 @@
  * (summed) diffs exceeds it, every diff is scaled by clipGradients / norm; then the diffs are
  * divided by iterSize, regularized and handed to the update rule.
  *
+ * Loss scaling (`lossScale`, see ./loss-scale.ts): the passes back-propagate the loss times S, and
+ * the summed diffs are divided by S before clipping, so that clipping and the update see the true
+ * gradients (without clipping, 1/S joins the division by iterSize). With dynamic scaling, an
+ * iteration whose gradients are not finite updates nothing and lowers S.
+ *
  * Data-parallel training: with a `gradientSync` (see ./gradient-sync.ts), the diffs are made the
  * mean over the ranks before clipping and the update, the reported loss is the mean over the
  * ranks, and a stop requested on any rank stops every rank before the same iteration.
  *
- * Exactness: everything a run depends on (weights, update-rule history, iteration, lrScale, random
- * state, data position) is in `getState`, so that a run resumed from a snapshot continues bit for
- * bit.
+ * Exactness: everything a run depends on (weights, update-rule history, iteration, lrScale, the
+ * dynamic loss scale, random state, data position) is in `getState`, so that a run resumed from a
+ * snapshot continues bit for bit.
  */
 import type { Buf, HostArray, Replayer } from '../backend/backend.js';
 import { ConfigReader, type Raw, type Untyped } from '../core/config.js';
@@ -35,6 +40,10 @@ import { adadelta } from './methods/adadelta.js';
 import { rmsprop } from './methods/rmsprop.js';
 import type { GradientSync } from './gradient-sync.js';
 import { YieldBudget, parseYieldEvery, type YieldEvery } from './yield.js';
+import {
+  FiniteCheck, MAX_LOSS_SCALE, checkLossScaleState, formatScale, parseLossScale, resolveLossScale,
+  type LossScaleConfig, type LossScaleSettings, type LossScaleState,
+} from './loss-scale.js';
 import { learningRate, momentumAt, parseLrPolicy, parseMomentumPolicy, type LrPolicy, type MomentumPolicy } from './policies.js';
 
 export type SolverMethod = 'SGD' | 'Nesterov' | 'Adam' | 'AdaGrad' | 'AdaDelta' | 'RMSProp';
@@ -62,6 +71,14 @@ export interface SolverConfig {
   iterSize?: number;
   /** Scale all gradients down when their global L2 norm exceeds this (Caffe's clip_gradients; default: no clipping). */
   clipGradients?: number;
+  /**
+   * Loss scaling for low-precision backward passes (see ./loss-scale.ts): a number S multiplies
+   * the loss's gradient before backward and divides the parameter gradients after (1: none; a
+   * power of two changes nothing computed, barring overflow); 'dynamic' or { init, growthFactor,
+   * backoffFactor, growthInterval, minScale } adapts S, skipping the updates whose gradients
+   * overflow. Default: 'dynamic' when the backend's precision is float16, else none.
+   */
+  lossScale?: LossScaleConfig;
   /** AdaGrad, AdaDelta, RMSProp: added to the denominator (default 1e-8 as Caffe; AdaDelta is often run with 1e-6). */
   delta?: number;
   /** RMSProp: decay of the squared-gradient average (default 0.99). */
@@ -84,7 +101,8 @@ export interface SolverConfig {
    * replayed with the iteration's own learning rate, random keys and data (Backend.replayer).
    * It changes nothing computed, and saves the host's launch of every kernel. Iterations that
    * read a result back (the loss check every checkLossEvery iterations, gradient exchange between
-   * ranks) run call by call. Default false; ignored on other backends.
+   * ranks, dynamic lossScale's check of the gradients, so every iteration) run call by call.
+   * Default false; ignored on other backends.
    */
   cudaGraphs?: boolean;
 }
@@ -101,6 +119,8 @@ export interface SolverSettings {
   checkLossEvery: number | null;
   iterSize: number;
   clipGradients: number | null;
+  /** null: not set (the backend's precision decides). */
+  lossScale: LossScaleSettings | null;
   delta: number;
   rmsDecay: number;
   beta1: number;
@@ -143,6 +163,7 @@ export function parseSolverConfig(raw: SolverConfig | Untyped, where = 'solver',
     checkLossEvery: r.has('checkLossEvery') ? r.int('checkLossEvery', undefined, { min: 0 }) : null,
     iterSize: r.int('iterSize', 1, { min: 1, max: MAX_ITER_SIZE }),
     clipGradients: r.has('clipGradients') ? r.number('clipGradients', undefined, { above: 0 }) : null,
+    lossScale: r.custom('lossScale', parseLossScale),
     delta: r.number('delta', 1e-8, { above: 0 }),
     rmsDecay: r.number('rmsDecay', 0.99, { min: 0, max: 1 }),
     beta1: r.number('beta1', 0.9, { min: 0, max: 1 }),
@@ -203,6 +224,8 @@ export interface SolverState {
   data: Record<string, Record<string, unknown>>;
   /** Learning-rate multiplier set by coffee breaks such as DecayOnValidation (1 when absent). */
   lrScale?: number;
+  /** Dynamic loss scaling's scale and counts (absent without it, and in older snapshots: the scale then starts from init). */
+  lossScale?: LossScaleState;
 }
 
 interface Scheduled {
@@ -219,6 +242,13 @@ export class Solver<N extends Net = Net> {
   lrScale = 1;
   /** Data-parallel training: reduces the diffs over the ranks before each update (null: one process). */
   gradientSync: GradientSync | null = null;
+  /** The loss scaling this solver runs: settings.lossScale, or the backend's default when it is not set. */
+  readonly lossScaling: LossScaleSettings;
+  private scale: number;
+  /** Dynamic scaling: good steps in a row since the scale last changed, and steps skipped. */
+  private goodSteps = 0;
+  private skipped = 0;
+  private readonly finiteCheck: FiniteCheck;
   private readonly rule: UpdateRule;
   private readonly history = new Map<Param, Buf[]>();
   private readonly scratch = new Map<Param, Buf[]>();
@@ -238,6 +268,25 @@ export class Solver<N extends Net = Net> {
     const cpu = net.backend.name === 'js' || net.backend.name === 'native';
     this.checkEvery = this.settings.checkLossEvery ?? (cpu ? 1 : 100);
     this.lastEpoch = net.epoch;
+    this.lossScaling = resolveLossScale(this.settings.lossScale, net.backend);
+    this.scale = this.initialScale;
+    this.finiteCheck = new FiniteCheck(net.backend);
+    if (this.lossScaling.type === 'dynamic' || this.scale !== 1) net.checkLossScaling();
+  }
+
+  /** The loss scale of the next iteration (1 without loss scaling). */
+  get lossScale(): number {
+    return this.scale;
+  }
+
+  /** Iterations whose update dynamic loss scaling skipped (their gradients were not finite). */
+  get skippedSteps(): number {
+    return this.skipped;
+  }
+
+  private get initialScale(): number {
+    const l = this.lossScaling;
+    return l.type === 'static' ? l.scale : l.init;
   }
 
   /** Learning rate of the current iteration: policy rate × lrScale (before the lrMult of each parameter). */
@@ -291,17 +340,23 @@ export class Solver<N extends Net = Net> {
     net.clearParamDiffs();
     const check = this.checkEvery > 0 && (this.iter + 1) % this.checkEvery === 0;
     const sync = this.gradientSync;
+    const scale = this.scale;
     let lossSum = 0;
-    for (let k = 0; k < s.iterSize; k++) {
-      net.forward();
-      if (check || s.iterSize > 1 || sync) {
-        const loss = net.loss();
-        // Checked before the update, so that a diverging run stops with its weights still finite.
-        if (check) net.checkFinite(loss, this.iter + 1);
-        lossSum += loss;
+    net.lossScale = scale;
+    try {
+      for (let k = 0; k < s.iterSize; k++) {
+        net.forward();
+        if (check || s.iterSize > 1 || sync) {
+          const loss = net.loss();
+          // Checked before the update, so that a diverging run stops with its weights still finite.
+          if (check) net.checkFinite(loss, this.iter + 1);
+          lossSum += loss;
+        }
+        const layerDone = sync?.layerDone && k === s.iterSize - 1 ? sync.layerDone.bind(sync) : undefined;
+        net.backward(layerDone);
       }
-      const layerDone = sync?.layerDone && k === s.iterSize - 1 ? sync.layerDone.bind(sync) : undefined;
-      net.backward(layerDone);
+    } finally {
+      net.lossScale = 1;
     }
     this.meanLoss = s.iterSize > 1 ? lossSum / s.iterSize : null;
     const params = net.learnableParams;
@@ -311,7 +366,18 @@ export class Solver<N extends Net = Net> {
       sync.sumScalars(loss);
       this.meanLoss = loss[0]! / sync.size;
     }
-    if (s.clipGradients !== null) this.clipGradients(params, s.clipGradients);
+    // After the reduction, so that every rank sees the same diffs and decides alike.
+    if (this.lossScaling.type === 'dynamic' && !this.finiteCheck.gradientsFinite(params)) {
+      this.skipStep(this.lossScaling);
+      return;
+    }
+    // Clipping sees the true gradients; without it, 1/scale joins the division by iterSize.
+    let divide = s.iterSize * scale;
+    if (s.clipGradients !== null) {
+      if (scale !== 1) for (const p of params) net.backend.scal(p.blob.count, 1 / scale, p.blob.diff);
+      this.clipGradients(params, s.clipGradients);
+      divide = s.iterSize;
+    }
     const lr = this.learningRate;
     const momentum = this.momentum;
     if (!Number.isFinite(lr) || !Number.isFinite(momentum)) {
@@ -323,7 +389,7 @@ export class Solver<N extends Net = Net> {
       rmsDecay: s.rmsDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
     };
     for (const p of params) {
-      if (s.iterSize > 1) net.backend.scal(p.blob.count, 1 / s.iterSize, p.blob.diff);
+      if (divide !== 1) net.backend.scal(p.blob.count, 1 / divide, p.blob.diff);
       const st: StepSettings = { ...common, lr: lr * p.lrMult, decay: s.weightDecay * p.decayMult };
       this.rule.update(net.backend, p, this.historyOf(p), st, this.scratchOf(p));
       p.constraint?.apply(net.backend, p.blob);
@@ -332,7 +398,35 @@ export class Solver<N extends Net = Net> {
     // loss finite (a max-pooling or clamped loss hides it) while the weights are already lost.
     if (check) net.checkParamsFinite(this.iter + 1, params);
     this.iter++;
+    const l = this.lossScaling;
+    if (l.type === 'dynamic' && ++this.goodSteps >= l.growthInterval) {
+      this.goodSteps = 0;
+      if (scale * l.growthFactor <= MAX_LOSS_SCALE) this.scale = scale * l.growthFactor;
+    }
   };
+
+  /**
+   * Dynamic loss scaling, gradients not finite: the iteration counts but updates nothing, and the
+   * scale backs off. A non-finite loss is the forward pass's doing, which no scale changes: it
+   * stops as the NaN guard does; so does a scale that would fall below minScale.
+   */
+  private skipStep(l: Extract<LossScaleSettings, { type: 'dynamic' }>): void {
+    const net = this.net;
+    const iter = this.iter + 1;
+    net.checkFinite(this.meanLoss ?? net.loss(), iter);
+    const next = this.scale * l.backoffFactor;
+    if (next < l.minScale) {
+      throw new NumericError(
+        `solver: the gradients hold an infinity or NaN at iteration ${iter} at every loss scale down to ${formatScale(this.scale)} ` +
+          `(minScale ${formatScale(l.minScale)}; ${this.skipped + 1} iterations skipped in all): no scale makes them finite, so the ` +
+          `data holds a non-finite value or the net diverged; ${net.findNonFinite()}. Check the data or lower the learning rate.`,
+      );
+    }
+    this.scale = next;
+    this.goodSteps = 0;
+    this.skipped++;
+    this.iter++;
+  }
 
   /** Caffe's ClipGradients: scales every diff by clip / ‖all diffs‖₂ when that norm exceeds clip. */
   private clipGradients(params: Param[], clip: number): void {
@@ -383,11 +477,19 @@ export class Solver<N extends Net = Net> {
     for (const p of this.net.learnableParams) {
       this.historyOf(p).forEach((buf, i) => history.set(`${this.rule.stateNames[i]}/${p.key}`, this.net.backend.download(buf)));
     }
-    return { iter: this.iter, rng: this.net.rng.getState(), history, data: this.net.getDataState(), lrScale: this.lrScale };
+    const state: SolverState = { iter: this.iter, rng: this.net.rng.getState(), history, data: this.net.getDataState(), lrScale: this.lrScale };
+    if (this.lossScaling.type === 'dynamic') state.lossScale = { scale: this.scale, goodSteps: this.goodSteps, skippedSteps: this.skipped };
+    return state;
   }
 
   /** Restores a state from getState (weights are restored separately, by key). */
   setState(state: SolverState): void {
+    const scaling = state.lossScale === undefined ? undefined : checkLossScaleState(state.lossScale, 'solver state');
+    if (this.lossScaling.type === 'dynamic') {
+      this.scale = scaling?.scale ?? this.initialScale;
+      this.goodSteps = scaling?.goodSteps ?? 0;
+      this.skipped = scaling?.skippedSteps ?? 0;
+    }
     this.iter = state.iter;
     this.lrScale = state.lrScale ?? 1;
     this.net.rng.setState(state.rng);

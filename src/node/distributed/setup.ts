@@ -67,8 +67,8 @@ export function createGradientSync(comm: Communicator, net: Net, options: Bucket
 
 /**
  * Hands rank 0's training state to every rank: all parameters (learned or not), the update-rule
- * history, and the iteration, random state, data position and lrScale. Call on every rank after
- * rank 0 has resumed or loaded its initial weights, before the first iteration.
+ * history, and the iteration, random state, data position, lrScale and dynamic loss scale. Call on
+ * every rank after rank 0 has resumed or loaded its initial weights, before the first iteration.
  */
 export function broadcastTrainingState(comm: Communicator, solver: Solver): void {
   if (comm.size === 1) return;
@@ -80,7 +80,7 @@ export function broadcastTrainingState(comm: Communicator, solver: Solver): void
     if (comm.rank !== 0) backend.upload(p.blob.data, host);
   }
   const state = solver.getState();
-  const meta = comm.rank === 0 ? new TextEncoder().encode(JSON.stringify({ iter: state.iter, rng: state.rng, data: state.data, lrScale: state.lrScale ?? 1 })) : null;
+  const meta = comm.rank === 0 ? new TextEncoder().encode(JSON.stringify({ iter: state.iter, rng: state.rng, data: state.data, lrScale: state.lrScale ?? 1, lossScale: state.lossScale })) : null;
   const received = JSON.parse(new TextDecoder().decode(comm.broadcastBytes(meta, 0))) as Omit<SolverState, 'history'>;
   const history = new Map<string, HostArray>();
   for (const [name, values] of state.history) {

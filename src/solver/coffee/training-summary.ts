@@ -1,7 +1,9 @@
 /**
  * TrainingSummary: a progress line every n iterations (iteration, loss, learning rate, momentum,
  * images per second since the last line, and the time left to maxIter at the run's mean speed),
- * and the same values recorded in the coffee lounge as 'loss', 'lr' and 'images/s'.
+ * and the same values recorded in the coffee lounge as 'loss', 'lr' and 'images/s'. With dynamic
+ * loss scaling, the line ends with the loss scale and the updates skipped so far, and the scale
+ * is recorded as 'lossScale'.
  *
  * When it starts it prints a header (the iterations to run, batch, update rule, backend). With
  * `every`, it is registered with `{ everyIter: 1 }` and also prints a line after the first
@@ -10,6 +12,7 @@
  */
 import type { Solver } from '../solver.js';
 import type { CoffeeBreak } from './coffee-break.js';
+import { formatScale } from '../loss-scale.js';
 
 export interface TrainingSummaryOptions {
   /** Where lines go (default console.log). */
@@ -61,6 +64,7 @@ export class TrainingSummary implements CoffeeBreak {
     solver.lounge.update('loss', solver.iter, loss);
     solver.lounge.update('lr', solver.iter, solver.learningRate);
     solver.lounge.update('images/s', solver.iter, rate);
+    if (solver.lossScaling.type === 'dynamic') solver.lounge.update('lossScale', solver.iter, solver.lossScale);
     this.log(text);
   }
 
@@ -72,7 +76,8 @@ export class TrainingSummary implements CoffeeBreak {
     const done = solver.iter - this.startIter;
     const left = Math.max(0, solver.settings.maxIter - solver.iter);
     const eta = done > 0 ? formatDuration((left * (now - this.startTime)) / done / 1000) : '?';
-    const text = `iter ${String(solver.iter).padStart(6)} | loss ${formatLoss(loss)} | lr ${formatRate(solver.learningRate)} | momentum ${solver.momentum.toFixed(3)} | ${Math.round(rate)} images/s | eta ${eta}`;
+    const scaling = solver.lossScaling.type === 'dynamic' ? ` | loss scale ${formatScale(solver.lossScale)}, ${solver.skippedSteps} skipped` : '';
+    const text = `iter ${String(solver.iter).padStart(6)} | loss ${formatLoss(loss)} | lr ${formatRate(solver.learningRate)} | momentum ${solver.momentum.toFixed(3)} | ${Math.round(rate)} images/s | eta ${eta}${scaling}`;
     return { text, rate };
   }
 }
