@@ -103,7 +103,9 @@ export async function generateCoverage() {
   // Names only: whether a backend can run depends on the machine, not on the tree.
   const harnessBackends = (await availableBackends()).map((e) => e.name);
   const emulated = otherEquivalenceRuns();
-  const columns = [...harnessBackends.map((n) => ({ name: n === 'cuda' ? 'cuda GPU (not in CI)' : n })), ...emulated.map(() => ({ name: 'cuda (emulator)' }))];
+  // One column per emulated run; the one with the emulated cuDNN (convolution on cuDNN plans) says so.
+  const columns = [...harnessBackends.map((n) => ({ name: n === 'cuda' ? 'cuda GPU (not in CI)' : n })),
+    ...emulated.map((f) => ({ name: /cudnn/i.test(f) ? 'cuda (emulator, cuDNN)' : 'cuda (emulator)' }))];
 
   const lines = [];
   lines.push('# Coverage: layers and kernels by backend', '', commitLine(), '');
