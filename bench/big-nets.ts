@@ -3,7 +3,10 @@
  * CIFAR-10 quick and full (examples/cifar10, batch 100) and GoogLeNet (examples/imagenet, 224×224,
  * batch 16), float32, on the CPU or (cortado-cuda beside pytorch-cuda) a GPU; cortado-cuda-graphs
  * is cortado-cuda with each measured step run as one CUDA graph (the solver's cudaGraphs for
- * training; Backend.replayer for GoogLeNet's forward + backward and for forward passes). Each (net, batch,
+ * training; Backend.replayer for GoogLeNet's forward + backward and for forward passes);
+ * cortado-cuda-fp16 and cortado-cuda-bf16 are cortado-cuda in mixed precision
+ * (CORTADO_CUDA_PRECISION float16 / bfloat16), each also given as a ratio to cortado-cuda, and
+ * compared with pytorch-cuda-fp16 / -bf16 (torch.autocast; GoogLeNet only) when those ran. Each (net, batch,
  * system) runs in its own child process, one after the other, with the protocol of measure.ts.
  * Prints one table (training and inference images/s at the batch, latency at batch 1, Cortado /
  * PyTorch ratios, each Cortado system against the PyTorch of its device), then where Cortado's time
@@ -67,22 +70,33 @@ const NETS: Record<string, { batch: string; run: (system: string, batch: string)
       : cortado(s, ['cortado-googlenet.js', '--batch', b, '--time-iterations', argv.includes('--smoke') ? '1' : '3']),
   },
 };
-const SYSTEMS = ['cortado-native', 'cortado-js', 'cortado-wasm', 'cortado-cuda', 'cortado-cuda-graphs', 'pytorch', 'pytorch-cuda'];
+const SYSTEMS = ['cortado-native', 'cortado-js', 'cortado-wasm', 'cortado-cuda', 'cortado-cuda-graphs', 'cortado-cuda-fp16', 'cortado-cuda-bf16',
+  'pytorch', 'pytorch-cuda', 'pytorch-cuda-fp16', 'pytorch-cuda-bf16'];
+/** The mixed-precision systems and their 16-bit type (CORTADO_CUDA_PRECISION; PyTorch's autocast, GoogLeNet only). */
+const MIXED: Record<string, string> = { 'cortado-cuda-fp16': 'float16', 'cortado-cuda-bf16': 'bfloat16', 'pytorch-cuda-fp16': 'float16', 'pytorch-cuda-bf16': 'bfloat16' };
 const isPytorch = (system: string) => system.startsWith('pytorch');
-/** The PyTorch row a Cortado system is compared with: the GPU's for cortado-cuda(-graphs), else the CPU's. */
-const peerOf = (system: string) => (system.startsWith('cortado-cuda') ? 'pytorch-cuda' : 'pytorch');
+/**
+ * The PyTorch row a Cortado system is compared with: the GPU's for cortado-cuda(-graphs), else the
+ * CPU's; for a mixed-precision system, PyTorch's autocast to the same type when it ran.
+ */
+const peerOf = (system: string) => {
+  if (!system.startsWith('cortado-cuda')) return 'pytorch';
+  const amp = system.replace(/^cortado-/, 'pytorch-');
+  return MIXED[system] && systems.includes(amp) ? amp : 'pytorch-cuda';
+};
 function pytorch(python: string, system: string, args: string[]): ChildCommand {
-  const device = system === 'pytorch-cuda' ? ['--device', 'cuda', ...(tf32 ? ['--tf32'] : [])] : [];
+  const device = system.startsWith('pytorch-cuda') ? ['--device', 'cuda', ...(tf32 ? ['--tf32'] : []), ...(MIXED[system] ? ['--amp', MIXED[system]!] : [])] : [];
   return { file: python, args: [root + args[0], ...args.slice(1), ...device, ...protocolFlags], env: torchEnv };
 }
 function cortado(system: string, args: string[]): ChildCommand {
   const cuda = system.startsWith('cortado-cuda');
-  const env = cuda ? { ...process.env, CORTADO_CUDA_TF32: tf32 ? '1' : '0' } : undefined;
+  const env = cuda ? { ...process.env, CORTADO_CUDA_TF32: tf32 ? '1' : '0', CORTADO_CUDA_PRECISION: MIXED[system] ?? 'float32' } : undefined;
   // cortado-cuda-graphs: the CUDA backend, each measured step (a training iteration, a forward pass) one CUDA graph.
   const backend = cuda ? ['--backend', 'cuda', ...(system === 'cortado-cuda-graphs' ? ['--cuda-graphs'] : [])] : ['--backend', system.replace(/^cortado-/, '')];
   return { file: process.execPath, args: [dist + args[0], ...backend, ...args.slice(1), ...protocolFlags], env };
 }
 function cifar(system: string, which: string, batch: string): Command {
+  if (isPytorch(system) && MIXED[system]) return 'the PyTorch autocast peer is written for GoogLeNet only';
   if (isPytorch(system)) return torchPython ? pytorch(torchPython, system, ['bench/peers/pytorch_cifar10.py', '--net', which, '--batch', batch]) : noTorch;
   return cortado(system, ['cortado-cifar10.js', '--net', which, '--batch', batch]);
 }
@@ -120,6 +134,7 @@ for (const { net, batch } of cases) {
 
 const header = ['net', 'system', 'batch', 'train img/s', 'infer img/s', 'latency@1 ms'];
 const rows: string[][] = [];
+const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '-');
 for (const { net, batch } of cases) {
   const here = outcomes.filter((o) => o.net === net && o.batch === batch);
   for (const o of here) {
@@ -129,9 +144,16 @@ for (const { net, batch } of cases) {
   for (const o of here) {
     const torch = here.find((t) => t.system === peerOf(o.system))?.result;
     if (!o.result || !torch || isPytorch(o.system)) continue;
-    const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '-');
     rows.push([net, `${o.system} / ${peerOf(o.system)}`, batch, ratio(trainOf(o.result), trainOf(torch)), ratio(num(o.result.inferIps), num(torch.inferIps)),
       ratio(num(torch.latencyMs), num(o.result.latencyMs)) + ' faster']);
+  }
+  // Mixed precision against the same system's float32 on the same card.
+  for (const o of here) {
+    const base = isPytorch(o.system) ? 'pytorch-cuda' : 'cortado-cuda';
+    const fp32 = here.find((t) => t.system === base)?.result;
+    if (!o.result || !fp32 || !MIXED[o.system]) continue;
+    rows.push([net, `${o.system} / ${base}`, batch, ratio(trainOf(o.result), trainOf(fp32)), ratio(num(o.result.inferIps), num(fp32.inferIps)),
+      ratio(num(fp32.latencyMs), num(o.result.latencyMs)) + ' faster']);
   }
 }
 const full = rows.filter((r) => r.length === header.length);
@@ -141,7 +163,8 @@ const line = (cells: string[]) => cells.length < header.length
   : cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 const note = argv.includes('--smoke') ? ' (--smoke: one step each, not a measurement)' : argv.includes('--quick') ? ' (--quick: provisional)' : '';
 const where = systems.some((x) => x.endsWith('-cuda')) ? (systems.every((x) => x.endsWith('-cuda')) ? 'GPU' : 'CPU and GPU') : 'CPU';
-const precision = tf32 && systems.some((x) => x.includes('-cuda')) ? 'float32 (TF32 tensor cores on the GPU)' : 'float32';
+const precision = (tf32 && systems.some((x) => x.includes('-cuda')) ? 'float32 (TF32 tensor cores on the GPU)' : 'float32')
+  + (systems.some((x) => MIXED[x]) ? ', -fp16 and -bf16 in mixed precision' : '');
 process.stdout.write(`\nBig nets, ${precision}, ${where}${note}; train = SGD step (CIFAR-10), forward + backward (GoogLeNet)\n`
   + [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n');
 

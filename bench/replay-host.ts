@@ -51,6 +51,7 @@ function noOpAddon(): { addon: CudaAddon; issued: () => number } {
     synchronize: () => undefined,
     memInfo: () => [2 ** 30, 2 ** 30],
     sgemm: queued,
+    gemmEx: queued,
     sgemv: queued,
     sdot: () => 0,
     sasum: () => 0,

@@ -30,6 +30,10 @@
  *                   and cortado-cuda-graphs (each iteration one CUDA graph) beside PyTorch eager (cuDNN
  *                   benchmark mode), plain fp32; bignets-tf32 the same without the graphs row,
  *                   with TF32 tensor cores on both sides. Not in the default list: name them in --parts.
+ *   mixed-mnist     mixed precision: the MNIST tutorial in float32, float16 and bfloat16 (accuracy, time)
+ *   mixed-bignets   mixed precision: GoogLeNet at batch 256 (--mixed-batches 64,256 for more),
+ *                   cortado-cuda-fp16 and -bf16 against cortado-cuda (float32), and PyTorch's autocast
+ *                   float16 against its float32. Neither in the default list.
  *
  * Each part runs in its own process with a time limit, so one failing part leaves the others
  * running; the end prints one summary line per part.
@@ -78,6 +82,8 @@ const PARTS = {
   pytorch: { timeout: 150, run: partPytorch },
   mnist: { timeout: 300, run: partMnist },
   memory: { timeout: 300, run: partMemory, optional: true },
+  'mixed-mnist': { timeout: 330, run: partMixedMnist, optional: true },
+  'mixed-bignets': { timeout: 420, run: partMixedBignets, optional: true },
   bignets: { timeout: 540, run: () => partBignets(false), optional: true },
   'bignets-tf32': { timeout: 540, run: () => partBignets(true), optional: true },
   'bignets-googlenet': { timeout: 300, run: () => partBignets(false, 'googlenet'), optional: true },
@@ -374,6 +380,32 @@ async function partMnist() {
     runs.push(done ? `${how}: ${done.replace(/^done:\s*/, '')}; wall ${wall.toFixed(1)} s` : `${how}: did not finish (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
   }
   summary(`mnist tutorial on cuda: ${runs.join('; ')}`);
+}
+
+// Mixed precision: the MNIST tutorial in float32, float16 and bfloat16 (test accuracy and time).
+async function partMixedMnist() {
+  const runs = [];
+  for (const precision of ['float32', 'float16', 'bfloat16']) {
+    const out = mkdtempSync(join(tmpdir(), 'cortado-mnist-'));
+    const t0 = performance.now();
+    const r = await child(process.execPath, [join(root, 'dist', 'examples', 'mnist', 'train.js'), '--backend', 'cuda', '--fresh', '--output', out,
+      '--precision', precision], {}, 100);
+    const wall = (performance.now() - t0) / 1000;
+    const done = r.out.split('\n').find((l) => l.startsWith('done:'));
+    runs.push(done ? `${precision}: ${done.replace(/^done:\s*/, '')}; wall ${wall.toFixed(1)} s` : `${precision}: did not finish (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
+  }
+  summary(`mixed precision, mnist tutorial on cuda: ${runs.join('; ')}`);
+}
+
+// Mixed precision: GoogLeNet (forward + backward) at batch 256 (--mixed-batches to change), Cortado
+// and PyTorch (torch.autocast) in float16 and bfloat16 against their float32.
+async function partMixedBignets() {
+  const flags = ['--nets', 'googlenet', '--only', 'cortado-cuda,cortado-cuda-fp16,cortado-cuda-bf16,pytorch-cuda,pytorch-cuda-fp16',
+    '--batches', opt('--mixed-batches') ?? '256', ...(quick || args.includes('--bignets-quick') ? ['--quick'] : [])];
+  const r = await child(process.execPath, [join(root, 'dist', 'bench', 'big-nets.js'), ...flags], { PYTHONUNBUFFERED: '1' }, 400);
+  const ratios = r.out.split('\n').filter((l) => / \/ (cortado|pytorch)-cuda/.test(l)).map((l) => l.trim().replace(/\s+/g, ' '));
+  if (r.code !== 0 || ratios.length === 0) throw new Error(`bench:big gave no mixed-precision ratio (exit ${r.code}${r.timedOut ? ', timed out' : ''})`);
+  summary(`mixed precision, googlenet (train / infer / latency): ${ratios.join('; ')}`);
 }
 
 async function partMemory() {

@@ -12,7 +12,13 @@ measure() and OpenBLAS core check this reuses):
 torchvision's GoogLeNet is not the paper's to the letter: it has BatchNorm after every
 convolution, no LRN, a 3x3 convolution in the "5x5" branch, and auxiliary heads with an adaptive
 4x4 average pool. Its parameter count and multiply-adds are close, not equal (see bench/README.md).
+
+--amp float16|bfloat16 (CUDA): automatic mixed precision, the forward pass and loss under
+torch.autocast with that type (backward outside it, as PyTorch's recipe has it), to set beside
+Cortado's mixed precision (cortado-cuda-fp16/-bf16 in bench:big). The forward + backward step
+has no update, so no GradScaler: a scaled loss costs one multiply.
 """
+import contextlib
 import json
 import os
 import sys
@@ -23,7 +29,10 @@ from pytorch_lenet import measure, measure_inference, peer_arguments, start_torc
 
 def main():
     ap = peer_arguments(16)
+    ap.add_argument('--amp', choices=['float16', 'bfloat16'], help='CUDA: autocast to this type (automatic mixed precision)')
     args = ap.parse_args()
+    if args.amp and args.device != 'cuda':
+        ap.error('--amp needs --device cuda')
 
     peer = start_torch(args)
     torch, p, dev = peer.torch, peer.p, peer.device
@@ -31,6 +40,7 @@ def main():
     import torchvision
 
     n = args.batch
+    amp = (lambda: torch.autocast('cuda', dtype=getattr(torch, args.amp))) if args.amp else contextlib.nullcontext
 
     model = torchvision.models.googlenet(weights=None, aux_logits=True, init_weights=True, transform_input=False).to(dev)
     loss_fn = nn.CrossEntropyLoss()
@@ -39,20 +49,23 @@ def main():
 
     def fwdbwd():
         model.zero_grad(set_to_none=False)
-        out = model(x)
-        loss = loss_fn(out.logits, y) + 0.3 * loss_fn(out.aux_logits1, y) + 0.3 * loss_fn(out.aux_logits2, y)
+        with amp():
+            out = model(x)
+            loss = loss_fn(out.logits, y) + 0.3 * loss_fn(out.aux_logits1, y) + 0.3 * loss_fn(out.aux_logits2, y)
         loss.backward()
 
     model.train()
     fwdbwd_ips, steps = measure(fwdbwd, n, p, peer.sync)
 
-    infer_ips, per_s = measure_inference(model, x, p, peer.sync)
+    with amp():
+        infer_ips, per_s = measure_inference(model, x, p, peer.sync)
 
     print(json.dumps({
         **peer.describe(),
         'torchvision': torchvision.__version__,
         'params': sum(t.numel() for t in model.parameters()),
         'batch': n,
+        'amp': args.amp,
         'fwdbwdIps': fwdbwd_ips,
         'fwdbwdStepsPerRep': steps,
         'inferIps': infer_ips,

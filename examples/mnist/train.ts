@@ -4,6 +4,7 @@
  * images every 1,000 iterations, snapshotted every 5,000.
  *
  *   npm run mnist -- [--backend auto|js|native|cuda] [--max-iter N] [--output DIR] [--fresh] [--seed N] [--cuda-graphs]
+ *     [--precision float32|float16|bfloat16]
  */
 import { signalExitCode } from '../../src/node/stop-on-signal.js';
 import { train } from '../../src/node/train.js';
@@ -34,5 +35,6 @@ const accuracy = result.final?.get('accuracy');
 const trained = result.iterationsRun * 64;
 console.log(
   `done: ${result.solver.iter} iterations, test accuracy ${accuracy === undefined ? '?' : (accuracy * 100).toFixed(2) + '%'}, ` +
-  `${result.seconds.toFixed(1)} s, ${Math.round(trained / result.seconds)} images/s (backend ${backend.name})`,
+  `${result.seconds.toFixed(1)} s, ${Math.round(trained / result.seconds)} images/s (backend ${backend.name}` +
+  `${backend.precision && backend.precision !== 'float32' ? `, ${backend.precision}` : ''})`,
 );

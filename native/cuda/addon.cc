@@ -285,6 +285,7 @@ NAPI_MODULE_INIT() {
       {"synchronize", Synchronize},
       {"memInfo", MemInfo},
       {"sgemm", Sgemm},
+      {"gemmEx", GemmEx},
       {"sgemv", Sgemv},
       {"sdot", Sdot},
       {"sasum", Sasum},

@@ -27,6 +27,43 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+/**
+ * gemmEx(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, format): sgemm's call with
+ * A and B in a 16-bit format (1 binary16, 2 bfloat16), C in float32, products summed in float32
+ * (cublasGemmEx, CUBLAS_COMPUTE_32F): tensor cores where the card has them.
+ */
+napi_value GemmEx(napi_env env, napi_callback_info info) {
+  napi_value argv[14];
+  if (!getArgs(env, info, 14, argv, "gemmEx") || !readyOrThrow(env, "gemmEx")) return nullptr;
+  int ta, tb, m, n, k, lda, ldb, ldc, format;
+  double alpha, beta;
+  CUdeviceptr A, B, C;
+  if (!getInt(env, argv[0], ta, "gemmEx", 0) || !getInt(env, argv[1], tb, "gemmEx", 1) ||
+      !getInt(env, argv[2], m, "gemmEx", 2) || !getInt(env, argv[3], n, "gemmEx", 3) ||
+      !getInt(env, argv[4], k, "gemmEx", 4) || !getNumber(env, argv[5], alpha, "gemmEx", 5) ||
+      !getPtr(env, argv[6], A, "gemmEx", 6) || !getInt(env, argv[7], lda, "gemmEx", 7) ||
+      !getPtr(env, argv[8], B, "gemmEx", 8) || !getInt(env, argv[9], ldb, "gemmEx", 9) ||
+      !getNumber(env, argv[10], beta, "gemmEx", 10) || !getPtr(env, argv[11], C, "gemmEx", 11) ||
+      !getInt(env, argv[12], ldc, "gemmEx", 12) || !getInt(env, argv[13], format, "gemmEx", 13))
+    return nullptr;
+  if (format != 1 && format != 2) {
+    throwError(env, "cortado_cuda.gemmEx: format must be 1 (binary16) or 2 (bfloat16), found " + std::to_string(format));
+    return nullptr;
+  }
+  if (!S.libs.cublas.cublasGemmEx) {
+    throwError(env, "cortado_cuda.gemmEx: cuBLAS (" + S.libs.cublasPath + ") has no cublasGemmEx");
+    return nullptr;
+  }
+  const int type = format == 1 ? CUDA_R_16F : CUDA_R_16BF;
+  float a = static_cast<float>(alpha), b = static_cast<float>(beta);
+  cublasStatus_t s = S.libs.cublas.cublasGemmEx(
+      S.blas, ta ? CUBLAS_OP_T : CUBLAS_OP_N, tb ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k, &a,
+      reinterpret_cast<const void*>(A), type, lda, reinterpret_cast<const void*>(B), type, ldb, &b,
+      reinterpret_cast<void*>(C), CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+  if (!blasOk(env, s, "cublasGemmEx")) return nullptr;
+  return undefinedValue(env);
+}
+
 /** sgemv(trans, m, n, alpha, A, lda, x, beta, y), unit strides. */
 napi_value Sgemv(napi_env env, napi_callback_info info) {
   napi_value argv[9];

@@ -55,6 +55,9 @@ typedef int cublasStatus_t;
 typedef struct cublasContext* cublasHandle_t;
 enum { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1 };
 enum { CUBLAS_DEFAULT_MATH = 0, CUBLAS_TF32_TENSOR_OP_MATH = 3 };
+// cudaDataType_t's real formats, cublasComputeType_t's fp32 accumulation, cublasGemmAlgo_t's default.
+enum { CUDA_R_32F = 0, CUDA_R_16F = 2, CUDA_R_16BF = 14 };
+enum { CUBLAS_COMPUTE_32F = 68, CUBLAS_GEMM_DEFAULT = -1 };
 
 // ---- cuDNN ----
 typedef int cudnnStatus_t;
@@ -66,6 +69,8 @@ enum {
   CUDNN_STATUS_SUCCESS = 0,
   CUDNN_TENSOR_NCHW = 0,
   CUDNN_DATA_FLOAT = 0,
+  CUDNN_DATA_HALF = 2,
+  CUDNN_DATA_BFLOAT16 = 9,
   CUDNN_CROSS_CORRELATION = 1,
   CUDNN_DEFAULT_MATH = 0,
   CUDNN_TENSOR_OP_MATH = 1,
@@ -139,7 +144,10 @@ struct cudnnConvAlgoPerf {
   X(cuEventDestroy_v2, CUresult, (CUevent))
 #define CORTADO_CUBLAS_OPTIONAL_FUNCS(X)                                                          \
   X(cublasSetStream_v2, cublasStatus_t, (cublasHandle_t, CUstream))                               \
-  X(cublasSetWorkspace_v2, cublasStatus_t, (cublasHandle_t, void*, size_t))
+  X(cublasSetWorkspace_v2, cublasStatus_t, (cublasHandle_t, void*, size_t))                      \
+  X(cublasGemmEx, cublasStatus_t, (cublasHandle_t, int, int, int, int, int, const void*,          \
+                                   const void*, int, int, const void*, int, int, const void*,     \
+                                   void*, int, int, int, int))
 #define CORTADO_CUDNN_OPTIONAL_FUNCS(X) X(cudnnSetStream, cudnnStatus_t, (cudnnHandle_t, CUstream))
 
 #define CORTADO_NVRTC_FUNCS(X)                                                                    \

@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMnistFlags } from '../../examples/common/mnist-run.js';
 import { UsageError } from '../../src/node/cli/flags.js';
+import { createBackend } from '../../src/node/backends.js';
+import { BackendError } from '../../src/core/errors.js';
 import { cortado } from '../harness/cli.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
@@ -143,6 +145,36 @@ test('cortado example copies a shipped definition, and the tutorial commands it 
     const unknown = inDir(['example', 'imagenet']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /unknown example "imagenet"; known: mnist, mnist-hdf5/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--precision: float32, float16 or bfloat16, read strictly; 16 bits on a backend other than cuda is an error, never a quiet float32 run', () => {
+  const defaults = { iterations: 100, seed: 1 };
+  assert.equal(readMnistFlags('mnist', defaults, []).precision, undefined);
+  assert.equal(readMnistFlags('mnist', defaults, ['--precision', 'bfloat16']).precision, 'bfloat16');
+  assert.throws(() => readMnistFlags('mnist', defaults, ['--precision', 'fp16']), /--precision must be float32, float16 or bfloat16, found "fp16"/);
+  assert.equal(createBackend('js', 'float32', {}, 'float32').name, 'js');
+  assert.throws(() => createBackend('js', 'float32', {}, 'float16'), (e: Error) => e instanceof BackendError && /precision float16 runs on the cuda backend only; the js backend computes in float32/.test(e.message));
+  const saved = process.env.CORTADO_NO_CUDA;
+  process.env.CORTADO_NO_CUDA = '1';
+  try {
+    assert.throws(() => createBackend('auto', 'float32', {}, 'bfloat16'), /precision bfloat16 runs on the cuda backend only \(CORTADO_NO_CUDA is set\)/);
+  } finally {
+    if (saved === undefined) delete process.env.CORTADO_NO_CUDA;
+    else process.env.CORTADO_NO_CUDA = saved;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'cortado-cli-'));
+  try {
+    const file = join(dir, 'net.json');
+    writeFileSync(file, JSON.stringify(definition()));
+    const bad = cortado(['train', file, '--backend', 'js', '--precision', 'half']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--precision must be float32, float16 or bfloat16, found "half"/);
+    const js = cortado(['time', file, '--backend', 'js', '--precision', 'float16']);
+    assert.equal(js.code, 1);
+    assert.match(js.err, /precision float16 runs on the cuda backend only/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

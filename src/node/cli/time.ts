@@ -6,7 +6,7 @@
  * `--synthetic` feeds random values of the right shape where a MemoryData layer names a data set
  * (`mnist:...`, `cifar10:...`), so a net can be timed without its data files.
  */
-import { createBackend, type BackendName } from '../backends.js';
+import { createBackend, precisionFlag, type BackendName } from '../backends.js';
 import { readDefinition, resolveSources } from '../definition.js';
 import { DataError } from '../../core/errors.js';
 import type { LayerConfig } from '../../core/layer.js';
@@ -24,6 +24,7 @@ without per-layer synchronization, with the images/s it gives. No solver update 
 
 options:
   --backend NAME        auto (default), js, native, wasm or cuda
+  --precision P         float32 (default), float16 or bfloat16 (mixed precision, cuda only)
   --phase train|test    train (default: forward + backward) or test (forward only)
   --iterations N        timed iterations (default 10)
   --warmup N            untimed iterations first (default 2)
@@ -38,7 +39,7 @@ export async function timeCommand(rest: string[]): Promise<number> {
   }
   const s = { type: 'string' } as const;
   const { values: f, positionals } = parseFlags(rest, {
-    backend: s, phase: s, iterations: s, warmup: s, batch: s, synthetic: { type: 'boolean' }, json: { type: 'boolean' },
+    backend: s, precision: s, phase: s, iterations: s, warmup: s, batch: s, synthetic: { type: 'boolean' }, json: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new UsageError(`expected one net definition file, found ${positionals.length}`);
   const phase = f.phase ?? 'train';
@@ -55,7 +56,7 @@ export async function timeCommand(rest: string[]): Promise<number> {
     if (!(e instanceof DataError) || f.synthetic) throw e;
     throw new DataError(`${e.message}\n(cortado time --synthetic times the net on random data of the data set's shape)`, { cause: e });
   }
-  const backend = createBackend((f.backend ?? 'auto') as BackendName);
+  const backend = createBackend((f.backend ?? 'auto') as BackendName, 'float32', {}, precisionFlag(f.precision));
   const net = new Net(resolved, { backend, phase, name: def.name ?? 'net', seed: def.seed });
   try {
     const timing = timeNet(net, { iterations, warmup });

@@ -3,7 +3,7 @@
  * file's "solver" object; flags override them. Exit status: 0 when the run ends, 1 on an error, 2
  * on a bad command line, 130 / 143 after a stop by SIGINT / SIGTERM (a snapshot is written first).
  */
-import { createBackend, type BackendName } from '../backends.js';
+import { createBackend, precisionFlag, type BackendName } from '../backends.js';
 import { readDefinition, resolveSources, type CoffeeBreakSettings } from '../definition.js';
 import { signalExitCode } from '../stop-on-signal.js';
 import { train, type DistributedOptions, type TrainOptions, type TrainResult } from '../train.js';
@@ -19,6 +19,10 @@ export const TRAIN_USAGE = `usage: cortado train <net.json> [options]
 
 options:
   --backend NAME        auto (default), js, native, wasm, cuda or webgpu
+  --precision P         float32 (default), or mixed precision on the cuda backend: float16 or
+                        bfloat16 (convolutions and matrix products on 16-bit operands with float32
+                        sums; weights and gradients stay float32)
+  --loss-scale S        a number, or dynamic (the default with float16): the solver's lossScale
   --max-iter N          iterations to train to (alias: --iterations, as in npm run mnist)
   --method M            SGD, Nesterov, Adam, AdaGrad, AdaDelta or RMSProp
   --iter-size N         accumulate gradients over N batches per update
@@ -104,7 +108,7 @@ async function trainWithFlags(all: string[]): Promise<number> {
     backend: s, 'max-iter': s, iterations: s, method: s, 'iter-size': s, 'clip-gradients': s, 'base-lr': s, momentum: s, 'weight-decay': s, regularization: s,
     'lr-policy': s, gamma: s, power: s, stepsize: s, stepvalues: s, output: s, seed: s, 'init-from': s,
     'summary-every': s, 'validate-every': s, 'snapshot-every': s, fresh: { type: 'boolean' }, 'keep-dashboard': { type: 'boolean' },
-    distributed: { type: 'boolean' }, 'bucket-mib': s,
+    distributed: { type: 'boolean' }, 'bucket-mib': s, precision: s, 'loss-scale': s,
     'early-stopping': s, 'decay-on-validation': s, watch: s, better: s,
   });
   const bucketMib = decimalFlag('bucket-mib', f['bucket-mib']);
@@ -127,6 +131,9 @@ async function trainWithFlags(all: string[]): Promise<number> {
   set('momentum', decimalFlag('momentum', f.momentum));
   set('weightDecay', decimalFlag('weight-decay', f['weight-decay']));
   set('regularization', f.regularization);
+  const lossScale = f['loss-scale'];
+  set('lossScale', lossScale === undefined || lossScale === 'dynamic' ? lossScale : decimalFlag('loss-scale', lossScale));
+  const precision = precisionFlag(f.precision);
   const policyFlags = {
     type: f['lr-policy'], gamma: decimalFlag('gamma', f.gamma), power: decimalFlag('power', f.power), stepsize: integerFlag('stepsize', f.stepsize, 1),
     stepvalues: f.stepvalues?.split(',').map((v) => integerFlag('stepvalues', v, 1)),
@@ -176,7 +183,7 @@ async function trainWithFlags(all: string[]): Promise<number> {
     distributed,
   });
   if (!f.distributed) {
-    const backend = createBackend(backendName);
+    const backend = createBackend(backendName, 'float32', {}, precision);
     return report(await train(options(backend)), backend);
   }
   // Every rank runs this; an error on any rank stops the whole job (the others would wait for it).
@@ -184,7 +191,7 @@ async function trainWithFlags(all: string[]): Promise<number> {
   const comm: MpiCommunicator = startMpi();
   try {
     if (backendName === 'cuda' || (backendName === 'auto' && process.env.CORTADO_NO_CUDA === undefined)) startCudaForRank(comm);
-    const backend = createBackend(backendName);
+    const backend = createBackend(backendName, 'float32', {}, precision);
     const bucketBytes = bucketMib === undefined ? undefined : bucketMib * 1048576;
     const result = await train(options(backend, { communicator: comm, bucketBytes }));
     // Before report: MPI_Finalize waits for every rank, and report may wait (--keep-dashboard).

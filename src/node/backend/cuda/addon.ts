@@ -63,20 +63,27 @@ export interface CudaAddon {
   /** cuBLAS, column-major, as cublasSgemm. */
   sgemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number,
     B: number, ldb: number, beta: number, C: number, ldc: number): void;
+  /**
+   * sgemm's call with A and B in a 16-bit format (1 binary16, 2 bfloat16) and C in float32, summed
+   * in float32 (cublasGemmEx): the matrix products of mixed precision.
+   */
+  gemmEx(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number,
+    B: number, ldb: number, beta: number, C: number, ldc: number, format: number): void;
   sgemv(trans: number, m: number, n: number, alpha: number, A: number, lda: number, x: number, beta: number,
     y: number): void;
   sdot(n: number, x: number, y: number): number;
   sasum(n: number, x: number): number;
   /**
-   * cuDNN: descriptors and the measured fastest algorithms for one geometry -> [plan, workspace bytes,
-   * forward, backward-data and backward-filter algorithm (cuDNN's enum values), their measured ms].
+   * cuDNN: descriptors and the measured fastest algorithms for one geometry and tensor format (0
+   * float32, 1 binary16, 2 bfloat16; sums in float32) -> [plan, workspace bytes, forward,
+   * backward-data and backward-filter algorithm (cuDNN's enum values), their measured ms].
    */
   convPlan(num: number, channels: number, height: number, width: number, numOutput: number, kernelH: number,
     kernelW: number, padH: number, padW: number, strideH: number, strideW: number, dilationH: number,
-    dilationW: number, group: number, outH: number, outW: number): [number, number, number, number, number, number, number, number];
+    dilationW: number, group: number, outH: number, outW: number, format: number): [number, number, number, number, number, number, number, number];
   convForward(plan: number, x: number, w: number, y: number, workspace: number, workspaceBytes: number): void;
   convBackwardData(plan: number, dy: number, w: number, dx: number, workspace: number, workspaceBytes: number): void;
-  /** Accumulates into dw. */
+  /** Accumulates into dw with a float32 plan; a 16-bit plan overwrites dw. */
   convBackwardFilter(plan: number, x: number, dy: number, dw: number, workspace: number, workspaceBytes: number): void;
   /**
    * Waits for the device, then captures the queued calls that follow (graph.cc) until captureEnd.

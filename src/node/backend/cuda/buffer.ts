@@ -26,3 +26,11 @@ export function cudaBuf(b: Buf, n: number, what: string): CudaBuf {
   if (b.freed || b.root?.freed) throw new BackendError(`CUDA backend, ${what}: the buffer was freed`);
   return b;
 }
+
+/** Bytes each 16-bit operand's region in scratch memory starts on (cuBLAS and cuDNN like 256). */
+const HALF_ALIGN = 256;
+
+/** Bytes of n 16-bit elements, rounded up to HALF_ALIGN: the stride between regions of 16-bit scratch (mixed precision). */
+export function halfBytes(n: number): number {
+  return Math.ceil((n * 2) / HALF_ALIGN) * HALF_ALIGN;
+}

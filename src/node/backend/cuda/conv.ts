@@ -10,10 +10,16 @@
  * The workspace holds the column buffer and, when nb > 1, the transposed top [O, nb P]. Chunks
  * are sized so that the workspace stays under 2^25 elements (128 MiB), or under
  * CORTADO_CUDA_IM2COL_LIMIT elements when set (tests use it to force several chunks).
+ *
+ * Mixed precision (the backend's `precision` 'float16' or 'bfloat16'): the column-buffer path's
+ * GEMMs take 16-bit operands through gemmAt. A cuDNN plan is made for 16-bit tensors, and its
+ * workspace holds, after cuDNN's own bytes, three 16-bit regions: the bottom (x or dx), the
+ * filter (w or dw) and the top (y or dy). Each call rounds its float32 inputs into them, runs
+ * cuDNN, and turns the 16-bit result back into float32 (the filter gradient added to dw).
  */
 import type { Buf, ConvGeom } from '../../../backend/backend.js';
 import { BackendError } from '../../../core/errors.js';
-import { CudaBuf, cudaBuf } from './buffer.js';
+import { CudaBuf, cudaBuf, halfBytes } from './buffer.js';
 import type { CudaBackend, CudaRuntime } from './cuda-backend.js';
 
 // cuDNN's algorithm enums (cudnnConvolutionFwdAlgo_t, BwdDataAlgo_t, BwdFilterAlgo_t), for CORTADO_CUDNN_LOG.
@@ -22,8 +28,11 @@ const DATA_ALGOS = ['ALGO_0', 'ALGO_1', 'FFT', 'FFT_TILING', 'WINOGRAD', 'WINOGR
 const FILTER_ALGOS = ['ALGO_0', 'ALGO_1', 'FFT', 'ALGO_3', 'WINOGRAD', 'WINOGRAD_NONFUSED', 'FFT_TILING'];
 
 interface Plan {
-  /** cuDNN plan id and workspace bytes, or null for the column-buffer path. */
-  cudnn: { id: number; bytes: number } | null;
+  /**
+   * cuDNN plan id and workspace bytes, or null for the column-buffer path; with mixed precision,
+   * the byte offsets of the 16-bit bottom, filter and top in the workspace.
+   */
+  cudnn: { id: number; bytes: number; half: { x: number; w: number; y: number } | null } | null;
   /** Images per chunk on the column-buffer path. */
   nb: number;
   /** Workspace elements. */
@@ -67,15 +76,21 @@ export class CudaConv {
     this.b.refuseInCapture('a new cuDNN convolution plan');
     try {
       const [id, bytes, fwd, data, filter, fwdMs, dataMs, filterMs] = this.rt.addon.convPlan(g.num, g.channels, g.height, g.width,
-        g.numOutput, g.kernelH, g.kernelW, g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.group, g.outH, g.outW);
+        g.numOutput, g.kernelH, g.kernelW, g.padH, g.padW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.group, g.outH, g.outW,
+        this.b.format);
       if (process.env.CORTADO_CUDNN_LOG === '1') {
         const t = (ms: number) => `${ms.toFixed(3)} ms`;
         console.warn(`cortado (cuda): cuDNN plan for input [${g.num}, ${g.channels}, ${g.height}, ${g.width}], ${g.numOutput} outputs, kernel ${g.kernelH}x${g.kernelW}, ` +
           `stride ${g.strideH}x${g.strideW}, pad ${g.padH}x${g.padW}, group ${g.group}: forward ${FWD_ALGOS[fwd] ?? fwd} (${t(fwdMs)}), ` +
           `backward data ${DATA_ALGOS[data] ?? data} (${t(dataMs)}), backward filter ${FILTER_ALGOS[filter] ?? filter} (${t(filterMs)}), ` +
-          `workspace ${bytes} bytes${this.rt.deterministic ? ', deterministic' : ''}`);
+          `workspace ${bytes} bytes${this.rt.deterministic ? ', deterministic' : ''}${this.b.format ? `, ${this.b.precision}` : ''}`);
       }
-      return { cudnn: { id, bytes }, nb: 0, size: Math.ceil(bytes / 4) };
+      if (!this.b.format) return { cudnn: { id, bytes, half: null }, nb: 0, size: Math.ceil(bytes / 4) };
+      const { inImage, outImage, CKg } = this.sizes(g);
+      const x = halfBytes(bytes / 2);  // cuDNN's bytes, rounded up to the regions' alignment
+      const w = x + halfBytes(g.num * inImage);
+      const y = w + halfBytes(g.numOutput * CKg);
+      return { cudnn: { id, bytes, half: { x, w, y } }, nb: 0, size: (y + halfBytes(g.num * outImage)) / 4 };
     } catch (e) {
       this.rt.notice(`cuDNN cannot run a convolution of input [${g.num}, ${g.channels}, ${g.height}, ${g.width}], kernel ${g.kernelH}x${g.kernelW}, ${g.numOutput} outputs (${(e as Error).message}); it runs on im2col + cuBLAS instead`);
       return null;
@@ -115,7 +130,16 @@ export class CudaConv {
     const yb = cudaBuf(y, g.num * outImage, 'convForward y');
     const wsb = this.workspace(p, ws, 'convForward');
     if (p.cudnn) {
-      this.rt.addon.convForward(p.cudnn.id, xb.ptr, wb.ptr, yb.ptr, wsb.ptr, wsb.length * 4);
+      const h = p.cudnn.half;
+      if (!h) {
+        this.rt.addon.convForward(p.cudnn.id, xb.ptr, wb.ptr, yb.ptr, wsb.ptr, wsb.length * 4);
+        return;
+      }
+      const b = this.b;
+      const x16 = b.toHalf(g.num * inImage, xb, wsb.ptr + h.x);
+      const w16 = b.toHalf(g.numOutput * CKg, wb, wsb.ptr + h.w);
+      this.rt.addon.convForward(p.cudnn.id, x16, w16, wsb.ptr + h.y, wsb.ptr, p.cudnn.bytes);
+      b.fromHalf(g.num * outImage, wsb.ptr + h.y, 0, yb);
       return;
     }
     for (let n0 = 0; n0 < g.num; n0 += p.nb) {
@@ -158,7 +182,16 @@ export class CudaConv {
     const dxb = cudaBuf(dx, g.num * inImage, 'convBackwardData dx');
     const wsb = this.workspace(p, ws, 'convBackwardData');
     if (p.cudnn) {
-      this.rt.addon.convBackwardData(p.cudnn.id, dyb.ptr, wb.ptr, dxb.ptr, wsb.ptr, wsb.length * 4);
+      const h = p.cudnn.half;
+      if (!h) {
+        this.rt.addon.convBackwardData(p.cudnn.id, dyb.ptr, wb.ptr, dxb.ptr, wsb.ptr, wsb.length * 4);
+        return;
+      }
+      const b = this.b;
+      const dy16 = b.toHalf(g.num * outImage, dyb, wsb.ptr + h.y);
+      const w16 = b.toHalf(g.numOutput * CKg, wb, wsb.ptr + h.w);
+      this.rt.addon.convBackwardData(p.cudnn.id, dy16, w16, wsb.ptr + h.x, wsb.ptr, p.cudnn.bytes);
+      b.fromHalf(g.num * inImage, wsb.ptr + h.x, 0, dxb);
       return;
     }
     for (let n0 = 0; n0 < g.num; n0 += p.nb) {
@@ -181,7 +214,17 @@ export class CudaConv {
     const dwb = cudaBuf(dw, g.numOutput * CKg, 'convBackwardFilter dw');
     const wsb = this.workspace(p, ws, 'convBackwardFilter');
     if (p.cudnn) {
-      this.rt.addon.convBackwardFilter(p.cudnn.id, xb.ptr, dyb.ptr, dwb.ptr, wsb.ptr, wsb.length * 4);
+      const h = p.cudnn.half;
+      if (!h) {
+        this.rt.addon.convBackwardFilter(p.cudnn.id, xb.ptr, dyb.ptr, dwb.ptr, wsb.ptr, wsb.length * 4);
+        return;
+      }
+      // A 16-bit plan writes the filter gradient (no accumulation): it is added to dw in float32.
+      const b = this.b;
+      const x16 = b.toHalf(g.num * inImage, xb, wsb.ptr + h.x);
+      const dy16 = b.toHalf(g.num * outImage, dyb, wsb.ptr + h.y);
+      this.rt.addon.convBackwardFilter(p.cudnn.id, x16, dy16, wsb.ptr + h.w, wsb.ptr, p.cudnn.bytes);
+      b.fromHalf(g.numOutput * CKg, wsb.ptr + h.w, 1, dwb);
       return;
     }
     for (let n0 = 0; n0 < g.num; n0 += p.nb) {

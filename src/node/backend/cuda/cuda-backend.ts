@@ -15,6 +15,13 @@
  * GEMM and GEMV run on cuBLAS (row-major through the usual operand swap), convolution on cuDNN when
  * present and otherwise on our im2col kernels + cuBLAS (conv.ts), everything else on our kernels
  * (native/cuda/kernels). A kernel that is missing is an error, never a copy to the CPU.
+ *
+ * Mixed precision (`precision` 'float16' or 'bfloat16'): convolutions and GEMMs take their
+ * operands rounded to the 16-bit format and sum in float32, on tensor cores where the card has
+ * them, as PyTorch's autocast runs them. Everything else, and every buffer, stays float32: the
+ * operands are rounded into scratch memory at each call (precision.cu), and the results come back
+ * as float32. Weights, their gradients and the update rule's state are float32 (the "master
+ * weights"); binary16's narrow range needs loss scaling (SolverConfig.lossScale), bfloat16's not.
  */
 import type {
   Backend, Buf, ClassGeom, ConvGeom, DType, HingeLabels, HingeNorm, HostArray, LossNormalization, LRNGeom, NeuronOp,
@@ -24,7 +31,7 @@ import { lrnBackwardComposed, lrnForwardComposed } from '../../../backend/lrn-co
 import { BackendError, DataError } from '../../../core/errors.js';
 import { DEVICE_ERROR_LAYER_HINT, deviceErrorMessage, NEURON_OP, NORMALIZATION, belowOrAt } from '../../../backend/kernel-abi.js';
 import type { CudaAddon, InitResult } from './addon.js';
-import { CudaBuf, cudaBuf } from './buffer.js';
+import { CudaBuf, cudaBuf, halfBytes } from './buffer.js';
 import { CudaConv } from './conv.js';
 import type { Kernels } from './kernels.js';
 import { type CallRecorder, ReplayedRun } from './replay.js';
@@ -62,9 +69,26 @@ const MAX_ELEMENTS = 2 ** 31 - 2 ** 26;
 const DOT_BLOCKS = 1024;
 
 
+
+/** What convolutions and GEMMs compute in: float32, or 16-bit operands with float32 sums. */
+export type CudaPrecision = 'float32' | 'float16' | 'bfloat16';
+export const CUDA_PRECISIONS: readonly CudaPrecision[] = ['float32', 'float16', 'bfloat16'];
+/** The format codes of the addon and precision.cu: 0 float32, 1 binary16, 2 bfloat16. */
+const FORMAT: Record<CudaPrecision, number> = { float32: 0, float16: 1, bfloat16: 2 };
+
+export interface CudaBackendOptions {
+  /** What convolutions and GEMMs compute in (default 'float32'); see the file's comment. */
+  precision?: CudaPrecision;
+}
+
 export class CudaBackend implements Backend {
   readonly name = 'cuda';
   readonly dtype: DType = 'float32';
+  readonly precision: CudaPrecision;
+  /** FORMAT[precision]: 0 when convolutions and GEMMs run in float32. */
+  readonly format: number;
+  /** Scratch memory for the 16-bit operands of gemmAt (mixed precision), grown on demand. */
+  private halfScratch: CudaBuf | null = null;
   private readonly addon: CudaAddon;
   private readonly k: Kernels;
   private readonly maxBlocks: number;
@@ -88,10 +112,16 @@ export class CudaBackend implements Backend {
   private readonly bits = new Float32Array(1);
   private readonly bitsU32 = new Uint32Array(this.bits.buffer);
 
-  constructor(readonly runtime: CudaRuntime, dtype: DType = 'float32') {
+  constructor(readonly runtime: CudaRuntime, dtype: DType = 'float32', options: CudaBackendOptions = {}) {
     if (dtype !== 'float32') {
       throw new BackendError(`CUDA backend: dtype ${dtype} is not supported, the CUDA backend computes in float32 only (use the js backend for float64, e.g. for gradient checks)`);
     }
+    const precision = options.precision ?? 'float32';
+    if (!CUDA_PRECISIONS.includes(precision)) {
+      throw new BackendError(`CUDA backend: precision "${String(precision)}" is not one of ${CUDA_PRECISIONS.join(', ')}`);
+    }
+    this.precision = precision;
+    this.format = FORMAT[precision];
     this.addon = runtime.addon;
     this.k = runtime.kernels;
     this.maxBlocks = Math.max(1, runtime.device.multiprocessors * 16);
@@ -108,11 +138,50 @@ export class CudaBackend implements Backend {
     this.k.launch(name, Math.min(Math.ceil(n / THREADS), this.maxBlocks), THREADS, args);
   }
 
-  /** C = alpha op(A) op(B) + beta C on device addresses, row-major. */
+  /**
+   * C = alpha op(A) op(B) + beta C on device addresses, row-major, A and B dense (M K and K N
+   * elements). With mixed precision, A and B are rounded into 16-bit scratch first and the product
+   * is summed in float32 into C.
+   */
   gemmAt(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: number, B: number, beta: number, C: number): void {
     // Row-major C (M×N) is column-major Cᵀ (N×M) = op(B)ᵀ op(A)ᵀ: swap the operands.
-    this.addon.sgemm(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, B, transB ? K : N, A, transA ? M : K, beta, C, N);
+    if (this.format === 0) {
+      this.addon.sgemm(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, B, transB ? K : N, A, transA ? M : K, beta, C, N);
+      return;
+    }
+    const bAt = halfBytes(M * K);
+    const s = this.scratch16((bAt + halfBytes(K * N)) / 4);
+    const a16 = this.toHalf(M * K, new CudaBuf(M * K, A, null), s.ptr);
+    const b16 = this.toHalf(K * N, new CudaBuf(K * N, B, null), s.ptr + bAt);
+    this.addon.gemmEx(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, b16, transB ? K : N, a16, transA ? M : K, beta, C, N, this.format);
+  }
+
+  /**
+   * Rounds n float32 elements of x to the backend's 16-bit format at device address `at` (a region
+   * of scratch memory) and returns `at`.
+   */
+  toHalf(n: number, x: CudaBuf, at: number): number {
+    this.run('to_half_f32', n, [n, this.format, x, new CudaBuf(Math.ceil(n / 2), at, null)]);
+    return at;
+  }
+
+  /** y = the n 16-bit elements at device address `at`, as float32, + beta y (beta 0 overwrites). */
+  fromHalf(n: number, at: number, beta: number, y: CudaBuf): void {
+    this.run('from_half_f32', n, [n, this.format, beta, new CudaBuf(Math.ceil(n / 2), at, null), y]);
+  }
+
+  /**
+   * At least `floats` × 4 bytes of the backend's own scratch memory for 16-bit operands (grown, never
+   * shrunk, outside graph captures: the first run of a net sizes it).
+   */
+  private scratch16(floats: number): CudaBuf {
+    const have = this.halfScratch;
+    if (have && have.length >= floats) return have;
+    this.refuseInCapture('growing the scratch memory of mixed-precision GEMM');
+    if (have) this.free(have);
+    this.halfScratch = this.alloc(Math.ceil(floats * 1.25)) as CudaBuf;
+    return this.halfScratch;
   }
 
   // ---- CUDA graphs ----

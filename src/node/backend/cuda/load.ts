@@ -10,12 +10,13 @@
  * CORTADO_CUDA_DEVICE (device index, default 0), CORTADO_CUDNN=0 (convolution without cuDNN),
  * CORTADO_CUDA_TF32=1 (allow TF32 tensor cores in cuBLAS and cuDNN: faster, ~1e-3 relative error),
  * CORTADO_CUDA_DETERMINISTIC=1 (the same bits every run: see CudaOptions.deterministic),
+ * CORTADO_CUDA_PRECISION=float16|bfloat16 (mixed precision: see CudaOptions.precision),
  * CORTADO_CACHE_DIR (compiled kernels, default ~/.cache/cortado).
  */
 import type { DType } from '../../../backend/backend.js';
 import { BackendError } from '../../../core/errors.js';
 import { loadAddon, packageRoot } from './addon.js';
-import { CudaBackend, type CudaRuntime } from './cuda-backend.js';
+import { CUDA_PRECISIONS, CudaBackend, type CudaPrecision, type CudaRuntime } from './cuda-backend.js';
 import { defaultCacheDir, Kernels } from './kernels.js';
 import { CallRecorder } from './replay.js';
 
@@ -33,6 +34,13 @@ export interface CudaOptions {
    * Off by default: the fastest algorithms may differ in the last bits from run to run.
    */
   deterministic?: boolean;
+  /**
+   * What convolutions and GEMMs compute in: 'float32' (default), or mixed precision, 'float16' or
+   * 'bfloat16': their operands rounded to the 16-bit format and summed in float32, on tensor cores;
+   * every buffer (weights, activations, gradients) stays float32. Per backend, unlike the options
+   * above. A solver on a 'float16' backend scales the loss by default (SolverConfig.lossScale).
+   */
+  precision?: CudaPrecision;
   cacheDir?: string;
 }
 
@@ -87,16 +95,21 @@ function start(opts: CudaOptions): { runtime?: CudaRuntime; error?: string } {
 
 /**
  * A new CudaBackend on this process's device, or `error` naming what is missing (the addon, the
- * driver, a device, NVRTC, cuBLAS, a kernel that does not compile). Options other than dtype apply
- * to the first call only. Asking for dtype 'float64' throws (a request no device can serve).
+ * driver, a device, NVRTC, cuBLAS, a kernel that does not compile). Options other than dtype and
+ * precision apply to the first call only. Asking for dtype 'float64' throws (a request no device can serve).
  */
 export function loadCuda(opts: CudaOptions = {}): { backend?: CudaBackend; error?: string } {
   if (opts.dtype !== undefined && opts.dtype !== 'float32') {
     throw new BackendError(`CUDA backend: dtype ${opts.dtype} is not supported, the CUDA backend computes in float32 only (use the js backend for float64, e.g. for gradient checks)`);
   }
+  const precision = opts.precision ?? process.env.CORTADO_CUDA_PRECISION ?? 'float32';
+  if (!(CUDA_PRECISIONS as readonly string[]).includes(precision)) {
+    const where = opts.precision === undefined ? 'CORTADO_CUDA_PRECISION' : 'precision';
+    throw new BackendError(`CUDA backend: ${where} "${precision}" is not one of ${CUDA_PRECISIONS.join(', ')}`);
+  }
   started ??= start(opts);
   if (!started.runtime) return { error: started.error };
-  return { backend: new CudaBackend(started.runtime, opts.dtype) };
+  return { backend: new CudaBackend(started.runtime, opts.dtype, { precision: precision as CudaPrecision }) };
 }
 
 /** The device's description once started (for reports), or undefined. */

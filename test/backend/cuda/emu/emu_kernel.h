@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <type_traits>
 #include <utility>
 
@@ -24,6 +25,16 @@ using std::max;
 using std::min;
 
 inline void __syncthreads() { cortado_emu_barrier(); }
+inline unsigned __float_as_uint(float f) {
+  unsigned u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+inline float __uint_as_float(unsigned u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
 inline float atomicAdd(float* a, float v) {
   float old = *a;
   *a = old + v;

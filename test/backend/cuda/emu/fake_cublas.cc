@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 
 extern "C" {
@@ -54,6 +55,45 @@ int cublasSgemm_v2(cublasHandle_t, int ta, int tb, int m, int n, int k, const fl
       }
       float& c = C[i + j * ldc];
       c = *beta == 0 ? static_cast<float>(*alpha * s) : static_cast<float>(*alpha * s + *beta * c);
+    }
+  }
+  });
+  return 0;
+}
+
+/** A 16-bit element as a float: binary16 (type 2, CUDA_R_16F) or bfloat16 (type 14, CUDA_R_16BF). */
+static double half16(unsigned short v, int type) {
+  if (type == 14) {
+    unsigned bits = static_cast<unsigned>(v) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+  int e = (v >> 10) & 0x1f, m = v & 0x3ff;
+  double mag = e == 0x1f ? (m ? NAN : INFINITY) : e == 0 ? std::ldexp(m, -24) : std::ldexp(1024 + m, e - 25);
+  return (v & 0x8000) ? -mag : mag;
+}
+
+// A and B in binary16 or bfloat16, C in float32, sums in double (rounded once to float32).
+int cublasGemmEx(cublasHandle_t, int ta, int tb, int m, int n, int k, const void* alpha, const void* A, int Atype, int lda,
+                 const void* B, int Btype, int ldb, const void* beta, void* C, int Ctype, int ldc, int computeType, int) {
+  if (m < 0 || n < 0 || k < 0 || lda < atLeast1(ta ? k : m) || ldb < atLeast1(tb ? n : k) || ldc < atLeast1(m)) return kInvalid;
+  if ((Atype != 2 && Atype != 14) || Btype != Atype || Ctype != 0 || computeType != 68) return kInvalid;
+  const float a0 = *static_cast<const float*>(alpha), b0 = *static_cast<const float*>(beta);
+  const auto* a16 = static_cast<const unsigned short*>(A);
+  const auto* b16 = static_cast<const unsigned short*>(B);
+  float* c32 = static_cast<float*>(C);
+  runOrRecord([=] {
+  for (int j = 0; j < n; j++) {
+    for (int i = 0; i < m; i++) {
+      double s = 0;
+      for (int l = 0; l < k; l++) {
+        double a = half16(ta ? a16[l + i * lda] : a16[i + l * lda], Atype);
+        double b = half16(tb ? b16[j + l * ldb] : b16[l + j * ldb], Btype);
+        s += a * b;
+      }
+      float& c = c32[i + j * ldc];
+      c = b0 == 0 ? static_cast<float>(a0 * s) : static_cast<float>(a0 * s + b0 * c);
     }
   }
   });
