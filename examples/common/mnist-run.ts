@@ -13,6 +13,7 @@ import type { Backend } from '../../src/backend/backend.js';
 import { UsageError, integerFlag, iterationsFlag, parseFlags } from '../../src/node/cli/flags.js';
 import { loadMnist, type Mnist } from '../../src/node/data/mnist.js';
 import { createBackend, precisionFlag, type BackendName } from '../../src/node/backends.js';
+import { BackendError } from '../../src/core/errors.js';
 
 export interface MnistRun {
   backend: Backend;
@@ -57,7 +58,15 @@ export function mnistRun(example: string, defaults: { iterations: number; seed: 
     console.log(usage);
     process.exit(0);
   }
-  const backend = createBackend(flags.backend, 'float32', {}, flags.precision);
+  let backend: Backend;
+  try {
+    backend = createBackend(flags.backend, 'float32', {}, flags.precision);
+  } catch (e) {
+    // A backend that cannot start (no GPU for --backend cuda or --precision float16) is a message, not a stack trace.
+    if (!(e instanceof BackendError)) throw e;
+    console.error(`npm run ${example}: ${e.message}`);
+    process.exit(1);
+  }
   const mnist = loadMnist();
   console.log(`MNIST: ${mnist.train.count} training and ${mnist.test.count} test images; backend ${backend.name}`);
   return { backend, mnist, iterations: flags.iterations, outputDir: flags.outputDir, resume: flags.resume, seed: flags.seed,

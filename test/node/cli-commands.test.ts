@@ -1,5 +1,6 @@
 /** cortado --version, summary and test, and the iteration flag shared with the examples. */
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,6 +176,10 @@ test('--precision: float32, float16 or bfloat16, read strictly; 16 bits on a bac
     const js = cortado(['time', file, '--backend', 'js', '--precision', 'float16']);
     assert.equal(js.code, 1);
     assert.match(js.err, /precision float16 runs on the cuda backend only/);
+    // The MNIST example says so in one line, without a stack trace, before it loads any data.
+    const example = spawnSync(process.execPath, [join(root, 'dist', 'examples', 'mnist', 'train.js'), '--backend', 'js', '--precision', 'bfloat16'], { encoding: 'utf8' });
+    assert.equal(example.status, 1);
+    assert.match(example.stderr, /^npm run mnist: precision bfloat16 runs on the cuda backend only; the js backend computes in float32\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
