@@ -162,7 +162,7 @@ const line = (cells: string[]) => cells.length < header.length
   ? `${cells[0]!.padEnd(widths[0]!)}  ${cells[1]!.padEnd(widths[1]!)}  ${cells[2]}`
   : cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
 const note = argv.includes('--smoke') ? ' (--smoke: one step each, not a measurement)' : argv.includes('--quick') ? ' (--quick: provisional)' : '';
-const where = systems.some((x) => x.endsWith('-cuda')) ? (systems.every((x) => x.endsWith('-cuda')) ? 'GPU' : 'CPU and GPU') : 'CPU';
+const where = systems.some((x) => x.includes('-cuda')) ? (systems.every((x) => x.includes('-cuda')) ? 'GPU' : 'CPU and GPU') : 'CPU';
 const precision = (tf32 && systems.some((x) => x.includes('-cuda')) ? 'float32 (TF32 tensor cores on the GPU)' : 'float32')
   + (systems.some((x) => MIXED[x]) ? ', -fp16 and -bf16 in mixed precision' : '');
 process.stdout.write(`\nBig nets, ${precision}, ${where}${note}; train = SGD step (CIFAR-10), forward + backward (GoogLeNet)\n`

@@ -107,7 +107,7 @@ function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
 /**
  * gemm in every transpose, with beta 0 over NaN and beta 1, against float64 products of the
  * operands rounded to 16 bits: within float32 summation error of them, and measurably away from
- * the float32 product (the rounding happened).
+ * the float32 product (the rounding happened); and with K = 1, the float32 product exactly.
  */
 export function assertGemmMixed(b: CudaBackend): void {
   const precision = b.precision as 'float16' | 'bfloat16';
@@ -136,6 +136,14 @@ export function assertGemmMixed(b: CudaBackend): void {
     }
   }
   assert.ok(differsFromFloat32, `every ${precision} gemm gave the float32 product: the operands were not rounded`);
+  // K = 1, an outer product (how layers and the L2 constraint broadcast a vector): float32 throughout.
+  const col = randoms(37, 91), row = randoms(23, 92);
+  const dc = b.fromHost(col), dr = b.fromHost(row), out = b.alloc(37 * 23);
+  b.gemm(false, false, 37, 23, 1, 1, dc, dr, 0, out);
+  const want = f32.alloc(37 * 23) as Float32Array;
+  f32.gemm(false, false, 37, 23, 1, 1, f32.fromHost(col), f32.fromHost(row), 0, want);
+  assert.deepEqual(b.download(out), want, `a ${precision} gemm with K = 1 keeps float32`);
+  for (const d of [dc, dr, out]) b.free(d);
 }
 
 function geom(p: Partial<ConvGeom> & Pick<ConvGeom, 'num' | 'channels' | 'height' | 'width' | 'numOutput' | 'kernelH' | 'kernelW'>): ConvGeom {

@@ -141,12 +141,13 @@ export class CudaBackend implements Backend {
   /**
    * C = alpha op(A) op(B) + beta C on device addresses, row-major, A and B dense (M K and K N
    * elements). With mixed precision, A and B are rounded into 16-bit scratch first and the product
-   * is summed in float32 into C.
+   * is summed in float32 into C; except when K is 1: an outer product has no sum to speed up, and
+   * is how layers and constraints broadcast a vector, which should keep its float32 values.
    */
   gemmAt(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: number, B: number, beta: number, C: number): void {
     // Row-major C (M×N) is column-major Cᵀ (N×M) = op(B)ᵀ op(A)ᵀ: swap the operands.
-    if (this.format === 0) {
+    if (this.format === 0 || K === 1) {
       this.addon.sgemm(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, B, transB ? K : N, A, transA ? M : K, beta, C, N);
       return;
     }
