@@ -99,10 +99,10 @@ export interface SolverConfig {
   /**
    * On a backend with graphs (CUDA): run each iteration as one CUDA graph, captured once and
    * replayed with the iteration's own learning rate, random keys and data (Backend.replayer).
-   * It changes nothing computed, and saves the host's launch of every kernel. Iterations that
-   * read a result back (the loss check every checkLossEvery iterations, gradient exchange between
-   * ranks, dynamic lossScale's check of the gradients, so every iteration) run call by call.
-   * Default false; ignored on other backends.
+   * It changes nothing computed, and saves the host's launch of every kernel. An iteration that
+   * reads a result back (the loss check every checkLossEvery iterations, dynamic lossScale's
+   * check of the gradients) runs as a graph before the read and one after it; gradient exchange
+   * between ranks runs call by call. Default false; ignored on other backends.
    */
   cudaGraphs?: boolean;
 }

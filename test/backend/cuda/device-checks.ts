@@ -24,7 +24,7 @@ export function sharedDeviceChecks(dot: { name: string; elements: number }): [st
     ['the random layers, the losses and the metrics make no host transfer or wait, in the backend or the addon', assertCudaStaysOnDevice],
     ['LeNet\'s training steps after the first allocate no device memory', assertLenetStepsAllocateNothing],
     ['CUDA graphs replay a forward pass and a forward and backward pass as the eager calls do; what cannot be captured is refused', assertGraphsReplayAsEager],
-    ['a replayed run gives each run its own kernel arguments and uploads, runs eagerly past a read, and captures again when its calls change', assertReplayerRunsAsEager],
+    ['a replayed run gives each run its own kernel arguments and uploads, splits into graphs at a read, and keeps a graph for each shape of its calls', assertReplayerRunsAsEager],
     ['training with cudaGraphs: LeNet with Dropout on shuffled MemoryData, inv learning rate, gives the eager run\'s weights bit for bit', (b) => assertTrainingReplaysAsEager(b)],
     [`dotInto on ${dot.name}: exact on integers, the same bits every run on floats`, (b) => assertDotIntoExactAndDeterministic(b, dot.elements)],
   ];

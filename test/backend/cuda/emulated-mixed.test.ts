@@ -83,7 +83,7 @@ test('float16 LeNet trains with the solver\'s dynamic loss scaling by default: s
   assert.ok(worst > 0 && worst < 1e-3, `conv2's weights differ from float32's by up to ${worst}`);
 });
 
-test('float16 with cudaGraphs: dynamic loss scaling reads its check back each iteration, so iterations run call by call, with the eager run\'s weights (emulated device)', { skip }, () => {
+test('float16 with cudaGraphs: dynamic loss scaling reads its check back each iteration, between two graphs, with the eager run\'s weights (emulated device)', { skip }, () => {
   const b = loaded.backend!;
   const train = (cudaGraphs: boolean) => {
     const net = new Net(lenet({ batchSize: 4 }), { backend: b, phase: 'train', seed: 3 });
@@ -98,5 +98,6 @@ test('float16 with cudaGraphs: dynamic loss scaling reads its check back each it
   const eager = train(false);
   const graphed = train(true);
   graphed.weights.forEach((w, i) => assert.deepEqual(w, eager.weights[i], `parameter ${i}`));
-  assert.deepEqual(graphed.stats, { captured: 0, eager: 3, replayed: 0 });
+  // The first iteration captures the graphs before and after the read; the others replay them.
+  assert.deepEqual(graphed.stats, { captured: 1, eager: 0, replayed: 2 });
 });

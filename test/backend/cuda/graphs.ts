@@ -167,8 +167,9 @@ export function timeGraphs(backend: CudaBackend, seconds = 0.5, batch = 64): { n
 
 /**
  * CudaBackend.replayer on small runs, each checked against the same calls made eagerly: kernel
- * arguments and uploads that change from run to run, a run that reads a result back, a run that
- * throws, a run whose calls change shape, and one that changes too often to keep a graph.
+ * arguments and uploads that change from run to run, runs that read a result back (a graph for
+ * each long segment between reads), a run that throws, runs whose calls change shape (a graph
+ * for each shape), and work of too many shapes to keep graphs for.
  */
 export function assertReplayerRunsAsEager(backend: CudaBackend): void {
   const x = backend.fromHost([1, 2, 3, 4]);
@@ -206,7 +207,8 @@ export function assertReplayerRunsAsEager(backend: CudaBackend): void {
     assert.equal(queued.count(), 1, 'a replayed run is one graphRun');
     assert.deepEqual(read(x), [3, 3, 3, 3]);
 
-    // A run that reads a result back runs eagerly from there; the graph stays for the next run.
+    // A run that reads a result back ends a segment there; segments of a few calls run call by
+    // call, and the graph stays for the next run.
     let seen: number[] = [];
     r.run(() => {
       backend.upload(x, [2, 2, 2, 2]);
@@ -216,6 +218,39 @@ export function assertReplayerRunsAsEager(backend: CudaBackend): void {
     });
     assert.deepEqual(seen, [4, 4, 4, 4], 'the calls before the read ran before it');
     assert.deepEqual(r.stats, { replayed: 4, captured: 1, eager: 1 });
+
+    // Longer segments each get a graph of their own: captured at the first run, replayed with the
+    // next runs' numbers; such a run reaches the driver as one graphRun a segment, and the read.
+    // Checked against the same calls made eagerly on copies of x and y.
+    const segmented = backend.replayer('a run with a read');
+    const work = (k: number, xs: typeof x, ys: typeof x, reads: number[][]) => {
+      backend.upload(xs, [k, k + 1, k, k + 2]);
+      for (let i = 0; i < 3; i++) backend.scal(4, k, xs);
+      reads.push(read(xs));
+      for (let i = 0; i < 4; i++) backend.axpby(4, 1, xs, 0.25 * k, ys);
+    };
+    const x2 = backend.fromHost(read(x)), y2 = backend.fromHost(read(y));
+    const graphReads: number[][] = [], eagerReads: number[][] = [];
+    try {
+      for (let k = 1; k <= 3; k++) {
+        const driver = countCalls(backend.runtime.recorder.inner, [...QUEUED, 'upload', 'graphRun', 'graphLaunch']);
+        try {
+          segmented.run(() => work(k, x, y, graphReads));
+        } finally {
+          driver.restore();
+        }
+        if (k > 1) assert.equal(driver.count(), 2, `run ${k} of a run with a read: one graphRun for each of its two segments`);
+        work(k, x2, y2, eagerReads);
+      }
+      assert.deepEqual(segmented.stats, { replayed: 2, captured: 1, eager: 0 });
+      assert.deepEqual(graphReads, eagerReads, 'the reads between the segments');
+      assert.deepEqual(read(y), read(y2), 'y after three runs');
+      assert.deepEqual(read(x), read(x2));
+    } finally {
+      segmented.destroy();
+      backend.free(x2);
+      backend.free(y2);
+    }
 
     // A run that throws issues what it queued before throwing, then the error goes on.
     assert.throws(() => r.run(() => {
@@ -249,23 +284,40 @@ export function assertReplayerRunsAsEager(backend: CudaBackend): void {
     r.destroy();
   }
 
-  // Work that changes shape at every run (a grid of 1 to 4 blocks) stops being captured, and still runs.
+  // Work that takes one of 4 shapes (a grid of 1 to 4 blocks) gets a graph for each, replayed when
+  // its shape comes back.
   const changing = backend.replayer('a changing run');
-  const said = silenceNotices(backend);
   const long = backend.fromHost(new Float32Array(1024).fill(1));
-  try {
-    for (let k = 1; k <= 10; k++) changing.run(() => backend.scal(256 * (k % 4 + 1), 2, long));
-  } finally {
-    said.restore();
-  }
+  for (let k = 1; k <= 10; k++) changing.run(() => backend.scal(256 * (k % 4 + 1), 2, long));
   // Block b of 256 elements is scaled at run k when b < k % 4 + 1.
   const times = [0, 0, 0, 0];
   for (let k = 1; k <= 10; k++) for (let b = 0; b < k % 4 + 1; b++) times[b]++;
   assert.deepEqual(Array.from(backend.download(long)), Array.from({ length: 1024 }, (_, i) => 2 ** times[i >> 8]));
-  assert.deepEqual(changing.stats, { replayed: 0, captured: 8, eager: 2 });
-  assert.deepEqual(said.notices, ['a changing run runs call by call, without a CUDA graph: its device work changed shape 8 times']);
-  backend.free(long);
+  assert.deepEqual(changing.stats, { replayed: 6, captured: 4, eager: 0 });
   changing.destroy();
+  backend.free(long);
+
+  // Work of more shapes than a replayer keeps graphs for (20 lengths of call sequence) stops being
+  // captured, and still runs: run j scales by 2 once and by -1 j - 1 times.
+  const many = backend.replayer('a run of many shapes');
+  const said = silenceNotices(backend);
+  const ones = backend.fromHost([1, 1, 1, 1]);
+  try {
+    for (let j = 1; j <= 20; j++) {
+      many.run(() => {
+        backend.scal(4, 2, ones);
+        for (let i = 1; i < j; i++) backend.scal(4, -1, ones);
+      });
+    }
+  } finally {
+    said.restore();
+  }
+  // 2^20, times (-1)^(0 + 1 + ... + 19) = (-1)^190.
+  assert.deepEqual(Array.from(backend.download(ones)), [2 ** 20, 2 ** 20, 2 ** 20, 2 ** 20]);
+  assert.deepEqual(many.stats, { replayed: 0, captured: 16, eager: 4 });
+  assert.deepEqual(said.notices, ['a run of many shapes runs call by call, without a CUDA graph: its device work came in more than 16 shapes']);
+  many.destroy();
+  backend.free(ones);
   backend.free(x);
   backend.free(y);
 }
@@ -291,8 +343,9 @@ function lenetWithDropout(batch: number): LayerConfig[] {
 /**
  * Training with `cudaGraphs`: `iterations` SGD steps (momentum, weight decay, an `inv` learning
  * rate that changes every iteration) of LeNet with Dropout on a shuffled MemoryData give the same
- * weights, bit for bit, as the same steps run call by call; the first is captured, the iterations
- * that check the loss run eagerly, and the others reach the driver as one graphRun each.
+ * weights, bit for bit, as the same steps run call by call; the first is captured, the first that
+ * checks the loss captures two graphs more (before and after the read), and the others reach the
+ * driver as one graphRun each.
  */
 export function assertTrainingReplaysAsEager(backend: CudaBackend, iterations = 7, batch = 4): void {
   const config = { baseLr: 0.01, momentum: 0.9, weightDecay: 5e-4, lrPolicy: { type: 'inv' as const, gamma: 0.1, power: 0.75 },
@@ -324,9 +377,12 @@ export function assertTrainingReplaysAsEager(backend: CudaBackend, iterations = 
   const checks = Math.floor(iterations / config.checkLossEvery);
   // The first iteration is captured: what it makes on first use is only allocated, which a
   // recording allows. cuDNN's convolution plans, which a recording does not allow, are the
-  // backend's, made by the eager run that came first (as seen on an H200).
-  assert.deepEqual(graphed.stats, { captured: 1, eager: checks, replayed: iterations - 1 - checks });
-  assert.equal(graphed.graphRuns, graphed.stats!.replayed, 'a replayed iteration is one graphRun');
+  // backend's, made by the eager run that came first (as seen on an H200). The first iteration
+  // that checks the loss reads it back between its forward and backward passes: two more graphs,
+  // which later checks replay.
+  const captured = 1 + Math.min(checks, 1);
+  assert.deepEqual(graphed.stats, { captured, eager: 0, replayed: iterations - captured });
+  assert.equal(graphed.graphRuns, iterations - 1 - checks, 'an iteration without a read is one graphRun');
 }
 
 /** LeNet's parameter gradients, by parameter key, after one eager forward + backward pass at `batch` on a fixed input. */

@@ -236,8 +236,10 @@ export class CudaBackend implements Backend {
    * `fn()`. The first run that queues only device work is captured; later runs that make the same
    * calls with the same shapes launch the graph, after giving the kernels whose numbers changed (a
    * learning rate, a random key, a batch position) their new ones and the graph its new upload
-   * data. A run that needs the device's results at once (a download, a synchronize) runs eagerly
-   * from there, and a run whose calls changed shape is captured again. `stats` counts each kind.
+   * data. A call that needs the device's results at once (a download, a synchronize) ends a
+   * segment of the run, launched as a graph of its own (or call by call when it is a few calls),
+   * and each distinct sequence of calls gets its own graph, captured the first time it is made.
+   * `stats` counts the runs of each kind.
    * Keep every buffer the work touches alive while the run is used, and `destroy()` it after.
    */
   replayer(what = 'a replayed run'): ReplayedRun {

@@ -13,9 +13,13 @@
  * new graph, which then runs.
  *
  * Nothing is assumed about the work: a call that must run at once (a download, a synchronize, a
- * dot product, a free, a new cuDNN plan) first issues what was recorded, and the rest of that
- * repetition runs as usual, so every repetition computes exactly what running it eagerly would,
- * graph or not. The iterations a solver checks the loss in, for instance, run that way.
+ * dot product, a free, a new cuDNN plan) ends a segment: what was recorded before it is launched
+ * (as a graph, like a whole repetition, or call by call when it is a few calls), the call runs,
+ * and recording goes on for the next segment. So every repetition computes exactly what running
+ * it eagerly would, graph or not, and a repetition that reads a result back (the loss every
+ * checkLossEvery iterations, dynamic loss scaling's check of the gradients every iteration) runs
+ * as a few graphs with the reads between them. Each distinct sequence of calls gets a graph of
+ * its own, kept for the next repetition that makes it (up to MAX_GRAPHS).
  */
 import { BackendError } from '../../../core/errors.js';
 import type { CudaAddon } from './addon.js';
@@ -91,7 +95,8 @@ export class CallRecorder {
   /** The wrapped addon: what the backend, its kernels and its convolution call. */
   readonly addon: CudaAddon;
   private rec: CallList | null = null;
-  private flushed = false;
+  /** Called at a barrier while recording: launches the segment recorded, returns the list to record the next into. */
+  private segment: ((done: CallList) => CallList) | null = null;
   private argSlots: Uint32Array | null = null;
 
   constructor(readonly inner: CudaAddon) {
@@ -100,7 +105,7 @@ export class CallRecorder {
     for (const name of IMMEDIATE) w[name] = (...a: unknown[]) => target[name]!.apply(inner, a);
     for (const name of BARRIERS) {
       w[name] = (...a: unknown[]) => {
-        if (this.rec) this.flush();
+        if (this.rec) this.rec = this.segment!(this.rec);
         return target[name]!.apply(inner, a);
       };
     }
@@ -157,27 +162,23 @@ export class CallRecorder {
     return this.rec !== null;
   }
 
-  /** Starts keeping the queued calls in `into` (cleared) instead of issuing them. */
-  begin(into: CallList): void {
+  /**
+   * Starts keeping the queued calls in `into` (cleared) instead of issuing them. At each barrier,
+   * `segment` gets the list recorded so far, to issue, and returns the (cleared) list to go on in.
+   */
+  begin(into: CallList, segment: (done: CallList) => CallList): void {
     if (this.rec) throw new BackendError('CUDA backend: a replayed run started inside another');
     into.clear();
     this.rec = into;
-    this.flushed = false;
+    this.segment = segment;
   }
 
-  /** Stops recording: flushed true when a barrier issued the calls already (the record is then empty). */
-  end(): { flushed: boolean } {
-    this.rec = null;
-    return { flushed: this.flushed };
-  }
-
-  /** Issues what was recorded and stops recording (the rest of the run goes straight through). */
-  private flush(): void {
+  /** Stops recording and returns the list of the last segment (not yet issued). */
+  end(): CallList {
     const r = this.rec!;
     this.rec = null;
-    this.flushed = true;
-    this.issue(r);
-    r.clear();
+    this.segment = null;
+    return r;
   }
 
   /** Issues recorded calls as they would have been; with `stage`, uploads are captured through it instead. */
@@ -211,16 +212,24 @@ export class CallRecorder {
 
 /** How a ReplayedRun's runs went. */
 export interface ReplayStats {
-  /** Runs that launched the graph (after giving it the run's arguments and data). */
+  /** Runs that launched graphs (after giving them the run's arguments and data), none of them new. */
   replayed: number;
-  /** Runs that captured a new graph (the first full one, and any whose calls changed), then launched it. */
+  /** Runs that captured a new graph (the first of each sequence of calls), then launched it. */
   captured: number;
-  /** Runs issued call by call: a call that needed the work issued at once, a run that threw, or graphs turned off. */
+  /** Runs issued call by call: segments too short for a graph, a run that threw, or graphs turned off. */
   eager: number;
 }
 
-/** Most graphs one ReplayedRun captures; past that, its work changes too often to gain from one. */
-const MAX_CAPTURES = 8;
+/** Most graphs one ReplayedRun keeps; past that, its work changes too often to gain from them. */
+const MAX_GRAPHS = 16;
+/** A segment ended by a barrier with fewer calls than this is issued call by call (no graph). */
+const MIN_SEGMENT = 4;
+
+interface KeptGraph {
+  id: number;
+  /** The calls it was last launched with: the argument slots it holds now. */
+  template: CallList;
+}
 
 /**
  * A stretch of work run again and again (see the file's comment). `run(fn)` has the effect of
@@ -228,10 +237,9 @@ const MAX_CAPTURES = 8;
  */
 export class ReplayedRun {
   readonly stats: ReplayStats = { replayed: 0, captured: 0, eager: 0 };
-  /** The graph's calls, with the argument slots it holds now; `current` records the run under way. */
-  private template = new CallList();
-  private current = new CallList();
-  private graph: number | null = null;
+  private graphs: KeptGraph[] = [];
+  /** Lists free for recording (a launched graph's new template frees its old one). */
+  private spare: CallList[] = [];
   /** The argument updates of a replay (see addon.ts's graphRun), with int32 and uint32 views. */
   private updates: Uint8Array = new Uint8Array(1024);
   private updatesI32 = new Int32Array(this.updates.buffer);
@@ -239,6 +247,15 @@ export class ReplayedRun {
   /** Why graphs are off for this run (a capture that failed), or null. */
   private off: string | null = null;
   private destroyed = false;
+  /** The run under way: segments ended so far, graphs launched, and whether one was captured. */
+  private segments = 0;
+  private launched = 0;
+  private capturedNow = false;
+  private readonly nextSegment = (done: CallList): CallList => {
+    this.finish(done, false);
+    this.segments++;
+    return this.take();
+  };
 
   constructor(private readonly rec: CallRecorder, readonly what: string, private readonly notice: (m: string) => void,
     private readonly busy: () => string | null) {}
@@ -251,74 +268,96 @@ export class ReplayedRun {
       this.stats.eager++;
       return;
     }
-    const calls = this.current;
-    this.rec.begin(calls);
+    this.segments = this.launched = 0;
+    this.capturedNow = false;
+    this.rec.begin(this.take(), this.nextSegment);
     try {
       fn();
     } catch (e) {
       // Issue what fn queued before it threw, as running it eagerly would have.
-      if (!this.rec.end().flushed) this.rec.issue(calls);
+      const last = this.rec.end();
+      this.rec.issue(last);
+      this.spare.push(last);
       this.stats.eager++;
       throw e;
     }
-    const { flushed } = this.rec.end();
-    if (flushed || calls.count === 0) {
-      this.stats.eager++;
-      return;
-    }
-    if (this.graph !== null) {
-      const bytes = this.changes();
-      if (bytes >= 0) {
-        if (this.launch(bytes > 0 ? this.updates.subarray(0, bytes) : null, calls)) {
-          // The graph now holds this run's slots: its record becomes the template.
-          this.current = this.template;
-          this.template = calls;
-          this.stats.replayed++;
-        } else {
-          this.stats.eager++;
-        }
-        return;
-      }
-    }
-    if (this.stats.captured >= MAX_CAPTURES) {
-      this.turnOff(`its device work changed shape ${MAX_CAPTURES} times`);
-      this.rec.issue(calls);
-      this.stats.eager++;
-      return;
-    }
-    try {
-      this.capture(calls);
-    } catch (e) {
-      this.turnOff(`capturing it failed: ${(e as Error).message}`);
-      this.rec.issue(calls);
-      this.stats.eager++;
-      return;
-    }
-    this.current = this.template;
-    this.template = calls;
-    if (this.launch(null, calls)) this.stats.captured++;
-    else this.stats.eager++;
+    this.finish(this.rec.end(), this.segments === 0);
+    if (this.launched === 0) this.stats.eager++;
+    else if (this.capturedNow) this.stats.captured++;
+    else this.stats.replayed++;
   }
 
-  /** Frees the graph; later runs issue their calls one by one. */
+  /** Frees the graphs; later runs issue their calls one by one. */
   destroy(): void {
-    this.dropGraph();
+    this.dropGraphs();
     this.destroyed = true;
   }
 
+  private take(): CallList {
+    const list = this.spare.pop() ?? new CallList();
+    list.clear();
+    return list;
+  }
+
+  /**
+   * Issues a segment: by the graph of the same calls when there is one, else by a new graph, or
+   * call by call (graphs off, a short segment ended by a barrier, or too many shapes). `whole`:
+   * the segment is the whole run.
+   */
+  private finish(calls: CallList, whole: boolean): void {
+    if (calls.count === 0 || this.off !== null || (!whole && calls.count < MIN_SEGMENT)) {
+      if (calls.count > 0) this.rec.issue(calls);
+      this.spare.push(calls);
+      return;
+    }
+    for (const g of this.graphs) {
+      const bytes = this.changes(g.template, calls);
+      if (bytes < 0) continue;
+      if (this.launch(g, bytes > 0 ? this.updates.subarray(0, bytes) : null, calls)) {
+        // The graph now holds this run's slots: its record becomes the template.
+        this.spare.push(g.template);
+        g.template = calls;
+        this.launched++;
+      } else {
+        this.spare.push(calls);
+      }
+      return;
+    }
+    if (this.graphs.length >= MAX_GRAPHS) {
+      this.turnOff(`its device work came in more than ${MAX_GRAPHS} shapes`);
+      this.rec.issue(calls);
+      this.spare.push(calls);
+      return;
+    }
+    let g: KeptGraph;
+    try {
+      g = { id: this.capture(calls), template: calls };
+    } catch (e) {
+      this.turnOff(`capturing it failed: ${(e as Error).message}`);
+      this.rec.issue(calls);
+      this.spare.push(calls);
+      return;
+    }
+    this.graphs.push(g);
+    if (this.launch(g, null, calls)) {
+      this.launched++;
+      this.capturedNow = true;
+    }
+  }
+
   private turnOff(why: string): void {
-    this.dropGraph();
+    this.dropGraphs();
     this.off = why;
     this.notice(`${this.what} runs call by call, without a CUDA graph: ${why}`);
   }
 
-  private dropGraph(): void {
-    if (this.graph !== null) this.rec.inner.graphDestroy(this.graph);
-    this.graph = null;
+  private dropGraphs(): void {
+    for (const g of this.graphs) this.rec.inner.graphDestroy(g.id);
+    this.graphs = [];
   }
 
-  private capture(calls: CallList): void {
-    this.dropGraph();
+  /** A new graph of `calls` (captured, not launched). */
+  private capture(calls: CallList): number {
     const a = this.rec.inner;
     const sizes: number[] = [];
     for (let c = 0; c < calls.count; c++) if (calls.op[c] === UPLOAD) sizes.push(4 * calls.nums[calls.at[c]! + 1]!);
@@ -329,13 +368,13 @@ export class ReplayedRun {
       a.captureEnd(false);
       throw e;
     }
-    this.graph = a.captureEnd(true)!;
+    return a.captureEnd(true)!;
   }
 
-  /** Launches the graph with the run's changes (true); if that fails, turns graphs off and issues `calls` one by one. */
-  private launch(updates: Uint8Array | null, calls: CallList): boolean {
+  /** Launches graph `g` with the run's changes (true); if that fails, turns graphs off and issues `calls` one by one. */
+  private launch(g: KeptGraph, updates: Uint8Array | null, calls: CallList): boolean {
     try {
-      this.rec.inner.graphRun(this.graph!, updates, calls.uploads > 0 ? calls.data.subarray(0, calls.dataLen) : null);
+      this.rec.inner.graphRun(g.id, updates, calls.uploads > 0 ? calls.data.subarray(0, calls.dataLen) : null);
       return true;
     } catch (e) {
       this.turnOff(`launching its graph failed: ${(e as Error).message}`);
@@ -345,13 +384,11 @@ export class ReplayedRun {
   }
 
   /**
-   * Writes into `updates` the new argument slots of the kernels whose slots differ from the
-   * graph's, and returns its length in bytes; or -1 when the run's calls are not the graph's
+   * Writes into `updates` the new argument slots of the kernels whose slots in `r` differ from
+   * the graph's (`t`), and returns its length in bytes; or -1 when the calls are not the graph's
    * (another call, kernel, launch shape, upload target or size, or any other argument).
    */
-  private changes(): number {
-    const t = this.template;
-    const r = this.current;
+  private changes(t: CallList, r: CallList): number {
     if (t.count !== r.count || t.numsLen !== r.numsLen || t.slotsLen !== r.slotsLen || t.dataLen !== r.dataLen) return -1;
     for (let c = 0; c < r.count; c++) if (t.op[c] !== r.op[c]) return -1;
     const tn = t.nums;
