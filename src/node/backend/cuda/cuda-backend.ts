@@ -68,8 +68,6 @@ const MAX_ELEMENTS = 2 ** 31 - 2 ** 26;
  */
 const DOT_BLOCKS = 1024;
 
-
-
 /** What convolutions and GEMMs compute in: float32, or 16-bit operands with float32 sums. */
 export type CudaPrecision = 'float32' | 'float16' | 'bfloat16';
 export const CUDA_PRECISIONS: readonly CudaPrecision[] = ['float32', 'float16', 'bfloat16'];
