@@ -41,6 +41,8 @@ export interface NetTiming {
   net: string;
   phase: string;
   backend: string;
+  /** The backend's precision when it is not its dtype's (mixed precision: 'float16', 'bfloat16'). */
+  precision?: string;
   batchSize: number;
   iterations: number;
   warmup: number;
@@ -109,7 +111,9 @@ export function timeNet(net: Net, options: TimeOptions = {}): NetTiming {
   for (const r of rows) r.share = total > 0 ? (100 * (r.forwardMs + (r.backwardMs ?? 0))) / total : 100 / n;
   const batchSize = net.batchSize;
   return {
-    net: net.name, phase: net.phase, backend: net.backend.name, batchSize, iterations, warmup, backward,
+    net: net.name, phase: net.phase, backend: net.backend.name,
+    ...(net.backend.precision && net.backend.precision !== 'float32' ? { precision: net.backend.precision } : {}),
+    batchSize, iterations, warmup, backward,
     layers: rows, forwardMs, backwardMs, iterationMs, imagesPerSecond: iterationMs > 0 ? (1000 * batchSize) / iterationMs : Infinity,
   };
 }
@@ -125,7 +129,7 @@ export function timingTable(t: NetTiming): string {
   const rule = '-'.repeat(widths.reduce((a, b) => a + b + 2, -2));
   const what = t.backward ? 'forward + backward' : 'forward';
   return [
-    `${t.net} (${t.phase} phase, ${t.backend} backend, batch ${t.batchSize}): mean of ${t.iterations} iterations after ${t.warmup} warm-up`,
+    `${t.net} (${t.phase} phase, ${t.backend} backend${t.precision ? ` in ${t.precision}` : ''}, batch ${t.batchSize}): mean of ${t.iterations} iterations after ${t.warmup} warm-up`,
     line(rows[0]!), rule, ...rows.slice(1).map(line), rule, line(sum),
     `iteration (${what}, timed whole): ${t.iterationMs.toFixed(3)} ms, ${Math.round(t.imagesPerSecond).toLocaleString('en-US')} images/s`,
   ].join('\n');

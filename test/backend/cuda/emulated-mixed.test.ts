@@ -18,6 +18,7 @@ import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { Net } from '../../../src/net.js';
 import { Solver } from '../../../src/solver/solver.js';
 import { lenet } from '../../../examples/mnist/lenet.js';
+import { timeNet, timingTable } from '../../../src/core/timing.js';
 import { buildEmulator, ensureAddon } from './emulator.js';
 import { assertTrainingReplaysAsEager } from './graphs.js';
 import { assertConversionsRound, assertConvMixed, assertGemmMixed } from './mixed.js';
@@ -100,4 +101,17 @@ test('float16 with cudaGraphs: dynamic loss scaling reads its check back each it
   graphed.weights.forEach((w, i) => assert.deepEqual(w, eager.weights[i], `parameter ${i}`));
   // The first iteration captures the graphs before and after the read; the others replay them.
   assert.deepEqual(graphed.stats, { captured: 1, eager: 0, replayed: 2 });
+});
+
+test('cortado time\'s table names a mixed-precision backend\'s precision; a float32 one has none (emulated device)', { skip }, () => {
+  for (const [backend, header] of [[loaded.backend!, 'cuda backend in float16'], [new CudaBackend(loaded.backend!.runtime), 'cuda backend,']] as const) {
+    const net = new Net(lenet({ batchSize: 2 }), { backend, phase: 'train', name: 'lenet' });
+    try {
+      const t = timeNet(net, { iterations: 1, warmup: 0 });
+      assert.equal(t.precision, backend.precision === 'float32' ? undefined : backend.precision);
+      assert.match(timingTable(t).split('\n')[0]!, new RegExp(`^lenet \\(train phase, ${header}`));
+    } finally {
+      net.destroy();
+    }
+  }
 });
