@@ -151,7 +151,7 @@ test('cortado example copies a shipped definition, and the tutorial commands it 
   }
 });
 
-test('--precision: float32, float16 or bfloat16, read strictly; 16 bits on a backend other than cuda is an error, never a quiet float32 run', () => {
+test('--precision: float32, float16 or bfloat16, read strictly; 16 bits on a backend other than cuda is an error, never a quiet float32 run; --loss-scale', () => {
   const defaults = { iterations: 100, seed: 1 };
   assert.equal(readMnistFlags('mnist', defaults, []).precision, undefined);
   assert.equal(readMnistFlags('mnist', defaults, ['--precision', 'bfloat16']).precision, 'bfloat16');
@@ -173,6 +173,16 @@ test('--precision: float32, float16 or bfloat16, read strictly; 16 bits on a bac
     const bad = cortado(['train', file, '--backend', 'js', '--precision', 'half']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /--precision must be float32, float16 or bfloat16, found "half"/);
+    // --loss-scale: a number or dynamic, read strictly, checked by the solver's settings.
+    const scaled = cortado(['train', file, '--backend', 'js', '--iterations', '2', '--loss-scale', 'dynamic', '--summary-every', '1', '--output', join(dir, 'scaled')]);
+    assert.equal(scaled.code, 0, scaled.err);
+    assert.match(scaled.out, /\| loss scale 2\^16, 0 skipped/);
+    const word = cortado(['train', file, '--backend', 'js', '--loss-scale', 'big']);
+    assert.equal(word.code, 2);
+    assert.match(word.err, /--loss-scale must be a number \(a power of two is exact\) or dynamic, found "big"/);
+    const zero = cortado(['train', file, '--backend', 'js', '--loss-scale', '0', '--output', join(dir, 'zero')]);
+    assert.equal(zero.code, 1);
+    assert.match(zero.err, /field "lossScale": the scale must be a finite number > 0/);
     const js = cortado(['time', file, '--backend', 'js', '--precision', 'float16']);
     assert.equal(js.code, 1);
     assert.match(js.err, /precision float16 runs on the cuda backend only/);

@@ -132,7 +132,12 @@ async function trainWithFlags(all: string[]): Promise<number> {
   set('weightDecay', decimalFlag('weight-decay', f['weight-decay']));
   set('regularization', f.regularization);
   const lossScale = f['loss-scale'];
-  set('lossScale', lossScale === undefined || lossScale === 'dynamic' ? lossScale : decimalFlag('loss-scale', lossScale));
+  try {
+    set('lossScale', lossScale === undefined || lossScale === 'dynamic' ? lossScale : decimalFlag('loss-scale', lossScale));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    throw new UsageError(`--loss-scale must be a number (a power of two is exact) or dynamic, found ${JSON.stringify(lossScale)}`);
+  }
   const precision = precisionFlag(f.precision);
   const policyFlags = {
     type: f['lr-policy'], gamma: decimalFlag('gamma', f.gamma), power: decimalFlag('power', f.power), stepsize: integerFlag('stepsize', f.stepsize, 1),
