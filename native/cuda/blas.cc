@@ -3,26 +3,39 @@
 
 // ---------------------------------------------------------------- cuBLAS (column-major)
 
+namespace {
+
+/** The 13 arguments sgemm and gemmEx share: transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc. */
+struct GemmArgs {
+  int ta, tb, m, n, k, lda, ldb, ldc;
+  float alpha, beta;
+  CUdeviceptr A, B, C;
+};
+
+bool readGemmArgs(napi_env env, napi_value* argv, const char* fn, GemmArgs& g) {
+  double alpha, beta;
+  if (!getInt(env, argv[0], g.ta, fn, 0) || !getInt(env, argv[1], g.tb, fn, 1) || !getInt(env, argv[2], g.m, fn, 2) ||
+      !getInt(env, argv[3], g.n, fn, 3) || !getInt(env, argv[4], g.k, fn, 4) || !getNumber(env, argv[5], alpha, fn, 5) ||
+      !getPtr(env, argv[6], g.A, fn, 6) || !getInt(env, argv[7], g.lda, fn, 7) || !getPtr(env, argv[8], g.B, fn, 8) ||
+      !getInt(env, argv[9], g.ldb, fn, 9) || !getNumber(env, argv[10], beta, fn, 10) || !getPtr(env, argv[11], g.C, fn, 11) ||
+      !getInt(env, argv[12], g.ldc, fn, 12))
+    return false;
+  g.alpha = static_cast<float>(alpha);
+  g.beta = static_cast<float>(beta);
+  return true;
+}
+
+}  // namespace
+
 /** sgemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc), cuBLAS's own convention. */
 napi_value Sgemm(napi_env env, napi_callback_info info) {
   napi_value argv[13];
-  if (!getArgs(env, info, 13, argv, "sgemm") || !readyOrThrow(env, "sgemm")) return nullptr;
-  int ta, tb, m, n, k, lda, ldb, ldc;
-  double alpha, beta;
-  CUdeviceptr A, B, C;
-  if (!getInt(env, argv[0], ta, "sgemm", 0) || !getInt(env, argv[1], tb, "sgemm", 1) ||
-      !getInt(env, argv[2], m, "sgemm", 2) || !getInt(env, argv[3], n, "sgemm", 3) ||
-      !getInt(env, argv[4], k, "sgemm", 4) || !getNumber(env, argv[5], alpha, "sgemm", 5) ||
-      !getPtr(env, argv[6], A, "sgemm", 6) || !getInt(env, argv[7], lda, "sgemm", 7) ||
-      !getPtr(env, argv[8], B, "sgemm", 8) || !getInt(env, argv[9], ldb, "sgemm", 9) ||
-      !getNumber(env, argv[10], beta, "sgemm", 10) || !getPtr(env, argv[11], C, "sgemm", 11) ||
-      !getInt(env, argv[12], ldc, "sgemm", 12))
-    return nullptr;
-  float a = static_cast<float>(alpha), b = static_cast<float>(beta);
+  GemmArgs g;
+  if (!getArgs(env, info, 13, argv, "sgemm") || !readyOrThrow(env, "sgemm") || !readGemmArgs(env, argv, "sgemm", g)) return nullptr;
   cublasStatus_t s = S.libs.cublas.cublasSgemm_v2(
-      S.blas, ta ? CUBLAS_OP_T : CUBLAS_OP_N, tb ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k, &a,
-      reinterpret_cast<const float*>(A), lda, reinterpret_cast<const float*>(B), ldb, &b,
-      reinterpret_cast<float*>(C), ldc);
+      S.blas, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N, g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.m, g.n, g.k, &g.alpha,
+      reinterpret_cast<const float*>(g.A), g.lda, reinterpret_cast<const float*>(g.B), g.ldb, &g.beta,
+      reinterpret_cast<float*>(g.C), g.ldc);
   if (!blasOk(env, s, "cublasSgemm")) return nullptr;
   return undefinedValue(env);
 }
@@ -34,17 +47,10 @@ napi_value Sgemm(napi_env env, napi_callback_info info) {
  */
 napi_value GemmEx(napi_env env, napi_callback_info info) {
   napi_value argv[14];
-  if (!getArgs(env, info, 14, argv, "gemmEx") || !readyOrThrow(env, "gemmEx")) return nullptr;
-  int ta, tb, m, n, k, lda, ldb, ldc, format;
-  double alpha, beta;
-  CUdeviceptr A, B, C;
-  if (!getInt(env, argv[0], ta, "gemmEx", 0) || !getInt(env, argv[1], tb, "gemmEx", 1) ||
-      !getInt(env, argv[2], m, "gemmEx", 2) || !getInt(env, argv[3], n, "gemmEx", 3) ||
-      !getInt(env, argv[4], k, "gemmEx", 4) || !getNumber(env, argv[5], alpha, "gemmEx", 5) ||
-      !getPtr(env, argv[6], A, "gemmEx", 6) || !getInt(env, argv[7], lda, "gemmEx", 7) ||
-      !getPtr(env, argv[8], B, "gemmEx", 8) || !getInt(env, argv[9], ldb, "gemmEx", 9) ||
-      !getNumber(env, argv[10], beta, "gemmEx", 10) || !getPtr(env, argv[11], C, "gemmEx", 11) ||
-      !getInt(env, argv[12], ldc, "gemmEx", 12) || !getInt(env, argv[13], format, "gemmEx", 13))
+  GemmArgs g;
+  int format;
+  if (!getArgs(env, info, 14, argv, "gemmEx") || !readyOrThrow(env, "gemmEx") || !readGemmArgs(env, argv, "gemmEx", g) ||
+      !getInt(env, argv[13], format, "gemmEx", 13))
     return nullptr;
   if (format != 1 && format != 2) {
     throwError(env, "cortado_cuda.gemmEx: format must be 1 (binary16) or 2 (bfloat16), found " + std::to_string(format));
@@ -55,11 +61,10 @@ napi_value GemmEx(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const int type = format == 1 ? CUDA_R_16F : CUDA_R_16BF;
-  float a = static_cast<float>(alpha), b = static_cast<float>(beta);
   cublasStatus_t s = S.libs.cublas.cublasGemmEx(
-      S.blas, ta ? CUBLAS_OP_T : CUBLAS_OP_N, tb ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k, &a,
-      reinterpret_cast<const void*>(A), type, lda, reinterpret_cast<const void*>(B), type, ldb, &b,
-      reinterpret_cast<void*>(C), CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+      S.blas, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N, g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.m, g.n, g.k, &g.alpha,
+      reinterpret_cast<const void*>(g.A), type, g.lda, reinterpret_cast<const void*>(g.B), type, g.ldb, &g.beta,
+      reinterpret_cast<void*>(g.C), CUDA_R_32F, g.ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
   if (!blasOk(env, s, "cublasGemmEx")) return nullptr;
   return undefinedValue(env);
 }

@@ -39,6 +39,9 @@ interface Plan {
   size: number;
 }
 
+/** A convolution operand for CudaConv.viaCudnn: its buffer, its element count, and its 16-bit region. */
+type HalfOperand = [CudaBuf, number, 'x' | 'w' | 'y'];
+
 export class CudaConv {
   private readonly plans = new Map<string, Plan>();
   private readonly limit = Number(process.env.CORTADO_CUDA_IM2COL_LIMIT) || 2 ** 25;
@@ -97,6 +100,25 @@ export class CudaConv {
     }
   }
 
+  /**
+   * One cuDNN call, `call`(plan, a, b, out, workspace, bytes). Each operand is [buffer, elements,
+   * its 16-bit region]. A float32 plan runs on the buffers. A 16-bit plan runs on a and b rounded
+   * into their regions and writes its region of out, which becomes float32 in `out`: overwriting it,
+   * or for the filter gradient (which a float32 plan accumulates into) added to it.
+   */
+  private viaCudnn(c: NonNullable<Plan['cudnn']>, call: 'convForward' | 'convBackwardData' | 'convBackwardFilter', wsb: CudaBuf,
+    a: HalfOperand, b: HalfOperand, out: HalfOperand): void {
+    const h = c.half;
+    if (!h) {
+      this.rt.addon[call](c.id, a[0].ptr, b[0].ptr, out[0].ptr, wsb.ptr, wsb.length * 4);
+      return;
+    }
+    const a16 = this.b.toHalf(a[1], a[0], wsb.ptr + h[a[2]]);
+    const b16 = this.b.toHalf(b[1], b[0], wsb.ptr + h[b[2]]);
+    this.rt.addon[call](c.id, a16, b16, wsb.ptr + h[out[2]], wsb.ptr, c.bytes);
+    this.b.fromHalf(out[1], wsb.ptr + h[out[2]], call === 'convBackwardFilter' ? 1 : 0, out[0]);
+  }
+
   private workspace(p: Plan, ws: Buf, where: string): CudaBuf {
     const w = cudaBuf(ws, 0, where);
     if (w.length < p.size) {
@@ -130,16 +152,7 @@ export class CudaConv {
     const yb = cudaBuf(y, g.num * outImage, 'convForward y');
     const wsb = this.workspace(p, ws, 'convForward');
     if (p.cudnn) {
-      const h = p.cudnn.half;
-      if (!h) {
-        this.rt.addon.convForward(p.cudnn.id, xb.ptr, wb.ptr, yb.ptr, wsb.ptr, wsb.length * 4);
-        return;
-      }
-      const b = this.b;
-      const x16 = b.toHalf(g.num * inImage, xb, wsb.ptr + h.x);
-      const w16 = b.toHalf(g.numOutput * CKg, wb, wsb.ptr + h.w);
-      this.rt.addon.convForward(p.cudnn.id, x16, w16, wsb.ptr + h.y, wsb.ptr, p.cudnn.bytes);
-      b.fromHalf(g.num * outImage, wsb.ptr + h.y, 0, yb);
+      this.viaCudnn(p.cudnn, 'convForward', wsb, [xb, g.num * inImage, 'x'], [wb, g.numOutput * CKg, 'w'], [yb, g.num * outImage, 'y']);
       return;
     }
     for (let n0 = 0; n0 < g.num; n0 += p.nb) {
@@ -182,16 +195,7 @@ export class CudaConv {
     const dxb = cudaBuf(dx, g.num * inImage, 'convBackwardData dx');
     const wsb = this.workspace(p, ws, 'convBackwardData');
     if (p.cudnn) {
-      const h = p.cudnn.half;
-      if (!h) {
-        this.rt.addon.convBackwardData(p.cudnn.id, dyb.ptr, wb.ptr, dxb.ptr, wsb.ptr, wsb.length * 4);
-        return;
-      }
-      const b = this.b;
-      const dy16 = b.toHalf(g.num * outImage, dyb, wsb.ptr + h.y);
-      const w16 = b.toHalf(g.numOutput * CKg, wb, wsb.ptr + h.w);
-      this.rt.addon.convBackwardData(p.cudnn.id, dy16, w16, wsb.ptr + h.x, wsb.ptr, p.cudnn.bytes);
-      b.fromHalf(g.num * inImage, wsb.ptr + h.x, 0, dxb);
+      this.viaCudnn(p.cudnn, 'convBackwardData', wsb, [dyb, g.num * outImage, 'y'], [wb, g.numOutput * CKg, 'w'], [dxb, g.num * inImage, 'x']);
       return;
     }
     for (let n0 = 0; n0 < g.num; n0 += p.nb) {
@@ -214,17 +218,8 @@ export class CudaConv {
     const dwb = cudaBuf(dw, g.numOutput * CKg, 'convBackwardFilter dw');
     const wsb = this.workspace(p, ws, 'convBackwardFilter');
     if (p.cudnn) {
-      const h = p.cudnn.half;
-      if (!h) {
-        this.rt.addon.convBackwardFilter(p.cudnn.id, xb.ptr, dyb.ptr, dwb.ptr, wsb.ptr, wsb.length * 4);
-        return;
-      }
-      // A 16-bit plan writes the filter gradient (no accumulation): it is added to dw in float32.
-      const b = this.b;
-      const x16 = b.toHalf(g.num * inImage, xb, wsb.ptr + h.x);
-      const dy16 = b.toHalf(g.num * outImage, dyb, wsb.ptr + h.y);
-      this.rt.addon.convBackwardFilter(p.cudnn.id, x16, dy16, wsb.ptr + h.w, wsb.ptr, p.cudnn.bytes);
-      b.fromHalf(g.numOutput * CKg, wsb.ptr + h.w, 1, dwb);
+      // A 16-bit plan writes the filter gradient (no accumulation): viaCudnn adds it to dw in float32.
+      this.viaCudnn(p.cudnn, 'convBackwardFilter', wsb, [xb, g.num * inImage, 'x'], [dyb, g.num * outImage, 'y'], [dwb, g.numOutput * CKg, 'w']);
       return;
     }
     for (let n0 = 0; n0 < g.num; n0 += p.nb) {
