@@ -115,3 +115,19 @@ test('the AVX2 and portable kernels agree with the TypeScript backend too, with 
     assert.ok(out.checks > 40);
   }
 });
+
+test('the AVX2 and portable kernels write only their outputs too (bounds.test.js under each)', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const script = fileURLToPath(new URL('./bounds.test.js', import.meta.url));
+  for (const isa of ['avx2', 'portable']) {
+    const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', script], {
+      // Without NODE_TEST_CONTEXT: under `node --test` it would make the child report to this runner.
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined, CORTADO_NATIVE_ISA: isa }, encoding: 'utf8', timeout: 300_000,
+    });
+    assert.equal(r.status, 0, `${isa}: ${r.stdout.split('\n').filter((l) => /not ok|error:/.test(l)).join('\n')}${r.stderr}`);
+    const used = /kernels under test: (\w+)/.exec(r.stdout)?.[1];
+    // On a CPU without AVX2 the cap has no effect on 'portable' and 'avx2' falls back to it.
+    assert.ok(used === isa || used === 'portable', `${isa} requested, ${used} used`);
+    assert.match(r.stdout, /# fail 0/);
+  }
+});

@@ -16,7 +16,7 @@ import { loadWasmSync, relaxedSimdNodeFlags, wasmLoadError } from '../../../src/
 import { threadsUnavailable } from '../../../src/backend/wasm/threads.js';
 import { WASM_SIMDS } from '../../../src/backend/wasm/module.js';
 
-const FILES = ['blas', 'conv', 'kernels', 'lrn', 'winograd'];
+const FILES = ['blas', 'bounds', 'conv', 'kernels', 'lrn', 'winograd'];
 
 const CASES = FILES.flatMap((f) => ['wasm', 'wasm-threads'].flatMap((under) => WASM_SIMDS.map((simd) => [f, under, simd])));
 
