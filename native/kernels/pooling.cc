@@ -29,28 +29,66 @@ inline Window window(const PoolGeom& g, int64_t oh, int64_t ow) {
   return w;
 }
 
-// The common 2 x 2 stride 2 unpadded max pool, W outputs at a time (the last chunk of a row
-// masked): the even and odd columns of two input rows are the four candidates, compared in the
-// scan order of the generic loop.
+// The common 2 x 2 stride 2 unpadded max pool, W outputs at a time: e0, o0 are the even and odd
+// columns of a window's top row, e1, o1 of its bottom row, and `at` the index of e0 in the plane.
+// The four are compared in the scan order of the generic loop (ties keep the first).
+inline void max4(V e0, V o0, V e1, V o1, V at, V one, V down, V& best, V& idx) {
+  best = e0;
+  idx = at;
+  idx = select_gt(o0, best, add(at, one), idx);
+  best = select_gt(o0, best, o0, best);
+  const V below = add(at, down);
+  idx = select_gt(e1, best, below, idx);
+  best = select_gt(e1, best, e1, best);
+  idx = select_gt(o1, best, add(below, one), idx);
+  best = select_gt(o1, best, o1, best);
+}
+
+// Rows whose input is one vector wide (Wd == W: LeNet's 8 x 8 conv2 output on AVX2) give half a
+// vector of outputs each: two output rows are pooled at once, from input rows 2 oh and 2 oh + 2
+// (the top rows of their windows) and 2 oh + 1 and 2 oh + 3. Returns the rows done.
+int64_t max_pool_2x2_row_pairs(const PoolGeom& g, const float* x, float* y, float* mask) {
+  const int64_t Wd = g.width, oW = g.outW;
+  if (Wd != W || 2 * oW != W || g.outH < 2) return 0;
+  // Lane l's window starts at column 2 l of the first row (l < W / 2), or of the second (a row
+  // pair further on: 2 Wd - W = W more).
+  alignas(64) float first[W];
+  for (int l = 0; l < W; ++l) first[l] = float(2 * l + (l < W / 2 ? 0 : W));
+  const V lanes0 = load(first), one = set1(1.0f), down = set1(float(Wd));
+  int64_t oh = 0;
+  for (; oh + 2 <= g.outH; oh += 2) {
+    const float* r = x + 2 * oh * Wd;
+    V e0, o0, e1, o1, best, idx;
+    deinterleave(load(r), load(r + 2 * Wd), e0, o0);
+    deinterleave(load(r + Wd), load(r + 3 * Wd), e1, o1);
+    max4(e0, o0, e1, o1, add(set1(float(2 * oh * Wd)), lanes0), one, down, best, idx);
+    store(y + oh * oW, best);
+    store(mask + oh * oW, idx);
+  }
+  return oh;
+}
+
 void max_pool_2x2(const PoolGeom& g, const float* x, float* y, float* mask) {
   const int64_t Wd = g.width, oW = g.outW;
-  const V two_lanes = mul(iota(), set1(2.0f)), one = set1(1.0f), down = set1(float(Wd));
-  for (int64_t oh = 0; oh < g.outH; ++oh) {
+  const V two_lanes = mul(iota(), set1(2.0f)), one = set1(1.0f), down = set1(float(Wd)), step = set1(float(2 * W));
+  for (int64_t oh = max_pool_2x2_row_pairs(g, x, y, mask); oh < g.outH; ++oh) {
     const float* r0 = x + 2 * oh * Wd;
     const float* r1 = r0 + Wd;
-    for (int64_t ow = 0; ow < oW; ow += W) {
-      const int64_t r = imin(W, oW - ow), n0 = imin(2 * r, W), n1 = 2 * r - n0;
-      V e0, o0, e1, o1;
+    V at = add(set1(float(2 * oh * Wd)), two_lanes), e0, o0, e1, o1, best, idx;
+    int64_t ow = 0;
+    // Whole vectors with plain loads and stores, then the row's last part.
+    for (; ow + W <= oW; ow += W, at = add(at, step)) {
+      deinterleave(load(r0 + 2 * ow), load(r0 + 2 * ow + W), e0, o0);
+      deinterleave(load(r1 + 2 * ow), load(r1 + 2 * ow + W), e1, o1);
+      max4(e0, o0, e1, o1, at, one, down, best, idx);
+      store(y + oh * oW + ow, best);
+      store(mask + oh * oW + ow, idx);
+    }
+    if (ow < oW) {
+      const int64_t r = oW - ow, n0 = imin(2 * r, W), n1 = 2 * r - n0;
       deinterleave(loadp(r0 + 2 * ow, n0), loadp(r0 + 2 * ow + W, n1), e0, o0);
       deinterleave(loadp(r1 + 2 * ow, n0), loadp(r1 + 2 * ow + W, n1), e1, o1);
-      const V base = add(set1(float(2 * oh * Wd + 2 * ow)), two_lanes);
-      V best = e0, idx = base;
-      idx = select_gt(o0, best, add(base, one), idx);
-      best = select_gt(o0, best, o0, best);
-      idx = select_gt(e1, best, add(base, down), idx);
-      best = select_gt(e1, best, e1, best);
-      idx = select_gt(o1, best, add(add(base, down), one), idx);
-      best = select_gt(o1, best, o1, best);
+      max4(e0, o0, e1, o1, at, one, down, best, idx);
       storep(y + oh * oW + ow, best, r);
       storep(mask + oh * oW + ow, idx, r);
     }
@@ -59,23 +97,52 @@ void max_pool_2x2(const PoolGeom& g, const float* x, float* y, float* mask) {
 
 // Its backward pass: the windows do not overlap, so each input gets dy of its window where the
 // mask points at it and 0 elsewhere (rows and columns past the last window too): no scatter.
+// dv, mv: W outputs' dy and mask; at: the index of each one's window's first element. lo, hi
+// (top row of the windows) and lo1, hi1 (bottom row) are the 2 W inputs of each row, in order.
+inline void unpool4(V dv, V mv, V at, V one, V down, V& lo, V& hi, V& lo1, V& hi1) {
+  const V below = add(at, down);
+  interleave(select_eq(mv, at, dv, zero()), select_eq(mv, add(at, one), dv, zero()), lo, hi);
+  interleave(select_eq(mv, below, dv, zero()), select_eq(mv, add(below, one), dv, zero()), lo1, hi1);
+}
+
 void max_unpool_2x2(const PoolGeom& g, const float* dy, const float* mask, float* dx) {
   const int64_t Wd = g.width, oW = g.outW;
-  const V two_lanes = mul(iota(), set1(2.0f)), one = set1(1.0f), down = set1(float(Wd));
-  for (int64_t oh = 0; oh < g.outH; ++oh) {
+  const V two_lanes = mul(iota(), set1(2.0f)), one = set1(1.0f), down = set1(float(Wd)), step = set1(float(2 * W));
+  int64_t oh = 0;
+  if (Wd == W && 2 * oW == W) {
+    // Two output rows at once, as in max_pool_2x2_row_pairs: lo, hi are input rows 2 oh and 2 oh + 2.
+    alignas(64) float first[W];
+    for (int l = 0; l < W; ++l) first[l] = float(2 * l + (l < W / 2 ? 0 : W));
+    const V lanes0 = load(first);
+    for (; oh + 2 <= g.outH; oh += 2) {
+      float* r = dx + 2 * oh * Wd;
+      V lo, hi, lo1, hi1;
+      unpool4(load(dy + oh * oW), load(mask + oh * oW), add(set1(float(2 * oh * Wd)), lanes0), one, down, lo, hi, lo1, hi1);
+      store(r, lo);
+      store(r + Wd, lo1);
+      store(r + 2 * Wd, hi);
+      store(r + 3 * Wd, hi1);
+    }
+  }
+  for (; oh < g.outH; ++oh) {
     float* r0 = dx + 2 * oh * Wd;
     float* r1 = r0 + Wd;
-    for (int64_t ow = 0; ow < oW; ow += W) {
-      const int64_t r = imin(W, oW - ow), n0 = imin(2 * r, W), n1 = 2 * r - n0;
-      const V dv = loadp(dy + oh * oW + ow, r), mv = loadp(mask + oh * oW + ow, r);
-      const V base = add(set1(float(2 * oh * Wd + 2 * ow)), two_lanes), below = add(base, down);
-      V lo, hi;
-      interleave(select_eq(mv, base, dv, zero()), select_eq(mv, add(base, one), dv, zero()), lo, hi);
+    V at = add(set1(float(2 * oh * Wd)), two_lanes), lo, hi, lo1, hi1;
+    int64_t ow = 0;
+    for (; ow + W <= oW; ow += W, at = add(at, step)) {
+      unpool4(load(dy + oh * oW + ow), load(mask + oh * oW + ow), at, one, down, lo, hi, lo1, hi1);
+      store(r0 + 2 * ow, lo);
+      store(r0 + 2 * ow + W, hi);
+      store(r1 + 2 * ow, lo1);
+      store(r1 + 2 * ow + W, hi1);
+    }
+    if (ow < oW) {
+      const int64_t r = oW - ow, n0 = imin(2 * r, W), n1 = 2 * r - n0;
+      unpool4(loadp(dy + oh * oW + ow, r), loadp(mask + oh * oW + ow, r), at, one, down, lo, hi, lo1, hi1);
       storep(r0 + 2 * ow, lo, n0);
       storep(r0 + 2 * ow + W, hi, n1);
-      interleave(select_eq(mv, below, dv, zero()), select_eq(mv, add(below, one), dv, zero()), lo, hi);
-      storep(r1 + 2 * ow, lo, n0);
-      storep(r1 + 2 * ow + W, hi, n1);
+      storep(r1 + 2 * ow, lo1, n0);
+      storep(r1 + 2 * ow + W, hi1, n1);
     }
     for (int64_t w = 2 * oW; w < Wd; ++w) r0[w] = r1[w] = 0.0f;
   }

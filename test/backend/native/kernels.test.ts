@@ -26,6 +26,12 @@ const POOLS: [string, PoolGeom][] = [
   ['LeNet 2x2 stride 2', pool({ num: 3, channels: 20, height: 24, width: 24, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
   ['2x2 stride 2, wide rows (whole and partial vectors)', pool({ num: 2, channels: 3, height: 6, width: 40, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
   ['2x2 stride 2 on odd sizes (clipped last window)', pool({ num: 2, channels: 3, height: 7, width: 9, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
+  // Input rows one vector wide: two output rows a vector (AVX2's 8, AVX-512's 16, wasm's 4), with
+  // an odd number of output rows left to the row at a time path.
+  ['LeNet pool2 2x2 stride 2 on 8x8', pool({ num: 3, channels: 5, height: 8, width: 8, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
+  ['2x2 stride 2 on 11x8 (odd output rows, a last input row no window reads)', pool({ num: 2, channels: 3, height: 11, width: 8, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
+  ['2x2 stride 2 on 10x16', pool({ num: 2, channels: 3, height: 10, width: 16, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
+  ['2x2 stride 2 on 6x4', pool({ num: 2, channels: 3, height: 6, width: 4, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],
   ['3x3 stride 2 pad 1', pool({ num: 2, channels: 4, height: 13, width: 10, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1 })],
   ['overlapping 3x2 stride 1', pool({ num: 1, channels: 2, height: 5, width: 6, kernelH: 3, kernelW: 2 })],
   ['global 6x5', pool({ num: 2, channels: 3, height: 6, width: 5, kernelH: 6, kernelW: 5 })],
@@ -94,6 +100,27 @@ test('native max pooling over whole windows inside the image keeps ties and NaN 
     js.poolForward(g, 'max', buf(js, X), yj, mj);
     assert.deepEqual([...read(native, mn)], [...read(js, mj)], `strideW ${strideW}: mask`);
     assert.deepEqual([...read(native, yn)].map(String), [...read(js, yj)].map(String), `strideW ${strideW}: values`);
+  }
+});
+
+test('native 2x2 stride 2 max pooling keeps ties and NaN like the TypeScript backend at every row width', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const [height, width] of [[8, 4], [8, 8], [9, 8], [6, 16], [4, 24], [6, 40], [5, 66]]) {
+    const g = pool({ num: 2, channels: 2, height, width, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 });
+    const n = 4 * height * width, m = 4 * g.outH * g.outW;
+    const X = values(n, 400 + width).map((v, i) => (i % 13 === 0 ? NaN : i % 23 === 0 ? -Infinity : Math.round(v * 2)));
+    const DY = values(m, 500 + width);
+    const run = (b: typeof native | typeof js) => {
+      const y = b.alloc(m), mask = b.alloc(m), dx = b.alloc(n);
+      b.poolForward(g, 'max', buf(b, X), y, mask);
+      b.poolBackward(g, 'max', buf(b, DY), mask, dx);
+      return { y: [...read(b, y)].map(String), mask: [...read(b, mask)], dx: [...read(b, dx)] };
+    };
+    const got = run(native), want = run(js);
+    assert.deepEqual(got.mask, want.mask, `${height}x${width}: mask`);
+    assert.deepEqual(got.y, want.y, `${height}x${width}: values`);
+    assert.deepEqual(got.dx, want.dx, `${height}x${width}: backward`);
   }
 });
 
