@@ -12,6 +12,8 @@
 // 1 x 1 unstrided unpadded convolution uses x itself as col. Large images are cut into column
 // blocks so that a col block stays in L2. A layer with at most 4 input channels computes its
 // filter gradient directly instead (conv_direct.cc).
+#include <stdlib.h>
+
 #include "conv_direct.h"
 #include "gemm.h"
 #include "im2col.h"
@@ -46,16 +48,51 @@ struct Dims {
   int64_t block() const { return imin(N, imax(NR, kColFloats / imax(Kg, 1) / NR * NR)); }
 };
 
-// im2col plans for the column blocks [b nb, min((b + 1) nb, N)), built by the caller in its
-// kPlan scratch and read by every task.
+// The calling thread's last im2col plans, one set per geometry, column block size and layout
+// (the least recently used set is replaced). A net's convolutions come back with the same few
+// geometries every pass, and building their plans on each call (every op's source, lanes and
+// masks) took 8% of LeNet's batch-1 inference on the Zen 3 VM.
+struct PlanCache {
+  struct Entry {
+    ConvGeom g{};
+    int64_t nb = 0;
+    bool panels = false;
+    float* mem = nullptr;  // the Im2colPlan array, then the plans' ops
+    uint64_t used = 0;
+    ~Entry() { free(mem); }
+  };
+  Entry entries[8];
+  uint64_t clock = 0;
+};
+thread_local PlanCache tl_plans;
+
+// im2col plans for the column blocks [b nb, min((b + 1) nb, N)), built by the caller (or kept
+// from an earlier call, tl_plans) and read by every task.
 struct Plans {
   Im2colPlan* plan = nullptr;
   Plans() = default;
   Plans(const ConvGeom& g, const Dims& d, int64_t nb, bool panels) {
+    PlanCache& cache = tl_plans;
+    PlanCache::Entry* slot = &cache.entries[0];
+    for (PlanCache::Entry& e : cache.entries) {
+      if (e.mem && e.nb == nb && e.panels == panels && memcmp(&e.g, &g, sizeof g) == 0) {
+        e.used = ++cache.clock;
+        plan = reinterpret_cast<Im2colPlan*>(e.mem);
+        return;
+      }
+      if (e.used < slot->used) slot = &e;
+    }
     const int64_t blocks = (d.N + nb - 1) / nb;
     int64_t floats = blocks * kPlanFloats;
     for (int64_t b = 0; b < blocks; ++b) floats += im2col_plan_floats(g, b * nb, imin(nb, d.N - b * nb));
-    float* mem = scratch(kPlan, floats);
+    free(slot->mem);
+    slot->mem = static_cast<float*>(aligned_alloc(64, size_t(round_up(floats, 16)) * sizeof(float)));
+    if (!slot->mem) abort();  // out of memory with no way to report it from inside a kernel
+    slot->g = g;
+    slot->nb = nb;
+    slot->panels = panels;
+    slot->used = ++cache.clock;
+    float* mem = slot->mem;
     plan = reinterpret_cast<Im2colPlan*>(mem);
     mem += blocks * kPlanFloats;
     for (int64_t b = 0; b < blocks; ++b) {

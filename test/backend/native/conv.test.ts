@@ -79,6 +79,32 @@ test('native convolution matches the TypeScript backend', (t) => {
   }
 });
 
+test('native convolution keeps its im2col plans per geometry: geometries taken in turn, more than it keeps, give the same results each time', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  // Twelve planned geometries (stride 1, few channels: im2col, not Winograd), past the 8 sets of
+  // plans a thread keeps, so that later rounds both reuse and rebuild. Those of one width have
+  // the same output size and column blocks and differ in the channels or the padding alone.
+  const geoms = [5, 6, 9, 12].flatMap((width) => [
+    conv({ num: 2, channels: 2, height: 7, width, numOutput: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1 }),
+    conv({ num: 2, channels: 3, height: 7, width, numOutput: 3, kernelH: 3, kernelW: 3, padH: 1, padW: 1 }),
+    conv({ num: 2, channels: 2, height: 9, width, numOutput: 3, kernelH: 3, kernelW: 3, padH: 0, padW: 1 }),
+  ]);
+  const ref = geoms.map((g, i) => {
+    const X = values(g.num * g.channels * g.height * g.width, 700 + i), Wt = values(g.numOutput * g.channels * g.kernelH * g.kernelW, 800 + i);
+    const y = js.alloc(g.num * g.numOutput * g.outH * g.outW);
+    js.convForward(g, buf(js, X), buf(js, Wt), y, js.alloc(js.convWorkspaceSize(g)));
+    return { X, Wt, y: read(js, y) };
+  });
+  for (let round = 0; round < 3; round++) {
+    for (const [i, g] of geoms.entries()) {
+      const y = native.alloc(ref[i].y.length);
+      native.convForward(g, buf(native, ref[i].X), buf(native, ref[i].Wt), y, native.alloc(native.convWorkspaceSize(g)));
+      assertClose(read(native, y), ref[i].y, `round ${round}, geometry ${i} (${g.kernelH}x${g.kernelW} on ${g.height}x${g.width})`);
+    }
+  }
+});
+
 test('native convolution needs no workspace in float32', (t) => {
   if (skipReason) return t.skip(skipReason);
   const { native } = pair();
