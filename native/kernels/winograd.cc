@@ -392,6 +392,9 @@ struct Panel {
       } else {
         gather(tiles, nt, src, j.Wd, d);
       }
+      // Vector stores may alias anything: with the stride in a local, j is not read again after each.
+      const int64_t xi = j.Ci * NR;
+      float* const vc = vp + c * NR;
       for (int64_t q = 0; q < NR; q += W) {
         // Rows, then columns: only t, the 64 vectors between the passes, lives in memory.
         V t[AA];
@@ -403,7 +406,7 @@ struct Panel {
         for (int i = 0; i < A; ++i) {
           V v[A];
           bt8(t + i, A, v, 1);
-          for (int k = 0; k < A; ++k) store(vp + ((k * A + i) * j.Ci + c) * NR + q, v[k]);
+          for (int k = 0; k < A; ++k) store(vc + (k * A + i) * xi + q, v[k]);
         }
       }
     }

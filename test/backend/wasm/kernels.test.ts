@@ -1,8 +1,9 @@
 /**
  * The wasm backend's methods against JsBackend('float32'): the native backend's method tests
- * (test/backend/native/{blas,conv,kernels,lrn}.test.ts: every BLAS and elementwise op, gemm and gemv
- * over all transposes and awkward shapes, convolution, bias, pooling, neurons, softmax and its
- * loss, dropout, the SGD step, LRN, and the argument checks) run in a child process with
+ * (test/backend/native/{blas,bounds,conv,kernels,lrn,winograd}.test.ts: every BLAS and
+ * elementwise op, gemm and gemv over all transposes and awkward shapes, convolution, bias,
+ * pooling, neurons, softmax and its loss, dropout, the SGD step, LRN, Winograd, the argument
+ * checks, and writes that stay inside their outputs) run in a child process with
  * CORTADO_CPU_UNDER_TEST=wasm, which makes their backend under test a WasmBackend, and again with
  * =wasm-threads, a two-thread WasmBackend; each for both builds, SIMD128 alone and relaxed SIMD
  * (CORTADO_WASM_SIMD; on a Node that does not validate relaxed SIMD by default, the child runs
