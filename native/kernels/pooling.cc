@@ -44,34 +44,37 @@ inline void max4(V e0, V o0, V e1, V o1, V at, V one, V down, V& best, V& idx) {
   best = select_gt(o1, best, o1, best);
 }
 
-// Rows whose input is one vector wide (Wd == W: LeNet's 8 x 8 conv2 output on AVX2) give half a
-// vector of outputs each: two output rows are pooled at once, from input rows 2 oh and 2 oh + 2
-// (the top rows of their windows) and 2 oh + 1 and 2 oh + 3. Returns the rows done.
-int64_t max_pool_2x2_row_pairs(const PoolGeom& g, const float* x, float* y, float* mask) {
-  const int64_t Wd = g.width, oW = g.outW;
-  if (Wd != W || 2 * oW != W || g.outH < 2) return 0;
-  // Lane l's window starts at column 2 l of the first row (l < W / 2), or of the second (a row
-  // pair further on: 2 Wd - W = W more).
+// Input rows one vector wide (Wd == W: LeNet's 8 x 8 conv2 output on AVX2) give half a vector of
+// outputs each, so the 2 x 2 kernels pool two output rows a vector: from input rows 2 oh and
+// 2 oh + 2 (the top rows of their windows) and the rows below them.
+inline bool row_pairs(const PoolGeom& g) { return g.width == W && 2 * g.outW == W; }
+
+// Where each lane's window starts, counted from the pair's first input row: lane l < W / 2 at
+// column 2 l of it; lane l >= W / 2 at column 2 (l - W / 2) of the second top row, 2 Wd = 2 W
+// further on, which is 2 l + W.
+inline V row_pair_starts() {
   alignas(64) float first[W];
   for (int l = 0; l < W; ++l) first[l] = float(2 * l + (l < W / 2 ? 0 : W));
-  const V lanes0 = load(first), one = set1(1.0f), down = set1(float(Wd));
-  int64_t oh = 0;
-  for (; oh + 2 <= g.outH; oh += 2) {
-    const float* r = x + 2 * oh * Wd;
-    V e0, o0, e1, o1, best, idx;
-    deinterleave(load(r), load(r + 2 * Wd), e0, o0);
-    deinterleave(load(r + Wd), load(r + 3 * Wd), e1, o1);
-    max4(e0, o0, e1, o1, add(set1(float(2 * oh * Wd)), lanes0), one, down, best, idx);
-    store(y + oh * oW, best);
-    store(mask + oh * oW, idx);
-  }
-  return oh;
+  return load(first);
 }
 
 void max_pool_2x2(const PoolGeom& g, const float* x, float* y, float* mask) {
   const int64_t Wd = g.width, oW = g.outW;
   const V two_lanes = mul(iota(), set1(2.0f)), one = set1(1.0f), down = set1(float(Wd)), step = set1(float(2 * W));
-  for (int64_t oh = max_pool_2x2_row_pairs(g, x, y, mask); oh < g.outH; ++oh) {
+  int64_t oh = 0;
+  if (row_pairs(g)) {
+    const V starts = row_pair_starts();
+    for (; oh + 2 <= g.outH; oh += 2) {
+      const float* r = x + 2 * oh * Wd;
+      V e0, o0, e1, o1, best, idx;
+      deinterleave(load(r), load(r + 2 * Wd), e0, o0);
+      deinterleave(load(r + Wd), load(r + 3 * Wd), e1, o1);
+      max4(e0, o0, e1, o1, add(set1(float(2 * oh * Wd)), starts), one, down, best, idx);
+      store(y + oh * oW, best);
+      store(mask + oh * oW, idx);
+    }
+  }
+  for (; oh < g.outH; ++oh) {
     const float* r0 = x + 2 * oh * Wd;
     const float* r1 = r0 + Wd;
     V at = add(set1(float(2 * oh * Wd)), two_lanes), e0, o0, e1, o1, best, idx;
@@ -109,15 +112,13 @@ void max_unpool_2x2(const PoolGeom& g, const float* dy, const float* mask, float
   const int64_t Wd = g.width, oW = g.outW;
   const V two_lanes = mul(iota(), set1(2.0f)), one = set1(1.0f), down = set1(float(Wd)), step = set1(float(2 * W));
   int64_t oh = 0;
-  if (Wd == W && 2 * oW == W) {
-    // Two output rows at once, as in max_pool_2x2_row_pairs: lo, hi are input rows 2 oh and 2 oh + 2.
-    alignas(64) float first[W];
-    for (int l = 0; l < W; ++l) first[l] = float(2 * l + (l < W / 2 ? 0 : W));
-    const V lanes0 = load(first);
+  if (row_pairs(g)) {
+    // lo, hi are input rows 2 oh and 2 oh + 2; lo1, hi1 the rows below them.
+    const V starts = row_pair_starts();
     for (; oh + 2 <= g.outH; oh += 2) {
       float* r = dx + 2 * oh * Wd;
       V lo, hi, lo1, hi1;
-      unpool4(load(dy + oh * oW), load(mask + oh * oW), add(set1(float(2 * oh * Wd)), lanes0), one, down, lo, hi, lo1, hi1);
+      unpool4(load(dy + oh * oW), load(mask + oh * oW), add(set1(float(2 * oh * Wd)), starts), one, down, lo, hi, lo1, hi1);
       store(r, lo);
       store(r + Wd, lo1);
       store(r + 2 * Wd, hi);

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, Buf, ConvGeom, LRNGeom, PoolGeom } from '../../../src/backend/backend.js';
-import { assertClose, convGeom, pair, read, skipReason, values } from './util.js';
+import { assertClose, buf, convGeom, pair, read, skipReason, values } from './util.js';
 
 /** Guard floats on each side: at least the widest vector (AVX-512's 16). */
 const GUARD = 16;
@@ -54,13 +54,6 @@ function compare(what: string, sizes: number[], inits: (ArrayLike<number> | unde
   results[0].forEach((got, i) => assertClose(got, results[1][i], `${what}, output ${i}`, rtol, atol));
 }
 
-/** A buffer of b holding v (no guards: only outputs need them). */
-function input(b: Backend, v: ArrayLike<number>): Buf {
-  const x = b.alloc(v.length);
-  b.upload(x, v);
-  return x;
-}
-
 test('native elementwise kernels write only their n elements', (t) => {
   if (skipReason) return t.skip(skipReason);
   // backend.test.ts runs this file under each instruction set and reads this line back.
@@ -68,23 +61,23 @@ test('native elementwise kernels write only their n elements', (t) => {
   for (const n of LENGTHS) {
     const X = values(n, n), Y = values(n, n + 1), P = values(n, n + 2, 0.1, 2), R = values(n, n + 3, 0, 1);
     compare(`set n=${n}`, [n], [undefined], (b, [y]) => b.set(n, 0.25, y));
-    compare(`copy n=${n}`, [n], [undefined], (b, [y]) => b.copy(n, input(b, X), y));
+    compare(`copy n=${n}`, [n], [undefined], (b, [y]) => b.copy(n, buf(b, X), y));
     compare(`scal n=${n}`, [n], [X], (b, [y]) => b.scal(n, -3, y));
-    compare(`axpy n=${n}`, [n], [Y], (b, [y]) => b.axpy(n, 0.5, input(b, X), y));
-    compare(`axpby n=${n}`, [n], [Y], (b, [y]) => b.axpby(n, 0.5, input(b, X), 2, y));
-    compare(`add n=${n}`, [n], [undefined], (b, [y]) => b.add(n, input(b, X), input(b, Y), y));
-    compare(`mul n=${n}`, [n], [undefined], (b, [y]) => b.mul(n, input(b, X), input(b, Y), y));
-    compare(`div n=${n}`, [n], [undefined], (b, [y]) => b.div(n, input(b, X), input(b, P), y));
-    compare(`powx n=${n}`, [n], [undefined], (b, [y]) => b.powx(n, input(b, P), 0.75, y));
-    compare(`exp n=${n}`, [n], [undefined], (b, [y]) => b.exp(n, input(b, X), y));
+    compare(`axpy n=${n}`, [n], [Y], (b, [y]) => b.axpy(n, 0.5, buf(b, X), y));
+    compare(`axpby n=${n}`, [n], [Y], (b, [y]) => b.axpby(n, 0.5, buf(b, X), 2, y));
+    compare(`add n=${n}`, [n], [undefined], (b, [y]) => b.add(n, buf(b, X), buf(b, Y), y));
+    compare(`mul n=${n}`, [n], [undefined], (b, [y]) => b.mul(n, buf(b, X), buf(b, Y), y));
+    compare(`div n=${n}`, [n], [undefined], (b, [y]) => b.div(n, buf(b, X), buf(b, P), y));
+    compare(`powx n=${n}`, [n], [undefined], (b, [y]) => b.powx(n, buf(b, P), 0.75, y));
+    compare(`exp n=${n}`, [n], [undefined], (b, [y]) => b.exp(n, buf(b, X), y));
     compare(`addScalar n=${n}`, [n], [X], (b, [y]) => b.addScalar(n, 1.5, y));
-    compare(`clamp n=${n}`, [n], [undefined], (b, [y]) => b.clamp(n, -0.5, 0.5, input(b, X), y));
+    compare(`clamp n=${n}`, [n], [undefined], (b, [y]) => b.clamp(n, -0.5, 0.5, buf(b, X), y));
     for (const op of ['relu', 'sigmoid', 'tanh'] as const) {
-      compare(`${op} forward n=${n}`, [n], [undefined], (b, [y]) => b.neuronForward(op, n, input(b, X), y, 0));
-      compare(`${op} backward n=${n}`, [n], [undefined], (b, [dx]) => b.neuronBackward(op, n, input(b, P), input(b, Y), dx, 0));
+      compare(`${op} forward n=${n}`, [n], [undefined], (b, [y]) => b.neuronForward(op, n, buf(b, X), y, 0));
+      compare(`${op} backward n=${n}`, [n], [undefined], (b, [dx]) => b.neuronBackward(op, n, buf(b, P), buf(b, Y), dx, 0));
     }
-    compare(`dropout forward n=${n}`, [n], [undefined], (b, [y]) => b.dropoutForward(n, input(b, X), input(b, R), 0.3, 1 / 0.7, y));
-    compare(`sgdUpdate n=${n}`, [n, n], [X, Y], (b, [w, hist]) => b.sgdUpdate(n, w, input(b, P), hist, 0.01, 0.9, 5e-4, 'L2'));
+    compare(`dropout forward n=${n}`, [n], [undefined], (b, [y]) => b.dropoutForward(n, buf(b, X), buf(b, R), 0.3, 1 / 0.7, y));
+    compare(`sgdUpdate n=${n}`, [n, n], [X, Y], (b, [w, hist]) => b.sgdUpdate(n, w, buf(b, P), hist, 0.01, 0.9, 5e-4, 'L2'));
   }
 });
 
@@ -97,15 +90,15 @@ test('native gemm and gemv write only C, at every width of a partial register ti
         for (const [ta, tb] of [[false, false], [true, true]]) {
           const A = values(M * K, ++seed), B = values(K * N, ++seed), C = values(M * N, ++seed);
           compare(`gemm ${M}x${N}x${K} ${ta} ${tb}`, [M * N], [C],
-            (b, [c]) => b.gemm(ta, tb, M, N, K, 0.5, input(b, A), input(b, B), 1, c), 1e-4, 1e-5);
+            (b, [c]) => b.gemm(ta, tb, M, N, K, 0.5, buf(b, A), buf(b, B), 1, c), 1e-4, 1e-5);
           compare(`gemm ${M}x${N}x${K} ${ta} ${tb}, beta 0`, [M * N], [undefined],
-            (b, [c]) => b.gemm(ta, tb, M, N, K, 1, input(b, A), input(b, B), 0, c), 1e-4, 1e-5);
+            (b, [c]) => b.gemm(ta, tb, M, N, K, 1, buf(b, A), buf(b, B), 0, c), 1e-4, 1e-5);
         }
       }
     }
     for (const N of [1, 9, 17, 300]) {
       const A = values(M * N, ++seed), x = values(N, ++seed), y = values(M, ++seed);
-      compare(`gemv ${M}x${N}`, [M], [y], (b, [out]) => b.gemv(false, M, N, 1, input(b, A), input(b, x), 0.5, out), 1e-4, 1e-5);
+      compare(`gemv ${M}x${N}`, [M], [y], (b, [out]) => b.gemv(false, M, N, 1, buf(b, A), buf(b, x), 0.5, out), 1e-4, 1e-5);
     }
   }
 });
@@ -131,11 +124,11 @@ test('native pooling writes only its top, mask and bottom gradient', (t) => {
     const nIn = g.num * g.channels * g.height * g.width, nOut = g.num * g.channels * g.outH * g.outW;
     const X = values(nIn, ++seed), DY = values(nOut, ++seed);
     for (const method of ['max', 'mean'] as const) {
-      compare(`${method} pool ${name} forward`, [nOut, nOut], [undefined, undefined], (b, [y, mask]) => b.poolForward(g, method, input(b, X), y, mask));
+      compare(`${method} pool ${name} forward`, [nOut, nOut], [undefined, undefined], (b, [y, mask]) => b.poolForward(g, method, buf(b, X), y, mask));
       compare(`${method} pool ${name} backward`, [nIn], [undefined], (b, [dx]) => {
         const y = b.alloc(nOut), mask = b.alloc(nOut);
-        b.poolForward(g, method, input(b, X), y, mask);
-        b.poolBackward(g, method, input(b, DY), mask, dx);
+        b.poolForward(g, method, buf(b, X), y, mask);
+        b.poolBackward(g, method, buf(b, DY), mask, dx);
       });
     }
   }
@@ -148,14 +141,14 @@ test('native softmax, bias and LRN write only their outputs', (t) => {
     for (const inner of [1, 5, 19]) {
       const g = { outer: 2, classes, inner }, n = 2 * classes * inner;
       const X = values(n, ++seed, -4, 4), DY = values(n, ++seed);
-      compare(`softmax ${classes} classes, inner ${inner}`, [n], [undefined], (b, [y]) => b.softmaxForward(g, input(b, X), y));
+      compare(`softmax ${classes} classes, inner ${inner}`, [n], [undefined], (b, [y]) => b.softmaxForward(g, buf(b, X), y));
       compare(`softmax backward ${classes} classes, inner ${inner}`, [n], [undefined], (b, [dx]) => {
         const y = b.alloc(n);
-        b.softmaxForward(g, input(b, X), y);
-        b.softmaxBackward(g, y, input(b, DY), dx);
+        b.softmaxForward(g, buf(b, X), y);
+        b.softmaxBackward(g, y, buf(b, DY), dx);
       });
-      compare(`biasForward ${classes} channels, inner ${inner}`, [n], [X], (b, [y]) => b.biasForward(2, classes, inner, input(b, DY.subarray(0, classes)), y));
-      compare(`biasBackward ${classes} channels, inner ${inner}`, [classes], [DY.subarray(0, classes)], (b, [db]) => b.biasBackward(2, classes, inner, input(b, X), db));
+      compare(`biasForward ${classes} channels, inner ${inner}`, [n], [X], (b, [y]) => b.biasForward(2, classes, inner, buf(b, DY.subarray(0, classes)), y));
+      compare(`biasBackward ${classes} channels, inner ${inner}`, [classes], [DY.subarray(0, classes)], (b, [db]) => b.biasBackward(2, classes, inner, buf(b, X), db));
     }
   }
   for (const width of [3, 8, 9, 17, 37]) {
@@ -163,9 +156,9 @@ test('native softmax, bias and LRN write only their outputs', (t) => {
       const g: LRNGeom = { num: 2, channels: 6, height: 3, width, localSize: within ? 3 : 5, within, alpha: 1.5, beta: 0.75, k: 1 };
       const n = 2 * 6 * 3 * width, X = values(n, ++seed, -3, 3), DY = values(n, ++seed);
       compare(`LRN ${within ? 'within' : 'across'} width ${width}`, [n, n, n], [undefined, undefined, undefined], (b, [scale, y, dx]) => {
-        const x = input(b, X), work = b.alloc(n);
+        const x = buf(b, X), work = b.alloc(n);
         b.lrnForward(g, x, scale, y, work);
-        b.lrnBackward(g, x, y, scale, input(b, DY), dx, work);
+        b.lrnBackward(g, x, y, scale, buf(b, DY), dx, work);
       }, 1e-4, 1e-5);
     }
   }
@@ -191,8 +184,8 @@ test('native convolution writes only its top, bottom gradient and filter gradien
     // Winograd's sums (the 32-channel layers) differ from the reference's by up to 1e-4 of the
     // largest output (winograd.test.ts): here the guards are the check, the values a coarse one.
     const [rtol, atol] = [1e-3, 5e-3];
-    compare(`${name} forward`, [ny], [undefined], (b, [y]) => b.convForward(g, input(b, X), input(b, Wt), y, ws(b)), rtol, atol);
-    compare(`${name} backward data`, [nx], [undefined], (b, [dx]) => b.convBackwardData(g, input(b, DY), input(b, Wt), dx, ws(b)), rtol, atol);
-    compare(`${name} backward filter`, [nw], [DW], (b, [dw]) => b.convBackwardFilter(g, input(b, X), input(b, DY), dw, ws(b)), rtol, atol);
+    compare(`${name} forward`, [ny], [undefined], (b, [y]) => b.convForward(g, buf(b, X), buf(b, Wt), y, ws(b)), rtol, atol);
+    compare(`${name} backward data`, [nx], [undefined], (b, [dx]) => b.convBackwardData(g, buf(b, DY), buf(b, Wt), dx, ws(b)), rtol, atol);
+    compare(`${name} backward filter`, [nw], [DW], (b, [dw]) => b.convBackwardFilter(g, buf(b, X), buf(b, DY), dw, ws(b)), rtol, atol);
   }
 });
