@@ -385,7 +385,7 @@ export class Solver<N extends Net = Net> {
       throw new NumericError(`solver: the ${what} at iteration ${this.iter + 1} (lrPolicy "${s.lrPolicy.type}", baseLr ${s.baseLr}, momentumPolicy "${s.momentumPolicy.type}"); the policy overflows here: change its parameters or maxIter`);
     }
     const common = {
-      momentum, regularization: s.regularization, iter: this.iter, delta: s.delta,
+      momentum, regularization: s.regularization, applied: this.iter - this.skipped, delta: s.delta,
       rmsDecay: s.rmsDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
     };
     for (const p of params) {
@@ -406,8 +406,9 @@ export class Solver<N extends Net = Net> {
   };
 
   /**
-   * Dynamic loss scaling, gradients not finite: the iteration counts but updates nothing, and the
-   * scale backs off. A non-finite loss is the forward pass's doing, which no scale changes: it
+   * Dynamic loss scaling, gradients not finite: the iteration counts (for the learning-rate and
+   * momentum policies, breaks and snapshots) but updates nothing, so Adam's step count, which
+   * counts updates applied, stays (GradScaler skips the optimizer's step); and the scale backs off. A non-finite loss is the forward pass's doing, which no scale changes: it
    * stops as the NaN guard does; so does a scale that would fall below minScale.
    */
   private skipStep(l: Extract<LossScaleSettings, { type: 'dynamic' }>): void {

@@ -48,6 +48,39 @@ test('dynamic: overflowing iterations update nothing and halve the scale; then t
   assert.equal(s.iter, ref.iter);
 });
 
+test('dynamic with Adam: a skipped iteration does not advance Adam\'s step count (GradScaler skips the optimizer\'s step), so the updates match an unscaled run\'s, also after a resume', () => {
+  const cfg: Partial<SolverConfig> = { method: 'Adam', baseLr: 1e-3, weightDecay: 1e-3 };
+  const dynamic: Partial<SolverConfig> = { ...cfg, lossScale: { init: 2 ** 123, growthInterval: 1000 } };
+  const s = solverOf(dynamic, { gain: 1024 });
+  const ref = solverOf(cfg, { gain: 1024 });
+  let skipped = 0;
+  for (;;) {
+    s.step();
+    if (s.skippedSteps === skipped) break;
+    skipped++;
+    ref.net.forward(); // the batch the skipped iteration used, so both runs see the same data next
+  }
+  assert.ok(skipped >= 2, `expected several skipped iterations, found ${skipped}`);
+  // Adam's first update moves each weight by about lr whatever the gradient's size (t = 1); with
+  // t counted from the iterations, the skips would have shrunk it to about half.
+  ref.step();
+  assertSame(snapshotOf(s), snapshotOf(ref), 'the first applied update (t = 1)');
+  for (let i = 0; i < 3; i++) {
+    s.step();
+    ref.step();
+    assertSame(snapshotOf(s), snapshotOf(ref), `applied update ${i + 2}`);
+  }
+  assert.equal(s.iter, ref.iter + skipped, 'skipped iterations still count for the policies and snapshots');
+  const resumed = solverOf(dynamic, { gain: 1024 });
+  for (const [i, p] of resumed.net.params.entries()) p.blob.write(s.net.params[i]!.blob.read());
+  resumed.setState(s.getState());
+  for (let i = 0; i < 3; i++) {
+    resumed.step();
+    ref.step();
+    assertSame(snapshotOf(resumed), snapshotOf(ref), `applied update ${i + 5}, after a resume`);
+  }
+});
+
 test('dynamic: the scale grows after growthInterval good steps in a row, and stays exact', () => {
   const cfg: Partial<SolverConfig> = { method: 'Adam', baseLr: 0.01 };
   const s = solverOf({ ...cfg, lossScale: { init: 1024, growthInterval: 3, growthFactor: 4 } });

@@ -1,5 +1,6 @@
 /**
- * Adam (Caffe's AdamSolver), with t = iter + 1:
+ * Adam (Caffe's AdamSolver), with t the number of this update (Caffe's iter + 1, less the
+ * iterations that dynamic loss scaling skipped, as with PyTorch's GradScaler):
  *   g = ∇w + decay · reg(w)
  *   m = β1 · m + (1 - β1) · g
  *   v = β2 · v + (1 - β2) · g²
@@ -19,7 +20,7 @@ export const adam: UpdateRule = {
     b.axpby(n, 1 - s.beta1, g, s.beta1, m);
     b.mul(n, g, g, tmp);
     b.axpby(n, 1 - s.beta2, tmp, s.beta2, v);
-    const t = s.iter + 1;
+    const t = s.applied + 1;
     const correction = Math.sqrt(1 - Math.pow(s.beta2, t)) / (1 - Math.pow(s.beta1, t));
     b.powx(n, v, 0.5, tmp);
     b.addScalar(n, s.epsilon, tmp);

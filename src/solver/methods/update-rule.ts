@@ -13,8 +13,12 @@ export interface StepSettings {
   /** Weight decay for this parameter: weightDecay × decayMult. */
   decay: number;
   regularization: 'L2' | 'L1';
-  /** Completed iterations before this update (Caffe's iter_; Adam's t is iter + 1). */
-  iter: number;
+  /**
+   * Updates applied before this one: Caffe's iter_, less the iterations whose update dynamic loss
+   * scaling skipped (PyTorch's GradScaler does not call the optimizer's step on those). Adam's t is
+   * applied + 1.
+   */
+  applied: number;
   /** Added to denominators by AdaGrad, AdaDelta and RMSProp (Caffe's delta). */
   delta: number;
   /** RMSProp's decay of the squared-gradient history. */
