@@ -30,8 +30,11 @@ export class SplitLayer extends Layer<BaseConfig> {
     if (!propagateDown[0]) return;
     const b = this.ctx.backend;
     const x = bottoms[0];
-    b.copy(x.count, tops[0].diff, x.diff);
-    for (let k = 1; k < tops.length; k++) b.axpy(x.count, 1, tops[k].diff, x.diff);
+    // The first two in one pass (an add reads two diffs and writes one; a copy then an axpy read
+    // three and write two), each later one added in place: the same sums, in the same order.
+    if (tops.length === 1) b.copy(x.count, tops[0].diff, x.diff);
+    else b.add(x.count, tops[0].diff, tops[1].diff, x.diff);
+    for (let k = 2; k < tops.length; k++) b.axpy(x.count, 1, tops[k].diff, x.diff);
   }
 }
 

@@ -303,6 +303,7 @@ export const layerCases: LayerCase[] = [
   { name: 'dropout-test', config: { type: 'Dropout', name: 'dropt', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 4]], phase: 'test', reference: ref.copies },
 
   // ---- Split ----
+  { name: 'split1', config: { type: 'Split', name: 'split1', bottoms: ['x'], tops: ['x1'] }, bottoms: [[3, 2]], reference: ref.copies },
   { name: 'split2', config: { type: 'Split', name: 'split', bottoms: ['x'], tops: ['x1', 'x2'] }, bottoms: [[2, 3, 2]], reference: ref.copies },
   { name: 'split3', config: { type: 'Split', name: 'split3', bottoms: ['x'], tops: ['a', 'b', 'c'] }, bottoms: [[5]], reference: ref.copies },
 
