@@ -365,6 +365,13 @@ export function methodCases(): MethodCase[] {
     cases.push(...poolCases('LeNet 2x2/2', poolGeom(2, 3, 8, 8, 2, 2, 0), method, 60));
     cases.push(...poolCases('3x3/2 pad 1, ceil', poolGeom(2, 2, 7, 6, 3, 2, 1), method, 61));
     cases.push(...poolCases('3x3/1', poolGeom(1, 2, 5, 5, 3, 1, 0), method, 62));
+    // The CUDA kernels' grid (a row of blocks across a plane's pixels, rows of planes): more planes
+    // than the emulated device's rows, so a block row takes several; a plane wider than a block;
+    // a plane wider than the whole row (the emulator's 16 blocks); windows past the image.
+    cases.push(...poolCases('3x3/1 pad 1, 90 planes', poolGeom(10, 9, 7, 7, 3, 1, 1), method, 63));
+    cases.push(...poolCases('3x3/2 pad 1, 37x31', poolGeom(1, 2, 37, 31, 3, 2, 1), method, 64));
+    cases.push(...poolCases('3x3/2, 70x70', poolGeom(1, 1, 70, 70, 3, 2, 0), method, 67));
+    cases.push(...poolCases('1x1/3, windows past the image', poolGeom(2, 2, 5, 5, 1, 3, 0), method, 68));
   }
 
   const lrn = (num: number, channels: number, height: number, width: number, localSize: number, within: boolean): LRNGeom =>

@@ -137,6 +137,21 @@ export class CudaBackend implements Backend {
   }
 
   /**
+   * Launches a kernel over (pixels of a plane, planes) (kernels/pool.cu): blocks of at most THREADS
+   * threads, in whole warps, across a plane's pixels, and as many rows of them, each taking every
+   * gridDim.y-th plane, as keep about maxBlocks full blocks' threads in flight (rows at most
+   * 65535, CUDA's limit).
+   */
+  private runPlanes(name: string, pixels: number, planes: number, args: readonly (number | CudaBuf)[]): void {
+    if (pixels <= 0 || planes <= 0) return;
+    if (pixels * planes > MAX_ELEMENTS) throw new BackendError(`CUDA backend, ${name}: ${pixels * planes} elements exceed the ${MAX_ELEMENTS} a kernel handles`);
+    const threads = Math.min(THREADS, Math.ceil(pixels / 32) * 32);
+    const gx = Math.min(Math.ceil(pixels / threads), this.maxBlocks);
+    const gy = Math.min(planes, 65535, Math.max(1, Math.floor((this.maxBlocks * THREADS) / (gx * threads))));
+    this.k.launch(name, [gx, gy], threads, args);
+  }
+
+  /**
    * C = alpha op(A) op(B) + beta C on device addresses, row-major, A and B dense (M K and K N
    * elements). With mixed precision, A and B are rounded into 16-bit scratch first and the product
    * is summed in float32 into C; except when K is 1: an outer product has no sum to speed up, and
@@ -503,8 +518,9 @@ export class CudaBackend implements Backend {
     const nOut = g.num * g.channels * g.outH * g.outW;
     const xb = cudaBuf(x, nIn, 'poolForward x');
     const yb = cudaBuf(y, nOut, 'poolForward y');
-    if (method === 'max') this.run('max_pool_fwd_f32', nOut, [...this.poolArgs(g, 'poolForward'), xb, yb, cudaBuf(mask, nOut, 'poolForward mask')]);
-    else if (method === 'mean') this.run('mean_pool_fwd_f32', nOut, [...this.poolArgs(g, 'poolForward'), xb, yb]);
+    const planes = g.num * g.channels, pixels = g.outH * g.outW;
+    if (method === 'max') this.runPlanes('max_pool_fwd_f32', pixels, planes, [...this.poolArgs(g, 'poolForward'), xb, yb, cudaBuf(mask, nOut, 'poolForward mask')]);
+    else if (method === 'mean') this.runPlanes('mean_pool_fwd_f32', pixels, planes, [...this.poolArgs(g, 'poolForward'), xb, yb]);
     else throw new BackendError(`CUDA backend, poolForward: unknown method "${method as string}"`);
   }
 
@@ -513,8 +529,9 @@ export class CudaBackend implements Backend {
     const nOut = g.num * g.channels * g.outH * g.outW;
     const dyb = cudaBuf(dy, nOut, 'poolBackward dy');
     const dxb = cudaBuf(dx, nIn, 'poolBackward dx');
-    if (method === 'max') this.run('max_pool_bwd_f32', nIn, [...this.poolArgs(g, 'poolBackward'), dyb, cudaBuf(mask, nOut, 'poolBackward mask'), dxb]);
-    else if (method === 'mean') this.run('mean_pool_bwd_f32', nIn, [...this.poolArgs(g, 'poolBackward'), dyb, dxb]);
+    const planes = g.num * g.channels, pixels = g.height * g.width;
+    if (method === 'max') this.runPlanes('max_pool_bwd_f32', pixels, planes, [...this.poolArgs(g, 'poolBackward'), dyb, cudaBuf(mask, nOut, 'poolBackward mask'), dxb]);
+    else if (method === 'mean') this.runPlanes('mean_pool_bwd_f32', pixels, planes, [...this.poolArgs(g, 'poolBackward'), dyb, dxb]);
     else throw new BackendError(`CUDA backend, poolBackward: unknown method "${method as string}"`);
   }
 
