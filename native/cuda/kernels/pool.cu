@@ -8,8 +8,8 @@
 // forward, an input pixel backward), y blocks groups of planes. A thread places its pixel and its
 // window, or the range of windows that cover it, once (integer divisions, some twenty instructions
 // each) and then runs through planes blockIdx.y, blockIdx.y + gridDim.y, ..., where the work is a
-// few loads per window; work out per element, the divisions took more time than the memory traffic.
-// Each element's sum runs in the same order as in Caffe's kernels.
+// few loads per window. Placed per element, the divisions outweighed, by an instruction count, the
+// element's memory traffic. Each element's sum runs in the same order as in Caffe's kernels.
 #include "common.cuh"
 
 /** p runs over the pixels of a plane, plane over the planes this block row takes. */
