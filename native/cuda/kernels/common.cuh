@@ -41,6 +41,14 @@ __device__ __forceinline__ void cortadoFail(float* flag, DeviceError code, int a
 #define CORTADO_LOOP(i, n) \
   for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += blockDim.x * gridDim.x)
 
+/**
+ * For kernels launched over (pixels of a plane, columns of planes) (the backend's runPlanes): p runs
+ * over the pixels of a plane, col over the columns this block row takes, every gridDim.y-th.
+ */
+#define CORTADO_PIXEL_LOOP(p, pixels) \
+  for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < (pixels); p += blockDim.x * gridDim.x)
+#define CORTADO_PLANE_LOOP(col, cols) for (int col = blockIdx.y; col < (cols); col += gridDim.y)
+
 __device__ __forceinline__ int cortadoMin(int a, int b) { return a < b ? a : b; }
 __device__ __forceinline__ int cortadoMax(int a, int b) { return a > b ? a : b; }
 

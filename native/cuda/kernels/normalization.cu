@@ -39,40 +39,59 @@ extern "C" __global__ void scatter_add_ordered_f32(int rows, int rowSize, const 
 }
 
 /**
- * Local response normalization across channels, one thread per element of [num, channels, hw]:
+ * Local response normalization across channels, over [num, channels, hw]:
  * scale = k + alphaOverSize · Σ x² over the channels c - half .. c + half that exist, and
- * y = x · scale^-beta. The window's reads of the neighbouring planes come from the cache.
+ * y = x · scale^-beta. Launched over (pixels of a plane, num · ceil(channels / chunk) columns): a
+ * thread takes a pixel through `chunk` channels of one image in turn (the backend picks the chunk,
+ * 16 at most, smaller for small layers), so the window's reads of the neighbouring planes are of
+ * lines the same thread read for the channel before, in its own SM's cache; with one thread per
+ * element, as before, they came from wherever other blocks had brought them (L2 or memory), and
+ * each element was placed with two integer divisions.
  */
 extern "C" __global__ void lrn_across_fwd_f32(int num, int channels, int hw, int half, float alphaOverSize, float beta, float k,
-                                              const float* x, float* scale, float* y) {
-  CORTADO_LOOP(i, num * channels * hw) {
-    int c = (i / hw) % channels, first = i - c * hw;  // first: this pixel in channel 0 of the image
-    int lo = cortadoMax(c - half, 0), hi = cortadoMin(c + half, channels - 1);
-    float s = 0.0f;
-    for (int j = lo; j <= hi; j++) {
-      float v = x[first + j * hw];
-      s += v * v;
+                                              int chunk, const float* x, float* scale, float* y) {
+  const int chunks = (channels + chunk - 1) / chunk;
+  CORTADO_PIXEL_LOOP(p, hw) {
+    CORTADO_PLANE_LOOP(col, num * chunks) {
+      const int n = col / chunks, c0 = (col - n * chunks) * chunk, c1 = cortadoMin(c0 + chunk, channels);
+      const int first = n * channels * hw + p;  // this pixel in channel 0 of the image
+      for (int c = c0; c < c1; c++) {
+        int lo = cortadoMax(c - half, 0), hi = cortadoMin(c + half, channels - 1);
+        float s = 0.0f;
+        for (int j = lo; j <= hi; j++) {
+          float v = x[first + j * hw];
+          s += v * v;
+        }
+        const int i = first + c * hw;
+        float sc = k + alphaOverSize * s;
+        scale[i] = sc;
+        y[i] = x[i] * powf(sc, -beta);
+      }
     }
-    float sc = k + alphaOverSize * s;
-    scale[i] = sc;
-    y[i] = x[i] * powf(sc, -beta);
   }
 }
 
 /**
  * Its backward pass from forward's x, y and scale: dx = dy · scale^-beta - ratio · x · Σ dy y / scale
- * over the same window (ratio = 2 alpha beta / size). Overwrites dx.
+ * over the same window (ratio = 2 alpha beta / size). Overwrites dx. Launched as the forward pass.
  */
-extern "C" __global__ void lrn_across_bwd_f32(int num, int channels, int hw, int half, float ratio, float beta, const float* x,
-                                              const float* y, const float* scale, const float* dy, float* dx) {
-  CORTADO_LOOP(i, num * channels * hw) {
-    int c = (i / hw) % channels, first = i - c * hw;
-    int lo = cortadoMax(c - half, 0), hi = cortadoMin(c + half, channels - 1);
-    float s = 0.0f;
-    for (int j = lo; j <= hi; j++) {
-      int q = first + j * hw;
-      s += dy[q] * y[q] / scale[q];
+extern "C" __global__ void lrn_across_bwd_f32(int num, int channels, int hw, int half, float ratio, float beta, int chunk,
+                                              const float* x, const float* y, const float* scale, const float* dy, float* dx) {
+  const int chunks = (channels + chunk - 1) / chunk;
+  CORTADO_PIXEL_LOOP(p, hw) {
+    CORTADO_PLANE_LOOP(col, num * chunks) {
+      const int n = col / chunks, c0 = (col - n * chunks) * chunk, c1 = cortadoMin(c0 + chunk, channels);
+      const int first = n * channels * hw + p;
+      for (int c = c0; c < c1; c++) {
+        int lo = cortadoMax(c - half, 0), hi = cortadoMin(c + half, channels - 1);
+        float s = 0.0f;
+        for (int j = lo; j <= hi; j++) {
+          int q = first + j * hw;
+          s += dy[q] * y[q] / scale[q];
+        }
+        const int i = first + c * hw;
+        dx[i] = dy[i] * powf(scale[i], -beta) - ratio * x[i] * s;
+      }
     }
-    dx[i] = dy[i] * powf(scale[i], -beta) - ratio * x[i] * s;
   }
 }

@@ -4,18 +4,13 @@
 // backward passes gather over the windows that cover each input pixel, so they overwrite dx and
 // need no atomics.
 //
-// Launched over (pixels of one plane, planes): x threads take a pixel of a plane (an output pixel
-// forward, an input pixel backward), y blocks groups of planes. A thread places its pixel and its
+// Launched over (pixels of one plane, planes) (CORTADO_PIXEL_LOOP and CORTADO_PLANE_LOOP): x threads
+// take a pixel of a plane (an output pixel forward, an input pixel backward), y blocks groups of planes. A thread places its pixel and its
 // window, or the range of windows that cover it, once (integer divisions, some twenty instructions
 // each) and then runs through planes blockIdx.y, blockIdx.y + gridDim.y, ..., where the work is a
 // few loads per window. Placed per element, the divisions outweighed, by an instruction count, the
 // element's memory traffic. Each element's sum runs in the same order as in Caffe's kernels.
 #include "common.cuh"
-
-/** p runs over the pixels of a plane, plane over the planes this block row takes. */
-#define CORTADO_PIXEL_LOOP(p, pixels) \
-  for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < (pixels); p += blockDim.x * gridDim.x)
-#define CORTADO_PLANE_LOOP(plane, nc) for (int plane = blockIdx.y; plane < (nc); plane += gridDim.y)
 
 /**
  * y = max over the window; mask = argmax as h * width + w in the plane (first maximum wins); a

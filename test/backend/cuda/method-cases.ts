@@ -378,6 +378,13 @@ export function methodCases(): MethodCase[] {
     ({ num, channels, height, width, localSize, within, alpha: 1.5, beta: 0.75, k: 1 });
   cases.push(...lrnCases('across 5 channels', lrn(2, 7, 3, 5, 5, false), 65));
   cases.push(...lrnCases('within, 3x3', lrn(2, 3, 6, 9, 3, true), 66));
+  // The CUDA kernels' launch (a thread takes a chunk of a pixel's channels in turn, 16 at most,
+  // fewer for small layers: on the emulated device 16 from 65,536 elements, 1 below 8,192):
+  // chunks of 16 and a last of 8, with more columns (images times chunks) than the grid has rows;
+  // chunks of 5 and a last of 3; one channel a thread, more columns than rows.
+  cases.push(...lrnCases('across 5 of 40 channels, 20x21', lrn(4, 40, 20, 21, 5, false), 69));
+  cases.push(...lrnCases('across 5 of 23 channels, 20x23', lrn(2, 23, 20, 23, 5, false), 72));
+  cases.push(...lrnCases('across 3 channels, 70 images', lrn(70, 20, 2, 2, 3, false), 71));
 
   const ops = Object.keys(NEURON_OP) as NeuronOp[];
   for (const op of ops) {

@@ -62,6 +62,8 @@ export interface CudaRuntime {
 const THREADS = 256;
 /** Largest element count a kernel indexes with 32-bit ints and a grid-stride loop. */
 const MAX_ELEMENTS = 2 ** 31 - 2 ** 26;
+/** Most channels an LRN thread takes in turn (kernels/normalization.cu, lrnChunk). */
+const LRN_CHUNK = 16;
 /**
  * Most blocks of dotInto's first pass (dot_partial_f32 in losses.cu), one partial sum each; the
  * kernel's index arithmetic relies on it being at most 1024.
@@ -137,17 +139,18 @@ export class CudaBackend implements Backend {
   }
 
   /**
-   * Launches a kernel over (pixels of a plane, planes) (kernels/pool.cu): blocks of at most THREADS
-   * threads, in whole warps, across a plane's pixels, and as many rows of them, each taking every
-   * gridDim.y-th plane, as keep about maxBlocks full blocks' threads in flight (rows at most
-   * 65535, CUDA's limit).
+   * Launches a kernel over (pixels of a plane, columns) (CORTADO_PIXEL_LOOP and CORTADO_PLANE_LOOP:
+   * pooling's planes, LRN's images times channel chunks): blocks of at most THREADS threads, in
+   * whole warps, across a plane's pixels, and as many rows of them, each taking every gridDim.y-th
+   * column, as keep about maxBlocks full blocks' threads in flight (rows at most 65535, CUDA's
+   * limit). `elements`, all the kernel touches, must stay within MAX_ELEMENTS (int indices).
    */
-  private runPlanes(name: string, pixels: number, planes: number, args: readonly (number | CudaBuf)[]): void {
-    if (pixels <= 0 || planes <= 0) return;
-    if (pixels * planes > MAX_ELEMENTS) throw new BackendError(`CUDA backend, ${name}: ${pixels * planes} elements exceed the ${MAX_ELEMENTS} a kernel handles`);
+  private runPlanes(name: string, pixels: number, columns: number, args: readonly (number | CudaBuf)[], elements = pixels * columns): void {
+    if (pixels <= 0 || columns <= 0) return;
+    if (elements > MAX_ELEMENTS) throw new BackendError(`CUDA backend, ${name}: ${elements} elements exceed the ${MAX_ELEMENTS} a kernel handles`);
     const threads = Math.min(THREADS, Math.ceil(pixels / 32) * 32);
     const gx = Math.min(Math.ceil(pixels / threads), this.maxBlocks);
-    const gy = Math.min(planes, 65535, Math.max(1, Math.floor((this.maxBlocks * THREADS) / (gx * threads))));
+    const gy = Math.min(columns, 65535, Math.max(1, Math.floor((this.maxBlocks * THREADS) / (gx * threads))));
     this.k.launch(name, [gx, gy], threads, args);
   }
 
@@ -519,8 +522,8 @@ export class CudaBackend implements Backend {
     const xb = cudaBuf(x, nIn, 'poolForward x');
     const yb = cudaBuf(y, nOut, 'poolForward y');
     const planes = g.num * g.channels, pixels = g.outH * g.outW;
-    if (method === 'max') this.runPlanes('max_pool_fwd_f32', pixels, planes, [...this.poolArgs(g, 'poolForward'), xb, yb, cudaBuf(mask, nOut, 'poolForward mask')]);
-    else if (method === 'mean') this.runPlanes('mean_pool_fwd_f32', pixels, planes, [...this.poolArgs(g, 'poolForward'), xb, yb]);
+    if (method === 'max') this.runPlanes('max_pool_fwd_f32', pixels, planes, [...this.poolArgs(g, 'poolForward'), xb, yb, cudaBuf(mask, nOut, 'poolForward mask')], Math.max(nIn, nOut));
+    else if (method === 'mean') this.runPlanes('mean_pool_fwd_f32', pixels, planes, [...this.poolArgs(g, 'poolForward'), xb, yb], Math.max(nIn, nOut));
     else throw new BackendError(`CUDA backend, poolForward: unknown method "${method as string}"`);
   }
 
@@ -530,26 +533,36 @@ export class CudaBackend implements Backend {
     const dyb = cudaBuf(dy, nOut, 'poolBackward dy');
     const dxb = cudaBuf(dx, nIn, 'poolBackward dx');
     const planes = g.num * g.channels, pixels = g.height * g.width;
-    if (method === 'max') this.runPlanes('max_pool_bwd_f32', pixels, planes, [...this.poolArgs(g, 'poolBackward'), dyb, cudaBuf(mask, nOut, 'poolBackward mask'), dxb]);
-    else if (method === 'mean') this.runPlanes('mean_pool_bwd_f32', pixels, planes, [...this.poolArgs(g, 'poolBackward'), dyb, dxb]);
+    if (method === 'max') this.runPlanes('max_pool_bwd_f32', pixels, planes, [...this.poolArgs(g, 'poolBackward'), dyb, cudaBuf(mask, nOut, 'poolBackward mask'), dxb], Math.max(nIn, nOut));
+    else if (method === 'mean') this.runPlanes('mean_pool_bwd_f32', pixels, planes, [...this.poolArgs(g, 'poolBackward'), dyb, dxb], Math.max(nIn, nOut));
     else throw new BackendError(`CUDA backend, poolBackward: unknown method "${method as string}"`);
+  }
+
+  /**
+   * Channels an LRN thread takes in turn: up to LRN_CHUNK, fewer where the layer has too few
+   * elements to keep about maxBlocks full blocks busy otherwise (1 at batch 1 on most layers).
+   */
+  private lrnChunk(elements: number): number {
+    return Math.max(1, Math.min(LRN_CHUNK, Math.floor(elements / (this.maxBlocks * THREADS))));
   }
 
   // Across channels: one fused kernel each way (the composed form is 4 launches per image there).
   // Within a channel: composed of mean pooling and elementwise kernels.
   lrnForward(g: LRNGeom, x: Buf, scale: Buf, y: Buf, work: Buf): void {
     if (g.within) return lrnForwardComposed(this, g, x, scale, y, work);
-    const n = g.num * g.channels * g.height * g.width;
-    this.run('lrn_across_fwd_f32', n, [g.num, g.channels, g.height * g.width, (g.localSize - 1) / 2, g.alpha / g.localSize, g.beta, g.k,
-      cudaBuf(x, n, 'lrnForward x'), cudaBuf(scale, n, 'lrnForward scale'), cudaBuf(y, n, 'lrnForward y')]);
+    const n = g.num * g.channels * g.height * g.width, hw = g.height * g.width;
+    const chunk = this.lrnChunk(n);
+    this.runPlanes('lrn_across_fwd_f32', hw, g.num * Math.ceil(g.channels / chunk), [g.num, g.channels, hw, (g.localSize - 1) / 2,
+      g.alpha / g.localSize, g.beta, g.k, chunk, cudaBuf(x, n, 'lrnForward x'), cudaBuf(scale, n, 'lrnForward scale'), cudaBuf(y, n, 'lrnForward y')], n);
   }
 
   lrnBackward(g: LRNGeom, x: Buf, y: Buf, scale: Buf, dy: Buf, dx: Buf, work: Buf): void {
     if (g.within) return lrnBackwardComposed(this, g, x, y, scale, dy, dx, work);
-    const n = g.num * g.channels * g.height * g.width;
-    this.run('lrn_across_bwd_f32', n, [g.num, g.channels, g.height * g.width, (g.localSize - 1) / 2, (2 * g.alpha * g.beta) / g.localSize, g.beta,
-      cudaBuf(x, n, 'lrnBackward x'), cudaBuf(y, n, 'lrnBackward y'), cudaBuf(scale, n, 'lrnBackward scale'),
-      cudaBuf(dy, n, 'lrnBackward dy'), cudaBuf(dx, n, 'lrnBackward dx')]);
+    const n = g.num * g.channels * g.height * g.width, hw = g.height * g.width;
+    const chunk = this.lrnChunk(n);
+    this.runPlanes('lrn_across_bwd_f32', hw, g.num * Math.ceil(g.channels / chunk), [g.num, g.channels, hw, (g.localSize - 1) / 2,
+      (2 * g.alpha * g.beta) / g.localSize, g.beta, chunk, cudaBuf(x, n, 'lrnBackward x'), cudaBuf(y, n, 'lrnBackward y'),
+      cudaBuf(scale, n, 'lrnBackward scale'), cudaBuf(dy, n, 'lrnBackward dy'), cudaBuf(dx, n, 'lrnBackward dx')], n);
   }
 
   // ---- neurons, softmax, losses ----
