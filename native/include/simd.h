@@ -7,6 +7,10 @@
 // Beyond arithmetic: loadm(p, lo, hi) reads only lanes [lo, hi) (the others are 0 and their
 // memory is not touched, except on WebAssembly, where it is read and cleared; loadl does the same
 // with lanes made once by lane_range),
+// max_keep(a, b) is a > b ? a : b on every ISA, b on ties and wherever either is NaN, in one
+// instruction (x86's maxps, wasm's pmax with its operands swapped): a running maximum that keeps
+// the first of equal values and skips a later NaN, as a scan with a strict > does, with one
+// instruction's latency between steps where a compare and a select on it take two or three.
 // deinterleave/interleave split and merge the even and odd elements of two consecutive vectors,
 // and transpose turns a W x W tile held in W vectors around.
 #pragma once
@@ -69,6 +73,7 @@ inline V div(V a, V b) { return _mm512_div_ps(a, b); }
 inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 // max/min return the second operand when either is NaN: put the data there to keep NaN.
 inline V max(V a, V b) { return _mm512_max_ps(a, b); }
+inline V max_keep(V a, V b) { return _mm512_max_ps(a, b); }
 inline V min(V a, V b) { return _mm512_min_ps(a, b); }
 inline V abs(V a) { return _mm512_abs_ps(a); }
 inline V sqrt(V a) { return _mm512_sqrt_ps(a); }
@@ -163,6 +168,7 @@ inline V mul(V a, V b) { return _mm256_mul_ps(a, b); }
 inline V div(V a, V b) { return _mm256_div_ps(a, b); }
 inline V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
 inline V max(V a, V b) { return _mm256_max_ps(a, b); }
+inline V max_keep(V a, V b) { return _mm256_max_ps(a, b); }
 inline V min(V a, V b) { return _mm256_min_ps(a, b); }
 inline V abs(V a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
 inline V sqrt(V a) { return _mm256_sqrt_ps(a); }
@@ -245,6 +251,7 @@ inline V fma(V a, V b, V c) { return wasm_f32x4_add(wasm_f32x4_mul(a, b), c); }
 // pmax(b, a) is a > b ? a : b, exactly the x86 maxps(a, b) (the second operand on NaN), and one
 // instruction on x86 engines, unlike f32x4.max.
 inline V max(V a, V b) { return wasm_f32x4_pmax(b, a); }
+inline V max_keep(V a, V b) { return wasm_f32x4_pmax(b, a); }
 inline V min(V a, V b) { return wasm_f32x4_pmin(b, a); }
 inline V abs(V a) { return wasm_f32x4_abs(a); }
 inline V sqrt(V a) { return wasm_f32x4_sqrt(a); }
@@ -309,6 +316,7 @@ inline V mul(V a, V b) { return a * b; }
 inline V div(V a, V b) { return a / b; }
 inline V fma(V a, V b, V c) { return a * b + c; }
 inline V max(V a, V b) { return a > b || a != a ? a : b; }
+inline V max_keep(V a, V b) { return a > b ? a : b; }
 inline V min(V a, V b) { return a < b || a != a ? a : b; }
 inline V abs(V a) { return fabsf(a); }
 inline V sqrt(V a) { return sqrtf(a); }
