@@ -161,8 +161,10 @@ void macro_kernel_rows(int64_t mc, int64_t nc, int64_t kc, float alpha, const fl
 // decide the order of each sum, so the threaded product gives the one-thread product's bits.
 // Equal k blocks of at most KG (800 is 2 x 400, not 512 + 288: C is read and written once per
 // block, which a short last block does not pay for). A is packed once per k block, in equal row
-// blocks of at most kPackAFloats (all of it for M up to 4096 at kc = 512), and each NC-column
-// block of B once per row block. With B blocks small enough for L2, packing A once per B block
+// blocks of at most kPackAFloats in whole MR-row panels (at kc = 512 all of A up to 4092 rows on
+// AVX2, 4088 on AVX-512: a 4096-row A is two blocks; letting it be one measured no faster on the
+// Zen 3 VM, 0.98-0.99 times over 16 rounds of bench/sgemm-pair.sh), and each NC-column block of
+// B once per row block. With B blocks small enough for L2, packing A once per B block
 // instead (as for n x n products with n > NC) took 7% of the time at n = 2048.
 struct Blocking {
   int64_t kb, ma;
