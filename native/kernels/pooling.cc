@@ -174,8 +174,8 @@ inline void vector_span(int64_t out, int64_t size, int64_t s, int64_t pad, int64
 // W outputs of one row whose windows lie inside the input's columns, at a horizontal stride of 1
 // or 2: pool_row_vector's loop below without its tests for columns past the row, with plain loads,
 // a running index and max_keep. Same scan, same order, same results. On 3 x 3 windows (AVX2, one
-// thread, Zen 3) stride 1 went from 50 to 33 instructions an output (callgrind) and 3.0 to 2.4 ns,
-// stride 2 from 68 to 41 and 5.9 to 2.8 ns; mean pooling at stride 1 from 39 to 25, 2.8 to 1.7 ns.
+// thread, Zen 3) stride 1 went from 50 to 33 instructions an output (callgrind) and 3.6 to 2.4 ns,
+// stride 2 from 68 to 41 and 6.0 to 2.9 ns; mean pooling at stride 1 from 39 to 25, 2.7 to 1.7 ns.
 inline void pool_vector_inside(const PoolGeom& g, PoolMethod method, const float* x, int64_t hs, int64_t nh, int64_t hsize,
                                int64_t ws, float* y, float* mask) {
   const int64_t Wd = g.width, kw = g.kernelW;
