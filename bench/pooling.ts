@@ -9,6 +9,7 @@
 import type { PoolGeom, PoolMethod } from '../src/backend/backend.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { Random } from '../src/core/random.js';
+import { pooledSize } from '../src/layers/pooling.js';
 import { filledBuf } from './kernel-timing.js';
 
 const arg = (name: string, fallback: string) => {
@@ -22,20 +23,13 @@ const geometries = arg('--only', [
   '100,32,32,32,3,2,0,max', '100,32,16,16,3,2,0,mean', '64,20,24,24,2,2,0,max',
 ].join(' ')).split(' ');
 
-/** Caffe's pooled size: rounded up, one less when the last window would start in the padding. */
-function pooled(size: number, k: number, s: number, pad: number): number {
-  let o = Math.ceil((size + 2 * pad - k) / s) + 1;
-  if (pad > 0 && (o - 1) * s >= size + pad) o--;
-  return o;
-}
-
 const rng = new Random(1);
 console.log(`pooling on ${backend.name}, ${process.env.CORTADO_NUM_THREADS ?? 'default'} threads; mean of ${calls} calls, best of ${rounds}`);
 for (const spec of geometries) {
   const f = spec.split(',');
   const [num, channels, height, width, k, s, pad] = f.slice(0, 7).map(Number) as [number, number, number, number, number, number, number];
   const method = f[7] as PoolMethod;
-  const g: PoolGeom = { num, channels, height, width, kernelH: k, kernelW: k, strideH: s, strideW: s, padH: pad, padW: pad, outH: pooled(height, k, s, pad), outW: pooled(width, k, s, pad) };
+  const g: PoolGeom = { num, channels, height, width, kernelH: k, kernelW: k, strideH: s, strideW: s, padH: pad, padW: pad, outH: pooledSize(height, k, s, pad), outW: pooledSize(width, k, s, pad) };
   const nIn = num * channels * height * width, nOut = num * channels * g.outH * g.outW;
   const x = filledBuf(backend, rng, nIn), dy = filledBuf(backend, rng, nOut);
   const y = backend.alloc(nOut), mask = backend.alloc(nOut), dx = backend.alloc(nIn);

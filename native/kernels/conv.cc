@@ -86,8 +86,7 @@ struct Plans {
     int64_t floats = blocks * kPlanFloats;
     for (int64_t b = 0; b < blocks; ++b) floats += im2col_plan_floats(g, b * nb, imin(nb, d.N - b * nb));
     free(slot->mem);
-    slot->mem = static_cast<float*>(aligned_alloc(64, size_t(round_up(floats, 16)) * sizeof(float)));
-    if (!slot->mem) abort();  // out of memory with no way to report it from inside a kernel
+    slot->mem = alloc_floats(floats);
     slot->g = g;
     slot->nb = nb;
     slot->panels = panels;

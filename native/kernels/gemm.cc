@@ -31,13 +31,18 @@ void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
 
 }  // namespace
 
+float* alloc_floats(int64_t floats) {
+  float* p = static_cast<float*>(aligned_alloc(64, size_t(round_up(floats, 16)) * sizeof(float)));
+  if (!p) abort();  // out of memory with no way to report it from inside a kernel
+  return p;
+}
+
 float* scratch(ScratchSlot slot, int64_t floats) {
   Buffer& b = tl_scratch[slot];
   if (b.cap < floats) {
     free(b.p);
     int64_t cap = round_up(imax(floats, b.cap * 3 / 2), 16);
-    b.p = static_cast<float*>(aligned_alloc(64, size_t(cap) * sizeof(float)));
-    if (!b.p) abort();  // out of memory with no way to report it from inside a kernel
+    b.p = alloc_floats(cap);
     b.cap = cap;
   }
   return b.p;

@@ -45,6 +45,9 @@ struct Mat {
 // thread hands to the whole pool during one call (the tasks themselves use the other slots).
 enum ScratchSlot { kPackA, kPackB, kCol, kGather, kShared, kPlan, kTile, kSlots };
 float* scratch(ScratchSlot slot, int64_t floats);
+// `floats` (rounded up to whole cache lines) on a 64-byte boundary, for free(); aborts when memory
+// runs out, which a kernel has no way to report.
+float* alloc_floats(int64_t floats);
 
 // Packs rows [0, mc) x cols [0, kc) of A into MR-row panels: panel p is kc x mr floats, k-major.
 void pack_a(Mat A, int64_t mc, int64_t kc, float* dst);

@@ -6,6 +6,7 @@
 import type { Backend, Buf, ClassGeom, ConvGeom, LossNormalization, LRNGeom, NeuronOp, PoolGeom, PoolMethod } from '../../../src/backend/backend.js';
 import { Random } from '../../../src/core/random.js';
 import { NEURON_OP } from '../../../src/backend/kernel-abi.js';
+import { pooledSize } from '../../../src/layers/pooling.js';
 
 export type Results = Map<string, Float64Array>;
 
@@ -48,17 +49,10 @@ function convGeom(num: number, channels: number, size: number, numOutput: number
   };
 }
 
-/** Caffe's pooled size: ceil, then one less when the last window starts inside the bottom padding. */
-function pooled(size: number, k: number, stride: number, pad: number): number {
-  let out = Math.ceil((size + 2 * pad - k) / stride) + 1;
-  if (pad > 0 && (out - 1) * stride >= size + pad) out--;
-  return out;
-}
-
 function poolGeom(num: number, channels: number, h: number, w: number, k: number, stride: number, pad: number): PoolGeom {
   return {
     num, channels, height: h, width: w, kernelH: k, kernelW: k, strideH: stride, strideW: stride, padH: pad, padW: pad,
-    outH: pooled(h, k, stride, pad), outW: pooled(w, k, stride, pad),
+    outH: pooledSize(h, k, stride, pad), outW: pooledSize(w, k, stride, pad),
   };
 }
 

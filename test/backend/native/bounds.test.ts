@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, Buf, ConvGeom, LRNGeom, PoolGeom } from '../../../src/backend/backend.js';
-import { assertClose, buf, convGeom, pair, read, skipReason, values } from './util.js';
+import { assertClose, buf, convGeom, pair, poolGeom, read, skipReason, values } from './util.js';
 
 /** Guard floats on each side: at least the widest vector (AVX-512's 16). */
 const GUARD = 16;
@@ -104,13 +104,7 @@ test('native gemm and gemv write only C, at every width of a partial register ti
 });
 
 function pool(height: number, width: number, k: number, s: number, pad: number): PoolGeom {
-  const out = (size: number) => {
-    let o = Math.ceil((size + 2 * pad - k) / s) + 1;
-    if (pad > 0 && (o - 1) * s >= size + pad) o--;
-    return o;
-  };
-  return { num: 2, channels: 3, height, width, kernelH: k, kernelW: k, strideH: s, strideW: s, padH: pad, padW: pad,
-    outH: out(height), outW: out(width) };
+  return poolGeom({ num: 2, channels: 3, height, width, kernelH: k, kernelW: k, strideH: s, strideW: s, padH: pad, padW: pad });
 }
 
 test('native pooling writes only its top, mask and bottom gradient', (t) => {

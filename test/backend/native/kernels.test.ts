@@ -8,19 +8,7 @@ import assert from 'node:assert/strict';
 import type { ClassGeom, LossNormalization, NeuronOp, PoolGeom } from '../../../src/backend/backend.js';
 import { BackendError, DataError } from '../../../src/core/errors.js';
 import { NEURON_OP } from '../../../src/backend/kernel-abi.js';
-import { assertClose, buf, pair, read, skipReason, values } from './util.js';
-
-function pool(p: Partial<PoolGeom> & Pick<PoolGeom, 'num' | 'channels' | 'height' | 'width' | 'kernelH' | 'kernelW'>): PoolGeom {
-  const g = { strideH: 1, strideW: 1, padH: 0, padW: 0, outH: 0, outW: 0, ...p };
-  const out = (size: number, k: number, s: number, pad: number) => {
-    let o = Math.ceil((size + 2 * pad - k) / s) + 1;
-    if (pad > 0 && (o - 1) * s >= size + pad) o--;
-    return o;
-  };
-  g.outH = out(g.height, g.kernelH, g.strideH, g.padH);
-  g.outW = out(g.width, g.kernelW, g.strideW, g.padW);
-  return g;
-}
+import { assertClose, buf, pair, poolGeom as pool, read, skipReason, values } from './util.js';
 
 const POOLS: [string, PoolGeom][] = [
   ['LeNet 2x2 stride 2', pool({ num: 3, channels: 20, height: 24, width: 24, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2 })],

@@ -8,7 +8,8 @@
  * the same cases.
  */
 import assert from 'node:assert/strict';
-import type { Backend, Buf, ConvGeom } from '../../../src/backend/backend.js';
+import type { Backend, Buf, ConvGeom, PoolGeom } from '../../../src/backend/backend.js';
+import { pooledSize } from '../../../src/layers/pooling.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { NativeBackend } from '../../../src/node/backend/native/native-backend.js';
 import { loadNativeAddon, nativeLoadError } from '../../../src/node/backend/native/load.js';
@@ -93,4 +94,10 @@ export function convGeom(p: Partial<ConvGeom> & Pick<ConvGeom, 'num' | 'channels
   g.outH = Math.floor((g.height + 2 * g.padH - (g.dilationH * (g.kernelH - 1) + 1)) / g.strideH) + 1;
   g.outW = Math.floor((g.width + 2 * g.padW - (g.dilationW * (g.kernelW - 1) + 1)) / g.strideW) + 1;
   return g;
+}
+
+/** A pooling geometry with Caffe's output size (the Pooling layer's pooledSize); strides 1 and no padding unless given. */
+export function poolGeom(p: Partial<PoolGeom> & Pick<PoolGeom, 'num' | 'channels' | 'height' | 'width' | 'kernelH' | 'kernelW'>): PoolGeom {
+  const g = { strideH: 1, strideW: 1, padH: 0, padW: 0, ...p };
+  return { ...g, outH: pooledSize(g.height, g.kernelH, g.strideH, g.padH), outW: pooledSize(g.width, g.kernelW, g.strideW, g.padW) };
 }
