@@ -228,14 +228,26 @@ export interface Backend {
    * j < rowSize (accumulates; repeated indices add up). Embed's weight gradient.
    */
   scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void;
-  /** Workspace elements that the convolution kernels need for this geometry. */
+  /**
+   * Workspace elements that the convolution kernels need for this geometry. A workspace belongs to
+   * one layer: the three calls below may leave in it what they derive from their inputs.
+   */
   convWorkspaceSize(g: ConvGeom): number;
-  /** y = conv(x, w) (no bias). */
-  convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, workspace: Buf): void;
-  /** dx = conv_transpose(dy, w) (overwrites dx). */
-  convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, workspace: Buf): void;
-  /** dw += correlation of x and dy (accumulates). */
-  convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, workspace: Buf): void;
+  /**
+   * y = conv(x, w) (no bias).
+   *
+   * `unchanged` (on all three calls, default false) is the caller's promise that every input buffer
+   * of this call that an earlier call on the same workspace also read still holds what it held
+   * then: true for a layer's backward calls, whose inputs are the bottoms and weights its forward
+   * read and the top's diff, which nothing writes between them. A backend may then take what it
+   * derived from those reads from the workspace instead of deriving it again (the CUDA backend's
+   * 16-bit copies under mixed precision); any backend may ignore it.
+   */
+  convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, workspace: Buf, unchanged?: boolean): void;
+  /** dx = conv_transpose(dy, w) (overwrites dx). `unchanged`: as for convForward. */
+  convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, workspace: Buf, unchanged?: boolean): void;
+  /** dw += correlation of x and dy (accumulates). `unchanged`: as for convForward. */
+  convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, workspace: Buf, unchanged?: boolean): void;
   /** y[o, c, i] += bias[c] for y seen as [outer, channels, inner]. */
   biasForward(outer: number, channels: number, inner: number, bias: Buf, y: Buf): void;
   /** dbias[c] += sum over o, i of dy[o, c, i] (accumulates). */

@@ -99,14 +99,17 @@ export abstract class ConvolutionBase extends Layer<ConvolutionConfig> {
     const top = tops[0];
     const x = bottoms[0];
     neuronBackward(b, this.config.neuron, top);
+    // The bottom and the weights are what forward read, and the top's diff is final before the
+    // first call: the calls may reuse what forward and each other left in the workspace
+    // (`unchanged`). The filter gradient goes first, so that x's copy from forward is still there.
     if (!this.frozen) {
-      if (this.transposed) b.convBackwardFilter(g, top.diff, x.data, this.weight.blob.diff, this.workspace);
-      else b.convBackwardFilter(g, x.data, top.diff, this.weight.blob.diff, this.workspace);
+      if (this.transposed) b.convBackwardFilter(g, top.diff, x.data, this.weight.blob.diff, this.workspace, true);
+      else b.convBackwardFilter(g, x.data, top.diff, this.weight.blob.diff, this.workspace, true);
       if (this.biasParam) b.biasBackward(g.num, this.config.numOutput, this.topSize, top.diff, this.biasParam.blob.diff);
     }
     if (!propagateDown[0]) return;
-    if (this.transposed) b.convForward(g, top.diff, this.weight.blob.data, x.diff, this.workspace);
-    else b.convBackwardData(g, top.diff, this.weight.blob.data, x.diff, this.workspace);
+    if (this.transposed) b.convForward(g, top.diff, this.weight.blob.data, x.diff, this.workspace, true);
+    else b.convBackwardData(g, top.diff, this.weight.blob.data, x.diff, this.workspace, true);
   }
 }
 

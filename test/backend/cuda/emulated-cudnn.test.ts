@@ -17,7 +17,7 @@ import type { ConvGeom } from '../../../src/backend/backend.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { CudaBackend } from '../../../src/node/backend/cuda/cuda-backend.js';
 import { loadCuda } from '../../../src/node/backend/cuda/load.js';
-import { assertConvMixed, MIXED_CONV_GEOMS } from './mixed.js';
+import { assertConvMixed, assertConvReuse, assertLayersReuse, MIXED_CONV_GEOMS } from './mixed.js';
 import { equivalenceCheck } from '../../harness/equivalence.js';
 import { layerCases } from '../../harness/layer-cases.js';
 import { assertLenetTrainsAsOnJs } from '../../harness/lenet-steps.js';
@@ -25,7 +25,7 @@ import { buildCudnnCheck, buildEmulator, ensureAddon } from './emulator.js';
 import { CONV2, differingParams, planOf, watchConvolutions } from './cudnn-checks.js';
 import { inBlockOrder } from './determinism.js';
 import { sharedDeviceChecks } from './device-checks.js';
-import { lenetGradients } from './graphs.js';
+import { assertTrainingReplaysAsEager, lenetGradients } from './graphs.js';
 import { compareMethods } from './method-cases.js';
 
 const emu = buildEmulator();
@@ -106,6 +106,13 @@ test('LeNet trains on the emulated device with cuDNN as on JsBackend (Net + Solv
   assert.equal(watched.columnKernels, 0);
 });
 
+test('bfloat16 training with cudaGraphs on 16-bit cuDNN plans, which reuse rounded inputs, gives the eager weights bit for bit (emulated cuDNN)', { skip }, () => {
+  const b = new CudaBackend(loaded.backend!.runtime, 'float32', { precision: 'bfloat16' });
+  const watched = watchConvolutions(b, () => assertTrainingReplaysAsEager(b));
+  assert.ok(watched.cudnnCalls > 0, 'no convolution reached cuDNN');
+  assert.equal(watched.columnKernels, 0);
+});
+
 // The method cases run above, with the convolutions watched; dotInto has no convolution.
 for (const [name, check] of sharedDeviceChecks({ name: 'a million elements', elements: 1_000_003 })) {
   if (name.startsWith('every backend method') || name.startsWith('dotInto')) continue;
@@ -140,5 +147,13 @@ for (const precision of ['float16', 'bfloat16'] as const) {
     const fwd32 = b.runtime.addon.convPlan(2, 3, 8, 8, 4, 3, 3, 0, 0, 1, 1, 1, 1, 1, 6, 6, 0)[2];
     assert.equal(fwd, 1, 'IMPLICIT_PRECOMP_GEMM (tensor-op) for a 16-bit plan');
     assert.equal(fwd32, 0, 'IMPLICIT_GEMM for a float32 plan');
+  });
+
+  test(`${precision}: a layer's convolution calls round x, w, dy and w once each and reuse them from the workspace, with the bits of rounding every input at every call (emulated cuDNN)`, { skip }, () => {
+    assertConvReuse(new CudaBackend(loaded.backend!.runtime, 'float32', { precision }), true);
+  });
+
+  test(`${precision}: Convolution and Deconvolution layers reuse their rounded inputs in backward, with the gradients of rounding every input (emulated cuDNN)`, { skip }, () => {
+    assertLayersReuse(new CudaBackend(loaded.backend!.runtime, 'float32', { precision }));
   });
 }

@@ -13,7 +13,7 @@ import { CudaBackend } from '../../../src/node/backend/cuda/cuda-backend.js';
 import { loadCuda } from '../../../src/node/backend/cuda/load.js';
 import { sharedDeviceChecks } from './device-checks.js';
 import { eagerStepsDiffer } from './graphs.js';
-import { assertConversionsRound, assertConvMixed, assertGemmMixed } from './mixed.js';
+import { assertConversionsRound, assertConvMixed, assertConvReuse, assertGemmMixed, assertLayersReuse } from './mixed.js';
 
 const loaded = loadCuda({ deterministic: true });
 const skip = loaded.error ? `no CUDA device: ${loaded.error}` : undefined;
@@ -35,5 +35,11 @@ for (const precision of ['float16', 'bfloat16'] as const) {
   test(`${precision}: convolution in 16 bits, forward and both backward directions (GPU)`, { skip }, () => {
     const b = mixed();
     assertConvMixed(b, b.runtime.cudnn);
+  });
+  // Without cuDNN, convolutions take im2col + 16-bit GEMM, which rounds into the backend's scratch memory.
+  const noCudnn = skip ?? (loaded.backend!.runtime.cudnn ? undefined : 'cuDNN is not loaded');
+  test(`${precision}: a layer's convolutions reuse their rounded inputs, with the bits of rounding every input (GPU)`, { skip: noCudnn }, () => {
+    assertConvReuse(mixed(), false);
+    assertLayersReuse(mixed());
   });
 }

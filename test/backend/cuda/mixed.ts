@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import type { Buf, ConvGeom } from '../../../src/backend/backend.js';
 import type { CudaBackend } from '../../../src/node/backend/cuda/cuda-backend.js';
+import { Net } from '../../../src/net.js';
 import { CudaBuf } from '../../../src/node/backend/cuda/buffer.js';
 
 /** v (a float32 value) rounded to binary16 or bfloat16, to nearest with ties to even, as a number. */
@@ -217,4 +218,149 @@ export function assertConvMixed(b: CudaBackend, halfResults: boolean): void {
     check(Float32Array.from(gotDw), rdw as Float64Array, `${name} backward filter (added to dw)`);
     for (const d of [...bufs, ws]) b.free(d);
   }
+}
+
+/** How many float32 → 16-bit roundings (to_half_f32 launches) `fn` makes on `b`'s device. */
+export function roundings(b: CudaBackend, fn: () => void): number {
+  const kernels = b.runtime.kernels as unknown as { launch: (name: string, ...rest: unknown[]) => void };
+  const launch = kernels.launch;
+  let n = 0;
+  kernels.launch = (name: string, ...rest: unknown[]) => {
+    if (name === 'to_half_f32') n++;
+    return launch.call(b.runtime.kernels, name, ...rest);
+  };
+  try {
+    fn();
+  } finally {
+    kernels.launch = launch;
+  }
+  return n;
+}
+
+/**
+ * 16-bit cuDNN plans keep each layer's rounded inputs in its workspace: a layer's calls, the
+ * backward ones `unchanged`, round x, w, dy, w (not x, w, x, dy, dy, w) and give the bits of calls
+ * that round every input. Rounded again: a region that a result was written over, another buffer,
+ * any input of a call not `unchanged`, and a buffer freed and allocated anew at the same address
+ * (which `addressReused` requires to have happened for at least one geometry).
+ */
+export function assertConvReuse(b: CudaBackend, addressReused: boolean): void {
+  let seed = 300;
+  let reused = 0;
+  for (const g of MIXED_CONV_GEOMS) {
+    const name = `conv [${g.num}, ${g.channels}, ${g.height}, ${g.width}] k${g.kernelH}x${g.kernelW} o${g.numOutput} g${g.group} (${b.precision})`;
+    const xN = g.num * g.channels * g.height * g.width;
+    const wN = g.numOutput * (g.channels / g.group) * g.kernelH * g.kernelW;
+    const yN = g.num * g.numOutput * g.outH * g.outW;
+    const x = randoms(xN, seed++), x2 = randoms(xN, seed++), w = randoms(wN, seed++, 0.3), dy = randoms(yN, seed++), dy2 = randoms(yN, seed++);
+    const dw0 = randoms(wN, seed++, 0.1);
+    const bufs: Buf[] = [];
+    const dev = (a: Float32Array | number) => { const d = typeof a === 'number' ? b.alloc(a) : b.fromHost(a); bufs.push(d); return d; };
+    const read = (d: Buf) => b.download(d) as Float32Array;
+    // Every input rounded at every call, each direction on a workspace of its own.
+    const fresh = (dir: 'forward' | 'data' | 'filter', a: Float32Array, c: Float32Array): Float32Array => {
+      const ws = dev(b.convWorkspaceSize(g));
+      if (dir === 'forward') {
+        const y = dev(yN);
+        b.convForward(g, dev(a), dev(c), y, ws);
+        return read(y);
+      }
+      if (dir === 'data') {
+        const dx = dev(xN);
+        b.convBackwardData(g, dev(a), dev(c), dx, ws);
+        return read(dx);
+      }
+      const dw = dev(dw0);
+      b.convBackwardFilter(g, dev(a), dev(c), dw, ws);
+      return read(dw);
+    };
+    const ws = dev(b.convWorkspaceSize(g));
+    const X = b.fromHost(x) as CudaBuf, W = dev(w), DY = dev(dy), Y = dev(yN), DX = dev(xN), DW = dev(dw0);
+    assert.equal(roundings(b, () => b.convForward(g, X, W, Y, ws)), 2, `${name}: forward rounds x and w`);
+    assert.equal(roundings(b, () => b.convBackwardFilter(g, X, DY, DW, ws, true)), 1, `${name}: backward filter rounds dy alone (x is forward's)`);
+    assert.equal(roundings(b, () => b.convBackwardData(g, DY, W, DX, ws, true)), 1, `${name}: backward data rounds w alone (dy is backward filter's)`);
+    assert.deepEqual(read(Y), fresh('forward', x, w), `${name}: forward`);
+    assert.deepEqual(read(DW), fresh('filter', x, dy), `${name}: backward filter on forward's x`);
+    assert.deepEqual(read(DX), fresh('data', dy, w), `${name}: backward data on backward filter's dy`);
+
+    // dx's 16 bits are now where x's were: x is rounded again; dy is still there.
+    const DW2 = dev(dw0);
+    assert.equal(roundings(b, () => b.convBackwardFilter(g, X, DY, DW2, ws, true)), 1, `${name}: x rounded again after dx was written over it`);
+    assert.deepEqual(read(DW2), fresh('filter', x, dy), `${name}: backward filter after backward data`);
+    // Another dy buffer, and w after dw was written over it, are rounded.
+    const DX2 = dev(xN);
+    assert.equal(roundings(b, () => b.convBackwardData(g, dev(dy2), W, DX2, ws, true)), 2, `${name}: another dy, and w again`);
+    assert.deepEqual(read(DX2), fresh('data', dy2, w), `${name}: backward data of another dy`);
+    // Without `unchanged`, everything is rounded.
+    assert.equal(roundings(b, () => b.convBackwardData(g, DY, W, dev(xN), ws)), 2, `${name}: a call not unchanged rounds every input`);
+
+    // Forward leaves x's copy; x is freed and other values are allocated, perhaps at its address.
+    b.convForward(g, X, W, Y, ws);
+    const at = X.ptr;
+    b.free(X);
+    const X2 = dev(x2);
+    if ((X2 as CudaBuf).ptr === at) reused++;
+    const DW3 = dev(dw0);
+    b.convBackwardFilter(g, X2, DY, DW3, ws, true);
+    assert.deepEqual(read(DW3), fresh('filter', x2, dy), `${name}: backward filter on a buffer allocated where a freed x was`);
+    for (const d of bufs) b.free(d);
+  }
+  if (addressReused) assert.ok(reused > 0, 'no buffer was allocated at a freed one\'s address: the check of freed buffers did not run');
+
+  // One workspace, two plans: what a 3 x 3 forward rounded (its regions) is no 5 x 5 call's.
+  const g5 = MIXED_CONV_GEOMS[1]!, g3: ConvGeom = { ...g5, kernelH: 3, kernelW: 3, outH: g5.height - 2, outW: g5.width - 2 };
+  const xN = g5.num * g5.channels * g5.height * g5.width, wN = g5.numOutput * g5.channels * 25;
+  const x = randoms(xN, seed++), dy = randoms(g5.num * g5.numOutput * g5.outH * g5.outW, seed++), dw0 = randoms(wN, seed++);
+  const ws = b.alloc(Math.max(b.convWorkspaceSize(g5), b.convWorkspaceSize(g3)));
+  const X = b.fromHost(x), DY = b.fromHost(dy), DW = b.fromHost(dw0), W3 = b.fromHost(randoms(g5.numOutput * g5.channels * 9, seed++));
+  const Y3 = b.alloc(g3.num * g3.numOutput * g3.outH * g3.outW);
+  b.convForward(g3, X, W3, Y3, ws);
+  b.convBackwardFilter(g5, X, DY, DW, ws, true);
+  const ws5 = b.alloc(b.convWorkspaceSize(g5)), DW5 = b.fromHost(dw0);
+  b.convBackwardFilter(g5, X, DY, DW5, ws5);
+  assert.deepEqual(b.download(DW), b.download(DW5), `backward filter (${b.precision}) on a workspace that a forward of another plan used last`);
+  for (const d of [ws, X, DY, DW, W3, Y3, ws5, DW5]) b.free(d);
+}
+
+/**
+ * A Convolution (on the data: no backward data) and a Deconvolution after it, trained one
+ * forward + backward on `b` (16-bit cuDNN plans): their calls round 3 + 4 inputs an iteration
+ * instead of 4 + 6, and every gradient is the one the same calls give without `unchanged`.
+ */
+export function assertLayersReuse(b: CudaBackend): void {
+  const input = randoms(2 * 3 * 8 * 8, 500), target = randoms(2 * 3 * 8 * 8, 501);
+  const net = () => new Net([
+    { type: 'MemoryData', name: 'data', tops: ['x', 't'], batchSize: 2, data: [{ values: input, shape: [2, 3, 8, 8] }, { values: target, shape: [2, 3, 8, 8] }] },
+    { type: 'Convolution', name: 'conv', bottoms: ['x'], tops: ['c'], numOutput: 4, kernel: 3, weightInit: { type: 'Xavier' }, neuron: 'ReLU' },
+    { type: 'Deconvolution', name: 'deconv', bottoms: ['c'], tops: ['d'], numOutput: 3, kernel: 3, weightInit: { type: 'Xavier' } },
+    { type: 'EuclideanLoss', name: 'loss', bottoms: ['d', 't'], tops: ['loss'] },
+  ], { backend: b, phase: 'train', seed: 5 });
+  const gradients = (hints: boolean) => {
+    const n = net();
+    const saved = [b.convForward, b.convBackwardData, b.convBackwardFilter];
+    if (!hints) {
+      // The same calls, each rounding every input.
+      b.convForward = (g, x, w, y, ws) => saved[0].call(b, g, x, w, y, ws);
+      b.convBackwardData = (g, dy, w, dx, ws) => saved[1].call(b, g, dy, w, dx, ws);
+      b.convBackwardFilter = (g, x, dy, dw, ws) => saved[2].call(b, g, x, dy, dw, ws);
+    }
+    try {
+      let count = 0;
+      for (let i = 0; i < 2; i++) {
+        n.clearParamDiffs();
+        count = roundings(b, () => {
+          n.forward();
+          n.backward();
+        });
+      }
+      return { count, diffs: n.params.map((p) => Float32Array.from(p.blob.readDiff())) };
+    } finally {
+      [b.convForward, b.convBackwardData, b.convBackwardFilter] = saved;
+      n.destroy();
+    }
+  };
+  const reused = gradients(true), plain = gradients(false);
+  assert.equal(plain.count, 4 + 6, `rounding every input (${b.precision})`);
+  assert.equal(reused.count, 3 + 4, `a Convolution and a Deconvolution's roundings an iteration (${b.precision})`);
+  reused.diffs.forEach((d, i) => assert.deepEqual(d, plain.diffs[i], `parameter ${i}'s gradient (${b.precision})`));
 }

@@ -282,6 +282,7 @@ export class CudaBackend implements Backend {
     const b = cudaBuf(buf, 0, 'free');
     if (b.root) return;
     b.freed = true;
+    this.conv.forget(b.ptr, b.length);
     this.addon.free(b.ptr);
   }
 
@@ -480,16 +481,16 @@ export class CudaBackend implements Backend {
     return this.conv.workspaceSize(g);
   }
 
-  convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, workspace: Buf): void {
-    this.conv.forward(g, x, w, y, workspace);
+  convForward(g: ConvGeom, x: Buf, w: Buf, y: Buf, workspace: Buf, unchanged = false): void {
+    this.conv.forward(g, x, w, y, workspace, unchanged);
   }
 
-  convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, workspace: Buf): void {
-    this.conv.backwardData(g, dy, w, dx, workspace);
+  convBackwardData(g: ConvGeom, dy: Buf, w: Buf, dx: Buf, workspace: Buf, unchanged = false): void {
+    this.conv.backwardData(g, dy, w, dx, workspace, unchanged);
   }
 
-  convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, workspace: Buf): void {
-    this.conv.backwardFilter(g, x, dy, dw, workspace);
+  convBackwardFilter(g: ConvGeom, x: Buf, dy: Buf, dw: Buf, workspace: Buf, unchanged = false): void {
+    this.conv.backwardFilter(g, x, dy, dw, workspace, unchanged);
   }
 
   biasForward(outer: number, channels: number, inner: number, bias: Buf, y: Buf): void {
