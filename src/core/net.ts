@@ -123,7 +123,7 @@ export class Net {
     if (!(options.layerTypes instanceof Map)) throw new ConfigError(`${this.name}: option "layerTypes" must be a Map of layer types by name, found ${describe(options.layerTypes)}`);
     this.layerTypes = options.layerTypes;
     if (!Array.isArray(definition)) throw new ConfigError(`${this.name}: the definition must be a list of layers, found ${describe(definition)}`);
-    const layers = definition.filter((d, i) => inPhase(d, i, this.phase)).map((d, i) => makeLayer(d, i, this.layerTypes));
+    const layers = definition.flatMap((d, i) => (inPhase(d, i, this.phase) ? [makeLayer(d, i, this.layerTypes)] : []));
     const sorted = insertSplits(topoSort(layers));
     try {
       for (const entry of sorted) this.setupNode(entry.layer, entry.bottomNames);
@@ -474,13 +474,21 @@ interface Entry {
   bottomNames: string[];
 }
 
+/**
+ * How a message names the layer at `index` (from 0) of a definition before its fields are read: by
+ * its name where that is a non-empty string, else by its position (`layer "#3"`).
+ */
+function layerAt(d: LayerConfig, index: number): string {
+  return layerRef(typeof d.name === 'string' && d.name !== '' ? d.name : `#${index}`);
+}
+
 function inPhase(d: LayerConfig, index: number, phase: Phase): boolean {
-  if (d === null || typeof d !== 'object') throw new ConfigError(`layer #${index}: expected an object, found ${describe(d)}`);
+  if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new ConfigError(`layer "#${index}": expected an object, found ${describe(d)}`);
   for (const key of ['include', 'exclude'] as const) {
     const rule = d[key];
     if (rule === undefined) continue;
     if (typeof rule !== 'object' || rule === null || (rule.phase !== 'train' && rule.phase !== 'test')) {
-      throw new ConfigError(`${layerRef(String(d.name ?? `#${index}`))}: field "${key}" must be { phase: 'train' | 'test' }, found ${describe(rule)}`);
+      throw new ConfigError(`${layerAt(d, index)}: field "${key}" must be { phase: 'train' | 'test' }, found ${describe(rule)}`);
     }
   }
   if (d.include && d.include.phase !== phase) return false;
@@ -489,12 +497,16 @@ function inPhase(d: LayerConfig, index: number, phase: Phase): boolean {
 }
 
 function makeLayer(d: LayerConfig, index: number, layerTypes: LayerTypes): Entry {
-  if (typeof d.type !== 'string') throw new ConfigError(`layer #${index} ("${d.name ?? '?'}"): field "type" must be a layer type name, found ${describe(d.type)}`);
+  // The name first: every later message names the layer by it.
+  if (typeof d.name !== 'string' || d.name === '') {
+    throw new ConfigError(`layer "#${index}"${typeof d.type === 'string' ? ` (${d.type})` : ''}: field "name" must be ${d.name === undefined ? 'given (a non-empty string)' : `a non-empty string, found ${describe(d.name)}`}`);
+  }
+  if (typeof d.type !== 'string') throw new ConfigError(`${layerAt(d, index)}: field "type" must be a layer type name, found ${describe(d.type)}`);
   const lt = layerTypes.get(d.type);
   if (!lt) {
     const near = closest(d.type, [...layerTypes.keys()]);
     const hint = near ? ` (did you mean "${near}"?)` : '';
-    throw new ConfigError(`layer "${d.name ?? `#${index}`}": unknown layer type "${d.type}"${hint}; known types: ${[...layerTypes.keys()].sort().join(', ')}`);
+    throw new ConfigError(`${layerAt(d, index)}: unknown layer type "${d.type}"${hint}; known types: ${[...layerTypes.keys()].sort().join(', ')}`);
   }
   const config = parseLayerConfig(d as Raw, lt);
   const layer = lt.create(config);

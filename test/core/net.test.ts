@@ -60,6 +60,23 @@ test('malformed definitions are refused with what and where', () => {
     /field "include"/);
 });
 
+test('a layer whose name is not a non-empty string is refused by its position in the definition, before its type is looked up', () => {
+  const defs = mlp();
+  // Position 4 of the definition, though the train phase leaves out the Accuracy before it.
+  const named = (name: unknown, type = 'InnerProduct') =>
+    [...defs, { type, name, bottoms: ['h'], tops: ['z'], numOutput: 2 } as unknown as LayerConfig];
+  const refused = (def: LayerConfig[], message: RegExp) =>
+    assert.throws(() => new Net(def, { backend }), (e: Error) => e instanceof ConfigError && message.test(e.message), message.source);
+  refused(named([1, 2, 3, 4]), /^layer "#5" \(InnerProduct\): field "name" must be a non-empty string, found \[1,2,3,4\]/);
+  refused(named(16777216, ''), /^layer "#5" \(\): field "name" must be a non-empty string, found 16777216/);
+  refused(named(''), /^layer "#5" \(InnerProduct\): field "name" must be a non-empty string/);
+  refused(named(undefined), /^layer "#5" \(InnerProduct\): field "name" must be given/);
+  refused([defs[0], ['InnerProduct'] as unknown as LayerConfig], /^layer "#1": expected an object, found \["InnerProduct"\]/);
+  refused([defs[0], { ...defs[1], type: 7 } as unknown as LayerConfig], /^layer "ip1": field "type" must be a layer type name, found 7/);
+  const after = [defs[3], { ...defs[4], name: 'acc', type: 'Acuracy' } as unknown as LayerConfig, defs[0], defs[1], defs[2]];
+  assert.throws(() => new Net(after, { backend, phase: 'test' }), /^ConfigError: layer "acc": unknown layer type "Acuracy" \(did you mean "Accuracy"\?\)/);
+});
+
 test('shape mismatches are refused naming the layer', () => {
   const defs = mlp();
   const wrongLabels: LayerConfig = { ...data(), data: [{ values: new Float64Array(32), shape: [8, 4] }, { values: new Float64Array(16), shape: [8, 2] }] };
