@@ -233,6 +233,33 @@ describe('snapshots', () => {
       assert.equal((await readSnapshot(file)).iter, 4);
     });
 
+    test('a seal whose marker is damaged is still checked: damage elsewhere is found, an intact file still reads', async () => {
+      const dir = freshDir();
+      const good = readFileSync(await writeSnapshot(dir, sample(5)));
+      const marker = good.length - 20;
+      const file = join(dir, 'marker.h5');
+      const damaged = (flips: number[], body: boolean) => {
+        const bytes = Buffer.from(good);
+        for (const i of flips) bytes[i]! ^= 0x5a;
+        if (body) bytes[marker >> 1]! ^= 1;
+        writeFileSync(file, bytes);
+      };
+      // Up to four of the marker's 8 bytes, with the count of bytes before the seal intact or not.
+      for (const flips of [[marker + 4], [marker, marker + 7], [marker, marker + 1, marker + 2, marker + 3], [marker + 2, marker + 12]]) {
+        damaged(flips, true);
+        await assert.rejects(readSnapshot(file), dataErrorNaming(file, /file checksum mismatch|seal counts/), `marker bytes ${flips.map((i) => i - marker)} and a body byte`);
+      }
+      // The whole marker, the count intact: the checksum still finds the body's damage.
+      damaged([0, 1, 2, 3, 4, 5, 6, 7].map((i) => marker + i), true);
+      await assert.rejects(readSnapshot(file), dataErrorNaming(file, /file checksum mismatch/));
+      // Damage to the marker alone leaves a file whose body the checksum vouches for.
+      damaged([marker + 4], false);
+      assert.equal((await readSnapshot(file)).iter, 5);
+      // The marker and its count both gone: no seal (another tool's file may end anyhow), so HDF5's own checks decide.
+      damaged([marker, marker + 1, marker + 2, marker + 3, marker + 4, marker + 12], false);
+      assert.equal((await readSnapshot(file)).iter, 5);
+    });
+
     test('garbage and a directory', async () => {
       const file = join(root, 'garbage.h5');
       writeFileSync(file, Buffer.from(bitsF32(4096, 5).buffer));

@@ -142,8 +142,9 @@ export function appendSeal(fd: number, size: number): void {
 
 /**
  * Verifies a sealed file's seal (see appendSeal): a DataError naming `label` when its length or
- * checksum disagree; true when the seal holds. Files without a seal (other tools' files, HDF5 data
- * sets) pass unchecked: false; so does anything but a regular file (a FIFO, a device), which
+ * checksum disagree; true when the seal holds. A seal whose marker is damaged is still checked (its
+ * marker half right or its count of bytes right). Files without a seal (other tools' files, HDF5
+ * data sets) pass unchecked: false; so does anything but a regular file (a FIFO, a device), which
  * checkHdf5File then refuses.
  */
 export function checkSeal(file: string, label: string): boolean {
@@ -160,8 +161,16 @@ export function checkSeal(file: string, label: string): boolean {
     if (!st.isFile() || size < SEAL_SIZE) return false;
     const seal = Buffer.alloc(SEAL_SIZE);
     readSync(fd, seal, 0, SEAL_SIZE, size - SEAL_SIZE);
-    if (!seal.subarray(0, SEAL_MAGIC.length).equals(SEAL_MAGIC)) return false;
     const length = seal.readBigUInt64LE(12);
+    const marker = seal.subarray(0, SEAL_MAGIC.length);
+    if (!marker.equals(SEAL_MAGIC)) {
+      // A marker with half its bytes right, or a count of the bytes before it that is right, is a
+      // seal that damage reached (for another tool's file, odds of about 1e-8 and 1e-19): checked
+      // as one, so that the damage to the rest is found. Anything else is not a seal.
+      let same = 0;
+      for (let i = 0; i < SEAL_MAGIC.length; i++) if (marker[i] === SEAL_MAGIC[i]) same++;
+      if (same < SEAL_MAGIC.length / 2 && length !== BigInt(size - SEAL_SIZE)) return false;
+    }
     if (length !== BigInt(size - SEAL_SIZE)) {
       throw new DataError(`${label}: its seal counts ${length} bytes before it, the file has ${size - SEAL_SIZE}; the file is damaged`);
     }
