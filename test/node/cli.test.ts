@@ -90,6 +90,8 @@ test('cortado train reads numeric flags strictly: decimals, integers where count
       [['--seed', '4294967296'], /--seed must be an integer from 0 to 4294967295/],
       [['--seed', 'abc'], /--seed must be an integer/],
       [['--snapshot-every', '-5'], /--snapshot-every must be an integer of at least 0, found "-5"/],
+      [['--seed', '-0'], /--seed must be an integer from 0 to 4294967295, found "-0"/],
+      [['--validate-every', '-0'], /--validate-every must be an integer of at least 0, found "-0"/],
       [['--stepvalues', '10,x'], /--stepvalues must be an integer of at least 1, found "x"/],
       [['--frobnicate'], /Unknown option '--frobnicate'/],
       [['--max-iter', '1e1'], /--max-iter must be an integer of at least 0, found "1e1"/],

@@ -56,11 +56,12 @@ export function decimalFlag(name: string, value: string | undefined): number | u
 export function integerFlag(name: string, value: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
   const x = /^[+-]?\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(x) || x < min || x > max) {
+  // A minus sign where no value is negative is a mistake, even on zero ("-0").
+  if (!Number.isInteger(x) || x < min || x > max || (min >= 0 && value.startsWith('-'))) {
     const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
     throw new UsageError(`--${name} must be an integer ${range}, found ${JSON.stringify(value)}`);
   }
-  return x;
+  return x + 0; // -0 as 0
 }
 
 /**
