@@ -42,7 +42,8 @@ function objectsIn(v: unknown, where: string, into: [Json, string][] = []): [Jso
 /** Why the settings of an accepted solver make no sense, or '' when they do. */
 function nonsense(solver: Solver): string {
   const s = solver.settings;
-  for (const it of [0, 1, 2, 5, 10, Math.floor(s.maxIter / 2), s.maxIter]) {
+  // Up to maxIter: past it a schedule may overflow (the solver refuses such a step at run time).
+  for (const it of [0, 1, 2, 5, 10, Math.floor(s.maxIter / 2), s.maxIter].filter((i) => i <= s.maxIter)) {
     const lr = learningRate(s.lrPolicy, s.baseLr, it, s.maxIter);
     if (!Number.isFinite(lr) || lr < 0) return `learning rate ${lr} at iteration ${it}`;
     const m = momentumAt(s.momentumPolicy, s.momentum, it);
