@@ -15,7 +15,7 @@
  * Shapes of computed values (for Shape, global pooling, floor-mode pooling, Slice) come from a
  * Cortado net built from the layers so far (shapes.ts).
  */
-import { ConfigError, DataError } from '../../core/errors.js';
+import { ConfigError, DataError, ShapeError } from '../../core/errors.js';
 import type { LayerConfig } from '../../core/layer.js';
 import type { ArrayEntry } from '../weights-layout.js';
 import { attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
@@ -120,6 +120,23 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
   if (problems.length) throw new ConfigError(`${file}: ${problems.length} node(s) Cortado cannot import:\n  ${problems.join('\n  ')}`);
   for (const o of graph.output ?? []) {
     if (!layers.some((l) => l.tops?.includes(o.name))) throw new ConfigError(`${file}: graph output "${o.name}" is a constant or no node computes it (Cortado nets compute their outputs)`);
+  }
+  // Each weight against the parameter its layer makes from the shapes it is given: an initializer
+  // that does not fit its input (a model whose shapes disagree, or damaged) is found here, not when
+  // the weights are loaded.
+  let params: Map<string, number[]>;
+  try {
+    params = oracle.paramShapes();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${file}: the imported layers do not make a net: ${e.message}`, { cause: e });
+    if (e instanceof ShapeError) throw new ShapeError(`${file}: the imported layers do not make a net: ${e.message}`, { cause: e });
+    throw e;
+  }
+  for (const [key, w] of weights) {
+    const want = params.get(key);
+    if (want && want.reduce((a, b) => a * b, 1) !== w.values.length) {
+      throw new DataError(`${file}: weight "${key}" has shape [${w.shape.join(', ')}], but its layer, given its input's shape, has a parameter of shape [${want.join(', ')}]`);
+    }
   }
   oracle.destroy();
   return { definition: { name: graph.name || 'onnx', layers }, weights };

@@ -11,24 +11,36 @@ import { Net } from '../../net.js';
 export class ShapeOracle {
   broken = false;
   private shapes = new Map<string, number[]>();
+  private params = new Map<string, number[]>();
   private builtWith = -1;
 
   constructor(private readonly layers: LayerConfig[]) {}
 
   shape(value: string): number[] {
     if (this.broken) throw new Error('the shape of its input is unknown (an earlier node could not be imported)');
-    if (!this.shapes.has(value) && this.builtWith !== this.layers.length) {
-      const net = new Net(this.layers, { backend: new JsBackend('float32'), phase: 'test', name: 'onnx-import' });
-      this.shapes = new Map([...net.blobs].map(([k, b]) => [k, [...b.shape]]));
-      this.builtWith = this.layers.length;
-      net.destroy();
-    }
+    if (!this.shapes.has(value)) this.build();
     const s = this.shapes.get(value);
     if (!s) throw new Error(`no computed value "${value}" before this node`);
     return s;
   }
 
+  /** The shapes of the parameters of all the layers, by key. */
+  paramShapes(): Map<string, number[]> {
+    this.build();
+    return this.params;
+  }
+
+  private build(): void {
+    if (this.builtWith === this.layers.length) return;
+    const net = new Net(this.layers, { backend: new JsBackend('float32'), phase: 'test', name: 'onnx-import' });
+    this.shapes = new Map([...net.blobs].map(([k, b]) => [k, [...b.shape]]));
+    this.params = new Map(net.params.map((p) => [p.key, [...p.blob.shape]]));
+    this.builtWith = this.layers.length;
+    net.destroy();
+  }
+
   destroy(): void {
     this.shapes.clear();
+    this.params.clear();
   }
 }

@@ -10,6 +10,7 @@ import { DataError } from '../../../src/core/errors.js';
 import { Random } from '../../../src/core/random.js';
 import { importCaffe } from '../../../src/io/caffe/index.js';
 import { exportOnnx, importOnnx } from '../../../src/io/onnx/index.js';
+import { decodeModel, encodeModel, floatTensor, type Msg } from '../../../src/io/onnx/codec.js';
 import { cortadoErrorOrNothing } from '../../harness/errors.js';
 import { SMALL_LENET_V2 } from '../caffe/fixtures.js';
 import { build, flipped } from '../caffe/helpers.js';
@@ -40,6 +41,21 @@ describe('damaged ONNX files', { timeout: 120_000 }, () => {
       for (let f = 0; f < 1 + rng.int(3); f++) out[rng.int(head)] ^= 1 << rng.int(8);
       cortadoErrorOrNothing(() => importOnnx(out), `head flip ${k}`);
     }
+  });
+
+  it('an initializer that does not fit the input of its node is refused naming the weight, not left for loading', () => {
+    const m = decodeModel(model, 'model.onnx');
+    const gemm = (m.graph.node as Msg[]).find((n) => n.op_type === 'Gemm' || n.op_type === 'MatMul');
+    assert.ok(gemm, 'the exported LeNet has a Gemm or MatMul');
+    const inits = m.graph.initializer as Msg[];
+    const i = inits.findIndex((t) => t.name === gemm.input[1]);
+    const dims = (inits[i]!.dims as number[]).map(Number);
+    // K + 1 values per output: B is [K, N], or [N, K] for a Gemm with transB.
+    const transB = gemm.op_type === 'Gemm' && (gemm.attribute as Msg[] ?? []).some((a) => a.name === 'transB' && Number(a.i) === 1);
+    const wider = transB ? [dims[0]!, dims[1]! + 1] : [dims[0]! + 1, dims[1]!];
+    inits[i] = floatTensor(inits[i]!.name, wider, new Float32Array(wider[0]! * wider[1]!));
+    assert.throws(() => importOnnx(encodeModel(m), { file: 'wide.onnx' }),
+      (e: Error) => e instanceof DataError && /^wide\.onnx: weight "[^"]+___weight" has shape \[\d+, \d+\], but its layer, given its input's shape, has a parameter of shape \[\d+, \d+\]/.test(e.message));
   });
 
   it('wrong types: text and random bytes', () => {
