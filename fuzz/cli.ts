@@ -3,7 +3,8 @@
  * (`--max-old-space-size` limited, time-limited). A process that exits with a usage error or
  * `cortado: <Cortado error>: ...` naming a flag or file is a framework error; a stack trace or
  * another error class is an other exception; a timeout a hang; a signal a kill. Invalid by
- * construction: a numeric flag given a non-number, a negative or fractional count.
+ * construction: a numeric flag given a non-number, a negative or fractional count, unless
+ * `--help` is given too (it wins).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,9 @@ function argv(rng: FuzzRng, dir: string): { args: string[]; validity: Validity }
     if (NUMBER_FLAGS.includes(flag) && !Number.isFinite(Number(value))) validity = 'invalid';
     if (NUMBER_FLAGS.includes(flag) && value === '') validity = 'invalid';
   }
+  // --help prints the command's usage and exits 0 whatever else is given (as argparse does); an
+  // unknown command is refused all the same.
+  if (command !== 'bogus' && args.includes('--help')) validity = 'unknown';
   return { args, validity };
 }
 
