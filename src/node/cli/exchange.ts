@@ -27,14 +27,17 @@ import { readDefinition } from '../definition.js';
 export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR
        cortado import onnx <model.onnx> --out DIR
 
-Reads a Caffe net (and its trained weights) and writes DIR/<name>.json, a Cortado definition,
-and DIR/<name>.h5, the weights (with a caffemodel). Unsupported layers are listed all at once.`;
+Reads a Caffe net (and its trained weights) or an ONNX model and writes DIR/<name>.json, a
+Cortado definition, and DIR/<name>.h5, the weights (with a caffemodel, and always for ONNX).
+Unsupported layers or operators are listed all at once.`;
 
 export const EXPORT_USAGE = `usage: cortado export caffe <net.json> [--weights W.h5] --out DIR
        cortado export onnx <net.json> [--weights W.h5] --out model.onnx
 
-Writes DIR/<name>.prototxt and DIR/<name>.caffemodel (with the weights of W.h5, a weights file
-or a snapshot's weights file). Layers Caffe cannot hold are listed all at once.`;
+Writes DIR/<name>.prototxt and DIR/<name>.caffemodel, or the ONNX model model.onnx, with the
+weights of W.h5 (a weights file or a snapshot's weights file). Without --weights the caffemodel
+holds no weights and the ONNX model the net's initial ones. Layers the format cannot hold are
+listed all at once.`;
 
 const stem = (file: string) => basename(file, extname(file));
 
@@ -47,7 +50,8 @@ function readBytes(file: string): Uint8Array {
 }
 
 function formatArg(args: string[], usage: string, command: string): string[] | null {
-  if (args[0] === '--help' || args[0] === '-h' || args.length === 0) {
+  // --help anywhere shows the usage, as for every other command.
+  if (args.includes('--help') || args.includes('-h') || args.length === 0) {
     console.log(usage);
     return args.length === 0 ? null : [];
   }

@@ -6,7 +6,9 @@
  *   cortado convert mnist|images ... [options]   make HDF5 data sets and list files
  *   cortado plot <statistics.json> [options]     draw learning curves to SVG and PNG
  *   cortado import caffe <prototxt> [caffemodel] --out DIR   a Caffe model → definition + weights
+ *   cortado import onnx <model.onnx> --out DIR                an ONNX model → definition + weights
  *   cortado export caffe <net.json> [--weights W] --out DIR   definition + weights → Caffe model
+ *   cortado export onnx <net.json> [--weights W] --out F      definition + weights → ONNX model
  *   cortado draw <net.json> [--out net.svg] [--format dot]    the net's DAG as SVG or DOT
  *   cortado test <net.json> --weights W          loss and accuracy over the test set (Caffe's test)
  *   cortado summary <net.json>                   layers, top shapes, parameter counts, memory
@@ -42,7 +44,9 @@ commands:
   convert mnist | images <dir>    convert data sets to HDF5 files and a list file
   plot <statistics.json>          draw learning curves from a run's statistics file
   import caffe <prototxt> [model] a Caffe net (and weights) to a definition (and weights file)
+  import onnx <model.onnx>        an ONNX model to a definition and weights file
   export caffe <net.json>         a definition (and --weights) to a Caffe prototxt and caffemodel
+  export onnx <net.json>          a definition (and --weights) to an ONNX model
   draw <net.json>                 the net's layers and blobs as an SVG (or DOT) drawing
   test <net.json> --weights W     loss and accuracy over the test set with the weights W
   summary <net.json>              each layer's top shapes and parameter count, totals, memory

@@ -62,4 +62,12 @@ describe('cortado export onnx / import onnx', () => {
   it('an unknown format is a usage error naming both formats', () => {
     assert.throws(() => cortado('export', 'tflite', 'x.json', '--out', 'y'), (e: any) => e.status === 2 && /caffe, onnx/.test(e.stderr));
   });
+
+  it('--help after the format, or anywhere, shows the usage of both formats and exits 0, as for the other commands', () => {
+    for (const args of [['import', 'onnx', '--help'], ['import', 'caffe', 'x.prototxt', '--help'], ['export', 'onnx', 'x.json', '-h'], ['export', '--help']]) {
+      const out = cortado(...args);
+      assert.match(out, new RegExp(`^usage: cortado ${args[0]} caffe [^\\n]*\\n +cortado ${args[0]} onnx `), args.join(' '));
+    }
+    assert.match(cortado('--help'), /import onnx <model\.onnx> .*\n.*\n +export onnx <net\.json> /);
+  });
 });
