@@ -132,30 +132,60 @@ function relativeTo(base: string, l: LayerConfig): LayerConfig {
   return out;
 }
 
+/** What a MemoryData `source` names: the MNIST part, or the CIFAR-10 files; checked as resolveSources reads it. */
+type Source = { set: 'mnist'; part: 'train' | 'test' } | { set: 'cifar10'; files: string[] };
+
+function parseSource(l: LayerConfig): Source {
+  const source = l.source;
+  const cifar = /^cifar10:(.+)$/.exec(String(source));
+  if (cifar) {
+    const files = cifar[1]!.split(',').map((f) => f.trim());
+    if (files.some((f) => f === '')) throw new ConfigError(`layer "${l.name}" (MemoryData): source ${JSON.stringify(source)} has an empty file name; expected "cifar10:<dir>/<file.bin>[,<file.bin>...]"`);
+    return { set: 'cifar10', files };
+  }
+  const m = /^mnist:(train|test)$/.exec(String(source));
+  if (!m) throw new ConfigError(`layer "${l.name}" (MemoryData): unknown source ${JSON.stringify(source)}; known sources: "mnist:train", "mnist:test", "cifar10:<dir>/<file.bin>[,<file.bin>...]"`);
+  return { set: 'mnist', part: m[1] as 'train' | 'test' };
+}
+
+/** The shape of one sample of each data set a MemoryData `source` can name. */
+export const SOURCE_SHAPES: Readonly<Record<Source['set'], readonly number[]>> = { mnist: [1, 28, 28], cifar10: CIFAR10_SHAPE };
+
 /** Replaces `source` fields of data layers by the data they name. */
 export function resolveSources(layers: readonly LayerConfig[]): LayerConfig[] {
   let mnist: ReturnType<typeof loadMnist> | undefined;
   return layers.map((l) => {
     // Other layers with a `source` (HDF5Data's list file) read it themselves.
-    if (l.source === undefined || l.type !== 'MemoryData') return l;
+    if (l === null || typeof l !== 'object' || l.source === undefined || l.type !== 'MemoryData') return l;
     const { source, ...rest } = l;
-    const cifar = /^cifar10:(.+)$/.exec(String(source));
-    if (cifar) {
-      const files = cifar[1]!.split(',').map((f) => f.trim());
-      if (files.some((f) => f === '')) throw new ConfigError(`layer "${l.name}" (MemoryData): source ${JSON.stringify(source)} has an empty file name; expected "cifar10:<dir>/<file.bin>[,<file.bin>...]"`);
+    const src = parseSource(l);
+    if (src.set === 'cifar10') {
       let set: ReturnType<typeof loadCifar10>;
       try {
-        set = loadCifar10(files);
+        set = loadCifar10(src.files);
       } catch (e) {
         if (e instanceof DataError) throw new DataError(`layer "${l.name}" (MemoryData) source ${JSON.stringify(source)}: ${e.message}`, { cause: e });
         throw e;
       }
       return { ...rest, data: [{ values: set.images, shape: [set.count, ...CIFAR10_SHAPE] }, { values: set.labels, shape: [set.count] }] };
     }
-    const m = /^mnist:(train|test)$/.exec(String(source));
-    if (!m) throw new ConfigError(`layer "${l.name}" (MemoryData): unknown source ${JSON.stringify(source)}; known sources: "mnist:train", "mnist:test", "cifar10:<dir>/<file.bin>[,<file.bin>...]"`);
     mnist ??= loadMnist();
-    const set = m[1] === 'train' ? mnist.train : mnist.test;
+    const set = src.part === 'train' ? mnist.train : mnist.test;
     return { ...rest, data: [{ values: set.images, shape: [set.count, ...mnist.shape] }, { values: set.labels, shape: [set.count] }] };
+  });
+}
+
+/**
+ * Replaces `source` fields of MemoryData layers by one batch of zeros of their data set's shape,
+ * without reading the data: for what needs the net's shapes and not its data (cortado draw, the
+ * exports). A source resolveSources would refuse is refused the same way.
+ */
+export function shapeSources(layers: readonly LayerConfig[]): LayerConfig[] {
+  return layers.map((l) => {
+    if (l === null || typeof l !== 'object' || l.source === undefined || l.type !== 'MemoryData') return l;
+    const { source: _, ...rest } = l;
+    const shape = SOURCE_SHAPES[parseSource(l).set];
+    const n = typeof l.batchSize === 'number' && Number.isInteger(l.batchSize) && l.batchSize > 0 ? l.batchSize : 1;
+    return { ...rest, data: [{ values: new Float32Array(n * shape.reduce((a, b) => a * b, 1)), shape: [n, ...shape] }, { values: new Float32Array(n), shape: [n] }] };
   });
 }

@@ -136,3 +136,15 @@ it('draws examples/imagenet/googlenet-deploy.json', async () => {
   assertWellFormed(svg);
   assert.ok(svg.includes('>inception_4e/output</text>') && svg.includes('>1×832×14×14</text>'));
 });
+
+// Definitions whose data layers name a data set (`source`) are drawn with the data set's shapes,
+// without the data: CIFAR-10's binary files are not on disk here, and MNIST is not read.
+it('draws the shipped examples/mnist/lenet.json and examples/cifar10/full.json, their data layers named by source', async () => {
+  const examples = resolve(fileURLToPath(import.meta.url), '../../../../examples');
+  for (const [file, phase, shape] of [['mnist/lenet.json', 'train', '64×1×28×28'], ['mnist/lenet.json', 'test', '100×1×28×28'], ['cifar10/full.json', 'test', '100×3×32×32']] as const) {
+    const out = join(dir, `${file.replace(/\W/g, '-')}-${phase}.dot`);
+    assert.equal(await drawCommand([join(examples, file), '--out', out, '--phase', phase]), 0, file);
+    const dot = readFileSync(out, 'utf8');
+    assert.ok(dot.includes(shape), `${file}, ${phase} phase: the data's shape ${shape} in\n${dot.slice(0, 400)}`);
+  }
+});

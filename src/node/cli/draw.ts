@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { netGraph } from '../../draw/graph.js';
 import { drawDot, drawSvg } from '../../draw/render.js';
 import { svgToPng } from '../plot/png.js';
-import { readDefinition, resolveSources } from '../definition.js';
+import { readDefinition, shapeSources } from '../definition.js';
 import { nodeLayerTypes } from '../layers.js';
 import { UsageError } from './flags.js';
 
@@ -39,7 +39,7 @@ function shapes(layers: LayerConfig[], phase: Phase): { shapeOf: (b: string) => 
   let reason = '';
   for (const [defs, note] of [[layers, ''], [batch1, ' (shapes at batch 1)']] as const) {
     try {
-      const net = new Net(resolveSources(defs), { backend: new JsBackend(), phase, memoryBudget: 512 * 2 ** 20 });
+      const net = new Net(defs, { backend: new JsBackend(), phase, memoryBudget: 512 * 2 ** 20 });
       const known = new Map([...net.blobs].map(([name, b]) => [name, [...b.shape]]));
       net.destroy();
       return { shapeOf: (b) => known.get(b), note };
@@ -75,8 +75,10 @@ export async function drawCommand(args: string[]): Promise<number> {
 
   const def = readDefinition(file);
   const name = def.name ?? basename(file, extname(file));
-  const { shapeOf, note } = shapes(def.layers, phase);
-  const graph = netGraph(name, def.layers, phase, shapeOf, nodeLayerTypes);
+  // The data sets' shapes stand in for their data: a drawing needs no data set on disk.
+  const layers = shapeSources(def.layers);
+  const { shapeOf, note } = shapes(layers, phase);
+  const graph = netGraph(name, layers, phase, shapeOf, nodeLayerTypes);
   if (format === 'dot') {
     writeFileAtomic(out, drawDot(graph), `drawing "${out}"`, { exclusive: true });
     console.log(`wrote ${out} (${graph.nodes.length} nodes, ${graph.edges.length} edges)`);

@@ -22,7 +22,7 @@ import { exportOnnx, importOnnx } from '../../io/onnx/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadWeights, saveWeights } from '../io/snapshot.js';
 import { nodeLayerTypes } from '../layers.js';
-import { readDefinition } from '../definition.js';
+import { readDefinition, shapeSources } from '../definition.js';
 
 export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR
        cortado import onnx <model.onnx> --out DIR
@@ -98,7 +98,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : new Map();
-  const { prototxt, caffemodel } = exportCaffe({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights, { layerTypes: nodeLayerTypes });
+  const { prototxt, caffemodel } = exportCaffe({ ...(def.name ? { name: def.name } : {}), layers: shapeSources(def.layers) }, weights, { layerTypes: nodeLayerTypes });
   const base = join(f.out, stem(positionals[0]));
   writeOut(`${base}.prototxt`, prototxt, 'cortado export caffe');
   writeOut(`${base}.caffemodel`, caffemodel, 'cortado export caffe');
@@ -129,7 +129,7 @@ async function exportOnnxCommand(args: string[]): Promise<number> {
   }
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : undefined;
-  const bytes = exportOnnx({ ...(def.name ? { name: def.name } : {}), layers: def.layers }, weights, { layerTypes: nodeLayerTypes });
+  const bytes = exportOnnx({ ...(def.name ? { name: def.name } : {}), layers: shapeSources(def.layers) }, weights, { layerTypes: nodeLayerTypes });
   writeOut(f.out, bytes, 'cortado export onnx');
   console.log(`wrote ${f.out} (${bytes.length} bytes${weights ? `, ${weights.size} parameters` : ', initial weights'})`);
   return 0;

@@ -7,12 +7,11 @@
  * (`mnist:...`, `cifar10:...`), so a net can be timed without its data files.
  */
 import { createBackend, precisionFlag, type BackendName } from '../backends.js';
-import { readDefinition, resolveSources } from '../definition.js';
+import { readDefinition, resolveSources, SOURCE_SHAPES } from '../definition.js';
 import { DataError } from '../../core/errors.js';
 import type { LayerConfig } from '../../core/layer.js';
 import { Net } from '../net.js';
 import { timeNet, timingTable } from '../../core/timing.js';
-import { CIFAR10_SHAPE } from '../data/cifar10.js';
 import { UsageError, integerFlag, parseFlags } from './flags.js';
 
 export const TIME_USAGE = `usage: cortado time <net.json> [options]
@@ -67,8 +66,6 @@ export async function timeCommand(rest: string[]): Promise<number> {
   return 0;
 }
 
-/** Shapes of one sample of the data sets a MemoryData `source` can name. */
-const SOURCE_SHAPES: [RegExp, readonly number[]][] = [[/^mnist:/, [1, 28, 28]], [/^cifar10:/, CIFAR10_SHAPE]];
 
 /**
  * The layers with `batch` as every data layer's batch size (a `batchSize` field, or the first
@@ -85,7 +82,8 @@ export function timingDefinition(layers: readonly LayerConfig[], options: { batc
       out = { ...out, shapes: (l.shapes as unknown[]).map((s) => (Array.isArray(s) ? [batch, ...s.slice(1)] : s)) };
     }
     if (synthetic && l.type === 'MemoryData' && typeof l.source === 'string') {
-      const shape = SOURCE_SHAPES.find(([re]) => re.test(l.source as string))?.[1];
+      const set = /^(mnist|cifar10):/.exec(l.source)?.[1] as keyof typeof SOURCE_SHAPES | undefined;
+      const shape = set && SOURCE_SHAPES[set];
       if (shape) {
         const { source: _, ...rest } = out;
         const n = Number(out.batchSize) || 1;
