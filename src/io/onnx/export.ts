@@ -71,7 +71,10 @@ function exportNet(net: CoreNet): Uint8Array {
   const problems: string[] = [];
   for (const layer of layers) {
     const why = exportLayer(net, layer, g);
-    if (why) problems.push(`layer "${layer.name}" (${layer.type}): ${why}`);
+    if (!why) continue;
+    problems.push(`layer "${layer.name}" (${layer.type}): ${why}`);
+    // Its tops stand written for the layers after it, so that every problem is listed at once.
+    for (const t of layer.config.tops) g.def(t);
   }
   if (problems.length) throw new ConfigError(`${problems.length} layer(s) ONNX cannot hold:\n  ${problems.join('\n  ')}`);
   for (const b of net.outputBlobNames) g.outputs.push(g.value(g.use(b), net.blob(b).shape));

@@ -63,6 +63,20 @@ describe('cortado export onnx / import onnx', () => {
     assert.throws(() => cortado('export', 'tflite', 'x.json', '--out', 'y'), (e: any) => e.status === 2 && /caffe, onnx/.test(e.stderr));
   });
 
+  it('a training definition whose data layers name a data set (the shipped examples/mnist/lenet.json) is refused listing every layer an inference graph cannot hold, without reading the data', () => {
+    const lenet = resolve(fileURLToPath(import.meta.url), '../../../../../examples/mnist/lenet.json');
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-onnx-cli-'));
+    try {
+      assert.throws(() => cortado('export', 'onnx', lenet, '--out', join(dir, 'lenet.onnx')), (e: any) => e.status === 1 &&
+        /cortado: ConfigError: 3 layer\(s\) ONNX cannot hold:\n +layer "test-data" \(MemoryData\): a data layer[^\n]*\n +layer "loss" \(SoftmaxLoss\)[^\n]*\n +layer "accuracy" \(Accuracy\)/.test(e.stderr));
+      assert.throws(() => cortado('export', 'caffe', lenet, '--out', dir), (e: any) => e.status === 1 &&
+        /cortado: ConfigError: 2 layer\(s\) Caffe cannot hold:\n +layer "train-data" \(MemoryData\)[^\n]*\n +layer "test-data" \(MemoryData\)/.test(e.stderr));
+      assert.deepEqual(readdirSync(dir), []);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--help after the format, or anywhere, shows the usage of both formats and exits 0, as for the other commands', () => {
     for (const args of [['import', 'onnx', '--help'], ['import', 'caffe', 'x.prototxt', '--help'], ['export', 'onnx', 'x.json', '-h'], ['export', '--help']]) {
       const out = cortado(...args);
