@@ -1,6 +1,6 @@
 /**
- * Target "cli": `cortado train | convert | plot` with mutated arguments, each in its own process
- * (`--max-old-space-size` limited, time-limited). A process that exits with a usage error or
+ * Target "cli": `cortado train | convert | plot | draw | summary | time | export` with mutated
+ * arguments, each in its own process (`--max-old-space-size` limited, time-limited). A process that exits with a usage error or
  * `cortado: <Cortado error>: ...` naming a flag or file is a framework error; a stack trace or
  * another error class is an other exception; a timeout a hang; a signal a kill. Invalid by
  * construction: a numeric flag given a non-number, a negative or fractional count, unless
@@ -23,17 +23,42 @@ const NUMBER_FLAGS = ['--base-lr', '--momentum', '--weight-decay', '--gamma', '-
 const WORDS = ['--backend', '--method', '--regularization', '--lr-policy', '--init-from', '--output', '--stepvalues'];
 const VALUES = ['', '-1', '0x10', '1e308', 'NaN', 'abc', '2.5', '1e3', '-0', '99999999999999999999', '/proc/x', '.', 'js', 'SGD', 'L1', 'inv', '1,2', '#x'];
 
+/** The other commands' flags: their own counts (integers >= 0 or 1), words and switches. */
+const TOOL_COUNTS = ['--batch', '--iterations', '--warmup', '--max-batches'];
+const TOOL_WORDS = ['--phase', '--format', '--weights', '--precision'];
+const SWITCHES = ['--fresh', '--help', '--png', '--force', '--synthetic', '--json'];
+
+/** A deploy form of the MLP (an Input layer, no loss), as the exports want it. */
+function deploy(): unknown[] {
+  const layers = mlp().filter((l) => !['MemoryData', 'SoftmaxLoss', 'Accuracy'].includes(String((l as { type: string }).type)));
+  return [{ type: 'Input', name: 'data', tops: ['x'], shapes: [[4, 4]] }, ...layers, { type: 'Softmax', name: 'prob', bottoms: ['score'], tops: ['prob'] }];
+}
+
 function argv(rng: FuzzRng, dir: string): { args: string[]; validity: Validity } {
   const net = join(dir, 'net.json');
   writeFileSync(net, JSON.stringify({ seed: 1, solver: { baseLr: 0.1, maxIter: 4 }, layers: mlp() }));
-  const command = rng.pick(['train', 'train', 'train', 'convert', 'plot', 'bogus']);
-  const args = command === 'train' ? ['train', net, '--backend', 'js', '--output', join(dir, `out-${rng.int(0, 1e9)}`)] : [command];
+  const deployNet = join(dir, 'deploy.json');
+  writeFileSync(deployNet, JSON.stringify({ name: 'deploy', layers: deploy() }));
+  const command = rng.pick(['train', 'train', 'train', 'convert', 'plot', 'bogus', 'draw', 'summary', 'time', 'export']);
+  const out = join(dir, `out-${rng.int(0, 1e9)}`);
+  const base: Record<string, string[]> = {
+    train: ['train', net, '--backend', 'js', '--output', out],
+    draw: ['draw', net, '--out', `${out}.svg`],
+    summary: ['summary', net],
+    time: ['time', net, '--backend', 'js', '--iterations', '1', '--warmup', '0'],
+    export: ['export', rng.pick(['onnx', 'caffe']), deployNet, '--out', out],
+  };
+  const args = base[command] ?? [command];
+  const tool = command in base && command !== 'train';
   let validity: Validity = command === 'bogus' ? 'invalid' : 'unknown';
   for (let k = rng.int(1, 3); k > 0; k--) {
-    const flag = rng.pick([...COUNT_FLAGS, ...NUMBER_FLAGS, ...WORDS, '--fresh', '--help', '--nope', 'extra.json', 'mnist', 'images', '--out']);
+    const pool = tool ? [...TOOL_COUNTS, ...TOOL_WORDS, ...SWITCHES, '--nope', 'extra.json', '--out'] : [...COUNT_FLAGS, ...NUMBER_FLAGS, ...WORDS, '--fresh', '--help', '--nope', 'extra.json', 'mnist', 'images', '--out'];
+    const flag = rng.pick(pool);
     const value = rng.pick(VALUES);
     args.push(flag);
-    if (flag.startsWith('--') && flag !== '--fresh' && flag !== '--help') args.push(value);
+    if (flag.startsWith('--') && !SWITCHES.includes(flag)) args.push(value);
+    if (TOOL_COUNTS.includes(flag) && !/^\d+$/.test(value)) validity = 'invalid';
+    if (flag === '--phase' && value !== 'train' && value !== 'test') validity = 'invalid';
     if (flag === '--nope') validity = 'invalid';
     if (COUNT_FLAGS.includes(flag) && !/^\d+$/.test(value)) validity = 'invalid';
     if (NUMBER_FLAGS.includes(flag) && !Number.isFinite(Number(value))) validity = 'invalid';
