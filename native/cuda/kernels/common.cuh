@@ -56,8 +56,9 @@ __device__ __forceinline__ int cortadoMax(int a, int b) { return a > b ? a : b; 
 #define CORTADO_REDUCE_THREADS 256
 
 /**
- * Sums v over the block (blockDim.x == CORTADO_REDUCE_THREADS); the result is valid in thread 0.
- * `buf` is a __shared__ array of CORTADO_REDUCE_THREADS floats.
+ * Sums v over the block (blockDim.x == CORTADO_REDUCE_THREADS); every thread gets the result (the
+ * next call's first barrier keeps buf[0] until all have read it). `buf` is a __shared__ array of
+ * CORTADO_REDUCE_THREADS floats.
  */
 __device__ __forceinline__ float cortadoBlockSum(float v, float* buf) {
   __syncthreads();  // an earlier call may still be reading buf[0]

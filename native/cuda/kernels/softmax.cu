@@ -43,6 +43,58 @@ extern "C" __global__ void softmax_bwd_f32(int outer, int classes, int inner, co
   }
 }
 
+/** The largest of v over the block (as cortadoBlockSum: every thread gets it); NaNs ignored, as by fmaxf. */
+__device__ __forceinline__ float blockMax(float v, float* buf) {
+  __syncthreads();  // an earlier call may still be reading buf[0]
+  buf[threadIdx.x] = v;
+  __syncthreads();
+  for (int s = CORTADO_REDUCE_THREADS / 2; s > 0; s >>= 1) {
+    if (threadIdx.x < s) buf[threadIdx.x] = fmaxf(buf[threadIdx.x], buf[threadIdx.x + s]);
+    __syncthreads();
+  }
+  return buf[0];
+}
+
+/**
+ * softmax_fwd_f32 where inner is 1 (a classifier's scores, [rows, classes]): a block of
+ * CORTADO_REDUCE_THREADS threads per row, across its classes, with the max and the sum reduced in
+ * the block. One thread per row, as there, read each row alone and in turn (1000 classes three
+ * times over for ImageNet's nets, with a batch's rows as the only parallelism, one thread at batch
+ * 1); here the reads of a row are coalesced and every row gets a block. The same values but the
+ * sum, whose order is a fixed tree (deterministic, within rounding of the sequential one).
+ */
+extern "C" __global__ void softmax_rows_fwd_f32(int rows, int classes, const float* x, float* y) {
+  __shared__ float buf[CORTADO_REDUCE_THREADS];
+  for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    const float* xr = x + (size_t)r * classes;
+    float* yr = y + (size_t)r * classes;
+    float m = -CORTADO_FLT_MAX;
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) m = fmaxf(m, xr[c]);
+    m = blockMax(m, buf);
+    float s = 0.0f;
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) {
+      float e = expf(xr[c] - m);
+      yr[c] = e;
+      s += e;
+    }
+    s = cortadoBlockSum(s, buf);
+    float inv = 1.0f / s;
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) yr[c] *= inv;
+  }
+}
+
+/** softmax_bwd_f32 where inner is 1, a block per row as softmax_rows_fwd_f32; dx may alias dy. */
+extern "C" __global__ void softmax_rows_bwd_f32(int rows, int classes, const float* y, const float* dy, float* dx) {
+  __shared__ float buf[CORTADO_REDUCE_THREADS];
+  for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    const size_t base = (size_t)r * classes;
+    float dot = 0.0f;
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) dot += dy[base + c] * y[base + c];
+    dot = cortadoBlockSum(dot, buf);
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) dx[base + c] = y[base + c] * (dy[base + c] - dot);
+  }
+}
+
 /** Probability floored at FLT_MIN; not fmaxf, which would turn a NaN probability into FLT_MIN and hide it. */
 __device__ __forceinline__ float flooredProb(float p) { return p < CORTADO_FLT_MIN ? CORTADO_FLT_MIN : p; }
 

@@ -399,6 +399,13 @@ export function methodCases(): MethodCase[] {
 
   cases.push(...classCases('10 classes', { outer: 64, classes: 10, inner: 1 }, 80));
   cases.push(...classCases('5 classes x 6 positions', { outer: 3, classes: 5, inner: 6 }, 81));
+  // Rows long enough for the CUDA backend's block per row: ImageNet's 1000 classes (at batch 1 and
+  // 3), 64 (the smallest such row) over more rows than the emulated grid has blocks, and 300 (a
+  // block's 256 threads and a part).
+  cases.push(...classCases('1000 classes, one row', { outer: 1, classes: 1000, inner: 1 }, 82));
+  cases.push(...classCases('1000 classes', { outer: 3, classes: 1000, inner: 1 }, 83));
+  cases.push(...classCases('64 classes x 70 rows', { outer: 70, classes: 64, inner: 1 }, 84));
+  cases.push(...classCases('300 classes', { outer: 2, classes: 300, inner: 1 }, 85));
 
   cases.push(
     {

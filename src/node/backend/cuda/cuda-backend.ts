@@ -60,6 +60,8 @@ export interface CudaRuntime {
 }
 
 const THREADS = 256;
+/** Classes from which a softmax over rows (inner 1) takes a block per row (softmaxRows). */
+const ROW_CLASSES = 64;
 /** Largest element count a kernel indexes with 32-bit ints and a grid-stride loop. */
 const MAX_ELEMENTS = 2 ** 31 - 2 ** 26;
 /** Most channels an LRN thread takes in turn (kernels/normalization.cu, lrnChunk). */
@@ -136,6 +138,13 @@ export class CudaBackend implements Backend {
     if (n <= 0) return;
     if (n > MAX_ELEMENTS) throw new BackendError(`CUDA backend, ${name}: ${n} elements exceed the ${MAX_ELEMENTS} a kernel handles`);
     this.k.launch(name, Math.min(Math.ceil(n / THREADS), this.maxBlocks), THREADS, args);
+  }
+
+  /** Launches a kernel that takes a block of THREADS threads per row, every gridDim.x-th row. */
+  private runRows(name: string, rows: number, elements: number, args: readonly (number | CudaBuf)[]): void {
+    if (rows <= 0) return;
+    if (elements > MAX_ELEMENTS) throw new BackendError(`CUDA backend, ${name}: ${elements} elements exceed the ${MAX_ELEMENTS} a kernel handles`);
+    this.k.launch(name, Math.min(rows, this.maxBlocks), THREADS, args);
   }
 
   /**
@@ -583,15 +592,29 @@ export class CudaBackend implements Backend {
       cudaBuf(dy, n, 'neuronBackward dy'), cudaBuf(dx, n, 'neuronBackward dx'), alpha]);
   }
 
+  /**
+   * Whether a softmax takes its rows kernels (a block per row of `classes`): rows of a classifier's
+   * scores (inner 1) of ROW_CLASSES classes or more. Otherwise a thread per (outer, inner) position
+   * walks its classes, reads coalesced across the positions' inner index; with inner 1 it reads a
+   * row alone, a row per thread, which left a 1000-class softmax with the batch's rows as its only
+   * parallelism (one thread at batch 1).
+   */
+  private softmaxRows(g: ClassGeom): boolean {
+    return g.inner === 1 && g.classes >= ROW_CLASSES;
+  }
+
   softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
     const n = g.outer * g.classes * g.inner;
-    this.run('softmax_fwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, cudaBuf(x, n, 'softmaxForward x'), cudaBuf(y, n, 'softmaxForward y')]);
+    const [xb, yb] = [cudaBuf(x, n, 'softmaxForward x'), cudaBuf(y, n, 'softmaxForward y')];
+    if (this.softmaxRows(g)) this.runRows('softmax_rows_fwd_f32', g.outer, n, [g.outer, g.classes, xb, yb]);
+    else this.run('softmax_fwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, xb, yb]);
   }
 
   softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
     const n = g.outer * g.classes * g.inner;
-    this.run('softmax_bwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, cudaBuf(y, n, 'softmaxBackward y'),
-      cudaBuf(dy, n, 'softmaxBackward dy'), cudaBuf(dx, n, 'softmaxBackward dx')]);
+    const bufs = [cudaBuf(y, n, 'softmaxBackward y'), cudaBuf(dy, n, 'softmaxBackward dy'), cudaBuf(dx, n, 'softmaxBackward dx')];
+    if (this.softmaxRows(g)) this.runRows('softmax_rows_bwd_f32', g.outer, n, [g.outer, g.classes, ...bufs]);
+    else this.run('softmax_bwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, ...bufs]);
   }
 
   private normalization(mode: LossNormalization): number {
