@@ -5,7 +5,7 @@
  * kernel as [word: meaning]; offsets are element offsets into the arena. Each output element is
  * written by one invocation only (sums over a window or a row are loops inside it), so nothing races.
  */
-import { elementwise, reduction, FLAG, LABEL, POWX } from './wgsl-common.js';
+import { elementwise, reduction, rowwise, FLAG, LABEL, POWX } from './wgsl-common.js';
 
 /**
  * The counter-based generator of js/random.ts in u32 arithmetic (which wraps, as the spec needs),
@@ -190,6 +190,37 @@ export const nnKernels: Record<string, string> = {
   }
   let inv = 1.0 / sum;
   for (var c = 0u; c < C; c++) { m[u(4) + base + c * inner] = m[u(4) + base + c * inner] * inv; }`),
+  /**
+   * [0 rows, 1 classes, 2 x, 3 y] softmaxForward of a classifier's rows (inner 1): a workgroup per
+   * row, the max and the sum reduced across it; a row per invocation, it was one invocation at
+   * batch 1 for 1000 classes.
+   */
+  softmaxRowsForward: rowwise(`
+  let C = u(1);
+  let x = u(2) + r * C;
+  let y = u(3) + r * C;
+  var mx = bitcast<f32>(0xff7fffffu);  // -FLT_MAX
+  for (var c = li; c < C; c += 256u) { mx = max(mx, m[x + c]); }
+  mx = rowMax(mx, li);
+  var sum = 0.0;
+  for (var c = li; c < C; c += 256u) {
+    let e = exp(m[x + c] - mx);
+    m[y + c] = e;
+    sum += e;
+  }
+  let inv = 1.0 / rowSum(sum, li);
+  for (var c = li; c < C; c += 256u) { m[y + c] = m[y + c] * inv; }`),
+  /** [0 rows, 1 classes, 2 y, 3 dy, 4 dx] softmaxBackward of rows, as softmaxRowsForward */
+  softmaxRowsBackward: rowwise(`
+  let C = u(1);
+  let base = r * C;
+  var d = 0.0;
+  for (var c = li; c < C; c += 256u) { d += m[u(3) + base + c] * m[u(2) + base + c]; }
+  d = rowSum(d, li);
+  for (var c = li; c < C; c += 256u) {
+    let k = base + c;
+    m[u(4) + k] = m[u(2) + k] * (m[u(3) + k] - d);
+  }`),
   /** [0 outer·inner, 1 classes, 2 inner, 3 y, 4 dy, 5 dx] */
   softmaxBackward: elementwise(`
   let C = u(1);

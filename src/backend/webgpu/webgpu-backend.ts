@@ -43,6 +43,8 @@ const RESULT = 1;
 const COUNT = 2;
 /** Commands kept before a batch is posted. */
 const BATCH = 256;
+/** Classes from which a softmax over rows (inner 1) takes a workgroup per row, as the CUDA backend's. */
+const ROW_CLASSES = 64;
 const WAIT_MS = 10 * 60 * 1000;
 
 /** Waits until control[SEQ] reaches `seq`; returns the reply text or throws its error. */
@@ -338,13 +340,17 @@ export class WebGpuBackend implements Backend {
 
   softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
     const pos = g.outer * g.inner, n = pos * g.classes;
-    this.launch('softmaxForward', pos, new Params().u(pos).u(g.classes).u(g.inner).u(this.off(x, n, 'softmaxForward x')).u(this.off(y, n, 'softmaxForward y')));
+    const [xo, yo] = [this.off(x, n, 'softmaxForward x'), this.off(y, n, 'softmaxForward y')];
+    // Rows of a classifier's scores: a workgroup per row (one invocation per row left a batch-1 softmax to one).
+    if (g.inner === 1 && g.classes >= ROW_CLASSES) this.launchRows('softmaxRowsForward', g.outer, new Params().u(g.outer).u(g.classes).u(xo).u(yo));
+    else this.launch('softmaxForward', pos, new Params().u(pos).u(g.classes).u(g.inner).u(xo).u(yo));
   }
 
   softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
     const pos = g.outer * g.inner, n = pos * g.classes;
-    this.launch('softmaxBackward', pos, new Params().u(pos).u(g.classes).u(g.inner).u(this.off(y, n, 'softmaxBackward y'))
-      .u(this.off(dy, n, 'softmaxBackward dy')).u(this.off(dx, n, 'softmaxBackward dx')));
+    const [yo, dyo, dxo] = [this.off(y, n, 'softmaxBackward y'), this.off(dy, n, 'softmaxBackward dy'), this.off(dx, n, 'softmaxBackward dx')];
+    if (g.inner === 1 && g.classes >= ROW_CLASSES) this.launchRows('softmaxRowsBackward', g.outer, new Params().u(g.outer).u(g.classes).u(yo).u(dyo).u(dxo));
+    else this.launch('softmaxBackward', pos, new Params().u(pos).u(g.classes).u(g.inner).u(yo).u(dyo).u(dxo));
   }
 
   softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
@@ -494,6 +500,13 @@ export class WebGpuBackend implements Backend {
     if (n <= 0) return;
     const groups = Math.ceil(n / 256);
     const gx = Math.min(groups, 65535), gy = Math.ceil(groups / gx);
+    this.enqueue({ op: 'k', kernel, params: p.words(), groups: [gx, gy] });
+  }
+
+  /** A kernel with one workgroup per row (rowwise in wgsl-common.ts). */
+  private launchRows(kernel: string, rows: number, p: Params): void {
+    if (rows <= 0) return;
+    const gx = Math.min(rows, 65535), gy = Math.ceil(rows / gx);
     this.enqueue({ op: 'k', kernel, params: p.words(), groups: [gx, gy] });
   }
 

@@ -53,6 +53,36 @@ ${body}
 }
 
 /**
+ * A kernel with one workgroup per row r < u(0) (workgroups laid out as for `elementwise`), its 256
+ * invocations `li` across the row; rowMax(v, li) and rowSum(v, li) reduce over the workgroup and
+ * give every invocation the result (a fixed tree: the same order every run).
+ */
+export function rowwise(body: string, helpers = ''): string {
+  return `${PRELUDE}
+${helpers}
+var<workgroup> rr: array<f32, 256>;
+fn rowReduce(v: f32, li: u32, isMax: bool) -> f32 {
+  workgroupBarrier();  // an earlier reduction may still be reading rr[0]
+  rr[li] = v;
+  workgroupBarrier();
+  for (var h = 128u; h > 0u; h >>= 1u) {
+    if (li < h) { rr[li] = select(rr[li] + rr[li + h], max(rr[li], rr[li + h]), isMax); }
+    workgroupBarrier();
+  }
+  return rr[0];
+}
+fn rowMax(v: f32, li: u32) -> f32 { return rowReduce(v, li, true); }
+fn rowSum(v: f32, li: u32) -> f32 { return rowReduce(v, li, false); }
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>,
+        @builtin(local_invocation_index) li: u32) {
+  let r = wg.y * nw.x + wg.x;
+  if (r >= u(0)) { return; }
+${body}
+}`;
+}
+
+/**
  * A single-workgroup reduction: `loop` runs for each j < u(0) (strided over the 256 invocations)
  * and adds to the private sums a and b; `finish` runs once with their totals in a and b.
  */
