@@ -11,7 +11,8 @@
  * - Nodes whose inputs are all constant (initializers, Constant nodes, shapes of computed values)
  *   are folded (fold.ts) and leave no layer.
  * - Every node Cortado cannot map is listed in ONE ConfigError (op, node name, why); a damaged
- *   file is a DataError naming `options.file`.
+ *   file is a DataError naming `options.file`, and so is a weight that does not fit the parameter
+ *   its layer makes from its input's shape.
  * Shapes of computed values (for Shape, global pooling, floor-mode pooling, Slice) come from a
  * Cortado net built from the layers so far (shapes.ts).
  */
