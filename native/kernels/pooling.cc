@@ -214,6 +214,65 @@ inline void pool_vector_inside(const PoolGeom& g, PoolMethod method, const float
   store(y, div(sum, set1(float(hsize * kw))));
 }
 
+// Window widths up to which pool_vector_clipped keeps its lanes per window column on the stack.
+constexpr int64_t kClipK = 16;
+
+// W outputs of one row, r of them real, whose windows start inside the row but may end past it,
+// at a horizontal stride of 1 or 2 (a row's last vector, where Caffe's rounded-up width clips the
+// last window, or a vector shorter than W): pool_row_vector's loop below with the lanes each
+// window column keeps worked out once per vector, not once per window element with an integer
+// division, and whole-vector reads where they stay inside the plane, the real lanes past the row
+// then set to -inf (max) or 0 (mean) as there. Same scan, same sums, same results.
+inline void pool_vector_clipped(const PoolGeom& g, PoolMethod method, const float* x, int64_t hs, int64_t h1, int64_t hsize,
+                                int64_t ws, int64_t r, float* y, float* mask) {
+  const int64_t Wd = g.width, sw = g.strideW, plane = int64_t(g.height) * Wd, reach = (W - 1) * sw;
+  const V lane = iota(), step = mul(lane, set1(float(sw))), fill = set1(method == kMaxPool ? -INFINITY : 0.0f);
+  // keep[c]: how many lanes have column ws + c + lane sw inside the row (a prefix of the r lanes).
+  int64_t cols = 0, keep[kClipK];
+  for (; cols < g.kernelW; ++cols) {
+    const int64_t left = Wd - ws - cols, n = imin(r, sw == 1 ? left : (left + 1) >> 1);
+    if (n <= 0) break;
+    keep[cols] = n;
+  }
+  auto at = [&](int64_t h, int64_t c) -> V {
+    const int64_t off = h * Wd + ws + c;
+    V v;
+    if (off + reach < plane) {
+      if (sw == 1) {
+        v = load(x + off);
+      } else {
+        V odd;
+        deinterleave(load(x + off), W > 1 ? loadp(x + off + W, W - 1) : zero(), v, odd);
+      }
+    } else {
+      v = load_strided(x + off, sw, keep[c]);
+    }
+    // Lanes from r on are not stored: only the real lanes past the row need the fill.
+    return keep[c] < r ? select_lt(lane, set1(float(keep[c])), v, fill) : v;
+  };
+  if (method == kMaxPool) {
+    const V one = set1(1.0f);
+    V best = at(hs, 0), idx = add(set1(float(hs * Wd + ws)), step);
+    for (int64_t h = hs; h < h1; ++h) {
+      V pos = add(set1(float(h * Wd + ws)), step);
+      for (int64_t c = 0; c < cols; ++c, pos = add(pos, one)) {
+        if (h == hs && c == 0) continue;
+        const V v = at(h, c);
+        idx = select_gt(v, best, pos, idx);
+        best = max_keep(v, best);
+      }
+    }
+    storep(y, best, r);
+    storep(mask, idx, r);
+    return;
+  }
+  V sum = zero();
+  for (int64_t h = hs; h < h1; ++h)
+    for (int64_t c = 0; c < cols; ++c) sum = add(sum, at(h, c));
+  const V wsz = min(set1(float(g.kernelW)), sub(set1(float(Wd + g.padW - ws)), step));
+  storep(y, div(sum, mul(set1(float(hsize)), wsz)), r);
+}
+
 // Outputs [ow0, ow1) of row oh, W at a time, for windows that start inside the plane (a window
 // may be clipped at the right and bottom edges): each lane scans its window in the generic loop's
 // order (rows, then columns), with a strict > for max, so ties keep the first and a NaN first in
@@ -228,6 +287,10 @@ void pool_row_vector(const PoolGeom& g, PoolMethod method, const float* x, int64
     const int64_t r = imin(W, ow1 - ow), ws = ow * sw - g.padW;
     if (r == W && sw <= 2 && ws + g.kernelW - 1 + (W - 1) * sw < Wd) {
       pool_vector_inside(g, method, x, hs, h1 - hs, hsize, ws, y + oh * g.outW + ow, mask ? mask + oh * g.outW + ow : nullptr);
+      continue;
+    }
+    if (sw <= 2 && g.kernelW <= kClipK) {
+      pool_vector_clipped(g, method, x, hs, h1, hsize, ws, r, y + oh * g.outW + ow, mask ? mask + oh * g.outW + ow : nullptr);
       continue;
     }
     // Lanes whose column ws + c + lane sw is inside the row: a prefix of the r lanes.
