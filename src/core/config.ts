@@ -249,7 +249,8 @@ function checkRange(r: ConfigReader, key: string, v: number, rule: NumberRule): 
 export function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (typeof v === 'string') return `"${v}"`;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'number') return Object.is(v, -0) ? '-0' : String(v);  // String(-0) is "0"
+  if (typeof v === 'bigint') return String(v);
   try {
     const mark = '\u0000';
     const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x)) || typeof x === 'bigint' ? `${mark}${String(x)}${mark}` : x);

@@ -106,6 +106,8 @@ test('cortado train reads numeric flags strictly: decimals, integers where count
     // A negative value after its flag reaches the solver's own check, which names the field.
     const gamma = cortado(['train', file, '--backend', 'js', '--lr-policy', 'step', '--stepsize', '5', '--gamma', '-1']);
     assert.match(gamma.err, /"gamma" must be > 0, found -1/);
+    // -0 is shown as given, not as 0 (which the user did not write).
+    assert.match(cortado(['train', file, '--backend', 'js', '--base-lr', '-0']).err, /"baseLr" must be > 0, found -0$/m);
     const ok = cortado(['train', file, '--backend', 'js', '--max-iter', '10', '--seed', '4294967295', '--summary-every', '5', '--validate-every', '0']);
     assert.equal(ok.code, 0, ok.err);
     assert.match(ok.out, /done: 10 iterations/);
