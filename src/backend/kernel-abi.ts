@@ -3,7 +3,7 @@
  * geometries and enumerations: geometries as int32 fields in the order of native/include/cortado.h's
  * ConvGeom and PoolGeom, enumerations as the small integers of its enums. Browser-safe.
  */
-import type { LRNGeom } from './backend.js';
+import type { ClassGeom, LRNGeom } from './backend.js';
 
 export const CONV_FIELDS = ['num', 'channels', 'height', 'width', 'numOutput', 'group', 'kernelH', 'kernelW',
   'strideH', 'strideW', 'padH', 'padW', 'dilationH', 'dilationW', 'outH', 'outW'] as const;
@@ -86,4 +86,15 @@ export function belowOrAt(t: number): number {
   else if (t32 < 0) bits[0]++;
   else bits[0] = 0x80800000; // -FLT_MIN, not the nearest subnormal, which a device may flush to zero
   return new Float32Array(bits.buffer)[0];
+}
+
+/**
+ * Whether the GPU backends (CUDA, WebGPU) run a softmax with a block or workgroup of 256 threads
+ * per row: rows of a classifier's scores (inner 1) of 64 classes or more. Otherwise a thread per
+ * (outer, inner) position walks its classes, with reads coalesced across the inner index; with inner
+ * 1 that is a thread per row, which left a 1000-class softmax with the batch's rows as its only
+ * parallelism (one thread at batch 1).
+ */
+export function softmaxByRows(g: ClassGeom): boolean {
+  return g.inner === 1 && g.classes >= 64;
 }

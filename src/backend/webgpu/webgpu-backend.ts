@@ -23,7 +23,7 @@ import type {
   PoolGeom, PoolMethod,
 } from '../backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../lrn-composed.js';
-import { belowOrAt } from '../kernel-abi.js';
+import { belowOrAt, softmaxByRows } from '../kernel-abi.js';
 import { BackendError, DataError } from '../../core/errors.js';
 import { Arena } from './arena.js';
 import { CONTROL_INTS, DEAD, LENGTH, SEQ, STATUS, TEXT_BYTES, type Cmd, type GpuInfo, type Port } from './protocol.js';
@@ -43,8 +43,6 @@ const RESULT = 1;
 const COUNT = 2;
 /** Commands kept before a batch is posted. */
 const BATCH = 256;
-/** Classes from which a softmax over rows (inner 1) takes a workgroup per row, as the CUDA backend's. */
-const ROW_CLASSES = 64;
 const WAIT_MS = 10 * 60 * 1000;
 
 /** Waits until control[SEQ] reaches `seq`; returns the reply text or throws its error. */
@@ -341,15 +339,14 @@ export class WebGpuBackend implements Backend {
   softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
     const pos = g.outer * g.inner, n = pos * g.classes;
     const [xo, yo] = [this.off(x, n, 'softmaxForward x'), this.off(y, n, 'softmaxForward y')];
-    // Rows of a classifier's scores: a workgroup per row (one invocation per row left a batch-1 softmax to one).
-    if (g.inner === 1 && g.classes >= ROW_CLASSES) this.launchRows('softmaxRowsForward', g.outer, new Params().u(g.outer).u(g.classes).u(xo).u(yo));
+    if (softmaxByRows(g)) this.launchRows('softmaxRowsForward', g.outer, new Params().u(g.outer).u(g.classes).u(xo).u(yo));
     else this.launch('softmaxForward', pos, new Params().u(pos).u(g.classes).u(g.inner).u(xo).u(yo));
   }
 
   softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
     const pos = g.outer * g.inner, n = pos * g.classes;
     const [yo, dyo, dxo] = [this.off(y, n, 'softmaxBackward y'), this.off(dy, n, 'softmaxBackward dy'), this.off(dx, n, 'softmaxBackward dx')];
-    if (g.inner === 1 && g.classes >= ROW_CLASSES) this.launchRows('softmaxRowsBackward', g.outer, new Params().u(g.outer).u(g.classes).u(yo).u(dyo).u(dxo));
+    if (softmaxByRows(g)) this.launchRows('softmaxRowsBackward', g.outer, new Params().u(g.outer).u(g.classes).u(yo).u(dyo).u(dxo));
     else this.launch('softmaxBackward', pos, new Params().u(pos).u(g.classes).u(g.inner).u(yo).u(dyo).u(dxo));
   }
 

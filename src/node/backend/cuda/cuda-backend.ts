@@ -29,7 +29,7 @@ import type {
 } from '../../../backend/backend.js';
 import { lrnBackwardComposed, lrnForwardComposed } from '../../../backend/lrn-composed.js';
 import { BackendError, DataError } from '../../../core/errors.js';
-import { DEVICE_ERROR_LAYER_HINT, deviceErrorMessage, NEURON_OP, NORMALIZATION, belowOrAt } from '../../../backend/kernel-abi.js';
+import { DEVICE_ERROR_LAYER_HINT, deviceErrorMessage, NEURON_OP, NORMALIZATION, belowOrAt, softmaxByRows } from '../../../backend/kernel-abi.js';
 import type { CudaAddon, InitResult } from './addon.js';
 import { CudaBuf, cudaBuf, halfBytes } from './buffer.js';
 import { CudaConv } from './conv.js';
@@ -60,8 +60,6 @@ export interface CudaRuntime {
 }
 
 const THREADS = 256;
-/** Classes from which a softmax over rows (inner 1) takes a block per row (softmaxRows). */
-const ROW_CLASSES = 64;
 /** Largest element count a kernel indexes with 32-bit ints and a grid-stride loop. */
 const MAX_ELEMENTS = 2 ** 31 - 2 ** 26;
 /** Most channels an LRN thread takes in turn (kernels/normalization.cu, lrnChunk). */
@@ -592,28 +590,17 @@ export class CudaBackend implements Backend {
       cudaBuf(dy, n, 'neuronBackward dy'), cudaBuf(dx, n, 'neuronBackward dx'), alpha]);
   }
 
-  /**
-   * Whether a softmax takes its rows kernels (a block per row of `classes`): rows of a classifier's
-   * scores (inner 1) of ROW_CLASSES classes or more. Otherwise a thread per (outer, inner) position
-   * walks its classes, reads coalesced across the positions' inner index; with inner 1 it reads a
-   * row alone, a row per thread, which left a 1000-class softmax with the batch's rows as its only
-   * parallelism (one thread at batch 1).
-   */
-  private softmaxRows(g: ClassGeom): boolean {
-    return g.inner === 1 && g.classes >= ROW_CLASSES;
-  }
-
   softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
     const n = g.outer * g.classes * g.inner;
     const [xb, yb] = [cudaBuf(x, n, 'softmaxForward x'), cudaBuf(y, n, 'softmaxForward y')];
-    if (this.softmaxRows(g)) this.runRows('softmax_rows_fwd_f32', g.outer, n, [g.outer, g.classes, xb, yb]);
+    if (softmaxByRows(g)) this.runRows('softmax_rows_fwd_f32', g.outer, n, [g.outer, g.classes, xb, yb]);
     else this.run('softmax_fwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, xb, yb]);
   }
 
   softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
     const n = g.outer * g.classes * g.inner;
     const bufs = [cudaBuf(y, n, 'softmaxBackward y'), cudaBuf(dy, n, 'softmaxBackward dy'), cudaBuf(dx, n, 'softmaxBackward dx')];
-    if (this.softmaxRows(g)) this.runRows('softmax_rows_bwd_f32', g.outer, n, [g.outer, g.classes, ...bufs]);
+    if (softmaxByRows(g)) this.runRows('softmax_rows_bwd_f32', g.outer, n, [g.outer, g.classes, ...bufs]);
     else this.run('softmax_bwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, ...bufs]);
   }
 
