@@ -22,7 +22,7 @@ import { exportOnnx, importOnnx } from '../../io/onnx/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadWeights, saveWeights } from '../io/snapshot.js';
 import { nodeLayerTypes } from '../layers.js';
-import { readDefinition, shapeSources } from '../definition.js';
+import { readDefinition, shapeSources, type Definition } from '../definition.js';
 
 export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR
        cortado import onnx <model.onnx> --out DIR
@@ -40,6 +40,9 @@ holds no weights and the ONNX model the net's initial ones. Layers the format ca
 listed all at once.`;
 
 const stem = (file: string) => basename(file, extname(file));
+
+/** A definition file's net as the exporters take it: its name, and its data sets' shapes standing in for their data. */
+const exportable = (def: Definition) => ({ ...(def.name ? { name: def.name } : {}), layers: shapeSources(def.layers) });
 
 function readBytes(file: string): Uint8Array {
   try {
@@ -98,7 +101,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   }
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : new Map();
-  const { prototxt, caffemodel } = exportCaffe({ ...(def.name ? { name: def.name } : {}), layers: shapeSources(def.layers) }, weights, { layerTypes: nodeLayerTypes });
+  const { prototxt, caffemodel } = exportCaffe(exportable(def), weights, { layerTypes: nodeLayerTypes });
   const base = join(f.out, stem(positionals[0]));
   writeOut(`${base}.prototxt`, prototxt, 'cortado export caffe');
   writeOut(`${base}.caffemodel`, caffemodel, 'cortado export caffe');
@@ -129,7 +132,7 @@ async function exportOnnxCommand(args: string[]): Promise<number> {
   }
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : undefined;
-  const bytes = exportOnnx({ ...(def.name ? { name: def.name } : {}), layers: shapeSources(def.layers) }, weights, { layerTypes: nodeLayerTypes });
+  const bytes = exportOnnx(exportable(def), weights, { layerTypes: nodeLayerTypes });
   writeOut(f.out, bytes, 'cortado export onnx');
   console.log(`wrote ${f.out} (${bytes.length} bytes${weights ? `, ${weights.size} parameters` : ', initial weights'})`);
   return 0;
