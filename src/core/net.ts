@@ -483,7 +483,7 @@ function layerAt(d: LayerConfig, index: number): string {
 }
 
 function inPhase(d: LayerConfig, index: number, phase: Phase): boolean {
-  if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new ConfigError(`layer "#${index}": expected an object, found ${describe(d)}`);
+  if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new ConfigError(`${layerRef(`#${index}`)}: expected an object, found ${describe(d)}`);
   for (const key of ['include', 'exclude'] as const) {
     const rule = d[key];
     if (rule === undefined) continue;
