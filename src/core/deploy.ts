@@ -32,7 +32,8 @@ export interface DeployOptions {
   batchSize?: number;
 }
 
-const SOURCE_SHAPES: [RegExp, number[]][] = [[/^mnist:/, [1, 28, 28]], [/^cifar10:/, [3, 32, 32]]];
+/** The shape of one sample of each data set a MemoryData `source` can name ("mnist:...", "cifar10:...", read in Node). */
+export const SOURCE_SHAPES: Readonly<Record<'mnist' | 'cifar10', readonly number[]>> = { mnist: [1, 28, 28], cifar10: [3, 32, 32] };
 const RANDOM_TRANSFORMERS = new Set(['RandomCrop', 'RandomMirror']);
 
 const isData = (l: LayerConfig) => (l.bottoms ?? []).length === 0 && /Data$/.test(l.type);
@@ -82,8 +83,8 @@ function sampleShape(l: LayerConfig, top: string, index: number, given: DeployOp
   }
   const entry = Array.isArray(l.data) ? (l.data[index] as { shape?: unknown } | undefined) : undefined;
   if (entry && Array.isArray(entry.shape)) return (entry.shape as number[]).slice(1);
-  const known = typeof l.source === 'string' ? SOURCE_SHAPES.find(([re]) => re.test(l.source as string)) : undefined;
-  if (known && index === 0) return [...known[1]];
+  const set = typeof l.source === 'string' ? /^(mnist|cifar10):/.exec(l.source)?.[1] as keyof typeof SOURCE_SHAPES | undefined : undefined;
+  if (set && index === 0) return [...SOURCE_SHAPES[set]];
   throw new ConfigError(
     `deployDefinition: layer "${l.name}" (${l.type}): the per-sample shape of top "${top}" is not in the definition; ` +
       `give it: deployDefinition(layers, { inputShape: ${inputs === 1 ? '[c, h, w]' : `{ ${top}: [c, h, w] }`} })`,

@@ -13,6 +13,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError, DataError } from '../core/errors.js';
 import type { LayerConfig } from '../core/layer.js';
 import { ConfigReader, type Raw } from '../core/config.js';
+import { SOURCE_SHAPES } from '../core/deploy.js';
 import { checkSeed } from '../core/random.js';
 import { loadMnist } from './data/mnist.js';
 import { readRegularFile } from './io/files.js';
@@ -148,8 +149,11 @@ function parseSource(l: LayerConfig): Source {
   return { set: 'mnist', part: m[1] as 'train' | 'test' };
 }
 
-/** The shape of one sample of each data set a MemoryData `source` can name. */
-export const SOURCE_SHAPES: Readonly<Record<Source['set'], readonly number[]>> = { mnist: [1, 28, 28], cifar10: CIFAR10_SHAPE };
+/** A MemoryData layer's `data`: n samples of `shape` and their n labels. */
+export type SourceSamples = (n: number, shape: readonly number[]) => { values: Float32Array; shape: number[] }[];
+
+const zeros: SourceSamples = (n, shape) =>
+  [{ values: new Float32Array(n * shape.reduce((a, b) => a * b, 1)), shape: [n, ...shape] }, { values: new Float32Array(n), shape: [n] }];
 
 /** Replaces `source` fields of data layers by the data they name. */
 export function resolveSources(layers: readonly LayerConfig[]): LayerConfig[] {
@@ -176,16 +180,16 @@ export function resolveSources(layers: readonly LayerConfig[]): LayerConfig[] {
 }
 
 /**
- * Replaces `source` fields of MemoryData layers by one batch of zeros of their data set's shape,
- * without reading the data: for what needs the net's shapes and not its data (cortado draw, the
- * exports). A source resolveSources would refuse is refused the same way.
+ * Replaces `source` fields of MemoryData layers by one batch of samples of their data set's shape
+ * (zeros, or what `samples` makes), without reading the data: for what needs the net's shapes and
+ * not its data (cortado draw, the exports, cortado time --synthetic). A source resolveSources would
+ * refuse is refused the same way.
  */
-export function shapeSources(layers: readonly LayerConfig[]): LayerConfig[] {
+export function shapeSources(layers: readonly LayerConfig[], samples: SourceSamples = zeros): LayerConfig[] {
   return layers.map((l) => {
     if (l === null || typeof l !== 'object' || l.source === undefined || l.type !== 'MemoryData') return l;
     const { source: _, ...rest } = l;
-    const shape = SOURCE_SHAPES[parseSource(l).set];
     const n = typeof l.batchSize === 'number' && Number.isInteger(l.batchSize) && l.batchSize > 0 ? l.batchSize : 1;
-    return { ...rest, data: [{ values: new Float32Array(n * shape.reduce((a, b) => a * b, 1)), shape: [n, ...shape] }, { values: new Float32Array(n), shape: [n] }] };
+    return { ...rest, data: samples(n, SOURCE_SHAPES[parseSource(l).set]) };
   });
 }

@@ -7,7 +7,7 @@
  * (`mnist:...`, `cifar10:...`), so a net can be timed without its data files.
  */
 import { createBackend, precisionFlag, type BackendName } from '../backends.js';
-import { readDefinition, resolveSources, SOURCE_SHAPES } from '../definition.js';
+import { readDefinition, resolveSources, shapeSources } from '../definition.js';
 import { DataError } from '../../core/errors.js';
 import type { LayerConfig } from '../../core/layer.js';
 import { Net } from '../net.js';
@@ -66,7 +66,6 @@ export async function timeCommand(rest: string[]): Promise<number> {
   return 0;
 }
 
-
 /**
  * The layers with `batch` as every data layer's batch size (a `batchSize` field, or the first
  * axis of an Input layer's shapes), and with `synthetic`, each MemoryData `source` data set
@@ -74,24 +73,16 @@ export async function timeCommand(rest: string[]): Promise<number> {
  */
 export function timingDefinition(layers: readonly LayerConfig[], options: { batch?: number; synthetic?: boolean }): LayerConfig[] {
   const { batch, synthetic } = options;
-  return layers.map((l) => {
+  const batched = layers.map((l) => {
     if (l === null || typeof l !== 'object') return l;
     let out: LayerConfig = l;
     if (batch !== undefined && 'batchSize' in l) out = { ...out, batchSize: batch };
     if (batch !== undefined && l.type === 'Input' && Array.isArray(l.shapes)) {
       out = { ...out, shapes: (l.shapes as unknown[]).map((s) => (Array.isArray(s) ? [batch, ...s.slice(1)] : s)) };
     }
-    if (synthetic && l.type === 'MemoryData' && typeof l.source === 'string') {
-      const set = /^(mnist|cifar10):/.exec(l.source)?.[1] as keyof typeof SOURCE_SHAPES | undefined;
-      const shape = set && SOURCE_SHAPES[set];
-      if (shape) {
-        const { source: _, ...rest } = out;
-        const n = Number(out.batchSize) || 1;
-        out = { ...rest, data: syntheticData(n, shape) };
-      }
-    }
     return out;
   });
+  return synthetic ? shapeSources(batched, syntheticData) : batched;
 }
 
 /** `n` samples of `shape`: uniform values in [0, 1) and labels 0 to 9, from a fixed LCG. */
