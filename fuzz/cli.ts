@@ -1,10 +1,10 @@
 /**
  * Target "cli": `cortado train | convert | plot | draw | summary | time | export` with mutated
- * arguments, each in its own process (`--max-old-space-size` limited, time-limited). A process that exits with a usage error or
- * `cortado: <Cortado error>: ...` naming a flag or file is a framework error; a stack trace or
- * another error class is an other exception; a timeout a hang; a signal a kill. Invalid by
- * construction: a numeric flag given a non-number, a negative or fractional count, unless
- * `--help` is given too (it wins).
+ * arguments, each in its own process (`--max-old-space-size` limited, time-limited). A process
+ * that exits with a usage error or `cortado: <Cortado error>: ...` naming a flag or file is a
+ * framework error; a stack trace or another error class is an other exception; a timeout a hang;
+ * a signal a kill. Invalid by construction: a numeric flag given a non-number, a negative or
+ * fractional count, unless `--help` is given too (it wins).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
