@@ -4,7 +4,7 @@
  *   --seconds S    time budget for all targets together (default 60)
  *   --cases N      at most N cases per target
  *   --seed N       run seed (default: random; always printed)
- *   --target T,..  nets, solver, hdf5, cli (default: all)
+ *   --target T,..  nets, solver, hdf5, cli, exchange (default: all)
  *   --case N       replay case N alone (with --target and --seed), printing its input and outcome
  *   --report FILE  also write the report as JSON
  *

@@ -18,10 +18,10 @@ export interface Target {
   run(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutcome>;
 }
 
-export const TARGET_NAMES = ['nets', 'solver', 'hdf5', 'cli'] as const;
+export const TARGET_NAMES = ['nets', 'solver', 'hdf5', 'cli', 'exchange'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
-export const TIME_LIMITS: Record<TargetName, number> = { nets: 5000, solver: 5000, hdf5: 8000, cli: 20000 };
+export const TIME_LIMITS: Record<TargetName, number> = { nets: 5000, solver: 5000, hdf5: 8000, cli: 20000, exchange: 10000 };
 
 /** Loads a target's module (only in the child, so the parent stays light). */
 export async function loadTarget(name: TargetName): Promise<Target> {
@@ -31,5 +31,6 @@ export async function loadTarget(name: TargetName): Promise<Target> {
     case 'solver': return { name, timeLimitMs, run: (await import('./solver.js')).solverCase };
     case 'hdf5': return { name, timeLimitMs, run: (await import('./hdf5.js')).hdf5Case };
     case 'cli': return { name, timeLimitMs, run: (await import('./cli.js')).cliCase };
+    case 'exchange': return { name, timeLimitMs, run: (await import('./exchange.js')).exchangeCase };
   }
 }

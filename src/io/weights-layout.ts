@@ -12,6 +12,12 @@ export interface ArrayEntry {
   values: HostArray;
 }
 
+/** The index of the first NaN or infinity in `values`, or -1. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+}
+
 export const SNAPSHOT_FORMAT = 'cortado-snapshot';
 export const WEIGHTS_FORMAT = 'cortado-weights';
 export const FORMAT_VERSION = 1;

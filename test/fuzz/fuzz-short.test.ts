@@ -10,7 +10,7 @@ import { formatReport } from '../../fuzz/report.js';
 import type { TargetName } from '../../fuzz/targets.js';
 
 const SEED = 15;
-const PLAN: [TargetName, number][] = [['nets', 400], ['solver', 300], ['hdf5', 200], ['cli', 24]];
+const PLAN: [TargetName, number][] = [['nets', 400], ['solver', 300], ['hdf5', 200], ['cli', 24], ['exchange', 1500]];
 
 for (const [target, cases] of PLAN) {
   test(`fuzz ${target}: ${cases} cases (seed ${SEED}) meet the bar`, async () => {

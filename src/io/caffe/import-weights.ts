@@ -14,7 +14,7 @@
 import { DataError, shapeStr } from '../../core/errors.js';
 import type { Net } from '../../core/net.js';
 import type { Param } from '../../core/layer.js';
-import type { ArrayEntry } from '../weights-layout.js';
+import { firstNonFinite, type ArrayEntry } from '../weights-layout.js';
 import { decodeBinary, type Msg } from './codec.js';
 import { upgradeV1Layer } from './upgrade.js';
 
@@ -62,13 +62,32 @@ export function importWeights(bytes: Uint8Array, file: string, prototxtLayers: M
         problems.push(`${where}, blob ${i} (${p.name}): caffemodel ${shapeStr(shape)}, prototxt ${shapeStr(expected)}`);
         return;
       }
+      const bad = firstNonFinite(values);
+      if (bad >= 0) {
+        problems.push(`${where}, blob ${i} (${p.name}): value ${bad} is ${values[bad]} (weights must be finite)`);
+        return;
+      }
       weights.set(p.key, { shape: [...p.blob.shape], values: transpose ? transposed(values, expected[0], expected[1]) : values });
     });
   }
   if (problems.length) {
     throw new DataError(`${file}: ${problems.length} blob(s) do not fit the prototxt:\n  ${problems.join('\n  ')}`);
   }
+  // Caffe skips layers the prototxt lacks; none matching at all is the caffemodel of another net.
+  const withParams = prototxtLayers.filter((l) => paramsOf(nets, l.name).length > 0).map((l) => `"${l.name}"`);
+  if (weights.size === 0 && withParams.length > 0) {
+    const named = layers.filter((l) => (l.blobs ?? []).length > 0).map((l) => `"${l.name}"`);
+    throw new DataError(
+      `${file}: no layer of the caffemodel gives weights to the prototxt's layers with parameters (${list(withParams)}); ` +
+        (named.length ? `the caffemodel has blobs for ${list(named)}. Was it trained with another prototxt?` : 'the caffemodel holds no blobs.'),
+    );
+  }
   return weights;
+}
+
+/** Up to 8 names, then how many more. */
+function list(names: string[]): string {
+  return names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${names.length - 8} more` : names.join(', ');
 }
 
 function paramsOf(nets: Net[], name: string): readonly Param[] {

@@ -14,7 +14,7 @@
  *    its parameter shapes; the caffemodel's blobs are matched to them (import-weights.ts).
  */
 import { JsBackend } from '../../backend/js/js-backend.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, DataError, layerRef, ShapeError } from '../../core/errors.js';
 import { parseLayerConfig, type LayerConfig, type Phase } from '../../core/layer.js';
 import { Net, type LayerTypes } from '../../net.js';
 import { layerTypes } from '../../layers/index.js';
@@ -60,11 +60,14 @@ export function importCaffe(prototxt: string, caffemodel?: Uint8Array, files: Ca
         `Cortado imports the Caffe types ${[...IMPORTS.keys()].join(', ')}.`,
     );
   }
+  checkFileOrder(mapped, file);
   const layers = renameInPlace(mapped);
   const types = files.layerTypes ?? layerTypes;
   validate(layers, file, types);
-  resolveGlobalPooling(layers, types);
-  const nets = buildNets(layers, types);
+  const nets = inFile(file, () => {
+    resolveGlobalPooling(layers, types);
+    return buildNets(layers, types);
+  });
   const weights = caffemodel ? importWeights(caffemodel, files.caffemodelName ?? 'caffemodel', caffeLayers, nets) : new Map();
   for (const n of nets) n.destroy();
   return { definition: { ...(net.name ? { name: net.name } : {}), layers }, weights };
@@ -108,6 +111,32 @@ function mapLayer(l: Msg, i: number, owners: Map<string, string>, problems: stri
   };
   for (const k of Object.keys(config)) if (config[k] === undefined) delete config[k];
   return config;
+}
+
+/**
+ * Caffe's order rule: a layer reads a blob that a layer above it in the file wrote (Caffe stops at
+ * an "unknown bottom blob"). Checked before in-place tops are renamed, which assumes it.
+ */
+function checkFileOrder(layers: LayerConfig[], file: string): void {
+  const written = new Set<string>();
+  const problems: string[] = [];
+  for (const l of layers) {
+    for (const b of l.bottoms ?? []) {
+      if (!written.has(b)) problems.push(`${layerRef(l.name, l.type)}: bottom "${b}" is not a top of any layer above it`);
+    }
+    for (const t of l.tops ?? []) written.add(t);
+  }
+  if (problems.length) throw new ConfigError(`${file}: ${problems.length} bottom(s) read before any layer writes them (Caffe reads a blob after the layer that writes it):\n  ${problems.join('\n  ')}`);
+}
+
+/** Runs `build`, naming `file` in the messages of the Cortado errors it throws. */
+function inFile<T>(file: string, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if ((e instanceof ConfigError || e instanceof ShapeError || e instanceof DataError) && !e.message.startsWith(`${file}: `)) e.message = `${file}: ${e.message}`;
+    throw e;
+  }
 }
 
 /** Every mapped layer read by its Cortado type; all rejections in one ConfigError. */

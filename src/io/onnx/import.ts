@@ -18,7 +18,7 @@
  */
 import { ConfigError, DataError, ShapeError } from '../../core/errors.js';
 import type { LayerConfig } from '../../core/layer.js';
-import type { ArrayEntry } from '../weights-layout.js';
+import { firstNonFinite, type ArrayEntry } from '../weights-layout.js';
 import { attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
 import { fold, FOLDABLE } from './fold.js';
 import { IMPORTS, type In } from './import-ops.js';
@@ -99,7 +99,11 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       shape: (v) => oracle.shape(v),
       layer: (cfg) => void layers.push({ name, ...cfg } as LayerConfig),
       fresh: (base) => layerName(base),
-      weight: (layer, param, dims, values) => weights.set(`${layer}___${param}`, { shape: [...dims], values: Float32Array.from(values) }),
+      weight: (layer, param, dims, values) => {
+        const bad = firstNonFinite(values);
+        if (bad >= 0) throw new DataError(`${file}: ${where}: weight "${layer}___${param}" has ${values[bad]} at index ${bad} (weights must be finite)`);
+        weights.set(`${layer}___${param}`, { shape: [...dims], values: Float32Array.from(values) });
+      },
       weightOf: (layer, param) => weights.get(`${layer}___${param}`),
       layers, pads, consumers: (v) => consumers.get(v) ?? 0,
     };

@@ -1,7 +1,7 @@
 /** importCaffe on prototxts written inline: the text format, V1 and V2, in-place layers, errors. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DataError } from '../../../src/core/errors.js';
+import { ConfigError, DataError, ShapeError } from '../../../src/core/errors.js';
 import { parseText } from '../../../src/io/caffe/codec.js';
 import { importCaffe } from '../../../src/io/caffe/index.js';
 import { LENET_V1, LENET_V2 } from './fixtures.js';
@@ -62,6 +62,26 @@ describe('importCaffe', () => {
       prob: [['conv'], ['prob']],
     });
     build(layers).destroy();
+  });
+
+  it("refuses a bottom that no layer above writes (Caffe's unknown bottom blob), in-place or not, listing each", () => {
+    const text = `input: "x" input_shape { dim: 1 dim: 2 }
+      layer { name: "ip" type: "InnerProduct" bottom: "x" top: "h" inner_product_param { num_output: 2 } }
+      layer { name: "relu" type: "ReLU" bottom: "y" top: "y" }
+      layer { name: "sum" type: "Eltwise" bottom: "h" bottom: "later" top: "s" }
+      layer { name: "late" type: "ReLU" bottom: "h" top: "later" }`;
+    assert.throws(() => importCaffe(text, undefined, { prototxtName: 'net.prototxt' }), (e: Error) =>
+      e instanceof ConfigError &&
+      e.message === 'net.prototxt: 2 bottom(s) read before any layer writes them (Caffe reads a blob after the layer that writes it):\n' +
+        '  layer "relu" (ReLU): bottom "y" is not a top of any layer above it\n' +
+        '  layer "sum" (Eltwise): bottom "later" is not a top of any layer above it');
+  });
+
+  it('names the prototxt in the errors of the net the layers make', () => {
+    const text = `input: "x" input_shape { dim: 1 dim: 2 dim: 3 }
+      layer { name: "cat" type: "Concat" bottom: "x" bottom: "x" top: "c" concat_param { axis: 5 } }`;
+    assert.throws(() => importCaffe(text, undefined, { prototxtName: 'cat.prototxt' }), (e: Error) =>
+      e instanceof ShapeError && e.message.startsWith('cat.prototxt: layer "cat" (Concat)'));
   });
 
   it('lists every unsupported layer with its type in one ConfigError', () => {

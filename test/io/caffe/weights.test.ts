@@ -39,6 +39,31 @@ describe('caffemodel weights', () => {
       e.message.includes('layer "ip2" (InnerProduct): 1 blob(s) in the caffemodel, the prototxt\'s layer has 2 parameter(s) (weight, bias)'));
   });
 
+  it('refuses a blob holding NaN or an infinity, naming the layer, the blob and the value', () => {
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const data = new Array(500).fill(0.1);
+      data[17] = bad;
+      const model = encodeBinary('NetParameter', { layer: [{ name: 'conv1', type: 'Convolution', blobs: [blob([20, 1, 5, 5], data), blob([20], new Array(20).fill(0))] }] });
+      assert.throws(() => importCaffe(LENET_V2, model, { caffemodelName: 'lenet.caffemodel' }), (e: Error) =>
+        e instanceof DataError && e.message.startsWith('lenet.caffemodel: 1 blob(s) do not fit the prototxt') &&
+        e.message.includes(`layer "conv1" (Convolution), blob 0 (weight): value 17 is ${bad} (weights must be finite)`));
+    }
+  });
+
+  it("refuses a caffemodel none of whose layers the prototxt has (another net's), naming both sides", () => {
+    const model = encodeBinary('NetParameter', { layer: [{ name: 'fc6', type: 'InnerProduct', blobs: [blob([2, 3], [1, 2, 3, 4, 5, 6])] }] });
+    assert.throws(() => importCaffe(LENET_V2, model, { caffemodelName: 'vgg.caffemodel' }), (e: Error) =>
+      e instanceof DataError &&
+      e.message === 'vgg.caffemodel: no layer of the caffemodel gives weights to the prototxt\'s layers with parameters ("conv1", "conv2", "ip1", "ip2"); the caffemodel has blobs for "fc6". Was it trained with another prototxt?');
+    assert.throws(() => importCaffe(LENET_V2, encodeBinary('NetParameter', { name: 'empty' })), /caffemodel: no layer of the caffemodel gives weights .* the caffemodel holds no blobs\.$/);
+    // Caffe's rule stays for a partial match: layers the caffemodel lacks keep their initializers.
+    const conv1 = encodeBinary('NetParameter', { layer: [{ name: 'conv1', blobs: [blob([20, 1, 5, 5], new Array(500).fill(0)), blob([20], new Array(20).fill(0))] }] });
+    assert.deepEqual([...importCaffe(LENET_V2, conv1).weights.keys()], ['conv1___weight', 'conv1___bias']);
+    // A net without parameters takes any caffemodel (nothing to give).
+    const relu = 'input: "x" input_shape { dim: 1 dim: 3 }\nlayer { name: "r" type: "ReLU" bottom: "x" top: "y" }';
+    assert.equal(importCaffe(relu, model).weights.size, 0);
+  });
+
   it("reads old 4-d blob shapes and transposed InnerProduct weights", () => {
     const text = `input: "x" input_shape { dim: 1 dim: 3 }
       layer { name: "ip" type: "InnerProduct" bottom: "x" top: "y" inner_product_param { num_output: 2 transpose: true } }`;

@@ -58,6 +58,21 @@ describe('damaged ONNX files', { timeout: 120_000 }, () => {
       (e: Error) => e instanceof DataError && /^wide\.onnx: weight "[^"]+___weight" has shape \[\d+, \d+\], but its layer, given its input's shape, has a parameter of shape \[\d+, \d+\]/.test(e.message));
   });
 
+  it('a weight holding NaN or an infinity is refused naming the node, the weight and the index', () => {
+    for (const bad of [NaN, -Infinity]) {
+      const m = decodeModel(model, 'model.onnx');
+      const conv = (m.graph.node as Msg[]).find((n) => n.op_type === 'Conv')!;
+      const inits = m.graph.initializer as Msg[];
+      const i = inits.findIndex((t) => t.name === conv.input[1]);
+      const dims = (inits[i]!.dims as number[]).map(Number);
+      const values = new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.25);
+      values[5] = bad;
+      inits[i] = floatTensor(inits[i]!.name, dims, values);
+      assert.throws(() => importOnnx(encodeModel(m), { file: 'nan.onnx' }), (e: Error) =>
+        e instanceof DataError && new RegExp(`^nan\\.onnx: node "[^"]*" \\(Conv, #\\d+\\): weight "[^"]+___weight" has ${bad} at index 5 \\(weights must be finite\\)$`).test(e.message), `${bad}`);
+    }
+  });
+
   it('wrong types: text and random bytes', () => {
     cortadoErrorOrNothing(() => importOnnx(new TextEncoder().encode(small)), 'prototxt as onnx');
     for (let k = 0; k < 50; k++) cortadoErrorOrNothing(() => importOnnx(Uint8Array.from({ length: 1 + rng.int(200) }, () => rng.int(256))), `random ${k}`);
