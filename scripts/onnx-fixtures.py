@@ -2,7 +2,8 @@
 
 usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 
-For each network NAME (resnet18, squeezenet1_1, googlenet, mobilenet_v2; all by default) writes
+For each network NAME (a torchvision model; by default resnet18, squeezenet1_1, googlenet,
+mobilenet_v2) writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17, do_constant_folding=True, eval mode, input
 1x3x64x64), OUT_DIR/NAME.input.bin and OUT_DIR/NAME.torch.bin (the input and PyTorch's output,
 float32 little-endian). Needs python3-torch, python3-torchvision (Debian's packages will do).

@@ -29,15 +29,17 @@ export interface In {
   fresh(base: string): string;
   weight(layer: string, param: string, dims: readonly number[], values: ArrayLike<number>): void;
   weightOf(layer: string, param: string): ArrayEntry | undefined;
+  /** Removes an earlier layer and its weights (one this node takes into its own). */
+  drop(layer: string): void;
   layers: LayerConfig[];
   /** Pad nodes waiting for the pooling or convolution that reads them: output → input, pads [h, w]. */
   pads: Map<string, { input: string; pads: number[] }>;
   consumers(value: string): number;
 }
 
-type Entry = (x: In) => string | void;
+export type Entry = (x: In) => string | void;
 
-const one = (x: In) => ({ bottoms: [x.inputs[0]], tops: [x.outputs[0]] });
+export const one = (x: In) => ({ bottoms: [x.inputs[0]], tops: [x.outputs[0]] });
 
 /** Symmetric pads [t, l, b, r] → [t, l], or null. */
 export function symmetricPads(x: In, rank = 2): number[] | null | string {
@@ -48,7 +50,7 @@ export function symmetricPads(x: In, rank = 2): number[] | null | string {
   return begin.every((p, i) => p === end[i]) ? begin : null;
 }
 
-function needConst(x: In, i: number, what: string): Tensor {
+export function needConst(x: In, i: number, what: string): Tensor {
   const t = x.const(i);
   if (!t) throw new Error(`its ${what} (input ${i}, "${x.inputs[i]}") is computed; Cortado needs it constant`);
   return t;
@@ -116,7 +118,7 @@ const binary = (op: string): Entry => (x) => {
   const k = x.inputs.findIndex((_, i) => x.isConst(i));
   if (k < 0) {
     const shapes = x.inputs.map((v) => x.shape(v).join(','));
-    if (shapes.some((s) => s !== shapes[0])) return `a broadcast between computed values of shapes ${shapes.map((s) => `[${s}]`).join(', ')}`;
+    if (shapes.some((s) => s !== shapes[0])) return broadcast(x, op);
     if (op === 'Sub' || op === 'Div') return void x.layer({ type: 'ElementWise', bottoms: x.inputs, tops: [x.outputs[0]], operation: op === 'Sub' ? 'subtract' : 'divide' });
     return void x.layer({ type: 'Eltwise', bottoms: x.inputs, tops: [x.outputs[0]], operation: op === 'Mul' ? 'PROD' : op === 'Max' ? 'MAX' : 'SUM' });
   }
@@ -132,10 +134,33 @@ const binary = (op: string): Entry => (x) => {
     x.weight(producer.name, 'bias', [t.values.length], values);
     return;
   }
+  // A Reduction's coefficient, as exportOnnx writes it (a Mul by one value after the Reduction).
+  if ((op === 'Mul' || op === 'Div') && values.length === 1 && producer?.type === 'Reduction' && x.consumers(data) === 1) {
+    producer.coeff = ((producer.coeff as number | undefined) ?? 1) * values[0]!;
+    producer.tops = [x.outputs[0]];
+    return;
+  }
+  // One value, a constant of the model: Power's scale or shift, joining an affine Power just before
+  // that nothing else reads (x * a + b is one layer). Named as exportOnnx names a parameter
+  // (`<key>___scale`, a Scale of one learned value), it stays a parameter.
+  const parameter = /___(scale|bias)$/.test(x.inputs[k]!);
+  if (t.values.length === 1 && t.dims.length <= x.shape(data).length && !parameter) {
+    const v = values[0]!;
+    const isMul = op === 'Mul' || op === 'Div';
+    if (producer?.type === 'Power' && (producer.power ?? 1) === 1 && x.consumers(data) === 1) {
+      const [scale, shift] = [(producer.scale as number | undefined) ?? 1, (producer.shift as number | undefined) ?? 0];
+      Object.assign(producer, isMul ? { scale: scale * v, shift: shift * v } : { shift: shift + v });
+      producer.tops = [x.outputs[0]];
+      return;
+    }
+    return void x.layer({ type: 'Power', bottoms: [data], tops: [x.outputs[0]], power: 1, ...(isMul ? { scale: v } : { shift: v }) });
+  }
   const b = broadcastOf(x, t.dims, data);
   // Mul + Add of the same broadcast (a Scale with a bias, as exportOnnx writes it).
-  const scale = producer?.type === 'Scale' && !producer.bias && x.consumers(data) === 1 ? x.weightOf(producer.name, 'scale') : undefined;
-  if ((op === 'Add' || op === 'Sub') && scale && scale.shape.join() === b.shape.join() && producer!.axis === b.axis) {
+  // The scale is a parameter, or the second bottom (a computed factor).
+  const scaled = producer?.type === 'Scale' && !producer.bias && x.consumers(data) === 1;
+  const scale = scaled ? (x.weightOf(producer.name, 'scale')?.shape ?? (producer.bottoms?.length === 2 ? x.shape(producer.bottoms[1]!) : undefined)) : undefined;
+  if ((op === 'Add' || op === 'Sub') && scale && scale.join() === b.shape.join() && producer!.axis === b.axis) {
     producer!.bias = true;
     producer!.tops = [x.outputs[0]];
     x.weight(producer!.name, 'bias', b.shape, values);
@@ -145,6 +170,33 @@ const binary = (op: string): Entry => (x) => {
   x.layer({ type: isMul ? 'Scale' : 'Bias', bottoms: [data], tops: [x.outputs[0]], axis: b.axis, numAxes: b.numAxes });
   x.weight(x.name, isMul ? 'scale' : 'bias', b.shape, values);
 };
+
+/**
+ * Mul or Add of two computed values, one broadcast over the other (a squeeze-and-excitation gate):
+ * Scale or Bias with the smaller as the second bottom, reshaped to the axes it covers. Its sizes
+ * other than 1 must be a run of the larger's axes; axis 0 counts as covered when the sizes agree
+ * there (the batch, 1 at import), so that the net still fits at another batch size.
+ */
+function broadcast(x: In, op: string): string | void {
+  const [s0, s1] = x.inputs.map((v) => x.shape(v));
+  const refused = `a broadcast between computed values of shapes [${s0}], [${s1}]`;
+  if (op !== 'Mul' && op !== 'Add') return `${refused} (Cortado broadcasts a computed value in a Mul or an Add)`;
+  const bigFirst = s0!.length > s1!.length || (s0!.length === s1!.length && s0!.reduce((a, d) => a * d, 1) >= s1!.reduce((a, d) => a * d, 1));
+  const [a, b] = bigFirst ? [s0!, s1!] : [s1!, s0!];
+  const [data, factor] = bigFirst ? x.inputs : [x.inputs[1]!, x.inputs[0]!];
+  const padded = [...new Array(a.length - b.length).fill(1), ...b];
+  if (padded.some((d, i) => d !== 1 && d !== a[i])) return refused;
+  const covered = padded.map((d, i) => d !== 1 || (i === 0 && d === a[0]));
+  const start = covered.indexOf(true), end = covered.lastIndexOf(true) + 1;
+  if (start < 0 || covered.slice(start, end).some((c, i) => !c && padded[start + i] !== a[start + i])) return refused;
+  const target = a.slice(start, end);
+  let second = factor!;
+  if (b.join() !== target.join()) {
+    second = x.fresh(`${x.outputs[0]}_factor`);
+    x.layer({ type: 'Reshape', name: x.fresh(`${x.name}_reshape`), bottoms: [factor!], tops: [second], shape: target.map((d, i) => (start + i === 0 ? 0 : d)) });
+  }
+  x.layer({ type: op === 'Mul' ? 'Scale' : 'Bias', bottoms: [data!, second], tops: [x.outputs[0]], axis: start });
+}
 
 function batchNorm(x: In): string | void {
   if (x.attrs.get('training_mode')) return 'training_mode 1';

@@ -22,7 +22,8 @@ import { firstNonFinite, type ArrayEntry } from '../weights-layout.js';
 import { attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
 import { fold, FOLDABLE } from './fold.js';
 import { IMPORTS, type In } from './import-ops.js';
-import { ShapeOracle } from './shapes.js';
+import { MORE_IMPORTS } from './import-more.js';
+import { ShapeOracle, UNKNOWN_SHAPE } from './shapes.js';
 
 export interface OnnxImport {
   definition: { name: string; layers: LayerConfig[] };
@@ -66,6 +67,8 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
   for (const o of graph.output ?? []) consumers.set(o.name, (consumers.get(o.name) ?? 0) + 1);
   const pads = new Map<string, { input: string; pads: number[] }>();
   const problems: string[] = [];
+  // Nodes refused only because an earlier one was: counted after the causes, not listed.
+  const after: string[] = [];
   (graph.node ?? []).forEach((node: Msg, index: number) => {
     const op: string = node.op_type ?? '';
     const where = `node "${node.name ?? ''}" (${op}, #${index})`;
@@ -76,7 +79,13 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     } catch (e) {
       throw new DataError(`${file}: ${where}: damaged attributes: ${(e as Error).message}`);
     }
-    if (node.domain && node.domain !== 'ai.onnx') return void problems.push(`${where}: operator domain "${node.domain}" (Cortado reads the default ONNX domain)`);
+    // A node that is not imported leaves its outputs unknown: later shapes cannot be read.
+    const refuse = (why: string) => {
+      if (why.endsWith(UNKNOWN_SHAPE)) after.push(`"${node.name ?? ''}"`);
+      else problems.push(`${where}: ${why}`);
+      oracle.broken = true;
+    };
+    if (node.domain && node.domain !== 'ai.onnx') return refuse(`operator domain "${node.domain}" (Cortado reads the default ONNX domain)`);
     const constIn = inputs.map((i) => (i === '' ? undefined : consts.get(i)));
     const allConst = inputs.every((i, k) => i === '' || constIn[k]);
     if ((op === 'Shape' && !constIn[0]) || (FOLDABLE.has(op) && allConst)) {
@@ -84,13 +93,14 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
         const out = op === 'Shape' ? shapeOf(oracle.shape(inputs[0]), attrs) : fold(op, constIn, attrs, (t) => readTensor(t, `${file}: ${where}`));
         consts.set(node.output[0], out);
       } catch (e) {
-        if (e instanceof DataError || e instanceof ConfigError) throw e;
-        problems.push(`${where}: cannot fold: ${(e as Error).message}`);
+        // A damaged tensor is the file's fault; anything else (the layers so far do not build) is listed.
+        if (e instanceof DataError) throw e;
+        refuse(`cannot fold: ${(e as Error).message}`);
       }
       return;
     }
-    const entry = IMPORTS[op];
-    if (!entry) return void problems.push(`${where}: Cortado has no layer for this operator`);
+    const entry = IMPORTS[op] ?? MORE_IMPORTS[op];
+    if (!entry) return refuse('Cortado has no layer for this operator');
     const name = layerName(node.name || `${op}_${index}`);
     const ctx: In = {
       node, op, name, attrs, opset, inputs, outputs: node.output ?? [],
@@ -105,6 +115,10 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
         weights.set(`${layer}___${param}`, { shape: [...dims], values: Float32Array.from(values) });
       },
       weightOf: (layer, param) => weights.get(`${layer}___${param}`),
+      drop: (layer) => {
+        layers.splice(layers.findIndex((l) => l.name === layer), 1);
+        for (const key of [...weights.keys()]) if (key.startsWith(`${layer}___`)) weights.delete(key);
+      },
       layers, pads, consumers: (v) => consumers.get(v) ?? 0,
     };
     let why: string | void;
@@ -114,15 +128,15 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       if (e instanceof DataError) throw e;
       why = (e as Error).message;
     }
-    if (typeof why === 'string') {
-      problems.push(`${where}: ${why}`);
-      oracle.broken = true;
-    }
+    if (typeof why === 'string') refuse(why);
   });
   for (const l of layers) {
     for (const b of l.bottoms ?? []) if (pads.has(b)) problems.push(`value "${b}": a Pad read by layer "${l.name}" (${l.type}); Cortado reads a Pad only as the padding of the pooling or convolution after it`);
   }
-  if (problems.length) throw new ConfigError(`${file}: ${problems.length} node(s) Cortado cannot import:\n  ${problems.join('\n  ')}`);
+  if (problems.length) {
+    const more = after.length ? `\n  and ${after.length} later node(s) whose input's shape is unknown because of these (${after.length > 3 ? `${after.slice(0, 3).join(', ')}...` : after.join(', ')})` : '';
+    throw new ConfigError(`${file}: ${problems.length} node(s) Cortado cannot import:\n  ${problems.join('\n  ')}${more}`);
+  }
   for (const o of graph.output ?? []) {
     if (!layers.some((l) => l.tops?.includes(o.name))) throw new ConfigError(`${file}: graph output "${o.name}" is a constant or no node computes it (Cortado nets compute their outputs)`);
   }

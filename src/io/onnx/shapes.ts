@@ -1,23 +1,28 @@
 /**
  * ShapeOracle: the shape of a computed value during importOnnx, read from a Cortado net built on
- * JsBackend from the layers imported so far (built again only when layers were added since). The
- * net's parameters are freshly initialized: only shapes are read. Once an earlier node could not be
- * imported (`broken`), shapes are unknowable and asking is an error the importer lists.
+ * JsBackend from the layers imported so far (built again when a layer was added or removed, or its
+ * tops renamed, since). The net's parameters are freshly initialized: only shapes are read. Once an
+ * earlier node could not be imported (`broken`), shapes are unknowable and asking is an error the
+ * importer lists.
  */
 import { JsBackend } from '../../backend/js/js-backend.js';
 import type { LayerConfig } from '../../core/layer.js';
 import { Net } from '../../net.js';
 
+/** What a node after one that could not be imported is told about its input. */
+export const UNKNOWN_SHAPE = 'the shape of its input is unknown (an earlier node could not be imported)';
+
 export class ShapeOracle {
   broken = false;
   private shapes = new Map<string, number[]>();
   private params = new Map<string, number[]>();
-  private builtWith = -1;
+  /** The layers' names and tops when last built: a net to build again after any change of them. */
+  private builtWith = '';
 
   constructor(private readonly layers: LayerConfig[]) {}
 
   shape(value: string): number[] {
-    if (this.broken) throw new Error('the shape of its input is unknown (an earlier node could not be imported)');
+    if (this.broken) throw new Error(UNKNOWN_SHAPE);
     if (!this.shapes.has(value)) this.build();
     const s = this.shapes.get(value);
     if (!s) throw new Error(`no computed value "${value}" before this node`);
@@ -31,11 +36,12 @@ export class ShapeOracle {
   }
 
   private build(): void {
-    if (this.builtWith === this.layers.length) return;
+    const signature = this.layers.map((l) => `${l.name}>${(l.tops ?? []).join(',')}`).join('|');
+    if (this.builtWith === signature) return;
     const net = new Net(this.layers, { backend: new JsBackend('float32'), phase: 'test', name: 'onnx-import' });
     this.shapes = new Map([...net.blobs].map(([k, b]) => [k, [...b.shape]]));
     this.params = new Map(net.params.map((p) => [p.key, [...p.blob.shape]]));
-    this.builtWith = this.layers.length;
+    this.builtWith = signature;
     net.destroy();
   }
 

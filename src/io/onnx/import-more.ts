@@ -1,0 +1,141 @@
+/**
+ * ONNX operator → Cortado layers, the rest of the import table (import-ops.ts has the main one):
+ *
+ *   ReduceSum, ReduceL1, ReduceSumSquare, ReduceMean   Reduction (SUM, ASUM, SUMSQ, MEAN) over the
+ *               trailing axes, then a Reshape putting back the reduced axes as 1s with keepdims;
+ *               ReduceL2 the same SUMSQ then Power 0.5
+ *   Pow         Power, with a constant exponent of one value; the affine Power just before (a
+ *               multiplication and an addition by one value), read by nothing else, becomes its
+ *               scale and shift
+ *   HardSigmoid Power (power 1: alpha x + beta) then Clip [0, 1]
+ *   HardSwish   the same with alpha 1/6, beta 1/2, times x (Eltwise PROD)
+ *   ArgMax      ArgMax (topK 1) along the axis, then a Reshape without keepdims
+ *   TopK        ArgMax with a constant k, largest: one for the indices, one for the values, as read
+ *   Cast        of a computed value: Identity where nothing is lost (to float; to an integer type
+ *               only the output of an ArgMax, whole numbers already)
+ *   Exp         the Exponential neuron of the Convolution, InnerProduct, Deconvolution or Pooling
+ *               that computes its input, when nothing else reads that value
+ */
+import type { LayerConfig } from '../../core/layer.js';
+import { needConst, one, type Entry, type In } from './import-ops.js';
+
+const REDUCTIONS: Record<string, string> = { ReduceSum: 'SUM', ReduceL1: 'ASUM', ReduceSumSquare: 'SUMSQ', ReduceMean: 'MEAN', ReduceL2: 'SUMSQ' };
+
+/** The layer computing `value`, or undefined. */
+function producerOf(x: In, value: string): LayerConfig | undefined {
+  return x.layers.find((l) => l.tops?.includes(value));
+}
+
+/** A Reshape of `from` into `to` keeping the first `keep` axes as they come (0: copy) and giving the rest. */
+function reshapeTo(x: In, name: string, from: string, to: string, shape: number[], keep: number): void {
+  x.layer({ type: 'Reshape', name, bottoms: [from], tops: [to], shape: shape.map((d, i) => (i < keep ? 0 : d)) });
+}
+
+const reduce = (x: In): string | void => {
+  const shape = x.shape(x.inputs[0]);
+  const rank = shape.length;
+  const fromInput = x.op === 'ReduceSum' ? x.opset >= 13 : x.opset >= 18;
+  let axes: number[] | undefined;
+  if (fromInput) axes = x.inputs[1] ? Array.from(needConst(x, 1, 'axes').values) : undefined;
+  else axes = x.attrs.get('axes');
+  if (!axes || axes.length === 0) {
+    if (fromInput && x.attrs.get('noop_with_empty_axes')) return void x.layer({ type: 'Identity', ...one(x) });
+    axes = shape.map((_, i) => i);
+  }
+  const sorted = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+  const axis = sorted[0]!;
+  if (sorted.some((a, i) => a !== axis + i) || sorted[sorted.length - 1] !== rank - 1) {
+    return `axes [${axes}] of a ${rank}-d input (Cortado's Reduction reduces every axis from one to the last)`;
+  }
+  const keepdims = (x.attrs.get('keepdims') ?? 1) !== 0;
+  const l2 = x.op === 'ReduceL2';
+  const reduced = keepdims || l2 ? x.fresh(`${x.outputs[0]}_reduced`) : x.outputs[0];
+  x.layer({ type: 'Reduction', bottoms: [x.inputs[0]], tops: [reduced], operation: REDUCTIONS[x.op], axis });
+  let current = reduced;
+  if (l2) {
+    const root = keepdims ? x.fresh(`${x.outputs[0]}_root`) : x.outputs[0];
+    x.layer({ type: 'Power', name: x.fresh(`${x.name}_sqrt`), bottoms: [current], tops: [root], power: 0.5 });
+    current = root;
+  }
+  if (keepdims) reshapeTo(x, x.fresh(`${x.name}_keepdims`), current, x.outputs[0], [...shape.slice(0, axis), ...new Array(rank - axis).fill(1)], axis);
+};
+
+/** Pow with a constant exponent: Power, taking in the affine Power (a x + b) just before it. */
+function pow(x: In): string | void {
+  const e = needConst(x, 1, 'exponent');
+  if (e.values.length !== 1) return `an exponent of shape [${e.dims}] (Cortado's Power has one)`;
+  const p = producerOf(x, x.inputs[0]);
+  if (p?.type === 'Power' && (p.power ?? 1) === 1 && x.consumers(x.inputs[0]) === 1) {
+    x.drop(p.name);
+    return void x.layer({ type: 'Power', bottoms: p.bottoms, tops: [x.outputs[0]], power: e.values[0], scale: p.scale ?? 1, shift: p.shift ?? 0 });
+  }
+  x.layer({ type: 'Power', bottoms: [x.inputs[0]], tops: [x.outputs[0]], power: e.values[0] });
+}
+
+/** HardSigmoid (and HardSwish, times x): Power for alpha x + beta, Clip to [0, 1]. */
+const hard = (swish: boolean): Entry => (x) => {
+  const alpha = swish ? 1 / 6 : x.attrs.get('alpha') ?? 0.2;
+  const beta = swish ? 0.5 : x.attrs.get('beta') ?? 0.5;
+  const line = x.fresh(`${x.outputs[0]}_linear`);
+  x.layer({ type: 'Power', bottoms: [x.inputs[0]], tops: [line], power: 1, scale: alpha, shift: beta });
+  const gate = swish ? x.fresh(`${x.outputs[0]}_gate`) : x.outputs[0];
+  x.layer({ type: 'Clip', name: x.fresh(`${x.name}_clip`), bottoms: [line], tops: [gate], min: 0, max: 1 });
+  if (swish) x.layer({ type: 'Eltwise', name: x.fresh(`${x.name}_times`), bottoms: [x.inputs[0], gate], tops: [x.outputs[0]], operation: 'PROD' });
+};
+
+function argmax(x: In): string | void {
+  if (x.attrs.get('select_last_index')) return 'select_last_index 1 (Cortado breaks ties to the lower index)';
+  const shape = x.shape(x.inputs[0]);
+  const a0 = x.attrs.get('axis') ?? 0;
+  const axis = a0 < 0 ? a0 + shape.length : a0;
+  const keepdims = (x.attrs.get('keepdims') ?? 1) !== 0;
+  const top = keepdims ? x.outputs[0] : x.fresh(`${x.outputs[0]}_kept`);
+  x.layer({ type: 'ArgMax', bottoms: [x.inputs[0]], tops: [top], axis, topK: 1 });
+  if (!keepdims) reshapeTo(x, x.fresh(`${x.name}_squeeze`), top, x.outputs[0], shape.filter((_, i) => i !== axis), axis);
+}
+
+function topk(x: In): string | void {
+  if ((x.attrs.get('largest') ?? 1) !== 1) return 'largest 0 (Cortado\'s ArgMax finds the largest)';
+  const k = needConst(x, 1, 'k').values;
+  if (k.length !== 1) return `k of shape [${k.length}]`;
+  const rank = x.shape(x.inputs[0]).length;
+  const a0 = x.attrs.get('axis') ?? -1;
+  const axis = a0 < 0 ? a0 + rank : a0;
+  const [values, indices] = x.outputs;
+  const used = (v: string | undefined) => !!v && x.consumers(v) > 0;
+  if (!used(values) && !used(indices)) return 'neither output is read';
+  if (used(indices)) x.layer({ type: 'ArgMax', bottoms: [x.inputs[0]], tops: [indices!], axis, topK: k[0] });
+  if (used(values)) x.layer({ type: 'ArgMax', name: used(indices) ? x.fresh(`${x.name}_values`) : x.name, bottoms: [x.inputs[0]], tops: [values!], axis, topK: k[0], outMaxVal: true });
+}
+
+const FLOAT = 1, DOUBLE = 11, FLOAT16 = 10, BFLOAT16 = 16;
+const INTEGERS = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
+
+function cast(x: In): string | void {
+  const to = x.attrs.get('to');
+  // Follow Reshape, Flatten and Identity back to what computed the values.
+  let p = producerOf(x, x.inputs[0]);
+  while (p && (p.type === 'Reshape' || p.type === 'Flatten' || p.type === 'Identity')) p = producerOf(x, p.bottoms![0]!);
+  const whole = p?.type === 'ArgMax' && !p.outMaxVal;
+  if (to === FLOAT || to === DOUBLE || to === FLOAT16 || to === BFLOAT16 || (INTEGERS.has(to) && whole)) return void x.layer({ type: 'Identity', ...one(x) });
+  return `a cast to type ${to} of computed values (Cortado computes in float; it casts an ArgMax's indices)`;
+}
+
+function exp(x: In): string | void {
+  const p = producerOf(x, x.inputs[0]);
+  const neuronless = p && ['Convolution', 'InnerProduct', 'Deconvolution', 'Pooling'].includes(p.type) && (p.neuron === undefined || p.neuron === 'Identity');
+  if (!neuronless || x.consumers(x.inputs[0]) !== 1) return 'an Exp of a value not computed by a Convolution, InnerProduct, Deconvolution or Pooling alone (Cortado has exp as their neuron)';
+  p.neuron = 'Exponential';
+  p.tops = [x.outputs[0]];
+}
+
+export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
+  ReduceSum: reduce, ReduceL1: reduce, ReduceSumSquare: reduce, ReduceMean: reduce, ReduceL2: reduce,
+  Pow: pow,
+  HardSigmoid: hard(false),
+  HardSwish: hard(true),
+  ArgMax: argmax,
+  TopK: topk,
+  Cast: cast,
+  Exp: exp,
+};

@@ -1,0 +1,148 @@
+/**
+ * The operators of import-more.ts on small graphs written here: reductions, Pow, HardSigmoid,
+ * HardSwish, ArgMax, TopK, Cast, Exp and the broadcast of a computed value (a
+ * squeeze-and-excitation gate). Each accepted graph runs in Cortado (js) and in onnxruntime-node
+ * and must agree; each refused use is a ConfigError naming the node and why.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { JsBackend } from '../../../src/backend/js/js-backend.js';
+import { ConfigError } from '../../../src/core/errors.js';
+import { encodeModel, floatTensor, int64Tensor, makeAttributes, type Msg } from '../../../src/io/onnx/codec.js';
+import { importOnnx } from '../../../src/io/onnx/index.js';
+import { InputLayer } from '../../../src/layers/input.js';
+import { Net } from '../../../src/node/net.js';
+import { load } from '../caffe/helpers.js';
+import { loadOrt, maxRelDiff, ortMissing, runOrt } from './helpers.js';
+
+const value = (name: string, shape: number[]): Msg => ({ name, type: { tensor_type: { elem_type: 1, shape: { dim: shape.map((d) => ({ dim_value: d })) } } } });
+const node = (op: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[] | string> = {}, name = op.toLowerCase()): Msg => ({
+  name, op_type: op, input: inputs, output: outputs, attribute: makeAttributes(attrs),
+});
+
+interface Graph {
+  nodes: Msg[];
+  inputs: [string, number[]][];
+  outputs: string[];
+  inits?: Msg[];
+  opset?: number;
+}
+
+function model(g: Graph): Uint8Array {
+  return encodeModel({
+    ir_version: 8, opset_import: [{ domain: '', version: g.opset ?? 17 }],
+    graph: { name: 'g', node: g.nodes, initializer: g.inits ?? [], input: g.inputs.map(([n, s]) => value(n, s)), output: g.outputs.map((n) => ({ name: n })) },
+  });
+}
+
+/** Values in [-4, 4] with ties (every third repeats the one before). */
+const inputOf = (shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i % 3 === 2 ? Math.sin(i - 1) : Math.sin(i)) * 4);
+
+/** Imports and runs the graph in Cortado; returns the outputs and the imported layer types. */
+function cortado(bytes: Uint8Array, g: Graph): { outputs: Map<string, Float32Array>; types: string[] } {
+  const { definition, weights } = importOnnx(bytes, { file: 'g.onnx' });
+  const net = new Net(definition.layers, { backend: new JsBackend('float32'), phase: 'test' });
+  try {
+    load(net, weights);
+    for (const [name, shape] of g.inputs) (net.layers.find((l) => l instanceof InputLayer && l.config.tops!.includes(name)) as InputLayer).feed(name, inputOf(shape));
+    net.forward();
+    return { outputs: new Map(g.outputs.map((o) => [o, Float32Array.from(net.blob(o).read())])), types: definition.layers.map((l) => l.type) };
+  } finally {
+    net.destroy();
+  }
+}
+
+const ort = await loadOrt();
+
+/** The graph must import, and agree with onnxruntime on every output; returns the layer types. */
+async function agrees(g: Graph): Promise<string[]> {
+  const bytes = model(g);
+  const ours = cortado(bytes, g);
+  const theirs = await runOrt(bytes, Object.fromEntries(g.inputs.map(([n, s]) => [n, { values: inputOf(s), shape: s }])));
+  for (const o of g.outputs) {
+    const t = theirs.get(o)!;
+    assert.equal(ours.outputs.get(o)!.length, t.data.length, `output "${o}": sizes`);
+    assert.ok(maxRelDiff(t.data, ours.outputs.get(o)!) < 1e-5, `output "${o}": ${t.data.slice(0, 8)} vs ${ours.outputs.get(o)!.slice(0, 8)}`);
+  }
+  return ours.types;
+}
+
+const skip = ort ? false : ortMissing();
+
+describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, Exp and broadcasts', () => {
+  it('HardSigmoid (alpha, beta) and HardSwish', { skip }, async () => {
+    assert.deepEqual(await agrees({ nodes: [node('HardSigmoid', ['x'], ['y'], { alpha: 0.3, beta: 0.4 })], inputs: [['x', [2, 5]]], outputs: ['y'] }), ['Input', 'Power', 'Clip']);
+    assert.deepEqual(await agrees({ nodes: [node('HardSwish', ['x'], ['y'])], inputs: [['x', [2, 3, 4, 4]]], outputs: ['y'] }), ['Input', 'Power', 'Clip', 'Eltwise']);
+  });
+
+  it('ReduceL2 and ReduceMean with keepdims over trailing axes, ReduceSum over axes from an input, ReduceL1 over everything', { skip }, async () => {
+    await agrees({ nodes: [node('ReduceL2', ['x'], ['y'], { axes: [2, 3], keepdims: 1 })], inputs: [['x', [2, 3, 4, 4]]], outputs: ['y'] });
+    await agrees({ nodes: [node('ReduceMean', ['x'], ['y'], { axes: [-1, 2] })], inputs: [['x', [2, 3, 4, 4]]], outputs: ['y'] });
+    await agrees({ nodes: [node('ReduceSum', ['x', 'axes'], ['y'], { keepdims: 0 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'], inits: [int64Tensor('axes', [1], [-1])] });
+    await agrees({ nodes: [node('ReduceSumSquare', ['x'], ['y'], { axes: [1, 2], keepdims: 0 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'] });
+    await agrees({ nodes: [node('ReduceL1', ['x'], ['y'], { keepdims: 0 })], inputs: [['x', [2, 3]]], outputs: ['y'] });
+  });
+
+  it('a Reduction times a constant is one Reduction with a coefficient', { skip }, async () => {
+    const types = await agrees({
+      nodes: [node('ReduceSum', ['x', 'axes'], ['r'], { keepdims: 0 }), node('Mul', ['r', 'k'], ['y'])],
+      inputs: [['x', [2, 3, 4]]], outputs: ['y'], inits: [int64Tensor('axes', [2], [1, 2]), floatTensor('k', [], [0.25])],
+    });
+    assert.deepEqual(types, ['Input', 'Reduction']);
+  });
+
+  it('Pow after a multiplication and an addition by one value is one Power layer', { skip }, async () => {
+    const types = await agrees({
+      nodes: [node('Mul', ['x', 'a'], ['m']), node('Add', ['m', 'b'], ['s']), node('Pow', ['s', 'p'], ['y'])],
+      inputs: [['x', [2, 6]]], outputs: ['y'], inits: [floatTensor('a', [], [0.5]), floatTensor('b', [], [3]), floatTensor('p', [], [3])],
+    });
+    assert.deepEqual(types, ['Input', 'Power']);
+    // A scale that another node also reads stays a layer of its own; a constant named as Cortado
+    // names a parameter stays one.
+    const kept = await agrees({
+      nodes: [node('Mul', ['x', 'a'], ['m']), node('Pow', ['m', 'p'], ['y']), node('Relu', ['m'], ['z'])],
+      inputs: [['x', [2, 6]]], outputs: ['y', 'z'], inits: [floatTensor('a', [], [0.5]), floatTensor('p', [], [2])],
+    });
+    assert.deepEqual(kept, ['Input', 'Power', 'Power', 'ReLU']);
+    const named = await agrees({ nodes: [node('Mul', ['x', 's___scale'], ['y'])], inputs: [['x', [2, 6]]], outputs: ['y'], inits: [floatTensor('s___scale', [], [0.5])] });
+    assert.deepEqual(named, ['Input', 'Scale']);
+  });
+
+  it('ArgMax with and without keepdims, ties to the first index; Cast of its indices to an integer type and back', { skip }, async () => {
+    await agrees({ nodes: [node('ArgMax', ['x'], ['i'], { axis: 1 }), node('Cast', ['i'], ['y'], { to: 1 })], inputs: [['x', [2, 6]]], outputs: ['y'] });
+    await agrees({
+      nodes: [node('ArgMax', ['x'], ['i'], { axis: -1, keepdims: 0 }), node('Cast', ['i'], ['j'], { to: 6 }, 'cast1'), node('Cast', ['j'], ['y'], { to: 1 }, 'cast2')],
+      inputs: [['x', [2, 3, 5]]], outputs: ['y'],
+    });
+  });
+
+  it('TopK: its values and its indices, each one ArgMax', { skip }, async () => {
+    const types = await agrees({
+      nodes: [node('TopK', ['x', 'k'], ['v', 'i'], { axis: -1 }), node('Cast', ['i'], ['y'], { to: 1 })],
+      inputs: [['x', [2, 7]]], outputs: ['v', 'y'], inits: [int64Tensor('k', [1], [3])],
+    });
+    assert.deepEqual(types, ['Input', 'ArgMax', 'ArgMax', 'Identity']);
+  });
+
+  it('Exp after a Gemm becomes its Exponential neuron', { skip }, async () => {
+    const w = Float32Array.from({ length: 12 }, (_, i) => Math.cos(i) * 0.2);
+    const types = await agrees({ nodes: [node('Gemm', ['x', 'w'], ['h'], { transB: 1 }), node('Exp', ['h'], ['y'])], inputs: [['x', [2, 4]]], outputs: ['y'], inits: [floatTensor('w', [3, 4], w)] });
+    assert.deepEqual(types, ['Input', 'InnerProduct']);
+  });
+
+  it('a squeeze-and-excitation gate: Mul and Add of a computed [N, C, 1, 1] over [N, C, H, W], and a [C, 1] factor shared by the batch', { skip }, async () => {
+    const nodes = [node('GlobalAveragePool', ['x'], ['p']), node('Sigmoid', ['p'], ['g']), node('Mul', ['x', 'g'], ['y']), node('Add', ['g', 'x'], ['z'], {}, 'add')];
+    assert.deepEqual(await agrees({ nodes, inputs: [['x', [2, 3, 4, 4]]], outputs: ['y', 'z'] }), ['Input', 'Pooling', 'Sigmoid', 'Reshape', 'Scale', 'Reshape', 'Bias']);
+    await agrees({ nodes: [node('Mul', ['f', 'x'], ['y'])], inputs: [['x', [2, 3, 4, 5]], ['f', [4, 1]]], outputs: ['y'] });
+  });
+
+  it('refuses, naming the node and why: reductions over leading axes, a lossy Cast, an Exp alone, Sub of a broadcast, the smallest of TopK', () => {
+    const refused = (g: Graph, node: string, why: RegExp) =>
+      assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && e.message.startsWith('g.onnx: 1 node(s) Cortado cannot import:') && e.message.includes(`node "${node}"`) && why.test(e.message), `${node}`);
+    refused({ nodes: [node('ReduceMean', ['x'], ['y'], { axes: [1] })], inputs: [['x', [2, 3, 4, 4]]], outputs: ['y'] }, 'reducemean', /axes \[1\] of a 4-d input \(Cortado's Reduction reduces every axis from one to the last\)/);
+    refused({ nodes: [node('Relu', ['x'], ['r']), node('Cast', ['r'], ['y'], { to: 7 })], inputs: [['x', [2, 3]]], outputs: ['y'] }, 'cast', /a cast to type 7 of computed values/);
+    refused({ nodes: [node('Exp', ['x'], ['y'])], inputs: [['x', [2, 3]]], outputs: ['y'] }, 'exp', /Cortado has exp as their neuron/);
+    refused({ nodes: [node('GlobalAveragePool', ['x'], ['p']), node('Sub', ['x', 'p'], ['y'])], inputs: [['x', [2, 3, 4, 4]]], outputs: ['y'] }, 'sub', /a broadcast between computed values of shapes \[2,3,4,4\], \[2,3,1,1\] \(Cortado broadcasts a computed value in a Mul or an Add\)/);
+    refused({ nodes: [node('TopK', ['x', 'k'], ['v', 'i'], { largest: 0 })], inputs: [['x', [2, 7]]], outputs: ['v'], inits: [int64Tensor('k', [1], [2])] }, 'topk', /largest 0/);
+  });
+});
