@@ -44,6 +44,7 @@ import { PReLU } from './prelu.js';
 import { Reduction } from './reduction.js';
 import { Scale } from './scale.js';
 import { Tile } from './tile.js';
+import { Permute } from './permute.js';
 import { ChannelPooling } from './channel-pooling.js';
 import { Crop } from './crop.js';
 import { ArgMax } from './argmax.js';
@@ -107,6 +108,7 @@ export const standardLayerTypes = {
   Reduction,
   Scale,
   Tile,
+  Permute,
   ChannelPooling,
   Crop,
   ArgMax,

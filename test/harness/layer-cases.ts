@@ -438,6 +438,11 @@ export const layerCases: LayerCase[] = [
   { name: 'bias-param-scalar', config: { type: 'Bias', name: 'bias0', bottoms: ['x'], tops: ['y'], numAxes: 0, biasInit: { type: 'Constant', value: -0.3 } }, bottoms: [[3, 4]], reference: ref.bias },
   { name: 'prelu', config: { type: 'PReLU', name: 'prelu', bottoms: ['x'], tops: ['y'], slopeInit: { type: 'Uniform', min: 0, max: 0.5 } }, bottoms: [[2, 3, 2, 2]], reference: ref.prelu },
   { name: 'prelu-shared-2d', config: { type: 'PReLU', name: 'prelus', bottoms: ['x'], tops: ['y'], channelShared: true }, bottoms: [[4, 5]], reference: ref.prelu },
+  { name: 'permute', config: { type: 'Permute', name: 'perm', bottoms: ['x'], tops: ['y'], order: [0, 2, 3, 1] }, bottoms: [[2, 3, 2, 4]], reference: ref.permute },
+  // ShuffleNet's channel shuffle: [N, groups, C / groups, H, W] with the two middle axes swapped (rows of H W move whole).
+  { name: 'permute-shuffle', config: { type: 'Permute', name: 'shuffle', bottoms: ['x'], tops: ['y'], order: [0, 2, 1] }, bottoms: [[2, 2, 3, 2, 2]], reference: ref.permute },
+  { name: 'permute-reverse', config: { type: 'Permute', name: 'permr', bottoms: ['x'], tops: ['y'], order: [2, 1, 0] }, bottoms: [[3, 4, 5]], reference: ref.permute },
+  { name: 'permute-identity', config: { type: 'Permute', name: 'permi', bottoms: ['x'], tops: ['y'], order: [0, 1] }, bottoms: [[2, 3, 2]], reference: ref.permute },
   { name: 'tile', config: { type: 'Tile', name: 'tile', bottoms: ['x'], tops: ['y'], tiles: 3 }, bottoms: [[2, 2, 3]], reference: ref.tile },
   { name: 'tile-axis0', config: { type: 'Tile', name: 'tile0', bottoms: ['x'], tops: ['y'], axis: 0, tiles: 2 }, bottoms: [[2, 3]], reference: ref.tile },
   { name: 'tile-axis-last', config: { type: 'Tile', name: 'tilel', bottoms: ['x'], tops: ['y'], axis: -1, tiles: 2 }, bottoms: [[2, 2, 3]], reference: ref.tile },

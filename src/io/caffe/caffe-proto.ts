@@ -137,6 +137,7 @@ message LayerParameter {
   optional ThresholdParameter threshold_param = 128;
   optional TileParameter tile_param = 138;
   optional WindowDataParameter window_data_param = 129;
+  optional PermuteParameter permute_param = 202;
 }
 
 message TransformationParameter {
@@ -440,6 +441,9 @@ message TanHParameter {
   enum Engine { DEFAULT = 0; CAFFE = 1; CUDNN = 2; }
   optional Engine engine = 1 [default = DEFAULT];
 }
+
+// Not in BVLC Caffe: the Permute layer of Caffe's SSD branch (Wei Liu's), with its field number.
+message PermuteParameter { repeated uint32 order = 1; }
 
 message TileParameter {
   optional int32 axis = 1 [default = 1];

@@ -48,7 +48,12 @@ export function encodeModel(model: Msg): Uint8Array {
 export interface Tensor {
   dims: number[];
   values: Float64Array;
+  /** Of an integer type (a Div of two truncates, as ONNX's integer division does). */
+  integer?: boolean;
 }
+
+/** ONNX's integer and bool element types. */
+export const INTEGER_TYPES: ReadonlySet<number> = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]);
 
 const RAW: Record<number, [number, (v: DataView, at: number) => number]> = {
   1: [4, (v, at) => v.getFloat32(at, true)],
@@ -80,7 +85,7 @@ export function readTensor(t: Msg, where: string): Tensor {
     if (!list || list.length !== count) throw new DataError(`${where}: tensor [${dims}] needs ${count} values, found ${list?.length ?? 0}`);
     values = Float64Array.from(list, Number);
   }
-  return { dims, values };
+  return { dims, values, integer: INTEGER_TYPES.has(t.data_type) };
 }
 
 /** A float32 TensorProto (raw data). */

@@ -7,6 +7,7 @@
  */
 import type { Layer } from '../../core/layer.js';
 import type { GraphBuilder } from './graph-builder.js';
+import { fullOrder } from '../../layers/permute.js';
 import { POOLING, type Ctx } from './export-pooling.js';
 
 export type { Ctx } from './export-pooling.js';
@@ -209,6 +210,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
     x.g.node('Tile', x.name, [x.bottom(0), x.g.ints(`${x.name}_repeats`, shape.map((_, i) => (i === axis ? x.c.tiles : 1)))], [x.top(0)]);
   },
+  Permute: (x) => x.g.node('Transpose', x.name, [x.bottom(0)], [x.top(0)], { perm: fullOrder(x.c.order, x.inShape(0).length) }),
   Silence: () => {},
 };
 

@@ -2,9 +2,10 @@
  * Constant folding for importOnnx: nodes whose inputs are all known at import time (initializers,
  * Constant nodes, the shapes of computed values) are evaluated here instead of becoming layers.
  * This is how the shape arithmetic exporters write (PyTorch's flatten: Shape → Gather → Unsqueeze
- * → Concat → Reshape) reduces to a constant shape. Tensors are numbers (Float64Array) with dims.
+ * → Concat → Reshape) reduces to a constant shape. Tensors are numbers (Float64Array) with dims,
+ * marked when of an integer type, whose division truncates (ShuffleNet's chunk: a size / 2).
  */
-import type { Tensor } from './codec.js';
+import { INTEGER_TYPES, type Tensor } from './codec.js';
 
 const count = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
@@ -47,18 +48,31 @@ const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
  * `attrs` as codec.ts's attributes. Throws an Error saying what it cannot do.
  */
 export function fold(op: string, inputs: (Tensor | undefined)[], attrs: Map<string, any>, readTensor: (t: any) => Tensor): Tensor {
+  const out = values(op, inputs, attrs, readTensor);
+  // Integer tensors stay integers through the ops that move values; a Cast or a Constant says its own.
+  if (out.integer === undefined) out.integer = op in BINARY || op === 'Concat' ? inputs.every((t) => !t || t.integer) : !!inputs[0]?.integer;
+  return out;
+}
+
+function values(op: string, inputs: (Tensor | undefined)[], attrs: Map<string, any>, readTensor: (t: any) => Tensor): Tensor {
   const [a, b] = inputs;
-  if (BINARY[op]) return inputs.slice(1).reduce<Tensor>((acc, t) => broadcast(acc, t!, BINARY[op]), a!);
+  if (BINARY[op]) {
+    const f = op === 'Div' && inputs.every((t) => !t || t.integer) ? (x: number, y: number) => Math.trunc(x / y) : BINARY[op];
+    return inputs.slice(1).reduce<Tensor>((acc, t) => broadcast(acc, t!, f), a!);
+  }
   switch (op) {
     case 'Constant': {
       if (attrs.has('value')) return readTensor(attrs.get('value'));
       if (attrs.has('value_float')) return { dims: [], values: Float64Array.of(attrs.get('value_float')) };
-      if (attrs.has('value_int')) return { dims: [], values: Float64Array.of(attrs.get('value_int')) };
-      for (const k of ['value_floats', 'value_ints']) if (attrs.has(k)) return { dims: [attrs.get(k).length], values: Float64Array.from(attrs.get(k)) };
+      if (attrs.has('value_int')) return { dims: [], values: Float64Array.of(attrs.get('value_int')), integer: true };
+      for (const k of ['value_floats', 'value_ints']) if (attrs.has(k)) return { dims: [attrs.get(k).length], values: Float64Array.from(attrs.get(k)), integer: k === 'value_ints' };
       throw new Error('a Constant without a value Cortado reads');
     }
     case 'Identity': return a!;
-    case 'Cast': return { dims: a!.dims, values: [6, 7, 2, 3, 4, 5, 12, 13].includes(attrs.get('to')) ? a!.values.map(Math.trunc) : a!.values };
+    case 'Cast': {
+      const integer = INTEGER_TYPES.has(attrs.get('to'));
+      return { dims: a!.dims, values: integer ? a!.values.map(Math.trunc) : a!.values, integer };
+    }
     case 'Neg': return { dims: a!.dims, values: a!.values.map((v) => -v) };
     case 'Floor': return { dims: a!.dims, values: a!.values.map(Math.floor) };
     case 'Ceil': return { dims: a!.dims, values: a!.values.map(Math.ceil) };

@@ -329,6 +329,11 @@ export const IMPORTS: Readonly<Record<string, Entry>> = {
     x.pads.set(x.outputs[0], { input: x.inputs[0], pads: [p[2], p[3]] });
   },
   Identity: (x) => x.layer({ type: 'Identity', ...one(x) }),
+  Transpose: (x) => {
+    const rank = x.shape(x.inputs[0]).length;
+    const perm: number[] = x.attrs.get('perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+    x.layer({ type: 'Permute', ...one(x), order: perm.map((a) => (a < 0 ? a + rank : a)) });
+  },
   Tile: (x) => {
     const reps = Array.from(needConst(x, 1, 'repeats').values);
     const axes = reps.map((r, i) => (r !== 1 ? i : -1)).filter((i) => i >= 0);

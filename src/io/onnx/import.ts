@@ -165,5 +165,5 @@ function shapeOf(shape: number[], attrs: Map<string, any>): Tensor {
   const n = shape.length;
   const at = (v: number | undefined, d: number) => Math.min(n, Math.max(0, v === undefined ? d : v < 0 ? v + n : v));
   const s = shape.slice(at(attrs.get('start'), 0), at(attrs.get('end'), n));
-  return { dims: [s.length], values: Float64Array.from(s) };
+  return { dims: [s.length], values: Float64Array.from(s), integer: true };
 }

@@ -1,6 +1,6 @@
 /**
  * Forward references of the structural layers (Caffe's Concat, Slice, Crop, Tile, Reduction,
- * ArgMax; Mocha's Index2Onehot): where each top value comes from, by index arithmetic.
+ * ArgMax; SSD Caffe's Permute; Mocha's Index2Onehot): where each top value comes from, by index arithmetic.
  */
 import { around, axisOf, count, field, type ForwardReference } from './common.js';
 
@@ -51,6 +51,25 @@ export const crop: ForwardReference = ([x], _p, row) => {
       rest = Math.floor(rest / outShape[a]);
       src += (idx + offset[a]) * stride;
       stride *= xs[a];
+    }
+    y[k] = x[src];
+  }
+  return [y];
+};
+
+/** Permute: top axis i is bottom axis order[i] (the axes `order` leaves out follow in order); each top value's bottom position by strides. */
+export const permute: ForwardReference = ([x], _p, row) => {
+  const shape = row.shapes[0];
+  const given = field<number[]>(row, 'order', []);
+  const order = [...given, ...shape.map((_, a) => a).filter((a) => !given.includes(a))];
+  const strides = shape.map((_, a) => count(shape.slice(a + 1)));
+  const top = order.map((a) => shape[a]);
+  const y = new Float64Array(count(shape));
+  for (let k = 0; k < y.length; k++) {
+    let rest = k, src = 0;
+    for (let i = top.length - 1; i >= 0; i--) {
+      src += (rest % top[i]) * strides[order[i]];
+      rest = Math.floor(rest / top[i]);
     }
     y[k] = x[src];
   }

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { ConfigError } from '../../../src/core/errors.js';
 import { encodeModel, floatTensor, int64Tensor, makeAttributes, type Msg } from '../../../src/io/onnx/codec.js';
+import { fold } from '../../../src/io/onnx/fold.js';
 import { importOnnx } from '../../../src/io/onnx/index.js';
 import { InputLayer } from '../../../src/layers/input.js';
 import { Net } from '../../../src/node/net.js';
@@ -144,5 +145,22 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     refused({ nodes: [node('Exp', ['x'], ['y'])], inputs: [['x', [2, 3]]], outputs: ['y'] }, 'exp', /Cortado has exp as their neuron/);
     refused({ nodes: [node('GlobalAveragePool', ['x'], ['p']), node('Sub', ['x', 'p'], ['y'])], inputs: [['x', [2, 3, 4, 4]]], outputs: ['y'] }, 'sub', /a broadcast between computed values of shapes \[2,3,4,4\], \[2,3,1,1\] \(Cortado broadcasts a computed value in a Mul or an Add\)/);
     refused({ nodes: [node('TopK', ['x', 'k'], ['v', 'i'], { largest: 0 })], inputs: [['x', [2, 7]]], outputs: ['v'], inits: [int64Tensor('k', [1], [2])] }, 'topk', /largest 0/);
+  });
+});
+
+describe('constant folding of integer tensors', () => {
+  const t = (values: number[], integer: boolean) => ({ dims: [values.length], values: Float64Array.from(values), integer });
+  const none = new Map<string, any>();
+  const read = () => { throw new Error('no tensor attributes here'); };
+  it('a Div of integers truncates (ShuffleNet splits its channels with a size / 2); of floats it does not', () => {
+    assert.deepEqual(Array.from(fold('Div', [t([49, -7], true), t([2, 2], true)], none, read).values), [24, -3]);
+    assert.deepEqual(Array.from(fold('Div', [t([49], false), t([2], true)], none, read).values), [24.5]);
+  });
+  it('integers stay integers through the ops that move values, and a Cast says what it makes', () => {
+    const gathered = fold('Gather', [t([7, 49, 3], true), t([1], true)], none, read);
+    assert.equal(gathered.integer, true);
+    assert.equal(fold('Cast', [t([1.5], false)], new Map([['to', 7]]), read).integer, true);
+    assert.equal(fold('Cast', [t([3], true)], new Map([['to', 1]]), read).integer, false);
+    assert.deepEqual(Array.from(fold('Div', [fold('Cast', [t([9.7], false)], new Map([['to', 7]]), read), t([2], true)], none, read).values), [4]);
   });
 });
