@@ -4,7 +4,8 @@
  * and the deploy nets of LeNet and CIFAR-10 quick and full), exports it to ONNX or Caffe with
  * Cortado's exporters, damages the files, and runs importOnnx / importCaffe, writes the imported
  * weights with saveWeights as the command does, builds the imported definition into a Net, loads
- * the weights file and runs a forward pass.
+ * the weights file and runs a forward pass. ONNX files of other tools join them through
+ * CORTADO_FUZZ_ONNX.
  *
  * Damage is of bytes (flipped, most often in the graph before the weights; cut) or of structure:
  * the decoded ONNX model or Caffe net edited (attributes, dims, inputs, nodes, initializers,
@@ -59,10 +60,17 @@ interface Exported {
   caffe?: { prototxt: string; caffemodel: Uint8Array };
 }
 
+/**
+ * ONNX files of other tools named in CORTADO_FUZZ_ONNX (comma-separated paths), damaged as the
+ * exported ones are: `CORTADO_FUZZ_ONNX=resnet.onnx,... npm run fuzz -- --target exchange`.
+ */
+const EXTRA: readonly Exported[] = (process.env.CORTADO_FUZZ_ONNX ?? '').split(',').filter(Boolean).map((f) => ({ name: f, layers: [], onnx: readFileSync(f) }));
+
 const exported = new Map<number, Exported | null>();
 
 /** Source `i` exported both ways (null: a net neither exporter writes, or one that does not build). */
 function exportSource(i: number): Exported | null {
+  if (i >= SOURCES.length) return EXTRA[i - SOURCES.length]!;
   if (exported.has(i)) return exported.get(i)!;
   let out: Exported | null = null;
   try {
@@ -116,7 +124,7 @@ const ODD_INTS = [0, -1, 1, 2, 3, 7, 1000, 2 ** 31 - 1, -(2 ** 31), 2 ** 40];
 const ODD_NAMES = ['', 'nowhere', 'data', 'x', 'input'];
 
 /** Edits the decoded ONNX model in place; says what it did. */
-function mutateOnnx(m: Msg, rng: FuzzRng): Damaged {
+function mutateOnnx(m: Msg, rng: FuzzRng, heavy: boolean): Damaged {
   const g = m.graph as Msg;
   const nodes = (g.node ?? []) as Msg[];
   const inits = (g.initializer ?? []) as Msg[];
@@ -184,7 +192,8 @@ function mutateOnnx(m: Msg, rng: FuzzRng): Damaged {
       const dims = (v.type?.tensor_type?.shape?.dim ?? []) as Msg[];
       if (!dims.length) break;
       const d = rng.pick(dims);
-      const to = rng.pick([0, 1, 2, 5, 1000]);
+      // A real net on an input 1000 wide takes longer than a case may (nothing wrong with it).
+      const to = rng.pick(heavy ? [0, 1, 2, 5] : [0, 1, 2, 5, 1000]);
       d.dim_value = to;
       delete d.dim_param;
       return { desc: `a dimension of graph input "${v.name}" set to ${to}`, validity: 'unknown' };
@@ -258,6 +267,8 @@ function onnxNames(bytes: Uint8Array): string[] {
 export async function exchangeCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutcome> {
   let src: Exported | null = null;
   // Most layer cases export; a few tries find one that does.
+  // Files of other tools, when given, are drawn half the time.
+  if (EXTRA.length && rng.chance(0.5)) src = exportSource(SOURCES.length + rng.int(0, EXTRA.length - 1));
   for (let k = 0; k < 8 && !src; k++) src = exportSource(rng.int(0, SOURCES.length - 1));
   if (!src) return { cls: 'ok', input: 'no exportable source drawn', detail: '' };
   const onnxFile = join(ctx.dir, 'model.onnx');
@@ -276,7 +287,7 @@ export async function exchangeCase(rng: FuzzRng, ctx: CaseContext): Promise<Case
       damaged = d;
     } else {
       const m = decodeModel(bytes, onnxFile);
-      damaged = mutateOnnx(m, rng);
+      damaged = mutateOnnx(m, rng, src.layers.length === 0);
       bytes = encodeModel(m);
     }
     damaged.desc = `ONNX of ${src.name}: ${damaged.desc}`;
@@ -306,10 +317,11 @@ export async function exchangeCase(rng: FuzzRng, ctx: CaseContext): Promise<Case
   }
   const input = damaged.desc;
   ctx.announce(input);
-  names.push(...namesIn(src.layers));
+  // Layer by layer: namesIn leaves out lists of 64 entries or more.
+  names.push(...src.layers.flatMap((l) => namesIn(l)));
   try {
     const imported = read();
-    names.push(weightsFile, ...namesIn(imported.definition.layers));
+    names.push(weightsFile, ...imported.definition.layers.flatMap((l) => namesIn(l)));
     await saveWeights(weightsFile, imported.weights);
     const net = new Net(imported.definition.layers, { backend, phase: 'test', seed: 1, memoryBudget: 128 * 2 ** 20 });
     try {

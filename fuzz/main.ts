@@ -8,10 +8,12 @@
  *   --case N       replay case N alone (with --target and --seed), printing its input and outcome
  *   --report FILE  also write the report as JSON
  *
+ * CORTADO_FUZZ_ONNX=a.onnx,b.onnx adds ONNX files of other tools to the exchange target's sources.
+ *
  * Exits 1 when any case is an other exception, a hang, a kill, an unnamed message or a silent
  * acceptance (the bar of issue 15), 0 otherwise, 2 on bad arguments.
  */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runFuzz } from './fuzz.js';
 import { formatReport } from './report.js';
@@ -29,6 +31,13 @@ async function main(): Promise<number> {
   const targets = (f.target ?? TARGET_NAMES.join(',')).split(',') as TargetName[];
   const unknown = targets.filter((t) => !TARGET_NAMES.includes(t));
   if (unknown.length) throw new Error(`--target: unknown ${unknown.join(', ')}; choose from ${TARGET_NAMES.join(', ')}`);
+  for (const file of (process.env.CORTADO_FUZZ_ONNX ?? '').split(',').filter(Boolean)) {
+    try {
+      accessSync(file, constants.R_OK);
+    } catch {
+      throw new Error(`CORTADO_FUZZ_ONNX names "${file}", which cannot be read`);
+    }
+  }
   const seed = int('seed', f.seed) ?? Math.floor(Math.random() * 2 ** 31);
   const only = int('case', f.case);
   const cases = int('cases', f.cases);

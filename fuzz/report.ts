@@ -43,9 +43,9 @@ export function badCount(report: FuzzReport): number {
 
 /** The report as text: a table of counts, then the examples with their replay commands. */
 export function formatReport(report: FuzzReport): string {
-  const lines = [`fuzz seed ${report.seed}`, `${'target'.padEnd(8)}${'cases'.padStart(7)}${CLASSES.map((c) => c.padStart(11)).join('')}`];
+  const lines = [`fuzz seed ${report.seed}`, `${'target'.padEnd(9)}${'cases'.padStart(8)}${CLASSES.map((c) => c.padStart(11)).join('')}`];
   for (const [name, t] of Object.entries(report.targets)) {
-    lines.push(`${name.padEnd(8)}${String(t.cases).padStart(7)}${CLASSES.map((c) => String(t.counts[c]).padStart(11)).join('')}`);
+    lines.push(`${name.padEnd(9)}${String(t.cases).padStart(8)}${CLASSES.map((c) => String(t.counts[c]).padStart(11)).join('')}`);
   }
   for (const t of Object.values(report.targets)) {
     for (const e of t.examples) {
