@@ -1,15 +1,21 @@
 /**
- * Target "cli": `cortado train | convert | plot | draw | summary | time | export` with mutated
- * arguments, each in its own process (`--max-old-space-size` limited, time-limited). A process
+ * Target "cli": `cortado train | convert | plot | draw | summary | time | export | import` with
+ * mutated arguments (import reads ONNX and Caffe files of a small net, a fifth of them cut short),
+ * each in its own process (`--max-old-space-size` limited, time-limited). A process
  * that exits with a usage error or `cortado: <Cortado error>: ...` naming a flag or file is a
  * framework error; a stack trace or another error class is an other exception; a timeout a hang;
  * a signal a kill. Invalid by construction: a numeric flag given a non-number, a negative or
  * fractional count, unless `--help` is given too (it wins).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { JsBackend } from '../src/backend/js/js-backend.js';
+import type { LayerConfig } from '../src/core/layer.js';
+import { exportCaffe } from '../src/io/caffe/index.js';
+import { exportOnnx } from '../src/io/onnx/index.js';
+import { Net } from '../src/net.js';
 import { FRAMEWORK_ERRORS, namesSomething, type CaseOutcome, type Validity } from './outcome.js';
 import { mlp } from './net-defs.js';
 import type { FuzzRng } from './random.js';
@@ -34,12 +40,39 @@ function deploy(): unknown[] {
   return [{ type: 'Input', name: 'data', tops: ['x'], shapes: [[4, 4]] }, ...layers, { type: 'Softmax', name: 'prob', bottoms: ['score'], tops: ['prob'] }];
 }
 
+/** The deploy MLP as ONNX and Caffe files (written once per folder), then `import` arguments for one of them, whole or cut. */
+function importArgs(rng: FuzzRng, dir: string, out: string): string[] {
+  const [onnx, prototxt, caffemodel] = ['mlp.onnx', 'mlp.prototxt', 'mlp.caffemodel'].map((f) => join(dir, f));
+  if (!existsSync(caffemodel)) {
+    const layers = deploy() as LayerConfig[];
+    const net = new Net(layers, { backend: new JsBackend('float32'), phase: 'test', seed: 1 });
+    try {
+      writeFileSync(onnx, exportOnnx(net));
+      const weights = new Map(net.params.map((p) => [p.key, { shape: [...p.blob.shape], values: Float32Array.from(p.blob.read()) }]));
+      const files = exportCaffe(layers, weights);
+      writeFileSync(prototxt, files.prototxt);
+      writeFileSync(caffemodel, files.caffemodel);
+    } finally {
+      net.destroy();
+    }
+  }
+  const cut = (file: string) => {
+    if (!rng.chance(0.2)) return file;
+    const bytes = readFileSync(file);
+    const to = join(dir, `cut-${basename(file)}`);
+    writeFileSync(to, bytes.subarray(0, rng.int(0, bytes.length - 1)));
+    return to;
+  };
+  if (rng.chance(0.5)) return ['import', 'onnx', cut(onnx), '--out', out];
+  return ['import', 'caffe', cut(prototxt), ...(rng.chance(0.8) ? [cut(caffemodel)] : []), '--out', out];
+}
+
 function argv(rng: FuzzRng, dir: string): { args: string[]; validity: Validity } {
   const net = join(dir, 'net.json');
   writeFileSync(net, JSON.stringify({ seed: 1, solver: { baseLr: 0.1, maxIter: 4 }, layers: mlp() }));
   const deployNet = join(dir, 'deploy.json');
   writeFileSync(deployNet, JSON.stringify({ name: 'deploy', layers: deploy() }));
-  const command = rng.pick(['train', 'train', 'train', 'convert', 'plot', 'bogus', 'draw', 'summary', 'time', 'export']);
+  const command = rng.pick(['train', 'train', 'train', 'convert', 'plot', 'bogus', 'draw', 'summary', 'time', 'export', 'import']);
   const out = join(dir, `out-${rng.int(0, 1e9)}`);
   const base: Record<string, string[]> = {
     train: ['train', net, '--backend', 'js', '--output', out],
@@ -47,12 +80,15 @@ function argv(rng: FuzzRng, dir: string): { args: string[]; validity: Validity }
     summary: ['summary', net],
     time: ['time', net, '--backend', 'js', '--iterations', '1', '--warmup', '0'],
     export: ['export', rng.pick(['onnx', 'caffe']), deployNet, '--out', out],
+    import: importArgs(rng, dir, out),
   };
   const args = base[command] ?? [command];
   const tool = command in base && command !== 'train';
   let validity: Validity = command === 'bogus' ? 'invalid' : 'unknown';
-  for (let k = rng.int(1, 3); k > 0; k--) {
-    const pool = tool ? [...TOOL_COUNTS, ...TOOL_WORDS, ...SWITCHES, '--nope', 'extra.json', '--out'] : [...COUNT_FLAGS, ...NUMBER_FLAGS, ...WORDS, '--fresh', '--help', '--nope', 'extra.json', 'mnist', 'images', '--out'];
+  // import takes only --out: other flags would stop every case before it reads the files.
+  for (let k = command === 'import' ? rng.int(0, 1) : rng.int(1, 3); k > 0; k--) {
+    const pool = command === 'import' ? ['--help', '--nope', 'extra.json', '--out']
+      : tool ? [...TOOL_COUNTS, ...TOOL_WORDS, ...SWITCHES, '--nope', 'extra.json', '--out'] : [...COUNT_FLAGS, ...NUMBER_FLAGS, ...WORDS, '--fresh', '--help', '--nope', 'extra.json', 'mnist', 'images', '--out'];
     const flag = rng.pick(pool);
     const value = rng.pick(VALUES);
     args.push(flag);

@@ -13,7 +13,7 @@
  *     writes the net's inference graph (a deploy net: Input layers, no loss)
  * <name> is the input file's name without its extension.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataError } from '../../core/errors.js';
@@ -24,20 +24,21 @@ import { loadWeights, saveWeights } from '../io/snapshot.js';
 import { nodeLayerTypes } from '../layers.js';
 import { readDefinition, shapeSources, type Definition } from '../definition.js';
 
-export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR
-       cortado import onnx <model.onnx> --out DIR
+export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR [--force]
+       cortado import onnx <model.onnx> --out DIR [--force]
 
 Reads a Caffe net (and its trained weights) or an ONNX model and writes DIR/<name>.json, a
 Cortado definition, and DIR/<name>.h5, the weights (with a caffemodel, and always for ONNX).
-Unsupported layers or operators are listed all at once.`;
+Unsupported layers or operators are listed all at once. Files already there are left alone
+unless --force is given.`;
 
-export const EXPORT_USAGE = `usage: cortado export caffe <net.json> [--weights W.h5] --out DIR
-       cortado export onnx <net.json> [--weights W.h5] --out model.onnx
+export const EXPORT_USAGE = `usage: cortado export caffe <net.json> [--weights W.h5] --out DIR [--force]
+       cortado export onnx <net.json> [--weights W.h5] --out model.onnx [--force]
 
 Writes DIR/<name>.prototxt and DIR/<name>.caffemodel, or the ONNX model model.onnx, with the
 weights of W.h5 (a weights file or a snapshot's weights file). Without --weights the caffemodel
 holds no weights and the ONNX model the net's initial ones. Layers the format cannot hold are
-listed all at once.`;
+listed all at once. Files already there are left alone unless --force is given.`;
 
 const stem = (file: string) => basename(file, extname(file));
 
@@ -71,20 +72,19 @@ export async function importCommand(args: string[]): Promise<number> {
   if (all.length === 0) return 0;
   if (all[0] === 'onnx') return importOnnxCommand(all.slice(1));
   const rest = all.slice(1);
-  const { values: f, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' } } });
+  const { values: f, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, force: { type: 'boolean' } } });
   if (positionals.length < 1 || positionals.length > 2 || !f.out) {
     console.error(`cortado import caffe: expected a prototxt, an optional caffemodel and --out DIR\n\n${IMPORT_USAGE}`);
     return 2;
   }
   const [prototxt, model] = positionals;
-  const result = importCaffe(new TextDecoder().decode(readBytes(prototxt)), model ? readBytes(model) : undefined, { prototxtName: prototxt, caffemodelName: model, layerTypes: nodeLayerTypes });
   const json = join(f.out, `${stem(prototxt)}.json`);
-  writeOut(json, JSON.stringify(result.definition, null, 2) + '\n', 'cortado import caffe');
+  const h5 = join(f.out, `${stem(prototxt)}.h5`);
+  refuseExisting(model ? [json, h5] : [json], f.force, 'cortado import caffe');
+  const result = importCaffe(new TextDecoder().decode(readBytes(prototxt)), model ? readBytes(model) : undefined, { prototxtName: prototxt, caffemodelName: model, layerTypes: nodeLayerTypes });
+  await writeBoth(json, JSON.stringify(result.definition, null, 2) + '\n', model ? () => saveWeights(h5, result.weights) : undefined, 'cortado import caffe');
   console.log(`wrote ${json} (${result.definition.layers.length} layers)`);
-  if (model) {
-    const h5 = await saveWeights(join(f.out, `${stem(prototxt)}.h5`), result.weights);
-    console.log(`wrote ${h5} (${result.weights.size} parameters)`);
-  }
+  if (model) console.log(`wrote ${resolve(h5)} (${result.weights.size} parameters)`);
   return 0;
 }
 
@@ -94,42 +94,44 @@ export async function exportCommand(args: string[]): Promise<number> {
   if (all.length === 0) return 0;
   if (all[0] === 'onnx') return exportOnnxCommand(all.slice(1));
   const rest = all.slice(1);
-  const { values: f, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, weights: { type: 'string' } } });
+  const { values: f, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, weights: { type: 'string' }, force: { type: 'boolean' } } });
   if (positionals.length !== 1 || !f.out) {
     console.error(`cortado export caffe: expected one net definition file and --out DIR\n\n${EXPORT_USAGE}`);
     return 2;
   }
+  const base = join(f.out, stem(positionals[0]));
+  refuseExisting([`${base}.prototxt`, `${base}.caffemodel`], f.force, 'cortado export caffe');
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : new Map();
   const { prototxt, caffemodel } = exportCaffe(exportable(def), weights, { layerTypes: nodeLayerTypes });
-  const base = join(f.out, stem(positionals[0]));
-  writeOut(`${base}.prototxt`, prototxt, 'cortado export caffe');
-  writeOut(`${base}.caffemodel`, caffemodel, 'cortado export caffe');
+  await writeBoth(`${base}.prototxt`, prototxt, () => writeOut(`${base}.caffemodel`, caffemodel, 'cortado export caffe'), 'cortado export caffe');
   console.log(`wrote ${base}.prototxt and ${base}.caffemodel (${weights.size} parameters)`);
   return 0;
 }
 
 async function importOnnxCommand(args: string[]): Promise<number> {
-  const { values: f, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' } } });
+  const { values: f, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, force: { type: 'boolean' } } });
   if (positionals.length !== 1 || !f.out) {
     console.error(`cortado import onnx: expected one model file and --out DIR\n\n${IMPORT_USAGE}`);
     return 2;
   }
   const [model] = positionals;
-  const result = importOnnx(readBytes(model), { file: model });
   const json = join(f.out, `${stem(model)}.json`);
-  writeOut(json, JSON.stringify(result.definition, null, 2) + '\n', 'cortado import onnx');
-  const h5 = await saveWeights(join(f.out, `${stem(model)}.h5`), result.weights);
-  console.log(`wrote ${json} (${result.definition.layers.length} layers) and ${h5} (${result.weights.size} parameters)`);
+  const h5 = join(f.out, `${stem(model)}.h5`);
+  refuseExisting([json, h5], f.force, 'cortado import onnx');
+  const result = importOnnx(readBytes(model), { file: model });
+  await writeBoth(json, JSON.stringify(result.definition, null, 2) + '\n', () => saveWeights(h5, result.weights), 'cortado import onnx');
+  console.log(`wrote ${json} (${result.definition.layers.length} layers) and ${resolve(h5)} (${result.weights.size} parameters)`);
   return 0;
 }
 
 async function exportOnnxCommand(args: string[]): Promise<number> {
-  const { values: f, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, weights: { type: 'string' } } });
+  const { values: f, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, weights: { type: 'string' }, force: { type: 'boolean' } } });
   if (positionals.length !== 1 || !f.out) {
     console.error(`cortado export onnx: expected one net definition file and --out model.onnx\n\n${EXPORT_USAGE}`);
     return 2;
   }
+  refuseExisting([f.out], f.force, 'cortado export onnx');
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : undefined;
   const bytes = exportOnnx(exportable(def), weights, { layerTypes: nodeLayerTypes });
@@ -143,6 +145,26 @@ async function exportOnnxCommand(args: string[]): Promise<number> {
  * none, never a partial one, and a failure is a DataError naming the file. The names come from the
  * user's --out, so a `<name>.tmp` already there is refused rather than replaced.
  */
-function writeOut(path: string, data: string | Uint8Array, command: string): void {
-  writeFileAtomic(path, data, `${command}: ${path}`, { exclusive: true });
+function writeOut(path: string, data: string | Uint8Array, command: string): string {
+  return writeFileAtomic(path, data, `${command}: ${path}`, { exclusive: true });
+}
+
+/** Outputs already there stop the command before it reads anything, unless --force (as draw and plot). */
+function refuseExisting(outputs: string[], force: boolean | undefined, command: string): void {
+  const existing = outputs.filter((o) => existsSync(o));
+  if (existing.length && !force) {
+    throw new DataError(`${command}: ${existing.map((o) => `"${o}"`).join(' and ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to replace, or choose another --out`);
+  }
+}
+
+/** A pair of outputs written whole or not at all: when the second fails, the first is removed again. */
+async function writeBoth(first: string, data: string | Uint8Array, second: (() => unknown) | undefined, command: string): Promise<void> {
+  const written = writeOut(first, data, command);
+  if (!second) return;
+  try {
+    await second();
+  } catch (e) {
+    rmSync(written, { force: true });
+    throw e;
+  }
 }

@@ -19,8 +19,18 @@ const MEANINGS: Record<string, string> = {
   ENOENT: 'no such file or folder',
   ENOTDIR: 'a part of the path is not a folder',
   EISDIR: 'is a folder',
+  ERR_FS_EISDIR: 'is a folder',
   EEXIST: 'already exists',
 };
+
+/** Whether `path` is a folder (false when it is anything else or nothing). */
+export function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** An I/O error as users read it: `no space left on device (ENOSPC)`; other errors as their message. */
 export function ioErrorText(e: unknown): string {

@@ -20,7 +20,7 @@ import type { Dataset as H5Dataset, File as H5File, Group as H5Group } from 'h5w
 import type { HostArray } from '../../backend/backend.js';
 import { DataError, ShapeError, shapeStr } from '../../core/errors.js';
 import { commitTmp } from './atomic.js';
-import { ioErrorText, makeDir } from './files.js';
+import { ioErrorText, isFolder, makeDir } from './files.js';
 import { guardForeignFile, hdf5TimeLimit } from './hdf5-guard.js';
 import { datasetStorage, type DatasetStorage } from './hdf5-layout.js';
 import { appendSeal, checkHdf5File, checkSeal, crc32, type Hdf5Superblock } from './integrity.js';
@@ -154,6 +154,7 @@ export class Hdf5File {
     let f: Hdf5File | undefined;
     try {
       makeDir(dirname(file), label);
+      if (isFolder(tmp)) throw new DataError(`${label}: "${tmp}" is a folder, where the file is written before it takes its name; move it away and run again`);
       rmSync(tmp, { force: true }); // an interrupted write's; never opened, in case it is not a file
       takeWriteError(tmp);
       f = await Hdf5File.create(tmp, kind);
@@ -166,7 +167,11 @@ export class Hdf5File {
       commitTmp(tmp, file, options.seal ? (fd) => appendSeal(fd, statSync(tmp).size) : undefined);
     } catch (e) {
       if (f) f.closeQuietly();
-      rmSync(tmp, { force: true });
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // Not a file (a directory of the user's at <path>.tmp): left alone; `e` says why the write failed.
+      }
       const failed = takeWriteError(tmp);
       if (failed) throw new DataError(`${label}: writing failed: ${writeFailureText(failed)}; nothing was written under its name`, { cause: e });
       if (e instanceof DataError || e instanceof ShapeError) throw e;

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,35 @@ describe('cortado import caffe / export caffe', () => {
     }
   });
 
+  it('an import whose caffemodel or weights file fails leaves no definition behind; files already there stay unless --force', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-caffe-'));
+    try {
+      writeFileSync(join(dir, 'lenet.prototxt'), LENET_V2);
+      writeFileSync(join(dir, 'lenet.caffemodel'), Uint8Array.of(0x0a, 0x05, 0x41));
+      assert.throws(() => cortado('import', 'caffe', join(dir, 'lenet.prototxt'), join(dir, 'lenet.caffemodel'), '--out', join(dir, 'in')),
+        (e: any) => e.status === 1 && e.stderr.includes('lenet.caffemodel'));
+      assert.deepEqual(readdirSync(dir).sort(), ['lenet.caffemodel', 'lenet.prototxt'], 'nothing written');
+      cortado('import', 'caffe', join(dir, 'lenet.prototxt'), '--out', join(dir, 'in'));
+      writeFileSync(join(dir, 'in', 'lenet.json'), 'edited');
+      assert.throws(() => cortado('import', 'caffe', join(dir, 'lenet.prototxt'), '--out', join(dir, 'in')),
+        (e: any) => e.status === 1 && e.stderr.includes(`"${join(dir, 'in', 'lenet.json')}" already exists; pass --force`));
+      assert.equal(readFileSync(join(dir, 'in', 'lenet.json'), 'utf8'), 'edited');
+      cortado('import', 'caffe', join(dir, 'lenet.prototxt'), '--out', join(dir, 'in'), '--force');
+      assert.equal(readDefinition(join(dir, 'in', 'lenet.json')).layers.length, importCaffe(LENET_V2).definition.layers.length);
+      // The weights cannot be written (a folder of the user's where the weights file is made): the
+      // definition written just before is taken back, the folder left alone.
+      const net = build(importCaffe(LENET_V2).definition.layers);
+      writeFileSync(join(dir, 'lenet.caffemodel'), exportCaffe(importCaffe(LENET_V2).definition, weightsOf(net)).caffemodel);
+      net.destroy();
+      mkdirSync(join(dir, 'in2', 'lenet.h5.tmp'), { recursive: true });
+      assert.throws(() => cortado('import', 'caffe', join(dir, 'lenet.prototxt'), join(dir, 'lenet.caffemodel'), '--out', join(dir, 'in2')),
+        (e: any) => e.status === 1 && e.stderr.includes(`cortado: DataError: weights file "${join(dir, 'in2', 'lenet.h5')}": "${join(dir, 'in2', 'lenet.h5.tmp')}" is a folder`));
+      assert.deepEqual(readdirSync(join(dir, 'in2')), ['lenet.h5.tmp']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reports an unsupported layer list and exits 1', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cortado-caffe-'));
     try {
@@ -63,6 +92,8 @@ describe('cortado import caffe / export caffe', () => {
       const prototxt = readFileSync(join(dir, 'out', 'lenet.prototxt'), 'utf8');
       writeFileSync(join(dir, 'out', 'lenet.prototxt.tmp'), 'mine');
       assert.throws(() => cortado('export', 'caffe', join(dir, 'lenet.json'), '--out', join(dir, 'out')),
+        (e: any) => e.status === 1 && e.stderr.includes(`cortado export caffe: "${join(dir, 'out', 'lenet.prototxt')}" and "${join(dir, 'out', 'lenet.caffemodel')}" already exist; pass --force`));
+      assert.throws(() => cortado('export', 'caffe', join(dir, 'lenet.json'), '--out', join(dir, 'out'), '--force'),
         (e: any) => e.status !== 0 && /cortado export caffe: .*lenet\.prototxt: ".*lenet\.prototxt\.tmp" already exists/.test(e.stderr));
       assert.equal(readFileSync(join(dir, 'out', 'lenet.prototxt'), 'utf8'), prototxt);
       assert.equal(readFileSync(join(dir, 'out', 'lenet.prototxt.tmp'), 'utf8'), 'mine');

@@ -38,6 +38,29 @@ describe('cortado export onnx / import onnx', () => {
     }
   });
 
+  it('leaves files already there alone unless --force: an edited definition survives a second import', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-onnx-cli-'));
+    try {
+      writeFileSync(join(dir, 'lenet.json'), JSON.stringify(importCaffe(LENET_V2).definition));
+      const model = join(dir, 'lenet.onnx');
+      cortado('export', 'onnx', join(dir, 'lenet.json'), '--out', model);
+      assert.throws(() => cortado('export', 'onnx', join(dir, 'lenet.json'), '--out', model),
+        (e: any) => e.status === 1 && e.stderr.includes(`cortado export onnx: "${model}" already exists; pass --force to replace, or choose another --out`));
+      const back = join(dir, 'back');
+      cortado('import', 'onnx', model, '--out', back);
+      writeFileSync(join(back, 'lenet.json'), '{"edited": "by the user"}');
+      assert.throws(() => cortado('import', 'onnx', model, '--out', back),
+        (e: any) => e.status === 1 && e.stderr.includes(`cortado import onnx: "${join(back, 'lenet.json')}" and "${join(back, 'lenet.h5')}" already exist; pass --force`));
+      assert.equal(readFileSync(join(back, 'lenet.json'), 'utf8'), '{"edited": "by the user"}');
+      cortado('import', 'onnx', model, '--out', back, '--force');
+      assert.equal(readDefinition(join(back, 'lenet.json')).layers.length > 3, true);
+      // A missing model is told as such once the outputs are free.
+      assert.throws(() => cortado('import', 'onnx', join(dir, 'none.onnx'), '--out', join(dir, 'other')), (e: any) => e.stderr.includes('cannot read') && e.stderr.includes('none.onnx'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('writes its outputs atomically: no .tmp is left behind, and a file of the user\'s at <out>.tmp stops the write with the old output untouched', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cortado-onnx-cli-'));
     try {
@@ -47,7 +70,7 @@ describe('cortado export onnx / import onnx', () => {
       assert.deepEqual(readdirSync(join(dir, 'models')), ['lenet.onnx'], 'the folder is made, and only the model is in it');
       writeFileSync(out, 'an earlier export');
       writeFileSync(`${out}.tmp`, 'notes of the user');
-      assert.throws(() => cortado('export', 'onnx', join(dir, 'lenet.json'), '--out', out),
+      assert.throws(() => cortado('export', 'onnx', join(dir, 'lenet.json'), '--out', out, '--force'),
         (e: any) => e.status !== 0 && e.stderr.includes(`cortado export onnx: ${out}`) && e.stderr.includes(`"${out}.tmp" already exists`));
       assert.equal(readFileSync(out, 'utf8'), 'an earlier export');
       assert.equal(readFileSync(`${out}.tmp`, 'utf8'), 'notes of the user');
