@@ -70,8 +70,9 @@ function values(op: string, inputs: (Tensor | undefined)[], attrs: Map<string, a
     }
     case 'Identity': return a!;
     case 'Cast': {
-      const integer = INTEGER_TYPES.has(attrs.get('to'));
-      return { dims: a!.dims, values: integer ? a!.values.map(Math.trunc) : a!.values, integer };
+      const to = attrs.get('to');
+      const integer = INTEGER_TYPES.has(to);
+      return { dims: a!.dims, values: to === 9 ? a!.values.map((v) => Number(v !== 0)) : integer ? a!.values.map(Math.trunc) : a!.values, integer };
     }
     case 'Neg': return { dims: a!.dims, values: a!.values.map((v) => -v) };
     case 'Floor': return { dims: a!.dims, values: a!.values.map(Math.floor) };

@@ -17,6 +17,7 @@
  *               that computes its input, when nothing else reads that value
  */
 import type { LayerConfig } from '../../core/layer.js';
+import { DOUBLE, FLOAT, INTEGER_TYPES } from './codec.js';
 import { needConst, one, type Entry, type In } from './import-ops.js';
 
 const REDUCTIONS: Record<string, string> = { ReduceSum: 'SUM', ReduceL1: 'ASUM', ReduceSumSquare: 'SUMSQ', ReduceMean: 'MEAN', ReduceL2: 'SUMSQ' };
@@ -108,8 +109,7 @@ function topk(x: In): string | void {
   if (used(values)) x.layer({ type: 'ArgMax', name: used(indices) ? x.fresh(`${x.name}_values`) : x.name, bottoms: [x.inputs[0]], tops: [values!], axis, topK: k[0], outMaxVal: true });
 }
 
-const FLOAT = 1, DOUBLE = 11, FLOAT16 = 10, BFLOAT16 = 16;
-const INTEGERS = new Set([2, 3, 4, 5, 6, 7, 12, 13]);
+const FLOAT16 = 10, BFLOAT16 = 16, BOOL = 9;
 
 function cast(x: In): string | void {
   const to = x.attrs.get('to');
@@ -117,7 +117,7 @@ function cast(x: In): string | void {
   let p = producerOf(x, x.inputs[0]);
   while (p && (p.type === 'Reshape' || p.type === 'Flatten' || p.type === 'Identity')) p = producerOf(x, p.bottoms![0]!);
   const whole = p?.type === 'ArgMax' && !p.outMaxVal;
-  if (to === FLOAT || to === DOUBLE || to === FLOAT16 || to === BFLOAT16 || (INTEGERS.has(to) && whole)) return void x.layer({ type: 'Identity', ...one(x) });
+  if (to === FLOAT || to === DOUBLE || to === FLOAT16 || to === BFLOAT16 || (INTEGER_TYPES.has(to) && to !== BOOL && whole)) return void x.layer({ type: 'Identity', ...one(x) });
   return `a cast to type ${to} of computed values (Cortado computes in float; it casts an ArgMax's indices)`;
 }
 

@@ -162,5 +162,6 @@ describe('constant folding of integer tensors', () => {
     assert.equal(fold('Cast', [t([1.5], false)], new Map([['to', 7]]), read).integer, true);
     assert.equal(fold('Cast', [t([3], true)], new Map([['to', 1]]), read).integer, false);
     assert.deepEqual(Array.from(fold('Div', [fold('Cast', [t([9.7], false)], new Map([['to', 7]]), read), t([2], true)], none, read).values), [4]);
+    assert.deepEqual(Array.from(fold('Cast', [t([2.5, 0, -1], false)], new Map([['to', 9]]), read).values), [1, 0, 1], 'to bool');
   });
 });
