@@ -83,6 +83,7 @@ describe('cortado convert mnist', () => {
     const again = cortado(['convert', 'mnist', '--out', out]);
     assert.equal(again.code, 1);
     assert.match(again.err, /train\.h5" already exists; pass --overwrite to replace it/);
+    assert.equal(cortado(['convert', 'mnist', '--out', out, '--force']).code, 0, '--force is --overwrite');
   });
 
   test('--help, and bad arguments are usage errors', async (t) => {
@@ -209,6 +210,8 @@ describe('cortado convert images', () => {
     assert.equal(again.code, 1);
     assert.match(again.err, /set\.h5" already exists; pass --overwrite/);
     assert.equal(cortado(['convert', 'images', dir, '--out', out, '--size', '6x5', '--overwrite']).code, 0);
+    // --force, as draw, plot, import and export say it, is the same.
+    assert.equal(cortado(['convert', 'images', dir, '--out', out, '--size', '6x5', '--force']).code, 0);
   });
 
   test('usage errors and --help', async (t) => {

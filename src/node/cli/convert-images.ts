@@ -42,7 +42,7 @@ options:
   --shuffle            store the images in a random order (default: class by class)
   --seed N             seed of --shuffle (default 42)
   --gzip LEVEL         compress the data with gzip level 1..9 (default: uncompressed)
-  --overwrite          replace existing output files`;
+  --overwrite          replace existing output files (--force is the same)`;
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 /** Images decoded at once, and appended to the file together. */
@@ -259,7 +259,7 @@ export async function convertImagesCommand(rest: string[]): Promise<number> {
     parsed = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { out: s, size: s, channels: s, list: s, gzip: s, seed: s, 'skip-bad': b, shuffle: b, overwrite: b },
+      options: { out: s, size: s, channels: s, list: s, gzip: s, seed: s, 'skip-bad': b, shuffle: b, overwrite: b, force: b },
     });
   } catch (e) {
     console.error(`cortado convert images: ${(e as Error).message}\n\n${IMAGES_USAGE}`);
@@ -285,7 +285,7 @@ export async function convertImagesCommand(rest: string[]): Promise<number> {
     shuffle: f.shuffle,
     seed,
     gzip: gzipFlag(f.gzip),
-    overwrite: f.overwrite,
+    overwrite: f.overwrite || f.force,
     overwriteHint: 'pass --overwrite',
   });
   const [c, h, w] = r.sampleShape;

