@@ -21,9 +21,9 @@ import type { LayerConfig } from '../../core/layer.js';
 import { firstNonFinite, type ArrayEntry } from '../weights-layout.js';
 import { attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
 import { fold, FOLDABLE } from './fold.js';
-import { IMPORTS, type In } from './import-ops.js';
+import { IMPORTS, type Entry, type In } from './import-ops.js';
 import { MORE_IMPORTS } from './import-more.js';
-import { ShapeOracle, UNKNOWN_SHAPE } from './shapes.js';
+import { ShapeOracle } from './shapes.js';
 
 export interface OnnxImport {
   definition: { name: string; layers: LayerConfig[] };
@@ -67,7 +67,9 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
   for (const o of graph.output ?? []) consumers.set(o.name, (consumers.get(o.name) ?? 0) + 1);
   const pads = new Map<string, { input: string; pads: number[] }>();
   const problems: string[] = [];
-  // Nodes refused only because an earlier one was: counted after the causes, not listed.
+  // Values of refused nodes, and the nodes that read them (counted after the causes, not listed).
+  // Nodes on other paths go on being imported, so every cause in the graph is listed at once.
+  const unknown = new Set<string>();
   const after: string[] = [];
   (graph.node ?? []).forEach((node: Msg, index: number) => {
     const op: string = node.op_type ?? '';
@@ -79,11 +81,20 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     } catch (e) {
       throw new DataError(`${file}: ${where}: damaged attributes: ${(e as Error).message}`);
     }
-    // A node that is not imported leaves its outputs unknown: later shapes cannot be read.
+    if (inputs.some((i) => unknown.has(i))) {
+      for (const o of node.output ?? []) unknown.add(o);
+      // An operator Cortado lacks is a cause wherever it is.
+      const known = entryFor(op) !== undefined || FOLDABLE.has(op) || op === 'Shape';
+      return void (known ? after.push(`"${node.name ?? ''}"`) : problems.push(`${where}: Cortado has no layer for this operator`));
+    }
+    // What a refused node added is taken back: the layers so far always make a net.
+    const mark = layers.length;
+    const added: string[] = [];
     const refuse = (why: string) => {
-      if (why.endsWith(UNKNOWN_SHAPE)) after.push(`"${node.name ?? ''}"`);
-      else problems.push(`${where}: ${why}`);
-      oracle.broken = true;
+      problems.push(`${where}: ${why}`);
+      for (const o of node.output ?? []) unknown.add(o);
+      layers.length = mark;
+      for (const key of added) weights.delete(key);
     };
     if (node.domain && node.domain !== 'ai.onnx') return refuse(`operator domain "${node.domain}" (Cortado reads the default ONNX domain)`);
     const constIn = inputs.map((i) => (i === '' ? undefined : consts.get(i)));
@@ -99,7 +110,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       }
       return;
     }
-    const entry = IMPORTS[op] ?? MORE_IMPORTS[op];
+    const entry = entryFor(op);
     if (!entry) return refuse('Cortado has no layer for this operator');
     const name = layerName(node.name || `${op}_${index}`);
     const ctx: In = {
@@ -113,6 +124,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
         const bad = firstNonFinite(values);
         if (bad >= 0) throw new DataError(`${file}: ${where}: weight "${layer}___${param}" has ${values[bad]} at index ${bad} (weights must be finite)`);
         weights.set(`${layer}___${param}`, { shape: [...dims], values: Float32Array.from(values) });
+        added.push(`${layer}___${param}`);
       },
       weightOf: (layer, param) => weights.get(`${layer}___${param}`),
       drop: (layer) => {
@@ -134,7 +146,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     for (const b of l.bottoms ?? []) if (pads.has(b)) problems.push(`value "${b}": a Pad read by layer "${l.name}" (${l.type}); Cortado reads a Pad only as the padding of the pooling or convolution after it`);
   }
   if (problems.length) {
-    const more = after.length ? `\n  and ${after.length} later node(s) whose input's shape is unknown because of these (${after.length > 3 ? `${after.slice(0, 3).join(', ')}...` : after.join(', ')})` : '';
+    const more = after.length ? `\n  and ${after.length} later node(s) reading what these would compute (${after.length > 3 ? `${after.slice(0, 3).join(', ')}...` : after.join(', ')})` : '';
     throw new ConfigError(`${file}: ${problems.length} node(s) Cortado cannot import:\n  ${problems.join('\n  ')}${more}`);
   }
   for (const o of graph.output ?? []) {
@@ -159,6 +171,11 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
   }
   oracle.destroy();
   return { definition: { name: graph.name || 'onnx', layers }, weights };
+}
+
+/** The import entry of an operator (own keys only: "constructor" is no operator). */
+function entryFor(op: string): Entry | undefined {
+  return Object.hasOwn(IMPORTS, op) ? IMPORTS[op] : Object.hasOwn(MORE_IMPORTS, op) ? MORE_IMPORTS[op] : undefined;
 }
 
 function shapeOf(shape: number[], attrs: Map<string, any>): Tensor {

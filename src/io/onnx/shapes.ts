@@ -1,19 +1,14 @@
 /**
  * ShapeOracle: the shape of a computed value during importOnnx, read from a Cortado net built on
  * JsBackend from the layers imported so far (built again when a layer was added or removed, or its
- * tops renamed, since). The net's parameters are freshly initialized: only shapes are read. Once an
- * earlier node could not be imported (`broken`), shapes are unknowable and asking is an error the
- * importer lists.
+ * tops renamed, since). The net's parameters are freshly initialized: only shapes are read. The
+ * importer takes back what a refused node added, so the layers always make a net.
  */
 import { JsBackend } from '../../backend/js/js-backend.js';
 import type { LayerConfig } from '../../core/layer.js';
 import { Net } from '../../net.js';
 
-/** What a node after one that could not be imported is told about its input. */
-export const UNKNOWN_SHAPE = 'the shape of its input is unknown (an earlier node could not be imported)';
-
 export class ShapeOracle {
-  broken = false;
   private shapes = new Map<string, number[]>();
   private params = new Map<string, number[]>();
   /** The layers' names and tops when last built: a net to build again after any change of them. */
@@ -22,7 +17,6 @@ export class ShapeOracle {
   constructor(private readonly layers: LayerConfig[]) {}
 
   shape(value: string): number[] {
-    if (this.broken) throw new Error(UNKNOWN_SHAPE);
     if (!this.shapes.has(value)) this.build();
     const s = this.shapes.get(value);
     if (!s) throw new Error(`no computed value "${value}" before this node`);

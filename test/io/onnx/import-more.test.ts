@@ -148,6 +148,24 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
   });
 });
 
+describe('refused nodes', () => {
+  it('every cause is listed, on every path, and every operator Cortado lacks; the nodes reading what the causes would compute are counted after them', () => {
+    const bytes = model({
+      nodes: [node('Erf', ['x'], ['a']), node('Relu', ['x'], ['r']), node('Exp', ['r'], ['e']), node('Add', ['a', 'e'], ['s']), node('Shape', ['s'], ['shape']),
+        node('Reshape', ['s', 'shape'], ['t']), node('Erf', ['t'], ['u'], {}, 'erf2'), node('constructor', ['x'], ['y'], {}, 'proto')],
+      inputs: [['x', [2, 3]]], outputs: ['y'],
+    });
+    assert.throws(() => importOnnx(bytes, { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && e.message ===
+      'g.onnx: 4 node(s) Cortado cannot import:\n' +
+      '  node "erf" (Erf, #0): Cortado has no layer for this operator\n' +
+      '  node "exp" (Exp, #2): an Exp of a value not computed by a Convolution, InnerProduct, Deconvolution or Pooling alone (Cortado has exp as their neuron)\n' +
+      '  node "erf2" (Erf, #6): Cortado has no layer for this operator\n' +
+      // Not an operator because JavaScript objects have it.
+      '  node "proto" (constructor, #7): Cortado has no layer for this operator\n' +
+      '  and 3 later node(s) reading what these would compute ("add", "shape", "reshape")');
+  });
+});
+
 describe('constant folding of integer tensors', () => {
   const t = (values: number[], integer: boolean) => ({ dims: [values.length], values: Float64Array.from(values), integer });
   const none = new Map<string, any>();
