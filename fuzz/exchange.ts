@@ -266,9 +266,9 @@ function onnxNames(bytes: Uint8Array): string[] {
 
 export async function exchangeCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutcome> {
   let src: Exported | null = null;
-  // Most layer cases export; a few tries find one that does.
   // Files of other tools, when given, are drawn half the time.
   if (EXTRA.length && rng.chance(0.5)) src = exportSource(SOURCES.length + rng.int(0, EXTRA.length - 1));
+  // Most layer cases export; a few tries find one that does.
   for (let k = 0; k < 8 && !src; k++) src = exportSource(rng.int(0, SOURCES.length - 1));
   if (!src) return { cls: 'ok', input: 'no exportable source drawn', detail: '' };
   const onnxFile = join(ctx.dir, 'model.onnx');
