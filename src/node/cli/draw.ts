@@ -6,11 +6,9 @@
  * has no shapes and the reason is printed. An existing output is refused unless --force, as
  * `cortado plot` does; files are written atomically.
  */
-import { existsSync, rmSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { JsBackend } from '../../backend/js/js-backend.js';
-import { DataError } from '../../core/errors.js';
 import type { LayerConfig, Phase } from '../../core/layer.js';
 import { Net } from '../net.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -20,6 +18,7 @@ import { svgToPng } from '../plot/png.js';
 import { readDefinition, shapeSources } from '../definition.js';
 import { nodeLayerTypes } from '../layers.js';
 import { UsageError } from './flags.js';
+import { refuseExisting, writePair } from './outputs.js';
 
 export const DRAW_USAGE = `usage: cortado draw <net.json> [options]
 
@@ -70,8 +69,7 @@ export async function drawCommand(args: string[]): Promise<number> {
   if (phase !== 'train' && phase !== 'test') throw new UsageError(`--phase must be train or test, found "${phase}"`);
   const out = f.out ?? `${file.replace(/\.json$/i, '')}.${format}`;
   const outputs = f.png ? [out, `${out.replace(/\.svg$/i, '')}.png`] : [out];
-  const existing = outputs.filter((o) => existsSync(o));
-  if (existing.length && !f.force) throw new DataError(`cortado draw: ${existing.map((o) => `"${o}"`).join(' and ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to replace, or choose another --out`);
+  refuseExisting(outputs, f.force, 'cortado draw');
 
   const def = readDefinition(file);
   const name = def.name ?? basename(file, extname(file));
@@ -86,15 +84,7 @@ export async function drawCommand(args: string[]): Promise<number> {
   }
   const { svg, layout } = drawSvg(graph, `${name}: ${phase} phase${note}`);
   const png = f.png ? svgToPng(svg) : undefined;
-  const written = writeFileAtomic(out, svg, `drawing "${out}"`, { exclusive: true });
-  if (png) {
-    try {
-      writeFileAtomic(outputs[1], png, `drawing "${outputs[1]}"`, { exclusive: true });
-    } catch (e) {
-      rmSync(written, { force: true });
-      throw e;
-    }
-  }
+  await writePair(() => writeFileAtomic(out, svg, `drawing "${out}"`, { exclusive: true }), png ? () => writeFileAtomic(outputs[1], png, `drawing "${outputs[1]}"`, { exclusive: true }) : undefined);
   console.log(`wrote ${outputs.join(' and ')} (${Math.ceil(layout.width)}×${Math.ceil(layout.height)}, ${graph.nodes.length} nodes, ${graph.edges.length} edges)`);
   return 0;
 }

@@ -13,7 +13,7 @@
  *     writes the net's inference graph (a deploy net: Input layers, no loss)
  * <name> is the input file's name without its extension.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataError } from '../../core/errors.js';
@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadWeights, saveWeights } from '../io/snapshot.js';
 import { nodeLayerTypes } from '../layers.js';
 import { readDefinition, shapeSources, type Definition } from '../definition.js';
+import { refuseExisting, writePair } from './outputs.js';
 
 export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR [--force]
        cortado import onnx <model.onnx> --out DIR [--force]
@@ -82,7 +83,7 @@ export async function importCommand(args: string[]): Promise<number> {
   const h5 = join(f.out, `${stem(prototxt)}.h5`);
   refuseExisting(model ? [json, h5] : [json], f.force, 'cortado import caffe');
   const result = importCaffe(new TextDecoder().decode(readBytes(prototxt)), model ? readBytes(model) : undefined, { prototxtName: prototxt, caffemodelName: model, layerTypes: nodeLayerTypes });
-  await writeBoth(json, JSON.stringify(result.definition, null, 2) + '\n', model ? () => saveWeights(h5, result.weights) : undefined, 'cortado import caffe');
+  await writePair(() => writeOut(json, JSON.stringify(result.definition, null, 2) + '\n', 'cortado import caffe'), model ? () => saveWeights(h5, result.weights) : undefined);
   console.log(`wrote ${json} (${result.definition.layers.length} layers)`);
   if (model) console.log(`wrote ${resolve(h5)} (${result.weights.size} parameters)`);
   return 0;
@@ -104,7 +105,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   const def = readDefinition(positionals[0]);
   const weights = f.weights ? await loadWeights(resolve(f.weights)) : new Map();
   const { prototxt, caffemodel } = exportCaffe(exportable(def), weights, { layerTypes: nodeLayerTypes });
-  await writeBoth(`${base}.prototxt`, prototxt, () => writeOut(`${base}.caffemodel`, caffemodel, 'cortado export caffe'), 'cortado export caffe');
+  await writePair(() => writeOut(`${base}.prototxt`, prototxt, 'cortado export caffe'), () => writeOut(`${base}.caffemodel`, caffemodel, 'cortado export caffe'));
   console.log(`wrote ${base}.prototxt and ${base}.caffemodel (${weights.size} parameters)`);
   return 0;
 }
@@ -120,7 +121,7 @@ async function importOnnxCommand(args: string[]): Promise<number> {
   const h5 = join(f.out, `${stem(model)}.h5`);
   refuseExisting([json, h5], f.force, 'cortado import onnx');
   const result = importOnnx(readBytes(model), { file: model });
-  await writeBoth(json, JSON.stringify(result.definition, null, 2) + '\n', () => saveWeights(h5, result.weights), 'cortado import onnx');
+  await writePair(() => writeOut(json, JSON.stringify(result.definition, null, 2) + '\n', 'cortado import onnx'), () => saveWeights(h5, result.weights));
   console.log(`wrote ${json} (${result.definition.layers.length} layers) and ${resolve(h5)} (${result.weights.size} parameters)`);
   return 0;
 }
@@ -147,24 +148,4 @@ async function exportOnnxCommand(args: string[]): Promise<number> {
  */
 function writeOut(path: string, data: string | Uint8Array, command: string): string {
   return writeFileAtomic(path, data, `${command}: ${path}`, { exclusive: true });
-}
-
-/** Outputs already there stop the command before it reads anything, unless --force (as draw and plot). */
-function refuseExisting(outputs: string[], force: boolean | undefined, command: string): void {
-  const existing = outputs.filter((o) => existsSync(o));
-  if (existing.length && !force) {
-    throw new DataError(`${command}: ${existing.map((o) => `"${o}"`).join(' and ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to replace, or choose another --out`);
-  }
-}
-
-/** A pair of outputs written whole or not at all: when the second fails, the first is removed again. */
-async function writeBoth(first: string, data: string | Uint8Array, second: (() => unknown) | undefined, command: string): Promise<void> {
-  const written = writeOut(first, data, command);
-  if (!second) return;
-  try {
-    await second();
-  } catch (e) {
-    rmSync(written, { force: true });
-    throw e;
-  }
 }

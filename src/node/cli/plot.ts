@@ -4,7 +4,6 @@
  * file of the same name may not be); each image is written atomically (io/atomic.ts), so a full
  * disk leaves no half image and no .tmp, and is a DataError naming the file.
  */
-import { existsSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataError } from '../../core/errors.js';
@@ -13,6 +12,7 @@ import { plotStatistics } from '../../plot/chart.js';
 import { svgToPng } from '../plot/png.js';
 import { parseSmoothing } from '../../plot/smooth.js';
 import { readStatistics } from '../statistics-file.js';
+import { refuseExisting, writePair } from './outputs.js';
 
 export const PLOT_USAGE = `usage: cortado plot <statistics.json> [options]
 
@@ -56,16 +56,9 @@ export async function plotCommand(args: string[]): Promise<number> {
     keys, smoothing, width: size('width', f.width), height: size('height', f.height),
     title: f.title ?? `Training statistics: ${join(basename(dirname(resolve(file))), basename(file))}`,
   });
-  const existing = outputs.filter((o) => existsSync(o));
-  if (existing.length && !f.force) throw new DataError(`cortado plot: ${existing.map((o) => `"${o}"`).join(' and ')} already exist${existing.length === 1 ? 's' : ''}; pass --force to replace, or choose another --out`);
+  refuseExisting(outputs, f.force, 'cortado plot');
   const png = svgToPng(chart.svg);
-  const svgFile = writeFileAtomic(outputs[0]!, chart.svg, `plot "${resolve(outputs[0]!)}"`, { exclusive: true });
-  try {
-    writeFileAtomic(outputs[1]!, png, `plot "${resolve(outputs[1]!)}"`, { exclusive: true });
-  } catch (e) {
-    rmSync(svgFile, { force: true }); // the pair is written whole or not at all
-    throw e;
-  }
+  await writePair(() => writeFileAtomic(outputs[0]!, chart.svg, `plot "${resolve(outputs[0]!)}"`, { exclusive: true }), () => writeFileAtomic(outputs[1]!, png, `plot "${resolve(outputs[1]!)}"`, { exclusive: true }));
   console.log(`wrote ${prefix}.svg and ${prefix}.png (${chart.width}×${chart.height}): ${chart.keys.join(', ')}`);
   const plain = chart.keys.filter((k) => !chart.smoothed.includes(k));
   if (smoothing && smoothing.kind !== 'none' && plain.length) console.log(`not smoothed (40 points or fewer, drawn as recorded): ${plain.join(', ')}`);
