@@ -16,6 +16,7 @@ import type { LayerConfig } from '../src/core/layer.js';
 import { exportCaffe } from '../src/io/caffe/index.js';
 import { exportOnnx } from '../src/io/onnx/index.js';
 import { Net } from '../src/net.js';
+import { paramEntries } from '../src/node/snapshot.js';
 import { FRAMEWORK_ERRORS, namesSomething, type CaseOutcome, type Validity } from './outcome.js';
 import { mlp } from './net-defs.js';
 import type { FuzzRng } from './random.js';
@@ -48,7 +49,7 @@ function importArgs(rng: FuzzRng, dir: string, out: string): string[] {
     const net = new Net(layers, { backend: new JsBackend('float32'), phase: 'test', seed: 1 });
     try {
       writeFileSync(onnx, exportOnnx(net));
-      const weights = new Map(net.params.map((p) => [p.key, { shape: [...p.blob.shape], values: Float32Array.from(p.blob.read()) }]));
+      const weights = paramEntries(net);
       const files = exportCaffe(layers, weights);
       writeFileSync(prototxt, files.prototxt);
       writeFileSync(caffemodel, files.caffemodel);

@@ -24,6 +24,7 @@ import { exportOnnx, importOnnx } from '../src/io/onnx/index.js';
 import { saveWeights, type ArrayEntry } from '../src/node/io/snapshot.js';
 import { InputLayer } from '../src/layers/input.js';
 import { Net } from '../src/node/net.js';
+import { paramEntries } from '../src/node/snapshot.js';
 import { layerCases } from '../test/harness/layer-cases.js';
 import { accepted, classifyError, type CaseOutcome, type Validity } from './outcome.js';
 import { namesIn } from './net-defs.js';
@@ -80,7 +81,7 @@ function exportSource(i: number): Exported | null {
       out = { name: src.name, layers: src.layers };
       try { out.onnx = exportOnnx(net); } catch { /* not exportable to ONNX */ }
       try {
-        const weights = new Map(net.params.map((p) => [p.key, { shape: [...p.blob.shape], values: Float32Array.from(p.blob.read()) }]));
+        const weights = paramEntries(net);
         out.caffe = exportCaffe(src.layers, weights);
       } catch { /* not exportable to Caffe */ }
       if (!out.onnx && !out.caffe) out = null;

@@ -33,6 +33,12 @@ export function layerRef(name: string, type?: string): string {
   return type ? `layer "${name}" (${type})` : `layer "${name}"`;
 }
 
+/** Names quoted and joined, the first `max` of them, then how many more: `"a", "b" (and 3 more)`. */
+export function quotedList(names: readonly string[], max = 8): string {
+  const shown = names.slice(0, max).map((n) => `"${n}"`).join(', ');
+  return names.length > max ? `${shown} (and ${names.length - max} more)` : shown;
+}
+
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }

@@ -16,7 +16,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { HostArray } from '../backend/backend.js';
-import { ConfigError, DataError, ShapeError, shapeStr } from '../core/errors.js';
+import { ConfigError, DataError, quotedList, ShapeError, shapeStr } from '../core/errors.js';
 import type { Param } from '../core/layer.js';
 import { describe } from '../core/config.js';
 import { Net } from '../core/net.js';
@@ -171,24 +171,23 @@ function loadParams(params: Param[], entries: Map<string, ArrayEntry>, what: str
       throw new ShapeError(`${what}: parameter "${p.key}" has shape ${shapeStr(entry.shape)}, the net's is ${shapeStr(p.blob.shape)}`);
     }
   }
-  const list = (keys: string[]) => keys.map((k) => `"${k}"`).join(', ');
   if (used.size === 0 && params.length > 0) {
-    const held = entries.size === 0 ? 'no parameters at all' : `only ${list([...entries.keys()].slice(0, 8))}${entries.size > 8 ? ` (and ${entries.size - 8} more)` : ''}`;
+    const held = entries.size === 0 ? 'no parameters at all' : `only ${quotedList([...entries.keys()])}`;
     throw new DataError(
-      `${what} matches no parameter of the net: it holds ${held}; the net's parameters are ${list(params.slice(0, 8).map((p) => p.key))}` +
-        `${params.length > 8 ? ` (and ${params.length - 8} more)` : ''}. Check that the file was made for this net (layer names give the keys: <layer>___weight).`,
+      `${what} matches no parameter of the net: it holds ${held}; the net's parameters are ${quotedList(params.map((p) => p.key))}` +
+        '. Check that the file was made for this net (layer names give the keys: <layer>___weight).',
     );
   }
   if (missing.length && strict) {
-    throw new DataError(`${what} has no parameter ${list(missing)}; it was made with another net (load it as weights to fine-tune)`);
+    throw new DataError(`${what} has no parameter ${quotedList(missing, Infinity)}; it was made with another net (load it as weights to fine-tune)`);
   }
   for (const p of params) {
     const key = fileKey(entries, p.key);
     if (key !== undefined) p.blob.write(entries.get(key)!.values);
   }
-  if (missing.length) log(`cortado: ${what} has no value for ${list(missing)}; ${missing.length === 1 ? 'it keeps its' : 'they keep their'} initial value`);
+  if (missing.length) log(`cortado: ${what} has no value for ${quotedList(missing, Infinity)}; ${missing.length === 1 ? 'it keeps its' : 'they keep their'} initial value`);
   const unused = [...entries.keys()].filter((k) => !used.has(k));
-  if (unused.length) log(`cortado: ${what} holds ${list(unused)}, which the net does not have; ignored`);
+  if (unused.length) log(`cortado: ${what} holds ${quotedList(unused, Infinity)}, which the net does not have; ignored`);
 }
 
 /**

@@ -11,7 +11,7 @@
  * weights are transposed. Every blob that does not fit is listed in one DataError naming the
  * layer and both shapes.
  */
-import { DataError, shapeStr } from '../../core/errors.js';
+import { DataError, quotedList, shapeStr } from '../../core/errors.js';
 import type { Net } from '../../core/net.js';
 import type { Param } from '../../core/layer.js';
 import { firstNonFinite, type ArrayEntry } from '../weights-layout.js';
@@ -74,20 +74,15 @@ export function importWeights(bytes: Uint8Array, file: string, prototxtLayers: M
     throw new DataError(`${file}: ${problems.length} blob(s) do not fit the prototxt:\n  ${problems.join('\n  ')}`);
   }
   // Caffe skips layers the prototxt lacks; none matching at all is the caffemodel of another net.
-  const withParams = prototxtLayers.filter((l) => paramsOf(nets, l.name).length > 0).map((l) => `"${l.name}"`);
+  const withParams = prototxtLayers.filter((l) => paramsOf(nets, l.name).length > 0).map((l) => l.name as string);
   if (weights.size === 0 && withParams.length > 0) {
-    const named = layers.filter((l) => (l.blobs ?? []).length > 0).map((l) => `"${l.name}"`);
+    const named = layers.filter((l) => (l.blobs ?? []).length > 0).map((l) => l.name as string);
     throw new DataError(
-      `${file}: no layer of the caffemodel gives weights to the prototxt's layers with parameters (${list(withParams)}); ` +
-        (named.length ? `the caffemodel has blobs for ${list(named)}. Was it trained with another prototxt?` : 'the caffemodel holds no blobs.'),
+      `${file}: no layer of the caffemodel gives weights to the prototxt's layers with parameters (${quotedList(withParams)}); ` +
+        (named.length ? `the caffemodel has blobs for ${quotedList(named)}. Was it trained with another prototxt?` : 'the caffemodel holds no blobs.'),
     );
   }
   return weights;
-}
-
-/** Up to 8 names, then how many more. */
-function list(names: string[]): string {
-  return names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${names.length - 8} more` : names.join(', ');
 }
 
 function paramsOf(nets: Net[], name: string): readonly Param[] {

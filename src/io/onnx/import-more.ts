@@ -16,16 +16,10 @@
  *   Exp         the Exponential neuron of the Convolution, InnerProduct, Deconvolution or Pooling
  *               that computes its input, when nothing else reads that value
  */
-import type { LayerConfig } from '../../core/layer.js';
 import { DOUBLE, FLOAT, INTEGER_TYPES } from './codec.js';
-import { needConst, one, type Entry, type In } from './import-ops.js';
+import { needConst, one, producerOf, type Entry, type In } from './import-ops.js';
 
 const REDUCTIONS: Record<string, string> = { ReduceSum: 'SUM', ReduceL1: 'ASUM', ReduceSumSquare: 'SUMSQ', ReduceMean: 'MEAN', ReduceL2: 'SUMSQ' };
-
-/** The layer computing `value`, or undefined. */
-function producerOf(x: In, value: string): LayerConfig | undefined {
-  return x.layers.find((l) => l.tops?.includes(value));
-}
 
 /** A Reshape of `from` into `to` keeping the first `keep` axes as they come (0: copy) and giving the rest. */
 function reshapeTo(x: In, name: string, from: string, to: string, shape: number[], keep: number): void {

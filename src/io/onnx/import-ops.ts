@@ -50,6 +50,11 @@ export function symmetricPads(x: In, rank = 2): number[] | null | string {
   return begin.every((p, i) => p === end[i]) ? begin : null;
 }
 
+/** The layer computing `value`, or undefined. */
+export function producerOf(x: In, value: string): LayerConfig | undefined {
+  return x.layers.find((l) => l.tops?.includes(value));
+}
+
 export function needConst(x: In, i: number, what: string): Tensor {
   const t = x.const(i);
   if (!t) throw new Error(`its ${what} (input ${i}, "${x.inputs[i]}") is computed; Cortado needs it constant`);
@@ -126,7 +131,7 @@ const binary = (op: string): Entry => (x) => {
   const data = x.inputs[1 - k];
   const t = x.const(k)!;
   const values = op === 'Sub' ? t.values.map((v) => -v) : op === 'Div' ? t.values.map((v) => 1 / v) : t.values;
-  const producer = x.layers.find((l) => l.tops?.includes(data));
+  const producer = producerOf(x, data);
   // MatMul + Add as PyTorch writes a Linear layer: the bias joins the InnerProduct.
   if ((op === 'Add' || op === 'Sub') && producer?.type === 'InnerProduct' && producer.bias === false && x.consumers(data) === 1 && t.values.length === producer.numOutput) {
     producer.bias = true;
