@@ -2,8 +2,9 @@
 
 usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 
-For each network NAME (a torchvision model; by default resnet18, squeezenet1_1, googlenet,
-mobilenet_v2) writes
+For each network NAME (a torchvision model, or convnext_mini: torchvision's ConvNeXt with three
+stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; by default resnet18,
+squeezenet1_1, googlenet, mobilenet_v2) writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17, do_constant_folding=True, eval mode, input
 1x3x64x64), OUT_DIR/NAME.input.bin and OUT_DIR/NAME.torch.bin (the input and PyTorch's output,
 float32 little-endian). Needs python3-torch, python3-torchvision (Debian's packages will do).
@@ -17,6 +18,10 @@ SIZE = 64
 
 
 def build(name):
+    if name == 'convnext_mini':
+        from torchvision.models.convnext import ConvNeXt, CNBlockConfig
+        stages = [CNBlockConfig(16, 32, 2), CNBlockConfig(32, 64, 2), CNBlockConfig(64, None, 2)]
+        return ConvNeXt(stages, layer_scale=0.5, num_classes=10)
     if name == 'googlenet':
         return torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True, num_classes=10)
     return getattr(torchvision.models, name)(weights=None, num_classes=10)
@@ -28,11 +33,15 @@ def main():
     torch.manual_seed(0)
     for name in names:
         net = build(name).eval()
-        # Random, non-trivial statistics so that BatchNorm matters (folded into Conv on export).
+        # Random, non-trivial statistics so that BatchNorm matters (folded into Conv on export),
+        # and LayerNorm scales and shifts as training leaves them.
         for m in net.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
+            if isinstance(m, torch.nn.LayerNorm):
+                m.weight.data.uniform_(0.5, 1.5)
+                m.bias.data.uniform_(-0.2, 0.2)
         x = torch.rand(1, 3, SIZE, SIZE)
         with torch.no_grad():
             y = net(x)

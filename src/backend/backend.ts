@@ -21,8 +21,16 @@ export interface Buf {
   readonly length: number;
 }
 
-/** Elementwise activations. All backward passes are computed from the output y (in place safe). */
-export type NeuronOp = 'identity' | 'relu' | 'lrelu' | 'sigmoid' | 'tanh' | 'exp';
+/**
+ * Elementwise activations. Backward passes are computed from the output y (in place safe), except
+ * those of NEURON_FROM_X, whose derivative y does not determine: they take x in y's place.
+ *   erf   y = erf(x)                      dx = dy 2/√π e^(-x²)
+ *   gelu  y = x Φ(x), Φ the normal CDF   dx = dy (Φ(x) + x φ(x)), φ the normal density
+ */
+export type NeuronOp = 'identity' | 'relu' | 'lrelu' | 'sigmoid' | 'tanh' | 'exp' | 'erf' | 'gelu';
+
+/** The neurons whose backward pass reads x, not y (see NeuronOp). */
+export const NEURON_FROM_X: ReadonlySet<NeuronOp> = new Set<NeuronOp>(['erf', 'gelu']);
 
 /**
  * Geometry of a 2-d convolution over a batch. Input [num, channels, height, width], weights
@@ -264,7 +272,7 @@ export interface Backend {
 
   /** y = f(x), `alpha` is the negative slope of 'lrelu'. */
   neuronForward(op: NeuronOp, n: number, x: Buf, y: Buf, alpha: number): void;
-  /** dx = f'(x) dy computed from y = f(x) (dx may alias dy). */
+  /** dx = f'(x) dy computed from y = f(x), or from x for NEURON_FROM_X, passed as `y` (dx may alias dy). */
   neuronBackward(op: NeuronOp, n: number, y: Buf, dy: Buf, dx: Buf, alpha: number): void;
 
   /** y = softmax of x over the class axis. */

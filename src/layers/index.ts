@@ -4,6 +4,7 @@ import type { LayerTypes } from '../core/net.js';
 import { ConfigError } from '../core/errors.js';
 import { Accuracy } from './accuracy.js';
 import { BatchNorm } from './batch-norm.js';
+import { LayerNorm } from './layer-norm.js';
 import { Convolution } from './convolution.js';
 import { Deconvolution } from './deconvolution.js';
 import { Dropout } from './dropout.js';
@@ -31,6 +32,8 @@ import { AbsVal } from './abs-val.js';
 import { Clip } from './clip.js';
 import { Concat } from './concat.js';
 import { ELU } from './elu.js';
+import { Erf } from './erf.js';
+import { GELU } from './gelu.js';
 import { Flatten } from './flatten.js';
 import { Identity } from './identity.js';
 import { Power } from './power.js';
@@ -69,6 +72,7 @@ import { WassersteinLoss } from './wasserstein-loss.js';
 export const standardLayerTypes = {
   Accuracy,
   BatchNorm,
+  LayerNorm,
   Convolution,
   Deconvolution,
   Dropout,
@@ -95,6 +99,8 @@ export const standardLayerTypes = {
   Clip,
   Concat,
   ELU,
+  Erf,
+  GELU,
   Flatten,
   Identity,
   Power,

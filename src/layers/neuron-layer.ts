@@ -1,9 +1,9 @@
 /**
- * The base of the standalone activation layers (ReLU, Sigmoid, TanH), Caffe style: one bottom,
- * one top of the same shape, y = f(x) elementwise, dx = f'(x) ⊙ dy computed from y. Top and
- * bottom may be the same blob (in place).
+ * The base of the standalone activation layers (ReLU, Sigmoid, TanH, Erf, GELU), Caffe style: one
+ * bottom, one top of the same shape, y = f(x) elementwise, dx = f'(x) ⊙ dy computed from y, or
+ * from x for the neurons of NEURON_FROM_X (Erf, GELU).
  */
-import type { NeuronOp } from '../backend/backend.js';
+import { NEURON_FROM_X, type NeuronOp } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 
@@ -24,7 +24,8 @@ export abstract class NeuronLayer<C extends BaseConfig = BaseConfig> extends Lay
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     if (!propagateDown[0]) return;
-    this.ctx.backend.neuronBackward(this.op, tops[0].count, tops[0].data, tops[0].diff, bottoms[0].diff, this.alpha);
+    const from = NEURON_FROM_X.has(this.op) ? bottoms[0] : tops[0];
+    this.ctx.backend.neuronBackward(this.op, tops[0].count, from.data, tops[0].diff, bottoms[0].diff, this.alpha);
   }
 }
 
@@ -35,7 +36,7 @@ class PlainNeuronLayer extends NeuronLayer {
   }
 }
 
-/** The layer type of an activation with no field besides the common ones (Sigmoid, TanH): one bottom, one top. */
+/** The layer type of an activation with no field besides the common ones (Sigmoid, TanH, Erf, GELU): one bottom, one top. */
 export function plainNeuronType(type: string, op: NeuronOp): LayerType<BaseConfig> {
   return {
     type,

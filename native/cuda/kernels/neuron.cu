@@ -1,5 +1,6 @@
-// Activations, forward from x and backward from the output y (so they run in place).
-// op: a NeuronOp (common.cuh); lrelu's negative slope is alpha.
+// Activations, forward from x and backward from the output y (so they run in place), except erf
+// and gelu, whose backward reads x in y's place. op: a NeuronOp (common.cuh); lrelu's negative
+// slope is alpha.
 #include "common.cuh"
 
 /** y = f(x) */
@@ -12,6 +13,8 @@ extern "C" __global__ void neuron_fwd_f32(int n, int op, const float* x, float* 
       case kSigmoid: v = 1.0f / (1.0f + expf(-v)); break;
       case kTanh: v = tanhf(v); break;
       case kExpNeuron: v = expf(v); break;
+      case kErf: v = erff(v); break;
+      case kGelu: v = v * 0.5f * erfcf(-0.70710678f * v); break;
       default: break;
     }
     y[i] = v;
@@ -28,6 +31,8 @@ extern "C" __global__ void neuron_bwd_f32(int n, int op, const float* y, const f
       case kSigmoid: g = g * v * (1.0f - v); break;
       case kTanh: g = g * (1.0f - v * v); break;
       case kExpNeuron: g = g * v; break;
+      case kErf: g = g * 1.12837917f * expf(-v * v); break;  // v is x
+      case kGelu: g = g * (0.5f * erfcf(-0.70710678f * v) + v * 0.39894228f * expf(-0.5f * v * v)); break;  // v is x
       default: break;
     }
     dx[i] = g;

@@ -7,9 +7,13 @@
  *   sigmoid  y = 1 / (1 + exp(-x))            dx = dy y (1 - y)
  *   tanh     y = tanh(x)                      dx = dy (1 - y²)
  *   exp      y = exp(x)                       dx = dy y
+ * and two from x (NEURON_FROM_X), with x passed in y's place:
+ *   erf      y = erf(x)                       dx = dy 2/√π e^(-x²)
+ *   gelu     y = x Φ(x)                       dx = dy (Φ(x) + x φ(x))
  * NaN inputs stay NaN (so a diverging run is caught by the net's NaN check, not hidden by ReLU).
  */
 import type { HostArray, NeuronOp } from '../backend.js';
+import { erf, normalCdf, normalPdf } from './special.js';
 
 export function neuronForward(op: NeuronOp, n: number, x: HostArray, y: HostArray, alpha: number): void {
   switch (op) {
@@ -30,6 +34,12 @@ export function neuronForward(op: NeuronOp, n: number, x: HostArray, y: HostArra
       return;
     case 'exp':
       for (let i = 0; i < n; i++) y[i] = Math.exp(x[i]);
+      return;
+    case 'erf':
+      for (let i = 0; i < n; i++) y[i] = erf(x[i]);
+      return;
+    case 'gelu':
+      for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v * normalCdf(v); }
       return;
   }
 }
@@ -53,6 +63,12 @@ export function neuronBackward(op: NeuronOp, n: number, y: HostArray, dy: HostAr
       return;
     case 'exp':
       for (let i = 0; i < n; i++) dx[i] = dy[i] * y[i];
+      return;
+    case 'erf': // y holds x
+      for (let i = 0; i < n; i++) { const v = y[i]; dx[i] = dy[i] * 1.1283791670955126 * Math.exp(-v * v); }
+      return;
+    case 'gelu': // y holds x
+      for (let i = 0; i < n; i++) { const v = y[i]; dx[i] = dy[i] * (normalCdf(v) + v * normalPdf(v)); }
       return;
   }
 }

@@ -49,6 +49,49 @@ fn cosTurn(t: f32) -> f32 {
   return -c;
 }`;
 
+/**
+ * erf and the normal CDF in float32 as native/include/simd.h computes them: erfc(a) for a >= 0 by
+ * t e^(-a² + P(t)), t = 1 / (1 + a/2), P the degree-9 fit of Numerical Recipes 6.2, and erf's Taylor
+ * polynomial below 0.5. a is capped at 10 (erfc(10) is below float32's range), as WGSL leaves exp of
+ * an infinity undefined.
+ */
+const ERF = /* wgsl */ `
+fn erfcAbs(a0: f32) -> f32 {
+  let a = min(a0, 10.0);
+  let t = 1.0 / (1.0 + 0.5 * a);
+  var p = 0.17087277;
+  p = p * t - 0.82215223;
+  p = p * t + 1.48851587;
+  p = p * t - 1.13520398;
+  p = p * t + 0.27886807;
+  p = p * t - 0.18628806;
+  p = p * t + 0.09678418;
+  p = p * t + 0.37409196;
+  p = p * t + 1.00002368;
+  p = p * t - 1.26551223;
+  return t * exp(p - a * a);
+}
+fn erfSigned(x: f32) -> f32 {
+  let ax = abs(x);
+  if (ax < 0.5) {
+    let x2 = x * x;
+    var p = 1.0 / 9360.0;
+    p = p * x2 - 1.0 / 1320.0;
+    p = p * x2 + 1.0 / 216.0;
+    p = p * x2 - 1.0 / 42.0;
+    p = p * x2 + 0.1;
+    p = p * x2 - 1.0 / 3.0;
+    p = p * x2 + 1.0;
+    return 1.12837917 * p * x;
+  }
+  let v = 1.0 - erfcAbs(ax);
+  return select(v, -v, x < 0.0);
+}
+fn normalCdf(x: f32) -> f32 {
+  let h = 0.5 * erfcAbs(abs(x) * 0.70710678);
+  return select(1.0 - h, h, x < 0.0);
+}`;
+
 /** The hinge loss's δ and its margin m = max(0, 1 + δ x) at score k (NaN stays NaN; a bad index label gives NaN). */
 const HINGE = /* wgsl */ `
 ${LABEL}
@@ -77,7 +120,7 @@ fn lrnWindow(i: u32) -> vec3<u32> {
 }`;
 
 export const nnKernels: Record<string, string> = {
-  /** [0 n, 1 x, 2 y, 3 op: 0 identity 1 relu 2 lrelu 3 sigmoid 4 tanh 5 exp, 4 alpha] */
+  /** [0 n, 1 x, 2 y, 3 op: 0 identity 1 relu 2 lrelu 3 sigmoid 4 tanh 5 exp 6 erf 7 gelu, 4 alpha] */
   neuronForward: elementwise(`
   let x = m[u(1) + i];
   var y: f32;
@@ -91,10 +134,12 @@ export const nnKernels: Record<string, string> = {
       let e = exp(-2.0 * abs(x));
       y = sign(x) * (1.0 - e) / (1.0 + e);
     }
-    default: { y = exp(x); }
+    case 5u: { y = exp(x); }
+    case 6u: { y = erfSigned(x); }
+    default: { y = x * normalCdf(x); }
   }
-  m[u(2) + i] = y;`),
-  /** [0 n, 1 y, 2 dy, 3 dx, 4 op, 5 alpha] dx = f'(x) dy from y */
+  m[u(2) + i] = y;`, ERF),
+  /** [0 n, 1 y, 2 dy, 3 dx, 4 op, 5 alpha] dx = f'(x) dy from y (from x, in y's place, for erf and gelu) */
   neuronBackward: elementwise(`
   let y = m[u(1) + i];
   let dy = m[u(2) + i];
@@ -105,9 +150,11 @@ export const nnKernels: Record<string, string> = {
     case 2u: { dx = select(f(5) * dy, dy, y > 0.0); }
     case 3u: { dx = dy * y * (1.0 - y); }
     case 4u: { dx = dy * (1.0 - y * y); }
-    default: { dx = dy * y; }
+    case 5u: { dx = dy * y; }
+    case 6u: { dx = dy * 1.12837917 * exp(-y * y); }
+    default: { dx = dy * (normalCdf(y) + y * 0.39894228 * exp(-0.5 * y * y)); }
   }
-  m[u(3) + i] = dx;`),
+  m[u(3) + i] = dx;`, ERF),
   /** [0 n, 1 x, 2 rand, 3 ratio, 4 scale, 5 y] y = rand >= ratio ? x scale : 0 */
   dropout: elementwise('  m[u(5) + i] = select(0.0, m[u(1) + i] * f(4), m[u(2) + i] >= f(3));'),
   /** [0 n, 1 w, 2 diff, 3 hist, 4 lr, 5 momentum, 6 decay, 7 L1] Caffe's SGD step */

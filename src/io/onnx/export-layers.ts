@@ -210,6 +210,26 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
     x.g.node('Tile', x.name, [x.bottom(0), x.g.ints(`${x.name}_repeats`, shape.map((_, i) => (i === axis ? x.c.tiles : 1)))], [x.top(0)]);
   },
+  Erf: unary('Erf'),
+  // opset 17 has no Gelu: x (1 + erf(x/√2)) / 2 as PyTorch writes it (importOnnx fuses it back)
+  GELU: (x) => {
+    const v = (s: string) => x.g.fresh(`${x.name}_${s}`);
+    const [scaled, erf, plus, prod] = [v('scaled'), v('erf'), v('plus1'), v('prod')];
+    x.g.node('Div', `${x.name}_div`, [x.bottom(0), x.g.floats(`${x.name}_sqrt2`, [], [Math.SQRT2])], [scaled]);
+    x.g.node('Erf', `${x.name}_erf`, [scaled], [erf]);
+    x.g.node('Add', `${x.name}_add`, [erf, x.g.floats(`${x.name}_one`, [], [1])], [plus]);
+    x.g.node('Mul', `${x.name}_mul`, [x.bottom(0), plus], [prod]);
+    x.g.node('Mul', x.name, [prod, x.g.floats(`${x.name}_half`, [], [0.5])], [x.top(0)]);
+  },
+  LayerNorm: (x) => {
+    const shape = x.inShape(0);
+    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+    const normalized = shape.slice(axis);
+    const D = normalized.reduce((a, b) => a * b, 1);
+    const [scale, bias] = x.c.affine ? [x.param('scale'), x.param('bias')]
+      : [x.g.floats(`${x.name}_scale`, normalized, new Array(D).fill(1)), x.g.floats(`${x.name}_bias`, normalized, new Array(D).fill(0))];
+    x.g.node('LayerNormalization', x.name, [x.bottom(0), scale, bias], [x.top(0)], { axis, epsilon: x.c.eps });
+  },
   Permute: (x) => x.g.node('Transpose', x.name, [x.bottom(0)], [x.top(0)], { perm: fullOrder(x.c.order, x.inShape(0).length) }),
   Silence: () => {},
 };

@@ -15,6 +15,11 @@
  *               only the output of an ArgMax, whole numbers already)
  *   Exp         the Exponential neuron of the Convolution, InnerProduct, Deconvolution or Pooling
  *               that computes its input, when nothing else reads that value
+ *   Erf         Erf (fuse.ts makes the exact GELU written with it one GELU layer)
+ *   Gelu        GELU (approximate "none"; opset 20)
+ *   LayerNormalization  LayerNorm over the axes from `axis`, with the scale and B as its learned
+ *               scale and bias; without them (scale all 1, B absent or all 0) affine false, as
+ *               BatchNormalization's trivial scale and B give no Scale layer
  */
 import { DOUBLE, FLOAT, INTEGER_TYPES } from './codec.js';
 import { needConst, one, producerOf, type Entry, type In } from './import-ops.js';
@@ -123,6 +128,32 @@ function exp(x: In): string | void {
   p.tops = [x.outputs[0]];
 }
 
+function gelu(x: In): string | void {
+  const approximate = x.attrs.get('approximate') ?? 'none';
+  if (approximate !== 'none') return `approximate "${approximate}" (Cortado's GELU is the exact one)`;
+  x.layer({ type: 'GELU', ...one(x) });
+}
+
+function layerNorm(x: In): string | void {
+  if (x.outputs.slice(1).some((o) => o && x.consumers(o) > 0)) return 'Mean or InvStdDev read as outputs';
+  const shape = x.shape(x.inputs[0]);
+  const axis0: number = x.attrs.get('axis') ?? -1;
+  const axis = axis0 < 0 ? axis0 + shape.length : axis0;
+  if (axis < 0 || axis >= shape.length) return `axis ${axis0} of a ${shape.length}-d input`;
+  const normalized = shape.slice(axis);
+  const D = normalized.reduce((a, b) => a * b, 1);
+  const scale = needConst(x, 1, 'scale');
+  const bias = x.inputs[2] ? needConst(x, 2, 'B') : undefined;
+  for (const [t, what] of [[scale, 'scale'], [bias, 'B']] as const) {
+    if (t && t.values.length !== D) return `a ${what} of shape [${t.dims}] broadcast over [${normalized}] (Cortado's holds one value per normalized element)`;
+  }
+  const affine = scale.values.some((v) => v !== 1) || !!bias?.values.some((v) => v !== 0);
+  x.layer({ type: 'LayerNorm', ...one(x), axis, eps: x.attrs.get('epsilon') ?? 1e-5, ...(affine ? {} : { affine: false }) });
+  if (!affine) return;
+  x.weight(x.name, 'scale', normalized, scale.values);
+  x.weight(x.name, 'bias', normalized, bias ? bias.values : new Float64Array(D));
+}
+
 export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   ReduceSum: reduce, ReduceL1: reduce, ReduceSumSquare: reduce, ReduceMean: reduce, ReduceL2: reduce,
   Pow: pow,
@@ -132,4 +163,7 @@ export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   TopK: topk,
   Cast: cast,
   Exp: exp,
+  Erf: (x) => void x.layer({ type: 'Erf', ...one(x) }),
+  Gelu: gelu,
+  LayerNormalization: layerNorm,
 };

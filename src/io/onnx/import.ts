@@ -21,6 +21,7 @@ import type { LayerConfig } from '../../core/layer.js';
 import { firstNonFinite, type ArrayEntry } from '../weights-layout.js';
 import { attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
 import { fold, FOLDABLE } from './fold.js';
+import { fuseGelu } from './fuse.js';
 import { IMPORTS, type Entry, type In } from './import-ops.js';
 import { MORE_IMPORTS } from './import-more.js';
 import { ShapeOracle } from './shapes.js';
@@ -149,6 +150,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     const more = after.length ? `\n  and ${after.length} later node(s) reading what these would compute (${after.length > 3 ? `${after.slice(0, 3).join(', ')}...` : after.join(', ')})` : '';
     throw new ConfigError(`${file}: ${problems.length} node(s) Cortado cannot import:\n  ${problems.join('\n  ')}${more}`);
   }
+  fuseGelu(layers, (graph.output ?? []).map((o: Msg) => o.name));
   for (const o of graph.output ?? []) {
     if (!layers.some((l) => l.tops?.includes(o.name))) throw new ConfigError(`${file}: graph output "${o.name}" is a constant or no node computes it (Cortado nets compute their outputs)`);
   }

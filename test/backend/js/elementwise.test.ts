@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { NeuronOp } from '../../../src/backend/backend.js';
+import { NEURON_FROM_X, type NeuronOp } from '../../../src/backend/backend.js';
 import { JsBackend } from '../../../src/backend/js/js-backend.js';
+import { erf, normalCdf } from '../../../src/backend/js/special.js';
+import { erfBySimpson } from '../../harness/references/elementwise.js';
 import { BackendError } from '../../../src/core/errors.js';
 import { DTYPES, assertClose } from './naive.js';
 
@@ -107,22 +109,41 @@ test('neurons forward, and backward from y against central differences of forwar
     sigmoid: (x) => 1 / (1 + Math.exp(-x)),
     tanh: Math.tanh,
     exp: Math.exp,
+    erf: erfBySimpson,
+    gelu: (x) => (x * (1 + erfBySimpson(x / Math.SQRT2))) / 2,
   };
   for (const op of Object.keys(f) as NeuronOp[]) {
     const x = up(be, X), y = be.alloc(5), dy = up(be, [1, -2, 0.5, 3, -1]);
     be.neuronForward(op, 5, x, y, 0.1);
-    assertClose(down(be, y), X.map(f[op]), 1e-15, `${op} forward`);
+    assertClose(down(be, y), X.map(f[op]), 1e-14, `${op} forward`);
     const dx = be.alloc(5);
-    be.neuronBackward(op, 5, y, dy, dx, 0.1);
+    // erf and gelu differentiate from x, passed in y's place
+    const from = NEURON_FROM_X.has(op) ? x : y;
+    be.neuronBackward(op, 5, from, dy, dx, 0.1);
     const h = 1e-6;
     const want = X.map((v, i) => ((f[op](v + h) - f[op](v - h)) / (2 * h)) * [1, -2, 0.5, 3, -1][i]);
     assertClose(down(be, dx), want, 1e-8, `${op} backward`);
-    be.neuronBackward(op, 5, y, dy, dy, 0.1);
+    be.neuronBackward(op, 5, from, dy, dy, 0.1);
     assertClose(down(be, dy), want, 1e-8, `${op} backward in place`);
   }
   const n = up(be, [NaN, -1]);
   be.neuronForward('relu', 2, n, n, 0);
   assert.ok(Number.isNaN(be.download(n)[0]), 'ReLU keeps NaN visible');
+});
+
+test('erf and the normal CDF keep their relative precision in the tails and at the series/fraction switch', () => {
+  // Values of an arbitrary-precision erf (Python's math.erf and math.erfc).
+  const erfs: [number, number][] = [[1e-8, 1.1283791670955126e-8], [0.1, 0.1124629160182849], [0.5, 0.5204998778130465],
+    [1, 0.8427007929497149], [2.4999, 0.9995928300996666], [2.5, 0.999593047982555], [3, 0.9999779095030014], [-1, -0.8427007929497149]];
+  for (const [x, want] of erfs) assert.ok(Math.abs(erf(x) - want) <= 1e-15 * Math.abs(want), `erf(${x}) = ${erf(x)}, want ${want}`);
+  const cdfs: [number, number][] = [[-30, 4.906713927148764e-198], [-10, 7.619853024160593e-24], [-5, 2.866515718791946e-7],
+    [-1, 0.15865525393145707], [0.3, 0.6179114221889526], [5, 0.9999997133484281]];
+  for (const [x, want] of cdfs) assert.ok(Math.abs(normalCdf(x) - want) <= 1e-12 * want, `Φ(${x}) = ${normalCdf(x)}, want ${want}`);
+  assert.equal(erf(Infinity), 1);
+  assert.equal(erf(-Infinity), -1);
+  assert.equal(normalCdf(-Infinity), 0);
+  assert.ok(Number.isNaN(erf(NaN)) && Number.isNaN(normalCdf(NaN)));
+  assert.ok(Object.is(erf(-0), -0));
 });
 
 test('dropout forward and backward', () => {

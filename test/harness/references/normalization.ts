@@ -64,3 +64,28 @@ export const lrn: ForwardReference = ([x], _p, row) => {
   }
   return [y];
 };
+
+/**
+ * LayerNorm: each row of x seen as [rows, D] (D the product of the axes from `axis`, default -1)
+ * becomes (x - μ) / sqrt(σ² + eps) (biased variance, eps default 1e-5), then times `scale` plus
+ * `bias`, elementwise over D, when affine (the default).
+ */
+export const layerNorm: ForwardReference = ([x], p, row) => {
+  const shape = row.shapes[0];
+  const axisField = field(row, 'axis', -1);
+  const axis = axisField < 0 ? axisField + shape.length : axisField;
+  const D = count(shape.slice(axis));
+  const eps = field(row, 'eps', 1e-5);
+  const affine = field(row, 'affine', true);
+  const y = new Float64Array(x.length);
+  for (let r = 0; r < x.length / D; r++) {
+    let mu = 0, v = 0;
+    for (let d = 0; d < D; d++) mu += x[r * D + d] / D;
+    for (let d = 0; d < D; d++) v += (x[r * D + d] - mu) ** 2 / D;
+    for (let d = 0; d < D; d++) {
+      const xhat = (x[r * D + d] - mu) / Math.sqrt(v + eps);
+      y[r * D + d] = affine ? p.scale[d] * xhat + p.bias[d] : xhat;
+    }
+  }
+  return [y];
+};

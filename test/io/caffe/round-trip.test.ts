@@ -44,6 +44,12 @@ const NOT_IN_CAFFE: Record<string, string> = {
   'memory-output': 'no Caffe layer',
   'sequence-data': 'no Caffe layer',
   input: 'transformers (Caffe transforms data in its data layers)',
+  layernorm: 'no Caffe layer (MVN divides by σ + eps, not sqrt(σ² + eps))',
+  'layernorm-axis1': 'no Caffe layer (MVN divides by σ + eps, not sqrt(σ² + eps))',
+  'layernorm-plain': 'no Caffe layer (MVN divides by σ + eps, not sqrt(σ² + eps))',
+  erf: 'no Caffe layer',
+  gelu: 'no Caffe layer',
+  'gelu-wide': 'no Caffe layer',
 };
 
 /** Rows Caffe can hold but Cortado cannot read back, and why. */

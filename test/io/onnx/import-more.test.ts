@@ -151,15 +151,15 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
 describe('refused nodes', () => {
   it('every cause is listed, on every path, and every operator Cortado lacks; the nodes reading what the causes would compute are counted after them', () => {
     const bytes = model({
-      nodes: [node('Erf', ['x'], ['a']), node('Relu', ['x'], ['r']), node('Exp', ['r'], ['e']), node('Add', ['a', 'e'], ['s']), node('Shape', ['s'], ['shape']),
-        node('Reshape', ['s', 'shape'], ['t']), node('Erf', ['t'], ['u'], {}, 'erf2'), node('constructor', ['x'], ['y'], {}, 'proto')],
+      nodes: [node('Sin', ['x'], ['a']), node('Relu', ['x'], ['r']), node('Exp', ['r'], ['e']), node('Add', ['a', 'e'], ['s']), node('Shape', ['s'], ['shape']),
+        node('Reshape', ['s', 'shape'], ['t']), node('Sin', ['t'], ['u'], {}, 'sin2'), node('constructor', ['x'], ['y'], {}, 'proto')],
       inputs: [['x', [2, 3]]], outputs: ['y'],
     });
     assert.throws(() => importOnnx(bytes, { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && e.message ===
       'g.onnx: 4 node(s) Cortado cannot import:\n' +
-      '  node "erf" (Erf, #0): Cortado has no layer for this operator\n' +
+      '  node "sin" (Sin, #0): Cortado has no layer for this operator\n' +
       '  node "exp" (Exp, #2): an Exp of a value not computed by a Convolution, InnerProduct, Deconvolution or Pooling alone (Cortado has exp as their neuron)\n' +
-      '  node "erf2" (Erf, #6): Cortado has no layer for this operator\n' +
+      '  node "sin2" (Sin, #6): Cortado has no layer for this operator\n' +
       // Not an operator because JavaScript objects have it.
       '  node "proto" (constructor, #7): Cortado has no layer for this operator\n' +
       '  and 3 later node(s) reading what these would compute ("add", "shape", "reshape")');
@@ -181,5 +181,78 @@ describe('constant folding of integer tensors', () => {
     assert.equal(fold('Cast', [t([3], true)], new Map([['to', 1]]), read).integer, false);
     assert.deepEqual(Array.from(fold('Div', [fold('Cast', [t([9.7], false)], new Map([['to', 7]]), read), t([2], true)], none, read).values), [4]);
     assert.deepEqual(Array.from(fold('Cast', [t([2.5, 0, -1], false)], new Map([['to', 9]]), read).values), [1, 0, 1], 'to bool');
+  });
+});
+
+describe('ONNX import of Erf, GELU and LayerNormalization', () => {
+  const k = (name: string, v: number) => floatTensor(name, [], [v]);
+  // Node names must be unique: named after the first output.
+  const nd = (op: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[] | string> = {}) => node(op, inputs, outputs, attrs, `${op.toLowerCase()}_${outputs[0]}`);
+  const gelus: [string, Graph][] = [
+    ['as PyTorch writes nn.GELU: x / √2, Erf, + 1, × x, × 0.5', {
+      nodes: [nd('Div', ['x', 'sqrt2'], ['a']), nd('Erf', ['a'], ['b']), nd('Add', ['b', 'one'], ['c']), nd('Mul', ['x', 'c'], ['d']), nd('Mul', ['d', 'half'], ['y'])],
+      inputs: [['x', [2, 3, 4]]], outputs: ['y'], inits: [k('sqrt2', Math.SQRT2), k('one', 1), k('half', 0.5)],
+    }],
+    ['halved first: (x × 0.5) × (1 + erf(x × 0.7071))', {
+      nodes: [nd('Mul', ['x', 'r'], ['a']), nd('Erf', ['a'], ['b']), nd('Add', ['one', 'b'], ['c']), nd('Mul', ['x', 'half'], ['h']), nd('Mul', ['c', 'h'], ['y'])],
+      inputs: [['x', [2, 5]]], outputs: ['y'], inits: [k('r', Math.SQRT1_2), k('one', 1), k('half', 0.5)],
+    }],
+    ['0.5 (1 + erf) first, then × x', {
+      nodes: [nd('Div', ['x', 'sqrt2'], ['a']), nd('Erf', ['a'], ['b']), nd('Add', ['b', 'one'], ['c']), nd('Mul', ['c', 'half'], ['h']), nd('Mul', ['h', 'x'], ['y'])],
+      inputs: [['x', [3, 4]]], outputs: ['y'], inits: [k('sqrt2', Math.SQRT2), k('one', 1), k('half', 0.5)],
+    }],
+  ];
+  for (const [what, g] of gelus) {
+    it(`the exact GELU ${what} is one GELU layer`, { skip }, async () => {
+      assert.deepEqual(await agrees(g), ['Input', 'GELU']);
+    });
+  }
+
+  it('Erf outside a GELU, and a GELU chain with a value read elsewhere, keep their layers', { skip }, async () => {
+    assert.deepEqual(await agrees({ nodes: [nd('Erf', ['x'], ['y'])], inputs: [['x', [2, 6]]], outputs: ['y'] }), ['Input', 'Erf']);
+    // erf(x/√2) is also an output: nothing is fused
+    const kept = await agrees({
+      nodes: [nd('Div', ['x', 'sqrt2'], ['a']), nd('Erf', ['a'], ['b']), nd('Add', ['b', 'one'], ['c']), nd('Mul', ['x', 'c'], ['d']), nd('Mul', ['d', 'half'], ['y'])],
+      inputs: [['x', [2, 3]]], outputs: ['y', 'b'], inits: [k('sqrt2', Math.SQRT2), k('one', 1), k('half', 0.5)],
+    });
+    assert.deepEqual(kept, ['Input', 'Power', 'Erf', 'Power', 'Eltwise', 'Power']);
+    // x (1 + erf(x/√2)) / 4 is not GELU
+    const quarter = await agrees({
+      nodes: [nd('Div', ['x', 'sqrt2'], ['a']), nd('Erf', ['a'], ['b']), nd('Add', ['b', 'one'], ['c']), nd('Mul', ['x', 'c'], ['d']), nd('Mul', ['d', 'q'], ['y'])],
+      inputs: [['x', [2, 3]]], outputs: ['y'], inits: [k('sqrt2', Math.SQRT2), k('one', 1), k('q', 0.25)],
+    });
+    assert.ok(quarter.includes('Erf'), quarter.join());
+  });
+
+  it('Gelu (opset 20) is a GELU layer', { skip }, async () => {
+    assert.deepEqual(await agrees({ nodes: [nd('Gelu', ['x'], ['y'])], inputs: [['x', [2, 7]]], outputs: ['y'], opset: 20 }), ['Input', 'GELU']);
+  });
+
+  it('LayerNormalization over the last axis and over several, with and without B; a trivial scale is affine false', { skip }, async () => {
+    const ramp = (n: number, a: number, b: number) => Array.from({ length: n }, (_, i) => a + (b * i) / n);
+    assert.deepEqual(await agrees({
+      nodes: [nd('LayerNormalization', ['x', 's', 'b'], ['y'], { epsilon: 1e-3 })], inputs: [['x', [2, 3, 5]]], outputs: ['y'],
+      inits: [floatTensor('s', [5], ramp(5, -1, 2)), floatTensor('b', [5], ramp(5, 0.5, -1))],
+    }), ['Input', 'LayerNorm']);
+    await agrees({
+      nodes: [nd('LayerNormalization', ['x', 's'], ['y'], { axis: 1 })], inputs: [['x', [2, 3, 2, 2]]], outputs: ['y'],
+      inits: [floatTensor('s', [3, 2, 2], ramp(12, 0.5, 1))],
+    });
+    const { definition, weights } = importOnnx(model({
+      nodes: [nd('LayerNormalization', ['x', 's', 'b'], ['y'], { axis: -2 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'],
+      inits: [floatTensor('s', [3, 4], new Array(12).fill(1)), floatTensor('b', [3, 4], new Array(12).fill(0))],
+    }));
+    assert.deepEqual(definition.layers[1], { name: 'layernormalization_y', type: 'LayerNorm', bottoms: ['x'], tops: ['y'], axis: 1, eps: 1e-5, affine: false });
+    assert.equal(weights.size, 0);
+  });
+
+  it('refuses, naming the node and why: an approximate Gelu, a broadcast LayerNorm scale, LayerNorm statistics as outputs', () => {
+    const refused = (g: Graph, name: string, why: RegExp) =>
+      assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && e.message.includes(`node "${name}"`) && why.test(e.message), name);
+    refused({ nodes: [node('Gelu', ['x'], ['y'], { approximate: 'tanh' })], inputs: [['x', [2, 3]]], outputs: ['y'], opset: 20 }, 'gelu', /approximate "tanh" \(Cortado's GELU is the exact one\)/);
+    refused({ nodes: [node('LayerNormalization', ['x', 's'], ['y'], { axis: 1 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'], inits: [floatTensor('s', [4], [1, 2, 3, 4])] },
+      'layernormalization', /a scale of shape \[4\] broadcast over \[3,4\]/);
+    refused({ nodes: [node('LayerNormalization', ['x', 's'], ['y', 'mean'])], inputs: [['x', [2, 3]]], outputs: ['y', 'mean'], inits: [floatTensor('s', [3], [1, 2, 3])] },
+      'layernormalization', /Mean or InvStdDev read as outputs/);
   });
 });
