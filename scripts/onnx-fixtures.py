@@ -2,8 +2,9 @@
 
 usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 
-For each network NAME (a torchvision model, or convnext_mini: torchvision's ConvNeXt with three
-stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; by default resnet18,
+For each network NAME (a torchvision model; convnext_mini: torchvision's ConvNeXt with three
+stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: its
+VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; by default resnet18,
 squeezenet1_1, googlenet, mobilenet_v2) writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17, do_constant_folding=True, eval mode, input
 1x3x64x64), OUT_DIR/NAME.input.bin and OUT_DIR/NAME.torch.bin (the input and PyTorch's output,
@@ -22,6 +23,13 @@ def build(name):
         from torchvision.models.convnext import ConvNeXt, CNBlockConfig
         stages = [CNBlockConfig(16, 32, 2), CNBlockConfig(32, 64, 2), CNBlockConfig(64, None, 2)]
         return ConvNeXt(stages, layer_scale=0.5, num_classes=10)
+    if name == 'vit_mini':
+        from torchvision.models.vision_transformer import VisionTransformer
+        net = VisionTransformer(image_size=SIZE, patch_size=16, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10)
+        # zeros at initialization, which would make the output 0 whatever the input
+        torch.nn.init.normal_(net.class_token, std=0.5)
+        torch.nn.init.normal_(net.heads.head.weight, std=0.2)
+        return net
     if name == 'googlenet':
         return torchvision.models.googlenet(weights=None, aux_logits=False, init_weights=True, num_classes=10)
     return getattr(torchvision.models, name)(weights=None, num_classes=10)
@@ -45,8 +53,11 @@ def main():
         x = torch.rand(1, 3, SIZE, SIZE)
         with torch.no_grad():
             y = net(x)
+        # The transformer's batch axis is symbolic, as when exported for any batch size: its
+        # shape arithmetic then folds at the batch size importOnnx is given.
+        dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if name == 'vit_mini' else None
         torch.onnx.export(net, x, f'{out}/{name}.onnx', opset_version=17, do_constant_folding=True,
-                          input_names=['input'], output_names=['output'])
+                          input_names=['input'], output_names=['output'], dynamic_axes=dynamic)
         x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')
         y.numpy().astype('<f4').tofile(f'{out}/{name}.torch.bin')
         print(name, tuple(y.shape))

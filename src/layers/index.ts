@@ -48,6 +48,8 @@ import { Reduction } from './reduction.js';
 import { Scale } from './scale.js';
 import { Tile } from './tile.js';
 import { Permute } from './permute.js';
+import { Parameter } from './parameter.js';
+import { MatMul } from './mat-mul.js';
 import { ChannelPooling } from './channel-pooling.js';
 import { Crop } from './crop.js';
 import { ArgMax } from './argmax.js';
@@ -115,6 +117,8 @@ export const standardLayerTypes = {
   Scale,
   Tile,
   Permute,
+  Parameter,
+  MatMul,
   ChannelPooling,
   Crop,
   ArgMax,

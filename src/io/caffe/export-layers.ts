@@ -94,6 +94,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   LSTM: (c, raw) => ({ type: 'LSTM', recurrent_param: { num_output: c.numOutput, ...filler(raw, 'weightInit'), ...filler(raw, 'biasInit') } }),
   Tile: (c) => ({ type: 'Tile', tile_param: { axis: c.axis, tiles: c.tiles } }),
   Permute: (c) => ({ type: 'Permute', permute_param: { order: c.order } }),
+  Parameter: (c) => ({ type: 'Parameter', parameter_param: { shape: { dim: c.shape } } }),
   Reduction: (c) => ({ type: 'Reduction', reduction_param: { operation: c.operation, axis: c.axis, coeff: c.coeff } }),
   Input: (c) => (c.transformers.some((t: unknown[]) => t.length)
     ? 'transformers (Caffe transforms data in its data layers only)'

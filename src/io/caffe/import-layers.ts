@@ -219,6 +219,13 @@ const ENTRIES: Entry[] = [
   { type: 'Tile', map: (l) => ({ type: 'Tile', axis: l.tile_param?.axis ?? 1, tiles: l.tile_param?.tiles }) },
   { type: 'Permute', map: (l) => ({ type: 'Permute', order: l.permute_param?.order ?? [] }) },
   {
+    type: 'Parameter',
+    map: (l) => {
+      const dims: number[] = l.parameter_param?.shape?.dim ?? [];
+      return dims.length ? { type: 'Parameter', shape: dims } : 'no parameter_param shape';
+    },
+  },
+  {
     type: 'Reduction',
     map: (l) => ({ type: 'Reduction', operation: l.reduction_param?.operation ?? 'SUM', axis: l.reduction_param?.axis ?? 0, coeff: l.reduction_param?.coeff ?? 1 }),
   },

@@ -211,6 +211,18 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     x.g.node('Tile', x.name, [x.bottom(0), x.g.ints(`${x.name}_repeats`, shape.map((_, i) => (i === axis ? x.c.tiles : 1)))], [x.top(0)]);
   },
   Erf: unary('Erf'),
+  MatMul: (x) => {
+    let b = x.bottom(1);
+    if (x.c.transposeB) {
+      const n = x.inShape(1).length;
+      const t = x.g.fresh(`${x.name}_bt`);
+      x.g.node('Transpose', `${x.name}_transpose`, [b], [t], { perm: [...Array.from({ length: n - 2 }, (_, i) => i), n - 1, n - 2] });
+      b = t;
+    }
+    x.g.node('MatMul', x.name, [x.bottom(0), b], [x.top(0)]);
+  },
+  // the initializer `<key>___value` itself, through an Identity (importOnnx makes it a Parameter again)
+  Parameter: (x) => x.g.node('Identity', x.name, [x.param('value')], [x.top(0)]),
   // opset 17 has no Gelu: x (1 + erf(x/√2)) / 2 as PyTorch writes it (importOnnx fuses it back)
   GELU: (x) => {
     const v = (s: string) => x.g.fresh(`${x.name}_${s}`);

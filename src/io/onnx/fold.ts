@@ -9,28 +9,36 @@ import { INTEGER_TYPES, type Tensor } from './codec.js';
 
 const count = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
-/** numpy broadcasting of two tensors through f. */
-function broadcast(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-  const rank = Math.max(a.dims.length, b.dims.length);
-  const pa = [...new Array(rank - a.dims.length).fill(1), ...a.dims];
-  const pb = [...new Array(rank - b.dims.length).fill(1), ...b.dims];
-  const dims = pa.map((d, i) => (d === 1 ? pb[i] : d));
-  if (pa.some((d, i) => d !== pb[i] && d !== 1 && pb[i] !== 1)) throw new Error(`shapes [${a.dims}] and [${b.dims}] do not broadcast`);
+/** numpy broadcasting of tensors through f (one value of each, in order). */
+function broadcastAll(ts: Tensor[], f: (v: number[]) => number): Tensor {
+  const rank = Math.max(...ts.map((t) => t.dims.length));
+  const padded = ts.map((t) => [...new Array(rank - t.dims.length).fill(1), ...t.dims]);
+  const dims = Array.from({ length: rank }, (_, i) => Math.max(...padded.map((p) => p[i])));
+  if (padded.some((p) => p.some((d, i) => d !== dims[i] && d !== 1))) throw new Error(`shapes ${ts.map((t) => `[${t.dims}]`).join(', ')} do not broadcast`);
   const n = count(dims);
   const values = new Float64Array(n);
-  const index = (p: number[], flat: number) => {
-    let at = 0, rest = flat;
-    for (let i = rank - 1, stride = 1, pstride = 1; i >= 0; i--) {
+  const at = new Array<number>(ts.length);
+  const v = new Array<number>(ts.length);
+  for (let k = 0; k < n; k++) {
+    at.fill(0);
+    let rest = k;
+    const strides = ts.map(() => 1);
+    for (let i = rank - 1; i >= 0; i--) {
       const coord = rest % dims[i];
       rest = (rest - coord) / dims[i];
-      at += (p[i] === 1 ? 0 : coord) * pstride;
-      pstride *= p[i];
-      void stride;
+      padded.forEach((p, j) => {
+        if (p[i] !== 1) at[j] += coord * strides[j];
+        strides[j] *= p[i];
+      });
     }
-    return at;
-  };
-  for (let k = 0; k < n; k++) values[k] = f(a.values[index(pa, k)], b.values[index(pb, k)]);
+    ts.forEach((t, j) => (v[j] = t.values[at[j]]));
+    values[k] = f(v);
+  }
   return { dims, values };
+}
+
+function broadcast(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  return broadcastAll([a, b], ([x, y]) => f(x, y));
 }
 
 const BINARY: Record<string, (x: number, y: number) => number> = {
@@ -39,7 +47,11 @@ const BINARY: Record<string, (x: number, y: number) => number> = {
 };
 
 /** The ops folded when every input is constant. */
-export const FOLDABLE = new Set(['Constant', 'Identity', 'Cast', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Reshape', 'Flatten', 'Slice', 'Neg', 'Floor', 'Ceil', 'Sqrt', ...Object.keys(BINARY)]);
+export const FOLDABLE = new Set(['Constant', 'Identity', 'Cast', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Reshape', 'Flatten', 'Slice', 'Neg', 'Floor', 'Ceil', 'Sqrt',
+  'ConstantOfShape', 'Where', 'Expand', ...Object.keys(BINARY)]);
+
+/** Folded tensors larger than this are refused (an Expand to a huge shape would fill the memory). */
+const MAX_FOLDED = 1 << 26;
 
 const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
 
@@ -61,6 +73,24 @@ function values(op: string, inputs: (Tensor | undefined)[], attrs: Map<string, a
     return inputs.slice(1).reduce<Tensor>((acc, t) => broadcast(acc, t!, f), a!);
   }
   switch (op) {
+    case 'ConstantOfShape': {
+      const dims = Array.from(a!.values);
+      if (dims.some((d) => !Number.isInteger(d) || d < 0) || count(dims) > MAX_FOLDED) throw new Error(`ConstantOfShape of shape [${dims}]`);
+      const fill = attrs.has('value') ? readTensor(attrs.get('value')) : { dims: [1], values: Float64Array.of(0), integer: false };
+      return { dims, values: new Float64Array(count(dims)).fill(fill.values[0] ?? 0), integer: !!fill.integer };
+    }
+    case 'Where': {
+      const out = broadcastAll([a!, b!, inputs[2]!], ([c, x, y]) => (c ? x : y));
+      return { ...out, integer: !!b!.integer && !!inputs[2]!.integer };
+    }
+    case 'Expand': {
+      const shape = Array.from(b!.values);
+      if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`Expand to shape [${shape}]`);
+      const rank = Math.max(shape.length, a!.dims.length);
+      const pa = [...new Array(rank - a!.dims.length).fill(1), ...a!.dims], ps = [...new Array(rank - shape.length).fill(1), ...shape];
+      if (count(pa.map((d, i) => Math.max(d, ps[i]))) > MAX_FOLDED) throw new Error(`Expand of [${a!.dims}] to [${shape}] (too large to fold)`);
+      return broadcast(a!, { dims: shape, values: new Float64Array(count(shape)) }, (x) => x);
+    }
     case 'Constant': {
       if (attrs.has('value')) return readTensor(attrs.get('value'));
       if (attrs.has('value_float')) return { dims: [], values: Float64Array.of(attrs.get('value_float')) };

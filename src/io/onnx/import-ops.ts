@@ -7,6 +7,7 @@
 import type { LayerConfig } from '../../core/layer.js';
 import type { ArrayEntry } from '../weights-layout.js';
 import type { Msg, Tensor } from './codec.js';
+import { fullOrder } from '../../layers/permute.js';
 import { POOL_IMPORTS } from './import-pooling.js';
 
 /** What an import entry sees of one node. */
@@ -29,6 +30,11 @@ export interface In {
   fresh(base: string): string;
   weight(layer: string, param: string, dims: readonly number[], values: ArrayLike<number>): void;
   weightOf(layer: string, param: string): ArrayEntry | undefined;
+  /**
+   * The value of input i as a blob: a computed value as it is; a constant becomes a learned
+   * Parameter layer holding it (ViT's class token), one value along axis 0 tiled to the batch.
+   */
+  data(i: number): string;
   /** Removes an earlier layer and its weights (one this node takes into its own). */
   drop(layer: string): void;
   layers: LayerConfig[];
@@ -98,13 +104,39 @@ function gemm(x: In): string | void {
 }
 
 function matmul(x: In): string | void {
+  if (x.isConst(0)) return 'a constant first operand (Cortado multiplies computed values)';
   const B = x.const(1);
-  if (!B || B.dims.length !== 2) return 'a second operand other than a constant matrix (Cortado has InnerProduct)';
+  if (!B) return matmulComputed(x);
+  if (B.dims.length !== 2) return `a constant second operand of shape [${B.dims}] (Cortado's InnerProduct takes a matrix)`;
   const [K, N] = B.dims;
   const W = new Float64Array(N * K);
   for (let n = 0; n < N; n++) for (let k = 0; k < K; k++) W[n * K + k] = B.values[k * N + n];
   x.layer({ type: 'InnerProduct', ...one(x), numOutput: N, bias: false, axis: x.shape(x.inputs[0]).length - 1 });
   x.weight(x.name, 'weight', [N, K], W);
+}
+
+/**
+ * MatMul of two computed values: a MatMul layer (same batch axes, or b a matrix shared by the
+ * batch). A Transpose of b's last two axes read by nothing else becomes its transposeB.
+ */
+function matmulComputed(x: In): string | void {
+  const [sa, sb] = [x.shape(x.inputs[0]), x.shape(x.inputs[1])];
+  if (sa.length < 2 || sb.length < 2) return `operands of shapes [${sa}] and [${sb}] (Cortado's MatMul multiplies matrices, batched over the axes before the last two)`;
+  if (sb.length > 2 && sa.slice(0, -2).join() !== sb.slice(0, -2).join()) return `batch axes [${sa.slice(0, -2)}] and [${sb.slice(0, -2)}] that differ (Cortado's MatMul broadcasts only a b without batch axes)`;
+  let b = x.inputs[1];
+  let transposeB = false;
+  const p = producerOf(x, b);
+  const n = sb.length;
+  if (p?.type === 'Permute' && x.consumers(b) === 1) {
+    const order = fullOrder(p.order as number[], n);
+    const swaps = order.every((a, i) => (i < n - 2 ? a === i : a === (i === n - 2 ? n - 1 : n - 2)));
+    if (swaps) {
+      b = p.bottoms![0]!;
+      transposeB = true;
+      x.drop(p.name);
+    }
+  }
+  x.layer({ type: 'MatMul', bottoms: [x.inputs[0], b], tops: [x.outputs[0]], ...(transposeB ? { transposeB } : {}) });
 }
 
 /** A constant operand's dims relative to x: Cortado's axis, numAxes and parameter shape. */
@@ -248,6 +280,35 @@ function slice(x: In): string | void {
   x.layer({ type: 'Silence', name: x.fresh(`${x.name}_cut`), bottoms: dropped });
 }
 
+/**
+ * Gather of a computed value by constant indices: one index (ViT's class token, x[:, 0]) is a
+ * Slice then a Reshape without the axis; a run of consecutive indices is a Slice.
+ */
+function gather(x: In): string | void {
+  if (x.isConst(0)) return 'computed indices into a constant (Cortado has Embed for lookups)';
+  const idx = needConst(x, 1, 'indices');
+  const shape = x.shape(x.inputs[0]);
+  const axis0 = x.attrs.get('axis') ?? 0;
+  const a = axis0 < 0 ? axis0 + shape.length : axis0;
+  const n = shape[a];
+  const at = Array.from(idx.values, (i) => (i < 0 ? i + n : i));
+  if (at.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) throw new Error(`indices [${idx.values}] outside an axis of ${n}`);
+  if (idx.dims.length > 1 || at.some((v, i) => v !== at[0] + i)) return `indices [${idx.values}] (Cortado gathers one index or a run of consecutive ones from a computed value)`;
+  const [s, e] = [at[0]!, at[at.length - 1]! + 1];
+  const scalar = idx.dims.length === 0;
+  const out = scalar ? `${x.outputs[0]}_kept` : x.outputs[0];
+  const tops = [...(s > 0 ? [`${out}_before`] : []), out, ...(e < n ? [`${out}_after`] : [])];
+  if (tops.length === 1) x.layer({ type: 'Identity', bottoms: [x.inputs[0]], tops: [out] });
+  else {
+    x.layer({ type: 'Slice', bottoms: [x.inputs[0]], tops, axis: a, slicePoints: [s, e].filter((p) => p > 0 && p < n) });
+    x.layer({ type: 'Silence', name: x.fresh(`${x.name}_cut`), bottoms: tops.filter((t) => t !== out) });
+  }
+  if (scalar) {
+    const target = shape.filter((_, i) => i !== a).map((d, i) => (i === 0 && a !== 0 ? 0 : d));
+    x.layer({ type: 'Reshape', name: x.fresh(`${x.name}_squeeze`), bottoms: [out], tops: [x.outputs[0]], shape: target });
+  }
+}
+
 function split(x: In): string | void {
   const shape = x.shape(x.inputs[0]);
   const axis0 = x.attrs.get('axis') ?? 0;
@@ -304,8 +365,10 @@ export const IMPORTS: Readonly<Record<string, Entry>> = {
   Clip: clip,
   Softmax: (x) => {
     const rank = x.shape(x.inputs[0]).length;
-    const axis = x.attrs.get('axis') ?? (x.opset >= 13 ? -1 : 1);
-    if (x.opset < 13 && (axis < 0 ? axis + rank : axis) !== rank - 1) return `opset ${x.opset} Softmax over axes ${axis}.. flattened (Cortado's Softmax is over one axis)`;
+    const given = x.attrs.get('axis') ?? (x.opset >= 13 ? -1 : 1);
+    const axis = given < 0 ? given + rank : given;
+    if (axis < 0 || axis >= rank) return `axis ${given} of a ${rank}-d input`;
+    if (x.opset < 13 && axis !== rank - 1) return `opset ${x.opset} Softmax over axes ${given}.. flattened (Cortado's Softmax is over one axis)`;
     x.layer({ type: 'Softmax', ...one(x), axis });
   },
   BatchNormalization: batchNorm,
@@ -314,9 +377,10 @@ export const IMPORTS: Readonly<Record<string, Entry>> = {
     if (size % 2 === 0) return `an even size ${size} (Caffe's window is centred: odd sizes)`;
     x.layer({ type: 'LRN', ...one(x), localSize: size, alpha: x.attrs.get('alpha') ?? 1e-4, beta: x.attrs.get('beta') ?? 0.75, k: x.attrs.get('bias') ?? 1 });
   },
-  Concat: (x) => x.layer({ type: 'Concat', bottoms: x.inputs, tops: [x.outputs[0]], axis: x.attrs.get('axis') }),
+  Concat: (x) => x.layer({ type: 'Concat', bottoms: x.inputs.map((_, i) => x.data(i)), tops: [x.outputs[0]], axis: x.attrs.get('axis') }),
   Split: split,
   Slice: slice,
+  Gather: gather,
   Reshape: reshape,
   Flatten: flatten,
   Add: binary('Add'), Sub: binary('Sub'), Mul: binary('Mul'), Div: binary('Div'), Max: binary('Max'), Sum: binary('Sum'),

@@ -9,7 +9,9 @@
  *   names get the op and a number), whose blobs are the ONNX value names, and weights keyed
  *   `<layer>___<param>` as net.loadWeights and saveWeights want them.
  * - Nodes whose inputs are all constant (initializers, Constant nodes, shapes of computed values)
- *   are folded (fold.ts) and leave no layer.
+ *   are folded (fold.ts) and leave no layer. A constant read as data (a class token) or given as
+ *   a graph output becomes a learned Parameter layer (see parameterOf).
+ * - Once every node is in, the exact GELU's Erf chain becomes one GELU layer (fuse.ts).
  * - Every node Cortado cannot map is listed in ONE ConfigError (op, node name, why); a damaged
  *   file is a DataError naming `options.file`, and so is a weight that does not fit the parameter
  *   its layer makes from its input's shape.
@@ -63,6 +65,33 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     layers.push({ type: 'Input', name: layerName(`input_${v.name}`), tops: [v.name], shapes: [shape] });
   }
   const oracle = new ShapeOracle(layers);
+  /**
+   * A blob holding the constant `value`: a Parameter layer (named as the parameter when the
+   * constant, or what an Identity passes on, is named as exportOnnx names one, `<key>___value`),
+   * made once per constant. A constant
+   * whose items along axis 0 are all equal (an Expand to the batch) is one item tiled.
+   */
+  const parameters = new Map<string, string>();
+  const madeParameters: string[] = [];
+  const parameterOf = (value: string, weight: (layer: string, dims: number[], values: ArrayLike<number>) => void): string => {
+    const known = parameters.get(value);
+    if (known) return known;
+    const t = consts.get(value)!;
+    const dims = t.dims.length ? [...t.dims] : [1];
+    const item = dims.slice(1).reduce((a, b) => a * b, 1);
+    const tiled = dims.length > 1 && dims[0] > 1 && t.values.every((v, i) => Object.is(v, t.values[i % item]));
+    const shape = tiled ? [1, ...dims.slice(1)] : dims;
+    // The constant itself, or an Identity of it, named `<key>___value`.
+    const named = [...consts].find(([k, c]) => c === t && /___value$/.test(k))?.[0];
+    const name = layerName(named ? named.slice(0, -'___value'.length) : `${value}_parameter`);
+    const top = tiled ? `${value}_item` : value;
+    layers.push({ type: 'Parameter', name, tops: [top], shape });
+    weight(name, shape, tiled ? t.values.subarray(0, item) : t.values);
+    if (tiled) layers.push({ type: 'Tile', name: layerName(`${value}_tile`), bottoms: [top], tops: [value], axis: 0, tiles: dims[0] });
+    parameters.set(value, value);
+    madeParameters.push(value);
+    return value;
+  };
   const consumers = new Map<string, number>();
   for (const n of graph.node ?? []) for (const i of n.input ?? []) consumers.set(i, (consumers.get(i) ?? 0) + 1);
   for (const o of graph.output ?? []) consumers.set(o.name, (consumers.get(o.name) ?? 0) + 1);
@@ -89,20 +118,24 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       return void (known ? after.push(`"${node.name ?? ''}"`) : problems.push(`${where}: Cortado has no layer for this operator`));
     }
     // What a refused node added is taken back: the layers so far always make a net.
-    const mark = layers.length;
+    const before = [...layers];
+    const parameterMark = madeParameters.length;
     const added: string[] = [];
+    const dropped: [string, ArrayEntry][] = [];
     const refuse = (why: string) => {
       problems.push(`${where}: ${why}`);
       for (const o of node.output ?? []) unknown.add(o);
-      layers.length = mark;
+      layers.splice(0, layers.length, ...before);
       for (const key of added) weights.delete(key);
+      for (const [key, w] of dropped) weights.set(key, w);
+      for (const v of madeParameters.splice(parameterMark)) parameters.delete(v);
     };
     if (node.domain && node.domain !== 'ai.onnx') return refuse(`operator domain "${node.domain}" (Cortado reads the default ONNX domain)`);
     const constIn = inputs.map((i) => (i === '' ? undefined : consts.get(i)));
     const allConst = inputs.every((i, k) => i === '' || constIn[k]);
-    if ((op === 'Shape' && !constIn[0]) || (FOLDABLE.has(op) && allConst)) {
+    if (op === 'Shape' || (FOLDABLE.has(op) && allConst)) {
       try {
-        const out = op === 'Shape' ? shapeOf(oracle.shape(inputs[0]), attrs) : fold(op, constIn, attrs, (t) => readTensor(t, `${file}: ${where}`));
+        const out = op === 'Shape' ? shapeOf(constIn[0] ? constIn[0].dims : oracle.shape(inputs[0]), attrs) : fold(op, constIn, attrs, (t) => readTensor(t, `${file}: ${where}`));
         consts.set(node.output[0], out);
       } catch (e) {
         // A damaged tensor is the file's fault; anything else (the layers so far do not build) is listed.
@@ -115,6 +148,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     if (!entry) return refuse('Cortado has no layer for this operator');
     const name = layerName(node.name || `${op}_${index}`);
     const ctx: In = {
+      data: (i) => (consts.has(inputs[i]) ? parameterOf(inputs[i], (key, dims, values) => ctx.weight(key, 'value', dims, values)) : inputs[i]),
       node, op, name, attrs, opset, inputs, outputs: node.output ?? [],
       isConst: (i) => !!inputs[i] && consts.has(inputs[i]),
       const: (i) => (inputs[i] ? consts.get(inputs[i]) : undefined),
@@ -130,7 +164,12 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       weightOf: (layer, param) => weights.get(`${layer}___${param}`),
       drop: (layer) => {
         layers.splice(layers.findIndex((l) => l.name === layer), 1);
-        for (const key of [...weights.keys()]) if (key.startsWith(`${layer}___`)) weights.delete(key);
+        for (const [key, w] of [...weights]) {
+          if (key.startsWith(`${layer}___`)) {
+            dropped.push([key, w]);
+            weights.delete(key);
+          }
+        }
       },
       layers, pads, consumers: (v) => consumers.get(v) ?? 0,
     };
@@ -151,6 +190,12 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     throw new ConfigError(`${file}: ${problems.length} node(s) Cortado cannot import:\n  ${problems.join('\n  ')}${more}`);
   }
   fuseGelu(layers, (graph.output ?? []).map((o: Msg) => o.name));
+  // A graph output holding a constant: a Parameter layer computes it.
+  for (const o of graph.output ?? []) {
+    if (consts.has(o.name) && !layers.some((l) => l.tops?.includes(o.name))) {
+      parameterOf(o.name, (key, dims, values) => weights.set(`${key}___value`, { shape: [...dims], values: Float32Array.from(values) }));
+    }
+  }
   for (const o of graph.output ?? []) {
     if (!layers.some((l) => l.tops?.includes(o.name))) throw new ConfigError(`${file}: graph output "${o.name}" is a constant or no node computes it (Cortado nets compute their outputs)`);
   }

@@ -23,13 +23,16 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { loadWeights, saveWeights } from '../io/snapshot.js';
 import { nodeLayerTypes } from '../layers.js';
 import { readDefinition, shapeSources, type Definition } from '../definition.js';
+import { integerFlag, parseFlags } from './flags.js';
 import { refuseExisting, writePair } from './outputs.js';
 
 export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR [--force]
-       cortado import onnx <model.onnx> --out DIR [--force]
+       cortado import onnx <model.onnx> --out DIR [--batch N] [--force]
 
 Reads a Caffe net (and its trained weights) or an ONNX model and writes DIR/<name>.json, a
 Cortado definition, and DIR/<name>.h5, the weights (with a caffemodel, and always for ONNX).
+--batch N sizes an ONNX model's symbolic input dimensions (a batch axis exported as dynamic;
+default 1); static shapes stay as the file has them.
 Unsupported layers or operators are listed all at once. Files already there are left alone
 unless --force is given.`;
 
@@ -111,16 +114,17 @@ export async function exportCommand(args: string[]): Promise<number> {
 }
 
 async function importOnnxCommand(args: string[]): Promise<number> {
-  const { values: f, positionals } = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, force: { type: 'boolean' } } });
+  const { values: f, positionals } = parseFlags(args, { out: { type: 'string' }, batch: { type: 'string' }, force: { type: 'boolean' } });
   if (positionals.length !== 1 || !f.out) {
     console.error(`cortado import onnx: expected one model file and --out DIR\n\n${IMPORT_USAGE}`);
     return 2;
   }
+  const batchSize = integerFlag('batch', f.batch, 1);
   const [model] = positionals;
   const json = join(f.out, `${stem(model)}.json`);
   const h5 = join(f.out, `${stem(model)}.h5`);
   refuseExisting([json, h5], f.force, 'cortado import onnx');
-  const result = importOnnx(readBytes(model), { file: model });
+  const result = importOnnx(readBytes(model), { file: model, ...(batchSize ? { batchSize } : {}) });
   await writePair(() => writeOut(json, JSON.stringify(result.definition, null, 2) + '\n', 'cortado import onnx'), () => saveWeights(h5, result.weights));
   console.log(`wrote ${json} (${result.definition.layers.length} layers) and ${resolve(h5)} (${result.weights.size} parameters)`);
   return 0;

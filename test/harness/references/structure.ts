@@ -159,3 +159,28 @@ export const index2onehot: ForwardReference = ([x], _p, row) => {
   for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) y[(o * classes + x[o * inner + i]) * inner + i] = 1;
   return [y];
 };
+
+/** Parameter: the top is the parameter `value`. */
+export const parameter: ForwardReference = (_x, p) => [Float64Array.from(p.value)];
+
+/** MatMul: y_i = a_i b_i (b_iᵀ with transposeB) over the last two axes, b shared when it has no batch axes. */
+export const matMul: ForwardReference = ([a, b], _p, row) => {
+  const [sa, sb] = row.shapes;
+  const [M, K] = sa.slice(-2);
+  const t = field(row, 'transposeB', false);
+  const N = t ? sb[sb.length - 2] : sb[sb.length - 1];
+  const batch = count(sa.slice(0, -2));
+  const shared = sb.length === 2;
+  const y = new Float64Array(batch * M * N);
+  for (let i = 0; i < batch; i++) {
+    const bo = shared ? 0 : i * K * N;
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += a[i * M * K + m * K + k] * b[bo + (t ? n * K + k : k * N + n)];
+        y[i * M * N + m * N + n] = s;
+      }
+    }
+  }
+  return [y];
+};

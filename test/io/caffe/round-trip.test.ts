@@ -48,6 +48,10 @@ const NOT_IN_CAFFE: Record<string, string> = {
   'layernorm-axis1': 'no Caffe layer (MVN divides by σ + eps, not sqrt(σ² + eps))',
   'layernorm-plain': 'no Caffe layer (MVN divides by σ + eps, not sqrt(σ² + eps))',
   erf: 'no Caffe layer',
+  matmul: 'no Caffe layer',
+  'matmul-4d-transposeB': 'no Caffe layer',
+  'matmul-shared-b': 'no Caffe layer',
+  'matmul-shared-b-transposed': 'no Caffe layer',
   gelu: 'no Caffe layer',
   'gelu-wide': 'no Caffe layer',
 };

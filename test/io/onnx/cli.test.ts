@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importCaffe } from '../../../src/io/caffe/index.js';
+import { encodeModel } from '../../../src/io/onnx/codec.js';
 import { saveWeights, loadWeights } from '../../../src/node/io/snapshot.js';
 import { readDefinition } from '../../../src/node/definition.js';
 import { LENET_V2 } from '../caffe/fixtures.js';
@@ -33,6 +34,31 @@ describe('cortado export onnx / import onnx', () => {
       assert.ok(maxRelDiff(expected, run(back, { data: image }, ['prob']).get('prob')!) < 1e-6);
       original.destroy();
       back.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--batch sizes a symbolic batch axis; it must be a whole number from 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-onnx-cli-'));
+    try {
+      const model = join(dir, 'relu.onnx');
+      writeFileSync(model, encodeModel({
+        ir_version: 8, opset_import: [{ domain: '', version: 17 }],
+        graph: {
+          name: 'g', node: [{ name: 'relu', op_type: 'Relu', input: ['x'], output: ['y'] }],
+          input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_param: 'N' }, { dim_value: 3 }] } } } }], output: [{ name: 'y' }],
+        },
+      }));
+      const inputShapes = (out: string) => readDefinition(join(out, 'relu.json')).layers.find((l) => l.type === 'Input')!.shapes;
+      cortado('import', 'onnx', model, '--out', join(dir, 'one'));
+      assert.deepEqual(inputShapes(join(dir, 'one')), [[1, 3]]);
+      cortado('import', 'onnx', model, '--out', join(dir, 'four'), '--batch', '4');
+      assert.deepEqual(inputShapes(join(dir, 'four')), [[4, 3]]);
+      for (const bad of ['0', '2.5', 'x']) {
+        assert.throws(() => cortado('import', 'onnx', model, '--out', join(dir, 'bad'), '--batch', bad), (e: any) => e.status === 2 && e.stderr.includes('--batch'), bad);
+      }
+      assert.equal(readdirSync(dir).includes('bad'), false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

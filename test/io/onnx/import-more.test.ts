@@ -256,3 +256,59 @@ describe('ONNX import of Erf, GELU and LayerNormalization', () => {
       'layernormalization', /Mean or InvStdDev read as outputs/);
   });
 });
+
+describe('ONNX import of attention: MatMul of computed values, Softmax over the last axis, Gather, constants as data', () => {
+  const nd = (op: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[] | string> = {}) => node(op, inputs, outputs, attrs, `${op.toLowerCase()}_${outputs[0]}`);
+
+  it('q kᵀ: a MatMul of a Transpose of the last two axes is one MatMul with transposeB; Softmax(axis -1); weights times v', { skip }, async () => {
+    const types = await agrees({
+      nodes: [nd('Transpose', ['k'], ['kt'], { perm: [0, 1, 3, 2] }), nd('MatMul', ['q', 'kt'], ['s']), nd('Softmax', ['s'], ['w'], { axis: -1 }), nd('MatMul', ['w', 'v'], ['y'])],
+      inputs: [['q', [2, 2, 3, 4]], ['k', [2, 2, 5, 4]], ['v', [2, 2, 5, 3]]], outputs: ['y'],
+    });
+    assert.deepEqual(types, ['Input', 'Input', 'Input', 'MatMul', 'Softmax', 'MatMul']);
+    // a Transpose read elsewhere stays a Permute; a matrix b is shared by the batch
+    const kept = await agrees({
+      nodes: [nd('Transpose', ['k'], ['kt'], { perm: [1, 0] }), nd('MatMul', ['q', 'kt'], ['y']), nd('Relu', ['kt'], ['z'])],
+      inputs: [['q', [2, 3, 4]], ['k', [5, 4]]], outputs: ['y', 'z'],
+    });
+    assert.deepEqual(kept, ['Input', 'Input', 'Permute', 'MatMul', 'ReLU']);
+  });
+
+  it('a class token: a constant Expanded to the batch and Concatenated is a Parameter tiled over the batch; Gather of one index takes the token back', { skip }, async () => {
+    const ok = await agrees({
+      nodes: [
+        nd('Shape', ['x'], ['shape']), nd('Gather', ['shape', 'zero'], ['n']), nd('Unsqueeze', ['n', 'axes0'], ['n1']),
+        nd('Concat', ['n1', 'rest'], ['target'], { axis: 0 }), nd('Expand', ['token', 'target'], ['tokens']),
+        nd('Concat', ['tokens', 'x'], ['seq'], { axis: 1 }), nd('Gather', ['seq', 'zero'], ['y'], { axis: 1 }),
+        nd('Gather', ['seq', 'run'], ['u'], { axis: 1 }),
+      ],
+      inputs: [['x', [3, 4, 2]]], outputs: ['y', 'u'],
+      inits: [int64Tensor('zero', [], [0]), int64Tensor('axes0', [1], [0]), int64Tensor('rest', [2], [1, 2]), floatTensor('token', [1, 1, 2], [0.5, -1.5]), int64Tensor('run', [2], [1, 2])],
+    });
+    assert.deepEqual(ok, ['Input', 'Parameter', 'Tile', 'Concat', 'Slice', 'Silence', 'Reshape', 'Slice', 'Silence']);
+    const { weights } = importOnnx(model({
+      nodes: [nd('Concat', ['token', 'x'], ['y'], { axis: 1 })], inputs: [['x', [1, 4, 2]]], outputs: ['y'], inits: [floatTensor('token', [1, 1, 2], [0.5, -1.5])],
+    }));
+    assert.deepEqual([...weights].map(([k, w]) => [k, w.shape, Array.from(w.values)]), [['token_parameter___value', [1, 1, 2], [0.5, -1.5]]]);
+  });
+
+  it('folds ConstantOfShape, Where, Expand and the Shape of a constant', () => {
+    const t = (dims: number[], values: number[], integer = false) => ({ dims, values: Float64Array.from(values), integer });
+    const none = new Map<string, any>();
+    const read = () => t([1], [7]);
+    assert.deepEqual(Array.from(fold('ConstantOfShape', [t([2], [2, 3], true)], new Map([['value', {}]]), read).values), [7, 7, 7, 7, 7, 7]);
+    const w = fold('Where', [t([2, 1], [1, 0]), t([3], [1, 2, 3]), t([1], [-1])], none, read);
+    assert.deepEqual([w.dims, Array.from(w.values)], [[2, 3], [1, 2, 3, -1, -1, -1]]);
+    const e = fold('Expand', [t([1, 2], [4, 5]), t([3], [2, 1, 1], true)], none, read);
+    assert.deepEqual([e.dims, Array.from(e.values)], [[2, 1, 2], [4, 5, 4, 5]]);
+    assert.throws(() => fold('Expand', [t([1], [1]), t([3], [1 << 10, 1 << 10, 1 << 10], true)], none, read), /too large to fold/);
+  });
+
+  it('refuses, naming the node and why: MatMul batch axes that differ, a Gather of scattered indices', () => {
+    const refused = (g: Graph, name: string, why: RegExp) =>
+      assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && e.message.includes(`node "${name}"`) && why.test(e.message), name);
+    refused({ nodes: [nd('MatMul', ['a', 'b'], ['y'])], inputs: [['a', [2, 3, 4]], ['b', [3, 4, 5]]], outputs: ['y'] }, 'matmul_y', /batch axes \[2\] and \[3\] that differ/);
+    refused({ nodes: [nd('Gather', ['x', 'idx'], ['y'], { axis: 1 })], inputs: [['x', [2, 5]]], outputs: ['y'], inits: [int64Tensor('idx', [2], [0, 3])] },
+      'gather_y', /indices \[0,3\] \(Cortado gathers one index or a run of consecutive ones from a computed value\)/);
+  });
+});

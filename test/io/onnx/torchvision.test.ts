@@ -1,10 +1,12 @@
 /**
  * Real graphs from a real exporter: scripts/onnx-fixtures.py has PyTorch export torchvision's
  * ResNet-18, SqueezeNet 1.1, GoogLeNet, MobileNet v2 and v3 (small), EfficientNet-B0, MNASNet 0.5,
- * ShuffleNet v2 0.5 and a small ConvNeXt (LayerNorm, GELU; random weights, 1×3×64×64, opset 17)
+ * ShuffleNet v2 0.5, a small ConvNeXt (LayerNorm, GELU) and a small vision transformer (attention:
+ * MatMul of computed values, the class token a Parameter; random weights, 1×3×64×64, opset 17)
  * into a temporary folder; each is imported, run on every available backend, and must match
- * onnxruntime (and PyTorch) within 1e-4 relative. ResNet-18, EfficientNet-B0 and the ConvNeXt then
- * fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the loss falls. Skips with a visible reason when python3 with
+ * onnxruntime (and PyTorch) within 1e-4 relative. ResNet-18, EfficientNet-B0, the ConvNeXt and the
+ * transformer then fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the
+ * loss falls. Skips with a visible reason when python3 with
  * torch and torchvision, or onnxruntime-node, is absent.
  */
 import { describe, it, before } from 'node:test';
@@ -22,7 +24,7 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini'];
 const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
 
 /** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
@@ -78,8 +80,9 @@ describe('torchvision graphs exported by PyTorch', { timeout: 300_000 }, async (
   }
   const trainOn = backends.find((b) => b.name === 'native' && !b.skip) ?? backends[0];
   // EfficientNet's squeeze-and-excitation gates are imported at batch 1 and must fit batch 4.
-  for (const name of ['resnet18', 'efficientnet_b0', 'convnext_mini']) it(`${name} fine-tunes at batch 4 on ${trainOn.name}: the loss falls`, { skip: skip || false }, () => {
-    const { definition, weights } = importOnnx(readFileSync(join(dir, `${name}.onnx`)));
+  for (const name of ['resnet18', 'efficientnet_b0', 'convnext_mini', 'vit_mini']) it(`${name} fine-tunes at batch 4 on ${trainOn.name}: the loss falls`, { skip: skip || false }, () => {
+    // batchSize sizes the transformer's symbolic batch axis; the other files have static shapes.
+    const { definition, weights } = importOnnx(readFileSync(join(dir, `${name}.onnx`)), { batchSize: 4 });
     const layers: LayerConfig[] = [
       ...definition.layers.map((l) => (l.type === 'Input' ? { ...l, shapes: [[4, 3, 64, 64]] } : l)),
       { type: 'Input', name: 'labels', tops: ['label'], shapes: [[4]] },
