@@ -68,7 +68,8 @@ export function mlpSolver(maxIter = 2000 * EPOCH) {
   } satisfies SolverConfig;
 }
 
-function memoryData(name: string, d: Dataset, batchSize: number, phase: 'train' | 'test', shuffle: boolean): LayerConfig {
+/** A MemoryData layer over an MNIST data set (tops data [batch, 784] and label [batch]) for one phase. */
+export function memoryData(name: string, d: Dataset, batchSize: number, phase: 'train' | 'test', shuffle: boolean): LayerConfig {
   return {
     type: 'MemoryData',
     name,

@@ -290,7 +290,8 @@ function gather(x: In): string | void {
   const shape = x.shape(x.inputs[0]);
   const axis0 = x.attrs.get('axis') ?? 0;
   const a = axis0 < 0 ? axis0 + shape.length : axis0;
-  const n = shape[a];
+  if (a < 0 || a >= shape.length) return `axis ${axis0} of a ${shape.length}-d input`;
+  const n = shape[a]!;
   const at = Array.from(idx.values, (i) => (i < 0 ? i + n : i));
   if (at.some((i) => !Number.isInteger(i) || i < 0 || i >= n)) throw new Error(`indices [${idx.values}] outside an axis of ${n}`);
   if (idx.dims.length > 1 || at.some((v, i) => v !== at[0] + i)) return `indices [${idx.values}] (Cortado gathers one index or a run of consecutive ones from a computed value)`;

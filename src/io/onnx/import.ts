@@ -65,17 +65,22 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     layers.push({ type: 'Input', name: layerName(`input_${v.name}`), tops: [v.name], shapes: [shape] });
   }
   const oracle = new ShapeOracle(layers);
+  /** A weight, refused when it holds a NaN or an infinity (`where` names the node or output). */
+  const setWeight = (where: string, layer: string, param: string, dims: readonly number[], values: ArrayLike<number>) => {
+    const bad = firstNonFinite(values);
+    if (bad >= 0) throw new DataError(`${file}: ${where}: weight "${layer}___${param}" has ${values[bad]} at index ${bad} (weights must be finite)`);
+    weights.set(`${layer}___${param}`, { shape: [...dims], values: Float32Array.from(values) });
+  };
   /**
-   * A blob holding the constant `value`: a Parameter layer (named as the parameter when the
-   * constant, or what an Identity passes on, is named as exportOnnx names one, `<key>___value`),
-   * made once per constant. A constant
-   * whose items along axis 0 are all equal (an Expand to the batch) is one item tiled.
+   * The constant `value` as a blob: a Parameter layer holding it, made once per constant, named as
+   * the parameter when the constant (or what an Identity passes on) is named as exportOnnx names
+   * one, `<key>___value`. A constant whose items along axis 0 are all equal (an Expand to the
+   * batch) is one item, tiled.
    */
-  const parameters = new Map<string, string>();
+  const parameters = new Set<string>();
   const madeParameters: string[] = [];
   const parameterOf = (value: string, weight: (layer: string, dims: number[], values: ArrayLike<number>) => void): string => {
-    const known = parameters.get(value);
-    if (known) return known;
+    if (parameters.has(value)) return value;
     const t = consts.get(value)!;
     const dims = t.dims.length ? [...t.dims] : [1];
     const item = dims.slice(1).reduce((a, b) => a * b, 1);
@@ -88,7 +93,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     layers.push({ type: 'Parameter', name, tops: [top], shape });
     weight(name, shape, tiled ? t.values.subarray(0, item) : t.values);
     if (tiled) layers.push({ type: 'Tile', name: layerName(`${value}_tile`), bottoms: [top], tops: [value], axis: 0, tiles: dims[0] });
-    parameters.set(value, value);
+    parameters.add(value);
     madeParameters.push(value);
     return value;
   };
@@ -156,9 +161,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       layer: (cfg) => void layers.push({ name, ...cfg } as LayerConfig),
       fresh: (base) => layerName(base),
       weight: (layer, param, dims, values) => {
-        const bad = firstNonFinite(values);
-        if (bad >= 0) throw new DataError(`${file}: ${where}: weight "${layer}___${param}" has ${values[bad]} at index ${bad} (weights must be finite)`);
-        weights.set(`${layer}___${param}`, { shape: [...dims], values: Float32Array.from(values) });
+        setWeight(where, layer, param, dims, values);
         added.push(`${layer}___${param}`);
       },
       weightOf: (layer, param) => weights.get(`${layer}___${param}`),
@@ -193,11 +196,11 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
   // A graph output holding a constant: a Parameter layer computes it.
   for (const o of graph.output ?? []) {
     if (consts.has(o.name) && !layers.some((l) => l.tops?.includes(o.name))) {
-      parameterOf(o.name, (key, dims, values) => weights.set(`${key}___value`, { shape: [...dims], values: Float32Array.from(values) }));
+      parameterOf(o.name, (layer, dims, values) => setWeight(`graph output "${o.name}"`, layer, 'value', dims, values));
     }
   }
   for (const o of graph.output ?? []) {
-    if (!layers.some((l) => l.tops?.includes(o.name))) throw new ConfigError(`${file}: graph output "${o.name}" is a constant or no node computes it (Cortado nets compute their outputs)`);
+    if (!layers.some((l) => l.tops?.includes(o.name))) throw new ConfigError(`${file}: graph output "${o.name}" is computed by no node`);
   }
   // Each weight against the parameter its layer makes from the shapes it is given: an initializer
   // that does not fit its input (a model whose shapes disagree, or damaged) is found here, not when
