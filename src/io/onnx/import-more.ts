@@ -64,6 +64,7 @@ const reduce = (x: In): string | void => {
 function pow(x: In): string | void {
   const e = needConst(x, 1, 'exponent');
   if (e.values.length !== 1) return `an exponent of shape [${e.dims}] (Cortado's Power has one)`;
+  if (!Number.isFinite(e.values[0])) return `an exponent of ${e.values[0]} (Cortado's Power takes a finite one)`;
   const p = producerOf(x, x.inputs[0]);
   if (p?.type === 'Power' && (p.power ?? 1) === 1 && x.consumers(x.inputs[0]) === 1) {
     x.drop(p.name);

@@ -182,6 +182,7 @@ const binary = (op: string): Entry => (x) => {
   // (`<key>___scale`, a Scale of one learned value), it stays a parameter.
   const parameter = /___(scale|bias)$/.test(x.inputs[k]!);
   if (t.values.length === 1 && t.dims.length <= x.shape(data).length && !parameter) {
+    if (!Number.isFinite(t.values[0])) return `a constant "${x.inputs[k]}" of ${t.values[0]} (Cortado's Power takes a finite scale and shift)`;
     const v = values[0]!;
     const isMul = op === 'Mul' || op === 'Div';
     if (producer?.type === 'Power' && (producer.power ?? 1) === 1 && x.consumers(data) === 1) {

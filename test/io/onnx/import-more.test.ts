@@ -246,9 +246,11 @@ describe('ONNX import of Erf, GELU and LayerNormalization', () => {
     assert.equal(weights.size, 0);
   });
 
-  it('refuses, naming the node and why: an approximate Gelu, a broadcast LayerNorm scale, LayerNorm statistics as outputs', () => {
+  it('refuses, naming the node and why: a constant of Infinity or NaN, an approximate Gelu, a broadcast LayerNorm scale, LayerNorm statistics as outputs', () => {
     const refused = (g: Graph, name: string, why: RegExp) =>
       assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && e.message.includes(`node "${name}"`) && why.test(e.message), name);
+    refused({ nodes: [node('Div', ['x', 'k'], ['y'])], inputs: [['x', [2, 3]]], outputs: ['y'], inits: [floatTensor('k', [], [Infinity])] }, 'div', /a constant "k" of Infinity \(Cortado's Power takes a finite scale and shift\)/);
+    refused({ nodes: [node('Pow', ['x', 'e'], ['y'])], inputs: [['x', [2, 3]]], outputs: ['y'], inits: [floatTensor('e', [], [NaN])] }, 'pow', /an exponent of NaN/);
     refused({ nodes: [node('Gelu', ['x'], ['y'], { approximate: 'tanh' })], inputs: [['x', [2, 3]]], outputs: ['y'], opset: 20 }, 'gelu', /approximate "tanh" \(Cortado's GELU is the exact one\)/);
     refused({ nodes: [node('LayerNormalization', ['x', 's'], ['y'], { axis: 1 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'], inits: [floatTensor('s', [4], [1, 2, 3, 4])] },
       'layernormalization', /a scale of shape \[4\] broadcast over \[3,4\]/);
