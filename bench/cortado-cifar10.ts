@@ -23,10 +23,9 @@ import { timeNet } from '../src/core/timing.js';
 import { timingDefinition } from '../src/node/cli/time.js';
 import { createBackend, type BackendName } from '../src/node/backends.js';
 import { readDefinition } from '../src/node/definition.js';
-import { childArgs, emit, graphedStep, measure, protocol, type Protocol } from './measure.js';
+import { SMOKE, childArgs, emit, graphedStep, measure, protocol } from './measure.js';
 
 const args = childArgs();
-const SMOKE: Protocol = { warmup: 1, warmupMs: 0, reps: 1, minReps: 1, repMs: 0, budgetMs: 0 };
 const p = process.argv.includes('--smoke') ? SMOKE : protocol(args.quick);
 const which = args.get('net', 'quick');
 if (which !== 'quick' && which !== 'full') throw new Error(`cortado-cifar10: --net must be quick or full, found "${which}"`);

@@ -31,6 +31,9 @@ export function protocol(quick: boolean): Protocol {
     : { warmup: 10, warmupMs: 5000, reps: 7, minReps: 3, repMs: 1000, budgetMs: 60000 };
 }
 
+/** One warm-up step and one timed step: a check that a child runs, not a measurement (--smoke). */
+export const SMOKE: Protocol = { warmup: 1, warmupMs: 0, reps: 1, minReps: 1, repMs: 0, budgetMs: 0 };
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
