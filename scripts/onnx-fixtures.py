@@ -4,9 +4,10 @@ usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 
 For each network NAME (a torchvision model; convnext_mini: torchvision's ConvNeXt with three
 stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: its
-VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; by default resnet18,
-squeezenet1_1, googlenet, mobilenet_v2) writes
-OUT_DIR/NAME.onnx (torch.onnx.export, opset 17, do_constant_folding=True, eval mode, input
+VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; NAME_opsetK: NAME
+exported at opset K instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2)
+writes
+OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode, input
 1x3x64x64), OUT_DIR/NAME.input.bin and OUT_DIR/NAME.torch.bin (the input and PyTorch's output,
 float32 little-endian). Needs python3-torch, python3-torchvision (Debian's packages will do).
 """
@@ -40,7 +41,8 @@ def main():
     names = sys.argv[2:] or ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2']
     torch.manual_seed(0)
     for name in names:
-        net = build(name).eval()
+        base, _, opset = name.partition('_opset')
+        net = build(base).eval()
         # Random, non-trivial statistics so that BatchNorm matters (folded into Conv on export),
         # and LayerNorm scales and shifts as training leaves them.
         for m in net.modules():
@@ -55,8 +57,8 @@ def main():
             y = net(x)
         # The transformer's batch axis is symbolic, as when exported for any batch size: its
         # shape arithmetic then folds at the batch size importOnnx is given.
-        dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if name == 'vit_mini' else None
-        torch.onnx.export(net, x, f'{out}/{name}.onnx', opset_version=17, do_constant_folding=True,
+        dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base == 'vit_mini' else None
+        torch.onnx.export(net, x, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=True,
                           input_names=['input'], output_names=['output'], dynamic_axes=dynamic)
         x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')
         y.numpy().astype('<f4').tofile(f'{out}/{name}.torch.bin')

@@ -10,6 +10,7 @@
  * layers (an Erf layer computes erf on its own).
  */
 import type { LayerConfig } from '../../core/layer.js';
+import { attributes, makeAttributes, type Msg, type Tensor } from './codec.js';
 
 const CLOSE = 1e-6;
 const num = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
@@ -78,4 +79,101 @@ function findChain(layers: LayerConfig[], outputs: readonly string[]) {
     return { name: remove[remove.length - 1]!.name, input: x, output: v, remove };
   }
   return null;
+}
+
+/**
+ * Before import: the LayerNorm that exporters write without LayerNormalization (PyTorch below
+ * opset 17),
+ *
+ *   m = ReduceMean(x); d = x - m; v = ReduceMean(d ^ 2) (or d · d); y = d / Sqrt(v + eps)
+ *   [· scale] [+ B]
+ *
+ * over the same trailing axes, given as negative numbers ending at -1 (whatever the rank, they
+ * are the trailing ones), both means with keepdims, every value between read only inside the
+ * pattern, becomes one LayerNormalization node named as the last node, whose scale and B are the
+ * constants of the Mul and the Add (left empty when absent, which the import reads as ones and
+ * zeros). Constants come from initializers and Constant nodes (`read` decodes a tensor).
+ */
+export function fuseLayerNormNodes(graph: Msg, read: (t: Msg, where: string) => Tensor): void {
+  const nodes: Msg[] = graph.node ?? [];
+  // Nodes without inputs or outputs (a damaged file) take no part; the import reports them.
+  const whole = (n: Msg) => Array.isArray(n.input) && Array.isArray(n.output) && n.output.length > 0;
+  const consts = new Map<string, Msg>();
+  for (const t of graph.initializer ?? []) consts.set(t.name, t);
+  for (const n of nodes) if (n.op_type === 'Constant' && n.output?.[0]) for (const a of n.attribute ?? []) if (a.name === 'value' && a.t) consts.set(n.output[0], a.t);
+  const value = (name: string): Tensor | undefined => {
+    const t = consts.get(name);
+    if (!t) return undefined;
+    try {
+      return read(t, `constant "${name}"`);
+    } catch {
+      return undefined; // a damaged constant is reported when the import reads it
+    }
+  };
+  const outputs = new Set<string>((graph.output ?? []).map((o: Msg) => o.name));
+  const readers = new Map<string, Msg[]>();
+  for (const n of nodes.filter(whole)) for (const i of new Set<string>(n.input)) readers.set(i, [...(readers.get(i) ?? []), n]);
+  /** The one node reading `v` (v no graph output), of type `op` when given. */
+  const only = (v: string, op?: string): Msg | undefined => {
+    const r = readers.get(v) ?? [];
+    return r.length === 1 && !outputs.has(v) && (!op || r[0].op_type === op) ? r[0] : undefined;
+  };
+  const axesOf = (n: Msg): number[] | undefined => {
+    const keep = attributes(n).get('keepdims') ?? 1;
+    if (keep !== 1) return undefined;
+    const attr = attributes(n).get('axes');
+    if (attr) return attr;
+    const t = n.input?.[1] ? value(n.input[1]) : undefined;
+    return t ? Array.from(t.values) : undefined;
+  };
+  const other = (n: Msg, v: string) => (n.input[0] === v ? n.input[1] : n.input[0]);
+  const single = (name: string): number | undefined => {
+    const t = value(name);
+    return t && t.values.length === 1 ? t.values[0] : undefined;
+  };
+  const remove = new Set<Msg>();
+  const replace = new Map<Msg, Msg>();
+  for (const mean of nodes) {
+    if (mean.op_type !== 'ReduceMean' || !whole(mean) || remove.has(mean)) continue;
+    const axes = axesOf(mean);
+    if (!axes?.length) continue;
+    const sorted = [...axes].sort((a, b) => a - b);
+    if (sorted[sorted.length - 1] !== -1 || sorted.some((a, i) => a !== sorted[0] + i)) continue;
+    const x = mean.input[0];
+    const sub = only(mean.output[0], 'Sub');
+    if (!sub || sub.input[0] !== x || sub.input[1] !== mean.output[0]) continue;
+    const d = sub.output[0];
+    const dReaders = readers.get(d) ?? [];
+    if (dReaders.length !== 2 || outputs.has(d)) continue;
+    const square = dReaders.find((n) => (n.op_type === 'Pow' && n.input[0] === d && single(n.input[1]) === 2) || (n.op_type === 'Mul' && n.input[0] === d && n.input[1] === d));
+    const div = dReaders.find((n) => n.op_type === 'Div' && n.input[0] === d);
+    if (!square || !div) continue;
+    const varMean = only(square.output[0], 'ReduceMean');
+    if (!varMean || axesOf(varMean)?.join() !== axes.join()) continue;
+    const addEps = only(varMean.output[0], 'Add');
+    const eps = addEps ? single(other(addEps, varMean.output[0])) : undefined;
+    const sqrt = addEps && eps !== undefined && eps > 0 ? only(addEps.output[0], 'Sqrt') : undefined;
+    if (!sqrt || div.input[1] !== sqrt.output[0] || only(sqrt.output[0]) !== div) continue;
+    const chain = [mean, sub, square, varMean, addEps!, sqrt, div];
+    let y = div.output[0];
+    let scale: string | undefined, bias: string | undefined;
+    const mul = only(y, 'Mul');
+    if (mul && consts.has(other(mul, y))) {
+      scale = other(mul, y);
+      chain.push(mul);
+      y = mul.output[0];
+    }
+    const add = only(y, 'Add');
+    if (add && consts.has(other(add, y))) {
+      bias = other(add, y);
+      chain.push(add);
+      y = add.output[0];
+    }
+    const last = chain[chain.length - 1]!;
+    // No Mul or Add: an input left empty, read by the import as ones or zeros.
+    replace.set(mean, { name: last.name, op_type: 'LayerNormalization', input: [x, scale ?? '', bias ?? ''], output: [y], attribute: makeAttributes({ axis: sorted[0]!, epsilon: eps! }) });
+    for (const n of chain.slice(1)) remove.add(n);
+  }
+  if (!replace.size) return;
+  graph.node = nodes.filter((n) => !remove.has(n)).map((n) => replace.get(n) ?? n);
 }

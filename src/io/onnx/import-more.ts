@@ -143,15 +143,16 @@ function layerNorm(x: In): string | void {
   if (axis < 0 || axis >= shape.length) return `axis ${axis0} of a ${shape.length}-d input`;
   const normalized = shape.slice(axis);
   const D = normalized.reduce((a, b) => a * b, 1);
-  const scale = needConst(x, 1, 'scale');
+  // The scale is required by ONNX; fuse.ts leaves it empty where the pattern it read had none.
+  const scale = x.inputs[1] ? needConst(x, 1, 'scale') : undefined;
   const bias = x.inputs[2] ? needConst(x, 2, 'B') : undefined;
   for (const [t, what] of [[scale, 'scale'], [bias, 'B']] as const) {
     if (t && t.values.length !== D) return `a ${what} of shape [${t.dims}] broadcast over [${normalized}] (Cortado's holds one value per normalized element)`;
   }
-  const affine = scale.values.some((v) => v !== 1) || !!bias?.values.some((v) => v !== 0);
+  const affine = !!scale?.values.some((v) => v !== 1) || !!bias?.values.some((v) => v !== 0);
   x.layer({ type: 'LayerNorm', ...one(x), axis, eps: x.attrs.get('epsilon') ?? 1e-5, ...(affine ? {} : { affine: false }) });
   if (!affine) return;
-  x.weight(x.name, 'scale', normalized, scale.values);
+  x.weight(x.name, 'scale', normalized, scale ? scale.values : new Float64Array(D).fill(1));
   x.weight(x.name, 'bias', normalized, bias ? bias.values : new Float64Array(D));
 }
 

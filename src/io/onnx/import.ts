@@ -11,7 +11,9 @@
  * - Nodes whose inputs are all constant (initializers, Constant nodes, shapes of computed values)
  *   are folded (fold.ts) and leave no layer. A constant read as data (a class token) or given as
  *   a graph output becomes a learned Parameter layer (see parameterOf).
- * - Once every node is in, the exact GELU's Erf chain becomes one GELU layer (fuse.ts).
+ * - Before the nodes are read, a LayerNorm written as means, a difference, a square root and a
+ *   division becomes one LayerNormalization node; once every node is in, the exact GELU's Erf
+ *   chain becomes one GELU layer (fuse.ts).
  * - Every node Cortado cannot map is listed in ONE ConfigError (op, node name, why); a damaged
  *   file is a DataError naming `options.file`, and so is a weight that does not fit the parameter
  *   its layer makes from its input's shape.
@@ -23,7 +25,7 @@ import type { LayerConfig } from '../../core/layer.js';
 import { firstNonFinite, type ArrayEntry } from '../weights-layout.js';
 import { attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
 import { fold, FOLDABLE } from './fold.js';
-import { fuseGelu } from './fuse.js';
+import { fuseGelu, fuseLayerNormNodes } from './fuse.js';
 import { IMPORTS, type Entry, type In } from './import-ops.js';
 import { MORE_IMPORTS } from './import-more.js';
 import { ShapeOracle } from './shapes.js';
@@ -45,6 +47,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
   const file = options.file ?? 'model.onnx';
   const model = decodeModel(bytes, file);
   const graph: Msg = model.graph;
+  fuseLayerNormNodes(graph, readTensor);
   const opset = (model.opset_import ?? []).find((o: Msg) => !o.domain || o.domain === 'ai.onnx')?.version ?? 1;
   const consts = new Map<string, Tensor>();
   for (const t of graph.initializer ?? []) consts.set(t.name, readTensor(t, `${file}: initializer "${t.name}"`));

@@ -2,8 +2,9 @@
  * Real graphs from a real exporter: scripts/onnx-fixtures.py has PyTorch export torchvision's
  * ResNet-18, SqueezeNet 1.1, GoogLeNet, MobileNet v2 and v3 (small), EfficientNet-B0, MNASNet 0.5,
  * ShuffleNet v2 0.5, a small ConvNeXt (LayerNorm, GELU) and a small vision transformer (attention:
- * MatMul of computed values, the class token a Parameter; random weights, 1×3×64×64, opset 17)
- * into a temporary folder; each is imported, run on every available backend, and must match
+ * MatMul of computed values, the class token a Parameter; random weights, 1×3×64×64, opset 17; the
+ * transformer also at opset 14, where PyTorch writes LayerNorm as means and a division) into a
+ * temporary folder; each is imported, run on every available backend, and must match
  * onnxruntime (and PyTorch) within 1e-4 relative. ResNet-18, EfficientNet-B0, the ConvNeXt and the
  * transformer then fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the
  * loss falls. Skips with a visible reason when python3 with
@@ -24,7 +25,7 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14'];
 const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
 
 /** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
