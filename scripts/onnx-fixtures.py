@@ -4,7 +4,8 @@ usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 
 For each network NAME (a torchvision model; convnext_mini: torchvision's ConvNeXt with three
 stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: its
-VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; NAME_opsetK: NAME
+VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer:
+see TextTransformer (input: token ids [2, 12]); NAME_opsetK: NAME
 exported at opset K instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2)
 writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode, input
@@ -19,11 +20,30 @@ import torchvision
 SIZE = 64
 
 
+class TextTransformer(torch.nn.Module):
+    """A text classifier: nn.Embedding (100 tokens, width 32), a learned position embedding for
+    12 tokens, nn.TransformerEncoder (2 layers, 2 heads, feed-forward 64, GELU), the mean over
+    the sequence, a linear head of 5."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = torch.nn.Embedding(100, 32)
+        self.pos = torch.nn.Parameter(torch.randn(1, 12, 32) * 0.1)
+        layer = torch.nn.TransformerEncoderLayer(32, 2, 64, dropout=0.0, batch_first=True, activation='gelu')
+        self.enc = torch.nn.TransformerEncoder(layer, 2)
+        self.head = torch.nn.Linear(32, 5)
+
+    def forward(self, ids):
+        return self.head(self.enc(self.emb(ids) + self.pos).mean(1))
+
+
 def build(name):
     if name == 'convnext_mini':
         from torchvision.models.convnext import ConvNeXt, CNBlockConfig
         stages = [CNBlockConfig(16, 32, 2), CNBlockConfig(32, 64, 2), CNBlockConfig(64, None, 2)]
         return ConvNeXt(stages, layer_scale=0.5, num_classes=10)
+    if name == 'text_transformer':
+        return TextTransformer()
     if name == 'vit_mini':
         from torchvision.models.vision_transformer import VisionTransformer
         net = VisionTransformer(image_size=SIZE, patch_size=16, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10)
@@ -52,7 +72,8 @@ def main():
             if isinstance(m, torch.nn.LayerNorm):
                 m.weight.data.uniform_(0.5, 1.5)
                 m.bias.data.uniform_(-0.2, 0.2)
-        x = torch.rand(1, 3, SIZE, SIZE)
+        # text_transformer reads token ids [2, 12] (int64; the .input.bin holds them as float32)
+        x = torch.randint(0, 100, (2, 12)) if base == 'text_transformer' else torch.rand(1, 3, SIZE, SIZE)
         with torch.no_grad():
             y = net(x)
         # The transformer's batch axis is symbolic, as when exported for any batch size: its
@@ -60,7 +81,7 @@ def main():
         dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base == 'vit_mini' else None
         torch.onnx.export(net, x, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=True,
                           input_names=['input'], output_names=['output'], dynamic_axes=dynamic)
-        x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')
+        x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')  # ids as floats, as Cortado's Embed reads them
         y.numpy().astype('<f4').tofile(f'{out}/{name}.torch.bin')
         print(name, tuple(y.shape))
 

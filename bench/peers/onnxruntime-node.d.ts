@@ -1,10 +1,11 @@
 /**
- * The part of onnxruntime-node's API the benchmark uses. onnxruntime-node is not a dependency
+ * The part of onnxruntime-node's API the benchmark and the ONNX tests use. onnxruntime-node is not a dependency
  * (scripts/setup-bench.sh installs it for `npm run bench`), so the project builds without it.
  */
 declare module 'onnxruntime-node' {
   export class Tensor {
     constructor(type: 'float32', data: Float32Array, dims: readonly number[]);
+    constructor(type: 'int64', data: BigInt64Array, dims: readonly number[]);
     readonly data: Float32Array | Int32Array | BigInt64Array;
     readonly dims: readonly number[];
   }

@@ -2,8 +2,9 @@
  * ONNX operator → Cortado layers, the rest of the import table (import-ops.ts has the main one):
  *
  *   ReduceSum, ReduceL1, ReduceSumSquare, ReduceMean   Reduction (SUM, ASUM, SUMSQ, MEAN) over the
- *               trailing axes, then a Reshape putting back the reduced axes as 1s with keepdims;
- *               ReduceL2 the same SUMSQ then Power 0.5
+ *               trailing axes (other axes moved there first by a Permute: a mean over a sequence),
+ *               then a Reshape putting back the reduced axes as 1s with keepdims; ReduceL2 the same
+ *               SUMSQ then Power 0.5
  *   Pow         Power, with a constant exponent of one value; the affine Power just before (a
  *               multiplication and an addition by one value), read by nothing else, becomes its
  *               scale and shift
@@ -43,21 +44,26 @@ const reduce = (x: In): string | void => {
     axes = shape.map((_, i) => i);
   }
   const sorted = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-  const axis = sorted[0]!;
-  if (sorted.some((a, i) => a !== axis + i) || sorted[sorted.length - 1] !== rank - 1) {
-    return `axes [${axes}] of a ${rank}-d input (Cortado's Reduction reduces every axis from one to the last)`;
+  if (sorted.some((a) => a < 0 || a >= rank)) return `axes [${axes}] of a ${rank}-d input`;
+  // Cortado's Reduction reduces every axis from one to the last: other axes are moved there first.
+  const kept = shape.map((_, i) => i).filter((i) => !sorted.includes(i));
+  const axis = kept.length;
+  let input = x.inputs[0];
+  if (sorted.some((a, i) => a !== axis + i)) {
+    input = x.fresh(`${x.outputs[0]}_moved`);
+    x.layer({ type: 'Permute', name: x.fresh(`${x.name}_move`), bottoms: [x.inputs[0]], tops: [input], order: [...kept, ...sorted] });
   }
   const keepdims = (x.attrs.get('keepdims') ?? 1) !== 0;
   const l2 = x.op === 'ReduceL2';
   const reduced = keepdims || l2 ? x.fresh(`${x.outputs[0]}_reduced`) : x.outputs[0];
-  x.layer({ type: 'Reduction', bottoms: [x.inputs[0]], tops: [reduced], operation: REDUCTIONS[x.op], axis });
+  x.layer({ type: 'Reduction', name: x.name, bottoms: [input], tops: [reduced], operation: REDUCTIONS[x.op], axis });
   let current = reduced;
   if (l2) {
     const root = keepdims ? x.fresh(`${x.outputs[0]}_root`) : x.outputs[0];
     x.layer({ type: 'Power', name: x.fresh(`${x.name}_sqrt`), bottoms: [current], tops: [root], power: 0.5 });
     current = root;
   }
-  if (keepdims) reshapeTo(x, x.fresh(`${x.name}_keepdims`), current, x.outputs[0], [...shape.slice(0, axis), ...new Array(rank - axis).fill(1)], axis);
+  if (keepdims) reshapeTo(x, x.fresh(`${x.name}_keepdims`), current, x.outputs[0], shape.map((d, i) => (sorted.includes(i) ? 1 : d)), Math.min(axis, sorted[0]!));
 };
 
 /** Pow with a constant exponent: Power, taking in the affine Power (a x + b) just before it. */

@@ -283,10 +283,18 @@ function slice(x: In): string | void {
 
 /**
  * Gather of a computed value by constant indices: one index (ViT's class token, x[:, 0]) is a
- * Slice then a Reshape without the axis; a run of consecutive indices is a Slice.
+ * Slice then a Reshape without the axis; a run of consecutive indices is a Slice. Gather of rows
+ * of a constant matrix by computed indices (nn.Embedding) is an Embed holding the matrix.
  */
 function gather(x: In): string | void {
-  if (x.isConst(0)) return 'computed indices into a constant (Cortado has Embed for lookups)';
+  if (x.isConst(0)) {
+    const table = x.const(0)!;
+    const axis = x.attrs.get('axis') ?? 0;
+    if (table.dims.length !== 2 || axis !== 0) return `computed indices into a constant of shape [${table.dims}] along axis ${axis} (Cortado's Embed looks up rows of a matrix)`;
+    const [inputDim, numOutput] = table.dims;
+    x.layer({ type: 'Embed', bottoms: [x.inputs[1]], tops: [x.outputs[0]], inputDim, numOutput, bias: false });
+    return void x.weight(x.name, 'weight', table.dims, table.values);
+  }
   const idx = needConst(x, 1, 'indices');
   const shape = x.shape(x.inputs[0]);
   const axis0 = x.attrs.get('axis') ?? 0;

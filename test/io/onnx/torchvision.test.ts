@@ -3,7 +3,8 @@
  * ResNet-18, SqueezeNet 1.1, GoogLeNet, MobileNet v2 and v3 (small), EfficientNet-B0, MNASNet 0.5,
  * ShuffleNet v2 0.5, a small ConvNeXt (LayerNorm, GELU) and a small vision transformer (attention:
  * MatMul of computed values, the class token a Parameter; random weights, 1×3×64×64, opset 17; the
- * transformer also at opset 14, where PyTorch writes LayerNorm as means and a division) into a
+ * transformer also at opset 14, where PyTorch writes LayerNorm as means and a division) and a
+ * text classifier (nn.Embedding, nn.TransformerEncoder, a mean over the sequence) into a
  * temporary folder; each is imported, run on every available backend, and must match
  * onnxruntime (and PyTorch) within 1e-4 relative. ResNet-18, EfficientNet-B0, the ConvNeXt and the
  * transformer then fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the
@@ -25,7 +26,9 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer'];
+/** Input shapes other than an image of 1×3×64×64: the text classifier reads token ids (int64 in ONNX). */
+const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: { shape: [2, 12], int64: true } };
 const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
 
 /** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
@@ -49,7 +52,7 @@ function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const floats = (file: string) => { const b = readFileSync(file); return new Float32Array(b.buffer, b.byteOffset, b.length / 4).slice(); };
 
-describe('torchvision graphs exported by PyTorch', { timeout: 300_000 }, async () => {
+describe('torchvision graphs and a text transformer exported by PyTorch', { timeout: 300_000 }, async () => {
   const ort = await loadOrt();
   const python = findPython();
   const skip = (python ? '' : 'python3 with torch and torchvision is absent (apt-get install python3-torch python3-torchvision)') || (ort ? '' : ortMissing());
@@ -69,7 +72,8 @@ describe('torchvision graphs exported by PyTorch', { timeout: 300_000 }, async (
         (net.layers.find((l) => l.type === 'Input') as InputLayer).feed('input', input);
         net.forward();
         const ours = Float32Array.from(net.blob('output').read());
-        const theirs = (await runOrt(bytes, { input: { values: input, shape: [1, 3, 64, 64] } })).get('output')!.data;
+        const spec = INPUTS[name] ?? { shape: [1, 3, 64, 64], int64: false };
+        const theirs = (await runOrt(bytes, { input: { values: input, ...spec } })).get('output')!.data;
         const torch = floats(join(dir, `${name}.torch.bin`));
         const [eOrt, eTorch] = [relError(theirs, ours), relError(torch, ours)];
         console.log(`${name} on ${be.name}: max relative error ${eOrt.toExponential(2)} vs onnxruntime, ${eTorch.toExponential(2)} vs PyTorch`);
