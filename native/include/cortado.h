@@ -32,7 +32,7 @@ struct LRNGeom {
 
 enum BinaryOp : int32_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
 enum UnaryOp : int32_t { kExp = 0, kLog = 1, kAbs = 2, kSign = 3, kPowx = 4, kAddScalar = 5 };
-enum NeuronOp : int32_t { kIdentity = 0, kRelu = 1, kLrelu = 2, kSigmoid = 3, kTanh = 4, kExpNeuron = 5, kErf = 6, kGelu = 7 };
+enum NeuronOp : int32_t { kIdentity = 0, kRelu = 1, kLrelu = 2, kSigmoid = 3, kTanh = 4, kExpNeuron = 5, kErf = 6, kGelu = 7, kGeluTanh = 8 };
 enum PoolMethod : int32_t { kMaxPool = 0, kMeanPool = 1 };
 enum Normalization : int32_t { kValid = 0, kBatch = 1, kFull = 2, kNoNorm = 3 };
 

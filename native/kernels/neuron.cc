@@ -7,11 +7,20 @@
 // and two from x (NEURON_FROM_X in backend.ts), which neuron_backward reads in y's place:
 //   erf   y = erf(x)                 dx = dy 2/sqrt(pi) e^(-x^2)
 //   gelu  y = x Phi(x)               dx = dy (Phi(x) + x phi(x))
+//   geluTanh  y = x s, s = (1 + tanh(c (x + k x^3))) / 2 = sigmoid(2 c (x + k x^3))
+//             dx = dy (s + 2 x s (1 - s) c (1 + 3 k x^2)),  c = sqrt(2/pi), k = 0.044715
 #include "kernels.h"
 #include "loops.h"
 
 namespace cortado {
 namespace CORTADO_ISA {
+
+// (1 + tanh(u)) / 2 = sigmoid(2u), u = c (x + k x^3), c = sqrt(2/pi), k = 0.044715: GELU's tanh
+// approximation is x times it (no cancellation in 1 + tanh where tanh nears -1).
+static inline V gelu_tanh_s(V x) {
+  V x2 = mul(x, x);
+  return sigmoid(mul(set1(2.0f * 0.79788456f), fma(mul(set1(0.044715f), x2), x, x)));
+}
 
 void neuron_forward(NeuronOp op, int64_t n, const float* x, float* y, float alpha) {
   V a = set1(alpha);
@@ -24,6 +33,7 @@ void neuron_forward(NeuronOp op, int64_t n, const float* x, float* y, float alph
     case kExpNeuron: return map1(n, x, y, [](V v) { return exp(v); });
     case kErf: return map1(n, x, y, [](V v) { return erf(v); });
     case kGelu: return map1(n, x, y, [](V v) { return mul(v, normal_cdf(v)); });
+    case kGeluTanh: return map1(n, x, y, [](V v) { return mul(v, gelu_tanh_s(v)); });
   }
 }
 
@@ -42,6 +52,13 @@ void neuron_backward(NeuronOp op, int64_t n, const float* y, const float* dy, fl
       return map2(n, y, dy, dx, [](V xv, V d) {
         V pdf = mul(set1(0.39894228f), exp(mul(set1(-0.5f), mul(xv, xv))));
         return mul(d, fma(xv, pdf, normal_cdf(xv)));
+      });
+    case kGeluTanh:  // y holds x
+      return map2(n, y, dy, dx, [](V xv, V d) {
+        const V one = set1(1.0f);
+        V s = gelu_tanh_s(xv);
+        V slope = mul(set1(2.0f * 0.79788456f), fma(set1(3.0f * 0.044715f), mul(xv, xv), one));
+        return mul(d, fma(mul(xv, mul(s, sub(one, s))), slope, s));
       });
   }
 }

@@ -108,7 +108,7 @@ struct Out {
 template <class E> struct EnumInfo;
 template <> struct EnumInfo<BinaryOp> { static constexpr int64_t last = kDiv; static constexpr const char* name = "BinaryOp"; };
 template <> struct EnumInfo<UnaryOp> { static constexpr int64_t last = kAddScalar; static constexpr const char* name = "UnaryOp"; };
-template <> struct EnumInfo<NeuronOp> { static constexpr int64_t last = kGelu; static constexpr const char* name = "NeuronOp"; };
+template <> struct EnumInfo<NeuronOp> { static constexpr int64_t last = kGeluTanh; static constexpr const char* name = "NeuronOp"; };
 template <> struct EnumInfo<PoolMethod> { static constexpr int64_t last = kMeanPool; static constexpr const char* name = "PoolMethod"; };
 template <> struct EnumInfo<Normalization> { static constexpr int64_t last = kNoNorm; static constexpr const char* name = "Normalization"; };
 

@@ -26,11 +26,14 @@ export interface Buf {
  * those of NEURON_FROM_X, whose derivative y does not determine: they take x in y's place.
  *   erf   y = erf(x)                      dx = dy 2/√π e^(-x²)
  *   gelu  y = x Φ(x), Φ the normal CDF   dx = dy (Φ(x) + x φ(x)), φ the normal density
+ *   geluTanh  y = x (1 + t) / 2, t = tanh(c (x + k x³)), c = √(2/π), k = 0.044715, that is
+ *             y = x s with s = σ(2 c (x + k x³)) (no cancellation in 1 + t where t nears -1)
+ *             dx = dy (s + 2 x s (1 - s) c (1 + 3 k x²))
  */
-export type NeuronOp = 'identity' | 'relu' | 'lrelu' | 'sigmoid' | 'tanh' | 'exp' | 'erf' | 'gelu';
+export type NeuronOp = 'identity' | 'relu' | 'lrelu' | 'sigmoid' | 'tanh' | 'exp' | 'erf' | 'gelu' | 'geluTanh';
 
 /** The neurons whose backward pass reads x, not y (see NeuronOp). */
-export const NEURON_FROM_X: ReadonlySet<NeuronOp> = new Set<NeuronOp>(['erf', 'gelu']);
+export const NEURON_FROM_X: ReadonlySet<NeuronOp> = new Set<NeuronOp>(['erf', 'gelu', 'geluTanh']);
 
 /**
  * Geometry of a 2-d convolution over a batch. Input [num, channels, height, width], weights

@@ -11,7 +11,7 @@ export const POOL_FIELDS = ['num', 'channels', 'height', 'width', 'kernelH', 'ke
   'padH', 'padW', 'outH', 'outW'] as const;
 export const BINARY_OP = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 export const UNARY_OP = { exp: 0, log: 1, abs: 2, sign: 3, powx: 4, addScalar: 5 } as const;
-export const NEURON_OP = { identity: 0, relu: 1, lrelu: 2, sigmoid: 3, tanh: 4, exp: 5, erf: 6, gelu: 7 } as const;
+export const NEURON_OP = { identity: 0, relu: 1, lrelu: 2, sigmoid: 3, tanh: 4, exp: 5, erf: 6, gelu: 7, geluTanh: 8 } as const;
 export const POOL_METHOD = { max: 0, mean: 1 } as const;
 export const NORMALIZATION = { valid: 0, batch: 1, full: 2, none: 3 } as const;
 

@@ -413,6 +413,7 @@ export const layerCases: LayerCase[] = [
   { name: 'elu-alpha', config: { type: 'ELU', name: 'elu2', bottoms: ['x'], tops: ['y'], alpha: 0.4 }, bottoms: [[2, 3, 2]], inputs: [distinct(2)], reference: ref.elu },
   { name: 'erf', config: { type: 'Erf', name: 'erf', bottoms: ['x'], tops: ['y'] }, bottoms: [[4, 5]], inputs: [distinct(3.5)], reference: ref.erfLayer },
   { name: 'gelu', config: { type: 'GELU', name: 'gelu', bottoms: ['x'], tops: ['y'] }, bottoms: [[2, 3, 2, 2]], inputs: [distinct(5)], reference: ref.gelu },
+  { name: 'gelu-tanh', config: { type: 'GELU', name: 'gelut', bottoms: ['x'], tops: ['y'], approximate: 'tanh' }, bottoms: [[3, 2, 5]], inputs: [distinct(6)], reference: ref.gelu },
   { name: 'gelu-wide', config: { type: 'GELU', name: 'gelu2', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 37]], inputs: [distinct(9)], reference: ref.gelu },
   { name: 'parameter', config: { type: 'Parameter', name: 'param', tops: ['y'], shape: [1, 2, 3], init: { type: 'Uniform', min: -1, max: 1 } }, bottoms: [], reference: ref.parameter },
   { name: 'matmul', config: { type: 'MatMul', name: 'mm', bottoms: ['a', 'b'], tops: ['y'] }, bottoms: [[2, 3, 4], [2, 4, 5]], reference: ref.matMul },

@@ -6,7 +6,7 @@
 
 // The enumerations the kernels take, as in native/include/cortado.h and src/backend/kernel-abi.ts
 // (test/backend/kernel-abi.test.ts fails when the three disagree).
-enum NeuronOp { kIdentity = 0, kRelu = 1, kLrelu = 2, kSigmoid = 3, kTanh = 4, kExpNeuron = 5, kErf = 6, kGelu = 7 };
+enum NeuronOp { kIdentity = 0, kRelu = 1, kLrelu = 2, kSigmoid = 3, kTanh = 4, kExpNeuron = 5, kErf = 6, kGelu = 7, kGeluTanh = 8 };
 enum Normalization { kValid = 0, kBatch = 1, kFull = 2, kNoNorm = 3 };
 // The codes a kernel leaves in the backend's error flag (`flag[0]`, the position in `flag[1]`) when its input is bad, as
 // DEVICE_ERROR in src/backend/kernel-abi.ts; the next read on the host reports the code.

@@ -10,10 +10,16 @@
  * and two from x (NEURON_FROM_X), with x passed in y's place:
  *   erf      y = erf(x)                       dx = dy 2/√π e^(-x²)
  *   gelu     y = x Φ(x)                       dx = dy (Φ(x) + x φ(x))
+ *   geluTanh y = x (1 + t) / 2 = x σ(2u), t = tanh(u), u = c (x + k x³), c = √(2/π), k = 0.044715
  * NaN inputs stay NaN (so a diverging run is caught by the net's NaN check, not hidden by ReLU).
  */
 import type { HostArray, NeuronOp } from '../backend.js';
 import { erf, normalCdf, normalPdf } from './special.js';
+
+/** The tanh approximation of GELU: √(2/π) and the cubic's coefficient. */
+const GELU_C = Math.sqrt(2 / Math.PI), GELU_K = 0.044715;
+/** (1 + tanh(u)) / 2 = σ(2u) for u = c (x + k x³): GELU's tanh approximation is x times it. */
+const geluTanhS = (x: number) => 1 / (1 + Math.exp(-2 * GELU_C * (x + GELU_K * x * x * x)));
 
 export function neuronForward(op: NeuronOp, n: number, x: HostArray, y: HostArray, alpha: number): void {
   switch (op) {
@@ -40,6 +46,9 @@ export function neuronForward(op: NeuronOp, n: number, x: HostArray, y: HostArra
       return;
     case 'gelu':
       for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v * normalCdf(v); }
+      return;
+    case 'geluTanh':
+      for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v * geluTanhS(v); }
       return;
   }
 }
@@ -69,6 +78,12 @@ export function neuronBackward(op: NeuronOp, n: number, y: HostArray, dy: HostAr
       return;
     case 'gelu': // y holds x
       for (let i = 0; i < n; i++) { const v = y[i]; dx[i] = dy[i] * (normalCdf(v) + v * normalPdf(v)); }
+      return;
+    case 'geluTanh': // y holds x
+      for (let i = 0; i < n; i++) {
+        const v = y[i], s = geluTanhS(v);
+        dx[i] = dy[i] * (s + 2 * v * s * (1 - s) * GELU_C * (1 + 3 * GELU_K * v * v));
+      }
       return;
   }
 }

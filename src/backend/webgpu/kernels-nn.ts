@@ -50,7 +50,7 @@ fn cosTurn(t: f32) -> f32 {
 }`;
 
 /**
- * erf and the normal CDF in float32 as native/include/simd.h computes them: erfc(a) for a >= 0 by
+ * erf, the normal CDF and GELU's tanh in float32 as native/include/simd.h computes them: erfc(a) for a >= 0 by
  * t e^(-a² + P(t)), t = 1 / (1 + a/2), P the degree-9 fit of Numerical Recipes 6.2, and erf's Taylor
  * polynomial below 0.5. a is capped at 10 (erfc(10) is below float32's range), as WGSL leaves exp of
  * an infinity undefined.
@@ -90,6 +90,11 @@ fn erfSigned(x: f32) -> f32 {
 fn normalCdf(x: f32) -> f32 {
   let h = 0.5 * erfcAbs(abs(x) * 0.70710678);
   return select(1.0 - h, h, x < 0.0);
+}
+// (1 + tanh(u)) / 2 = σ(2u), u = c (x + k x³) of GELU's tanh approximation (u capped at ±40, where σ is 0 or 1 in float32)
+fn geluTanhS(x: f32) -> f32 {
+  let u = clamp(0.79788456 * (x + 0.044715 * x * x * x), -40.0, 40.0);
+  return 1.0 / (1.0 + exp(-2.0 * u));
 }`;
 
 /** The hinge loss's δ and its margin m = max(0, 1 + δ x) at score k (NaN stays NaN; a bad index label gives NaN). */
@@ -120,7 +125,7 @@ fn lrnWindow(i: u32) -> vec3<u32> {
 }`;
 
 export const nnKernels: Record<string, string> = {
-  /** [0 n, 1 x, 2 y, 3 op: 0 identity 1 relu 2 lrelu 3 sigmoid 4 tanh 5 exp 6 erf 7 gelu, 4 alpha] */
+  /** [0 n, 1 x, 2 y, 3 op: 0 identity 1 relu 2 lrelu 3 sigmoid 4 tanh 5 exp 6 erf 7 gelu 8 geluTanh, 4 alpha] */
   neuronForward: elementwise(`
   let x = m[u(1) + i];
   var y: f32;
@@ -136,10 +141,11 @@ export const nnKernels: Record<string, string> = {
     }
     case 5u: { y = exp(x); }
     case 6u: { y = erfSigned(x); }
-    default: { y = x * normalCdf(x); }
+    case 7u: { y = x * normalCdf(x); }
+    default: { y = x * geluTanhS(x); }
   }
   m[u(2) + i] = y;`, ERF),
-  /** [0 n, 1 y, 2 dy, 3 dx, 4 op, 5 alpha] dx = f'(x) dy from y (from x, in y's place, for erf and gelu) */
+  /** [0 n, 1 y, 2 dy, 3 dx, 4 op, 5 alpha] dx = f'(x) dy from y (from x, in y's place, for erf, gelu and geluTanh) */
   neuronBackward: elementwise(`
   let y = m[u(1) + i];
   let dy = m[u(2) + i];
@@ -152,7 +158,11 @@ export const nnKernels: Record<string, string> = {
     case 4u: { dx = dy * (1.0 - y * y); }
     case 5u: { dx = dy * y; }
     case 6u: { dx = dy * 1.12837917 * exp(-y * y); }
-    default: { dx = dy * (normalCdf(y) + y * 0.39894228 * exp(-0.5 * y * y)); }
+    case 7u: { dx = dy * (normalCdf(y) + y * 0.39894228 * exp(-0.5 * y * y)); }
+    default: {
+      let s = geluTanhS(y);
+      dx = dy * (s + y * s * (1.0 - s) * 1.59576912 * (1.0 + 3.0 * 0.044715 * y * y));
+    }
   }
   m[u(3) + i] = dx;`, ERF),
   /** [0 n, 1 x, 2 rand, 3 ratio, 4 scale, 5 y] y = rand >= ratio ? x scale : 0 */

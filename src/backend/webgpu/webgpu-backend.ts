@@ -36,7 +36,7 @@ export class GpuBuf implements Buf {
   constructor(readonly offset: number, readonly length: number, readonly owner: WebGpuBackend, readonly isView: boolean) {}
 }
 
-const NEURON: Record<NeuronOp, number> = { identity: 0, relu: 1, lrelu: 2, sigmoid: 3, tanh: 4, exp: 5, erf: 6, gelu: 7 };
+const NEURON: Record<NeuronOp, number> = { identity: 0, relu: 1, lrelu: 2, sigmoid: 3, tanh: 4, exp: 5, erf: 6, gelu: 7, geluTanh: 8 };
 const NORMALIZATION: Record<LossNormalization, number> = { valid: 0, batch: 1, full: 2, none: 3 };
 /** Arena element 0 is the error flag, 1 a reduction's result, 2 the label count, 3 the failing position (executor.ts). */
 const RESULT = 1;

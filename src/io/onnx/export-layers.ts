@@ -82,6 +82,23 @@ function eltwise(x: Ctx): void {
   x.g.node('Sum', x.name, terms, [x.top(0)]);
 }
 
+/** GELU's tanh approximation as PyTorch writes it: x (1 + tanh(√(2/π) (x + 0.044715 x·x·x))) / 2. */
+function geluTanh(x: Ctx): void {
+  const v = (s: string) => x.g.fresh(`${x.name}_${s}`);
+  const k = (s: string, value: number) => x.g.floats(`${x.name}_${s}`, [], [value]);
+  const [sq, cube, kc, sum, u, t, plus, prod] = [v('sq'), v('cube'), v('kcube'), v('sum'), v('u'), v('tanh'), v('plus1'), v('prod')];
+  const xin = x.bottom(0);
+  x.g.node('Mul', `${x.name}_sq`, [xin, xin], [sq]);
+  x.g.node('Mul', `${x.name}_cube`, [xin, sq], [cube]);
+  x.g.node('Mul', `${x.name}_k`, [cube, k('k', 0.044715)], [kc]);
+  x.g.node('Add', `${x.name}_sum`, [xin, kc], [sum]);
+  x.g.node('Mul', `${x.name}_c`, [sum, k('c', Math.sqrt(2 / Math.PI))], [u]);
+  x.g.node('Tanh', `${x.name}_tanh`, [u], [t]);
+  x.g.node('Add', `${x.name}_add`, [t, k('one', 1)], [plus]);
+  x.g.node('Mul', `${x.name}_mul`, [xin, plus], [prod]);
+  x.g.node('Mul', x.name, [prod, k('half', 0.5)], [x.top(0)]);
+}
+
 export const EXPORTS: Readonly<Record<string, Entry>> = {
   ...POOLING,
   Convolution: conv('Conv'),
@@ -225,6 +242,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   Parameter: (x) => x.g.node('Identity', x.name, [x.param('value')], [x.top(0)]),
   // opset 17 has no Gelu: x (1 + erf(x/√2)) / 2 as PyTorch writes it (importOnnx fuses it back)
   GELU: (x) => {
+    if (x.c.approximate === 'tanh') return geluTanh(x);
     const v = (s: string) => x.g.fresh(`${x.name}_${s}`);
     const [scaled, erf, plus, prod] = [v('scaled'), v('erf'), v('plus1'), v('prod')];
     x.g.node('Div', `${x.name}_div`, [x.bottom(0), x.g.floats(`${x.name}_sqrt2`, [], [Math.SQRT2])], [scaled]);

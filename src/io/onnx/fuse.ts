@@ -2,12 +2,14 @@
  * Rewrites of the imported layers, after every node is in: the exact GELU that PyTorch and
  * exportOnnx write as ONNX nodes (opset 17 has no Gelu),
  *
- *   x / √2 → Erf → + 1 → × x → × 0.5        (nn.GELU)
+ *   x / √2 → Erf → + 1 → × x → × 0.5                                  (nn.GELU)
+ *   x · x · x → × 0.044715 → + x → × √(2/π) → Tanh → + 1 → × x → × 0.5  (approximate='tanh')
  *
- * or any order of the same product, arrives as Power (x/√2), Erf, affine Powers and one Eltwise
- * PROD with x. When every value between them is read only by the next of them, the chain is one
- * GELU layer, named as the chain's last layer, whose top is the chain's last value. Anything else keeps its
- * layers (an Erf layer computes erf on its own).
+ * or any order of the same product, arrives as Power (x/√2) and Erf (or the cube's Eltwise PRODs
+ * or Power, Powers, an Eltwise SUM and TanH), affine Powers and one Eltwise PROD with x. When
+ * every value between them is read only by the next of them, the chain is one GELU layer (with
+ * approximate 'tanh' for the second), named as the chain's last layer, whose top is the chain's
+ * last value. Anything else keeps its layers (an Erf layer computes erf on its own).
  */
 import type { LayerConfig } from '../../core/layer.js';
 import { attributes, makeAttributes, type Msg, type Tensor } from './codec.js';
@@ -27,7 +29,7 @@ export function fuseGelu(layers: LayerConfig[], outputs: readonly string[]): voi
     const chain = findChain(layers, outputs);
     if (!chain) return;
     const at = Math.max(...chain.remove.map((l) => layers.indexOf(l)));
-    layers.splice(at, 1, { type: 'GELU', name: chain.name, bottoms: [chain.input], tops: [chain.output] });
+    layers.splice(at, 1, { type: 'GELU', name: chain.name, bottoms: [chain.input], tops: [chain.output], ...(chain.tanh ? { approximate: 'tanh' } : {}) });
     for (const l of chain.remove) {
       const i = layers.indexOf(l);
       if (i >= 0) layers.splice(i, 1);
@@ -43,16 +45,47 @@ function findChain(layers: LayerConfig[], outputs: readonly string[]) {
     const r = readers(v);
     return r.length === 1 && !outputs.includes(v) ? r[0] : undefined;
   };
-  for (const erf of layers) {
-    if (erf.type !== 'Erf') continue;
-    const pre = producer(erf.bottoms![0]!);
-    const p = affine(pre);
-    if (!p || p[1] !== 0 || Math.abs(p[0] * Math.SQRT2 - 1) > CLOSE || only(erf.bottoms![0]!) !== erf) continue;
-    const x = pre!.bottoms![0]!;
-    const remove: LayerConfig[] = [pre!, erf];
-    // value = alpha erf + beta, then times gamma x
+  /** The affine Power (scale ≈ `scale`, no shift) computing `v` for `reader` alone, or undefined. */
+  const scaled = (v: string, scale: number, reader: LayerConfig) => {
+    const l = producer(v);
+    const p = affine(l);
+    return p && p[1] === 0 && Math.abs(p[0] / scale - 1) <= CLOSE && only(v) === reader ? l : undefined;
+  };
+  const prod = (l: LayerConfig | undefined) => (l?.type === 'Eltwise' && l.operation === 'PROD' && l.bottoms?.length === 2 ? l : undefined);
+  /** erf(x/√2) or tanh(c (x + k x³)) computed by `core`: x and the layers from x to core. */
+  const coreOf = (core: LayerConfig): { x: string; layers: LayerConfig[] } | undefined => {
+    const input = core.bottoms![0]!;
+    if (core.type === 'Erf') {
+      const pre = scaled(input, Math.SQRT1_2, core);
+      return pre && { x: pre.bottoms![0]!, layers: [pre, core] };
+    }
+    const pre = scaled(input, Math.sqrt(2 / Math.PI), core);
+    const sum = pre && producer(pre.bottoms![0]!);
+    if (!pre || sum?.type !== 'Eltwise' || (sum.operation ?? 'SUM') !== 'SUM' || sum.bottoms?.length !== 2 || (sum.coeff as number[] | undefined)?.some((c) => c !== 1) || only(pre.bottoms![0]!) !== pre) return undefined;
+    for (const [x, w] of [[sum.bottoms[0]!, sum.bottoms[1]!], [sum.bottoms[1]!, sum.bottoms[0]!]]) {
+      const k = scaled(w, 0.044715, sum);
+      const cube = k && producer(k.bottoms![0]!);
+      if (!k || !cube || only(k.bottoms![0]!) !== k) continue;
+      // x³: Pow(x, 3), or x · (x · x) in either order
+      if (cube.type === 'Power' && num(cube.power, 1) === 3 && num(cube.scale, 1) === 1 && num(cube.shift, 0) === 0 && cube.bottoms![0] === x) {
+        return { x, layers: [cube, k, sum, pre, core] };
+      }
+      const outer = prod(cube);
+      const sqName = outer?.bottoms![0] === x ? outer.bottoms[1]! : outer?.bottoms![1] === x ? outer.bottoms[0]! : undefined;
+      const sq = sqName ? prod(producer(sqName)) : undefined;
+      if (outer && sq && sq.bottoms![0] === x && sq.bottoms![1] === x && only(sqName!) === outer) return { x, layers: [sq, outer, k, sum, pre, core] };
+    }
+    return undefined;
+  };
+  for (const core of layers) {
+    if (core.type !== 'Erf' && core.type !== 'TanH') continue;
+    const found = coreOf(core);
+    if (!found) continue;
+    const { x } = found;
+    const remove: LayerConfig[] = [...found.layers];
+    // value = alpha core + beta, then times gamma x
     let [alpha, beta, gamma] = [1, 0, 1];
-    let v = erf.tops![0]!;
+    let v = core.tops![0]!;
     let next = only(v);
     for (let a = affine(next); next && a; next = only(v), a = affine(next)) {
       [alpha, beta] = [a[0] * alpha, a[0] * beta + a[1]];
@@ -76,7 +109,7 @@ function findChain(layers: LayerConfig[], outputs: readonly string[]) {
       v = k.tops![0]!;
     }
     if (Math.abs(alpha * gamma - 0.5) > CLOSE || Math.abs(beta * gamma - 0.5) > CLOSE) continue;
-    return { name: remove[remove.length - 1]!.name, input: x, output: v, remove };
+    return { name: remove[remove.length - 1]!.name, input: x, output: v, remove, tanh: core.type === 'TanH' };
   }
   return null;
 }

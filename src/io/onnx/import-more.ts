@@ -17,7 +17,7 @@
  *   Exp         the Exponential neuron of the Convolution, InnerProduct, Deconvolution or Pooling
  *               that computes its input, when nothing else reads that value
  *   Erf         Erf (fuse.ts makes the exact GELU written with it one GELU layer)
- *   Gelu        GELU (approximate "none"; opset 20)
+ *   Gelu        GELU (approximate "none" or "tanh"; opset 20)
  *   LayerNormalization  LayerNorm over the axes from `axis`, with the scale and B as its learned
  *               scale and bias; without them (scale all 1, B absent or all 0) affine false, as
  *               BatchNormalization's trivial scale and B give no Scale layer
@@ -137,8 +137,8 @@ function exp(x: In): string | void {
 
 function gelu(x: In): string | void {
   const approximate = x.attrs.get('approximate') ?? 'none';
-  if (approximate !== 'none') return `approximate "${approximate}" (Cortado's GELU is the exact one)`;
-  x.layer({ type: 'GELU', ...one(x) });
+  if (approximate !== 'none' && approximate !== 'tanh') return `approximate "${approximate}" (Cortado's GELU is exact or the tanh approximation)`;
+  x.layer({ type: 'GELU', ...one(x), ...(approximate === 'tanh' ? { approximate } : {}) });
 }
 
 function layerNorm(x: In): string | void {

@@ -111,6 +111,7 @@ test('neurons forward, and backward from y against central differences of forwar
     exp: Math.exp,
     erf: erfBySimpson,
     gelu: (x) => (x * (1 + erfBySimpson(x / Math.SQRT2))) / 2,
+    geluTanh: (x) => (x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)))) / 2,
   };
   for (const op of Object.keys(f) as NeuronOp[]) {
     const x = up(be, X), y = be.alloc(5), dy = up(be, [1, -2, 0.5, 3, -1]);

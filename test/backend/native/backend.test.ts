@@ -64,7 +64,7 @@ test('every addon entry names itself and the argument at fault, enumerations and
   const cases: [() => unknown, string][] = [
     [() => a.binary(4, 2, f(2), f(2), f(2)), 'binary: argument op must be a BinaryOp from 0 to 3, got 4'],
     [() => a.unary(6, 2, f(2), 0, f(2)), 'unary: argument op must be a UnaryOp from 0 to 5, got 6'],
-    [() => a.neuronBackward(8, 1, f(1), f(1), f(1), 0), 'neuronBackward: argument op must be a NeuronOp from 0 to 7, got 8'],
+    [() => a.neuronBackward(9, 1, f(1), f(1), f(1), 0), 'neuronBackward: argument op must be a NeuronOp from 0 to 8, got 9'],
     [() => a.poolForward(pool, 2, f(4), f(1), f(1)), 'poolForward: argument method must be a PoolMethod from 0 to 1, got 2'],
     [() => a.poolBackward(pool, 0, f(1), f(0), f(4)), 'poolBackward: argument mask has 0 elements, needs at least 1'],
     [() => a.softmaxLossForward(1, 2, 1, f(2), f(1), null, 4, f(1)),

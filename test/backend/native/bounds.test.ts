@@ -72,7 +72,7 @@ test('native elementwise kernels write only their n elements', (t) => {
     compare(`exp n=${n}`, [n], [undefined], (b, [y]) => b.exp(n, buf(b, X), y));
     compare(`addScalar n=${n}`, [n], [X], (b, [y]) => b.addScalar(n, 1.5, y));
     compare(`clamp n=${n}`, [n], [undefined], (b, [y]) => b.clamp(n, -0.5, 0.5, buf(b, X), y));
-    for (const op of ['relu', 'sigmoid', 'tanh', 'erf', 'gelu'] as const) {
+    for (const op of ['relu', 'sigmoid', 'tanh', 'erf', 'gelu', 'geluTanh'] as const) {
       compare(`${op} forward n=${n}`, [n], [undefined], (b, [y]) => b.neuronForward(op, n, buf(b, X), y, 0));
       compare(`${op} backward n=${n}`, [n], [undefined], (b, [dx]) => b.neuronBackward(op, n, buf(b, P), buf(b, Y), dx, 0));
     }

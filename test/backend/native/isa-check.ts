@@ -50,7 +50,7 @@ function main(): void {
     const A = values(n, n, -5, 5), D = values(n, n + 1);
     check(`axpby ${n}`, (b) => { const y = buf(b, D); b.axpby(n, 0.5, buf(b, A), 0.25, y); return read(b, y); });
     check(`exp ${n}`, (b) => { const y = b.alloc(n); b.exp(n, buf(b, A), y); return read(b, y); }, 2e-6, 0);
-    for (const op of ['relu', 'sigmoid', 'tanh', 'erf', 'gelu'] as const) {
+    for (const op of ['relu', 'sigmoid', 'tanh', 'erf', 'gelu', 'geluTanh'] as const) {
       check(`${op} ${n}`, (b) => { const y = b.alloc(n); b.neuronForward(op, n, buf(b, A), y, 0); return read(b, y); }, 4e-6, 1e-7);
     }
     check(`sgd ${n}`, (b) => { const w = buf(b, A); b.sgdUpdate(n, w, buf(b, D), buf(b, D), 0.1, 0.9, 0.01, 'L2'); return read(b, w); });

@@ -119,5 +119,7 @@ export function erfBySimpson(x: number): number {
 /** Erf: y = erf(x). */
 export const erfLayer: ForwardReference = ([x]) => [map(x, erfBySimpson)];
 
-/** GELU: y = x (1 + erf(x/√2)) / 2. */
-export const gelu: ForwardReference = ([x]) => [map(x, (v) => (v * (1 + erfBySimpson(v / Math.SQRT2))) / 2)];
+/** GELU: y = x (1 + erf(x/√2)) / 2, or with approximate 'tanh' x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2. */
+export const gelu: ForwardReference = ([x], _p, row) => field<string>(row, 'approximate', 'none') === 'tanh'
+  ? [map(x, (v) => (v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))) / 2)]
+  : [map(x, (v) => (v * (1 + erfBySimpson(v / Math.SQRT2))) / 2)];

@@ -54,6 +54,7 @@ const NOT_IN_CAFFE: Record<string, string> = {
   'matmul-shared-b-transposed': 'no Caffe layer',
   gelu: 'no Caffe layer',
   'gelu-wide': 'no Caffe layer',
+  'gelu-tanh': 'no Caffe layer',
 };
 
 /** Rows Caffe can hold but Cortado cannot read back, and why. */

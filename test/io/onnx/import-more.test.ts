@@ -214,6 +214,24 @@ describe('ONNX import of Erf, GELU and LayerNormalization', () => {
     });
   }
 
+  it('GELU\'s tanh approximation as PyTorch writes it (x·x·x) or with Pow(x, 3) is one GELU with approximate tanh', { skip }, async () => {
+    const c = Math.sqrt(2 / Math.PI);
+    const tail = [nd('Tanh', ['u'], ['t']), nd('Add', ['one', 't'], ['p']), nd('Mul', ['x', 'p'], ['q']), nd('Mul', ['half', 'q'], ['y'])];
+    const consts = [k('k', 0.044715), k('c', c), k('one', 1), k('half', 0.5), k('three', 3)];
+    const torch = await agrees({
+      nodes: [nd('Mul', ['x', 'x'], ['sq']), nd('Mul', ['x', 'sq'], ['cube']), nd('Mul', ['k', 'cube'], ['kc']), nd('Add', ['x', 'kc'], ['s']), nd('Mul', ['c', 's'], ['u']), ...tail],
+      inputs: [['x', [2, 3, 4]]], outputs: ['y'], inits: consts,
+    });
+    assert.deepEqual(torch, ['Input', 'GELU']);
+    const pow = await agrees({
+      nodes: [nd('Pow', ['x', 'three'], ['cube']), nd('Mul', ['cube', 'k'], ['kc']), nd('Add', ['kc', 'x'], ['s']), nd('Mul', ['s', 'c'], ['u']), ...tail],
+      inputs: [['x', [3, 5]]], outputs: ['y'], inits: consts,
+    });
+    assert.deepEqual(pow, ['Input', 'GELU']);
+    assert.equal(importOnnx(model({ nodes: [nd('Gelu', ['x'], ['y'], { approximate: 'tanh' })], inputs: [['x', [2, 3]]], outputs: ['y'], opset: 20 })).definition.layers[1]!.approximate, 'tanh');
+    assert.deepEqual(await agrees({ nodes: [nd('Gelu', ['x'], ['y'], { approximate: 'tanh' })], inputs: [['x', [2, 7]]], outputs: ['y'], opset: 20 }), ['Input', 'GELU']);
+  });
+
   it('Erf outside a GELU, and a GELU chain with a value read elsewhere, keep their layers', { skip }, async () => {
     assert.deepEqual(await agrees({ nodes: [nd('Erf', ['x'], ['y'])], inputs: [['x', [2, 6]]], outputs: ['y'] }), ['Input', 'Erf']);
     // erf(x/√2) is also an output: nothing is fused
@@ -270,12 +288,12 @@ describe('ONNX import of Erf, GELU and LayerNormalization', () => {
     assert.throws(() => importOnnx(model({ ...ln(pow, [], [-1], [nd('Relu', ['d'], ['r'])]), outputs: ['n', 'r'] })), /node "sub_d" \(Sub, #1\)/);
   });
 
-  it('refuses, naming the node and why: a constant of Infinity or NaN, an approximate Gelu, a broadcast LayerNorm scale, LayerNorm statistics as outputs', () => {
+  it('refuses, naming the node and why: a constant of Infinity or NaN, a Gelu approximated otherwise than by tanh, a broadcast LayerNorm scale, LayerNorm statistics as outputs', () => {
     const refused = (g: Graph, name: string, why: RegExp) =>
       assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && e.message.includes(`node "${name}"`) && why.test(e.message), name);
     refused({ nodes: [node('Div', ['x', 'k'], ['y'])], inputs: [['x', [2, 3]]], outputs: ['y'], inits: [floatTensor('k', [], [Infinity])] }, 'div', /a constant "k" of Infinity \(Cortado's Power takes a finite scale and shift\)/);
     refused({ nodes: [node('Pow', ['x', 'e'], ['y'])], inputs: [['x', [2, 3]]], outputs: ['y'], inits: [floatTensor('e', [], [NaN])] }, 'pow', /an exponent of NaN/);
-    refused({ nodes: [node('Gelu', ['x'], ['y'], { approximate: 'tanh' })], inputs: [['x', [2, 3]]], outputs: ['y'], opset: 20 }, 'gelu', /approximate "tanh" \(Cortado's GELU is the exact one\)/);
+    refused({ nodes: [node('Gelu', ['x'], ['y'], { approximate: 'sigmoid' })], inputs: [['x', [2, 3]]], outputs: ['y'], opset: 20 }, 'gelu', /approximate "sigmoid" \(Cortado's GELU is exact or the tanh approximation\)/);
     refused({ nodes: [node('LayerNormalization', ['x', 's'], ['y'], { axis: 1 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'], inits: [floatTensor('s', [4], [1, 2, 3, 4])] },
       'layernormalization', /a scale of shape \[4\] broadcast over \[3,4\]/);
     refused({ nodes: [node('LayerNormalization', ['x', 's'], ['y', 'mean'])], inputs: [['x', [2, 3]]], outputs: ['y', 'mean'], inits: [floatTensor('s', [3], [1, 2, 3])] },
