@@ -85,7 +85,7 @@ async function webgpuEntry(): Promise<BackendEntry> {
     const backend = createWebGpuBackend();
     webgpu = { name: 'webgpu', create: () => backend };
   } catch (e) {
-    const child = process.env.VK_ICD_FILENAMES === undefined ? '; test/backend/webgpu/swiftshader.test.ts runs these tests on SwiftShader in a child process' : '';
+    const child = process.env.VK_ICD_FILENAMES === undefined ? '; test/backend/webgpu/swiftshader.test.ts reruns the backend, layer-case, solver and device-resident webgpu tests on SwiftShader in a child process' : '';
     webgpu = { name: 'webgpu', create: unavailable, skip: `no WebGPU adapter: ${(e as Error).message}${child}` };
   }
   return webgpu;
