@@ -145,16 +145,18 @@ export function fuseLayerNormNodes(graph: Msg, read: (t: Msg, where: string) => 
   };
   const outputs = new Set<string>((graph.output ?? []).map((o: Msg) => o.name));
   const readers = new Map<string, Msg[]>();
-  for (const n of nodes.filter(whole)) for (const i of new Set<string>(n.input)) readers.set(i, [...(readers.get(i) ?? []), n]);
+  for (const n of nodes.filter(whole)) {
+    for (const i of new Set<string>(n.input)) readers.get(i)?.push(n) ?? readers.set(i, [n]);
+  }
   /** The one node reading `v` (v no graph output), of type `op` when given. */
   const only = (v: string, op?: string): Msg | undefined => {
     const r = readers.get(v) ?? [];
     return r.length === 1 && !outputs.has(v) && (!op || r[0].op_type === op) ? r[0] : undefined;
   };
   const axesOf = (n: Msg): number[] | undefined => {
-    const keep = attributes(n).get('keepdims') ?? 1;
-    if (keep !== 1) return undefined;
-    const attr = attributes(n).get('axes');
+    const attrs = attributes(n);
+    if ((attrs.get('keepdims') ?? 1) !== 1) return undefined;
+    const attr = attrs.get('axes');
     if (attr) return attr;
     const t = n.input?.[1] ? value(n.input[1]) : undefined;
     return t ? Array.from(t.values) : undefined;

@@ -23,14 +23,10 @@
  *               BatchNormalization's trivial scale and B give no Scale layer
  */
 import { DOUBLE, FLOAT, INTEGER_TYPES } from './codec.js';
-import { needConst, one, producerOf, type Entry, type In } from './import-ops.js';
+import { needConst, one, producerOf, reshapeTo, type Entry, type In } from './import-ops.js';
 
 const REDUCTIONS: Record<string, string> = { ReduceSum: 'SUM', ReduceL1: 'ASUM', ReduceSumSquare: 'SUMSQ', ReduceMean: 'MEAN', ReduceL2: 'SUMSQ' };
 
-/** A Reshape of `from` into `to` keeping the first `keep` axes as they come (0: copy) and giving the rest. */
-function reshapeTo(x: In, name: string, from: string, to: string, shape: number[], keep: number): void {
-  x.layer({ type: 'Reshape', name, bottoms: [from], tops: [to], shape: shape.map((d, i) => (i < keep ? 0 : d)) });
-}
 
 const reduce = (x: In): string | void => {
   const shape = x.shape(x.inputs[0]);

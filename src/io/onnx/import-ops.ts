@@ -273,9 +273,7 @@ function slice(x: In): string | void {
   const dropped: string[] = [];
   cuts.forEach(({ a, s, e, n }, i) => {
     const out = i === cuts.length - 1 ? x.outputs[0] : `${x.outputs[0]}_axis${a}`;
-    const tops = [...(s > 0 ? [`${out}_before`] : []), out, ...(e < n ? [`${out}_after`] : [])];
-    x.layer({ type: 'Slice', name: x.fresh(`${x.name}_axis${a}`), bottoms: [current], tops, axis: a, slicePoints: [s, e].filter((p) => p > 0 && p < n) });
-    dropped.push(...tops.filter((t) => t !== out));
+    dropped.push(...sliceKeeping(x, x.fresh(`${x.name}_axis${a}`), current, out, a, s, e, n));
     current = out;
   });
   x.layer({ type: 'Silence', name: x.fresh(`${x.name}_cut`), bottoms: dropped });
@@ -307,16 +305,24 @@ function gather(x: In): string | void {
   const [s, e] = [at[0]!, at[at.length - 1]! + 1];
   const scalar = idx.dims.length === 0;
   const out = scalar ? `${x.outputs[0]}_kept` : x.outputs[0];
+  if (s === 0 && e === n) x.layer({ type: 'Identity', bottoms: [x.inputs[0]], tops: [out] });
+  else x.layer({ type: 'Silence', name: x.fresh(`${x.name}_cut`), bottoms: sliceKeeping(x, x.name, x.inputs[0], out, a, s, e, n) });
+  if (scalar) reshapeTo(x, x.fresh(`${x.name}_squeeze`), out, x.outputs[0], shape.filter((_, i) => i !== a), a !== 0 ? 1 : 0);
+}
+
+/**
+ * A Slice layer `name` keeping [s, e) of axis `axis` (of size n) of `from` as `out`; returns the
+ * tops holding the parts cut off, for a Silence.
+ */
+function sliceKeeping(x: In, name: string, from: string, out: string, axis: number, s: number, e: number, n: number): string[] {
   const tops = [...(s > 0 ? [`${out}_before`] : []), out, ...(e < n ? [`${out}_after`] : [])];
-  if (tops.length === 1) x.layer({ type: 'Identity', bottoms: [x.inputs[0]], tops: [out] });
-  else {
-    x.layer({ type: 'Slice', bottoms: [x.inputs[0]], tops, axis: a, slicePoints: [s, e].filter((p) => p > 0 && p < n) });
-    x.layer({ type: 'Silence', name: x.fresh(`${x.name}_cut`), bottoms: tops.filter((t) => t !== out) });
-  }
-  if (scalar) {
-    const target = shape.filter((_, i) => i !== a).map((d, i) => (i === 0 && a !== 0 ? 0 : d));
-    x.layer({ type: 'Reshape', name: x.fresh(`${x.name}_squeeze`), bottoms: [out], tops: [x.outputs[0]], shape: target });
-  }
+  x.layer({ type: 'Slice', name, bottoms: [from], tops, axis, slicePoints: [s, e].filter((p) => p > 0 && p < n) });
+  return tops.filter((t) => t !== out);
+}
+
+/** A Reshape of `from` into `to` keeping the first `keep` axes as they come (0: copy) and giving the rest. */
+export function reshapeTo(x: In, name: string, from: string, to: string, shape: number[], keep: number): void {
+  x.layer({ type: 'Reshape', name, bottoms: [from], tops: [to], shape: shape.map((d, i) => (i < keep ? 0 : d)) });
 }
 
 function split(x: In): string | void {
