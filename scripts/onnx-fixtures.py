@@ -5,7 +5,8 @@ usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 For each network NAME (a torchvision model; convnext_mini: torchvision's ConvNeXt with three
 stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: its
 VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer:
-see TextTransformer (input: token ids [2, 12]); NAME_opsetK: NAME
+see TextTransformer; lstm_classifier, bilstm_tagger: see LSTMText (these three read token ids
+[2, 12]); NAME_opsetK: NAME
 exported at opset K instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2)
 writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode, input
@@ -18,6 +19,8 @@ import torch
 import torchvision
 
 SIZE = 64
+# the models that read token ids [2, 12]
+TOKENS = ('text_transformer', 'lstm_classifier', 'bilstm_tagger')
 
 
 class TextTransformer(torch.nn.Module):
@@ -37,7 +40,28 @@ class TextTransformer(torch.nn.Module):
         return self.head(self.enc(self.emb(ids) + self.pos).mean(1))
 
 
+class LSTMText(torch.nn.Module):
+    """nn.Embedding (100 tokens, width 16) into nn.LSTM (batch_first, hidden 24). lstm_classifier:
+    2 layers, a linear head of 5 on the last layer's final hidden state (h_n); bilstm_tagger: one
+    bidirectional layer, a linear head of 5 on every token's two states."""
+
+    def __init__(self, layers, bidirectional):
+        super().__init__()
+        self.emb = torch.nn.Embedding(100, 16)
+        self.lstm = torch.nn.LSTM(16, 24, num_layers=layers, batch_first=True, bidirectional=bidirectional)
+        self.head = torch.nn.Linear(48 if bidirectional else 24, 5)
+        self.tagger = bidirectional
+
+    def forward(self, ids):
+        y, (h, _) = self.lstm(self.emb(ids))
+        return self.head(y) if self.tagger else self.head(h[-1])
+
+
 def build(name):
+    if name == 'lstm_classifier':
+        return LSTMText(2, False)
+    if name == 'bilstm_tagger':
+        return LSTMText(1, True)
     if name == 'convnext_mini':
         from torchvision.models.convnext import ConvNeXt, CNBlockConfig
         stages = [CNBlockConfig(16, 32, 2), CNBlockConfig(32, 64, 2), CNBlockConfig(64, None, 2)]
@@ -72,13 +96,13 @@ def main():
             if isinstance(m, torch.nn.LayerNorm):
                 m.weight.data.uniform_(0.5, 1.5)
                 m.bias.data.uniform_(-0.2, 0.2)
-        # text_transformer reads token ids [2, 12] (int64; the .input.bin holds them as float32)
-        x = torch.randint(0, 100, (2, 12)) if base == 'text_transformer' else torch.rand(1, 3, SIZE, SIZE)
+        # the text models read token ids [2, 12] (int64; the .input.bin holds them as float32)
+        x = torch.randint(0, 100, (2, 12)) if base in TOKENS else torch.rand(1, 3, SIZE, SIZE)
         with torch.no_grad():
             y = net(x)
-        # The transformer's batch axis is symbolic, as when exported for any batch size: its
+        # The transformer's and the LSTM classifier's batch axis is symbolic, as when exported for any batch size: its
         # shape arithmetic then folds at the batch size importOnnx is given.
-        dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base == 'vit_mini' else None
+        dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base in ('vit_mini', 'lstm_classifier') else None
         torch.onnx.export(net, x, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=True,
                           input_names=['input'], output_names=['output'], dynamic_axes=dynamic)
         x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')  # ids as floats, as Cortado's Embed reads them

@@ -9,6 +9,8 @@
  * cut into windows of T steps continues across batches where cont[0, n] = 1. Back-propagation is
  * truncated at the batch boundary: no gradient reaches the previous batch. getState/setState
  * carry that state (Net.getDataState puts it in snapshots, so a resumed run continues exactly).
+ * With x as the only bottom, cont is 0 at t = 0 and 1 after: every forward holds whole sequences
+ * that start from a zero state (PyTorch's nn.RNN/nn.LSTM called without a state; ONNX's LSTM).
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
@@ -27,9 +29,9 @@ export interface RecurrentConfig extends BaseConfig {
   biasInit: Initializer;
 }
 
-/** Reads the fields common to RNN and LSTM: 2 or 3 bottoms, 1 top, numOutput and the fillers. */
+/** Reads the fields common to RNN and LSTM: 1 to 3 bottoms, 1 top, numOutput and the fillers. */
 export function parseRecurrent(r: ConfigReader, base: BaseConfig): RecurrentConfig {
-  expectBlobs(r, base, [2, 3], 1);
+  expectBlobs(r, base, [1, 3], 1);
   return {
     ...base,
     numOutput: r.int('numOutput', undefined, { min: 1 }),
@@ -56,11 +58,11 @@ export abstract class RecurrentLayer extends Layer<RecurrentConfig> {
   /** Checks the bottoms, sets T, N, D, Ds, H and allocates the shared buffers; returns the top shape. */
   protected setupRecurrent(bottoms: Blob[]): Shape {
     const c = this.config;
-    const [x, cont, xs] = bottoms;
+    const [x, cont, xs] = bottoms as (Blob | undefined)[] as [Blob, Blob | undefined, Blob | undefined];
     if (x.shape.length < 2) throw new ShapeError(`${where(c)}: bottom "${x.name}" must be [T, N, ...] (time, streams, features), found ${shapeStr(x.shape)}`);
     [this.T, this.N] = x.shape;
     this.D = x.count / (this.T * this.N);
-    if (cont.shape.length !== 2 || cont.shape[0] !== this.T || cont.shape[1] !== this.N) {
+    if (cont && (cont.shape.length !== 2 || cont.shape[0] !== this.T || cont.shape[1] !== this.N)) {
       throw new ShapeError(`${where(c)}: bottom "${cont.name}" (continuation markers) must be [T, N] = [${this.T}, ${this.N}] like the first axes of "${x.name}", found ${shapeStr(cont.shape)}`);
     }
     if (xs && (xs.shape.length < 1 || xs.shape[0] !== this.N)) {
@@ -73,6 +75,11 @@ export abstract class RecurrentLayer extends Layer<RecurrentConfig> {
     this.ones = this.ctx.buffer(Math.max(this.T, this.H));
     b.set(Math.max(this.T, this.H), 1, this.ones);
     this.state = this.stateNames.map(() => this.ctx.buffer(this.N * this.H));
+    if (!cont) {
+      // fresh sequences in every forward: contH is fixed, 0 for step 0 and 1 after
+      b.set(this.T * this.N * this.H, 1, this.contH);
+      b.set(this.N * this.H, 0, b.view(this.contH, 0, this.N * this.H));
+    }
     return [this.T, this.N, this.H];
   }
 
@@ -80,8 +87,9 @@ export abstract class RecurrentLayer extends Layer<RecurrentConfig> {
     return i !== 1;
   }
 
-  /** Fills contH from the cont bottom (a rank-1 gemm: cont [TN, 1] × ones [1, H]). */
-  protected expandCont(cont: Blob): void {
+  /** Fills contH from the cont bottom (a rank-1 gemm: cont [TN, 1] × ones [1, H]); without one, it is fixed at setup. */
+  protected expandCont(cont: Blob | undefined): void {
+    if (!cont) return;
     const { T, N, H } = this;
     this.ctx.backend.gemm(false, false, T * N, H, 1, 1, cont.data, this.ones, 0, this.contH);
   }

@@ -107,20 +107,29 @@ function contMarkers(): InputGen {
   };
 }
 
-/** A table row of RNN or LSTM: x [T, N, ...], cont [T, N], optional x_static, with its reference. */
-function recurrentCase(type: 'RNN' | 'LSTM', name: string, x: Shape, H: number, xs?: Shape): LayerCase {
+/**
+ * A table row of RNN or LSTM: x [T, N, ...], cont [T, N], optional x_static, with its reference.
+ * xs 'fresh' gives x as the only bottom: the reference sees cont 0 at t = 0 and 1 after.
+ */
+function recurrentCase(type: 'RNN' | 'LSTM', name: string, x: Shape, H: number, xs?: Shape | 'fresh'): LayerCase {
   const [T, N] = x;
-  const d = { T, N, D: countOf(x) / (T * N), H, Ds: xs ? countOf(xs) / N : 0 };
+  const fresh = xs === 'fresh';
+  const staticShape = fresh ? undefined : xs;
+  const d = { T, N, D: countOf(x) / (T * N), H, Ds: staticShape ? countOf(staticShape) / N : 0 };
   const uniformInit = (a: number) => ({ type: 'Uniform', min: -a, max: a });
+  const run = type === 'LSTM' ? lstmReference : rnnReference;
+  const freshCont = Float64Array.from({ length: T * N }, (_, i) => (i < N ? 0 : 1));
   return {
     name,
     config: {
-      type, name: name.replace(/-/g, '_'), bottoms: xs ? ['x', 'cont', 'xs'] : ['x', 'cont'], tops: ['h'], numOutput: H,
+      type, name: name.replace(/-/g, '_'), bottoms: fresh ? ['x'] : staticShape ? ['x', 'cont', 'xs'] : ['x', 'cont'], tops: ['h'], numOutput: H,
       weightInit: uniformInit(0.6), biasInit: uniformInit(0.5),
     },
-    bottoms: xs ? [x, [T, N], xs] : [x, [T, N]],
-    inputs: xs ? [distinct(1.5), contMarkers(), distinct(1.5)] : [distinct(1.5), contMarkers()],
-    reference: ([xv, cont, xsv], p) => [(type === 'LSTM' ? lstmReference : rnnReference)(d, xv, cont, xsv, p).top],
+    bottoms: fresh ? [x] : staticShape ? [x, [T, N], staticShape] : [x, [T, N]],
+    inputs: fresh ? [distinct(1.5)] : staticShape ? [distinct(1.5), contMarkers(), distinct(1.5)] : [distinct(1.5), contMarkers()],
+    reference: fresh
+      ? ([xv], p) => [run(d, xv, freshCont, undefined, p).top]
+      : ([xv, cont, xsv], p) => [run(d, xv, cont, xsv, p).top],
   };
 }
 
@@ -365,6 +374,10 @@ export const layerCases: LayerCase[] = [
   recurrentCase('LSTM', 'lstm-T1-N2', [1, 2, 3], 2),
   recurrentCase('LSTM', 'lstm-T6-N3-4d-input', [6, 3, 2, 2], 2),
   recurrentCase('LSTM', 'lstm-T3-N2-static', [3, 2, 2], 3, [2, 2, 2]),
+  // x alone: whole sequences from a zero state in every forward (PyTorch's nn.RNN/nn.LSTM, ONNX's LSTM)
+  recurrentCase('RNN', 'rnn-T4-N2-fresh', [4, 2, 3], 3, 'fresh'),
+  recurrentCase('LSTM', 'lstm-T5-N3-4d-fresh', [5, 3, 2, 2], 4, 'fresh'),
+  recurrentCase('LSTM', 'lstm-T1-N2-fresh', [1, 2, 3], 2, 'fresh'),
 
   // ---- TiedInnerProduct (the test context declares the tied weight itself) ----
   {

@@ -56,12 +56,30 @@ for (const type of ['RNN', 'LSTM'] as const) {
   });
 }
 
+for (const type of ['RNN', 'LSTM'] as const) {
+  test(`${type} with x alone: every forward starts from a zero state, as with cont 0 at t = 0 and 1 after`, () => {
+    const b = new JsBackend('float64');
+    const cfg = (bottoms: string[]): LayerConfig => ({ type, name: 'r', bottoms, tops: ['h'], numOutput: 3, weightInit: { type: 'Uniform', min: -0.7, max: 0.7 } });
+    const x = Array.from({ length: 4 * 2 * 2 }, (_, k) => Math.sin(k));
+    const fresh = buildLayer(b, cfg(['x']), [[4, 2, 2]], { values: [x], seed: 3 });
+    const marked = buildLayer(b, cfg(['x', 'cont']), [[4, 2, 2], [4, 2]], { values: [x, [0, 0, 1, 1, 1, 1, 1, 1]], seed: 3 });
+    fresh.layer.forward(fresh.bottoms, fresh.tops);
+    marked.layer.forward(marked.bottoms, marked.tops);
+    const first = Array.from(fresh.tops[0].read());
+    assert.deepEqual(first, Array.from(marked.tops[0].read()));
+    // the state left by the first forward does not enter the second
+    fresh.layer.forward(fresh.bottoms, fresh.tops);
+    assert.deepEqual(Array.from(fresh.tops[0].read()), first);
+  });
+}
+
 test('RNN and LSTM name the blob and the expected shape when cont or the static input is wrong', () => {
   const b = new JsBackend();
   const cfg = (bottoms: string[]): LayerConfig => ({ type: 'LSTM', name: 'l', bottoms, tops: ['h'], numOutput: 2 });
   assert.throws(() => buildLayer(b, cfg(['x', 'cont']), [[3, 2, 4], [2, 3]]), (e: Error) => e instanceof ShapeError && /"cont".*\[T, N\] = \[3, 2\]/.test(e.message));
   assert.throws(() => buildLayer(b, { ...cfg(['x', 'cont', 's']), type: 'RNN' }, [[3, 2, 4], [3, 2], [3, 5]]), (e: Error) => e instanceof ShapeError && /"s".*N = 2/.test(e.message));
-  assert.throws(() => buildLayer(b, cfg(['x']), [[3, 2, 4]]), /bottoms/);
+  assert.throws(() => buildLayer(b, cfg(['x', 'cont', 's', 'extra']), [[3, 2, 4], [3, 2], [2, 5], [2, 5]]), /bottoms/);
+  assert.throws(() => buildLayer(b, cfg(['x']), [[3]]), (e: Error) => e instanceof ShapeError && /"x".*\[T, N, \.\.\.\]/.test(e.message));
 });
 
 test('SequenceData: N streams of T-step windows, labels the next token, cont 0 only where a stream starts', () => {

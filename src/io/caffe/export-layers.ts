@@ -25,6 +25,12 @@ function filler(raw: LayerConfig, key: string): Msg {
   return f ? { [key === 'biasInit' ? 'bias_filler' : key === 'weightInit' ? 'weight_filler' : 'filler']: f } : {};
 }
 
+/** RNN and LSTM: Caffe's need the continuation markers as their second bottom. */
+function recurrent(type: string, c: any, raw: LayerConfig): Exported {
+  if (c.bottoms.length < 2) return 'Caffe\'s recurrent layers need the continuation markers (cont) as a second bottom; this one has x alone';
+  return { type, recurrent_param: { num_output: c.numOutput, ...filler(raw, 'weightInit'), ...filler(raw, 'biasInit') } };
+}
+
 const conv = (type: string): Entry => (c, raw) => ({
   type,
   convolution_param: {
@@ -90,8 +96,8 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   Reshape: (c) => ({ type: 'Reshape', reshape_param: { shape: { dim: c.shape }, axis: c.axis, num_axes: c.numAxes } }),
   Crop: (c) => ({ type: 'Crop', crop_param: { axis: c.axis, offset: c.offset } }),
   Embed: (c, raw) => ({ type: 'Embed', embed_param: { num_output: c.numOutput, input_dim: c.inputDim, bias_term: c.bias, ...filler(raw, 'weightInit'), ...filler(raw, 'biasInit') } }),
-  RNN: (c, raw) => ({ type: 'RNN', recurrent_param: { num_output: c.numOutput, ...filler(raw, 'weightInit'), ...filler(raw, 'biasInit') } }),
-  LSTM: (c, raw) => ({ type: 'LSTM', recurrent_param: { num_output: c.numOutput, ...filler(raw, 'weightInit'), ...filler(raw, 'biasInit') } }),
+  RNN: (c, raw) => recurrent('RNN', c, raw),
+  LSTM: (c, raw) => recurrent('LSTM', c, raw),
   Tile: (c) => ({ type: 'Tile', tile_param: { axis: c.axis, tiles: c.tiles } }),
   Permute: (c) => ({ type: 'Permute', permute_param: { order: c.order } }),
   Parameter: (c) => ({ type: 'Parameter', parameter_param: { shape: { dim: c.shape } } }),

@@ -110,6 +110,7 @@ export function attributes(node: Msg): Map<string, any> {
       case 4: out.set(a.name, a.t); break;
       case 6: out.set(a.name, a.floats ?? []); break;
       case 7: out.set(a.name, a.ints ?? []); break;
+      case 8: out.set(a.name, (a.strings ?? []).map((b: Uint8Array) => new TextDecoder().decode(b))); break;
       default: out.set(a.name, { unsupported: a.type });
     }
   }

@@ -21,6 +21,7 @@ import type { ArrayEntry } from '../weights-layout.js';
 import { encodeModel } from './codec.js';
 import { EXPORTS, type Ctx } from './export-layers.js';
 import { EXPORTS_MORE } from './export-reduce.js';
+import { EXPORTS_RECURRENT } from './export-recurrent.js';
 import { GraphBuilder } from './graph-builder.js';
 
 /** The opset written. */
@@ -93,7 +94,7 @@ function exportLayer(net: Net, layer: Layer, g: GraphBuilder): string | void {
     for (const t of c.tops) g.inputs.push(g.value(g.def(t), net.blob(t).shape));
     return;
   }
-  const entry = EXPORTS[layer.type] ?? EXPORTS_MORE[layer.type];
+  const entry = EXPORTS[layer.type] ?? EXPORTS_MORE[layer.type] ?? EXPORTS_RECURRENT[layer.type];
   if (!entry) return 'ONNX export does not cover this layer type';
   const tops = new Map<number, string>();
   const param = (name: string) => {

@@ -145,13 +145,34 @@ function values(op: string, inputs: (Tensor | undefined)[], attrs: Map<string, a
       return { dims: [count(a!.dims.slice(0, axis)), count(a!.dims.slice(axis))], values: a!.values };
     }
     case 'Slice': {
-      if (a!.dims.length !== 1) throw new Error('constant Slice of other than a 1-d tensor');
-      const n = a!.values.length;
-      const clamp = (v: number) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
-      const step = inputs[4]?.values[0] ?? 1;
-      if (step !== 1) throw new Error('constant Slice with a step');
-      const values = a!.values.slice(clamp(inputs[1]!.values[0]), clamp(inputs[2]!.values[0]));
-      return { dims: [values.length], values };
+      // ONNX's rules: negative starts and ends count from the end, then clamp; any nonzero step
+      const dims = a!.dims.length ? a!.dims : [a!.values.length];
+      const starts = Array.from(inputs[1]!.values), ends = Array.from(inputs[2]!.values);
+      const axes = inputs[3] ? Array.from(inputs[3].values, (v) => (v < 0 ? v + dims.length : v)) : starts.map((_, i) => i);
+      const picks = dims.map((d) => Array.from({ length: d }, (_, i) => i));
+      axes.forEach((axis, k) => {
+        const d = dims[axis];
+        if (d === undefined) throw new Error(`constant Slice along axis ${axis} of a ${dims.length}-d tensor`);
+        const step = inputs[4]?.values[k] ?? 1;
+        if (step === 0) throw new Error('constant Slice with a step of 0');
+        const from = starts[k]! < 0 ? starts[k]! + d : starts[k]!, to = ends[k]! < 0 ? ends[k]! + d : ends[k]!;
+        const [lo, hi] = step > 0 ? [0, d] : [-1, d - 1];
+        const at: number[] = [];
+        for (let i = Math.min(hi, Math.max(step > 0 ? lo : 0, from)), e = Math.min(hi, Math.max(lo, to)); step > 0 ? i < e : i > e; i += step) at.push(i);
+        picks[axis] = at;
+      });
+      const out = picks.map((p) => p.length);
+      const values = new Float64Array(count(out));
+      const strides = dims.map((_, i) => count(dims.slice(i + 1)));
+      values.forEach((_, flat) => {
+        let rest = flat, src = 0;
+        for (let i = out.length - 1; i >= 0; i--) {
+          src += picks[i]![rest % out[i]!]! * strides[i]!;
+          rest = Math.floor(rest / out[i]!);
+        }
+        values[flat] = a!.values[src]!;
+      });
+      return { dims: out, values };
     }
   }
   throw new Error(`no folding for ${op}`);

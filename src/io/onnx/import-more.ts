@@ -18,6 +18,7 @@
  *               that computes its input, when nothing else reads that value
  *   Erf         Erf (fuse.ts makes the exact GELU written with it one GELU layer)
  *   Gelu        GELU (approximate "none" or "tanh"; opset 20)
+ *   Squeeze, Unsqueeze  of a computed value: a Reshape to the shape with the axes taken out or put in
  *   LayerNormalization  LayerNorm over the axes from `axis`, with the scale and B as its learned
  *               scale and bias; without them (scale all 1, B absent or all 0) affine false, as
  *               BatchNormalization's trivial scale and B give no Scale layer
@@ -158,6 +159,26 @@ function layerNorm(x: In): string | void {
   x.weight(x.name, 'bias', normalized, bias ? bias.values : new Float64Array(D));
 }
 
+/** Squeeze and Unsqueeze of a computed value: a Reshape (of constants they are folded). */
+const squeeze = (x: In): string | void => {
+  const shape = x.shape(x.inputs[0]);
+  const given: number[] | undefined = x.opset >= 13 ? (x.inputs[1] ? Array.from(needConst(x, 1, 'axes').values) : undefined) : x.attrs.get('axes');
+  const rank = x.op === 'Squeeze' ? shape.length : shape.length + (given?.length ?? 0);
+  if (x.op === 'Unsqueeze' && !given) return 'no axes';
+  const axes = (given ?? shape.flatMap((d, i) => (d === 1 ? [i] : []))).map((a) => (a < 0 ? a + rank : a));
+  if (axes.some((a) => a < 0 || a >= rank) || new Set(axes).size !== axes.length) return `axes [${given}] of a ${rank}-d ${x.op === 'Squeeze' ? 'input' : 'output'}`;
+  let out: number[];
+  if (x.op === 'Squeeze') {
+    const wide = axes.find((a) => shape[a] !== 1);
+    if (wide !== undefined) return `axis ${wide} of size ${shape[wide]} (Squeeze takes out axes of size 1)`;
+    out = shape.filter((_, i) => !axes.includes(i));
+  } else {
+    const rest = [...shape];
+    out = Array.from({ length: rank }, (_, i) => (axes.includes(i) ? 1 : rest.shift()!));
+  }
+  x.layer({ type: 'Reshape', ...one(x), shape: out });
+};
+
 export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   ReduceSum: reduce, ReduceL1: reduce, ReduceSumSquare: reduce, ReduceMean: reduce, ReduceL2: reduce,
   Pow: pow,
@@ -170,4 +191,5 @@ export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   Erf: (x) => void x.layer({ type: 'Erf', ...one(x) }),
   Gelu: gelu,
   LayerNormalization: layerNorm,
+  Squeeze: squeeze, Unsqueeze: squeeze,
 };

@@ -28,6 +28,7 @@ import { fold, FOLDABLE } from './fold.js';
 import { fuseGelu, fuseLayerNormNodes } from './fuse.js';
 import { IMPORTS, type Entry, type In } from './import-ops.js';
 import { MORE_IMPORTS } from './import-more.js';
+import { RECURRENT_IMPORTS } from './import-recurrent.js';
 import { ShapeOracle } from './shapes.js';
 
 export interface OnnxImport {
@@ -228,7 +229,8 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
 
 /** The import entry of an operator (own keys only: "constructor" is no operator). */
 function entryFor(op: string): Entry | undefined {
-  return Object.hasOwn(IMPORTS, op) ? IMPORTS[op] : Object.hasOwn(MORE_IMPORTS, op) ? MORE_IMPORTS[op] : undefined;
+  for (const table of [IMPORTS, MORE_IMPORTS, RECURRENT_IMPORTS]) if (Object.hasOwn(table, op)) return table[op];
+  return undefined;
 }
 
 function shapeOf(shape: number[], attrs: Map<string, any>): Tensor {

@@ -6,69 +6,16 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsBackend } from '../../../src/backend/js/js-backend.js';
 import { ConfigError } from '../../../src/core/errors.js';
-import { encodeModel, floatTensor, int64Tensor, makeAttributes, type Msg } from '../../../src/io/onnx/codec.js';
+import { JsBackend } from '../../../src/backend/js/js-backend.js';
+import { encodeModel, floatTensor, int64Tensor, type Msg } from '../../../src/io/onnx/codec.js';
 import { fold } from '../../../src/io/onnx/fold.js';
 import { importOnnx } from '../../../src/io/onnx/index.js';
 import { InputLayer } from '../../../src/layers/input.js';
 import { Net } from '../../../src/node/net.js';
 import { load } from '../caffe/helpers.js';
-import { loadOrt, maxRelDiff, ortMissing, runOrt } from './helpers.js';
-
-const value = (name: string, shape: number[]): Msg => ({ name, type: { tensor_type: { elem_type: 1, shape: { dim: shape.map((d) => ({ dim_value: d })) } } } });
-const node = (op: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[] | string> = {}, name = op.toLowerCase()): Msg => ({
-  name, op_type: op, input: inputs, output: outputs, attribute: makeAttributes(attrs),
-});
-
-interface Graph {
-  nodes: Msg[];
-  inputs: [string, number[]][];
-  outputs: string[];
-  inits?: Msg[];
-  opset?: number;
-}
-
-function model(g: Graph): Uint8Array {
-  return encodeModel({
-    ir_version: 8, opset_import: [{ domain: '', version: g.opset ?? 17 }],
-    graph: { name: 'g', node: g.nodes, initializer: g.inits ?? [], input: g.inputs.map(([n, s]) => value(n, s)), output: g.outputs.map((n) => ({ name: n })) },
-  });
-}
-
-/** Values in [-4, 4] with ties (every third repeats the one before). */
-const inputOf = (shape: number[]) => Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i % 3 === 2 ? Math.sin(i - 1) : Math.sin(i)) * 4);
-
-/** Imports and runs the graph in Cortado; returns the outputs and the imported layer types. */
-function cortado(bytes: Uint8Array, g: Graph): { outputs: Map<string, Float32Array>; types: string[] } {
-  const { definition, weights } = importOnnx(bytes, { file: 'g.onnx' });
-  const net = new Net(definition.layers, { backend: new JsBackend('float32'), phase: 'test' });
-  try {
-    load(net, weights);
-    for (const [name, shape] of g.inputs) (net.layers.find((l) => l instanceof InputLayer && l.config.tops!.includes(name)) as InputLayer).feed(name, inputOf(shape));
-    net.forward();
-    return { outputs: new Map(g.outputs.map((o) => [o, Float32Array.from(net.blob(o).read())])), types: definition.layers.map((l) => l.type) };
-  } finally {
-    net.destroy();
-  }
-}
-
-const ort = await loadOrt();
-
-/** The graph must import, and agree with onnxruntime on every output; returns the layer types. */
-async function agrees(g: Graph): Promise<string[]> {
-  const bytes = model(g);
-  const ours = cortado(bytes, g);
-  const theirs = await runOrt(bytes, Object.fromEntries(g.inputs.map(([n, s]) => [n, { values: inputOf(s), shape: s }])));
-  for (const o of g.outputs) {
-    const t = theirs.get(o)!;
-    assert.equal(ours.outputs.get(o)!.length, t.data.length, `output "${o}": sizes`);
-    assert.ok(maxRelDiff(t.data, ours.outputs.get(o)!) < 1e-5, `output "${o}": ${t.data.slice(0, 8)} vs ${ours.outputs.get(o)!.slice(0, 8)}`);
-  }
-  return ours.types;
-}
-
-const skip = ort ? false : ortMissing();
+import { maxRelDiff, runOrt } from './helpers.js';
+import { agrees, cortado, inputOf, model, node, skip, value, type Graph } from './graphs.js';
 
 describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, Exp and broadcasts', () => {
   it('HardSigmoid (alpha, beta) and HardSwish', { skip }, async () => {

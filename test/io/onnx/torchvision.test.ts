@@ -4,11 +4,12 @@
  * ShuffleNet v2 0.5, a small ConvNeXt (LayerNorm, GELU) and a small vision transformer (attention:
  * MatMul of computed values, the class token a Parameter; random weights, 1×3×64×64, opset 17; the
  * transformer also at opset 14, where PyTorch writes LayerNorm as means and a division) and a
- * text classifier (nn.Embedding, nn.TransformerEncoder, a mean over the sequence) into a
- * temporary folder; each is imported, run on every available backend, and must match
- * onnxruntime (and PyTorch) within 1e-4 relative. ResNet-18, EfficientNet-B0, the ConvNeXt and the
- * transformer then fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the
- * loss falls. Skips with a visible reason when python3 with
+ * text classifier (nn.Embedding, nn.TransformerEncoder, a mean over the sequence), a classifier on
+ * a 2-layer nn.LSTM (its final hidden state) and a bidirectional LSTM tagger into a temporary
+ * folder; each is imported, run on every available backend, and must match onnxruntime (and
+ * PyTorch) within 1e-4 relative. ResNet-18, EfficientNet-B0, the ConvNeXt, the transformer and the
+ * LSTM classifier then fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and
+ * the loss falls. Skips with a visible reason when python3 with
  * torch and torchvision, or onnxruntime-node, is absent.
  */
 import { describe, it, before } from 'node:test';
@@ -26,9 +27,10 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer'];
-/** Input shapes other than an image of 1×3×64×64: the text classifier reads token ids (int64 in ONNX). */
-const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: { shape: [2, 12], int64: true } };
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'lstm_classifier', 'bilstm_tagger'];
+/** Input shapes other than an image of 1×3×64×64: the text models read token ids (int64 in ONNX). */
+const TOKENS = { shape: [2, 12], int64: true };
+const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS };
 const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
 
 /** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
@@ -52,7 +54,7 @@ function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const floats = (file: string) => { const b = readFileSync(file); return new Float32Array(b.buffer, b.byteOffset, b.length / 4).slice(); };
 
-describe('torchvision graphs and a text transformer exported by PyTorch', { timeout: 300_000 }, async () => {
+describe('torchvision graphs and text models exported by PyTorch', { timeout: 300_000 }, async () => {
   const ort = await loadOrt();
   const python = findPython();
   const skip = (python ? '' : 'python3 with torch and torchvision is absent (apt-get install python3-torch python3-torchvision)') || (ort ? '' : ortMissing());
@@ -66,13 +68,13 @@ describe('torchvision graphs and a text transformer exported by PyTorch', { time
       it(`${name} on ${be.name} matches onnxruntime and PyTorch`, { skip: skip || be.skip || false }, async () => {
         const bytes = readFileSync(join(dir, `${name}.onnx`));
         const input = floats(join(dir, `${name}.input.bin`));
-        const { definition, weights } = importOnnx(bytes, { file: `${name}.onnx` });
+        const spec = INPUTS[name] ?? { shape: [1, 3, 64, 64], int64: false };
+        const { definition, weights } = importOnnx(bytes, { file: `${name}.onnx`, batchSize: spec.shape[0] });
         const net = new Net(definition.layers, { backend: be.create(), phase: 'test' });
         load(net, weights);
         (net.layers.find((l) => l.type === 'Input') as InputLayer).feed('input', input);
         net.forward();
         const ours = Float32Array.from(net.blob('output').read());
-        const spec = INPUTS[name] ?? { shape: [1, 3, 64, 64], int64: false };
         const theirs = (await runOrt(bytes, { input: { values: input, ...spec } })).get('output')!.data;
         const torch = floats(join(dir, `${name}.torch.bin`));
         const [eOrt, eTorch] = [relError(theirs, ours), relError(torch, ours)];
@@ -85,18 +87,22 @@ describe('torchvision graphs and a text transformer exported by PyTorch', { time
   }
   const trainOn = backends.find((b) => b.name === 'native' && !b.skip) ?? backends[0];
   // EfficientNet's squeeze-and-excitation gates are imported at batch 1 and must fit batch 4.
-  for (const name of ['resnet18', 'efficientnet_b0', 'convnext_mini', 'vit_mini']) it(`${name} fine-tunes at batch 4 on ${trainOn.name}: the loss falls`, { skip: skip || false }, () => {
-    // batchSize sizes the transformer's symbolic batch axis; the other files have static shapes.
+  for (const name of ['resnet18', 'efficientnet_b0', 'convnext_mini', 'vit_mini', 'lstm_classifier']) it(`${name} fine-tunes at batch 4 on ${trainOn.name}: the loss falls`, { skip: skip || false }, () => {
+    // batchSize sizes the symbolic batch axis of the transformer and the LSTM; the other files have static shapes.
     const { definition, weights } = importOnnx(readFileSync(join(dir, `${name}.onnx`)), { batchSize: 4 });
+    const spec = INPUTS[name] ?? { shape: [1, 3, 64, 64], int64: false };
+    const shape = [4, ...spec.shape.slice(1)];
     const layers: LayerConfig[] = [
-      ...definition.layers.map((l) => (l.type === 'Input' ? { ...l, shapes: [[4, 3, 64, 64]] } : l)),
+      ...definition.layers.map((l) => (l.type === 'Input' ? { ...l, shapes: [shape] } : l)),
       { type: 'Input', name: 'labels', tops: ['label'], shapes: [[4]] },
       { type: 'SoftmaxLoss', name: 'loss', bottoms: ['output', 'label'] },
     ];
     const net = new Net(layers, { backend: trainOn.create(), phase: 'train' });
     load(net, weights);
-    const input = Float32Array.from({ length: 4 * 3 * 64 * 64 }, (_, i) => Math.sin(i * 0.37));
-    for (const l of net.layers) if (l.type === 'Input') (l as InputLayer).feed(l.config.tops[0], l.config.tops[0] === 'label' ? [1, 3, 5, 7] : input);
+    const count = shape.reduce((a, b) => a * b, 1);
+    // token ids below the Embedding's 100, or an image
+    const input = Float32Array.from({ length: count }, (_, i) => (spec.int64 ? (i * 37) % 100 : Math.sin(i * 0.37)));
+    for (const l of net.layers) if (l.type === 'Input') (l as InputLayer).feed(l.config.tops[0], l.config.tops[0] === 'label' ? (spec.int64 ? [1, 3, 4, 2] : [1, 3, 5, 7]) : input);
     const solver = new Solver(net, { baseLr: 0.005, maxIter: 100 });
     const losses: number[] = [];
     for (let k = 0; k < 6; k++) {

@@ -1,0 +1,104 @@
+/**
+ * ONNX's LSTM (import-recurrent.ts), Squeeze and Unsqueeze of computed values, and the constant
+ * Slice of more than one axis on small graphs written here: each accepted graph runs in Cortado (js)
+ * and in onnxruntime-node and must agree; each refused use is a ConfigError naming the node and why.
+ * test/io/onnx/torchvision.test.ts imports PyTorch's own nn.LSTM exports.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '../../../src/core/errors.js';
+import { floatTensor, int64Tensor, type Msg } from '../../../src/io/onnx/codec.js';
+import { fold } from '../../../src/io/onnx/fold.js';
+import { importOnnx } from '../../../src/io/onnx/index.js';
+import { agrees, model, node, skip, type Graph } from './graphs.js';
+
+/** A constant of the given dims, values from a sine (scaled by `scale`), or zeros. */
+const tensor = (name: string, dims: number[], scale = 0.5) =>
+  floatTensor(name, dims, Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 1.7 + name.length) * scale));
+
+/** The constants of an LSTM with H hidden units over I inputs, in `dirs` directions. */
+function lstmInits(H: number, I: number, dirs: number, bias = true): Msg[] {
+  return [tensor('W', [dirs, 4 * H, I]), tensor('R', [dirs, 4 * H, H]), ...(bias ? [tensor('B', [dirs, 8 * H], 0.3)] : [])];
+}
+
+/** sequence_lens, int32 as ONNX types it. */
+const int32Tensor = (name: string, values: number[]): Msg => ({ name, dims: [values.length], data_type: 6, int32_data: values });
+
+const strings = (name: string, values: string[]): Msg => ({ name, type: 8, strings: values.map((v) => new TextEncoder().encode(v)) });
+
+/** The graph's import must be refused with a message matching `why`. */
+function refused(g: Graph, why: RegExp): void {
+  assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: unknown) => e instanceof ConfigError && why.test(e.message), `expected ${why}`);
+}
+
+describe('ONNX import of LSTM, and Squeeze and Unsqueeze of computed values', () => {
+  it('a forward LSTM: Y and Y_h match onnxruntime; one LSTM layer with x alone', { skip }, async () => {
+    const g: Graph = {
+      nodes: [node('LSTM', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3 })],
+      inputs: [['x', [5, 2, 4]]], outputs: ['y', 'yh'], inits: lstmInits(3, 4, 1),
+    };
+    const types = await agrees(g);
+    assert.equal(types.filter((t) => t === 'LSTM').length, 1);
+    const { definition } = importOnnx(model(g), { file: 'g.onnx' });
+    assert.deepEqual(definition.layers.find((l) => l.type === 'LSTM')!.bottoms, ['x']);
+  });
+
+  it('the default activations written out, sequence_lens of T and zero initial states are accepted', { skip }, async () => {
+    const n = node('LSTM', ['x', 'W', 'R', '', 'lens', 'h0', 'c0'], ['y'], { hidden_size: 2 });
+    n.attribute.push(strings('activations', ['Sigmoid', 'Tanh', 'Tanh']));
+    await agrees({
+      nodes: [n], inputs: [['x', [4, 3, 2]]], outputs: ['y'],
+      inits: [...lstmInits(2, 2, 1, false), int32Tensor('lens', [4, 4, 4]), floatTensor('h0', [1, 3, 2], new Float32Array(6)), floatTensor('c0', [1, 3, 2], new Float32Array(6))],
+    });
+  });
+
+  it('direction reverse, and bidirectional (Y, Y_h) at T = 6 and T = 1: the backward half runs on the sequence reversed', { skip }, async () => {
+    await agrees({ nodes: [node('LSTM', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3, direction: 'reverse' })], inputs: [['x', [6, 2, 3]]], outputs: ['y', 'yh'], inits: lstmInits(3, 3, 1) });
+    for (const T of [6, 1]) {
+      const types = await agrees({ nodes: [node('LSTM', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3, direction: 'bidirectional' })], inputs: [['x', [T, 2, 3]]], outputs: ['y', 'yh'], inits: lstmInits(3, 3, 2) });
+      assert.equal(types.filter((t) => t === 'LSTM').length, 2);
+    }
+  });
+
+  it('Y_h alone, then Squeeze (axes as an input) and Unsqueeze (axes as an attribute, opset 11)', { skip }, async () => {
+    await agrees({
+      nodes: [node('LSTM', ['x', 'W', 'R', 'B'], ['', 'yh'], { hidden_size: 4 }), node('Squeeze', ['yh', 'axes'], ['s']), node('Unsqueeze', ['s', 'axes2'], ['u'])],
+      inputs: [['x', [3, 2, 5]]], outputs: ['s', 'u'],
+      inits: [...lstmInits(4, 5, 1), int64Tensor('axes', [1], [0]), int64Tensor('axes2', [2], [-1, 1])],
+    });
+    await agrees({
+      nodes: [node('Unsqueeze', ['x'], ['u'], { axes: [0, 3] }), node('Squeeze', ['u'], ['s'], { axes: [0] }), node('Squeeze', ['u'], ['all'], {}, 'squeeze_all')],
+      inputs: [['x', [2, 3]]], outputs: ['u', 's', 'all'], opset: 11,
+    });
+  });
+
+  it('refuses, by name, what Cortado\'s LSTM does not compute', () => {
+    const base = (attrs: Record<string, number | string>, extra: Partial<Graph> = {}, inputs = ['x', 'W', 'R', 'B'], outputs = ['y']): Graph => ({
+      nodes: [node('LSTM', inputs, outputs, { hidden_size: 2, ...attrs })], inputs: [['x', [3, 2, 2]], ...(extra.inputs ?? [])], outputs, inits: [...lstmInits(2, 2, 1), ...(extra.inits ?? [])],
+    });
+    refused(base({ layout: 1 }), /node "lstm" \(LSTM, #0\): layout 1 \(batch first/);
+    refused(base({ clip: 3 }), /clip/);
+    refused(base({ input_forget: 1 }), /input_forget 1/);
+    const relu = base({});
+    relu.nodes[0].attribute.push(strings('activations', ['Sigmoid', 'Relu', 'Tanh']));
+    refused(relu, /activations \[Sigmoid,Relu,Tanh\]/);
+    refused(base({}, { inits: [tensor('h0', [1, 2, 2])] }, ['x', 'W', 'R', 'B', '', 'h0']), /a nonzero initial_h \(Cortado's imported LSTM starts each run from a zero state\)/);
+    refused(base({}, { inputs: [['c0', [1, 2, 2]]] }, ['x', 'W', 'R', 'B', '', '', 'c0']), /initial_c computed by the graph/);
+    refused(base({}, { inits: [tensor('P', [1, 6])] }, ['x', 'W', 'R', 'B', '', '', '', 'P']), /a nonzero peephole weight P/);
+    refused(base({}, { inits: [int32Tensor('lens', [3, 2])] }, ['x', 'W', 'R', 'B', 'lens']), /sequence_lens \[3,2\] shorter than T = 3/);
+    refused(base({}, {}, ['x', 'W', 'R', 'B'], ['y', 'yh', 'yc']), /Y_c read/);
+    refused(base({ hidden_size: 3 }), /a weight W of shape \[1,8,2\] \(expected \[1,12,2\]/);
+    refused({ nodes: [node('Squeeze', ['x', 'axes'], ['s'])], inputs: [['x', [2, 3]]], outputs: ['s'], inits: [int64Tensor('axes', [1], [1])] }, /axis 1 of size 3/);
+  });
+
+  it('folds a constant Slice over several axes, with negative starts and steps', () => {
+    const t = { dims: [2, 3, 4], values: Float64Array.from({ length: 24 }, (_, i) => i) };
+    const c = (v: number[]) => ({ dims: [v.length], values: Float64Array.from(v) });
+    // [1:, ::-2 from the end, 1:3] → [1, 2, 2]
+    const out = fold('Slice', [t, c([1, -1, 1]), c([9, -9, 3]), c([0, 1, 2]), c([1, -2, 1])], new Map(), () => t);
+    assert.deepEqual(out.dims, [1, 2, 2]);
+    assert.deepEqual(Array.from(out.values), [21, 22, 13, 14]);
+    // one axis named by a negative number, a 1-d tensor as before
+    assert.deepEqual(Array.from(fold('Slice', [c([5, 6, 7, 8]), c([-3]), c([100]), c([-1])], new Map(), () => t).values), [6, 7, 8]);
+  });
+});
