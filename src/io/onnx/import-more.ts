@@ -18,6 +18,7 @@
  *               that computes its input, when nothing else reads that value
  *   Erf         Erf (fuse.ts makes the exact GELU written with it one GELU layer)
  *   Gelu        GELU (approximate "none" or "tanh"; opset 20)
+ *   Sqrt, Reciprocal, Neg  of a computed value: Power (power 0.5, power -1, scale -1)
  *   Squeeze, Unsqueeze  of a computed value: a Reshape to the shape with the axes taken out or put in
  *   LayerNormalization  LayerNorm over the axes from `axis`, with the scale and B as its learned
  *               scale and bias; without them (scale all 1, B absent or all 0) affine false, as
@@ -192,4 +193,8 @@ export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   Gelu: gelu,
   LayerNormalization: layerNorm,
   Squeeze: squeeze, Unsqueeze: squeeze,
+  // of computed values (of constants they are folded)
+  Sqrt: (x) => void x.layer({ type: 'Power', ...one(x), power: 0.5 }),
+  Reciprocal: (x) => void x.layer({ type: 'Power', ...one(x), power: -1 }),
+  Neg: (x) => void x.layer({ type: 'Power', ...one(x), scale: -1 }),
 };

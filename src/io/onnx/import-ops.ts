@@ -159,6 +159,12 @@ const binary = (op: string): Entry => (x) => {
     if (op === 'Sub' || op === 'Div') return void x.layer({ type: 'ElementWise', bottoms: x.inputs, tops: [x.outputs[0]], operation: op === 'Sub' ? 'subtract' : 'divide' });
     return void x.layer({ type: 'Eltwise', bottoms: x.inputs, tops: [x.outputs[0]], operation: op === 'Mul' ? 'PROD' : op === 'Max' ? 'MAX' : 'SUM' });
   }
+  const c0 = x.const(0);
+  // c - x with one value c (an attention mask's 1 - mask): a Power of scale -1 and shift c
+  if (op === 'Sub' && k === 0 && x.inputs.length === 2 && !x.isConst(1) && c0!.values.length === 1 && c0!.dims.length <= x.shape(x.inputs[1]!).length) {
+    if (!Number.isFinite(c0!.values[0])) return `a constant "${x.inputs[0]}" of ${c0!.values[0]} (Cortado's Power takes a finite shift)`;
+    return void x.layer({ type: 'Power', bottoms: [x.inputs[1]!], tops: [x.outputs[0]], power: 1, scale: -1, shift: c0!.values[0] });
+  }
   if (x.inputs.length !== 2 || op === 'Max' || ((op === 'Sub' || op === 'Div') && k === 0)) return 'a constant operand here (Cortado adds or multiplies by constants)';
   const data = x.inputs[1 - k];
   const t = x.const(k)!;
@@ -210,15 +216,52 @@ const binary = (op: string): Entry => (x) => {
 };
 
 /**
+ * A binary operator of computed values of different shapes. Mul or Add with one value broadcast
+ * over the other as a block of contiguous axes (a squeeze-and-excitation gate) is a Scale or Bias;
+ * anything else numpy's rules allow (an attention mask [N, 1, 1, T] over scores [N, H, T, T], a
+ * Sub, operands each broadcast over the other) tiles each operand to the output's shape first.
+ */
+function broadcast(x: In, op: string): string | void {
+  if ((op === 'Mul' || op === 'Add') && x.inputs.length === 2 && factorBroadcast(x, op) === undefined) return;
+  return tiledBroadcast(x, op);
+}
+
+/**
+ * Each computed operand reshaped to the output's rank (1s in front) and tiled along every axis
+ * where it has 1 and the output more (Cortado's Tile of an axis of 1 copies it), then the
+ * element-wise layer of equal shapes.
+ */
+function tiledBroadcast(x: In, op: string): string | void {
+  const shapes = x.inputs.map((v) => x.shape(v));
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const padded = shapes.map((s) => [...new Array(rank - s.length).fill(1), ...s]);
+  const out = Array.from({ length: rank }, (_, a) => Math.max(...padded.map((p) => p[a]!)));
+  if (padded.some((p) => p.some((d, a) => d !== 1 && d !== out[a]))) return `a broadcast between computed values of shapes ${shapes.map((s) => `[${s}]`).join(', ')} (numpy's rules: each size 1 or the largest)`;
+  const bottoms = x.inputs.map((input, i) => {
+    let current = input;
+    const step = (layer: Record<string, unknown>, what: string) => {
+      const next = x.fresh(`${x.outputs[0]}_${what}${i}`);
+      x.layer({ ...layer, name: x.fresh(`${x.name}_${what}${i}`), bottoms: [current], tops: [next] } as never);
+      current = next;
+    };
+    if (shapes[i]!.length !== rank) step({ type: 'Reshape', shape: padded[i] }, 'rank');
+    padded[i]!.forEach((d, a) => { if (d === 1 && out[a]! > 1) step({ type: 'Tile', axis: a, tiles: out[a] }, `tile${a}_`); });
+    return current;
+  });
+  if (op === 'Sub' || op === 'Div') return void x.layer({ type: 'ElementWise', bottoms, tops: [x.outputs[0]], operation: op === 'Sub' ? 'subtract' : 'divide' });
+  x.layer({ type: 'Eltwise', bottoms, tops: [x.outputs[0]], operation: op === 'Mul' ? 'PROD' : op === 'Max' ? 'MAX' : 'SUM' });
+}
+
+/**
  * Mul or Add of two computed values, one broadcast over the other (a squeeze-and-excitation gate):
  * Scale or Bias with the smaller as the second bottom, reshaped to the axes it covers. Its sizes
  * other than 1 must be a run of the larger's axes; axis 0 counts as covered when the sizes agree
- * there (the batch, 1 at import), so that the net still fits at another batch size.
+ * there (the batch, 1 at import), so that the net still fits at another batch size. Returns why
+ * not, adding nothing, where the shapes do not fit.
  */
-function broadcast(x: In, op: string): string | void {
+function factorBroadcast(x: In, op: string): string | void {
   const [s0, s1] = x.inputs.map((v) => x.shape(v));
   const refused = `a broadcast between computed values of shapes [${s0}], [${s1}]`;
-  if (op !== 'Mul' && op !== 'Add') return `${refused} (Cortado broadcasts a computed value in a Mul or an Add)`;
   const bigFirst = s0!.length > s1!.length || (s0!.length === s1!.length && s0!.reduce((a, d) => a * d, 1) >= s1!.reduce((a, d) => a * d, 1));
   const [a, b] = bigFirst ? [s0!, s1!] : [s1!, s0!];
   const [data, factor] = bigFirst ? x.inputs : [x.inputs[1]!, x.inputs[0]!];
