@@ -25,25 +25,37 @@ function affine(l: LayerConfig | undefined): [number, number] | null {
 
 /** Replaces each GELU chain of `layers` (in place) by one GELU layer; `outputs` are the graph's outputs. */
 export function fuseGelu(layers: LayerConfig[], outputs: readonly string[]): void {
-  for (;;) {
-    const chain = findChain(layers, outputs);
-    if (!chain) return;
-    const at = Math.max(...chain.remove.map((l) => layers.indexOf(l)));
-    layers.splice(at, 1, { type: 'GELU', name: chain.name, bottoms: [chain.input], tops: [chain.output], ...(chain.tanh ? { approximate: 'tanh' } : {}) });
-    for (const l of chain.remove) {
-      const i = layers.indexOf(l);
-      if (i >= 0) layers.splice(i, 1);
-    }
-  }
+  const chains = findChains(layers, outputs);
+  if (!chains.length) return;
+  // Each GELU takes the place of its chain's last layer; the chains are disjoint (every value
+  // inside one is read only by the next layer of the same chain).
+  const index = new Map(layers.map((l, i) => [l, i]));
+  const removed = new Set(chains.flatMap((c) => c.remove));
+  const at = new Map(chains.map((c) => [layers[Math.max(...c.remove.map((l) => index.get(l)!))]!, c]));
+  const fused = layers.flatMap((l) => {
+    const c = at.get(l);
+    if (c) return [{ type: 'GELU', name: c.name, bottoms: [c.input], tops: [c.output], ...(c.tanh ? { approximate: 'tanh' } : {}) } as LayerConfig];
+    return removed.has(l) ? [] : [l];
+  });
+  layers.splice(0, layers.length, ...fused);
 }
 
-function findChain(layers: LayerConfig[], outputs: readonly string[]) {
-  const readers = (v: string) => layers.filter((l) => l.bottoms?.includes(v));
-  const producer = (v: string) => layers.find((l) => l.tops?.includes(v));
+interface Chain { name: string; input: string; output: string; remove: LayerConfig[]; tanh: boolean }
+
+/** Every GELU chain of `layers`, found with the readers and producer of each value indexed once. */
+function findChains(layers: LayerConfig[], outputs: readonly string[]): Chain[] {
+  const readerMap = new Map<string, LayerConfig[]>();
+  const producerMap = new Map<string, LayerConfig>();
+  for (const l of layers) {
+    for (const b of new Set(l.bottoms ?? [])) readerMap.set(b, [...(readerMap.get(b) ?? []), l]);
+    for (const t of l.tops ?? []) if (!producerMap.has(t)) producerMap.set(t, l);
+  }
+  const graphOutputs = new Set(outputs);
+  const producer = (v: string) => producerMap.get(v);
   /** The one layer reading `v`, when v is no graph output. */
   const only = (v: string) => {
-    const r = readers(v);
-    return r.length === 1 && !outputs.includes(v) ? r[0] : undefined;
+    const r = readerMap.get(v) ?? [];
+    return r.length === 1 && !graphOutputs.has(v) ? r[0] : undefined;
   };
   /** The affine Power (scale ≈ `scale`, no shift) computing `v` for `reader` alone, or undefined. */
   const scaled = (v: string, scale: number, reader: LayerConfig) => {
@@ -77,6 +89,8 @@ function findChain(layers: LayerConfig[], outputs: readonly string[]) {
     }
     return undefined;
   };
+  const chains: Chain[] = [];
+  const claimed = new Set<LayerConfig>();
   for (const core of layers) {
     if (core.type !== 'Erf' && core.type !== 'TanH') continue;
     const found = coreOf(core);
@@ -108,10 +122,11 @@ function findChain(layers: LayerConfig[], outputs: readonly string[]) {
       remove.push(k);
       v = k.tops![0]!;
     }
-    if (Math.abs(alpha * gamma - 0.5) > CLOSE || Math.abs(beta * gamma - 0.5) > CLOSE) continue;
-    return { name: remove[remove.length - 1]!.name, input: x, output: v, remove, tanh: core.type === 'TanH' };
+    if (Math.abs(alpha * gamma - 0.5) > CLOSE || Math.abs(beta * gamma - 0.5) > CLOSE || remove.some((l) => claimed.has(l))) continue;
+    for (const l of remove) claimed.add(l);
+    chains.push({ name: remove[remove.length - 1]!.name, input: x, output: v, remove, tanh: core.type === 'TanH' });
   }
-  return null;
+  return chains;
 }
 
 /**
