@@ -5,8 +5,8 @@ usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 For each network NAME (a torchvision model; convnext_mini: torchvision's ConvNeXt with three
 stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: its
 VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer:
-see TextTransformer; lstm_classifier, bilstm_tagger: see LSTMText (these three read token ids
-[2, 12]); NAME_opsetK: NAME
+see TextTransformer; lstm_classifier, bilstm_tagger, gru_classifier: see RecurrentText (these
+read token ids [2, 12]); NAME_opsetK: NAME
 exported at opset K instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2)
 writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode, input
@@ -20,7 +20,7 @@ import torchvision
 
 SIZE = 64
 # the models that read token ids [2, 12]
-TOKENS = ('text_transformer', 'lstm_classifier', 'bilstm_tagger')
+TOKENS = ('text_transformer', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier')
 
 
 class TextTransformer(torch.nn.Module):
@@ -40,28 +40,33 @@ class TextTransformer(torch.nn.Module):
         return self.head(self.enc(self.emb(ids) + self.pos).mean(1))
 
 
-class LSTMText(torch.nn.Module):
-    """nn.Embedding (100 tokens, width 16) into nn.LSTM (batch_first, hidden 24). lstm_classifier:
-    2 layers, a linear head of 5 on the last layer's final hidden state (h_n); bilstm_tagger: one
-    bidirectional layer, a linear head of 5 on every token's two states."""
+class RecurrentText(torch.nn.Module):
+    """nn.Embedding (100 tokens, width 16) into nn.LSTM or nn.GRU (batch_first, hidden 24) and a
+    linear head of 5. lstm_classifier: 2 LSTM layers, the head on the last layer's final hidden
+    state (h_n); bilstm_tagger: one bidirectional LSTM layer, the head on every token's two states;
+    gru_classifier: 2 bidirectional GRU layers, the head on the mean of the states over time."""
 
-    def __init__(self, layers, bidirectional):
+    def __init__(self, cell, layers, bidirectional, readout):
         super().__init__()
         self.emb = torch.nn.Embedding(100, 16)
-        self.lstm = torch.nn.LSTM(16, 24, num_layers=layers, batch_first=True, bidirectional=bidirectional)
+        self.rnn = cell(16, 24, num_layers=layers, batch_first=True, bidirectional=bidirectional)
         self.head = torch.nn.Linear(48 if bidirectional else 24, 5)
-        self.tagger = bidirectional
+        self.readout = readout
 
     def forward(self, ids):
-        y, (h, _) = self.lstm(self.emb(ids))
-        return self.head(y) if self.tagger else self.head(h[-1])
+        y, h = self.rnn(self.emb(ids))
+        if self.readout == 'last':
+            return self.head((h[0] if isinstance(h, tuple) else h)[-1])
+        return self.head(y.mean(1) if self.readout == 'mean' else y)
 
 
 def build(name):
     if name == 'lstm_classifier':
-        return LSTMText(2, False)
+        return RecurrentText(torch.nn.LSTM, 2, False, 'last')
     if name == 'bilstm_tagger':
-        return LSTMText(1, True)
+        return RecurrentText(torch.nn.LSTM, 1, True, 'every')
+    if name == 'gru_classifier':
+        return RecurrentText(torch.nn.GRU, 2, True, 'mean')
     if name == 'convnext_mini':
         from torchvision.models.convnext import ConvNeXt, CNBlockConfig
         stages = [CNBlockConfig(16, 32, 2), CNBlockConfig(32, 64, 2), CNBlockConfig(64, None, 2)]
@@ -100,9 +105,10 @@ def main():
         x = torch.randint(0, 100, (2, 12)) if base in TOKENS else torch.rand(1, 3, SIZE, SIZE)
         with torch.no_grad():
             y = net(x)
-        # The transformer's and the LSTM classifier's batch axis is symbolic, as when exported for any batch size: its
-        # shape arithmetic then folds at the batch size importOnnx is given.
-        dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base in ('vit_mini', 'lstm_classifier') else None
+        # The batch axis of the transformer and of the recurrent classifiers is symbolic, as when
+        # exported for any batch size: its shape arithmetic then folds at the batch size importOnnx
+        # is given.
+        dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base in ('vit_mini', 'lstm_classifier', 'gru_classifier') else None
         torch.onnx.export(net, x, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=True,
                           input_names=['input'], output_names=['output'], dynamic_axes=dynamic)
         x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')  # ids as floats, as Cortado's Embed reads them

@@ -12,6 +12,7 @@ import { Embed } from './embed.js';
 import { InnerProduct } from './inner-product.js';
 import { LRN } from './lrn.js';
 import { LSTM } from './lstm.js';
+import { GRU } from './gru.js';
 import { MemoryData } from './memory-data.js';
 import { Input } from './input.js';
 import { MemoryOutput } from './memory-output.js';
@@ -82,6 +83,7 @@ export const standardLayerTypes = {
   InnerProduct,
   LRN,
   LSTM,
+  GRU,
   MemoryData,
   Input,
   MemoryOutput,

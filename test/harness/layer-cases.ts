@@ -14,7 +14,7 @@ import { countOf } from '../../src/core/blob.js';
 import type { LayerConfig, Phase } from '../../src/core/layer.js';
 import type { Random } from '../../src/core/random.js';
 import { bits, distributions, signs, uniform } from './loss-inputs.js';
-import { lstmReference, rnnReference } from './recurrent-reference.js';
+import { gruReference, lstmReference, rnnReference } from './recurrent-reference.js';
 import * as ref from './references/index.js';
 import type { ForwardReference } from './references/index.js';
 
@@ -111,13 +111,13 @@ function contMarkers(): InputGen {
  * A table row of RNN or LSTM: x [T, N, ...], cont [T, N], optional x_static, with its reference.
  * xs 'fresh' gives x as the only bottom: the reference sees cont 0 at t = 0 and 1 after.
  */
-function recurrentCase(type: 'RNN' | 'LSTM', name: string, x: Shape, H: number, xs?: Shape | 'fresh'): LayerCase {
+function recurrentCase(type: 'RNN' | 'LSTM' | 'GRU', name: string, x: Shape, H: number, xs?: Shape | 'fresh'): LayerCase {
   const [T, N] = x;
   const fresh = xs === 'fresh';
   const staticShape = fresh ? undefined : xs;
   const d = { T, N, D: countOf(x) / (T * N), H, Ds: staticShape ? countOf(staticShape) / N : 0 };
   const uniformInit = (a: number) => ({ type: 'Uniform', min: -a, max: a });
-  const run = type === 'LSTM' ? lstmReference : rnnReference;
+  const run = type === 'LSTM' ? lstmReference : type === 'GRU' ? gruReference : rnnReference;
   const freshCont = Float64Array.from({ length: T * N }, (_, i) => (i < N ? 0 : 1));
   return {
     name,
@@ -366,7 +366,7 @@ export const layerCases: LayerCase[] = [
   },
   { name: 'embed-nobias', config: { type: 'Embed', name: 'embednb', bottoms: ['x'], tops: ['y'], inputDim: 3, numOutput: 4, bias: false }, bottoms: [[7]], inputs: [labels(3)], reference: ref.embed },
 
-  // ---- RNN, LSTM (cont resets mid-window; a second forward continues from the carried state) ----
+  // ---- RNN, LSTM, GRU (cont resets mid-window; a second forward continues from the carried state) ----
   recurrentCase('RNN', 'rnn-T3-N2', [3, 2, 4], 3),
   recurrentCase('RNN', 'rnn-T1-N3', [1, 3, 2], 2),
   recurrentCase('RNN', 'rnn-T5-N2-static', [5, 2, 3], 3, [2, 2]),
@@ -378,6 +378,11 @@ export const layerCases: LayerCase[] = [
   recurrentCase('RNN', 'rnn-T4-N2-fresh', [4, 2, 3], 3, 'fresh'),
   recurrentCase('LSTM', 'lstm-T5-N3-4d-fresh', [5, 3, 2, 2], 4, 'fresh'),
   recurrentCase('LSTM', 'lstm-T1-N2-fresh', [1, 2, 3], 2, 'fresh'),
+  recurrentCase('GRU', 'gru-T4-N2', [4, 2, 3], 3),
+  recurrentCase('GRU', 'gru-T1-N3', [1, 3, 2], 2),
+  recurrentCase('GRU', 'gru-T5-N3-4d-input', [5, 3, 2, 2], 2),
+  recurrentCase('GRU', 'gru-T3-N2-static', [3, 2, 2], 3, [2, 3]),
+  recurrentCase('GRU', 'gru-T5-N2-fresh', [5, 2, 3], 4, 'fresh'),
 
   // ---- TiedInnerProduct (the test context declares the tied weight itself) ----
   {

@@ -1,5 +1,5 @@
 /**
- * RNN and LSTM beyond the table: one LSTM step against hand formulas, state carried across
+ * RNN, LSTM and GRU beyond the table: one LSTM step against hand formulas, state carried across
  * forwards (two windows equal one long one), getState/setState, shape errors.
  */
 import { test } from 'node:test';
@@ -31,7 +31,7 @@ test('LSTM: two steps of one stream equal the hand formulas of LSTMUnit (gates i
   assert.deepEqual(built.layer.getState!(), { h: [h2], c: [c2] });
 });
 
-for (const type of ['RNN', 'LSTM'] as const) {
+for (const type of ['RNN', 'LSTM', 'GRU'] as const) {
   test(`${type}: two windows of 3 steps (cont = 1 at the second's start) equal one window of 6; state round-trips`, () => {
     const b = new JsBackend('float64');
     const cfg = (T: number): LayerConfig => ({ type, name: 'r', bottoms: ['x', 'cont'], tops: ['h'], numOutput: 3, weightInit: { type: 'Uniform', min: -0.7, max: 0.7 } });
@@ -56,7 +56,7 @@ for (const type of ['RNN', 'LSTM'] as const) {
   });
 }
 
-for (const type of ['RNN', 'LSTM'] as const) {
+for (const type of ['RNN', 'LSTM', 'GRU'] as const) {
   test(`${type} with x alone: every forward starts from a zero state, as with cont 0 at t = 0 and 1 after`, () => {
     const b = new JsBackend('float64');
     const cfg = (bottoms: string[]): LayerConfig => ({ type, name: 'r', bottoms, tops: ['h'], numOutput: 3, weightInit: { type: 'Uniform', min: -0.7, max: 0.7 } });

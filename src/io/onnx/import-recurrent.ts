@@ -1,26 +1,24 @@
 /**
- * ONNX's LSTM → Cortado's LSTM with x as its only bottom: every forward runs whole sequences from
- * a zero state, as an ONNX LSTM without initial_h and initial_c does.
+ * ONNX's LSTM and GRU → Cortado's LSTM and GRU with x as their only bottom: every forward runs
+ * whole sequences from a zero state, as ONNX's do without initial states.
  *
- *   X [T, N, I] → LSTM (numOutput hidden_size) → h [T, N, H]
+ *   X [T, N, I] → LSTM or GRU (numOutput hidden_size) → h [T, N, H]
  *   Y   [T, dirs, N, H]  each direction's h through a Reshape to [T, 1, N, H], Concat over axis 1
  *   Y_h [dirs, N, H]     each direction's last step (a Slice of h), Concat over axis 0
  *
- * ONNX holds the gates i, o, f, c; Cortado's (Caffe's) rows are i, f, o, g: the rows of W and R
- * are reordered, and the two biases (input and recurrent) summed into b_c. The reverse direction
- * (direction reverse, or the second half of bidirectional) is an LSTM over X reversed in time; its
- * h is reversed back for Y, and its last step is Y_h. A reversal is a Slice into the T steps and a
- * Concat of them in the other order.
+ * The rows of W, R and B are reordered by gate: ONNX's LSTM holds i, o, f, c and Cortado's
+ * (Caffe's) i, f, o, g, the two biases (input and recurrent) summed into b_c; ONNX's GRU holds
+ * z, r, h and Cortado's (PyTorch's) r, z, n, the biases kept apart (b_x, b_h: the reset gate
+ * multiplies the recurrent one). The reverse direction (direction reverse, or the second half of
+ * bidirectional) is a layer over X reversed in time; its h is reversed back for Y, and its last
+ * step is Y_h. A reversal is a Slice into the T steps and a Concat of them in the other order.
  *
- * Refused, each by name: layout 1 (batch first), activations other than Sigmoid, Tanh, Tanh, clip,
- * input_forget, nonzero peepholes, sequence_lens shorter than T, an initial state that is computed
- * or not zero, and Y_c read (Cortado's LSTM keeps its cell state inside).
+ * Refused, each by name: layout 1 (batch first), activations other than the defaults, clip, an
+ * initial state that is computed or not zero, sequence_lens shorter than T; for the LSTM
+ * input_forget, nonzero peepholes and Y_c read (Cortado's LSTM keeps its cell state inside); for
+ * the GRU linear_before_reset 0 (ONNX's default; PyTorch writes 1).
  */
 import { needConst, type Entry, type In } from './import-ops.js';
-
-/** Cortado's gate k (i, f, o, g) is ONNX's gate GATES[k] (of i, o, f, c). */
-const GATES = [0, 2, 1, 3];
-const DEFAULT_ACTIVATIONS = ['Sigmoid', 'Tanh', 'Tanh'];
 
 /** Reverses `from` [T, ...] along axis 0 into `to`: a Slice into steps and a Concat of them backwards. */
 function reverseTime(x: In, name: string, from: string, to: string, T: number): void {
@@ -39,36 +37,75 @@ function zeroInput(x: In, i: number, what: string, why: string): string | undefi
   return undefined;
 }
 
-const lstm: Entry = (x) => {
+interface Kind {
+  type: 'LSTM' | 'GRU';
+  /** Cortado's gate k is ONNX's gate order[k]. */
+  order: number[];
+  activations: string[];
+  /** Cortado's parameters from ONNX's W, R and B of one direction (gates reordered). */
+  params(W: Float64Array, R: Float64Array, B: Float64Array | undefined, H: number, I: number): [string, number[], Float64Array][];
+}
+
+/** The rows of each gate of a [gates · H, cols] matrix, in Cortado's order. */
+function reorder(m: Float64Array, order: number[], H: number, cols: number): Float64Array {
+  const out = new Float64Array(order.length * H * cols);
+  order.forEach((g, k) => out.set(m.subarray(g * H * cols, (g + 1) * H * cols), k * H * cols));
+  return out;
+}
+
+const LSTM_KIND: Kind = {
+  type: 'LSTM', order: [0, 2, 1, 3], activations: ['Sigmoid', 'Tanh', 'Tanh'],
+  params: (W, R, B, H, I) => {
+    // one bias: the input and recurrent biases summed
+    const wb = B ? reorder(B.subarray(0, 4 * H), LSTM_KIND.order, H, 1) : new Float64Array(4 * H);
+    const rb = B ? reorder(B.subarray(4 * H), LSTM_KIND.order, H, 1) : new Float64Array(4 * H);
+    return [['W_xc', [4 * H, I], reorder(W, LSTM_KIND.order, H, I)], ['b_c', [4 * H], wb.map((v, i) => v + rb[i]!)], ['W_hc', [4 * H, H], reorder(R, LSTM_KIND.order, H, H)]];
+  },
+};
+
+const GRU_KIND: Kind = {
+  type: 'GRU', order: [1, 0, 2], activations: ['Sigmoid', 'Tanh'],
+  params: (W, R, B, H, I) => [
+    ['W_x', [3 * H, I], reorder(W, GRU_KIND.order, H, I)],
+    ['b_x', [3 * H], B ? reorder(B.subarray(0, 3 * H), GRU_KIND.order, H, 1) : new Float64Array(3 * H)],
+    ['W_h', [3 * H, H], reorder(R, GRU_KIND.order, H, H)],
+    ['b_h', [3 * H], B ? reorder(B.subarray(3 * H), GRU_KIND.order, H, 1) : new Float64Array(3 * H)],
+  ],
+};
+
+const recurrent = (kind: Kind): Entry => (x) => {
+  const lstm = kind.type === 'LSTM';
+  const G = kind.order.length;
   const H: number = x.attrs.get('hidden_size');
   const direction: string = x.attrs.get('direction') ?? 'forward';
   const dirs = direction === 'bidirectional' ? 2 : 1;
   if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') return `direction "${direction}"`;
-  if (x.attrs.get('layout')) return 'layout 1 (batch first; Cortado\'s LSTM reads [T, N, features])';
+  if (x.attrs.get('layout')) return `layout 1 (batch first; Cortado's ${kind.type} reads [T, N, features])`;
   const acts: string[] | undefined = x.attrs.get('activations');
-  const expected = Array.from({ length: dirs }, () => DEFAULT_ACTIVATIONS).flat();
-  if (acts && acts.some((a, i) => a.toLowerCase() !== expected[i]?.toLowerCase())) return `activations [${acts}] (Cortado's LSTM uses Sigmoid, Tanh, Tanh)`;
-  if (x.attrs.has('clip')) return 'clip (Cortado\'s LSTM does not clip its cell input)';
-  if (x.attrs.get('input_forget')) return 'input_forget 1 (coupled input and forget gates)';
+  const expected = Array.from({ length: dirs }, () => kind.activations).flat();
+  if (acts && acts.some((a, i) => a.toLowerCase() !== expected[i]?.toLowerCase())) return `activations [${acts}] (Cortado's ${kind.type} uses ${kind.activations.join(', ')})`;
+  if (x.attrs.has('clip')) return `clip (Cortado's ${kind.type} does not clip)`;
+  if (lstm && x.attrs.get('input_forget')) return 'input_forget 1 (coupled input and forget gates)';
+  if (!lstm && !x.attrs.get('linear_before_reset')) return 'linear_before_reset 0 (Cortado\'s GRU applies the reset gate after the recurrent product, as PyTorch, cuDNN and Keras\'s reset_after do)';
   const shape = x.shape(x.inputs[0]);
-  if (shape.length !== 3) return `an input of shape [${shape}] (ONNX's LSTM reads [T, N, features])`;
+  if (shape.length !== 3) return `an input of shape [${shape}] (ONNX's ${kind.type} reads [T, N, features])`;
   const [T, N, I] = shape as [number, number, number];
   const W = needConst(x, 1, 'weight W'), R = needConst(x, 2, 'recurrence weight R');
   const B = x.inputs[3] ? needConst(x, 3, 'bias B') : undefined;
   const want = (t: { dims: number[] }, dims: number[], what: string) =>
     t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i]) ? `${what} of shape [${t.dims}] (expected [${dims}] for hidden_size ${H}, ${dirs} direction(s), ${I} inputs)` : undefined;
-  const bad = want(W, [dirs, 4 * H, I], 'a weight W') ?? want(R, [dirs, 4 * H, H], 'a recurrence weight R') ?? (B && want(B, [dirs, 8 * H], 'a bias B'));
+  const bad = want(W, [dirs, G * H, I], 'a weight W') ?? want(R, [dirs, G * H, H], 'a recurrence weight R') ?? (B && want(B, [dirs, 2 * G * H], 'a bias B'));
   if (bad) return bad;
   if (x.inputs[4]) {
     const lens = x.const(4);
     if (!lens) return 'sequence_lens computed by the graph (Cortado runs every sequence for all T steps)';
     if (Array.from(lens.values).some((v) => v !== T)) return `sequence_lens [${lens.values}] shorter than T = ${T} (Cortado runs every sequence for all T steps)`;
   }
-  const zero = 'Cortado\'s imported LSTM starts each run from a zero state';
-  const state = zeroInput(x, 5, 'initial_h', zero) ?? zeroInput(x, 6, 'initial_c', zero) ?? zeroInput(x, 7, 'peephole weight P', 'Cortado\'s LSTM has no peepholes');
+  const zero = `Cortado's imported ${kind.type} starts each run from a zero state`;
+  const state = zeroInput(x, 5, 'initial_h', zero) ?? (lstm ? zeroInput(x, 6, 'initial_c', zero) ?? zeroInput(x, 7, 'peephole weight P', 'Cortado\'s LSTM has no peepholes') : undefined);
   if (state) return state;
   const [Y, Yh, Yc] = x.outputs;
-  if (Yc && x.consumers(Yc) > 0) return 'Y_c read (Cortado\'s LSTM keeps its cell state inside)';
+  if (lstm && Yc && x.consumers(Yc) > 0) return 'Y_c read (Cortado\'s LSTM keeps its cell state inside)';
   const ys: string[] = [];
   const lasts: string[] = [];
   for (let d = 0; d < dirs; d++) {
@@ -80,16 +117,9 @@ const lstm: Entry = (x) => {
       reverseTime(x, x.fresh(`${name}_reverse_input`), x.inputs[0], input, T);
     }
     const h = x.fresh(`${name}_h`);
-    x.layer({ type: 'LSTM', name, bottoms: [input], tops: [h], numOutput: H });
-    const wx = new Float64Array(4 * H * I), wh = new Float64Array(4 * H * H), bc = new Float64Array(4 * H);
-    GATES.forEach((g, k) => {
-      wx.set(W.values.subarray((d * 4 + g) * H * I, (d * 4 + g + 1) * H * I), k * H * I);
-      wh.set(R.values.subarray((d * 4 + g) * H * H, (d * 4 + g + 1) * H * H), k * H * H);
-      for (let j = 0; j < H && B; j++) bc[k * H + j] = B.values[d * 8 * H + g * H + j] + B.values[d * 8 * H + (4 + g) * H + j];
-    });
-    x.weight(name, 'W_xc', [4 * H, I], wx);
-    x.weight(name, 'b_c', [4 * H], bc);
-    x.weight(name, 'W_hc', [4 * H, H], wh);
+    x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H });
+    const part = (t: Float64Array, n: number) => t.subarray(d * n, (d + 1) * n);
+    for (const [param, dims, values] of kind.params(part(W.values, G * H * I), part(R.values, G * H * H), B && part(B.values, 2 * G * H), H, I)) x.weight(name, param, dims, values);
     if (Y && x.consumers(Y) > 0) {
       let inTime = h;
       if (backward) {
@@ -115,4 +145,4 @@ const lstm: Entry = (x) => {
   if (dirs === 2 && lasts.length) x.layer({ type: 'Concat', name: x.fresh(`${x.name}_Y_h`), bottoms: lasts, tops: [Yh!], axis: 0 });
 };
 
-export const RECURRENT_IMPORTS: Readonly<Record<string, Entry>> = { LSTM: lstm };
+export const RECURRENT_IMPORTS: Readonly<Record<string, Entry>> = { LSTM: recurrent(LSTM_KIND), GRU: recurrent(GRU_KIND) };

@@ -1,8 +1,8 @@
 /**
- * ONNX's LSTM (import-recurrent.ts), Squeeze and Unsqueeze of computed values, and the constant
+ * ONNX's LSTM and GRU (import-recurrent.ts), Squeeze and Unsqueeze of computed values, and the constant
  * Slice of more than one axis on small graphs written here: each accepted graph runs in Cortado (js)
  * and in onnxruntime-node and must agree; each refused use is a ConfigError naming the node and why.
- * test/io/onnx/torchvision.test.ts imports PyTorch's own nn.LSTM exports.
+ * test/io/onnx/torchvision.test.ts imports PyTorch's own nn.LSTM and nn.GRU exports.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ function refused(g: Graph, why: RegExp): void {
   assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: unknown) => e instanceof ConfigError && why.test(e.message), `expected ${why}`);
 }
 
-describe('ONNX import of LSTM, and Squeeze and Unsqueeze of computed values', () => {
+describe('ONNX import of LSTM and GRU, and Squeeze and Unsqueeze of computed values', () => {
   it('a forward LSTM: Y and Y_h match onnxruntime; one LSTM layer with x alone', { skip }, async () => {
     const g: Graph = {
       nodes: [node('LSTM', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3 })],
@@ -72,6 +72,15 @@ describe('ONNX import of LSTM, and Squeeze and Unsqueeze of computed values', ()
     });
   });
 
+  it('GRU (linear_before_reset 1, as PyTorch writes it): forward with Y and Y_h, reverse without B, bidirectional; one GRU layer per direction', { skip }, async () => {
+    const gru = (H: number, I: number, dirs: number, bias = true): Msg[] => [tensor('W', [dirs, 3 * H, I]), tensor('R', [dirs, 3 * H, H]), ...(bias ? [tensor('B', [dirs, 6 * H], 0.3)] : [])];
+    const types = await agrees({ nodes: [node('GRU', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3, linear_before_reset: 1 })], inputs: [['x', [5, 2, 4]]], outputs: ['y', 'yh'], inits: gru(3, 4, 1) });
+    assert.equal(types.filter((t) => t === 'GRU').length, 1);
+    await agrees({ nodes: [node('GRU', ['x', 'W', 'R'], ['y'], { hidden_size: 2, linear_before_reset: 1, direction: 'reverse' })], inputs: [['x', [4, 3, 2]]], outputs: ['y'], inits: gru(2, 2, 1, false) });
+    const both = await agrees({ nodes: [node('GRU', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3, linear_before_reset: 1, direction: 'bidirectional' })], inputs: [['x', [6, 2, 3]]], outputs: ['y', 'yh'], inits: gru(3, 3, 2) });
+    assert.equal(both.filter((t) => t === 'GRU').length, 2);
+  });
+
   it('refuses, by name, what Cortado\'s LSTM does not compute', () => {
     const base = (attrs: Record<string, number | string>, extra: Partial<Graph> = {}, inputs = ['x', 'W', 'R', 'B'], outputs = ['y']): Graph => ({
       nodes: [node('LSTM', inputs, outputs, { hidden_size: 2, ...attrs })], inputs: [['x', [3, 2, 2]], ...(extra.inputs ?? [])], outputs, inits: [...lstmInits(2, 2, 1), ...(extra.inits ?? [])],
@@ -88,6 +97,7 @@ describe('ONNX import of LSTM, and Squeeze and Unsqueeze of computed values', ()
     refused(base({}, { inits: [int32Tensor('lens', [3, 2])] }, ['x', 'W', 'R', 'B', 'lens']), /sequence_lens \[3,2\] shorter than T = 3/);
     refused(base({}, {}, ['x', 'W', 'R', 'B'], ['y', 'yh', 'yc']), /Y_c read/);
     refused(base({ hidden_size: 3 }), /a weight W of shape \[1,8,2\] \(expected \[1,12,2\]/);
+    refused({ nodes: [node('GRU', ['x', 'W', 'R'], ['y'], { hidden_size: 2 })], inputs: [['x', [3, 2, 2]]], outputs: ['y'], inits: [tensor('W', [1, 6, 2]), tensor('R', [1, 6, 2])] }, /node "gru" \(GRU, #0\): linear_before_reset 0/);
     refused({ nodes: [node('Squeeze', ['x', 'axes'], ['s'])], inputs: [['x', [2, 3]]], outputs: ['s'], inits: [int64Tensor('axes', [1], [1])] }, /axis 1 of size 3/);
   });
 

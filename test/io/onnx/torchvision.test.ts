@@ -3,14 +3,14 @@
  * ResNet-18, SqueezeNet 1.1, GoogLeNet, MobileNet v2 and v3 (small), EfficientNet-B0, MNASNet 0.5,
  * ShuffleNet v2 0.5, a small ConvNeXt (LayerNorm, GELU) and a small vision transformer (attention:
  * MatMul of computed values, the class token a Parameter; random weights, 1×3×64×64, opset 17; the
- * transformer also at opset 14, where PyTorch writes LayerNorm as means and a division) and a
- * text classifier (nn.Embedding, nn.TransformerEncoder, a mean over the sequence), a classifier on
- * a 2-layer nn.LSTM (its final hidden state) and a bidirectional LSTM tagger into a temporary
- * folder; each is imported, run on every available backend, and must match onnxruntime (and
- * PyTorch) within 1e-4 relative. ResNet-18, EfficientNet-B0, the ConvNeXt, the transformer and the
- * LSTM classifier then fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and
- * the loss falls. Skips with a visible reason when python3 with
- * torch and torchvision, or onnxruntime-node, is absent.
+ * transformer also at opset 14, where PyTorch writes LayerNorm as means and a division), and text
+ * models on token ids: a classifier on nn.Embedding and nn.TransformerEncoder (a mean over the
+ * sequence), one on a 2-layer nn.LSTM (its final hidden state), a bidirectional LSTM tagger and a
+ * classifier on a 2-layer bidirectional nn.GRU, into a temporary folder. Each is imported, run on
+ * every available backend, and must match onnxruntime (and PyTorch) within 1e-4 relative.
+ * ResNet-18, EfficientNet-B0, the ConvNeXt, the transformer and the LSTM and GRU classifiers then
+ * fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the loss falls. Skips
+ * with a visible reason when python3 with torch and torchvision, or onnxruntime-node, is absent.
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,10 +27,10 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'lstm_classifier', 'bilstm_tagger'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier'];
 /** Input shapes other than an image of 1×3×64×64: the text models read token ids (int64 in ONNX). */
 const TOKENS = { shape: [2, 12], int64: true };
-const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS };
+const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS };
 const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
 
 /** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
@@ -87,8 +87,8 @@ describe('torchvision graphs and text models exported by PyTorch', { timeout: 30
   }
   const trainOn = backends.find((b) => b.name === 'native' && !b.skip) ?? backends[0];
   // EfficientNet's squeeze-and-excitation gates are imported at batch 1 and must fit batch 4.
-  for (const name of ['resnet18', 'efficientnet_b0', 'convnext_mini', 'vit_mini', 'lstm_classifier']) it(`${name} fine-tunes at batch 4 on ${trainOn.name}: the loss falls`, { skip: skip || false }, () => {
-    // batchSize sizes the symbolic batch axis of the transformer and the LSTM; the other files have static shapes.
+  for (const name of ['resnet18', 'efficientnet_b0', 'convnext_mini', 'vit_mini', 'lstm_classifier', 'gru_classifier']) it(`${name} fine-tunes at batch 4 on ${trainOn.name}: the loss falls`, { skip: skip || false }, () => {
+    // batchSize sizes the symbolic batch axis of the transformer and the recurrent classifiers; the other files have static shapes.
     const { definition, weights } = importOnnx(readFileSync(join(dir, `${name}.onnx`)), { batchSize: 4 });
     const spec = INPUTS[name] ?? { shape: [1, 3, 64, 64], int64: false };
     const shape = [4, ...spec.shape.slice(1)];

@@ -1,0 +1,161 @@
+/**
+ * GRU, the gated recurrent unit as PyTorch's nn.GRU, cuDNN and Keras (reset_after) compute it:
+ * the reset gate applies to the recurrent product, after its bias. Unrolled over the T steps of a
+ * batch like Caffe's LSTM.
+ *
+ * Bottoms, top and carried state (h) as in recurrent.ts; H = numOutput. Parameters: W_x [3H, D],
+ * b_x [3H], W_x_static [3H, D_s] (only with a static input), W_h [3H, H], b_h [3H]; the 3H rows
+ * are the gates r, z, n in that order (PyTorch's weight_ih, bias_ih, weight_hh, bias_hh). For each
+ * step t (σ the logistic function):
+ *   h' = cont_t ⊙ hₜ₋₁
+ *   r = σ(W_xr xₜ + b_xr + W_hr h' + b_hr),  z = σ(W_xz xₜ + b_xz + W_hz h' + b_hz)
+ *   n = tanh(W_xn xₜ + b_xn + r ⊙ (W_hn h' + b_hn))
+ *   hₜ = (1 - z) ⊙ n + z ⊙ h'   (the top holds hₜ)
+ * (the static input, when given, adds W_x_static x_static to the input side of every gate).
+ * Backward, t from T - 1 down to 0, with dh = dtopₜ + cont_{t+1} ⊙ dh'ₜ₊₁:
+ *   dñ = dh ⊙ (1 - z) ⊙ (1 - n²);  dz̃ = dh ⊙ (h' - n) ⊙ z(1 - z);  dr̃ = dñ ⊙ (W_hn h' + b_hn) ⊙ r(1 - r)
+ *   the input side's diffs are dr̃, dz̃, dñ; the recurrent side's dr̃, dz̃, dñ ⊙ r, giving
+ *   dh'ₜ = dh ⊙ z + W_hᵀ [dr̃, dz̃, dñ ⊙ r]
+ *   then over all steps dW_h += [dr̃, dz̃, dñ ⊙ r] h'ᵀ, db_h, dW_x, db_x, dx (and the static
+ *   input's, summed over time).
+ * Activations live gate-major, [3, T, N, H], so each gate of a step is one contiguous block.
+ */
+import type { Buf } from '../backend/backend.js';
+import type { Blob, Shape } from '../core/blob.js';
+import type { LayerType, Param } from '../core/layer.js';
+import { RecurrentLayer, parseRecurrent, type RecurrentConfig } from './recurrent.js';
+
+export class GRULayer extends RecurrentLayer {
+  protected readonly stateNames = ['h'];
+  private wx!: Param;
+  private bx!: Param;
+  private ws?: Param;
+  private wh!: Param;
+  private bh!: Param;
+  /** Gates r, z, n after their activations, and the diffs of the input side's pre-activations [3, T, N, H]. */
+  private gates!: Buf;
+  private dgates!: Buf;
+  /** W_hn h' + b_hn, cont-scaled previous h, the recurrent side's diff of n (dñ ⊙ r) [T, N, H]. */
+  private hn!: Buf;
+  private hPrev!: Buf;
+  private dhn!: Buf;
+  /** Per-step scratch [N, H]: dh, a product; the static gates [3, N, H]. */
+  private dh!: Buf;
+  private tmp!: Buf;
+  private sgates?: Buf;
+
+  setup(bottoms: Blob[]): Shape[] {
+    const top = this.setupRecurrent(bottoms);
+    const c = this.config;
+    const { T, N, H, D, Ds } = this;
+    this.wx = this.param('W_x', [3 * H, D], c.weightInit);
+    this.bx = this.param('b_x', [3 * H], c.biasInit);
+    if (Ds) this.ws = this.param('W_x_static', [3 * H, Ds], c.weightInit);
+    this.wh = this.param('W_h', [3 * H, H], c.weightInit);
+    this.bh = this.param('b_h', [3 * H], c.biasInit);
+    const tnh = T * N * H;
+    [this.gates, this.dgates] = [this.ctx.buffer(3 * tnh), this.ctx.buffer(3 * tnh)];
+    [this.hn, this.hPrev, this.dhn] = [0, 1, 2].map(() => this.ctx.buffer(tnh));
+    [this.dh, this.tmp] = [0, 1].map(() => this.ctx.buffer(N * H));
+    if (Ds) this.sgates = this.ctx.buffer(3 * N * H);
+    return [top];
+  }
+
+  /** [H, cols] rows of gate g in a [3H, cols] parameter. */
+  private rows(p: Buf, g: number, cols: number): Buf {
+    return this.ctx.backend.view(p, g * this.H * cols, this.H * cols);
+  }
+
+  forward(bottoms: Blob[], tops: Blob[]): void {
+    const b = this.ctx.backend;
+    const { T, N, H, D, Ds } = this;
+    const [x, cont, xs] = bottoms;
+    const nh = N * H;
+    this.expandCont(cont);
+    for (let g = 0; g < 3; g++) {
+      const block = b.view(this.gates, g * T * nh, T * nh);
+      b.gemm(false, true, T * N, H, D, 1, x.data, this.rows(this.wx.blob.data, g, D), 0, block);
+      b.biasForward(T * N, H, 1, b.view(this.bx.blob.data, g * H, H), block);
+      if (this.ws && this.sgates) b.gemm(false, true, N, H, Ds, 1, xs.data, this.rows(this.ws.blob.data, g, Ds), 0, b.view(this.sgates, g * nh, nh));
+    }
+    const [h0] = this.state;
+    for (let t = 0; t < T; t++) {
+      const hp = this.step(this.hPrev, t);
+      b.mul(nh, this.step(this.contH, t), t === 0 ? h0 : this.step(tops[0].data, t - 1), hp);
+      const [r, z, n] = [0, 1, 2].map((g) => this.step(this.gates, t, g));
+      if (this.sgates) for (let g = 0; g < 3; g++) b.axpy(nh, 1, b.view(this.sgates, g * nh, nh), this.step(this.gates, t, g));
+      for (const [g, a] of [[0, r], [1, z]] as const) {
+        b.gemm(false, true, N, H, H, 1, hp, this.rows(this.wh.blob.data, g, H), 1, a);
+        b.biasForward(N, H, 1, b.view(this.bh.blob.data, g * H, H), a);
+        b.neuronForward('sigmoid', nh, a, a, 0);
+      }
+      const hn = this.step(this.hn, t);
+      b.gemm(false, true, N, H, H, 1, hp, this.rows(this.wh.blob.data, 2, H), 0, hn);
+      b.biasForward(N, H, 1, b.view(this.bh.blob.data, 2 * H, H), hn);
+      b.mul(nh, r, hn, this.tmp);
+      b.add(nh, n, this.tmp, n);
+      b.neuronForward('tanh', nh, n, n, 0);
+      // hₜ = n + z ⊙ (h' - n)
+      const ht = this.step(tops[0].data, t);
+      b.sub(nh, hp, n, this.tmp);
+      b.mul(nh, z, this.tmp, this.tmp);
+      b.add(nh, n, this.tmp, ht);
+    }
+    b.copy(nh, this.step(tops[0].data, T - 1), h0);
+  }
+
+  override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
+    const b = this.ctx.backend;
+    const { T, N, H, D, Ds } = this;
+    const [x, , xs] = bottoms;
+    const nh = N * H;
+    const learn = !this.frozen;
+    b.set(nh, 0, this.dh);
+    for (let t = T - 1; t >= 0; t--) {
+      const [r, z, n] = [0, 1, 2].map((g) => this.step(this.gates, t, g));
+      const [dr, dz, dn] = [0, 1, 2].map((g) => this.step(this.dgates, t, g));
+      const hp = this.step(this.hPrev, t);
+      b.add(nh, this.dh, this.step(tops[0].diff, t), this.dh);
+      // dz̃ = dh ⊙ (h' - n) ⊙ z(1 - z)
+      b.sub(nh, hp, n, this.tmp);
+      b.mul(nh, this.dh, this.tmp, dz);
+      b.neuronBackward('sigmoid', nh, z, dz, dz, 0);
+      // dñ = (dh - dh ⊙ z) ⊙ (1 - n²); dh now holds dh ⊙ z, the direct path to h'
+      b.mul(nh, this.dh, z, this.tmp);
+      b.sub(nh, this.dh, this.tmp, dn);
+      b.neuronBackward('tanh', nh, n, dn, dn, 0);
+      b.copy(nh, this.tmp, this.dh);
+      // dr̃ = dñ ⊙ (W_hn h' + b_hn) ⊙ r(1 - r); the recurrent side of n gets dñ ⊙ r
+      b.mul(nh, dn, this.step(this.hn, t), dr);
+      b.neuronBackward('sigmoid', nh, r, dr, dr, 0);
+      const dhn = this.step(this.dhn, t);
+      b.mul(nh, dn, r, dhn);
+      for (const [g, d] of [[0, dr], [1, dz], [2, dhn]] as const) b.gemm(false, false, N, H, H, 1, d, this.rows(this.wh.blob.data, g, H), 1, this.dh);
+      b.mul(nh, this.dh, this.step(this.contH, t), this.dh);
+    }
+    for (let g = 0; g < 3; g++) {
+      const block = b.view(this.dgates, g * T * nh, T * nh);
+      if (learn) {
+        // the recurrent side over all steps: its diffs are the input side's, but dñ ⊙ r for n
+        const recurrent = g === 2 ? this.dhn : block;
+        b.gemm(true, false, H, H, T * N, 1, recurrent, this.hPrev, 1, this.rows(this.wh.blob.diff, g, H));
+        b.biasBackward(T * N, H, 1, recurrent, b.view(this.bh.blob.diff, g * H, H));
+        b.gemm(true, false, H, D, T * N, 1, block, x.data, 1, this.rows(this.wx.blob.diff, g, D));
+        b.biasBackward(T * N, H, 1, block, b.view(this.bx.blob.diff, g * H, H));
+      }
+      if (propagateDown[0]) b.gemm(false, false, T * N, D, H, 1, block, this.rows(this.wx.blob.data, g, D), g === 0 ? 0 : 1, x.diff);
+      if (this.ws && this.sgates && (learn || propagateDown[2])) {
+        const sum = b.view(this.sgates, g * nh, nh);
+        b.gemv(true, T, nh, 1, block, this.ones, 0, sum);
+        if (learn) b.gemm(true, false, H, Ds, N, 1, sum, xs.data, 1, this.rows(this.ws.blob.diff, g, Ds));
+        if (propagateDown[2]) b.gemm(false, false, N, Ds, H, 1, sum, this.rows(this.ws.blob.data, g, Ds), g === 0 ? 0 : 1, xs.diff);
+      }
+    }
+  }
+}
+
+export const GRU: LayerType<RecurrentConfig> = {
+  type: 'GRU',
+  parse: parseRecurrent,
+  create: (c) => new GRULayer(c),
+};
