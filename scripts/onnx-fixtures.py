@@ -4,14 +4,14 @@ usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 
 For each network NAME (a torchvision model; convnext_mini: torchvision's ConvNeXt with three
 stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: its
-VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer:
-see TextTransformer; lstm_classifier, bilstm_tagger, gru_classifier: see RecurrentText (these
-read token ids [2, 12]); NAME_opsetK: NAME
-exported at opset K instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2)
-writes
-OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode, input
-1x3x64x64), OUT_DIR/NAME.input.bin and OUT_DIR/NAME.torch.bin (the input and PyTorch's output,
-float32 little-endian). Needs python3-torch, python3-torchvision (Debian's packages will do).
+VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer: see
+TextTransformer; causal_lm: see CausalLM; lstm_classifier, bilstm_tagger, gru_classifier: see
+RecurrentText (the text models read token ids [2, 12]); NAME_opsetK: NAME exported at opset K
+instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
+OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode,
+input 1x3x64x64), OUT_DIR/NAME.input.bin and OUT_DIR/NAME.torch.bin (the input and PyTorch's
+output, float32 little-endian). Needs python3-torch, python3-torchvision (Debian's packages will
+do).
 """
 import sys
 
@@ -20,7 +20,7 @@ import torchvision
 
 SIZE = 64
 # the models that read token ids [2, 12]
-TOKENS = ('text_transformer', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier')
+TOKENS = ('text_transformer', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier')
 
 
 class TextTransformer(torch.nn.Module):
@@ -38,6 +38,20 @@ class TextTransformer(torch.nn.Module):
 
     def forward(self, ids):
         return self.head(self.enc(self.emb(ids) + self.pos).mean(1))
+
+
+class CausalLM(TextTransformer):
+    """TextTransformer with a causal mask (each token attends to those before it, the mask's -inf
+    above the diagonal an initializer) and a head of 100 on every token: a GPT-style language
+    model."""
+
+    def __init__(self):
+        super().__init__()
+        self.head = torch.nn.Linear(32, 100)
+        self.register_buffer('causal', torch.nn.Transformer.generate_square_subsequent_mask(12))
+
+    def forward(self, ids):
+        return self.head(self.enc(self.emb(ids) + self.pos, mask=self.causal))
 
 
 class RecurrentText(torch.nn.Module):
@@ -73,6 +87,8 @@ def build(name):
         return ConvNeXt(stages, layer_scale=0.5, num_classes=10)
     if name == 'text_transformer':
         return TextTransformer()
+    if name == 'causal_lm':
+        return CausalLM()
     if name == 'vit_mini':
         from torchvision.models.vision_transformer import VisionTransformer
         net = VisionTransformer(image_size=SIZE, patch_size=16, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10)

@@ -150,6 +150,9 @@ function broadcastOf(x: In, dims: number[], data: string): { axis: number; numAx
   return { axis: end ? rank - rest.length : 0, numAxes: end, shape: rest.slice(0, end) };
 }
 
+/** What an imported mask holds in place of -Infinity: finite, and far below any score. */
+export const MASKED = -1e30;
+
 /** Add, Sub, Mul, Div, Max, Sum: Eltwise on computed values; Bias or Scale with a constant. */
 const binary = (op: string): Entry => (x) => {
   const k = x.inputs.findIndex((_, i) => x.isConst(i));
@@ -169,6 +172,13 @@ const binary = (op: string): Entry => (x) => {
   const data = x.inputs[1 - k];
   const t = x.const(k)!;
   const values = op === 'Sub' ? t.values.map((v) => -v) : op === 'Div' ? t.values.map((v) => 1 / v) : t.values;
+  // An added constant holding -Infinity is a mask (a causal one over attention scores): a Bias that
+  // does not learn, -Infinity written as MASKED, which a Softmax after it sends to 0 as well.
+  if ((op === 'Add' || op === 'Sub') && values.length > 1 && values.some((v) => v === -Infinity) && values.every((v) => v === -Infinity || Number.isFinite(v))) {
+    const b = broadcastOf(x, t.dims, data);
+    x.layer({ type: 'Bias', bottoms: [data], tops: [x.outputs[0]], axis: b.axis, numAxes: b.numAxes, params: [{ lrMult: 0, decayMult: 0 }] });
+    return void x.weight(x.name, 'bias', b.shape, values.map((v) => (v === -Infinity ? MASKED : v)));
+  }
   const producer = producerOf(x, data);
   // MatMul + Add as PyTorch writes a Linear layer: the bias joins the InnerProduct.
   if ((op === 'Add' || op === 'Sub') && producer?.type === 'InnerProduct' && producer.bias === false && x.consumers(data) === 1 && t.values.length === producer.numOutput) {

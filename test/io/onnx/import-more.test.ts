@@ -103,6 +103,19 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     await agrees({ nodes: [node('Max', ['a', 'b', 'c'], ['y'])], inputs: [['a', [3, 1]], ['b', [1, 4]], ['c', [3, 4]]], outputs: ['y'] });
   });
 
+  it('a constant mask with -Infinity (causal, added to the scores) is a Bias that does not learn; +Infinity or NaN stays a damaged weight', { skip }, async () => {
+    const causal = Float32Array.from({ length: 9 }, (_, i) => (i % 3 > Math.floor(i / 3) ? -Infinity : 0));
+    const g: Graph = { nodes: [node('Add', ['s', 'mask'], ['masked']), node('Softmax', ['masked'], ['p'], { axis: -1 })], inputs: [['s', [2, 2, 3, 3]]], outputs: ['p'], inits: [floatTensor('mask', [3, 3], causal)] };
+    assert.deepEqual(await agrees(g), ['Input', 'Bias', 'Softmax']);
+    const bias = importOnnx(model(g)).definition.layers.find((l) => l.type === 'Bias')!;
+    assert.deepEqual(bias.params, [{ lrMult: 0, decayMult: 0 }]);
+    for (const bad of [Infinity, NaN]) {
+      const damaged = { ...g, inits: [floatTensor('mask', [3, 3], causal.map((v, i) => (i === 4 ? bad : v)))] };
+      // not a mask then: its first value that is not finite is named
+      assert.throws(() => importOnnx(model(damaged), { file: 'g.onnx' }), /weight "add___bias" has -Infinity at index 1 \(weights must be finite\)/);
+    }
+  });
+
   it('refuses, naming the node and why: a lossy Cast, an Exp alone, shapes numpy cannot broadcast, the smallest of TopK', () => {
     const refused = (g: Graph, node: string, why: RegExp) =>
       assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && e.message.startsWith('g.onnx: 1 node(s) Cortado cannot import:') && e.message.includes(`node "${node}"`) && why.test(e.message), `${node}`);

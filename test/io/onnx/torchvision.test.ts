@@ -5,7 +5,7 @@
  * MatMul of computed values, the class token a Parameter; random weights, 1×3×64×64, opset 17; the
  * transformer also at opset 14, where PyTorch writes LayerNorm as means and a division), and text
  * models on token ids: a classifier on nn.Embedding and nn.TransformerEncoder (a mean over the
- * sequence), one on a 2-layer nn.LSTM (its final hidden state), a bidirectional LSTM tagger and a
+ * sequence), the same encoder under a causal mask as a language model, a classifier on a 2-layer nn.LSTM (its final hidden state), a bidirectional LSTM tagger and a
  * classifier on a 2-layer bidirectional nn.GRU, into a temporary folder. Each is imported, run on
  * every available backend, and must match onnxruntime (and PyTorch) within 1e-4 relative.
  * ResNet-18, EfficientNet-B0, the ConvNeXt, the transformer and the LSTM and GRU classifiers then
@@ -27,10 +27,10 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier'];
 /** Input shapes other than an image of 1×3×64×64: the text models read token ids (int64 in ONNX). */
 const TOKENS = { shape: [2, 12], int64: true };
-const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS };
+const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, causal_lm: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS };
 const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
 
 /** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
@@ -111,6 +111,34 @@ describe('torchvision graphs and text models exported by PyTorch', { timeout: 30
     }
     console.log(`${name} fine-tuning losses: ${losses.map((l) => l.toFixed(4)).join(' ')}`);
     assert.ok(losses[5] < losses[0], `loss did not fall: ${losses}`);
+    net.destroy();
+  });
+  it(`causal_lm learns the next token on ${trainOn.name}: the loss falls and its causal mask does not change`, { skip: skip || false }, () => {
+    const { definition, weights } = importOnnx(readFileSync(join(dir, 'causal_lm.onnx')));
+    const masks = definition.layers.filter((l) => l.type === 'Bias' && (l.params as { lrMult: number }[] | undefined)?.[0]?.lrMult === 0);
+    assert.equal(masks.length, 2, 'one frozen mask per encoder layer');
+    const layers: LayerConfig[] = [
+      ...definition.layers,
+      { type: 'Input', name: 'labels', tops: ['label'], shapes: [[2, 12]] },
+      { type: 'SoftmaxLoss', name: 'loss', bottoms: ['output', 'label'], axis: 2 },
+    ];
+    const net = new Net(layers, { backend: trainOn.create(), phase: 'train' });
+    load(net, weights);
+    // a stream of ids; each label the id after it
+    const ids = Array.from({ length: 26 }, (_, i) => (i * 37) % 100);
+    for (const l of net.layers) if (l.type === 'Input') (l as InputLayer).feed(l.config.tops[0], l.config.tops[0] === 'label' ? [...ids.slice(1, 13), ...ids.slice(14, 26)] : [...ids.slice(0, 12), ...ids.slice(13, 25)]);
+    const mask = () => Array.from(net.layers.find((l) => l.name === masks[0]!.name)!.params[0]!.blob.read());
+    const before = mask();
+    assert.ok(before.includes(Math.fround(-1e30)) && before.includes(0), 'the mask holds -1e30 above the diagonal and 0 elsewhere');
+    const solver = new Solver(net, { baseLr: 0.05, maxIter: 100 });
+    const losses: number[] = [];
+    for (let k = 0; k < 6; k++) {
+      solver.step();
+      losses.push(solver.loss);
+    }
+    console.log(`causal_lm losses: ${losses.map((l) => l.toFixed(4)).join(' ')}`);
+    assert.ok(losses[5] < losses[0], `loss did not fall: ${losses}`);
+    assert.deepEqual(mask(), before);
     net.destroy();
   });
   it('removes its temporary folder', () => rmSync(dir, { recursive: true, force: true }));
