@@ -1,7 +1,7 @@
 /**
- * A character-level LSTM language model (Karpathy's char-rnn, in Caffe's layers):
+ * A character-level LSTM (or GRU) language model (Karpathy's char-rnn, in Caffe's layers):
  *
- *   SequenceData (T steps × N streams) → Embed (V → E) → LSTM (H) → InnerProduct (H → V, axis 2)
+ *   SequenceData (T steps × N streams) → Embed (V → E) → LSTM or GRU (H) → InnerProduct (H → V, axis 2)
  *   → SoftmaxLoss (axis 2) against the next character
  *
  * plus what the example measures with it: bits per character on held-out text, and text sampled
@@ -51,22 +51,24 @@ export function encode(text: string, heldOutFraction = 0.05): Encoded {
 }
 
 export interface CharRnnSize {
-  /** Steps per window (truncated BPTT length), streams per batch, embedding and LSTM sizes. */
+  /** Steps per window (truncated BPTT length), streams per batch, embedding and recurrent sizes. */
   timeSteps: number;
   streams: number;
   embed: number;
   hidden: number;
+  /** The recurrent layer (default LSTM). */
+  cell?: 'LSTM' | 'GRU';
 }
 
-export const defaultSize: CharRnnSize = { timeSteps: 50, streams: 32, embed: 32, hidden: 128 };
+export const defaultSize: CharRnnSize = { timeSteps: 50, streams: 32, embed: 32, hidden: 128, cell: 'LSTM' };
 
 const uniform = (a: number) => ({ type: 'Uniform', min: -a, max: a });
 
-/** The layers after the data: Embed, LSTM, InnerProduct; `lstmBottoms` name the char and cont blobs. */
+/** The layers after the data: Embed, LSTM (or GRU), InnerProduct; `char` and `cont` name their blobs. */
 function body(V: number, s: CharRnnSize, char: string, cont: string): LayerConfig[] {
   return [
     { type: 'Embed', name: 'embed', bottoms: [char], tops: ['e'], inputDim: V, numOutput: s.embed, weightInit: uniform(0.1) },
-    { type: 'LSTM', name: 'lstm', bottoms: ['e', cont], tops: ['h'], numOutput: s.hidden, weightInit: uniform(0.08) },
+    { type: s.cell ?? 'LSTM', name: (s.cell ?? 'LSTM').toLowerCase(), bottoms: ['e', cont], tops: ['h'], numOutput: s.hidden, weightInit: uniform(0.08) },
     { type: 'InnerProduct', name: 'scores', bottoms: ['h'], tops: ['scores'], numOutput: V, axis: 2, weightInit: uniform(0.08) },
   ];
 }
@@ -87,9 +89,10 @@ export function charRnnSolver(maxIter: number): SolverConfig {
 
 /**
  * Bits per character of the trained net on `tokens`: every window of a fresh evaluation net (state
- * from zero, carried across its windows) once, the mean cross-entropy over ln 2.
+ * from zero, carried across its windows) once, the mean cross-entropy over ln 2. `s` must be the
+ * sizes the net was trained with: the evaluation net shares its weights by layer name.
  */
-export function bitsPerChar(train: Net, backend: Backend, tokens: Float32Array, V: number, s: CharRnnSize = defaultSize): number {
+export function bitsPerChar(train: Net, backend: Backend, tokens: Float32Array, V: number, s: CharRnnSize): number {
   const streams = Math.max(1, Math.min(s.streams, Math.floor((tokens.length - 1) / s.timeSteps)));
   const size = { ...s, streams };
   const net = new Net(charRnn(tokens, V, size), { backend, phase: 'test', shareParamsWith: train });
@@ -105,9 +108,10 @@ export function bitsPerChar(train: Net, backend: Backend, tokens: Float32Array, 
 
 /**
  * `length` characters sampled after `prime`: p(c) ∝ exp(score_c / temperature), each character
- * fed back as the next input (a deploy net, T = N = 1, sharing the trained weights).
+ * fed back as the next input (a deploy net, T = N = 1, sharing the trained weights; `s` as for
+ * bitsPerChar).
  */
-export function sample(train: Net, backend: Backend, vocab: string[], prime: string, length: number, temperature: number, rng: Random, s: CharRnnSize = defaultSize): string {
+export function sample(train: Net, backend: Backend, vocab: string[], prime: string, length: number, temperature: number, rng: Random, s: CharRnnSize): string {
   const V = vocab.length;
   const net = new Net([
     { type: 'Input', name: 'in', tops: ['char', 'cont'], shapes: [[1, 1], [1, 1]] },

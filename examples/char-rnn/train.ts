@@ -4,7 +4,7 @@
  * held-out bits per character; at the end, samples at a few temperatures, time and characters/s.
  *
  *   node dist/examples/char-rnn/train.js [--backend auto|js|native|cuda] [--iterations N]
- *     [--corpus FILE] [--hidden H] [--eval-every N] [--seed N] [--json FILE]
+ *     [--corpus FILE] [--hidden H] [--cell lstm|gru] [--eval-every N] [--seed N] [--json FILE]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -20,6 +20,7 @@ const { values: args } = parseArgs({
     iterations: { type: 'string', default: '3000' },
     corpus: { type: 'string' },
     hidden: { type: 'string', default: String(defaultSize.hidden) },
+    cell: { type: 'string', default: 'lstm' },
     'eval-every': { type: 'string', default: '250' },
     seed: { type: 'string', default: '42' },
     json: { type: 'string' },
@@ -27,13 +28,15 @@ const { values: args } = parseArgs({
 });
 const iterations = Number(args.iterations);
 const evalEvery = Number(args['eval-every']);
-const size = { ...defaultSize, hidden: Number(args.hidden) };
+const cell = args.cell!.toUpperCase();
+if (cell !== 'LSTM' && cell !== 'GRU') throw new Error(`--cell must be lstm or gru, found "${args.cell}"`);
+const size = { ...defaultSize, hidden: Number(args.hidden), cell: cell as 'LSTM' | 'GRU' };
 const backend = createBackend(args.backend as BackendName);
 const { text, source } = loadCorpus(args.corpus);
 const data = encode(text);
 const V = data.vocab.length;
 console.log(`corpus ${source}: ${text.length} characters, ${V} distinct; ${data.train.length} for training, ${data.heldOut.length} held out`);
-console.log(`LSTM ${size.hidden}, embedding ${size.embed}, ${size.timeSteps} steps × ${size.streams} streams per batch; backend ${backend.name}`);
+console.log(`${cell} ${size.hidden}, embedding ${size.embed}, ${size.timeSteps} steps × ${size.streams} streams per batch; backend ${backend.name}`);
 
 const net = new Net(charRnn(data.train, V, size), { backend, seed: Number(args.seed) });
 const solver = new Solver(net, charRnnSolver(iterations));
@@ -61,7 +64,7 @@ const chars = iterations * size.timeSteps * size.streams;
 console.log(`trained ${iterations} iterations (${chars} characters) in ${trained.toFixed(1)} s: ${Math.round(chars / trained)} characters/s`);
 const samples: Record<string, string> = {};
 for (const temperature of [0.5, 0.8, 1.0]) {
-  samples[temperature] = sample(net, backend, data.vocab, 'The ', 300, temperature, new Random(7));
+  samples[temperature] = sample(net, backend, data.vocab, 'The ', 300, temperature, new Random(7), size);
   console.log(`\n--- sample, temperature ${temperature} ---\nThe ${samples[temperature]}`);
 }
 if (args.json) writeFileSync(args.json, JSON.stringify({ source, backend: backend.name, size, iterations, seconds: trained, charsPerSecond: chars / trained, curve, samples }, null, 1));

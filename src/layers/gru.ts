@@ -13,7 +13,8 @@
  *   hₜ = (1 - z) ⊙ n + z ⊙ h'   (the top holds hₜ)
  * (the static input, when given, adds W_x_static x_static to the input side of every gate).
  * Backward, t from T - 1 down to 0, with dh = dtopₜ + cont_{t+1} ⊙ dh'ₜ₊₁:
- *   dñ = dh ⊙ (1 - z) ⊙ (1 - n²);  dz̃ = dh ⊙ (h' - n) ⊙ z(1 - z);  dr̃ = dñ ⊙ (W_hn h' + b_hn) ⊙ r(1 - r)
+ *   dñ = dh ⊙ (1 - z) ⊙ (1 - n²);  dz̃ = dh ⊙ (h' - n) ⊙ z(1 - z)
+ *   dr̃ = dñ ⊙ (W_hn h' + b_hn) ⊙ r(1 - r)
  *   the input side's diffs are dr̃, dz̃, dñ; the recurrent side's dr̃, dz̃, dñ ⊙ r, giving
  *   dh'ₜ = dh ⊙ z + W_hᵀ [dr̃, dz̃, dñ ⊙ r]
  *   then over all steps dW_h += [dr̃, dz̃, dñ ⊙ r] h'ᵀ, db_h, dW_x, db_x, dx (and the static
@@ -32,7 +33,7 @@ export class GRULayer extends RecurrentLayer {
   private ws?: Param;
   private wh!: Param;
   private bh!: Param;
-  /** Gates r, z, n after their activations, and the diffs of the input side's pre-activations [3, T, N, H]. */
+  /** Gates r, z, n after their activations; the diffs of the input side's pre-activations [3, T, N, H]. */
   private gates!: Buf;
   private dgates!: Buf;
   /** W_hn h' + b_hn, cont-scaled previous h, the recurrent side's diff of n (dñ ⊙ r) [T, N, H]. */

@@ -1,6 +1,6 @@
 /**
- * What RNN and LSTM share (Caffe's RecurrentLayer): the bottoms, the continuation markers, and the
- * recurrent state carried from one forward to the next.
+ * What RNN, LSTM and GRU share (Caffe's RecurrentLayer): the bottoms, the continuation markers,
+ * and the recurrent state carried from one forward to the next.
  *
  * Shapes: bottoms x [T, N, ...] (D features per time step and stream), cont [T, N] and, optionally,
  * x_static [N, ...] (D_s features, the same at every step); top [T, N, numOutput].
@@ -10,7 +10,7 @@
  * truncated at the batch boundary: no gradient reaches the previous batch. getState/setState
  * carry that state (Net.getDataState puts it in snapshots, so a resumed run continues exactly).
  * With x as the only bottom, cont is 0 at t = 0 and 1 after: every forward holds whole sequences
- * that start from a zero state (PyTorch's nn.RNN/nn.LSTM called without a state; ONNX's LSTM).
+ * that start from a zero state (PyTorch's nn.LSTM and nn.GRU called without a state; ONNX's LSTM and GRU).
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
@@ -29,7 +29,7 @@ export interface RecurrentConfig extends BaseConfig {
   biasInit: Initializer;
 }
 
-/** Reads the fields common to RNN and LSTM: 1 to 3 bottoms, 1 top, numOutput and the fillers. */
+/** Reads the fields common to RNN, LSTM and GRU: 1 to 3 bottoms, 1 top, numOutput and the fillers. */
 export function parseRecurrent(r: ConfigReader, base: BaseConfig): RecurrentConfig {
   expectBlobs(r, base, [1, 3], 1);
   return {
@@ -58,7 +58,8 @@ export abstract class RecurrentLayer extends Layer<RecurrentConfig> {
   /** Checks the bottoms, sets T, N, D, Ds, H and allocates the shared buffers; returns the top shape. */
   protected setupRecurrent(bottoms: Blob[]): Shape {
     const c = this.config;
-    const [x, cont, xs] = bottoms as (Blob | undefined)[] as [Blob, Blob | undefined, Blob | undefined];
+    const x = bottoms[0]!;
+    const cont: Blob | undefined = bottoms[1], xs: Blob | undefined = bottoms[2];
     if (x.shape.length < 2) throw new ShapeError(`${where(c)}: bottom "${x.name}" must be [T, N, ...] (time, streams, features), found ${shapeStr(x.shape)}`);
     [this.T, this.N] = x.shape;
     this.D = x.count / (this.T * this.N);

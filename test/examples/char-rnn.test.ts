@@ -18,17 +18,19 @@ test('char-rnn: the net is SequenceData → Embed → LSTM → InnerProduct (axi
   assert.deepEqual([solver.method, solver.baseLr, solver.clipGradients], ['Adam', 2e-3, 5]);
 });
 
-test('char-rnn: training on a repeated sentence drives held-out bits per character far down, and a cold sample is made of its 4-grams', () => {
-  const backend = new JsBackend();
-  const sentence = 'the cat sat on the mat. ';
-  const { vocab, train, heldOut } = encode(sentence.repeat(60), 0.1);
-  const net = new Net(charRnn(train, vocab.length, small), { backend, seed: 3 });
-  const solver = new Solver(net, { ...charRnnSolver(300), baseLr: 0.02 });
-  const before = bitsPerChar(net, backend, heldOut, vocab.length, small);
-  for (let i = 0; i < 300; i++) solver.step();
-  const after = bitsPerChar(net, backend, heldOut, vocab.length, small);
-  assert.ok(before > 3 && after < 0.5, `held-out bits per character ${before} → ${after}`);
-  const text = sample(net, backend, vocab, 'the ', 40, 0.1, new Random(1), small);
-  const full = `the ${text}`;
-  for (let k = 0; k + 4 <= full.length; k++) assert.ok(sentence.repeat(2).includes(full.slice(k, k + 4)), `"${full.slice(k, k + 4)}" of the sample "${full}" is not in the sentence`);
-});
+for (const cell of ['LSTM', 'GRU'] as const) {
+  test(`char-rnn (${cell}): training on a repeated sentence drives held-out bits per character far down, and a cold sample is made of its 4-grams`, () => {
+    const backend = new JsBackend();
+    const sentence = 'the cat sat on the mat. ';
+    const { vocab, train, heldOut } = encode(sentence.repeat(60), 0.1);
+    const net = new Net(charRnn(train, vocab.length, { ...small, cell }), { backend, seed: 3 });
+    const solver = new Solver(net, { ...charRnnSolver(300), baseLr: 0.02 });
+    const before = bitsPerChar(net, backend, heldOut, vocab.length, { ...small, cell });
+    for (let i = 0; i < 300; i++) solver.step();
+    const after = bitsPerChar(net, backend, heldOut, vocab.length, { ...small, cell });
+    assert.ok(before > 3 && after < 0.5, `held-out bits per character ${before} → ${after}`);
+    const text = sample(net, backend, vocab, 'the ', 40, 0.1, new Random(1), { ...small, cell });
+    const full = `the ${text}`;
+    for (let k = 0; k + 4 <= full.length; k++) assert.ok(sentence.repeat(2).includes(full.slice(k, k + 4)), `"${full.slice(k, k + 4)}" of the sample "${full}" is not in the sentence`);
+  });
+}

@@ -151,7 +151,7 @@ function broadcastOf(x: In, dims: number[], data: string): { axis: number; numAx
 }
 
 /** What an imported mask holds in place of -Infinity: finite, and far below any score. */
-export const MASKED = -1e30;
+const MASKED = -1e30;
 
 /** Add, Sub, Mul, Div, Max, Sum: Eltwise on computed values; Bias or Scale with a constant. */
 const binary = (op: string): Entry => (x) => {
