@@ -5,7 +5,8 @@ usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 For each network NAME (a torchvision model; convnext_mini: torchvision's ConvNeXt with three
 stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: its
 VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer: see
-TextTransformer; causal_lm: see CausalLM; lstm_classifier, bilstm_tagger, gru_classifier: see
+TextTransformer; padded_text: see PaddedText (and OUT_DIR/padded_text.pad.bin, its mask);
+causal_lm: see CausalLM; lstm_classifier, bilstm_tagger, gru_classifier: see
 RecurrentText (the text models read token ids [2, 12]); NAME_opsetK: NAME exported at opset K
 instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode,
@@ -20,7 +21,7 @@ import torchvision
 
 SIZE = 64
 # the models that read token ids [2, 12]
-TOKENS = ('text_transformer', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier')
+TOKENS = ('text_transformer', 'padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier')
 
 
 class TextTransformer(torch.nn.Module):
@@ -38,6 +39,19 @@ class TextTransformer(torch.nn.Module):
 
     def forward(self, ids):
         return self.head(self.enc(self.emb(ids) + self.pos).mean(1))
+
+
+class PaddedText(TextTransformer):
+    """TextTransformer reading a second input, pad (bool [2, 12], True at padding), as the
+    encoder's src_key_padding_mask: PyTorch writes it as a Where choosing -inf."""
+
+    def __init__(self):
+        super().__init__()
+        # the math the exporter writes: no nested tensors (which zero the padded positions)
+        self.enc.enable_nested_tensor = False
+
+    def forward(self, ids, pad):
+        return self.head(self.enc(self.emb(ids) + self.pos, src_key_padding_mask=pad).mean(1))
 
 
 class CausalLM(TextTransformer):
@@ -89,6 +103,8 @@ def build(name):
         return TextTransformer()
     if name == 'causal_lm':
         return CausalLM()
+    if name == 'padded_text':
+        return PaddedText()
     if name == 'vit_mini':
         from torchvision.models.vision_transformer import VisionTransformer
         net = VisionTransformer(image_size=SIZE, patch_size=16, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10)
@@ -119,14 +135,22 @@ def main():
                 m.bias.data.uniform_(-0.2, 0.2)
         # the text models read token ids [2, 12] (int64; the .input.bin holds them as float32)
         x = torch.randint(0, 100, (2, 12)) if base in TOKENS else torch.rand(1, 3, SIZE, SIZE)
-        with torch.no_grad():
-            y = net(x)
+        inputs, names = (x,), ['input']
+        if base == 'padded_text':
+            # the first sequence padded after 9 tokens, the second after 11
+            pad = torch.zeros(2, 12, dtype=torch.bool)
+            pad[0, 9:] = True
+            pad[1, 11:] = True
+            inputs, names = (x, pad), ['input', 'pad']
+            pad.numpy().astype('<f4').tofile(f'{out}/{name}.pad.bin')
+        # with gradients on, PyTorch skips its inference fast path and computes as exported
+        y = net(*inputs).detach()
         # The batch axis of the transformer and of the recurrent classifiers is symbolic, as when
         # exported for any batch size: its shape arithmetic then folds at the batch size importOnnx
         # is given.
         dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base in ('vit_mini', 'lstm_classifier', 'gru_classifier') else None
-        torch.onnx.export(net, x, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=True,
-                          input_names=['input'], output_names=['output'], dynamic_axes=dynamic)
+        torch.onnx.export(net, inputs, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=True,
+                          input_names=names, output_names=['output'], dynamic_axes=dynamic)
         x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')  # ids as floats, as Cortado's Embed reads them
         y.numpy().astype('<f4').tofile(f'{out}/{name}.torch.bin')
         print(name, tuple(y.shape))

@@ -6,6 +6,7 @@ declare module 'onnxruntime-node' {
   export class Tensor {
     constructor(type: 'float32', data: Float32Array, dims: readonly number[]);
     constructor(type: 'int64', data: BigInt64Array, dims: readonly number[]);
+    constructor(type: 'bool', data: Uint8Array, dims: readonly number[]);
     readonly data: Float32Array | Int32Array | BigInt64Array;
     readonly dims: readonly number[];
   }

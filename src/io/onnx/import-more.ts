@@ -25,7 +25,7 @@
  *               BatchNormalization's trivial scale and B give no Scale layer
  */
 import { DOUBLE, FLOAT, INTEGER_TYPES } from './codec.js';
-import { needConst, one, producerOf, reshapeTo, type Entry, type In } from './import-ops.js';
+import { MASKED, expandTo, needConst, one, producerOf, reshapeTo, type Entry, type In } from './import-ops.js';
 
 const REDUCTIONS: Record<string, string> = { ReduceSum: 'SUM', ReduceL1: 'ASUM', ReduceSumSquare: 'SUMSQ', ReduceMean: 'MEAN', ReduceL2: 'SUMSQ' };
 
@@ -115,8 +115,25 @@ function topk(x: In): string | void {
 
 const FLOAT16 = 10, BFLOAT16 = 16, BOOL = 9;
 
+/** Layers that move values without changing them: what they compute holds what their bottoms hold. */
+const MOVES = new Set(['Reshape', 'Flatten', 'Identity', 'Tile', 'Permute', 'Slice', 'Concat']);
+
+/** Whether `value` holds only 0 and 1: a boolean graph input, moved (reshaped, tiled...), cast or negated. */
+function zeroOne(x: In, value: string, depth = 0): boolean {
+  if (x.boolInput(value)) return true;
+  const p = producerOf(x, value);
+  if (!p || depth > 64) return false;
+  // a x + b taking 0 and 1 to 0 or 1 (1 - c, a Where between 1 and 0)
+  if (p.type === 'Power' && (p.power ?? 1) === 1) {
+    const [a, b] = [(p.scale as number | undefined) ?? 1, (p.shift as number | undefined) ?? 0];
+    if ((b === 0 || b === 1) && (a + b === 0 || a + b === 1)) return zeroOne(x, p.bottoms![0]!, depth + 1);
+  }
+  return MOVES.has(p.type) && (p.bottoms ?? []).length > 0 && p.bottoms!.every((b) => zeroOne(x, b, depth + 1));
+}
+
 function cast(x: In): string | void {
   const to = x.attrs.get('to');
+  if (to === BOOL && zeroOne(x, x.inputs[0]!)) return void x.layer({ type: 'Identity', ...one(x) });
   // Follow Reshape, Flatten and Identity back to what computed the values.
   let p = producerOf(x, x.inputs[0]);
   while (p && (p.type === 'Reshape' || p.type === 'Flatten' || p.type === 'Identity')) p = producerOf(x, p.bottoms![0]!);
@@ -160,6 +177,35 @@ function layerNorm(x: In): string | void {
   x.weight(x.name, 'bias', normalized, bias ? bias.values : new Float64Array(D));
 }
 
+/**
+ * Where with a computed condition of 0s and 1s (a boolean graph input, moved or cast: a padding
+ * mask) choosing between two constants of one value each: a Power, b + (a - b) c, with -Infinity
+ * held as MASKED (the mask then added to attention scores).
+ */
+function where(x: In): string | void {
+  if (x.isConst(1) === false || x.isConst(2) === false) return 'a computed value to choose (Cortado\'s Where chooses between two constants of one value each)';
+  if (!zeroOne(x, x.inputs[0]!)) return 'a condition not read from a boolean graph input (Cortado\'s Where takes 0 and 1 as they are)';
+  const shape = x.shape(x.inputs[0]!);
+  const [a, b] = [1, 2].map((i) => x.const(i)!);
+  for (const t of [a!, b!]) {
+    if (t.values.some((v) => v !== t.values[0])) return `a constant to choose of several values, [${t.dims}] (Cortado's Where chooses between two single values)`;
+    if (t.dims.length > shape.length || t.dims.some((d, i) => d !== 1 && d !== shape[shape.length - t.dims.length + i])) return `a constant of shape [${t.dims}] beyond the condition's [${shape}]`;
+    if (Number.isNaN(t.values[0]) || t.values[0] === Infinity) return `a constant of ${t.values[0]} to choose (Cortado holds -Infinity as ${MASKED}, nothing else that is not finite)`;
+  }
+  const [va, vb] = [a!, b!].map((t) => (t.values[0] === -Infinity ? MASKED : t.values[0] ?? 0)) as [number, number];
+  x.layer({ type: 'Power', ...one(x), power: 1, scale: va - vb, shift: vb });
+}
+
+/** Expand of a computed value: Tile along its axes of size 1 (a Reshape first where the rank grows). */
+function expand(x: In): string | void {
+  const shape = x.shape(x.inputs[0]!);
+  const target = Array.from(needConst(x, 1, 'shape').values);
+  const rank = Math.max(shape.length, target.length);
+  const [ps, pt] = [shape, target].map((d) => [...new Array(rank - d.length).fill(1), ...d]);
+  if (ps!.some((d, i) => d !== 1 && pt![i] !== 1 && d !== pt![i])) return `shape [${target}] for an input of shape [${shape}]`;
+  expandTo(x, x.inputs[0]!, ps!.map((d, i) => Math.max(d, pt![i]!)), '', x.outputs[0]!);
+}
+
 /** Squeeze and Unsqueeze of a computed value: a Reshape (of constants they are folded). */
 const squeeze = (x: In): string | void => {
   const shape = x.shape(x.inputs[0]);
@@ -193,6 +239,8 @@ export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   Gelu: gelu,
   LayerNormalization: layerNorm,
   Squeeze: squeeze, Unsqueeze: squeeze,
+  Where: where,
+  Expand: expand,
   // of computed values (of constants they are folded)
   Sqrt: (x) => void x.layer({ type: 'Power', ...one(x), power: 0.5 }),
   Reciprocal: (x) => void x.layer({ type: 'Power', ...one(x), power: -1 }),

@@ -24,6 +24,8 @@ export interface In {
   const(i: number): Tensor | undefined;
   /** The shape of a computed value. */
   shape(value: string): number[];
+  /** Whether a graph input holds booleans (fed to Cortado as 0 and 1). */
+  boolInput(value: string): boolean;
   /** Adds a layer (named `name` unless the config names it). */
   layer(cfg: Omit<LayerConfig, 'name'> & { name?: string }): void;
   /** A fresh layer name. */
@@ -151,7 +153,7 @@ function broadcastOf(x: In, dims: number[], data: string): { axis: number; numAx
 }
 
 /** What an imported mask holds in place of -Infinity: finite, and far below any score. */
-const MASKED = -1e30;
+export const MASKED = -1e30;
 
 /** Add, Sub, Mul, Div, Max, Sum: Eltwise on computed values; Bias or Scale with a constant. */
 const binary = (op: string): Entry => (x) => {
@@ -247,19 +249,32 @@ function tiledBroadcast(x: In, op: string): string | void {
   const padded = shapes.map((s) => [...new Array(rank - s.length).fill(1), ...s]);
   const out = Array.from({ length: rank }, (_, a) => Math.max(...padded.map((p) => p[a]!)));
   if (padded.some((p) => p.some((d, a) => d !== 1 && d !== out[a]))) return `a broadcast between computed values of shapes ${shapes.map((s) => `[${s}]`).join(', ')} (numpy's rules: each size 1 or the largest)`;
-  const bottoms = x.inputs.map((input, i) => {
-    let current = input;
-    const step = (layer: Record<string, unknown>, what: string) => {
-      const next = x.fresh(`${x.outputs[0]}_${what}${i}`);
-      x.layer({ ...layer, name: x.fresh(`${x.name}_${what}${i}`), bottoms: [current], tops: [next] } as never);
-      current = next;
-    };
-    if (shapes[i]!.length !== rank) step({ type: 'Reshape', shape: padded[i] }, 'rank');
-    padded[i]!.forEach((d, a) => { if (d === 1 && out[a]! > 1) step({ type: 'Tile', axis: a, tiles: out[a] }, `tile${a}_`); });
-    return current;
-  });
+  const bottoms = x.inputs.map((input, i) => expandTo(x, input, out, String(i)));
   if (op === 'Sub' || op === 'Div') return void x.layer({ type: 'ElementWise', bottoms, tops: [x.outputs[0]], operation: op === 'Sub' ? 'subtract' : 'divide' });
   x.layer({ type: 'Eltwise', bottoms, tops: [x.outputs[0]], operation: op === 'Mul' ? 'PROD' : op === 'Max' ? 'MAX' : 'SUM' });
+}
+
+/**
+ * The computed value `input` broadcast to `out` (numpy's rules, checked by the caller): a Reshape
+ * to out's rank (1s in front) where its rank is lower, then a Tile of each axis where it has 1 and
+ * out more (Cortado's Tile of an axis of 1 copies it). Returns the blob holding it: `to` where
+ * given (an Identity when nothing changes), else a fresh blob, or input itself when the shapes
+ * agree; `tag` keeps the names of several operands apart.
+ */
+export function expandTo(x: In, input: string, out: number[], tag = '', to?: string): string {
+  const shape = x.shape(input);
+  const padded = [...new Array(out.length - shape.length).fill(1), ...shape];
+  const steps: [Record<string, unknown>, string][] = [];
+  if (shape.length !== out.length) steps.push([{ type: 'Reshape', shape: padded }, 'rank']);
+  padded.forEach((d, a) => { if (d === 1 && out[a]! > 1) steps.push([{ type: 'Tile', axis: a, tiles: out[a] }, `tile${a}_`]); });
+  if (!steps.length && to) steps.push([{ type: 'Identity' }, 'same']);
+  let current = input;
+  steps.forEach(([layer, what], k) => {
+    const next = k === steps.length - 1 && to ? to : x.fresh(`${x.outputs[0]}_${what}${tag}`);
+    x.layer({ ...layer, name: k === steps.length - 1 && to ? x.name : x.fresh(`${x.name}_${what}${tag}`), bottoms: [current], tops: [next] } as never);
+    current = next;
+  });
+  return current;
 }
 
 /**

@@ -68,6 +68,8 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     const shape = dims.map((d) => (d.dim_value !== undefined && d.dim_value > 0 ? d.dim_value : options.batchSize ?? 1));
     layers.push({ type: 'Input', name: layerName(`input_${v.name}`), tops: [v.name], shapes: [shape] });
   }
+  const BOOL = 9;
+  const boolInputs = new Set<string>((graph.input ?? []).filter((v: Msg) => v.type?.tensor_type?.elem_type === BOOL).map((v: Msg) => v.name));
   const oracle = new ShapeOracle(layers);
   /** A weight, refused when it holds a NaN or an infinity (`where` names the node or output). */
   const setWeight = (where: string, layer: string, param: string, dims: readonly number[], values: ArrayLike<number>) => {
@@ -162,6 +164,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       isConst: (i) => !!inputs[i] && consts.has(inputs[i]),
       const: (i) => (inputs[i] ? consts.get(inputs[i]) : undefined),
       shape: (v) => oracle.shape(v),
+      boolInput: (v) => boolInputs.has(v),
       layer: (cfg) => void layers.push({ name, ...cfg } as LayerConfig),
       fresh: (base) => layerName(base),
       weight: (layer, param, dims, values) => {

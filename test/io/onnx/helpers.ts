@@ -26,13 +26,16 @@ export async function loadOrt(): Promise<Ort | null> {
 
 export const ortMissing = () => why;
 
-/** Runs a model on float32 feeds; returns every output by name. */
-export async function runOrt(model: Uint8Array, feeds: Record<string, { values: ArrayLike<number>; shape: readonly number[]; int64?: boolean }>): Promise<Map<string, { data: Float32Array; dims: number[] }>> {
+/** Runs a model on float32 feeds (int64 or bool where marked, from whole numbers); returns every output by name. */
+export async function runOrt(model: Uint8Array, feeds: Record<string, { values: ArrayLike<number>; shape: readonly number[]; int64?: boolean; bool?: boolean }>): Promise<Map<string, { data: Float32Array; dims: number[] }>> {
   const o = (await loadOrt())!;
   const session = await o.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
-  const tensors = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, v.int64
-    ? new o.Tensor('int64', BigInt64Array.from(Array.from(v.values, (n) => BigInt(n))), v.shape)
-    : new o.Tensor('float32', Float32Array.from(v.values), v.shape)]));
+  const tensorOf = (v: (typeof feeds)[string]) => {
+    if (v.int64) return new o.Tensor('int64', BigInt64Array.from(Array.from(v.values, (n) => BigInt(n))), v.shape);
+    if (v.bool) return new o.Tensor('bool', Uint8Array.from(v.values), v.shape);
+    return new o.Tensor('float32', Float32Array.from(v.values), v.shape);
+  };
+  const tensors = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, tensorOf(v)]));
   const out = await session.run(tensors);
   return new Map(Object.entries(out).map(([k, t]) => [k, { data: Float32Array.from(t.data as Float32Array), dims: [...t.dims] }]));
 }

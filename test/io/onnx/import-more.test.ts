@@ -116,6 +116,36 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     }
   });
 
+  it('a padding mask from a boolean input (Reshape, Expand, Cast to bool, Where between -Infinity and 0) added to the scores matches onnxruntime; Where refuses other conditions and computed choices', { skip }, async () => {
+    const nodes = [
+      node('Reshape', ['m', 'to4'], ['m4']), node('Expand', ['m4', 'wide'], ['me']), node('Cast', ['me'], ['mb'], { to: 9 }),
+      node('Where', ['mb', 'minus', 'zero'], ['w']), node('Add', ['s', 'w'], ['a']), node('Softmax', ['a'], ['p'], { axis: -1 }),
+    ];
+    const inits = [int64Tensor('to4', [4], [2, 1, 1, 3]), int64Tensor('wide', [4], [2, 2, 1, 3]), floatTensor('minus', [], [-Infinity]), floatTensor('zero', [1], [0])];
+    const bool = (name: string, shape: number[]): Msg => ({ ...value(name, shape), type: { tensor_type: { elem_type: 9, shape: { dim: shape.map((d) => ({ dim_value: d })) } } } });
+    const bytes = encodeModel({
+      ir_version: 8, opset_import: [{ domain: '', version: 17 }],
+      graph: { name: 'g', node: nodes, initializer: inits, input: [value('s', [2, 2, 3, 3]), bool('m', [2, 3])], output: [{ name: 'p' }] },
+    });
+    const s = inputOf([2, 2, 3, 3]);
+    const m = [0, 0, 1, 0, 1, 1];
+    const { definition, weights } = importOnnx(bytes, { file: 'g.onnx' });
+    assert.deepEqual(definition.layers.map((l) => l.type), ['Input', 'Input', 'Reshape', 'Tile', 'Identity', 'Power', 'Tile', 'Eltwise', 'Softmax']);
+    const net = new Net(definition.layers, { backend: new JsBackend('float32'), phase: 'test' });
+    load(net, weights);
+    (net.layers[0] as InputLayer).feed('s', s);
+    (net.layers[1] as InputLayer).feed('m', m);
+    net.forward();
+    const ours = Float32Array.from(net.blob('p').read());
+    const theirs = (await runOrt(bytes, { s: { values: s, shape: [2, 2, 3, 3] }, m: { values: m, shape: [2, 3], bool: true } })).get('p')!.data;
+    assert.ok(maxRelDiff(theirs, ours) < 1e-6, `${theirs} vs ${ours}`);
+    assert.equal(ours[2], 0, 'a masked position gets no weight');
+    net.destroy();
+    const refusedBy = (g: Graph, why: RegExp) => assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && why.test(e.message), `${why}`);
+    refusedBy({ nodes: [node('Where', ['c', 'minus', 'zero'], ['w'])], inputs: [['c', [2, 3]]], outputs: ['w'], inits: inits.slice(2) }, /node "where" \(Where, #0\): a condition not read from a boolean graph input/);
+    refusedBy({ nodes: [node('Where', ['c', 'x', 'zero'], ['w'])], inputs: [['c', [2, 3]], ['x', [2, 3]]], outputs: ['w'], inits: inits.slice(3) }, /a computed value to choose/);
+  });
+
   it('refuses, naming the node and why: a lossy Cast, an Exp alone, shapes numpy cannot broadcast, the smallest of TopK', () => {
     const refused = (g: Graph, node: string, why: RegExp) =>
       assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && e.message.startsWith('g.onnx: 1 node(s) Cortado cannot import:') && e.message.includes(`node "${node}"`) && why.test(e.message), `${node}`);

@@ -5,7 +5,7 @@
  * MatMul of computed values, the class token a Parameter; random weights, 1×3×64×64, opset 17; the
  * transformer also at opset 14, where PyTorch writes LayerNorm as means and a division), and text
  * models on token ids: a classifier on nn.Embedding and nn.TransformerEncoder (a mean over the
- * sequence), the same encoder under a causal mask as a language model, a classifier on a 2-layer nn.LSTM (its final hidden state), a bidirectional LSTM tagger and a
+ * sequence), the same with a padding mask as a second input, the same encoder under a causal mask as a language model, a classifier on a 2-layer nn.LSTM (its final hidden state), a bidirectional LSTM tagger and a
  * classifier on a 2-layer bidirectional nn.GRU, into a temporary folder. Each is imported, run on
  * every available backend, and must match onnxruntime (and PyTorch) within 1e-4 relative.
  * ResNet-18, EfficientNet-B0, the ConvNeXt, the transformer and the LSTM and GRU classifiers then
@@ -27,10 +27,10 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier'];
 /** Input shapes other than an image of 1×3×64×64: the text models read token ids (int64 in ONNX). */
 const TOKENS = { shape: [2, 12], int64: true };
-const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, causal_lm: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS };
+const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, padded_text: TOKENS, causal_lm: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS };
 const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
 
 /** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
@@ -72,10 +72,12 @@ describe('torchvision graphs and text models exported by PyTorch', { timeout: 30
         const { definition, weights } = importOnnx(bytes, { file: `${name}.onnx`, batchSize: spec.shape[0] });
         const net = new Net(definition.layers, { backend: be.create(), phase: 'test' });
         load(net, weights);
-        (net.layers.find((l) => l.type === 'Input') as InputLayer).feed('input', input);
+        // padded_text also reads its padding mask (bool in ONNX, 0 and 1 in Cortado)
+        const feeds = { input: { values: input, ...spec }, ...(name === 'padded_text' ? { pad: { values: floats(join(dir, `${name}.pad.bin`)), shape: spec.shape, bool: true } } : {}) };
+        for (const [top, f] of Object.entries(feeds)) (net.layers.find((l) => l.type === 'Input' && l.config.tops[0] === top) as InputLayer).feed(top, f.values);
         net.forward();
         const ours = Float32Array.from(net.blob('output').read());
-        const theirs = (await runOrt(bytes, { input: { values: input, ...spec } })).get('output')!.data;
+        const theirs = (await runOrt(bytes, feeds)).get('output')!.data;
         const torch = floats(join(dir, `${name}.torch.bin`));
         const [eOrt, eTorch] = [relError(theirs, ours), relError(torch, ours)];
         console.log(`${name} on ${be.name}: max relative error ${eOrt.toExponential(2)} vs onnxruntime, ${eTorch.toExponential(2)} vs PyTorch`);
