@@ -28,9 +28,6 @@ import { RecurrentLayer, parseRecurrent, type RecurrentConfig } from './recurren
 
 export class GRULayer extends RecurrentLayer {
   protected readonly stateNames = ['h'];
-  private wx!: Param;
-  private bx!: Param;
-  private ws?: Param;
   private wh!: Param;
   private bh!: Param;
   /** Gates r, z, n after their activations; the diffs of the input side's pre-activations [3, T, N, H]. */
@@ -48,37 +45,24 @@ export class GRULayer extends RecurrentLayer {
   setup(bottoms: Blob[]): Shape[] {
     const top = this.setupRecurrent(bottoms);
     const c = this.config;
-    const { T, N, H, D, Ds } = this;
-    this.wx = this.param('W_x', [3 * H, D], c.weightInit);
-    this.bx = this.param('b_x', [3 * H], c.biasInit);
-    if (Ds) this.ws = this.param('W_x_static', [3 * H, Ds], c.weightInit);
+    const { T, N, H } = this;
+    this.sgates = this.setupInputs(3, ['W_x', 'b_x', 'W_x_static']);
     this.wh = this.param('W_h', [3 * H, H], c.weightInit);
     this.bh = this.param('b_h', [3 * H], c.biasInit);
     const tnh = T * N * H;
     [this.gates, this.dgates] = [this.ctx.buffer(3 * tnh), this.ctx.buffer(3 * tnh)];
     [this.hn, this.hPrev, this.dhn] = [0, 1, 2].map(() => this.ctx.buffer(tnh));
     [this.dh, this.tmp] = [0, 1].map(() => this.ctx.buffer(N * H));
-    if (Ds) this.sgates = this.ctx.buffer(3 * N * H);
     return [top];
-  }
-
-  /** [H, cols] rows of gate g in a [3H, cols] parameter. */
-  private rows(p: Buf, g: number, cols: number): Buf {
-    return this.ctx.backend.view(p, g * this.H * cols, this.H * cols);
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
     const b = this.ctx.backend;
-    const { T, N, H, D, Ds } = this;
+    const { T, N, H } = this;
     const [x, cont, xs] = bottoms;
     const nh = N * H;
     this.expandCont(cont);
-    for (let g = 0; g < 3; g++) {
-      const block = b.view(this.gates, g * T * nh, T * nh);
-      b.gemm(false, true, T * N, H, D, 1, x.data, this.rows(this.wx.blob.data, g, D), 0, block);
-      b.biasForward(T * N, H, 1, b.view(this.bx.blob.data, g * H, H), block);
-      if (this.ws && this.sgates) b.gemm(false, true, N, H, Ds, 1, xs.data, this.rows(this.ws.blob.data, g, Ds), 0, b.view(this.sgates, g * nh, nh));
-    }
+    this.projectInputs(3, x, xs, this.gates, this.sgates);
     const [h0] = this.state;
     for (let t = 0; t < T; t++) {
       const hp = this.step(this.hPrev, t);
@@ -86,12 +70,12 @@ export class GRULayer extends RecurrentLayer {
       const [r, z, n] = [0, 1, 2].map((g) => this.step(this.gates, t, g));
       if (this.sgates) for (let g = 0; g < 3; g++) b.axpy(nh, 1, b.view(this.sgates, g * nh, nh), this.step(this.gates, t, g));
       for (const [g, a] of [[0, r], [1, z]] as const) {
-        b.gemm(false, true, N, H, H, 1, hp, this.rows(this.wh.blob.data, g, H), 1, a);
+        b.gemm(false, true, N, H, H, 1, hp, this.gateRows(this.wh.blob.data, g, H), 1, a);
         b.biasForward(N, H, 1, b.view(this.bh.blob.data, g * H, H), a);
         b.neuronForward('sigmoid', nh, a, a, 0);
       }
       const hn = this.step(this.hn, t);
-      b.gemm(false, true, N, H, H, 1, hp, this.rows(this.wh.blob.data, 2, H), 0, hn);
+      b.gemm(false, true, N, H, H, 1, hp, this.gateRows(this.wh.blob.data, 2, H), 0, hn);
       b.biasForward(N, H, 1, b.view(this.bh.blob.data, 2 * H, H), hn);
       b.mul(nh, r, hn, this.tmp);
       b.add(nh, n, this.tmp, n);
@@ -107,7 +91,7 @@ export class GRULayer extends RecurrentLayer {
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     const b = this.ctx.backend;
-    const { T, N, H, D, Ds } = this;
+    const { T, N, H } = this;
     const [x, , xs] = bottoms;
     const nh = N * H;
     const learn = !this.frozen;
@@ -131,27 +115,18 @@ export class GRULayer extends RecurrentLayer {
       b.neuronBackward('sigmoid', nh, r, dr, dr, 0);
       const dhn = this.step(this.dhn, t);
       b.mul(nh, dn, r, dhn);
-      for (const [g, d] of [[0, dr], [1, dz], [2, dhn]] as const) b.gemm(false, false, N, H, H, 1, d, this.rows(this.wh.blob.data, g, H), 1, this.dh);
+      for (const [g, d] of [[0, dr], [1, dz], [2, dhn]] as const) b.gemm(false, false, N, H, H, 1, d, this.gateRows(this.wh.blob.data, g, H), 1, this.dh);
       b.mul(nh, this.dh, this.step(this.contH, t), this.dh);
     }
-    for (let g = 0; g < 3; g++) {
-      const block = b.view(this.dgates, g * T * nh, T * nh);
-      if (learn) {
-        // the recurrent side over all steps: its diffs are the input side's, but dñ ⊙ r for n
-        const recurrent = g === 2 ? this.dhn : block;
-        b.gemm(true, false, H, H, T * N, 1, recurrent, this.hPrev, 1, this.rows(this.wh.blob.diff, g, H));
+    if (learn) {
+      // the recurrent side over all steps: its diffs are the input side's, but dñ ⊙ r for n
+      for (let g = 0; g < 3; g++) {
+        const recurrent = g === 2 ? this.dhn : b.view(this.dgates, g * T * nh, T * nh);
+        b.gemm(true, false, H, H, T * N, 1, recurrent, this.hPrev, 1, this.gateRows(this.wh.blob.diff, g, H));
         b.biasBackward(T * N, H, 1, recurrent, b.view(this.bh.blob.diff, g * H, H));
-        b.gemm(true, false, H, D, T * N, 1, block, x.data, 1, this.rows(this.wx.blob.diff, g, D));
-        b.biasBackward(T * N, H, 1, block, b.view(this.bx.blob.diff, g * H, H));
-      }
-      if (propagateDown[0]) b.gemm(false, false, T * N, D, H, 1, block, this.rows(this.wx.blob.data, g, D), g === 0 ? 0 : 1, x.diff);
-      if (this.ws && this.sgates && (learn || propagateDown[2])) {
-        const sum = b.view(this.sgates, g * nh, nh);
-        b.gemv(true, T, nh, 1, block, this.ones, 0, sum);
-        if (learn) b.gemm(true, false, H, Ds, N, 1, sum, xs.data, 1, this.rows(this.ws.blob.diff, g, Ds));
-        if (propagateDown[2]) b.gemm(false, false, N, Ds, H, 1, sum, this.rows(this.ws.blob.data, g, Ds), g === 0 ? 0 : 1, xs.diff);
       }
     }
+    this.projectInputsBackward(3, this.dgates, x, xs, this.sgates, propagateDown);
   }
 }
 

@@ -21,9 +21,6 @@ import { RecurrentLayer, parseRecurrent, type RecurrentConfig } from './recurren
 
 export class LSTMLayer extends RecurrentLayer {
   protected readonly stateNames = ['h', 'c'];
-  private wx!: Param;
-  private bc!: Param;
-  private ws?: Param;
   private wh!: Param;
   /** Gate activations and their diffs [4, T, N, H]; cont-scaled previous h and c, c, tanh c [T, N, H]. */
   private gates!: Buf;
@@ -41,36 +38,23 @@ export class LSTMLayer extends RecurrentLayer {
   setup(bottoms: Blob[]): Shape[] {
     const top = this.setupRecurrent(bottoms);
     const c = this.config;
-    const { T, N, H, D, Ds } = this;
-    this.wx = this.param('W_xc', [4 * H, D], c.weightInit);
-    this.bc = this.param('b_c', [4 * H], c.biasInit);
-    if (Ds) this.ws = this.param('W_xc_static', [4 * H, Ds], c.weightInit);
+    const { T, N, H } = this;
+    this.sgates = this.setupInputs(4, ['W_xc', 'b_c', 'W_xc_static']);
     this.wh = this.param('W_hc', [4 * H, H], c.weightInit);
     const tnh = T * N * H;
     [this.gates, this.dgates] = [this.ctx.buffer(4 * tnh), this.ctx.buffer(4 * tnh)];
     [this.hPrev, this.cPrev, this.cell, this.tanhC] = [0, 1, 2, 3].map(() => this.ctx.buffer(tnh));
     [this.dh, this.dc, this.tmp] = [0, 1, 2].map(() => this.ctx.buffer(N * H));
-    if (Ds) this.sgates = this.ctx.buffer(4 * N * H);
     return [top];
-  }
-
-  /** [H, cols] rows of gate g in a [4H, cols] parameter. */
-  private rows(p: Buf, g: number, cols: number): Buf {
-    return this.ctx.backend.view(p, g * this.H * cols, this.H * cols);
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
     const b = this.ctx.backend;
-    const { T, N, H, D, Ds } = this;
+    const { T, N, H } = this;
     const [x, cont, xs] = bottoms;
     const nh = N * H;
     this.expandCont(cont);
-    for (let g = 0; g < 4; g++) {
-      const block = b.view(this.gates, g * T * nh, T * nh);
-      b.gemm(false, true, T * N, H, D, 1, x.data, this.rows(this.wx.blob.data, g, D), 0, block);
-      b.biasForward(T * N, H, 1, b.view(this.bc.blob.data, g * H, H), block);
-      if (this.ws && this.sgates) b.gemm(false, true, N, H, Ds, 1, xs.data, this.rows(this.ws.blob.data, g, Ds), 0, b.view(this.sgates, g * nh, nh));
-    }
+    this.projectInputs(4, x, xs, this.gates, this.sgates);
     const [h0, c0] = this.state;
     for (let t = 0; t < T; t++) {
       const contT = this.step(this.contH, t);
@@ -81,7 +65,7 @@ export class LSTMLayer extends RecurrentLayer {
       for (let g = 0; g < 4; g++) {
         const a = this.step(this.gates, t, g);
         if (this.sgates) b.axpy(nh, 1, b.view(this.sgates, g * nh, nh), a);
-        b.gemm(false, true, N, H, H, 1, hp, this.rows(this.wh.blob.data, g, H), 1, a);
+        b.gemm(false, true, N, H, H, 1, hp, this.gateRows(this.wh.blob.data, g, H), 1, a);
         b.neuronForward(g < 3 ? 'sigmoid' : 'tanh', nh, a, a, 0);
       }
       const [i, f, o, gg] = [0, 1, 2, 3].map((g) => this.step(this.gates, t, g));
@@ -99,7 +83,7 @@ export class LSTMLayer extends RecurrentLayer {
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     const b = this.ctx.backend;
-    const { T, N, H, D, Ds } = this;
+    const { T, N, H } = this;
     const [x, , xs] = bottoms;
     const nh = N * H;
     const learn = !this.frozen;
@@ -128,26 +112,12 @@ export class LSTMLayer extends RecurrentLayer {
       b.mul(nh, this.dc, contT, this.dc);
       for (let g = 0; g < 4; g++) {
         const dgate = this.step(this.dgates, t, g);
-        b.gemm(false, false, N, H, H, 1, dgate, this.rows(this.wh.blob.data, g, H), g === 0 ? 0 : 1, this.dh);
-        if (learn) b.gemm(true, false, H, H, N, 1, dgate, this.step(this.hPrev, t), 1, this.rows(this.wh.blob.diff, g, H));
+        b.gemm(false, false, N, H, H, 1, dgate, this.gateRows(this.wh.blob.data, g, H), g === 0 ? 0 : 1, this.dh);
+        if (learn) b.gemm(true, false, H, H, N, 1, dgate, this.step(this.hPrev, t), 1, this.gateRows(this.wh.blob.diff, g, H));
       }
       b.mul(nh, this.dh, contT, this.dh);
     }
-    for (let g = 0; g < 4; g++) {
-      const block = b.view(this.dgates, g * T * nh, T * nh);
-      if (learn) {
-        b.gemm(true, false, H, D, T * N, 1, block, x.data, 1, this.rows(this.wx.blob.diff, g, D));
-        b.biasBackward(T * N, H, 1, block, b.view(this.bc.blob.diff, g * H, H));
-      }
-      if (propagateDown[0]) b.gemm(false, false, T * N, D, H, 1, block, this.rows(this.wx.blob.data, g, D), g === 0 ? 0 : 1, x.diff);
-      if (this.ws && this.sgates && (learn || propagateDown[2])) {
-        // the static gates' diff is the sum over time of each step's
-        const sum = b.view(this.sgates, g * nh, nh);
-        b.gemv(true, T, nh, 1, block, this.ones, 0, sum);
-        if (learn) b.gemm(true, false, H, Ds, N, 1, sum, xs.data, 1, this.rows(this.ws.blob.diff, g, Ds));
-        if (propagateDown[2]) b.gemm(false, false, N, Ds, H, 1, sum, this.rows(this.ws.blob.data, g, Ds), g === 0 ? 0 : 1, xs.diff);
-      }
-    }
+    this.projectInputsBackward(4, this.dgates, x, xs, this.sgates, propagateDown);
   }
 }
 

@@ -16,7 +16,7 @@ import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
 import { ConfigReader } from '../core/config.js';
-import { Layer, expectBlobs, type BaseConfig } from '../core/layer.js';
+import { Layer, expectBlobs, type BaseConfig, type Param } from '../core/layer.js';
 import { constant, readInitializer, xavier, type Initializer } from '../initializers/initializer.js';
 import { where } from './shapes.js';
 
@@ -93,6 +93,73 @@ export abstract class RecurrentLayer extends Layer<RecurrentConfig> {
     if (!cont) return;
     const { T, N, H } = this;
     this.ctx.backend.gemm(false, false, T * N, H, 1, 1, cont.data, this.ones, 0, this.contH);
+  }
+
+  /** The input side of G gates, x and the static input projected; see projectInputs. */
+  protected inputWeights!: { w: Param; bias: Param; ws?: Param };
+
+  /** [H, cols] rows of gate g in a [G·H, cols] parameter. */
+  protected gateRows(p: Buf, g: number, cols: number): Buf {
+    return this.ctx.backend.view(p, g * this.H * cols, this.H * cols);
+  }
+
+  /**
+   * Creates the input side's parameters of G gates, named in `names` (weight [G·H, D], bias [G·H],
+   * static weight [G·H, D_s] with a static input), before the layer's others as in Caffe's order;
+   * returns the static input's buffer [G, N, H], or undefined without one.
+   */
+  protected setupInputs(G: number, names: [string, string, string]): Buf | undefined {
+    const c = this.config;
+    const { N, H, D, Ds } = this;
+    this.inputWeights = {
+      w: this.param(names[0], [G * H, D], c.weightInit),
+      bias: this.param(names[1], [G * H], c.biasInit),
+      ...(Ds ? { ws: this.param(names[2], [G * H, Ds], c.weightInit) } : {}),
+    };
+    return Ds ? this.ctx.buffer(G * N * H) : undefined;
+  }
+
+  /**
+   * The input side of G gates, gate by gate: out [G, T, N, H] = W x + b, and with a static input
+   * sgates [G, N, H] = W_static x_static (added at each step by the layer).
+   */
+  protected projectInputs(G: number, x: Blob, xs: Blob | undefined, out: Buf, sgates: Buf | undefined): void {
+    const b = this.ctx.backend;
+    const { T, N, H, D, Ds } = this;
+    const { w, bias, ws } = this.inputWeights;
+    const nh = N * H;
+    for (let g = 0; g < G; g++) {
+      const block = b.view(out, g * T * nh, T * nh);
+      b.gemm(false, true, T * N, H, D, 1, x.data, this.gateRows(w.blob.data, g, D), 0, block);
+      b.biasForward(T * N, H, 1, b.view(bias.blob.data, g * H, H), block);
+      if (ws && sgates && xs) b.gemm(false, true, N, H, Ds, 1, xs.data, this.gateRows(ws.blob.data, g, Ds), 0, b.view(sgates, g * nh, nh));
+    }
+  }
+
+  /**
+   * Backward of projectInputs from dOut [G, T, N, H], the diffs of the input side: dW, db, dx, and
+   * for the static input (its diff the sum over time, held in sgates) dW_static and dx_static.
+   */
+  protected projectInputsBackward(G: number, dOut: Buf, x: Blob, xs: Blob | undefined, sgates: Buf | undefined, propagateDown: boolean[]): void {
+    const b = this.ctx.backend;
+    const { T, N, H, D, Ds } = this;
+    const { w, bias, ws } = this.inputWeights;
+    const nh = N * H;
+    const learn = !this.frozen;
+    for (let g = 0; g < G; g++) {
+      const block = b.view(dOut, g * T * nh, T * nh);
+      if (learn) {
+        b.gemm(true, false, H, D, T * N, 1, block, x.data, 1, this.gateRows(w.blob.diff, g, D));
+        b.biasBackward(T * N, H, 1, block, b.view(bias.blob.diff, g * H, H));
+      }
+      if (propagateDown[0]) b.gemm(false, false, T * N, D, H, 1, block, this.gateRows(w.blob.data, g, D), g === 0 ? 0 : 1, x.diff);
+      if (ws && sgates && xs && (learn || propagateDown[2])) {
+        const sum = b.view(sgates, g * nh, nh);
+        b.gemv(true, T, nh, 1, block, this.ones, 0, sum);
+        if (learn) b.gemm(true, false, H, Ds, N, 1, sum, xs.data, 1, this.gateRows(ws.blob.diff, g, Ds));
+        if (propagateDown[2]) b.gemm(false, false, N, Ds, H, 1, sum, this.gateRows(ws.blob.data, g, Ds), g === 0 ? 0 : 1, xs.diff);
+      }
+    }
   }
 
   /** [N, H] slice of a [T, N, H] buffer at step t (or of gate g's block in a [4, T, N, H] buffer). */

@@ -18,9 +18,6 @@ import { RecurrentLayer, parseRecurrent, type RecurrentConfig } from './recurren
 
 export class RNNLayer extends RecurrentLayer {
   protected readonly stateNames = ['h'];
-  private wxh!: Param;
-  private bh!: Param;
-  private ws?: Param;
   private whh!: Param;
   private who!: Param;
   private bo!: Param;
@@ -36,28 +33,23 @@ export class RNNLayer extends RecurrentLayer {
   setup(bottoms: Blob[]): Shape[] {
     const top = this.setupRecurrent(bottoms);
     const c = this.config;
-    const { T, N, H, D, Ds } = this;
-    this.wxh = this.param('W_xh', [H, D], c.weightInit);
-    this.bh = this.param('b_h', [H], c.biasInit);
-    if (Ds) this.ws = this.param('W_xh_static', [H, Ds], c.weightInit);
+    const { T, N, H } = this;
+    this.shidden = this.setupInputs(1, ['W_xh', 'b_h', 'W_xh_static']);
     this.whh = this.param('W_hh', [H, H], c.weightInit);
     this.who = this.param('W_ho', [H, H], c.weightInit);
     this.bo = this.param('b_o', [H], c.biasInit);
     [this.hidden, this.dhidden, this.hPrev, this.dout] = [0, 1, 2, 3].map(() => this.ctx.buffer(T * N * H));
     this.dh = this.ctx.buffer(N * H);
-    if (Ds) this.shidden = this.ctx.buffer(N * H);
     return [top];
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
     const b = this.ctx.backend;
-    const { T, N, H, D, Ds } = this;
+    const { T, N, H } = this;
     const [x, cont, xs] = bottoms;
     const nh = N * H;
     this.expandCont(cont);
-    b.gemm(false, true, T * N, H, D, 1, x.data, this.wxh.blob.data, 0, this.hidden);
-    b.biasForward(T * N, H, 1, this.bh.blob.data, this.hidden);
-    if (this.ws && this.shidden) b.gemm(false, true, N, H, Ds, 1, xs.data, this.ws.blob.data, 0, this.shidden);
+    this.projectInputs(1, x, xs, this.hidden, this.shidden);
     const [h0] = this.state;
     for (let t = 0; t < T; t++) {
       const h = this.step(this.hidden, t);
@@ -75,7 +67,7 @@ export class RNNLayer extends RecurrentLayer {
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     const b = this.ctx.backend;
-    const { T, N, H, D, Ds } = this;
+    const { T, N, H } = this;
     const [x, , xs] = bottoms;
     const nh = N * H;
     const learn = !this.frozen;
@@ -96,16 +88,7 @@ export class RNNLayer extends RecurrentLayer {
       b.gemm(false, false, N, H, H, 1, dht, this.whh.blob.data, 0, this.dh);
       b.mul(nh, this.dh, this.step(this.contH, t), this.dh);
     }
-    if (learn) {
-      b.gemm(true, false, H, D, T * N, 1, this.dhidden, x.data, 1, this.wxh.blob.diff);
-      b.biasBackward(T * N, H, 1, this.dhidden, this.bh.blob.diff);
-    }
-    if (propagateDown[0]) b.gemm(false, false, T * N, D, H, 1, this.dhidden, this.wxh.blob.data, 0, x.diff);
-    if (this.ws && this.shidden && (learn || propagateDown[2])) {
-      b.gemv(true, T, nh, 1, this.dhidden, this.ones, 0, this.shidden);
-      if (learn) b.gemm(true, false, H, Ds, N, 1, this.shidden, xs.data, 1, this.ws.blob.diff);
-      if (propagateDown[2]) b.gemm(false, false, N, Ds, H, 1, this.shidden, this.ws.blob.data, 0, xs.diff);
-    }
+    this.projectInputsBackward(1, this.dhidden, x, xs, this.shidden, propagateDown);
   }
 }
 
