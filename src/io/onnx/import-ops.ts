@@ -174,9 +174,11 @@ const binary = (op: string): Entry => (x) => {
   const data = x.inputs[1 - k];
   const t = x.const(k)!;
   const values = op === 'Sub' ? t.values.map((v) => -v) : op === 'Div' ? t.values.map((v) => 1 / v) : t.values;
-  // An added constant holding -Infinity is a mask (a causal one over attention scores): a Bias that
-  // does not learn, -Infinity written as MASKED, which a Softmax after it sends to 0 as well.
-  if ((op === 'Add' || op === 'Sub') && values.length > 1 && values.some((v) => v === -Infinity) && values.every((v) => v === -Infinity || Number.isFinite(v))) {
+  // An added constant of 0s and -Infinity is a mask (a causal one over attention scores), unless
+  // named as exportOnnx names a parameter: a Bias that does not learn, -Infinity held as MASKED,
+  // which a Softmax after it sends to 0 as well. -Infinity anywhere else is a damaged weight.
+  const mask = (op === 'Add' || op === 'Sub') && values.length > 1 && values.some((v) => v === -Infinity) && values.every((v) => v === -Infinity || v === 0);
+  if (mask && !/___(scale|bias)$/.test(x.inputs[k]!)) {
     const b = broadcastOf(x, t.dims, data);
     x.layer({ type: 'Bias', bottoms: [data], tops: [x.outputs[0]], axis: b.axis, numAxes: b.numAxes, params: [{ lrMult: 0, decayMult: 0 }] });
     return void x.weight(x.name, 'bias', b.shape, values.map((v) => (v === -Infinity ? MASKED : v)));

@@ -103,17 +103,20 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     await agrees({ nodes: [node('Max', ['a', 'b', 'c'], ['y'])], inputs: [['a', [3, 1]], ['b', [1, 4]], ['c', [3, 4]]], outputs: ['y'] });
   });
 
-  it('a constant mask with -Infinity (causal, added to the scores) is a Bias that does not learn; +Infinity or NaN stays a damaged weight', { skip }, async () => {
+  it('a constant mask of 0s and -Infinity (causal, added to the scores) is a Bias that does not learn; with +Infinity, NaN or another value, or named as a parameter, it stays a damaged weight', { skip }, async () => {
     const causal = Float32Array.from({ length: 9 }, (_, i) => (i % 3 > Math.floor(i / 3) ? -Infinity : 0));
     const g: Graph = { nodes: [node('Add', ['s', 'mask'], ['masked']), node('Softmax', ['masked'], ['p'], { axis: -1 })], inputs: [['s', [2, 2, 3, 3]]], outputs: ['p'], inits: [floatTensor('mask', [3, 3], causal)] };
     assert.deepEqual(await agrees(g), ['Input', 'Bias', 'Softmax']);
     const bias = importOnnx(model(g)).definition.layers.find((l) => l.type === 'Bias')!;
     assert.deepEqual(bias.params, [{ lrMult: 0, decayMult: 0 }]);
-    for (const bad of [Infinity, NaN]) {
+    // a mask holds 0s and -Infinity only; anything else beside -Infinity is damage
+    for (const bad of [Infinity, NaN, 0.5]) {
       const damaged = { ...g, inits: [floatTensor('mask', [3, 3], causal.map((v, i) => (i === 4 ? bad : v)))] };
       // not a mask then: its first value that is not finite is named
       assert.throws(() => importOnnx(model(damaged), { file: 'g.onnx' }), /weight "add___bias" has -Infinity at index 1 \(weights must be finite\)/);
     }
+    const named = { ...g, nodes: [node('Add', ['s', 'attn___bias'], ['masked']), g.nodes[1]!], inits: [floatTensor('attn___bias', [3, 3], causal)] };
+    assert.throws(() => importOnnx(model(named), { file: 'g.onnx' }), /has -Infinity at index 1 \(weights must be finite\)/);
   });
 
   it('a padding mask from a boolean input (Reshape, Expand, Cast to bool, Where between -Infinity and 0) added to the scores matches onnxruntime; Where refuses other conditions and computed choices', { skip }, async () => {
