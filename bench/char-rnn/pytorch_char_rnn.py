@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""PyTorch peer of bench/char-rnn: the char-rnn of examples/char-rnn with torch.nn.LSTM, one JSON line.
+"""PyTorch peer of bench/char-rnn: examples/char-rnn's model with torch.nn.LSTM (or GRU), one JSON line.
 
-The same model (Embedding V -> E, one-layer LSTM H, Linear H -> V), the same data order as
+The same model (Embedding V -> E, one-layer LSTM or GRU H, Linear H -> V), the same data order as
 Cortado's SequenceData (N streams, each a contiguous segment of the training ids, T-step windows,
 state carried across windows and reset when every stream starts again), the same solver (Adam,
 lr 2e-3, betas 0.9/0.999, global gradient norm clipped to 5), the same held-out bits per
@@ -30,10 +30,10 @@ def windows(ids, T, N):
 
 
 class CharRnn(torch.nn.Module):
-    def __init__(self, V, E, H):
+    def __init__(self, V, E, H, cell):
         super().__init__()
         self.embed = torch.nn.Embedding(V, E)
-        self.lstm = torch.nn.LSTM(E, H)
+        self.lstm = (torch.nn.GRU if cell == 'GRU' else torch.nn.LSTM)(E, H)
         self.out = torch.nn.Linear(H, V)
 
     def forward(self, x, state):
@@ -61,7 +61,7 @@ def main():
     T, N, E, H, V = cfg['timeSteps'], cfg['streams'], cfg['embed'], cfg['hidden'], cfg['vocab']
     train = torch.tensor(cfg['train'], dtype=torch.long)
     held = torch.tensor(cfg['heldOut'], dtype=torch.long)
-    model = CharRnn(V, E, H)
+    model = CharRnn(V, E, H, cfg.get('cell', 'LSTM'))
     opt = torch.optim.Adam(model.parameters(), lr=2e-3, betas=(0.9, 0.999))
     batches = windows(train, T, N)
     state = None
@@ -71,7 +71,7 @@ def main():
         if fresh:
             state = None
         elif state is not None:
-            state = tuple(s.detach() for s in state)  # truncated BPTT
+            state = state.detach() if torch.is_tensor(state) else tuple(s.detach() for s in state)  # truncated BPTT
         scores, state = model(x, state)
         loss = torch.nn.functional.cross_entropy(scores.reshape(-1, V), y.reshape(-1))
         opt.zero_grad()

@@ -1,10 +1,11 @@
 /**
- * Cortado's char-rnn against PyTorch's nn.LSTM: the model of examples/char-rnn, the same corpus,
- * sizes, data order, solver and number of steps, one system after the other; prints one JSON line
- * per system (characters/s of training, held-out bits per character after the steps) and a table.
+ * Cortado's char-rnn against PyTorch's nn.LSTM (or nn.GRU): the model of examples/char-rnn, the
+ * same corpus, sizes, data order, solver and number of steps, one system after the other; prints
+ * one JSON line per system (characters/s of training, held-out bits per character after the
+ * steps) and a table.
  *
  *   node dist/bench/char-rnn/run.js [--steps N] [--backend native] [--corpus FILE] [--hidden H]
- *     [--time-steps T] [--streams N] [--python PATH]
+ *     [--cell lstm|gru] [--time-steps T] [--streams N] [--python PATH]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,13 +24,16 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'native' },
     corpus: { type: 'string' },
     hidden: { type: 'string', default: String(defaultSize.hidden) },
+    cell: { type: 'string', default: 'lstm' },
     'time-steps': { type: 'string', default: String(defaultSize.timeSteps) },
     streams: { type: 'string', default: String(defaultSize.streams) },
     python: { type: 'string', default: '/usr/bin/python3' },
   },
 });
 const steps = Number(args.steps);
-const size = { ...defaultSize, hidden: Number(args.hidden), timeSteps: Number(args['time-steps']), streams: Number(args.streams) };
+const cell = args.cell!.toUpperCase();
+if (cell !== 'LSTM' && cell !== 'GRU') throw new Error(`--cell must be lstm or gru, found "${args.cell}"`);
+const size = { ...defaultSize, hidden: Number(args.hidden), timeSteps: Number(args['time-steps']), streams: Number(args.streams), cell: cell as 'LSTM' | 'GRU' };
 const { text, source } = loadCorpus(args.corpus);
 const data = encode(text);
 const V = data.vocab.length;
@@ -68,7 +72,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log(`\n${source}, ${V} characters; LSTM ${size.hidden}, embedding ${size.embed}, ${size.timeSteps} steps × ${size.streams} streams, ${steps} Adam steps`);
+console.log(`\n${source}, ${V} characters; ${cell} ${size.hidden}, embedding ${size.embed}, ${size.timeSteps} steps × ${size.streams} streams, ${steps} Adam steps`);
 console.log('| system | characters/s | seconds | held-out bits/char |\n| --- | ---: | ---: | ---: |');
 for (const r of rows) {
   if (r.skipped) console.log(`| ${r.system} | skipped: ${r.skipped} | | |`);
