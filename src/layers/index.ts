@@ -48,6 +48,7 @@ import { PReLU } from './prelu.js';
 import { Reduction } from './reduction.js';
 import { Scale } from './scale.js';
 import { Tile } from './tile.js';
+import { Reverse } from './reverse.js';
 import { Permute } from './permute.js';
 import { Parameter } from './parameter.js';
 import { MatMul } from './mat-mul.js';
@@ -118,6 +119,7 @@ export const standardLayerTypes = {
   Reduction,
   Scale,
   Tile,
+  Reverse,
   Permute,
   Parameter,
   MatMul,

@@ -227,6 +227,13 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
     x.g.node('Tile', x.name, [x.bottom(0), x.g.ints(`${x.name}_repeats`, shape.map((_, i) => (i === axis ? x.c.tiles : 1)))], [x.top(0)]);
   },
+  // a Slice of the whole axis with step -1 (importOnnx reads it back as a Reverse)
+  Reverse: (x) => {
+    const shape = x.inShape(0);
+    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+    const ints = (what: string, v: number) => x.g.ints(`${x.name}_${what}`, [v]);
+    x.g.node('Slice', x.name, [x.bottom(0), ints('starts', -1), ints('ends', -(shape[axis]! + 1)), ints('axes', axis), ints('steps', -1)], [x.top(0)]);
+  },
   Erf: unary('Erf'),
   MatMul: (x) => {
     let b = x.bottom(1);

@@ -329,7 +329,15 @@ function slice(x: In): string | void {
   const shape = x.shape(x.inputs[0]);
   const [starts, ends] = [1, 2].map((i) => needConst(x, i, ['starts', 'ends'][i - 1]).values);
   const axes = x.inputs[3] ? needConst(x, 3, 'axes').values : starts.map((_, i) => i);
-  if (x.inputs[4] && needConst(x, 4, 'steps').values.some((s) => s !== 1)) return 'steps other than 1';
+  const steps = x.inputs[4] ? needConst(x, 4, 'steps').values : undefined;
+  if (steps && steps.length === 1 && steps[0] === -1) {
+    // a whole axis backwards (torch.flip; exportOnnx's Reverse): Reverse
+    const a = axes[0]! < 0 ? axes[0]! + shape.length : axes[0]!;
+    const n = shape[a]!;
+    const from = starts[0]! < 0 ? starts[0]! + n : starts[0]!, to = ends[0]! < 0 ? ends[0]! + n : ends[0]!;
+    if (from >= n - 1 && to < 0) return void x.layer({ type: 'Reverse', ...one(x), axis: a });
+  }
+  if (steps?.some((s) => s !== 1)) return 'steps other than 1 (Cortado\'s Slice takes a run of positions; a step of -1 over a whole axis is a Reverse)';
   const cuts = Array.from(axes, (a0, i) => {
     const a = a0 < 0 ? a0 + shape.length : a0;
     const n = shape[a];

@@ -11,7 +11,7 @@
  * z, r, h and Cortado's (PyTorch's) r, z, n, the biases kept apart (b_x, b_h: the reset gate
  * multiplies the recurrent one). The reverse direction (direction reverse, or the second half of
  * bidirectional) is a layer over X reversed in time; its h is reversed back for Y, and its last
- * step is Y_h. A reversal is a Slice into the T steps and a Concat of them in the other order.
+ * step is Y_h. A reversal in time is a Reverse layer.
  *
  * Refused, each by name: layout 1 (batch first), activations other than the defaults, clip, an
  * initial state that is computed or not zero, sequence_lens shorter than T; for the LSTM
@@ -20,12 +20,9 @@
  */
 import { needConst, type Entry, type In } from './import-ops.js';
 
-/** Reverses `from` [T, ...] along axis 0 into `to`: a Slice into steps and a Concat of them backwards. */
-function reverseTime(x: In, name: string, from: string, to: string, T: number): void {
-  if (T === 1) return void x.layer({ type: 'Identity', name, bottoms: [from], tops: [to] });
-  const steps = Array.from({ length: T }, (_, t) => x.fresh(`${to}_t${t}`));
-  x.layer({ type: 'Slice', name, bottoms: [from], tops: steps, axis: 0 });
-  x.layer({ type: 'Concat', name: x.fresh(`${name}_join`), bottoms: [...steps].reverse(), tops: [to], axis: 0 });
+/** Reverses `from` [T, ...] along axis 0 (time) into `to`. */
+function reverseTime(x: In, name: string, from: string, to: string): void {
+  x.layer({ type: 'Reverse', name, bottoms: [from], tops: [to], axis: 0 });
 }
 
 /** The constant input i, if given, must be all zeros; `what` names it in the refusal. */
@@ -114,7 +111,7 @@ const recurrent = (kind: Kind): Entry => (x) => {
     let input = x.inputs[0];
     if (backward) {
       input = x.fresh(`${name}_reversed_input`);
-      reverseTime(x, x.fresh(`${name}_reverse_input`), x.inputs[0], input, T);
+      reverseTime(x, x.fresh(`${name}_reverse_input`), x.inputs[0], input);
     }
     const h = x.fresh(`${name}_h`);
     x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H });
@@ -124,7 +121,7 @@ const recurrent = (kind: Kind): Entry => (x) => {
       let inTime = h;
       if (backward) {
         inTime = x.fresh(`${name}_h_in_time`);
-        reverseTime(x, x.fresh(`${name}_reverse_h`), h, inTime, T);
+        reverseTime(x, x.fresh(`${name}_reverse_h`), h, inTime);
       }
       const y = dirs === 1 ? Y : x.fresh(`${name}_y`);
       x.layer({ type: 'Reshape', name: x.fresh(`${name}_y`), bottoms: [inTime], tops: [y], shape: [T, 1, N, H] });

@@ -1,5 +1,5 @@
 /**
- * Forward references of the structural layers (Caffe's Concat, Slice, Crop, Tile, Reduction,
+ * Forward references of the structural layers (Caffe's Concat, Slice, Crop, Tile, Reduction, Reverse,
  * ArgMax; SSD Caffe's Permute; Mocha's Index2Onehot): where each top value comes from, by index arithmetic.
  */
 import { around, axisOf, count, field, type ForwardReference } from './common.js';
@@ -85,6 +85,16 @@ export const tile: ForwardReference = ([x], _p, row) => {
   const outer = count(shape.slice(0, axis));
   const y = new Float64Array(outer * tiles * inner);
   for (let o = 0; o < outer; o++) for (let t = 0; t < tiles; t++) for (let i = 0; i < inner; i++) y[(o * tiles + t) * inner + i] = x[o * inner + i];
+  return [y];
+};
+
+/** Reverse along `axis` (default 0): y[o, t, i] = x[o, T - 1 - t, i]. */
+export const reverse: ForwardReference = ([x], _p, row) => {
+  const shape = row.shapes[0];
+  const axis = axisOf(field(row, 'axis', 0), shape.length);
+  const [outer, T, inner] = around(shape, axis);
+  const y = new Float64Array(x.length);
+  for (let o = 0; o < outer; o++) for (let t = 0; t < T; t++) for (let i = 0; i < inner; i++) y[(o * T + t) * inner + i] = x[(o * T + T - 1 - t) * inner + i];
   return [y];
 };
 

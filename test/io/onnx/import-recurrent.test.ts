@@ -1,8 +1,9 @@
 /**
- * ONNX's LSTM and GRU (import-recurrent.ts), Squeeze and Unsqueeze of computed values, and the constant
- * Slice of more than one axis on small graphs written here: each accepted graph runs in Cortado (js)
- * and in onnxruntime-node and must agree; each refused use is a ConfigError naming the node and why.
- * test/io/onnx/torchvision.test.ts imports PyTorch's own nn.LSTM and nn.GRU exports.
+ * ONNX's LSTM and GRU (import-recurrent.ts), Squeeze and Unsqueeze of computed values, a Slice
+ * backwards (a Reverse), and the constant Slice of more than one axis, on small graphs written
+ * here: each accepted graph runs in Cortado (js) and in onnxruntime-node and must agree; each
+ * refused use is a ConfigError naming the node and why. test/io/onnx/torchvision.test.ts imports
+ * PyTorch's own nn.LSTM and nn.GRU exports.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,6 +100,16 @@ describe('ONNX import of LSTM and GRU, and Squeeze and Unsqueeze of computed val
     refused(base({ hidden_size: 3 }), /a weight W of shape \[1,8,2\] \(expected \[1,12,2\]/);
     refused({ nodes: [node('GRU', ['x', 'W', 'R'], ['y'], { hidden_size: 2 })], inputs: [['x', [3, 2, 2]]], outputs: ['y'], inits: [tensor('W', [1, 6, 2]), tensor('R', [1, 6, 2])] }, /node "gru" \(GRU, #0\): linear_before_reset 0/);
     refused({ nodes: [node('Squeeze', ['x', 'axes'], ['s'])], inputs: [['x', [2, 3]]], outputs: ['s'], inits: [int64Tensor('axes', [1], [1])] }, /axis 1 of size 3/);
+  });
+
+  it('a Slice of a computed value backwards over a whole axis (torch.flip) is a Reverse; part of an axis backwards is refused', { skip }, async () => {
+    const flip = (ends: number): Graph => ({
+      nodes: [node('Slice', ['x', 'starts', 'ends', 'axes', 'steps'], ['y'])], inputs: [['x', [2, 5, 3]]], outputs: ['y'],
+      inits: [int64Tensor('starts', [1], [-1]), int64Tensor('ends', [1], [ends]), int64Tensor('axes', [1], [1]), int64Tensor('steps', [1], [-1])],
+    });
+    assert.deepEqual(await agrees(flip(-6)), ['Input', 'Reverse']);
+    assert.deepEqual(await agrees(flip(-9007199254740991)), ['Input', 'Reverse']);
+    refused(flip(1), /node "slice" \(Slice, #0\): steps other than 1/);
   });
 
   it('folds a constant Slice over several axes, with negative starts and steps', () => {
