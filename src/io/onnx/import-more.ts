@@ -20,6 +20,10 @@
  *   Gelu        GELU (approximate "none" or "tanh"; opset 20)
  *   Sqrt, Reciprocal, Neg  of a computed value: Power (power 0.5, power -1, scale -1)
  *   Squeeze, Unsqueeze  of a computed value: a Reshape to the shape with the axes taken out or put in
+ *   Where       of a condition of 0s and 1s (from a boolean graph input) between two constants of
+ *               one value each: Power b + (a - b) c (a padding mask, -Infinity held as MASKED)
+ *   Expand      of a computed value: Tile of its axes of size 1
+ *   Cast        to bool of 0s and 1s (from a boolean graph input): Identity
  *   LayerNormalization  LayerNorm over the axes from `axis`, with the scale and B as its learned
  *               scale and bias; without them (scale all 1, B absent or all 0) affine false, as
  *               BatchNormalization's trivial scale and B give no Scale layer
