@@ -40,7 +40,7 @@ export function parseRecurrent(r: ConfigReader, base: BaseConfig): RecurrentConf
   };
 }
 
-export abstract class RecurrentLayer extends Layer<RecurrentConfig> {
+export abstract class RecurrentLayer<C extends RecurrentConfig = RecurrentConfig> extends Layer<C> {
   /** Time steps, streams, hidden size, input features, static input features (0 without). */
   protected T = 0;
   protected N = 0;

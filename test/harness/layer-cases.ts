@@ -111,19 +111,20 @@ function contMarkers(): InputGen {
  * A table row of RNN or LSTM: x [T, N, ...], cont [T, N], optional x_static, with its reference.
  * xs 'fresh' gives x as the only bottom: the reference sees cont 0 at t = 0 and 1 after.
  */
-function recurrentCase(type: 'RNN' | 'LSTM' | 'GRU', name: string, x: Shape, H: number, xs?: Shape | 'fresh'): LayerCase {
+function recurrentCase(type: 'RNN' | 'LSTM' | 'GRU', name: string, x: Shape, H: number, xs?: Shape | 'fresh', extra: Record<string, unknown> = {}): LayerCase {
   const [T, N] = x;
   const fresh = xs === 'fresh';
   const staticShape = fresh ? undefined : xs;
   const d = { T, N, D: countOf(x) / (T * N), H, Ds: staticShape ? countOf(staticShape) / N : 0 };
   const uniformInit = (a: number) => ({ type: 'Uniform', min: -a, max: a });
-  const run = type === 'LSTM' ? lstmReference : type === 'GRU' ? gruReference : rnnReference;
+  const gru: typeof gruReference = (...args) => gruReference(args[0], args[1], args[2], args[3], args[4], args[5], extra.resetAfter !== false);
+  const run = type === 'LSTM' ? lstmReference : type === 'GRU' ? gru : rnnReference;
   const freshCont = Float64Array.from({ length: T * N }, (_, i) => (i < N ? 0 : 1));
   return {
     name,
     config: {
       type, name: name.replace(/-/g, '_'), bottoms: fresh ? ['x'] : staticShape ? ['x', 'cont', 'xs'] : ['x', 'cont'], tops: ['h'], numOutput: H,
-      weightInit: uniformInit(0.6), biasInit: uniformInit(0.5),
+      weightInit: uniformInit(0.6), biasInit: uniformInit(0.5), ...extra,
     },
     bottoms: fresh ? [x] : staticShape ? [x, [T, N], staticShape] : [x, [T, N]],
     inputs: fresh ? [distinct(1.5)] : staticShape ? [distinct(1.5), contMarkers(), distinct(1.5)] : [distinct(1.5), contMarkers()],
@@ -383,6 +384,10 @@ export const layerCases: LayerCase[] = [
   recurrentCase('GRU', 'gru-T5-N3-4d-input', [5, 3, 2, 2], 2),
   recurrentCase('GRU', 'gru-T3-N2-static', [3, 2, 2], 3, [2, 3]),
   recurrentCase('GRU', 'gru-T5-N2-fresh', [5, 2, 3], 4, 'fresh'),
+  // the reset gate before the recurrent product (ONNX's default, Cho et al.)
+  recurrentCase('GRU', 'gru-T4-N2-reset-before', [4, 2, 3], 3, undefined, { resetAfter: false }),
+  recurrentCase('GRU', 'gru-T3-N2-static-reset-before', [3, 2, 2], 3, [2, 3], { resetAfter: false }),
+  recurrentCase('GRU', 'gru-T5-N2-fresh-reset-before', [5, 2, 3], 4, 'fresh', { resetAfter: false }),
 
   // ---- TiedInnerProduct (the test context declares the tied weight itself) ----
   {

@@ -72,10 +72,11 @@ export function rnnReference(d: RecurrentDims, x: ArrayLike<number>, cont: Array
 
 /**
  * GRU with params { W_x, b_x, W_x_static?, W_h, b_h }, gate rows r, z, n, written from PyTorch's
- * nn.GRU documentation: n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h.
+ * nn.GRU documentation: n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h; with
+ * resetAfter false from ONNX's GRU (linear_before_reset 0): n = tanh(W_in x + b_in + W_hn (r h) + b_hn).
  */
 export function gruReference(d: RecurrentDims, x: ArrayLike<number>, cont: ArrayLike<number>, xs: ArrayLike<number> | undefined,
-  p: Record<string, Float64Array>, h0?: Float64Array): RecurrentRun {
+  p: Record<string, Float64Array>, h0?: Float64Array, resetAfter = true): RecurrentRun {
   const { T, N, D, H, Ds } = d;
   let h = h0 ? Float64Array.from(h0) : new Float64Array(N * H);
   const top = new Float64Array(T * N * H);
@@ -88,10 +89,12 @@ export function gruReference(d: RecurrentDims, x: ArrayLike<number>, cont: Array
         return p.b_x[r] + rowDot(p.W_x, r, D, x, (t * N + n) * D) + (xs && Ds ? rowDot(p.W_x_static, r, Ds, xs, n * Ds) : 0);
       };
       const hidden = (gate: number, j: number) => p.b_h[gate * H + j] + rowDot(p.W_h, gate * H + j, H, h, n * H, k);
+      const r = Float64Array.from({ length: H }, (_, j) => sigmoid(input(0, j) + hidden(0, j)));
+      // r ⊙ (cont-scaled) h, for resetAfter false
+      const rh = Float64Array.from({ length: H }, (_, j) => r[j] * k * h[n * H + j]);
       for (let j = 0; j < H; j++) {
-        const r = sigmoid(input(0, j) + hidden(0, j));
         const z = sigmoid(input(1, j) + hidden(1, j));
-        const c = Math.tanh(input(2, j) + r * hidden(2, j));
+        const c = Math.tanh(input(2, j) + (resetAfter ? r[j] * hidden(2, j) : p.b_h[2 * H + j] + rowDot(p.W_h, 2 * H + j, H, rh, 0)));
         hn[n * H + j] = (1 - z) * c + z * k * h[n * H + j];
         top[(t * N + n) * H + j] = hn[n * H + j];
       }

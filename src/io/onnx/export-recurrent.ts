@@ -3,7 +3,8 @@
  *   x [T, N, ...] → Reshape [T, N, D] (where x has more axes) → LSTM or GRU (hidden_size H; W, R
  *   and B with the gates in ONNX's order) → Y [T, 1, N, H] → Reshape to the top [T, N, H].
  * LSTM: ONNX's gates i, o, f, c from Cortado's i, f, o, g; b_c is B's input half, the recurrent
- * half zero. GRU: z, r, h from r, z, n; b_x and b_h are B's two halves; linear_before_reset 1.
+ * half zero. GRU: z, r, h from r, z, n; b_x and b_h are B's two halves; linear_before_reset 1
+ * (resetAfter false: 0).
  * Only layers with x as their only bottom are written: every run from a zero state, as ONNX's
  * computes without initial states. Continuation markers and the state carried from one forward to
  * the next have no ONNX form, nor has the RNN's output layer (Caffe's RNN computes
@@ -15,10 +16,10 @@ import type { Ctx } from './export-pooling.js';
  * ONNX's gate g is Cortado's gate order[g]; the parameters become W, R and B (the input then the
  * recurrent bias; `null` for zeros).
  */
-interface Kind { op: string; order: number[]; w: string; r: string; biases: [string, string | null]; attrs: Record<string, number> }
+interface Kind { op: string; order: number[]; w: string; r: string; biases: [string, string | null]; attrs(c: any): Record<string, number> }
 
-const LSTM: Kind = { op: 'LSTM', order: [0, 2, 1, 3], w: 'W_xc', r: 'W_hc', biases: ['b_c', null], attrs: {} };
-const GRU: Kind = { op: 'GRU', order: [1, 0, 2], w: 'W_x', r: 'W_h', biases: ['b_x', 'b_h'], attrs: { linear_before_reset: 1 } };
+const LSTM: Kind = { op: 'LSTM', order: [0, 2, 1, 3], w: 'W_xc', r: 'W_hc', biases: ['b_c', null], attrs: () => ({}) };
+const GRU: Kind = { op: 'GRU', order: [1, 0, 2], w: 'W_x', r: 'W_h', biases: ['b_x', 'b_h'], attrs: (c) => ({ linear_before_reset: c.resetAfter ? 1 : 0 }) };
 
 const recurrent = (kind: Kind) => (x: Ctx): string | void => {
   if (x.bottoms.length > 1) return `a ${kind.op} with continuation markers (ONNX's ${kind.op} runs whole sequences from a zero state: give the layer x alone)`;
@@ -41,7 +42,7 @@ const recurrent = (kind: Kind) => (x: Ctx): string | void => {
   const bias = (p: string | null) => (p ? reorder(x.paramValues(p), 1) : new Array<number>(G * H).fill(0));
   const B = x.g.floats(`${x.name}_B`, [1, 2 * G * H], [...bias(kind.biases[0]), ...bias(kind.biases[1])]);
   const y = x.g.fresh(`${x.name}_Y`);
-  x.g.node(kind.op, x.name, [input, W, R, B], [y], { hidden_size: H, ...kind.attrs });
+  x.g.node(kind.op, x.name, [input, W, R, B], [y], { hidden_size: H, ...kind.attrs(x.c) });
   x.g.node('Reshape', `${x.name}_reshape`, [y, x.g.ints(`${x.name}_shape`, [T, N, H])], [x.top(0)]);
 };
 

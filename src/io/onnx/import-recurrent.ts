@@ -8,15 +8,15 @@
  *
  * The rows of W, R and B are reordered by gate: ONNX's LSTM holds i, o, f, c and Cortado's
  * (Caffe's) i, f, o, g, the two biases (input and recurrent) summed into b_c; ONNX's GRU holds
- * z, r, h and Cortado's (PyTorch's) r, z, n, the biases kept apart (b_x, b_h: the reset gate
- * multiplies the recurrent one). The reverse direction (direction reverse, or the second half of
- * bidirectional) is a layer over X reversed in time; its h is reversed back for Y, and its last
- * step is Y_h. A reversal in time is a Reverse layer.
+ * z, r, h and Cortado's (PyTorch's) r, z, n, the biases kept apart (b_x, b_h). The GRU's
+ * linear_before_reset 1 (PyTorch's) is Cortado's default, 0 (ONNX's default) its resetAfter
+ * false. The reverse direction (direction reverse, or the second half of bidirectional) is a
+ * layer over X reversed in time by a Reverse layer; its h is reversed back for Y, and its last
+ * step is Y_h.
  *
  * Refused, each by name: layout 1 (batch first), activations other than the defaults, clip, an
  * initial state that is computed or not zero, sequence_lens shorter than T; for the LSTM
- * input_forget, nonzero peepholes and Y_c read (Cortado's LSTM keeps its cell state inside); for
- * the GRU linear_before_reset 0 (ONNX's default; PyTorch writes 1).
+ * input_forget, nonzero peepholes and Y_c read (Cortado's LSTM keeps its cell state inside).
  */
 import { needConst, type Entry, type In } from './import-ops.js';
 
@@ -83,7 +83,6 @@ const recurrent = (kind: Kind): Entry => (x) => {
   if (acts && acts.some((a, i) => a.toLowerCase() !== expected[i]?.toLowerCase())) return `activations [${acts}] (Cortado's ${kind.type} uses ${kind.activations.join(', ')})`;
   if (x.attrs.has('clip')) return `clip (Cortado's ${kind.type} does not clip)`;
   if (lstm && x.attrs.get('input_forget')) return 'input_forget 1 (coupled input and forget gates)';
-  if (!lstm && !x.attrs.get('linear_before_reset')) return 'linear_before_reset 0 (Cortado\'s GRU applies the reset gate after the recurrent product, as PyTorch, cuDNN and Keras\'s reset_after do)';
   const shape = x.shape(x.inputs[0]);
   if (shape.length !== 3) return `an input of shape [${shape}] (ONNX's ${kind.type} reads [T, N, features])`;
   const [T, N, I] = shape as [number, number, number];
@@ -114,7 +113,9 @@ const recurrent = (kind: Kind): Entry => (x) => {
       reverseTime(x, x.fresh(`${name}_reverse_input`), x.inputs[0], input);
     }
     const h = x.fresh(`${name}_h`);
-    x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H });
+    // ONNX's default GRU resets h before the recurrent product; PyTorch's (linear_before_reset 1) after
+    const reset = !lstm && !x.attrs.get('linear_before_reset') ? { resetAfter: false } : {};
+    x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H, ...reset });
     const part = (t: Float64Array, n: number) => t.subarray(d * n, (d + 1) * n);
     for (const [param, dims, values] of kind.params(part(W.values, G * H * I), part(R.values, G * H * H), B && part(B.values, 2 * G * H), H, I)) x.weight(name, param, dims, values);
     if (Y && x.consumers(Y) > 0) {

@@ -21,7 +21,7 @@ const NOT_IN_CAFFE: Record<string, string> = {
   'lstm-T5-N3-4d-fresh': 'no continuation markers (Caffe\'s LSTM needs them)',
   'lstm-T1-N2-fresh': 'no continuation markers (Caffe\'s LSTM needs them)',
   ...Object.fromEntries(['reverse-time', 'reverse-axis1', 'reverse-axis-last', 'reverse-one'].map((n) => [n, 'no Caffe layer (Reverse)'])),
-  ...Object.fromEntries(['gru-T4-N2', 'gru-T1-N3', 'gru-T5-N3-4d-input', 'gru-T3-N2-static', 'gru-T5-N2-fresh'].map((n) => [n, 'no Caffe layer (GRU)'])),
+  ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'GRU').map((c) => [c.name, 'no Caffe layer (GRU)'])),
   'softmax-loss-class-weights-spatial-ignore': 'class weights',
   'square-loss': 'no Caffe layer',
   'binary-ce-loss': 'no Caffe layer',

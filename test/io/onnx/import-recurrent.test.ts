@@ -73,13 +73,20 @@ describe('ONNX import of LSTM and GRU, and Squeeze and Unsqueeze of computed val
     });
   });
 
-  it('GRU (linear_before_reset 1, as PyTorch writes it): forward with Y and Y_h, reverse without B, bidirectional; one GRU layer per direction', { skip }, async () => {
+  it('GRU (linear_before_reset 1, as PyTorch writes it): forward with Y and Y_h, reverse without B, bidirectional, one GRU layer per direction; linear_before_reset 0 as resetAfter false', { skip }, async () => {
     const gru = (H: number, I: number, dirs: number, bias = true): Msg[] => [tensor('W', [dirs, 3 * H, I]), tensor('R', [dirs, 3 * H, H]), ...(bias ? [tensor('B', [dirs, 6 * H], 0.3)] : [])];
     const types = await agrees({ nodes: [node('GRU', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3, linear_before_reset: 1 })], inputs: [['x', [5, 2, 4]]], outputs: ['y', 'yh'], inits: gru(3, 4, 1) });
     assert.equal(types.filter((t) => t === 'GRU').length, 1);
     await agrees({ nodes: [node('GRU', ['x', 'W', 'R'], ['y'], { hidden_size: 2, linear_before_reset: 1, direction: 'reverse' })], inputs: [['x', [4, 3, 2]]], outputs: ['y'], inits: gru(2, 2, 1, false) });
     const both = await agrees({ nodes: [node('GRU', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3, linear_before_reset: 1, direction: 'bidirectional' })], inputs: [['x', [6, 2, 3]]], outputs: ['y', 'yh'], inits: gru(3, 3, 2) });
     assert.equal(both.filter((t) => t === 'GRU').length, 2);
+    // ONNX's default, linear_before_reset 0: the reset gate before the recurrent product
+    for (const direction of ['forward', 'bidirectional']) {
+      const dirs = direction === 'forward' ? 1 : 2;
+      const g: Graph = { nodes: [node('GRU', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3, direction })], inputs: [['x', [5, 2, 4]]], outputs: ['y', 'yh'], inits: gru(3, 4, dirs) };
+      await agrees(g);
+      assert.ok(importOnnx(model(g), { file: 'g.onnx' }).definition.layers.filter((l) => l.type === 'GRU').every((l) => l.resetAfter === false));
+    }
   });
 
   it('refuses, by name, what Cortado\'s LSTM does not compute', () => {
@@ -98,7 +105,6 @@ describe('ONNX import of LSTM and GRU, and Squeeze and Unsqueeze of computed val
     refused(base({}, { inits: [int32Tensor('lens', [3, 2])] }, ['x', 'W', 'R', 'B', 'lens']), /sequence_lens \[3,2\] shorter than T = 3/);
     refused(base({}, {}, ['x', 'W', 'R', 'B'], ['y', 'yh', 'yc']), /Y_c read/);
     refused(base({ hidden_size: 3 }), /a weight W of shape \[1,8,2\] \(expected \[1,12,2\]/);
-    refused({ nodes: [node('GRU', ['x', 'W', 'R'], ['y'], { hidden_size: 2 })], inputs: [['x', [3, 2, 2]]], outputs: ['y'], inits: [tensor('W', [1, 6, 2]), tensor('R', [1, 6, 2])] }, /node "gru" \(GRU, #0\): linear_before_reset 0/);
     refused({ nodes: [node('Squeeze', ['x', 'axes'], ['s'])], inputs: [['x', [2, 3]]], outputs: ['s'], inits: [int64Tensor('axes', [1], [1])] }, /axis 1 of size 3/);
   });
 
