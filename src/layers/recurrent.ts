@@ -10,7 +10,8 @@
  * truncated at the batch boundary: no gradient reaches the previous batch. getState/setState
  * carry that state (Net.getDataState puts it in snapshots, so a resumed run continues exactly).
  * With x as the only bottom, cont is 0 at t = 0 and 1 after: every forward holds whole sequences
- * that start from a zero state (PyTorch's nn.LSTM and nn.GRU called without a state; ONNX's LSTM and GRU).
+ * that start from a zero state (PyTorch's nn.LSTM and nn.GRU called without a state; ONNX's LSTM
+ * and GRU).
  */
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';

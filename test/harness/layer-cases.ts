@@ -117,7 +117,7 @@ function recurrentCase(type: 'RNN' | 'LSTM' | 'GRU', name: string, x: Shape, H: 
   const staticShape = fresh ? undefined : xs;
   const d = { T, N, D: countOf(x) / (T * N), H, Ds: staticShape ? countOf(staticShape) / N : 0 };
   const uniformInit = (a: number) => ({ type: 'Uniform', min: -a, max: a });
-  const gru: typeof gruReference = (...args) => gruReference(args[0], args[1], args[2], args[3], args[4], args[5], extra.resetAfter !== false);
+  const gru: typeof gruReference = (dims, xv, cont, xsv, p, h0) => gruReference(dims, xv, cont, xsv, p, h0, extra.resetAfter !== false);
   const run = type === 'LSTM' ? lstmReference : type === 'GRU' ? gru : rnnReference;
   const freshCont = Float64Array.from({ length: T * N }, (_, i) => (i < N ? 0 : 1));
   return {

@@ -14,7 +14,7 @@ import { ONNX_PROTO } from './onnx-proto.js';
 export type Msg = { [field: string]: any };
 
 /** ONNX's TensorProto.DataType numbers used here. */
-export const FLOAT = 1, INT32 = 6, INT64 = 7, DOUBLE = 11;
+export const FLOAT = 1, INT32 = 6, INT64 = 7, BOOL = 9, DOUBLE = 11;
 
 let root: protobuf.Root | undefined;
 

@@ -10,11 +10,24 @@ import { INTEGER_TYPES, type Tensor } from './codec.js';
 const count = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
 /** numpy broadcasting of tensors through f (one value of each, in order). */
+/** Each shape with 1s in front to the largest rank. */
+function padShapes(shapes: readonly (readonly number[])[]): number[][] {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  return shapes.map((s) => [...new Array(rank - s.length).fill(1), ...s]);
+}
+
+/** The shape numpy's rules broadcast `shapes` to (each size 1 or the largest), or undefined. */
+export function broadcastDims(shapes: readonly (readonly number[])[]): number[] | undefined {
+  const padded = padShapes(shapes);
+  const dims = padded[0]!.map((_, i) => Math.max(...padded.map((p) => p[i]!)));
+  return padded.some((p) => p.some((d, i) => d !== dims[i] && d !== 1)) ? undefined : dims;
+}
+
 function broadcastAll(ts: Tensor[], f: (v: number[]) => number): Tensor {
-  const rank = Math.max(...ts.map((t) => t.dims.length));
-  const padded = ts.map((t) => [...new Array(rank - t.dims.length).fill(1), ...t.dims]);
-  const dims = Array.from({ length: rank }, (_, i) => Math.max(...padded.map((p) => p[i])));
-  if (padded.some((p) => p.some((d, i) => d !== dims[i] && d !== 1))) throw new Error(`shapes ${ts.map((t) => `[${t.dims}]`).join(', ')} do not broadcast`);
+  const dims = broadcastDims(ts.map((t) => t.dims));
+  if (!dims) throw new Error(`shapes ${ts.map((t) => `[${t.dims}]`).join(', ')} do not broadcast`);
+  const rank = dims.length;
+  const padded = padShapes(ts.map((t) => t.dims));
   const n = count(dims);
   const values = new Float64Array(n);
   const at = new Array<number>(ts.length);

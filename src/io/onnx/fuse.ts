@@ -23,6 +23,13 @@ function affine(l: LayerConfig | undefined): [number, number] | null {
   return [num(l.scale, 1), num(l.shift, 0)];
 }
 
+/** Each value → the items (layers or nodes) reading it, each once however often it reads it. */
+function readersOf<T>(items: readonly T[], inputs: (item: T) => readonly string[]): Map<string, T[]> {
+  const readers = new Map<string, T[]>();
+  for (const item of items) for (const v of new Set(inputs(item))) readers.get(v)?.push(item) ?? readers.set(v, [item]);
+  return readers;
+}
+
 /** Replaces each GELU chain of `layers` (in place) by one GELU layer; `outputs` are the graph's outputs. */
 export function fuseGelu(layers: LayerConfig[], outputs: readonly string[]): void {
   const chains = findChains(layers, outputs);
@@ -44,12 +51,9 @@ interface Chain { name: string; input: string; output: string; remove: LayerConf
 
 /** Every GELU chain of `layers`, found with the readers and producer of each value indexed once. */
 function findChains(layers: LayerConfig[], outputs: readonly string[]): Chain[] {
-  const readerMap = new Map<string, LayerConfig[]>();
+  const readerMap = readersOf(layers, (l) => l.bottoms ?? []);
   const producerMap = new Map<string, LayerConfig>();
-  for (const l of layers) {
-    for (const b of new Set(l.bottoms ?? [])) readerMap.set(b, [...(readerMap.get(b) ?? []), l]);
-    for (const t of l.tops ?? []) if (!producerMap.has(t)) producerMap.set(t, l);
-  }
+  for (const l of layers) for (const t of l.tops ?? []) if (!producerMap.has(t)) producerMap.set(t, l);
   const graphOutputs = new Set(outputs);
   const producer = (v: string) => producerMap.get(v);
   /** The one layer reading `v`, when v is no graph output. */
@@ -159,10 +163,7 @@ export function fuseLayerNormNodes(graph: Msg, read: (t: Msg, where: string) => 
     }
   };
   const outputs = new Set<string>((graph.output ?? []).map((o: Msg) => o.name));
-  const readers = new Map<string, Msg[]>();
-  for (const n of nodes.filter(whole)) {
-    for (const i of new Set<string>(n.input)) readers.get(i)?.push(n) ?? readers.set(i, [n]);
-  }
+  const readers = readersOf(nodes.filter(whole), (n) => n.input as string[]);
   /** The one node reading `v` (v no graph output), of type `op` when given. */
   const only = (v: string, op?: string): Msg | undefined => {
     const r = readers.get(v) ?? [];

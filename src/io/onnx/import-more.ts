@@ -28,11 +28,11 @@
  *               scale and bias; without them (scale all 1, B absent or all 0) affine false, as
  *               BatchNormalization's trivial scale and B give no Scale layer
  */
-import { DOUBLE, FLOAT, INTEGER_TYPES } from './codec.js';
+import { BOOL, DOUBLE, FLOAT, INTEGER_TYPES } from './codec.js';
+import { broadcastDims } from './fold.js';
 import { MASKED, expandTo, needConst, one, producerOf, reshapeTo, type Entry, type In } from './import-ops.js';
 
 const REDUCTIONS: Record<string, string> = { ReduceSum: 'SUM', ReduceL1: 'ASUM', ReduceSumSquare: 'SUMSQ', ReduceMean: 'MEAN', ReduceL2: 'SUMSQ' };
-
 
 const reduce = (x: In): string | void => {
   const shape = x.shape(x.inputs[0]);
@@ -117,7 +117,7 @@ function topk(x: In): string | void {
   if (used(values)) x.layer({ type: 'ArgMax', name: used(indices) ? x.fresh(`${x.name}_values`) : x.name, bottoms: [x.inputs[0]], tops: [values!], axis, topK: k[0], outMaxVal: true });
 }
 
-const FLOAT16 = 10, BFLOAT16 = 16, BOOL = 9;
+const FLOAT16 = 10, BFLOAT16 = 16;
 
 /** Layers that move values without changing them: what they compute holds what their bottoms hold. */
 const MOVES = new Set(['Reshape', 'Flatten', 'Identity', 'Tile', 'Permute', 'Slice', 'Concat']);
@@ -204,10 +204,9 @@ function where(x: In): string | void {
 function expand(x: In): string | void {
   const shape = x.shape(x.inputs[0]!);
   const target = Array.from(needConst(x, 1, 'shape').values);
-  const rank = Math.max(shape.length, target.length);
-  const [ps, pt] = [shape, target].map((d) => [...new Array(rank - d.length).fill(1), ...d]);
-  if (ps!.some((d, i) => d !== 1 && pt![i] !== 1 && d !== pt![i])) return `shape [${target}] for an input of shape [${shape}]`;
-  expandTo(x, x.inputs[0]!, ps!.map((d, i) => Math.max(d, pt![i]!)), '', x.outputs[0]!);
+  const out = broadcastDims([shape, target]);
+  if (!out) return `shape [${target}] for an input of shape [${shape}]`;
+  expandTo(x, x.inputs[0]!, out, '', x.outputs[0]!);
 }
 
 /** Squeeze and Unsqueeze of a computed value: a Reshape (of constants they are folded). */

@@ -8,6 +8,7 @@ import type { LayerConfig } from '../../core/layer.js';
 import type { ArrayEntry } from '../weights-layout.js';
 import type { Msg, Tensor } from './codec.js';
 import { fullOrder } from '../../layers/permute.js';
+import { broadcastDims } from './fold.js';
 import { POOL_IMPORTS } from './import-pooling.js';
 
 /** What an import entry sees of one node. */
@@ -161,8 +162,7 @@ const binary = (op: string): Entry => (x) => {
   if (k < 0) {
     const shapes = x.inputs.map((v) => x.shape(v).join(','));
     if (shapes.some((s) => s !== shapes[0])) return broadcast(x, op);
-    if (op === 'Sub' || op === 'Div') return void x.layer({ type: 'ElementWise', bottoms: x.inputs, tops: [x.outputs[0]], operation: op === 'Sub' ? 'subtract' : 'divide' });
-    return void x.layer({ type: 'Eltwise', bottoms: x.inputs, tops: [x.outputs[0]], operation: op === 'Mul' ? 'PROD' : op === 'Max' ? 'MAX' : 'SUM' });
+    return elementwise(x, op, x.inputs);
   }
   const c0 = x.const(0);
   // c - x with one value c (an attention mask's 1 - mask): a Power of scale -1 and shift c
@@ -247,11 +247,13 @@ function broadcast(x: In, op: string): string | void {
  */
 function tiledBroadcast(x: In, op: string): string | void {
   const shapes = x.inputs.map((v) => x.shape(v));
-  const rank = Math.max(...shapes.map((s) => s.length));
-  const padded = shapes.map((s) => [...new Array(rank - s.length).fill(1), ...s]);
-  const out = Array.from({ length: rank }, (_, a) => Math.max(...padded.map((p) => p[a]!)));
-  if (padded.some((p) => p.some((d, a) => d !== 1 && d !== out[a]))) return `a broadcast between computed values of shapes ${shapes.map((s) => `[${s}]`).join(', ')} (numpy's rules: each size 1 or the largest)`;
-  const bottoms = x.inputs.map((input, i) => expandTo(x, input, out, String(i)));
+  const out = broadcastDims(shapes);
+  if (!out) return `a broadcast between computed values of shapes ${shapes.map((s) => `[${s}]`).join(', ')} (numpy's rules: each size 1 or the largest)`;
+  elementwise(x, op, x.inputs.map((input, i) => expandTo(x, input, out, String(i))));
+}
+
+/** The element-wise layer of `op` over computed values of one shape: ElementWise for Sub and Div, else Eltwise. */
+function elementwise(x: In, op: string, bottoms: string[]): void {
   if (op === 'Sub' || op === 'Div') return void x.layer({ type: 'ElementWise', bottoms, tops: [x.outputs[0]], operation: op === 'Sub' ? 'subtract' : 'divide' });
   x.layer({ type: 'Eltwise', bottoms, tops: [x.outputs[0]], operation: op === 'Mul' ? 'PROD' : op === 'Max' ? 'MAX' : 'SUM' });
 }

@@ -23,7 +23,7 @@
 import { ConfigError, DataError, ShapeError } from '../../core/errors.js';
 import type { LayerConfig } from '../../core/layer.js';
 import { firstNonFinite, type ArrayEntry } from '../weights-layout.js';
-import { attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
+import { BOOL, attributes, decodeModel, readTensor, type Msg, type Tensor } from './codec.js';
 import { fold, FOLDABLE } from './fold.js';
 import { fuseGelu, fuseLayerNormNodes } from './fuse.js';
 import { IMPORTS, type Entry, type In } from './import-ops.js';
@@ -68,7 +68,6 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     const shape = dims.map((d) => (d.dim_value !== undefined && d.dim_value > 0 ? d.dim_value : options.batchSize ?? 1));
     layers.push({ type: 'Input', name: layerName(`input_${v.name}`), tops: [v.name], shapes: [shape] });
   }
-  const BOOL = 9;
   const boolInputs = new Set<string>((graph.input ?? []).filter((v: Msg) => v.type?.tensor_type?.elem_type === BOOL).map((v: Msg) => v.name));
   const oracle = new ShapeOracle(layers);
   /** A weight, refused when it holds a NaN or an infinity (`where` names the node or output). */
