@@ -195,6 +195,18 @@ test('gather copies scaled rows by index; fromHost aliases a matching typed arra
     b.gather(2, 3, src, b.fromHost([1, 2]), 1, dst);
     assert.deepEqual(Array.from(dst.subarray(0, 6)), [3, 4, 5, 6, 7, 8]);
     assert.throws(() => b.gather(1, 3, src, b.fromHost([4]), 1, dst), /index\[0\] = 4 is not a row of a source of 4 rows/);
+    for (const bad of [-1, 1.5, NaN]) {
+      assert.throws(() => b.gather(2, 3, src, b.fromHost([0, bad]), 1, dst), new RegExp(`index\\[1\\] = ${bad} is not a row`));
+      assert.throws(() => b.scatterAdd(2, 3, src, b.fromHost([bad, 0]), 1, dst), new RegExp(`index\\[0\\] = ${bad} is not a row`));
+    }
+    // Long rows (copied whole) and rows of one value (a transpose), with and without a scale
+    const wide = b.fromHost(Array.from({ length: 3 * 70 }, (_, i) => i)), out = b.alloc(3 * 70) as Float32Array | Float64Array;
+    for (const scale of [1, -0.5]) {
+      b.gather(3, 70, wide, b.fromHost([2, 0, 1]), scale, out);
+      assert.deepEqual(Array.from(out), [140, 0, 70].flatMap((s0) => Array.from({ length: 70 }, (_, j) => scale * (s0 + j))));
+      b.gather(210, 1, wide, b.fromHost(Array.from({ length: 210 }, (_, r) => (r % 3) * 70 + Math.floor(r / 3))), scale, out);
+      assert.deepEqual(Array.from(out), Array.from({ length: 210 }, (_, r) => scale * ((r % 3) * 70 + Math.floor(r / 3))));
+    }
   }
   const copied = new JsBackend('float64').fromHost(new Float32Array([1.5, 2]));
   assert.ok(copied instanceof Float64Array);
