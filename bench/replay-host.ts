@@ -52,6 +52,7 @@ function noOpAddon(): { addon: CudaAddon; issued: () => number } {
     memInfo: () => [2 ** 30, 2 ** 30],
     sgemm: queued,
     gemmEx: queued,
+    sgemmStridedBatched: queued,
     sgemv: queued,
     sdot: () => 0,
     sasum: () => 0,

@@ -286,6 +286,7 @@ NAPI_MODULE_INIT() {
       {"memInfo", MemInfo},
       {"sgemm", Sgemm},
       {"gemmEx", GemmEx},
+      {"sgemmStridedBatched", SgemmStridedBatched},
       {"sgemv", Sgemv},
       {"sdot", Sdot},
       {"sasum", Sasum},

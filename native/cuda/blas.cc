@@ -69,6 +69,28 @@ napi_value GemmEx(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+/**
+ * sgemmStridedBatched(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, strideA,
+ * strideB, strideC, batch): `batch` of sgemm's products in one call, product i on A + i strideA,
+ * B + i strideB and C + i strideC (strides in elements).
+ */
+napi_value SgemmStridedBatched(napi_env env, napi_callback_info info) {
+  const char* fn = "sgemmStridedBatched";
+  napi_value argv[17];
+  GemmArgs g;
+  int sa, sb, sc, batch;
+  if (!getArgs(env, info, 17, argv, fn) || !readyOrThrow(env, fn) || !readGemmArgs(env, argv, fn, g) ||
+      !getInt(env, argv[13], sa, fn, 13) || !getInt(env, argv[14], sb, fn, 14) || !getInt(env, argv[15], sc, fn, 15) ||
+      !getInt(env, argv[16], batch, fn, 16))
+    return nullptr;
+  cublasStatus_t s = S.libs.cublas.cublasSgemmStridedBatched(
+      S.blas, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N, g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.m, g.n, g.k, &g.alpha,
+      reinterpret_cast<const float*>(g.A), g.lda, sa, reinterpret_cast<const float*>(g.B), g.ldb, sb, &g.beta,
+      reinterpret_cast<float*>(g.C), g.ldc, sc, batch);
+  if (!blasOk(env, s, "cublasSgemmStridedBatched")) return nullptr;
+  return undefinedValue(env);
+}
+
 /** sgemv(trans, m, n, alpha, A, lda, x, beta, y), unit strides. */
 napi_value Sgemv(napi_env env, napi_callback_info info) {
   napi_value argv[9];

@@ -173,6 +173,10 @@ struct cudnnConvAlgoPerf {
   X(cublasSgemm_v2, cublasStatus_t, (cublasHandle_t, int, int, int, int, int, const float*,       \
                                      const float*, int, const float*, int, const float*, float*, \
                                      int))                                                        \
+  X(cublasSgemmStridedBatched, cublasStatus_t, (cublasHandle_t, int, int, int, int, int,          \
+                                                const float*, const float*, int, long long,       \
+                                                const float*, int, long long, const float*,       \
+                                                float*, int, long long, int))                     \
   X(cublasSgemv_v2, cublasStatus_t, (cublasHandle_t, int, int, int, const float*, const float*,   \
                                      int, const float*, int, const float*, float*, int))         \
   X(cublasSdot_v2, cublasStatus_t, (cublasHandle_t, int, const float*, int, const float*, int,    \

@@ -51,6 +51,9 @@ struct Kernels {
                const float* A, const float* B, float beta, float* C);
   void (*gemv)(bool transA, int64_t M, int64_t N, float alpha, const float* A, const float* x,
                float beta, float* y);
+  // `batch` gemms of matrices stored one after another: A_i at i M K, B_i at i K N, C_i at i M N.
+  void (*gemmBatched)(int64_t batch, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float* A, const float* B, float beta, float* C);
 
   void (*binary)(BinaryOp op, int64_t n, const float* a, const float* b, float* y);
   void (*unary)(UnaryOp op, int64_t n, const float* a, float p, float* y);

@@ -257,7 +257,7 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha
   Mat a = transA ? Mat{A, 1, M} : Mat{A, K, 1};
   Mat b = transB ? Mat{B, 1, K} : Mat{B, N, 1};
   int64_t T = num_threads();
-  if (T == 1 || double(M) * double(N) * double(K) < 5e5) return gemm_serial(a, b, M, N, K, alpha, beta, C, N);
+  if (T == 1 || double(M) * double(N) * double(K) < kThreadedGemm) return gemm_serial(a, b, M, N, K, alpha, beta, C, N);
   bool by_cols = (N + NR - 1) / NR >= T;
   if (by_cols && K > 0 && alpha != 0.0f && M * K >= kSharedPackA && N >= 2 * T * NR)
     return gemm_shared(a, b, M, N, K, alpha, beta, C, T);
@@ -272,6 +272,26 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha
       split_range(M, T, part, MR, &lo, &hi);
       if (hi > lo) gemm_serial(Mat{a.at(lo, 0), a.rs, a.cs}, b, hi - lo, N, K, alpha, beta, C + lo * N, N);
     }
+  });
+}
+
+void gemm_batched(int64_t batch, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                  const float* A, const float* B, float beta, float* C) {
+  if (batch <= 0 || M <= 0 || N <= 0) return;
+  const int64_t sa = M * K, sb = K * N, sc = M * N;
+  const double work = double(M) * double(N) * double(K);
+  // A product big enough for gemm to split is split so, one after another. Smaller ones (the
+  // heads of attention: 17 x 17 x 16) are dealt out whole, a run of products per thread. Either
+  // way each product is computed exactly as gemm alone computes it.
+  const int64_t parts = work >= kThreadedGemm || work * double(batch) < kThreadedGemm ? 1 : imin(num_threads(), batch);
+  if (parts == 1) {
+    for (int64_t i = 0; i < batch; ++i) gemm(transA, transB, M, N, K, alpha, A + i * sa, B + i * sb, beta, C + i * sc);
+    return;
+  }
+  parallel_for(parts, [&](int64_t part, int) {
+    int64_t lo, hi;
+    split_range(batch, parts, part, 1, &lo, &hi);
+    for (int64_t i = lo; i < hi; ++i) gemm(transA, transB, M, N, K, alpha, A + i * sa, B + i * sb, beta, C + i * sc);
   });
 }
 

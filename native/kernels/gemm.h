@@ -30,6 +30,8 @@ constexpr int64_t kPackAFloats = 1 << 21;
 // floats. Below it (LeNet's largest A, ip1's, has 32,000) each thread packs its own small A and a
 // product stays one fork-join instead of two per k block; the cut-off itself was not tuned.
 constexpr int64_t kSharedPackA = 1 << 18;
+// gemm splits a product across threads from this many multiply-adds (M N K) on.
+constexpr double kThreadedGemm = 5e5;
 
 inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 

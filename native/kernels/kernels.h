@@ -23,6 +23,8 @@ void gemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha
           const float* B, float beta, float* C);
 void gemv(bool transA, int64_t M, int64_t N, float alpha, const float* A, const float* x,
           float beta, float* y);
+void gemm_batched(int64_t batch, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
+                  const float* A, const float* B, float beta, float* C);
 
 void conv_forward(const ConvGeom& g, const float* x, const float* w, float* y);
 void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx);

@@ -11,7 +11,7 @@ const Kernels* table() {
   static const Kernels k = {
       CORTADO_STR(CORTADO_ISA),
       set, copy, scal, axpy, axpby, dot, asum,
-      gemm, gemv,
+      gemm, gemv, gemm_batched,
       binary, unary, clamp, where,
       conv_forward, conv_backward_data, conv_backward_filter, bias_forward, bias_backward,
       pool_forward, pool_backward, lrn_forward, lrn_backward,

@@ -34,6 +34,8 @@ constexpr Export kExports[] = {
           Out<Dims<2, 3>>>("gemm", "transA transB M N K alpha A B beta C"),
     entry<&Kernels::gemv, Flag, Count, Count, Number, In<Dims<1, 2>>, In<Either<0, 1, 2>>, Number,
           Out<Either<0, 2, 1>>>("gemv", "transA M N alpha A x beta y"),
+    entry<&Kernels::gemmBatched, Count, Flag, Flag, Count, Count, Count, Number, In<Dims<0, 3, 5>>,
+          In<Dims<0, 5, 4>>, Number, Out<Dims<0, 3, 4>>>("gemmBatched", "batch transA transB M N K alpha A B beta C"),
 
     // ---- convolution, bias, pooling, LRN ----
     entry<&Kernels::convForward, Conv, In<ConvX>, In<ConvW>, Out<ConvY>>("convForward", "geometry x w y"),

@@ -51,6 +51,11 @@ EXPORT(gemm) void cortado_gemm(int32_t transA, int32_t transB, int32_t M, int32_
                                const float* A, const float* B, float beta, float* C) {
   gemm(transA != 0, transB != 0, M, N, K, alpha, A, B, beta, C);
 }
+EXPORT(gemm_batched) void cortado_gemm_batched(int32_t batch, int32_t transA, int32_t transB, int32_t M, int32_t N,
+                                               int32_t K, float alpha, const float* A, const float* B, float beta,
+                                               float* C) {
+  gemm_batched(batch, transA != 0, transB != 0, M, N, K, alpha, A, B, beta, C);
+}
 EXPORT(gemv) void cortado_gemv(int32_t transA, int32_t M, int32_t N, float alpha, const float* A, const float* x,
                                float beta, float* y) {
   gemv(transA != 0, M, N, alpha, A, x, beta, y);

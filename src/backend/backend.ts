@@ -196,6 +196,13 @@ export interface Backend {
    */
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Buf, B: Buf, beta: number, C: Buf): void;
+  /**
+   * `batch` independent gemms, C_i = alpha op(A_i) op(B_i) + beta C_i, of matrices stored one after
+   * another: A_i from i·M·K, B_i from i·K·N, C_i from i·M·N (attention's product per head). One
+   * call where a loop of gemms on views would cross to the kernels `batch` times.
+   */
+  gemmBatched(batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Buf, B: Buf, beta: number, C: Buf): void;
   /** y = alpha op(A) x + beta y, A stored M×N; op(A) is A (y has M) or Aᵀ when transA (y has N); beta = 0 overwrites y. */
   gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void;
 

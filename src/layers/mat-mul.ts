@@ -9,7 +9,7 @@
  *   forward   y_i = a_i op(b)_i                     for each batch item i
  *   backward  da_i = dy_i op(b)_iᵀ;  db_i = a_iᵀ dy_i (transposed back with transposeB),
  *             summed over the batch when b is shared
- * One gemm per batch item on views, so it runs on every backend.
+ * One batched gemm (Backend.gemmBatched); a shared b takes one gemm over the batch's rows stacked.
  */
 import type { Blob, Shape } from '../core/blob.js';
 import { ShapeError, shapeStr } from '../core/errors.js';
@@ -47,33 +47,31 @@ export class MatMulLayer extends Layer<MatMulConfig> {
 
   forward(bottoms: Blob[], tops: Blob[]): void {
     const be = this.ctx.backend;
-    const { M, K, N } = this;
+    const { batch, M, K, N } = this;
     const [a, b] = bottoms;
-    for (let i = 0; i < this.batch; i++) {
-      const bi = this.shared ? b.data : be.view(b.data, i * K * N, K * N);
-      be.gemm(false, this.config.transposeB, M, N, K, 1, be.view(a.data, i * M * K, M * K), bi, 0, be.view(tops[0].data, i * M * N, M * N));
-    }
+    const t = this.config.transposeB;
+    // A shared b multiplies the batch's rows stacked ([batch·M, K]) in one product.
+    if (this.shared) be.gemm(false, t, batch * M, N, K, 1, a.data, b.data, 0, tops[0].data);
+    else be.gemmBatched(batch, false, t, M, N, K, 1, a.data, b.data, 0, tops[0].data);
   }
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     const be = this.ctx.backend;
-    const { M, K, N } = this;
+    const { batch, M, K, N } = this;
     const [a, b] = bottoms;
     const t = this.config.transposeB;
-    for (let i = 0; i < this.batch; i++) {
-      const dy = be.view(tops[0].diff, i * M * N, M * N);
-      const bOff = this.shared ? 0 : i * K * N;
-      if (propagateDown[0]) {
-        // da = dy op(b)ᵀ: dy [M, N] times b [K, N]ᵀ, or b [N, K] as stored with transposeB
-        be.gemm(false, !t, M, K, N, 1, dy, be.view(b.data, bOff, K * N), 0, be.view(a.diff, i * M * K, M * K));
-      }
-      if (propagateDown[1]) {
-        const beta = this.shared && i > 0 ? 1 : 0;
-        const av = be.view(a.data, i * M * K, M * K), db = be.view(b.diff, bOff, K * N);
-        // db = aᵀ dy [K, N], or its transpose dyᵀ a [N, K] with transposeB
-        if (t) be.gemm(true, false, N, K, M, 1, dy, av, beta, db);
-        else be.gemm(true, false, K, N, M, 1, av, dy, beta, db);
-      }
+    const dy = tops[0].diff;
+    if (propagateDown[0]) {
+      // da = dy op(b)ᵀ: dy [M, N] times b [K, N]ᵀ, or b [N, K] as stored with transposeB
+      if (this.shared) be.gemm(false, !t, batch * M, K, N, 1, dy, b.data, 0, a.diff);
+      else be.gemmBatched(batch, false, !t, M, K, N, 1, dy, b.data, 0, a.diff);
+    }
+    if (propagateDown[1]) {
+      // db = aᵀ dy [K, N], or its transpose dyᵀ a [N, K] with transposeB; a shared b sums over
+      // the batch, one product over the stacked rows
+      const [rows, cols, x, y] = t ? [N, K, dy, a.data] : [K, N, a.data, dy];
+      if (this.shared) be.gemm(true, false, rows, cols, batch * M, 1, x, y, 0, b.diff);
+      else be.gemmBatched(batch, true, false, rows, cols, M, 1, x, y, 0, b.diff);
     }
   }
 }

@@ -154,6 +154,15 @@ export class JsBackend implements Backend {
     this.gemmKernel.run(transA, transB, M, N, K, alpha, h(A), 0, h(B), 0, beta, h(C), 0);
   }
 
+  gemmBatched(batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Buf, B: Buf, beta: number, C: Buf): void {
+    need('gemmBatched', 'A', A, batch * M * K);
+    need('gemmBatched', 'B', B, batch * K * N);
+    need('gemmBatched', 'C', C, batch * M * N);
+    const a = h(A), b = h(B), c = h(C);
+    for (let i = 0; i < batch; i++) this.gemmKernel.run(transA, transB, M, N, K, alpha, a, i * M * K, b, i * K * N, beta, c, i * M * N);
+  }
+
   /** beta = 0 overwrites y without reading it. */
   gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
     need('gemv', 'A', A, M * N);

@@ -25,6 +25,8 @@ export interface WasmKernels {
   gemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number,
     A: number, B: number, beta: number, C: number): void;
   gemv(transA: number, M: number, N: number, alpha: number, A: number, x: number, beta: number, y: number): void;
+  gemm_batched(batch: number, transA: number, transB: number, M: number, N: number, K: number, alpha: number,
+    A: number, B: number, beta: number, C: number): void;
 
   conv_forward(geom: number, x: number, w: number, y: number): void;
   conv_backward_data(geom: number, dy: number, w: number, dx: number): void;

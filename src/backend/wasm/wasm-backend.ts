@@ -261,6 +261,14 @@ export class WasmBackend extends JsBackend {
     else super.gemm(transA, transB, M, N, K, alpha, A, B, beta, C);
   }
 
+  override gemmBatched(batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Buf, B: Buf, beta: number, C: Buf): void {
+    count('gemmBatched', 'batch', batch); count('gemmBatched', 'M', M); count('gemmBatched', 'N', N); count('gemmBatched', 'K', K);
+    const p = this.ptrs('gemmBatched', [A, 'A', batch * M * K], [B, 'B', batch * K * N], [C, 'C', batch * M * N]);
+    if (p) this.k.gemm_batched(batch, +transA, +transB, M, N, K, alpha, p[0], p[1], beta, p[2]);
+    else super.gemmBatched(batch, transA, transB, M, N, K, alpha, A, B, beta, C);
+  }
+
   override gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
     count('gemv', 'M', M); count('gemv', 'N', N);
     const p = this.ptrs('gemv', [A, 'A', M * N], [x, 'x', transA ? M : N], [y, 'y', transA ? N : M]);

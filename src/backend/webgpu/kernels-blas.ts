@@ -70,19 +70,24 @@ export const blasKernels: Record<string, string> = {
     if (u(4) == 0u) { a += m[u(1) + j] * m[u(2) + j]; } else { a += abs(m[u(1) + j]); }`, `
     m[u(3)] = a;`),
   /**
-   * [0 M·N, 1 N, 2 K, 3 alpha, 4 beta, 5 A, 6 B, 7 C, 8 transA, 9 transB, 10 M] one invocation per
-   * element of C, for shapes where tiles would be mostly padding (a short K or a thin C).
+   * [0 batch·M·N, 1 N, 2 K, 3 alpha, 4 beta, 5 A, 6 B, 7 C, 8 transA, 9 transB, 10 M] one invocation
+   * per element of C, for shapes where tiles would be mostly padding (a short K or a thin C); the
+   * products of a batch lie one after another (A_p from p·M·K, B_p from p·K·N, C_p from p·M·N).
    */
   gemmDirect: elementwise(`
   let M = u(10);
   let N = u(1);
   let K = u(2);
-  let r = i / N;
-  let c = i % N;
+  let p = i / (M * N);
+  let e = i - p * M * N;
+  let r = e / N;
+  let c = e % N;
+  let A = u(5) + p * M * K;
+  let B = u(6) + p * K * N;
   var acc = 0.0;
   for (var k = 0u; k < K; k++) {
-    let a = select(m[u(5) + r * K + k], m[u(5) + k * M + r], u(8) != 0u);
-    let b = select(m[u(6) + k * N + c], m[u(6) + c * K + k], u(9) != 0u);
+    let a = select(m[A + r * K + k], m[A + k * M + r], u(8) != 0u);
+    let b = select(m[B + k * N + c], m[B + c * K + k], u(9) != 0u);
     acc += a * b;
   }
   let at = u(7) + i;

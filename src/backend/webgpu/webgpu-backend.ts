@@ -219,6 +219,18 @@ export class WebGpuBackend implements Backend {
       params: new Params().u(M).u(N).u(K).f(alpha).f(beta).u(a).u(b).u(c).u(transA ? 1 : 0).u(transB ? 1 : 0).words() });
   }
 
+  gemmBatched(batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Buf, B: Buf, beta: number, C: Buf): void {
+    const a = this.off(A, batch * M * K, 'gemmBatched A'), b = this.off(B, batch * K * N, 'gemmBatched B');
+    const c = this.off(C, batch * M * N, 'gemmBatched C');
+    if (batch === 0 || M === 0 || N === 0) return;
+    if (K <= 32 || M < 8 || N < 8) {
+      this.launch('gemmDirect', batch * M * N, new Params().u(batch * M * N).u(N).u(K).f(alpha).f(beta).u(a).u(b).u(c).u(transA ? 1 : 0).u(transB ? 1 : 0).u(M));
+      return;
+    }
+    for (let i = 0; i < batch; i++) this.gemm(transA, transB, M, N, K, alpha, this.view(A, i * M * K, M * K), this.view(B, i * K * N, K * N), beta, this.view(C, i * M * N, M * N));
+  }
+
   gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
     const rows = transA ? N : M;
     const a = this.off(A, M * N, 'gemv A'), xs = this.off(x, transA ? M : N, 'gemv x'), ys = this.off(y, rows, 'gemv y');

@@ -16,7 +16,7 @@ import { lenet } from '../../../examples/mnist/lenet.js';
  * upload and download, synchronize, cuBLAS's sdot and sasum (which return their result to the
  * host), cuDNN's convPlan (which times algorithms on the device), and free (cuMemFree waits for the
  * device to go idle); and malloc, which moves no data but has no place in an iteration that a CUDA
- * graph could replay. The others (launch, memset32, copy, sgemm, sgemv, the conv calls) are queued
+ * graph could replay. The others (launch, memset32, copy, the gemms, sgemv, the conv calls) are queued
  * and return at once; compile and the module calls come before the first iteration.
  */
 export const ADDON_HOST_CALLS = ['upload', 'download', 'synchronize', 'sdot', 'sasum', 'convPlan', 'free', 'malloc'] as const satisfies readonly (keyof CudaAddon)[];

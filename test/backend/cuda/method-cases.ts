@@ -274,6 +274,26 @@ export function methodCases(): MethodCase[] {
       }
     }
   }
+  // Batched products: attention's small heads (WebGPU's direct kernel, one cuBLAS strided call),
+  // products big enough for tiles (a loop on WebGPU), outer products (K = 1) and an empty sum.
+  const batched: [number, number, number, number][] = [[12, 17, 17, 16], [3, 33, 40, 48], [4, 9, 5, 1], [2, 3, 4, 0]];
+  for (const [batch, M, N, K] of batched) {
+    for (const tA of [false, true]) {
+      for (const tB of [false, true]) {
+        for (const beta of [0, 0.5]) {
+          cases.push({
+            name: `gemmBatched ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${batch}x${M}x${N}x${K} beta ${beta}`,
+            rtol: 1e-4,
+            run: (b) => {
+              const C = put(b, beta === 0 ? new Float32Array(batch * M * N).fill(NaN) : values(22, batch * M * N));
+              b.gemmBatched(batch, tA, tB, M, N, K, 1.5, put(b, values(20, batch * M * K)), put(b, values(21, batch * K * N)), beta, C);
+              return one('C', get(b, C));
+            },
+          });
+        }
+      }
+    }
+  }
   cases.push({
     name: 'gemm K = 0',
     run: (b) => { const C = put(b, values(23, 12)); b.gemm(false, false, 3, 4, 0, 1, b.alloc(0), b.alloc(0), 0.5, C); return one('C', get(b, C)); },

@@ -241,3 +241,40 @@ test('native gemv matches the TypeScript backend', (t) => {
     }
   }
 });
+
+test('native gemmBatched equals one gemm per product, matches the TypeScript backend, and writes only C', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  // [batch, M, N, K]: attention's heads (products dealt out to threads), products big enough to
+  // be split themselves, one product, matrix-vector products, an empty sum, and awkward sizes.
+  const shapes: [number, number, number, number][] = [
+    [400, 17, 17, 16], [64, 17, 16, 17], [3, 100, 90, 70], [1, 33, 65, 17], [7, 1, 40, 9], [5, 30, 1, 12],
+    [6, 5, 7, 0], [13, 9, 3, 5], [0, 4, 4, 4],
+  ];
+  let seed = 500;
+  for (const [batch, M, N, K] of shapes) {
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const beta of [0, 0.5]) {
+        const what = `gemmBatched ${batch}x${M}x${N}x${K} transA ${ta} transB ${tb} beta ${beta}`;
+        const A = values(batch * M * K, ++seed), B = values(batch * K * N, ++seed), C = values(batch * M * N, ++seed);
+        if (beta === 0) C.fill(NaN);
+        // C sits between guard values, which must come back unchanged.
+        const guard = 5, whole = buf(native, [...new Array(guard).fill(-7), ...C, ...new Array(guard).fill(-7)]);
+        const cn = native.view(whole, guard, C.length);
+        native.gemmBatched(batch, ta, tb, M, N, K, 1.25, buf(native, A), buf(native, B), beta, cn);
+        const got = read(native, whole);
+        assert.deepEqual([...got.subarray(0, guard), ...got.subarray(guard + C.length)], new Array(2 * guard).fill(-7), `${what}: wrote outside C`);
+        const one = buf(native, C), cj = buf(js, C);
+        for (let i = 0; i < batch; i++) {
+          native.gemm(ta, tb, M, N, K, 1.25, buf(native, A.subarray(i * M * K, (i + 1) * M * K)), buf(native, B.subarray(i * K * N, (i + 1) * K * N)),
+            beta, native.view(one, i * M * N, M * N));
+        }
+        assert.deepEqual(got.subarray(guard, guard + C.length), read(native, one), `${what}: differs from one gemm per product`);
+        js.gemmBatched(batch, ta, tb, M, N, K, 1.25, buf(js, A), buf(js, B), beta, cj);
+        assertClose(got.subarray(guard, guard + C.length), read(js, cj), what, 1e-4, 1e-5 * Math.max(1, Math.sqrt(K / 64)));
+      }
+    }
+  }
+  assert.throws(() => native.gemmBatched(3, false, false, 2, 2, 2, 1, buf(native, values(11, 1)), buf(native, values(12, 2)), 0, native.alloc(12)),
+    /A.*(11|12)/);
+});

@@ -69,6 +69,10 @@ export interface CudaAddon {
    */
   gemmEx(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number,
     B: number, ldb: number, beta: number, C: number, ldc: number, format: number): void;
+  /** `batch` of sgemm's products, product i on A + i strideA, B + i strideB, C + i strideC (elements): cublasSgemmStridedBatched. */
+  sgemmStridedBatched(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number,
+    B: number, ldb: number, beta: number, C: number, ldc: number, strideA: number, strideB: number, strideC: number,
+    batch: number): void;
   sgemv(trans: number, m: number, n: number, alpha: number, A: number, lda: number, x: number, beta: number,
     y: number): void;
   sdot(n: number, x: number, y: number): number;

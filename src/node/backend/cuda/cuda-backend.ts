@@ -432,6 +432,24 @@ export class CudaBackend implements Backend {
     this.gemmAt(transA, transB, M, N, K, alpha, a.ptr, b.ptr, beta, c.ptr);
   }
 
+  gemmBatched(batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Buf, B: Buf, beta: number, C: Buf): void {
+    const a = cudaBuf(A, batch * M * K, 'gemmBatched A');
+    const b = cudaBuf(B, batch * K * N, 'gemmBatched B');
+    const c = cudaBuf(C, batch * M * N, 'gemmBatched C');
+    if (batch === 0 || M === 0 || N === 0) return;
+    if (K === 0 || K === 1 || this.format !== 0 || batch === 1) {
+      // gemm's own cases (an empty sum, an outer product kept in float32, 16-bit operands), product by product
+      for (let i = 0; i < batch; i++) {
+        this.gemm(transA, transB, M, N, K, alpha, this.view(a, i * M * K, M * K), this.view(b, i * K * N, K * N), beta, this.view(c, i * M * N, M * N));
+      }
+      return;
+    }
+    // Row-major C_i is column-major C_iᵀ = op(B_i)ᵀ op(A_i)ᵀ, as in gemmAt.
+    this.addon.sgemmStridedBatched(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, b.ptr, transB ? K : N, a.ptr, transA ? M : K,
+      beta, c.ptr, N, K * N, M * K, M * N, batch);
+  }
+
   gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
     const [inLen, outLen] = transA ? [M, N] : [N, M];
     const a = cudaBuf(A, M * N, 'gemv A');

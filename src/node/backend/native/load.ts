@@ -38,6 +38,9 @@ export interface NativeAddon {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: F32, B: F32, beta: number, C: F32): void;
   gemv(transA: boolean, M: number, N: number, alpha: number, A: F32, x: F32, beta: number, y: F32): void;
+  /** `batch` gemms of matrices stored one after another (A_i from i·M·K, B_i from i·K·N, C_i from i·M·N). */
+  gemmBatched(batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: F32, B: F32, beta: number, C: F32): void;
 
   /** geom: the 16 ConvGeom fields in CONV_FIELDS order. */
   convForward(geom: Int32Array, x: F32, w: F32, y: F32): void;
@@ -75,7 +78,7 @@ export interface NativeAddon {
 export { BINARY_OP, CONV_FIELDS, lrnFields, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../../../backend/kernel-abi.js';
 
 const REQUIRED: readonly (keyof NativeAddon)[] = [
-  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv',
+  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv', 'gemmBatched',
   'convForward', 'convBackwardData', 'convBackwardFilter', 'biasForward', 'biasBackward', 'poolForward',
   'poolBackward', 'lrnForward', 'lrnBackward', 'neuronForward', 'neuronBackward', 'softmaxForward', 'softmaxBackward',
   'softmaxLossForward', 'softmaxLossBackward', 'randomUniform', 'dropout', 'sgdUpdate',

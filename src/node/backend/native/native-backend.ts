@@ -116,6 +116,11 @@ export class NativeBackend extends JsBackend {
     this.addon.gemm(transA, transB, M, N, K, alpha, f(A), f(B), beta, f(C));
   }
 
+  override gemmBatched(batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: Buf, B: Buf, beta: number, C: Buf): void {
+    this.addon.gemmBatched(batch, transA, transB, M, N, K, alpha, f(A), f(B), beta, f(C));
+  }
+
   override gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
     this.addon.gemv(transA, M, N, alpha, f(A), f(x), beta, f(y));
   }

@@ -61,6 +61,17 @@ int cublasSgemm_v2(cublasHandle_t, int ta, int tb, int m, int n, int k, const fl
   return 0;
 }
 
+int cublasSgemmStridedBatched(cublasHandle_t h, int ta, int tb, int m, int n, int k, const float* alpha,
+                              const float* A, int lda, long long sa, const float* B, int ldb, long long sb,
+                              const float* beta, float* C, int ldc, long long sc, int batch) {
+  if (batch < 0 || sa < 0 || sb < 0 || sc < 0) return kInvalid;
+  for (int i = 0; i < batch; i++) {
+    int s = cublasSgemm_v2(h, ta, tb, m, n, k, alpha, A + i * sa, lda, B + i * sb, ldb, beta, C + i * sc, ldc);
+    if (s != 0) return s;
+  }
+  return 0;
+}
+
 /** A 16-bit element as a float: binary16 (type 2, CUDA_R_16F) or bfloat16 (type 14, CUDA_R_16BF). */
 static double half16(unsigned short v, int type) {
   if (type == 14) {
