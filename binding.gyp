@@ -14,6 +14,7 @@
       'native/kernels/conv.cc',
       'native/kernels/conv_direct.cc',
       'native/kernels/dropout.cc',
+      'native/kernels/gather.cc',
       'native/kernels/gemm.cc',
       'native/kernels/im2col.cc',
       'native/kernels/im2col_plan.cc',

@@ -60,6 +60,14 @@ struct Kernels {
   void (*clamp)(int64_t n, float lo, float hi, const float* x, float* y);
   void (*where)(int64_t n, float lo, float hi, const float* x, const float* a, const float* b, float* y);
 
+  // Row gather dst[r] = scale src[index[r]] and scatter-add dst[index[r]] += scale src[r] (rows of
+  // rowSize floats; srcRows or dstRows rows on the indexed side). Both return -1, or (nothing
+  // written) the position of the first index that is not a row there.
+  int64_t (*gather)(int64_t rows, int64_t rowSize, int64_t srcRows, const float* src, const float* index,
+                    float scale, float* dst);
+  int64_t (*scatterAdd)(int64_t rows, int64_t rowSize, int64_t dstRows, const float* src, const float* index,
+                        float scale, float* dst);
+
   void (*convForward)(const ConvGeom& g, const float* x, const float* w, float* y);
   void (*convBackwardData)(const ConvGeom& g, const float* dy, const float* w, float* dx);
   void (*convBackwardFilter)(const ConvGeom& g, const float* x, const float* dy, float* dw);

@@ -26,6 +26,11 @@ void gemv(bool transA, int64_t M, int64_t N, float alpha, const float* A, const 
 void gemm_batched(int64_t batch, bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha,
                   const float* A, const float* B, float beta, float* C);
 
+int64_t gather(int64_t rows, int64_t rowSize, int64_t srcRows, const float* src, const float* index, float scale,
+               float* dst);
+int64_t scatter_add(int64_t rows, int64_t rowSize, int64_t dstRows, const float* src, const float* index,
+                    float scale, float* dst);
+
 void conv_forward(const ConvGeom& g, const float* x, const float* w, float* y);
 void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void conv_backward_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);

@@ -37,6 +37,12 @@ constexpr Export kExports[] = {
     entry<&Kernels::gemmBatched, Count, Flag, Flag, Count, Count, Count, Number, In<Dims<0, 3, 5>>,
           In<Dims<0, 5, 4>>, Number, Out<Dims<0, 3, 4>>>("gemmBatched", "batch transA transB M N K alpha A B beta C"),
 
+    // ---- rows moved by index; -1, or (nothing written) the position of the first bad index ----
+    entry<&Kernels::gather, Count, Count, Count, In<Dims<2, 1>>, In<N0>, Number, Out<Dims<0, 1>>>(
+        "gather", "rows rowSize srcRows src index scale dst"),
+    entry<&Kernels::scatterAdd, Count, Count, Count, In<Dims<0, 1>>, In<N0>, Number, Out<Dims<2, 1>>>(
+        "scatterAdd", "rows rowSize dstRows src index scale dst"),
+
     // ---- convolution, bias, pooling, LRN ----
     entry<&Kernels::convForward, Conv, In<ConvX>, In<ConvW>, Out<ConvY>>("convForward", "geometry x w y"),
     entry<&Kernels::convBackwardData, Conv, In<ConvY>, In<ConvW>, Out<ConvX>>("convBackwardData", "geometry dy w dx"),

@@ -61,6 +61,15 @@ EXPORT(gemv) void cortado_gemv(int32_t transA, int32_t M, int32_t N, float alpha
   gemv(transA != 0, M, N, alpha, A, x, beta, y);
 }
 
+EXPORT(gather) int32_t cortado_gather(int32_t rows, int32_t rowSize, int32_t srcRows, const float* src,
+                                      const float* index, float scale, float* dst) {
+  return int32_t(gather(rows, rowSize, srcRows, src, index, scale, dst));
+}
+EXPORT(scatter_add) int32_t cortado_scatter_add(int32_t rows, int32_t rowSize, int32_t dstRows, const float* src,
+                                                const float* index, float scale, float* dst) {
+  return int32_t(scatter_add(rows, rowSize, dstRows, src, index, scale, dst));
+}
+
 EXPORT(conv_forward) void cortado_conv_forward(const ConvGeom* g, const float* x, const float* w, float* y) {
   conv_forward(*g, x, w, y);
 }

@@ -28,6 +28,11 @@ export interface WasmKernels {
   gemm_batched(batch: number, transA: number, transB: number, M: number, N: number, K: number, alpha: number,
     A: number, B: number, beta: number, C: number): void;
 
+  /** -1, or (nothing written) the position of the first index that is not a row of the source */
+  gather(rows: number, rowSize: number, srcRows: number, src: number, index: number, scale: number, dst: number): number;
+  /** -1, or (nothing written) the position of the first index that is not a row of the destination */
+  scatter_add(rows: number, rowSize: number, dstRows: number, src: number, index: number, scale: number, dst: number): number;
+
   conv_forward(geom: number, x: number, w: number, y: number): void;
   conv_backward_data(geom: number, dy: number, w: number, dx: number): void;
   conv_backward_filter(geom: number, x: number, dy: number, dw: number): void;

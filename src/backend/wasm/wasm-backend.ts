@@ -313,6 +313,21 @@ export class WasmBackend extends JsBackend {
   }
 
   // ---- fused kernels ----
+  // A bad index writes nothing in the kernel; the TypeScript loop then reports it in its words.
+  override gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    count('gather', 'rows', rows); count('gather', 'rowSize', rowSize);
+    const srcRows = Math.floor(src.length / Math.max(1, rowSize));
+    const p = this.ptrs('gather', [src, 'src', srcRows * rowSize], [index, 'index', rows], [dst, 'dst', rows * rowSize]);
+    if (!p || this.k.gather(rows, rowSize, srcRows, p[0], p[1], scale, p[2]) >= 0) super.gather(rows, rowSize, src, index, scale, dst);
+  }
+
+  override scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    count('scatterAdd', 'rows', rows); count('scatterAdd', 'rowSize', rowSize);
+    const dstRows = Math.floor(dst.length / Math.max(1, rowSize));
+    const p = this.ptrs('scatterAdd', [src, 'src', rows * rowSize], [index, 'index', rows], [dst, 'dst', dstRows * rowSize]);
+    if (!p || this.k.scatter_add(rows, rowSize, dstRows, p[0], p[1], scale, p[2]) >= 0) super.scatterAdd(rows, rowSize, src, index, scale, dst);
+  }
+
   override convWorkspaceSize(_g: ConvGeom): number {
     return 0;
   }

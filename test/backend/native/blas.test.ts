@@ -278,3 +278,32 @@ test('native gemmBatched equals one gemm per product, matches the TypeScript bac
   assert.throws(() => native.gemmBatched(3, false, false, 2, 2, 2, 1, buf(native, values(11, 1)), buf(native, values(12, 2)), 0, native.alloc(12)),
     /A.*(11|12)/);
 });
+
+test('native gather and scatterAdd match the TypeScript backend: rows of every width, shared destinations, bad indices', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  let seed = 900;
+  // [rows, rowSize, rows on the indexed side]: a transpose's rows of one value (threaded), short
+  // and vector-wide rows, rows with a partial vector, and long rows split by columns.
+  for (const [rows, rowSize, other] of [[40000, 1, 40000], [7, 3, 5], [300, 16, 40], [3000, 17, 100], [1000, 70, 13]]) {
+    const index = Float32Array.from({ length: rows }, (_, r) => (r * 7919 + 3) % other);
+    for (const scale of [1, -0.5]) {
+      const what = `${rows} rows of ${rowSize} from ${other}, scale ${scale}`;
+      const src = values(other * rowSize, ++seed), dst = values(rows * rowSize, ++seed);
+      const gn = buf(native, dst), gj = buf(js, dst);
+      native.gather(rows, rowSize, buf(native, src), buf(native, index), scale, gn);
+      js.gather(rows, rowSize, buf(js, src), buf(js, index), scale, gj);
+      assert.deepEqual(read(native, gn), read(js, gj), `gather ${what}`);
+      const rowsIn = values(rows * rowSize, ++seed), acc = values(other * rowSize, ++seed);
+      const sn = buf(native, acc), sj = buf(js, acc);
+      native.scatterAdd(rows, rowSize, buf(native, rowsIn), buf(native, index), scale, sn);
+      js.scatterAdd(rows, rowSize, buf(js, rowsIn), buf(js, index), scale, sj);
+      assertClose(read(native, sn), read(js, sj), `scatterAdd ${what}`, 1e-5, 1e-5);
+    }
+  }
+  for (const bad of [-1, 2.5, 4, NaN]) {
+    const src = buf(native, values(12, 1)), dst = buf(native, new Float32Array(6));
+    assert.throws(() => native.gather(2, 3, src, buf(native, [1, bad]), 1, dst), new RegExp(`gather: index\\[1\\] = ${bad} is not a row of a source of 4 rows`));
+    assert.throws(() => native.scatterAdd(2, 3, dst, buf(native, [bad, 0]), 1, src), new RegExp(`scatterAdd: index\\[0\\] = ${bad} is not a row of a destination of 4 rows`));
+  }
+});

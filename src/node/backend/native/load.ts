@@ -42,6 +42,11 @@ export interface NativeAddon {
   gemmBatched(batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: F32, B: F32, beta: number, C: F32): void;
 
+  /** -1, or (nothing written) the position of the first index that is not a row of src */
+  gather(rows: number, rowSize: number, srcRows: number, src: F32, index: F32, scale: number, dst: F32): number;
+  /** -1, or (nothing written) the position of the first index that is not a row of dst */
+  scatterAdd(rows: number, rowSize: number, dstRows: number, src: F32, index: F32, scale: number, dst: F32): number;
+
   /** geom: the 16 ConvGeom fields in CONV_FIELDS order. */
   convForward(geom: Int32Array, x: F32, w: F32, y: F32): void;
   convBackwardData(geom: Int32Array, dy: F32, w: F32, dx: F32): void;
@@ -78,7 +83,7 @@ export interface NativeAddon {
 export { BINARY_OP, CONV_FIELDS, lrnFields, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../../../backend/kernel-abi.js';
 
 const REQUIRED: readonly (keyof NativeAddon)[] = [
-  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv', 'gemmBatched',
+  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv', 'gemmBatched', 'gather', 'scatterAdd',
   'convForward', 'convBackwardData', 'convBackwardFilter', 'biasForward', 'biasBackward', 'poolForward',
   'poolBackward', 'lrnForward', 'lrnBackward', 'neuronForward', 'neuronBackward', 'softmaxForward', 'softmaxBackward',
   'softmaxLossForward', 'softmaxLossBackward', 'randomUniform', 'dropout', 'sgdUpdate',

@@ -175,6 +175,17 @@ export class NativeBackend extends JsBackend {
   }
 
   // ---- fused kernels ----
+  // A bad index writes nothing in the kernel; the TypeScript loop then reports it in its words.
+  override gather(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    const srcRows = Math.floor(src.length / Math.max(1, rowSize));
+    if (this.addon.gather(rows, rowSize, srcRows, f(src), f(index), scale, f(dst)) >= 0) super.gather(rows, rowSize, src, index, scale, dst);
+  }
+
+  override scatterAdd(rows: number, rowSize: number, src: Buf, index: Buf, scale: number, dst: Buf): void {
+    const dstRows = Math.floor(dst.length / Math.max(1, rowSize));
+    if (this.addon.scatterAdd(rows, rowSize, dstRows, f(src), f(index), scale, f(dst)) >= 0) super.scatterAdd(rows, rowSize, src, index, scale, dst);
+  }
+
   override convWorkspaceSize(_g: ConvGeom): number {
     return 0;
   }
