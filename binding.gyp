@@ -18,6 +18,7 @@
       'native/kernels/gemm.cc',
       'native/kernels/im2col.cc',
       'native/kernels/im2col_plan.cc',
+      'native/kernels/layer_norm.cc',
       'native/kernels/lrn.cc',
       'native/kernels/neuron.cc',
       'native/kernels/pooling.cc',

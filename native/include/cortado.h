@@ -85,6 +85,13 @@ struct Kernels {
   void (*neuronBackward)(NeuronOp op, int64_t n, const float* y, const float* dy, float* dx,
                          float alpha);
 
+  // Layer normalization of [rows, D] (scale and bias both null, or both D floats) and its input
+  // gradient (scale null: g = dy); dx may alias dy.
+  void (*layerNormForward)(int64_t rows, int64_t D, float eps, const float* x, const float* scale, const float* bias,
+                           float* xhat, float* rstd, float* y);
+  void (*layerNormBackward)(int64_t rows, int64_t D, const float* xhat, const float* rstd, const float* dy,
+                            const float* scale, float* dx);
+
   void (*softmaxForward)(const ClassGeom& g, const float* x, float* y);
   void (*softmaxBackward)(const ClassGeom& g, const float* y, const float* dy, float* dx);
   // Both return -1, or the flat [outer, inner] position of the first label that is neither the

@@ -45,6 +45,11 @@ void lrn_backward(const LRNGeom& g, const float* x, const float* y, const float*
 void neuron_forward(NeuronOp op, int64_t n, const float* x, float* y, float alpha);
 void neuron_backward(NeuronOp op, int64_t n, const float* y, const float* dy, float* dx, float alpha);
 
+void layer_norm_forward(int64_t rows, int64_t D, float eps, const float* x, const float* scale, const float* bias,
+                        float* xhat, float* rstd, float* y);
+void layer_norm_backward(int64_t rows, int64_t D, const float* xhat, const float* rstd, const float* dy,
+                         const float* scale, float* dx);
+
 void softmax_forward(const ClassGeom& g, const float* x, float* y);
 void softmax_backward(const ClassGeom& g, const float* y, const float* dy, float* dx);
 int64_t softmax_loss_forward(const ClassGeom& g, const float* prob, const float* label, bool hasIgnore,

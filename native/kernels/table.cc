@@ -17,6 +17,7 @@ const Kernels* table() {
       conv_forward, conv_backward_data, conv_backward_filter, bias_forward, bias_backward,
       pool_forward, pool_backward, lrn_forward, lrn_backward,
       neuron_forward, neuron_backward,
+      layer_norm_forward, layer_norm_backward,
       softmax_forward, softmax_backward, softmax_loss_forward, softmax_loss_backward,
       random_uniform, dropout_forward, sgd_update,
   };

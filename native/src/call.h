@@ -82,6 +82,13 @@ class Call {
     return v;
   }
 
+  // Whether argument i is null or undefined (an optional buffer left out).
+  bool absent(size_t i) {
+    napi_valuetype t = napi_undefined;
+    if (i < argc_) napi_typeof(env_, argv_[i], &t);
+    return t == napi_null || t == napi_undefined;
+  }
+
   // false for null or undefined, else true with the int32 in *out (the ignore label).
   bool optional_int(size_t i, int32_t* out) {
     napi_valuetype t = napi_undefined;

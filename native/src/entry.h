@@ -104,6 +104,15 @@ struct Out {
   static std::tuple<float*> read(Call& c, size_t i) { return {c.ok() ? c.f32(i, L::of(c)) : nullptr}; }
 };
 
+// An In that may be null or undefined: the kernel gets nullptr (LayerNorm without scale and bias).
+template <class L>
+struct OptIn {
+  static constexpr size_t width = 1;
+  static std::tuple<const float*> read(Call& c, size_t i) {
+    return {c.ok() && !c.absent(i) ? c.f32(i, L::of(c)) : nullptr};
+  }
+};
+
 // The enumerations of cortado.h: their last value, and their name in messages.
 template <class E> struct EnumInfo;
 template <> struct EnumInfo<BinaryOp> { static constexpr int64_t last = kDiv; static constexpr const char* name = "BinaryOp"; };

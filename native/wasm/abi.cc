@@ -70,6 +70,17 @@ EXPORT(scatter_add) int32_t cortado_scatter_add(int32_t rows, int32_t rowSize, i
   return int32_t(scatter_add(rows, rowSize, dstRows, src, index, scale, dst));
 }
 
+EXPORT(layer_norm_forward) void cortado_layer_norm_forward(int32_t rows, int32_t D, float eps, const float* x,
+                                                          const float* scale, const float* bias, float* xhat,
+                                                          float* rstd, float* y) {
+  layer_norm_forward(rows, D, eps, x, scale, bias, xhat, rstd, y);
+}
+EXPORT(layer_norm_backward) void cortado_layer_norm_backward(int32_t rows, int32_t D, const float* xhat,
+                                                            const float* rstd, const float* dy, const float* scale,
+                                                            float* dx) {
+  layer_norm_backward(rows, D, xhat, rstd, dy, scale, dx);
+}
+
 EXPORT(conv_forward) void cortado_conv_forward(const ConvGeom* g, const float* x, const float* w, float* y) {
   conv_forward(*g, x, w, y);
 }

@@ -285,6 +285,19 @@ export interface Backend {
   /** dx = f'(x) dy computed from y = f(x), or from x for NEURON_FROM_X, passed as `y` (dx may alias dy). */
   neuronBackward(op: NeuronOp, n: number, y: Buf, dy: Buf, dx: Buf, alpha: number): void;
 
+  /**
+   * Layer normalization of x seen as [rows, D], row by row: rstd[r] = 1 / sqrt(σ²_r + eps) (the
+   * biased variance about the row's mean μ_r), xhat = (x - μ_r) rstd[r], and y = scale[d] xhat +
+   * bias[d], or y = xhat when scale and bias are null. xhat and rstd are kept for backward.
+   */
+  layerNormForward(rows: number, D: number, eps: number, x: Buf, scale: Buf | null, bias: Buf | null,
+    xhat: Buf, rstd: Buf, y: Buf): void;
+  /**
+   * The input gradient of layerNormForward, from its xhat and rstd: with g = scale[d] dy (dy when
+   * scale is null), dx = (g - mean_r(g) - xhat mean_r(g xhat)) rstd[r]. dx may alias dy.
+   */
+  layerNormBackward(rows: number, D: number, xhat: Buf, rstd: Buf, dy: Buf, scale: Buf | null, dx: Buf): void;
+
   /** y = softmax of x over the class axis. */
   softmaxForward(g: ClassGeom, x: Buf, y: Buf): void;
   /** dx = y * (dy - sum_c(dy * y)) over the class axis. */

@@ -95,3 +95,56 @@ extern "C" __global__ void lrn_across_bwd_f32(int num, int channels, int hw, int
     }
   }
 }
+
+/**
+ * Layer normalization of x seen as [rows, D], a block per row (every gridDim.x-th row): the mean,
+ * then the variance about it, each reduced in the block; rstd[r] = 1 / sqrt(variance + eps),
+ * xhat = (x - mean) rstd[r], y = scale xhat + bias with affine 1, else y = xhat.
+ */
+extern "C" __global__ void layer_norm_fwd_f32(int rows, int D, float eps, const float* x, int affine, const float* scale,
+                                              const float* bias, float* xhat, float* rstd, float* y) {
+  __shared__ float buf[CORTADO_REDUCE_THREADS];
+  for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    const size_t base = (size_t)r * D;
+    float s = 0.0f;
+    for (int d = threadIdx.x; d < D; d += blockDim.x) s += x[base + d];
+    const float mean = cortadoBlockSum(s, buf) / (float)D;
+    float v = 0.0f;
+    for (int d = threadIdx.x; d < D; d += blockDim.x) {
+      const float t = x[base + d] - mean;
+      v += t * t;
+    }
+    const float inv = 1.0f / sqrtf(cortadoBlockSum(v, buf) / (float)D + eps);
+    if (threadIdx.x == 0) rstd[r] = inv;
+    for (int d = threadIdx.x; d < D; d += blockDim.x) {
+      const float t = (x[base + d] - mean) * inv;
+      xhat[base + d] = t;
+      y[base + d] = affine ? scale[d] * t + bias[d] : t;
+    }
+  }
+}
+
+/**
+ * The input gradient of layer_norm_fwd_f32, a block per row: g = scale dy (hasScale 1) or dy,
+ * dx = (g - mean(g) - xhat mean(g xhat)) rstd[r]; dx may alias dy.
+ */
+extern "C" __global__ void layer_norm_bwd_f32(int rows, int D, const float* xhat, const float* rstd, const float* dy,
+                                              int hasScale, const float* scale, float* dx) {
+  __shared__ float buf[CORTADO_REDUCE_THREADS];
+  for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    const size_t base = (size_t)r * D;
+    float sg = 0.0f, sgx = 0.0f;
+    for (int d = threadIdx.x; d < D; d += blockDim.x) {
+      const float g = hasScale ? scale[d] * dy[base + d] : dy[base + d];
+      sg += g;
+      sgx += g * xhat[base + d];
+    }
+    const float mg = cortadoBlockSum(sg, buf) / (float)D;
+    const float mgx = cortadoBlockSum(sgx, buf) / (float)D;
+    const float inv = rstd[r];
+    for (int d = threadIdx.x; d < D; d += blockDim.x) {
+      const float g = hasScale ? scale[d] * dy[base + d] : dy[base + d];
+      dx[base + d] = (g - mg - xhat[base + d] * mgx) * inv;
+    }
+  }
+}

@@ -20,6 +20,7 @@ import * as pool from './pool.js';
 import * as losses from './losses.js';
 import * as random from './random.js';
 import * as softmax from './softmax.js';
+import * as layerNorm from './layer-norm.js';
 import * as pw from './pointwise.js';
 import * as structure from './structure.js';
 
@@ -352,6 +353,20 @@ export class JsBackend implements Backend {
 
   neuronBackward(op: NeuronOp, n: number, y: Buf, dy: Buf, dx: Buf, alpha: number): void {
     pw.neuronBackward(op, n, h(y), h(dy), h(dx), alpha);
+  }
+
+  layerNormForward(rows: number, D: number, eps: number, x: Buf, scale: Buf | null, bias: Buf | null,
+    xhat: Buf, rstd: Buf, y: Buf): void {
+    for (const [b, name, n] of [[x, 'x', rows * D], [xhat, 'xhat', rows * D], [y, 'y', rows * D], [rstd, 'rstd', rows],
+      [scale, 'scale', D], [bias, 'bias', D]] as const) if (b) need('layerNormForward', name, b, n);
+    if (!scale !== !bias) throw new BackendError('js backend layerNormForward: scale and bias are given together or not at all');
+    layerNorm.layerNormForward(rows, D, eps, h(x), scale && h(scale), bias && h(bias), h(xhat), h(rstd), h(y));
+  }
+
+  layerNormBackward(rows: number, D: number, xhat: Buf, rstd: Buf, dy: Buf, scale: Buf | null, dx: Buf): void {
+    for (const [b, name, n] of [[xhat, 'xhat', rows * D], [dy, 'dy', rows * D], [dx, 'dx', rows * D], [rstd, 'rstd', rows],
+      [scale, 'scale', D]] as const) if (b) need('layerNormBackward', name, b, n);
+    layerNorm.layerNormBackward(rows, D, h(xhat), h(rstd), h(dy), scale && h(scale), h(dx));
   }
 
   softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {

@@ -33,6 +33,10 @@ export interface WasmKernels {
   /** -1, or (nothing written) the position of the first index that is not a row of the destination */
   scatter_add(rows: number, rowSize: number, dstRows: number, src: number, index: number, scale: number, dst: number): number;
 
+  /** scale and bias: 0 when left out */
+  layer_norm_forward(rows: number, D: number, eps: number, x: number, scale: number, bias: number, xhat: number, rstd: number, y: number): void;
+  layer_norm_backward(rows: number, D: number, xhat: number, rstd: number, dy: number, scale: number, dx: number): void;
+
   conv_forward(geom: number, x: number, w: number, y: number): void;
   conv_backward_data(geom: number, dy: number, w: number, dx: number): void;
   conv_backward_filter(geom: number, x: number, dy: number, dw: number): void;

@@ -404,6 +404,25 @@ export class WasmBackend extends JsBackend {
     return this.ptrs(op, ...args);
   }
 
+  override layerNormForward(rows: number, D: number, eps: number, x: Buf, scale: Buf | null, bias: Buf | null,
+    xhat: Buf, rstd: Buf, y: Buf): void {
+    count('layerNormForward', 'rows', rows); count('layerNormForward', 'D', D);
+    const n = rows * D;
+    const p = !scale === !bias && this.ptrs('layerNormForward', [x, 'x', n], [xhat, 'xhat', n], [rstd, 'rstd', rows], [y, 'y', n]);
+    const ps = scale && bias ? this.ptrs('layerNormForward', [scale, 'scale', D], [bias, 'bias', D]) : [0, 0];
+    if (p && ps) this.k.layer_norm_forward(rows, D, eps, p[0], ps[0], ps[1], p[1], p[2], p[3]);
+    else super.layerNormForward(rows, D, eps, x, scale, bias, xhat, rstd, y);
+  }
+
+  override layerNormBackward(rows: number, D: number, xhat: Buf, rstd: Buf, dy: Buf, scale: Buf | null, dx: Buf): void {
+    count('layerNormBackward', 'rows', rows); count('layerNormBackward', 'D', D);
+    const n = rows * D;
+    const p = this.ptrs('layerNormBackward', [xhat, 'xhat', n], [rstd, 'rstd', rows], [dy, 'dy', n], [dx, 'dx', n]);
+    const ps = scale ? this.ptrs('layerNormBackward', [scale, 'scale', D]) : [0];
+    if (p && ps) this.k.layer_norm_backward(rows, D, p[0], p[1], p[2], ps[0], p[3]);
+    else super.layerNormBackward(rows, D, xhat, rstd, dy, scale, dx);
+  }
+
   override softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
     const n = g.outer * g.classes * g.inner;
     const p = this.classes('softmaxForward', g, [x, 'x', n], [y, 'y', n]);

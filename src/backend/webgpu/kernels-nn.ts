@@ -248,6 +248,46 @@ export const nnKernels: Record<string, string> = {
   let inv = 1.0 / sum;
   for (var c = 0u; c < C; c++) { m[u(4) + base + c * inner] = m[u(4) + base + c * inner] * inv; }`),
   /**
+   * [0 rows, 1 D, 2 eps, 3 x, 4 scale, 5 bias, 6 xhat, 7 rstd, 8 y, 9 affine] layerNormForward, a
+   * workgroup per row: the mean, then the variance about it, reduced across the row
+   */
+  layerNormForward: rowwise(`
+  let D = u(1);
+  let x = u(3) + r * D;
+  var s = 0.0;
+  for (var d = li; d < D; d += 256u) { s += m[x + d]; }
+  let mean = rowSum(s, li) / f32(D);
+  var v = 0.0;
+  for (var d = li; d < D; d += 256u) { let t = m[x + d] - mean; v += t * t; }
+  let inv = 1.0 / sqrt(rowSum(v, li) / f32(D) + f(2));
+  if (li == 0u) { m[u(7) + r] = inv; }
+  for (var d = li; d < D; d += 256u) {
+    let t = (m[x + d] - mean) * inv;
+    m[u(6) + r * D + d] = t;
+    if (u(9) != 0u) { m[u(8) + r * D + d] = m[u(4) + d] * t + m[u(5) + d]; } else { m[u(8) + r * D + d] = t; }
+  }`),
+  /**
+   * [0 rows, 1 D, 2 xhat, 3 rstd, 4 dy, 5 scale, 6 dx, 7 has a scale] layerNormBackward, a
+   * workgroup per row: g = scale dy, dx = (g - mean g - xhat mean(g xhat)) rstd
+   */
+  layerNormBackward: rowwise(`
+  let D = u(1);
+  let base = r * D;
+  var sg = 0.0;
+  var sgx = 0.0;
+  for (var d = li; d < D; d += 256u) {
+    let g = select(m[u(4) + base + d], m[u(4) + base + d] * m[u(5) + d], u(7) != 0u);
+    sg += g;
+    sgx += g * m[u(2) + base + d];
+  }
+  let mg = rowSum(sg, li) / f32(D);
+  let mgx = rowSum(sgx, li) / f32(D);
+  let inv = m[u(3) + r];
+  for (var d = li; d < D; d += 256u) {
+    let g = select(m[u(4) + base + d], m[u(4) + base + d] * m[u(5) + d], u(7) != 0u);
+    m[u(6) + base + d] = (g - mg - m[u(2) + base + d] * mgx) * inv;
+  }`),
+  /**
    * [0 rows, 1 classes, 2 x, 3 y] softmaxForward of a classifier's rows (inner 1): a workgroup per
    * row, the max and the sum reduced across it; a row per invocation, it was one invocation at
    * batch 1 for 1000 classes.

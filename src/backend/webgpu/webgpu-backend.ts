@@ -348,6 +348,26 @@ export class WebGpuBackend implements Backend {
       .u(this.off(dx, n, 'neuronBackward dx')).u(NEURON[op]).f(alpha));
   }
 
+  layerNormForward(rows: number, D: number, eps: number, x: Buf, scale: Buf | null, bias: Buf | null,
+    xhat: Buf, rstd: Buf, y: Buf): void {
+    if (!scale !== !bias) throw new BackendError('webgpu backend layerNormForward: scale and bias are given together or not at all');
+    const n = rows * D;
+    const [xo, ho, ro, yo] = [this.off(x, n, 'layerNormForward x'), this.off(xhat, n, 'layerNormForward xhat'),
+      this.off(rstd, rows, 'layerNormForward rstd'), this.off(y, n, 'layerNormForward y')];
+    const so = scale ? this.off(scale, D, 'layerNormForward scale') : 0, bo = bias ? this.off(bias, D, 'layerNormForward bias') : 0;
+    if (D === 0) return;
+    this.launchRows('layerNormForward', rows, new Params().u(rows).u(D).f(eps).u(xo).u(so).u(bo).u(ho).u(ro).u(yo).u(scale ? 1 : 0));
+  }
+
+  layerNormBackward(rows: number, D: number, xhat: Buf, rstd: Buf, dy: Buf, scale: Buf | null, dx: Buf): void {
+    const n = rows * D;
+    const [ho, ro, go, dxo] = [this.off(xhat, n, 'layerNormBackward xhat'), this.off(rstd, rows, 'layerNormBackward rstd'),
+      this.off(dy, n, 'layerNormBackward dy'), this.off(dx, n, 'layerNormBackward dx')];
+    const so = scale ? this.off(scale, D, 'layerNormBackward scale') : 0;
+    if (D === 0) return;
+    this.launchRows('layerNormBackward', rows, new Params().u(rows).u(D).u(ho).u(ro).u(go).u(so).u(dxo).u(scale ? 1 : 0));
+  }
+
   softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
     const pos = g.outer * g.inner, n = pos * g.classes;
     const [xo, yo] = [this.off(x, n, 'softmaxForward x'), this.off(y, n, 'softmaxForward y')];

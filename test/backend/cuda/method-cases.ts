@@ -294,6 +294,25 @@ export function methodCases(): MethodCase[] {
       }
     }
   }
+  // Layer normalization: rows narrower than a block, a transformer's width, rows wider than a
+  // block (several values per thread), with and without scale and bias; backward in place of dy.
+  for (const [rows, D] of [[37, 5], [100, 64], [3, 700]]) {
+    for (const affine of [false, true]) {
+      cases.push({
+        name: `layerNorm ${rows}x${D}${affine ? ' affine' : ''}`,
+        rtol: 1e-4,
+        run: (b) => {
+          const m = rows * D;
+          const xhat = b.alloc(m), rstd = b.alloc(rows), y = put(b, new Float32Array(m).fill(NaN));
+          const scale = affine ? put(b, values(41, D, 0.5, 1.5)) : null;
+          b.layerNormForward(rows, D, 1e-5, put(b, values(40, m, -2, 2)), scale, affine ? put(b, values(42, D)) : null, xhat, rstd, y);
+          const dx = put(b, values(43, m));
+          b.layerNormBackward(rows, D, xhat, rstd, dx, scale, dx);
+          return new Map([['y', get(b, y)], ['xhat', get(b, xhat)], ['rstd', get(b, rstd)], ['dx', get(b, dx)]]);
+        },
+      });
+    }
+  }
   cases.push({
     name: 'gemm K = 0',
     run: (b) => { const C = put(b, values(23, 12)); b.gemm(false, false, 3, 4, 0, 1, b.alloc(0), b.alloc(0), 0.5, C); return one('C', get(b, C)); },

@@ -189,6 +189,43 @@ test('native softmax matches the TypeScript backend, forward and backward', (t) 
   }
 });
 
+test('native layerNorm matches the TypeScript backend, forward and backward, with and without scale and bias', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  // [rows, D]: widths around the vector sizes (4, 8, 16), transformers' 64 and 768, a row of one
+  // value (x̂ = 0), and enough rows to split across threads; rows far from zero (mean 1e3, spread
+  // 1) test that the variance is taken about the mean.
+  let seed = 70;
+  for (const [rows, D] of [[3, 1], [5, 3], [7, 8], [4, 17], [1700, 64], [2, 768], [300, 33]]) {
+    for (const affine of [false, true]) {
+      for (const offset of [0, 1000]) {
+        const n = rows * D;
+        const X = values(n, ++seed, -2, 2).map((v) => v + offset), DY = values(n, ++seed);
+        const S = values(D, ++seed, 0.5, 1.5), B = values(D, ++seed);
+        const run = (b: typeof native | typeof js) => {
+          const xhat = b.alloc(n), rstd = b.alloc(rows), y = b.alloc(n), dx = b.alloc(n);
+          const scale = affine ? buf(b, S) : null;
+          b.layerNormForward(rows, D, 1e-5, buf(b, X), scale, affine ? buf(b, B) : null, xhat, rstd, y);
+          b.layerNormBackward(rows, D, xhat, rstd, buf(b, DY), scale, dx);
+          // dx may alias dy
+          const inPlace = buf(b, DY);
+          b.layerNormBackward(rows, D, xhat, rstd, inPlace, scale, inPlace);
+          return { xhat: read(b, xhat), rstd: read(b, rstd), y: read(b, y), dx: read(b, dx), inPlace: read(b, inPlace) };
+        };
+        const got = run(native), want = run(js);
+        const what = `layerNorm ${rows}x${D} affine ${affine} offset ${offset}`;
+        // A row of mean 1e3 has its mean good to float32's 6e-5 there (the reference sums in
+        // float64): x̂, y and dx inherit that.
+        const atol = offset ? 2e-3 : 1e-5;
+        for (const k of ['xhat', 'y'] as const) assertClose(got[k], want[k], `${what}: ${k}`, 1e-4, atol);
+        assertClose(got.rstd, want.rstd, `${what}: rstd`, 1e-4, 0);
+        assertClose(got.dx, want.dx, `${what}: dx`, 1e-3, atol);
+        assert.deepEqual(got.inPlace, got.dx, `${what}: dx in place of dy`);
+      }
+    }
+  }
+});
+
 test('native softmax of a row of very negative scores is still a distribution', (t) => {
   if (skipReason) return t.skip(skipReason);
   const { native } = pair();

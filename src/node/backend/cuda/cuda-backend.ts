@@ -608,6 +608,24 @@ export class CudaBackend implements Backend {
       cudaBuf(dy, n, 'neuronBackward dy'), cudaBuf(dx, n, 'neuronBackward dx'), alpha]);
   }
 
+  layerNormForward(rows: number, D: number, eps: number, x: Buf, scale: Buf | null, bias: Buf | null,
+    xhat: Buf, rstd: Buf, y: Buf): void {
+    if (!scale !== !bias) throw new BackendError('CUDA backend, layerNormForward: scale and bias are given together or not at all');
+    const n = rows * D;
+    const bufs = [cudaBuf(x, n, 'layerNormForward x'), scale ? 1 : 0, scale ? cudaBuf(scale, D, 'layerNormForward scale') : this.count,
+      bias ? cudaBuf(bias, D, 'layerNormForward bias') : this.count, cudaBuf(xhat, n, 'layerNormForward xhat'),
+      cudaBuf(rstd, rows, 'layerNormForward rstd'), cudaBuf(y, n, 'layerNormForward y')];
+    if (D > 0) this.runRows('layer_norm_fwd_f32', rows, n, [rows, D, eps, ...bufs]);
+  }
+
+  layerNormBackward(rows: number, D: number, xhat: Buf, rstd: Buf, dy: Buf, scale: Buf | null, dx: Buf): void {
+    const n = rows * D;
+    const bufs = [cudaBuf(xhat, n, 'layerNormBackward xhat'), cudaBuf(rstd, rows, 'layerNormBackward rstd'),
+      cudaBuf(dy, n, 'layerNormBackward dy'), scale ? 1 : 0, scale ? cudaBuf(scale, D, 'layerNormBackward scale') : this.count,
+      cudaBuf(dx, n, 'layerNormBackward dx')];
+    if (D > 0) this.runRows('layer_norm_bwd_f32', rows, n, [rows, D, ...bufs]);
+  }
+
   softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
     const n = g.outer * g.classes * g.inner;
     const [xb, yb] = [cudaBuf(x, n, 'softmaxForward x'), cudaBuf(y, n, 'softmaxForward y')];

@@ -47,6 +47,10 @@ export interface NativeAddon {
   /** -1, or (nothing written) the position of the first index that is not a row of dst */
   scatterAdd(rows: number, rowSize: number, dstRows: number, src: F32, index: F32, scale: number, dst: F32): number;
 
+  /** scale and bias: both null or both D floats */
+  layerNormForward(rows: number, D: number, eps: number, x: F32, scale: F32 | null, bias: F32 | null, xhat: F32, rstd: F32, y: F32): void;
+  layerNormBackward(rows: number, D: number, xhat: F32, rstd: F32, dy: F32, scale: F32 | null, dx: F32): void;
+
   /** geom: the 16 ConvGeom fields in CONV_FIELDS order. */
   convForward(geom: Int32Array, x: F32, w: F32, y: F32): void;
   convBackwardData(geom: Int32Array, dy: F32, w: F32, dx: F32): void;
@@ -83,7 +87,7 @@ export interface NativeAddon {
 export { BINARY_OP, CONV_FIELDS, lrnFields, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../../../backend/kernel-abi.js';
 
 const REQUIRED: readonly (keyof NativeAddon)[] = [
-  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv', 'gemmBatched', 'gather', 'scatterAdd',
+  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv', 'gemmBatched', 'gather', 'scatterAdd', 'layerNormForward', 'layerNormBackward',
   'convForward', 'convBackwardData', 'convBackwardFilter', 'biasForward', 'biasBackward', 'poolForward',
   'poolBackward', 'lrnForward', 'lrnBackward', 'neuronForward', 'neuronBackward', 'softmaxForward', 'softmaxBackward',
   'softmaxLossForward', 'softmaxLossBackward', 'randomUniform', 'dropout', 'sgdUpdate',

@@ -234,6 +234,16 @@ export class NativeBackend extends JsBackend {
     this.addon.neuronBackward(NEURON_OP[op], n, f(y), f(dy), f(dx), alpha);
   }
 
+  override layerNormForward(rows: number, D: number, eps: number, x: Buf, scale: Buf | null, bias: Buf | null,
+    xhat: Buf, rstd: Buf, y: Buf): void {
+    if (!scale !== !bias) super.layerNormForward(rows, D, eps, x, scale, bias, xhat, rstd, y);
+    else this.addon.layerNormForward(rows, D, eps, f(x), scale && f(scale), bias && f(bias), f(xhat), f(rstd), f(y));
+  }
+
+  override layerNormBackward(rows: number, D: number, xhat: Buf, rstd: Buf, dy: Buf, scale: Buf | null, dx: Buf): void {
+    this.addon.layerNormBackward(rows, D, f(xhat), f(rstd), f(dy), scale && f(scale), f(dx));
+  }
+
   override softmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
     this.addon.softmaxForward(g.outer, g.classes, g.inner, f(x), f(y));
   }
