@@ -6,7 +6,7 @@ For each network NAME (a torchvision model; convnext_mini: torchvision's ConvNeX
 stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: its
 VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer: see
 TextTransformer; padded_text: see PaddedText (and OUT_DIR/padded_text.pad.bin, its mask);
-causal_lm: see CausalLM; lstm_classifier, bilstm_tagger, gru_classifier: see
+causal_lm: see CausalLM; lstm_classifier, bilstm_tagger, gru_classifier, rnn_classifier: see
 RecurrentText (the text models read token ids [2, 12]); NAME_opsetK: NAME exported at opset K
 instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode,
@@ -21,7 +21,7 @@ import torchvision
 
 SIZE = 64
 # the models that read token ids [2, 12]
-TOKENS = ('text_transformer', 'padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier')
+TOKENS = ('text_transformer', 'padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier')
 
 
 class TextTransformer(torch.nn.Module):
@@ -69,16 +69,18 @@ class CausalLM(TextTransformer):
 
 
 class RecurrentText(torch.nn.Module):
-    """nn.Embedding (100 tokens, width 16) into nn.LSTM or nn.GRU (batch_first, hidden 24) and a
-    linear head of 5. lstm_classifier: 2 LSTM layers, the head on the last layer's final hidden
-    state (h_n); bilstm_tagger: one bidirectional LSTM layer, the head on every token's two states;
-    gru_classifier: 2 bidirectional GRU layers, the head on the mean of the states over time."""
+    """nn.Embedding (100 tokens, width 16) into nn.LSTM, nn.GRU or nn.RNN (batch_first, hidden
+    24) and a linear head of 5. lstm_classifier: 2 LSTM layers, the head on the last layer's final
+    hidden state (h_n); bilstm_tagger: one bidirectional LSTM layer, the head on every token's two
+    states; gru_classifier: 2 bidirectional GRU layers, the head on the mean of the states over
+    time; rnn_classifier: 2 bidirectional ReLU RNN layers, the head on h_n's last entry (the second
+    layer's backward direction)."""
 
     def __init__(self, cell, layers, bidirectional, readout):
         super().__init__()
         self.emb = torch.nn.Embedding(100, 16)
         self.rnn = cell(16, 24, num_layers=layers, batch_first=True, bidirectional=bidirectional)
-        self.head = torch.nn.Linear(48 if bidirectional else 24, 5)
+        self.head = torch.nn.Linear(48 if bidirectional and readout != 'last' else 24, 5)
         self.readout = readout
 
     def forward(self, ids):
@@ -95,6 +97,8 @@ def build(name):
         return RecurrentText(torch.nn.LSTM, 1, True, 'every')
     if name == 'gru_classifier':
         return RecurrentText(torch.nn.GRU, 2, True, 'mean')
+    if name == 'rnn_classifier':
+        return RecurrentText(lambda *a, **k: torch.nn.RNN(*a, nonlinearity='relu', **k), 2, True, 'last')
     if name == 'convnext_mini':
         from torchvision.models.convnext import ConvNeXt, CNBlockConfig
         stages = [CNBlockConfig(16, 32, 2), CNBlockConfig(32, 64, 2), CNBlockConfig(64, None, 2)]
@@ -148,7 +152,7 @@ def main():
         # The batch axis of the transformer and of the recurrent classifiers is symbolic, as when
         # exported for any batch size: its shape arithmetic then folds at the batch size importOnnx
         # is given.
-        dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base in ('vit_mini', 'lstm_classifier', 'gru_classifier') else None
+        dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base in ('vit_mini', 'lstm_classifier', 'gru_classifier', 'rnn_classifier') else None
         torch.onnx.export(net, inputs, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=True,
                           input_names=names, output_names=['output'], dynamic_axes=dynamic)
         x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')  # ids as floats, as Cortado's Embed reads them

@@ -118,7 +118,9 @@ function recurrentCase(type: 'RNN' | 'LSTM' | 'GRU', name: string, x: Shape, H: 
   const d = { T, N, D: countOf(x) / (T * N), H, Ds: staticShape ? countOf(staticShape) / N : 0 };
   const uniformInit = (a: number) => ({ type: 'Uniform', min: -a, max: a });
   const gru: typeof gruReference = (dims, xv, cont, xsv, p, h0) => gruReference(dims, xv, cont, xsv, p, h0, extra.resetAfter !== false);
-  const run = type === 'LSTM' ? lstmReference : type === 'GRU' ? gru : rnnReference;
+  const rnn: typeof rnnReference = (dims, xv, cont, xsv, p, h0) =>
+    rnnReference(dims, xv, cont, xsv, p, h0, { output: extra.output as boolean | undefined, activation: extra.activation as 'tanh' | 'relu' | undefined });
+  const run = type === 'LSTM' ? lstmReference : type === 'GRU' ? gru : rnn;
   const freshCont = Float64Array.from({ length: T * N }, (_, i) => (i < N ? 0 : 1));
   return {
     name,
@@ -377,6 +379,11 @@ export const layerCases: LayerCase[] = [
   recurrentCase('LSTM', 'lstm-T3-N2-static', [3, 2, 2], 3, [2, 2, 2]),
   // x alone: whole sequences from a zero state in every forward (PyTorch's nn.RNN/nn.LSTM, ONNX's LSTM)
   recurrentCase('RNN', 'rnn-T4-N2-fresh', [4, 2, 3], 3, 'fresh'),
+  // PyTorch's nn.RNN (ONNX's RNN): the top is h itself, tanh or ReLU
+  recurrentCase('RNN', 'rnn-T4-N2-fresh-no-output', [4, 2, 3], 3, 'fresh', { output: false }),
+  recurrentCase('RNN', 'rnn-T5-N3-fresh-relu-no-output', [5, 3, 2], 4, 'fresh', { output: false, activation: 'relu' }),
+  recurrentCase('RNN', 'rnn-T3-N2-relu-no-output', [3, 2, 4], 3, undefined, { output: false, activation: 'relu' }),
+  recurrentCase('RNN', 'rnn-T3-N2-static-relu', [3, 2, 3], 2, [2, 2], { activation: 'relu' }),
   recurrentCase('LSTM', 'lstm-T5-N3-4d-fresh', [5, 3, 2, 2], 4, 'fresh'),
   recurrentCase('LSTM', 'lstm-T1-N2-fresh', [1, 2, 3], 2, 'fresh'),
   recurrentCase('GRU', 'gru-T4-N2', [4, 2, 3], 3),

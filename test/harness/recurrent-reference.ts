@@ -50,7 +50,8 @@ export function lstmReference(d: RecurrentDims, x: ArrayLike<number>, cont: Arra
 
 /** RNN with params { W_xh, b_h, W_xh_static?, W_hh, W_ho, b_o }. */
 export function rnnReference(d: RecurrentDims, x: ArrayLike<number>, cont: ArrayLike<number>, xs: ArrayLike<number> | undefined,
-  p: Record<string, Float64Array>, h0?: Float64Array): RecurrentRun {
+  p: Record<string, Float64Array>, h0?: Float64Array, o: { output?: boolean; activation?: 'tanh' | 'relu' } = {}): RecurrentRun {
+  const f = o.activation === 'relu' ? (v: number) => Math.max(0, v) : Math.tanh;
   const { T, N, D, H, Ds } = d;
   let h = h0 ? Float64Array.from(h0) : new Float64Array(N * H);
   const top = new Float64Array(T * N * H);
@@ -61,9 +62,11 @@ export function rnnReference(d: RecurrentDims, x: ArrayLike<number>, cont: Array
       for (let j = 0; j < H; j++) {
         let s = p.b_h[j] + rowDot(p.W_xh, j, D, x, (t * N + n) * D) + rowDot(p.W_hh, j, H, h, n * H, k);
         if (xs && Ds) s += rowDot(p.W_xh_static, j, Ds, xs, n * Ds);
-        hn[n * H + j] = Math.tanh(s);
+        hn[n * H + j] = f(s);
       }
-      for (let j = 0; j < H; j++) top[(t * N + n) * H + j] = Math.tanh(p.b_o[j] + rowDot(p.W_ho, j, H, hn, n * H));
+      for (let j = 0; j < H; j++) {
+        top[(t * N + n) * H + j] = o.output === false ? hn[n * H + j] : Math.tanh(p.b_o[j] + rowDot(p.W_ho, j, H, hn, n * H));
+      }
     }
     h = hn;
   }

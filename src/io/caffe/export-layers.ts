@@ -96,7 +96,9 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   Reshape: (c) => ({ type: 'Reshape', reshape_param: { shape: { dim: c.shape }, axis: c.axis, num_axes: c.numAxes } }),
   Crop: (c) => ({ type: 'Crop', crop_param: { axis: c.axis, offset: c.offset } }),
   Embed: (c, raw) => ({ type: 'Embed', embed_param: { num_output: c.numOutput, input_dim: c.inputDim, bias_term: c.bias, ...filler(raw, 'weightInit'), ...filler(raw, 'biasInit') } }),
-  RNN: (c, raw) => recurrent('RNN', c, raw),
+  RNN: (c, raw) => (!c.output || c.activation !== 'tanh'
+    ? `an RNN with ${!c.output ? 'output: false (its top is h; Caffe\'s RNN always adds o = tanh(W_ho h + b_o))' : `activation "${c.activation}" (Caffe's RNN uses tanh)`}`
+    : recurrent('RNN', c, raw)),
   LSTM: (c, raw) => recurrent('LSTM', c, raw),
   Tile: (c) => ({ type: 'Tile', tile_param: { axis: c.axis, tiles: c.tiles } }),
   Permute: (c) => ({ type: 'Permute', permute_param: { order: c.order } }),

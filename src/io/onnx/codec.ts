@@ -121,10 +121,11 @@ export function attributes(node: Msg): Map<string, any> {
 const FLOAT_ATTRS = new Set(['alpha', 'beta', 'bias', 'epsilon']);
 
 /** AttributeProtos from a record: numbers → INT (FLOAT for alpha, beta, bias, epsilon), lists → INTS, strings → STRING. */
-export function makeAttributes(attrs: Record<string, number | number[] | string>): Msg[] {
+export function makeAttributes(attrs: Record<string, number | number[] | string | string[]>): Msg[] {
   return Object.entries(attrs).map(([name, v]) => {
     if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };
-    if (Array.isArray(v)) return { name, type: 7, ints: v };
+    if (Array.isArray(v) && v.some((e) => typeof e === 'string')) return { name, type: 8, strings: v.map((e) => new TextEncoder().encode(String(e))) };
+    if (Array.isArray(v)) return { name, type: 7, ints: v as number[] };
     return FLOAT_ATTRS.has(name) ? { name, type: 1, f: v } : { name, type: 2, i: v };
   });
 }

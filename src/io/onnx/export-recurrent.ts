@@ -1,14 +1,15 @@
 /**
- * Cortado's LSTM and GRU → ONNX's (the import is import-recurrent.ts):
- *   x [T, N, ...] → Reshape [T, N, D] (where x has more axes) → LSTM or GRU (hidden_size H; W, R
- *   and B with the gates in ONNX's order) → Y [T, 1, N, H] → Reshape to the top [T, N, H].
+ * Cortado's RNN, LSTM and GRU → ONNX's (the import is import-recurrent.ts):
+ *   x [T, N, ...] → Reshape [T, N, D] (where x has more axes) → RNN, LSTM or GRU (hidden_size H;
+ *   W, R and B with the gates in ONNX's order) → Y [T, 1, N, H] → Reshape to the top [T, N, H].
+ * RNN: W_xh, W_hh and b_h (B's input half), activations [Tanh] or [Relu]; only with `output:
+ * false`, as Caffe's output layer (o = tanh(W_ho h + b_o) after each step) has no ONNX form.
  * LSTM: ONNX's gates i, o, f, c from Cortado's i, f, o, g; b_c is B's input half, the recurrent
  * half zero. GRU: z, r, h from r, z, n; b_x and b_h are B's two halves; linear_before_reset 1
  * (resetAfter false: 0).
  * Only layers with x as their only bottom are written: every run from a zero state, as ONNX's
  * computes without initial states. Continuation markers and the state carried from one forward to
- * the next have no ONNX form, nor has the RNN's output layer (Caffe's RNN computes
- * o = tanh(W_ho h + b_o) after ONNX's RNN step).
+ * the next have no ONNX form.
  */
 import type { Ctx } from './export-pooling.js';
 
@@ -16,12 +17,14 @@ import type { Ctx } from './export-pooling.js';
  * ONNX's gate g is Cortado's gate order[g]; the parameters become W, R and B (the input then the
  * recurrent bias; `null` for zeros).
  */
-interface Kind { op: string; order: number[]; w: string; r: string; biases: [string, string | null]; attrs(c: any): Record<string, number> }
+interface Kind { op: string; order: number[]; w: string; r: string; biases: [string, string | null]; attrs(c: any): Record<string, number | string[]> }
 
+const RNN: Kind = { op: 'RNN', order: [0], w: 'W_xh', r: 'W_hh', biases: ['b_h', null], attrs: (c) => ({ activations: [c.activation === 'relu' ? 'Relu' : 'Tanh'] }) };
 const LSTM: Kind = { op: 'LSTM', order: [0, 2, 1, 3], w: 'W_xc', r: 'W_hc', biases: ['b_c', null], attrs: () => ({}) };
 const GRU: Kind = { op: 'GRU', order: [1, 0, 2], w: 'W_x', r: 'W_h', biases: ['b_x', 'b_h'], attrs: (c) => ({ linear_before_reset: c.resetAfter ? 1 : 0 }) };
 
 const recurrent = (kind: Kind) => (x: Ctx): string | void => {
+  if (kind.op === 'RNN' && x.c.output) return 'Cortado\'s RNN with its output layer (Caffe\'s: o = tanh(W_ho h + b_o) after each step), which ONNX\'s RNN lacks; a layer with output: false exports';
   if (x.bottoms.length > 1) return `a ${kind.op} with continuation markers (ONNX's ${kind.op} runs whole sequences from a zero state: give the layer x alone)`;
   const [T, N] = x.inShape(0) as [number, number];
   const H: number = x.c.numOutput;
@@ -49,5 +52,5 @@ const recurrent = (kind: Kind) => (x: Ctx): string | void => {
 export const EXPORTS_RECURRENT = {
   LSTM: recurrent(LSTM),
   GRU: recurrent(GRU),
-  RNN: () => 'Cortado\'s RNN (Caffe\'s) computes o = tanh(W_ho h + b_o) after each step, which ONNX\'s RNN lacks',
+  RNN: recurrent(RNN),
 } as Readonly<Record<string, (x: Ctx) => string | void>>;

@@ -47,7 +47,7 @@ export class GraphBuilder {
    * Adds a node; attributes as in codec.ts's makeAttributes. A layer's main node is named as the
    * layer (`name` a layer name, first use); helper nodes get fresh names from `name`.
    */
-  node(op: string, name: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[] | string> = {}): void {
+  node(op: string, name: string, inputs: string[], outputs: string[], attrs: Record<string, number | number[] | string | string[]> = {}): void {
     const main = this.layers.has(name) && !this.mains.has(name);
     if (main) this.mains.add(name);
     const node = main ? name : freshIn(this.nodeNames, name);

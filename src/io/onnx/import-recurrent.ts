@@ -1,11 +1,13 @@
 /**
- * ONNX's LSTM and GRU → Cortado's LSTM and GRU with x as their only bottom: every forward runs
- * whole sequences from a zero state, as ONNX's do without initial states.
+ * ONNX's RNN, LSTM and GRU → Cortado's RNN (with `output: false`), LSTM and GRU with x as their
+ * only bottom: every forward runs whole sequences from a zero state, as ONNX's do without initial
+ * states.
  *
- *   X [T, N, I] → LSTM or GRU (numOutput hidden_size) → h [T, N, H]
+ *   X [T, N, I] → RNN, LSTM or GRU (numOutput hidden_size) → h [T, N, H]
  *   Y   [T, dirs, N, H]  each direction's h through a Reshape to [T, 1, N, H], Concat over axis 1
  *   Y_h [dirs, N, H]     each direction's last step (a Slice of h), Concat over axis 0
  *
+ * The RNN's activation is Tanh or Relu, each direction its own; its two biases are summed into b_h.
  * The rows of W, R and B are reordered by gate: ONNX's LSTM holds i, o, f, c and Cortado's
  * (Caffe's) i, f, o, g, the two biases (input and recurrent) summed into b_c; ONNX's GRU holds
  * z, r, h and Cortado's (PyTorch's) r, z, n, the biases kept apart (b_x, b_h). The GRU's
@@ -35,9 +37,10 @@ function zeroInput(x: In, i: number, what: string, why: string): string | undefi
 }
 
 interface Kind {
-  type: 'LSTM' | 'GRU';
+  type: 'RNN' | 'LSTM' | 'GRU';
   /** Cortado's gate k is ONNX's gate order[k]. */
   order: number[];
+  /** One direction's activations (the RNN's: Tanh, or Relu in its place). */
   activations: string[];
   /** Cortado's parameters from ONNX's W, R and B of one direction (gates reordered). */
   params(W: Float64Array, R: Float64Array, B: Float64Array | undefined, H: number, I: number): [string, number[], Float64Array][];
@@ -60,6 +63,15 @@ const LSTM_KIND: Kind = {
   },
 };
 
+const RNN_KIND: Kind = {
+  type: 'RNN', order: [0], activations: ['Tanh'],
+  params: (W, R, B, H, I) => [
+    ['W_xh', [H, I], W.slice()],
+    ['b_h', [H], B ? B.subarray(0, H).map((v, i) => v + B[H + i]!) : new Float64Array(H)],
+    ['W_hh', [H, H], R.slice()],
+  ],
+};
+
 const GRU_KIND: Kind = {
   type: 'GRU', order: [1, 0, 2], activations: ['Sigmoid', 'Tanh'],
   params: (W, R, B, H, I) => [
@@ -80,7 +92,14 @@ const recurrent = (kind: Kind): Entry => (x) => {
   if (x.attrs.get('layout')) return `layout 1 (batch first; Cortado's ${kind.type} reads [T, N, features])`;
   const acts: string[] | undefined = x.attrs.get('activations');
   const expected = Array.from({ length: dirs }, () => kind.activations).flat();
-  if (acts && acts.some((a, i) => a.toLowerCase() !== expected[i]?.toLowerCase())) return `activations [${acts}] (Cortado's ${kind.type} uses ${kind.activations.join(', ')})`;
+  // The RNN's activation per direction: Tanh (its default) or Relu
+  const rnnActs = kind.type === 'RNN' ? (acts ?? expected).map((a) => a.toLowerCase()) : [];
+  if (kind.type === 'RNN') {
+    if (rnnActs.length !== dirs || rnnActs.some((a) => a !== 'tanh' && a !== 'relu')) return `activations [${acts}] (Cortado's RNN uses Tanh or Relu, one per direction)`;
+    if (x.attrs.has('activation_alpha') || x.attrs.has('activation_beta')) return 'activation_alpha or activation_beta (Cortado\'s RNN uses plain Tanh or Relu)';
+  } else if (acts && acts.some((a, i) => a.toLowerCase() !== expected[i]?.toLowerCase())) {
+    return `activations [${acts}] (Cortado's ${kind.type} uses ${kind.activations.join(', ')})`;
+  }
   if (x.attrs.has('clip')) return `clip (Cortado's ${kind.type} does not clip)`;
   if (lstm && x.attrs.get('input_forget')) return 'input_forget 1 (coupled input and forget gates)';
   const shape = x.shape(x.inputs[0]);
@@ -114,8 +133,9 @@ const recurrent = (kind: Kind): Entry => (x) => {
     }
     const h = x.fresh(`${name}_h`);
     // ONNX's default GRU resets h before the recurrent product; PyTorch's (linear_before_reset 1) after
-    const reset = !lstm && !x.attrs.get('linear_before_reset') ? { resetAfter: false } : {};
-    x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H, ...reset });
+    const options = kind.type === 'GRU' && !x.attrs.get('linear_before_reset') ? { resetAfter: false }
+      : kind.type === 'RNN' ? { output: false, activation: rnnActs[d] } : {};
+    x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H, ...options });
     const part = (t: Float64Array, n: number) => t.subarray(d * n, (d + 1) * n);
     for (const [param, dims, values] of kind.params(part(W.values, G * H * I), part(R.values, G * H * H), B && part(B.values, 2 * G * H), H, I)) x.weight(name, param, dims, values);
     if (Y && x.consumers(Y) > 0) {
@@ -143,4 +163,4 @@ const recurrent = (kind: Kind): Entry => (x) => {
   if (dirs === 2 && lasts.length) x.layer({ type: 'Concat', name: x.fresh(`${x.name}_Y_h`), bottoms: lasts, tops: [Yh!], axis: 0 });
 };
 
-export const RECURRENT_IMPORTS: Readonly<Record<string, Entry>> = { LSTM: recurrent(LSTM_KIND), GRU: recurrent(GRU_KIND) };
+export const RECURRENT_IMPORTS: Readonly<Record<string, Entry>> = { RNN: recurrent(RNN_KIND), LSTM: recurrent(LSTM_KIND), GRU: recurrent(GRU_KIND) };

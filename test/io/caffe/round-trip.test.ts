@@ -18,6 +18,10 @@ import { build, load, maxRelDiff, run, weightsOf } from './helpers.js';
 const NOT_IN_CAFFE: Record<string, string> = {
   'softmax-loss-class-weights': 'class weights',
   'rnn-T4-N2-fresh': 'no continuation markers (Caffe\'s RNN needs them)',
+  'rnn-T4-N2-fresh-no-output': 'no continuation markers and no output layer (Caffe\'s RNN needs both)',
+  'rnn-T5-N3-fresh-relu-no-output': 'no continuation markers, no output layer and ReLU (Caffe\'s RNN needs both and uses tanh)',
+  'rnn-T3-N2-relu-no-output': 'no output layer (Caffe\'s RNN always has one) and ReLU (Caffe\'s uses tanh)',
+  'rnn-T3-N2-static-relu': 'ReLU (Caffe\'s RNN uses tanh)',
   'lstm-T5-N3-4d-fresh': 'no continuation markers (Caffe\'s LSTM needs them)',
   'lstm-T1-N2-fresh': 'no continuation markers (Caffe\'s LSTM needs them)',
   ...Object.fromEntries(['reverse-time', 'reverse-axis1', 'reverse-axis-last', 'reverse-one'].map((n) => [n, 'no Caffe layer (Reverse)'])),

@@ -27,7 +27,8 @@ export const NOT_IN_ONNX: Record<string, string> = {
   'channel-pool-mean-pad': 'not covered (ChannelPooling)',
   index2onehot: 'not covered (Index2Onehot)', 'index2onehot-spatial': 'not covered (Index2Onehot)',
   ...Object.fromEntries(layerCases.filter((c) => (c.config.type === 'LSTM' || c.config.type === 'GRU') && c.config.bottoms!.length > 1).map((c) => [c.name, "Caffe's continuation markers and carried state"])),
-  ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'RNN').map((c) => [c.name, "Caffe's RNN output layer, which ONNX's RNN lacks"])),
+  ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'RNN' && c.config.output !== false).map((c) => [c.name, "Caffe's RNN output layer, which ONNX's RNN lacks"])),
+  ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'RNN' && c.config.output === false && c.config.bottoms!.length > 1).map((c) => [c.name, "Caffe's continuation markers and carried state"])),
   'sequence-data': 'a data layer',
   'memory-data': 'a data layer', 'memory-data-ordered-wrap': 'a data layer', 'memory-output': 'an output sink', input: 'transformers',
 };

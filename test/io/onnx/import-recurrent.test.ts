@@ -1,9 +1,9 @@
 /**
- * ONNX's LSTM and GRU (import-recurrent.ts), Squeeze and Unsqueeze of computed values, a Slice
+ * ONNX's RNN, LSTM and GRU (import-recurrent.ts), Squeeze and Unsqueeze of computed values, a Slice
  * backwards (a Reverse), and the constant Slice of more than one axis, on small graphs written
  * here: each accepted graph runs in Cortado (js) and in onnxruntime-node and must agree; each
  * refused use is a ConfigError naming the node and why. test/io/onnx/torchvision.test.ts imports
- * PyTorch's own nn.LSTM and nn.GRU exports.
+ * PyTorch's own nn.LSTM, nn.GRU and nn.RNN exports.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,7 +32,7 @@ function refused(g: Graph, why: RegExp): void {
   assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: unknown) => e instanceof ConfigError && why.test(e.message), `expected ${why}`);
 }
 
-describe('ONNX import of LSTM and GRU, and Squeeze and Unsqueeze of computed values', () => {
+describe('ONNX import of RNN, LSTM and GRU, and Squeeze and Unsqueeze of computed values', () => {
   it('a forward LSTM: Y and Y_h match onnxruntime; one LSTM layer with x alone', { skip }, async () => {
     const g: Graph = {
       nodes: [node('LSTM', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3 })],
@@ -87,6 +87,25 @@ describe('ONNX import of LSTM and GRU, and Squeeze and Unsqueeze of computed val
       await agrees(g);
       assert.ok(importOnnx(model(g), { file: 'g.onnx' }).definition.layers.filter((l) => l.type === 'GRU').every((l) => l.resetAfter === false));
     }
+  });
+
+  it('RNN (tanh by default, Relu, one activation per direction): Y and Y_h match onnxruntime; RNN layers with output false; other activations refused', { skip }, async () => {
+    const rnn = (H: number, I: number, dirs: number, bias = true): Msg[] => [tensor('W', [dirs, H, I]), tensor('R', [dirs, H, H]), ...(bias ? [tensor('B', [dirs, 2 * H], 0.3)] : [])];
+    const g: Graph = { nodes: [node('RNN', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3 })], inputs: [['x', [5, 2, 4]]], outputs: ['y', 'yh'], inits: rnn(3, 4, 1) };
+    assert.equal((await agrees(g)).filter((t) => t === 'RNN').length, 1);
+    const layer = importOnnx(model(g), { file: 'g.onnx' }).definition.layers.find((l) => l.type === 'RNN')!;
+    assert.deepEqual([layer.output, layer.activation, layer.bottoms], [false, 'tanh', ['x']]);
+    await agrees({ nodes: [node('RNN', ['x', 'W', 'R'], ['y'], { hidden_size: 2, direction: 'reverse' })], inputs: [['x', [4, 3, 2]]], outputs: ['y'], inits: rnn(2, 2, 1, false) });
+    const both = node('RNN', ['x', 'W', 'R', 'B'], ['y', 'yh'], { hidden_size: 3, direction: 'bidirectional' });
+    both.attribute.push(strings('activations', ['Relu', 'Tanh']));
+    const bg: Graph = { nodes: [both], inputs: [['x', [6, 2, 3]]], outputs: ['y', 'yh'], inits: rnn(3, 3, 2) };
+    await agrees(bg);
+    assert.deepEqual(importOnnx(model(bg), { file: 'g.onnx' }).definition.layers.filter((l) => l.type === 'RNN').map((l) => l.activation), ['relu', 'tanh']);
+    const sigmoid = node('RNN', ['x', 'W', 'R', 'B'], ['y'], { hidden_size: 3 });
+    sigmoid.attribute.push(strings('activations', ['Sigmoid']));
+    refused({ ...g, nodes: [sigmoid], outputs: ['y'] }, /node "rnn" \(RNN, #0\): activations \[Sigmoid\] \(Cortado's RNN uses Tanh or Relu, one per direction\)/);
+    refused({ ...g, nodes: [node('RNN', ['x', 'W', 'R', 'B'], ['y'], { hidden_size: 3, activation_alpha: [0.1] })], outputs: ['y'] }, /activation_alpha/);
+    refused({ ...g, nodes: [node('RNN', ['x', 'W', 'R', 'B'], ['y'], { hidden_size: 3, clip: 2 })], outputs: ['y'] }, /clip \(Cortado's RNN does not clip\)/);
   });
 
   it('refuses, by name, what Cortado\'s LSTM does not compute', () => {
