@@ -101,6 +101,19 @@ export function vitBody(batch: number, D: number, H: number, L: number): LayerCo
   return layers;
 }
 
+/**
+ * The same net for inference: an Input of [batch, 784] images ("data"), the body without the loss
+ * and the accuracy, and a Softmax over the 10 classes ("prob"). bench/vit.ts times it beside
+ * onnxruntime running its ONNX export.
+ */
+export function vitInference(batch: number, D = 64, H = 4, L = 2): LayerConfig[] {
+  return [
+    { type: 'Input', name: 'input', tops: ['data'], shapes: [[batch, 784]] },
+    ...vitBody(batch, D, H, L).filter((l) => l.type !== 'SoftmaxLoss' && l.type !== 'Accuracy'),
+    { type: 'Softmax', name: 'prob', bottoms: ['out'], tops: ['prob'] },
+  ];
+}
+
 /** Adam at 1e-3, the learning rate falling linearly to 0 over the run (poly, power 1). */
 export function vitSolver(maxIter: number): SolverConfig {
   return { method: 'Adam', baseLr: 1e-3, beta1: 0.9, beta2: 0.999, lrPolicy: { type: 'poly', power: 1 }, maxIter };
