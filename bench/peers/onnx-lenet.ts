@@ -3,8 +3,8 @@
  * (images/s) and batch 1 (latency), on a model written at bench time by ./onnx-model.ts.
  * Flags: --quick, --threads N (default 2), --batch N (default 64).
  */
-import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
+import { cpuSession, ortVersion } from './ort-session.js';
 import { childArgs, emit, measure, protocol, randomBatch } from '../measure.js';
 import { lenetOnnx } from './onnx-model.js';
 
@@ -13,13 +13,7 @@ const p = protocol(args.quick);
 const threads = Number(args.get('threads', '2'));
 const batch = Number(args.get('batch', '64'));
 
-const session = await ort.InferenceSession.create(lenetOnnx(), {
-  executionProviders: ['cpu'],
-  intraOpNumThreads: threads,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
-  graphOptimizationLevel: 'all',
-});
+const session = await cpuSession(lenetOnnx(), threads);
 
 const { images } = randomBatch(batch);
 const feeds = (n: number) => ({ data: new ort.Tensor('float32', images.subarray(0, n * 784), [n, 1, 28, 28]) });
@@ -36,7 +30,7 @@ if (check.prob.dims.join(',') !== `${batch},10` || Math.abs(rowSum - 1) > 1e-4) 
 const infer = await measure(async () => void (await session.run(big)), batch, p);
 const single = await measure(async () => void (await session.run(one)), 1, p);
 
-const version = (createRequire(import.meta.url)('onnxruntime-node/package.json') as { version: string }).version;
+const version = ortVersion();
 emit({
   system: 'onnxruntime',
   version,
