@@ -53,6 +53,7 @@ function noOpAddon(): { addon: CudaAddon; issued: () => number } {
     sgemm: queued,
     gemmEx: queued,
     sgemmStridedBatched: queued,
+    gemmStridedBatchedEx: queued,
     sgemv: queued,
     sdot: () => 0,
     sasum: () => 0,

@@ -287,6 +287,7 @@ NAPI_MODULE_INIT() {
       {"sgemm", Sgemm},
       {"gemmEx", GemmEx},
       {"sgemmStridedBatched", SgemmStridedBatched},
+      {"gemmStridedBatchedEx", GemmStridedBatchedEx},
       {"sgemv", Sgemv},
       {"sdot", Sdot},
       {"sasum", Sasum},

@@ -131,6 +131,7 @@ bool noteCapturedKernel(napi_env env, CUfunction fn, const int* dims, int nargs)
 napi_value Sgemm(napi_env env, napi_callback_info info);
 napi_value GemmEx(napi_env env, napi_callback_info info);
 napi_value SgemmStridedBatched(napi_env env, napi_callback_info info);
+napi_value GemmStridedBatchedEx(napi_env env, napi_callback_info info);
 napi_value Sgemv(napi_env env, napi_callback_info info);
 napi_value Sdot(napi_env env, napi_callback_info info);
 napi_value Sasum(napi_env env, napi_callback_info info);

@@ -91,6 +91,37 @@ napi_value SgemmStridedBatched(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+/**
+ * gemmStridedBatchedEx(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, strideA,
+ * strideB, strideC, batch, format): sgemmStridedBatched's call with A and B in a 16-bit format as
+ * gemmEx's (cublasGemmStridedBatchedEx, CUBLAS_COMPUTE_32F).
+ */
+napi_value GemmStridedBatchedEx(napi_env env, napi_callback_info info) {
+  const char* fn = "gemmStridedBatchedEx";
+  napi_value argv[18];
+  GemmArgs g;
+  int sa, sb, sc, batch, format;
+  if (!getArgs(env, info, 18, argv, fn) || !readyOrThrow(env, fn) || !readGemmArgs(env, argv, fn, g) ||
+      !getInt(env, argv[13], sa, fn, 13) || !getInt(env, argv[14], sb, fn, 14) || !getInt(env, argv[15], sc, fn, 15) ||
+      !getInt(env, argv[16], batch, fn, 16) || !getInt(env, argv[17], format, fn, 17))
+    return nullptr;
+  if (format != 1 && format != 2) {
+    throwError(env, std::string("cortado_cuda.") + fn + ": format must be 1 (binary16) or 2 (bfloat16), found " + std::to_string(format));
+    return nullptr;
+  }
+  if (!S.libs.cublas.cublasGemmStridedBatchedEx) {
+    throwError(env, std::string("cortado_cuda.") + fn + ": cuBLAS (" + S.libs.cublasPath + ") has no cublasGemmStridedBatchedEx");
+    return nullptr;
+  }
+  const int type = format == 1 ? CUDA_R_16F : CUDA_R_16BF;
+  cublasStatus_t s = S.libs.cublas.cublasGemmStridedBatchedEx(
+      S.blas, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N, g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.m, g.n, g.k, &g.alpha,
+      reinterpret_cast<const void*>(g.A), type, g.lda, sa, reinterpret_cast<const void*>(g.B), type, g.ldb, sb, &g.beta,
+      reinterpret_cast<void*>(g.C), CUDA_R_32F, g.ldc, sc, batch, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+  if (!blasOk(env, s, "cublasGemmStridedBatchedEx")) return nullptr;
+  return undefinedValue(env);
+}
+
 /** sgemv(trans, m, n, alpha, A, lda, x, beta, y), unit strides. */
 napi_value Sgemv(napi_env env, napi_callback_info info) {
   napi_value argv[9];

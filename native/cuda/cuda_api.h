@@ -147,7 +147,10 @@ struct cudnnConvAlgoPerf {
   X(cublasSetWorkspace_v2, cublasStatus_t, (cublasHandle_t, void*, size_t))                      \
   X(cublasGemmEx, cublasStatus_t, (cublasHandle_t, int, int, int, int, int, const void*,          \
                                    const void*, int, int, const void*, int, int, const void*,     \
-                                   void*, int, int, int, int))
+                                   void*, int, int, int, int))                                    \
+  X(cublasGemmStridedBatchedEx, cublasStatus_t,                                                   \
+    (cublasHandle_t, int, int, int, int, int, const void*, const void*, int, int, long long,      \
+     const void*, int, int, long long, const void*, void*, int, int, long long, int, int, int))
 #define CORTADO_CUDNN_OPTIONAL_FUNCS(X) X(cudnnSetStream, cudnnStatus_t, (cudnnHandle_t, CUstream))
 
 #define CORTADO_NVRTC_FUNCS(X)                                                                    \

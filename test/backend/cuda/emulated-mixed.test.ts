@@ -45,7 +45,7 @@ for (const precision of ['float16', 'bfloat16'] as const) {
     assertConversionsRound(backend());
   });
 
-  test(`${precision}: gemm sums the rounded operands in float32 (emulated device)`, { skip }, () => {
+  test(`${precision}: gemm and gemmBatched sum the rounded operands in float32 (emulated device)`, { skip }, () => {
     assertGemmMixed(backend());
   });
 

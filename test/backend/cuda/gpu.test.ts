@@ -31,7 +31,7 @@ for (const [name, check] of sharedDeviceChecks({ name: 'ten million elements', e
 for (const precision of ['float16', 'bfloat16'] as const) {
   const mixed = () => new CudaBackend(loaded.backend!.runtime, 'float32', { precision });
   test(`${precision}: conversions round to nearest even (GPU)`, { skip }, () => assertConversionsRound(mixed()));
-  test(`${precision}: gemm through cublasGemmEx sums the rounded operands in float32 (GPU)`, { skip }, () => assertGemmMixed(mixed()));
+  test(`${precision}: gemm and gemmBatched through cublasGemmEx and cublasGemmStridedBatchedEx sum the rounded operands in float32 (GPU)`, { skip }, () => assertGemmMixed(mixed()));
   test(`${precision}: convolution in 16 bits, forward and both backward directions (GPU)`, { skip }, () => {
     const b = mixed();
     assertConvMixed(b, b.runtime.cudnn);

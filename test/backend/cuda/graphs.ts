@@ -39,7 +39,7 @@ function feedBatch(feeder: Feeder, batch: number, seed: number, train: boolean):
 }
 
 /** The addon calls that queue device work (a replay must make none of them, only graphLaunch). */
-const QUEUED = ['launch', 'memset32', 'copy', 'sgemm', 'sgemmStridedBatched', 'sgemv', 'convForward', 'convBackwardData', 'convBackwardFilter'] as const satisfies readonly (keyof CudaAddon)[];
+const QUEUED = ['launch', 'memset32', 'copy', 'sgemm', 'sgemmStridedBatched', 'gemmStridedBatchedEx', 'sgemv', 'convForward', 'convBackwardData', 'convBackwardFilter'] as const satisfies readonly (keyof CudaAddon)[];
 
 export function assertGraphsReplayAsEager(backend: CudaBackend): void {
   // A deploy net's forward pass: replayed on new input, the same bits as the eager pass on it.

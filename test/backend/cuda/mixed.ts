@@ -108,7 +108,8 @@ function relError(got: ArrayLike<number>, want: ArrayLike<number>): number {
 /**
  * gemm in every transpose, with beta 0 over NaN and beta 1, against float64 products of the
  * operands rounded to 16 bits: within float32 summation error of them, and measurably away from
- * the float32 product (the rounding happened); and with K = 1, the float32 product exactly.
+ * the float32 product (the rounding happened); and with K = 1, the float32 product exactly. Then
+ * gemmBatched the same way (cublasGemmStridedBatchedEx).
  */
 export function assertGemmMixed(b: CudaBackend): void {
   const precision = b.precision as 'float16' | 'bfloat16';
@@ -145,6 +146,23 @@ export function assertGemmMixed(b: CudaBackend): void {
   f32.gemm(false, false, 37, 23, 1, 1, f32.fromHost(col), f32.fromHost(row), 0, want);
   assert.deepEqual(b.download(out), want, `a ${precision} gemm with K = 1 keeps float32`);
   for (const d of [dc, dr, out]) b.free(d);
+  // gemmBatched: every product of the batch from its rounded operands, in one strided call
+  for (const [batch, M, N, K] of [[6, 17, 17, 16], [3, 9, 20, 40]] as const) {
+    for (const [ta, tb] of [[false, true], [true, false]] as const) {
+      const A = randoms(batch * M * K, seed++), B = randoms(batch * K * N, seed++);
+      const dA = b.fromHost(A), dB = b.fromHost(B), dC = b.fromHost(new Float32Array(batch * M * N).fill(NaN));
+      b.gemmBatched(batch, ta, tb, M, N, K, 0.75, dA, dB, 0, dC);
+      const got = b.download(dC) as Float32Array;
+      const wanted = ref.alloc(batch * M * N) as Float64Array;
+      ref.gemmBatched(batch, ta, tb, M, N, K, 0.75, ref.fromHost(rounded(A, precision)), ref.fromHost(rounded(B, precision)), 0, wanted);
+      const where = `gemmBatched ${batch}x${M}x${N}x${K} transA ${ta} transB ${tb} (${precision})`;
+      assert.ok(relError(got, wanted) < 2e-5, `${where}: ${relError(got, wanted)} from the products of the rounded operands`);
+      const plain = f32.alloc(batch * M * N) as Float32Array;
+      f32.gemmBatched(batch, ta, tb, M, N, K, 0.75, f32.fromHost(A), f32.fromHost(B), 0, plain);
+      assert.ok(relError(got, plain) > 1e-4, `${where}: the float32 products (the operands were not rounded)`);
+      for (const d of [dA, dB, dC]) b.free(d);
+    }
+  }
 }
 
 function geom(p: Partial<ConvGeom> & Pick<ConvGeom, 'num' | 'channels' | 'height' | 'width' | 'numOutput' | 'kernelH' | 'kernelW'>): ConvGeom {

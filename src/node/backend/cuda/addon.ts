@@ -73,6 +73,10 @@ export interface CudaAddon {
   sgemmStridedBatched(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number,
     B: number, ldb: number, beta: number, C: number, ldc: number, strideA: number, strideB: number, strideC: number,
     batch: number): void;
+  /** sgemmStridedBatched's call with A and B in gemmEx's 16-bit format (cublasGemmStridedBatchedEx). */
+  gemmStridedBatchedEx(transA: number, transB: number, m: number, n: number, k: number, alpha: number, A: number, lda: number,
+    B: number, ldb: number, beta: number, C: number, ldc: number, strideA: number, strideB: number, strideC: number,
+    batch: number, format: number): void;
   sgemv(trans: number, m: number, n: number, alpha: number, A: number, lda: number, x: number, beta: number,
     y: number): void;
   sdot(n: number, x: number, y: number): number;

@@ -438,16 +438,26 @@ export class CudaBackend implements Backend {
     const b = cudaBuf(B, batch * K * N, 'gemmBatched B');
     const c = cudaBuf(C, batch * M * N, 'gemmBatched C');
     if (batch === 0 || M === 0 || N === 0) return;
-    if (K === 0 || K === 1 || this.format !== 0 || batch === 1) {
-      // gemm's own cases (an empty sum, an outer product kept in float32, 16-bit operands), product by product
+    if (K === 0 || K === 1 || batch === 1) {
+      // gemm's own cases (an empty sum, an outer product kept in float32), product by product
       for (let i = 0; i < batch; i++) {
         this.gemm(transA, transB, M, N, K, alpha, this.view(a, i * M * K, M * K), this.view(b, i * K * N, K * N), beta, this.view(c, i * M * N, M * N));
       }
       return;
     }
     // Row-major C_i is column-major C_iᵀ = op(B_i)ᵀ op(A_i)ᵀ, as in gemmAt.
-    this.addon.sgemmStridedBatched(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, b.ptr, transB ? K : N, a.ptr, transA ? M : K,
-      beta, c.ptr, N, K * N, M * K, M * N, batch);
+    const [ldb, lda] = [transB ? K : N, transA ? M : K];
+    if (this.format === 0) {
+      this.addon.sgemmStridedBatched(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, b.ptr, ldb, a.ptr, lda, beta, c.ptr, N, K * N, M * K, M * N, batch);
+      return;
+    }
+    // Mixed precision: every A_i and B_i rounded to 16 bits at once, then one batched call, as gemmAt does for one product.
+    const bAt = halfBytes(batch * M * K);
+    const s = this.scratch16((bAt + halfBytes(batch * K * N)) / 4);
+    const a16 = this.toHalf(batch * M * K, a, s.ptr);
+    const b16 = this.toHalf(batch * K * N, b, s.ptr + bAt);
+    this.addon.gemmStridedBatchedEx(transB ? 1 : 0, transA ? 1 : 0, N, M, K, alpha, b16, ldb, a16, lda, beta, c.ptr, N, K * N, M * K, M * N,
+      batch, this.format);
   }
 
   gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {

@@ -73,7 +73,7 @@ class CallList {
 const LAUNCH = 0;
 const UPLOAD = 1;
 /** Calls queued on the device that are recorded as they are (besides launch and upload), with their argument counts. */
-const QUEUED = { memset32: 3, copy: 3, sgemm: 13, gemmEx: 14, sgemmStridedBatched: 17, sgemv: 9, convForward: 6, convBackwardData: 6, convBackwardFilter: 6 } as const;
+const QUEUED = { memset32: 3, copy: 3, sgemm: 13, gemmEx: 14, sgemmStridedBatched: 17, gemmStridedBatchedEx: 18, sgemv: 9, convForward: 6, convBackwardData: 6, convBackwardFilter: 6 } as const;
 type QueuedName = keyof typeof QUEUED;
 const QUEUED_NAMES = Object.keys(QUEUED) as QueuedName[];
 /** Calls that neither read nor wait for queued work: issued at once, also while recording. */

@@ -111,6 +111,20 @@ int cublasGemmEx(cublasHandle_t, int ta, int tb, int m, int n, int k, const void
   return 0;
 }
 
+int cublasGemmStridedBatchedEx(cublasHandle_t h, int ta, int tb, int m, int n, int k, const void* alpha, const void* A,
+                               int Atype, int lda, long long sa, const void* B, int Btype, int ldb, long long sb,
+                               const void* beta, void* C, int Ctype, int ldc, long long sc, int batch, int computeType,
+                               int algo) {
+  if (batch < 0 || sa < 0 || sb < 0 || sc < 0) return kInvalid;
+  for (int i = 0; i < batch; i++) {
+    int s = cublasGemmEx(h, ta, tb, m, n, k, alpha, static_cast<const unsigned short*>(A) + i * sa, Atype, lda,
+                         static_cast<const unsigned short*>(B) + i * sb, Btype, ldb, beta, static_cast<float*>(C) + i * sc,
+                         Ctype, ldc, computeType, algo);
+    if (s != 0) return s;
+  }
+  return 0;
+}
+
 int cublasSgemv_v2(cublasHandle_t, int trans, int m, int n, const float* alpha, const float* A, int lda, const float* x,
                    int incx, const float* beta, float* y, int incy) {
   if (m < 0 || n < 0 || lda < atLeast1(m) || incx != 1 || incy != 1) return kInvalid;
