@@ -52,7 +52,7 @@ const unary = (op: string, attrs: (c: any) => Record<string, number> = () => ({}
 /** Scale and Bias: the factor (parameter or bottom 1) broadcast from `axis`. */
 function factor(x: Ctx, param: string, bottom: number): string {
   const shape = x.inShape(0);
-  const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+  const axis = x.axis();
   if (x.layer.params.some((p) => p.name === param)) return x.paramAs(param, broadcastShape(x.paramShape(param), axis, shape.length));
   const other = x.inShape(bottom);
   const r = x.g.fresh(`${x.name}_broadcast`);
@@ -115,7 +115,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
       }
       x.g.node('Gemm', x.name, [a, x.param('weight'), ...(c.bias ? [x.param('bias')] : [])], [out], { transB: 1 });
     } else {
-      const axis = c.axis < 0 ? c.axis + shape.length : c.axis;
+      const axis = x.axis();
       const flat = x.g.fresh(`${x.name}_flat`);
       x.g.node('Reshape', `${x.name}_reshape`, [x.bottom(0), x.g.ints(`${x.name}_shape`, [...new Array(axis).fill(0), -1])], [flat]);
       // MatMul takes Wᵀ [K, N]: written transposed under the parameter's key (importOnnx transposes back).
@@ -182,7 +182,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   },
   Concat: (x) => x.g.node('Concat', x.name, x.bottoms.map((_, i) => x.bottom(i)), [x.top(0)], { axis: x.c.axis }),
   Slice: (x) => {
-    const axis = x.c.axis < 0 ? x.c.axis + x.inShape(0).length : x.c.axis;
+    const axis = x.axis();
     const sizes = x.tops.map((_, i) => x.outShape(i)[axis]);
     x.g.node('Split', x.name, [x.bottom(0), x.g.ints(`${x.name}_split`, sizes)], x.tops.map((_, i) => x.top(i)), { axis });
   },
@@ -195,8 +195,8 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   },
   Flatten: (x) => {
     const shape = x.inShape(0);
-    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
-    const end = x.c.endAxis < 0 ? x.c.endAxis + shape.length : x.c.endAxis;
+    const axis = x.axis();
+    const end = x.axis(x.c.endAxis);
     if (axis === 1 && end === shape.length - 1) return void x.g.node('Flatten', x.name, [x.bottom(0)], [x.top(0)], { axis: 1 });
     const target = [...new Array(axis).fill(0), -1, ...shape.slice(end + 1)];
     x.g.node('Reshape', x.name, [x.bottom(0), x.g.ints(`${x.name}_shape`, target)], [x.top(0)]);
@@ -208,7 +208,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   },
   Crop: (x) => {
     const shape = x.inShape(0);
-    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+    const axis = x.axis();
     const out = x.outShape(0);
     const axes = shape.slice(axis).map((_, i) => axis + i);
     const starts = axes.map((_, i) => x.c.offset.length === 1 ? x.c.offset[0] : x.c.offset[i]);
@@ -224,13 +224,13 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   },
   Tile: (x) => {
     const shape = x.inShape(0);
-    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+    const axis = x.axis();
     x.g.node('Tile', x.name, [x.bottom(0), x.g.ints(`${x.name}_repeats`, shape.map((_, i) => (i === axis ? x.c.tiles : 1)))], [x.top(0)]);
   },
   // a Slice of the whole axis with step -1 (importOnnx reads it back as a Reverse)
   Reverse: (x) => {
     const shape = x.inShape(0);
-    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+    const axis = x.axis();
     const ints = (what: string, v: number) => x.g.ints(`${x.name}_${what}`, [v]);
     x.g.node('Slice', x.name, [x.bottom(0), ints('starts', -1), ints('ends', -(shape[axis]! + 1)), ints('axes', axis), ints('steps', -1)], [x.top(0)]);
   },
@@ -260,7 +260,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   },
   LayerNorm: (x) => {
     const shape = x.inShape(0);
-    const axis = x.c.axis < 0 ? x.c.axis + shape.length : x.c.axis;
+    const axis = x.axis();
     const normalized = shape.slice(axis);
     const D = normalized.reduce((a, b) => a * b, 1);
     const [scale, bias] = x.c.affine ? [x.param('scale'), x.param('bias')]

@@ -29,6 +29,8 @@ export interface Ctx {
   top(i: number): string;
   inShape(i: number): number[];
   outShape(i: number): number[];
+  /** An axis of bottom 0 as a number from 0: a negative one counts from its end (the config's `axis` by default). */
+  axis(a?: number): number;
   /** The initializer of a parameter as Cortado keeps it (named by its key). */
   param(name: string): string;
   /** The initializer of a parameter under other dims, or with other values. */

@@ -13,7 +13,7 @@ function argmax(x: Ctx): void {
   const shape = x.inShape(0);
   const v = (s: string) => x.g.fresh(`${x.name}_${s}`);
   let input = x.bottom(0);
-  let axis = c.axis === null ? 1 : c.axis < 0 ? c.axis + shape.length : c.axis;
+  let axis = c.axis === null ? 1 : x.axis();
   if (c.axis === null) {
     input = v('flat');
     x.g.node('Flatten', `${x.name}_flatten`, [x.bottom(0)], [input], { axis: 1 });
@@ -35,7 +35,7 @@ const REDUCE: Record<string, string> = { SUM: 'ReduceSum', ASUM: 'ReduceL1', SUM
 function reduction(x: Ctx): void {
   const c = x.c;
   const shape = x.inShape(0);
-  const axis = c.axis < 0 ? c.axis + shape.length : c.axis;
+  const axis = x.axis();
   const axes = shape.slice(axis).map((_, i) => axis + i);
   const op = REDUCE[c.operation];
   const r = x.g.fresh(`${x.name}_reduced`);

@@ -108,6 +108,7 @@ function exportLayer(net: Net, layer: Layer, g: GraphBuilder): string | void {
     top: (i) => tops.get(i) ?? (tops.set(i, g.def(c.tops[i])), tops.get(i)!),
     inShape: (i) => [...net.blob(c.bottoms[i]).shape],
     outShape: (i) => [...net.blob(c.tops[i]).shape],
+    axis: (a = c.axis) => (a < 0 ? a + net.blob(c.bottoms[0]).shape.length : a),
     param: (name) => g.floats(param(name).key, param(name).blob.shape, param(name).blob.read()),
     paramAs: (name, dims, values) => g.floats(param(name).key, dims, values ?? param(name).blob.read()),
     paramShape: (name) => [...param(name).blob.shape],
