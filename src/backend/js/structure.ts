@@ -37,9 +37,12 @@ export function topK(g: ClassGeom, k: number, x: HostArray, indices: HostArray, 
 
 /** dst[r dstStride + j] = src[r srcStride + j] (or +=) for r < rows, j < cols. */
 export function copy2d(rows: number, cols: number, src: HostArray, srcStride: number, dst: HostArray, dstStride: number, accumulate: boolean): void {
+  // Short rows are copied value by value: a subarray per row costs more than the copy (as in gather).
+  const whole = !accumulate && cols >= 64;
   for (let r = 0; r < rows; r++) {
     const s = r * srcStride, d = r * dstStride;
     if (accumulate) for (let j = 0; j < cols; j++) dst[d + j] += src[s + j];
-    else dst.set(src.subarray(s, s + cols), d);
+    else if (whole) dst.set(src.subarray(s, s + cols), d);
+    else for (let j = 0; j < cols; j++) dst[d + j] = src[s + j];
   }
 }

@@ -211,3 +211,22 @@ test('gather copies scaled rows by index; fromHost aliases a matching typed arra
   const copied = new JsBackend('float64').fromHost(new Float32Array([1.5, 2]));
   assert.ok(copied instanceof Float64Array);
 });
+
+test('copy2d copies or adds rows between strides, short rows and long, leaving the gaps between rows alone', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    const b = new JsBackend(dtype);
+    for (const cols of [1, 3, 70]) {
+      const rows = 4, srcStride = cols + 2, dstStride = cols + 5;
+      const src = b.fromHost(Array.from({ length: rows * srcStride }, (_, i) => i));
+      for (const accumulate of [false, true]) {
+        const dst = b.fromHost(new Array(rows * dstStride).fill(-1)) as Float32Array | Float64Array;
+        b.copy2d(rows, cols, src, srcStride, dst, dstStride, accumulate);
+        const want = Array.from({ length: rows * dstStride }, (_, i) => {
+          const r = Math.floor(i / dstStride), j = i % dstStride;
+          return j < cols ? r * srcStride + j + (accumulate ? -1 : 0) : -1;
+        });
+        assert.deepEqual(Array.from(dst), want, `${dtype}, rows of ${cols}, ${accumulate ? 'adding' : 'copying'}`);
+      }
+    }
+  }
+});
