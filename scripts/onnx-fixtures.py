@@ -5,7 +5,8 @@ usage: python3 scripts/onnx-fixtures.py OUT_DIR [NAME ...]
 For each network NAME (a torchvision model; convnext_mini: torchvision's ConvNeXt with three
 stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: its
 VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer: see
-TextTransformer; padded_text: see PaddedText (and OUT_DIR/padded_text.pad.bin, its mask);
+TextTransformer; padded_text: see PaddedText (and OUT_DIR/padded_text.pad.bin, its mask); ids_padded_text: see
+IdsPaddedText;
 causal_lm: see CausalLM; lstm_classifier, bilstm_tagger, gru_classifier, rnn_classifier: see
 RecurrentText (the text models read token ids [2, 12]); NAME_opsetK: NAME exported at opset K
 instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
@@ -21,7 +22,7 @@ import torchvision
 
 SIZE = 64
 # the models that read token ids [2, 12]
-TOKENS = ('text_transformer', 'padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier')
+TOKENS = ('text_transformer', 'padded_text', 'ids_padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier')
 
 
 class TextTransformer(torch.nn.Module):
@@ -52,6 +53,14 @@ class PaddedText(TextTransformer):
 
     def forward(self, ids, pad):
         return self.head(self.enc(self.emb(ids) + self.pos, src_key_padding_mask=pad).mean(1))
+
+
+class IdsPaddedText(PaddedText):
+    """PaddedText computing its mask from the ids (token 0 pads): the exporter writes `ids == 0` as
+    an Equal, which the Where reads."""
+
+    def forward(self, ids):
+        return super().forward(ids, ids == 0)
 
 
 class CausalLM(TextTransformer):
@@ -107,6 +116,8 @@ def build(name):
         return TextTransformer()
     if name == 'causal_lm':
         return CausalLM()
+    if name == 'ids_padded_text':
+        return IdsPaddedText()
     if name == 'padded_text':
         return PaddedText()
     if name == 'vit_mini':
@@ -140,6 +151,12 @@ def main():
         # the text models read token ids [2, 12] (int64; the .input.bin holds them as float32)
         x = torch.randint(0, 100, (2, 12)) if base in TOKENS else torch.rand(1, 3, SIZE, SIZE)
         inputs, names = (x,), ['input']
+        if base == 'ids_padded_text':
+            # token 0 pads: the first sequence after 9 tokens, the second after 11, none before
+            x = torch.randint(1, 100, (2, 12))
+            x[0, 9:] = 0
+            x[1, 11:] = 0
+            inputs = (x,)
         if base == 'padded_text':
             # the first sequence padded after 9 tokens, the second after 11
             pad = torch.zeros(2, 12, dtype=torch.bool)

@@ -55,6 +55,7 @@ import { MatMul } from './mat-mul.js';
 import { ChannelPooling } from './channel-pooling.js';
 import { Crop } from './crop.js';
 import { ArgMax } from './argmax.js';
+import { Compare } from './compare.js';
 import { Index2Onehot } from './index2onehot.js';
 
 // losses and metrics
@@ -126,6 +127,7 @@ export const standardLayerTypes = {
   ChannelPooling,
   Crop,
   ArgMax,
+  Compare,
   Index2Onehot,
   // losses and metrics
   BinaryAccuracy,

@@ -516,6 +516,11 @@ export const layerCases: LayerCase[] = [
     bottoms: [[3, 2, 5]], reference: ref.channelPooling,
   },
   { name: 'channel-pool-mean-pad', config: { type: 'ChannelPooling', name: 'cpmeanp', bottoms: ['x'], tops: ['y'], method: 'mean', kernel: 3, stride: 2, pad: 1 }, bottoms: [[2, 6, 2]], reference: ref.channelPooling },
+  // Masks: ties at the compared value (inputs in steps of 0.5) for every operation
+  ...(['equal', 'notEqual', 'less', 'lessOrEqual', 'greater', 'greaterOrEqual'] as const).map((operation, i): LayerCase => ({
+    name: `compare-${operation}`, config: { type: 'Compare', name: `cmp${i}`, bottoms: ['x'], tops: ['y'], operation, value: i % 2 ? 0 : 0.5 },
+    bottoms: [[3, 2, 4]], inputs: [steps(0.5)], skipGradient: 'no backward (a step function)', reference: ref.compare,
+  })),
   { name: 'argmax', config: { type: 'ArgMax', name: 'argmax', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 2, 2, 2]], skipGradient: 'no backward', reference: ref.argMax },
   {
     name: 'argmax-top3-maxval', config: { type: 'ArgMax', name: 'argmax3', bottoms: ['x'], tops: ['y'], topK: 3, outMaxVal: true },

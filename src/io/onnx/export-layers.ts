@@ -227,6 +227,18 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     const axis = x.axis();
     x.g.node('Tile', x.name, [x.bottom(0), x.g.ints(`${x.name}_repeats`, shape.map((_, i) => (i === axis ? x.c.tiles : 1)))], [x.top(0)]);
   },
+  // the comparison with a scalar (a bool), Cast to float; notEqual as Not of Equal
+  Compare: (x) => {
+    const ops: Record<string, string> = { equal: 'Equal', notEqual: 'Equal', less: 'Less', lessOrEqual: 'LessOrEqual', greater: 'Greater', greaterOrEqual: 'GreaterOrEqual' };
+    let mask = x.g.fresh(`${x.name}_bool`);
+    x.g.node(ops[x.c.operation]!, x.name, [x.bottom(0), x.g.floats(`${x.name}_value`, [], [x.c.value])], [mask]);
+    if (x.c.operation === 'notEqual') {
+      const inverted = x.g.fresh(`${x.name}_not`);
+      x.g.node('Not', `${x.name}_not`, [mask], [inverted]);
+      mask = inverted;
+    }
+    x.g.node('Cast', `${x.name}_float`, [mask], [x.top(0)], { to: 1 });
+  },
   // a Slice of the whole axis with step -1 (importOnnx reads it back as a Reverse)
   Reverse: (x) => {
     const shape = x.inShape(0);

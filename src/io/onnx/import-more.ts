@@ -20,8 +20,14 @@
  *   Gelu        GELU (approximate "none" or "tanh"; opset 20)
  *   Sqrt, Reciprocal, Neg  of a computed value: Power (power 0.5, power -1, scale -1)
  *   Squeeze, Unsqueeze  of a computed value: a Reshape to the shape with the axes taken out or put in
- *   Where       of a condition of 0s and 1s (from a boolean graph input) between two constants of
- *               one value each: Power b + (a - b) c (a padding mask, -Infinity held as MASKED)
+ *   Equal, Less, Greater, LessOrEqual, GreaterOrEqual  of a computed value and a constant of one
+ *               value (either side): Compare, 1 and 0 for true and false (PyTorch's `ids == 0`)
+ *   Not         of 0s and 1s: Power 1 - c
+ *   Where       of a condition of 0s and 1s (a boolean graph input or a comparison, moved, cast
+ *               or negated) between two constants of one value each: Power b + (a - b) c (a
+ *               padding mask, -Infinity held as MASKED); with a computed value to choose (a
+ *               masked_fill), a ⊙ c + b ⊙ (1 - c) of Eltwise PROD and SUM (a constant's term a
+ *               Power of c), each operand tiled to the output's shape
  *   Expand      of a computed value: Tile of its axes of size 1
  *   Cast        to bool of 0s and 1s (from a boolean graph input): Identity
  *   LayerNormalization  LayerNorm over the axes from `axis`, with the scale and B as its learned
@@ -122,11 +128,12 @@ const FLOAT16 = 10, BFLOAT16 = 16;
 /** Layers that move values without changing them: what they compute holds what their bottoms hold. */
 const MOVES = new Set(['Reshape', 'Flatten', 'Identity', 'Tile', 'Permute', 'Slice', 'Concat']);
 
-/** Whether `value` holds only 0 and 1: a boolean graph input, moved (reshaped, tiled...), cast or negated. */
+/** Whether `value` holds only 0 and 1: a boolean graph input or a comparison, moved (reshaped, tiled...), cast or negated. */
 function zeroOne(x: In, value: string, depth = 0): boolean {
   if (x.boolInput(value)) return true;
   const p = producerOf(x, value);
   if (!p || depth > 64) return false;
+  if (p.type === 'Compare') return true;
   // a x + b taking 0 and 1 to 0 or 1 (1 - c, a Where between 1 and 0)
   if (p.type === 'Power' && (p.power ?? 1) === 1) {
     const [a, b] = [(p.scale as number | undefined) ?? 1, (p.shift as number | undefined) ?? 0];
@@ -181,23 +188,80 @@ function layerNorm(x: In): string | void {
   x.weight(x.name, 'bias', normalized, bias ? bias.values : new Float64Array(D));
 }
 
+const COMPARISONS: Record<string, [string, string]> = {
+  // the operation with the constant second, and with it first
+  Equal: ['equal', 'equal'], Less: ['less', 'greater'], Greater: ['greater', 'less'],
+  LessOrEqual: ['lessOrEqual', 'greaterOrEqual'], GreaterOrEqual: ['greaterOrEqual', 'lessOrEqual'],
+};
+
+/** A comparison of a computed value with a constant of one value: Compare (1 for true, 0 for false). */
+function comparison(x: In): string | void {
+  const k = x.inputs.findIndex((_, i) => x.isConst(i));
+  if (k < 0) return 'a comparison of two computed values (Cortado\'s Compare compares with a constant)';
+  const t = x.const(k)!;
+  if (t.values.some((v) => v !== t.values[0])) return `a constant of several values, [${t.dims}] (Cortado's Compare compares with one value)`;
+  const input = x.inputs[1 - k]!;
+  if (Number.isNaN(t.values[0]) || t.dims.length > x.shape(input).length) return `a constant ${Number.isNaN(t.values[0]) ? 'of NaN' : `of shape [${t.dims}] beyond the compared value's [${x.shape(input)}]`}`;
+  x.layer({ type: 'Compare', bottoms: [input], tops: [x.outputs[0]!], operation: COMPARISONS[x.op]![k === 1 ? 0 : 1], value: t.values[0] ?? 0 });
+}
+
+/** One value to choose, -Infinity held as MASKED, or why it cannot be. */
+function chosenValue(t: { dims: number[]; values: ArrayLike<number> }): number | string {
+  if (Array.from(t.values).some((v) => v !== t.values[0])) return `a constant to choose of several values, [${t.dims}] (Cortado's Where chooses a single value)`;
+  const v = t.values[0] ?? 0;
+  if (Number.isNaN(v) || v === Infinity) return `a constant of ${v} to choose (Cortado holds -Infinity as ${MASKED}, nothing else that is not finite)`;
+  return v === -Infinity ? MASKED : v;
+}
+
 /**
- * Where with a computed condition of 0s and 1s (a boolean graph input, moved or cast: a padding
- * mask) choosing between two constants of one value each: a Power, b + (a - b) c, with -Infinity
- * held as MASKED (the mask then added to attention scores).
+ * Where with a computed condition of 0s and 1s (a boolean graph input or a comparison, moved, cast
+ * or negated: a padding mask). Between two constants of one value each: a Power, b + (a - b) c,
+ * with -Infinity held as MASKED (the mask then added to attention scores). With a computed value
+ * to choose: a ⊙ c + b ⊙ (1 - c), c and each computed operand tiled to the output's shape; a
+ * constant's term is a Power of c. Where the mask picks a constant, the computed value must be
+ * finite there (it is multiplied by 0).
  */
 function where(x: In): string | void {
-  if (x.isConst(1) === false || x.isConst(2) === false) return 'a computed value to choose (Cortado\'s Where chooses between two constants of one value each)';
-  if (!zeroOne(x, x.inputs[0]!)) return 'a condition not read from a boolean graph input (Cortado\'s Where takes 0 and 1 as they are)';
-  const shape = x.shape(x.inputs[0]!);
-  const [a, b] = [1, 2].map((i) => x.const(i)!);
-  for (const t of [a!, b!]) {
-    if (t.values.some((v) => v !== t.values[0])) return `a constant to choose of several values, [${t.dims}] (Cortado's Where chooses between two single values)`;
-    if (t.dims.length > shape.length || t.dims.some((d, i) => d !== 1 && d !== shape[shape.length - t.dims.length + i])) return `a constant of shape [${t.dims}] beyond the condition's [${shape}]`;
-    if (Number.isNaN(t.values[0]) || t.values[0] === Infinity) return `a constant of ${t.values[0]} to choose (Cortado holds -Infinity as ${MASKED}, nothing else that is not finite)`;
+  if (!zeroOne(x, x.inputs[0]!)) return 'a condition not read from a boolean graph input or a comparison (Cortado\'s Where takes 0 and 1 as they are)';
+  const cond = x.inputs[0]!;
+  const computed = [1, 2].map((i) => x.isConst(i) === false);
+  const shape = x.shape(cond);
+  if (!computed[0] && !computed[1]) {
+    const [va, vb] = [1, 2].map((i) => { const t = x.const(i)!; return t.dims.length > shape.length || t.dims.some((d, j) => d !== 1 && d !== shape[shape.length - t.dims.length + j]) ? `a constant of shape [${t.dims}] beyond the condition's [${shape}]` : chosenValue(t); });
+    if (typeof va === 'string') return va;
+    if (typeof vb === 'string') return vb;
+    return void x.layer({ type: 'Power', ...one(x), power: 1, scale: va! - vb!, shift: vb });
   }
-  const [va, vb] = [a!, b!].map((t) => (t.values[0] === -Infinity ? MASKED : t.values[0] ?? 0)) as [number, number];
-  x.layer({ type: 'Power', ...one(x), power: 1, scale: va - vb, shift: vb });
+  const values = [1, 2].map((i) => (computed[i - 1] ? undefined : chosenValue(x.const(i)!)));
+  const bad = values.find((v) => typeof v === 'string');
+  if (bad) return bad as string;
+  const out = broadcastDims([shape, ...[1, 2].map((i) => (computed[i - 1] ? x.shape(x.inputs[i]!) : x.const(i)!.dims))]);
+  if (!out) return `a broadcast of shapes [${shape}], ${[1, 2].map((i) => `[${computed[i - 1] ? x.shape(x.inputs[i]!) : x.const(i)!.dims}]`).join(', ')} (numpy's rules: each size 1 or the largest)`;
+  const c = expandTo(x, cond, out, 'c');
+  const fresh = (what: string) => x.fresh(`${x.name}_${what}`);
+  let notC: string | undefined;
+  const inverse = () => {
+    if (!notC) {
+      notC = fresh('not_c');
+      x.layer({ type: 'Power', name: notC, bottoms: [c], tops: [notC], power: 1, scale: -1, shift: 1 });
+    }
+    return notC;
+  };
+  // the term of operand i (1: chosen where c is 1, 2: where c is 0)
+  const term = (i: number): string => {
+    const y = fresh(`term${i}`);
+    const v = values[i - 1] as number | undefined;
+    if (v !== undefined) x.layer({ type: 'Power', name: y, bottoms: [c], tops: [y], power: 1, scale: i === 1 ? v : -v, shift: i === 1 ? 0 : v });
+    else x.layer({ type: 'Eltwise', name: y, bottoms: [expandTo(x, x.inputs[i]!, out, String(i)), i === 1 ? c : inverse()], tops: [y], operation: 'PROD' });
+    return y;
+  };
+  x.layer({ type: 'Eltwise', ...one(x), bottoms: [term(1), term(2)], operation: 'SUM' });
+}
+
+/** Not of 0s and 1s: Power 1 - c. */
+function not(x: In): string | void {
+  if (!zeroOne(x, x.inputs[0]!)) return 'a value not known to hold only 0 and 1 (a boolean graph input or a comparison)';
+  x.layer({ type: 'Power', ...one(x), power: 1, scale: -1, shift: 1 });
 }
 
 /** Expand of a computed value: Tile along its axes of size 1 (a Reshape first where the rank grows). */
@@ -243,6 +307,8 @@ export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   LayerNormalization: layerNorm,
   Squeeze: squeeze, Unsqueeze: squeeze,
   Where: where,
+  Not: not,
+  Equal: comparison, Less: comparison, Greater: comparison, LessOrEqual: comparison, GreaterOrEqual: comparison,
   Expand: expand,
   // of computed values (of constants they are folded)
   Sqrt: (x) => void x.layer({ type: 'Power', ...one(x), power: 0.5 }),

@@ -194,3 +194,14 @@ export const matMul: ForwardReference = ([a, b], _p, row) => {
   }
   return [y];
 };
+
+/** Compare: 1 where x compares true with `value` (default 0), else 0. */
+export const compare: ForwardReference = ([x], _p, row) => {
+  const v = field(row, 'value', 0);
+  const test: Record<string, (a: number) => boolean> = {
+    equal: (a) => a === v, notEqual: (a) => a !== v, less: (a) => a < v,
+    lessOrEqual: (a) => a <= v, greater: (a) => a > v, greaterOrEqual: (a) => a >= v,
+  };
+  const f = test[field(row, 'operation', '')]!;
+  return [x.map((a) => (f(a) ? 1 : 0))];
+};

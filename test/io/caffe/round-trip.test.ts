@@ -26,6 +26,7 @@ const NOT_IN_CAFFE: Record<string, string> = {
   'lstm-T1-N2-fresh': 'no continuation markers (Caffe\'s LSTM needs them)',
   ...Object.fromEntries(['reverse-time', 'reverse-axis1', 'reverse-axis-last', 'reverse-one'].map((n) => [n, 'no Caffe layer (Reverse)'])),
   ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'GRU').map((c) => [c.name, 'no Caffe layer (GRU)'])),
+  ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'Compare').map((c) => [c.name, 'no Caffe layer (Compare)'])),
   'softmax-loss-class-weights-spatial-ignore': 'class weights',
   'square-loss': 'no Caffe layer',
   'binary-ce-loss': 'no Caffe layer',

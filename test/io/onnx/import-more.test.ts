@@ -146,7 +146,34 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     net.destroy();
     const refusedBy = (g: Graph, why: RegExp) => assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && why.test(e.message), `${why}`);
     refusedBy({ nodes: [node('Where', ['c', 'minus', 'zero'], ['w'])], inputs: [['c', [2, 3]]], outputs: ['w'], inits: inits.slice(2) }, /node "where" \(Where, #0\): a condition not read from a boolean graph input/);
-    refusedBy({ nodes: [node('Where', ['c', 'x', 'zero'], ['w'])], inputs: [['c', [2, 3]], ['x', [2, 3]]], outputs: ['w'], inits: inits.slice(3) }, /a computed value to choose/);
+    refusedBy({ nodes: [node('Where', ['c', 'x', 'zero'], ['w'])], inputs: [['c', [2, 3]], ['x', [2, 3]]], outputs: ['w'], inits: inits.slice(3) }, /a condition not read from a boolean graph input or a comparison/);
+  });
+
+  it('comparisons with a constant (either side) are Compare masks; Not and Where over them, choosing constants or computed values (masked_fill, broadcast over heads), match onnxruntime', { skip }, async () => {
+    const g: Graph = {
+      nodes: [
+        node('Equal', ['k', 'zero'], ['e']), node('Reshape', ['e', 'to4'], ['e4']),
+        node('Where', ['e4', 'minus', 's'], ['w1'], {}, 'masked_fill'), node('Softmax', ['w1'], ['p1'], { axis: -1 }),
+        node('Not', ['e'], ['ne']), node('Reshape', ['ne', 'to4'], ['ne4'], {}, 'reshape_not'),
+        node('Where', ['ne4', 's', 'half'], ['w2'], {}, 'keep'),
+        node('Where', ['e4', 's', 't'], ['w3'], {}, 'either'),
+        node('Less', ['two', 'k'], ['l'], {}, 'above_two'), node('Cast', ['l'], ['lf'], { to: 1 }),
+        node('GreaterOrEqual', ['k', 'zero'], ['ge'], {}, 'nonnegative'), node('Where', ['ge', 'k', 'zero'], ['relu'], {}, 'relu_by_mask'),
+      ],
+      inputs: [['s', [2, 2, 3, 3]], ['t', [2, 2, 3, 3]], ['k', [2, 3]]], outputs: ['p1', 'w2', 'w3', 'lf', 'relu'],
+      inits: [floatTensor('zero', [], [0]), int64Tensor('to4', [4], [2, 1, 1, 3]), floatTensor('minus', [1], [-Infinity]), floatTensor('half', [1], [0.5]), floatTensor('two', [], [2])],
+    };
+    const types = await agrees(g);
+    assert.equal(types.filter((t) => t === 'Compare').length, 3);
+    const { definition } = importOnnx(model(g), { file: 'g.onnx' });
+    assert.deepEqual(definition.layers.filter((l) => l.type === 'Compare').map((l) => [l.operation, l.value]), [['equal', 0], ['greater', 2], ['greaterOrEqual', 0]]);
+    // k holds 0 once (inputOf's first value): one masked column in p1
+    assert.equal(inputOf([2, 3])[0], 0);
+    const refusedBy = (h: Graph, why: RegExp) => assert.throws(() => importOnnx(model(h), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && why.test(e.message), `${why}`);
+    refusedBy({ nodes: [node('Equal', ['k', 'j'], ['e'])], inputs: [['k', [2, 3]], ['j', [2, 3]]], outputs: ['e'] }, /node "equal" \(Equal, #0\): a comparison of two computed values/);
+    refusedBy({ nodes: [node('Less', ['k', 'row'], ['e'])], inputs: [['k', [2, 3]]], outputs: ['e'], inits: [floatTensor('row', [3], [1, 2, 3])] }, /a constant of several values, \[3\]/);
+    refusedBy({ nodes: [node('Not', ['k'], ['n'])], inputs: [['k', [2, 3]]], outputs: ['n'] }, /node "not" \(Not, #0\): a value not known to hold only 0 and 1/);
+    refusedBy({ ...g, nodes: [...g.nodes.slice(0, 2), node('Where', ['e4', 'inf', 's'], ['w1'])], outputs: ['w1'], inits: [...g.inits!, floatTensor('inf', [1], [Infinity])] }, /a constant of Infinity to choose/);
   });
 
   it('refuses, naming the node and why: a lossy Cast, an Exp alone, shapes numpy cannot broadcast, the smallest of TopK', () => {

@@ -27,10 +27,10 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'padded_text', 'ids_padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier'];
 /** Input shapes other than an image of 1×3×64×64: the text models read token ids (int64 in ONNX). */
 const TOKENS = { shape: [2, 12], int64: true };
-const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, padded_text: TOKENS, causal_lm: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS, rnn_classifier: TOKENS };
+const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, padded_text: TOKENS, ids_padded_text: TOKENS, causal_lm: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS, rnn_classifier: TOKENS };
 const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
 
 /** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
