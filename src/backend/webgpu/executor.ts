@@ -101,14 +101,14 @@ export class Executor {
     }
   }
 
-  private dispatch(kernel: string, params: Uint32Array, groups: [number, number]): void {
+  private dispatch(kernel: string, params: Uint32Array, groups: [number, number] | [number, number, number]): void {
     if (this.slot === SLOTS) this.flush();
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
     if (!this.pass) this.pass = this.encoder.beginComputePass();
     this.paramWords.set(params, this.slot * SLOT_BYTES / 4);
     this.pass.setPipeline(this.pipeline(kernel));
     this.pass.setBindGroup(0, this.bindGroup, [this.slot * SLOT_BYTES]);
-    this.pass.dispatchWorkgroups(groups[0], groups[1]);
+    this.pass.dispatchWorkgroups(groups[0], groups[1], groups[2] ?? 1);
     this.slot++;
   }
 

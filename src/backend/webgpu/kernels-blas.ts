@@ -94,35 +94,39 @@ export const blasKernels: Record<string, string> = {
   if (f(4) == 0.0) { m[at] = f(3) * acc; } else { m[at] = f(3) * acc + f(4) * m[at]; }`),
   /**
    * [0 M, 1 N, 2 K, 3 alpha, 4 beta, 5 A, 6 B, 7 C, 8 transA, 9 transB]
-   * C = alpha op(A) op(B) + beta C in 16×16 tiles staged through workgroup memory.
+   * C = alpha op(A) op(B) + beta C in 16×16 tiles staged through workgroup memory; workgroup z
+   * takes product z of a batch stored one after another (A_z from z·M·K, B_z from z·K·N, C_z
+   * from z·M·N).
    */
   gemm: `${PRELUDE}
 var<workgroup> As: array<f32, 256>;
 var<workgroup> Bs: array<f32, 256>;
-fn loadA(r: u32, k: u32) -> f32 {
+fn loadA(a0: u32, r: u32, k: u32) -> f32 {
   if (r >= u(0) || k >= u(2)) { return 0.0; }
-  if (u(8) == 0u) { return m[u(5) + r * u(2) + k]; }
-  return m[u(5) + k * u(0) + r];
+  if (u(8) == 0u) { return m[a0 + r * u(2) + k]; }
+  return m[a0 + k * u(0) + r];
 }
-fn loadB(k: u32, c: u32) -> f32 {
+fn loadB(b0: u32, k: u32, c: u32) -> f32 {
   if (k >= u(2) || c >= u(1)) { return 0.0; }
-  if (u(9) == 0u) { return m[u(6) + k * u(1) + c]; }
-  return m[u(6) + c * u(2) + k];
+  if (u(9) == 0u) { return m[b0 + k * u(1) + c]; }
+  return m[b0 + c * u(2) + k];
 }
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row = wg.y * 16u + lid.y;
   let col = wg.x * 16u + lid.x;
+  let a0 = u(5) + wg.z * u(0) * u(2);
+  let b0 = u(6) + wg.z * u(2) * u(1);
   var acc = 0.0;
   for (var t = 0u; t < u(2); t += 16u) {
-    As[lid.y * 16u + lid.x] = loadA(row, t + lid.x);
-    Bs[lid.y * 16u + lid.x] = loadB(t + lid.y, col);
+    As[lid.y * 16u + lid.x] = loadA(a0, row, t + lid.x);
+    Bs[lid.y * 16u + lid.x] = loadB(b0, t + lid.y, col);
     workgroupBarrier();
     for (var k = 0u; k < 16u; k++) { acc += As[lid.y * 16u + k] * Bs[k * 16u + lid.x]; }
     workgroupBarrier();
   }
   if (row < u(0) && col < u(1)) {
-    let at = u(7) + row * u(1) + col;
+    let at = u(7) + wg.z * u(0) * u(1) + row * u(1) + col;
     if (f(4) == 0.0) { m[at] = f(3) * acc; } else { m[at] = f(3) * acc + f(4) * m[at]; }
   }
 }`,

@@ -31,8 +31,8 @@ export interface GpuInfo {
   maxElements: number;
 }
 
-/** One kernel launch: `groups` workgroups along x and y, with up to 64 u32 parameter words. */
-export interface DispatchCmd { op: 'k'; kernel: string; params: Uint32Array; groups: [number, number] }
+/** One kernel launch: `groups` workgroups along x, y (and z: 1 when left out), with up to 64 u32 parameter words. */
+export interface DispatchCmd { op: 'k'; kernel: string; params: Uint32Array; groups: [number, number] | [number, number, number] }
 /** Host floats written into the arena at element `offset`. */
 export interface WriteCmd { op: 'w'; offset: number; data: Float32Array }
 /** The arena grows to `elements` (contents kept). */

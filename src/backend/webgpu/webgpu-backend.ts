@@ -228,7 +228,13 @@ export class WebGpuBackend implements Backend {
       this.launch('gemmDirect', batch * M * N, new Params().u(batch * M * N).u(N).u(K).f(alpha).f(beta).u(a).u(b).u(c).u(transA ? 1 : 0).u(transB ? 1 : 0).u(M));
       return;
     }
-    for (let i = 0; i < batch; i++) this.gemm(transA, transB, M, N, K, alpha, this.view(A, i * M * K, M * K), this.view(B, i * K * N, K * N), beta, this.view(C, i * M * N, M * N));
+    const gx = Math.ceil(N / 16), gy = Math.ceil(M / 16);
+    if (gx > 65535 || gy > 65535) throw new BackendError(`webgpu backend gemmBatched: ${M}×${N} is larger than the 1048560×1048560 the kernel's grid reaches`);
+    // workgroup z is the product; at most 65535 of them a dispatch
+    for (let i0 = 0; i0 < batch; i0 += 65535) {
+      this.enqueue({ op: 'k', kernel: 'gemm', groups: [gx, gy, Math.min(65535, batch - i0)],
+        params: new Params().u(M).u(N).u(K).f(alpha).f(beta).u(a + i0 * M * K).u(b + i0 * K * N).u(c + i0 * M * N).u(transA ? 1 : 0).u(transB ? 1 : 0).words() });
+    }
   }
 
   gemv(transA: boolean, M: number, N: number, alpha: number, A: Buf, x: Buf, beta: number, y: Buf): void {
