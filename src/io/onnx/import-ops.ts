@@ -174,18 +174,20 @@ const binary = (op: string): Entry => (x) => {
   const data = x.inputs[1 - k];
   const t = x.const(k)!;
   const values = op === 'Sub' ? t.values.map((v) => -v) : op === 'Div' ? t.values.map((v) => 1 / v) : t.values;
+  const producer = producerOf(x, data);
+  // MatMul + Add as PyTorch writes a Linear layer: the bias joins the InnerProduct.
+  const linearBias = (op === 'Add' || op === 'Sub') && producer?.type === 'InnerProduct' && producer.bias === false && x.consumers(data) === 1 && t.values.length === producer.numOutput;
   // An added constant of 0s and -Infinity is a mask (a causal one over attention scores), unless
-  // named as exportOnnx names a parameter: a Bias that does not learn, -Infinity held as MASKED,
-  // which a Softmax after it sends to 0 as well. -Infinity anywhere else is a damaged weight.
+  // named as exportOnnx names a parameter or added as a Linear layer's bias: a Bias that does not
+  // learn, -Infinity held as MASKED, which a Softmax after it sends to 0 as well. -Infinity
+  // anywhere else is a damaged weight (a bias of zeros but one -Infinity included).
   const mask = (op === 'Add' || op === 'Sub') && values.length > 1 && values.some((v) => v === -Infinity) && values.every((v) => v === -Infinity || v === 0);
-  if (mask && !/___(scale|bias)$/.test(x.inputs[k]!)) {
+  if (mask && !linearBias && !/___(scale|bias)$/.test(x.inputs[k]!)) {
     const b = broadcastOf(x, t.dims, data);
     x.layer({ type: 'Bias', bottoms: [data], tops: [x.outputs[0]], axis: b.axis, numAxes: b.numAxes, params: [{ lrMult: 0, decayMult: 0 }] });
     return void x.weight(x.name, 'bias', b.shape, values.map((v) => (v === -Infinity ? MASKED : v)));
   }
-  const producer = producerOf(x, data);
-  // MatMul + Add as PyTorch writes a Linear layer: the bias joins the InnerProduct.
-  if ((op === 'Add' || op === 'Sub') && producer?.type === 'InnerProduct' && producer.bias === false && x.consumers(data) === 1 && t.values.length === producer.numOutput) {
+  if (linearBias) {
     producer.bias = true;
     producer.tops = [x.outputs[0]];
     x.weight(producer.name, 'bias', [t.values.length], values);

@@ -117,6 +117,12 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     }
     const named = { ...g, nodes: [node('Add', ['s', 'attn___bias'], ['masked']), g.nodes[1]!], inits: [floatTensor('attn___bias', [3, 3], causal)] };
     assert.throws(() => importOnnx(model(named), { file: 'g.onnx' }), /has -Infinity at index 1 \(weights must be finite\)/);
+    // a Linear layer's bias (MatMul + Add) of zeros but one -Infinity: damage, not a mask
+    const linear: Graph = {
+      nodes: [node('MatMul', ['x', 'w'], ['xw']), node('Add', ['xw', 'b'], ['y'])], inputs: [['x', [2, 4]]], outputs: ['y'],
+      inits: [floatTensor('w', [4, 3], Float32Array.from({ length: 12 }, (_, i) => i / 10)), floatTensor('b', [3], [0, -Infinity, 0])],
+    };
+    assert.throws(() => importOnnx(model(linear), { file: 'g.onnx' }), /weight "matmul___bias" has -Infinity at index 1 \(weights must be finite\)/);
   });
 
   it('a padding mask from a boolean input (Reshape, Expand, Cast to bool, Where between -Infinity and 0) added to the scores matches onnxruntime; Where refuses other conditions and computed choices', { skip }, async () => {
