@@ -201,7 +201,9 @@ function comparison(x: In): string | void {
   const t = x.const(k)!;
   if (t.values.some((v) => v !== t.values[0])) return `a constant of several values, [${t.dims}] (Cortado's Compare compares with one value)`;
   const input = x.inputs[1 - k]!;
-  if (Number.isNaN(t.values[0]) || t.dims.length > x.shape(input).length) return `a constant ${Number.isNaN(t.values[0]) ? 'of NaN' : `of shape [${t.dims}] beyond the compared value's [${x.shape(input)}]`}`;
+  if (Number.isNaN(t.values[0])) return 'a constant of NaN (every comparison with it is false)';
+  const shape = x.shape(input);
+  if (broadcastDims([shape, t.dims])?.join() !== shape.join()) return `a constant of shape [${t.dims}] beyond the compared value's [${shape}]`;
   x.layer({ type: 'Compare', bottoms: [input], tops: [x.outputs[0]!], operation: COMPARISONS[x.op]![k === 1 ? 0 : 1], value: t.values[0] ?? 0 });
 }
 

@@ -179,6 +179,7 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     refusedBy({ nodes: [node('Equal', ['k', 'j'], ['e'])], inputs: [['k', [2, 3]], ['j', [2, 3]]], outputs: ['e'] }, /node "equal" \(Equal, #0\): a comparison of two computed values/);
     refusedBy({ nodes: [node('Less', ['k', 'row'], ['e'])], inputs: [['k', [2, 3]]], outputs: ['e'], inits: [floatTensor('row', [3], [1, 2, 3])] }, /a constant of several values, \[3\]/);
     refusedBy({ nodes: [node('Not', ['k'], ['n'])], inputs: [['k', [2, 3]]], outputs: ['n'] }, /node "not" \(Not, #0\): a value not known to hold only 0 and 1/);
+    refusedBy({ nodes: [node('Greater', ['c', 'fives'], ['e'])], inputs: [['c', [2, 1]]], outputs: ['e'], inits: [floatTensor('fives', [3], [5, 5, 5])] }, /a constant of shape \[3\] beyond the compared value's \[2,1\]/);
     refusedBy({ ...g, nodes: [...g.nodes.slice(0, 2), node('Where', ['e4', 'inf', 's'], ['w1'])], outputs: ['w1'], inits: [...g.inits!, floatTensor('inf', [1], [Infinity])] }, /a constant of Infinity to choose/);
   });
 
