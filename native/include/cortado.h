@@ -67,6 +67,9 @@ struct Kernels {
                     float scale, float* dst);
   int64_t (*scatterAdd)(int64_t rows, int64_t rowSize, int64_t dstRows, const float* src, const float* index,
                         float scale, float* dst);
+  // dst[r dstStride + j] = src[r srcStride + j] (+= when accumulate), r < rows, j < cols; no overlap.
+  void (*copy2d)(int64_t rows, int64_t cols, int64_t srcStride, int64_t dstStride, bool accumulate, const float* src,
+                 float* dst);
 
   void (*convForward)(const ConvGeom& g, const float* x, const float* w, float* y);
   void (*convBackwardData)(const ConvGeom& g, const float* dy, const float* w, float* dx);

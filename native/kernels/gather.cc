@@ -1,4 +1,5 @@
-// Row gather and scatter-add (see cortado.h): Permute, Embed, Slice-like moves of whole rows.
+// Rows moved (see cortado.h): gather and scatter-add by index (Permute, Embed), and the strided
+// block copy of Concat, Slice, Crop and Reverse.
 #include "kernels.h"
 #include "loops.h"
 
@@ -81,6 +82,24 @@ int64_t scatter_add(int64_t rows, int64_t rowSize, int64_t dstRows, const float*
     if (hi > lo) add_columns(lo, hi);
   });
   return -1;
+}
+
+void copy2d(int64_t rows, int64_t cols, int64_t srcStride, int64_t dstStride, bool accumulate, const float* src,
+            float* dst) {
+  if (cols <= 0) return;
+  parallel_rows(rows, rows * cols, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const float* s = src + r * srcStride;
+      float* d = dst + r * dstStride;
+      if (!accumulate) {
+        copy_run(d, s, cols);
+        continue;
+      }
+      int64_t k = 0;
+      for (; k + W <= cols; k += W) store(d + k, add(load(d + k), load(s + k)));
+      if (k < cols) storep(d + k, add(loadp(d + k, cols - k), loadp(s + k, cols - k)), cols - k);
+    }
+  });
 }
 
 }  // namespace CORTADO_ISA

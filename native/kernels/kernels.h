@@ -30,6 +30,8 @@ int64_t gather(int64_t rows, int64_t rowSize, int64_t srcRows, const float* src,
                float* dst);
 int64_t scatter_add(int64_t rows, int64_t rowSize, int64_t dstRows, const float* src, const float* index,
                     float scale, float* dst);
+void copy2d(int64_t rows, int64_t cols, int64_t srcStride, int64_t dstStride, bool accumulate, const float* src,
+            float* dst);
 
 void conv_forward(const ConvGeom& g, const float* x, const float* w, float* y);
 void conv_backward_data(const ConvGeom& g, const float* dy, const float* w, float* dx);

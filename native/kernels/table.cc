@@ -13,7 +13,7 @@ const Kernels* table() {
       set, copy, scal, axpy, axpby, dot, asum,
       gemm, gemv, gemm_batched,
       binary, unary, clamp, where,
-      gather, scatter_add,
+      gather, scatter_add, copy2d,
       conv_forward, conv_backward_data, conv_backward_filter, bias_forward, bias_backward,
       pool_forward, pool_backward, lrn_forward, lrn_backward,
       neuron_forward, neuron_backward,

@@ -42,6 +42,8 @@ constexpr Export kExports[] = {
         "gather", "rows rowSize srcRows src index scale dst"),
     entry<&Kernels::scatterAdd, Count, Count, Count, In<Dims<0, 1>>, In<N0>, Number, Out<Dims<2, 1>>>(
         "scatterAdd", "rows rowSize dstRows src index scale dst"),
+    entry<&Kernels::copy2d, Count, Count, Count, Count, Flag, In<Strided<0, 1, 2>>, Out<Strided<0, 1, 3>>>(
+        "copy2d", "rows cols srcStride dstStride accumulate src dst"),
 
     // ---- convolution, bias, pooling, LRN ----
     entry<&Kernels::convForward, Conv, In<ConvX>, In<ConvW>, Out<ConvY>>("convForward", "geometry x w y"),

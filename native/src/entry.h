@@ -34,6 +34,12 @@ struct Either {
   static double of(const Call& c) { return c.dim[F] != 0 ? c.dim[A] : c.dim[B]; }
 };
 
+// `rows` rows of `cols` whose starts are `stride` apart: (rows - 1) stride + cols, 0 when either count is 0.
+template <size_t R, size_t C, size_t S>
+struct Strided {
+  static double of(const Call& c) { return c.dim[R] == 0 || c.dim[C] == 0 ? 0 : (c.dim[R] - 1) * c.dim[S] + c.dim[C]; }
+};
+
 template <size_t N>
 struct Fixed {
   static double of(const Call&) { return double(N); }

@@ -81,6 +81,11 @@ EXPORT(layer_norm_backward) void cortado_layer_norm_backward(int32_t rows, int32
   layer_norm_backward(rows, D, xhat, rstd, dy, scale, dx);
 }
 
+EXPORT(copy2d) void cortado_copy2d(int32_t rows, int32_t cols, int32_t srcStride, int32_t dstStride, int32_t accumulate,
+                                   const float* src, float* dst) {
+  copy2d(rows, cols, srcStride, dstStride, accumulate != 0, src, dst);
+}
+
 EXPORT(conv_forward) void cortado_conv_forward(const ConvGeom* g, const float* x, const float* w, float* y) {
   conv_forward(*g, x, w, y);
 }

@@ -37,6 +37,8 @@ export interface WasmKernels {
   layer_norm_forward(rows: number, D: number, eps: number, x: number, scale: number, bias: number, xhat: number, rstd: number, y: number): void;
   layer_norm_backward(rows: number, D: number, xhat: number, rstd: number, dy: number, scale: number, dx: number): void;
 
+  copy2d(rows: number, cols: number, srcStride: number, dstStride: number, accumulate: number, src: number, dst: number): void;
+
   conv_forward(geom: number, x: number, w: number, y: number): void;
   conv_backward_data(geom: number, dy: number, w: number, dx: number): void;
   conv_backward_filter(geom: number, x: number, dy: number, dw: number): void;

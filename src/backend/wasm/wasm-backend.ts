@@ -328,6 +328,14 @@ export class WasmBackend extends JsBackend {
     if (!p || this.k.scatter_add(rows, rowSize, dstRows, p[0], p[1], scale, p[2]) >= 0) super.scatterAdd(rows, rowSize, src, index, scale, dst);
   }
 
+  override copy2d(rows: number, cols: number, src: Buf, srcStride: number, dst: Buf, dstStride: number, accumulate: boolean): void {
+    count('copy2d', 'rows', rows); count('copy2d', 'cols', cols); count('copy2d', 'srcStride', srcStride); count('copy2d', 'dstStride', dstStride);
+    const span = (stride: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * stride + cols);
+    const p = this.ptrs('copy2d', [src, 'src', span(srcStride)], [dst, 'dst', span(dstStride)]);
+    if (p) this.k.copy2d(rows, cols, srcStride, dstStride, +accumulate, p[0], p[1]);
+    else super.copy2d(rows, cols, src, srcStride, dst, dstStride, accumulate);
+  }
+
   override convWorkspaceSize(_g: ConvGeom): number {
     return 0;
   }

@@ -307,3 +307,23 @@ test('native gather and scatterAdd match the TypeScript backend: rows of every w
     assert.throws(() => native.scatterAdd(2, 3, dst, buf(native, [bad, 0]), 1, src), new RegExp(`scatterAdd: index\\[0\\] = ${bad} is not a row of a destination of 4 rows`));
   }
 });
+
+test('native copy2d matches the TypeScript backend exactly, copying and adding, and writes only its rows', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  let seed = 1300;
+  // [rows, cols]: one value a row (threaded), partial vectors, whole vectors, long rows; none
+  for (const [rows, cols] of [[40000, 1], [5, 3], [300, 16], [1000, 17], [20, 200], [0, 4], [3, 0]]) {
+    const srcStride = cols + 3, dstStride = cols + 5;
+    const n = (stride: number) => (rows === 0 || cols === 0 ? 0 : (rows - 1) * stride + cols);
+    for (const accumulate of [false, true]) {
+      const src = values(n(srcStride), ++seed), dst = values(n(dstStride) + 7, ++seed);
+      const dn = buf(native, dst), dj = buf(js, dst);
+      native.copy2d(rows, cols, buf(native, src), srcStride, dn, dstStride, accumulate);
+      js.copy2d(rows, cols, buf(js, src), srcStride, dj, dstStride, accumulate);
+      // the gaps between rows and the 7 values after the last are left as they were
+      assert.deepEqual(read(native, dn), read(js, dj), `copy2d ${rows}x${cols} ${accumulate ? 'adding' : 'copying'}`);
+    }
+  }
+  assert.throws(() => native.copy2d(3, 4, buf(native, values(10, 1)), 5, native.alloc(20), 6, false), /src has 10 elements, needs at least 14/);
+});

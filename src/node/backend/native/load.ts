@@ -51,6 +51,8 @@ export interface NativeAddon {
   layerNormForward(rows: number, D: number, eps: number, x: F32, scale: F32 | null, bias: F32 | null, xhat: F32, rstd: F32, y: F32): void;
   layerNormBackward(rows: number, D: number, xhat: F32, rstd: F32, dy: F32, scale: F32 | null, dx: F32): void;
 
+  copy2d(rows: number, cols: number, srcStride: number, dstStride: number, accumulate: boolean, src: F32, dst: F32): void;
+
   /** geom: the 16 ConvGeom fields in CONV_FIELDS order. */
   convForward(geom: Int32Array, x: F32, w: F32, y: F32): void;
   convBackwardData(geom: Int32Array, dy: F32, w: F32, dx: F32): void;
@@ -87,7 +89,7 @@ export interface NativeAddon {
 export { BINARY_OP, CONV_FIELDS, lrnFields, NEURON_OP, NORMALIZATION, POOL_FIELDS, POOL_METHOD, UNARY_OP } from '../../../backend/kernel-abi.js';
 
 const REQUIRED: readonly (keyof NativeAddon)[] = [
-  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv', 'gemmBatched', 'gather', 'scatterAdd', 'layerNormForward', 'layerNormBackward',
+  'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv', 'gemmBatched', 'gather', 'scatterAdd', 'copy2d', 'layerNormForward', 'layerNormBackward',
   'convForward', 'convBackwardData', 'convBackwardFilter', 'biasForward', 'biasBackward', 'poolForward',
   'poolBackward', 'lrnForward', 'lrnBackward', 'neuronForward', 'neuronBackward', 'softmaxForward', 'softmaxBackward',
   'softmaxLossForward', 'softmaxLossBackward', 'randomUniform', 'dropout', 'sgdUpdate',

@@ -186,6 +186,10 @@ export class NativeBackend extends JsBackend {
     if (this.addon.scatterAdd(rows, rowSize, dstRows, f(src), f(index), scale, f(dst)) >= 0) super.scatterAdd(rows, rowSize, src, index, scale, dst);
   }
 
+  override copy2d(rows: number, cols: number, src: Buf, srcStride: number, dst: Buf, dstStride: number, accumulate: boolean): void {
+    this.addon.copy2d(rows, cols, srcStride, dstStride, accumulate, f(src), f(dst));
+  }
+
   override convWorkspaceSize(_g: ConvGeom): number {
     return 0;
   }
