@@ -25,6 +25,28 @@ bool readGemmArgs(napi_env env, napi_value* argv, const char* fn, GemmArgs& g) {
   return true;
 }
 
+/** The strides of A, B and C and the batch count, at positions 13 to 16 of the strided batched calls. */
+bool readBatch(napi_env env, napi_value* argv, const char* fn, int& sa, int& sb, int& sc, int& batch) {
+  return getInt(env, argv[13], sa, fn, 13) && getInt(env, argv[14], sb, fn, 14) && getInt(env, argv[15], sc, fn, 15) &&
+         getInt(env, argv[16], batch, fn, 16);
+}
+
+/**
+ * CUDA's data type of a 16-bit format (1 binary16, 2 bfloat16) for `fn`, or -1 with the error
+ * thrown: a format that is neither, or a cuBLAS without `symbol` (`present` false).
+ */
+int halfType(napi_env env, const char* fn, int format, bool present, const char* symbol) {
+  if (format != 1 && format != 2) {
+    throwError(env, std::string("cortado_cuda.") + fn + ": format must be 1 (binary16) or 2 (bfloat16), found " + std::to_string(format));
+    return -1;
+  }
+  if (!present) {
+    throwError(env, std::string("cortado_cuda.") + fn + ": cuBLAS (" + S.libs.cublasPath + ") has no " + symbol);
+    return -1;
+  }
+  return format == 1 ? CUDA_R_16F : CUDA_R_16BF;
+}
+
 }  // namespace
 
 /** sgemm(transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc), cuBLAS's own convention. */
@@ -52,15 +74,8 @@ napi_value GemmEx(napi_env env, napi_callback_info info) {
   if (!getArgs(env, info, 14, argv, "gemmEx") || !readyOrThrow(env, "gemmEx") || !readGemmArgs(env, argv, "gemmEx", g) ||
       !getInt(env, argv[13], format, "gemmEx", 13))
     return nullptr;
-  if (format != 1 && format != 2) {
-    throwError(env, "cortado_cuda.gemmEx: format must be 1 (binary16) or 2 (bfloat16), found " + std::to_string(format));
-    return nullptr;
-  }
-  if (!S.libs.cublas.cublasGemmEx) {
-    throwError(env, "cortado_cuda.gemmEx: cuBLAS (" + S.libs.cublasPath + ") has no cublasGemmEx");
-    return nullptr;
-  }
-  const int type = format == 1 ? CUDA_R_16F : CUDA_R_16BF;
+  const int type = halfType(env, "gemmEx", format, S.libs.cublas.cublasGemmEx != nullptr, "cublasGemmEx");
+  if (type < 0) return nullptr;
   cublasStatus_t s = S.libs.cublas.cublasGemmEx(
       S.blas, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N, g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.m, g.n, g.k, &g.alpha,
       reinterpret_cast<const void*>(g.A), type, g.lda, reinterpret_cast<const void*>(g.B), type, g.ldb, &g.beta,
@@ -80,8 +95,7 @@ napi_value SgemmStridedBatched(napi_env env, napi_callback_info info) {
   GemmArgs g;
   int sa, sb, sc, batch;
   if (!getArgs(env, info, 17, argv, fn) || !readyOrThrow(env, fn) || !readGemmArgs(env, argv, fn, g) ||
-      !getInt(env, argv[13], sa, fn, 13) || !getInt(env, argv[14], sb, fn, 14) || !getInt(env, argv[15], sc, fn, 15) ||
-      !getInt(env, argv[16], batch, fn, 16))
+      !readBatch(env, argv, fn, sa, sb, sc, batch))
     return nullptr;
   cublasStatus_t s = S.libs.cublas.cublasSgemmStridedBatched(
       S.blas, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N, g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.m, g.n, g.k, &g.alpha,
@@ -102,18 +116,10 @@ napi_value GemmStridedBatchedEx(napi_env env, napi_callback_info info) {
   GemmArgs g;
   int sa, sb, sc, batch, format;
   if (!getArgs(env, info, 18, argv, fn) || !readyOrThrow(env, fn) || !readGemmArgs(env, argv, fn, g) ||
-      !getInt(env, argv[13], sa, fn, 13) || !getInt(env, argv[14], sb, fn, 14) || !getInt(env, argv[15], sc, fn, 15) ||
-      !getInt(env, argv[16], batch, fn, 16) || !getInt(env, argv[17], format, fn, 17))
+      !readBatch(env, argv, fn, sa, sb, sc, batch) || !getInt(env, argv[17], format, fn, 17))
     return nullptr;
-  if (format != 1 && format != 2) {
-    throwError(env, std::string("cortado_cuda.") + fn + ": format must be 1 (binary16) or 2 (bfloat16), found " + std::to_string(format));
-    return nullptr;
-  }
-  if (!S.libs.cublas.cublasGemmStridedBatchedEx) {
-    throwError(env, std::string("cortado_cuda.") + fn + ": cuBLAS (" + S.libs.cublasPath + ") has no cublasGemmStridedBatchedEx");
-    return nullptr;
-  }
-  const int type = format == 1 ? CUDA_R_16F : CUDA_R_16BF;
+  const int type = halfType(env, fn, format, S.libs.cublas.cublasGemmStridedBatchedEx != nullptr, "cublasGemmStridedBatchedEx");
+  if (type < 0) return nullptr;
   cublasStatus_t s = S.libs.cublas.cublasGemmStridedBatchedEx(
       S.blas, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N, g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.m, g.n, g.k, &g.alpha,
       reinterpret_cast<const void*>(g.A), type, g.lda, sa, reinterpret_cast<const void*>(g.B), type, g.ldb, sb, &g.beta,
