@@ -275,17 +275,13 @@ export class JsBackend implements Backend {
     }
     const s = h(src), ix = h(index), d = h(dst);
     const srcRows = Math.floor(s.length / Math.max(1, rowSize));
-    // Short rows (a Permute that moves the last axis has rows of one value) are copied value by
-    // value: a subarray per row would cost more than the copy.
-    const whole = scale === 1 && rowSize >= 64;
     for (let r = 0; r < rows; r++) {
       const row = ix[r];
       if (!(row >>> 0 === row && row < srcRows)) {
         throw new BackendError(`js backend gather: index[${r}] = ${row} is not a row of a source of ${srcRows} rows`);
       }
       const from = row * rowSize, to = r * rowSize;
-      if (whole) d.set(s.subarray(from, from + rowSize), to);
-      else if (scale === 1) for (let j = 0; j < rowSize; j++) d[to + j] = s[from + j];
+      if (scale === 1) structure.copyRun(s, from, d, to, rowSize);
       else for (let j = 0; j < rowSize; j++) d[to + j] = scale * s[from + j];
     }
   }

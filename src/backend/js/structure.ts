@@ -35,14 +35,21 @@ export function topK(g: ClassGeom, k: number, x: HostArray, indices: HostArray, 
   }
 }
 
+/**
+ * dst[to + j] = src[from + j] for j < n: through a subarray for long runs, value by value for short
+ * ones, where a subarray (tens of nanoseconds) would cost more than the copy (copy2d's rows,
+ * gather's, a transpose's rows of one value).
+ */
+export function copyRun(src: HostArray, from: number, dst: HostArray, to: number, n: number): void {
+  if (n >= 64) dst.set(src.subarray(from, from + n), to);
+  else for (let j = 0; j < n; j++) dst[to + j] = src[from + j];
+}
+
 /** dst[r dstStride + j] = src[r srcStride + j] (or +=) for r < rows, j < cols. */
 export function copy2d(rows: number, cols: number, src: HostArray, srcStride: number, dst: HostArray, dstStride: number, accumulate: boolean): void {
-  // Short rows are copied value by value: a subarray per row costs more than the copy (as in gather).
-  const whole = !accumulate && cols >= 64;
   for (let r = 0; r < rows; r++) {
     const s = r * srcStride, d = r * dstStride;
     if (accumulate) for (let j = 0; j < cols; j++) dst[d + j] += src[s + j];
-    else if (whole) dst.set(src.subarray(s, s + cols), d);
-    else for (let j = 0; j < cols; j++) dst[d + j] = src[s + j];
+    else copyRun(src, s, dst, d, cols);
   }
 }

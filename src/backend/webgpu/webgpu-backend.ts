@@ -207,29 +207,27 @@ export class WebGpuBackend implements Backend {
   gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Buf, B: Buf, beta: number, C: Buf): void {
     const a = this.off(A, M * K, 'gemm A'), b = this.off(B, K * N, 'gemm B'), c = this.off(C, M * N, 'gemm C');
-    if (M === 0 || N === 0) return;
-    if (K <= 32 || M < 8 || N < 8) {
-      // Tiles would be mostly padding; barriers are costly on some devices (SwiftShader).
-      this.launch('gemmDirect', M * N, new Params().u(M * N).u(N).u(K).f(alpha).f(beta).u(a).u(b).u(c).u(transA ? 1 : 0).u(transB ? 1 : 0).u(M));
-      return;
-    }
-    const gx = Math.ceil(N / 16), gy = Math.ceil(M / 16);
-    if (gx > 65535 || gy > 65535) throw new BackendError(`webgpu backend gemm: ${M}×${N} is larger than the 1048560×1048560 the kernel's grid reaches`);
-    this.enqueue({ op: 'k', kernel: 'gemm', groups: [gx, gy],
-      params: new Params().u(M).u(N).u(K).f(alpha).f(beta).u(a).u(b).u(c).u(transA ? 1 : 0).u(transB ? 1 : 0).words() });
+    this.products('gemm', 1, transA, transB, M, N, K, alpha, a, b, beta, c);
   }
 
   gemmBatched(batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Buf, B: Buf, beta: number, C: Buf): void {
     const a = this.off(A, batch * M * K, 'gemmBatched A'), b = this.off(B, batch * K * N, 'gemmBatched B');
     const c = this.off(C, batch * M * N, 'gemmBatched C');
+    this.products('gemmBatched', batch, transA, transB, M, N, K, alpha, a, b, beta, c);
+  }
+
+  /** gemm's and gemmBatched's launches: `batch` products stored one after another from the offsets a, b and c. */
+  private products(op: string, batch: number, transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    a: number, b: number, beta: number, c: number): void {
     if (batch === 0 || M === 0 || N === 0) return;
     if (K <= 32 || M < 8 || N < 8) {
+      // Tiles would be mostly padding; barriers are costly on some devices (SwiftShader).
       this.launch('gemmDirect', batch * M * N, new Params().u(batch * M * N).u(N).u(K).f(alpha).f(beta).u(a).u(b).u(c).u(transA ? 1 : 0).u(transB ? 1 : 0).u(M));
       return;
     }
     const gx = Math.ceil(N / 16), gy = Math.ceil(M / 16);
-    if (gx > 65535 || gy > 65535) throw new BackendError(`webgpu backend gemmBatched: ${M}×${N} is larger than the 1048560×1048560 the kernel's grid reaches`);
+    if (gx > 65535 || gy > 65535) throw new BackendError(`webgpu backend ${op}: ${M}×${N} is larger than the 1048560×1048560 the kernel's grid reaches`);
     // workgroup z is the product; at most 65535 of them a dispatch
     for (let i0 = 0; i0 < batch; i0 += 65535) {
       this.enqueue({ op: 'k', kernel: 'gemm', groups: [gx, gy, Math.min(65535, batch - i0)],
