@@ -194,6 +194,9 @@ const COMPARISONS: Record<string, [string, string]> = {
   LessOrEqual: ['lessOrEqual', 'greaterOrEqual'], GreaterOrEqual: ['greaterOrEqual', 'lessOrEqual'],
 };
 
+/** Whether a constant of `dims` broadcasts over `shape` without making it larger (numpy's rules). */
+const fitsIn = (dims: readonly number[], shape: readonly number[]) => broadcastDims([shape, dims])?.join() === shape.join();
+
 /** A comparison of a computed value with a constant of one value: Compare (1 for true, 0 for false). */
 function comparison(x: In): string | void {
   const k = x.inputs.findIndex((_, i) => x.isConst(i));
@@ -203,7 +206,7 @@ function comparison(x: In): string | void {
   const input = x.inputs[1 - k]!;
   if (Number.isNaN(t.values[0])) return 'a constant of NaN (every comparison with it is false)';
   const shape = x.shape(input);
-  if (broadcastDims([shape, t.dims])?.join() !== shape.join()) return `a constant of shape [${t.dims}] beyond the compared value's [${shape}]`;
+  if (!fitsIn(t.dims, shape)) return `a constant of shape [${t.dims}] beyond the compared value's [${shape}]`;
   x.layer({ type: 'Compare', bottoms: [input], tops: [x.outputs[0]!], operation: COMPARISONS[x.op]![k === 1 ? 0 : 1], value: t.values[0] ?? 0 });
 }
 
@@ -229,7 +232,7 @@ function where(x: In): string | void {
   const computed = [1, 2].map((i) => x.isConst(i) === false);
   const shape = x.shape(cond);
   if (!computed[0] && !computed[1]) {
-    const [va, vb] = [1, 2].map((i) => { const t = x.const(i)!; return t.dims.length > shape.length || t.dims.some((d, j) => d !== 1 && d !== shape[shape.length - t.dims.length + j]) ? `a constant of shape [${t.dims}] beyond the condition's [${shape}]` : chosenValue(t); });
+    const [va, vb] = [1, 2].map((i) => { const t = x.const(i)!; return fitsIn(t.dims, shape) ? chosenValue(t) : `a constant of shape [${t.dims}] beyond the condition's [${shape}]`; });
     if (typeof va === 'string') return va;
     if (typeof vb === 'string') return vb;
     return void x.layer({ type: 'Power', ...one(x), power: 1, scale: va! - vb!, shift: vb });
