@@ -67,7 +67,7 @@ const uniform = (a: number) => ({ type: 'Uniform', min: -a, max: a });
 /** The layers after the data: Embed, LSTM (or GRU), InnerProduct; `char` and `cont` name their blobs. */
 function body(V: number, s: CharRnnSize, char: string, cont: string): LayerConfig[] {
   return [
-    { type: 'Embed', name: 'embed', bottoms: [char], tops: ['e'], inputDim: V, numOutput: s.embed, weightInit: uniform(0.1) },
+    { type: 'Embed', name: 'embed', bottoms: [char], tops: ['e'], inputDim: V, numOutput: s.embed, weightInit: { type: 'Gaussian', std: 1 } },
     { type: s.cell ?? 'LSTM', name: (s.cell ?? 'LSTM').toLowerCase(), bottoms: ['e', cont], tops: ['h'], numOutput: s.hidden, weightInit: uniform(0.08) },
     { type: 'InnerProduct', name: 'scores', bottoms: ['h'], tops: ['scores'], numOutput: V, axis: 2, weightInit: uniform(0.08) },
   ];
