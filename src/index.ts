@@ -26,7 +26,7 @@ export { deployDefinition, type DeployOptions } from './core/deploy.js';
 export { Random } from './core/random.js';
 export { layerTypes, standardLayerTypes, withLayerTypes } from './layers/index.js';
 export { constant, gaussian, uniform, xavier, msra, type Initializer } from './initializers/initializer.js';
-export { Solver, parseSolverConfig, type SolverConfig, type SolverSettings, type SolverState, type SolverMethod } from './solver/solver.js';
+export { Solver, parseSolverConfig, type SolverConfig, type SolverSettings, type SolverState, type SolverMethod, type Regularization } from './solver/solver.js';
 export type { LossScaleConfig, LossScaleSettings, LossScaleState } from './solver/loss-scale.js';
 export { DashboardRecorder, layerRows, type DashboardState, type LayerRow } from './dashboard/state.js';
 export { captureSamples, type SamplePrediction } from './dashboard/samples.js';

@@ -4,7 +4,10 @@
  *
  * Regularization follows Caffe: `weightDecay` × `decayMult` × w is added to the gradient (L2), or
  * × sign(w) (L1), and the loss reported excludes it. Mocha's `L2Regu(λ)` adds the gradient 2λw, so
- * it corresponds to weightDecay = 2λ.
+ * it corresponds to weightDecay = 2λ. 'decoupled' (Loshchilov and Hutter's AdamW, PyTorch's
+ * torch.optim.AdamW, Keras's `weight_decay`) leaves the gradient alone and shrinks the weights
+ * themselves, w ← (1 - lr · weightDecay · decayMult) w with this iteration's lr (× lrMult), before
+ * the update rule moves them; with Adam that is AdamW.
  *
  * One iteration follows Caffe's Solver::Step and ApplyUpdate: `iterSize` forward/backward passes
  * accumulate into the parameter diffs; if `clipGradients` is set and the global L2 norm of those
@@ -46,6 +49,9 @@ import {
 } from './loss-scale.js';
 import { learningRate, momentumAt, parseLrPolicy, parseMomentumPolicy, type LrPolicy, type MomentumPolicy } from './policies.js';
 
+export const REGULARIZATIONS = ['L2', 'L1', 'decoupled'] as const;
+export type Regularization = typeof REGULARIZATIONS[number];
+
 export type SolverMethod = 'SGD' | 'Nesterov' | 'Adam' | 'AdaGrad' | 'AdaDelta' | 'RMSProp';
 
 export interface SolverConfig {
@@ -61,8 +67,8 @@ export interface SolverConfig {
   momentumPolicy?: MomentumPolicy | MomentumPolicy['type'];
   /** Weight decay (default 0). */
   weightDecay?: number;
-  /** 'L2' (default) or 'L1'. */
-  regularization?: 'L2' | 'L1';
+  /** 'L2' (default) or 'L1' (added to the gradient), or 'decoupled' (the weights shrink by lr · weightDecay: AdamW with Adam). */
+  regularization?: Regularization;
   /** Iterations `solve` runs to (required). */
   maxIter: number;
   /** Check that the loss is finite every this many iterations (default 1 on CPU backends, 100 on devices; 0 never). */
@@ -114,7 +120,7 @@ export interface SolverSettings {
   momentum: number;
   momentumPolicy: MomentumPolicy;
   weightDecay: number;
-  regularization: 'L2' | 'L1';
+  regularization: Regularization;
   maxIter: number;
   checkLossEvery: number | null;
   iterSize: number;
@@ -158,7 +164,7 @@ export function parseSolverConfig(raw: SolverConfig | Untyped, where = 'solver',
     momentum: r.number('momentum', 0, { min: 0, max: 1 }),
     momentumPolicy: r.custom('momentumPolicy', parseMomentumPolicy),
     weightDecay: r.number('weightDecay', 0, { min: 0 }),
-    regularization: r.oneOf('regularization', ['L2', 'L1'] as const, 'L2'),
+    regularization: r.oneOf('regularization', REGULARIZATIONS, 'L2'),
     maxIter: r.int('maxIter', undefined, { min: 0 }),
     checkLossEvery: r.has('checkLossEvery') ? r.int('checkLossEvery', undefined, { min: 0 }) : null,
     iterSize: r.int('iterSize', 1, { min: 1, max: MAX_ITER_SIZE }),
@@ -384,13 +390,16 @@ export class Solver<N extends Net = Net> {
       const what = Number.isFinite(lr) ? `momentum is ${momentum}` : `learning rate is ${lr}`;
       throw new NumericError(`solver: the ${what} at iteration ${this.iter + 1} (lrPolicy "${s.lrPolicy.type}", baseLr ${s.baseLr}, momentumPolicy "${s.momentumPolicy.type}"); the policy overflows here: change its parameters or maxIter`);
     }
+    const decoupled = s.regularization === 'decoupled';
     const common = {
-      momentum, regularization: s.regularization, applied: this.iter - this.skipped, delta: s.delta,
-      rmsDecay: s.rmsDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
+      momentum, regularization: s.regularization === 'L1' ? 'L1' as const : 'L2' as const, applied: this.iter - this.skipped,
+      delta: s.delta, rmsDecay: s.rmsDecay, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon,
     };
     for (const p of params) {
       if (divide !== 1) net.backend.scal(p.blob.count, 1 / divide, p.blob.diff);
-      const st: StepSettings = { ...common, lr: lr * p.lrMult, decay: s.weightDecay * p.decayMult };
+      const decay = s.weightDecay * p.decayMult;
+      const st: StepSettings = { ...common, lr: lr * p.lrMult, decay: decoupled ? 0 : decay };
+      if (decoupled && decay !== 0) net.backend.scal(p.blob.count, 1 - st.lr * decay, p.blob.data);
       this.rule.update(net.backend, p, this.historyOf(p), st, this.scratchOf(p));
       p.constraint?.apply(net.backend, p.blob);
     }

@@ -50,8 +50,16 @@ function maxError(a: readonly number[], b: readonly number[]): number {
   return e / scale;
 }
 
-for (const cell of ['LSTM', 'GRU'] as const) {
-  test(`char-rnn (${cell}) trains as PyTorch's nn.${cell} + Adam does from the same weights: every step's loss and the final weights agree in float64`,
+const cases = [
+  { cell: 'LSTM', weightDecay: 0 },
+  { cell: 'GRU', weightDecay: 0 },
+  // Decoupled weight decay against torch.optim.AdamW.
+  { cell: 'LSTM', weightDecay: 0.5 },
+] as const;
+
+for (const { cell, weightDecay } of cases) {
+  const optimizer = weightDecay ? `AdamW (weight_decay ${weightDecay}; Cortado's regularization 'decoupled')` : 'Adam';
+  test(`char-rnn (${cell}) trains as PyTorch's nn.${cell} + ${optimizer} does from the same weights: every step's loss and the final weights agree in float64`,
     { skip: python ? false : 'no python3 can import torch (apt-get install python3-torch)' }, () => {
       const backend = new JsBackend('float64');
       const size = { timeSteps: 8, streams: 4, embed: 6, hidden: 10, cell };
@@ -63,7 +71,7 @@ for (const cell of ['LSTM', 'GRU'] as const) {
       // the default 1e-8 the two differ by ~1e-7 in the loss within ten steps (some gradients here
       // are ~1e-13, where epsilon is not negligible), against ~1e-15 with 1e-30.
       const clip = 0.4;
-      const solverConfig = { ...charRnnSolver(STEPS), baseLr: 0.02, clipGradients: clip, epsilon: 1e-30 };
+      const solverConfig = { ...charRnnSolver(STEPS), baseLr: 0.02, clipGradients: clip, epsilon: 1e-30, weightDecay, regularization: 'decoupled' as const };
       const solver = new Solver(net, solverConfig);
       const initial = weightsOf(net, backend);
       const losses: number[] = [];
@@ -82,7 +90,7 @@ for (const cell of ['LSTM', 'GRU'] as const) {
         writeFileSync(file, JSON.stringify({
           cell, vocab: V, embed: size.embed, hidden: size.hidden, timeSteps: size.timeSteps, streams: size.streams,
           weights: initial, steps,
-          solver: { lr: solverConfig.baseLr, beta1: 0.9, beta2: 0.999, epsilon: solverConfig.epsilon, clip },
+          solver: { lr: solverConfig.baseLr, beta1: 0.9, beta2: 0.999, epsilon: solverConfig.epsilon, clip, weightDecay },
         }));
         const r = spawnSync(python!, [replay, file], { encoding: 'utf8', maxBuffer: 64 << 20 });
         assert.equal(r.status, 0, r.stderr);

@@ -4,7 +4,8 @@
 Reads a JSON file written by char-rnn-pytorch.test.ts: the sizes, the cell (LSTM or GRU), Cortado's
 initial weights, the windows each step saw (ids, next ids, cont) and the solver's settings. Builds
 the same model from torch.nn modules (nn.Embedding plus the bias Caffe's Embed adds, nn.LSTM or
-nn.GRU, nn.Linear), trains it on those windows with torch.optim.Adam, the state carried from window
+nn.GRU, nn.Linear), trains it on those windows with torch.optim.Adam (AdamW where the run decays
+its weights), the state carried from window
 to window (truncated back-propagation) and dropped where cont is 0, and prints one JSON line: the
 loss of each step, the global gradient norm before clipping, and the weights after the last step,
 in Cortado's layout.
@@ -61,7 +62,11 @@ def main():
         rnn.bias_hh_l0.requires_grad_(False)
     params = [embed.weight, embed_bias, *(p for p in rnn.parameters() if p.requires_grad), out.weight, out.bias]
     s = cfg['solver']
-    opt = torch.optim.Adam(params, lr=s['lr'], betas=(s['beta1'], s['beta2']), eps=s['epsilon'])
+    if s.get('weightDecay', 0) > 0:
+        # Cortado's regularization 'decoupled': the weights shrink by lr · weight_decay each step.
+        opt = torch.optim.AdamW(params, lr=s['lr'], betas=(s['beta1'], s['beta2']), eps=s['epsilon'], weight_decay=s['weightDecay'])
+    else:
+        opt = torch.optim.Adam(params, lr=s['lr'], betas=(s['beta1'], s['beta2']), eps=s['epsilon'])
 
     T, N = cfg['timeSteps'], cfg['streams']
     state = None

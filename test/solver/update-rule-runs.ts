@@ -28,6 +28,7 @@ const configs: Partial<SolverConfig>[] = [
   { method: 'SGD', momentum: 0.9, regularization: 'L1' },
   { method: 'Nesterov', momentum: 0.9 },
   { method: 'Adam', baseLr: 0.01 },
+  { method: 'Adam', baseLr: 0.01, regularization: 'decoupled' },
   { method: 'AdaGrad' },
   { method: 'AdaDelta', momentum: 0.95, delta: 1e-6, baseLr: 1 },
   { method: 'RMSProp', rmsDecay: 0.9, baseLr: 0.01, regularization: 'L1' },

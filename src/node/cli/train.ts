@@ -29,8 +29,8 @@ options:
   --clip-gradients X    scale gradients down to this global L2 norm
   --base-lr X           base learning rate
   --momentum X          momentum
-  --weight-decay X      weight decay (L2 unless --regularization L1)
-  --regularization R    L2 or L1
+  --weight-decay X      weight decay (L2 unless --regularization L1 or decoupled)
+  --regularization R    L2, L1 or decoupled (AdamW's: the weights shrink by lr · decay)
   --lr-policy P         fixed, step, exp, inv, multistep, poly or sigmoid
   --gamma X --power X --stepsize N --stepvalues A,B,...   policy parameters
   --output DIR          snapshots and statistics go here; the run resumes from the newest snapshot
