@@ -5,7 +5,11 @@
  * (inner = count from axis) and y [outer, tiles, inner]:
  *   forward   y[o, t] = x[o]
  *   backward  dx[o] = Σ_t dy[o, t]
+ * The loops run over whichever of outer and tiles is shorter: a tile per call (copies of `outer`
+ * rows), or an o per call (`tiles` copies of one row, a source stride of 0; the sum a gemv of
+ * dy[o] with ones), so a class token repeated over a batch is one call each way.
  */
+import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { countOf } from '../core/blob.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
@@ -21,27 +25,51 @@ export interface TileConfig extends BaseConfig {
 export class TileLayer extends Layer<TileConfig> {
   private outer = 0;
   private inner = 0;
+  /** `tiles` ones, where the backward sums over tiles with gemv (tiles > outer). */
+  private ones?: Buf;
 
   setup(bottoms: Blob[]): Shape[] {
     const x = bottoms[0];
     const axis = canonicalAxis(this.config, x, this.config.axis);
     this.outer = countOf(x.shape.slice(0, axis));
     this.inner = x.countFrom(axis);
+    if (this.byRow) {
+      this.ones = this.ctx.buffer(this.config.tiles);
+      this.ctx.backend.set(this.config.tiles, 1, this.ones);
+    }
     return [x.shape.map((d, a) => (a === axis ? d * this.config.tiles : d))];
+  }
+
+  /** One call per o (else one per tile). */
+  private get byRow(): boolean {
+    return this.config.tiles > this.outer;
   }
 
   forward(bottoms: Blob[], tops: Blob[]): void {
     const { tiles } = this.config;
+    const { outer, inner } = this;
+    if (this.byRow) {
+      for (let o = 0; o < outer; o++) copyRows(this.ctx.backend, tiles, inner, bottoms[0].data, o * inner, 0, tops[0].data, o * tiles * inner, inner);
+      return;
+    }
     for (let t = 0; t < tiles; t++) {
-      copyRows(this.ctx.backend, this.outer, this.inner, bottoms[0].data, 0, this.inner, tops[0].data, t * this.inner, tiles * this.inner);
+      copyRows(this.ctx.backend, outer, inner, bottoms[0].data, 0, inner, tops[0].data, t * inner, tiles * inner);
     }
   }
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
     if (!propagateDown[0]) return;
     const { tiles } = this.config;
+    const { outer, inner } = this;
+    const b = this.ctx.backend;
+    if (this.byRow) {
+      for (let o = 0; o < outer; o++) {
+        b.gemv(true, tiles, inner, 1, b.view(tops[0].diff, o * tiles * inner, tiles * inner), this.ones!, 0, b.view(bottoms[0].diff, o * inner, inner));
+      }
+      return;
+    }
     for (let t = 0; t < tiles; t++) {
-      copyRows(this.ctx.backend, this.outer, this.inner, tops[0].diff, t * this.inner, tiles * this.inner, bottoms[0].diff, 0, this.inner, t > 0);
+      copyRows(b, outer, inner, tops[0].diff, t * inner, tiles * inner, bottoms[0].diff, 0, inner, t > 0);
     }
   }
 }

@@ -488,6 +488,10 @@ export const layerCases: LayerCase[] = [
   { name: 'tile', config: { type: 'Tile', name: 'tile', bottoms: ['x'], tops: ['y'], tiles: 3 }, bottoms: [[2, 2, 3]], reference: ref.tile },
   { name: 'tile-axis0', config: { type: 'Tile', name: 'tile0', bottoms: ['x'], tops: ['y'], axis: 0, tiles: 2 }, bottoms: [[2, 3]], reference: ref.tile },
   { name: 'tile-axis-last', config: { type: 'Tile', name: 'tilel', bottoms: ['x'], tops: ['y'], axis: -1, tiles: 2 }, bottoms: [[2, 2, 3]], reference: ref.tile },
+  // A class token over a batch (one row, many tiles: one strided copy and one gemv), and more
+  // outer rows than tiles (a copy per tile).
+  { name: 'tile-token', config: { type: 'Tile', name: 'tilet', bottoms: ['x'], tops: ['y'], axis: 0, tiles: 7 }, bottoms: [[1, 1, 5]], reference: ref.tile },
+  { name: 'tile-outer', config: { type: 'Tile', name: 'tileo', bottoms: ['x'], tops: ['y'], axis: 1, tiles: 2 }, bottoms: [[5, 1, 3]], reference: ref.tile },
   { name: 'reverse-time', config: { type: 'Reverse', name: 'rev', bottoms: ['x'], tops: ['y'] }, bottoms: [[5, 2, 3]], reference: ref.reverse },
   { name: 'reverse-axis1', config: { type: 'Reverse', name: 'rev1', bottoms: ['x'], tops: ['y'], axis: 1 }, bottoms: [[2, 4, 3, 2]], reference: ref.reverse },
   { name: 'reverse-axis-last', config: { type: 'Reverse', name: 'revl', bottoms: ['x'], tops: ['y'], axis: -1 }, bottoms: [[3, 5]], reference: ref.reverse },
