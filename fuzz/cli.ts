@@ -28,7 +28,7 @@ const TIME_LIMIT_MS = 15000;
 const COUNT_FLAGS = ['--max-iter', '--iter-size', '--seed', '--summary-every', '--validate-every', '--snapshot-every', '--stepsize'];
 const NUMBER_FLAGS = ['--base-lr', '--momentum', '--weight-decay', '--gamma', '--power', '--clip-gradients'];
 const WORDS = ['--backend', '--method', '--regularization', '--lr-policy', '--init-from', '--output', '--stepvalues'];
-const VALUES = ['', '-1', '0x10', '1e308', 'NaN', 'abc', '2.5', '1e3', '-0', '99999999999999999999', '/proc/x', '.', 'js', 'SGD', 'L1', 'inv', '1,2', '#x'];
+const VALUES = ['', '-1', '0x10', '1e308', 'NaN', 'abc', '2.5', '1e3', '-0', '99999999999999999999', '/proc/x', '.', 'js', 'SGD', 'L1', 'decoupled', 'inv', '1,2', '#x'];
 
 /** The other commands' flags: their own counts (integers >= 0 or 1), words and switches. */
 const TOOL_COUNTS = ['--batch', '--iterations', '--warmup', '--max-batches'];

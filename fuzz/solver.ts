@@ -22,6 +22,7 @@ const BASES: readonly (() => Json)[] = [
   () => ({ baseLr: 0.1, momentum: 0.9, maxIter: 20, weightDecay: 1e-4, lrPolicy: { type: 'step', gamma: 0.5, stepsize: 5 } }),
   () => ({ method: 'Nesterov', baseLr: 0.05, momentum: 0.5, maxIter: 20, momentumPolicy: { type: 'linear', gamma: 0.1, stepsize: 5, max: 0.9 }, lrPolicy: { type: 'inv', gamma: 1e-4, power: 0.75 } }),
   () => ({ method: 'Adam', baseLr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, maxIter: 20, lrPolicy: 'exp', clipGradients: 10 }),
+  () => ({ method: 'Adam', baseLr: 0.01, maxIter: 20, weightDecay: 0.05, regularization: 'decoupled', lrPolicy: { type: 'poly', power: 1 } }),
   () => ({ method: 'AdaDelta', baseLr: 1, momentum: 0.95, delta: 1e-6, maxIter: 20, iterSize: 2 }),
   () => ({ method: 'RMSProp', baseLr: 0.01, rmsDecay: 0.98, maxIter: 20, regularization: 'L1', weightDecay: 1e-3, lrPolicy: { type: 'poly', power: 2 } }),
   () => ({ baseLr: 0.1, maxIter: 20, lrPolicy: { type: 'staged', stages: [{ iterations: 5, policy: { type: 'fixed' }, baseLr: 0.1 }, { iterations: 15, policy: { type: 'multistep', gamma: 0.1, stepvalues: [8, 12] } }] } }),
