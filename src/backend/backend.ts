@@ -344,7 +344,8 @@ export interface Backend {
   topK(g: ClassGeom, topK: number, x: Buf, indices: Buf, values: Buf): void;
   /**
    * Strided block copy: dst[r dstStride + j] = src[r srcStride + j] for r < rows, j < cols, or +=
-   * when `accumulate`. src and dst must not overlap. Concat, Slice, Tile and Crop move rows with it.
+   * when `accumulate`. src and dst must not overlap; srcStride may be 0 (every row copies the same
+   * source row: Tile). Concat, Slice, Tile and Crop move rows with it.
    */
   copy2d(rows: number, cols: number, src: Buf, srcStride: number, dst: Buf, dstStride: number, accumulate: boolean): void;
 
