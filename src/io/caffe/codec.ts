@@ -33,8 +33,36 @@ export function parseText(type: string, text: string, file: string): Msg {
   try {
     return t.toObject(textformat.fromText(t, text), TO_OBJECT);
   } catch (e) {
-    throw new DataError(`${file}: not a valid Caffe ${type} in text format: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    throw new DataError(`${file}: not a valid Caffe ${type} in text format: ${message}${/\(line \d+\)/.test(message) ? '' : lineOf(t, text, message)}`);
   }
+}
+
+/**
+ * Where a parse error without a line number arose (the text format's value errors, such as
+ * "integer value expected", have none): the first line whose prefix of the text fails with the
+ * same message. Shorter prefixes parse, or fail otherwise (an unclosed block), so a binary search
+ * finds it. Returns " (line N: <the line>)", or '' if no prefix fails the same way.
+ */
+function lineOf(t: protobuf.Type, text: string, message: string): string {
+  const lines = text.split('\n');
+  const fails = (k: number) => {
+    try {
+      textformat.fromText(t, lines.slice(0, k).join('\n'));
+      return false;
+    } catch (e) {
+      return (e as Error).message === message;
+    }
+  };
+  if (!fails(lines.length)) return '';
+  let lo = 1, hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (fails(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  const line = lines[lo - 1]!.trim();
+  return ` (line ${lo}: ${line.length > 80 ? `${line.slice(0, 77)}...` : line})`;
 }
 
 /** Writes a message in text format, fields in the schema's order. */

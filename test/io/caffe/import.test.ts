@@ -25,6 +25,14 @@ describe('prototxt reading', () => {
       (e: Error) => e instanceof DataError && /deploy\.prototxt/.test(e.message) && /kernal/.test(e.message) && /line 3/.test(e.message));
     assert.throws(() => parseText('NetParameter', 'layer { name: "x"', 'deploy.prototxt'), DataError);
   });
+
+  it('names the line of a value of the wrong kind, which the text parser reports without one', () => {
+    const text = 'name: "n"\nlayer {\n  name: "ip"\n  type: "InnerProduct"\n  inner_product_param {\n    num_output: "ten"\n  }\n}\n';
+    assert.throws(() => parseText('NetParameter', text, 'deploy.prototxt'),
+      (e: Error) => e instanceof DataError && e.message === 'deploy.prototxt: not a valid Caffe NetParameter in text format: integer value expected (line 6: num_output: "ten")');
+    assert.throws(() => parseText('NetParameter', 'layer {\n  name: "x"\n  convolution_param { bias_term: 7 }\n}', 'deploy.prototxt'),
+      (e: Error) => e instanceof DataError && /bool value expected \(line 3: convolution_param \{ bias_term: 7 \}\)$/.test(e.message));
+  });
 });
 
 describe('importCaffe', () => {
