@@ -24,5 +24,5 @@ export { serveDashboard, DASHBOARD_HOST, type Dashboard, type DashboardOptions }
 export { loadMnist } from './data/mnist.js';
 export { writeSnapshot, readSnapshot, latestSnapshot, listSnapshots, readParamsFile, saveWeights, loadWeights, type SnapshotData, type ArrayEntry } from './io/snapshot.js';
 export { readIdx } from './data/mnist.js';
-export { importCaffe, exportCaffe, importCaffeMean, type CaffeImport, type CaffeExport, type CaffeNet } from '../io/caffe/index.js';
+export { importCaffe, exportCaffe, importCaffeMean, importCaffeSolver, type CaffeImport, type CaffeExport, type CaffeNet, type CaffeSolverImport } from '../io/caffe/index.js';
 export { exportOnnx, importOnnx, type OnnxImport, type OnnxImportOptions, type OnnxSource } from '../io/onnx/index.js';

@@ -5,8 +5,10 @@
  * parameter message of every layer type Cortado maps plus those of the common layer types it does
  * not (data layers, Exp, Log, MVN, ...), so that a prototxt using them parses and the importer can
  * list them as unsupported instead of failing on an unknown field. Fields left out are skipped in
- * a binary caffemodel and are an error naming them in a prototxt. Shipped as a string so that it
- * travels with the compiled package and needs no file system.
+ * a binary caffemodel and are an error naming them in a prototxt. SolverParameter (a
+ * solver.prototxt) is whole, so that every field a Caffe solver file may hold parses and
+ * solver.ts can say what it carries over and what not. Shipped as a string so that it travels with
+ * the compiled package and needs no file system.
  */
 export const CAFFE_PROTO = `
 syntax = "proto2";
@@ -529,5 +531,53 @@ message V1LayerParameter {
   optional WindowDataParameter window_data_param = 20;
   optional TransformationParameter transform_param = 36;
   optional LossParameter loss_param = 42;
+}
+
+message SolverParameter {
+  optional string net = 24;
+  optional NetParameter net_param = 25;
+  optional string train_net = 1;
+  repeated string test_net = 2;
+  optional NetParameter train_net_param = 21;
+  repeated NetParameter test_net_param = 22;
+  optional NetState train_state = 26;
+  repeated NetState test_state = 27;
+  repeated int32 test_iter = 3;
+  optional int32 test_interval = 4 [default = 0];
+  optional bool test_compute_loss = 19 [default = false];
+  optional bool test_initialization = 32 [default = true];
+  optional float base_lr = 5;
+  optional int32 display = 6;
+  optional int32 average_loss = 33 [default = 1];
+  optional int32 max_iter = 7;
+  optional int32 iter_size = 36 [default = 1];
+  optional string lr_policy = 8;
+  optional float gamma = 9;
+  optional float power = 10;
+  optional float momentum = 11;
+  optional float weight_decay = 12;
+  optional string regularization_type = 29 [default = "L2"];
+  optional int32 stepsize = 13;
+  repeated int32 stepvalue = 34;
+  optional float clip_gradients = 35 [default = -1];
+  optional int32 snapshot = 14 [default = 0];
+  optional string snapshot_prefix = 15;
+  optional bool snapshot_diff = 16 [default = false];
+  enum SnapshotFormat { HDF5 = 0; BINARYPROTO = 1; }
+  optional SnapshotFormat snapshot_format = 37 [default = BINARYPROTO];
+  enum SolverMode { CPU = 0; GPU = 1; }
+  optional SolverMode solver_mode = 17 [default = GPU];
+  optional int32 device_id = 18 [default = 0];
+  optional int64 random_seed = 20 [default = -1];
+  optional string type = 40 [default = "SGD"];
+  optional float delta = 31 [default = 1e-8];
+  optional float momentum2 = 39 [default = 0.999];
+  optional float rms_decay = 38 [default = 0.99];
+  optional bool debug_info = 23 [default = false];
+  optional bool snapshot_after_train = 28 [default = true];
+  enum SolverType { SGD = 0; NESTEROV = 1; ADAGRAD = 2; RMSPROP = 3; ADADELTA = 4; ADAM = 5; }
+  optional SolverType solver_type = 30 [default = SGD];
+  optional bool layer_wise_reduce = 41 [default = true];
+  repeated string weights = 42;
 }
 `;

@@ -2,9 +2,10 @@
  * `cortado import caffe` and `cortado export caffe`: Caffe models in and out
  * (docs/model-exchange.md).
  *
- *   cortado import caffe deploy.prototxt [model.caffemodel] --out DIR
- *     writes DIR/<name>.json (a definition file: { name, layers }) and, with a caffemodel,
- *     DIR/<name>.h5 (a weights file that net.loadWeights and `cortado train --weights` read)
+ *   cortado import caffe deploy.prototxt [model.caffemodel] [--solver solver.prototxt] --out DIR
+ *     writes DIR/<name>.json (a definition file: { name, layers }, with a solver file also its
+ *     seed, solver and coffeeBreaks) and, with a caffemodel, DIR/<name>.h5 (a weights file that
+ *     net.loadWeights and `cortado train --weights` read)
  *   cortado export caffe net.json [--weights W.h5] --out DIR
  *     writes DIR/<name>.prototxt and DIR/<name>.caffemodel
  *   cortado import onnx model.onnx --out DIR
@@ -17,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DataError } from '../../core/errors.js';
-import { exportCaffe, importCaffe } from '../../io/caffe/index.js';
+import { exportCaffe, importCaffe, importCaffeSolver } from '../../io/caffe/index.js';
 import { exportOnnx, importOnnx } from '../../io/onnx/index.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { loadWeights, saveWeights } from '../io/snapshot.js';
@@ -26,11 +27,15 @@ import { readDefinition, shapeSources, type Definition } from '../definition.js'
 import { integerFlag, parseFlags } from './flags.js';
 import { refuseExisting, writePair } from './outputs.js';
 
-export const IMPORT_USAGE = `usage: cortado import caffe <deploy.prototxt> [<model.caffemodel>] --out DIR [--force]
+export const IMPORT_USAGE = `usage: cortado import caffe <net.prototxt> [<model.caffemodel>] [--solver <solver.prototxt>] --out DIR [--force]
        cortado import onnx <model.onnx> --out DIR [--batch N] [--force]
 
 Reads a Caffe net (and its trained weights) or an ONNX model and writes DIR/<name>.json, a
 Cortado definition, and DIR/<name>.h5, the weights (with a caffemodel, and always for ONNX).
+--solver adds a Caffe solver's settings to the definition: method, learning rate and policy,
+momentum, weight decay, clipping, iter_size and random_seed, and display, test_interval and
+snapshot as coffee breaks. The fields it leaves to the command line (snapshot_prefix,
+solver_mode, test_iter, ...) are listed.
 --batch N sizes an ONNX model's symbolic input dimensions (a batch axis exported as dynamic;
 default 1); static shapes stay as the file has them.
 Unsupported layers or operators are listed all at once. Files already there are left alone
@@ -76,7 +81,7 @@ export async function importCommand(args: string[]): Promise<number> {
   if (all.length === 0) return 0;
   if (all[0] === 'onnx') return importOnnxCommand(all.slice(1));
   const rest = all.slice(1);
-  const { values: f, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, force: { type: 'boolean' } } });
+  const { values: f, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, solver: { type: 'string' }, force: { type: 'boolean' } } });
   if (positionals.length < 1 || positionals.length > 2 || !f.out) {
     console.error(`cortado import caffe: expected a prototxt, an optional caffemodel and --out DIR\n\n${IMPORT_USAGE}`);
     return 2;
@@ -85,9 +90,15 @@ export async function importCommand(args: string[]): Promise<number> {
   const json = join(f.out, `${stem(prototxt)}.json`);
   const h5 = join(f.out, `${stem(prototxt)}.h5`);
   refuseExisting(model ? [json, h5] : [json], f.force, 'cortado import caffe');
+  const solver = f.solver === undefined ? undefined : importCaffeSolver(new TextDecoder().decode(readBytes(f.solver)), f.solver);
   const result = importCaffe(new TextDecoder().decode(readBytes(prototxt)), model ? readBytes(model) : undefined, { prototxtName: prototxt, caffemodelName: model, layerTypes: nodeLayerTypes });
-  await writePair(() => writeOut(json, JSON.stringify(result.definition, null, 2) + '\n', 'cortado import caffe'), model ? () => saveWeights(h5, result.weights) : undefined);
-  console.log(`wrote ${json} (${result.definition.layers.length} layers)`);
+  const { name, layers } = result.definition;
+  const definition = solver
+    ? { ...(name ? { name } : {}), ...(solver.seed !== undefined ? { seed: solver.seed } : {}), solver: solver.solver, coffeeBreaks: solver.coffeeBreaks, layers }
+    : result.definition;
+  await writePair(() => writeOut(json, JSON.stringify(definition, null, 2) + '\n', 'cortado import caffe'), model ? () => saveWeights(h5, result.weights) : undefined);
+  console.log(`wrote ${json} (${layers.length} layers${solver ? `, the solver of ${f.solver}` : ''})`);
+  for (const note of solver?.notes ?? []) console.log(`  ${f.solver}: ${note}`);
   if (model) console.log(`wrote ${resolve(h5)} (${result.weights.size} parameters)`);
   return 0;
 }

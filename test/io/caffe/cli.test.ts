@@ -101,4 +101,26 @@ describe('cortado import caffe / export caffe', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('--solver adds a Caffe solver\'s settings to the definition (seed, solver, coffeeBreaks) and lists what it leaves out; a bad solver writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cortado-caffe-'));
+    try {
+      writeFileSync(join(dir, 'lenet.prototxt'), LENET_V2);
+      writeFileSync(join(dir, 'solver.prototxt'), 'net: "lenet.prototxt"\ntype: "Adam"\nbase_lr: 0.001\nmomentum: 0.9\nlr_policy: "step"\ngamma: 0.5\nstepsize: 100\nmax_iter: 300\ndisplay: 20\nsnapshot: 100\nrandom_seed: 5\nsolver_mode: CPU\n');
+      const out = cortado('import', 'caffe', join(dir, 'lenet.prototxt'), '--solver', join(dir, 'solver.prototxt'), '--out', join(dir, 'in'));
+      assert.match(out, /solver_mode "CPU": the backend is `cortado train --backend`/);
+      const def = readDefinition(join(dir, 'in', 'lenet.json'));
+      assert.equal(def.seed, 5);
+      assert.deepEqual(def.solver, { method: 'Adam', baseLr: 0.001, lrPolicy: { type: 'step', gamma: 0.5, stepsize: 100 }, maxIter: 300, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+      assert.deepEqual(def.coffeeBreaks, { summaryEvery: 20, validateEvery: 0, snapshotEvery: 100 });
+      assert.deepEqual(def.layers, importCaffe(LENET_V2).definition.layers);
+
+      writeFileSync(join(dir, 'bad.prototxt'), 'base_lr: 0.1\nmax_iter: 10\nlr_policy: "cosine"\n');
+      assert.throws(() => cortado('import', 'caffe', join(dir, 'lenet.prototxt'), '--solver', join(dir, 'bad.prototxt'), '--out', join(dir, 'bad')),
+        (e: any) => e.status === 1 && e.stderr.includes('bad.prototxt: lr_policy "cosine"'));
+      assert.ok(!readdirSync(dir).includes('bad'), 'nothing written');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
