@@ -3,12 +3,15 @@
  * policies) and net seeds, given to `new Solver` on a tiny MLP, then a few `step()`s. Accepted
  * settings must also make sense: a learning rate that is finite and not negative and a momentum
  * in [0, 1] at every iteration up to maxIter, and finite weights after the steps (issue 15,
- * finding 7); otherwise the case is a silent acceptance.
+ * finding 7); otherwise the case is a silent acceptance. A fifth of the cases start instead from a
+ * Caffe solver.prototxt with one line damaged, read by importCaffeSolver, and judged the same way.
  */
+import { join } from 'node:path';
 import { JsBackend } from '../src/backend/js/js-backend.js';
 import { Net } from '../src/node/net.js';
 import type { LayerConfig } from '../src/core/layer.js';
-import { Solver } from '../src/solver/solver.js';
+import { Solver, type SolverConfig } from '../src/solver/solver.js';
+import { importCaffeSolver } from '../src/io/caffe/index.js';
 import { learningRate, momentumAt } from '../src/solver/policies.js';
 import { accepted, classifyError, type CaseOutcome, type Validity } from './outcome.js';
 import { mutateFields, show, type Json } from './mutate.js';
@@ -53,7 +56,30 @@ function nonsense(solver: Solver): string {
   return '';
 }
 
+/** Caffe solver files to damage: LeNet's, an Adam one and an RMSProp one with a multistep policy. */
+const CAFFE_SOLVERS: readonly string[] = [
+  'net: "lenet.prototxt"\ntest_iter: 100\ntest_interval: 500\nbase_lr: 0.01\nmomentum: 0.9\nweight_decay: 0.0005\nlr_policy: "inv"\ngamma: 0.0001\npower: 0.75\ndisplay: 100\nmax_iter: 20\nsnapshot: 5000\nsnapshot_prefix: "lenet"\nsolver_mode: GPU',
+  'type: "Adam"\nbase_lr: 0.001\nmomentum: 0.9\nmomentum2: 0.999\ndelta: 1e-8\nlr_policy: "step"\ngamma: 0.5\nstepsize: 5\nmax_iter: 20\nclip_gradients: 10\nrandom_seed: 4',
+  'solver_type: RMSPROP\nbase_lr: 0.01\nrms_decay: 0.98\nlr_policy: "multistep"\ngamma: 0.1\nstepvalue: 5\nstepvalue: 10\nmax_iter: 20\niter_size: 2\nweight_decay: 0.001\nregularization_type: "L1"',
+];
+const CAFFE_NUMBERS = ['-1', '0', '1e40', 'nan', 'inf', '-inf', '0.5', '3000000000', '-0.5', '1e-45', '2.5'];
+const CAFFE_STRINGS = ['"cosine"', '""', '"Adam"', '"sigmoid"', '"poly"', '"L3"', '"AdaDelta"', '"exp"'];
+
+/** A Caffe solver with one line deleted, or a number or a quoted string in it replaced. */
+function damagedCaffeSolver(rng: FuzzRng): { text: string; desc: string } {
+  const lines = rng.pick(CAFFE_SOLVERS).split('\n');
+  const i = rng.int(0, lines.length - 1);
+  const was = lines[i]!;
+  switch (rng.int(0, 2)) {
+    case 0: lines.splice(i, 1); break;
+    case 1: lines[i] = was.replace(/-?[\d.]+(e-?\d+)?(?=\s*$)|[A-Z]+$/, () => rng.pick(CAFFE_NUMBERS)); break;
+    default: lines[i] = was.includes('"') ? was.replace(/"[^"]*"/, () => rng.pick(CAFFE_STRINGS)) : `${was.split(':')[0]}: ${rng.pick(CAFFE_STRINGS)}`;
+  }
+  return { text: lines.join('\n'), desc: `Caffe solver, line "${was}" → ${i < lines.length && lines[i] !== was ? `"${lines[i]}"` : 'deleted'}` };
+}
+
 export async function solverCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutcome> {
+  if (rng.chance(0.2)) return caffeSolverCase(rng, ctx);
   const config = rng.pick(BASES)();
   const base = [...namesIn(config), ...namesIn(mlp())];
   let seed: unknown = 3;
@@ -85,8 +111,27 @@ export async function solverCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOu
   const validity: Validity = invalid.size > 0 ? 'invalid' : 'unknown';
   const input = `${JSON.stringify(config, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))}; ${descs.join('; ')}`;
   ctx.announce(input);
+  return runSolver(() => ({ config: config as unknown as SolverConfig, seed }), input, validity, () => [...base, ...namesIn(config), 'seed']);
+}
+
+async function caffeSolverCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOutcome> {
+  const { text, desc } = damagedCaffeSolver(rng);
+  ctx.announce(desc);
+  // A path, as the CLI gives: messages name the file.
+  const file = join(ctx.dir, 'solver.prototxt');
+  const read = () => {
+    const r = importCaffeSolver(text, file);
+    return { config: r.solver, seed: r.seed ?? 3 };
+  };
+  const names = () => [file, ...text.split('\n').flatMap((l) => [l.split(':')[0]!.trim(), ...[...l.matchAll(/"([^"]*)"/g)].map((q) => q[1]!)]), ...namesIn(mlp())];
+  return runSolver(read, desc, 'unknown', names);
+}
+
+/** Reads the settings and seed (which may throw), builds a Solver on the MLP, checks them and takes three steps. */
+async function runSolver(settings: () => { config: SolverConfig; seed: unknown }, input: string, validity: Validity, names: () => string[]): Promise<CaseOutcome> {
   let net: Net | null = null;
   try {
+    const { config, seed } = settings();
     net = new Net(mlp() as unknown as LayerConfig[], { backend, seed: seed as number });
     const solver = new Solver(net, config);
     const why = nonsense(solver);
@@ -99,7 +144,7 @@ export async function solverCase(rng: FuzzRng, ctx: CaseContext): Promise<CaseOu
     if (bad) return { cls: 'silent', input, detail: `accepted settings; parameter "${bad.key}" is not finite after 3 steps` };
     return accepted(input, validity);
   } catch (e) {
-    return classifyError(e, input, [...base, ...namesIn(config), 'seed']);
+    return classifyError(e, input, names());
   } finally {
     net?.destroy();
   }
