@@ -21,6 +21,7 @@
  * input_forget, nonzero peepholes and Y_c read (Cortado's LSTM keeps its cell state inside).
  */
 import { needConst, type Entry, type In } from './import-ops.js';
+import type { ParamSpec } from '../../core/layer.js';
 
 /** Reverses `from` [T, ...] along axis 0 (time) into `to`. */
 function reverseTime(x: In, name: string, from: string, to: string): void {
@@ -82,6 +83,24 @@ const GRU_KIND: Kind = {
   ],
 };
 
+/**
+ * How the solver treats the biases, so that fine-tuning moves them as PyTorch does. PyTorch's RNN
+ * and LSTM train two biases (b_ih and b_hh, ONNX's B in two halves) that Cortado's layers hold as
+ * their sum: both get the same gradient, so their sum moves twice as far, and decays by lr ×
+ * weight decay of the sum; lrMult 2 and decayMult 0.5 do that (exactly for SGD, momentum, Adam
+ * and decoupled decay). A recurrent half of zeros is a one-bias model (Keras's): left alone. No B
+ * at all (PyTorch's bias=False) is no bias: Cortado's, at zero, gets lrMult 0. The GRU keeps the
+ * halves apart, so only the absent B matters there.
+ */
+function biasSpecs(kind: Kind, B: Float64Array | undefined): { params?: ParamSpec[] } {
+  const frozen = { lrMult: 0, decayMult: 0 };
+  // Parameter order: the RNN's W_xh, b_h, W_hh; the LSTM's W_xc, b_c, W_hc; the GRU's W_x, b_x, W_h, b_h.
+  if (kind.type === 'GRU') return B ? {} : { params: [{}, frozen, {}, frozen] };
+  if (!B) return { params: [{}, frozen, {}] };
+  const half = B.length / 2;
+  return B.subarray(half).some((v) => v !== 0) ? { params: [{}, { lrMult: 2, decayMult: 0.5 }, {}] } : {};
+}
+
 const recurrent = (kind: Kind): Entry => (x) => {
   const lstm = kind.type === 'LSTM';
   const G = kind.order.length;
@@ -135,8 +154,8 @@ const recurrent = (kind: Kind): Entry => (x) => {
     // ONNX's default GRU resets h before the recurrent product; PyTorch's (linear_before_reset 1) after
     const options = kind.type === 'GRU' && !x.attrs.get('linear_before_reset') ? { resetAfter: false }
       : kind.type === 'RNN' ? { output: false, activation: rnnActs[d] } : {};
-    x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H, ...options });
     const part = (t: Float64Array, n: number) => t.subarray(d * n, (d + 1) * n);
+    x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H, ...options, ...biasSpecs(kind, B && part(B.values, 2 * G * H)) });
     for (const [param, dims, values] of kind.params(part(W.values, G * H * I), part(R.values, G * H * H), B && part(B.values, 2 * G * H), H, I)) x.weight(name, param, dims, values);
     if (Y && x.consumers(Y) > 0) {
       let inTime = h;

@@ -44,6 +44,22 @@ describe('ONNX import of RNN, LSTM and GRU, and Squeeze and Unsqueeze of compute
     assert.deepEqual(definition.layers.find((l) => l.type === 'LSTM')!.bottoms, ['x']);
   });
 
+  it('biases train as PyTorch trains its two: the summed LSTM and RNN bias has lrMult 2 and decayMult 0.5; a recurrent half of zeros is one bias; no B is no bias (lrMult 0)', () => {
+    const spec = (op: string, inits: Msg[]) => {
+      const { definition } = importOnnx(model({ nodes: [node(op, ['x', 'W', 'R', ...(inits.length > 2 ? ['B'] : [])], ['y'], { hidden_size: 2 })], inputs: [['x', [3, 1, 2]]], outputs: ['y'], inits }), { file: 'g.onnx' });
+      return definition.layers.find((l) => l.type === op)!.params;
+    };
+    const weights = (G: number) => [tensor('W', [1, G * 2, 2]), tensor('R', [1, G * 2, 2])];
+    const halves = (G: number, recurrent: number) => floatTensor('B', [1, 2 * G * 2], Float32Array.from({ length: 4 * G }, (_, i) => (i < 2 * G ? 0.1 * (i + 1) : recurrent)));
+    for (const [op, G] of [['LSTM', 4], ['RNN', 1]] as const) {
+      assert.deepEqual(spec(op, [...weights(G), halves(G, 0.2)]), [{}, { lrMult: 2, decayMult: 0.5 }, {}], op);
+      assert.equal(spec(op, [...weights(G), halves(G, 0)]), undefined, op);
+      assert.deepEqual(spec(op, weights(G)), [{}, { lrMult: 0, decayMult: 0 }, {}], op);
+    }
+    assert.equal(spec('GRU', [...weights(3), halves(3, 0.2)]), undefined);
+    assert.deepEqual(spec('GRU', weights(3)), [{}, { lrMult: 0, decayMult: 0 }, {}, { lrMult: 0, decayMult: 0 }]);
+  });
+
   it('the default activations written out, sequence_lens of T and zero initial states are accepted', { skip }, async () => {
     const n = node('LSTM', ['x', 'W', 'R', '', 'lens', 'h0', 'c0'], ['y'], { hidden_size: 2 });
     n.attribute.push(strings('activations', ['Sigmoid', 'Tanh', 'Tanh']));
