@@ -12,7 +12,7 @@ RecurrentText (the text models read token ids [2, 12]); NAME_opsetK: NAME export
 instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode,
 input 1x3x64x64), OUT_DIR/NAME.input.bin and OUT_DIR/NAME.torch.bin (the input and PyTorch's
-output, float32 little-endian). Needs python3-torch, python3-torchvision (Debian's packages will
+output, float32 little-endian) and OUT_DIR/NAME.pt (the module's state_dict). Needs python3-torch, python3-torchvision (Debian's packages will
 do).
 """
 import sys
@@ -173,6 +173,7 @@ def main():
         torch.onnx.export(net, inputs, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=True,
                           input_names=names, output_names=['output'], dynamic_axes=dynamic)
         x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')  # ids as floats, as Cortado's Embed reads them
+        torch.save(net.state_dict(), f'{out}/{name}.pt')  # for test/io/onnx/finetune_replay.py
         y.numpy().astype('<f4').tofile(f'{out}/{name}.torch.bin')
         print(name, tuple(y.shape))
 
