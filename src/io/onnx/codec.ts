@@ -118,9 +118,9 @@ export function attributes(node: Msg): Map<string, any> {
 }
 
 /** The attribute names written as FLOAT (every other number is an INT). */
-const FLOAT_ATTRS = new Set(['alpha', 'beta', 'bias', 'epsilon']);
+const FLOAT_ATTRS = new Set(['alpha', 'beta', 'bias', 'epsilon', 'momentum']);
 
-/** AttributeProtos from a record: numbers → INT (FLOAT for alpha, beta, bias, epsilon), lists → INTS, strings → STRING. */
+/** AttributeProtos from a record: numbers → INT (FLOAT for alpha, beta, bias, epsilon, momentum), lists → INTS, strings → STRING. */
 export function makeAttributes(attrs: Record<string, number | number[] | string | string[]>): Msg[] {
   return Object.entries(attrs).map(([name, v]) => {
     if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };

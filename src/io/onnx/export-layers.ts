@@ -163,7 +163,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     x.g.node('BatchNormalization', x.name, [
       x.bottom(0), x.g.floats(`${x.name}_gamma`, [C], new Array(C).fill(1)), x.g.floats(`${x.name}_beta`, [C], new Array(C).fill(0)),
       x.paramAs('mean', [C], mean.map((v) => v * f)), x.paramAs('variance', [C], variance.map((v) => v * f)),
-    ], [x.top(0)], { epsilon: x.c.eps });
+    ], [x.top(0)], { epsilon: x.c.eps, momentum: x.c.movingAverageFraction });
   },
   LRN: (x) => {
     const { localSize: n, alpha, beta, k } = x.c;

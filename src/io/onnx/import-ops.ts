@@ -310,17 +310,34 @@ function factorBroadcast(x: In, op: string): string | void {
   x.layer({ type: op === 'Mul' ? 'Scale' : 'Bias', bottoms: [data!, second], tops: [x.outputs[0]], axis: start });
 }
 
+/**
+ * BatchNormalization: BatchNorm, then a Scale of γ and β (left out for γ = 1, β = 0, unless the
+ * graph was exported for training). The layer normalizes with the batch's statistics in the
+ * train phase and the running ones in the test phase, as PyTorch's module does in train() and
+ * eval(); training_mode 1 (an export with TrainingMode.TRAINING) is the same layer. Its running
+ * statistics follow ONNX's momentum λ as PyTorch's do, running = λ running + (1 - λ) batch: Caffe's
+ * averages (Σ λ^t μ_t over scaleFactor = Σ λ^t) are at that fixed point when scaleFactor is
+ * 1 / (1 - λ), so the statistics are stored times it.
+ */
 function batchNorm(x: In): string | void {
-  if (x.attrs.get('training_mode')) return 'training_mode 1';
-  if (x.outputs.filter(Boolean).length > 1) return 'running statistics as outputs';
+  const training = !!x.attrs.get('training_mode');
+  if (x.outputs.slice(1).some((o) => o && x.consumers(o) > 0)) return 'running statistics read as outputs (Cortado\'s BatchNorm updates its own)';
+  // A momentum of 1 (PyTorch's momentum 0: running statistics never updated) has no fixed point;
+  // it matters only to training, so an inference graph takes Caffe's default decay instead.
+  let momentum: number = x.attrs.get('momentum') ?? 0.9;
+  if (!(momentum >= 0 && momentum < 1)) {
+    if (training) return `momentum ${momentum} (Cortado's moving averages need 0 <= momentum < 1)`;
+    momentum = 0.999;
+  }
   const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => needConst(x, i, ['scale', 'B', 'mean', 'var'][i - 1]));
   const C = mean.values.length;
-  const affine = scale.values.some((v) => v !== 1) || bias.values.some((v) => v !== 0);
+  const affine = training || scale.values.some((v) => v !== 1) || bias.values.some((v) => v !== 0);
   const mid = affine ? `${x.outputs[0]}_normalized` : x.outputs[0];
-  x.layer({ type: 'BatchNorm', bottoms: [x.inputs[0]], tops: [mid], eps: x.attrs.get('epsilon') ?? 1e-5 });
-  x.weight(x.name, 'mean', [C], mean.values);
-  x.weight(x.name, 'variance', [C], variance.values);
-  x.weight(x.name, 'scaleFactor', [1], [1]);
+  x.layer({ type: 'BatchNorm', bottoms: [x.inputs[0]], tops: [mid], eps: x.attrs.get('epsilon') ?? 1e-5, movingAverageFraction: momentum });
+  const factor = 1 / (1 - momentum);
+  x.weight(x.name, 'mean', [C], mean.values.map((v) => v * factor));
+  x.weight(x.name, 'variance', [C], variance.values.map((v) => v * factor));
+  x.weight(x.name, 'scaleFactor', [1], [factor]);
   if (!affine) return;
   const s = x.fresh(`${x.name}_scale`);
   x.layer({ type: 'Scale', name: s, bottoms: [mid], tops: [x.outputs[0]], axis: 1, bias: true });

@@ -418,3 +418,49 @@ describe('ONNX import of attention: MatMul of computed values, Softmax over the 
       'gather_y', /indices \[0,3\] \(Cortado gathers one index or a run of consecutive ones from a computed value\)/);
   });
 });
+
+describe('ONNX import of BatchNormalization for fine-tuning', () => {
+  const C = 3;
+  const shape = [4, C, 2, 2];
+  const inits = (gamma: number[], beta: number[]) => [
+    floatTensor('scale', [C], Float32Array.from(gamma)), floatTensor('B', [C], Float32Array.from(beta)),
+    floatTensor('mean', [C], Float32Array.of(0.5, -0.25, 1)), floatTensor('var', [C], Float32Array.of(1.5, 0.5, 2)),
+  ];
+  const graph = (attrs: Record<string, number>, gamma = [1.2, 0.8, 1], beta = [0.1, 0, -0.3]): Graph => ({
+    nodes: [node('BatchNormalization', ['x', 'scale', 'B', 'mean', 'var'], ['y'], { epsilon: 1e-5, ...attrs }, 'bn')], inputs: [['x', shape]], outputs: ['y'], inits: inits(gamma, beta),
+  });
+
+  it('inference agrees with onnxruntime; a train-phase forward moves the running statistics as PyTorch does (λ running + (1 - λ) batch, the variance unbiased)', { skip }, async () => {
+    await agrees(graph({ momentum: 0.8 }));
+    const { definition, weights } = importOnnx(model(graph({ momentum: 0.8 })), { file: 'g.onnx' });
+    const net = new Net(definition.layers, { backend: new JsBackend('float64'), phase: 'train' });
+    load(net, weights);
+    const x = inputOf(shape);
+    (net.layers.find((l) => l instanceof InputLayer) as InputLayer).feed('x', x);
+    net.forward();
+    const [mean, variance, factor] = net.layers.find((l) => l.type === 'BatchNorm')!.params.map((p) => Array.from(p.blob.read()));
+    const m = 4 * 2 * 2;
+    for (let c = 0; c < C; c++) {
+      const values = Array.from({ length: m }, (_, k) => x[Math.floor(k / 4) * C * 4 + c * 4 + (k % 4)]!);
+      const mu = values.reduce((a, b) => a + b, 0) / m;
+      const unbiased = values.reduce((a, b) => a + (b - mu) ** 2, 0) / (m - 1);
+      const want = [0.8 * [0.5, -0.25, 1][c]! + 0.2 * mu, 0.8 * [1.5, 0.5, 2][c]! + 0.2 * unbiased];
+      const got = [mean![c]! / factor![0]!, variance![c]! / factor![0]!];
+      got.forEach((g, i) => assert.ok(Math.abs(g - want[i]!) < 1e-6, `channel ${c}, ${i ? 'variance' : 'mean'}: ${g} vs ${want[i]}`));
+    }
+    net.destroy();
+  });
+
+  it('training_mode 1 imports as the same layers, with a Scale even where γ is 1 and β 0 (they train); momentum 1 refused there, taken by an inference graph', () => {
+    const types = (g: Graph) => importOnnx(model(g), { file: 'g.onnx' }).definition.layers.map((l) => l.type);
+    assert.deepEqual(types(graph({ training_mode: 1 }, [1, 1, 1], [0, 0, 0])), ['Input', 'BatchNorm', 'Scale']);
+    assert.deepEqual(types(graph({}, [1, 1, 1], [0, 0, 0])), ['Input', 'BatchNorm']);
+    assert.deepEqual(types(graph({ momentum: 1 })), ['Input', 'BatchNorm', 'Scale']);
+    assert.throws(() => importOnnx(model(graph({ momentum: 1, training_mode: 1 })), { file: 'g.onnx' }),
+      (e: unknown) => e instanceof ConfigError && /node "bn" \(BatchNormalization.*momentum 1 \(Cortado's moving averages need 0 <= momentum < 1\)/.test((e as Error).message));
+    const read = graph({ training_mode: 1 });
+    read.nodes[0]!.output = ['y', 'running_mean', 'running_var'];
+    read.outputs.push('running_mean');
+    assert.throws(() => importOnnx(model(read), { file: 'g.onnx' }), (e: unknown) => e instanceof ConfigError && /running statistics read as outputs/.test((e as Error).message));
+  });
+});
