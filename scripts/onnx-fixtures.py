@@ -9,12 +9,14 @@ TextTransformer; padded_text: see PaddedText (and OUT_DIR/padded_text.pad.bin, i
 IdsPaddedText;
 causal_lm: see CausalLM; lstm_classifier, bilstm_tagger, gru_classifier, rnn_classifier: see
 RecurrentText (the text models read token ids [2, 12]); NAME_opsetK: NAME exported at opset K
-instead of 17; by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
+instead of 17; NAME_train: NAME exported for training (TrainingMode.TRAINING, no constant folding:
+BatchNorm kept as BatchNormalization with training_mode 1); by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
 OUT_DIR/NAME.onnx (torch.onnx.export, opset 17 unless named, do_constant_folding=True, eval mode,
 input 1x3x64x64), OUT_DIR/NAME.input.bin and OUT_DIR/NAME.torch.bin (the input and PyTorch's
 output, float32 little-endian) and OUT_DIR/NAME.pt (the module's state_dict). Needs python3-torch, python3-torchvision (Debian's packages will
 do).
 """
+import copy
 import sys
 
 import torch
@@ -138,6 +140,9 @@ def main():
     torch.manual_seed(0)
     for name in names:
         base, _, opset = name.partition('_opset')
+        # NAME_train: exported for training (TrainingMode.TRAINING, nothing folded): BatchNorm stays
+        # a BatchNormalization node with training_mode 1 instead of being folded into the Conv.
+        base, train = (base[:-len('_train')], True) if base.endswith('_train') else (base, False)
         net = build(base).eval()
         # Random, non-trivial statistics so that BatchNorm matters (folded into Conv on export),
         # and LayerNorm scales and shifts as training leaves them.
@@ -170,10 +175,14 @@ def main():
         # exported for any batch size: its shape arithmetic then folds at the batch size importOnnx
         # is given.
         dynamic = {'input': {0: 'N'}, 'output': {0: 'N'}} if base in ('vit_mini', 'lstm_classifier', 'gru_classifier', 'rnn_classifier') else None
-        torch.onnx.export(net, inputs, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=True,
+        # the state before the export, which traces a training-mode graph through forward (updating
+        # BatchNorm's running statistics)
+        state = copy.deepcopy(net.state_dict())
+        torch.onnx.export(net, inputs, f'{out}/{name}.onnx', opset_version=int(opset or 17), do_constant_folding=not train,
+                          training=torch.onnx.TrainingMode.TRAINING if train else torch.onnx.TrainingMode.EVAL,
                           input_names=names, output_names=['output'], dynamic_axes=dynamic)
         x.numpy().astype('<f4').tofile(f'{out}/{name}.input.bin')  # ids as floats, as Cortado's Embed reads them
-        torch.save(net.state_dict(), f'{out}/{name}.pt')  # for test/io/onnx/finetune_replay.py
+        torch.save(state, f'{out}/{name}.pt')  # for test/io/onnx/finetune_replay.py
         y.numpy().astype('<f4').tofile(f'{out}/{name}.torch.bin')
         print(name, tuple(y.shape))
 

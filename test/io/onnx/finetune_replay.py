@@ -5,7 +5,8 @@ usage: finetune_replay.py scripts/onnx-fixtures.py FIXTURE_DIR CONFIG.json
 
 CONFIG lists models: {name, input (flat list), shape, int64, labels, lr, steps}. Each model is
 built as the fixture script builds it, given the state_dict it saved (FIXTURE_DIR/NAME.pt), cast
-to float64 and kept in eval mode (the ONNX export is of eval mode: no dropout, BatchNorm folded),
+to float64 and kept in eval mode (the ONNX export is of eval mode: no dropout, BatchNorm folded;
+NAME_train, exported for training, in train mode),
 then trained with torch.optim.SGD (no momentum, no weight decay) on the cross-entropy of its
 output against the labels, `steps` times on the same batch. Prints one JSON line:
 {name: [loss before each step]}.
@@ -30,9 +31,12 @@ def main():
     torch.set_num_threads(1)
     result = {}
     for m in config['models']:
-        net = fixtures.build(m['name'].partition('_opset')[0])
+        base = m['name'].partition('_opset')[0]
+        train = base.endswith('_train')
+        net = fixtures.build(base[:-len('_train')] if train else base)
         net.load_state_dict(torch.load(os.path.join(out, m['name'] + '.pt')))
-        net = net.double().eval()
+        # NAME_train was exported for training: BatchNorm normalizes with the batch's statistics
+        net = net.double().train(train)
         x = torch.tensor(m['input'], dtype=torch.long if m['int64'] else torch.float64).reshape(m['shape'])
         y = torch.tensor(m['labels'], dtype=torch.long)
         opt = torch.optim.SGD(net.parameters(), lr=m['lr'])
