@@ -275,9 +275,9 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     const axis = x.axis();
     const normalized = shape.slice(axis);
     const D = normalized.reduce((a, b) => a * b, 1);
-    const [scale, bias] = x.c.affine ? [x.param('scale'), x.param('bias')]
-      : [x.g.floats(`${x.name}_scale`, normalized, new Array(D).fill(1)), x.g.floats(`${x.name}_bias`, normalized, new Array(D).fill(0))];
-    x.g.node('LayerNormalization', x.name, [x.bottom(0), scale, bias], [x.top(0)], { axis, epsilon: x.c.eps });
+    // Without affine: a scale of ones (ONNX requires one) and no B, which imports back as affine false.
+    const inputs = x.c.affine ? [x.param('scale'), x.param('bias')] : [x.g.floats(`${x.name}_scale`, normalized, new Array(D).fill(1))];
+    x.g.node('LayerNormalization', x.name, [x.bottom(0), ...inputs], [x.top(0)], { axis, epsilon: x.c.eps });
   },
   Permute: (x) => x.g.node('Transpose', x.name, [x.bottom(0)], [x.top(0)], { perm: fullOrder(x.c.order, x.inShape(0).length) }),
   Silence: () => {},

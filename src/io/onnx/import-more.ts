@@ -31,8 +31,8 @@
  *   Expand      of a computed value: Tile of its axes of size 1
  *   Cast        to bool of 0s and 1s (from a boolean graph input): Identity
  *   LayerNormalization  LayerNorm over the axes from `axis`, with the scale and B as its learned
- *               scale and bias; without them (scale all 1, B absent or all 0) affine false, as
- *               BatchNormalization's trivial scale and B give no Scale layer
+ *               scale and bias (whenever there is a B, zeros included: a fresh PyTorch
+ *               LayerNorm trains them); a scale of ones and no B is affine false
  */
 import { BOOL, DOUBLE, FLOAT, INTEGER_TYPES } from './codec.js';
 import { broadcastDims } from './fold.js';
@@ -181,7 +181,9 @@ function layerNorm(x: In): string | void {
   for (const [t, what] of [[scale, 'scale'], [bias, 'B']] as const) {
     if (t && t.values.length !== D) return `a ${what} of shape [${t.dims}] broadcast over [${normalized}] (Cortado's holds one value per normalized element)`;
   }
-  const affine = !!scale?.values.some((v) => v !== 1) || !!bias?.values.some((v) => v !== 0);
+  // A B, even of zeros, is an affine LayerNorm (PyTorch's elementwise_affine, fresh or trained):
+  // its scale and bias train. A scale of ones alone is the normalization without them.
+  const affine = bias !== undefined || !!scale?.values.some((v) => v !== 1);
   x.layer({ type: 'LayerNorm', ...one(x), axis, eps: x.attrs.get('epsilon') ?? 1e-5, ...(affine ? {} : { affine: false }) });
   if (!affine) return;
   x.weight(x.name, 'scale', normalized, scale ? scale.values : new Float64Array(D).fill(1));

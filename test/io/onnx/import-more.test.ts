@@ -291,7 +291,7 @@ describe('ONNX import of Erf, GELU and LayerNormalization', () => {
     assert.deepEqual(await agrees({ nodes: [nd('Gelu', ['x'], ['y'])], inputs: [['x', [2, 7]]], outputs: ['y'], opset: 20 }), ['Input', 'GELU']);
   });
 
-  it('LayerNormalization over the last axis and over several, with and without B; a trivial scale is affine false', { skip }, async () => {
+  it('LayerNormalization over the last axis and over several, with and without B; a scale of ones with B (fresh from PyTorch) is affine, a scale of ones alone affine false', { skip }, async () => {
     const ramp = (n: number, a: number, b: number) => Array.from({ length: n }, (_, i) => a + (b * i) / n);
     assert.deepEqual(await agrees({
       nodes: [nd('LayerNormalization', ['x', 's', 'b'], ['y'], { epsilon: 1e-3 })], inputs: [['x', [2, 3, 5]]], outputs: ['y'],
@@ -301,9 +301,15 @@ describe('ONNX import of Erf, GELU and LayerNormalization', () => {
       nodes: [nd('LayerNormalization', ['x', 's'], ['y'], { axis: 1 })], inputs: [['x', [2, 3, 2, 2]]], outputs: ['y'],
       inits: [floatTensor('s', [3, 2, 2], ramp(12, 0.5, 1))],
     });
-    const { definition, weights } = importOnnx(model({
+    const fresh = importOnnx(model({
       nodes: [nd('LayerNormalization', ['x', 's', 'b'], ['y'], { axis: -2 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'],
       inits: [floatTensor('s', [3, 4], new Array(12).fill(1)), floatTensor('b', [3, 4], new Array(12).fill(0))],
+    }));
+    assert.deepEqual(fresh.definition.layers[1], { name: 'layernormalization_y', type: 'LayerNorm', bottoms: ['x'], tops: ['y'], axis: 1, eps: 1e-5 });
+    assert.deepEqual([...fresh.weights.keys()].sort(), ['layernormalization_y___bias', 'layernormalization_y___scale']);
+    const { definition, weights } = importOnnx(model({
+      nodes: [nd('LayerNormalization', ['x', 's'], ['y'], { axis: -2 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'],
+      inits: [floatTensor('s', [3, 4], new Array(12).fill(1))],
     }));
     assert.deepEqual(definition.layers[1], { name: 'layernormalization_y', type: 'LayerNorm', bottoms: ['x'], tops: ['y'], axis: 1, eps: 1e-5, affine: false });
     assert.equal(weights.size, 0);
