@@ -46,7 +46,24 @@ function handRun(rule: HandRule, baseLr: number, states: number, steps: number):
   return w;
 }
 
-const cases: { config: Partial<SolverConfig>; rule: HandRule; states: number }[] = [
+/** Adam with β1 0.8, β2 0.95, ε 1e-3, by hand (Caffe's formula: ε after the bias correction). */
+const ADAM: HandCase = {
+  config: { method: 'Adam', beta1: 0.8, beta2: 0.95, epsilon: 1e-3 },
+  states: 2,
+  rule: (w, g, lr, h, t) => {
+    h[0] = 0.8 * h[0] + 0.2 * g;
+    h[1] = 0.95 * h[1] + 0.05 * g * g;
+    return w - (lr * Math.sqrt(1 - 0.95 ** t)) / (1 - 0.8 ** t) * h[0] / (Math.sqrt(h[1]) + 1e-3);
+  },
+};
+
+interface HandCase {
+  config: Partial<SolverConfig>;
+  states: number;
+  rule: HandRule;
+}
+
+const cases: HandCase[] = [
   {
     config: { method: 'Nesterov', momentum: 0.9 },
     states: 1,
@@ -56,15 +73,7 @@ const cases: { config: Partial<SolverConfig>; rule: HandRule; states: number }[]
       return w - (1.9 * h[0] - 0.9 * prev);
     },
   },
-  {
-    config: { method: 'Adam', beta1: 0.8, beta2: 0.95, epsilon: 1e-3 },
-    states: 2,
-    rule: (w, g, lr, h, t) => {
-      h[0] = 0.8 * h[0] + 0.2 * g;
-      h[1] = 0.95 * h[1] + 0.05 * g * g;
-      return w - (lr * Math.sqrt(1 - 0.95 ** t)) / (1 - 0.8 ** t) * h[0] / (Math.sqrt(h[1]) + 1e-3);
-    },
-  },
+  ADAM,
   {
     config: { method: 'AdaGrad', delta: 1e-3 },
     states: 1,
@@ -126,16 +135,8 @@ test('Adam with L1 regularization uses decay · sign(w)', () => {
  * lr · decay · decayMult of this iteration (lr × lrMult), then the rule moves it. lr halves after
  * the first step here (lrPolicy step), so the shrink must follow the schedule, not baseLr.
  */
-const decoupledCases: { config: Partial<SolverConfig>; states: number; rule: HandRule }[] = [
-  {
-    config: { method: 'Adam', beta1: 0.8, beta2: 0.95, epsilon: 1e-3 },
-    states: 2,
-    rule: (w, g, lr, h, t) => {
-      h[0] = 0.8 * h[0] + 0.2 * g;
-      h[1] = 0.95 * h[1] + 0.05 * g * g;
-      return w - (lr * Math.sqrt(1 - 0.95 ** t)) / (1 - 0.8 ** t) * h[0] / (Math.sqrt(h[1]) + 1e-3);
-    },
-  },
+const decoupledCases: HandCase[] = [
+  ADAM,
   {
     config: { method: 'SGD', momentum: 0.9 },
     states: 1,
