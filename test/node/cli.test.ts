@@ -33,6 +33,10 @@ test('cortado train runs a definition file, flags override its solver settings, 
     assert.ok(acc > 85, `test accuracy ${acc}% after 200 iterations`);
     // A header first, then a line after the first iteration (not only at 100), each with the time left.
     assert.match(r.out.split('\n')[0]!, /^train \| iterations 1 to 200 \| batch 50 \| SGD, lr 0\.05000 \| backend js$/);
+    const decayed = cortado(['train', file, '--backend', 'js', '--max-iter', '2', '--method', 'Adam', '--momentum', '0', '--base-lr', '0.001',
+      '--weight-decay', '0.01', '--regularization', 'decoupled', '--validate-every', '0', '--snapshot-every', '0', '--output', join(dir, 'decayed')]);
+    assert.equal(decayed.code, 0, decayed.err);
+    assert.match(decayed.out.split('\n')[0]!, /^train \| iterations 1 to 2 \| batch 50 \| Adam, weight decay 0\.01 decoupled, lr 0\.001000 \| backend js$/);
     assert.match(r.out, /^iter +1 \| loss \d+\.\d{6} \| lr 0\.05000 \| momentum 0\.900 \| \d+ images\/s \| eta \d+s$/m);
     assert.match(r.out, /^iter +200 \| .* \| eta 0s$/m);
     assert.ok(existsSync(join(out, 'statistics.json')));

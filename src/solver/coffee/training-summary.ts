@@ -48,7 +48,8 @@ export class TrainingSummary implements CoffeeBreak {
     const s = solver.settings;
     const left = s.maxIter - solver.iter;
     const range = left > 0 ? `iterations ${solver.iter + 1} to ${s.maxIter}` : `no iteration left (maxIter ${s.maxIter})`;
-    this.log(`train | ${range} | batch ${solver.net.batchSize} | ${s.method}, lr ${formatRate(solver.learningRate)} | backend ${solver.net.backend.name}`);
+    const decay = s.weightDecay ? `, weight decay ${s.weightDecay} ${s.regularization}` : '';
+    this.log(`train | ${range} | batch ${solver.net.batchSize} | ${s.method}${decay}, lr ${formatRate(solver.learningRate)} | backend ${solver.net.backend.name}`);
   }
 
   enjoy(solver: Solver): void {
