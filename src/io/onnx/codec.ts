@@ -38,6 +38,16 @@ export function decodeModel(bytes: Uint8Array, file: string): Msg {
   return model;
 }
 
+/** Reads a TensorProto on its own (a `.pb` file of ONNX's test data; `file` names it in messages). */
+export function decodeTensor(bytes: Uint8Array, file: string): Msg {
+  const t = onnxType('TensorProto');
+  try {
+    return t.toObject(t.decode(bytes), TO_OBJECT);
+  } catch (e) {
+    throw new DataError(`${file}: not a valid ONNX TensorProto in binary protobuf: ${(e as Error).message}`);
+  }
+}
+
 /** Writes a ModelProto. */
 export function encodeModel(model: Msg): Uint8Array {
   const t = onnxType('ModelProto');
