@@ -156,7 +156,7 @@ function broadcastOf(x: In, dims: number[], data: string): { axis: number; numAx
 /** What an imported mask holds in place of -Infinity: finite, and far below any score. */
 export const MASKED = -1e30;
 
-/** Add, Sub, Mul, Div, Max, Sum: Eltwise on computed values; Bias or Scale with a constant. */
+/** Add, Sub, Mul, Div, Max, Min, Sum, Mean: Eltwise on computed values; Bias or Scale with a constant. */
 const binary = (op: string): Entry => (x) => {
   const k = x.inputs.findIndex((_, i) => x.isConst(i));
   if (k < 0) {
@@ -170,7 +170,7 @@ const binary = (op: string): Entry => (x) => {
     if (!Number.isFinite(c0!.values[0])) return `a constant "${x.inputs[0]}" of ${c0!.values[0]} (Cortado's Power takes a finite shift)`;
     return void x.layer({ type: 'Power', bottoms: [x.inputs[1]!], tops: [x.outputs[0]], power: 1, scale: -1, shift: c0!.values[0] });
   }
-  if (x.inputs.length !== 2 || op === 'Max' || ((op === 'Sub' || op === 'Div') && k === 0)) return 'a constant operand here (Cortado adds or multiplies by constants)';
+  if (x.inputs.length !== 2 || op === 'Max' || op === 'Min' || op === 'Mean' || ((op === 'Sub' || op === 'Div') && k === 0)) return 'a constant operand here (Cortado adds or multiplies by constants)';
   const data = x.inputs[1 - k];
   const t = x.const(k)!;
   const values = op === 'Sub' ? t.values.map((v) => -v) : op === 'Div' ? t.values.map((v) => 1 / v) : t.values;
@@ -254,10 +254,27 @@ function tiledBroadcast(x: In, op: string): string | void {
   elementwise(x, op, x.inputs.map((input, i) => expandTo(x, input, out, String(i))));
 }
 
-/** The element-wise layer of `op` over computed values of one shape: ElementWise for Sub and Div, else Eltwise. */
+/**
+ * The element-wise layer of `op` over computed values of one shape: ElementWise for Sub and Div,
+ * else Eltwise (Mean a SUM with coefficients 1/n; Min the MAX of the negated operands, negated). A
+ * Sum, Max, Min or Mean of one operand is an Identity.
+ */
 function elementwise(x: In, op: string, bottoms: string[]): void {
-  if (op === 'Sub' || op === 'Div') return void x.layer({ type: 'ElementWise', bottoms, tops: [x.outputs[0]], operation: op === 'Sub' ? 'subtract' : 'divide' });
-  x.layer({ type: 'Eltwise', bottoms, tops: [x.outputs[0]], operation: op === 'Mul' ? 'PROD' : op === 'Max' ? 'MAX' : 'SUM' });
+  const out = x.outputs[0];
+  if (op === 'Sub' || op === 'Div') return void x.layer({ type: 'ElementWise', bottoms, tops: [out], operation: op === 'Sub' ? 'subtract' : 'divide' });
+  if (bottoms.length === 1) return void x.layer({ type: 'Identity', bottoms, tops: [out] });
+  if (op === 'Mean') return void x.layer({ type: 'Eltwise', bottoms, tops: [out], operation: 'SUM', coeff: bottoms.map(() => 1 / bottoms.length) });
+  if (op === 'Min') {
+    const negated = bottoms.map((b, i) => {
+      const n = x.fresh(`${out}_negated${i}`);
+      x.layer({ type: 'Power', name: x.fresh(`${x.name}_negate${i}`), bottoms: [b], tops: [n], power: 1, scale: -1, shift: 0 });
+      return n;
+    });
+    const max = x.fresh(`${out}_max_negated`);
+    x.layer({ type: 'Eltwise', name: x.fresh(`${x.name}_max`), bottoms: negated, tops: [max], operation: 'MAX' });
+    return void x.layer({ type: 'Power', bottoms: [max], tops: [out], power: 1, scale: -1, shift: 0 });
+  }
+  x.layer({ type: 'Eltwise', bottoms, tops: [out], operation: op === 'Mul' ? 'PROD' : op === 'Max' ? 'MAX' : 'SUM' });
 }
 
 /**
@@ -476,6 +493,12 @@ export const IMPORTS: Readonly<Record<string, Entry>> = {
   Tanh: (x) => x.layer({ type: 'TanH', ...one(x) }),
   Abs: (x) => x.layer({ type: 'AbsVal', ...one(x) }),
   Elu: (x) => x.layer({ type: 'ELU', ...one(x), alpha: x.attrs.get('alpha') ?? 1 }),
+  // Selu is γ · elu_α: an ELU, then a Power of scale γ (ONNX's defaults are the SELU paper's).
+  Selu: (x) => {
+    const mid = x.fresh(`${x.outputs[0]}_elu`);
+    x.layer({ type: 'ELU', name: x.fresh(`${x.name}_elu`), bottoms: [x.inputs[0]], tops: [mid], alpha: x.attrs.get('alpha') ?? 1.67326319217681884765625 });
+    x.layer({ type: 'Power', bottoms: [mid], tops: [x.outputs[0]], power: 1, scale: x.attrs.get('gamma') ?? 1.05070102214813232421875, shift: 0 });
+  },
   PRelu: prelu,
   Clip: clip,
   Softmax: (x) => {
@@ -498,7 +521,7 @@ export const IMPORTS: Readonly<Record<string, Entry>> = {
   Gather: gather,
   Reshape: reshape,
   Flatten: flatten,
-  Add: binary('Add'), Sub: binary('Sub'), Mul: binary('Mul'), Div: binary('Div'), Max: binary('Max'), Sum: binary('Sum'),
+  Add: binary('Add'), Sub: binary('Sub'), Mul: binary('Mul'), Div: binary('Div'), Max: binary('Max'), Min: binary('Min'), Sum: binary('Sum'), Mean: binary('Mean'),
   Dropout: (x) => {
     if (x.outputs[1] && x.consumers(x.outputs[1])) return 'its mask output is used';
     const ratio = x.inputs[1] ? needConst(x, 1, 'ratio').values[0] : x.attrs.get('ratio') ?? 0.5;
