@@ -50,11 +50,32 @@ export type Entry = (x: In) => string | void;
 
 export const one = (x: In) => ({ bottoms: [x.inputs[0]], tops: [x.outputs[0]] });
 
-/** Symmetric pads [t, l, b, r] → [t, l], or null. */
-export function symmetricPads(x: In, rank = 2): number[] | null | string {
+/**
+ * A convolution's or pooling's pads [begins..., ends...] over the spatial axes: `pads` (zeros by
+ * default, and with auto_pad VALID), or, with auto_pad SAME_UPPER or SAME_LOWER, what keeps the
+ * output at ceil(input / stride) on the input's static shape: a total of
+ * max((out - 1) stride + (k - 1) dilation + 1 - in, 0), its odd one at the end (SAME_UPPER) or the
+ * start (SAME_LOWER).
+ */
+export function onnxPads(x: In, kernel: readonly number[]): number[] | string {
+  const rank = kernel.length;
   const auto = x.attrs.get('auto_pad') ?? 'NOTSET';
-  if (auto !== 'NOTSET' && auto !== 'VALID') return `auto_pad ${auto} (write explicit pads)`;
-  const pads: number[] = x.attrs.get('pads') ?? new Array(2 * rank).fill(0);
+  if (auto === 'NOTSET') return x.attrs.get('pads') ?? new Array(2 * rank).fill(0);
+  if (auto === 'VALID') return new Array(2 * rank).fill(0);
+  if (auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') return `auto_pad ${auto}`;
+  const spatial = x.shape(x.inputs[0]).slice(2);
+  const strides: number[] = x.attrs.get('strides') ?? new Array(rank).fill(1);
+  const dilations: number[] = x.attrs.get('dilations') ?? new Array(rank).fill(1);
+  const totals = kernel.map((k, i) => Math.max((Math.ceil(spatial[i]! / strides[i]!) - 1) * strides[i]! + (k - 1) * dilations[i]! + 1 - spatial[i]!, 0));
+  const small = totals.map((t) => Math.floor(t / 2)), large = totals.map((t) => t - Math.floor(t / 2));
+  return auto === 'SAME_UPPER' ? [...small, ...large] : [...large, ...small];
+}
+
+/** Symmetric pads [t, l, b, r] → [t, l], a reason string, or null where begins and ends differ. */
+export function symmetricPads(x: In, kernel: readonly number[]): number[] | null | string {
+  const pads = onnxPads(x, kernel);
+  if (typeof pads === 'string') return pads;
+  const rank = kernel.length;
   const begin = pads.slice(0, rank), end = pads.slice(rank);
   return begin.every((p, i) => p === end[i]) ? begin : null;
 }
@@ -73,9 +94,11 @@ export function needConst(x: In, i: number, what: string): Tensor {
 const conv = (deconv: boolean): Entry => (x) => {
   const w = needConst(x, 1, 'weight');
   if (w.dims.length !== 4) return `a ${w.dims.length - 2}-d convolution (Cortado's is 2-d)`;
-  const pads = symmetricPads(x);
+  // A ConvTranspose's auto_pad sizes its output, not its input: left to explicit pads.
+  if (deconv && (x.attrs.get('auto_pad') ?? 'NOTSET') !== 'NOTSET' && x.attrs.get('auto_pad') !== 'VALID') return `auto_pad ${x.attrs.get('auto_pad')} on a ConvTranspose (write explicit pads)`;
+  const pads = symmetricPads(x, w.dims.slice(2));
   if (typeof pads === 'string') return pads;
-  if (!pads) return `asymmetric pads [${x.attrs.get('pads')}]`;
+  if (!pads) return `asymmetric pads [${onnxPads(x, w.dims.slice(2))}] (Cortado pads both sides alike)`;
   const group = x.attrs.get('group') ?? 1;
   if (deconv && ((x.attrs.get('output_padding') ?? []).some((p: number) => p) || x.attrs.has('output_shape'))) return 'output_padding or output_shape';
   const b = x.inputs[2] ? needConst(x, 2, 'bias') : undefined;

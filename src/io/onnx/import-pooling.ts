@@ -9,7 +9,7 @@
  * padding and count_include_pad = 0 is refused. Global pooling is a Pooling over the whole plane.
  */
 import { pooledSize } from '../../layers/pooling.js';
-import type { In } from './import-ops.js';
+import { onnxPads, type In } from './import-ops.js';
 
 function pool(method: 'max' | 'mean') {
   return (x: In): string | void => {
@@ -17,11 +17,10 @@ function pool(method: 'max' | 'mean') {
     if (kernel.length !== 2) return `a ${kernel.length}-d window (Cortado pools 2-d)`;
     if ((x.attrs.get('dilations') ?? []).some((d: number) => d !== 1)) return 'dilations';
     if (x.outputs[1] && x.consumers(x.outputs[1])) return 'its indices output is used';
-    const auto = x.attrs.get('auto_pad') ?? 'NOTSET';
-    if (auto !== 'NOTSET' && auto !== 'VALID') return `auto_pad ${auto} (write explicit pads)`;
-    const onnxPads: number[] = x.attrs.get('pads') ?? [0, 0, 0, 0];
-    const begin = onnxPads.slice(0, 2), end = onnxPads.slice(2);
-    if (begin.some((b, i) => b > end[i])) return `pads [${onnxPads}] larger at the start (Cortado pads the start and may extend the end)`;
+    const full = onnxPads(x, kernel);
+    if (typeof full === 'string') return full;
+    const begin = full.slice(0, 2), end = full.slice(2);
+    if (begin.some((b, i) => b > end[i])) return `pads [${full}] larger at the start (Cortado pads the start and may extend the end)`;
     const pre = x.pads.get(x.inputs[0]);
     const explicit = pre?.pads ?? [0, 0];
     if (method === 'mean') {
