@@ -9,7 +9,8 @@
  * padding and count_include_pad = 0 is refused. Global pooling is a Pooling over the whole plane.
  */
 import { pooledSize } from '../../layers/pooling.js';
-import { onnxPads, type In } from './import-ops.js';
+import type { In } from './import-ops.js';
+import { onnxPads } from './pads.js';
 
 function pool(method: 'max' | 'mean') {
   return (x: In): string | void => {
