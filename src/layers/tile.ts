@@ -12,6 +12,7 @@
 import type { Buf } from '../backend/backend.js';
 import type { Blob, Shape } from '../core/blob.js';
 import { countOf } from '../core/blob.js';
+import { MAX_BLOB_COUNT } from '../core/limits.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
 import { canonicalAxis, copyRows } from './axes.js';
 
@@ -33,11 +34,14 @@ export class TileLayer extends Layer<TileConfig> {
     const axis = canonicalAxis(this.config, x, this.config.axis);
     this.outer = countOf(x.shape.slice(0, axis));
     this.inner = x.countFrom(axis);
-    if (this.byRow) {
+    const top = x.shape.map((d, a) => (a === axis ? d * this.config.tiles : d));
+    // The ones are allocated only for a top the net can hold (it refuses a larger one by name
+    // after setup), so that a huge `tiles` is not met with a huge allocation first.
+    if (this.byRow && countOf(top) <= MAX_BLOB_COUNT) {
       this.ones = this.ctx.buffer(this.config.tiles);
       this.ctx.backend.set(this.config.tiles, 1, this.ones);
     }
-    return [x.shape.map((d, a) => (a === axis ? d * this.config.tiles : d))];
+    return [top];
   }
 
   /** One call per o (else one per tile). */

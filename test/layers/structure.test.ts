@@ -9,6 +9,7 @@ import { JsBackend } from '../../src/backend/js/js-backend.js';
 import type { Shape } from '../../src/core/blob.js';
 import { ConfigError, ShapeError } from '../../src/core/errors.js';
 import type { LayerConfig } from '../../src/core/layer.js';
+import { Net } from '../../src/node/net.js';
 import { buildLayer, type BuiltLayer } from '../harness/context.js';
 
 const backend = new JsBackend('float64');
@@ -66,6 +67,16 @@ describe('structural layers', () => {
     const r = run(layer('Tile', ['x'], ['y'], { tiles: 2 }), [[2, 2]], [[1, 2, 3, 4]]);
     assert.deepEqual(r.y[0], [1, 2, 1, 2, 3, 4, 3, 4]);
     assert.deepEqual(r.dx[0], [1 + 3, 2 + 4, 5 + 7, 6 + 8]);
+  });
+
+  it('Tile with more tiles than a blob can hold is refused by name before its scratch ones are allocated', () => {
+    // tiles 2^31 - 1 over 4 rows of 3: the top would hold 4 · 3 · (2^31 - 1) values; the ones the
+    // backward sums with would hold 2^31 - 1, an 8 GiB allocation had it come first.
+    const net = () => new Net([
+      { type: 'Input', name: 'in', tops: ['x'], shapes: [[2, 2, 3]] },
+      { type: 'Tile', name: 'tile', bottoms: ['x'], tops: ['y'], axis: -1, tiles: 2 ** 31 - 1 },
+    ], { backend: new JsBackend() });
+    assert.throws(net, (e: unknown) => e instanceof ConfigError && /layer "tile" \(Tile\): top "y" \[2, 2, 6442450941\] would hold/.test((e as Error).message));
   });
 
   it('ArgMax: indices, values, ties to the lower index', () => {
