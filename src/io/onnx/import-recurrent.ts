@@ -87,8 +87,9 @@ const GRU_KIND: Kind = {
  * How the solver treats the biases, so that fine-tuning moves them as PyTorch does. PyTorch's RNN
  * and LSTM train two biases (b_ih and b_hh, ONNX's B in two halves) that Cortado's layers hold as
  * their sum: both get the same gradient, so their sum moves twice as far, and decays by lr ×
- * weight decay of the sum; lrMult 2 and decayMult 0.5 do that (exactly for SGD, momentum, Adam
- * and decoupled decay). A recurrent half of zeros is a one-bias model (Keras's): left alone. No B
+ * weight decay of the sum; lrMult 2 and decayMult 0.5 do that (exactly for SGD and momentum, L2
+ * decay included, and for Adam with decoupled decay or none; Adam with L2 decay gives PyTorch's two
+ * biases different gradients, which one bias cannot follow). A recurrent half of zeros is a one-bias model (Keras's): left alone. No B
  * at all (PyTorch's bias=False) is no bias: Cortado's, at zero, gets lrMult 0. The GRU keeps the
  * halves apart, so only the absent B matters there.
  */
