@@ -11,8 +11,9 @@
  *             allow rtol 1e-3)
  *   mismatch  imported and ran, but an output differs (a bug, unless listed as known)
  *   refused   a ConfigError, ShapeError or DataError: something Cortado says it does not take
- *   skipped   inputs or outputs that are not float (Cortado's blobs are float; token ids are
- *             read as floats only as graph inputs) or a second test data set only
+ *   skipped   a first input that is not float or int64 ids, or an output that is not float,
+ *             int32, int64 or bool (those compare as numbers: Cortado's indices and masks are
+ *             floats), or no test data set
  *   crashed   any other exception (a bug)
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ export interface Result {
 }
 
 const FRAMEWORK = new Set(['ConfigError', 'ShapeError', 'DataError']);
+/** Output types compared as numbers besides float: int32, int64 and bool. */
+const NUMERIC_OUT = new Set([6, 7, 9]);
 
 function readPb(file: string): Msg {
   return decodeTensor(readFileSync(file), file);
@@ -107,7 +110,8 @@ export function runNodeTest(test: string): Result {
   }
   const graph = model.graph as Msg;
   const outputNames = ((graph.output ?? []) as Msg[]).map((v) => v.name as string);
-  if (outputs.some((t) => t.data_type !== FLOAT)) return { test, outcome: 'skipped', frozen: false, detail: 'an output that is not float' };
+  // Integer and bool outputs compare as numbers: Cortado's indices and masks are floats.
+  if (outputs.some((t) => t.data_type !== FLOAT && !NUMERIC_OUT.has(t.data_type))) return { test, outcome: 'skipped', frozen: false, detail: 'an output that is not a number' };
   const first = inputs[0];
   if (!first || (first.data_type !== FLOAT && first.data_type !== INT64)) return { test, outcome: 'skipped', frozen: false, detail: 'a first input that is not float (or int64 ids)' };
   const attempt = (m: Msg, fed: Msg[], frozen: boolean): Result => {
