@@ -10,7 +10,7 @@ import type { Msg, Tensor } from './codec.js';
 import { fullOrder } from '../../layers/permute.js';
 import { broadcastDims } from './fold.js';
 import { POOL_IMPORTS } from './import-pooling.js';
-import { onnxPads, symmetricPads } from './pads.js';
+import { onnxPads } from './pads.js';
 
 /** What an import entry sees of one node. */
 export interface In {
@@ -66,10 +66,12 @@ const conv = (deconv: boolean): Entry => (x) => {
   const w = needConst(x, 1, 'weight');
   if (w.dims.length !== 4) return `a ${w.dims.length - 2}-d convolution (Cortado's is 2-d)`;
   // A ConvTranspose's auto_pad sizes its output, not its input: left to explicit pads.
-  if (deconv && (x.attrs.get('auto_pad') ?? 'NOTSET') !== 'NOTSET' && x.attrs.get('auto_pad') !== 'VALID') return `auto_pad ${x.attrs.get('auto_pad')} on a ConvTranspose (write explicit pads)`;
-  const pads = symmetricPads(x, w.dims.slice(2));
-  if (typeof pads === 'string') return pads;
-  if (!pads) return `asymmetric pads [${onnxPads(x, w.dims.slice(2))}] (Cortado pads both sides alike)`;
+  const auto = x.attrs.get('auto_pad') ?? 'NOTSET';
+  if (deconv && auto !== 'NOTSET' && auto !== 'VALID') return `auto_pad ${auto} on a ConvTranspose (write explicit pads)`;
+  const full = onnxPads(x, w.dims.slice(2));
+  if (typeof full === 'string') return full;
+  const pads = full.slice(0, 2);
+  if (pads.some((p, i) => p !== full[2 + i])) return `asymmetric pads [${full}] (Cortado pads both sides alike)`;
   const group = x.attrs.get('group') ?? 1;
   if (deconv && ((x.attrs.get('output_padding') ?? []).some((p: number) => p) || x.attrs.has('output_shape'))) return 'output_padding or output_shape';
   const b = x.inputs[2] ? needConst(x, 2, 'bias') : undefined;

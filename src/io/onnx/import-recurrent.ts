@@ -156,8 +156,9 @@ const recurrent = (kind: Kind): Entry => (x) => {
     const options = kind.type === 'GRU' && !x.attrs.get('linear_before_reset') ? { resetAfter: false }
       : kind.type === 'RNN' ? { output: false, activation: rnnActs[d] } : {};
     const part = (t: Float64Array, n: number) => t.subarray(d * n, (d + 1) * n);
-    x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H, ...options, ...biasSpecs(kind, B && part(B.values, 2 * G * H)) });
-    for (const [param, dims, values] of kind.params(part(W.values, G * H * I), part(R.values, G * H * H), B && part(B.values, 2 * G * H), H, I)) x.weight(name, param, dims, values);
+    const bias = B && part(B.values, 2 * G * H);
+    x.layer({ type: kind.type, name, bottoms: [input], tops: [h], numOutput: H, ...options, ...biasSpecs(kind, bias) });
+    for (const [param, dims, values] of kind.params(part(W.values, G * H * I), part(R.values, G * H * H), bias, H, I)) x.weight(name, param, dims, values);
     if (Y && x.consumers(Y) > 0) {
       let inTime = h;
       if (backward) {

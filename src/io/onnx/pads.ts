@@ -1,5 +1,5 @@
 /**
- * ONNX's convolution and pooling pads (import-ops.ts, import-pooling.ts).
+ * ONNX's convolution and pooling pads, auto_pad resolved (import-ops.ts, import-pooling.ts).
  */
 import type { In } from './import-ops.js';
 
@@ -22,13 +22,4 @@ export function onnxPads(x: In, kernel: readonly number[]): number[] | string {
   const totals = kernel.map((k, i) => Math.max((Math.ceil(spatial[i]! / strides[i]!) - 1) * strides[i]! + (k - 1) * dilations[i]! + 1 - spatial[i]!, 0));
   const small = totals.map((t) => Math.floor(t / 2)), large = totals.map((t) => t - Math.floor(t / 2));
   return auto === 'SAME_UPPER' ? [...small, ...large] : [...large, ...small];
-}
-
-/** Symmetric pads [t, l, b, r] → [t, l], a reason string, or null where begins and ends differ. */
-export function symmetricPads(x: In, kernel: readonly number[]): number[] | null | string {
-  const pads = onnxPads(x, kernel);
-  if (typeof pads === 'string') return pads;
-  const rank = kernel.length;
-  const begin = pads.slice(0, rank), end = pads.slice(rank);
-  return begin.every((p, i) => p === end[i]) ? begin : null;
 }
