@@ -7,7 +7,7 @@ stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: it
 VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer: see
 TextTransformer; padded_text: see PaddedText (and OUT_DIR/padded_text.pad.bin, its mask); ids_padded_text: see
 IdsPaddedText;
-causal_lm: see CausalLM; lstm_classifier, bilstm_tagger, gru_classifier, rnn_classifier: see
+causal_lm: see CausalLM; mnist_logsoftmax: see MnistLogSoftmax (input 1x1x28x28); lstm_classifier, bilstm_tagger, gru_classifier, rnn_classifier: see
 RecurrentText (the text models read token ids [2, 12]); NAME_opsetK: NAME exported at opset K
 instead of 17; NAME_train: NAME exported for training (TrainingMode.TRAINING, no constant folding:
 BatchNorm kept as BatchNormalization with training_mode 1); by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
@@ -101,7 +101,30 @@ class RecurrentText(torch.nn.Module):
         return self.head(y.mean(1) if self.readout == 'mean' else y)
 
 
+class MnistLogSoftmax(torch.nn.Module):
+    """The usual PyTorch MNIST classifier, whose forward ends in log_softmax (trained with
+    nll_loss): two 3x3 convolutions (32 and 64 channels) with ReLUs, a 2x2 max pooling, dropout,
+    a linear layer of 128 with ReLU, dropout, a linear layer of 10, log-probabilities."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 32, 3)
+        self.conv2 = torch.nn.Conv2d(32, 64, 3)
+        self.drop1 = torch.nn.Dropout(0.25)
+        self.drop2 = torch.nn.Dropout(0.5)
+        self.fc1 = torch.nn.Linear(9216, 128)
+        self.fc2 = torch.nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.conv2(torch.relu(self.conv1(x))))
+        x = self.drop1(torch.nn.functional.max_pool2d(x, 2))
+        x = self.drop2(torch.relu(self.fc1(torch.flatten(x, 1))))
+        return torch.nn.functional.log_softmax(self.fc2(x), dim=1)
+
+
 def build(name):
+    if name == 'mnist_logsoftmax':
+        return MnistLogSoftmax()
     if name == 'lstm_classifier':
         return RecurrentText(torch.nn.LSTM, 2, False, 'last')
     if name == 'bilstm_tagger':
@@ -154,7 +177,7 @@ def main():
                 m.weight.data.uniform_(0.5, 1.5)
                 m.bias.data.uniform_(-0.2, 0.2)
         # the text models read token ids [2, 12] (int64; the .input.bin holds them as float32)
-        x = torch.randint(0, 100, (2, 12)) if base in TOKENS else torch.rand(1, 3, SIZE, SIZE)
+        x = torch.randint(0, 100, (2, 12)) if base in TOKENS else torch.rand(*(1, 1, 28, 28) if base == 'mnist_logsoftmax' else (1, 3, SIZE, SIZE))
         inputs, names = (x,), ['input']
         if base == 'ids_padded_text':
             # token 0 pads: the first sequence after 9 tokens, the second after 11, none before

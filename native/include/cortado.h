@@ -105,6 +105,10 @@ struct Kernels {
   int64_t (*softmaxLossBackward)(const ClassGeom& g, const float* prob, const float* label,
                                  bool hasIgnore, int32_t ignoreLabel, Normalization norm,
                                  float lossWeight, float* dx);
+  // y = log softmax(x) = x - max - log sum exp(x - max) over the class axis, and its input gradient
+  // dx = dy - exp(y) sum dy from that y; dx may alias dy.
+  void (*logSoftmaxForward)(const ClassGeom& g, const float* x, float* y);
+  void (*logSoftmaxBackward)(const ClassGeom& g, const float* y, const float* dy, float* dx);
 
   // y[i] = uniform in [0, 1) from (key, i), key a 32-bit unsigned integer (src/backend/js/random.ts).
   void (*randomUniform)(int64_t n, int64_t key, float* y);

@@ -54,6 +54,8 @@ void layer_norm_backward(int64_t rows, int64_t D, const float* xhat, const float
 
 void softmax_forward(const ClassGeom& g, const float* x, float* y);
 void softmax_backward(const ClassGeom& g, const float* y, const float* dy, float* dx);
+void log_softmax_forward(const ClassGeom& g, const float* x, float* y);
+void log_softmax_backward(const ClassGeom& g, const float* y, const float* dy, float* dx);
 int64_t softmax_loss_forward(const ClassGeom& g, const float* prob, const float* label, bool hasIgnore,
                              int32_t ignoreLabel, Normalization norm, float* loss);
 int64_t softmax_loss_backward(const ClassGeom& g, const float* prob, const float* label, bool hasIgnore,

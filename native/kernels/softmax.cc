@@ -1,7 +1,8 @@
-// Softmax over the class axis of [outer, classes, inner] and the multinomial logistic loss on its
-// output (backend.ts softmaxForward ... softmaxLossBackward).
+// Softmax and log-softmax over the class axis of [outer, classes, inner] and the multinomial
+// logistic loss on softmax's output (backend.ts softmaxForward ... softmaxLossBackward).
 //   y_c = exp(x_c - max x) / sum_c' exp(x_c' - max x)
 //   dx_c = y_c (dy_c - sum_c' dy_c' y_c')
+//   log:  y_c = x_c - max x - log sum_c' exp(x_c' - max x);  dx_c = dy_c - exp(y_c) sum_c' dy_c'
 //   loss = -sum log(max(prob[label], FLT_MIN)) / normalizer;  dx = w (prob - onehot(label)) / normalizer
 #include <float.h>
 
@@ -60,6 +61,47 @@ void softmax_lanes(int64_t C, int64_t inner, int64_t r, const float* x, float* y
   }
   V inv = div(set1(1.0f), s);
   for (int64_t c = 0; c < C; ++c) storep(y + c * inner, mul(loadp(y + c * inner, r), inv), r);
+}
+
+// Log-softmax of one contiguous row (inner = 1): y = x - (max + log sum exp(x - max)), finite
+// wherever x is, however far a score lies below the row's largest.
+void log_softmax_row(int64_t C, const float* x, float* y) {
+  V m = set1(-INFINITY);
+  int64_t c = 0;
+  for (; c + W <= C; c += W) m = max(m, load(x + c));
+  float mx = hmax(m);
+  for (; c < C; ++c) mx = x[c] > mx ? x[c] : mx;
+  V vm = set1(mx), s = zero();
+  for (c = 0; c + W <= C; c += W) s = add(s, exp(sub(load(x + c), vm)));
+  float tail = 0;
+  for (; c < C; ++c) tail += expf(x[c] - mx);
+  V shift = set1(mx + logf(hsum(s) + tail));
+  for (c = 0; c + W <= C; c += W) store(y + c, sub(load(x + c), shift));
+  if (c < C) storep(y + c, sub(loadp(x + c, C - c), shift), C - c);
+}
+
+// dx = dy - exp(y) sum(dy) for one contiguous row (inner = 1); dx may be dy.
+void log_softmax_backward_row(int64_t C, const float* y, const float* dy, float* dx) {
+  V s = zero();
+  int64_t c = 0;
+  for (; c + W <= C; c += W) s = add(s, load(dy + c));
+  if (c < C) s = add(s, loadp(dy + c, C - c));
+  V d = set1(hsum(s));
+  for (c = 0; c + W <= C; c += W) store(dx + c, sub(load(dy + c), mul(exp(load(y + c)), d)));
+  if (c < C) storep(dx + c, sub(loadp(dy + c, C - c), mul(exp(loadp(y + c, C - c)), d)), C - c);
+}
+
+// Log-softmax of W positions at once (inner > 1), as softmax_lanes.
+void log_softmax_lanes(int64_t C, int64_t inner, int64_t r, const float* x, float* y) {
+  V m = set1(-INFINITY);
+  for (int64_t c = 0; c < C; ++c) m = max(m, loadp(x + c * inner, r));
+  V s = zero();
+  for (int64_t c = 0; c < C; ++c) s = add(s, exp(sub(loadp(x + c * inner, r), m)));
+  float sums[W];  // no vector log: the W sums' logs one by one
+  store(sums, s);
+  for (int64_t k = 0; k < W; ++k) sums[k] = logf(sums[k]);
+  V shift = add(m, load(sums));
+  for (int64_t c = 0; c < C; ++c) storep(y + c * inner, sub(loadp(x + c * inner, r), shift), r);
 }
 
 // A label as a class index (truncated, as Caffe casts it), -1 when it is the ignore label, -2
@@ -128,6 +170,45 @@ void softmax_backward(const ClassGeom& g, const float* y, const float* dy, float
         for (int64_t c = 0; c < C; ++c) {
           int64_t i = c * inner + p;
           storep(dxo + i, mul(loadp(yo + i, r), sub(loadp(dyo + i, r), s)), r);
+        }
+      }
+    }
+  });
+}
+
+void log_softmax_forward(const ClassGeom& g, const float* x, float* y) {
+  const int64_t C = g.classes, inner = g.inner, plane = C * inner;
+  parallel_rows(g.outer, g.outer * plane, [&](int64_t lo, int64_t hi) {
+    for (int64_t o = lo; o < hi; ++o) {
+      const float* xo = x + o * plane;
+      float* yo = y + o * plane;
+      if (inner == 1) {
+        log_softmax_row(C, xo, yo);
+      } else {
+        for (int64_t p = 0; p < inner; p += W) log_softmax_lanes(C, inner, imin(W, inner - p), xo + p, yo + p);
+      }
+    }
+  });
+}
+
+void log_softmax_backward(const ClassGeom& g, const float* y, const float* dy, float* dx) {
+  const int64_t C = g.classes, inner = g.inner, plane = C * inner;
+  parallel_rows(g.outer, g.outer * plane, [&](int64_t lo, int64_t hi) {
+    for (int64_t o = lo; o < hi; ++o) {
+      const float* yo = y + o * plane;
+      const float* dyo = dy + o * plane;
+      float* dxo = dx + o * plane;
+      if (inner == 1) {
+        log_softmax_backward_row(C, yo, dyo, dxo);
+        continue;
+      }
+      for (int64_t p = 0; p < inner; p += W) {
+        int64_t r = imin(W, inner - p);
+        V s = zero();
+        for (int64_t c = 0; c < C; ++c) s = add(s, loadp(dyo + c * inner + p, r));
+        for (int64_t c = 0; c < C; ++c) {
+          int64_t i = c * inner + p;
+          storep(dxo + i, sub(loadp(dyo + i, r), mul(exp(loadp(yo + i, r)), s)), r);
         }
       }
     }

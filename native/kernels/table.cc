@@ -19,6 +19,7 @@ const Kernels* table() {
       neuron_forward, neuron_backward,
       layer_norm_forward, layer_norm_backward,
       softmax_forward, softmax_backward, softmax_loss_forward, softmax_loss_backward,
+      log_softmax_forward, log_softmax_backward,
       random_uniform, dropout_forward, sgd_update,
   };
   return &k;

@@ -63,7 +63,7 @@ constexpr Export kExports[] = {
     entry<&Kernels::lrnBackward, LRN, In<LRNCount>, In<LRNCount>, In<LRNCount>, In<LRNCount>, Out<LRNCount>>(
         "lrnBackward", "geometry alpha beta k x y scale dy dx"),
 
-    // ---- neurons, softmax and its loss, dropout, the SGD step ----
+    // ---- neurons, softmax, log-softmax and the softmax loss, dropout, the SGD step ----
     entry<&Kernels::neuronForward, Enum<NeuronOp>, Count, In<N1>, Out<N1>, Number>("neuronForward", "op n x y alpha"),
     entry<&Kernels::neuronBackward, Enum<NeuronOp>, Count, In<N1>, In<N1>, Out<N1>, Number>("neuronBackward",
                                                                                             "op n y dy dx alpha"),
@@ -74,6 +74,9 @@ constexpr Export kExports[] = {
     entry<&Kernels::softmaxForward, Classes, In<Class>, Out<Class>>("softmaxForward", "outer classes inner x y"),
     entry<&Kernels::softmaxBackward, Classes, In<Class>, In<Class>, Out<Class>>("softmaxBackward",
                                                                                 "outer classes inner y dy dx"),
+    entry<&Kernels::logSoftmaxForward, Classes, In<Class>, Out<Class>>("logSoftmaxForward", "outer classes inner x y"),
+    entry<&Kernels::logSoftmaxBackward, Classes, In<Class>, In<Class>, Out<Class>>("logSoftmaxBackward",
+                                                                                   "outer classes inner y dy dx"),
     // The loss entries return -1, or (nothing written) the position of the first label that is no
     // class: the caller reports it in its own words.
     entry<&Kernels::softmaxLossForward, Classes, In<Class>, In<Labels>, IgnoreLabel, Enum<Normalization>,

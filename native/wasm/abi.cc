@@ -140,6 +140,14 @@ EXPORT(softmax_backward) void cortado_softmax_backward(int32_t outer, int32_t cl
                                                        const float* y, const float* dy, float* dx) {
   softmax_backward(ClassGeom{outer, classes, inner}, y, dy, dx);
 }
+EXPORT(log_softmax_forward) void cortado_log_softmax_forward(int32_t outer, int32_t classes, int32_t inner,
+                                                             const float* x, float* y) {
+  log_softmax_forward(ClassGeom{outer, classes, inner}, x, y);
+}
+EXPORT(log_softmax_backward) void cortado_log_softmax_backward(int32_t outer, int32_t classes, int32_t inner,
+                                                               const float* y, const float* dy, float* dx) {
+  log_softmax_backward(ClassGeom{outer, classes, inner}, y, dy, dx);
+}
 // Both return -1, or the position of the first label that is no class (nothing written then).
 EXPORT(softmax_loss_forward) double cortado_softmax_loss_forward(int32_t outer, int32_t classes, int32_t inner,
                                                                  const float* prob, const float* label,

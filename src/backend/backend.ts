@@ -303,6 +303,13 @@ export interface Backend {
   /** dx = y * (dy - sum_c(dy * y)) over the class axis. */
   softmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void;
   /**
+   * y = log softmax(x) = x - m - log(sum_c exp(x - m)) over the class axis, m its max: finite
+   * wherever x is, where log(softmaxForward(x)) would give -inf for scores far below the largest.
+   */
+  logSoftmaxForward(g: ClassGeom, x: Buf, y: Buf): void;
+  /** dx = dy - exp(y) * sum_c(dy) over the class axis, y being logSoftmaxForward's output; dx may alias dy. */
+  logSoftmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void;
+  /**
    * loss[0] = sum over labelled positions of -w[label] log(max(prob[label], FLT_MIN)) (a NaN prob stays NaN),
    * divided as `normalization` says (positions, not weights, are counted); positions whose label
    * equals `ignoreLabel` (when not null) are skipped. `weights` holds one weight per class; without

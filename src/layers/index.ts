@@ -23,7 +23,7 @@ import { ReLU } from './relu.js';
 import { RNN } from './rnn.js';
 import { Sigmoid } from './sigmoid.js';
 import { SequenceData } from './sequence-data.js';
-import { Softmax } from './softmax.js';
+import { LogSoftmax, Softmax } from './softmax.js';
 import { SoftmaxLoss } from './softmax-loss.js';
 import { Split } from '../core/split.js';
 import { TanH } from './tanh.js';
@@ -97,6 +97,7 @@ export const standardLayerTypes = {
   Sigmoid,
   SequenceData,
   Softmax,
+  LogSoftmax,
   SoftmaxLoss,
   Split,
   TanH,

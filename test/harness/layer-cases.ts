@@ -201,6 +201,15 @@ export const layerCases: LayerCase[] = [
   { name: 'softmax-spatial', config: { type: 'Softmax', name: 'sm4', bottoms: ['x'], tops: ['y'] }, bottoms: [[2, 3, 2, 2]], inputs: [distinct(3)], reference: ref.softmax },
   { name: 'softmax-axis2', config: { type: 'Softmax', name: 'sm2', bottoms: ['x'], tops: ['y'], axis: 2 }, bottoms: [[2, 2, 4]], inputs: [distinct(3)], reference: ref.softmax },
 
+  // ---- LogSoftmax ----
+  { name: 'logsoftmax', config: { type: 'LogSoftmax', name: 'lsm', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 5]], inputs: [distinct(3)], reference: ref.logSoftmax },
+  // 20 positions per item: whole SIMD vectors of positions and a part of one
+  { name: 'logsoftmax-spatial', config: { type: 'LogSoftmax', name: 'lsm4', bottoms: ['x'], tops: ['y'] }, bottoms: [[2, 3, 4, 5]], inputs: [distinct(3)], reference: ref.logSoftmax },
+  { name: 'logsoftmax-axis2', config: { type: 'LogSoftmax', name: 'lsm2', bottoms: ['x'], tops: ['y'], axis: 2 }, bottoms: [[2, 2, 4]], inputs: [distinct(3)], reference: ref.logSoftmax },
+  // scores 400 apart, where softmax's probabilities underflow float32 and their log would be -inf;
+  // 37 classes: whole SIMD vectors of a row and a tail
+  { name: 'logsoftmax-far', config: { type: 'LogSoftmax', name: 'lsmfar', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 37]], inputs: [distinct(200)], reference: ref.logSoftmax },
+
   // ---- SoftmaxLoss ----
   { name: 'softmax-loss', config: loss('loss'), bottoms: [[4, 5], [4]], inputs: [distinct(3), labels(5)], reference: ref.softmaxLoss },
   { name: 'softmax-loss-weight', config: loss('lossw', { lossWeight: 0.5 }), bottoms: [[4, 5], [4, 1]], inputs: [distinct(3), labels(5)], reference: ref.softmaxLoss },

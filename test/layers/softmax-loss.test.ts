@@ -1,4 +1,4 @@
-/** Softmax, SoftmaxLoss and Accuracy with known values. */
+/** Softmax, LogSoftmax, SoftmaxLoss and Accuracy with known values. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { JsBackend } from '../../src/backend/js/js-backend.js';
@@ -24,6 +24,37 @@ describe('Softmax', () => {
     for (let i = 0; i < 4; i++) near(p[i] + p[i + 4], 1);
     near(p[0], 1 / (1 + 2)); // exp(0) / (exp(0) + exp(log 2))
     near(p[2], Math.exp(2) / (Math.exp(2) + 1));
+  });
+});
+
+describe('LogSoftmax', () => {
+  it('stays finite in float32 where log(softmax) underflows to -Infinity', () => {
+    const f32 = new JsBackend('float32');
+    const x = [0, -1000, 3, Math.log(2) + 3];  // [2, 2]
+    const built = buildLayer(f32, { type: 'LogSoftmax', name: 'lsm', bottoms: ['x'], tops: ['y'] }, [[2, 2]], { values: [x] });
+    built.layer.forward(built.bottoms, built.tops);
+    const y = built.tops[0].read();
+    assert.deepEqual(Array.from(y.slice(0, 2)), [0, -1000]);
+    near(y[2], -Math.log(3), 1e-6);  // log(1 / (1 + 2))
+    near(y[3], Math.log(2 / 3), 1e-6);
+    const sm = buildLayer(f32, { type: 'Softmax', name: 'sm', bottoms: ['x'], tops: ['p'] }, [[2, 2]], { values: [x] });
+    sm.layer.forward(sm.bottoms, sm.tops);
+    assert.equal(Math.log(sm.tops[0].read()[1]), -Infinity, 'the probability LogSoftmax does without');
+  });
+
+  it('then SoftmaxLoss is SoftmaxLoss on the scores, loss and gradient (PyTorch\'s nll_loss of log_softmax)', () => {
+    const scores = [0.3, -1.2, 2.5, 0.1, 4, -3, 0.5, 0.5, 1.5, -0.25, 0, 2];  // [3, 4]
+    const labels = [2, 0, 3];
+    const direct = run({ type: 'SoftmaxLoss', name: 'loss', bottoms: ['s', 'l'] }, [[3, 4], [3]], [scores, labels]);
+    direct.layer.backward(direct.tops, [true, false], direct.bottoms);
+    const lsm = run({ type: 'LogSoftmax', name: 'lsm', bottoms: ['s'], tops: ['logp'] }, [[3, 4]], [scores]);
+    const loss = run({ type: 'SoftmaxLoss', name: 'loss', bottoms: ['logp', 'l'] }, [[3, 4], [3]], [Array.from(lsm.tops[0].read()), labels]);
+    near(loss.tops[0].read()[0], direct.tops[0].read()[0]);
+    loss.layer.backward(loss.tops, [true, false], loss.bottoms);
+    lsm.tops[0].writeDiff(loss.bottoms[0].readDiff());
+    lsm.layer.backward(lsm.tops, [true], lsm.bottoms);
+    const [got, want] = [lsm.bottoms[0].readDiff(), direct.bottoms[0].readDiff()];
+    want.forEach((v, i) => near(got[i], v));
   });
 });
 

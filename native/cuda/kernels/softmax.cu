@@ -1,4 +1,4 @@
-// Softmax over the class axis of x seen as [outer, classes, inner], the softmax loss (also the
+// Softmax and log-softmax over the class axis of x seen as [outer, classes, inner], the softmax loss (also the
 // multinomial logistic loss on probabilities) and accuracy. Labels are [outer, inner] class indices
 // stored as floats; the losses take optional class weights w (hasWeights 0: every w is 1, and the
 // weights pointer is not read). The loss and accuracy kernels reduce in one block of
@@ -92,6 +92,60 @@ extern "C" __global__ void softmax_rows_bwd_f32(int rows, int classes, const flo
     for (int c = threadIdx.x; c < classes; c += blockDim.x) dot += dy[base + c] * y[base + c];
     dot = cortadoBlockSum(dot, buf);
     for (int c = threadIdx.x; c < classes; c += blockDim.x) dx[base + c] = y[base + c] * (dy[base + c] - dot);
+  }
+}
+
+/** y = x - max - log sum exp(x - max), one thread per (outer, inner) position. */
+extern "C" __global__ void log_softmax_fwd_f32(int outer, int classes, int inner, const float* x, float* y) {
+  CORTADO_LOOP(pos, outer * inner) {
+    int o = pos / inner, i = pos - o * inner;
+    const float* xp = x + o * classes * inner + i;
+    float* yp = y + o * classes * inner + i;
+    float m = -CORTADO_FLT_MAX;
+    for (int c = 0; c < classes; c++) m = fmaxf(m, xp[c * inner]);
+    float s = 0.0f;
+    for (int c = 0; c < classes; c++) s += expf(xp[c * inner] - m);
+    float shift = m + logf(s);
+    for (int c = 0; c < classes; c++) yp[c * inner] = xp[c * inner] - shift;
+  }
+}
+
+/** dx = dy - exp(y) sum_c dy, y being log_softmax_fwd_f32's output; dx may alias dy. */
+extern "C" __global__ void log_softmax_bwd_f32(int outer, int classes, int inner, const float* y, const float* dy, float* dx) {
+  CORTADO_LOOP(pos, outer * inner) {
+    int o = pos / inner, i = pos - o * inner;
+    int base = o * classes * inner + i;
+    float sum = 0.0f;
+    for (int c = 0; c < classes; c++) sum += dy[base + c * inner];
+    for (int c = 0; c < classes; c++) dx[base + c * inner] = dy[base + c * inner] - expf(y[base + c * inner]) * sum;
+  }
+}
+
+/** log_softmax_fwd_f32 where inner is 1, a block per row as softmax_rows_fwd_f32. */
+extern "C" __global__ void log_softmax_rows_fwd_f32(int rows, int classes, const float* x, float* y) {
+  __shared__ float buf[CORTADO_REDUCE_THREADS];
+  for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    const float* xr = x + (size_t)r * classes;
+    float* yr = y + (size_t)r * classes;
+    float m = -CORTADO_FLT_MAX;
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) m = fmaxf(m, xr[c]);
+    m = blockMax(m, buf);
+    float s = 0.0f;
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) s += expf(xr[c] - m);
+    float shift = m + logf(cortadoBlockSum(s, buf));
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) yr[c] = xr[c] - shift;
+  }
+}
+
+/** log_softmax_bwd_f32 where inner is 1, a block per row; dx may alias dy. */
+extern "C" __global__ void log_softmax_rows_bwd_f32(int rows, int classes, const float* y, const float* dy, float* dx) {
+  __shared__ float buf[CORTADO_REDUCE_THREADS];
+  for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    const size_t base = (size_t)r * classes;
+    float sum = 0.0f;
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) sum += dy[base + c];
+    sum = cortadoBlockSum(sum, buf);
+    for (int c = threadIdx.x; c < classes; c += blockDim.x) dx[base + c] = dy[base + c] - expf(y[base + c]) * sum;
   }
 }
 

@@ -373,6 +373,14 @@ export class JsBackend implements Backend {
     softmax.softmaxBackward(g, h(y), h(dy), h(dx));
   }
 
+  logSoftmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
+    softmax.logSoftmaxForward(g, h(x), h(y));
+  }
+
+  logSoftmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
+    softmax.logSoftmaxBackward(g, h(y), h(dy), h(dx));
+  }
+
   softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
     normalization: LossNormalization, loss: Buf, weights: Buf | null = null): void {
     softmax.softmaxLossForward(g, h(prob), h(label), ignoreLabel, normalization, h(loss), classWeights('softmaxLossForward', g, weights));

@@ -4,6 +4,8 @@
  *
  *   softmax   y[c] = exp(x[c] - m) / Σ_k exp(x[k] - m),  m = max_k x[k]  (the shift avoids overflow)
  *   backward  dx[c] = y[c] (dy[c] - Σ_k dy[k] y[k])
+ *   log-softmax        y[c] = x[c] - m - log Σ_k exp(x[k] - m)
+ *   its backward       dx[c] = dy[c] - exp(y[c]) Σ_k dy[k]
  *   loss      Σ_labelled -w[label] log(max(p[label], FLT_MIN)) / normalizer
  *   loss grad dx = lossWeight w[label] (p - onehot(label)) / normalizer, 0 at ignored positions
  *   NLL grad  dp = -lossWeight w[label] / (max(p[label], FLT_MIN) normalizer) at the label, 0 elsewhere
@@ -73,6 +75,35 @@ export function softmaxBackward(g: ClassGeom, y: HostArray, dy: HostArray, dx: H
       let dot = 0;
       for (let k = base; k < end; k += inner) dot += dy[k] * y[k];
       for (let k = base; k < end; k += inner) dx[k] = y[k] * (dy[k] - dot);
+    }
+  }
+}
+
+export function logSoftmaxForward(g: ClassGeom, x: HostArray, y: HostArray): void {
+  const { outer, classes: C, inner } = g;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * C * inner + i;
+      const end = base + C * inner;
+      let m = -Infinity;
+      for (let k = base; k < end; k += inner) if (x[k] > m) m = x[k];
+      let sum = 0;
+      for (let k = base; k < end; k += inner) sum += Math.exp(x[k] - m);
+      const shift = m + Math.log(sum);
+      for (let k = base; k < end; k += inner) y[k] = x[k] - shift;
+    }
+  }
+}
+
+export function logSoftmaxBackward(g: ClassGeom, y: HostArray, dy: HostArray, dx: HostArray): void {
+  const { outer, classes: C, inner } = g;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * C * inner + i;
+      const end = base + C * inner;
+      let sum = 0;
+      for (let k = base; k < end; k += inner) sum += dy[k];
+      for (let k = base; k < end; k += inner) dx[k] = dy[k] - Math.exp(y[k]) * sum;
     }
   }
 }

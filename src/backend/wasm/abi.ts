@@ -55,6 +55,8 @@ export interface WasmKernels {
   neuron_backward(op: number, n: number, y: number, dy: number, dx: number, alpha: number): void;
   softmax_forward(outer: number, classes: number, inner: number, x: number, y: number): void;
   softmax_backward(outer: number, classes: number, inner: number, y: number, dy: number, dx: number): void;
+  log_softmax_forward(outer: number, classes: number, inner: number, x: number, y: number): void;
+  log_softmax_backward(outer: number, classes: number, inner: number, y: number, dy: number, dx: number): void;
   /** -1, or the position of the first label that is no class (nothing written then). */
   softmax_loss_forward(outer: number, classes: number, inner: number, prob: number, label: number,
     hasIgnore: number, ignoreLabel: number, norm: number, loss: number): number;

@@ -443,6 +443,18 @@ export class WasmBackend extends JsBackend {
     if (p) this.k.softmax_backward(g.outer, g.classes, g.inner, p[0], p[1], p[2]); else super.softmaxBackward(g, y, dy, dx);
   }
 
+  override logSoftmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
+    const n = g.outer * g.classes * g.inner;
+    const p = this.classes('logSoftmaxForward', g, [x, 'x', n], [y, 'y', n]);
+    if (p) this.k.log_softmax_forward(g.outer, g.classes, g.inner, p[0], p[1]); else super.logSoftmaxForward(g, x, y);
+  }
+
+  override logSoftmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
+    const n = g.outer * g.classes * g.inner;
+    const p = this.classes('logSoftmaxBackward', g, [y, 'y', n], [dy, 'dy', n], [dx, 'dx', n]);
+    if (p) this.k.log_softmax_backward(g.outer, g.classes, g.inner, p[0], p[1], p[2]); else super.logSoftmaxBackward(g, y, dy, dx);
+  }
+
   /**
    * A bad label is reported by the TypeScript kernel, so the DataError reads the same on every CPU
    * backend; class weights are applied there too (a cheap final layer, on host memory already).

@@ -1,6 +1,6 @@
 /**
  * WGSL kernels of the fused layer methods: neurons, dropout, SGD, bias, gather and scatter-add,
- * strided copies, softmax, its loss and the NLL gradient (optionally class-weighted), the hinge
+ * strided copies, softmax and log-softmax, softmax's loss and the NLL gradient (optionally class-weighted), the hinge
  * loss, accuracy, binary accuracy, top-k, and counter-based random numbers. Parameter words per
  * kernel as [word: meaning]; offsets are element offsets into the arena. Each output element is
  * written by one invocation only (sums over a window or a row are loops inside it), so nothing races.
@@ -328,6 +328,51 @@ export const nnKernels: Record<string, string> = {
   for (var c = 0u; c < C; c++) {
     let k = base + c * inner;
     m[u(5) + k] = m[u(3) + k] * (m[u(4) + k] - d);
+  }`),
+  /** [0 outer·inner, 1 classes, 2 inner, 3 x, 4 y] y = x - max - log Σ exp(x - max) */
+  logSoftmaxForward: elementwise(`
+  let C = u(1);
+  let inner = u(2);
+  let base = (i / inner) * C * inner + i % inner;
+  var mx = m[u(3) + base];
+  for (var c = 1u; c < C; c++) { mx = max(mx, m[u(3) + base + c * inner]); }
+  var sum = 0.0;
+  for (var c = 0u; c < C; c++) { sum += exp(m[u(3) + base + c * inner] - mx); }
+  let shift = mx + log(sum);
+  for (var c = 0u; c < C; c++) { m[u(4) + base + c * inner] = m[u(3) + base + c * inner] - shift; }`),
+  /** [0 rows, 1 classes, 2 x, 3 y] logSoftmaxForward of rows (inner 1), a workgroup per row as softmaxRowsForward */
+  logSoftmaxRowsForward: rowwise(`
+  let C = u(1);
+  let x = u(2) + r * C;
+  let y = u(3) + r * C;
+  var mx = bitcast<f32>(0xff7fffffu);  // -FLT_MAX
+  for (var c = li; c < C; c += 256u) { mx = max(mx, m[x + c]); }
+  mx = rowMax(mx, li);
+  var sum = 0.0;
+  for (var c = li; c < C; c += 256u) { sum += exp(m[x + c] - mx); }
+  let shift = mx + log(rowSum(sum, li));
+  for (var c = li; c < C; c += 256u) { m[y + c] = m[x + c] - shift; }`),
+  /** [0 outer·inner, 1 classes, 2 inner, 3 y, 4 dy, 5 dx] dx = dy - exp(y) Σ dy */
+  logSoftmaxBackward: elementwise(`
+  let C = u(1);
+  let inner = u(2);
+  let base = (i / inner) * C * inner + i % inner;
+  var d = 0.0;
+  for (var c = 0u; c < C; c++) { d += m[u(4) + base + c * inner]; }
+  for (var c = 0u; c < C; c++) {
+    let k = base + c * inner;
+    m[u(5) + k] = m[u(4) + k] - exp(m[u(3) + k]) * d;
+  }`),
+  /** [0 rows, 1 classes, 2 y, 3 dy, 4 dx] logSoftmaxBackward of rows, as logSoftmaxRowsForward */
+  logSoftmaxRowsBackward: rowwise(`
+  let C = u(1);
+  let base = r * C;
+  var d = 0.0;
+  for (var c = li; c < C; c += 256u) { d += m[u(3) + base + c]; }
+  d = rowSum(d, li);
+  for (var c = li; c < C; c += 256u) {
+    let k = base + c;
+    m[u(4) + k] = m[u(3) + k] - exp(m[u(2) + k]) * d;
   }`),
   /**
    * [0 outer·inner, 1 classes, 2 inner, 3 prob, 4 label, 5 hasIgnore, 6 ignore, 7 normalization:

@@ -386,6 +386,20 @@ export class WebGpuBackend implements Backend {
     else this.launch('softmaxBackward', pos, new Params().u(pos).u(g.classes).u(g.inner).u(yo).u(dyo).u(dxo));
   }
 
+  logSoftmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
+    const pos = g.outer * g.inner, n = pos * g.classes;
+    const [xo, yo] = [this.off(x, n, 'logSoftmaxForward x'), this.off(y, n, 'logSoftmaxForward y')];
+    if (softmaxByRows(g)) this.launchRows('logSoftmaxRowsForward', g.outer, new Params().u(g.outer).u(g.classes).u(xo).u(yo));
+    else this.launch('logSoftmaxForward', pos, new Params().u(pos).u(g.classes).u(g.inner).u(xo).u(yo));
+  }
+
+  logSoftmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
+    const pos = g.outer * g.inner, n = pos * g.classes;
+    const [yo, dyo, dxo] = [this.off(y, n, 'logSoftmaxBackward y'), this.off(dy, n, 'logSoftmaxBackward dy'), this.off(dx, n, 'logSoftmaxBackward dx')];
+    if (softmaxByRows(g)) this.launchRows('logSoftmaxRowsBackward', g.outer, new Params().u(g.outer).u(g.classes).u(yo).u(dyo).u(dxo));
+    else this.launch('logSoftmaxBackward', pos, new Params().u(pos).u(g.classes).u(g.inner).u(yo).u(dyo).u(dxo));
+  }
+
   softmaxLossForward(g: ClassGeom, prob: Buf, label: Buf, ignoreLabel: number | null,
     normalization: LossNormalization, loss: Buf, weights: Buf | null = null): void {
     const pos = g.outer * g.inner;

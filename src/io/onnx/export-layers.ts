@@ -155,6 +155,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     });
   },
   Softmax: (x) => x.g.node('Softmax', x.name, [x.bottom(0)], [x.top(0)], { axis: x.c.axis }),
+  LogSoftmax: (x) => x.g.node('LogSoftmax', x.name, [x.bottom(0)], [x.top(0)], { axis: x.c.axis }),
   Dropout: (x) => x.g.node('Dropout', x.name, [x.bottom(0), x.g.floats(`${x.name}_ratio`, [], [x.c.ratio])], [x.top(0)]),
   BatchNorm: (x) => {
     const [mean, variance, sf] = ['mean', 'variance', 'scaleFactor'].map((p) => x.paramValues(p));

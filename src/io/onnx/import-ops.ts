@@ -477,6 +477,16 @@ function prelu(x: In): string | void {
   x.weight(x.name, 'slope', b.shape, s.values);
 }
 
+/** Softmax and LogSoftmax: over one axis (opset 13 on), or over the axes from `axis` on, flattened (before). */
+function softmax(x: In, type: 'Softmax' | 'LogSoftmax'): string | void {
+  const rank = x.shape(x.inputs[0]).length;
+  const given = x.attrs.get('axis') ?? (x.opset >= 13 ? -1 : 1);
+  const axis = given < 0 ? given + rank : given;
+  if (axis < 0 || axis >= rank) return `axis ${given} of a ${rank}-d input`;
+  if (x.opset < 13 && axis !== rank - 1) return `opset ${x.opset} ${x.op} over axes ${given}.. flattened (Cortado's ${type} is over one axis)`;
+  x.layer({ type, ...one(x), axis });
+}
+
 export const IMPORTS: Readonly<Record<string, Entry>> = {
   ...POOL_IMPORTS,
   Conv: conv(false),
@@ -497,14 +507,8 @@ export const IMPORTS: Readonly<Record<string, Entry>> = {
   },
   PRelu: prelu,
   Clip: clip,
-  Softmax: (x) => {
-    const rank = x.shape(x.inputs[0]).length;
-    const given = x.attrs.get('axis') ?? (x.opset >= 13 ? -1 : 1);
-    const axis = given < 0 ? given + rank : given;
-    if (axis < 0 || axis >= rank) return `axis ${given} of a ${rank}-d input`;
-    if (x.opset < 13 && axis !== rank - 1) return `opset ${x.opset} Softmax over axes ${given}.. flattened (Cortado's Softmax is over one axis)`;
-    x.layer({ type: 'Softmax', ...one(x), axis });
-  },
+  Softmax: (x) => softmax(x, 'Softmax'),
+  LogSoftmax: (x) => softmax(x, 'LogSoftmax'),
   BatchNormalization: batchNorm,
   LRN: (x) => {
     const size = x.attrs.get('size');

@@ -60,6 +60,16 @@ function main(): void {
   const cg = { outer: 5, classes: 11, inner: 3 };
   const S = values(165, 9, -4, 4);
   check('softmax', (b) => { const y = b.alloc(165); b.softmaxForward(cg, buf(b, S), y); return read(b, y); }, 1e-5, 1e-7);
+  // a row of 37 classes: whole vectors and a tail on every instruction set; inner 3: part of a vector of positions
+  for (const g of [cg, { outer: 4, classes: 37, inner: 1 }]) {
+    const n = g.outer * g.classes * g.inner, X = values(n, 13, -40, 40), DY = values(n, 14);
+    check(`log-softmax ${g.classes}x${g.inner} forward and backward`, (b) => {
+      const y = b.alloc(n), dx = b.alloc(n);
+      b.logSoftmaxForward(g, buf(b, X), y);
+      b.logSoftmaxBackward(g, y, buf(b, DY), dx);
+      return Float32Array.from([...read(b, y), ...read(b, dx)]);
+    }, 1e-5, 1e-5);
+  }
   const pg = { num: 2, channels: 3, height: 9, width: 7, kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, outH: 5, outW: 4 };
   const P = values(2 * 3 * 9 * 7, 10);
   check('max pool', (b) => { const y = b.alloc(120); b.poolForward(pg, 'max', buf(b, P), y, b.alloc(120)); return read(b, y); });

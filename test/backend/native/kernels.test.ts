@@ -189,6 +189,27 @@ test('native softmax matches the TypeScript backend, forward and backward', (t) 
   }
 });
 
+test('native log-softmax matches the TypeScript backend, forward and backward, and stays finite far below the max', (t) => {
+  if (skipReason) return t.skip(skipReason);
+  const { native, js } = pair();
+  for (const g of CLASS_GEOMS) {
+    const n = g.outer * g.classes * g.inner;
+    const X = values(n, n + 2, -30, 30), DY = values(n, n + 3);
+    X[0] = -1e4;  // its probability underflows float32; its log-probability is about -1e4
+    const run = (b: typeof native | typeof js) => {
+      const y = b.alloc(n), dx = b.alloc(n);
+      b.logSoftmaxForward(g, buf(b, X), y);
+      b.logSoftmaxBackward(g, y, buf(b, DY), dx);
+      return { y: read(b, y), dx: read(b, dx) };
+    };
+    const got = run(native), want = run(js);
+    const what = `${g.outer}x${g.classes}x${g.inner}`;
+    assert.ok(got.y.every(Number.isFinite), `log-softmax ${what}: every output finite`);
+    assertClose(got.y, want.y, `log-softmax ${what}: forward`, 1e-5, 1e-5);
+    assertClose(got.dx, want.dx, `log-softmax ${what}: backward`, 1e-4, 1e-6);
+  }
+});
+
 test('native layerNorm matches the TypeScript backend, forward and backward, with and without scale and bias', (t) => {
   if (skipReason) return t.skip(skipReason);
   const { native, js } = pair();

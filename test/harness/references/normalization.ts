@@ -1,4 +1,4 @@
-/** Forward references of Softmax, BatchNorm and LRN (Caffe's formulas). */
+/** Forward references of Softmax, LogSoftmax, BatchNorm and LRN (Caffe's formulas). */
 import { around, axisOf, count, field, type ForwardReference } from './common.js';
 
 /** Softmax over `axis` (default 1): y[o, c, i] = e^x[o, c, i] / Σ_c' e^x[o, c', i]. */
@@ -10,6 +10,19 @@ export const softmax: ForwardReference = ([x], _p, row) => {
     let z = 0;
     for (let c = 0; c < C; c++) z += Math.exp(x[(o * C + c) * inner + i]);
     for (let c = 0; c < C; c++) y[(o * C + c) * inner + i] = Math.exp(x[(o * C + c) * inner + i]) / z;
+  }
+  return [y];
+};
+
+/** LogSoftmax over `axis` (default 1): y[o, c, i] = x[o, c, i] - log Σ_c' e^x[o, c', i]. */
+export const logSoftmax: ForwardReference = ([x], _p, row) => {
+  const shape = row.shapes[0];
+  const [outer, C, inner] = around(shape, axisOf(field(row, 'axis', 1), shape.length));
+  const y = new Float64Array(x.length);
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+    let z = 0;
+    for (let c = 0; c < C; c++) z += Math.exp(x[(o * C + c) * inner + i]);
+    for (let c = 0; c < C; c++) y[(o * C + c) * inner + i] = x[(o * C + c) * inner + i] - Math.log(z);
   }
   return [y];
 };

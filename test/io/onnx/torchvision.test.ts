@@ -6,12 +6,13 @@
  * transformer also at opset 14, where PyTorch writes LayerNorm as means and a division), and text
  * models on token ids: a classifier on nn.Embedding and nn.TransformerEncoder (a mean over the
  * sequence), the same with a padding mask as a second input, the same encoder under a causal mask as a language model, a classifier on a 2-layer nn.LSTM (its final hidden state), a bidirectional LSTM tagger and a
- * classifier on a 2-layer bidirectional nn.GRU, into a temporary folder. Each is imported, run on
+ * classifier on a 2-layer bidirectional nn.GRU, and PyTorch's usual MNIST classifier (its forward ends
+ * in log_softmax: ONNX's LogSoftmax), into a temporary folder. Each is imported, run on
  * every available backend, and must match onnxruntime (and PyTorch) within 1e-4 relative.
  * ResNet-18, EfficientNet-B0, the ConvNeXt, the transformer and the LSTM and GRU classifiers then
- * fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the loss falls; six
- * of them are fine-tuned in float64 beside PyTorch training the module itself (finetune_replay.py),
- * and the losses must agree step by step. Skips
+ * fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the loss falls; eight
+ * models (REPLAYED, the MNIST classifier among them) are fine-tuned in float64 beside PyTorch
+ * training the module itself (finetune_replay.py), and the losses must agree step by step. Skips
  * with a visible reason when python3 with torch and torchvision, or onnxruntime-node, is absent.
  */
 import { describe, it, before } from 'node:test';
@@ -30,10 +31,10 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'padded_text', 'ids_padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'padded_text', 'ids_padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier', 'mnist_logsoftmax'];
 /** Input shapes other than an image of 1×3×64×64: the text models read token ids (int64 in ONNX). */
 const TOKENS = { shape: [2, 12], int64: true };
-const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { text_transformer: TOKENS, padded_text: TOKENS, ids_padded_text: TOKENS, causal_lm: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS, rnn_classifier: TOKENS };
+const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { mnist_logsoftmax: { shape: [1, 1, 28, 28], int64: false }, text_transformer: TOKENS, padded_text: TOKENS, ids_padded_text: TOKENS, causal_lm: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS, rnn_classifier: TOKENS };
 const SCRIPT = join(process.cwd(), 'scripts', 'onnx-fixtures.py');
 
 /** The first of $PYTHON, /usr/bin/python3 (Debian's, where apt installs torch) and python3 with torch and torchvision. */
@@ -149,7 +150,8 @@ describe('torchvision graphs and text models exported by PyTorch', { timeout: 30
   // Fine-tuning an imported model is fine-tuning it in PyTorch: the same losses, step by step, from
   // the same weights in float64 (finetune_replay.py trains the PyTorch module the file came from).
   // resnet18_train: exported for training, its BatchNorm nodes with training_mode 1 (batch statistics).
-  const REPLAYED = ['vit_mini', 'text_transformer', 'lstm_classifier', 'gru_classifier', 'rnn_classifier', 'convnext_mini', 'resnet18_train'];
+  // mnist_logsoftmax ends in LogSoftmax: SoftmaxLoss on log-probabilities is PyTorch's nll_loss on them.
+  const REPLAYED = ['vit_mini', 'text_transformer', 'lstm_classifier', 'gru_classifier', 'rnn_classifier', 'convnext_mini', 'resnet18_train', 'mnist_logsoftmax'];
   it(`${REPLAYED.join(', ')}: three SGD steps in float64 give PyTorch's losses, step by step`, { skip: skip || false }, () => {
     const models = REPLAYED.map((name) => {
       const spec = INPUTS[name] ?? { shape: [1, 3, 64, 64], int64: false };

@@ -650,6 +650,20 @@ export class CudaBackend implements Backend {
     else this.run('softmax_bwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, ...bufs]);
   }
 
+  logSoftmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
+    const n = g.outer * g.classes * g.inner;
+    const [xb, yb] = [cudaBuf(x, n, 'logSoftmaxForward x'), cudaBuf(y, n, 'logSoftmaxForward y')];
+    if (softmaxByRows(g)) this.runRows('log_softmax_rows_fwd_f32', g.outer, n, [g.outer, g.classes, xb, yb]);
+    else this.run('log_softmax_fwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, xb, yb]);
+  }
+
+  logSoftmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
+    const n = g.outer * g.classes * g.inner;
+    const bufs = [cudaBuf(y, n, 'logSoftmaxBackward y'), cudaBuf(dy, n, 'logSoftmaxBackward dy'), cudaBuf(dx, n, 'logSoftmaxBackward dx')];
+    if (softmaxByRows(g)) this.runRows('log_softmax_rows_bwd_f32', g.outer, n, [g.outer, g.classes, ...bufs]);
+    else this.run('log_softmax_bwd_f32', g.outer * g.inner, [g.outer, g.classes, g.inner, ...bufs]);
+  }
+
   private normalization(mode: LossNormalization): number {
     const code = (NORMALIZATION as Record<string, number>)[mode];
     if (code === undefined) throw new BackendError(`CUDA backend: unknown loss normalization "${mode as string}"`);

@@ -73,6 +73,8 @@ export interface NativeAddon {
 
   softmaxForward(outer: number, classes: number, inner: number, x: F32, y: F32): void;
   softmaxBackward(outer: number, classes: number, inner: number, y: F32, dy: F32, dx: F32): void;
+  logSoftmaxForward(outer: number, classes: number, inner: number, x: F32, y: F32): void;
+  logSoftmaxBackward(outer: number, classes: number, inner: number, y: F32, dy: F32, dx: F32): void;
   /** Returns -1, or the position of the first label that is no class (nothing written then). */
   softmaxLossForward(outer: number, classes: number, inner: number, prob: F32, label: F32,
     ignoreLabel: number | null, normalization: number, loss: F32): number;
@@ -92,6 +94,7 @@ const REQUIRED: readonly (keyof NativeAddon)[] = [
   'setErrorClass', 'set', 'copy', 'scal', 'axpy', 'axpby', 'dot', 'asum', 'binary', 'unary', 'clamp', 'where', 'gemm', 'gemv', 'gemmBatched', 'gather', 'scatterAdd', 'copy2d', 'layerNormForward', 'layerNormBackward',
   'convForward', 'convBackwardData', 'convBackwardFilter', 'biasForward', 'biasBackward', 'poolForward',
   'poolBackward', 'lrnForward', 'lrnBackward', 'neuronForward', 'neuronBackward', 'softmaxForward', 'softmaxBackward',
+  'logSoftmaxForward', 'logSoftmaxBackward',
   'softmaxLossForward', 'softmaxLossBackward', 'randomUniform', 'dropout', 'sgdUpdate',
 ];
 

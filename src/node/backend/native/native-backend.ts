@@ -256,6 +256,14 @@ export class NativeBackend extends JsBackend {
     this.addon.softmaxBackward(g.outer, g.classes, g.inner, f(y), f(dy), f(dx));
   }
 
+  override logSoftmaxForward(g: ClassGeom, x: Buf, y: Buf): void {
+    this.addon.logSoftmaxForward(g.outer, g.classes, g.inner, f(x), f(y));
+  }
+
+  override logSoftmaxBackward(g: ClassGeom, y: Buf, dy: Buf, dx: Buf): void {
+    this.addon.logSoftmaxBackward(g.outer, g.classes, g.inner, f(y), f(dy), f(dx));
+  }
+
   /**
    * A bad label is reported by the TypeScript kernel, so the DataError reads the same on every CPU
    * backend; class weights are applied there too (a cheap final layer, on host memory already).
