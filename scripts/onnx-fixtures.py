@@ -7,7 +7,7 @@ stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: it
 VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer: see
 TextTransformer; padded_text: see PaddedText (and OUT_DIR/padded_text.pad.bin, its mask); ids_padded_text: see
 IdsPaddedText;
-causal_lm: see CausalLM; mnist_logsoftmax: see MnistLogSoftmax (input 1x1x28x28); lstm_classifier, bilstm_tagger, gru_classifier, rnn_classifier: see
+causal_lm: see CausalLM; mnist_logsoftmax: see MnistLogSoftmax (input 1x1x28x28); unet_mini: see UNetMini; lstm_classifier, bilstm_tagger, gru_classifier, rnn_classifier: see
 RecurrentText (the text models read token ids [2, 12]); NAME_opsetK: NAME exported at opset K
 instead of 17; NAME_train: NAME exported for training (TrainingMode.TRAINING, no constant folding:
 BatchNorm kept as BatchNormalization with training_mode 1); by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
@@ -122,7 +122,27 @@ class MnistLogSoftmax(torch.nn.Module):
         return torch.nn.functional.log_softmax(self.fc2(x), dim=1)
 
 
+class UNetMini(torch.nn.Module):
+    """A small U-Net-like segmenter: two 3x3 convolutions (16 channels), a 2x2 max pooling, a
+    3x3 convolution of 32, nn.Upsample(scale_factor=2) (nearest) back to full size, concatenated
+    with the skip connection, a 3x3 convolution of 16, a 1x1 convolution to 3 classes per pixel,
+    then F.interpolate by (1, 2) in height and width, and the classes' scores per pixel."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = torch.nn.Sequential(torch.nn.Conv2d(3, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(16, 16, 3, padding=1), torch.nn.ReLU())
+        self.mid = torch.nn.Sequential(torch.nn.MaxPool2d(2), torch.nn.Conv2d(16, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.Upsample(scale_factor=2))
+        self.up = torch.nn.Sequential(torch.nn.Conv2d(48, 16, 3, padding=1), torch.nn.ReLU(), torch.nn.Conv2d(16, 3, 1))
+
+    def forward(self, x):
+        skip = self.down(x)
+        y = self.up(torch.cat([self.mid(skip), skip], 1))
+        return torch.nn.functional.interpolate(y, scale_factor=(1, 2), mode='nearest')
+
+
 def build(name):
+    if name == 'unet_mini':
+        return UNetMini()
     if name == 'mnist_logsoftmax':
         return MnistLogSoftmax()
     if name == 'lstm_classifier':

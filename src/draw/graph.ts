@@ -55,6 +55,7 @@ export function layerDetail(c: any): string {
     case 'Dropout': parts.push(`ratio ${c.ratio}`); break;
     case 'Concat': case 'Slice': case 'Softmax': case 'LogSoftmax': if (c.axis !== 1) parts.push(`axis ${c.axis}`); break;
     case 'Accuracy': parts.push(`top-${c.topK}`); break;
+    case 'Upsample': parts.push(`×${c.scale.join('×')} nearest`); break;
     case 'Input': parts.push(c.shapes.map((s: number[]) => s.join('×')).join(', ')); break;
     case 'MemoryData': case 'HDF5Data': case 'AsyncHDF5Data': parts.push(`batch ${c.batchSize}`); break;
   }

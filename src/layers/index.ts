@@ -48,6 +48,7 @@ import { PReLU } from './prelu.js';
 import { Reduction } from './reduction.js';
 import { Scale } from './scale.js';
 import { Tile } from './tile.js';
+import { Upsample } from './upsample.js';
 import { Reverse } from './reverse.js';
 import { Permute } from './permute.js';
 import { Parameter } from './parameter.js';
@@ -121,6 +122,7 @@ export const standardLayerTypes = {
   Reduction,
   Scale,
   Tile,
+  Upsample,
   Reverse,
   Permute,
   Parameter,

@@ -501,6 +501,13 @@ export const layerCases: LayerCase[] = [
   // outer rows than tiles (a copy per tile).
   { name: 'tile-token', config: { type: 'Tile', name: 'tilet', bottoms: ['x'], tops: ['y'], axis: 0, tiles: 7 }, bottoms: [[1, 1, 5]], reference: ref.tile },
   { name: 'tile-outer', config: { type: 'Tile', name: 'tileo', bottoms: ['x'], tops: ['y'], axis: 1, tiles: 2 }, bottoms: [[5, 1, 3]], reference: ref.tile },
+  // nearest-neighbour upsampling: 2× in both spatial axes, a factor per axis, a 1-d and a 3-d
+  // signal (a factor of 1 skipped), and a factor of 1 throughout (a plain copy)
+  { name: 'upsample-2x', config: { type: 'Upsample', name: 'up', bottoms: ['x'], tops: ['y'], scale: 2 }, bottoms: [[2, 3, 3, 4]], reference: ref.upsample },
+  { name: 'upsample-hw', config: { type: 'Upsample', name: 'uphw', bottoms: ['x'], tops: ['y'], scale: [3, 2] }, bottoms: [[1, 2, 3, 2]], reference: ref.upsample },
+  { name: 'upsample-1d', config: { type: 'Upsample', name: 'up1', bottoms: ['x'], tops: ['y'], scale: [3] }, bottoms: [[2, 3, 5]], reference: ref.upsample },
+  { name: 'upsample-3d', config: { type: 'Upsample', name: 'up3', bottoms: ['x'], tops: ['y'], scale: [2, 1, 3] }, bottoms: [[1, 2, 2, 3, 2]], reference: ref.upsample },
+  { name: 'upsample-one', config: { type: 'Upsample', name: 'upone', bottoms: ['x'], tops: ['y'], scale: 1 }, bottoms: [[2, 2, 2, 3]], reference: ref.upsample },
   { name: 'reverse-time', config: { type: 'Reverse', name: 'rev', bottoms: ['x'], tops: ['y'] }, bottoms: [[5, 2, 3]], reference: ref.reverse },
   { name: 'reverse-axis1', config: { type: 'Reverse', name: 'rev1', bottoms: ['x'], tops: ['y'], axis: 1 }, bottoms: [[2, 4, 3, 2]], reference: ref.reverse },
   { name: 'reverse-axis-last', config: { type: 'Reverse', name: 'revl', bottoms: ['x'], tops: ['y'], axis: -1 }, bottoms: [[3, 5]], reference: ref.reverse },

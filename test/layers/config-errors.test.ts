@@ -114,4 +114,16 @@ describe('absurd sizes are refused where they are read, naming the layer and the
     const layer = () => buildLayer(new JsBackend('float64'), pool({ kernel: 2 ** 30, pad: 2 ** 30 - 1, stride: 2 ** 30 }), [[1, 1, 4, 4]]);
     assert.throws(layer, (e: Error) => e instanceof ConfigError && /layer "pool1" \(Pooling\).*2\^31 - 1.*"pad", "stride" or "kernel"/.test(e.message));
   });
+  it('Upsample: a scale that is no whole number >= 1, or one per spatial axis, is refused naming the layer', () => {
+    const up = (scale: unknown): LayerConfig => ({ type: 'Upsample', name: 'up', bottoms: ['x'], tops: ['y'], scale } as LayerConfig);
+    rejects(up(0), 'layer "up" (Upsample)', 'field "scale"', '>= 1');
+    rejects(up(1.5), 'layer "up" (Upsample)', 'field "scale"', 'integer');
+    rejects(up([2, 2.5]), 'field "scale"', 'whole number >= 1');
+    rejects(up([]), 'field "scale"', 'whole number >= 1');
+    rejects({ type: 'Upsample', name: 'up', bottoms: ['x'], tops: ['y'] }, 'field "scale"', 'given');
+    const f64 = new JsBackend('float64');
+    assert.throws(() => buildLayer(f64, up([2, 2, 2]), [[1, 3, 4, 4]]),
+      (e: Error) => e instanceof ShapeError && /layer "up" \(Upsample\): scale \[2, 2, 2\] has 3 factors for the 2 spatial axes of bottom "x" \[1, 3, 4, 4\]/.test(e.message));
+    assert.throws(() => buildLayer(f64, up(2), [[4, 3]]), (e: Error) => e instanceof ShapeError && /at least one spatial axis/.test(e.message));
+  });
 });

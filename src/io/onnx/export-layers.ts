@@ -223,6 +223,14 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     x.g.node('Mul', x.name, [x.bottom(0), s], [m]);
     x.g.node('Add', `${x.name}_bias`, [m, factor(x, 'bias', -1)], [x.top(0)]);
   },
+  // nearest, each output position reading input floor(i / s): asymmetric coordinates, rounded down
+  Upsample: (x) => {
+    const shape = x.inShape(0);
+    const scale = x.c.scale;
+    const scales = shape.map((_, a) => (a < 2 ? 1 : scale[scale.length === 1 ? 0 : a - 2]));
+    x.g.node('Resize', x.name, [x.bottom(0), '', x.g.floats(`${x.name}_scales`, [scales.length], scales)], [x.top(0)],
+      { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+  },
   Tile: (x) => {
     const shape = x.inShape(0);
     const axis = x.axis();

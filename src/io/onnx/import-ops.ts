@@ -5,6 +5,7 @@
  * Weights must be constants (initializers or folded values); data flows through computed values.
  */
 import type { LayerConfig } from '../../core/layer.js';
+import { MAX_BLOB_COUNT } from '../../core/limits.js';
 import type { ArrayEntry } from '../weights-layout.js';
 import type { Msg, Tensor } from './codec.js';
 import { fullOrder } from '../../layers/permute.js';
@@ -487,6 +488,72 @@ function softmax(x: In, type: 'Softmax' | 'LogSoftmax'): string | void {
   x.layer({ type, ...one(x), axis });
 }
 
+/**
+ * Resize and Upsample of mode nearest by whole factors on the spatial axes: Cortado's Upsample,
+ * which copies x[floor(i / s)] to i. The scales come from `scales` (an attribute before opset 9
+ * of Upsample, an input after) or as output `sizes` over the input's; the pixel each output
+ * position reads under the node's coordinate_transformation_mode and nearest_mode is worked out
+ * along every axis and must be floor(i / s).
+ */
+function resize(x: In): string | void {
+  const shape = x.shape(x.inputs[0]);
+  const mode = x.attrs.get('mode') ?? 'nearest';
+  if (mode !== 'nearest') return `mode "${mode}" (Cortado's Upsample is nearest-neighbour)`;
+  if (x.attrs.has('axes')) return 'the axes attribute (scales for every axis are needed)';
+  if ((x.attrs.get('antialias') ?? 0) !== 0) return 'antialias';
+  const modern = x.op === 'Resize' && x.opset >= 11;
+  let scales: number[] | undefined;
+  if (x.op === 'Upsample' && x.opset < 9) scales = x.attrs.get('scales');
+  else {
+    const at = modern ? 2 : 1;
+    const given = x.inputs[at] ? needConst(x, at, 'scales').values : [];
+    if (given.length > 0) scales = Array.from(given);
+    else if (modern && x.inputs[3]) scales = Array.from(needConst(x, 3, 'sizes').values, (m, a) => m / shape[a]);
+  }
+  if (!scales) return 'neither scales nor sizes';
+  if (scales.length !== shape.length) return `${scales.length} scales for a ${shape.length}-d input`;
+  if (shape.length < 3 || scales[0] !== 1 || scales[1] !== 1) return `scales [${scales.join(', ')}] (Cortado's Upsample scales the axes after the batch and channel axes)`;
+  const spatial = scales.slice(2);
+  if (spatial.some((s) => !Number.isInteger(s) || s < 1)) return `scales [${scales.join(', ')}] (Cortado's Upsample repeats values a whole number of times)`;
+  const out = shape.reduce((n, d, a) => n * d * scales![a], 1);
+  if (out > MAX_BLOB_COUNT) return `an output of ${out} values (a blob holds at most ${MAX_BLOB_COUNT})`;
+  const ctm = modern ? x.attrs.get('coordinate_transformation_mode') ?? 'half_pixel' : 'asymmetric';
+  const rounding = modern ? x.attrs.get('nearest_mode') ?? 'round_prefer_floor' : 'floor';
+  for (let a = 2; a < shape.length; a++) {
+    const n = shape[a], s = scales[a], m = n * s;
+    for (let i = 0; i < m; i++) {
+      const src = nearestSource(ctm, rounding, i, s, n, m);
+      if (typeof src === 'string') return src;
+      if (src !== Math.floor(i / s)) {
+        return `coordinate_transformation_mode "${ctm}" with nearest_mode "${rounding}": output ${i} of axis ${a} reads input ${src}, not ${Math.floor(i / s)} (Cortado's Upsample repeats each value in place)`;
+      }
+    }
+  }
+  x.layer({ type: 'Upsample', ...one(x), scale: spatial.every((s) => s === spatial[0]) ? [spatial[0]] : spatial });
+}
+
+/** The input pixel ONNX's nearest Resize reads for output i of an axis of n (m = n s out), or why it cannot say. */
+function nearestSource(ctm: string, rounding: string, i: number, s: number, n: number, m: number): number | string {
+  let c: number;
+  switch (ctm) {
+    case 'half_pixel': c = (i + 0.5) / s - 0.5; break;
+    case 'pytorch_half_pixel': c = m > 1 ? (i + 0.5) / s - 0.5 : 0; break;
+    case 'align_corners': c = m === 1 ? 0 : (i * (n - 1)) / (m - 1); break;
+    case 'asymmetric': c = i / s; break;
+    case 'tf_half_pixel_for_nn': c = (i + 0.5) / s; break;
+    default: return `coordinate_transformation_mode "${ctm}"`;
+  }
+  let k: number;
+  switch (rounding) {
+    case 'round_prefer_floor': k = c - Math.floor(c) === 0.5 ? Math.floor(c) : Math.round(c); break;
+    case 'round_prefer_ceil': k = c - Math.floor(c) === 0.5 ? Math.ceil(c) : Math.round(c); break;
+    case 'floor': k = Math.floor(c); break;
+    case 'ceil': k = Math.ceil(c); break;
+    default: return `nearest_mode "${rounding}"`;
+  }
+  return Math.min(Math.max(k, 0), n - 1);
+}
+
 export const IMPORTS: Readonly<Record<string, Entry>> = {
   ...POOL_IMPORTS,
   Conv: conv(false),
@@ -509,6 +576,8 @@ export const IMPORTS: Readonly<Record<string, Entry>> = {
   Clip: clip,
   Softmax: (x) => softmax(x, 'Softmax'),
   LogSoftmax: (x) => softmax(x, 'LogSoftmax'),
+  Resize: resize,
+  Upsample: resize,
   BatchNormalization: batchNorm,
   LRN: (x) => {
     const size = x.attrs.get('size');

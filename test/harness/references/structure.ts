@@ -88,6 +88,30 @@ export const tile: ForwardReference = ([x], _p, row) => {
   return [y];
 };
 
+/**
+ * Upsample: y[n, c, i_2, ..., i_k] = x[n, c, floor(i_2 / s_2), ..., floor(i_k / s_k)], `scale` one
+ * factor for every spatial axis or one per axis; each output position's index taken apart digit by digit.
+ */
+export const upsample: ForwardReference = ([x], _p, row) => {
+  const shape = row.shapes[0];
+  const given = field<number | number[]>(row, 'scale', 1);
+  const list = typeof given === 'number' ? [given] : given;
+  const s = shape.map((_, a) => (a < 2 ? 1 : list[list.length === 1 ? 0 : a - 2]));
+  const out = shape.map((d, a) => d * s[a]);
+  const y = new Float64Array(count(out));
+  for (let k = 0; k < y.length; k++) {
+    let rest = k, src = 0, stride = 1;
+    for (let a = shape.length - 1; a >= 0; a--) {
+      const i = rest % out[a];
+      rest = Math.floor(rest / out[a]);
+      src += Math.floor(i / s[a]) * stride;
+      stride *= shape[a];
+    }
+    y[k] = x[src];
+  }
+  return [y];
+};
+
 /** Reverse along `axis` (default 0): y[o, t, i] = x[o, T - 1 - t, i]. */
 export const reverse: ForwardReference = ([x], _p, row) => {
   const shape = row.shapes[0];

@@ -28,6 +28,7 @@ const NOT_IN_CAFFE: Record<string, string> = {
   ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'GRU').map((c) => [c.name, 'no Caffe layer (GRU)'])),
   ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'Compare').map((c) => [c.name, 'no Caffe layer (Compare)'])),
   ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'LogSoftmax').map((c) => [c.name, 'no Caffe layer (LogSoftmax)'])),
+  ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'Upsample').map((c) => [c.name, 'no Caffe layer (Upsample)'])),
   'softmax-loss-class-weights-spatial-ignore': 'class weights',
   'square-loss': 'no Caffe layer',
   'binary-ce-loss': 'no Caffe layer',

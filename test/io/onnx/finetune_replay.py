@@ -3,7 +3,7 @@
 
 usage: finetune_replay.py scripts/onnx-fixtures.py FIXTURE_DIR CONFIG.json
 
-CONFIG lists models: {name, input (flat list), shape, int64, labels, lr, steps}. Each model is
+CONFIG lists models: {name, input (flat list), shape, int64, labels, labelShape, lr, steps}. Each model is
 built as the fixture script builds it, given the state_dict it saved (FIXTURE_DIR/NAME.pt), cast
 to float64 and kept in eval mode (the ONNX export is of eval mode: no dropout, BatchNorm folded;
 NAME_train, exported for training, in train mode),
@@ -38,7 +38,7 @@ def main():
         # NAME_train was exported for training: BatchNorm normalizes with the batch's statistics
         net = net.double().train(train)
         x = torch.tensor(m['input'], dtype=torch.long if m['int64'] else torch.float64).reshape(m['shape'])
-        y = torch.tensor(m['labels'], dtype=torch.long)
+        y = torch.tensor(m['labels'], dtype=torch.long).reshape(m['labelShape'])
         opt = torch.optim.SGD(net.parameters(), lr=m['lr'])
         losses = []
         for _ in range(m['steps']):

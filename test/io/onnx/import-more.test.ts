@@ -1,6 +1,6 @@
 /**
  * The operators of import-more.ts on small graphs written here: reductions, Pow, HardSigmoid,
- * HardSwish, ArgMax, TopK, Cast, Exp and the broadcast of a computed value (a
+ * HardSwish, ArgMax, TopK, Cast, Exp, nearest Resize and Upsample, and the broadcast of a computed value (a
  * squeeze-and-excitation gate). Each accepted graph runs in Cortado (js) and in onnxruntime-node
  * and must agree; each refused use is a ConfigError naming the node and why.
  */
@@ -468,5 +468,31 @@ describe('ONNX import of BatchNormalization for fine-tuning', () => {
     read.nodes[0]!.output = ['y', 'running_mean', 'running_var'];
     read.outputs.push('running_mean');
     assert.throws(() => importOnnx(model(read), { file: 'g.onnx' }), (e: unknown) => e instanceof ConfigError && /running statistics read as outputs/.test((e as Error).message));
+  });
+  it('Resize and Upsample of mode nearest by whole scales are an Upsample under every coordinate mode that reads floor(i / s); the others are refused, saying why', { skip }, async () => {
+    const resize = (attrs: Record<string, string>, scales: number[], opset = 17): Graph => ({
+      nodes: [node('Resize', ['x', '', 's'], ['y'], attrs)], inputs: [['x', [2, 3, 4, 5]]], outputs: ['y'], opset,
+      inits: [floatTensor('s', [4], scales)],
+    });
+    // PyTorch's nn.Upsample: asymmetric, floor
+    assert.deepEqual(await agrees(resize({ mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' }, [1, 1, 2, 2])), ['Input', 'Upsample']);
+    // ONNX's defaults (half_pixel, round_prefer_floor), factors per axis
+    await agrees(resize({}, [1, 1, 3, 2]));
+    await agrees(resize({ coordinate_transformation_mode: 'pytorch_half_pixel', nearest_mode: 'round_prefer_ceil' }, [1, 1, 2, 4]));
+    await agrees(resize({ coordinate_transformation_mode: 'tf_half_pixel_for_nn', nearest_mode: 'floor' }, [1, 1, 2, 3]));
+    // output sizes instead of scales
+    await agrees({ nodes: [node('Resize', ['x', '', '', 'n'], ['y'], { coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' })], inputs: [['x', [1, 2, 3, 3]]], outputs: ['y'], inits: [int64Tensor('n', [4], [1, 2, 6, 9])] });
+    // Upsample (opset 9): scales an input; opset 10's Resize reads as Upsample
+    await agrees({ nodes: [node('Upsample', ['x', 's'], ['y'], { mode: 'nearest' })], inputs: [['x', [1, 2, 3, 4]]], outputs: ['y'], opset: 9, inits: [floatTensor('s', [4], [1, 1, 2, 2])] });
+    await agrees({ nodes: [node('Resize', ['x', 's'], ['y'])], inputs: [['x', [1, 2, 3, 4]]], outputs: ['y'], opset: 10, inits: [floatTensor('s', [4], [1, 1, 3, 2])] });
+    const refusedBy = (g: Graph, why: RegExp) => assert.throws(() => importOnnx(model(g), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && /\(Resize/.test(e.message) && why.test(e.message), `${why}`);
+    refusedBy(resize({ mode: 'linear' }, [1, 1, 2, 2]), /mode "linear" \(Cortado's Upsample is nearest-neighbour\)/);
+    refusedBy(resize({}, [1, 1, 1.5, 2]), /scales \[1, 1, 1\.5, 2\] \(Cortado's Upsample repeats values a whole number of times\)/);
+    refusedBy(resize({}, [1, 2, 2, 2]), /batch and channel axes/);
+    refusedBy(resize({}, [1, 1, 2 ** 20, 2 ** 20]), /an output of 131941395333120 values \(a blob holds at most 2147483647\)/);
+    // align_corners reads floor(i / s) at these sizes and scales 2 (judged pixel by pixel, not by name), not at 3
+    await agrees(resize({ coordinate_transformation_mode: 'align_corners' }, [1, 1, 2, 2]));
+    refusedBy(resize({ coordinate_transformation_mode: 'align_corners' }, [1, 1, 3, 2]), /coordinate_transformation_mode "align_corners" with nearest_mode "round_prefer_floor": output 2 of axis 2 reads input 1, not 0/);
+    refusedBy(resize({ coordinate_transformation_mode: 'half_pixel', nearest_mode: 'ceil' }, [1, 1, 2, 2]), /nearest_mode "ceil": output \d+ of axis 2 reads input \d+, not \d+/);
   });
 });

@@ -7,7 +7,7 @@
  * models on token ids: a classifier on nn.Embedding and nn.TransformerEncoder (a mean over the
  * sequence), the same with a padding mask as a second input, the same encoder under a causal mask as a language model, a classifier on a 2-layer nn.LSTM (its final hidden state), a bidirectional LSTM tagger and a
  * classifier on a 2-layer bidirectional nn.GRU, and PyTorch's usual MNIST classifier (its forward ends
- * in log_softmax: ONNX's LogSoftmax), into a temporary folder. Each is imported, run on
+ * in log_softmax: ONNX's LogSoftmax) and a small U-Net (nearest Resize: Cortado's Upsample), into a temporary folder. Each is imported, run on
  * every available backend, and must match onnxruntime (and PyTorch) within 1e-4 relative.
  * ResNet-18, EfficientNet-B0, the ConvNeXt, the transformer and the LSTM and GRU classifiers then
  * fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the loss falls; eight
@@ -31,7 +31,7 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'padded_text', 'ids_padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier', 'mnist_logsoftmax'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'padded_text', 'ids_padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier', 'mnist_logsoftmax', 'unet_mini'];
 /** Input shapes other than an image of 1×3×64×64: the text models read token ids (int64 in ONNX). */
 const TOKENS = { shape: [2, 12], int64: true };
 const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { mnist_logsoftmax: { shape: [1, 1, 28, 28], int64: false }, text_transformer: TOKENS, padded_text: TOKENS, ids_padded_text: TOKENS, causal_lm: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS, rnn_classifier: TOKENS };
@@ -151,16 +151,19 @@ describe('torchvision graphs and text models exported by PyTorch', { timeout: 30
   // the same weights in float64 (finetune_replay.py trains the PyTorch module the file came from).
   // resnet18_train: exported for training, its BatchNorm nodes with training_mode 1 (batch statistics).
   // mnist_logsoftmax ends in LogSoftmax: SoftmaxLoss on log-probabilities is PyTorch's nll_loss on them.
-  const REPLAYED = ['vit_mini', 'text_transformer', 'lstm_classifier', 'gru_classifier', 'rnn_classifier', 'convnext_mini', 'resnet18_train', 'mnist_logsoftmax'];
+  // unet_mini scores every pixel (nearest upsampling, Cortado's Upsample): a label per pixel.
+  const REPLAYED = ['vit_mini', 'text_transformer', 'lstm_classifier', 'gru_classifier', 'rnn_classifier', 'convnext_mini', 'resnet18_train', 'mnist_logsoftmax', 'unet_mini'];
   it(`${REPLAYED.join(', ')}: three SGD steps in float64 give PyTorch's losses, step by step`, { skip: skip || false }, () => {
     const models = REPLAYED.map((name) => {
       const spec = INPUTS[name] ?? { shape: [1, 3, 64, 64], int64: false };
-      // text_transformer's batch axis was exported static (2); the others take 4.
-      const batch = name === 'text_transformer' ? 2 : 4;
+      // text_transformer's batch axis was exported static (2); unet_mini takes 2 for time; the others 4.
+      const batch = name === 'text_transformer' || name === 'unet_mini' ? 2 : 4;
       const shape = [batch, ...spec.shape.slice(1)];
       const count = shape.reduce((a, b) => a * b, 1);
       const input = Array.from({ length: count }, (_, i) => (spec.int64 ? (i * 37) % 100 : Math.sin(i * 0.37)));
-      return { name, input, shape, int64: spec.int64, labels: (spec.int64 ? [1, 3, 4, 2] : [1, 3, 5, 7]).slice(0, batch), lr: 0.05, steps: 3 };
+      const labelShape = name === 'unet_mini' ? [batch, 64, 128] : [batch];
+      const labels = name === 'unet_mini' ? Array.from({ length: batch * 64 * 128 }, (_, i) => (i % 8 === 0 ? 2 : 1)) : (spec.int64 ? [1, 3, 4, 2] : [1, 3, 5, 7]).slice(0, batch);
+      return { name, input, shape, int64: spec.int64, labels, labelShape, lr: 0.05, steps: 3 };
     });
     writeFileSync(join(dir, 'replay.json'), JSON.stringify({ models }));
     const torch = JSON.parse(execFileSync(python!, [join(process.cwd(), 'test/io/onnx/finetune_replay.py'), SCRIPT, dir, join(dir, 'replay.json')], { encoding: 'utf8', maxBuffer: 64 << 20 })) as Record<string, number[]>;
@@ -168,7 +171,7 @@ describe('torchvision graphs and text models exported by PyTorch', { timeout: 30
       const { definition, weights } = importOnnx(readFileSync(join(dir, `${m.name}.onnx`)), { batchSize: m.shape[0] });
       const layers: LayerConfig[] = [
         ...definition.layers.map((l) => (l.type === 'Input' ? { ...l, shapes: [m.shape] } : l)),
-        { type: 'Input', name: 'labels', tops: ['label'], shapes: [[m.shape[0]!]] },
+        { type: 'Input', name: 'labels', tops: ['label'], shapes: [m.labelShape] },
         { type: 'SoftmaxLoss', name: 'loss', bottoms: ['output', 'label'] },
       ];
       const net = new Net(layers, { backend: new JsBackend('float64'), phase: 'train' });
