@@ -38,6 +38,32 @@ import { BROWSER_ROWS, browserRowMissing } from './browser/rows.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dist = fileURLToPath(new URL('./', import.meta.url));
 const argv = process.argv.slice(2);
+
+const USAGE = `usage: node dist/bench/run.js [--quick] [--only SYSTEMS] [--python PATH] [--rounds N]
+  --quick           shorter measurements (a smoke run, not figures to quote)
+  --only SYSTEMS    comma-separated systems or groups (cortado, tfjs, torch, onnx, memory, browser);
+                    every system when absent
+  --python PATH     the Python that imports torch (else Debian's /usr/bin/python3, then python3)
+  --rounds N        run the chosen systems N times in turn and end with each ratio's median
+See bench/README.md for the systems and what each row measures.`;
+// A mistyped option would otherwise be ignored and start the whole bench, minutes of it.
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--help' || a === '-h') {
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  }
+  if (a === '--quick') continue;
+  if (a === '--only' || a === '--python' || a === '--rounds') {
+    if (++i >= argv.length || argv[i].startsWith('--')) {
+      process.stderr.write(`bench: ${a} needs a value\n${USAGE}\n`);
+      process.exit(2);
+    }
+    continue;
+  }
+  process.stderr.write(`bench: unknown argument "${a}"\n${USAGE}\n`);
+  process.exit(2);
+}
 const flag = childArgs(argv).get;
 const quick = argv.includes('--quick');
 
