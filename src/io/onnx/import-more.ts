@@ -5,6 +5,10 @@
  *               trailing axes (other axes moved there first by a Permute: a mean over a sequence),
  *               then a Reshape putting back the reduced axes as 1s with keepdims; ReduceL2 the same
  *               SUMSQ then Power 0.5
+ *   ReduceMax, ReduceMin  a max Pooling with a window of 1 × R over a [A, B, 1, R] view of the
+ *               input, the R reduced values of each output last (moved there by a Permute), A the
+ *               batch axis where it is kept (so that the batch size may change); ReduceMin as
+ *               -max(-x) with Powers of scale -1 around it; then a Reshape to the output
  *   Pow         Power, with a constant exponent of one value; the affine Power just before (a
  *               multiplication and an addition by one value), read by nothing else, becomes its
  *               scale and shift
@@ -72,6 +76,38 @@ const reduce = (x: In): string | void => {
     current = root;
   }
   if (keepdims) reshapeTo(x, x.fresh(`${x.name}_keepdims`), current, x.outputs[0], shape.map((d, i) => (sorted.includes(i) ? 1 : d)), Math.min(axis, sorted[0]!));
+};
+
+/** ReduceMax and ReduceMin: a max Pooling of the reduced axes (see the top of this file). */
+const reduceExtreme = (x: In): string | void => {
+  const shape = x.shape(x.inputs[0]);
+  const rank = shape.length;
+  let axes: number[] | undefined = x.opset >= 18 ? (x.inputs[1] ? Array.from(needConst(x, 1, 'axes').values) : undefined) : x.attrs.get('axes');
+  if (!axes || axes.length === 0) {
+    if (x.opset >= 18 && x.attrs.get('noop_with_empty_axes')) return void x.layer({ type: 'Identity', ...one(x) });
+    axes = shape.map((_, i) => i);
+  }
+  const sorted = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
+  if (sorted.some((a) => a < 0 || a >= rank)) return `axes [${axes}] of a ${rank}-d input`;
+  const kept = shape.map((_, i) => i).filter((i) => !sorted.includes(i));
+  const R = sorted.reduce((n, a) => n * shape[a]!, 1);
+  if (R === 0) return 'an empty reduction (no values to take the extreme of)';
+  const min = x.op === 'ReduceMin';
+  const step = (what: string, cfg: Record<string, unknown>, from: string): string => {
+    const to = x.fresh(`${x.outputs[0]}_${what}`);
+    x.layer({ name: x.fresh(`${x.name}_${what}`), bottoms: [from], tops: [to], ...cfg } as Parameters<In['layer']>[0]);
+    return to;
+  };
+  let v = x.inputs[0];
+  if (min) v = step('negated', { type: 'Power', power: 1, scale: -1 }, v);
+  if (sorted.some((a, i) => a !== kept.length + i)) v = step('moved', { type: 'Permute', order: [...kept, ...sorted] }, v);
+  const batchKept = kept[0] === 0;
+  v = step('view', { type: 'Reshape', shape: [batchKept ? 0 : 1, -1, 1, R] }, v);
+  x.layer({ type: 'Pooling', name: x.name, bottoms: [v], tops: [v = x.fresh(`${x.outputs[0]}_pooled`)], method: 'max', kernel: [1, R], stride: 1 });
+  if (min) v = step('min', { type: 'Power', power: 1, scale: -1 }, v);
+  const keepdims = (x.attrs.get('keepdims') ?? 1) !== 0;
+  const out = keepdims ? shape.map((d, i) => (sorted.includes(i) ? 1 : d)) : kept.map((a) => shape[a]!);
+  reshapeTo(x, x.fresh(`${x.name}_shape`), v, x.outputs[0], out, batchKept ? 1 : 0);
 };
 
 /** Pow with a constant exponent: Power, taking in the affine Power (a x + b) just before it. */
@@ -302,6 +338,7 @@ const squeeze = (x: In): string | void => {
 
 export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   ReduceSum: reduce, ReduceL1: reduce, ReduceSumSquare: reduce, ReduceMean: reduce, ReduceL2: reduce,
+  ReduceMax: reduceExtreme, ReduceMin: reduceExtreme,
   Pow: pow,
   HardSigmoid: hard(false),
   HardSwish: hard(true),

@@ -38,6 +38,16 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     await agrees({ nodes: [node('ReduceL2', ['x'], ['y'], { axes: [0], keepdims: 0 })], inputs: [['x', [3, 4]]], outputs: ['y'] });
   });
 
+  it('ReduceMax and ReduceMin over any axes, with and without keepdims, are a max Pooling of the reduced values', { skip }, async () => {
+    assert.deepEqual(await agrees({ nodes: [node('ReduceMax', ['x'], ['y'], { axes: [2, 3], keepdims: 1 })], inputs: [['x', [2, 3, 4, 4]]], outputs: ['y'] }), ['Input', 'Reshape', 'Pooling', 'Reshape']);
+    // over a sequence (PointNet's max over points): moved last first
+    assert.deepEqual(await agrees({ nodes: [node('ReduceMax', ['x'], ['y'], { axes: [1], keepdims: 0 })], inputs: [['x', [2, 5, 3]]], outputs: ['y'] }), ['Input', 'Permute', 'Reshape', 'Pooling', 'Reshape']);
+    assert.deepEqual(await agrees({ nodes: [node('ReduceMin', ['x'], ['y'], { axes: [-1] })], inputs: [['x', [2, 3, 4]]], outputs: ['y'] }), ['Input', 'Power', 'Reshape', 'Pooling', 'Power', 'Reshape']);
+    await agrees({ nodes: [node('ReduceMax', ['x'], ['y'])], inputs: [['x', [2, 3]]], outputs: ['y'] });
+    await agrees({ nodes: [node('ReduceMin', ['x'], ['y'], { axes: [0, 2], keepdims: 0 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'] });
+    await agrees({ nodes: [node('ReduceMax', ['x', 'axes'], ['y'], { keepdims: 0 })], inputs: [['x', [2, 3, 4]]], outputs: ['y'], opset: 18, inits: [int64Tensor('axes', [1], [1])] });
+  });
+
   it('a Reduction times a constant is one Reduction with a coefficient', { skip }, async () => {
     const types = await agrees({
       nodes: [node('ReduceSum', ['x', 'axes'], ['r'], { keepdims: 0 }), node('Mul', ['r', 'k'], ['y'])],
