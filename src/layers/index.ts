@@ -30,6 +30,7 @@ import { TanH } from './tanh.js';
 import { TiedInnerProduct } from './tied-inner-product.js';
 // structural and elementwise layers
 import { AbsVal } from './abs-val.js';
+import { Exp, Log } from './exp-log.js';
 import { Clip } from './clip.js';
 import { Concat } from './concat.js';
 import { ELU } from './elu.js';
@@ -104,6 +105,8 @@ export const standardLayerTypes = {
   TanH,
   TiedInnerProduct,
   AbsVal,
+  Exp,
+  Log,
   Clip,
   Concat,
   ELU,

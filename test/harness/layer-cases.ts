@@ -445,6 +445,11 @@ export const layerCases: LayerCase[] = [
   },
   { name: 'power', config: { type: 'Power', name: 'pow', bottoms: ['x'], tops: ['y'], power: 1.5, scale: 0.5, shift: 2 }, bottoms: [[3, 4]], reference: ref.power },
   { name: 'power-square', config: { type: 'Power', name: 'pow2', bottoms: ['x'], tops: ['y'], power: 2, scale: -1.5 }, bottoms: [[3, 4]], reference: ref.power },
+  { name: 'exp', config: { type: 'Exp', name: 'exp', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 4]], inputs: [distinct(2)], reference: ref.exp },
+  { name: 'exp-base2-scaled-shifted', config: { type: 'Exp', name: 'exp2', bottoms: ['x'], tops: ['y'], base: 2, scale: -1.5, shift: 0.5 }, bottoms: [[2, 3, 2]], inputs: [distinct(2)], reference: ref.exp },
+  // inputs in (-1, 1): shift + scale x stays positive
+  { name: 'log-shifted', config: { type: 'Log', name: 'log', bottoms: ['x'], tops: ['y'], shift: 1.5 }, bottoms: [[3, 4]], reference: ref.log },
+  { name: 'log-base10-scaled', config: { type: 'Log', name: 'log10', bottoms: ['x'], tops: ['y'], base: 10, scale: -2, shift: 3 }, bottoms: [[2, 3, 2]], reference: ref.log },
   { name: 'power-linear', config: { type: 'Power', name: 'pow1', bottoms: ['x'], tops: ['y'], scale: 3, shift: -1 }, bottoms: [[3, 4]], reference: ref.power },
   { name: 'absval', config: { type: 'AbsVal', name: 'abs', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 5]], reference: ref.absVal },
   { name: 'clip', config: { type: 'Clip', name: 'clip', bottoms: ['x'], tops: ['y'], min: -0.52, max: 0.63 }, bottoms: [[4, 5]], reference: ref.clip },

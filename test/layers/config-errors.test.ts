@@ -126,4 +126,10 @@ describe('absurd sizes are refused where they are read, naming the layer and the
       (e: Error) => e instanceof ShapeError && /layer "up" \(Upsample\): scale \[2, 2, 2\] has 3 factors for the 2 spatial axes of bottom "x" \[1, 3, 4, 4\]/.test(e.message));
     assert.throws(() => buildLayer(f64, up(2), [[4, 3]]), (e: Error) => e instanceof ShapeError && /at least one spatial axis/.test(e.message));
   });
+  it('Exp and Log: a base that is not positive, or 1, is refused naming the layer (-1 means e)', () => {
+    for (const type of ['Exp', 'Log']) {
+      for (const base of [0, 1, -2]) rejects({ type, name: 'f', bottoms: ['x'], tops: ['y'], base } as LayerConfig, `layer "f" (${type})`, 'field "base"', 'a positive number other than 1, or -1 for e', `found ${base}`);
+      assert.equal(parse({ type, name: 'f', bottoms: ['x'], tops: ['y'] } as LayerConfig).base, -1);
+    }
+  });
 });

@@ -3,7 +3,7 @@
  * from Caffe's public field numbers: the net, its layers in both forms (`layer`, V2, type as a
  * string; `layers`, V1, type as an enum), blobs, fillers, parameter specs, phase rules, and the
  * parameter message of every layer type Cortado maps plus those of the common layer types it does
- * not (data layers, Exp, Log, MVN, ...), so that a prototxt using them parses and the importer can
+ * not (data layers, MVN, BNLL, ...), so that a prototxt using them parses and the importer can
  * list them as unsupported instead of failing on an unknown field. Fields left out are skipped in
  * a binary caffemodel and are an error naming them in a prototxt. SolverParameter (a
  * solver.prototxt) is whole, so that every field a Caffe solver file may hold parses and

@@ -61,6 +61,8 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   AbsVal: () => ({ type: 'AbsVal' }),
   Power: (c) => ({ type: 'Power', power_param: { power: c.power, scale: c.scale, shift: c.shift } }),
   Clip: (c) => ({ type: 'Clip', clip_param: { min: c.min, max: c.max } }),
+  Exp: (c) => ({ type: 'Exp', exp_param: { base: c.base, scale: c.scale, shift: c.shift } }),
+  Log: (c) => ({ type: 'Log', log_param: { base: c.base, scale: c.scale, shift: c.shift } }),
   Dropout: (c) => ({ type: 'Dropout', dropout_param: { dropout_ratio: c.ratio } }),
   LRN: (c) => (c.normRegion === 'WITHIN_CHANNEL' && c.k !== 1
     ? `k ${c.k} within a channel (Caffe's WITHIN_CHANNEL fixes k at 1)`

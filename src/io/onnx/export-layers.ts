@@ -99,6 +99,24 @@ function geluTanh(x: Ctx): void {
   x.g.node('Mul', x.name, [prod, k('half', 0.5)], [x.top(0)]);
 }
 
+/**
+ * Nodes one after another from the layer's bottom to its top: [Mul or Add, k] by a constant k
+ * (left out where it would change nothing: k 1 or 0), [Pow, k] to a power k (left out at 1),
+ * [Exp] or [Log]; the last named as the layer; an Identity when nothing is left.
+ */
+function chain(x: Ctx, steps: [string, number?][]): void {
+  const todo = steps.filter(([op, k]) => k === undefined || (op === 'Add' ? k !== 0 : k !== 1));
+  if (!todo.length) return void x.g.node('Identity', x.name, [x.bottom(0)], [x.top(0)]);
+  let v = x.bottom(0);
+  todo.forEach(([op, k], i) => {
+    const last = i === todo.length - 1;
+    const out = last ? x.top(0) : x.g.fresh(`${x.name}_${op.toLowerCase()}`);
+    const inputs = k === undefined ? [v] : [v, x.g.floats(`${x.name}_${op.toLowerCase()}_k`, [], [k])];
+    x.g.node(op, last ? x.name : `${x.name}_${op.toLowerCase()}`, inputs, [out]);
+    v = out;
+  });
+}
+
 export const EXPORTS: Readonly<Record<string, Entry>> = {
   ...POOLING,
   Convolution: conv('Conv'),
@@ -142,18 +160,13 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     x.g.node('PRelu', x.name, [x.bottom(0), x.paramAs('slope', shape)], [x.top(0)]);
   },
   Clip: (x) => x.g.node('Clip', x.name, [x.bottom(0), x.g.floats(`${x.name}_min`, [], [x.c.min]), x.g.floats(`${x.name}_max`, [], [x.c.max])], [x.top(0)]),
-  Power: (x) => {
-    const { power, scale, shift } = x.c;
-    const steps: [string, number][] = [['Mul', scale], ['Add', shift], ['Pow', power]];
-    const todo = steps.filter(([op, v]) => (op === 'Add' ? v !== 0 : v !== 1));
-    if (!todo.length) return void x.g.node('Identity', x.name, [x.bottom(0)], [x.top(0)]);
-    let v = x.bottom(0);
-    todo.forEach(([op, k], i) => {
-      const out = i === todo.length - 1 ? x.top(0) : x.g.fresh(`${x.name}_${op.toLowerCase()}`);
-      x.g.node(op, i === todo.length - 1 ? x.name : `${x.name}_${op.toLowerCase()}`, [v, x.g.floats(`${x.name}_${op.toLowerCase()}_k`, [], [k])], [out]);
-      v = out;
-    });
+  Power: (x) => chain(x, [['Mul', x.c.scale], ['Add', x.c.shift], ['Pow', x.c.power]]),
+  // base^(shift + scale x) = exp(scale ln(base) x) · base^shift
+  Exp: (x) => {
+    const ln = x.c.base === -1 ? 1 : Math.log(x.c.base);
+    chain(x, [['Mul', x.c.scale * ln], ['Exp'], ['Mul', Math.exp(x.c.shift * ln)]]);
   },
+  Log: (x) => chain(x, [['Mul', x.c.scale], ['Add', x.c.shift], ['Log'], ['Mul', x.c.base === -1 ? 1 : 1 / Math.log(x.c.base)]]),
   Softmax: (x) => x.g.node('Softmax', x.name, [x.bottom(0)], [x.top(0)], { axis: x.c.axis }),
   LogSoftmax: (x) => x.g.node('LogSoftmax', x.name, [x.bottom(0)], [x.top(0)], { axis: x.c.axis }),
   Dropout: (x) => x.g.node('Dropout', x.name, [x.bottom(0), x.g.floats(`${x.name}_ratio`, [], [x.c.ratio])], [x.top(0)]),

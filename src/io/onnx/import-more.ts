@@ -19,7 +19,8 @@
  *   Cast        of a computed value: Identity where nothing is lost (to float; to an integer type
  *               only the output of an ArgMax, whole numbers already)
  *   Exp         the Exponential neuron of the Convolution, InnerProduct, Deconvolution or Pooling
- *               that computes its input, when nothing else reads that value
+ *               that computes its input, when nothing else reads that value; else an Exp layer
+ *   Log         a Log layer; either takes in the affine Power (a x + b) before it, read by nothing else
  *   Erf         Erf (fuse.ts makes the exact GELU written with it one GELU layer)
  *   Gelu        GELU (approximate "none" or "tanh"; opset 20)
  *   Sqrt, Reciprocal, Neg  of a computed value: Power (power 0.5, power -1, scale -1)
@@ -189,12 +190,24 @@ function cast(x: In): string | void {
   return `a cast to type ${to} of computed values (Cortado computes in float; it casts an ArgMax's indices)`;
 }
 
-function exp(x: In): string | void {
+/**
+ * Exp and Log: an Exp after a Convolution, InnerProduct, Deconvolution or Pooling that nothing
+ * else reads is its Exponential neuron; otherwise an Exp or Log layer, taking in the affine Power
+ * (a x + b) just before it when nothing else reads that.
+ */
+function expLog(x: In): string | void {
   const p = producerOf(x, x.inputs[0]);
-  const neuronless = p && ['Convolution', 'InnerProduct', 'Deconvolution', 'Pooling'].includes(p.type) && (p.neuron === undefined || p.neuron === 'Identity');
-  if (!neuronless || x.consumers(x.inputs[0]) !== 1) return 'an Exp of a value not computed by a Convolution, InnerProduct, Deconvolution or Pooling alone (Cortado has exp as their neuron)';
-  p.neuron = 'Exponential';
-  p.tops = [x.outputs[0]];
+  const alone = x.consumers(x.inputs[0]) === 1;
+  if (x.op === 'Exp' && alone && p && ['Convolution', 'InnerProduct', 'Deconvolution', 'Pooling'].includes(p.type) && (p.neuron === undefined || p.neuron === 'Identity')) {
+    p.neuron = 'Exponential';
+    p.tops = [x.outputs[0]];
+    return;
+  }
+  if (alone && p?.type === 'Power' && (p.power ?? 1) === 1) {
+    x.drop(p.name);
+    return void x.layer({ type: x.op, bottoms: p.bottoms, tops: [x.outputs[0]], scale: p.scale ?? 1, shift: p.shift ?? 0 });
+  }
+  x.layer({ type: x.op, ...one(x) });
 }
 
 function gelu(x: In): string | void {
@@ -345,7 +358,8 @@ export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   ArgMax: argmax,
   TopK: topk,
   Cast: cast,
-  Exp: exp,
+  Exp: expLog,
+  Log: expLog,
   Erf: (x) => void x.layer({ type: 'Erf', ...one(x) }),
   Gelu: gelu,
   LayerNormalization: layerNorm,

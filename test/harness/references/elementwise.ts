@@ -40,6 +40,18 @@ export const power: ForwardReference = ([x], _p, row) => {
   return [map(x, (v) => (shift + scale * v) ** pw)];
 };
 
+/** Exp: y = base^(shift + scale x), base -1 meaning e. */
+export const exp: ForwardReference = ([x], _p, row) => {
+  const [base, scale, shift] = [field(row, 'base', -1), field(row, 'scale', 1), field(row, 'shift', 0)];
+  return [map(x, (v) => (base === -1 ? Math.E : base) ** (shift + scale * v))];
+};
+
+/** Log: y = log_base(shift + scale x), base -1 meaning e. */
+export const log: ForwardReference = ([x], _p, row) => {
+  const [base, scale, shift] = [field(row, 'base', -1), field(row, 'scale', 1), field(row, 'shift', 0)];
+  return [map(x, (v) => Math.log(shift + scale * v) / (base === -1 ? 1 : Math.log(base)))];
+};
+
 /** PReLU: y = max(x, 0) + a_c min(x, 0), c the channel (axis 1), one slope for all when channelShared. */
 export const prelu: ForwardReference = ([x], p, row) => {
   const shape = row.shapes[0];
