@@ -7,7 +7,8 @@ stages of 16, 32 and 64 channels, two blocks each, layer scale 0.5; vit_mini: it
 VisionTransformer with 16x16 patches, 2 layers, 2 heads, width 32, MLP 64; text_transformer: see
 TextTransformer; padded_text: see PaddedText (and OUT_DIR/padded_text.pad.bin, its mask); ids_padded_text: see
 IdsPaddedText;
-causal_lm: see CausalLM; mnist_logsoftmax: see MnistLogSoftmax (input 1x1x28x28); unet_mini: see UNetMini; lstm_classifier, bilstm_tagger, gru_classifier, rnn_classifier: see
+causal_lm: see CausalLM; mnist_logsoftmax: see MnistLogSoftmax (input 1x1x28x28); unet_mini: see UNetMini; swin_mini: torchvision's SwinTransformer with 4x4 patches of width 24, two
+stages of two blocks (2 and 4 heads), 4x4 windows (shifted by 2: the attention mask), 10 classes; lstm_classifier, bilstm_tagger, gru_classifier, rnn_classifier: see
 RecurrentText (the text models read token ids [2, 12]); NAME_opsetK: NAME exported at opset K
 instead of 17; NAME_train: NAME exported for training (TrainingMode.TRAINING, no constant folding:
 BatchNorm kept as BatchNormalization with training_mode 1); by default resnet18, squeezenet1_1, googlenet, mobilenet_v2) writes
@@ -165,6 +166,9 @@ def build(name):
         return IdsPaddedText()
     if name == 'padded_text':
         return PaddedText()
+    if name == 'swin_mini':
+        from torchvision.models.swin_transformer import SwinTransformer
+        return SwinTransformer(patch_size=[4, 4], embed_dim=24, depths=[2, 2], num_heads=[2, 4], window_size=[4, 4], num_classes=10)
     if name == 'vit_mini':
         from torchvision.models.vision_transformer import VisionTransformer
         net = VisionTransformer(image_size=SIZE, patch_size=16, num_layers=2, num_heads=2, hidden_dim=32, mlp_dim=64, num_classes=10)

@@ -57,11 +57,13 @@ function broadcast(a: Tensor, b: Tensor, f: (x: number, y: number) => number): T
 const BINARY: Record<string, (x: number, y: number) => number> = {
   Add: (x, y) => x + y, Sub: (x, y) => x - y, Mul: (x, y) => x * y, Div: (x, y) => x / y,
   Max: Math.max, Min: Math.min, Pow: Math.pow, Equal: (x, y) => Number(x === y),
+  Less: (x, y) => Number(x < y), Greater: (x, y) => Number(x > y), LessOrEqual: (x, y) => Number(x <= y), GreaterOrEqual: (x, y) => Number(x >= y),
+  And: (x, y) => Number(x !== 0 && y !== 0), Or: (x, y) => Number(x !== 0 || y !== 0), Xor: (x, y) => Number((x !== 0) !== (y !== 0)),
 };
 
 /** The ops folded when every input is constant. */
 export const FOLDABLE = new Set(['Constant', 'Identity', 'Cast', 'Gather', 'Unsqueeze', 'Squeeze', 'Concat', 'Reshape', 'Flatten', 'Slice', 'Neg', 'Floor', 'Ceil', 'Sqrt',
-  'ConstantOfShape', 'Where', 'Expand', ...Object.keys(BINARY)]);
+  'ConstantOfShape', 'Where', 'Expand', 'Mod', 'Range', 'ScatterND', 'Transpose', 'Not', ...Object.keys(BINARY)]);
 
 /** Folded tensors larger than this are refused (an Expand to a huge shape would fill the memory). */
 const MAX_FOLDED = 1 << 26;
@@ -117,6 +119,63 @@ function values(op: string, inputs: (Tensor | undefined)[], attrs: Map<string, a
       const integer = INTEGER_TYPES.has(to);
       return { dims: a!.dims, values: to === 9 ? a!.values.map((v) => Number(v !== 0)) : integer ? a!.values.map(Math.trunc) : a!.values, integer };
     }
+    // fmod 0: the remainder takes the divisor's sign (Python's %), integers only; fmod 1: the dividend's (C's fmod)
+    case 'Mod': {
+      const fmod = (attrs.get('fmod') ?? 0) !== 0;
+      if (!fmod && !(a!.integer && b!.integer)) throw new Error('Mod with fmod 0 of floats (ONNX allows it of integers only)');
+      return broadcast(a!, b!, (x, y) => {
+        const r = x % y;
+        return fmod || r === 0 || r < 0 === y < 0 ? r : r + y;
+      });
+    }
+    case 'Range': {
+      const [start, limit, delta] = [a!.values[0]!, b!.values[0]!, inputs[2]!.values[0]!];
+      const n = Math.max(Math.ceil((limit - start) / delta), 0);
+      if (!Number.isFinite(n) || n > MAX_FOLDED) throw new Error(`Range from ${start} to ${limit} by ${delta}`);
+      return { dims: [n], values: Float64Array.from({ length: n }, (_, i) => start + i * delta), integer: !!a!.integer };
+    }
+    // data with the slices that indices' last axis addresses replaced by (or added to, multiplied by) updates
+    case 'ScatterND': {
+      const reduction: string = attrs.get('reduction') ?? 'none';
+      const op = { none: (_: number, u: number) => u, add: (x: number, u: number) => x + u, mul: (x: number, u: number) => x * u }[reduction];
+      if (!op) throw new Error(`ScatterND with reduction "${reduction}"`);
+      const idx = b!, upd = inputs[2]!;
+      const k = idx.dims[idx.dims.length - 1] ?? 0;
+      if (k < 1 || k > a!.dims.length) throw new Error(`ScatterND with indices of shape [${idx.dims}] into data of shape [${a!.dims}]`);
+      const slice = count(a!.dims.slice(k)), n = count(idx.dims.slice(0, -1));
+      if (upd.values.length !== n * slice) throw new Error(`ScatterND with ${upd.values.length} updates for ${n} slices of ${slice}`);
+      const values = Float64Array.from(a!.values);
+      for (let i = 0; i < n; i++) {
+        let at = 0;
+        for (let j = 0; j < k; j++) {
+          const size = a!.dims[j]!;
+          const ix = idx.values[i * k + j]! < 0 ? idx.values[i * k + j]! + size : idx.values[i * k + j]!;
+          if (!Number.isInteger(ix) || ix < 0 || ix >= size) throw new Error(`ScatterND index ${idx.values[i * k + j]} outside an axis of ${size}`);
+          at = at * size + ix;
+        }
+        for (let s = 0; s < slice; s++) values[at * slice + s] = op(values[at * slice + s]!, upd.values[i * slice + s]!);
+      }
+      return { dims: a!.dims, values, integer: !!a!.integer };
+    }
+    case 'Transpose': {
+      const rank = a!.dims.length;
+      const perm: number[] = attrs.get('perm') ?? a!.dims.map((_, i) => rank - 1 - i);
+      if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => !(p >= 0 && p < rank))) throw new Error(`Transpose by perm [${perm}] of a ${rank}-d tensor`);
+      const dims = perm.map((p) => a!.dims[p]!);
+      const strides = a!.dims.map((_, i) => count(a!.dims.slice(i + 1)));
+      const values = new Float64Array(a!.values.length);
+      for (let k = 0; k < values.length; k++) {
+        let rest = k, at = 0;
+        for (let i = rank - 1; i >= 0; i--) {
+          const c = rest % dims[i]!;
+          rest = (rest - c) / dims[i]!;
+          at += c * strides[perm[i]!]!;
+        }
+        values[k] = a!.values[at]!;
+      }
+      return { dims, values };
+    }
+    case 'Not': return { dims: a!.dims, values: a!.values.map((v) => Number(v === 0)) };
     case 'Neg': return { dims: a!.dims, values: a!.values.map((v) => -v) };
     case 'Floor': return { dims: a!.dims, values: a!.values.map(Math.floor) };
     case 'Ceil': return { dims: a!.dims, values: a!.values.map(Math.ceil) };
@@ -144,9 +203,17 @@ function values(op: string, inputs: (Tensor | undefined)[], attrs: Map<string, a
       return { dims: a!.dims.filter((_, i) => !set.has(i)), values: a!.values };
     }
     case 'Concat': {
-      const axis = norm(attrs.get('axis'), a!.dims.length);
-      if (axis !== 0 || inputs.some((t) => t!.dims.length !== 1)) throw new Error('constant Concat of other than 1-d tensors');
-      return { dims: [inputs.reduce((n, t) => n + t!.values.length, 0)], values: Float64Array.from(inputs.flatMap((t) => Array.from(t!.values))) };
+      const rank = a!.dims.length;
+      const axis = norm(attrs.get('axis'), rank);
+      const ts = inputs as Tensor[];
+      if (!(axis >= 0 && axis < rank) || ts.some((t) => t.dims.length !== rank || t.dims.some((d, i) => i !== axis && d !== a!.dims[i]))) {
+        throw new Error(`constant Concat along axis ${attrs.get('axis')} of shapes ${ts.map((t) => `[${t.dims}]`).join(', ')}`);
+      }
+      // [outer, size_t · inner] blocks of each input, one after another for every o
+      const outer = count(a!.dims.slice(0, axis)), inner = count(a!.dims.slice(axis + 1));
+      const values: number[] = [];
+      for (let o = 0; o < outer; o++) for (const t of ts) { const w = t.dims[axis]! * inner; for (let j = 0; j < w; j++) values.push(t.values[o * w + j]!); }
+      return { dims: a!.dims.map((d, i) => (i === axis ? ts.reduce((n, t) => n + t.dims[axis]!, 0) : d)), values: Float64Array.from(values) };
     }
     case 'Reshape': {
       const target = Array.from(b!.values, (d, i) => (d === 0 ? a!.dims[i] : d));

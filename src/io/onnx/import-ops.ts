@@ -24,6 +24,8 @@ export interface In {
   inputs: string[];
   outputs: string[];
   isConst(i: number): boolean;
+  /** Whether constant input i holds weights (an initializer, or folded from one), not a value of shapes and literals alone. */
+  fromWeights(i: number): boolean;
   const(i: number): Tensor | undefined;
   /** The shape of a computed value. */
   shape(value: string): number[];
@@ -213,9 +215,19 @@ const binary = (op: string): Entry => (x) => {
     return void x.layer({ type: 'Power', bottoms: [data], tops: [x.outputs[0]], power: 1, ...(isMul ? { scale: v } : { shift: v }) });
   }
   const b = broadcastOf(x, t.dims, data);
+  // A constant computed from shapes and literals alone (no initializer in it) is not learned.
+  const frozen = !x.fromWeights(k);
+  // One of size 1 inside the axes it spans where the value has more (Swin's attention mask, one
+  // for every head) is repeated there when frozen; a weight would have its copies learn apart.
+  const spanned = x.shape(data).slice(b.axis, b.axis + b.numAxes);
+  let [shape, held] = [b.shape, values];
+  if (shape.some((d, i) => d !== spanned[i])) {
+    if (!frozen) return `a weight of shape [${t.dims}] repeated along axes inside the ones it spans of a value of shape [${x.shape(data)}] (Cortado's Bias and Scale hold one weight per position)`;
+    [shape, held] = [spanned, repeatTo(values, b.shape, spanned)];
+  }
   // Mul + Add of the same broadcast (a Scale with a bias, as exportOnnx writes it).
   // The scale is a parameter, or the second bottom (a computed factor).
-  const scaled = producer?.type === 'Scale' && !producer.bias && x.consumers(data) === 1;
+  const scaled = !frozen && producer?.type === 'Scale' && !producer.bias && x.consumers(data) === 1;
   const scale = scaled ? (x.weightOf(producer.name, 'scale')?.shape ?? (producer.bottoms?.length === 2 ? x.shape(producer.bottoms[1]!) : undefined)) : undefined;
   if ((op === 'Add' || op === 'Sub') && scale && scale.join() === b.shape.join() && producer!.axis === b.axis) {
     producer!.bias = true;
@@ -224,9 +236,26 @@ const binary = (op: string): Entry => (x) => {
     return;
   }
   const isMul = op === 'Mul' || op === 'Div';
-  x.layer({ type: isMul ? 'Scale' : 'Bias', bottoms: [data], tops: [x.outputs[0]], axis: b.axis, numAxes: b.numAxes });
-  x.weight(x.name, isMul ? 'scale' : 'bias', b.shape, values);
+  x.layer({ type: isMul ? 'Scale' : 'Bias', bottoms: [data], tops: [x.outputs[0]], axis: b.axis, numAxes: b.numAxes, ...(frozen ? { params: [{ lrMult: 0, decayMult: 0 }] } : {}) });
+  x.weight(x.name, isMul ? 'scale' : 'bias', shape, held);
 };
+
+/** `values` of shape `from` repeated along its axes of size 1 to shape `to` (same rank). */
+function repeatTo(values: ArrayLike<number>, from: readonly number[], to: readonly number[]): Float64Array {
+  const n = to.reduce((a, d) => a * d, 1);
+  const out = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    let rest = k, at = 0, stride = 1;
+    for (let i = to.length - 1; i >= 0; i--) {
+      const c = rest % to[i]!;
+      rest = (rest - c) / to[i]!;
+      if (from[i] !== 1) at += c * stride;
+      stride *= from[i]!;
+    }
+    out[k] = values[at]!;
+  }
+  return out;
+}
 
 /**
  * A binary operator of computed values of different shapes. Mul or Add with one value broadcast
@@ -359,7 +388,13 @@ function batchNorm(x: In): string | void {
   x.weight(s, 'bias', [C], bias.values);
 }
 
-/** Slice of a computed value: Cortado Slices along each axis, the parts cut off into a Silence. */
+/**
+ * Slice of a computed value: Cortado Slices along each axis, the parts cut off into a Silence. A
+ * step k > 1 (Swin's x[:, 0::2, 1::2]) takes a run of m k positions holding the m wanted at
+ * offset j of every k (from start - j, j as large as the start and k allow), seen as [m, k] (a
+ * Reshape), and offset j of each k (a Slice, a Reshape dropping the axis); the run must fit in
+ * the axis.
+ */
 function slice(x: In): string | void {
   const shape = x.shape(x.inputs[0]);
   const [starts, ends] = [1, 2].map((i) => needConst(x, i, ['starts', 'ends'][i - 1]).values);
@@ -372,22 +407,44 @@ function slice(x: In): string | void {
     const from = starts[0]! < 0 ? starts[0]! + n : starts[0]!, to = ends[0]! < 0 ? ends[0]! + n : ends[0]!;
     if (from >= n - 1 && to < 0) return void x.layer({ type: 'Reverse', ...one(x), axis: a });
   }
-  if (steps?.some((s) => s !== 1)) return 'steps other than 1 (Cortado\'s Slice takes a run of positions; a step of -1 over a whole axis is a Reverse)';
+  if (steps?.some((s) => s < 1)) return 'steps below 1 (Cortado\'s Slice takes runs of positions; a step of -1 over a whole axis is a Reverse)';
   const cuts = Array.from(axes, (a0, i) => {
     const a = a0 < 0 ? a0 + shape.length : a0;
     const n = shape[a];
+    const k = steps?.[i] ?? 1;
     const clamp = (v: number) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
     const [s, e] = [clamp(starts[i]), clamp(ends[i])];
     if (e <= s) throw new Error(`an empty slice [${starts[i]}, ${ends[i]}) of an axis of ${n}`);
-    return { a, s, e, n };
-  }).filter((c) => c.s > 0 || c.e < c.n);
-  if (!cuts.length) return void x.layer({ type: 'Identity', ...one(x) });
+    const m = Math.ceil((e - s) / k), j = Math.min(s, k - 1);
+    if (k > 1 && s - j + m * k > n) return `a step of ${k} from ${s} over an axis of ${n}: its last run of ${k} passes the end`;
+    return k > 1 ? { a, s: s - j, e: s - j + m * k, n, k, m, j } : { a, s, e, n, k, m, j: 0 };
+  });
+  const bad = cuts.find((c) => typeof c === 'string');
+  if (bad) return bad as string;
+  const real = (cuts as Exclude<(typeof cuts)[number], string>[]).filter((c) => c.k > 1 || c.s > 0 || c.e < c.n);
+  if (!real.length) return void x.layer({ type: 'Identity', ...one(x) });
   let current = x.inputs[0];
+  const dims = [...shape];
   const dropped: string[] = [];
-  cuts.forEach(({ a, s, e, n }, i) => {
-    const out = i === cuts.length - 1 ? x.outputs[0] : `${x.outputs[0]}_axis${a}`;
-    dropped.push(...sliceKeeping(x, x.fresh(`${x.name}_axis${a}`), current, out, a, s, e, n));
-    current = out;
+  real.forEach(({ a, s, e, n, k, m, j }, i) => {
+    const last = i === real.length - 1;
+    if (s > 0 || e < n) {
+      const run = last && k === 1 ? x.outputs[0] : x.fresh(`${x.outputs[0]}_axis${a}`);
+      dropped.push(...sliceKeeping(x, x.fresh(`${x.name}_axis${a}`), current, run, a, s, e, n));
+      current = run;
+    }
+    if (k > 1) {
+      // [.., m k, ..] as [.., m, k, ..], offset j of each k kept, the axis of 1 dropped
+      const keep = a > 0 ? 1 : 0;
+      const seen = x.fresh(`${x.outputs[0]}_axis${a}_runs`), first = x.fresh(`${x.outputs[0]}_axis${a}_first`);
+      reshapeTo(x, x.fresh(`${x.name}_axis${a}_runs`), current, seen, [...dims.slice(0, a), m, k, ...dims.slice(a + 1)], keep);
+      dropped.push(...sliceKeeping(x, x.fresh(`${x.name}_axis${a}_first`), seen, first, a + 1, j, j + 1, k));
+      dims[a] = m;
+      current = last ? x.outputs[0] : x.fresh(`${x.outputs[0]}_axis${a}_stepped`);
+      reshapeTo(x, x.fresh(`${x.name}_axis${a}_stepped`), first, current, dims, keep);
+    } else {
+      dims[a] = e - s;
+    }
   });
   x.layer({ type: 'Silence', name: x.fresh(`${x.name}_cut`), bottoms: dropped });
 }
@@ -600,6 +657,8 @@ export const IMPORTS: Readonly<Record<string, Entry>> = {
     const mode = x.attrs.get('mode') ?? 'constant';
     const p = x.inputs[1] ? Array.from(needConst(x, 1, 'pads').values) : x.attrs.get('pads') ?? [];
     const value = x.inputs[2] ? needConst(x, 2, 'constant_value').values[0] : x.attrs.get('value') ?? 0;
+    // nothing added (Swin's pad to a whole number of windows where the size is one already)
+    if (p.every((v: number) => v === 0)) return void x.layer({ type: 'Identity', ...one(x) });
     if (mode !== 'constant' || value !== 0 || x.inputs[3]) return `mode ${mode}, value ${value} or axes (Cortado reads zero padding)`;
     if (p.length !== 8 || p[0] || p[1] || p[4] || p[5] || p[2] !== p[6] || p[3] !== p[7]) return `pads [${p}] (Cortado reads equal zero padding of height and width)`;
     x.pads.set(x.outputs[0], { input: x.inputs[0], pads: [p[2], p[3]] });

@@ -52,6 +52,9 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
   const opset = (model.opset_import ?? []).find((o: Msg) => !o.domain || o.domain === 'ai.onnx')?.version ?? 1;
   const consts = new Map<string, Tensor>();
   for (const t of graph.initializer ?? []) consts.set(t.name, readTensor(t, `${file}: initializer "${t.name}"`));
+  // The constants that hold a model's weights: initializers and what is folded from them. The
+  // others are computed from shapes and literals alone (Swin's attention mask): never learned.
+  const fromWeights = new Set(consts.keys());
   const layers: LayerConfig[] = [];
   const weights = new Map<string, ArrayEntry>();
   const names = new Set<string>();
@@ -95,7 +98,8 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     const named = [...consts].find(([k, c]) => c === t && /___value$/.test(k))?.[0];
     const name = layerName(named ? named.slice(0, -'___value'.length) : `${value}_parameter`);
     const top = tiled ? `${value}_item` : value;
-    layers.push({ type: 'Parameter', name, tops: [top], shape });
+    // not learned when computed from shapes and literals alone (a position table built in the graph)
+    layers.push({ type: 'Parameter', name, tops: [top], shape, ...(fromWeights.has(value) ? {} : { params: [{ lrMult: 0, decayMult: 0 }] }) });
     weight(name, shape, tiled ? t.values.subarray(0, item) : t.values);
     if (tiled) layers.push({ type: 'Tile', name: layerName(`${value}_tile`), bottoms: [top], tops: [value], axis: 0, tiles: dims[0] });
     parameters.add(value);
@@ -147,6 +151,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       try {
         const out = op === 'Shape' ? shapeOf(constIn[0] ? constIn[0].dims : oracle.shape(inputs[0]), attrs) : fold(op, constIn, attrs, (t) => readTensor(t, `${file}: ${where}`));
         consts.set(node.output[0], out);
+        if (inputs.some((i) => fromWeights.has(i))) fromWeights.add(node.output[0]);
       } catch (e) {
         // A damaged tensor is the file's fault; anything else (the layers so far do not build) is listed.
         if (e instanceof DataError) throw e;
@@ -161,6 +166,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
       data: (i) => (consts.has(inputs[i]) ? parameterOf(inputs[i], (key, dims, values) => ctx.weight(key, 'value', dims, values)) : inputs[i]),
       node, op, name, attrs, opset, inputs, outputs: node.output ?? [],
       isConst: (i) => !!inputs[i] && consts.has(inputs[i]),
+      fromWeights: (i) => !!inputs[i] && fromWeights.has(inputs[i]),
       const: (i) => (inputs[i] ? consts.get(inputs[i]) : undefined),
       shape: (v) => oracle.shape(v),
       boolInput: (v) => boolInputs.has(v),

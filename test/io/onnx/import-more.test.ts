@@ -53,6 +53,43 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     assert.deepEqual(definition.layers.map((l) => [l.type, l.scale, l.shift]).slice(1), [['Log', 0.5, 4]]);
   });
 
+  it('Slice with steps above 1 (Swin\'s patch merging) is runs of k seen as [m, k], one offset of each kept; a Pad of nothing is an Identity', { skip }, async () => {
+    const sliced = (starts: number[], ends: number[], steps: number[], shape: number[]): Graph => ({
+      nodes: [node('Slice', ['x', 's', 'e', 'a', 'k'], ['y'])], inputs: [['x', shape]], outputs: ['y'],
+      inits: [int64Tensor('s', [starts.length], starts), int64Tensor('e', [ends.length], ends), int64Tensor('a', [starts.length], [1, 2].slice(0, starts.length)), int64Tensor('k', [steps.length], steps)],
+    });
+    const types = await agrees(sliced([0, 1], [9999, 9999], [2, 2], [2, 6, 8, 3]));
+    assert.deepEqual(types.filter((t) => t === 'Reshape').length, 4, 'a Reshape each way per stepped axis');
+    await agrees(sliced([1, 0], [6, 7], [3, 2], [1, 7, 8, 2]));  // 1, 4 of 7 and 0, 2, 4, 6 of 8
+    await agrees(sliced([1], [7], [2], [2, 7, 3]));  // 1, 3, 5 of 7: the run 0..5 holds them at offset 1
+    assert.throws(() => importOnnx(model(sliced([0], [5], [2], [2, 5, 3])), { file: 'g.onnx' }),
+      (e: Error) => e instanceof ConfigError && /a step of 2 from 0 over an axis of 5: its last run of 2 passes the end/.test(e.message));
+    assert.deepEqual(await agrees({ nodes: [node('Pad', ['x', 'p'], ['y'])], inputs: [['x', [2, 3, 4]]], outputs: ['y'], inits: [int64Tensor('p', [6], [0, 0, 0, 0, 0, 0])] }), ['Input', 'Identity']);
+  });
+
+  it('an added constant computed from literals alone (a mask) is a Bias that does not learn, repeated along its axes of 1 inside; an initializer so broadcast is refused', { skip }, async () => {
+    // [2, 1, 3] of 0 and -100 (Swin's attention mask: one for all heads) over scores [2, 4, 3]
+    const mask = { nodes: [node('Constant', [], ['m'], {}, 'c'), node('Add', ['x', 'm'], ['y'])], inputs: [['x', [2, 4, 3]]] as [string, number[]][], outputs: ['y'] };
+    mask.nodes[0]!.attribute = [{ name: 'value', type: 4, t: floatTensor('', [2, 1, 3], [0, -100, 0, -100, 0, 0]) }];
+    assert.deepEqual(await agrees(mask), ['Input', 'Bias']);
+    const { definition, weights } = importOnnx(model(mask), { file: 'g.onnx' });
+    assert.deepEqual(definition.layers[1]!.params, [{ lrMult: 0, decayMult: 0 }]);
+    assert.deepEqual([...weights.values()][0]!.shape, [2, 4, 3]);
+    // read as data (Concatenated): a Parameter that does not learn, where an initializer's learns
+    const row = (init: boolean): Graph => {
+      const g: Graph = { nodes: [node('Concat', ['x', 'c'], ['y'], { axis: 0 })], inputs: [['x', [2, 3]]], outputs: ['y'], inits: init ? [floatTensor('c', [1, 3], [7, 8, 9])] : [] };
+      if (!init) g.nodes.unshift({ ...node('Constant', [], ['c'], {}, 'k'), attribute: [{ name: 'value', type: 4, t: floatTensor('', [1, 3], [7, 8, 9]) }] });
+      return g;
+    };
+    for (const init of [false, true]) {
+      await agrees(row(init));
+      const p = importOnnx(model(row(init)), { file: 'g.onnx' }).definition.layers.find((l) => l.type === 'Parameter')!;
+      assert.deepEqual(p.params, init ? undefined : [{ lrMult: 0, decayMult: 0 }]);
+    }
+    const weight: Graph = { nodes: [node('Add', ['x', 'w'], ['y'])], inputs: [['x', [2, 4, 3]]], outputs: ['y'], inits: [floatTensor('w', [2, 1, 3], [1, 2, 3, 4, 5, 6])] };
+    assert.throws(() => importOnnx(model(weight), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && /a weight of shape \[2,1,3\] repeated along axes inside the ones it spans of a value of shape \[2,4,3\]/.test(e.message));
+  });
+
   it('ReduceMax and ReduceMin over any axes, with and without keepdims, are a max Pooling of the reduced values', { skip }, async () => {
     assert.deepEqual(await agrees({ nodes: [node('ReduceMax', ['x'], ['y'], { axes: [2, 3], keepdims: 1 })], inputs: [['x', [2, 3, 4, 4]]], outputs: ['y'] }), ['Input', 'Reshape', 'Pooling', 'Reshape']);
     // over a sequence (PointNet's max over points): moved last first
@@ -235,7 +272,7 @@ describe('refused nodes', () => {
   });
 });
 
-describe('constant folding of integer tensors', () => {
+describe('constant folding', () => {
   const t = (values: number[], integer: boolean) => ({ dims: [values.length], values: Float64Array.from(values), integer });
   const none = new Map<string, any>();
   const read = () => { throw new Error('no tensor attributes here'); };
@@ -250,6 +287,35 @@ describe('constant folding of integer tensors', () => {
     assert.equal(fold('Cast', [t([3], true)], new Map([['to', 1]]), read).integer, false);
     assert.deepEqual(Array.from(fold('Div', [fold('Cast', [t([9.7], false)], new Map([['to', 7]]), read), t([2], true)], none, read).values), [4]);
     assert.deepEqual(Array.from(fold('Cast', [t([2.5, 0, -1], false)], new Map([['to', 9]]), read).values), [1, 0, 1], 'to bool');
+  });
+  // the shape arithmetic and mask building of shifted windows (torchvision's Swin)
+  it('Mod (the divisor\'s sign, or fmod\'s the dividend\'s), Range, Not and the comparisons', () => {
+    const v = (op: string, ins: { dims: number[]; values: Float64Array; integer: boolean }[], attrs = none) => Array.from(fold(op, ins, attrs, read).values);
+    assert.deepEqual(v('Mod', [t([7, -7, 7, -7], true), t([3, 3, -3, -3], true)]), [1, 2, -2, -1]);
+    assert.deepEqual(v('Mod', [t([7.5, -7.5], false), t([2, 2], false)], new Map([['fmod', 1]])), [1.5, -1.5]);
+    assert.throws(() => fold('Mod', [t([7.5], false), t([2], false)], none, read), /fmod 0 of floats/);
+    assert.deepEqual(v('Range', [t([0], true), t([10], true), t([4], true)]), [0, 4, 8]);
+    assert.deepEqual(v('Range', [t([5], true), t([1], true), t([1], true)]), []);
+    assert.deepEqual(v('Not', [t([0, 1, 2], false)]), [1, 0, 0]);
+    assert.deepEqual(v('Less', [t([1, 2, 3], false), t([2], false)]), [1, 0, 0]);
+    assert.deepEqual(v('GreaterOrEqual', [t([1, 2, 3], false), t([2], false)]), [0, 1, 1]);
+    assert.deepEqual(v('Xor', [t([0, 1, 1], false), t([1, 1, 0], false)]), [1, 0, 1]);
+  });
+  it('Transpose, Concat along any axis, and ScatterND of slices (replaced, added, multiplied), refusing an index outside', () => {
+    const m = (dims: number[], values: number[], integer = false) => ({ dims, values: Float64Array.from(values), integer });
+    const x = m([2, 3], [1, 2, 3, 4, 5, 6]);
+    const tr = fold('Transpose', [x], none, read);
+    assert.deepEqual([tr.dims, Array.from(tr.values)], [[3, 2], [1, 4, 2, 5, 3, 6]]);
+    const perm = fold('Transpose', [m([1, 2, 3], [1, 2, 3, 4, 5, 6])], new Map([['perm', [2, 0, 1]]]), read);
+    assert.deepEqual([perm.dims, Array.from(perm.values)], [[3, 1, 2], [1, 4, 2, 5, 3, 6]]);
+    const cat = fold('Concat', [x, m([2, 1], [7, 8])], new Map([['axis', 1]]), read);
+    assert.deepEqual([cat.dims, Array.from(cat.values)], [[2, 4], [1, 2, 3, 7, 4, 5, 6, 8]]);
+    assert.throws(() => fold('Concat', [x, m([3, 1], [7, 8, 9])], new Map([['axis', 1]]), read), /constant Concat along axis 1 of shapes \[2,3\], \[3,1\]/);
+    // rows 1 and 0 of a [2, 3] replaced; then one element of each
+    assert.deepEqual(Array.from(fold('ScatterND', [x, m([2, 1], [1, 0], true), m([2, 3], [10, 11, 12, 20, 21, 22])], none, read).values), [20, 21, 22, 10, 11, 12]);
+    assert.deepEqual(Array.from(fold('ScatterND', [x, m([2, 2], [0, 2, -1, 0], true), m([2], [100, 200])], new Map([['reduction', 'add']]), read).values), [1, 2, 103, 204, 5, 6]);
+    assert.deepEqual(Array.from(fold('ScatterND', [x, m([1, 2], [1, 1], true), m([1], [3])], new Map([['reduction', 'mul']]), read).values), [1, 2, 3, 4, 15, 6]);
+    assert.throws(() => fold('ScatterND', [x, m([1, 1], [2], true), m([1, 3], [0, 0, 0])], none, read), /ScatterND index 2 outside an axis of 2/);
   });
 });
 

@@ -7,7 +7,9 @@
  * models on token ids: a classifier on nn.Embedding and nn.TransformerEncoder (a mean over the
  * sequence), the same with a padding mask as a second input, the same encoder under a causal mask as a language model, a classifier on a 2-layer nn.LSTM (its final hidden state), a bidirectional LSTM tagger and a
  * classifier on a 2-layer bidirectional nn.GRU, and PyTorch's usual MNIST classifier (its forward ends
- * in log_softmax: ONNX's LogSoftmax) and a small U-Net (nearest Resize: Cortado's Upsample), into a temporary folder. Each is imported, run on
+ * in log_softmax: ONNX's LogSoftmax), a small U-Net (nearest Resize: Cortado's Upsample) and a small
+ * Swin transformer (shifted windows: its attention mask folded from shapes, patch merging's
+ * strided slices), into a temporary folder. Each is imported, run on
  * every available backend, and must match onnxruntime (and PyTorch) within 1e-4 relative.
  * ResNet-18, EfficientNet-B0, the ConvNeXt, the transformer and the LSTM and GRU classifiers then
  * fine-tune at batch 4 for a few steps with a SoftmaxLoss on their output and the loss falls; eight
@@ -31,7 +33,7 @@ import { availableBackends } from '../../harness/backends.js';
 import { load } from '../caffe/helpers.js';
 import { loadOrt, ortMissing, runOrt } from './helpers.js';
 
-const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'padded_text', 'ids_padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier', 'mnist_logsoftmax', 'unet_mini'];
+const NETS = ['resnet18', 'squeezenet1_1', 'googlenet', 'mobilenet_v2', 'mobilenet_v3_small', 'efficientnet_b0', 'mnasnet0_5', 'shufflenet_v2_x0_5', 'convnext_mini', 'vit_mini', 'vit_mini_opset14', 'text_transformer', 'padded_text', 'ids_padded_text', 'causal_lm', 'lstm_classifier', 'bilstm_tagger', 'gru_classifier', 'rnn_classifier', 'mnist_logsoftmax', 'unet_mini', 'swin_mini'];
 /** Input shapes other than an image of 1×3×64×64: the text models read token ids (int64 in ONNX). */
 const TOKENS = { shape: [2, 12], int64: true };
 const INPUTS: Record<string, { shape: number[]; int64: boolean }> = { mnist_logsoftmax: { shape: [1, 1, 28, 28], int64: false }, text_transformer: TOKENS, padded_text: TOKENS, ids_padded_text: TOKENS, causal_lm: TOKENS, lstm_classifier: TOKENS, bilstm_tagger: TOKENS, gru_classifier: TOKENS, rnn_classifier: TOKENS };
