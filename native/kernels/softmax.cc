@@ -104,6 +104,52 @@ void log_softmax_lanes(int64_t C, int64_t inner, int64_t r, const float* x, floa
   for (int64_t c = 0; c < C; ++c) storep(y + c * inner, sub(loadp(x + c * inner, r), shift), r);
 }
 
+// softmax_backward_row for W positions at once (inner > 1), as softmax_lanes.
+void softmax_backward_lanes(int64_t C, int64_t inner, int64_t r, const float* y, const float* dy, float* dx) {
+  V s = zero();
+  for (int64_t c = 0; c < C; ++c) s = fma(loadp(dy + c * inner, r), loadp(y + c * inner, r), s);
+  for (int64_t c = 0; c < C; ++c) storep(dx + c * inner, mul(loadp(y + c * inner, r), sub(loadp(dy + c * inner, r), s)), r);
+}
+
+// log_softmax_backward_row for W positions at once (inner > 1).
+void log_softmax_backward_lanes(int64_t C, int64_t inner, int64_t r, const float* y, const float* dy, float* dx) {
+  V s = zero();
+  for (int64_t c = 0; c < C; ++c) s = add(s, loadp(dy + c * inner, r));
+  for (int64_t c = 0; c < C; ++c) storep(dx + c * inner, sub(loadp(dy + c * inner, r), mul(exp(loadp(y + c * inner, r)), s)), r);
+}
+
+// Runs a forward over every item, in parallel: row(C, x, y) on its contiguous row where inner is
+// 1, else lanes(C, inner, r, x, y) on each W positions (r of them in the last group).
+template <typename Row, typename Lanes>
+void each_forward(const ClassGeom& g, const float* x, float* y, Row row, Lanes lanes) {
+  const int64_t C = g.classes, inner = g.inner, plane = C * inner;
+  parallel_rows(g.outer, g.outer * plane, [&](int64_t lo, int64_t hi) {
+    for (int64_t o = lo; o < hi; ++o) {
+      if (inner == 1) {
+        row(C, x + o * plane, y + o * plane);
+        continue;
+      }
+      for (int64_t p = 0; p < inner; p += W) lanes(C, inner, imin(W, inner - p), x + o * plane + p, y + o * plane + p);
+    }
+  });
+}
+
+// each_forward for a backward of (y, dy) to dx.
+template <typename Row, typename Lanes>
+void each_backward(const ClassGeom& g, const float* y, const float* dy, float* dx, Row row, Lanes lanes) {
+  const int64_t C = g.classes, inner = g.inner, plane = C * inner;
+  parallel_rows(g.outer, g.outer * plane, [&](int64_t lo, int64_t hi) {
+    for (int64_t o = lo; o < hi; ++o) {
+      const int64_t at = o * plane;
+      if (inner == 1) {
+        row(C, y + at, dy + at, dx + at);
+        continue;
+      }
+      for (int64_t p = 0; p < inner; p += W) lanes(C, inner, imin(W, inner - p), y + at + p, dy + at + p, dx + at + p);
+    }
+  });
+}
+
 // A label as a class index (truncated, as Caffe casts it), -1 when it is the ignore label, -2
 // when it is no class.
 inline int64_t class_of(float label, int64_t C, bool hasIgnore, int32_t ignore) {
@@ -138,81 +184,19 @@ int64_t count_valid(const ClassGeom& g, const float* label, bool hasIgnore, int3
 }  // namespace
 
 void softmax_forward(const ClassGeom& g, const float* x, float* y) {
-  const int64_t C = g.classes, inner = g.inner, plane = C * inner;
-  parallel_rows(g.outer, g.outer * plane, [&](int64_t lo, int64_t hi) {
-    for (int64_t o = lo; o < hi; ++o) {
-      const float* xo = x + o * plane;
-      float* yo = y + o * plane;
-      if (inner == 1) {
-        softmax_row(C, xo, yo);
-      } else {
-        for (int64_t p = 0; p < inner; p += W) softmax_lanes(C, inner, imin(W, inner - p), xo + p, yo + p);
-      }
-    }
-  });
+  each_forward(g, x, y, softmax_row, softmax_lanes);
 }
 
 void softmax_backward(const ClassGeom& g, const float* y, const float* dy, float* dx) {
-  const int64_t C = g.classes, inner = g.inner, plane = C * inner;
-  parallel_rows(g.outer, g.outer * plane, [&](int64_t lo, int64_t hi) {
-    for (int64_t o = lo; o < hi; ++o) {
-      const float* yo = y + o * plane;
-      const float* dyo = dy + o * plane;
-      float* dxo = dx + o * plane;
-      if (inner == 1) {
-        softmax_backward_row(C, yo, dyo, dxo);
-        continue;
-      }
-      for (int64_t p = 0; p < inner; p += W) {
-        int64_t r = imin(W, inner - p);
-        V s = zero();
-        for (int64_t c = 0; c < C; ++c) s = fma(loadp(dyo + c * inner + p, r), loadp(yo + c * inner + p, r), s);
-        for (int64_t c = 0; c < C; ++c) {
-          int64_t i = c * inner + p;
-          storep(dxo + i, mul(loadp(yo + i, r), sub(loadp(dyo + i, r), s)), r);
-        }
-      }
-    }
-  });
+  each_backward(g, y, dy, dx, softmax_backward_row, softmax_backward_lanes);
 }
 
 void log_softmax_forward(const ClassGeom& g, const float* x, float* y) {
-  const int64_t C = g.classes, inner = g.inner, plane = C * inner;
-  parallel_rows(g.outer, g.outer * plane, [&](int64_t lo, int64_t hi) {
-    for (int64_t o = lo; o < hi; ++o) {
-      const float* xo = x + o * plane;
-      float* yo = y + o * plane;
-      if (inner == 1) {
-        log_softmax_row(C, xo, yo);
-      } else {
-        for (int64_t p = 0; p < inner; p += W) log_softmax_lanes(C, inner, imin(W, inner - p), xo + p, yo + p);
-      }
-    }
-  });
+  each_forward(g, x, y, log_softmax_row, log_softmax_lanes);
 }
 
 void log_softmax_backward(const ClassGeom& g, const float* y, const float* dy, float* dx) {
-  const int64_t C = g.classes, inner = g.inner, plane = C * inner;
-  parallel_rows(g.outer, g.outer * plane, [&](int64_t lo, int64_t hi) {
-    for (int64_t o = lo; o < hi; ++o) {
-      const float* yo = y + o * plane;
-      const float* dyo = dy + o * plane;
-      float* dxo = dx + o * plane;
-      if (inner == 1) {
-        log_softmax_backward_row(C, yo, dyo, dxo);
-        continue;
-      }
-      for (int64_t p = 0; p < inner; p += W) {
-        int64_t r = imin(W, inner - p);
-        V s = zero();
-        for (int64_t c = 0; c < C; ++c) s = add(s, loadp(dyo + c * inner + p, r));
-        for (int64_t c = 0; c < C; ++c) {
-          int64_t i = c * inner + p;
-          storep(dxo + i, sub(loadp(dyo + i, r), mul(exp(loadp(yo + i, r)), s)), r);
-        }
-      }
-    }
-  });
+  each_backward(g, y, dy, dx, log_softmax_backward_row, log_softmax_backward_lanes);
 }
 
 int64_t softmax_loss_forward(const ClassGeom& g, const float* prob, const float* label, bool hasIgnore,

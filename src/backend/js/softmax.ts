@@ -46,66 +46,57 @@ function labelAt(op: string, g: ClassGeom, label: HostArray, j: number, ignoreLa
   return v;
 }
 
-export function softmaxForward(g: ClassGeom, x: HostArray, y: HostArray): void {
+/** Calls f(base, end) for every (outer, inner) position: its classes are base, base + inner, ... < end. */
+function eachPosition(g: ClassGeom, f: (base: number, end: number, step: number) => void): void {
   const { outer, classes: C, inner } = g;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * C * inner + i;
-      const end = base + C * inner;
-      let m = -Infinity;
-      for (let k = base; k < end; k += inner) if (x[k] > m) m = x[k];
-      let sum = 0;
-      for (let k = base; k < end; k += inner) {
-        const e = Math.exp(x[k] - m);
-        y[k] = e;
-        sum += e;
-      }
-      const inv = 1 / sum;
-      for (let k = base; k < end; k += inner) y[k] *= inv;
+      f(base, base + C * inner, inner);
     }
   }
+}
+
+export function softmaxForward(g: ClassGeom, x: HostArray, y: HostArray): void {
+  eachPosition(g, (base, end, step) => {
+    let m = -Infinity;
+    for (let k = base; k < end; k += step) if (x[k] > m) m = x[k];
+    let sum = 0;
+    for (let k = base; k < end; k += step) {
+      const e = Math.exp(x[k] - m);
+      y[k] = e;
+      sum += e;
+    }
+    const inv = 1 / sum;
+    for (let k = base; k < end; k += step) y[k] *= inv;
+  });
 }
 
 export function softmaxBackward(g: ClassGeom, y: HostArray, dy: HostArray, dx: HostArray): void {
-  const { outer, classes: C, inner } = g;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * C * inner + i;
-      const end = base + C * inner;
-      let dot = 0;
-      for (let k = base; k < end; k += inner) dot += dy[k] * y[k];
-      for (let k = base; k < end; k += inner) dx[k] = y[k] * (dy[k] - dot);
-    }
-  }
+  eachPosition(g, (base, end, step) => {
+    let dot = 0;
+    for (let k = base; k < end; k += step) dot += dy[k] * y[k];
+    for (let k = base; k < end; k += step) dx[k] = y[k] * (dy[k] - dot);
+  });
 }
 
 export function logSoftmaxForward(g: ClassGeom, x: HostArray, y: HostArray): void {
-  const { outer, classes: C, inner } = g;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * C * inner + i;
-      const end = base + C * inner;
-      let m = -Infinity;
-      for (let k = base; k < end; k += inner) if (x[k] > m) m = x[k];
-      let sum = 0;
-      for (let k = base; k < end; k += inner) sum += Math.exp(x[k] - m);
-      const shift = m + Math.log(sum);
-      for (let k = base; k < end; k += inner) y[k] = x[k] - shift;
-    }
-  }
+  eachPosition(g, (base, end, step) => {
+    let m = -Infinity;
+    for (let k = base; k < end; k += step) if (x[k] > m) m = x[k];
+    let sum = 0;
+    for (let k = base; k < end; k += step) sum += Math.exp(x[k] - m);
+    const shift = m + Math.log(sum);
+    for (let k = base; k < end; k += step) y[k] = x[k] - shift;
+  });
 }
 
 export function logSoftmaxBackward(g: ClassGeom, y: HostArray, dy: HostArray, dx: HostArray): void {
-  const { outer, classes: C, inner } = g;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * C * inner + i;
-      const end = base + C * inner;
-      let sum = 0;
-      for (let k = base; k < end; k += inner) sum += dy[k];
-      for (let k = base; k < end; k += inner) dx[k] = dy[k] - Math.exp(y[k]) * sum;
-    }
-  }
+  eachPosition(g, (base, end, step) => {
+    let sum = 0;
+    for (let k = base; k < end; k += step) sum += dy[k];
+    for (let k = base; k < end; k += step) dx[k] = dy[k] - Math.exp(y[k]) * sum;
+  });
 }
 
 export function softmaxLossForward(g: ClassGeom, prob: HostArray, label: HostArray, ignoreLabel: number | null,
