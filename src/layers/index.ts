@@ -31,6 +31,7 @@ import { TiedInnerProduct } from './tied-inner-product.js';
 // structural and elementwise layers
 import { AbsVal } from './abs-val.js';
 import { Exp, Log } from './exp-log.js';
+import { Softplus } from './softplus.js';
 import { Clip } from './clip.js';
 import { Concat } from './concat.js';
 import { ELU } from './elu.js';
@@ -107,6 +108,7 @@ export const standardLayerTypes = {
   AbsVal,
   Exp,
   Log,
+  Softplus,
   Clip,
   Concat,
   ELU,

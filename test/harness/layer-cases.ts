@@ -450,6 +450,9 @@ export const layerCases: LayerCase[] = [
   // inputs in (-1, 1): shift + scale x stays positive
   { name: 'log-shifted', config: { type: 'Log', name: 'log', bottoms: ['x'], tops: ['y'], shift: 1.5 }, bottoms: [[3, 4]], reference: ref.log },
   { name: 'log-base10-scaled', config: { type: 'Log', name: 'log10', bottoms: ['x'], tops: ['y'], base: 10, scale: -2, shift: 3 }, bottoms: [[2, 3, 2]], reference: ref.log },
+  { name: 'softplus', config: { type: 'Softplus', name: 'sp', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 4]], inputs: [distinct(6)], reference: ref.softplus },
+  // scores far out both ways: log(1 + e^(beta x)) is x there, or e^(beta x)
+  { name: 'softplus-beta', config: { type: 'Softplus', name: 'sp2', bottoms: ['x'], tops: ['y'], beta: 2.5 }, bottoms: [[2, 3, 4]], inputs: [distinct(40)], reference: ref.softplus },
   { name: 'power-linear', config: { type: 'Power', name: 'pow1', bottoms: ['x'], tops: ['y'], scale: 3, shift: -1 }, bottoms: [[3, 4]], reference: ref.power },
   { name: 'absval', config: { type: 'AbsVal', name: 'abs', bottoms: ['x'], tops: ['y'] }, bottoms: [[3, 5]], reference: ref.absVal },
   { name: 'clip', config: { type: 'Clip', name: 'clip', bottoms: ['x'], tops: ['y'], min: -0.52, max: 0.63 }, bottoms: [[4, 5]], reference: ref.clip },

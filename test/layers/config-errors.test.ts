@@ -132,4 +132,7 @@ describe('absurd sizes are refused where they are read, naming the layer and the
       assert.equal(parse({ type, name: 'f', bottoms: ['x'], tops: ['y'] } as LayerConfig).base, -1);
     }
   });
+  it('Softplus: a beta that is not above 0 is refused naming the layer', () => {
+    for (const beta of [0, -1]) rejects({ type: 'Softplus', name: 'sp', bottoms: ['x'], tops: ['y'], beta } as LayerConfig, 'layer "sp" (Softplus)', 'field "beta"', `found ${beta}`);
+  });
 });

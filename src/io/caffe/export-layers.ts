@@ -61,6 +61,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
   AbsVal: () => ({ type: 'AbsVal' }),
   Power: (c) => ({ type: 'Power', power_param: { power: c.power, scale: c.scale, shift: c.shift } }),
   Clip: (c) => ({ type: 'Clip', clip_param: { min: c.min, max: c.max } }),
+  Softplus: (c) => (c.beta === 1 ? { type: 'BNLL' } : `beta ${c.beta} (Caffe's BNLL is softplus with beta 1)`),
   Exp: (c) => ({ type: 'Exp', exp_param: { base: c.base, scale: c.scale, shift: c.shift } }),
   Log: (c) => ({ type: 'Log', log_param: { base: c.base, scale: c.scale, shift: c.shift } }),
   Dropout: (c) => ({ type: 'Dropout', dropout_param: { dropout_ratio: c.ratio } }),

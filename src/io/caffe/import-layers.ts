@@ -108,6 +108,7 @@ const ENTRIES: Entry[] = [
   { type: 'AbsVal', map: () => ({ type: 'AbsVal' }) },
   { type: 'Power', map: (l) => ({ type: 'Power', power: l.power_param?.power ?? 1, scale: l.power_param?.scale ?? 1, shift: l.power_param?.shift ?? 0 }) },
   { type: 'Clip', map: (l) => ({ type: 'Clip', min: l.clip_param?.min, max: l.clip_param?.max }) },
+  { type: 'BNLL', map: () => ({ type: 'Softplus' }) },
   { type: 'Exp', map: (l) => ({ type: 'Exp', base: l.exp_param?.base ?? -1, scale: l.exp_param?.scale ?? 1, shift: l.exp_param?.shift ?? 0 }) },
   { type: 'Log', map: (l) => ({ type: 'Log', base: l.log_param?.base ?? -1, scale: l.log_param?.scale ?? 1, shift: l.log_param?.shift ?? 0 }) },
   { type: 'Dropout', map: (l) => ({ type: 'Dropout', ratio: l.dropout_param?.dropout_ratio ?? 0.5 }) },

@@ -102,7 +102,7 @@ function geluTanh(x: Ctx): void {
 /**
  * Nodes one after another from the layer's bottom to its top: [Mul or Add, k] by a constant k
  * (left out where it would change nothing: k 1 or 0), [Pow, k] to a power k (left out at 1),
- * [Exp] or [Log]; the last named as the layer; an Identity when nothing is left.
+ * [Exp], [Log] or [Softplus]; the last named as the layer; an Identity when nothing is left.
  */
 function chain(x: Ctx, steps: [string, number?][]): void {
   const todo = steps.filter(([op, k]) => k === undefined || (op === 'Add' ? k !== 0 : k !== 1));
@@ -166,6 +166,7 @@ export const EXPORTS: Readonly<Record<string, Entry>> = {
     const ln = x.c.base === -1 ? 1 : Math.log(x.c.base);
     chain(x, [['Mul', x.c.scale * ln], ['Exp'], ['Mul', Math.exp(x.c.shift * ln)]]);
   },
+  Softplus: (x) => chain(x, [['Mul', x.c.beta], ['Softplus'], ['Mul', 1 / x.c.beta]]),
   Log: (x) => chain(x, [['Mul', x.c.scale], ['Add', x.c.shift], ['Log'], ['Mul', x.c.base === -1 ? 1 : 1 / Math.log(x.c.base)]]),
   Softmax: (x) => x.g.node('Softmax', x.name, [x.bottom(0)], [x.top(0)], { axis: x.c.axis }),
   LogSoftmax: (x) => x.g.node('LogSoftmax', x.name, [x.bottom(0)], [x.top(0)], { axis: x.c.axis }),

@@ -14,13 +14,15 @@
  *               scale and shift
  *   HardSigmoid Power (power 1: alpha x + beta) then Clip [0, 1]
  *   HardSwish   the same with alpha 1/6, beta 1/2, times x (Eltwise PROD)
- *   ArgMax      ArgMax (topK 1) along the axis, then a Reshape without keepdims
+ *   ArgMax      ArgMax (topK 1) along the axis, then a Reshape without keepdims; ArgMin the same of -x
+ *               (a Power of scale -1)
  *   TopK        ArgMax with a constant k, largest: one for the indices, one for the values, as read
  *   Cast        of a computed value: Identity where nothing is lost (to float; to an integer type
  *               only the output of an ArgMax, whole numbers already)
  *   Exp         the Exponential neuron of the Convolution, InnerProduct, Deconvolution or Pooling
  *               that computes its input, when nothing else reads that value; else an Exp layer
  *   Log         a Log layer; either takes in the affine Power (a x + b) before it, read by nothing else
+ *   Softplus    Softplus (beta 1)
  *   Erf         Erf (fuse.ts makes the exact GELU written with it one GELU layer)
  *   Gelu        GELU (approximate "none" or "tanh"; opset 20)
  *   Sqrt, Reciprocal, Neg  of a computed value: Power (power 0.5, power -1, scale -1)
@@ -142,7 +144,10 @@ function argmax(x: In): string | void {
   const axis = a0 < 0 ? a0 + shape.length : a0;
   const keepdims = (x.attrs.get('keepdims') ?? 1) !== 0;
   const top = keepdims ? x.outputs[0] : x.fresh(`${x.outputs[0]}_kept`);
-  x.layer({ type: 'ArgMax', bottoms: [x.inputs[0]], tops: [top], axis, topK: 1 });
+  // ArgMin: the ArgMax of -x (the first of equal smallest is the first of equal largest there)
+  let input = x.inputs[0];
+  if (x.op === 'ArgMin') x.layer({ type: 'Power', name: x.fresh(`${x.name}_negated`), bottoms: [input], tops: [input = x.fresh(`${x.outputs[0]}_negated`)], power: 1, scale: -1 });
+  x.layer({ type: 'ArgMax', bottoms: [input], tops: [top], axis, topK: 1 });
   if (!keepdims) reshapeTo(x, x.fresh(`${x.name}_squeeze`), top, x.outputs[0], shape.filter((_, i) => i !== axis), axis);
 }
 
@@ -355,12 +360,13 @@ export const MORE_IMPORTS: Readonly<Record<string, Entry>> = {
   Pow: pow,
   HardSigmoid: hard(false),
   HardSwish: hard(true),
-  ArgMax: argmax,
+  ArgMax: argmax, ArgMin: argmax,
   TopK: topk,
   Cast: cast,
   Exp: expLog,
   Log: expLog,
   Erf: (x) => void x.layer({ type: 'Erf', ...one(x) }),
+  Softplus: (x) => void x.layer({ type: 'Softplus', ...one(x) }),
   Gelu: gelu,
   LayerNormalization: layerNorm,
   Squeeze: squeeze, Unsqueeze: squeeze,

@@ -128,7 +128,7 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     if (inputs.some((i) => unknown.has(i))) {
       for (const o of node.output ?? []) unknown.add(o);
       // An operator Cortado lacks is a cause wherever it is.
-      const known = entryFor(op) !== undefined || FOLDABLE.has(op) || op === 'Shape';
+      const known = entryFor(op) !== undefined || FOLDABLE.has(op) || op === 'Shape' || op === 'Size';
       return void (known ? after.push(`"${node.name ?? ''}"`) : problems.push(`${where}: Cortado has no layer for this operator`));
     }
     // What a refused node added is taken back: the layers so far always make a net.
@@ -147,9 +147,12 @@ export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): 
     if (node.domain && node.domain !== 'ai.onnx') return refuse(`operator domain "${node.domain}" (Cortado reads the default ONNX domain)`);
     const constIn = inputs.map((i) => (i === '' ? undefined : consts.get(i)));
     const allConst = inputs.every((i, k) => i === '' || constIn[k]);
-    if (op === 'Shape' || (FOLDABLE.has(op) && allConst)) {
+    if (op === 'Shape' || op === 'Size' || (FOLDABLE.has(op) && allConst)) {
       try {
-        const out = op === 'Shape' ? shapeOf(constIn[0] ? constIn[0].dims : oracle.shape(inputs[0]), attrs) : fold(op, constIn, attrs, (t) => readTensor(t, `${file}: ${where}`));
+        const dims = () => (constIn[0] ? constIn[0].dims : oracle.shape(inputs[0]));
+        const out = op === 'Shape' ? shapeOf(dims(), attrs)
+          : op === 'Size' ? { dims: [], values: Float64Array.of(dims().reduce((a, b) => a * b, 1)), integer: true }
+            : fold(op, constIn, attrs, (t) => readTensor(t, `${file}: ${where}`));
         consts.set(node.output[0], out);
         if (inputs.some((i) => fromWeights.has(i))) fromWeights.add(node.output[0]);
       } catch (e) {

@@ -52,6 +52,12 @@ export const log: ForwardReference = ([x], _p, row) => {
   return [map(x, (v) => Math.log(shift + scale * v) / (base === -1 ? 1 : Math.log(base)))];
 };
 
+/** Softplus: y = log(1 + e^(beta x)) / beta. */
+export const softplus: ForwardReference = ([x], _p, row) => {
+  const beta = field(row, 'beta', 1);
+  return [map(x, (v) => Math.log(1 + Math.exp(beta * v)) / beta)];
+};
+
 /** PReLU: y = max(x, 0) + a_c min(x, 0), c the channel (axis 1), one slope for all when channelShared. */
 export const prelu: ForwardReference = ([x], p, row) => {
   const shape = row.shapes[0];

@@ -30,6 +30,7 @@ const NOT_IN_CAFFE: Record<string, string> = {
   ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'LogSoftmax').map((c) => [c.name, 'no Caffe layer (LogSoftmax)'])),
   ...Object.fromEntries(layerCases.filter((c) => c.config.type === 'Upsample').map((c) => [c.name, 'no Caffe layer (Upsample)'])),
   'softmax-loss-class-weights-spatial-ignore': 'class weights',
+  'softplus-beta': 'beta 2.5 (Caffe\'s BNLL has beta 1)',
   'square-loss': 'no Caffe layer',
   'binary-ce-loss': 'no Caffe layer',
   'gaussian-kl-loss': 'no Caffe layer',

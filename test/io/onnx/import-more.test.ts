@@ -90,6 +90,16 @@ describe('ONNX import of reductions, Pow, hard activations, ArgMax, TopK, Cast, 
     assert.throws(() => importOnnx(model(weight), { file: 'g.onnx' }), (e: Error) => e instanceof ConfigError && /a weight of shape \[2,1,3\] repeated along axes inside the ones it spans of a value of shape \[2,4,3\]/.test(e.message));
   });
 
+  it('Softplus (Mish written out: Softplus, Tanh, Mul), ArgMin as the ArgMax of -x, and Size of a computed value folded', { skip }, async () => {
+    assert.deepEqual(await agrees({ nodes: [node('Softplus', ['x'], ['s']), node('Tanh', ['s'], ['t']), node('Mul', ['x', 't'], ['y'])], inputs: [['x', [2, 5]]], outputs: ['y'] }), ['Input', 'Softplus', 'TanH', 'Eltwise']);
+    await agrees({ nodes: [node('ArgMin', ['x'], ['i'], { axis: 1, keepdims: 0 }), node('Cast', ['i'], ['y'], { to: 1 })], inputs: [['x', [3, 6]]], outputs: ['y'] });
+    // a Size of a computed value is a number known at import: here the count a Reshape flattens to
+    assert.deepEqual(await agrees({
+      nodes: [node('Relu', ['x'], ['r']), node('Size', ['r'], ['n']), node('Unsqueeze', ['n', 'zero'], ['shape']), node('Reshape', ['r', 'shape'], ['y'])],
+      inputs: [['x', [2, 3, 4]]], outputs: ['y'], inits: [int64Tensor('zero', [1], [0])],
+    }), ['Input', 'ReLU', 'Reshape']);
+  });
+
   it('ReduceMax and ReduceMin over any axes, with and without keepdims, are a max Pooling of the reduced values', { skip }, async () => {
     assert.deepEqual(await agrees({ nodes: [node('ReduceMax', ['x'], ['y'], { axes: [2, 3], keepdims: 1 })], inputs: [['x', [2, 3, 4, 4]]], outputs: ['y'] }), ['Input', 'Reshape', 'Pooling', 'Reshape']);
     // over a sequence (PointNet's max over points): moved last first
