@@ -54,6 +54,11 @@ function broadcast(a: Tensor, b: Tensor, f: (x: number, y: number) => number): T
   return broadcastAll([a, b], ([x, y]) => f(x, y));
 }
 
+/** `t` repeated along its axes of size 1 (and before its first) to `dims`, as numpy's rules allow. */
+export function broadcastTo(t: Tensor, dims: readonly number[]): Tensor {
+  return broadcast(t, { dims: [...dims], values: new Float64Array(count(dims)) }, (x) => x);
+}
+
 const BINARY: Record<string, (x: number, y: number) => number> = {
   Add: (x, y) => x + y, Sub: (x, y) => x - y, Mul: (x, y) => x * y, Div: (x, y) => x / y,
   Max: Math.max, Min: Math.min, Pow: Math.pow, Equal: (x, y) => Number(x === y),
@@ -104,7 +109,7 @@ function values(op: string, inputs: (Tensor | undefined)[], attrs: Map<string, a
       const rank = Math.max(shape.length, a!.dims.length);
       const pa = [...new Array(rank - a!.dims.length).fill(1), ...a!.dims], ps = [...new Array(rank - shape.length).fill(1), ...shape];
       if (count(pa.map((d, i) => Math.max(d, ps[i]))) > MAX_FOLDED) throw new Error(`Expand of [${a!.dims}] to [${shape}] (too large to fold)`);
-      return broadcast(a!, { dims: shape, values: new Float64Array(count(shape)) }, (x) => x);
+      return broadcastTo(a!, shape);
     }
     case 'Constant': {
       if (attrs.has('value')) return readTensor(attrs.get('value'));

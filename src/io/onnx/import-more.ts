@@ -47,27 +47,43 @@ import { MASKED, expandTo, needConst, one, producerOf, reshapeTo, type Entry, ty
 
 const REDUCTIONS: Record<string, string> = { ReduceSum: 'SUM', ReduceL1: 'ASUM', ReduceSumSquare: 'SUMSQ', ReduceMean: 'MEAN', ReduceL2: 'SUMSQ' };
 
-const reduce = (x: In): string | void => {
-  const shape = x.shape(x.inputs[0]);
+/**
+ * The axes a Reduce node reduces, sorted, and those it keeps: from its axes input (ReduceSum from
+ * opset 13, the others from 18) or attribute, every axis when none are given; null where none
+ * are given and noop_with_empty_axes says to reduce nothing; a reason for axes the input lacks.
+ */
+function reducedAxes(x: In, shape: number[]): { sorted: number[]; kept: number[] } | null | string {
   const rank = shape.length;
   const fromInput = x.op === 'ReduceSum' ? x.opset >= 13 : x.opset >= 18;
   let axes: number[] | undefined;
   if (fromInput) axes = x.inputs[1] ? Array.from(needConst(x, 1, 'axes').values) : undefined;
   else axes = x.attrs.get('axes');
   if (!axes || axes.length === 0) {
-    if (fromInput && x.attrs.get('noop_with_empty_axes')) return void x.layer({ type: 'Identity', ...one(x) });
+    if (fromInput && x.attrs.get('noop_with_empty_axes')) return null;
     axes = shape.map((_, i) => i);
   }
   const sorted = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
   if (sorted.some((a) => a < 0 || a >= rank)) return `axes [${axes}] of a ${rank}-d input`;
+  return { sorted, kept: shape.map((_, i) => i).filter((i) => !sorted.includes(i)) };
+}
+
+/** The node's input with the reduced axes moved after the kept ones (a Permute where they are not there already). */
+function reducedLast(x: In, from: string, sorted: number[], kept: number[]): string {
+  if (sorted.every((a, i) => a === kept.length + i)) return from;
+  const moved = x.fresh(`${x.outputs[0]}_moved`);
+  x.layer({ type: 'Permute', name: x.fresh(`${x.name}_move`), bottoms: [from], tops: [moved], order: [...kept, ...sorted] });
+  return moved;
+}
+
+const reduce = (x: In): string | void => {
+  const shape = x.shape(x.inputs[0]);
+  const axes = reducedAxes(x, shape);
+  if (axes === null) return void x.layer({ type: 'Identity', ...one(x) });
+  if (typeof axes === 'string') return axes;
+  const { sorted, kept } = axes;
   // Cortado's Reduction reduces every axis from one to the last: other axes are moved there first.
-  const kept = shape.map((_, i) => i).filter((i) => !sorted.includes(i));
   const axis = kept.length;
-  let input = x.inputs[0];
-  if (sorted.some((a, i) => a !== axis + i)) {
-    input = x.fresh(`${x.outputs[0]}_moved`);
-    x.layer({ type: 'Permute', name: x.fresh(`${x.name}_move`), bottoms: [x.inputs[0]], tops: [input], order: [...kept, ...sorted] });
-  }
+  const input = reducedLast(x, x.inputs[0], sorted, kept);
   const keepdims = (x.attrs.get('keepdims') ?? 1) !== 0;
   const l2 = x.op === 'ReduceL2';
   const reduced = keepdims || l2 ? x.fresh(`${x.outputs[0]}_reduced`) : x.outputs[0];
@@ -84,15 +100,10 @@ const reduce = (x: In): string | void => {
 /** ReduceMax and ReduceMin: a max Pooling of the reduced axes (see the top of this file). */
 const reduceExtreme = (x: In): string | void => {
   const shape = x.shape(x.inputs[0]);
-  const rank = shape.length;
-  let axes: number[] | undefined = x.opset >= 18 ? (x.inputs[1] ? Array.from(needConst(x, 1, 'axes').values) : undefined) : x.attrs.get('axes');
-  if (!axes || axes.length === 0) {
-    if (x.opset >= 18 && x.attrs.get('noop_with_empty_axes')) return void x.layer({ type: 'Identity', ...one(x) });
-    axes = shape.map((_, i) => i);
-  }
-  const sorted = [...new Set(axes.map((a) => (a < 0 ? a + rank : a)))].sort((a, b) => a - b);
-  if (sorted.some((a) => a < 0 || a >= rank)) return `axes [${axes}] of a ${rank}-d input`;
-  const kept = shape.map((_, i) => i).filter((i) => !sorted.includes(i));
+  const axes = reducedAxes(x, shape);
+  if (axes === null) return void x.layer({ type: 'Identity', ...one(x) });
+  if (typeof axes === 'string') return axes;
+  const { sorted, kept } = axes;
   const R = sorted.reduce((n, a) => n * shape[a]!, 1);
   if (R === 0) return 'an empty reduction (no values to take the extreme of)';
   const min = x.op === 'ReduceMin';
@@ -103,7 +114,7 @@ const reduceExtreme = (x: In): string | void => {
   };
   let v = x.inputs[0];
   if (min) v = step('negated', { type: 'Power', power: 1, scale: -1 }, v);
-  if (sorted.some((a, i) => a !== kept.length + i)) v = step('moved', { type: 'Permute', order: [...kept, ...sorted] }, v);
+  v = reducedLast(x, v, sorted, kept);
   const batchKept = kept[0] === 0;
   v = step('view', { type: 'Reshape', shape: [batchKept ? 0 : 1, -1, 1, R] }, v);
   x.layer({ type: 'Pooling', name: x.name, bottoms: [v], tops: [v = x.fresh(`${x.outputs[0]}_pooled`)], method: 'max', kernel: [1, R], stride: 1 });
@@ -113,16 +124,24 @@ const reduceExtreme = (x: In): string | void => {
   reshapeTo(x, x.fresh(`${x.name}_shape`), v, x.outputs[0], out, batchKept ? 1 : 0);
 };
 
+/**
+ * The affine Power (a x + b, power 1) computing the node's input when nothing else reads that
+ * value: dropped, and its bottoms, scale and shift returned for the node's layer to take in.
+ */
+function takeAffine(x: In): { bottoms: string[]; scale: number; shift: number } | undefined {
+  const p = producerOf(x, x.inputs[0]);
+  if (p?.type !== 'Power' || (p.power ?? 1) !== 1 || x.consumers(x.inputs[0]) !== 1) return undefined;
+  x.drop(p.name);
+  return { bottoms: p.bottoms!, scale: (p.scale as number | undefined) ?? 1, shift: (p.shift as number | undefined) ?? 0 };
+}
+
 /** Pow with a constant exponent: Power, taking in the affine Power (a x + b) just before it. */
 function pow(x: In): string | void {
   const e = needConst(x, 1, 'exponent');
   if (e.values.length !== 1) return `an exponent of shape [${e.dims}] (Cortado's Power has one)`;
   if (!Number.isFinite(e.values[0])) return `an exponent of ${e.values[0]} (Cortado's Power takes a finite one)`;
-  const p = producerOf(x, x.inputs[0]);
-  if (p?.type === 'Power' && (p.power ?? 1) === 1 && x.consumers(x.inputs[0]) === 1) {
-    x.drop(p.name);
-    return void x.layer({ type: 'Power', bottoms: p.bottoms, tops: [x.outputs[0]], power: e.values[0], scale: p.scale ?? 1, shift: p.shift ?? 0 });
-  }
+  const a = takeAffine(x);
+  if (a) return void x.layer({ type: 'Power', bottoms: a.bottoms, tops: [x.outputs[0]], power: e.values[0], scale: a.scale, shift: a.shift });
   x.layer({ type: 'Power', bottoms: [x.inputs[0]], tops: [x.outputs[0]], power: e.values[0] });
 }
 
@@ -202,16 +221,13 @@ function cast(x: In): string | void {
  */
 function expLog(x: In): string | void {
   const p = producerOf(x, x.inputs[0]);
-  const alone = x.consumers(x.inputs[0]) === 1;
-  if (x.op === 'Exp' && alone && p && ['Convolution', 'InnerProduct', 'Deconvolution', 'Pooling'].includes(p.type) && (p.neuron === undefined || p.neuron === 'Identity')) {
+  if (x.op === 'Exp' && x.consumers(x.inputs[0]) === 1 && p && ['Convolution', 'InnerProduct', 'Deconvolution', 'Pooling'].includes(p.type) && (p.neuron === undefined || p.neuron === 'Identity')) {
     p.neuron = 'Exponential';
     p.tops = [x.outputs[0]];
     return;
   }
-  if (alone && p?.type === 'Power' && (p.power ?? 1) === 1) {
-    x.drop(p.name);
-    return void x.layer({ type: x.op, bottoms: p.bottoms, tops: [x.outputs[0]], scale: p.scale ?? 1, shift: p.shift ?? 0 });
-  }
+  const a = takeAffine(x);
+  if (a) return void x.layer({ type: x.op, bottoms: a.bottoms, tops: [x.outputs[0]], scale: a.scale, shift: a.shift });
   x.layer({ type: x.op, ...one(x) });
 }
 

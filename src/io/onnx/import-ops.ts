@@ -9,7 +9,7 @@ import { MAX_BLOB_COUNT } from '../../core/limits.js';
 import type { ArrayEntry } from '../weights-layout.js';
 import type { Msg, Tensor } from './codec.js';
 import { fullOrder } from '../../layers/permute.js';
-import { broadcastDims } from './fold.js';
+import { broadcastDims, broadcastTo } from './fold.js';
 import { POOL_IMPORTS } from './import-pooling.js';
 import { onnxPads } from './pads.js';
 
@@ -223,7 +223,7 @@ const binary = (op: string): Entry => (x) => {
   let [shape, held] = [b.shape, values];
   if (shape.some((d, i) => d !== spanned[i])) {
     if (!frozen) return `a weight of shape [${t.dims}] repeated along axes inside the ones it spans of a value of shape [${x.shape(data)}] (Cortado's Bias and Scale hold one weight per position)`;
-    [shape, held] = [spanned, repeatTo(values, b.shape, spanned)];
+    [shape, held] = [spanned, broadcastTo({ dims: b.shape, values }, spanned).values];
   }
   // Mul + Add of the same broadcast (a Scale with a bias, as exportOnnx writes it).
   // The scale is a parameter, or the second bottom (a computed factor).
@@ -239,23 +239,6 @@ const binary = (op: string): Entry => (x) => {
   x.layer({ type: isMul ? 'Scale' : 'Bias', bottoms: [data], tops: [x.outputs[0]], axis: b.axis, numAxes: b.numAxes, ...(frozen ? { params: [{ lrMult: 0, decayMult: 0 }] } : {}) });
   x.weight(x.name, isMul ? 'scale' : 'bias', shape, held);
 };
-
-/** `values` of shape `from` repeated along its axes of size 1 to shape `to` (same rank). */
-function repeatTo(values: ArrayLike<number>, from: readonly number[], to: readonly number[]): Float64Array {
-  const n = to.reduce((a, d) => a * d, 1);
-  const out = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    let rest = k, at = 0, stride = 1;
-    for (let i = to.length - 1; i >= 0; i--) {
-      const c = rest % to[i]!;
-      rest = (rest - c) / to[i]!;
-      if (from[i] !== 1) at += c * stride;
-      stride *= from[i]!;
-    }
-    out[k] = values[at]!;
-  }
-  return out;
-}
 
 /**
  * A binary operator of computed values of different shapes. Mul or Add with one value broadcast
@@ -408,8 +391,10 @@ function slice(x: In): string | void {
     if (from >= n - 1 && to < 0) return void x.layer({ type: 'Reverse', ...one(x), axis: a });
   }
   if (steps?.some((s) => s < 1)) return 'steps below 1 (Cortado\'s Slice takes runs of positions; a step of -1 over a whole axis is a Reverse)';
-  const cuts = Array.from(axes, (a0, i) => {
-    const a = a0 < 0 ? a0 + shape.length : a0;
+  // per axis cut: the run [s, e) taken, and with a step k the m positions at offset j of each k in it
+  const real: { a: number; s: number; e: number; n: number; k: number; m: number; j: number }[] = [];
+  for (let i = 0; i < axes.length; i++) {
+    const a = axes[i]! < 0 ? axes[i]! + shape.length : axes[i]!;
     const n = shape[a];
     const k = steps?.[i] ?? 1;
     const clamp = (v: number) => Math.min(n, Math.max(0, v < 0 ? v + n : v));
@@ -417,11 +402,9 @@ function slice(x: In): string | void {
     if (e <= s) throw new Error(`an empty slice [${starts[i]}, ${ends[i]}) of an axis of ${n}`);
     const m = Math.ceil((e - s) / k), j = Math.min(s, k - 1);
     if (k > 1 && s - j + m * k > n) return `a step of ${k} from ${s} over an axis of ${n}: its last run of ${k} passes the end`;
-    return k > 1 ? { a, s: s - j, e: s - j + m * k, n, k, m, j } : { a, s, e, n, k, m, j: 0 };
-  });
-  const bad = cuts.find((c) => typeof c === 'string');
-  if (bad) return bad as string;
-  const real = (cuts as Exclude<(typeof cuts)[number], string>[]).filter((c) => c.k > 1 || c.s > 0 || c.e < c.n);
+    if (k > 1) real.push({ a, s: s - j, e: s - j + m * k, n, k, m, j });
+    else if (s > 0 || e < n) real.push({ a, s, e, n, k, m, j: 0 });
+  }
   if (!real.length) return void x.layer({ type: 'Identity', ...one(x) });
   let current = x.inputs[0];
   const dims = [...shape];
