@@ -31,6 +31,16 @@ export function copyRows(b: Backend, rows: number, cols: number, src: Buf, srcOf
   b.copy2d(rows, cols, s, srcStride, d, dstStride, accumulate);
 }
 
+/** y [outer, tiles, inner] = x [outer, inner], repeated along the middle axis: a strided copy per tile. */
+export function tileRows(b: Backend, outer: number, inner: number, tiles: number, x: Buf, y: Buf): void {
+  for (let t = 0; t < tiles; t++) copyRows(b, outer, inner, x, 0, inner, y, t * inner, tiles * inner);
+}
+
+/** dx [outer, inner] = Σ_t dy [outer, tiles, inner], tileRows' gradient: the copies summed, one call per tile. */
+export function untileRows(b: Backend, outer: number, inner: number, tiles: number, dy: Buf, dx: Buf): void {
+  for (let t = 0; t < tiles; t++) copyRows(b, outer, inner, dy, t * inner, tiles * inner, dx, 0, inner, t > 0);
+}
+
 /** x seen as [outer, channels, inner] around the axes a Scale or Bias operand covers. */
 export interface BroadcastGeom {
   outer: number;

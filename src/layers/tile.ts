@@ -14,7 +14,7 @@ import type { Blob, Shape } from '../core/blob.js';
 import { countOf } from '../core/blob.js';
 import { MAX_BLOB_COUNT } from '../core/limits.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { canonicalAxis, copyRows } from './axes.js';
+import { canonicalAxis, copyRows, tileRows, untileRows } from './axes.js';
 
 export interface TileConfig extends BaseConfig {
   /** Axis to repeat along (default 1); negative counts from the end. */
@@ -56,9 +56,7 @@ export class TileLayer extends Layer<TileConfig> {
       for (let o = 0; o < outer; o++) copyRows(this.ctx.backend, tiles, inner, bottoms[0].data, o * inner, 0, tops[0].data, o * tiles * inner, inner);
       return;
     }
-    for (let t = 0; t < tiles; t++) {
-      copyRows(this.ctx.backend, outer, inner, bottoms[0].data, 0, inner, tops[0].data, t * inner, tiles * inner);
-    }
+    tileRows(this.ctx.backend, outer, inner, tiles, bottoms[0].data, tops[0].data);
   }
 
   override backward(tops: Blob[], propagateDown: boolean[], bottoms: Blob[]): void {
@@ -72,9 +70,7 @@ export class TileLayer extends Layer<TileConfig> {
       }
       return;
     }
-    for (let t = 0; t < tiles; t++) {
-      copyRows(b, outer, inner, tops[0].diff, t * inner, tiles * inner, bottoms[0].diff, 0, inner, t > 0);
-    }
+    untileRows(b, outer, inner, tiles, tops[0].diff, bottoms[0].diff);
   }
 }
 

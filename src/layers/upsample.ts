@@ -19,7 +19,7 @@ import { countOf } from '../core/blob.js';
 import { ShapeError } from '../core/errors.js';
 import { MAX_BLOB_COUNT } from '../core/limits.js';
 import { Layer, expectBlobs, type BaseConfig, type LayerType } from '../core/layer.js';
-import { copyRows } from './axes.js';
+import { tileRows, untileRows } from './axes.js';
 
 export interface UpsampleConfig extends BaseConfig {
   /** Whole factors >= 1: one for every spatial axis, or one per spatial axis (axes 2 on). */
@@ -79,7 +79,7 @@ export class UpsampleLayer extends Layer<UpsampleConfig> {
     this.passes.forEach(({ outer, inner, tiles }, p) => {
       const src = p === 0 ? x.data : this.between[p - 1];
       const dst = p === this.passes.length - 1 ? y.data : this.between[p];
-      for (let t = 0; t < tiles; t++) copyRows(b, outer, inner, src, 0, inner, dst, t * inner, tiles * inner);
+      tileRows(b, outer, inner, tiles, src, dst);
     });
   }
 
@@ -95,7 +95,7 @@ export class UpsampleLayer extends Layer<UpsampleConfig> {
       const { outer, inner, tiles } = this.passes[p];
       const src = p === this.passes.length - 1 ? y.diff : this.betweenDiff[p];
       const dst = p === 0 ? x.diff : this.betweenDiff[p - 1];
-      for (let t = 0; t < tiles; t++) copyRows(b, outer, inner, src, t * inner, tiles * inner, dst, 0, inner, t > 0);
+      untileRows(b, outer, inner, tiles, src, dst);
     }
   }
 }
