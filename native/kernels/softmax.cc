@@ -14,16 +14,23 @@ namespace CORTADO_ISA {
 
 namespace {
 
-// Softmax of one contiguous row (inner = 1). The max excludes padding lanes (a 0 there could
-// make every exponential underflow).
-void softmax_row(int64_t C, const float* x, float* y) {
+// The largest of a contiguous row of C. It excludes padding lanes (a 0 there could make every
+// exponential of the row underflow).
+float row_max(int64_t C, const float* x) {
   V m = set1(-INFINITY);
   int64_t c = 0;
   for (; c + W <= C; c += W) m = max(m, load(x + c));
   float mx = hmax(m);
   for (; c < C; ++c) mx = x[c] > mx ? x[c] : mx;
+  return mx;
+}
+
+// Softmax of one contiguous row (inner = 1).
+void softmax_row(int64_t C, const float* x, float* y) {
+  const float mx = row_max(C, x);
   V vm = set1(mx), s = zero();
-  for (c = 0; c + W <= C; c += W) {
+  int64_t c = 0;
+  for (; c + W <= C; c += W) {
     V e = exp(sub(load(x + c), vm));
     s = add(s, e);
     store(y + c, e);
@@ -66,13 +73,10 @@ void softmax_lanes(int64_t C, int64_t inner, int64_t r, const float* x, float* y
 // Log-softmax of one contiguous row (inner = 1): y = x - (max + log sum exp(x - max)), finite
 // wherever x is, however far a score lies below the row's largest.
 void log_softmax_row(int64_t C, const float* x, float* y) {
-  V m = set1(-INFINITY);
-  int64_t c = 0;
-  for (; c + W <= C; c += W) m = max(m, load(x + c));
-  float mx = hmax(m);
-  for (; c < C; ++c) mx = x[c] > mx ? x[c] : mx;
+  const float mx = row_max(C, x);
   V vm = set1(mx), s = zero();
-  for (c = 0; c + W <= C; c += W) s = add(s, exp(sub(load(x + c), vm)));
+  int64_t c = 0;
+  for (; c + W <= C; c += W) s = add(s, exp(sub(load(x + c), vm)));
   float tail = 0;
   for (; c < C; ++c) tail += expf(x[c] - mx);
   V shift = set1(mx + logf(hsum(s) + tail));
